@@ -1,0 +1,116 @@
+//! Command-line interface: `serve`, `migrate`, `openapi`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use platform::config::{self, Overrides};
+use platform::{App, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sojourn",
+    version,
+    about = "Sojourn: the travel and booking platform"
+)]
+pub struct Cli {
+    /// Configuration file (default: ./sojourn.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the platform: every context in one process, or the ones named by --only.
+    Serve {
+        /// Comma-separated contexts to run (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
+        only: Vec<String>,
+        /// Port to listen on (default 3000, or $PORT).
+        #[arg(long, value_name = "N")]
+        port: Option<u16>,
+        /// Data directory for SQLite files, secrets and media (default ./data, or $SOJOURN_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Create or upgrade every context's database schema, then exit.
+    Migrate {
+        #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
+        only: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Print the OpenAPI document (JSON) to standard output.
+    Openapi {
+        #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
+        only: Vec<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve {
+            only,
+            port,
+            data_dir,
+        } => {
+            let overrides = Overrides {
+                config_file: cli.config,
+                port,
+                data_dir,
+            };
+            serve(&overrides, &only).await
+        }
+        Command::Migrate { only, data_dir } => {
+            let overrides = Overrides {
+                config_file: cli.config,
+                port: None,
+                data_dir,
+            };
+            migrate(&overrides, &only).await
+        }
+        Command::Openapi { only } => print_openapi(&only),
+    }
+}
+
+async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
+    let config = config::load(overrides).map_err(|e| e.to_string())?;
+    telemetry::init(&config.log);
+    let contexts = crate::contexts::select(only)?;
+    let addr = (config.server.host.clone(), config.server.port);
+    let app = App::build(config, contexts)
+        .await
+        .map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(addr.clone())
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", addr.0, addr.1))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(address = %local, version = platform::VERSION, "sojourn listening");
+    app.serve(listener, platform::shutdown::os_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn migrate(overrides: &Overrides, only: &[String]) -> Result<(), String> {
+    let config = config::load(overrides).map_err(|e| e.to_string())?;
+    telemetry::init(&config.log);
+    let contexts = crate::contexts::select(only)?;
+    let dbs = platform::app::migrate_all(&config, &contexts)
+        .await
+        .map_err(|e| e.to_string())?;
+    for db in dbs.values() {
+        db.close().await;
+    }
+    tracing::info!(contexts = contexts.len(), "migrations up to date");
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn print_openapi(only: &[String]) -> Result<(), String> {
+    let contexts = crate::contexts::select(only)?;
+    let doc = platform::app::openapi(&contexts);
+    let json = doc.to_pretty_json().map_err(|e| e.to_string())?;
+    println!("{json}");
+    Ok(())
+}

@@ -1,0 +1,53 @@
+//! The bounded contexts this binary can run, and `--only` selection among them.
+
+use std::sync::Arc;
+
+use platform::Context;
+
+/// Every context compiled into this binary, in start-up order. Each later issue that adds a
+/// context crate registers it here.
+pub fn all() -> Vec<Arc<dyn Context>> {
+    Vec::new()
+}
+
+/// The contexts named by `--only` (all when empty). Unknown names are an error listing the
+/// known ones.
+pub fn select(only: &[String]) -> Result<Vec<Arc<dyn Context>>, String> {
+    let available = all();
+    if only.is_empty() {
+        return Ok(available);
+    }
+    let known: Vec<&str> = available.iter().map(|c| c.name()).collect();
+    let mut chosen = Vec::new();
+    for name in only.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        match available.iter().find(|c| c.name() == name) {
+            Some(ctx) if !chosen.iter().any(|c: &Arc<dyn Context>| c.name() == name) => {
+                chosen.push(ctx.clone())
+            }
+            Some(_) => {}
+            None => {
+                let list = if known.is_empty() {
+                    "none yet".to_owned()
+                } else {
+                    known.join(", ")
+                };
+                return Err(format!(
+                    "unknown context `{name}` in --only (available: {list})"
+                ));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_contexts_are_refused_by_name() {
+        let err = select(&["nope".into()]).err().unwrap_or_default();
+        assert!(err.contains("unknown context `nope`"), "{err}");
+        assert_eq!(select(&[]).map(|v| v.len()).ok(), Some(all().len()));
+    }
+}

@@ -1,0 +1,276 @@
+//! Start-up and serving: open each enabled context's database, migrate it, mount the context,
+//! wire events, then serve until told to stop — finishing in-flight requests first.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use chrono::Utc;
+use kernel::{Clock, SystemClock};
+use tokio::net::TcpListener;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::StartError;
+use crate::config::Config;
+use crate::context::{Context, ContextEnv, Events};
+use crate::db::{self, Db, DbOptions, Migrations};
+use crate::events::{EventBus, InProcessBus, Relay};
+use crate::http::{self, ops::OpsState};
+use crate::metrics::HttpMetrics;
+use crate::secrets::{self, PLATFORM_SECRETS, Secrets};
+use crate::shutdown::{StopHandle, stop_pair};
+
+/// The platform's own tables (outbox, processed events), present in every context database.
+pub const PLATFORM_MIGRATIONS: Migrations = Migrations {
+    scope: "platform",
+    list: &[db::Migration {
+        version: 1,
+        name: "events",
+        sqlite: include_str!("../migrations/sqlite/0001_events.sql"),
+        postgres: include_str!("../migrations/postgres/0001_events.sql"),
+    }],
+};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Shared services of a running app; tests use it to reach databases and drain events.
+#[derive(Clone)]
+pub struct Platform {
+    pub config: Arc<Config>,
+    pub secrets: Arc<Secrets>,
+    pub clock: Arc<dyn Clock>,
+    pub bus: Arc<dyn EventBus>,
+    pub relay: Arc<Relay>,
+    dbs: BTreeMap<String, Db>,
+}
+
+impl Platform {
+    /// The database of context `name`.
+    pub fn db(&self, name: &str) -> Option<&Db> {
+        self.dbs.get(name)
+    }
+
+    pub fn dbs(&self) -> impl Iterator<Item = &Db> {
+        self.dbs.values()
+    }
+}
+
+/// A built, migrated application, ready to serve.
+pub struct App {
+    pub platform: Platform,
+    pub router: Router,
+    pub openapi: OpenApi,
+}
+
+fn db_options(config: &Config) -> DbOptions {
+    DbOptions {
+        url: config.database.url.clone(),
+        data_dir: config.data_dir.clone(),
+        schema_prefix: config.database.schema_prefix.clone(),
+        max_connections: config.database.max_connections,
+        sqlite_readers: config.database.sqlite_readers,
+        busy_timeout: Duration::from_millis(config.database.busy_timeout_ms),
+        acquire_timeout: Duration::from_millis(config.database.acquire_timeout_ms),
+    }
+}
+
+/// Opens and migrates the database of every context; returns them by name.
+pub async fn migrate_all(
+    config: &Config,
+    contexts: &[Arc<dyn Context>],
+) -> Result<BTreeMap<String, Db>, StartError> {
+    let opts = db_options(config);
+    let mut dbs = BTreeMap::new();
+    for ctx in contexts {
+        let name = ctx.name();
+        let db = db::connect(name, &opts)
+            .await
+            .map_err(|e| StartError::Database(name.into(), e))?;
+        db::migrate(&db, &PLATFORM_MIGRATIONS)
+            .await
+            .map_err(|e| StartError::Database(name.into(), e))?;
+        let own = Migrations {
+            scope: name,
+            list: ctx.migrations(),
+        };
+        db::migrate(&db, &own)
+            .await
+            .map_err(|e| StartError::Database(name.into(), e))?;
+        dbs.insert(name.to_owned(), db);
+    }
+    Ok(dbs)
+}
+
+/// The merged OpenAPI document of `contexts` plus the platform's endpoints, without
+/// touching any database.
+pub fn openapi(contexts: &[Arc<dyn Context>]) -> OpenApi {
+    let mut doc = http::base_document(VERSION);
+    let (_, ops_doc) = OpenApiRouter::<()>::new()
+        .merge(ops_router_for_docs())
+        .split_for_parts();
+    doc.merge(ops_doc);
+    for ctx in contexts {
+        doc.merge(ctx.openapi());
+    }
+    doc
+}
+
+fn ops_router_for_docs() -> OpenApiRouter {
+    let state = Arc::new(OpsState {
+        service: String::new(),
+        version: VERSION,
+        contexts: Vec::new(),
+        dbs: Vec::new(),
+        bus: Arc::new(InProcessBus::new()),
+        metrics: Arc::new(HttpMetrics::default()),
+        started: Instant::now(),
+        started_at: Utc::now(),
+    });
+    http::ops::router(state)
+}
+
+impl App {
+    /// Resolves secrets, migrates, mounts every context and assembles the router.
+    pub async fn build(config: Config, contexts: Vec<Arc<dyn Context>>) -> Result<App, StartError> {
+        let config = Arc::new(config);
+        let mut required: Vec<&str> = PLATFORM_SECRETS.to_vec();
+        for ctx in &contexts {
+            required.extend_from_slice(ctx.secrets());
+        }
+        let secrets = Arc::new(secrets::resolve(&config, &required)?);
+        let dbs = migrate_all(&config, &contexts).await?;
+
+        let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new());
+        let relay = Arc::new(Relay::new(
+            dbs.values().cloned().collect(),
+            bus.clone(),
+            config.events.batch_size,
+        ));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+
+        let mut api = OpenApiRouter::new();
+        for ctx in &contexts {
+            let name = ctx.name();
+            let db = dbs
+                .get(name)
+                .cloned()
+                .ok_or_else(|| StartError::Context(name.into(), "no database".into()))?;
+            let env = ContextEnv {
+                name,
+                db,
+                config: config.clone(),
+                secrets: secrets.clone(),
+                clock: clock.clone(),
+                events: Events {
+                    relay: relay.clone(),
+                },
+            };
+            let mounted = ctx.mount(&env)?;
+            for sub in mounted.subscriptions {
+                bus.subscribe(sub);
+            }
+            api = api.merge(mounted.router);
+        }
+
+        let ops = Arc::new(OpsState {
+            service: "sojourn".into(),
+            version: VERSION,
+            contexts: contexts.iter().map(|c| c.name().to_owned()).collect(),
+            dbs: dbs.values().cloned().collect(),
+            bus: bus.clone(),
+            metrics: Arc::new(HttpMetrics::default()),
+            started: Instant::now(),
+            started_at: Utc::now(),
+        });
+        let (router, openapi) = http::build_router(&config, ops, api);
+        let platform = Platform {
+            config,
+            secrets,
+            clock,
+            bus,
+            relay,
+            dbs,
+        };
+        Ok(App {
+            platform,
+            router,
+            openapi,
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish
+    /// (up to `server.shutdown_grace_secs`), stops the relay and closes the databases.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
+        let App {
+            platform, router, ..
+        } = self;
+        let grace = Duration::from_secs(platform.config.server.shutdown_grace_secs);
+        let (stop_handle, stop) = stop_pair();
+        let relay_task = platform.config.events.relay_enabled.then(|| {
+            let interval = Duration::from_millis(platform.config.events.poll_interval_ms);
+            tokio::spawn(platform.relay.clone().run(interval, stop.clone()))
+        });
+
+        let (begin_tx, begin_rx) = tokio::sync::oneshot::channel::<()>();
+        let signal = async move {
+            shutdown.await;
+            let _ = begin_tx.send(());
+        };
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal);
+        let server = tokio::spawn(async move { server.await });
+        let result = drain_with_deadline(server, begin_rx, grace, &stop_handle).await;
+
+        if let Some(task) = relay_task {
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+        }
+        // Flush what the last requests committed, so a clean stop leaves nothing pending.
+        let _ = tokio::time::timeout(Duration::from_secs(2), platform.relay.drain()).await;
+        for db in platform.dbs() {
+            db.close().await;
+        }
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// Waits for the server to finish; once shutdown has begun, gives it `grace` to do so.
+async fn drain_with_deadline(
+    mut server: tokio::task::JoinHandle<std::io::Result<()>>,
+    begin: tokio::sync::oneshot::Receiver<()>,
+    grace: Duration,
+    stop: &StopHandle,
+) -> Result<(), StartError> {
+    tokio::select! {
+        joined = &mut server => {
+            stop.stop();
+            return joined.map_err(|e| StartError::Server(e.to_string()))?.map_err(|e| StartError::Server(e.to_string()));
+        }
+        _ = begin => {}
+    }
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        "shutting down: finishing in-flight requests"
+    );
+    stop.stop();
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(joined) => joined
+            .map_err(|e| StartError::Server(e.to_string()))?
+            .map_err(|e| StartError::Server(e.to_string())),
+        Err(_) => {
+            tracing::warn!("grace period over: dropping the remaining connections");
+            server.abort();
+            Ok(())
+        }
+    }
+}

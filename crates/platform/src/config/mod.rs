@@ -1,0 +1,200 @@
+//! The typed configuration tree. Defaults live here, in code; `load` layers a `sojourn.toml`
+//! and environment variables over them. Every key is documented in `docs/configuration.md`.
+
+mod load;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::secrets::Secret;
+
+pub use load::{ConfigError, Overrides, load};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Secrets are generated and stored under the data directory on first start.
+    Development,
+    /// Secrets must be configured; the process refuses to start without them.
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub mode: Mode,
+    pub data_dir: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub redis: UrlConfig,
+    pub nats: UrlConfig,
+    pub log: LogConfig,
+    pub cors: CorsConfig,
+    pub events: EventsConfig,
+    /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
+    pub secrets: BTreeMap<String, Secret>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Development,
+            data_dir: PathBuf::from("./data"),
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            redis: UrlConfig::default(),
+            nats: UrlConfig::default(),
+            log: LogConfig::default(),
+            cors: CorsConfig::default(),
+            events: EventsConfig::default(),
+            secrets: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub host: String,
+    pub port: u16,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// A request still running after this is answered 408 and dropped.
+    pub request_timeout_secs: u64,
+    /// On SIGTERM, how long in-flight requests get to finish.
+    pub shutdown_grace_secs: u64,
+    /// Send `Strict-Transport-Security` (set when TLS is terminated in front of Sojourn).
+    pub hsts: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "0.0.0.0".into(),
+            port: 3000,
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 10,
+            hsts: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Unset: one SQLite file per context under `data_dir`. `postgres://...`: one schema per
+    /// context on that server.
+    pub url: Option<String>,
+    /// PostgreSQL schema name = prefix + context name.
+    pub schema_prefix: String,
+    pub max_connections: u32,
+    pub sqlite_readers: u32,
+    pub busy_timeout_ms: u64,
+    pub acquire_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: None,
+            schema_prefix: String::new(),
+            max_connections: 10,
+            sqlite_readers: 4,
+            busy_timeout_ms: 5_000,
+            acquire_timeout_ms: 5_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UrlConfig {
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// `tracing` filter directives, e.g. `info` or `info,sqlx=warn`.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Origins allowed to call the API from a browser, with credentials (the refresh cookie).
+    /// A list, or one comma-separated string in the environment.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for CorsConfig {
+    fn default() -> Self {
+        Self {
+            allowed_origins: vec![
+                "http://localhost:3000".into(),
+                "http://localhost:5173".into(),
+                "http://127.0.0.1:5173".into(),
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventsConfig {
+    /// How often the outbox relay looks for events when nothing woke it.
+    pub poll_interval_ms: u64,
+    /// Events published per outbox per pass.
+    pub batch_size: u32,
+    /// Run the relay in the background (tests may turn it off and `drain()` by hand).
+    pub relay_enabled: bool,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 250,
+            batch_size: 100,
+            relay_enabled: true,
+        }
+    }
+}
+
+fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::List(items) => items,
+        Raw::Csv(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}

@@ -1,0 +1,65 @@
+//! What a bounded context gives the platform, and what the platform gives it back.
+
+use std::sync::Arc;
+
+use kernel::Clock;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::Config;
+use crate::db::{Db, Migration};
+use crate::events::{Relay, Subscription};
+use crate::secrets::Secrets;
+
+/// Everything a context needs at start-up: its own database and the shared services.
+#[derive(Clone)]
+pub struct ContextEnv {
+    pub name: &'static str,
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub secrets: Arc<Secrets>,
+    pub clock: Arc<dyn Clock>,
+    pub events: Events,
+}
+
+/// Handle on the event machinery for a context.
+#[derive(Clone)]
+pub struct Events {
+    pub(crate) relay: Arc<Relay>,
+}
+
+impl Events {
+    /// Tells the relay that events were just committed, so they go out without waiting for
+    /// the next poll.
+    pub fn committed(&self) {
+        self.relay.wake();
+    }
+}
+
+/// What a context contributes once started.
+pub struct Mounted {
+    /// Its routes, with their OpenAPI descriptions, state already applied.
+    pub router: OpenApiRouter,
+    /// Its event consumers.
+    pub subscriptions: Vec<Subscription>,
+}
+
+/// A bounded context: one crate, one database, one router.
+pub trait Context: Send + Sync + 'static {
+    /// Short lowercase name: database file / schema name and `--only` value.
+    fn name(&self) -> &'static str;
+
+    /// Its schema, oldest first.
+    fn migrations(&self) -> &'static [Migration];
+
+    /// Secrets it needs (generated in development, required in production).
+    fn secrets(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The OpenAPI description of its routes, without starting anything.
+    fn openapi(&self) -> OpenApi;
+
+    /// Builds its routes and consumers on its database.
+    fn mount(&self, env: &ContextEnv) -> Result<Mounted, crate::StartError>;
+}

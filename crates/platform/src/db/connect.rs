@@ -1,0 +1,129 @@
+//! Opening a context's database: a SQLite file under the data directory, or a PostgreSQL
+//! schema (`<prefix><context>`) on the configured server.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
+
+use super::{Db, DbError, Pools};
+
+/// What is needed to open any context's database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// `None` → SQLite files under `data_dir`; `Some(postgres://...)` → PostgreSQL.
+    pub url: Option<String>,
+    pub data_dir: PathBuf,
+    /// Prepended to the context name to form the PostgreSQL schema (tests use a unique one).
+    pub schema_prefix: String,
+    pub max_connections: u32,
+    pub sqlite_readers: u32,
+    pub busy_timeout: Duration,
+    pub acquire_timeout: Duration,
+}
+
+/// Opens (creating if needed) the database of context `name`.
+pub async fn connect(name: &str, opts: &DbOptions) -> Result<Db, DbError> {
+    let pools = match opts.url.as_deref() {
+        None => open_sqlite(opts.data_dir.join(format!("{name}.db")), opts).await?,
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = PathBuf::from(path).join(format!("{name}.db"));
+            open_sqlite(path, opts).await?
+        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            open_postgres(url, &format!("{}{name}", opts.schema_prefix), opts).await?
+        }
+        Some(_) => {
+            return Err(DbError::Other(
+                "database.url must start with postgres://, postgresql:// or sqlite:".into(),
+            ));
+        }
+    };
+    Ok(Db {
+        name: name.into(),
+        pools,
+    })
+}
+
+async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let base = SqliteConnectOptions::new()
+        .filename(&path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(opts.busy_timeout)
+        .foreign_keys(true)
+        .pragma("cache_size", "-2000")
+        .statement_cache_capacity(64);
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        .acquire_timeout(opts.acquire_timeout)
+        .connect_with(base.clone().create_if_missing(true))
+        .await?;
+    let reader = SqlitePoolOptions::new()
+        .max_connections(opts.sqlite_readers.max(1))
+        .min_connections(0)
+        .idle_timeout(Some(Duration::from_secs(60)))
+        .acquire_timeout(opts.acquire_timeout)
+        .connect_with(base.read_only(true))
+        .await?;
+    Ok(Pools::Sqlite { writer, reader })
+}
+
+fn valid_schema(schema: &str) -> bool {
+    !schema.is_empty()
+        && schema.len() <= 63
+        && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+async fn open_postgres(url: &str, schema: &str, opts: &DbOptions) -> Result<Pools, DbError> {
+    if !valid_schema(schema) {
+        return Err(DbError::Other(format!(
+            "invalid PostgreSQL schema name `{schema}`"
+        )));
+    }
+    let base = PgConnectOptions::from_str(url)
+        .map_err(|e| DbError::Other(format!("invalid database.url: {e}")))?;
+    // Create the schema on a one-off connection, so the pool can pin search_path to it.
+    let mut conn = base.connect().await?;
+    super::query_dynamic(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+        .execute_on_pg(&mut conn)
+        .await?;
+    conn.close().await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(opts.max_connections.max(1))
+        .min_connections(0)
+        .acquire_timeout(opts.acquire_timeout)
+        .idle_timeout(Some(Duration::from_secs(300)))
+        .connect_with(base.options([("search_path", schema)]))
+        .await?;
+    Ok(Pools::Postgres(pool))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_schema;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        assert!(valid_schema("identity"));
+        assert!(valid_schema("t0192_probe"));
+        assert!(!valid_schema("Identity"));
+        assert!(!valid_schema("a\"; drop"));
+        assert!(!valid_schema("1abc"));
+        assert!(!valid_schema(""));
+    }
+}

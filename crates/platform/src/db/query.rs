@@ -1,0 +1,333 @@
+//! One query builder for both engines: bind values into an engine-neutral [`Arg`] list, then
+//! dispatch to the native driver at execution time.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::PgArguments;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, Postgres, SqlStr, Sqlite};
+use uuid::Uuid;
+
+use super::row::{FromRow, Row};
+use super::{Db, DbError, Pools};
+
+/// A bound parameter. `None` binds a typed SQL NULL (PostgreSQL needs the type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Bool(Option<bool>),
+    I64(Option<i64>),
+    F64(Option<f64>),
+    Text(Option<String>),
+    Bytes(Option<Vec<u8>>),
+    Uuid(Option<Uuid>),
+    Time(Option<DateTime<Utc>>),
+    Date(Option<NaiveDate>),
+    Json(Option<serde_json::Value>),
+}
+
+pub trait IntoArg {
+    fn into_arg(self) -> Arg;
+}
+
+macro_rules! into_arg {
+    ($($ty:ty => $variant:ident $(via $conv:expr)?),* $(,)?) => {$(
+        impl IntoArg for $ty {
+            fn into_arg(self) -> Arg { Arg::$variant(Some(into_arg!(@conv self $(, $conv)?))) }
+        }
+        impl IntoArg for Option<$ty> {
+            fn into_arg(self) -> Arg { Arg::$variant(self.map(|v| into_arg!(@conv v $(, $conv)?))) }
+        }
+    )*};
+    (@conv $v:expr) => { $v };
+    (@conv $v:expr, $conv:expr) => { $conv($v) };
+}
+
+into_arg! {
+    bool => Bool,
+    i64 => I64,
+    i32 => I64 via i64::from,
+    u32 => I64 via i64::from,
+    f64 => F64,
+    String => Text,
+    &str => Text via str::to_owned,
+    Vec<u8> => Bytes,
+    Uuid => Uuid,
+    DateTime<Utc> => Time,
+    NaiveDate => Date,
+    serde_json::Value => Json,
+}
+
+impl IntoArg for Arg {
+    fn into_arg(self) -> Arg {
+        self
+    }
+}
+
+/// SQL text plus its arguments. Build with [`query`].
+#[derive(Debug, Clone)]
+#[must_use = "a query does nothing until executed"]
+pub struct Query {
+    sql: SqlStr,
+    args: Vec<Arg>,
+}
+
+/// A query from a literal: the only way SQL text enters the data layer, so values are always
+/// bound, never spliced.
+pub fn query(sql: &'static str) -> Query {
+    Query {
+        sql: sql.into_sql_str(),
+        args: Vec::new(),
+    }
+}
+
+/// A query whose text is built at run time (DDL with identifiers, migrations). The caller
+/// guarantees the text contains no user input.
+pub fn query_dynamic(sql: String) -> Query {
+    Query {
+        sql: AssertSqlSafe(sql).into_sql_str(),
+        args: Vec::new(),
+    }
+}
+
+use sqlx::SqlSafeStr as _;
+
+/// Where a query runs: a database (reads go to the reader pool on SQLite) or a transaction.
+pub trait Executor<'c>: Send {
+    fn target(self) -> Target<'c>;
+}
+
+#[doc(hidden)]
+pub enum Target<'c> {
+    Db(&'c Db),
+    Tx(&'c mut Tx),
+}
+
+impl<'c> Executor<'c> for &'c Db {
+    fn target(self) -> Target<'c> {
+        Target::Db(self)
+    }
+}
+
+impl<'c> Executor<'c> for &'c mut Tx {
+    fn target(self) -> Target<'c> {
+        Target::Tx(self)
+    }
+}
+
+/// An open transaction; dropped without `commit` it rolls back.
+pub struct Tx {
+    inner: TxInner,
+}
+
+enum TxInner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tx")
+    }
+}
+
+impl Tx {
+    pub(super) async fn begin(db: &Db) -> Result<Tx, DbError> {
+        let inner = match &db.pools {
+            Pools::Sqlite { writer, .. } => TxInner::Sqlite(writer.begin().await?),
+            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    pub async fn commit(self) -> Result<(), DbError> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), DbError> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> super::Dialect {
+        match self.inner {
+            TxInner::Sqlite(_) => super::Dialect::Sqlite,
+            TxInner::Postgres(_) => super::Dialect::Postgres,
+        }
+    }
+}
+
+fn is_read_only(sql: &str) -> bool {
+    let head = sql.trim_start().get(..6).unwrap_or_default();
+    head.eq_ignore_ascii_case("select")
+}
+
+fn sqlite_query(
+    sql: SqlStr,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+    let mut q = sqlx::query::<Sqlite>(sql);
+    for arg in args {
+        q = match arg {
+            Arg::Bool(v) => q.bind(v),
+            Arg::I64(v) => q.bind(v),
+            Arg::F64(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+            Arg::Bytes(v) => q.bind(v),
+            Arg::Uuid(v) => q.bind(v),
+            Arg::Time(v) => q.bind(v),
+            Arg::Date(v) => q.bind(v),
+            Arg::Json(v) => q.bind(v.map(Json)),
+        };
+    }
+    q
+}
+
+fn pg_query(sql: SqlStr, args: Vec<Arg>) -> sqlx::query::Query<'static, Postgres, PgArguments> {
+    let mut q = sqlx::query::<Postgres>(sql);
+    for arg in args {
+        q = match arg {
+            Arg::Bool(v) => q.bind(v),
+            Arg::I64(v) => q.bind(v),
+            Arg::F64(v) => q.bind(v),
+            Arg::Text(v) => q.bind(v),
+            Arg::Bytes(v) => q.bind(v),
+            Arg::Uuid(v) => q.bind(v),
+            Arg::Time(v) => q.bind(v),
+            Arg::Date(v) => q.bind(v),
+            Arg::Json(v) => q.bind(v.map(Json)),
+        };
+    }
+    q
+}
+
+/// Runs `$method` of the native query on whichever connection `$target` resolves to, then
+/// applies `$sqlite` / `$pg` to the driver-specific result.
+macro_rules! dispatch {
+    ($self:ident, $target:expr, $method:ident, |$r:ident| $sqlite:expr, $pg:expr) => {{
+        let read = is_read_only($self.sql.as_str());
+        match $target {
+            Target::Db(db) => match &db.pools {
+                Pools::Sqlite { writer, reader } => {
+                    let pool = if read { reader } else { writer };
+                    let $r = sqlite_query($self.sql, $self.args).$method(pool).await?;
+                    $sqlite
+                }
+                Pools::Postgres(pool) => {
+                    let $r = pg_query($self.sql, $self.args).$method(pool).await?;
+                    $pg
+                }
+            },
+            Target::Tx(tx) => match &mut tx.inner {
+                TxInner::Sqlite(conn) => {
+                    let $r = sqlite_query($self.sql, $self.args)
+                        .$method(&mut **conn)
+                        .await?;
+                    $sqlite
+                }
+                TxInner::Postgres(conn) => {
+                    let $r = pg_query($self.sql, $self.args).$method(&mut **conn).await?;
+                    $pg
+                }
+            },
+        }
+    }};
+}
+
+impl Query {
+    pub fn bind(mut self, value: impl IntoArg) -> Self {
+        self.args.push(value.into_arg());
+        self
+    }
+
+    /// Binds a serialisable value as JSON (TEXT on SQLite, JSONB on PostgreSQL).
+    pub fn bind_json<T: serde::Serialize>(self, value: &T) -> Result<Self, DbError> {
+        let json = serde_json::to_value(value).map_err(|e| DbError::Other(e.to_string()))?;
+        Ok(self.bind(json))
+    }
+
+    pub fn sql(&self) -> &str {
+        self.sql.as_str()
+    }
+
+    /// Runs a statement; returns the number of rows affected.
+    pub async fn execute<'c>(self, on: impl Executor<'c>) -> Result<u64, DbError> {
+        dispatch!(
+            self,
+            on.target(),
+            execute,
+            |r| Ok(r.rows_affected()),
+            Ok(r.rows_affected())
+        )
+    }
+
+    pub async fn fetch_all<'c, T: FromRow>(self, on: impl Executor<'c>) -> Result<Vec<T>, DbError> {
+        dispatch!(
+            self,
+            on.target(),
+            fetch_all,
+            |rows| rows
+                .iter()
+                .map(|row| T::from_row(&Row::Sqlite(row)))
+                .collect(),
+            rows.iter()
+                .map(|row| T::from_row(&Row::Postgres(row)))
+                .collect()
+        )
+    }
+
+    pub async fn fetch_optional<'c, T: FromRow>(
+        self,
+        on: impl Executor<'c>,
+    ) -> Result<Option<T>, DbError> {
+        dispatch!(
+            self,
+            on.target(),
+            fetch_optional,
+            |row| row
+                .as_ref()
+                .map(|r| T::from_row(&Row::Sqlite(r)))
+                .transpose(),
+            row.as_ref()
+                .map(|r| T::from_row(&Row::Postgres(r)))
+                .transpose()
+        )
+    }
+
+    /// Exactly one row, or `DbError::NotFound`.
+    pub async fn fetch_one<'c, T: FromRow>(self, on: impl Executor<'c>) -> Result<T, DbError> {
+        self.fetch_optional(on).await?.ok_or(DbError::NotFound)
+    }
+
+    /// Runs a script of several statements without parameters (migrations).
+    pub(crate) async fn execute_script<'c>(self, on: impl Executor<'c>) -> Result<(), DbError> {
+        let script = sqlx::raw_sql(self.sql);
+        match on.target() {
+            Target::Db(db) => match &db.pools {
+                Pools::Sqlite { writer, .. } => script.execute(writer).await.map(|_| ())?,
+                Pools::Postgres(pool) => script.execute(pool).await.map(|_| ())?,
+            },
+            Target::Tx(tx) => match &mut tx.inner {
+                TxInner::Sqlite(conn) => script.execute(&mut **conn).await.map(|_| ())?,
+                TxInner::Postgres(conn) => script.execute(&mut **conn).await.map(|_| ())?,
+            },
+        }
+        Ok(())
+    }
+}
+
+impl Query {
+    /// Runs on a bare PostgreSQL connection (schema bootstrap, before any pool exists).
+    pub(crate) async fn execute_on_pg(self, conn: &mut sqlx::PgConnection) -> Result<u64, DbError> {
+        Ok(pg_query(self.sql, self.args)
+            .execute(conn)
+            .await?
+            .rows_affected())
+    }
+}

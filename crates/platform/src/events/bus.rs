@@ -1,0 +1,113 @@
+//! The transport between outbox and consumers. The in-process bus calls handlers directly;
+//! a JetStream bus (scale-out) implements the same trait by publishing to
+//! `sojourn.events.<type>` and running durable consumers that call the same delivery code.
+
+use std::sync::RwLock;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use kernel::EventEnvelope;
+
+use super::Subscription;
+use crate::db::query;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("{failed} of {total} subscribers failed: {first}")]
+    Handlers {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
+    #[error("transport error: {0}")]
+    Transport(String),
+}
+
+#[async_trait]
+pub trait EventBus: Send + Sync + 'static {
+    /// Registers a consumer. Must be called before the relay starts.
+    fn subscribe(&self, subscription: Subscription);
+
+    /// Delivers `event` to every matching subscription. Returning `Ok` means every
+    /// subscriber has durably handled it (or had already); `Err` means try again later.
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError>;
+
+    /// For `/health/ready`: whether the transport is usable.
+    async fn ping(&self) -> Result<(), BusError> {
+        Ok(())
+    }
+}
+
+/// Handlers run in this process, each in a transaction on its own context's database.
+#[derive(Default)]
+pub struct InProcessBus {
+    subscriptions: RwLock<Vec<Subscription>>,
+}
+
+impl InProcessBus {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Runs one subscription's handler for `event` unless that consumer already handled it.
+/// The dedupe row and the handler's writes commit together, so a crash between them cannot
+/// lose or double-apply the effect.
+pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, String> {
+    let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
+    let fresh = query(
+        "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (consumer, event_id) DO NOTHING",
+    )
+    .bind(sub.consumer.as_str())
+    .bind(event.id)
+    .bind(Utc::now())
+    .execute(&mut tx)
+    .await
+    .map_err(|e| e.to_string())?;
+    if fresh == 0 {
+        return Ok(false);
+    }
+    sub.handler
+        .handle(&mut tx, event)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
+#[async_trait]
+impl EventBus for InProcessBus {
+    fn subscribe(&self, subscription: Subscription) {
+        let mut subs = self
+            .subscriptions
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        subs.push(subscription);
+    }
+
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
+        let matching: Vec<Subscription> = {
+            let subs = self.subscriptions.read().unwrap_or_else(|p| p.into_inner());
+            subs.iter()
+                .filter(|s| event.matches(&s.pattern))
+                .cloned()
+                .collect()
+        };
+        let mut failures = Vec::new();
+        for sub in &matching {
+            if let Err(error) = deliver(sub, event).await {
+                tracing::warn!(consumer = %sub.consumer, event_id = %event.id, event_type = %event.event_type, %error, "event handler failed");
+                failures.push(format!("{}: {error}", sub.consumer));
+            }
+        }
+        match failures.first() {
+            None => Ok(()),
+            Some(first) => Err(BusError::Handlers {
+                failed: failures.len(),
+                total: matching.len(),
+                first: first.clone(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Moves committed events from every context's outbox to the bus. Runs in the background
+//! (woken after commits, and on an interval), and can be drained deterministically in tests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use kernel::EventEnvelope;
+use sqlx::types::Json;
+use tokio::sync::{Mutex, Notify};
+
+use super::EventBus;
+use crate::db::{Db, DbError, FromRow, Row, query};
+
+/// What one relay pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelayStats {
+    pub published: usize,
+    pub failed: usize,
+}
+
+impl std::ops::AddAssign for RelayStats {
+    fn add_assign(&mut self, other: Self) {
+        self.published += other.published;
+        self.failed += other.failed;
+    }
+}
+
+struct Pending {
+    seq: i64,
+    attempts: i64,
+    event: Json<EventEnvelope>,
+}
+
+impl FromRow for Pending {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(Pending {
+            seq: row.get("seq")?,
+            attempts: row.get("attempts")?,
+            event: row.get("payload")?,
+        })
+    }
+}
+
+pub struct Relay {
+    sources: Vec<(Db, Mutex<()>)>,
+    bus: Arc<dyn EventBus>,
+    wake: Notify,
+    batch: i64,
+}
+
+impl Relay {
+    pub fn new(sources: Vec<Db>, bus: Arc<dyn EventBus>, batch: u32) -> Self {
+        Self {
+            sources: sources.into_iter().map(|db| (db, Mutex::new(()))).collect(),
+            bus,
+            wake: Notify::new(),
+            batch: i64::from(batch.max(1)),
+        }
+    }
+
+    /// Asks the background relay to look now (call after committing events).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// One pass over every outbox: publishes up to a batch of due events from each.
+    pub async fn run_once(&self) -> RelayStats {
+        let mut total = RelayStats::default();
+        for (db, lock) in &self.sources {
+            let _guard = lock.lock().await;
+            match self.relay_batch(db).await {
+                Ok(stats) => total += stats,
+                Err(error) => {
+                    tracing::warn!(db = db.name(), %error, "outbox relay pass failed");
+                    total.failed += 1;
+                }
+            }
+        }
+        total
+    }
+
+    /// Relays until nothing is left to publish (events emitted by handlers included).
+    /// Returns the totals; stops early if a pass makes no progress.
+    pub async fn drain(&self) -> RelayStats {
+        let mut total = RelayStats::default();
+        for _ in 0..1000 {
+            let pass = self.run_once().await;
+            total += pass;
+            if pass.published == 0 {
+                break;
+            }
+        }
+        total
+    }
+
+    async fn relay_batch(&self, db: &Db) -> Result<RelayStats, DbError> {
+        let now = Utc::now();
+        let pending: Vec<Pending> = query(
+            "SELECT seq, attempts, payload FROM outbox WHERE published_at IS NULL AND available_at <= $1 \
+             ORDER BY seq LIMIT $2",
+        )
+        .bind(now)
+        .bind(self.batch)
+        .fetch_all(db)
+        .await?;
+        let mut stats = RelayStats::default();
+        for p in pending {
+            match self.bus.publish(&p.event.0).await {
+                Ok(()) => {
+                    query("UPDATE outbox SET published_at = $1, attempts = attempts + 1 WHERE seq = $2")
+                        .bind(Utc::now())
+                        .bind(p.seq)
+                        .execute(db)
+                        .await?;
+                    stats.published += 1;
+                }
+                Err(error) => {
+                    // Exponential backoff, capped at 5 minutes.
+                    let delay = 2_i64
+                        .saturating_pow(u32::try_from(p.attempts.min(8)).unwrap_or(8))
+                        .min(300);
+                    let message: String = error.to_string().chars().take(1000).collect();
+                    query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, available_at = $2 WHERE seq = $3")
+                        .bind(message)
+                        .bind(Utc::now() + chrono::Duration::seconds(delay))
+                        .bind(p.seq)
+                        .execute(db)
+                        .await?;
+                    stats.failed += 1;
+                }
+            }
+        }
+        Ok(stats)
+    }
+
+    /// Deletes published events older than `keep` (they are only kept for inspection).
+    pub async fn prune(&self, keep: chrono::Duration) {
+        let cutoff = Utc::now() - keep;
+        for (db, _) in &self.sources {
+            if let Err(error) =
+                query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
+                    .bind(cutoff)
+                    .execute(db)
+                    .await
+            {
+                tracing::warn!(db = db.name(), %error, "outbox prune failed");
+            }
+        }
+    }
+
+    /// The background loop: a pass whenever woken or every `interval`, until `stop` fires.
+    pub async fn run(self: Arc<Self>, interval: Duration, stop: crate::shutdown::Stop) {
+        let mut last_prune = std::time::Instant::now();
+        loop {
+            tokio::select! {
+                () = stop.wait() => break,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(interval) => {}
+            }
+            // Keep going while batches come back full.
+            while self.run_once().await.published > 0 {}
+            if last_prune.elapsed() > Duration::from_secs(3600) {
+                self.prune(chrono::Duration::days(7)).await;
+                last_prune = std::time::Instant::now();
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The OpenAPI document and the interactive docs. The Swagger UI assets are compiled into the
+//! binary (utoipa-swagger-ui `vendored`), so `/docs` works with no internet access.
+
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Tag};
+use utoipa::{PartialSchema, ToSchema};
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
+/// The document every context's routes are merged into.
+pub fn base_document(version: &str) -> OpenApi {
+    let mut system = Tag::new("System");
+    system.description = Some("Health, metrics and service information".into());
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("Sojourn API")
+                .version(version)
+                .description(Some(
+                    "Travel and booking platform. Success: `{ success: true, data, message? }`. \
+                     Errors: `{ success: false, error, code, message, details? }` with a stable `code`.",
+                ))
+                .build(),
+        )
+        .components(Some(
+            ComponentsBuilder::new()
+                .schema(kernel::ErrorBody::name(), kernel::ErrorBody::schema())
+                .schema(kernel::FieldError::name(), kernel::FieldError::schema())
+                .security_scheme(
+                    "bearerAuth",
+                    SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+                )
+                .build(),
+        ))
+        .tags(Some(vec![system]))
+        .build()
+}
+
+/// Where the Swagger UI assets are mounted; `/docs` itself serves [`DOCS_PAGE`].
+const ASSETS: &str = "/docs/ui";
+
+/// The docs page: served at `/docs` directly (no redirect), loading only local assets.
+const DOCS_PAGE: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <title>Sojourn API</title>
+  <link rel="stylesheet" type="text/css" href="/docs/ui/swagger-ui.css">
+  <link rel="stylesheet" type="text/css" href="/docs/ui/index.css">
+  <link rel="icon" type="image/png" href="/docs/ui/favicon-32x32.png" sizes="32x32">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/ui/swagger-ui-bundle.js" charset="UTF-8"></script>
+  <script src="/docs/ui/swagger-ui-standalone-preset.js" charset="UTF-8"></script>
+  <script src="/docs/ui/swagger-initializer.js" charset="UTF-8"></script>
+</body>
+</html>
+"#;
+
+/// `/api-docs/openapi.json`, `/docs` and the UI assets under `/docs/ui/`.
+pub fn router(doc: OpenApi) -> Router {
+    let config = Config::new([OPENAPI_PATH])
+        .validator_url("none")
+        .try_it_out_enabled(true);
+    Router::from(SwaggerUi::new(ASSETS).url(OPENAPI_PATH, doc).config(config))
+        .route("/docs", get(|| async { Html(DOCS_PAGE) }))
+}

@@ -1,0 +1,128 @@
+//! Extractors that fail with the standard error envelope instead of axum's plain-text
+//! rejections: a client always gets `{ success: false, code, message }` it can parse.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use kernel::{ApiError, FieldError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// JSON body extractor and responder. Rejections: wrong or missing `Content-Type` → 415,
+/// malformed JSON → 400 `invalid_json`, wrong shape → 400 `validation_failed` naming the
+/// field, body over the limit → 413.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Json(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+const DATA_ERROR_PREFIX: &str = "Failed to deserialize the JSON body into the target type: ";
+
+fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            let text = e.body_text();
+            let detail = text.strip_prefix(DATA_ERROR_PREFIX).unwrap_or(&text);
+            // serde_path_to_error renders `path: message`; `.` is the root.
+            match detail.split_once(": ") {
+                Some((path, message)) if path != "." && !path.contains(' ') => {
+                    ApiError::validation(vec![FieldError::new(path, message)])
+                }
+                _ => ApiError::validation(vec![FieldError::new("body", detail)]),
+            }
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            let text = e.body_text();
+            let detail = text.rsplit(": ").next().unwrap_or("syntax error");
+            ApiError::invalid_json(format!("The request body is not valid JSON ({detail})"))
+        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::for_status(415)
+            .with_message("Expected a JSON body with `Content-Type: application/json`"),
+        JsonRejection::BytesRejection(e) if e.status().as_u16() == 413 => ApiError::for_status(413),
+        other => ApiError::bad_request(format!(
+            "Cannot read the request body: {}",
+            other.body_text()
+        )),
+    }
+}
+
+/// Query-string extractor with enveloped 400s.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(rejection) => Err(query_rejection(&rejection)),
+        }
+    }
+}
+
+fn query_rejection(rejection: &QueryRejection) -> ApiError {
+    let text = rejection.body_text();
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(&text);
+    ApiError::bad_request(format!("Invalid query string: {detail}"))
+}
+
+/// Path-parameter extractor with enveloped 400s.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(path_rejection(&rejection)),
+        }
+    }
+}
+
+fn path_rejection(rejection: &PathRejection) -> ApiError {
+    ApiError::bad_request(format!("Invalid path parameter: {}", rejection.body_text()))
+}
+
+trait WithMessage {
+    fn with_message(self, message: &str) -> Self;
+}
+
+impl WithMessage for ApiError {
+    fn with_message(mut self, message: &str) -> Self {
+        message.clone_into(&mut self.message);
+        self
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP stack shared by every context: extractors, envelopes, middleware, ops and docs.
+
+mod docs;
+mod extract;
+pub mod middleware;
+pub mod ops;
+mod response;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use utoipa::openapi::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use docs::{OPENAPI_PATH, base_document};
+pub use extract::{Json, Path, Query};
+pub use middleware::RequestId;
+pub use response::{created, ok, ok_with_message};
+
+use crate::config::Config;
+use crate::metrics::HttpMetrics;
+
+/// Assembles the public router: ops + contexts' API + docs, wrapped in the middleware stack.
+pub fn build_router(
+    config: &Config,
+    ops: Arc<ops::OpsState>,
+    api: OpenApiRouter,
+) -> (Router, OpenApi) {
+    let metrics = ops.metrics.clone();
+    let (routes, doc) = OpenApiRouter::with_openapi(base_document(ops.version))
+        .merge(ops::router(ops))
+        .merge(api)
+        .split_for_parts();
+    let routes = routes
+        .merge(docs::router(doc.clone()))
+        .route_layer(axum::middleware::from_fn(middleware::tag_route))
+        .fallback(middleware::not_found);
+    (wrap(routes, config, metrics), doc)
+}
+
+/// Outermost first: observe → security headers → CORS → compression → error envelope →
+/// timeout → panic catcher → body limit → routes.
+fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
+    let server = &config.server;
+    routes
+        .layer(DefaultBodyLimit::max(server.body_limit_bytes))
+        .layer(CatchPanicLayer::custom(middleware::PanicToEnvelope))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(server.request_timeout_secs),
+        ))
+        .layer(axum::middleware::from_fn(middleware::envelope_errors))
+        .layer(CompressionLayer::new())
+        .layer(cors(config))
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::SecurityHeaders { hsts: server.hsts },
+            middleware::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            middleware::observe,
+        ))
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config
+        .cors
+        .allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers([
+            header::ACCEPT,
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            middleware::X_REQUEST_ID.clone(),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            middleware::X_REQUEST_ID.clone(),
+        ])
+        .max_age(Duration::from_secs(600))
+}

@@ -1,0 +1,248 @@
+//! Operations endpoints: root, health (DreamScape's shape), liveness, readiness that checks
+//! every dependency this process uses, and Prometheus metrics.
+
+use std::fmt::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::Json;
+use crate::db::Db;
+use crate::events::{EventBus, lag};
+use crate::metrics::{HttpMetrics, escape};
+
+/// What the ops endpoints look at.
+pub struct OpsState {
+    pub service: String,
+    pub version: &'static str,
+    pub contexts: Vec<String>,
+    pub dbs: Vec<Db>,
+    pub bus: Arc<dyn EventBus>,
+    pub metrics: Arc<HttpMetrics>,
+    pub started: Instant,
+    pub started_at: DateTime<Utc>,
+}
+
+pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(root))
+        .routes(routes!(health))
+        .routes(routes!(live))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+        .with_state(state)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RootInfo {
+    name: &'static str,
+    message: &'static str,
+    version: &'static str,
+    status: &'static str,
+    docs: &'static str,
+}
+
+/// Name and version of this server.
+#[utoipa::path(get, path = "/", tag = "System", responses((status = 200, body = RootInfo)))]
+async fn root(State(state): State<Arc<OpsState>>) -> Json<RootInfo> {
+    Json(RootInfo {
+        name: "sojourn",
+        message: "Sojourn API",
+        version: state.version,
+        status: "running",
+        docs: "/docs",
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `healthy` while the process serves requests.
+    status: &'static str,
+    service: String,
+    gateway: &'static str,
+    version: &'static str,
+    timestamp: DateTime<Utc>,
+    /// Seconds since start.
+    uptime: f64,
+    contexts: Vec<String>,
+}
+
+/// Service health (DreamScape format). Does not touch dependencies; see `/health/ready`.
+#[utoipa::path(get, path = "/health", tag = "System", responses((status = 200, body = Health)))]
+async fn health(State(state): State<Arc<OpsState>>) -> Json<Health> {
+    Json(Health {
+        status: "healthy",
+        service: state.service.clone(),
+        gateway: "running",
+        version: state.version,
+        timestamp: Utc::now(),
+        uptime: state.started.elapsed().as_secs_f64(),
+        contexts: state.contexts.clone(),
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Liveness {
+    status: &'static str,
+}
+
+/// Liveness: the process is up and its runtime answers.
+#[utoipa::path(get, path = "/health/live", tag = "System", responses((status = 200, body = Liveness)))]
+async fn live() -> Json<Liveness> {
+    Json(Liveness { status: "alive" })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Check {
+    name: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    latency_ms: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    status: &'static str,
+    checks: Vec<Check>,
+    timestamp: DateTime<Utc>,
+}
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn check<F, E>(name: String, fut: F) -> Check
+where
+    F: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(CHECK_TIMEOUT, fut).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let error = match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(_) => Some(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
+    };
+    Check {
+        name,
+        status: if error.is_none() { "ok" } else { "failed" },
+        error,
+        latency_ms,
+    }
+}
+
+/// Readiness: every database and dependency of this process answers. 503 names the ones
+/// that do not.
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "System",
+    responses((status = 200, body = Readiness), (status = 503, description = "A dependency is down", body = Readiness))
+)]
+async fn ready(State(state): State<Arc<OpsState>>) -> Response {
+    let mut pending = Vec::new();
+    for db in &state.dbs {
+        pending.push(check(format!("database:{}", db.name()), db.ping()));
+    }
+    let mut checks = futures_util::future::join_all(pending).await;
+    checks.push(check("events".to_owned(), state.bus.ping()).await);
+    let all_ok = checks.iter().all(|c| c.error.is_none());
+    for failed in checks.iter().filter(|c| c.error.is_some()) {
+        tracing::warn!(check = %failed.name, error = ?failed.error, "readiness check failed");
+    }
+    let body = Readiness {
+        status: if all_ok { "ready" } else { "not_ready" },
+        checks,
+        timestamp: Utc::now(),
+    };
+    if all_ok {
+        Json(body).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            Json(body),
+        )
+            .into_response()
+    }
+}
+
+/// Prometheus metrics: requests, latency, database pools, outbox lag.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "System",
+    responses((status = 200, description = "Prometheus text exposition format", content_type = "text/plain"))
+)]
+async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
+    let mut out = String::with_capacity(4096);
+    state.metrics.render(&mut out);
+    out.push_str("# HELP sojourn_db_pool_connections Open database connections by state.\n");
+    out.push_str("# TYPE sojourn_db_pool_connections gauge\n");
+    for db in &state.dbs {
+        for s in db.pool_stats() {
+            let labels = format!("db=\"{}\",role=\"{}\"", escape(db.name()), s.role);
+            let _ = writeln!(
+                out,
+                "sojourn_db_pool_connections{{{labels},state=\"idle\"}} {}",
+                s.idle
+            );
+            let _ = writeln!(
+                out,
+                "sojourn_db_pool_connections{{{labels},state=\"in_use\"}} {}",
+                s.size.saturating_sub(s.idle)
+            );
+        }
+    }
+    out.push_str("# HELP sojourn_outbox_pending Events committed but not yet published.\n");
+    out.push_str("# TYPE sojourn_outbox_pending gauge\n");
+    let mut ages = String::new();
+    let now = Utc::now();
+    for db in &state.dbs {
+        if let Ok(Ok(l)) = tokio::time::timeout(CHECK_TIMEOUT, lag(db, now)).await {
+            let _ = writeln!(
+                out,
+                "sojourn_outbox_pending{{db=\"{}\"}} {}",
+                escape(db.name()),
+                l.pending
+            );
+            let _ = writeln!(
+                ages,
+                "sojourn_outbox_oldest_pending_age_seconds{{db=\"{}\"}} {}",
+                escape(db.name()),
+                l.oldest_age_seconds
+            );
+        }
+    }
+    out.push_str(
+        "# HELP sojourn_outbox_oldest_pending_age_seconds Age of the oldest unpublished event.\n",
+    );
+    out.push_str("# TYPE sojourn_outbox_oldest_pending_age_seconds gauge\n");
+    out.push_str(&ages);
+    out.push_str("# HELP sojourn_uptime_seconds Seconds since the process started.\n");
+    out.push_str("# TYPE sojourn_uptime_seconds gauge\n");
+    let _ = writeln!(
+        out,
+        "sojourn_uptime_seconds {}",
+        state.started.elapsed().as_secs_f64()
+    );
+    out.push_str("# TYPE sojourn_build_info gauge\n");
+    let _ = writeln!(out, "sojourn_build_info{{version=\"{}\"}} 1", state.version);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}

@@ -1,0 +1,33 @@
+//! The platform every Sojourn context stands on: configuration, telemetry, databases and
+//! migrations, events (outbox + relay + bus), the HTTP stack with its ops endpoints and
+//! OpenAPI docs, and the start-up / graceful-shutdown sequence.
+//!
+//! Contexts depend on this crate and on `kernel`, never on each other.
+
+pub mod app;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod events;
+pub mod http;
+pub mod metrics;
+pub mod secrets;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use app::{App, Platform, VERSION};
+pub use config::{Config, ConfigError};
+pub use context::{Context, ContextEnv, Events, Mounted};
+
+/// Why the process could not start (or keep serving).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database of context `{0}`: {1}")]
+    Database(String, db::DbError),
+    #[error("context `{0}`: {1}")]
+    Context(String, String),
+    #[error("server: {0}")]
+    Server(String),
+}

@@ -1,0 +1,142 @@
+//! Prometheus metrics, kept in this process's own registry (not a global recorder) so that
+//! several apps in one test process each count only their own requests.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum_seconds: f64,
+    /// Non-cumulative counts per bucket; the last slot is +Inf.
+    buckets: [u64; BUCKETS.len() + 1],
+}
+
+/// Request counts and latencies by method, route template and status.
+#[derive(Default)]
+pub struct HttpMetrics {
+    series: Mutex<HashMap<(&'static str, String, u16), Series>>,
+}
+
+/// Keeps label cardinality bounded: arbitrary methods collapse into `OTHER`.
+fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+impl HttpMetrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = BUCKETS
+            .iter()
+            .position(|le| seconds <= *le)
+            .unwrap_or(BUCKETS.len());
+        let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let s = series
+            .entry((method_label(method), route.to_owned(), status))
+            .or_default();
+        s.count += 1;
+        s.sum_seconds += seconds;
+        s.buckets[bucket] += 1;
+    }
+
+    /// Appends the request metrics in Prometheus text format.
+    pub fn render(&self, out: &mut String) {
+        let series = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let mut keys: Vec<_> = series.keys().collect();
+        keys.sort();
+        out.push_str("# HELP sojourn_http_requests_total HTTP requests by method, route template and status.\n");
+        out.push_str("# TYPE sojourn_http_requests_total counter\n");
+        for key @ (method, route, status) in &keys {
+            let count = series.get(key).map_or(0, |s| s.count);
+            let _ = writeln!(
+                out,
+                "sojourn_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}",
+                escape(route)
+            );
+        }
+        out.push_str("# HELP sojourn_http_request_duration_seconds HTTP request latency.\n");
+        out.push_str("# TYPE sojourn_http_request_duration_seconds histogram\n");
+        for key @ (method, route, status) in &keys {
+            let Some(s) = series.get(key) else { continue };
+            let labels = format!(
+                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
+                escape(route)
+            );
+            let mut cumulative = 0;
+            for (i, le) in BUCKETS.iter().enumerate() {
+                cumulative += s.buckets[i];
+                let _ = writeln!(
+                    out,
+                    "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "sojourn_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "sojourn_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+    }
+}
+
+/// Escapes a label value (backslash, quote, newline).
+pub fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_histograms_render() {
+        let m = HttpMetrics::default();
+        m.observe("GET", "/api/v1/things/{id}", 200, Duration::from_millis(3));
+        m.observe("GET", "/api/v1/things/{id}", 200, Duration::from_millis(30));
+        m.observe("BREW", "unmatched", 405, Duration::from_secs(20));
+        let mut out = String::new();
+        m.render(&mut out);
+        assert!(out.contains("sojourn_http_requests_total{method=\"GET\",route=\"/api/v1/things/{id}\",status=\"200\"} 2"));
+        assert!(out.contains(
+            "sojourn_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"405\"} 1"
+        ));
+        assert!(out.contains("route=\"/api/v1/things/{id}\",status=\"200\",le=\"0.005\"} 1"));
+        assert!(out.contains("route=\"/api/v1/things/{id}\",status=\"200\",le=\"0.05\"} 2"));
+        assert!(out.contains("route=\"unmatched\",status=\"405\",le=\"10\"} 0"));
+        assert!(out.contains("route=\"unmatched\",status=\"405\",le=\"+Inf\"} 1"));
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

@@ -1,0 +1,202 @@
+//! Test harness for Sojourn: [`spawn_app`] starts the real application on port 0 with a
+//! fresh temporary data directory — or, when `SOJOURN_TEST_POSTGRES_URL` is set, a fresh
+//! PostgreSQL schema per test — and returns a client pointed at it.
+//!
+//! It also ships [`probe`], a minimal context that exercises the platform (database,
+//! outbox, subscriptions, error paths) without any domain logic, so the foundation can be
+//! tested through HTTP like every real context.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod probe;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use platform::config::Config;
+use platform::{App, Context, Platform, StartError};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Environment variable naming a PostgreSQL server to run the suites against.
+pub const POSTGRES_ENV: &str = "SOJOURN_TEST_POSTGRES_URL";
+
+/// The PostgreSQL URL tests should use, if any.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// A running application.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub client: reqwest::Client,
+    pub platform: Platform,
+    pub data_dir: TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), StartError>>>,
+}
+
+/// A config for one isolated test: temp data dir, port 0, a unique PostgreSQL schema prefix
+/// when PostgreSQL is in use, and no background relay (tests call `drain()`).
+pub fn test_config(dir: &TempDir) -> Config {
+    let mut config = Config::default();
+    config.data_dir = dir.path().to_path_buf();
+    config.server.host = "127.0.0.1".into();
+    config.server.port = 0;
+    config.server.shutdown_grace_secs = 5;
+    config.events.relay_enabled = false;
+    if let Some(url) = postgres_url() {
+        config.database.url = Some(url);
+        let unique = kernel::new_id().simple().to_string();
+        // The random tail of a v7 id: unique per test, short enough for schema names.
+        config.database.schema_prefix = format!("t{}_", &unique[unique.len() - 12..]);
+        config.database.max_connections = 5;
+    }
+    config
+}
+
+/// Starts the app with the probe context.
+pub async fn spawn_app() -> TestApp {
+    spawn_with(vec![Arc::new(probe::Probe)], |_| {}).await
+}
+
+/// Starts the app with `contexts`, after `tweak` adjusts the test config.
+pub async fn spawn_with(
+    contexts: Vec<Arc<dyn Context>>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = test_config(&dir);
+    tweak(&mut config);
+    let listener = tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let app = App::build(config, contexts).await.expect("app builds");
+    let platform = app.platform.clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        platform,
+        data_dir: dir,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Sends `body` verbatim as `application/json` (for malformed-JSON tests).
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Publishes every committed event and waits for the handlers.
+    pub async fn drain_events(&self) -> platform::events::RelayStats {
+        self.platform.relay.drain().await
+    }
+
+    /// Triggers graceful shutdown and waits for the server to finish.
+    pub async fn shutdown(mut self) -> Result<(), StartError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts graceful shutdown without waiting; `join` waits.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    pub async fn join(mut self) -> Result<(), StartError> {
+        match self.task.take() {
+            Some(task) => task.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Status and parsed JSON body of a response.
+pub async fn json(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    (status, body)
+}
+
+/// Asserts the standard error envelope with `status` and `code`; returns the body.
+pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) -> Value {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let (got, body) = json(response).await;
+    assert_eq!(got, status, "status; body: {body}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "content-type {content_type}"
+    );
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(body["error"], body["message"], "{body}");
+    body
+}
