@@ -7,11 +7,7 @@ use platform::config::{self, Overrides};
 use platform::{App, telemetry};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "sojourn",
-    version,
-    about = "Sojourn: the travel and booking platform"
-)]
+#[command(name = "sojourn", version, about = "Sojourn: the travel and booking platform")]
 pub struct Cli {
     /// Configuration file (default: ./sojourn.toml when it exists).
     #[arg(long, global = true, value_name = "FILE")]
@@ -50,24 +46,12 @@ enum Command {
 
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve {
-            only,
-            port,
-            data_dir,
-        } => {
-            let overrides = Overrides {
-                config_file: cli.config,
-                port,
-                data_dir,
-            };
+        Command::Serve { only, port, data_dir } => {
+            let overrides = Overrides { config_file: cli.config, port, data_dir };
             serve(&overrides, &only).await
         }
         Command::Migrate { only, data_dir } => {
-            let overrides = Overrides {
-                config_file: cli.config,
-                port: None,
-                data_dir,
-            };
+            let overrides = Overrides { config_file: cli.config, port: None, data_dir };
             migrate(&overrides, &only).await
         }
         Command::Openapi { only } => print_openapi(&only),
@@ -79,26 +63,20 @@ async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     telemetry::init(&config.log);
     let contexts = crate::contexts::select(only)?;
     let addr = (config.server.host.clone(), config.server.port);
-    let app = App::build(config, contexts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let app = App::build(config, contexts).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(addr.clone())
         .await
         .map_err(|e| format!("cannot listen on {}:{}: {e}", addr.0, addr.1))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(address = %local, version = platform::VERSION, "sojourn listening");
-    app.serve(listener, platform::shutdown::os_signal())
-        .await
-        .map_err(|e| e.to_string())
+    app.serve(listener, platform::shutdown::os_signal()).await.map_err(|e| e.to_string())
 }
 
 async fn migrate(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     let config = config::load(overrides).map_err(|e| e.to_string())?;
     telemetry::init(&config.log);
     let contexts = crate::contexts::select(only)?;
-    let dbs = platform::app::migrate_all(&config, &contexts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let dbs = platform::app::migrate_all(&config, &contexts).await.map_err(|e| e.to_string())?;
     for db in dbs.values() {
         db.close().await;
     }

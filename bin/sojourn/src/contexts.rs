@@ -21,19 +21,11 @@ pub fn select(only: &[String]) -> Result<Vec<Arc<dyn Context>>, String> {
     let mut chosen = Vec::new();
     for name in only.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
         match available.iter().find(|c| c.name() == name) {
-            Some(ctx) if !chosen.iter().any(|c: &Arc<dyn Context>| c.name() == name) => {
-                chosen.push(ctx.clone())
-            }
+            Some(ctx) if !chosen.iter().any(|c: &Arc<dyn Context>| c.name() == name) => chosen.push(ctx.clone()),
             Some(_) => {}
             None => {
-                let list = if known.is_empty() {
-                    "none yet".to_owned()
-                } else {
-                    known.join(", ")
-                };
-                return Err(format!(
-                    "unknown context `{name}` in --only (available: {list})"
-                ));
+                let list = if known.is_empty() { "none yet".to_owned() } else { known.join(", ") };
+                return Err(format!("unknown context `{name}` in --only (available: {list})"));
             }
         }
     }

@@ -1,19 +1,14 @@
 //! `sojourn`: one binary, every role. It parses the command line, loads the configuration,
 //! picks the contexts to run and hands over to the platform. No business logic lives here.
 
-mod cli;
-mod contexts;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use sojourn::cli;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

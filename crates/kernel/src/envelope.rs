@@ -17,19 +17,11 @@ pub struct Envelope<T> {
 
 impl<T> Envelope<T> {
     pub fn ok(data: T) -> Self {
-        Self {
-            success: true,
-            data,
-            message: None,
-        }
+        Self { success: true, data, message: None }
     }
 
     pub fn with_message(data: T, message: impl Into<String>) -> Self {
-        Self {
-            success: true,
-            data,
-            message: Some(message.into()),
-        }
+        Self { success: true, data, message: Some(message.into()) }
     }
 }
 

@@ -140,10 +140,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -160,18 +157,8 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with a context-specific code, e.g. `ApiError::new(409, "dates_unavailable", ..)`.
-    pub fn new(
-        status: u16,
-        code: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            status,
-            code: code.into(),
-            message: message.into(),
-            details: Vec::new(),
-            retry_after: None,
-        }
+    pub fn new(status: u16, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self { status, code: code.into(), message: message.into(), details: Vec::new(), retry_after: None }
     }
 
     pub fn from_code(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -198,10 +185,7 @@ impl ApiError {
             [one] => format!("{}: {}", one.field, one.message),
             _ => ErrorCode::ValidationFailed.default_message().to_owned(),
         };
-        Self {
-            details,
-            ..Self::from_code(ErrorCode::ValidationFailed, message)
-        }
+        Self { details, ..Self::from_code(ErrorCode::ValidationFailed, message) }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -230,10 +214,7 @@ impl ApiError {
     }
 
     pub fn unavailable(message: impl Into<String>, retry_after: Option<u64>) -> Self {
-        Self {
-            retry_after,
-            ..Self::from_code(ErrorCode::ServiceUnavailable, message)
-        }
+        Self { retry_after, ..Self::from_code(ErrorCode::ServiceUnavailable, message) }
     }
 
     pub fn with_details(mut self, details: Vec<FieldError>) -> Self {

@@ -64,8 +64,7 @@ mod tests {
 
     #[test]
     fn serialises_with_type_and_camel_case() {
-        let e = EventEnvelope::new("booking.confirmed", "b1", Utc::now(), json!({"n": 1}))
-            .with_actor("u1");
+        let e = EventEnvelope::new("booking.confirmed", "b1", Utc::now(), json!({"n": 1})).with_actor("u1");
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["type"], "booking.confirmed");
         assert_eq!(v["aggregateId"], "b1");

@@ -209,10 +209,7 @@ impl Currency {
 
     /// Digits after the decimal point: 2 for EUR, 0 for JPY, 3 for KWD.
     pub fn minor_digits(&self) -> u8 {
-        CURRENCIES
-            .iter()
-            .find(|(c, _)| c.as_bytes() == self.0)
-            .map_or(2, |(_, d)| *d)
+        CURRENCIES.iter().find(|(c, _)| c.as_bytes() == self.0).map_or(2, |(_, d)| *d)
     }
 }
 
@@ -244,8 +241,7 @@ impl Serialize for Currency {
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Currency::parse(&raw)
-            .map_err(|_| serde::de::Error::custom(format!("unknown currency code `{raw}`")))
+        Currency::parse(&raw).map_err(|_| serde::de::Error::custom(format!("unknown currency code `{raw}`")))
     }
 }
 
@@ -277,10 +273,7 @@ impl Money {
     }
 
     pub const fn zero(currency: Currency) -> Self {
-        Self {
-            amount: 0,
-            currency,
-        }
+        Self { amount: 0, currency }
     }
 
     /// A price or fee: must not be negative.
@@ -301,27 +294,18 @@ impl Money {
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self
-            .amount
-            .checked_add(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(&other)?;
-        let amount = self
-            .amount
-            .checked_sub(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_sub(other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
     pub fn checked_mul(self, factor: i64) -> Result<Money, MoneyError> {
-        let amount = self
-            .amount
-            .checked_mul(factor)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_mul(factor).ok_or(MoneyError::Overflow)?;
         Ok(Money::new(amount, self.currency))
     }
 
@@ -335,13 +319,8 @@ impl Money {
     }
 
     /// Sum of amounts in one currency; an empty list is zero.
-    pub fn sum(
-        currency: Currency,
-        items: impl IntoIterator<Item = Money>,
-    ) -> Result<Money, MoneyError> {
-        items
-            .into_iter()
-            .try_fold(Money::zero(currency), Money::checked_add)
+    pub fn sum(currency: Currency, items: impl IntoIterator<Item = Money>) -> Result<Money, MoneyError> {
+        items.into_iter().try_fold(Money::zero(currency), Money::checked_add)
     }
 
     pub fn is_negative(&self) -> bool {
@@ -358,14 +337,7 @@ impl fmt::Display for Money {
             return write!(f, "{sign}{abs} {}", self.currency);
         }
         let scale = 10u64.pow(digits);
-        write!(
-            f,
-            "{sign}{}.{:0width$} {}",
-            abs / scale,
-            abs % scale,
-            self.currency,
-            width = digits as usize
-        )
+        write!(f, "{sign}{}.{:0width$} {}", abs / scale, abs % scale, self.currency, width = digits as usize)
     }
 }
 
@@ -395,18 +367,9 @@ mod tests {
         assert_eq!(eur(i64::MAX).checked_add(eur(1)), Err(MoneyError::Overflow));
         assert_eq!(eur(i64::MAX).checked_mul(2), Err(MoneyError::Overflow));
         let usd = Money::new(1, Currency::USD);
-        assert_eq!(
-            eur(1).checked_add(usd),
-            Err(MoneyError::CurrencyMismatch(Currency::EUR, Currency::USD))
-        );
-        assert_eq!(
-            Money::non_negative(-1, Currency::EUR),
-            Err(MoneyError::Negative)
-        );
-        assert_eq!(
-            Money::sum(Currency::EUR, [eur(1), eur(2), eur(3)]).unwrap(),
-            eur(6)
-        );
+        assert_eq!(eur(1).checked_add(usd), Err(MoneyError::CurrencyMismatch(Currency::EUR, Currency::USD)));
+        assert_eq!(Money::non_negative(-1, Currency::EUR), Err(MoneyError::Negative));
+        assert_eq!(Money::sum(Currency::EUR, [eur(1), eur(2), eur(3)]).unwrap(), eur(6));
     }
 
     #[test]
@@ -421,14 +384,8 @@ mod tests {
     fn displays_with_the_currency_exponent() {
         assert_eq!(eur(12345).to_string(), "123.45 EUR");
         assert_eq!(eur(-5).to_string(), "-0.05 EUR");
-        assert_eq!(
-            Money::new(500, Currency::parse("JPY").unwrap()).to_string(),
-            "500 JPY"
-        );
-        assert_eq!(
-            Money::new(1234, Currency::parse("KWD").unwrap()).to_string(),
-            "1.234 KWD"
-        );
+        assert_eq!(Money::new(500, Currency::parse("JPY").unwrap()).to_string(), "500 JPY");
+        assert_eq!(Money::new(1234, Currency::parse("KWD").unwrap()).to_string(), "1.234 KWD");
     }
 
     #[test]

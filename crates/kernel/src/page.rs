@@ -37,11 +37,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self {
-            limit: DEFAULT_LIMIT,
-            offset: 0,
-            cursor: None,
-        }
+        Self { limit: DEFAULT_LIMIT, offset: 0, cursor: None }
     }
 }
 
@@ -53,10 +49,7 @@ impl PageRequest {
             Some(raw) => match raw.parse::<u32>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
                 _ => {
-                    errors.push(FieldError::new(
-                        "limit",
-                        format!("must be an integer from 1 to {MAX_LIMIT}"),
-                    ));
+                    errors.push(FieldError::new("limit", format!("must be an integer from 1 to {MAX_LIMIT}")));
                     DEFAULT_LIMIT
                 }
             },
@@ -66,31 +59,19 @@ impl PageRequest {
             Some(raw) => match raw.parse::<u64>() {
                 Ok(n) if n <= MAX_OFFSET => n,
                 _ => {
-                    errors.push(FieldError::new(
-                        "offset",
-                        format!("must be an integer from 0 to {MAX_OFFSET}"),
-                    ));
+                    errors.push(FieldError::new("offset", format!("must be an integer from 0 to {MAX_OFFSET}")));
                     0
                 }
             },
         };
-        let cursor = query
-            .cursor
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
+        let cursor = query.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
         if cursor.as_ref().is_some_and(|c| c.len() > 512) {
             errors.push(FieldError::new("cursor", "is not a valid cursor"));
         }
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        Ok(Self {
-            limit,
-            offset,
-            cursor,
-        })
+        Ok(Self { limit, offset, cursor })
     }
 }
 
@@ -106,11 +87,8 @@ impl Cursor {
     }
 
     pub fn decode<T: DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
-        let invalid =
-            || ApiError::validation(vec![FieldError::new("cursor", "is not a valid cursor")]);
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw.as_bytes())
-            .map_err(|_| invalid())?;
+        let invalid = || ApiError::validation(vec![FieldError::new("cursor", "is not a valid cursor")]);
+        let bytes = URL_SAFE_NO_PAD.decode(raw.as_bytes()).map_err(|_| invalid())?;
         serde_json::from_slice(&bytes).map_err(|_| invalid())
     }
 }
@@ -138,12 +116,7 @@ impl<T> Page<T> {
     pub fn new(items: Vec<T>, request: &PageRequest, total: Option<u64>) -> Self {
         Self {
             items,
-            pagination: Pagination {
-                total,
-                limit: request.limit,
-                offset: request.offset,
-                next_cursor: None,
-            },
+            pagination: Pagination { total, limit: request.limit, offset: request.offset, next_cursor: None },
         }
     }
 
@@ -153,10 +126,7 @@ impl<T> Page<T> {
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            pagination: self.pagination,
-        }
+        Page { items: self.items.into_iter().map(f).collect(), pagination: self.pagination }
     }
 
     /// Renders as `{ "<key>": [...], "pagination": {...} }`.
@@ -187,25 +157,13 @@ mod tests {
     use serde_json::json;
 
     fn q(limit: Option<&str>, offset: Option<&str>) -> PageQuery {
-        PageQuery {
-            limit: limit.map(Into::into),
-            offset: offset.map(Into::into),
-            cursor: None,
-        }
+        PageQuery { limit: limit.map(Into::into), offset: offset.map(Into::into), cursor: None }
     }
 
     #[test]
     fn defaults_and_bounds() {
-        assert_eq!(
-            PageRequest::parse(&q(None, None)).unwrap(),
-            PageRequest::default()
-        );
-        assert_eq!(
-            PageRequest::parse(&q(Some("100"), Some("40")))
-                .unwrap()
-                .limit,
-            100
-        );
+        assert_eq!(PageRequest::parse(&q(None, None)).unwrap(), PageRequest::default());
+        assert_eq!(PageRequest::parse(&q(Some("100"), Some("40"))).unwrap().limit, 100);
         for bad in ["0", "101", "-1", "abc", "1.5"] {
             let err = PageRequest::parse(&q(Some(bad), None)).unwrap_err();
             assert_eq!(err.status, 400, "{bad}");
@@ -220,17 +178,13 @@ mod tests {
         let c = Cursor::encode(&("2026-01-01T00:00:00Z", 42));
         let back: (String, i32) = Cursor::decode(&c).unwrap();
         assert_eq!(back, ("2026-01-01T00:00:00Z".to_owned(), 42));
-        assert_eq!(
-            Cursor::decode::<(String, i32)>("!!!").unwrap_err().status,
-            400
-        );
+        assert_eq!(Cursor::decode::<(String, i32)>("!!!").unwrap_err().status, 400);
         assert!(Cursor::decode::<(String, i32)>(&Cursor::encode(&"x")).is_err());
     }
 
     #[test]
     fn keyed_pages_render_like_dreamscape_lists() {
-        let page = Page::new(vec![1, 2], &PageRequest::default(), Some(7))
-            .with_next_cursor(Some("abc".into()));
+        let page = Page::new(vec![1, 2], &PageRequest::default(), Some(7)).with_next_cursor(Some("abc".into()));
         let v = serde_json::to_value(page.keyed("bookings")).unwrap();
         assert_eq!(
             v,

@@ -9,6 +9,13 @@ use crate::error::{ApiError, FieldError};
 /// A point in time, always UTC. Serialised as RFC 3339.
 pub type Instant = DateTime<Utc>;
 
+/// Drops sub-microsecond digits. PostgreSQL stores microseconds; truncating everywhere
+/// keeps an instant identical whether it was just created or read back, on either engine.
+pub fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = t.timestamp_subsec_nanos();
+    t - chrono::Duration::nanoseconds(i64::from(nanos % 1_000))
+}
+
 /// A half-open range of calendar dates `[start, end)`: for a stay, check-in to check-out, so
 /// the nights are `start..end` and the range is never empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -22,10 +29,7 @@ impl DateRange {
     /// Validates that `end` is after `start`. `field` names the request field in the error.
     pub fn new(start: NaiveDate, end: NaiveDate, field: &str) -> Result<Self, ApiError> {
         if end <= start {
-            return Err(ApiError::validation(vec![FieldError::new(
-                field,
-                "end date must be after start date",
-            )]));
+            return Err(ApiError::validation(vec![FieldError::new(field, "end date must be after start date")]));
         }
         Ok(Self { start, end })
     }
@@ -63,13 +67,16 @@ mod tests {
     }
 
     #[test]
+    fn truncation_keeps_microseconds() {
+        let t: DateTime<Utc> = "2026-11-22T03:30:15.982488156Z".parse().unwrap();
+        assert_eq!(truncate_micros(t).to_rfc3339(), "2026-11-22T03:30:15.982488+00:00");
+    }
+
+    #[test]
     fn ranges_are_half_open() {
         let r = DateRange::new(d("2026-12-30"), d("2027-01-02"), "dates").unwrap();
         assert_eq!(r.nights(), 3);
-        assert_eq!(
-            r.dates().collect::<Vec<_>>(),
-            vec![d("2026-12-30"), d("2026-12-31"), d("2027-01-01")]
-        );
+        assert_eq!(r.dates().collect::<Vec<_>>(), vec![d("2026-12-30"), d("2026-12-31"), d("2027-01-01")]);
         let next = DateRange::new(d("2027-01-02"), d("2027-01-05"), "dates").unwrap();
         assert!(!r.overlaps(&next));
         let inside = DateRange::new(d("2027-01-01"), d("2027-01-03"), "dates").unwrap();

@@ -78,27 +78,15 @@ fn db_options(config: &Config) -> DbOptions {
 }
 
 /// Opens and migrates the database of every context; returns them by name.
-pub async fn migrate_all(
-    config: &Config,
-    contexts: &[Arc<dyn Context>],
-) -> Result<BTreeMap<String, Db>, StartError> {
+pub async fn migrate_all(config: &Config, contexts: &[Arc<dyn Context>]) -> Result<BTreeMap<String, Db>, StartError> {
     let opts = db_options(config);
     let mut dbs = BTreeMap::new();
     for ctx in contexts {
         let name = ctx.name();
-        let db = db::connect(name, &opts)
-            .await
-            .map_err(|e| StartError::Database(name.into(), e))?;
-        db::migrate(&db, &PLATFORM_MIGRATIONS)
-            .await
-            .map_err(|e| StartError::Database(name.into(), e))?;
-        let own = Migrations {
-            scope: name,
-            list: ctx.migrations(),
-        };
-        db::migrate(&db, &own)
-            .await
-            .map_err(|e| StartError::Database(name.into(), e))?;
+        let db = db::connect(name, &opts).await.map_err(|e| StartError::Database(name.into(), e))?;
+        db::migrate(&db, &PLATFORM_MIGRATIONS).await.map_err(|e| StartError::Database(name.into(), e))?;
+        let own = Migrations { scope: name, list: ctx.migrations() };
+        db::migrate(&db, &own).await.map_err(|e| StartError::Database(name.into(), e))?;
         dbs.insert(name.to_owned(), db);
     }
     Ok(dbs)
@@ -108,9 +96,7 @@ pub async fn migrate_all(
 /// touching any database.
 pub fn openapi(contexts: &[Arc<dyn Context>]) -> OpenApi {
     let mut doc = http::base_document(VERSION);
-    let (_, ops_doc) = OpenApiRouter::<()>::new()
-        .merge(ops_router_for_docs())
-        .split_for_parts();
+    let (_, ops_doc) = OpenApiRouter::<()>::new().merge(ops_router_for_docs()).split_for_parts();
     doc.merge(ops_doc);
     for ctx in contexts {
         doc.merge(ctx.openapi());
@@ -144,29 +130,20 @@ impl App {
         let dbs = migrate_all(&config, &contexts).await?;
 
         let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new());
-        let relay = Arc::new(Relay::new(
-            dbs.values().cloned().collect(),
-            bus.clone(),
-            config.events.batch_size,
-        ));
+        let relay = Arc::new(Relay::new(dbs.values().cloned().collect(), bus.clone(), config.events.batch_size));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {
             let name = ctx.name();
-            let db = dbs
-                .get(name)
-                .cloned()
-                .ok_or_else(|| StartError::Context(name.into(), "no database".into()))?;
+            let db = dbs.get(name).cloned().ok_or_else(|| StartError::Context(name.into(), "no database".into()))?;
             let env = ContextEnv {
                 name,
                 db,
                 config: config.clone(),
                 secrets: secrets.clone(),
                 clock: clock.clone(),
-                events: Events {
-                    relay: relay.clone(),
-                },
+                events: Events { relay: relay.clone() },
             };
             let mounted = ctx.mount(&env)?;
             for sub in mounted.subscriptions {
@@ -186,19 +163,8 @@ impl App {
             started_at: Utc::now(),
         });
         let (router, openapi) = http::build_router(&config, ops, api);
-        let platform = Platform {
-            config,
-            secrets,
-            clock,
-            bus,
-            relay,
-            dbs,
-        };
-        Ok(App {
-            platform,
-            router,
-            openapi,
-        })
+        let platform = Platform { config, secrets, clock, bus, relay, dbs };
+        Ok(App { platform, router, openapi })
     }
 
     /// Serves on `listener` until `shutdown` resolves, then lets in-flight requests finish
@@ -208,9 +174,7 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartError> {
-        let App {
-            platform, router, ..
-        } = self;
+        let App { platform, router, .. } = self;
         let grace = Duration::from_secs(platform.config.server.shutdown_grace_secs);
         let (stop_handle, stop) = stop_pair();
         let relay_task = platform.config.events.relay_enabled.then(|| {
@@ -223,11 +187,8 @@ impl App {
             shutdown.await;
             let _ = begin_tx.send(());
         };
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal);
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(signal);
         let server = tokio::spawn(async move { server.await });
         let result = drain_with_deadline(server, begin_rx, grace, &stop_handle).await;
 
@@ -258,15 +219,12 @@ async fn drain_with_deadline(
         }
         _ = begin => {}
     }
-    tracing::info!(
-        grace_secs = grace.as_secs(),
-        "shutting down: finishing in-flight requests"
-    );
+    tracing::info!(grace_secs = grace.as_secs(), "shutting down: finishing in-flight requests");
     stop.stop();
     match tokio::time::timeout(grace, &mut server).await {
-        Ok(joined) => joined
-            .map_err(|e| StartError::Server(e.to_string()))?
-            .map_err(|e| StartError::Server(e.to_string())),
+        Ok(joined) => {
+            joined.map_err(|e| StartError::Server(e.to_string()))?.map_err(|e| StartError::Server(e.to_string()))
+        }
         Err(_) => {
             tracing::warn!("grace period over: dropping the remaining connections");
             server.abort();

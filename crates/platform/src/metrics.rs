@@ -7,9 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
-const BUCKETS: [f64; 12] = [
-    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const BUCKETS: [f64; 12] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 #[derive(Default)]
 struct Series {
@@ -42,14 +40,9 @@ fn method_label(method: &str) -> &'static str {
 impl HttpMetrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
-        let bucket = BUCKETS
-            .iter()
-            .position(|le| seconds <= *le)
-            .unwrap_or(BUCKETS.len());
+        let bucket = BUCKETS.iter().position(|le| seconds <= *le).unwrap_or(BUCKETS.len());
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let s = series
-            .entry((method_label(method), route.to_owned(), status))
-            .or_default();
+        let s = series.entry((method_label(method), route.to_owned(), status)).or_default();
         s.count += 1;
         s.sum_seconds += seconds;
         s.buckets[bucket] += 1;
@@ -74,43 +67,23 @@ impl HttpMetrics {
         out.push_str("# TYPE sojourn_http_request_duration_seconds histogram\n");
         for key @ (method, route, status) in &keys {
             let Some(s) = series.get(key) else { continue };
-            let labels = format!(
-                "method=\"{method}\",route=\"{}\",status=\"{status}\"",
-                escape(route)
-            );
+            let labels = format!("method=\"{method}\",route=\"{}\",status=\"{status}\"", escape(route));
             let mut cumulative = 0;
             for (i, le) in BUCKETS.iter().enumerate() {
                 cumulative += s.buckets[i];
-                let _ = writeln!(
-                    out,
-                    "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}"
-                );
+                let _ =
+                    writeln!(out, "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}");
             }
-            let _ = writeln!(
-                out,
-                "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                s.count
-            );
-            let _ = writeln!(
-                out,
-                "sojourn_http_request_duration_seconds_sum{{{labels}}} {}",
-                s.sum_seconds
-            );
-            let _ = writeln!(
-                out,
-                "sojourn_http_request_duration_seconds_count{{{labels}}} {}",
-                s.count
-            );
+            let _ = writeln!(out, "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "sojourn_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
+            let _ = writeln!(out, "sojourn_http_request_duration_seconds_count{{{labels}}} {}", s.count);
         }
     }
 }
 
 /// Escapes a label value (backslash, quote, newline).
 pub fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -125,10 +98,10 @@ mod tests {
         m.observe("BREW", "unmatched", 405, Duration::from_secs(20));
         let mut out = String::new();
         m.render(&mut out);
-        assert!(out.contains("sojourn_http_requests_total{method=\"GET\",route=\"/api/v1/things/{id}\",status=\"200\"} 2"));
-        assert!(out.contains(
-            "sojourn_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"405\"} 1"
-        ));
+        assert!(
+            out.contains("sojourn_http_requests_total{method=\"GET\",route=\"/api/v1/things/{id}\",status=\"200\"} 2")
+        );
+        assert!(out.contains("sojourn_http_requests_total{method=\"OTHER\",route=\"unmatched\",status=\"405\"} 1"));
         assert!(out.contains("route=\"/api/v1/things/{id}\",status=\"200\",le=\"0.005\"} 1"));
         assert!(out.contains("route=\"/api/v1/things/{id}\",status=\"200\",le=\"0.05\"} 2"));
         assert!(out.contains("route=\"unmatched\",status=\"405\",le=\"10\"} 0"));

@@ -83,8 +83,7 @@ const SECRETS_FILE: &str = "secrets.json";
 
 fn random_secret() -> Result<Secret, ConfigError> {
     let mut bytes = [0u8; 48];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| ConfigError::Invalid(format!("no randomness available: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| ConfigError::Invalid(format!("no randomness available: {e}")))?;
     Ok(Secret(bytes.iter().map(|b| format!("{b:02x}")).collect()))
 }
 
@@ -100,23 +99,14 @@ pub fn resolve(config: &Config, required: &[&str]) -> Result<Secrets, ConfigErro
             });
         }
     }
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|n| !values.contains_key(*n))
-        .collect();
+    let missing: Vec<&str> = required.iter().copied().filter(|n| !values.contains_key(*n)).collect();
     if missing.is_empty() {
         return Ok(Secrets { values });
     }
     if config.mode == Mode::Production {
-        let names: Vec<String> = missing
-            .iter()
-            .map(|n| format!("secrets.{n} (SOJOURN__SECRETS__{})", n.to_ascii_uppercase()))
-            .collect();
-        return Err(ConfigError::Invalid(format!(
-            "production mode requires {}",
-            names.join(", ")
-        )));
+        let names: Vec<String> =
+            missing.iter().map(|n| format!("secrets.{n} (SOJOURN__SECRETS__{})", n.to_ascii_uppercase())).collect();
+        return Err(ConfigError::Invalid(format!("production mode requires {}", names.join(", "))));
     }
     let path = config.data_dir.join(SECRETS_FILE);
     let mut stored = read_store(&path)?;
@@ -139,25 +129,19 @@ pub fn resolve(config: &Config, required: &[&str]) -> Result<Secrets, ConfigErro
 
 fn read_store(path: &Path) -> Result<BTreeMap<String, Secret>, ConfigError> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            ConfigError::Invalid(format!("{} is not valid JSON: {e}", path.display()))
-        }),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| ConfigError::Invalid(format!("{} is not valid JSON: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(ConfigError::Invalid(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(ConfigError::Invalid(format!("cannot read {}: {e}", path.display()))),
     }
 }
 
 fn write_store(path: &Path, values: &BTreeMap<String, Secret>) -> Result<(), ConfigError> {
-    let fail =
-        |e: std::io::Error| ConfigError::Invalid(format!("cannot write {}: {e}", path.display()));
+    let fail = |e: std::io::Error| ConfigError::Invalid(format!("cannot write {}: {e}", path.display()));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;
     }
-    let json =
-        serde_json::to_vec_pretty(values).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(values).map_err(|e| ConfigError::Invalid(e.to_string()))?;
     let tmp = path.with_extension("json.tmp");
     {
         use std::io::Write;
@@ -195,10 +179,7 @@ mod tests {
     #[test]
     fn development_secrets_are_generated_once_per_data_dir() {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            data_dir: dir.path().to_path_buf(),
-            ..Config::default()
-        };
+        let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
         let first = resolve(&config, &["jwt_signing_key"]).unwrap();
         let key = first.get("jwt_signing_key").unwrap().expose().to_owned();
         assert!(key.len() >= MIN_SECRET_LEN);
@@ -208,10 +189,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(SECRETS_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = std::fs::metadata(dir.path().join(SECRETS_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -219,28 +197,13 @@ mod tests {
     #[test]
     fn production_refuses_to_invent_secrets() {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config {
-            data_dir: dir.path().to_path_buf(),
-            mode: Mode::Production,
-            ..Config::default()
-        };
-        let err = resolve(&config, &["jwt_signing_key"])
-            .unwrap_err()
-            .to_string();
+        let mut config = Config { data_dir: dir.path().to_path_buf(), mode: Mode::Production, ..Config::default() };
+        let err = resolve(&config, &["jwt_signing_key"]).unwrap_err().to_string();
         assert!(err.contains("SOJOURN__SECRETS__JWT_SIGNING_KEY"), "{err}");
         assert!(!dir.path().join(SECRETS_FILE).exists());
-        config
-            .secrets
-            .insert("jwt_signing_key".into(), Secret::new("short"));
-        assert!(
-            resolve(&config, &["jwt_signing_key"])
-                .unwrap_err()
-                .to_string()
-                .contains("secrets.jwt_signing_key")
-        );
-        config
-            .secrets
-            .insert("jwt_signing_key".into(), Secret::new("x".repeat(40)));
+        config.secrets.insert("jwt_signing_key".into(), Secret::new("short"));
+        assert!(resolve(&config, &["jwt_signing_key"]).unwrap_err().to_string().contains("secrets.jwt_signing_key"));
+        config.secrets.insert("jwt_signing_key".into(), Secret::new("x".repeat(40)));
         assert!(resolve(&config, &["jwt_signing_key"]).is_ok());
     }
 }

@@ -24,9 +24,7 @@ pub const POSTGRES_ENV: &str = "SOJOURN_TEST_POSTGRES_URL";
 
 /// The PostgreSQL URL tests should use, if any.
 pub fn postgres_url() -> Option<String> {
-    std::env::var(POSTGRES_ENV)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
+    std::env::var(POSTGRES_ENV).ok().filter(|v| !v.trim().is_empty())
 }
 
 /// A running application.
@@ -36,7 +34,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub platform: Platform,
-    pub data_dir: TempDir,
+    /// The temporary data directory, when the harness created it.
+    pub data_dir: Option<TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), StartError>>>,
 }
@@ -66,16 +65,20 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// Starts the app with `contexts`, after `tweak` adjusts the test config.
-pub async fn spawn_with(
-    contexts: Vec<Arc<dyn Context>>,
-    tweak: impl FnOnce(&mut Config),
-) -> TestApp {
+pub async fn spawn_with(contexts: Vec<Arc<dyn Context>>, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = test_config(&dir);
     tweak(&mut config);
-    let listener = tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port))
-        .await
-        .expect("bind");
+    let mut app = spawn_config(config, contexts).await;
+    app.data_dir = Some(dir);
+    app
+}
+
+/// Starts the app on exactly `config` (the caller keeps the data directory alive, e.g. to
+/// restart on the same data).
+pub async fn spawn_config(config: Config, contexts: Vec<Arc<dyn Context>>) -> TestApp {
+    let listener =
+        tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port)).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     let app = App::build(config, contexts).await.expect("app builds");
     let platform = app.platform.clone();
@@ -86,12 +89,9 @@ pub async fn spawn_with(
     TestApp {
         addr,
         base: format!("http://{addr}"),
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
         platform,
-        data_dir: dir,
+        data_dir: None,
         stop: Some(stop),
         task: Some(task),
     }
@@ -103,20 +103,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.client.post(self.url(path)).json(body).send().await.expect("request")
     }
 
     /// Sends `body` verbatim as `application/json` (for malformed-JSON tests).
@@ -179,24 +170,13 @@ pub async fn json(response: reqwest::Response) -> (u16, Value) {
 
 /// Asserts the standard error envelope with `status` and `code`; returns the body.
 pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) -> Value {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let (got, body) = json(response).await;
     assert_eq!(got, status, "status; body: {body}");
-    assert!(
-        content_type.starts_with("application/json"),
-        "content-type {content_type}"
-    );
+    assert!(content_type.starts_with("application/json"), "content-type {content_type}");
     assert_eq!(body["success"], false, "{body}");
     assert_eq!(body["code"], code, "{body}");
-    assert!(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
     assert_eq!(body["error"], body["message"], "{body}");
     body
 }

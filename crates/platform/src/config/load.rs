@@ -21,10 +21,7 @@ pub enum ConfigError {
 
 impl ConfigError {
     fn key(key: &str, message: impl Into<String>) -> Self {
-        ConfigError::Key {
-            key: key.to_owned(),
-            message: message.into(),
-        }
+        ConfigError::Key { key: key.to_owned(), message: message.into() }
     }
 }
 
@@ -42,29 +39,20 @@ pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
     match &overrides.config_file {
         Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.clone())),
         Some(path) => figment = figment.merge(Toml::file_exact(path)),
-        None if Path::new("sojourn.toml").exists() => {
-            figment = figment.merge(Toml::file_exact("sojourn.toml"))
-        }
+        None if Path::new("sojourn.toml").exists() => figment = figment.merge(Toml::file_exact("sojourn.toml")),
         None => {}
     }
-    let conventional = Env::raw()
-        .only(&[
-            "DATABASE_URL",
-            "REDIS_URL",
-            "NATS_URL",
-            "PORT",
-            "SOJOURN_DATA_DIR",
-        ])
-        .map(|key| match key.as_str().to_ascii_lowercase().as_str() {
-            "database_url" => "database.url".into(),
-            "redis_url" => "redis.url".into(),
-            "nats_url" => "nats.url".into(),
-            "port" => "server.port".into(),
-            _ => "data_dir".into(),
+    let conventional =
+        Env::raw().only(&["DATABASE_URL", "REDIS_URL", "NATS_URL", "PORT", "SOJOURN_DATA_DIR"]).map(|key| {
+            match key.as_str().to_ascii_lowercase().as_str() {
+                "database_url" => "database.url".into(),
+                "redis_url" => "redis.url".into(),
+                "nats_url" => "nats.url".into(),
+                "port" => "server.port".into(),
+                _ => "data_dir".into(),
+            }
         });
-    figment = figment
-        .merge(conventional)
-        .merge(Env::prefixed("SOJOURN__").split("__"));
+    figment = figment.merge(conventional).merge(Env::prefixed("SOJOURN__").split("__"));
     if let Some(port) = overrides.port {
         figment = figment.merge(Serialized::default("server.port", port));
     }
@@ -82,11 +70,7 @@ pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
 /// figment's own message plus the dotted key and the source that set it.
 fn describe(e: &figment::Error) -> String {
     let key = e.path.join(".");
-    let source = e
-        .metadata
-        .as_ref()
-        .map(|m| m.name.to_string())
-        .unwrap_or_default();
+    let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
     match (key.is_empty(), source.is_empty()) {
         (true, _) => e.kind.to_string(),
         (false, true) => format!("`{key}`: {}", e.kind),
@@ -97,78 +81,41 @@ fn describe(e: &figment::Error) -> String {
 /// Rules serde cannot express. Each error names the key to fix.
 pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if config.server.host.parse::<std::net::IpAddr>().is_err() {
-        return Err(ConfigError::key(
-            "server.host",
-            "must be an IP address such as 0.0.0.0 or 127.0.0.1",
-        ));
+        return Err(ConfigError::key("server.host", "must be an IP address such as 0.0.0.0 or 127.0.0.1"));
     }
     if !(1024..=64 * 1024 * 1024).contains(&config.server.body_limit_bytes) {
-        return Err(ConfigError::key(
-            "server.body_limit_bytes",
-            "must be between 1024 and 67108864",
-        ));
+        return Err(ConfigError::key("server.body_limit_bytes", "must be between 1024 and 67108864"));
     }
     if !(1..=3600).contains(&config.server.request_timeout_secs) {
-        return Err(ConfigError::key(
-            "server.request_timeout_secs",
-            "must be between 1 and 3600",
-        ));
+        return Err(ConfigError::key("server.request_timeout_secs", "must be between 1 and 3600"));
     }
     if config.server.shutdown_grace_secs > 600 {
-        return Err(ConfigError::key(
-            "server.shutdown_grace_secs",
-            "must be at most 600",
-        ));
+        return Err(ConfigError::key("server.shutdown_grace_secs", "must be at most 600"));
     }
     if let Some(url) = &config.database.url {
-        let ok = ["postgres://", "postgresql://", "sqlite:"]
-            .iter()
-            .any(|p| url.starts_with(p));
+        let ok = ["postgres://", "postgresql://", "sqlite:"].iter().any(|p| url.starts_with(p));
         if !ok {
-            return Err(ConfigError::key(
-                "database.url",
-                "must start with postgres://, postgresql:// or sqlite:",
-            ));
+            return Err(ConfigError::key("database.url", "must start with postgres://, postgresql:// or sqlite:"));
         }
     }
     let prefix = &config.database.schema_prefix;
-    if !prefix
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        || prefix.len() > 40
-    {
-        return Err(ConfigError::key(
-            "database.schema_prefix",
-            "lowercase letters, digits and _ only (max 40)",
-        ));
+    if !prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || prefix.len() > 40 {
+        return Err(ConfigError::key("database.schema_prefix", "lowercase letters, digits and _ only (max 40)"));
     }
     if !(1..=1000).contains(&config.database.max_connections) {
-        return Err(ConfigError::key(
-            "database.max_connections",
-            "must be between 1 and 1000",
-        ));
+        return Err(ConfigError::key("database.max_connections", "must be between 1 and 1000"));
     }
     if !(1..=64).contains(&config.database.sqlite_readers) {
-        return Err(ConfigError::key(
-            "database.sqlite_readers",
-            "must be between 1 and 64",
-        ));
+        return Err(ConfigError::key("database.sqlite_readers", "must be between 1 and 64"));
     }
     for (key, url, schemes) in [
-        (
-            "redis.url",
-            &config.redis.url,
-            &["redis://", "rediss://"][..],
-        ),
+        ("redis.url", &config.redis.url, &["redis://", "rediss://"][..]),
         ("nats.url", &config.nats.url, &["nats://", "tls://"][..]),
     ] {
         if let Some(url) = url
             && !schemes.iter().any(|s| url.starts_with(s))
         {
-            return Err(ConfigError::key(
-                key,
-                format!("must start with {}", schemes.join(" or ")),
-            ));
+            return Err(ConfigError::key(key, format!("must start with {}", schemes.join(" or "))));
         }
     }
     for origin in &config.cors.allowed_origins {
@@ -182,22 +129,11 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
             ));
         }
     }
-    if config
-        .log
-        .level
-        .parse::<tracing_subscriber::EnvFilter>()
-        .is_err()
-    {
-        return Err(ConfigError::key(
-            "log.level",
-            "is not a valid filter (e.g. `info` or `info,sqlx=warn`)",
-        ));
+    if config.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
+        return Err(ConfigError::key("log.level", "is not a valid filter (e.g. `info` or `info,sqlx=warn`)"));
     }
     if config.events.poll_interval_ms == 0 || config.events.batch_size == 0 {
-        return Err(ConfigError::key(
-            "events",
-            "poll_interval_ms and batch_size must be positive",
-        ));
+        return Err(ConfigError::key("events", "poll_interval_ms and batch_size must be positive"));
     }
     Ok(())
 }
@@ -218,39 +154,24 @@ mod tests {
     #[test]
     fn file_then_env_then_flags() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "custom.toml",
-                "[server]\nport = 4000\nhsts = true\n[log]\nformat = \"json\"",
-            )?;
+            jail.create_file("custom.toml", "[server]\nport = 4000\nhsts = true\n[log]\nformat = \"json\"")?;
             jail.set_env("SOJOURN__SERVER__REQUEST_TIMEOUT_SECS", "7");
             jail.set_env("DATABASE_URL", "postgres://localhost/x");
-            jail.set_env(
-                "SOJOURN__CORS__ALLOWED_ORIGINS",
-                "https://a.example, https://b.example",
-            );
-            let overrides = Overrides {
-                config_file: Some("custom.toml".into()),
-                ..Overrides::default()
-            };
+            jail.set_env("SOJOURN__CORS__ALLOWED_ORIGINS", "https://a.example, https://b.example");
+            let overrides = Overrides { config_file: Some("custom.toml".into()), ..Overrides::default() };
             let c = load(&overrides).unwrap();
             assert_eq!(c.server.port, 4000);
             assert!(c.server.hsts);
             assert_eq!(c.log.format, super::super::LogFormat::Json);
             assert_eq!(c.server.request_timeout_secs, 7);
             assert_eq!(c.database.url.as_deref(), Some("postgres://localhost/x"));
-            assert_eq!(
-                c.cors.allowed_origins,
-                vec!["https://a.example", "https://b.example"]
-            );
+            assert_eq!(c.cors.allowed_origins, vec!["https://a.example", "https://b.example"]);
 
             jail.set_env("PORT", "5000");
             assert_eq!(load(&overrides).unwrap().server.port, 5000);
             jail.set_env("SOJOURN__SERVER__PORT", "5001");
             assert_eq!(load(&overrides).unwrap().server.port, 5001);
-            let flags = Overrides {
-                port: Some(5002),
-                ..overrides
-            };
+            let flags = Overrides { port: Some(5002), ..overrides };
             assert_eq!(load(&flags).unwrap().server.port, 5002);
             Ok(())
         });
@@ -282,10 +203,7 @@ mod tests {
             assert!(err.contains("database.url"), "{err}");
             Ok(())
         });
-        let missing = Overrides {
-            config_file: Some("/nonexistent/sojourn.toml".into()),
-            ..Overrides::default()
-        };
+        let missing = Overrides { config_file: Some("/nonexistent/sojourn.toml".into()), ..Overrides::default() };
         assert!(matches!(load(&missing), Err(ConfigError::MissingFile(_))));
     }
 }

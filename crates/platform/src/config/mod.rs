@@ -132,10 +132,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Pretty,
-            level: "info".into(),
-        }
+        Self { format: LogFormat::Pretty, level: "info".into() }
     }
 }
 
@@ -173,11 +170,7 @@ pub struct EventsConfig {
 
 impl Default for EventsConfig {
     fn default() -> Self {
-        Self {
-            poll_interval_ms: 250,
-            batch_size: 100,
-            relay_enabled: true,
-        }
+        Self { poll_interval_ms: 250, batch_size: 100, relay_enabled: true }
     }
 }
 
@@ -190,11 +183,6 @@ fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     }
     Ok(match Raw::deserialize(d)? {
         Raw::List(items) => items,
-        Raw::Csv(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        Raw::Csv(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
     })
 }

@@ -30,9 +30,7 @@ pub async fn connect(name: &str, opts: &DbOptions) -> Result<Db, DbError> {
     let pools = match opts.url.as_deref() {
         None => open_sqlite(opts.data_dir.join(format!("{name}.db")), opts).await?,
         Some(url) if url.starts_with("sqlite:") => {
-            let path = url
-                .trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:");
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = PathBuf::from(path).join(format!("{name}.db"));
             open_sqlite(path, opts).await?
         }
@@ -40,15 +38,10 @@ pub async fn connect(name: &str, opts: &DbOptions) -> Result<Db, DbError> {
             open_postgres(url, &format!("{}{name}", opts.schema_prefix), opts).await?
         }
         Some(_) => {
-            return Err(DbError::Other(
-                "database.url must start with postgres://, postgresql:// or sqlite:".into(),
-            ));
+            return Err(DbError::Other("database.url must start with postgres://, postgresql:// or sqlite:".into()));
         }
     };
-    Ok(Db {
-        name: name.into(),
-        pools,
-    })
+    Ok(Db { name: name.into(), pools })
 }
 
 async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> {
@@ -84,24 +77,17 @@ fn valid_schema(schema: &str) -> bool {
     !schema.is_empty()
         && schema.len() <= 63
         && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && schema
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 async fn open_postgres(url: &str, schema: &str, opts: &DbOptions) -> Result<Pools, DbError> {
     if !valid_schema(schema) {
-        return Err(DbError::Other(format!(
-            "invalid PostgreSQL schema name `{schema}`"
-        )));
+        return Err(DbError::Other(format!("invalid PostgreSQL schema name `{schema}`")));
     }
-    let base = PgConnectOptions::from_str(url)
-        .map_err(|e| DbError::Other(format!("invalid database.url: {e}")))?;
+    let base = PgConnectOptions::from_str(url).map_err(|e| DbError::Other(format!("invalid database.url: {e}")))?;
     // Create the schema on a one-off connection, so the pool can pin search_path to it.
     let mut conn = base.connect().await?;
-    super::query_dynamic(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-        .execute_on_pg(&mut conn)
-        .await?;
+    super::query_dynamic(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).execute_on_pg(&mut conn).await?;
     conn.close().await?;
     let pool = PgPoolOptions::new()
         .max_connections(opts.max_connections.max(1))

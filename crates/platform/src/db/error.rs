@@ -43,28 +43,21 @@ impl From<sqlx::Error> for DbError {
             }
             sqlx::Error::Io(e) => DbError::Unavailable(e.to_string()),
             sqlx::Error::Tls(e) => DbError::Unavailable(e.to_string()),
-            sqlx::Error::ColumnDecode { index, source } => DbError::Decode {
-                column: index,
-                message: source.to_string(),
-            },
+            sqlx::Error::ColumnDecode { index, source } => {
+                DbError::Decode { column: index, message: source.to_string() }
+            }
             sqlx::Error::Database(db) => {
                 let message = db.message().to_owned();
                 match db.kind() {
                     sqlx::error::ErrorKind::UniqueViolation => DbError::UniqueViolation {
                         constraint: db.constraint().map_or_else(
-                            || {
-                                message
-                                    .trim_start_matches("UNIQUE constraint failed: ")
-                                    .to_owned()
-                            },
+                            || message.trim_start_matches("UNIQUE constraint failed: ").to_owned(),
                             str::to_owned,
                         ),
                     },
                     sqlx::error::ErrorKind::ForeignKeyViolation
                     | sqlx::error::ErrorKind::CheckViolation
-                    | sqlx::error::ErrorKind::NotNullViolation => {
-                        DbError::ConstraintViolation(message)
-                    }
+                    | sqlx::error::ErrorKind::NotNullViolation => DbError::ConstraintViolation(message),
                     _ => DbError::Other(message),
                 }
             }

@@ -46,9 +46,7 @@ const PG_LOCK_KEY: i64 = 0x736f_6a6f_7572;
 
 /// FNV-1a: stable across builds and platforms, which is all a change detector needs.
 fn checksum(sql: &str) -> String {
-    let hash = sql.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = sql.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("{hash:016x}")
 }
 
@@ -71,10 +69,7 @@ pub async fn migrate(db: &Db, set: &Migrations) -> Result<usize, DbError> {
         let sum = checksum(sql);
         let mut tx = db.begin().await?;
         if db.dialect() == Dialect::Postgres {
-            query("SELECT pg_advisory_xact_lock($1)")
-                .bind(PG_LOCK_KEY)
-                .execute(&mut tx)
-                .await?;
+            query("SELECT pg_advisory_xact_lock($1)").bind(PG_LOCK_KEY).execute(&mut tx).await?;
         }
         let existing: Option<(String,)> =
             query("SELECT checksum FROM _sojourn_migrations WHERE scope = $1 AND version = $2")
@@ -95,34 +90,21 @@ pub async fn migrate(db: &Db, set: &Migrations) -> Result<usize, DbError> {
             }
             None => {}
         }
-        query_dynamic(sql.to_owned())
-            .execute_script(&mut tx)
-            .await
-            .map_err(|e| {
-                DbError::Migration(format!(
-                    "{}/{:04}_{} failed on `{}`: {e}",
-                    set.scope,
-                    m.version,
-                    m.name,
-                    db.name()
-                ))
-            })?;
-        query("INSERT INTO _sojourn_migrations (scope, version, name, checksum, applied_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(set.scope)
-            .bind(m.version)
-            .bind(m.name)
-            .bind(sum)
-            .bind(Utc::now())
-            .execute(&mut tx)
-            .await?;
+        query_dynamic(sql.to_owned()).execute_script(&mut tx).await.map_err(|e| {
+            DbError::Migration(format!("{}/{:04}_{} failed on `{}`: {e}", set.scope, m.version, m.name, db.name()))
+        })?;
+        query(
+            "INSERT INTO _sojourn_migrations (scope, version, name, checksum, applied_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(set.scope)
+        .bind(m.version)
+        .bind(m.name)
+        .bind(sum)
+        .bind(Utc::now())
+        .execute(&mut tx)
+        .await?;
         tx.commit().await?;
-        tracing::info!(
-            db = db.name(),
-            scope = set.scope,
-            version = m.version,
-            name = m.name,
-            "migration applied"
-        );
+        tracing::info!(db = db.name(), scope = set.scope, version = m.version, name = m.name, "migration applied");
         applied += 1;
     }
     Ok(applied)
@@ -134,14 +116,8 @@ mod tests {
 
     #[test]
     fn checksum_is_stable_and_sensitive() {
-        assert_eq!(
-            checksum("CREATE TABLE a (x INT)"),
-            checksum("CREATE TABLE a (x INT)")
-        );
-        assert_ne!(
-            checksum("CREATE TABLE a (x INT)"),
-            checksum("CREATE TABLE a (y INT)")
-        );
+        assert_eq!(checksum("CREATE TABLE a (x INT)"), checksum("CREATE TABLE a (x INT)"));
+        assert_ne!(checksum("CREATE TABLE a (x INT)"), checksum("CREATE TABLE a (y INT)"));
         assert_eq!(checksum("").len(), 16);
     }
 }

@@ -29,10 +29,7 @@ pub enum Dialect {
 
 #[derive(Clone)]
 pub(crate) enum Pools {
-    Sqlite {
-        writer: SqlitePool,
-        reader: SqlitePool,
-    },
+    Sqlite { writer: SqlitePool, reader: SqlitePool },
     Postgres(PgPool),
 }
 
@@ -45,10 +42,7 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db")
-            .field("name", &self.name)
-            .field("dialect", &self.dialect())
-            .finish()
+        f.debug_struct("Db").field("name", &self.name).field("dialect", &self.dialect()).finish()
     }
 }
 
@@ -84,11 +78,8 @@ impl Db {
     }
 
     pub fn pool_stats(&self) -> Vec<PoolStats> {
-        let stats = |role, size: u32, idle: usize| PoolStats {
-            role,
-            size,
-            idle: u32::try_from(idle).unwrap_or(u32::MAX),
-        };
+        let stats =
+            |role, size: u32, idle: usize| PoolStats { role, size, idle: u32::try_from(idle).unwrap_or(u32::MAX) };
         match &self.pools {
             Pools::Sqlite { writer, reader } => vec![
                 stats("writer", writer.size(), writer.num_idle()),

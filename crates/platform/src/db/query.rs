@@ -52,7 +52,7 @@ into_arg! {
     &str => Text via str::to_owned,
     Vec<u8> => Bytes,
     Uuid => Uuid,
-    DateTime<Utc> => Time,
+    DateTime<Utc> => Time via kernel::truncate_micros,
     NaiveDate => Date,
     serde_json::Value => Json,
 }
@@ -74,19 +74,13 @@ pub struct Query {
 /// A query from a literal: the only way SQL text enters the data layer, so values are always
 /// bound, never spliced.
 pub fn query(sql: &'static str) -> Query {
-    Query {
-        sql: sql.into_sql_str(),
-        args: Vec::new(),
-    }
+    Query { sql: sql.into_sql_str(), args: Vec::new() }
 }
 
 /// A query whose text is built at run time (DDL with identifiers, migrations). The caller
 /// guarantees the text contains no user input.
 pub fn query_dynamic(sql: String) -> Query {
-    Query {
-        sql: AssertSqlSafe(sql).into_sql_str(),
-        args: Vec::new(),
-    }
+    Query { sql: AssertSqlSafe(sql).into_sql_str(), args: Vec::new() }
 }
 
 use sqlx::SqlSafeStr as _;
@@ -168,10 +162,7 @@ fn is_read_only(sql: &str) -> bool {
     head.eq_ignore_ascii_case("select")
 }
 
-fn sqlite_query(
-    sql: SqlStr,
-    args: Vec<Arg>,
-) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+fn sqlite_query(sql: SqlStr, args: Vec<Arg>) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
     let mut q = sqlx::query::<Sqlite>(sql);
     for arg in args {
         q = match arg {
@@ -226,9 +217,7 @@ macro_rules! dispatch {
             },
             Target::Tx(tx) => match &mut tx.inner {
                 TxInner::Sqlite(conn) => {
-                    let $r = sqlite_query($self.sql, $self.args)
-                        .$method(&mut **conn)
-                        .await?;
+                    let $r = sqlite_query($self.sql, $self.args).$method(&mut **conn).await?;
                     $sqlite
                 }
                 TxInner::Postgres(conn) => {
@@ -258,13 +247,7 @@ impl Query {
 
     /// Runs a statement; returns the number of rows affected.
     pub async fn execute<'c>(self, on: impl Executor<'c>) -> Result<u64, DbError> {
-        dispatch!(
-            self,
-            on.target(),
-            execute,
-            |r| Ok(r.rows_affected()),
-            Ok(r.rows_affected())
-        )
+        dispatch!(self, on.target(), execute, |r| Ok(r.rows_affected()), Ok(r.rows_affected()))
     }
 
     pub async fn fetch_all<'c, T: FromRow>(self, on: impl Executor<'c>) -> Result<Vec<T>, DbError> {
@@ -272,31 +255,18 @@ impl Query {
             self,
             on.target(),
             fetch_all,
-            |rows| rows
-                .iter()
-                .map(|row| T::from_row(&Row::Sqlite(row)))
-                .collect(),
-            rows.iter()
-                .map(|row| T::from_row(&Row::Postgres(row)))
-                .collect()
+            |rows| rows.iter().map(|row| T::from_row(&Row::Sqlite(row))).collect(),
+            rows.iter().map(|row| T::from_row(&Row::Postgres(row))).collect()
         )
     }
 
-    pub async fn fetch_optional<'c, T: FromRow>(
-        self,
-        on: impl Executor<'c>,
-    ) -> Result<Option<T>, DbError> {
+    pub async fn fetch_optional<'c, T: FromRow>(self, on: impl Executor<'c>) -> Result<Option<T>, DbError> {
         dispatch!(
             self,
             on.target(),
             fetch_optional,
-            |row| row
-                .as_ref()
-                .map(|r| T::from_row(&Row::Sqlite(r)))
-                .transpose(),
-            row.as_ref()
-                .map(|r| T::from_row(&Row::Postgres(r)))
-                .transpose()
+            |row| row.as_ref().map(|r| T::from_row(&Row::Sqlite(r))).transpose(),
+            row.as_ref().map(|r| T::from_row(&Row::Postgres(r))).transpose()
         )
     }
 
@@ -325,9 +295,6 @@ impl Query {
 impl Query {
     /// Runs on a bare PostgreSQL connection (schema bootstrap, before any pool exists).
     pub(crate) async fn execute_on_pg(self, conn: &mut sqlx::PgConnection) -> Result<u64, DbError> {
-        Ok(pg_query(self.sql, self.args)
-            .execute(conn)
-            .await?
-            .rows_affected())
+        Ok(pg_query(self.sql, self.args).execute(conn).await?.rows_affected())
     }
 }

@@ -11,10 +11,7 @@ use super::DbError;
 /// A Rust type both drivers can decode: `i64`, `bool`, `String`, `Uuid`, `DateTime<Utc>`,
 /// `NaiveDate`, `Vec<u8>`, `f64`, `sqlx::types::Json<T>`, and `Option` of each.
 pub trait Value:
-    for<'r> sqlx::Decode<'r, Sqlite>
-    + sqlx::Type<Sqlite>
-    + for<'r> sqlx::Decode<'r, Postgres>
-    + sqlx::Type<Postgres>
+    for<'r> sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite> + for<'r> sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>
 {
 }
 

@@ -14,11 +14,7 @@ use crate::db::query;
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
     #[error("{failed} of {total} subscribers failed: {first}")]
-    Handlers {
-        failed: usize,
-        total: usize,
-        first: String,
-    },
+    Handlers { failed: usize, total: usize, first: String },
     #[error("transport error: {0}")]
     Transport(String),
 }
@@ -68,10 +64,7 @@ pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, 
     if fresh == 0 {
         return Ok(false);
     }
-    sub.handler
-        .handle(&mut tx, event)
-        .await
-        .map_err(|e| e.to_string())?;
+    sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     Ok(true)
 }
@@ -79,20 +72,14 @@ pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, 
 #[async_trait]
 impl EventBus for InProcessBus {
     fn subscribe(&self, subscription: Subscription) {
-        let mut subs = self
-            .subscriptions
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut subs = self.subscriptions.write().unwrap_or_else(|p| p.into_inner());
         subs.push(subscription);
     }
 
     async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
         let matching: Vec<Subscription> = {
             let subs = self.subscriptions.read().unwrap_or_else(|p| p.into_inner());
-            subs.iter()
-                .filter(|s| event.matches(&s.pattern))
-                .cloned()
-                .collect()
+            subs.iter().filter(|s| event.matches(&s.pattern)).cloned().collect()
         };
         let mut failures = Vec::new();
         for sub in &matching {
@@ -103,11 +90,9 @@ impl EventBus for InProcessBus {
         }
         match failures.first() {
             None => Ok(()),
-            Some(first) => Err(BusError::Handlers {
-                failed: failures.len(),
-                total: matching.len(),
-                first: first.clone(),
-            }),
+            Some(first) => {
+                Err(BusError::Handlers { failed: failures.len(), total: matching.len(), first: first.clone() })
+            }
         }
     }
 }

@@ -45,25 +45,12 @@ pub struct Subscription {
 
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription")
-            .field("consumer", &self.consumer)
-            .field("pattern", &self.pattern)
-            .finish()
+        f.debug_struct("Subscription").field("consumer", &self.consumer).field("pattern", &self.pattern).finish()
     }
 }
 
 impl Subscription {
-    pub fn new(
-        consumer: impl Into<String>,
-        pattern: impl Into<String>,
-        db: Db,
-        handler: impl EventHandler,
-    ) -> Self {
-        Self {
-            consumer: consumer.into(),
-            pattern: pattern.into(),
-            db,
-            handler: Arc::new(handler),
-        }
+    pub fn new(consumer: impl Into<String>, pattern: impl Into<String>, db: Db, handler: impl EventHandler) -> Self {
+        Self { consumer: consumer.into(), pattern: pattern.into(), db, handler: Arc::new(handler) }
     }
 }

@@ -33,13 +33,7 @@ pub struct OutboxLag {
 
 pub async fn lag(db: &Db, now: DateTime<Utc>) -> Result<OutboxLag, DbError> {
     let (pending, oldest): (i64, Option<DateTime<Utc>>) =
-        query("SELECT COUNT(*), MIN(occurred_at) FROM outbox WHERE published_at IS NULL")
-            .fetch_one(db)
-            .await?;
-    let oldest_age_seconds =
-        oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
-    Ok(OutboxLag {
-        pending: u64::try_from(pending).unwrap_or(0),
-        oldest_age_seconds,
-    })
+        query("SELECT COUNT(*), MIN(occurred_at) FROM outbox WHERE published_at IS NULL").fetch_one(db).await?;
+    let oldest_age_seconds = oldest.map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
+    Ok(OutboxLag { pending: u64::try_from(pending).unwrap_or(0), oldest_age_seconds })
 }

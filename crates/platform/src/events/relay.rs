@@ -34,11 +34,7 @@ struct Pending {
 
 impl FromRow for Pending {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
-        Ok(Pending {
-            seq: row.get("seq")?,
-            attempts: row.get("attempts")?,
-            event: row.get("payload")?,
-        })
+        Ok(Pending { seq: row.get("seq")?, attempts: row.get("attempts")?, event: row.get("payload")? })
     }
 }
 
@@ -117,16 +113,16 @@ impl Relay {
                 }
                 Err(error) => {
                     // Exponential backoff, capped at 5 minutes.
-                    let delay = 2_i64
-                        .saturating_pow(u32::try_from(p.attempts.min(8)).unwrap_or(8))
-                        .min(300);
+                    let delay = 2_i64.saturating_pow(u32::try_from(p.attempts.min(8)).unwrap_or(8)).min(300);
                     let message: String = error.to_string().chars().take(1000).collect();
-                    query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, available_at = $2 WHERE seq = $3")
-                        .bind(message)
-                        .bind(Utc::now() + chrono::Duration::seconds(delay))
-                        .bind(p.seq)
-                        .execute(db)
-                        .await?;
+                    query(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $1, available_at = $2 WHERE seq = $3",
+                    )
+                    .bind(message)
+                    .bind(Utc::now() + chrono::Duration::seconds(delay))
+                    .bind(p.seq)
+                    .execute(db)
+                    .await?;
                     stats.failed += 1;
                 }
             }
@@ -138,11 +134,10 @@ impl Relay {
     pub async fn prune(&self, keep: chrono::Duration) {
         let cutoff = Utc::now() - keep;
         for (db, _) in &self.sources {
-            if let Err(error) =
-                query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
-                    .bind(cutoff)
-                    .execute(db)
-                    .await
+            if let Err(error) = query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
+                .bind(cutoff)
+                .execute(db)
+                .await
             {
                 tracing::warn!(db = db.name(), %error, "outbox prune failed");
             }

@@ -32,7 +32,9 @@ pub fn base_document(version: &str) -> OpenApi {
                 .schema(kernel::FieldError::name(), kernel::FieldError::schema())
                 .security_scheme(
                     "bearerAuth",
-                    SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+                    SecurityScheme::Http(
+                        HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
+                    ),
                 )
                 .build(),
         ))
@@ -64,9 +66,7 @@ const DOCS_PAGE: &str = r#"<!DOCTYPE html>
 
 /// `/api-docs/openapi.json`, `/docs` and the UI assets under `/docs/ui/`.
 pub fn router(doc: OpenApi) -> Router {
-    let config = Config::new([OPENAPI_PATH])
-        .validator_url("none")
-        .try_it_out_enabled(true);
+    let config = Config::new([OPENAPI_PATH]).validator_url("none").try_it_out_enabled(true);
     Router::from(SwaggerUi::new(ASSETS).url(OPENAPI_PATH, doc).config(config))
         .route("/docs", get(|| async { Html(DOCS_PAGE) }))
 }

@@ -44,26 +44,45 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             let text = e.body_text();
             let detail = text.strip_prefix(DATA_ERROR_PREFIX).unwrap_or(&text);
             // serde_path_to_error renders `path: message`; `.` is the root.
-            match detail.split_once(": ") {
-                Some((path, message)) if path != "." && !path.contains(' ') => {
-                    ApiError::validation(vec![FieldError::new(path, message)])
-                }
-                _ => ApiError::validation(vec![FieldError::new("body", detail)]),
-            }
+            let (path, message) = match detail.split_once(": ") {
+                Some((path, message)) if !path.contains(' ') => (path, message),
+                _ => (".", detail),
+            };
+            ApiError::validation(vec![FieldError::new(field_name(path, message), strip_location(message))])
         }
         JsonRejection::JsonSyntaxError(e) => {
             let text = e.body_text();
             let detail = text.rsplit(": ").next().unwrap_or("syntax error");
             ApiError::invalid_json(format!("The request body is not valid JSON ({detail})"))
         }
-        JsonRejection::MissingJsonContentType(_) => ApiError::for_status(415)
-            .with_message("Expected a JSON body with `Content-Type: application/json`"),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::for_status(415).with_message("Expected a JSON body with `Content-Type: application/json`")
+        }
         JsonRejection::BytesRejection(e) if e.status().as_u16() == 413 => ApiError::for_status(413),
-        other => ApiError::bad_request(format!(
-            "Cannot read the request body: {}",
-            other.body_text()
-        )),
+        other => ApiError::bad_request(format!("Cannot read the request body: {}", other.body_text())),
     }
+}
+
+/// The field a serde data error is about: its path, or for errors at the object itself
+/// (`missing field `x``, `unknown field `x``) the quoted name, joined to the path.
+fn field_name(path: &str, message: &str) -> String {
+    let quoted = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next());
+    match (path, quoted) {
+        (".", Some(name)) => name.to_owned(),
+        (".", None) => "body".to_owned(),
+        // serde_path_to_error already includes an unknown field in the path.
+        (path, Some(name)) if path == name || path.ends_with(&format!(".{name}")) => path.to_owned(),
+        (path, Some(name)) => format!("{path}.{name}"),
+        (path, None) => path.to_owned(),
+    }
+}
+
+/// Drops serde_json's " at line 1 column 17" suffix: the field name says more.
+fn strip_location(message: &str) -> &str {
+    message.find(" at line ").map_or(message, |i| &message[..i])
 }
 
 /// Query-string extractor with enveloped 400s.
@@ -87,9 +106,7 @@ where
 
 fn query_rejection(rejection: &QueryRejection) -> ApiError {
     let text = rejection.body_text();
-    let detail = text
-        .strip_prefix("Failed to deserialize query string: ")
-        .unwrap_or(&text);
+    let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
     ApiError::bad_request(format!("Invalid query string: {detail}"))
 }
 
@@ -124,5 +141,20 @@ impl WithMessage for ApiError {
     fn with_message(mut self, message: &str) -> Self {
         message.clone_into(&mut self.message);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_errors_name_their_field() {
+        assert_eq!(field_name(".", "missing field `name` at line 1 column 2"), "name");
+        assert_eq!(field_name("stay", "missing field `x`"), "stay.x");
+        assert_eq!(field_name("stay.x", "unknown field `x`, expected `a`"), "stay.x");
+        assert_eq!(field_name("stay.nightlyPrice", "invalid type: string \"a\", expected i64"), "stay.nightlyPrice");
+        assert_eq!(field_name(".", "invalid type: integer `1`, expected a map"), "body");
+        assert_eq!(strip_location("missing field `name` at line 1 column 2"), "missing field `name`");
     }
 }

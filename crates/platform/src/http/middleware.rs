@@ -29,18 +29,13 @@ fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     let s = value.to_str().ok()?;
     let ok = !s.is_empty()
         && s.len() <= 128
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     ok.then(|| s.to_owned())
 }
 
 /// Outermost layer: assigns the request id, opens the tracing span, records metrics and
 /// writes the access log line.
-pub async fn observe(
-    State(metrics): State<Arc<HttpMetrics>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn observe(State(metrics): State<Arc<HttpMetrics>>, mut req: Request, next: Next) -> Response {
     let request_id = req
         .headers()
         .get(&X_REQUEST_ID)
@@ -52,18 +47,14 @@ pub async fn observe(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
-    let span =
-        tracing::info_span!("http", request_id = %request_id, method = %method, path = %path);
+    let span = tracing::info_span!("http", request_id = %request_id, method = %method, path = %path);
     let started = Instant::now();
 
     let mut response = next.run(req).instrument(span.clone()).await;
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let route = response
-        .extensions()
-        .get::<MatchedRoute>()
-        .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+    let route = response.extensions().get::<MatchedRoute>().map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
     let route = route.as_str();
     metrics.observe(&method, route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -84,10 +75,7 @@ pub async fn observe(
 
 /// Route-level layer: copies the matched route template onto the response for `observe`.
 pub async fn tag_route(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
     let mut response = next.run(req).await;
     if let Some(route) = route {
         response.extensions_mut().insert(MatchedRoute(route));
@@ -101,22 +89,14 @@ pub struct SecurityHeaders {
     pub hsts: bool,
 }
 
-pub async fn security_headers(
-    State(cfg): State<SecurityHeaders>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn security_headers(State(cfg): State<SecurityHeaders>, req: Request, next: Next) -> Response {
     let is_docs = req.uri().path().starts_with("/docs");
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(headers, header::X_FRAME_OPTIONS, "DENY");
     set_default(headers, header::REFERRER_POLICY, "no-referrer");
-    set_default(
-        headers,
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
+    set_default(headers, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     let csp = if is_docs {
         // The bundled Swagger UI: its own scripts and styles, nothing from elsewhere.
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
@@ -126,11 +106,7 @@ pub async fn security_headers(
     };
     set_default(headers, header::CONTENT_SECURITY_POLICY, csp);
     if cfg.hsts {
-        set_default(
-            headers,
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        );
+        set_default(headers, header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
     }
     response
 }
@@ -174,10 +150,7 @@ pub struct PanicToEnvelope;
 impl tower_http::catch_panic::ResponseForPanic for PanicToEnvelope {
     type ResponseBody = Body;
 
-    fn response_for_panic(
-        &mut self,
-        err: Box<dyn std::any::Any + Send + 'static>,
-    ) -> Response<Body> {
+    fn response_for_panic(&mut self, err: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
         let message = err
             .downcast_ref::<String>()
             .map(String::as_str)
@@ -190,12 +163,7 @@ impl tower_http::catch_panic::ResponseForPanic for PanicToEnvelope {
 
 /// The fallback for paths no route matches.
 pub async fn not_found(req: Request) -> Response {
-    ApiError::not_found(format!(
-        "No route for {} {}",
-        req.method(),
-        req.uri().path()
-    ))
-    .into_response()
+    ApiError::not_found(format!("No route for {} {}", req.method(), req.uri().path())).into_response()
 }
 
 /// Used where a status is known but no body was produced.
@@ -209,18 +177,12 @@ mod tests {
 
     #[test]
     fn request_ids_from_clients_are_sanitised() {
-        assert_eq!(
-            acceptable_request_id(&HeaderValue::from_static("abc-123_x.y:z")).as_deref(),
-            Some("abc-123_x.y:z")
-        );
+        assert_eq!(acceptable_request_id(&HeaderValue::from_static("abc-123_x.y:z")).as_deref(), Some("abc-123_x.y:z"));
         assert!(acceptable_request_id(&HeaderValue::from_static("has space")).is_none());
         assert!(acceptable_request_id(&HeaderValue::from_static("")).is_none());
         let long = "a".repeat(129);
         assert!(
-            acceptable_request_id(
-                &HeaderValue::from_str(&long).unwrap_or(HeaderValue::from_static("x y"))
-            )
-            .is_none()
+            acceptable_request_id(&HeaderValue::from_str(&long).unwrap_or(HeaderValue::from_static("x y"))).is_none()
         );
     }
 }

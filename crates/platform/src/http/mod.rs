@@ -28,16 +28,10 @@ use crate::config::Config;
 use crate::metrics::HttpMetrics;
 
 /// Assembles the public router: ops + contexts' API + docs, wrapped in the middleware stack.
-pub fn build_router(
-    config: &Config,
-    ops: Arc<ops::OpsState>,
-    api: OpenApiRouter,
-) -> (Router, OpenApi) {
+pub fn build_router(config: &Config, ops: Arc<ops::OpsState>, api: OpenApiRouter) -> (Router, OpenApi) {
     let metrics = ops.metrics.clone();
-    let (routes, doc) = OpenApiRouter::with_openapi(base_document(ops.version))
-        .merge(ops::router(ops))
-        .merge(api)
-        .split_for_parts();
+    let (routes, doc) =
+        OpenApiRouter::with_openapi(base_document(ops.version)).merge(ops::router(ops)).merge(api).split_for_parts();
     let routes = routes
         .merge(docs::router(doc.clone()))
         .route_layer(axum::middleware::from_fn(middleware::tag_route))
@@ -63,30 +57,16 @@ fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
             middleware::SecurityHeaders { hsts: server.hsts },
             middleware::security_headers,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            middleware::observe,
-        ))
+        .layer(axum::middleware::from_fn_with_state(metrics, middleware::observe))
 }
 
 fn cors(config: &Config) -> CorsLayer {
-    let origins: Vec<HeaderValue> = config
-        .cors
-        .allowed_origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
+    let origins: Vec<HeaderValue> =
+        config.cors.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_credentials(true)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS])
         .allow_headers([
             header::ACCEPT,
             header::AUTHORIZATION,
@@ -95,11 +75,6 @@ fn cors(config: &Config) -> CorsLayer {
             HeaderName::from_static("idempotency-key"),
             middleware::X_REQUEST_ID.clone(),
         ])
-        .expose_headers([
-            header::ETAG,
-            header::LOCATION,
-            header::RETRY_AFTER,
-            middleware::X_REQUEST_ID.clone(),
-        ])
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, middleware::X_REQUEST_ID.clone()])
         .max_age(Duration::from_secs(600))
 }

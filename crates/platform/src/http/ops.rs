@@ -53,13 +53,7 @@ pub struct RootInfo {
 /// Name and version of this server.
 #[utoipa::path(get, path = "/", tag = "System", responses((status = 200, body = RootInfo)))]
 async fn root(State(state): State<Arc<OpsState>>) -> Json<RootInfo> {
-    Json(RootInfo {
-        name: "sojourn",
-        message: "Sojourn API",
-        version: state.version,
-        status: "running",
-        docs: "/docs",
-    })
+    Json(RootInfo { name: "sojourn", message: "Sojourn API", version: state.version, status: "running", docs: "/docs" })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -132,12 +126,7 @@ where
         Ok(Err(e)) => Some(e.to_string()),
         Err(_) => Some(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
     };
-    Check {
-        name,
-        status: if error.is_none() { "ok" } else { "failed" },
-        error,
-        latency_ms,
-    }
+    Check { name, status: if error.is_none() { "ok" } else { "failed" }, error, latency_ms }
 }
 
 /// Readiness: every database and dependency of this process answers. 503 names the ones
@@ -159,20 +148,11 @@ async fn ready(State(state): State<Arc<OpsState>>) -> Response {
     for failed in checks.iter().filter(|c| c.error.is_some()) {
         tracing::warn!(check = %failed.name, error = ?failed.error, "readiness check failed");
     }
-    let body = Readiness {
-        status: if all_ok { "ready" } else { "not_ready" },
-        checks,
-        timestamp: Utc::now(),
-    };
+    let body = Readiness { status: if all_ok { "ready" } else { "not_ready" }, checks, timestamp: Utc::now() };
     if all_ok {
         Json(body).into_response()
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::RETRY_AFTER, "5")],
-            Json(body),
-        )
-            .into_response()
+        (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], Json(body)).into_response()
     }
 }
 
@@ -191,11 +171,7 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     for db in &state.dbs {
         for s in db.pool_stats() {
             let labels = format!("db=\"{}\",role=\"{}\"", escape(db.name()), s.role);
-            let _ = writeln!(
-                out,
-                "sojourn_db_pool_connections{{{labels},state=\"idle\"}} {}",
-                s.idle
-            );
+            let _ = writeln!(out, "sojourn_db_pool_connections{{{labels},state=\"idle\"}} {}", s.idle);
             let _ = writeln!(
                 out,
                 "sojourn_db_pool_connections{{{labels},state=\"in_use\"}} {}",
@@ -209,12 +185,7 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     let now = Utc::now();
     for db in &state.dbs {
         if let Ok(Ok(l)) = tokio::time::timeout(CHECK_TIMEOUT, lag(db, now)).await {
-            let _ = writeln!(
-                out,
-                "sojourn_outbox_pending{{db=\"{}\"}} {}",
-                escape(db.name()),
-                l.pending
-            );
+            let _ = writeln!(out, "sojourn_outbox_pending{{db=\"{}\"}} {}", escape(db.name()), l.pending);
             let _ = writeln!(
                 ages,
                 "sojourn_outbox_oldest_pending_age_seconds{{db=\"{}\"}} {}",
@@ -223,26 +194,13 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
             );
         }
     }
-    out.push_str(
-        "# HELP sojourn_outbox_oldest_pending_age_seconds Age of the oldest unpublished event.\n",
-    );
+    out.push_str("# HELP sojourn_outbox_oldest_pending_age_seconds Age of the oldest unpublished event.\n");
     out.push_str("# TYPE sojourn_outbox_oldest_pending_age_seconds gauge\n");
     out.push_str(&ages);
     out.push_str("# HELP sojourn_uptime_seconds Seconds since the process started.\n");
     out.push_str("# TYPE sojourn_uptime_seconds gauge\n");
-    let _ = writeln!(
-        out,
-        "sojourn_uptime_seconds {}",
-        state.started.elapsed().as_secs_f64()
-    );
+    let _ = writeln!(out, "sojourn_uptime_seconds {}", state.started.elapsed().as_secs_f64());
     out.push_str("# TYPE sojourn_build_info gauge\n");
     let _ = writeln!(out, "sojourn_build_info{{version=\"{}\"}} 1", state.version);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        out,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()
 }

@@ -1,11 +1,11 @@
 //! The probe context's HTTP surface.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State as AxumState;
 use axum::response::Response;
-use chrono::Utc;
-use kernel::{ApiError, EventEnvelope, FieldError};
+use kernel::{ApiError, Clock, EventEnvelope, FieldError};
 use platform::Events;
 use platform::db::Db;
 use platform::events::enqueue;
@@ -22,6 +22,7 @@ use super::store::{self, Probe};
 pub struct State {
     pub db: Db,
     pub events: Events,
+    pub clock: Arc<dyn Clock>,
 }
 
 pub fn routes() -> OpenApiRouter<State> {
@@ -53,22 +54,12 @@ pub struct CreateProbe {
     request_body = CreateProbe,
     responses((status = 201, description = "Created"), (status = 400, body = kernel::ErrorBody), (status = 409, body = kernel::ErrorBody))
 )]
-async fn create_probe(
-    AxumState(state): AxumState<State>,
-    Json(body): Json<CreateProbe>,
-) -> Result<Response, ApiError> {
+async fn create_probe(AxumState(state): AxumState<State>, Json(body): Json<CreateProbe>) -> Result<Response, ApiError> {
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "name",
-            "must be 1 to 100 characters",
-        )]));
+        return Err(ApiError::validation(vec![FieldError::new("name", "must be 1 to 100 characters")]));
     }
-    let probe = Probe {
-        id: kernel::new_id(),
-        name: name.to_owned(),
-        created_at: Utc::now(),
-    };
+    let probe = Probe { id: kernel::new_id(), name: name.to_owned(), created_at: state.clock.now() };
     let mut tx = state.db.begin().await?;
     store::insert(&mut tx, &probe).await.map_err(|e| {
         if e.is_unique_violation("name") {
@@ -95,14 +86,9 @@ async fn create_probe(
 
 /// Fetch a probe.
 #[utoipa::path(get, path = "/api/v1/probes/{id}", tag = "Probe", responses((status = 200, description = "Found"), (status = 404, body = kernel::ErrorBody)))]
-async fn get_probe(
-    AxumState(state): AxumState<State>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn get_probe(AxumState(state): AxumState<State>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "probe")?;
-    let probe = store::find(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("probe not found"))?;
+    let probe = store::find(&state.db, id).await?.ok_or_else(|| ApiError::not_found("probe not found"))?;
     Ok(ok(json!({ "probe": probe })))
 }
 

@@ -42,12 +42,10 @@ impl Context for Probe {
         let router = http::routes().with_state(http::State {
             db: env.db.clone(),
             events: env.events.clone(),
+            clock: env.clock.clone(),
         });
         let recorder = Subscription::new("probe.recorder", "probe.*", env.db.clone(), Recorder);
-        Ok(Mounted {
-            router,
-            subscriptions: vec![recorder],
-        })
+        Ok(Mounted { router, subscriptions: vec![recorder] })
     }
 }
 
@@ -57,12 +55,7 @@ struct Recorder;
 #[async_trait]
 impl EventHandler for Recorder {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
-        if event
-            .data
-            .get("failHandler")
-            .and_then(serde_json::Value::as_bool)
-            == Some(true)
-        {
+        if event.data.get("failHandler").and_then(serde_json::Value::as_bool) == Some(true) {
             return Err("asked to fail".into());
         }
         store::record_received(tx, event).await?;

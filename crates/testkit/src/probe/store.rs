@@ -16,11 +16,7 @@ pub struct Probe {
 
 impl FromRow for Probe {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
-        Ok(Probe {
-            id: row.get("id")?,
-            name: row.get("name")?,
-            created_at: row.get("created_at")?,
-        })
+        Ok(Probe { id: row.get("id")?, name: row.get("name")?, created_at: row.get("created_at")? })
     }
 }
 
@@ -35,10 +31,7 @@ pub async fn insert(tx: &mut Tx, probe: &Probe) -> Result<(), DbError> {
 }
 
 pub async fn find(db: &Db, id: Uuid) -> Result<Option<Probe>, DbError> {
-    query("SELECT id, name, created_at FROM probes WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    query("SELECT id, name, created_at FROM probes WHERE id = $1").bind(id).fetch_optional(db).await
 }
 
 pub async fn count(db: &Db) -> Result<i64, DbError> {

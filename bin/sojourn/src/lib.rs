@@ -1,0 +1,5 @@
+//! The `sojourn` binary's library half: the CLI and the registry of contexts, exposed so that
+//! integration tests (schema parity, architecture) see exactly what the binary runs.
+
+pub mod cli;
+pub mod contexts;
