@@ -43,8 +43,7 @@ pub struct TestApp {
 /// A config for one isolated test: temp data dir, port 0, a unique PostgreSQL schema prefix
 /// when PostgreSQL is in use, and no background relay (tests call `drain()`).
 pub fn test_config(dir: &TempDir) -> Config {
-    let mut config = Config::default();
-    config.data_dir = dir.path().to_path_buf();
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     config.server.host = "127.0.0.1".into();
     config.server.port = 0;
     config.server.shutdown_grace_secs = 5;
