@@ -11,7 +11,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_sojourn");
 fn sojourn() -> Command {
     let mut cmd = Command::new(BIN);
     for (key, _) in std::env::vars() {
-        if key.starts_with("SOJOURN") || ["DATABASE_URL", "REDIS_URL", "NATS_URL", "PORT", "RUST_LOG"].contains(&key.as_str()) {
+        if key.starts_with("SOJOURN")
+            || ["DATABASE_URL", "REDIS_URL", "NATS_URL", "PORT", "RUST_LOG"].contains(&key.as_str())
+        {
             cmd.env_remove(key);
         }
     }

@@ -167,6 +167,8 @@ mod tests {
             assert_eq!(c.database.url.as_deref(), Some("postgres://localhost/x"));
             assert_eq!(c.cors.allowed_origins, vec!["https://a.example", "https://b.example"]);
 
+            jail.set_env("SOJOURN_DATA_DIR", "/srv/sojourn");
+            assert_eq!(load(&overrides).unwrap().data_dir, PathBuf::from("/srv/sojourn"));
             jail.set_env("PORT", "5000");
             assert_eq!(load(&overrides).unwrap().server.port, 5000);
             jail.set_env("SOJOURN__SERVER__PORT", "5001");

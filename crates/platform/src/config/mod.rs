@@ -170,7 +170,7 @@ pub struct EventsConfig {
 
 impl Default for EventsConfig {
     fn default() -> Self {
-        Self { poll_interval_ms: 250, batch_size: 100, relay_enabled: true }
+        Self { poll_interval_ms: 1000, batch_size: 100, relay_enabled: true }
     }
 }
 

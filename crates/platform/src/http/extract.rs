@@ -5,7 +5,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use kernel::{ApiError, FieldError};
+use kernel::{ApiError, ErrorCode, FieldError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -55,9 +55,10 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             let detail = text.rsplit(": ").next().unwrap_or("syntax error");
             ApiError::invalid_json(format!("The request body is not valid JSON ({detail})"))
         }
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::for_status(415).with_message("Expected a JSON body with `Content-Type: application/json`")
-        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::from_code(
+            ErrorCode::UnsupportedMediaType,
+            "Expected a JSON body with `Content-Type: application/json`",
+        ),
         JsonRejection::BytesRejection(e) if e.status().as_u16() == 413 => ApiError::for_status(413),
         other => ApiError::bad_request(format!("Cannot read the request body: {}", other.body_text())),
     }
@@ -131,17 +132,6 @@ where
 
 fn path_rejection(rejection: &PathRejection) -> ApiError {
     ApiError::bad_request(format!("Invalid path parameter: {}", rejection.body_text()))
-}
-
-trait WithMessage {
-    fn with_message(self, message: &str) -> Self;
-}
-
-impl WithMessage for ApiError {
-    fn with_message(mut self, message: &str) -> Self {
-        message.clone_into(&mut self.message);
-        self
-    }
 }
 
 #[cfg(test)]

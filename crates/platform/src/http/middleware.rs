@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kernel::ApiError;
@@ -100,7 +100,7 @@ pub async fn security_headers(State(cfg): State<SecurityHeaders>, req: Request, 
     let csp = if is_docs {
         // The bundled Swagger UI: its own scripts and styles, nothing from elsewhere.
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-         script-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'"
+         script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };
@@ -163,12 +163,8 @@ impl tower_http::catch_panic::ResponseForPanic for PanicToEnvelope {
 
 /// The fallback for paths no route matches.
 pub async fn not_found(req: Request) -> Response {
-    ApiError::not_found(format!("No route for {} {}", req.method(), req.uri().path())).into_response()
-}
-
-/// Used where a status is known but no body was produced.
-pub fn bare(status: StatusCode) -> Response {
-    ApiError::for_status(status.as_u16()).into_response()
+    let path: String = req.uri().path().chars().take(200).collect();
+    ApiError::not_found(format!("No route for {} {path}", req.method())).into_response()
 }
 
 #[cfg(test)]
