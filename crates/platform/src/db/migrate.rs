@@ -56,7 +56,14 @@ pub async fn migrate(db: &Db, set: &Migrations) -> Result<usize, DbError> {
         Dialect::Sqlite => LEDGER_SQLITE,
         Dialect::Postgres => LEDGER_POSTGRES,
     };
-    query_dynamic(ledger.to_owned()).execute_script(db).await?;
+    // Under the same lock as the migrations: concurrent `CREATE TABLE IF NOT EXISTS` can
+    // still collide on PostgreSQL's catalog when two processes start at once.
+    let mut tx = db.begin().await?;
+    if db.dialect() == Dialect::Postgres {
+        query("SELECT pg_advisory_xact_lock($1)").bind(PG_LOCK_KEY).execute(&mut tx).await?;
+    }
+    query_dynamic(ledger.to_owned()).execute_script(&mut tx).await?;
+    tx.commit().await?;
 
     let mut list = set.list.to_vec();
     list.sort_by_key(|m| m.version);

@@ -127,7 +127,11 @@ impl std::fmt::Debug for Tx {
 impl Tx {
     pub(super) async fn begin(db: &Db) -> Result<Tx, DbError> {
         let inner = match &db.pools {
-            Pools::Sqlite { writer, .. } => TxInner::Sqlite(writer.begin().await?),
+            // IMMEDIATE takes the write lock up front: a transaction that reads then writes
+            // cannot fail half-way with SQLITE_BUSY when another process (a `sojourn
+            // migrate`, a second server) wrote in between. In-process, the single writer
+            // connection already serialises writers, so this costs nothing.
+            Pools::Sqlite { writer, .. } => TxInner::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })

@@ -63,3 +63,27 @@ const V2_FIXED: Migration = Migration {
     sqlite: "CREATE TABLE oops (id INTEGER);",
     postgres: "CREATE TABLE oops (id BIGINT);",
 };
+
+#[tokio::test]
+async fn concurrent_migrators_on_one_database_all_succeed_once() {
+    // Several processes starting at once (scale-out) each open their own pools.
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&dir);
+    let contexts: Vec<Arc<dyn platform::Context>> = vec![Arc::new(testkit::probe::Probe)];
+    let runs: Vec<_> = (0..6)
+        .map(|_| {
+            let (config, contexts) = (config.clone(), contexts.clone());
+            tokio::spawn(
+                async move { platform::app::migrate_all(&config, &contexts).await.map(|dbs| dbs["probe"].clone()) },
+            )
+        })
+        .collect();
+    let mut dbs = Vec::new();
+    for run in runs {
+        dbs.push(run.await.unwrap().expect("every concurrent migrator succeeds"));
+    }
+    let (applied,): (i64,) =
+        platform::db::query("SELECT COUNT(*) FROM _sojourn_migrations").fetch_one(&dbs[0]).await.unwrap();
+    let expected = platform::app::PLATFORM_MIGRATIONS.list.len() + 1;
+    assert_eq!(applied, i64::try_from(expected).unwrap());
+}
