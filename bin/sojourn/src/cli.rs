@@ -32,13 +32,16 @@ enum Command {
     },
     /// Create or upgrade every context's database schema, then exit.
     Migrate {
+        /// Comma-separated contexts to migrate (default: all).
         #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
         only: Vec<String>,
+        /// Data directory for SQLite files (default ./data, or $SOJOURN_DATA_DIR).
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
-    /// Print the OpenAPI document (JSON) to standard output.
+    /// Print the OpenAPI document (JSON) to standard output. Needs no configuration.
     Openapi {
+        /// Comma-separated contexts to describe (default: all).
         #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
         only: Vec<String>,
     },

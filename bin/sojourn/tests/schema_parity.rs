@@ -1,6 +1,6 @@
 //! Both dialects' migrations must create the same tables with the same columns (and the
 //! same NOT NULL rules), for the platform's tables and every context the binary runs.
-//! Needs PostgreSQL: set `SOJOURN_TEST_POSTGRES_URL` (CI does; without it CI fails).
+//! Needs PostgreSQL: set `SOJOURN_TEST_POSTGRES_URL` (`.ci/run` does, in its PostgreSQL pass).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
@@ -65,7 +65,7 @@ async fn postgres_shape(db: &Db) -> Shape {
 #[tokio::test]
 async fn sqlite_and_postgres_migrations_create_the_same_schema() {
     let Some(pg_url) = testkit::postgres_url() else {
-        assert!(std::env::var("CI").is_err(), "CI must set {} for the schema-parity test", testkit::POSTGRES_ENV);
+        // `.ci/run` runs the whole suite again with PostgreSQL (and fails if it is unreachable).
         eprintln!("skipped: set {} to compare schemas", testkit::POSTGRES_ENV);
         return;
     };

@@ -14,7 +14,7 @@ use serde::Serialize;
 pub enum ErrorCode {
     /// 400: the request body or parameters could not be parsed.
     BadRequest,
-    /// 400: the body is not valid JSON or does not match the expected shape.
+    /// 400: the body is not valid JSON (a wrong shape is `ValidationFailed`).
     InvalidJson,
     /// 400: parsed, but one or more fields break a rule (see `details`).
     ValidationFailed,

@@ -46,12 +46,18 @@ impl EventEnvelope {
         self
     }
 
-    /// Whether a subscription pattern matches this event's type: an exact name, `prefix.*`
-    /// for a family, or `*` for everything.
+    /// Whether a subscription pattern matches this event's type: an exact name, `family.*`
+    /// for every event whose name starts with `family.`, or `*` for everything.
     pub fn matches(&self, pattern: &str) -> bool {
-        match pattern.strip_suffix('*') {
-            Some("") => true,
-            Some(prefix) => self.event_type.starts_with(prefix),
+        if pattern == "*" {
+            return true;
+        }
+        match pattern.strip_suffix(".*") {
+            Some(family) => {
+                self.event_type.len() > family.len() + 1
+                    && self.event_type.starts_with(family)
+                    && self.event_type.as_bytes().get(family.len()) == Some(&b'.')
+            }
             None => self.event_type == pattern,
         }
     }
@@ -81,5 +87,8 @@ mod tests {
         assert!(e.matches("*"));
         assert!(!e.matches("booking.cancelled"));
         assert!(!e.matches("payment.*"));
+        assert!(!e.matches("book*"), "only whole families");
+        let plural = EventEnvelope::new("bookings.x", "b1", Utc::now(), json!(null));
+        assert!(!plural.matches("booking.*"));
     }
 }

@@ -121,6 +121,16 @@ fn ops_router_for_docs() -> OpenApiRouter {
 impl App {
     /// Resolves secrets, migrates, mounts every context and assembles the router.
     pub async fn build(config: Config, contexts: Vec<Arc<dyn Context>>) -> Result<App, StartError> {
+        Self::build_with_clock(config, contexts, Arc::new(SystemClock)).await
+    }
+
+    /// As [`App::build`], with the clock every context reads "now" from (tests pass a
+    /// `ManualClock` to move time instead of sleeping).
+    pub async fn build_with_clock(
+        config: Config,
+        contexts: Vec<Arc<dyn Context>>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<App, StartError> {
         let config = Arc::new(config);
         let mut required: Vec<&str> = PLATFORM_SECRETS.to_vec();
         for ctx in &contexts {
@@ -131,7 +141,6 @@ impl App {
 
         let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new());
         let relay = Arc::new(Relay::new(dbs.values().cloned().collect(), bus.clone(), config.events.batch_size));
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
 
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {

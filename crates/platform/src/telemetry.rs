@@ -7,10 +7,14 @@ use crate::config::{LogConfig, LogFormat};
 
 /// Installs the global subscriber. A second call (tests) is a no-op.
 pub fn init(config: &LogConfig) {
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|v| v.parse::<EnvFilter>().ok())
-        .unwrap_or_else(|| EnvFilter::new(&config.level));
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) => v.parse::<EnvFilter>().unwrap_or_else(|e| {
+            // Logging is not up yet, so say it on stderr directly.
+            eprintln!("warning: ignoring invalid RUST_LOG ({e}); using log.level");
+            EnvFilter::new(&config.level)
+        }),
+        Err(_) => EnvFilter::new(&config.level),
+    };
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     let result = match config.format {

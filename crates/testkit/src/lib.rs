@@ -76,10 +76,19 @@ pub async fn spawn_with(contexts: Vec<Arc<dyn Context>>, tweak: impl FnOnce(&mut
 /// Starts the app on exactly `config` (the caller keeps the data directory alive, e.g. to
 /// restart on the same data).
 pub async fn spawn_config(config: Config, contexts: Vec<Arc<dyn Context>>) -> TestApp {
+    spawn_config_with_clock(config, contexts, Arc::new(kernel::SystemClock)).await
+}
+
+/// Starts the app on `config` with `clock` as every context's "now".
+pub async fn spawn_config_with_clock(
+    config: Config,
+    contexts: Vec<Arc<dyn Context>>,
+    clock: Arc<dyn kernel::Clock>,
+) -> TestApp {
     let listener =
         tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port)).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
-    let app = App::build(config, contexts).await.expect("app builds");
+    let app = App::build_with_clock(config, contexts, clock).await.expect("app builds");
     let platform = app.platform.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(listener, async move {

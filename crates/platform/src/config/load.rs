@@ -93,14 +93,24 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(ConfigError::key("server.shutdown_grace_secs", "must be at most 600"));
     }
     if let Some(url) = &config.database.url {
-        let ok = ["postgres://", "postgresql://", "sqlite:"].iter().any(|p| url.starts_with(p));
+        let ok = ["postgres://", "postgresql://"].iter().any(|p| url.starts_with(p))
+            || (url.starts_with("sqlite://") && url.len() > 9 && !url.contains('?') && !url.contains(":memory:"));
         if !ok {
-            return Err(ConfigError::key("database.url", "must start with postgres://, postgresql:// or sqlite:"));
+            return Err(ConfigError::key(
+                "database.url",
+                "must be postgres://..., postgresql://... or sqlite://DIR (a directory for one file per context)",
+            ));
         }
     }
     let prefix = &config.database.schema_prefix;
-    if !prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') || prefix.len() > 40 {
-        return Err(ConfigError::key("database.schema_prefix", "lowercase letters, digits and _ only (max 40)"));
+    let prefix_ok = prefix.len() <= 40
+        && prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !prefix.starts_with(|c: char| c.is_ascii_digit());
+    if !prefix_ok {
+        return Err(ConfigError::key(
+            "database.schema_prefix",
+            "lowercase letters, digits and _ only, not starting with a digit (max 40)",
+        ));
     }
     if !(1..=1000).contains(&config.database.max_connections) {
         return Err(ConfigError::key("database.max_connections", "must be between 1 and 1000"));
@@ -132,8 +142,17 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if config.log.level.parse::<tracing_subscriber::EnvFilter>().is_err() {
         return Err(ConfigError::key("log.level", "is not a valid filter (e.g. `info` or `info,sqlx=warn`)"));
     }
-    if config.events.poll_interval_ms == 0 || config.events.batch_size == 0 {
-        return Err(ConfigError::key("events", "poll_interval_ms and batch_size must be positive"));
+    if !(10..=600_000).contains(&config.events.poll_interval_ms) {
+        return Err(ConfigError::key("events.poll_interval_ms", "must be between 10 and 600000"));
+    }
+    if !(1..=10_000).contains(&config.events.batch_size) {
+        return Err(ConfigError::key("events.batch_size", "must be between 1 and 10000"));
+    }
+    if !(1..=600_000).contains(&config.database.busy_timeout_ms) {
+        return Err(ConfigError::key("database.busy_timeout_ms", "must be between 1 and 600000"));
+    }
+    if !(1..=600_000).contains(&config.database.acquire_timeout_ms) {
+        return Err(ConfigError::key("database.acquire_timeout_ms", "must be between 1 and 600000"));
     }
     Ok(())
 }

@@ -30,7 +30,11 @@ pub async fn connect(name: &str, opts: &DbOptions) -> Result<Db, DbError> {
     let pools = match opts.url.as_deref() {
         None => open_sqlite(opts.data_dir.join(format!("{name}.db")), opts).await?,
         Some(url) if url.starts_with("sqlite:") => {
+            // `sqlite://DIR`: a directory holding one file per context.
             let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            if path.is_empty() || path.contains('?') || path.contains(":memory:") {
+                return Err(DbError::Other("a sqlite: database.url must name a directory: sqlite://DIR".into()));
+            }
             let path = PathBuf::from(path).join(format!("{name}.db"));
             open_sqlite(path, opts).await?
         }
@@ -85,9 +89,15 @@ async fn open_postgres(url: &str, schema: &str, opts: &DbOptions) -> Result<Pool
         return Err(DbError::Other(format!("invalid PostgreSQL schema name `{schema}`")));
     }
     let base = PgConnectOptions::from_str(url).map_err(|e| DbError::Other(format!("invalid database.url: {e}")))?;
-    // Create the schema on a one-off connection, so the pool can pin search_path to it.
+    // Create the schema on a one-off connection, so the pool can pin search_path to it; under
+    // the migration lock, since concurrent CREATE SCHEMA IF NOT EXISTS can collide.
     let mut conn = base.connect().await?;
-    super::query_dynamic(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).execute_on_pg(&mut conn).await?;
+    super::query_dynamic(format!(
+        "BEGIN; SELECT pg_advisory_xact_lock({}); CREATE SCHEMA IF NOT EXISTS \"{schema}\"; COMMIT;",
+        super::migrate::PG_LOCK_KEY
+    ))
+    .execute_script_on_pg(&mut conn)
+    .await?;
     conn.close().await?;
     let pool = PgPoolOptions::new()
         .max_connections(opts.max_connections.max(1))

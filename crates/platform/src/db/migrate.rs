@@ -42,7 +42,7 @@ const LEDGER_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS _sojourn_migrations (
 )";
 
 /// Serialises concurrent migrators (several processes starting at once) on PostgreSQL.
-const PG_LOCK_KEY: i64 = 0x736f_6a6f_7572;
+pub(super) const PG_LOCK_KEY: i64 = 0x736f_6a6f_7572;
 
 /// FNV-1a: stable across builds and platforms, which is all a change detector needs.
 fn checksum(sql: &str) -> String {
@@ -64,6 +64,19 @@ pub async fn migrate(db: &Db, set: &Migrations) -> Result<usize, DbError> {
     }
     query_dynamic(ledger.to_owned()).execute_script(&mut tx).await?;
     tx.commit().await?;
+
+    let newest_known = set.list.iter().map(|m| m.version).max().unwrap_or(0);
+    let (newest_applied,): (Option<i64>,) =
+        query("SELECT MAX(version) FROM _sojourn_migrations WHERE scope = $1").bind(set.scope).fetch_one(db).await?;
+    if newest_applied.is_some_and(|v| v > newest_known) {
+        tracing::warn!(
+            db = db.name(),
+            scope = set.scope,
+            applied = newest_applied,
+            known = newest_known,
+            "the database schema is newer than this binary (downgrade?)"
+        );
+    }
 
     let mut list = set.list.to_vec();
     list.sort_by_key(|m| m.version);

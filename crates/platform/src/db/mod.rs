@@ -72,9 +72,20 @@ impl Db {
         Tx::begin(self).await
     }
 
-    /// A cheap round trip proving the database answers, used by `/health/ready`.
+    /// A cheap round trip proving the database answers, used by `/health/ready`. On SQLite
+    /// both the writer and a reader must answer.
     pub async fn ping(&self) -> Result<(), DbError> {
-        query("SELECT 1").execute(self).await.map(|_| ())
+        let ping = || sqlx::raw_sql(sqlx::AssertSqlSafe("SELECT 1"));
+        match &self.pools {
+            Pools::Sqlite { writer, reader } => {
+                ping().execute(writer).await?;
+                ping().execute(reader).await?;
+            }
+            Pools::Postgres(pool) => {
+                ping().execute(pool).await?;
+            }
+        }
+        Ok(())
     }
 
     pub fn pool_stats(&self) -> Vec<PoolStats> {

@@ -297,8 +297,10 @@ impl Query {
 }
 
 impl Query {
-    /// Runs on a bare PostgreSQL connection (schema bootstrap, before any pool exists).
-    pub(crate) async fn execute_on_pg(self, conn: &mut sqlx::PgConnection) -> Result<u64, DbError> {
-        Ok(pg_query(self.sql, self.args).execute(conn).await?.rows_affected())
+    /// Runs a parameterless script on a bare PostgreSQL connection (schema bootstrap, before
+    /// any pool exists).
+    pub(crate) async fn execute_script_on_pg(self, conn: &mut sqlx::PgConnection) -> Result<(), DbError> {
+        sqlx::raw_sql(self.sql).execute(conn).await?;
+        Ok(())
     }
 }

@@ -112,8 +112,8 @@ impl Relay {
                     stats.published += 1;
                 }
                 Err(error) => {
-                    // Exponential backoff, capped at 5 minutes.
-                    let delay = 2_i64.saturating_pow(u32::try_from(p.attempts.min(8)).unwrap_or(8)).min(300);
+                    // Exponential backoff (1 s, 2 s, 4 s, ...), capped at 5 minutes.
+                    let delay = 2_i64.saturating_pow(u32::try_from(p.attempts.clamp(0, 9)).unwrap_or(9)).min(300);
                     let message: String = error.to_string().chars().take(1000).collect();
                     query(
                         "UPDATE outbox SET attempts = attempts + 1, last_error = $1, available_at = $2 WHERE seq = $3",
@@ -130,15 +130,18 @@ impl Relay {
         Ok(stats)
     }
 
-    /// Deletes published events older than `keep` (they are only kept for inspection).
+    /// Deletes published events older than `keep` (kept only for inspection), and dedupe
+    /// records older than four times that: far past any redelivery of a pruned event.
     pub async fn prune(&self, keep: chrono::Duration) {
-        let cutoff = Utc::now() - keep;
+        let now = Utc::now();
         for (db, _) in &self.sources {
-            if let Err(error) = query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
-                .bind(cutoff)
+            let outbox = query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
+                .bind(now - keep)
                 .execute(db)
-                .await
-            {
+                .await;
+            let dedupe =
+                query("DELETE FROM processed_events WHERE processed_at < $1").bind(now - keep * 4).execute(db).await;
+            if let Err(error) = outbox.and(dedupe) {
                 tracing::warn!(db = db.name(), %error, "outbox prune failed");
             }
         }

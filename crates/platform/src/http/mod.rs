@@ -30,26 +30,29 @@ use crate::metrics::HttpMetrics;
 /// Assembles the public router: ops + contexts' API + docs, wrapped in the middleware stack.
 pub fn build_router(config: &Config, ops: Arc<ops::OpsState>, api: OpenApiRouter) -> (Router, OpenApi) {
     let metrics = ops.metrics.clone();
+    let server = &config.server;
     let (routes, doc) =
         OpenApiRouter::with_openapi(base_document(ops.version)).merge(ops::router(ops)).merge(api).split_for_parts();
+    // Panic catcher and timeout sit inside `tag_route`, so a timed-out or panicked request is
+    // still counted under its route template.
     let routes = routes
         .merge(docs::router(doc.clone()))
+        .route_layer(CatchPanicLayer::custom(middleware::PanicToEnvelope))
+        .route_layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(server.request_timeout_secs),
+        ))
         .route_layer(axum::middleware::from_fn(middleware::tag_route))
         .fallback(middleware::not_found);
     (wrap(routes, config, metrics), doc)
 }
 
 /// Outermost first: observe → security headers → CORS → compression → error envelope →
-/// timeout → panic catcher → body limit → routes.
+/// body limit → (per route: route tag → timeout → panic catcher) → handler.
 fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
     let server = &config.server;
     routes
         .layer(DefaultBodyLimit::max(server.body_limit_bytes))
-        .layer(CatchPanicLayer::custom(middleware::PanicToEnvelope))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(server.request_timeout_secs),
-        ))
         .layer(axum::middleware::from_fn(middleware::envelope_errors))
         .layer(CompressionLayer::new())
         .layer(cors(config))

@@ -95,6 +95,7 @@ async fn live() -> Json<Liveness> {
 }
 
 #[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Check {
     name: String,
     status: &'static str,
@@ -200,6 +201,7 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     out.push_str("# HELP sojourn_uptime_seconds Seconds since the process started.\n");
     out.push_str("# TYPE sojourn_uptime_seconds gauge\n");
     let _ = writeln!(out, "sojourn_uptime_seconds {}", state.started.elapsed().as_secs_f64());
+    out.push_str("# HELP sojourn_build_info The running version (value is always 1).\n");
     out.push_str("# TYPE sojourn_build_info gauge\n");
     let _ = writeln!(out, "sojourn_build_info{{version=\"{}\"}} 1", state.version);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], out).into_response()

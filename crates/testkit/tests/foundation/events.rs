@@ -96,3 +96,22 @@ async fn the_background_relay_delivers_without_being_asked() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn pruning_removes_published_events_and_old_dedupe_records_only() {
+    let app = spawn_app().await;
+    app.post_json("/api/v1/probes", &json!({"name": "published"})).await;
+    app.drain_events().await;
+    app.post_json("/api/v1/probes", &json!({"name": "pending"})).await;
+    let db = app.platform.db("probe").unwrap();
+    let count = |sql: &'static str| async move {
+        let (n,): (i64,) = platform::db::query(sql).fetch_one(db).await.unwrap();
+        n
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM outbox").await, 2);
+    assert_eq!(count("SELECT COUNT(*) FROM processed_events").await, 1);
+    app.platform.relay.prune(chrono::Duration::zero()).await;
+    assert_eq!(count("SELECT COUNT(*) FROM outbox").await, 1, "the unpublished event is kept");
+    assert_eq!(count("SELECT COUNT(*) FROM processed_events").await, 0);
+    assert_eq!(app.drain_events().await.published, 1);
+}

@@ -114,3 +114,35 @@ async fn docs_page_works_offline() {
     let init = app.get("/docs/ui/swagger-initializer.js").await.text().await.unwrap();
     assert!(init.contains("/api-docs/openapi.json"));
 }
+
+#[tokio::test]
+async fn timed_out_and_panicked_requests_count_under_their_route() {
+    let app =
+        testkit::spawn_with(vec![std::sync::Arc::new(testkit::probe::Probe)], |c| c.server.request_timeout_secs = 1)
+            .await;
+    assert_eq!(app.get("/api/v1/probes/slow?ms=2000").await.status(), 408);
+    assert_eq!(app.get("/api/v1/probes/panic").await.status(), 500);
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let slow = r#"sojourn_http_requests_total{method="GET",route="/api/v1/probes/slow",status="408"}"#;
+    assert_eq!(metric(&text, slow), Some(1.0), "{text}");
+    let panic = r#"sojourn_http_requests_total{method="GET",route="/api/v1/probes/panic",status="500"}"#;
+    assert_eq!(metric(&text, panic), Some(1.0), "{text}");
+}
+
+#[tokio::test]
+async fn contexts_read_time_from_the_injected_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let start: chrono::DateTime<chrono::Utc> = "2030-01-01T08:00:00Z".parse().unwrap();
+    let clock = std::sync::Arc::new(kernel::ManualClock::new(start));
+    let app = testkit::spawn_config_with_clock(
+        testkit::test_config(&dir),
+        vec![std::sync::Arc::new(testkit::probe::Probe)],
+        clock.clone(),
+    )
+    .await;
+    let (_, body) = json(app.post_json("/api/v1/probes", &json!({"name": "early"})).await).await;
+    assert_eq!(body["data"]["probe"]["createdAt"], "2030-01-01T08:00:00Z");
+    clock.advance(chrono::Duration::hours(25));
+    let (_, body) = json(app.post_json("/api/v1/probes", &json!({"name": "later"})).await).await;
+    assert_eq!(body["data"]["probe"]["createdAt"], "2030-01-02T09:00:00Z");
+}
