@@ -55,18 +55,32 @@ async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> 
     }
     let base = SqliteConnectOptions::new()
         .filename(&path)
-        .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(opts.busy_timeout)
         .foreign_keys(true)
         .pragma("cache_size", "-2000")
         .statement_cache_capacity(64);
-    let writer = SqlitePoolOptions::new()
-        .max_connections(1)
-        .min_connections(1)
-        .acquire_timeout(opts.acquire_timeout)
-        .connect_with(base.clone().create_if_missing(true))
-        .await?;
+    // Switching a new file to WAL needs an exclusive lock that SQLite's busy timeout does not
+    // wait for, so when several processes open a fresh database at once, retry. WAL is then
+    // a property of the file, which is why readers do not ask for it again.
+    let writer_opts = base.clone().journal_mode(SqliteJournalMode::Wal).create_if_missing(true);
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(10);
+    let writer = loop {
+        let attempt = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(writer_opts.clone())
+            .await;
+        match attempt {
+            Err(e) if is_busy(&e) && started.elapsed() < opts.busy_timeout => {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_millis(200));
+            }
+            other => break other?,
+        }
+    };
     let reader = SqlitePoolOptions::new()
         .max_connections(opts.sqlite_readers.max(1))
         .min_connections(0)
@@ -75,6 +89,11 @@ async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> 
         .connect_with(base.read_only(true))
         .await?;
     Ok(Pools::Sqlite { writer, reader })
+}
+
+/// SQLITE_BUSY ("database is locked"), in any of its extended forms.
+fn is_busy(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "5" || c.parse::<i32>().is_ok_and(|n| n & 0xff == 5)))
 }
 
 fn valid_schema(schema: &str) -> bool {
