@@ -113,7 +113,6 @@ fn ops_router_for_docs() -> OpenApiRouter {
         bus: Arc::new(InProcessBus::new()),
         metrics: Arc::new(HttpMetrics::default()),
         started: Instant::now(),
-        started_at: Utc::now(),
     });
     http::ops::router(state)
 }
@@ -169,7 +168,6 @@ impl App {
             bus: bus.clone(),
             metrics: Arc::new(HttpMetrics::default()),
             started: Instant::now(),
-            started_at: Utc::now(),
         });
         let (router, openapi) = http::build_router(&config, ops, api);
         let platform = Platform { config, secrets, clock, bus, relay, dbs };

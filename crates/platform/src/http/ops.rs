@@ -28,7 +28,6 @@ pub struct OpsState {
     pub bus: Arc<dyn EventBus>,
     pub metrics: Arc<HttpMetrics>,
     pub started: Instant,
-    pub started_at: DateTime<Utc>,
 }
 
 pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
