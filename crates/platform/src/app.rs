@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use chrono::Utc;
 use kernel::{Clock, SystemClock};
 use tokio::net::TcpListener;
 use utoipa::openapi::OpenApi;
