@@ -13,12 +13,15 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::StartError;
+use crate::auth::{Auth, SigningKeys};
 use crate::config::Config;
 use crate::context::{Context, ContextEnv, Events};
 use crate::db::{self, Db, DbOptions, Migrations};
 use crate::events::{EventBus, InProcessBus, Relay};
 use crate::http::{self, ops::OpsState};
+use crate::mail::{FileMailer, Mailer};
 use crate::metrics::HttpMetrics;
+use crate::ratelimit::RateLimiter;
 use crate::secrets::{self, PLATFORM_SECRETS, Secrets};
 use crate::shutdown::{StopHandle, stop_pair};
 
@@ -43,6 +46,9 @@ pub struct Platform {
     pub clock: Arc<dyn Clock>,
     pub bus: Arc<dyn EventBus>,
     pub relay: Arc<Relay>,
+    pub auth: Arc<Auth>,
+    pub limits: Arc<RateLimiter>,
+    pub mailer: Arc<dyn Mailer>,
     dbs: BTreeMap<String, Db>,
 }
 
@@ -139,6 +145,12 @@ impl App {
 
         let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new());
         let relay = Arc::new(Relay::new(dbs.values().cloned().collect(), bus.clone(), config.events.batch_size));
+        let keys =
+            SigningKeys::from_secrets(&secrets).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
+        let auth = Arc::new(Auth::new(keys, &config.auth, clock.clone()));
+        let limits = Arc::new(RateLimiter::new(config.rate_limit.enabled, clock.clone()));
+        let mailer: Arc<dyn Mailer> =
+            Arc::new(FileMailer::new(FileMailer::outbox(&config.data_dir), config.mail.from.clone()));
 
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {
@@ -151,8 +163,11 @@ impl App {
                 secrets: secrets.clone(),
                 clock: clock.clone(),
                 events: Events { relay: relay.clone() },
+                auth: auth.clone(),
+                limits: limits.clone(),
+                mailer: mailer.clone(),
             };
-            let mounted = ctx.mount(&env)?;
+            let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
                 bus.subscribe(sub);
             }
@@ -168,8 +183,8 @@ impl App {
             metrics: Arc::new(HttpMetrics::default()),
             started: Instant::now(),
         });
-        let (router, openapi) = http::build_router(&config, ops, api);
-        let platform = Platform { config, secrets, clock, bus, relay, dbs };
+        let (router, openapi) = http::build_router(&config, ops, api, auth.clone());
+        let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, dbs };
         Ok(App { platform, router, openapi })
     }
 

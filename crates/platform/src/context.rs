@@ -6,9 +6,12 @@ use kernel::Clock;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::db::{Db, Migration};
 use crate::events::{Relay, Subscription};
+use crate::mail::Mailer;
+use crate::ratelimit::RateLimiter;
 use crate::secrets::Secrets;
 
 /// Everything a context needs at start-up: its own database and the shared services.
@@ -20,6 +23,11 @@ pub struct ContextEnv {
     pub secrets: Arc<Secrets>,
     pub clock: Arc<dyn Clock>,
     pub events: Events,
+    /// Access-token issuing and verification, shared by every context of the process.
+    pub auth: Arc<Auth>,
+    /// Rate limits, shared by every context of the process.
+    pub limits: Arc<RateLimiter>,
+    pub mailer: Arc<dyn Mailer>,
 }
 
 /// Handle on the event machinery for a context.
@@ -45,6 +53,7 @@ pub struct Mounted {
 }
 
 /// A bounded context: one crate, one database, one router.
+#[async_trait::async_trait]
 pub trait Context: Send + Sync + 'static {
     /// Short lowercase name: database file / schema name and `--only` value.
     fn name(&self) -> &'static str;
@@ -60,6 +69,6 @@ pub trait Context: Send + Sync + 'static {
     /// The OpenAPI description of its routes, without starting anything.
     fn openapi(&self) -> OpenApi;
 
-    /// Builds its routes and consumers on its database.
-    fn mount(&self, env: &ContextEnv) -> Result<Mounted, crate::StartError>;
+    /// Builds its routes and consumers on its database (and loads what it keeps in memory).
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, crate::StartError>;
 }

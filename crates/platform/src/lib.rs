@@ -5,12 +5,15 @@
 //! Contexts depend on this crate and on `kernel`, never on each other.
 
 pub mod app;
+pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
 pub mod events;
 pub mod http;
+pub mod mail;
 pub mod metrics;
+pub mod ratelimit;
 pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;

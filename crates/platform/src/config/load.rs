@@ -20,7 +20,7 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    fn key(key: &str, message: impl Into<String>) -> Self {
+    pub(super) fn key(key: &str, message: impl Into<String>) -> Self {
         ConfigError::Key { key: key.to_owned(), message: message.into() }
     }
 }
@@ -154,7 +154,11 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if !(1..=600_000).contains(&config.database.acquire_timeout_ms) {
         return Err(ConfigError::key("database.acquire_timeout_ms", "must be between 1 and 600000"));
     }
-    Ok(())
+    let public = &config.server.public_url;
+    if !(public.starts_with("http://") || public.starts_with("https://")) || public.ends_with('/') {
+        return Err(ConfigError::key("server.public_url", "must be http(s)://host[:port][/path] without a trailing /"));
+    }
+    super::sections::validate(config)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
 mod load;
+mod sections;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use load::{ConfigError, Overrides, load};
+pub use sections::{AuthConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,6 +42,9 @@ pub struct Config {
     pub log: LogConfig,
     pub cors: CorsConfig,
     pub events: EventsConfig,
+    pub auth: AuthConfig,
+    pub rate_limit: RateLimitConfig,
+    pub mail: MailConfig,
     /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
     pub secrets: BTreeMap<String, Secret>,
 }
@@ -56,6 +61,9 @@ impl Default for Config {
             log: LogConfig::default(),
             cors: CorsConfig::default(),
             events: EventsConfig::default(),
+            auth: AuthConfig::default(),
+            rate_limit: RateLimitConfig::default(),
+            mail: MailConfig::default(),
             secrets: BTreeMap::new(),
         }
     }
@@ -74,6 +82,10 @@ pub struct ServerConfig {
     pub shutdown_grace_secs: u64,
     /// Send `Strict-Transport-Security` (set when TLS is terminated in front of Sojourn).
     pub hsts: bool,
+    /// Where users reach this deployment; used in links sent by email.
+    pub public_url: String,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for ServerConfig {
@@ -85,6 +97,8 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             shutdown_grace_secs: 10,
             hsts: false,
+            public_url: "http://localhost:3000".into(),
+            trust_forwarded_for: false,
         }
     }
 }

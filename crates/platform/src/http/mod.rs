@@ -1,5 +1,6 @@
 //! The HTTP stack shared by every context: extractors, envelopes, middleware, ops and docs.
 
+mod client_ip;
 mod docs;
 mod extract;
 pub mod middleware;
@@ -19,16 +20,23 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use client_ip::{ClientIp, TrustForwardedFor};
 pub use docs::{OPENAPI_PATH, base_document};
 pub use extract::{Json, Path, Query};
 pub use middleware::RequestId;
 pub use response::{created, ok, ok_with_message};
 
+use crate::auth::Auth;
 use crate::config::Config;
 use crate::metrics::HttpMetrics;
 
 /// Assembles the public router: ops + contexts' API + docs, wrapped in the middleware stack.
-pub fn build_router(config: &Config, ops: Arc<ops::OpsState>, api: OpenApiRouter) -> (Router, OpenApi) {
+pub fn build_router(
+    config: &Config,
+    ops: Arc<ops::OpsState>,
+    api: OpenApiRouter,
+    auth: Arc<Auth>,
+) -> (Router, OpenApi) {
     let metrics = ops.metrics.clone();
     let server = &config.server;
     let (routes, doc) =
@@ -43,7 +51,9 @@ pub fn build_router(config: &Config, ops: Arc<ops::OpsState>, api: OpenApiRouter
             Duration::from_secs(server.request_timeout_secs),
         ))
         .route_layer(axum::middleware::from_fn(middleware::tag_route))
-        .fallback(middleware::not_found);
+        .fallback(middleware::not_found)
+        .layer(axum::Extension(auth))
+        .layer(axum::Extension(TrustForwardedFor(server.trust_forwarded_for)));
     (wrap(routes, config, metrics), doc)
 }
 

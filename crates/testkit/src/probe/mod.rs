@@ -25,6 +25,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
 #[derive(Debug, Clone, Copy)]
 pub struct Probe;
 
+#[async_trait]
 impl Context for Probe {
     fn name(&self) -> &'static str {
         "probe"
@@ -38,7 +39,7 @@ impl Context for Probe {
         http::routes().split_for_parts().1
     }
 
-    fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
         let router = http::routes().with_state(http::State {
             db: env.db.clone(),
             events: env.events.clone(),

@@ -1,0 +1,67 @@
+CREATE TABLE users (
+    id UUID PRIMARY KEY,
+    email TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    first_name TEXT,
+    last_name TEXT,
+    username TEXT,
+    username_key TEXT,
+    phone_number TEXT,
+    role TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    email_verified_at TIMESTAMPTZ,
+    onboarding_completed BOOLEAN NOT NULL,
+    mfa_secret TEXT,
+    mfa_pending_secret TEXT,
+    mfa_enabled_at TIMESTAMPTZ,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT users_email_key UNIQUE (email),
+    CONSTRAINT users_username_key UNIQUE (username_key)
+);
+
+-- A session is one login on one device: the family of refresh tokens rotated from it.
+CREATE TABLE sessions (
+    id UUID PRIMARY KEY,
+    user_id UUID NOT NULL,
+    remember_me BOOLEAN NOT NULL,
+    user_agent TEXT,
+    ip TEXT,
+    device_label TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    last_used_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ,
+    revoked_reason TEXT
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_revoked_at ON sessions (revoked_at);
+
+-- Only hashes are stored. A row with rotated_at set is spent: presenting it again is reuse.
+CREATE TABLE refresh_tokens (
+    token_hash BYTEA PRIMARY KEY,
+    session_id UUID NOT NULL,
+    issued_at TIMESTAMPTZ NOT NULL,
+    rotated_at TIMESTAMPTZ
+);
+CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
+
+-- Email verification and password reset links: hashed, expiring, single use.
+CREATE TABLE one_time_tokens (
+    token_hash BYTEA PRIMARY KEY,
+    user_id UUID NOT NULL,
+    purpose TEXT NOT NULL,
+    email TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at TIMESTAMPTZ
+);
+CREATE INDEX one_time_tokens_user ON one_time_tokens (user_id, purpose);
+
+CREATE TABLE recovery_codes (
+    user_id UUID NOT NULL,
+    code_hash BYTEA NOT NULL,
+    used_at TIMESTAMPTZ,
+    PRIMARY KEY (user_id, code_hash)
+);

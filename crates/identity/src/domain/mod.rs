@@ -1,0 +1,9 @@
+//! Pure rules of accounts and credentials, unit tested without I/O.
+
+pub mod device;
+pub mod email;
+pub mod password;
+pub mod profile;
+pub mod secret;
+pub mod totp;
+pub mod user;

@@ -1,0 +1,51 @@
+//! The identity context's HTTP surface: DreamScape's `/api/v1/auth` contract plus sessions,
+//! two-factor, account recovery, admin status and the JWKS.
+
+mod account;
+mod admin;
+mod auth;
+mod cookie;
+mod dto;
+mod mfa;
+mod recovery;
+mod sessions;
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use axum::http::header::USER_AGENT;
+use platform::http::ClientIp;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::service::{Accounts, Origin};
+
+pub type State = Arc<Accounts>;
+
+pub fn routes() -> OpenApiRouter<State> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_all))
+        .routes(routes!(auth::verify_token))
+        .routes(routes!(auth::jwks))
+        .routes(routes!(auth::health))
+        .routes(routes!(account::get_profile, account::put_profile))
+        .routes(routes!(account::change_password))
+        .routes(routes!(recovery::verify_email))
+        .routes(routes!(recovery::resend_verification))
+        .routes(routes!(recovery::forgot_password))
+        .routes(routes!(recovery::reset_password))
+        .routes(routes!(mfa::setup))
+        .routes(routes!(mfa::enable))
+        .routes(routes!(mfa::disable))
+        .routes(routes!(sessions::list))
+        .routes(routes!(sessions::revoke))
+        .routes(routes!(admin::set_status))
+}
+
+fn origin(ip: ClientIp, headers: &HeaderMap) -> Origin {
+    Origin { ip: ip.label(), user_agent: headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned) }
+}

@@ -1,0 +1,55 @@
+//! Identity: accounts, credentials, sessions and tokens. Implements DreamScape's auth
+//! contract (`/api/v1/auth`) and hardens it: Argon2id, EdDSA access tokens with a JWKS,
+//! rotating refresh tokens with reuse detection, instant revocation, two-factor, account
+//! recovery, throttling.
+
+pub mod domain;
+mod http;
+pub mod service;
+mod store;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use platform::db::Migration;
+use platform::{Context, ContextEnv, Mounted, StartError};
+use utoipa::openapi::OpenApi;
+
+pub use domain::password::HashCost;
+pub use service::admin::{CreateUserError, create_user};
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "accounts",
+    sqlite: include_str!("../migrations/sqlite/0001_accounts.sql"),
+    postgres: include_str!("../migrations/postgres/0001_accounts.sql"),
+}];
+
+/// The identity context.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity;
+
+#[async_trait]
+impl Context for Identity {
+    fn name(&self) -> &'static str {
+        "identity"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn openapi(&self) -> OpenApi {
+        http::routes().split_for_parts().1
+    }
+
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let accounts = service::Accounts::new(env).map_err(|e| StartError::Context("identity".into(), e))?;
+        accounts
+            .restore_revocations()
+            .await
+            .map_err(|e| StartError::Context("identity".into(), format!("loading revocations: {}", e.message)))?;
+        let router = http::routes().with_state(Arc::new(accounts));
+        Ok(Mounted { router, subscriptions: Vec::new() })
+    }
+}

@@ -1,0 +1,198 @@
+//! Registration and sign-in.
+
+use std::collections::BTreeMap;
+
+use kernel::{ApiError, FieldError};
+use platform::auth::Role;
+use serde_json::json;
+
+use super::{Accounts, Origin, SignedIn, check_policy, invalid_credentials};
+use crate::domain::email::Email;
+use crate::domain::password::Verified;
+use crate::domain::{profile, secret, totp};
+use crate::store::{self, one_time, users::NewUser};
+
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+}
+
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+    pub remember_me: bool,
+    pub totp_code: Option<String>,
+    pub recovery_code: Option<String>,
+}
+
+/// Collects per-field errors so a form can show them all at once.
+#[derive(Default)]
+pub struct Fields(BTreeMap<usize, FieldError>);
+
+impl Fields {
+    pub fn check<T>(&mut self, field: &str, result: Result<T, &'static str>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(m) => {
+                self.0.insert(self.0.len(), FieldError::new(field, m));
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: &str) {
+        self.0.insert(self.0.len(), FieldError::new(field, message));
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::validation(self.0.into_values().collect())) }
+    }
+}
+
+impl Accounts {
+    pub async fn register(&self, r: Registration, origin: &Origin) -> Result<SignedIn, ApiError> {
+        self.limit(format!("register:ip:{}", origin.ip), self.rate.register_per_ip)?;
+        let mut fields = Fields::default();
+        let email = fields.check("email", Email::parse(&r.email));
+        for m in crate::domain::password::policy_violations(&r.password) {
+            fields.add("password", m);
+        }
+        let first_name = r.first_name.as_deref().and_then(|v| fields.check("firstName", profile::name(v)));
+        let last_name = r.last_name.as_deref().and_then(|v| fields.check("lastName", profile::name(v)));
+        let username = r.username.as_deref().and_then(|v| fields.check("username", profile::username(v)));
+        fields.finish()?;
+        let Some(email) = email else { return Err(ApiError::internal()) };
+
+        let hash = self.hasher.hash(&r.password).await?;
+        let now = self.now();
+        let id = kernel::new_id();
+        let mut tx = self.db.begin().await?;
+        let new = NewUser {
+            id,
+            email: email.as_str(),
+            password_hash: &hash,
+            first_name,
+            last_name,
+            username,
+            role: Role::User,
+            now,
+        };
+        store::users::insert(&mut tx, new).await.map_err(|e| {
+            if e.is_unique_violation("email") {
+                ApiError::new(409, "email_taken", "An account with this email already exists")
+            } else if e.is_unique_violation("username") {
+                ApiError::new(409, "username_taken", "This username is taken")
+            } else {
+                e.into()
+            }
+        })?;
+        let user = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
+        let (session, refresh, max_age) = self.open_session(&mut tx, &user, false, origin).await?;
+        let link = self.issue_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?;
+        self.emit(
+            &mut tx,
+            "user.created",
+            id,
+            json!({"userId": id, "email": user.email, "firstName": user.first_name, "lastName": user.last_name, "role": "user"}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.events.committed();
+        self.send_verification(&user.email, &link);
+        let access_token = self.access_token(&user, session.id)?;
+        Ok(SignedIn { user, access_token, refresh_token: refresh, refresh_max_age: max_age })
+    }
+
+    pub async fn login(&self, c: Credentials, origin: &Origin) -> Result<SignedIn, ApiError> {
+        self.limit(format!("login:ip:{}", origin.ip), self.rate.login_per_ip)?;
+        let key = c.email.trim().to_lowercase();
+        let account_key = format!("login:account:{key}");
+        if let Some(wait) = self.limits.would_refuse(&account_key, self.rate.login_per_account) {
+            return Err(wait.into());
+        }
+        if c.password.len() > 1024 {
+            return Err(invalid_credentials());
+        }
+        let user = match Email::parse(&key) {
+            Ok(email) => store::users::find_by_email(&self.db, email.as_str()).await?,
+            Err(_) => None,
+        };
+        let verdict = self.hasher.verify(&c.password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let user = match (user, verdict) {
+            (Some(user), Verified::Yes | Verified::YesRehash) => user,
+            _ => return Err(self.failed_login(&account_key).await),
+        };
+        match user.status {
+            crate::domain::user::Status::Active => {}
+            crate::domain::user::Status::Suspended => {
+                return Err(ApiError::new(403, "account_suspended", "This account is suspended"));
+            }
+            crate::domain::user::Status::Banned => {
+                return Err(ApiError::new(403, "account_banned", "This account is banned"));
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        if let Some(secret_b32) = &user.mfa_secret {
+            let ok = match (&c.totp_code, &c.recovery_code) {
+                (None, None) => {
+                    return Err(ApiError::new(401, "mfa_required", "A two-factor code is required"));
+                }
+                (Some(code), _) => totp::base32_decode(secret_b32)
+                    .and_then(|s| totp::matching_step(&s, code, self.now().timestamp()))
+                    .is_some(),
+                (None, Some(code)) => {
+                    let hash = secret::digest(&secret::normalise_recovery_code(code));
+                    store::recovery::consume(&mut tx, user.id, hash, self.now()).await?
+                }
+            };
+            if !ok {
+                self.failed_login(&account_key).await;
+                return Err(ApiError::new(401, "invalid_mfa_code", "Invalid two-factor code"));
+            }
+        }
+        if verdict == Verified::YesRehash {
+            let new_hash = self.hasher.hash(&c.password).await?;
+            // Best effort: the login succeeds even if the upgrade loses a race.
+            if let Err(e) = store::users::upgrade_password_hash(&self.db, user.id, &user.password_hash, &new_hash).await
+            {
+                tracing::warn!(error = %e, "password hash upgrade failed");
+            }
+        }
+        let (session, refresh, max_age) = self.open_session(&mut tx, &user, c.remember_me, origin).await?;
+        self.emit(
+            &mut tx,
+            "user.logged_in",
+            user.id,
+            json!({"userId": user.id, "sessionId": session.id, "deviceLabel": session.device_label, "ip": origin.ip}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.events.committed();
+        self.failures.clear(&account_key);
+        self.limits.reset(&account_key);
+        let access_token = self.access_token(&user, session.id)?;
+        Ok(SignedIn { user, access_token, refresh_token: refresh, refresh_max_age: max_age })
+    }
+
+    /// Counts a failure against the account and waits the progressive delay.
+    async fn failed_login(&self, account_key: &str) -> ApiError {
+        let _ = self.limits.check(account_key, self.rate.login_per_account);
+        let delay = self.failures.record(
+            account_key,
+            self.now().timestamp(),
+            self.rate.failures_before_delay,
+            self.rate.max_failure_delay_ms,
+        );
+        if self.limits.enabled() && !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        invalid_credentials()
+    }
+}
+
+pub fn check_new_password(password: &str) -> Result<(), ApiError> {
+    check_policy("newPassword", password)
+}

@@ -1,0 +1,148 @@
+//! Email verification and password reset: single-use, expiring links whose tokens are stored
+//! only as hashes. "Forgot password" answers identically whether or not the address exists.
+
+use kernel::ApiError;
+use platform::db::Tx;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::Accounts;
+use super::login::check_new_password;
+use crate::domain::email::Email;
+use crate::domain::secret;
+use crate::domain::user::{Status, User};
+use crate::store::{self, one_time};
+
+fn invalid_token() -> ApiError {
+    ApiError::new(400, "invalid_token", "This link is invalid or has expired")
+}
+
+impl Accounts {
+    /// Stores a fresh link token for `user` (inside `tx`) and returns the raw token.
+    pub(super) async fn issue_link(
+        &self,
+        tx: &mut Tx,
+        user: &User,
+        purpose: one_time::Purpose,
+    ) -> Result<String, ApiError> {
+        let token = secret::token().map_err(|_| ApiError::internal())?;
+        let ttl = match purpose {
+            one_time::Purpose::VerifyEmail => self.config.email_verification_ttl_secs,
+            one_time::Purpose::ResetPassword => self.config.password_reset_ttl_secs,
+        };
+        let now = self.now();
+        let new = one_time::NewToken {
+            hash: secret::digest(&token),
+            user: user.id,
+            purpose,
+            email: &user.email,
+            now,
+            expires_at: now + chrono::Duration::seconds(i64::try_from(ttl).unwrap_or(3600)),
+        };
+        one_time::issue(tx, new).await?;
+        Ok(token)
+    }
+
+    pub(super) fn send_verification(&self, to: &str, token: &str) {
+        let hours = self.config.email_verification_ttl_secs / 3600;
+        let text = format!(
+            "Welcome to Sojourn!\n\nConfirm your email address by opening this link:\n\n{}/verify-email?token={token}\n\n\
+             The link works once and expires in {hours} hours. If you did not create an account, ignore this message.\n",
+            self.public_url
+        );
+        self.send_later(to, "Confirm your email address", text);
+    }
+
+    pub async fn verify_email(&self, token: &str) -> Result<(), ApiError> {
+        if token.is_empty() || token.len() > secret::MAX_TOKEN_LEN {
+            return Err(invalid_token());
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (user_id, email) = one_time::consume(&mut tx, secret::digest(token), one_time::Purpose::VerifyEmail, now)
+            .await?
+            .ok_or_else(invalid_token)?;
+        if store::users::mark_verified(&mut tx, user_id, &email, now).await? == 0 {
+            let user = store::users::find_tx(&mut tx, user_id).await?.ok_or_else(invalid_token)?;
+            if user.email != email {
+                return Err(invalid_token());
+            }
+        } else {
+            self.emit(&mut tx, "user.email_verified", user_id, json!({"userId": user_id, "email": email})).await?;
+        }
+        tx.commit().await?;
+        self.events.committed();
+        Ok(())
+    }
+
+    pub async fn resend_verification(&self, id: Uuid, ip: &str) -> Result<(), ApiError> {
+        self.limit(format!("email:ip:{ip}"), self.rate.email_per_ip)?;
+        let user = self.user(id).await?;
+        if user.email_verified_at.is_some() {
+            return Err(ApiError::new(409, "already_verified", "This email address is already verified"));
+        }
+        self.limit(format!("email:account:{}", user.email), self.rate.email_per_account)?;
+        let mut tx = self.db.begin().await?;
+        let token = self.issue_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?;
+        tx.commit().await?;
+        self.send_verification(&user.email, &token);
+        Ok(())
+    }
+
+    /// Mails a reset link if the account exists and is active. Same answer either way.
+    pub async fn forgot_password(&self, email: &str, ip: &str) -> Result<(), ApiError> {
+        self.limit(format!("email:ip:{ip}"), self.rate.email_per_ip)?;
+        let Ok(email) = Email::parse(email) else { return Ok(()) };
+        if self.limits.check(&format!("email:account:{email}"), self.rate.email_per_account).is_err() {
+            // Refusing visibly would reveal that the address received mails: stay silent.
+            return Ok(());
+        }
+        let Some(user) = store::users::find_by_email(&self.db, email.as_str()).await? else { return Ok(()) };
+        if user.status != Status::Active {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        let token = self.issue_link(&mut tx, &user, one_time::Purpose::ResetPassword).await?;
+        tx.commit().await?;
+        let minutes = self.config.password_reset_ttl_secs / 60;
+        let text = format!(
+            "Someone asked to reset the password of your Sojourn account.\n\nChoose a new password here:\n\n\
+             {}/reset-password?token={token}\n\nThe link works once and expires in {minutes} minutes. \
+             If it was not you, ignore this message: your password is unchanged.\n",
+            self.public_url
+        );
+        self.send_later(&user.email, "Reset your password", text);
+        Ok(())
+    }
+
+    /// Sets a new password from a reset link; every session of the account is signed out.
+    pub async fn reset_password(&self, token: &str, new: &str) -> Result<(), ApiError> {
+        check_new_password(new)?;
+        if token.is_empty() || token.len() > secret::MAX_TOKEN_LEN {
+            return Err(invalid_token());
+        }
+        let hash = self.hasher.hash(new).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (user_id, email) = one_time::consume(&mut tx, secret::digest(token), one_time::Purpose::ResetPassword, now)
+            .await?
+            .ok_or_else(invalid_token)?;
+        store::users::set_password_hash(&mut tx, user_id, &hash, now).await?;
+        // Receiving the link proves the address.
+        store::users::mark_verified(&mut tx, user_id, &email, now).await?;
+        let revoked = store::sessions::revoke_all(&mut tx, user_id, None, "password_reset", now).await?;
+        self.emit(
+            &mut tx,
+            "user.password_changed",
+            user_id,
+            json!({"userId": user_id, "via": "reset", "sessionsRevoked": revoked.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.events.committed();
+        self.forget_sessions(&revoked);
+        self.failures.clear(&format!("login:account:{email}"));
+        self.limits.reset(&format!("login:account:{email}"));
+        Ok(())
+    }
+}

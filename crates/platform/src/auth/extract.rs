@@ -1,0 +1,78 @@
+//! `AuthUser`: the authenticated caller, taken from `Authorization: Bearer <access token>`.
+//! Handlers that take it cannot run for anonymous or revoked callers.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use kernel::ApiError;
+use uuid::Uuid;
+
+use super::{AccessClaims, Auth, Role, TokenError};
+
+/// The caller, authenticated by a valid, unrevoked access token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub role: Role,
+    pub claims: AccessClaims,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// 403 unless the caller is an administrator.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() { Ok(()) } else { Err(ApiError::forbidden("Administrator role required")) }
+    }
+}
+
+/// The caller if a bearer token was sent (and is valid); `None` for anonymous requests.
+/// An invalid token is still a 401: silently treating it as anonymous hides client bugs.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+/// The bearer token of a request, if it has one.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+fn token_error(e: TokenError) -> ApiError {
+    match e {
+        TokenError::Expired => ApiError::new(401, "token_expired", "Access token expired"),
+        TokenError::Revoked => ApiError::new(401, "token_revoked", "Access token revoked"),
+        _ => ApiError::new(401, "invalid_token", "Invalid access token"),
+    }
+}
+
+fn authenticate(parts: &Parts, token: &str) -> Result<AuthUser, ApiError> {
+    let auth = parts.extensions.get::<Arc<Auth>>().ok_or_else(ApiError::internal)?;
+    let claims = auth.verify(token).map_err(token_error)?;
+    Ok(AuthUser { user_id: claims.sub, session_id: claims.sid, role: claims.role, claims })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts).ok_or_else(|| ApiError::unauthorized("Access token required"))?;
+        authenticate(parts, token)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match bearer_token(parts) {
+            None => Ok(MaybeAuthUser(None)),
+            Some(token) => authenticate(parts, token).map(|u| MaybeAuthUser(Some(u))),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Authentication shared by every context: access tokens are EdDSA-signed JWTs that any
+//! process holding the public keys can verify (`/.well-known/jwks.json`), checked against an
+//! in-memory revocation list so logout takes effect at once without a database round-trip.
+//!
+//! The identity context issues tokens and feeds the revocation list; every other context only
+//! uses the [`AuthUser`] extractor.
+
+mod cache;
+mod extract;
+mod keys;
+mod revocation;
+mod token;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use kernel::Clock;
+use uuid::Uuid;
+
+pub use extract::{AuthUser, MaybeAuthUser, bearer_token};
+pub use keys::{KeyError, SigningKeys};
+pub use revocation::Revocations;
+pub use token::{AccessClaims, Role, TokenError};
+
+use crate::config::AuthConfig;
+use cache::VerifiedCache;
+
+/// Issues and verifies access tokens; shared by every context of a process.
+pub struct Auth {
+    keys: SigningKeys,
+    issuer: String,
+    audience: String,
+    ttl_secs: i64,
+    clock: Arc<dyn Clock>,
+    cache: VerifiedCache,
+    revocations: Revocations,
+}
+
+/// A freshly signed access token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub claims: AccessClaims,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Auth {
+    pub fn new(keys: SigningKeys, config: &AuthConfig, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            keys,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            ttl_secs: i64::try_from(config.access_token_ttl_secs).unwrap_or(900),
+            clock,
+            cache: VerifiedCache::new(config.verify_cache_size),
+            revocations: Revocations::default(),
+        }
+    }
+
+    /// Signs an access token for `user` in session `session`.
+    pub fn issue(&self, user: Uuid, session: Uuid, role: Role) -> Result<IssuedToken, TokenError> {
+        let now = self.clock.now().timestamp();
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user,
+            sid: session,
+            role,
+            iat: now,
+            nbf: now,
+            exp: now + self.ttl_secs,
+            jti: kernel::new_id(),
+        };
+        let token = token::encode(&self.keys, &claims)?;
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::Malformed)?;
+        Ok(IssuedToken { token, claims, expires_at })
+    }
+
+    /// Checks signature, algorithm, issuer, audience, time window and revocation. Tokens seen
+    /// before are answered from a bounded cache (the signature check dominates the cost).
+    pub fn verify(&self, raw: &str) -> Result<AccessClaims, TokenError> {
+        let now = self.clock.now().timestamp();
+        let claims = match self.cache.get(raw) {
+            Some(claims) => claims,
+            None => {
+                let claims = token::decode(&self.keys, raw)?;
+                if claims.iss != self.issuer || claims.aud != self.audience {
+                    return Err(TokenError::WrongAudience);
+                }
+                self.cache.insert(raw, claims.clone(), now);
+                claims
+            }
+        };
+        if claims.exp <= now {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf > now + token::LEEWAY_SECS || claims.iat > now + token::LEEWAY_SECS {
+            return Err(TokenError::NotYetValid);
+        }
+        if self.revocations.is_revoked(claims.sid, now) {
+            return Err(TokenError::Revoked);
+        }
+        Ok(claims)
+    }
+
+    /// Makes every access token of `session` fail from now on.
+    pub fn revoke_session(&self, session: Uuid) {
+        let now = self.clock.now().timestamp();
+        self.revocations.revoke(session, now + self.ttl_secs + token::LEEWAY_SECS, now);
+    }
+
+    /// Records a revocation that happened at `revoked_at` (start-up reload).
+    pub fn restore_revocation(&self, session: Uuid, revoked_at: DateTime<Utc>) {
+        let until = revoked_at.timestamp() + self.ttl_secs + token::LEEWAY_SECS;
+        self.revocations.revoke(session, until, self.clock.now().timestamp());
+    }
+
+    /// How long an access token lives.
+    pub fn access_ttl_secs(&self) -> i64 {
+        self.ttl_secs
+    }
+
+    /// The JSON Web Key Set of the verification keys.
+    pub fn jwks(&self) -> serde_json::Value {
+        self.keys.jwks()
+    }
+}

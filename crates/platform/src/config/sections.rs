@@ -1,0 +1,183 @@
+//! Configuration sections for accounts, rate limits and mail. Defaults follow current
+//! guidance (OWASP 2024 for Argon2id) and DreamScape's token lifetimes.
+
+use serde::{Deserialize, Serialize};
+
+use super::ConfigError;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `iss` of issued access tokens, and the only issuer accepted.
+    pub issuer: String,
+    /// `aud` of issued access tokens, and the only audience accepted.
+    pub audience: String,
+    pub access_token_ttl_secs: u64,
+    /// Refresh-token lifetime without "remember me" (DreamScape: 7 days).
+    pub refresh_token_ttl_secs: u64,
+    /// Refresh-token lifetime with "remember me" (DreamScape: 30 days).
+    pub remember_me_ttl_secs: u64,
+    /// `Secure` attribute on the refresh cookie. Unset: on in production mode, off in development
+    /// (browsers drop `Secure` cookies on plain-HTTP localhost).
+    pub cookie_secure: Option<bool>,
+    /// How many verified access tokens are remembered, to skip signature checks on repeat use.
+    pub verify_cache_size: usize,
+    pub email_verification_ttl_secs: u64,
+    pub password_reset_ttl_secs: u64,
+    pub password_hash: PasswordHashConfig,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "sojourn".into(),
+            audience: "sojourn".into(),
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 7 * 24 * 3600,
+            remember_me_ttl_secs: 30 * 24 * 3600,
+            cookie_secure: None,
+            verify_cache_size: 10_000,
+            email_verification_ttl_secs: 24 * 3600,
+            password_reset_ttl_secs: 3600,
+            password_hash: PasswordHashConfig::default(),
+        }
+    }
+}
+
+/// Argon2id cost. Defaults: OWASP 2024 (19 MiB, 2 passes, 1 lane).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PasswordHashConfig {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Hashes computed at once; the rest queue, so logins never take every core from other
+    /// requests. 0 = one less than the number of cores (at least 1).
+    pub max_concurrent: usize,
+}
+
+impl Default for PasswordHashConfig {
+    fn default() -> Self {
+        Self { memory_kib: 19_456, iterations: 2, parallelism: 1, max_concurrent: 0 }
+    }
+}
+
+/// `count` requests per `window_secs`, per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub count: u32,
+    pub window_secs: u64,
+}
+
+impl Limit {
+    pub const fn new(count: u32, window_secs: u64) -> Self {
+        Self { count, window_secs }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// `false` turns every rate limit off (load tests, contract test runs).
+    pub enabled: bool,
+    pub login_per_ip: Limit,
+    pub login_per_account: Limit,
+    pub register_per_ip: Limit,
+    /// Password reset and verification mails, per IP and per address.
+    pub email_per_ip: Limit,
+    pub email_per_account: Limit,
+    /// Refresh, verify-token and other credential checks, per IP.
+    pub token_per_ip: Limit,
+    /// Failed logins on one account before each further attempt is slowed down.
+    pub failures_before_delay: u32,
+    /// Longest added delay on a failing account, in milliseconds.
+    pub max_failure_delay_ms: u64,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            login_per_ip: Limit::new(30, 60),
+            login_per_account: Limit::new(10, 15 * 60),
+            register_per_ip: Limit::new(10, 3600),
+            email_per_ip: Limit::new(10, 3600),
+            email_per_account: Limit::new(3, 3600),
+            token_per_ip: Limit::new(300, 60),
+            failures_before_delay: 3,
+            max_failure_delay_ms: 3_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `From:` of every message. Messages are written as `.eml` files under
+    /// `<data_dir>/mail/outbox`, one per message.
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self { from: "Sojourn <no-reply@sojourn.localhost>".into() }
+    }
+}
+
+pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
+    let auth = &config.auth;
+    for (key, value) in [("auth.issuer", &auth.issuer), ("auth.audience", &auth.audience)] {
+        if value.is_empty() || value.len() > 200 {
+            return Err(ConfigError::key(key, "must be 1 to 200 characters"));
+        }
+    }
+    let ttls = [
+        ("auth.access_token_ttl_secs", auth.access_token_ttl_secs, 60, 24 * 3600),
+        ("auth.refresh_token_ttl_secs", auth.refresh_token_ttl_secs, 300, 365 * 24 * 3600),
+        ("auth.remember_me_ttl_secs", auth.remember_me_ttl_secs, 300, 365 * 24 * 3600),
+        ("auth.email_verification_ttl_secs", auth.email_verification_ttl_secs, 60, 30 * 24 * 3600),
+        ("auth.password_reset_ttl_secs", auth.password_reset_ttl_secs, 60, 7 * 24 * 3600),
+    ];
+    for (key, value, min, max) in ttls {
+        if !(min..=max).contains(&value) {
+            return Err(ConfigError::key(key, format!("must be between {min} and {max}")));
+        }
+    }
+    if !(16..=10_000_000).contains(&auth.verify_cache_size) {
+        return Err(ConfigError::key("auth.verify_cache_size", "must be between 16 and 10000000"));
+    }
+    let hash = &auth.password_hash;
+    if !(1..=16).contains(&hash.parallelism) {
+        return Err(ConfigError::key("auth.password_hash.parallelism", "must be between 1 and 16"));
+    }
+    if !(8 * hash.parallelism..=4 * 1024 * 1024).contains(&hash.memory_kib) {
+        return Err(ConfigError::key("auth.password_hash.memory_kib", "must be between 8 × parallelism and 4194304"));
+    }
+    if !(1..=100).contains(&hash.iterations) {
+        return Err(ConfigError::key("auth.password_hash.iterations", "must be between 1 and 100"));
+    }
+    if hash.max_concurrent > 1024 {
+        return Err(ConfigError::key("auth.password_hash.max_concurrent", "must be at most 1024"));
+    }
+    let limits = &config.rate_limit;
+    for (key, limit) in [
+        ("rate_limit.login_per_ip", limits.login_per_ip),
+        ("rate_limit.login_per_account", limits.login_per_account),
+        ("rate_limit.register_per_ip", limits.register_per_ip),
+        ("rate_limit.email_per_ip", limits.email_per_ip),
+        ("rate_limit.email_per_account", limits.email_per_account),
+        ("rate_limit.token_per_ip", limits.token_per_ip),
+    ] {
+        if limit.count == 0 || !(1..=7 * 24 * 3600).contains(&limit.window_secs) {
+            return Err(ConfigError::key(key, "count must be at least 1 and window_secs between 1 and 604800"));
+        }
+    }
+    if limits.max_failure_delay_ms > 60_000 {
+        return Err(ConfigError::key("rate_limit.max_failure_delay_ms", "must be at most 60000"));
+    }
+    if config.mail.from.trim().is_empty() || config.mail.from.contains(['\r', '\n']) {
+        return Err(ConfigError::key("mail.from", "must be one non-empty line"));
+    }
+    Ok(())
+}
