@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `migrate`, `openapi`.
+//! Command-line interface: `serve`, `migrate`, `openapi`, `admin`.
 
 use std::path::PathBuf;
 
@@ -39,11 +39,32 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Administration tasks on the configured databases.
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
     /// Print the OpenAPI document (JSON) to standard output. Needs no configuration.
     Openapi {
         /// Comma-separated contexts to describe (default: all).
         #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
         only: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminTask {
+    /// Create an account (or give an existing one this role and password). The password is
+    /// read from $SOJOURN_ADMIN_PASSWORD, else from the first line of standard input.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// user, host or admin.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Data directory (default ./data, or $SOJOURN_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -58,6 +79,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             migrate(&overrides, &only).await
         }
         Command::Openapi { only } => print_openapi(&only),
+        Command::Admin { task: AdminTask::CreateUser { email, role, data_dir } } => {
+            let overrides = Overrides { config_file: cli.config, port: None, data_dir };
+            crate::admin::create_user(&overrides, &email, &role).await
+        }
     }
 }
 

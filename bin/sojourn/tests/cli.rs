@@ -146,3 +146,40 @@ fn unknown_contexts_in_only_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown context `nonsense`"));
 }
+
+#[tokio::test]
+async fn admin_create_user_bootstraps_an_administrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |password: &str| {
+        sojourn()
+            .args(["admin", "create-user", "--email", "Root@Example.com", "--role", "admin", "--data-dir"])
+            .arg(dir.path())
+            .env("SOJOURN_ADMIN_PASSWORD", password)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let weak = create("weak");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+    let out = create("Sup3r-secret!");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(uuid_like(&id), "{id}");
+
+    // The same data directory, served: the account signs in with the admin role.
+    let mut config = platform::Config { data_dir: dir.path().to_path_buf(), ..platform::Config::default() };
+    config.server.host = "127.0.0.1".into();
+    config.server.port = 0;
+    config.events.relay_enabled = false;
+    let app = testkit::spawn_config(config, vec![std::sync::Arc::new(identity::Identity)]).await;
+    let login = serde_json::json!({"email": "root@example.com", "password": "Sup3r-secret!"});
+    let (status, body) = testkit::json(app.post_json("/api/v1/auth/login", &login).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["user"]["role"], "admin");
+    assert_eq!(body["data"]["user"]["id"], id.as_str());
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+}

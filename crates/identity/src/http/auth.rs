@@ -23,6 +23,8 @@ fn signed_in(state: &State, s: SignedIn, status: StatusCode, message: &str) -> R
     let mut response = ok_with_message(data, message);
     *response.status_mut() = status;
     cookie::set(&mut response, &s.refresh_token, s.refresh_max_age, state.cookie_secure);
+    // Tokens must not be kept by any cache between here and the client.
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     response
 }
 
