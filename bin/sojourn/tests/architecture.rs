@@ -35,6 +35,8 @@ fn workspace_graph() -> BTreeMap<String, BTreeSet<String>> {
 }
 
 const FOUNDATION: [&str; 3] = ["kernel", "platform", "testkit"];
+/// Tools that sit above everything (may depend on any crate; nothing depends on them).
+const TOOLS: [&str; 2] = ["sojourn", "bench"];
 
 #[test]
 fn dependencies_point_one_way() {
@@ -44,7 +46,7 @@ fn dependencies_point_one_way() {
             "kernel" => Some(BTreeSet::new()),
             "platform" => Some(["kernel"].into()),
             "testkit" => Some(["kernel", "platform"].into()),
-            "sojourn" => None,
+            "sojourn" | "bench" => None,
             // Any other workspace crate is a context.
             _ => Some(["kernel", "platform"].into()),
         }
@@ -58,6 +60,11 @@ fn dependencies_point_one_way() {
             }
         }
     }
+    for (krate, deps) in &graph {
+        if deps.iter().any(|d| TOOLS.contains(&d.as_str())) {
+            violations.push(format!("{krate} depends on a tool crate"));
+        }
+    }
     assert!(violations.is_empty(), "dependency rule broken: {violations:?}");
     for needed in FOUNDATION.iter().chain(["sojourn"].iter()) {
         assert!(graph.contains_key(*needed), "missing crate {needed}");
@@ -68,7 +75,7 @@ fn dependencies_point_one_way() {
 fn every_context_crate_is_registered_in_the_binary() {
     let graph = workspace_graph();
     let contexts: BTreeSet<&str> =
-        graph.keys().map(String::as_str).filter(|k| !FOUNDATION.contains(k) && *k != "sojourn").collect();
+        graph.keys().map(String::as_str).filter(|k| !FOUNDATION.contains(k) && !TOOLS.contains(k)).collect();
     let binary_deps: BTreeSet<&str> = graph["sojourn"].iter().map(String::as_str).collect();
     let unregistered: Vec<&&str> = contexts.iter().filter(|c| !binary_deps.contains(**c)).collect();
     assert!(unregistered.is_empty(), "context crates the binary does not include: {unregistered:?}");

@@ -14,6 +14,8 @@ CREATE TABLE users (
     onboarding_completed BOOLEAN NOT NULL,
     mfa_secret TEXT,
     mfa_pending_secret TEXT,
+    -- Last TOTP time step accepted: a code is never accepted twice (RFC 6238 §5.2).
+    mfa_last_step BIGINT,
     mfa_enabled_at TIMESTAMPTZ,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,

@@ -41,15 +41,16 @@ impl Accounts {
             return Err(ApiError::new(409, "mfa_not_set_up", "Call /mfa/setup first"));
         };
         let raw = totp::base32_decode(&pending).ok_or_else(ApiError::internal)?;
-        if totp::matching_step(&raw, code, self.now().timestamp()).is_none() {
+        let Some(step) = totp::matching_step(&raw, code, self.now().timestamp()) else {
             return Err(invalid_code());
-        }
+        };
         let codes = secret::recovery_codes().map_err(|_| ApiError::internal())?;
         let hashes = codes.iter().map(|c| secret::digest(&secret::normalise_recovery_code(c))).collect();
         let mut tx = self.db.begin().await?;
         if store::users::enable_mfa(&mut tx, id, &pending, self.now()).await? != 1 {
             return Err(ApiError::conflict("Two-factor setup changed meanwhile; start again"));
         }
+        store::users::use_totp_step(&mut tx, id, step).await?;
         store::recovery::replace(&mut tx, id, hashes).await?;
         self.emit(&mut tx, "user.mfa_enabled", id, json!({"userId": id})).await?;
         tx.commit().await?;
@@ -67,14 +68,13 @@ impl Accounts {
         };
         let mut tx = self.db.begin().await?;
         let by_totp = totp::base32_decode(active).and_then(|s| totp::matching_step(&s, code, self.now().timestamp()));
-        let ok = by_totp.is_some()
-            || store::recovery::consume(
-                &mut tx,
-                id,
-                secret::digest(&secret::normalise_recovery_code(code)),
-                self.now(),
-            )
-            .await?;
+        let ok = match by_totp {
+            Some(step) => store::users::use_totp_step(&mut tx, id, step).await?,
+            None => {
+                let hash = secret::digest(&secret::normalise_recovery_code(code));
+                store::recovery::consume(&mut tx, id, hash, self.now()).await?
+            }
+        };
         if !ok {
             return Err(invalid_code());
         }

@@ -201,8 +201,18 @@ pub async fn enable_mfa(tx: &mut Tx, id: Uuid, secret: &str, now: DateTime<Utc>)
     .await
 }
 
+/// Records `step` as used; false when it (or a later one) was already used — a replay.
+pub async fn use_totp_step(tx: &mut Tx, id: Uuid, step: i64) -> Result<bool, DbError> {
+    let n = query("UPDATE users SET mfa_last_step = $1 WHERE id = $2 AND (mfa_last_step IS NULL OR mfa_last_step < $1)")
+        .bind(step)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(n == 1)
+}
+
 pub async fn disable_mfa(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
-    query("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_enabled_at = NULL, updated_at = $1 WHERE id = $2")
+    query("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_enabled_at = NULL, mfa_last_step = NULL, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
         .execute(tx)

@@ -87,7 +87,7 @@ pub struct RateLimitConfig {
     /// Password reset and verification mails, per IP and per address.
     pub email_per_ip: Limit,
     pub email_per_account: Limit,
-    /// Refresh, verify-token and other credential checks, per IP.
+    /// Refresh-token exchanges (`POST /api/v1/auth/refresh`), per IP.
     pub token_per_ip: Limit,
     /// Failed logins on one account before each further attempt is slowed down.
     pub failures_before_delay: u32,

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Tag};
 use utoipa::{PartialSchema, ToSchema};
 use utoipa_swagger_ui::{Config, SwaggerUi};
@@ -36,6 +36,7 @@ pub fn base_document(version: &str) -> OpenApi {
                         HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build(),
                     ),
                 )
+                .security_scheme("cookieAuth", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("refreshToken"))))
                 .build(),
         ))
         .tags(Some(vec![system]))

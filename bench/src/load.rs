@@ -1,0 +1,102 @@
+//! A focused closed-loop load generator: `concurrency` tasks, each sending its next request
+//! as soon as the previous answer arrives, for a fixed duration. Latencies are kept exactly
+//! (microseconds) and summarised as percentiles.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub requests: usize,
+    pub errors: usize,
+    pub per_sec: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub p999_us: u64,
+}
+
+impl Summary {
+    pub fn row(&self, name: &str, limit: Option<&Summary>) -> String {
+        let ratio = limit.map_or_else(|| "—".to_owned(), |l| format!("{:.2}", self.per_sec / l.per_sec));
+        format!(
+            "| {name} | {} | {:.0} | {ratio} | {:.2} | {:.2} | {:.2} | {} |",
+            self.requests,
+            self.per_sec,
+            self.p50_us as f64 / 1000.0,
+            self.p99_us as f64 / 1000.0,
+            self.p999_us as f64 / 1000.0,
+            self.errors
+        )
+    }
+}
+
+pub const HEADER: &str =
+    "| scenario | requests | req/s | ratio to limit | p50 ms | p99 ms | p99.9 ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|";
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+/// Runs `request` from `concurrency` tasks for `duration`; `request` returns whether the
+/// answer was the expected one.
+pub async fn run<F, Fut>(concurrency: usize, duration: Duration, request: F) -> Summary
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    let request = Arc::new(request);
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            let mut errors = 0usize;
+            let mut i = 0usize;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                if !request(worker * 1_000_000 + i).await {
+                    errors += 1;
+                }
+                latencies.push(t.elapsed().as_micros() as u64);
+                i += 1;
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.expect("load task");
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Summary {
+        requests: all.len(),
+        errors,
+        per_sec: all.len() as f64 / elapsed,
+        p50_us: percentile(&all, 0.50),
+        p99_us: percentile(&all, 0.99),
+        p999_us: percentile(&all, 0.999),
+    }
+}
+
+/// Mean time per call of `f`, in microseconds, over `n` calls.
+pub fn micro(n: usize, mut f: impl FnMut(usize)) -> f64 {
+    for i in 0..(n / 10).max(1) {
+        f(i);
+    }
+    let t = Instant::now();
+    for i in 0..n {
+        f(i);
+    }
+    t.elapsed().as_secs_f64() * 1e6 / n as f64
+}

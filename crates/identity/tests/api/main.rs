@@ -1,0 +1,19 @@
+//! The identity context through HTTP: accounts, credentials, sessions, tokens, MFA, mail links,
+//! rate limits and events. Runs on SQLite, and on PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL`
+//! is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod email;
+mod events;
+mod limits;
+mod login;
+mod logout;
+mod mfa;
+mod password;
+mod profile;
+mod refresh;
+mod register;
+mod sessions;
+mod status;
+mod support;
+mod tokens;
