@@ -106,6 +106,8 @@ pub async fn run(seconds: u64) {
     let c = client.clone();
     let u = limit_url.clone();
     let limit = load::run(concurrency, duration, move |_| get_ok(c.clone(), u.clone(), None)).await;
+    let (c, u) = (client.clone(), Arc::<str>::from(app.url("/health/live")));
+    let live = load::run(concurrency, duration, move |_| get_ok(c.clone(), u.clone(), None)).await;
     let (c, u, t) = (client.clone(), profile_url.clone(), token.clone());
     let profile = load::run(concurrency, duration, move |_| get_ok(c.clone(), u.clone(), Some(t.clone()))).await;
     let (c, u, t) = (client.clone(), verify_url.clone(), token.clone());
@@ -118,6 +120,7 @@ pub async fn run(seconds: u64) {
     println!("### Authenticated requests ({concurrency} connections, closed loop, client in the same process)\n");
     println!("{HEADER}");
     println!("{}", limit.row("limit: minimal axum JSON endpoint", None));
+    println!("{}", live.row("GET /health/live (full middleware stack, no auth, no database)", Some(&limit)));
     println!("{}", profile.row("GET /api/v1/auth/profile (Bearer, SQLite read)", Some(&limit)));
     println!("{}", verify.row("POST /api/v1/auth/verify-token (Bearer, SQLite read)", Some(&limit)));
     println!();

@@ -29,6 +29,12 @@ impl From<RetryAfter> for ApiError {
     }
 }
 
+/// The window and the spacing between requests, in milliseconds.
+fn spacing(limit: Limit) -> (i64, i64) {
+    let window = i64::try_from(limit.window_secs).unwrap_or(i64::MAX / 4).saturating_mul(1000);
+    (window, (window / i64::from(limit.count.max(1))).max(1))
+}
+
 fn retry_after(wait_ms: i64) -> RetryAfter {
     RetryAfter(u64::try_from(wait_ms.max(0)).unwrap_or(0).div_ceil(1000).max(1))
 }
@@ -53,8 +59,7 @@ impl RateLimiter {
             return Ok(());
         }
         let now = self.clock.now().timestamp_millis();
-        let window = i64::try_from(limit.window_secs).unwrap_or(i64::MAX / 4).saturating_mul(1000);
-        let interval = (window / i64::from(limit.count.max(1))).max(1);
+        let (window, interval) = spacing(limit);
         let Some(shard) = self.shard(key) else { return Ok(()) };
         let Ok(mut map) = shard.lock() else { return Ok(()) };
         if map.len() >= MAX_KEYS_PER_SHARD {
@@ -76,8 +81,7 @@ impl RateLimiter {
             return None;
         }
         let now = self.clock.now().timestamp_millis();
-        let window = i64::try_from(limit.window_secs).unwrap_or(i64::MAX / 4).saturating_mul(1000);
-        let interval = (window / i64::from(limit.count.max(1))).max(1);
+        let (window, interval) = spacing(limit);
         let tat = self.shard(key)?.lock().ok()?.get(key).copied()?.max(now);
         let wait = tat + interval - now - window;
         (wait > 0).then(|| retry_after(wait))

@@ -10,7 +10,7 @@ use platform::auth::{AuthUser, bearer_token};
 use platform::http::{ClientIp, Json, ok, ok_with_message};
 use serde_json::json;
 
-use super::dto::{AuthData, LoginRequest, RefreshRequest, RegisterRequest, Tokens, TokensData, optional_json};
+use super::dto::{AuthData, LoginRequest, RefreshRequest, RegisterRequest, Tokens, optional_json};
 use super::{State, cookie, origin};
 use crate::service::SignedIn;
 use crate::service::login::{Credentials, Registration};
@@ -76,7 +76,7 @@ pub async fn login(
 
 /// New access token and rotated refresh token. Reusing a rotated token revokes the session.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "Tokens", request_body(content = RefreshRequest, description = "Optional when the cookie is sent"),
-    responses((status = 200, description = "New tokens; cookie rotated", body = TokensData),
+    responses((status = 200, description = "New tokens; cookie rotated", body = AuthData),
         (status = 401, description = "`invalid_refresh_token` / `refresh_token_reused`", body = ErrorBody)))]
 pub async fn refresh(
     AxumState(state): AxumState<State>,

@@ -51,12 +51,6 @@ pub struct AuthData {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TokensData {
-    pub user: UserView,
-    pub tokens: Tokens,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct UserData {
     pub user: UserView,
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use kernel::{ApiError, Clock, EventEnvelope, FieldError};
-use platform::auth::{Auth, Role};
+use platform::auth::Auth;
 use platform::config::{AuthConfig, Mode, RateLimitConfig};
 use platform::db::{Db, Tx};
 use platform::events::enqueue;
@@ -186,8 +186,4 @@ pub fn check_policy(field: &str, password: &str) -> Result<(), ApiError> {
 
 pub fn invalid_credentials() -> ApiError {
     ApiError::new(401, "invalid_credentials", "Invalid email or password")
-}
-
-pub fn role_label(role: Role) -> &'static str {
-    role.as_str()
 }
