@@ -58,8 +58,14 @@ fn micro_section() {
     println!("| operation | µs | ratio to raw EdDSA verify |\n|---|---:|---:|");
     println!("| raw Ed25519 signature verify (aws-lc-rs) | {raw_ed:.2} | 1.00 |");
     println!("| raw HMAC-SHA256 (HS256 reference) | {hs256:.2} | {:.3} |", hs256 / raw_ed);
-    println!("| `Auth::verify`, token never seen (parse + verify + claims + cache insert) | {cold:.2} | {:.2} |", cold / raw_ed);
-    println!("| `Auth::verify`, token seen before (cache hit + expiry + revocation) | {warm:.2} | {:.3} |", warm / raw_ed);
+    println!(
+        "| `Auth::verify`, token never seen (parse + verify + claims + cache insert) | {cold:.2} | {:.2} |",
+        cold / raw_ed
+    );
+    println!(
+        "| `Auth::verify`, token seen before (cache hit + expiry + revocation) | {warm:.2} | {:.3} |",
+        warm / raw_ed
+    );
     println!("| amortised over 100 requests per token | {amortised:.2} | {:.3} |\n", amortised / raw_ed);
 }
 
@@ -85,7 +91,10 @@ async fn get_ok(client: reqwest::Client, url: Arc<str>, bearer: Option<Arc<str>>
 
 pub async fn run(seconds: u64) {
     let duration = Duration::from_secs(seconds);
-    println!("## bench auth ({seconds} s per scenario, {} cores)\n", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "## bench auth ({seconds} s per scenario, {} cores)\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     micro_section();
 
     let limit_url: Arc<str> = limit_server().await.into();
@@ -96,7 +105,8 @@ pub async fn run(seconds: u64) {
     .await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     let register = json!({"email": "bench@example.com", "password": "Password1!"});
-    let body: serde_json::Value = client.post(app.url("/api/v1/auth/register")).json(&register).send().await.unwrap().json().await.unwrap();
+    let body: serde_json::Value =
+        client.post(app.url("/api/v1/auth/register")).json(&register).send().await.unwrap().json().await.unwrap();
     let token: Arc<str> = body["data"]["tokens"]["accessToken"].as_str().unwrap().into();
     let profile_url: Arc<str> = app.url("/api/v1/auth/profile").into();
     let verify_url: Arc<str> = app.url("/api/v1/auth/verify-token").into();

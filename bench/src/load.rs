@@ -31,8 +31,7 @@ impl Summary {
     }
 }
 
-pub const HEADER: &str =
-    "| scenario | requests | req/s | ratio to limit | p50 ms | p99 ms | p99.9 ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|";
+pub const HEADER: &str = "| scenario | requests | req/s | ratio to limit | p50 ms | p99 ms | p99.9 ms | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|";
 
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {

@@ -203,11 +203,12 @@ pub async fn enable_mfa(tx: &mut Tx, id: Uuid, secret: &str, now: DateTime<Utc>)
 
 /// Records `step` as used; false when it (or a later one) was already used — a replay.
 pub async fn use_totp_step(tx: &mut Tx, id: Uuid, step: i64) -> Result<bool, DbError> {
-    let n = query("UPDATE users SET mfa_last_step = $1 WHERE id = $2 AND (mfa_last_step IS NULL OR mfa_last_step < $1)")
-        .bind(step)
-        .bind(id)
-        .execute(tx)
-        .await?;
+    let n =
+        query("UPDATE users SET mfa_last_step = $1 WHERE id = $2 AND (mfa_last_step IS NULL OR mfa_last_step < $1)")
+            .bind(step)
+            .bind(id)
+            .execute(tx)
+            .await?;
     Ok(n == 1)
 }
 

@@ -1,8 +1,8 @@
 use testkit::{TestApp, expect_error, json};
 
 use crate::support::{
-    PASSWORD, auth_path, contexts, cookie_attributes, get_bearer, login, post_bearer, profile_status,
-    refresh, refresh_set_cookie, register, scratch_config, spawn, spawn_clocked,
+    PASSWORD, auth_path, contexts, cookie_attributes, get_bearer, login, post_bearer, profile_status, refresh,
+    refresh_set_cookie, register, scratch_config, spawn, spawn_clocked,
 };
 
 /// `POST /logout` as a browser sends it: bearer token and refresh cookie, no body.
