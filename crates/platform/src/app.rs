@@ -19,7 +19,7 @@ use crate::context::{Context, ContextEnv, Events};
 use crate::db::{self, Db, DbOptions, Migrations};
 use crate::events::{EventBus, InProcessBus, Relay};
 use crate::http::{self, ops::OpsState};
-use crate::mail::{FileMailer, Mailer};
+use crate::mail::Mailer;
 use crate::metrics::HttpMetrics;
 use crate::ratelimit::RateLimiter;
 use crate::secrets::{self, PLATFORM_SECRETS, Secrets};
@@ -149,8 +149,8 @@ impl App {
             SigningKeys::from_secrets(&secrets).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
         let auth = Arc::new(Auth::new(keys, &config.auth, clock.clone()));
         let limits = Arc::new(RateLimiter::new(config.rate_limit.enabled, clock.clone()));
-        let mailer: Arc<dyn Mailer> =
-            Arc::new(FileMailer::new(FileMailer::outbox(&config.data_dir), config.mail.from.clone()));
+        let mailer =
+            crate::mail::from_config(&config).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
 
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {

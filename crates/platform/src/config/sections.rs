@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
+use crate::secrets::Secret;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -114,14 +115,18 @@ impl Default for RateLimitConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MailConfig {
-    /// `From:` of every message. Messages are written as `.eml` files under
-    /// `<data_dir>/mail/outbox`, one per message.
+    /// `From:` of every message (`Name <address>` or a bare address).
     pub from: String,
+    /// Unset: messages are written as `.eml` files under `<data_dir>/mail/outbox`, one per
+    /// message. Set: delivered through this SMTP server — `smtps://user:pass@host:465` (TLS),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or `smtp://host:25` (plain, for a
+    /// relay on localhost only). A secret: never printed.
+    pub smtp_url: Option<Secret>,
 }
 
 impl Default for MailConfig {
     fn default() -> Self {
-        Self { from: "Sojourn <no-reply@sojourn.localhost>".into() }
+        Self { from: "Sojourn <no-reply@sojourn.localhost>".into(), smtp_url: None }
     }
 }
 
@@ -176,8 +181,13 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
     if limits.max_failure_delay_ms > 60_000 {
         return Err(ConfigError::key("rate_limit.max_failure_delay_ms", "must be at most 60000"));
     }
-    if config.mail.from.trim().is_empty() || config.mail.from.contains(['\r', '\n']) {
-        return Err(ConfigError::key("mail.from", "must be one non-empty line"));
+    if config.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(ConfigError::key("mail.from", "must be an address such as `Sojourn <no-reply@example.com>`"));
+    }
+    if let Some(url) = &config.mail.smtp_url
+        && !["smtp://", "smtps://"].iter().any(|p| url.expose().starts_with(p))
+    {
+        return Err(ConfigError::key("mail.smtp_url", "must start with smtp:// or smtps://"));
     }
     Ok(())
 }
