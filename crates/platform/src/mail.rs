@@ -214,4 +214,14 @@ mod tests {
         let bad = Message { to: "not an address".into(), ..m };
         assert!(matches!(mailer.send(&bad).await, Err(MailError::Invalid(_))));
     }
+
+    #[tokio::test]
+    async fn smtps_to_a_server_without_tls_fails_cleanly() {
+        // Builds the rustls client (no process-level provider needed) and fails the handshake
+        // with an error, not a panic.
+        let (port, _received) = fake_smtp().await;
+        let mailer = SmtpMailer::new(&format!("smtps://127.0.0.1:{port}"), "s@example.com").unwrap();
+        let m = Message { to: "jean@example.com".into(), subject: "hi".into(), text: "x".into() };
+        assert!(matches!(mailer.send(&m).await, Err(MailError::Smtp(_))));
+    }
 }
