@@ -39,6 +39,10 @@ impl Context for Identity {
         MIGRATIONS
     }
 
+    fn secrets(&self) -> &'static [&'static str] {
+        &[domain::sealed::KEY_SECRET]
+    }
+
     fn openapi(&self) -> OpenApi {
         http::routes().split_for_parts().1
     }

@@ -4,6 +4,7 @@ pub mod device;
 pub mod email;
 pub mod password;
 pub mod profile;
+pub mod sealed;
 pub mod secret;
 pub mod totp;
 pub mod user;

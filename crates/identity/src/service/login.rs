@@ -135,12 +135,13 @@ impl Accounts {
             }
         }
         let mut tx = self.db.begin().await?;
-        if let Some(secret_b32) = &user.mfa_secret {
+        if user.mfa_enabled() {
             let ok = match (&c.totp_code, &c.recovery_code) {
                 (None, None) => {
                     return Err(ApiError::new(401, "mfa_required", "A two-factor code is required"));
                 }
-                (Some(code), _) => match totp::base32_decode(secret_b32)
+                (Some(code), _) => match self
+                    .totp_secret(&user)
                     .and_then(|s| totp::matching_step(&s, code, self.now().timestamp()))
                 {
                     Some(step) => store::users::use_totp_step(&mut tx, user.id, step).await?,

@@ -26,7 +26,8 @@ impl Accounts {
         }
         let raw = secret::random_bytes::<20>().map_err(|_| ApiError::internal())?;
         let secret_b32 = totp::base32_encode(&raw);
-        store::users::set_pending_mfa(&self.db, id, &secret_b32, self.now()).await?;
+        let sealed = self.sealer.seal(&secret_b32, id).map_err(|_| ApiError::internal())?;
+        store::users::set_pending_mfa(&self.db, id, &sealed, self.now()).await?;
         let otpauth_uri = totp::otpauth_uri(&self.config.issuer_label(), &user.email, &secret_b32);
         Ok(MfaSetup { secret: secret_b32, otpauth_uri })
     }
@@ -40,7 +41,11 @@ impl Accounts {
         let Some(pending) = user.mfa_pending_secret else {
             return Err(ApiError::new(409, "mfa_not_set_up", "Call /mfa/setup first"));
         };
-        let raw = totp::base32_decode(&pending).ok_or_else(ApiError::internal)?;
+        let raw = self
+            .sealer
+            .open(&pending, id)
+            .and_then(|b32| totp::base32_decode(&b32))
+            .ok_or_else(|| ApiError::new(409, "mfa_not_set_up", "Call /mfa/setup again"))?;
         let Some(step) = totp::matching_step(&raw, code, self.now().timestamp()) else {
             return Err(invalid_code());
         };
@@ -63,11 +68,11 @@ impl Accounts {
         if password.len() > 1024 || self.hasher.verify(password, Some(&user.password_hash)).await? == Verified::No {
             return Err(invalid_credentials());
         }
-        let Some(active) = &user.mfa_secret else {
+        if !user.mfa_enabled() {
             return Err(ApiError::new(409, "mfa_not_enabled", "Two-factor authentication is not enabled"));
-        };
+        }
         let mut tx = self.db.begin().await?;
-        let by_totp = totp::base32_decode(active).and_then(|s| totp::matching_step(&s, code, self.now().timestamp()));
+        let by_totp = self.totp_secret(&user).and_then(|s| totp::matching_step(&s, code, self.now().timestamp()));
         let ok = match by_totp {
             Some(step) => store::users::use_totp_step(&mut tx, id, step).await?,
             None => {

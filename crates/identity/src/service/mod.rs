@@ -25,6 +25,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::password::HashCost;
+use crate::domain::sealed::{KEY_SECRET, Sealer};
 use crate::domain::secret;
 use crate::domain::user::{User, UserView};
 use crate::store::{self, sessions::Session};
@@ -41,6 +42,7 @@ pub struct Accounts {
     pub mailer: Arc<dyn Mailer>,
     pub events: Events,
     pub hasher: Hasher,
+    pub sealer: Sealer,
     pub failures: Failures,
     pub config: AuthConfig,
     pub rate: RateLimitConfig,
@@ -73,6 +75,8 @@ impl Accounts {
             parallelism: config.password_hash.parallelism,
         };
         let hasher = Hasher::new(cost, config.password_hash.max_concurrent).map_err(|e| e.to_string())?;
+        let key = env.secrets.get(KEY_SECRET).ok_or_else(|| format!("secret `{KEY_SECRET}` is missing"))?;
+        let sealer = Sealer::new(key.expose()).map_err(|e| e.to_string())?;
         Ok(Self {
             db: env.db.clone(),
             clock: env.clock.clone(),
@@ -81,6 +85,7 @@ impl Accounts {
             mailer: env.mailer.clone(),
             events: env.events.clone(),
             hasher,
+            sealer,
             failures: Failures::default(),
             cookie_secure: config.cookie_secure.unwrap_or(env.config.mode == Mode::Production),
             config,
@@ -168,6 +173,12 @@ impl Accounts {
                 tracing::warn!(error = %e, "could not send mail");
             }
         });
+    }
+
+    /// The TOTP secret (base32) of `user`, if two-factor is on and the seal opens.
+    fn totp_secret(&self, user: &User) -> Option<Vec<u8>> {
+        let sealed = user.mfa_secret.as_deref()?;
+        crate::domain::totp::base32_decode(&self.sealer.open(sealed, user.id)?)
     }
 
     pub fn limit(&self, key: String, limit: platform::config::Limit) -> Result<(), ApiError> {

@@ -139,3 +139,22 @@ async fn a_totp_code_is_accepted_once() {
     login_with(app, &json!({"email": EMAIL, "password": PASSWORD, "totpCode": code})).await;
     expect_error(login_body(app, json!({"totpCode": code})).await, 401, "invalid_mfa_code").await;
 }
+
+#[tokio::test]
+async fn the_totp_secret_is_stored_sealed() {
+    let clocked = spawn_clocked().await;
+    let (_session, secret, codes) = enable_mfa(&clocked).await;
+    let db = clocked.app.platform.db("identity").unwrap();
+    let (stored,): (String,) = platform::db::query("SELECT mfa_secret FROM users WHERE email = $1")
+        .bind(EMAIL)
+        .fetch_one(db)
+        .await
+        .unwrap();
+    assert!(!stored.contains(&secret), "the seed must not be readable from the database");
+    let hashes: Vec<(Vec<u8>,)> =
+        platform::db::query("SELECT code_hash FROM recovery_codes").fetch_all(db).await.unwrap();
+    assert_eq!(hashes.len(), 10);
+    for (hash,) in hashes {
+        assert!(codes.iter().all(|c| !String::from_utf8_lossy(&hash).contains(c.as_str())));
+    }
+}
