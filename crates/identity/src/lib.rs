@@ -53,6 +53,7 @@ impl Context for Identity {
             .restore_revocations()
             .await
             .map_err(|e| StartError::Context("identity".into(), format!("loading revocations: {}", e.message)))?;
+        service::janitor::spawn(env.db.clone(), env.clock.clone(), std::time::Duration::from_secs(3600));
         let router = http::routes().with_state(Arc::new(accounts));
         Ok(Mounted { router, subscriptions: Vec::new() })
     }

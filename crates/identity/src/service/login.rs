@@ -140,13 +140,12 @@ impl Accounts {
                 (None, None) => {
                     return Err(ApiError::new(401, "mfa_required", "A two-factor code is required"));
                 }
-                (Some(code), _) => match self
-                    .totp_secret(&user)
-                    .and_then(|s| totp::matching_step(&s, code, self.now().timestamp()))
-                {
-                    Some(step) => store::users::use_totp_step(&mut tx, user.id, step).await?,
-                    None => false,
-                },
+                (Some(code), _) => {
+                    match self.totp_secret(&user).and_then(|s| totp::matching_step(&s, code, self.now().timestamp())) {
+                        Some(step) => store::users::use_totp_step(&mut tx, user.id, step).await?,
+                        None => false,
+                    }
+                }
                 (None, Some(code)) => {
                     let hash = secret::digest(&secret::normalise_recovery_code(code));
                     store::recovery::consume(&mut tx, user.id, hash, self.now()).await?

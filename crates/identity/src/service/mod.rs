@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 mod failures;
 mod hasher;
+pub mod janitor;
 pub mod login;
 pub mod mfa;
 pub mod recovery;

@@ -145,11 +145,8 @@ async fn the_totp_secret_is_stored_sealed() {
     let clocked = spawn_clocked().await;
     let (_session, secret, codes) = enable_mfa(&clocked).await;
     let db = clocked.app.platform.db("identity").unwrap();
-    let (stored,): (String,) = platform::db::query("SELECT mfa_secret FROM users WHERE email = $1")
-        .bind(EMAIL)
-        .fetch_one(db)
-        .await
-        .unwrap();
+    let (stored,): (String,) =
+        platform::db::query("SELECT mfa_secret FROM users WHERE email = $1").bind(EMAIL).fetch_one(db).await.unwrap();
     assert!(!stored.contains(&secret), "the seed must not be readable from the database");
     let hashes: Vec<(Vec<u8>,)> =
         platform::db::query("SELECT code_hash FROM recovery_codes").fetch_all(db).await.unwrap();

@@ -124,3 +124,35 @@ async fn sessions_of_others_and_garbage_ids_are_not_found() {
     }
     assert_eq!(post_bearer(&app, "/verify-token", &eve.access).await.status(), 200);
 }
+
+#[tokio::test]
+async fn housekeeping_deletes_ended_sessions_and_their_tokens() {
+    let clocked = crate::support::spawn_clocked().await;
+    let app = &clocked.app;
+    let db = app.platform.db("identity").unwrap();
+    let sweep = || identity::service::janitor::sweep(db, kernel::Clock::now(clocked.clock.as_ref()));
+    let count = |sql: &'static str| async move {
+        let (n,): (i64,) = platform::db::query(sql).fetch_one(db).await.unwrap();
+        n
+    };
+    let ended = register(app, "old@example.com").await;
+    let live = login(app, "old@example.com", PASSWORD).await;
+    assert_eq!(post_bearer(app, "/logout", &ended.access).await.status(), 200);
+    assert_eq!(count("SELECT COUNT(*) FROM sessions").await, 2);
+
+    // A day later the ended session's tokens go; its row stays for the record.
+    clocked.advance(chrono::Duration::hours(25));
+    let swept = sweep().await.unwrap();
+    assert_eq!((swept.refresh_tokens, swept.sessions), (1, 0));
+    assert_eq!(refresh(app, &ended.refresh).await.status(), 401);
+    assert_eq!(refresh(app, &live.refresh).await.status(), 200, "the live session is untouched");
+
+    // 30 days on: the ended session is gone; the live one has expired (7 days), so its tokens
+    // go too, and its row 30 days after its expiry.
+    clocked.advance(chrono::Duration::days(30));
+    assert_eq!(sweep().await.unwrap().sessions, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM refresh_tokens").await, 0);
+    clocked.advance(chrono::Duration::days(7));
+    assert_eq!(sweep().await.unwrap().sessions, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM sessions").await, 0);
+}
