@@ -134,6 +134,11 @@ impl Accounts {
                 return Err(ApiError::new(403, "account_banned", "This account is banned"));
             }
         }
+        // Hash before taking the write transaction: hashing takes tens of milliseconds.
+        let upgraded = match verdict {
+            Verified::YesRehash => Some(self.hasher.hash(&c.password).await?),
+            _ => None,
+        };
         let mut tx = self.db.begin().await?;
         if user.mfa_enabled() {
             let ok = match (&c.totp_code, &c.recovery_code) {
@@ -156,13 +161,9 @@ impl Accounts {
                 return Err(ApiError::new(401, "invalid_mfa_code", "Invalid two-factor code"));
             }
         }
-        if verdict == Verified::YesRehash {
-            let new_hash = self.hasher.hash(&c.password).await?;
-            // Best effort: the login succeeds even if the upgrade loses a race.
-            if let Err(e) = store::users::upgrade_password_hash(&self.db, user.id, &user.password_hash, &new_hash).await
-            {
-                tracing::warn!(error = %e, "password hash upgrade failed");
-            }
+        if let Some(new_hash) = &upgraded {
+            // Conditional: a password change that committed meanwhile wins.
+            store::users::upgrade_password_hash(&mut tx, user.id, &user.password_hash, new_hash).await?;
         }
         let (session, refresh, max_age) = self.open_session(&mut tx, &user, c.remember_me, origin).await?;
         self.emit(

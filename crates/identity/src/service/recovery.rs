@@ -1,6 +1,8 @@
 //! Email verification and password reset: single-use, expiring links whose tokens are stored
 //! only as hashes. "Forgot password" answers identically whether or not the address exists.
 
+use std::sync::Arc;
+
 use kernel::ApiError;
 use platform::db::Tx;
 use serde_json::json;
@@ -89,12 +91,22 @@ impl Accounts {
         Ok(())
     }
 
-    /// Mails a reset link if the account exists and is active. Same answer either way.
-    pub async fn forgot_password(&self, email: &str, ip: &str) -> Result<(), ApiError> {
+    /// Mails a reset link if the account exists and is active. Answers at once and does the
+    /// work afterwards, so neither the answer nor its timing says whether the address exists.
+    pub fn forgot_password(self: &Arc<Self>, email: &str, ip: &str) -> Result<(), ApiError> {
         self.limit(format!("email:ip:{ip}"), self.rate.email_per_ip)?;
         let Ok(email) = Email::parse(email) else { return Ok(()) };
+        let this = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = this.send_reset_link(&email).await {
+                tracing::warn!(error = %e.message, "password reset link not sent");
+            }
+        });
+        Ok(())
+    }
+
+    async fn send_reset_link(&self, email: &Email) -> Result<(), ApiError> {
         if self.limits.check(&format!("email:account:{email}"), self.rate.email_per_account).is_err() {
-            // Refusing visibly would reveal that the address received mails: stay silent.
             return Ok(());
         }
         let Some(user) = store::users::find_by_email(&self.db, email.as_str()).await? else { return Ok(()) };

@@ -131,15 +131,14 @@ pub async fn set_password_hash(tx: &mut Tx, id: Uuid, hash: &str, now: DateTime<
 
 /// Replaces a hash only if it is still the one that was verified (a concurrent password
 /// change wins over a login's transparent re-hash).
-pub async fn upgrade_password_hash(db: &Db, id: Uuid, old: &str, new: &str) -> Result<(), DbError> {
-    let mut tx = db.begin().await?;
+pub async fn upgrade_password_hash(tx: &mut Tx, id: Uuid, old: &str, new: &str) -> Result<(), DbError> {
     query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
         .bind(new)
         .bind(id)
         .bind(old)
-        .execute(&mut tx)
+        .execute(tx)
         .await?;
-    tx.commit().await
+    Ok(())
 }
 
 pub async fn set_status(

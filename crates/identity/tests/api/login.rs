@@ -125,3 +125,33 @@ async fn login_timing_does_not_reveal_accounts() {
     let ratio = known.as_secs_f64() / unknown.as_secs_f64();
     assert!((1.0 / 3.0..=3.0).contains(&ratio), "known {known:?} vs unknown {unknown:?}");
 }
+
+#[tokio::test]
+async fn legacy_bcrypt_hashes_sign_in_and_are_upgraded_to_argon2id() {
+    let app = spawn().await;
+    let db = app.platform.db("identity").unwrap();
+    register(&app, "legacy@example.com").await;
+    // As imported from the seeds' systems (bcrypt, cost 10 there; 4 keeps the test fast).
+    let legacy = bcrypt::hash("Legacy-pass1", 4).unwrap();
+    platform::db::query("UPDATE users SET password_hash = $1 WHERE email = $2")
+        .bind(legacy.as_str())
+        .bind("legacy@example.com")
+        .execute(db)
+        .await
+        .unwrap();
+    let stored = || async {
+        let (h,): (String,) = platform::db::query("SELECT password_hash FROM users WHERE email = $1")
+            .bind("legacy@example.com")
+            .fetch_one(db)
+            .await
+            .unwrap();
+        h
+    };
+    expect_error(login_response(&app, "legacy@example.com", "Legacy-pass2").await, 401, "invalid_credentials").await;
+    assert!(stored().await.starts_with("$2"), "a failed login changes nothing");
+    let (status, body) = json(login_response(&app, "legacy@example.com", "Legacy-pass1").await).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(stored().await.starts_with("$argon2id$"), "re-hashed on the successful login");
+    let (status, _) = json(login_response(&app, "legacy@example.com", "Legacy-pass1").await).await;
+    assert_eq!(status, 200, "the new hash verifies the same password");
+}
