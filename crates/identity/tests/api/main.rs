@@ -12,6 +12,7 @@ mod logout;
 mod mfa;
 mod password;
 mod profile;
+mod races;
 mod refresh;
 mod register;
 mod sessions;

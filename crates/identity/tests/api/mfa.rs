@@ -6,7 +6,7 @@ use crate::support::{
     spawn_clocked, totp_at, wrong_totp,
 };
 
-const EMAIL: &str = "mo@example.com";
+pub(crate) const EMAIL: &str = "mo@example.com";
 
 fn half_minute() -> chrono::Duration {
     chrono::Duration::seconds(30)
@@ -21,7 +21,7 @@ async fn login_body(app: &TestApp, extra: Value) -> reqwest::Response {
 }
 
 /// Registers, sets MFA up and enables it; returns the session, the secret and the recovery codes.
-async fn enable_mfa(clocked: &Clocked) -> (Session, String, Vec<String>) {
+pub(crate) async fn enable_mfa(clocked: &Clocked) -> (Session, String, Vec<String>) {
     let app = &clocked.app;
     let session = register(app, EMAIL).await;
     let (status, body) = json(post_bearer(app, "/mfa/setup", &session.access).await).await;
