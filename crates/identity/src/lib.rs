@@ -48,6 +48,12 @@ impl Context for Identity {
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        if !env.auth.can_issue() {
+            return Err(StartError::Context(
+                "identity".into(),
+                "issues access tokens, so it needs `secrets.jwt_signing_key`; `auth.jwks_url` is for processes without identity".into(),
+            ));
+        }
         let accounts = service::Accounts::new(env).map_err(|e| StartError::Context("identity".into(), e))?;
         accounts
             .restore_revocations()

@@ -136,7 +136,9 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<App, StartError> {
         let config = Arc::new(config);
-        let mut required: Vec<&str> = PLATFORM_SECRETS.to_vec();
+        // With `auth.jwks_url`, tokens are verified with fetched public keys: no signing secret.
+        let mut required: Vec<&str> =
+            PLATFORM_SECRETS.iter().copied().filter(|_| config.auth.jwks_url.is_none()).collect();
         for ctx in &contexts {
             required.extend_from_slice(ctx.secrets());
         }
@@ -145,9 +147,15 @@ impl App {
 
         let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new());
         let relay = Arc::new(Relay::new(dbs.values().cloned().collect(), bus.clone(), config.events.batch_size));
-        let keys =
-            SigningKeys::from_secrets(&secrets).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
+        let keys = match &config.auth.jwks_url {
+            Some(_) => SigningKeys::verify_only(),
+            None => SigningKeys::from_secrets(&secrets)
+                .map_err(|e| StartError::Context("platform".into(), e.to_string()))?,
+        };
         let auth = Arc::new(Auth::new(keys, &config.auth, clock.clone()));
+        if let Some(url) = &config.auth.jwks_url {
+            crate::auth::spawn_refresher(auth.clone(), url.clone()).await;
+        }
         let limits = Arc::new(RateLimiter::new(config.rate_limit.enabled, clock.clone()));
         let mailer =
             crate::mail::from_config(&config).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;

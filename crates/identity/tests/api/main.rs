@@ -16,6 +16,7 @@ mod races;
 mod refresh;
 mod register;
 mod sessions;
+mod split;
 mod status;
 mod support;
 mod tokens;

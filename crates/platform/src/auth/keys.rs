@@ -2,6 +2,7 @@
 //! current and the previous one (during a rotation) verify, and both are published as JWKs.
 
 use std::collections::HashMap;
+use std::sync::RwLock;
 
 use aws_lc_rs::digest;
 use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
@@ -22,12 +23,15 @@ pub enum KeyError {
     Missing(&'static str),
     #[error("could not derive a signing key")]
     Derive,
+    #[error("invalid JWK Set: {0}")]
+    Jwks(&'static str),
 }
 
+/// The keys of a process: a signing key (processes that issue tokens) and the public keys that
+/// verify — derived from our secrets, or fetched from another process's JWKS.
 pub struct SigningKeys {
-    current: Ed25519KeyPair,
-    current_kid: String,
-    verifying: HashMap<String, Vec<u8>>,
+    signer: Option<(Ed25519KeyPair, String)>,
+    verifying: RwLock<HashMap<String, Vec<u8>>>,
 }
 
 fn derive(secret: &str) -> Result<(Ed25519KeyPair, String), KeyError> {
@@ -39,6 +43,15 @@ fn derive(secret: &str) -> Result<(Ed25519KeyPair, String), KeyError> {
     let fingerprint = digest::digest(&digest::SHA256, pair.public_key().as_ref());
     let kid = URL_SAFE_NO_PAD.encode(fingerprint.as_ref().get(..12).unwrap_or_default());
     Ok((pair, kid))
+}
+
+/// What a signature check found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checked {
+    Valid,
+    Invalid,
+    /// No key with that id (yet): a rotation we have not fetched, or a foreign token.
+    UnknownKey,
 }
 
 impl SigningKeys {
@@ -56,31 +69,54 @@ impl SigningKeys {
             let (old, old_kid) = derive(previous)?;
             verifying.insert(old_kid, old.public_key().as_ref().to_vec());
         }
-        Ok(Self { current: pair, current_kid: kid, verifying })
+        Ok(Self { signer: Some((pair, kid)), verifying: RwLock::new(verifying) })
     }
 
-    pub fn current_kid(&self) -> &str {
-        &self.current_kid
+    /// Verify-only keys, filled later from a JWKS ([`SigningKeys::replace_verifying`]).
+    pub fn verify_only() -> Self {
+        Self { signer: None, verifying: RwLock::new(HashMap::new()) }
     }
 
-    pub fn sign(&self, message: &[u8]) -> Vec<u8> {
-        self.current.sign(message).as_ref().to_vec()
+    pub fn can_sign(&self) -> bool {
+        self.signer.is_some()
     }
 
-    /// True when `kid` names one of our keys and `signature` is its signature of `message`.
-    pub fn verify(&self, kid: &str, message: &[u8], signature: &[u8]) -> bool {
-        self.verifying
-            .get(kid)
-            .is_some_and(|key| UnparsedPublicKey::new(&signature::ED25519, key).verify(message, signature).is_ok())
+    pub fn current_kid(&self) -> Option<&str> {
+        self.signer.as_ref().map(|(_, kid)| kid.as_str())
+    }
+
+    pub fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+        self.signer.as_ref().map(|(pair, _)| pair.sign(message).as_ref().to_vec())
+    }
+
+    /// Checks that `signature` is the signature of `message` by key `kid`.
+    pub fn verify(&self, kid: &str, message: &[u8], signature: &[u8]) -> Checked {
+        let Ok(keys) = self.verifying.read() else { return Checked::Invalid };
+        match keys.get(kid) {
+            None => Checked::UnknownKey,
+            Some(key) if UnparsedPublicKey::new(&signature::ED25519, key).verify(message, signature).is_ok() => {
+                Checked::Valid
+            }
+            Some(_) => Checked::Invalid,
+        }
+    }
+
+    /// Replaces the verification keys (a fresh JWKS).
+    pub fn replace_verifying(&self, keys: HashMap<String, Vec<u8>>) {
+        if let Ok(mut current) = self.verifying.write() {
+            *current = keys;
+        }
     }
 
     pub fn jwks(&self) -> serde_json::Value {
-        let mut kids: Vec<&String> = self.verifying.keys().collect();
-        kids.sort_by_key(|k| *k != &self.current_kid);
+        let Ok(verifying) = self.verifying.read() else { return json!({ "keys": [] }) };
+        let current = self.current_kid();
+        let mut kids: Vec<&String> = verifying.keys().collect();
+        kids.sort_by_key(|k| Some(k.as_str()) != current);
         let keys: Vec<serde_json::Value> = kids
             .into_iter()
             .filter_map(|kid| {
-                let key = self.verifying.get(kid)?;
+                let key = verifying.get(kid)?;
                 Some(json!({
                     "kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig",
                     "kid": kid, "x": URL_SAFE_NO_PAD.encode(key),
@@ -89,4 +125,25 @@ impl SigningKeys {
             .collect();
         json!({ "keys": keys })
     }
+}
+
+/// The Ed25519 keys of a JWK Set; other key types are skipped (we only accept EdDSA).
+pub fn parse_jwks(doc: &serde_json::Value) -> Result<HashMap<String, Vec<u8>>, KeyError> {
+    let keys = doc.get("keys").and_then(serde_json::Value::as_array).ok_or(KeyError::Jwks("no `keys` array"))?;
+    let mut out = HashMap::new();
+    for key in keys {
+        let field = |name: &str| key.get(name).and_then(serde_json::Value::as_str);
+        if field("kty") != Some("OKP") || field("crv") != Some("Ed25519") {
+            continue;
+        }
+        let (Some(kid), Some(x)) = (field("kid"), field("x")) else {
+            return Err(KeyError::Jwks("key without kid or x"));
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(x).map_err(|_| KeyError::Jwks("x is not base64url"))?;
+        if bytes.len() != 32 {
+            return Err(KeyError::Jwks("x is not an Ed25519 public key"));
+        }
+        out.insert(kid.to_owned(), bytes);
+    }
+    Ok(out)
 }

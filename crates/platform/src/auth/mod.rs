@@ -7,6 +7,7 @@
 
 mod cache;
 mod extract;
+mod jwks;
 mod keys;
 mod revocation;
 mod token;
@@ -18,7 +19,8 @@ use kernel::Clock;
 use uuid::Uuid;
 
 pub use extract::{AuthUser, MaybeAuthUser, bearer_token};
-pub use keys::{KeyError, SigningKeys};
+pub use jwks::spawn_refresher;
+pub use keys::{KeyError, SigningKeys, parse_jwks};
 pub use revocation::Revocations;
 pub use token::{AccessClaims, Role, TokenError};
 
@@ -34,6 +36,8 @@ pub struct Auth {
     clock: Arc<dyn Clock>,
     cache: VerifiedCache,
     revocations: Revocations,
+    /// Woken when a token names a key we do not have (a rotation to fetch).
+    unknown_key: tokio::sync::Notify,
 }
 
 /// A freshly signed access token.
@@ -54,6 +58,7 @@ impl Auth {
             clock,
             cache: VerifiedCache::new(config.verify_cache_size),
             revocations: Revocations::default(),
+            unknown_key: tokio::sync::Notify::new(),
         }
     }
 
@@ -83,7 +88,11 @@ impl Auth {
         let claims = match self.cache.get(raw) {
             Some(claims) => claims,
             None => {
-                let claims = token::decode(&self.keys, raw)?;
+                let claims = token::decode(&self.keys, raw).inspect_err(|e| {
+                    if *e == TokenError::UnknownKey {
+                        self.unknown_key.notify_one();
+                    }
+                })?;
                 if claims.iss != self.issuer || claims.aud != self.audience {
                     return Err(TokenError::WrongAudience);
                 }
@@ -124,6 +133,11 @@ impl Auth {
     pub fn restore_revocation(&self, session: Uuid, revoked_at: DateTime<Utc>) {
         let until = revoked_at.timestamp() + self.ttl_secs + token::LEEWAY_SECS;
         self.revocations.revoke(session, until, self.clock.now().timestamp());
+    }
+
+    /// Whether this process holds a signing key (verify-only processes fetch a JWKS instead).
+    pub fn can_issue(&self) -> bool {
+        self.keys.can_sign()
     }
 
     /// How long an access token lives.

@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::keys::SigningKeys;
+use super::keys::{Checked, SigningKeys};
 
 /// Clock skew tolerated on `nbf` / `iat`.
 pub const LEEWAY_SECS: i64 = 30;
@@ -73,6 +73,10 @@ pub enum TokenError {
     NotYetValid,
     #[error("token revoked")]
     Revoked,
+    #[error("token signed by an unknown key")]
+    UnknownKey,
+    #[error("this process cannot sign tokens")]
+    CannotSign,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,13 +88,14 @@ struct Header {
 }
 
 pub fn encode(keys: &SigningKeys, claims: &AccessClaims) -> Result<String, TokenError> {
-    let header = Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: keys.current_kid().to_owned() };
+    let kid = keys.current_kid().ok_or(TokenError::CannotSign)?;
+    let header = Header { alg: "EdDSA".into(), typ: "JWT".into(), kid: kid.to_owned() };
     let header = serde_json::to_vec(&header).map_err(|_| TokenError::Malformed)?;
     let payload = serde_json::to_vec(claims).map_err(|_| TokenError::Malformed)?;
     let mut token = URL_SAFE_NO_PAD.encode(header);
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(payload));
-    let signature = keys.sign(token.as_bytes());
+    let signature = keys.sign(token.as_bytes()).ok_or(TokenError::CannotSign)?;
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(signature));
     Ok(token)
@@ -117,8 +122,10 @@ pub fn decode(keys: &SigningKeys, raw: &str) -> Result<AccessClaims, TokenError>
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Malformed)?;
     let signed_len = raw.len() - signature_b64_len(raw);
     let signed = raw.get(..signed_len).ok_or(TokenError::Malformed)?;
-    if !keys.verify(&header.kid, signed.as_bytes(), &signature) {
-        return Err(TokenError::Signature);
+    match keys.verify(&header.kid, signed.as_bytes(), &signature) {
+        Checked::Valid => {}
+        Checked::Invalid => return Err(TokenError::Signature),
+        Checked::UnknownKey => return Err(TokenError::UnknownKey),
     }
     let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
     serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)
@@ -163,7 +170,7 @@ mod tests {
         assert_eq!(decode(&keys, &tampered), Err(TokenError::Signature));
 
         let other = SigningKeys::from_raw(&"o".repeat(40), None).unwrap();
-        assert_eq!(decode(&other, &token), Err(TokenError::Signature));
+        assert_eq!(decode(&other, &token), Err(TokenError::UnknownKey));
         assert_eq!(decode(&keys, "a.b"), Err(TokenError::Malformed));
         assert_eq!(decode(&keys, &format!("{token}.x")), Err(TokenError::Malformed));
     }
@@ -173,8 +180,8 @@ mod tests {
         let keys = SigningKeys::from_raw(&"k".repeat(40), None).unwrap();
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims()).unwrap());
         for alg in ["none", "HS256", "ES256"] {
-            let header =
-                URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}","typ":"JWT","kid":"{}"}}"#, keys.current_kid()));
+            let header = URL_SAFE_NO_PAD
+                .encode(format!(r#"{{"alg":"{alg}","typ":"JWT","kid":"{}"}}"#, keys.current_kid().unwrap()));
             assert_eq!(decode(&keys, &format!("{header}.{payload}.")), Err(TokenError::Algorithm));
         }
     }
@@ -186,6 +193,13 @@ mod tests {
         let rotated = SigningKeys::from_raw(&"b".repeat(40), Some(&"a".repeat(40))).unwrap();
         assert!(decode(&rotated, &token).is_ok());
         assert_eq!(rotated.jwks()["keys"].as_array().unwrap().len(), 2);
-        assert_eq!(rotated.jwks()["keys"][0]["kid"], rotated.current_kid());
+        assert_eq!(rotated.jwks()["keys"][0]["kid"], rotated.current_kid().unwrap());
+
+        // A verify-only process fed the JWKS accepts the same tokens and cannot sign.
+        let remote = SigningKeys::verify_only();
+        assert_eq!(decode(&remote, &token), Err(TokenError::UnknownKey));
+        remote.replace_verifying(super::super::keys::parse_jwks(&rotated.jwks()).unwrap());
+        assert!(decode(&remote, &token).is_ok());
+        assert_eq!(encode(&remote, &claims()), Err(TokenError::CannotSign));
     }
 }

@@ -26,6 +26,9 @@ pub struct AuthConfig {
     pub email_verification_ttl_secs: u64,
     pub password_reset_ttl_secs: u64,
     pub password_hash: PasswordHashConfig,
+    /// A process that does not run identity can verify access tokens with the issuer's public
+    /// keys instead of sharing its secret: `http(s)://identity.internal/.well-known/jwks.json`.
+    pub jwks_url: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -41,6 +44,7 @@ impl Default for AuthConfig {
             email_verification_ttl_secs: 24 * 3600,
             password_reset_ttl_secs: 3600,
             password_hash: PasswordHashConfig::default(),
+            jwks_url: None,
         }
     }
 }
@@ -148,6 +152,11 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
         if !(min..=max).contains(&value) {
             return Err(ConfigError::key(key, format!("must be between {min} and {max}")));
         }
+    }
+    if let Some(url) = &auth.jwks_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(ConfigError::key("auth.jwks_url", "must be an http:// or https:// URL"));
     }
     if !(16..=10_000_000).contains(&auth.verify_cache_size) {
         return Err(ConfigError::key("auth.verify_cache_size", "must be between 16 and 10000000"));

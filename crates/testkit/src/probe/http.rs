@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(slow))
         .routes(routes!(panic))
         .routes(routes!(get_probe))
+        .routes(routes!(whoami))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -90,6 +91,13 @@ async fn get_probe(AxumState(state): AxumState<State>, Path(id): Path<String>) -
     let id = kernel::parse_id(&id, "probe")?;
     let probe = store::find(&state.db, id).await?.ok_or_else(|| ApiError::not_found("probe not found"))?;
     Ok(ok(json!({ "probe": probe })))
+}
+
+/// The authenticated caller, as any context sees it (auth tests, split-service tests).
+#[utoipa::path(get, path = "/api/v1/probes/whoami", tag = "Probe", security(("bearerAuth" = [])),
+    responses((status = 200, description = "Caller"), (status = 401, body = kernel::ErrorBody)))]
+async fn whoami(user: platform::auth::AuthUser) -> Response {
+    ok(json!({ "userId": user.user_id, "sessionId": user.session_id, "role": user.role }))
 }
 
 /// Events the probe subscriber has handled, and how many probes exist.
