@@ -85,3 +85,47 @@ async fn malformed_input_is_never_a_server_error() {
         app.client.post(app.url(&auth_path("/login"))).header("content-type", "text/plain").body("{}").send().await;
     assert!(wrong_type.unwrap().status().is_client_error());
 }
+
+#[tokio::test]
+async fn repeated_failures_are_answered_progressively_slower_until_a_success() {
+    let app = spawn_tweaked(|c| {
+        c.rate_limit.enabled = true;
+        c.rate_limit.login_per_account = Limit::new(50, 60);
+        c.rate_limit.failures_before_delay = 1;
+        c.rate_limit.max_failure_delay_ms = 600;
+    })
+    .await;
+    register(&app, "slow@example.com").await;
+    let timed_failure = || async {
+        let started = std::time::Instant::now();
+        expect_error(login_response(&app, "slow@example.com", "Wrong-pass1").await, 401, "invalid_credentials").await;
+        started.elapsed()
+    };
+    let first = timed_failure().await;
+    let second = timed_failure().await;
+    let third = timed_failure().await;
+    assert!(first < std::time::Duration::from_millis(240), "no delay before the threshold: {first:?}");
+    assert!(second >= std::time::Duration::from_millis(250), "{second:?}");
+    assert!(third >= std::time::Duration::from_millis(500), "doubles: {third:?}");
+    let fourth = timed_failure().await;
+    assert!(fourth >= std::time::Duration::from_millis(600), "capped at the maximum: {fourth:?}");
+
+    let (status, _) = json(login_response(&app, "slow@example.com", PASSWORD).await).await;
+    assert_eq!(status, 200, "the owner still signs in");
+    let after = timed_failure().await;
+    assert!(after < std::time::Duration::from_millis(240), "a success resets the count: {after:?}");
+}
+
+#[tokio::test]
+async fn logins_per_address_are_rate_limited_across_accounts() {
+    let app = spawn_tweaked(|c| {
+        c.rate_limit.enabled = true;
+        c.rate_limit.login_per_ip = Limit::new(5, 60);
+    })
+    .await;
+    for i in 0..5 {
+        let email = format!("user{i}@example.com");
+        expect_error(login_response(&app, &email, PASSWORD).await, 401, "invalid_credentials").await;
+    }
+    expect_error(login_response(&app, "user9@example.com", PASSWORD).await, 429, "rate_limited").await;
+}
