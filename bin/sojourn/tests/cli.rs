@@ -98,6 +98,17 @@ fn openapi_command_prints_an_openapi_3_1_document() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     assert!(doc["paths"].get("/health/ready").is_some());
+    // Operation ids name operations uniquely (clients generate function names from them).
+    let mut ids = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            if let Some(id) = op.get("operationId").and_then(|v| v.as_str()) {
+                ids.entry(id.to_owned()).or_default().push(format!("{method} {path}"));
+            }
+        }
+    }
+    let dupes: Vec<_> = ids.iter().filter(|(_, at)| at.len() > 1).collect();
+    assert!(dupes.is_empty(), "duplicate operationIds: {dupes:?}");
 }
 
 #[test]

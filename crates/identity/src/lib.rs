@@ -16,14 +16,28 @@ use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
 pub use domain::password::HashCost;
-pub use service::admin::{CreateUserError, create_user};
+pub use service::bootstrap::{CreateUserError, create_user};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts",
-    sqlite: include_str!("../migrations/sqlite/0001_accounts.sql"),
-    postgres: include_str!("../migrations/postgres/0001_accounts.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts",
+        sqlite: include_str!("../migrations/sqlite/0001_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0001_accounts.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "profiles",
+        sqlite: include_str!("../migrations/sqlite/0002_profiles.sql"),
+        postgres: include_str!("../migrations/postgres/0002_profiles.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "traveller",
+        sqlite: include_str!("../migrations/sqlite/0003_traveller.sql"),
+        postgres: include_str!("../migrations/postgres/0003_traveller.sql"),
+    },
+];
 
 /// The identity context.
 #[derive(Debug, Clone, Copy)]

@@ -2,6 +2,8 @@
 
 pub mod device;
 pub mod email;
+pub mod items;
+pub mod onboarding;
 pub mod password;
 pub mod profile;
 pub mod sealed;

@@ -41,6 +41,75 @@ pub fn phone(raw: &str) -> Result<String, &'static str> {
     Ok(v.to_owned())
 }
 
+pub const BIO_MAX: usize = 500;
+
+/// Free text about oneself: plain text (markup refused), line breaks allowed.
+pub fn bio(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim();
+    if v.chars().count() > BIO_MAX {
+        return Err("must be at most 500 characters");
+    }
+    if v.chars().any(|c| matches!(c, '<' | '>') || (c.is_control() && c != '\n')) {
+        return Err("must be plain text (no markup or control characters)");
+    }
+    Ok(v.to_owned())
+}
+
+/// An avatar is an https URL (uploads, when they land, produce one of ours).
+pub fn avatar_url(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim();
+    let rest = v.strip_prefix("https://").ok_or("must be an https:// URL")?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || v.len() > 2048 || v.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"') {
+        return Err("must be an https:// URL");
+    }
+    Ok(v.to_owned())
+}
+
+/// A birth date: a real date in the past, at least 13 years ago, not before 1900.
+pub fn date_of_birth(raw: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, &'static str> {
+    let date = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "must be a date YYYY-MM-DD")?;
+    let earliest = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).ok_or("must be a date YYYY-MM-DD")?;
+    let thirteen = today.checked_sub_months(chrono::Months::new(13 * 12)).ok_or("must be a date YYYY-MM-DD")?;
+    if date < earliest || date > today {
+        return Err("must be a past date after 1900-01-01");
+    }
+    if date > thirteen {
+        return Err("users must be at least 13 years old");
+    }
+    Ok(date)
+}
+
+/// A language tag such as `fr` or `pt-BR`.
+pub fn language(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim();
+    let (lang, region) = v.split_once('-').map_or((v, None), |(l, r)| (l, Some(r)));
+    let lang_ok = (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_lowercase());
+    let region_ok = region.is_none_or(|r| r.len() == 2 && r.chars().all(|c| c.is_ascii_uppercase()));
+    if lang_ok && region_ok { Ok(v.to_owned()) } else { Err("must be a language tag such as `fr` or `pt-BR`") }
+}
+
+pub fn currency(raw: &str) -> Result<String, &'static str> {
+    kernel::Currency::parse(raw.trim())
+        .map(|c| c.to_string())
+        .map_err(|_| "must be an ISO 4217 currency code such as EUR")
+}
+
+/// An IANA time zone such as `Europe/Paris`.
+pub fn timezone(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim();
+    v.parse::<chrono_tz::Tz>()
+        .map(|tz| tz.name().to_owned())
+        .map_err(|_| "must be an IANA time zone such as Europe/Paris")
+}
+
+pub fn theme(raw: &str) -> Result<String, &'static str> {
+    match raw.trim() {
+        t @ ("light" | "dark" | "system") => Ok(t.to_owned()),
+        _ => Err("must be light, dark or system"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +126,27 @@ mod tests {
         assert!(phone("+33 6 12 34 56 78").is_ok());
         assert!(phone("call me").is_err());
         assert!(phone("+1").is_err());
+    }
+
+    #[test]
+    fn profile_extras() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+        assert!(date_of_birth("1990-02-28", today).is_ok());
+        assert!(date_of_birth("1990-02-30", today).is_err());
+        assert!(date_of_birth("2020-01-01", today).is_err());
+        assert!(date_of_birth("2030-01-01", today).is_err());
+        assert!(date_of_birth("1850-01-01", today).is_err());
+        assert!(avatar_url("https://cdn.example.com/a.png").is_ok());
+        assert!(avatar_url("http://cdn.example.com/a.png").is_err());
+        assert!(avatar_url("javascript:alert(1)").is_err());
+        assert!(bio("Line one\nline two").is_ok());
+        assert!(bio("<b>hi</b>").is_err());
+        assert_eq!(language("pt-BR"), Ok("pt-BR".into()));
+        assert!(language("english").is_err());
+        assert_eq!(currency("eur"), Ok("EUR".into()));
+        assert!(currency("EURO").is_err());
+        assert_eq!(timezone("Europe/Paris"), Ok("Europe/Paris".into()));
+        assert!(timezone("Mars/Olympus").is_err());
+        assert!(theme("dark").is_ok() && theme("neon").is_err());
     }
 }

@@ -1,20 +1,169 @@
-//! Administrator actions on accounts.
+//! Administrator actions on accounts (DreamScape `/api/v1/admin/users`). Every route checks
+//! the admin role; anyone else gets 403.
 
 use axum::extract::State as AxumState;
 use axum::response::Response;
-use kernel::{ApiError, ErrorBody, FieldError};
-use platform::auth::AuthUser;
-use platform::http::{Json, Path, ok_with_message};
+use chrono::{DateTime, Utc};
+use kernel::{ApiError, ErrorBody, FieldError, Page, PageQuery, PageRequest};
+use platform::auth::{AuthUser, Role};
+use platform::http::{Json, Path, Query, ok, ok_with_message};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::State;
-use super::dto::{StatusRequest, UserData};
-use crate::domain::user::Status;
-use crate::service::Accounts;
+use super::dto::StatusRequest;
+use crate::domain::user::{Status, User, UserView};
+use crate::service::admin::parse_duration;
+use crate::store::users::UserFilter;
+
+/// An account as administrators see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserView {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub status_reason: Option<String>,
+    pub suspended_until: Option<DateTime<Utc>>,
+    pub phone_verified: bool,
+}
+
+fn admin_view(u: &User) -> AdminUserView {
+    AdminUserView {
+        user: UserView::from(u),
+        status_reason: u.status_reason.clone(),
+        suspended_until: u.suspended_until,
+        phone_verified: u.phone_verified_at.is_some(),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Items per page, 1–100 (default 50).
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+    /// Part of the email, names or username (case-insensitive).
+    pub search: Option<String>,
+    /// `user`, `host` or `admin`.
+    pub role: Option<String>,
+    /// `active`, `suspended` or `banned`.
+    pub status: Option<String>,
+}
+
+/// List and search accounts, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/users", operation_id = "list_users", tag = "Administration", security(("bearerAuth" = [])), params(UserListQuery),
+    responses((status = 200, description = "`{users, pagination}`"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    AxumState(state): AxumState<State>,
+    admin: AuthUser,
+    Query(q): Query<UserListQuery>,
+) -> Result<Response, ApiError> {
+    admin.require_admin()?;
+    let mut errors = Vec::new();
+    let mut page = PageRequest::parse(&PageQuery { limit: q.limit.clone(), offset: q.offset, cursor: None })
+        .unwrap_or_else(|e| {
+            errors.extend(e.details);
+            PageRequest::default()
+        });
+    if q.limit.is_none() {
+        page.limit = 50;
+    }
+    let search = q.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+        errors.push(FieldError::new("search", "must be at most 100 characters"));
+    }
+    let role = q.role.as_deref().map(|r| Role::parse(r).ok_or(()));
+    if matches!(role, Some(Err(()))) {
+        errors.push(FieldError::new("role", "must be user, host or admin"));
+    }
+    let status = q.status.as_deref().map(|s| Status::parse(s).ok_or(()));
+    if matches!(status, Some(Err(()))) {
+        errors.push(FieldError::new("status", "must be active, suspended or banned"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let filter = UserFilter { search, role: role.and_then(Result::ok), status: status.and_then(Result::ok) };
+    let (users, total) = state.list_users(&filter, &page).await?;
+    let views: Vec<AdminUserView> = users.iter().map(admin_view).collect();
+    Ok(ok(Page::new(views, &page, u64::try_from(total).ok()).keyed("users")))
+}
+
+/// One account, with its status details.
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "Administration", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = AdminUserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    AxumState(state): AxumState<State>,
+    admin: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    admin.require_admin()?;
+    let user = state.user_for_admin(kernel::parse_id(&id, "user")?).await?;
+    Ok(ok(serde_json::json!({ "user": admin_view(&user) })))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SuspendRequest {
+    #[schema(max_length = 500)]
+    pub reason: String,
+    /// How long, e.g. `12h`, `7d`, `2w` (at most a year). Absent: until lifted.
+    #[schema(example = "7d")]
+    pub duration: Option<String>,
+}
+
+/// Suspend an account: it is signed out everywhere at once and cannot sign in until lifted
+/// (or until `duration` has passed).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/suspend", tag = "Administration", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "User id")), request_body = SuspendRequest,
+    responses((status = 200, body = AdminUserView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn suspend(
+    AxumState(state): AxumState<State>,
+    admin: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<SuspendRequest>,
+) -> Result<Response, ApiError> {
+    admin.require_admin()?;
+    let id = kernel::parse_id(&id, "user")?;
+    let reason = body.reason.trim();
+    let mut errors = Vec::new();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        errors.push(FieldError::new("reason", "must be 1 to 500 characters"));
+    }
+    let duration = body.duration.as_deref().map(parse_duration);
+    if matches!(duration, Some(None)) {
+        errors.push(FieldError::new("duration", "must look like 30m, 12h, 7d or 2w (at most a year)"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let until = duration.flatten().map(|d| state.now() + d);
+    let user = state.set_status(admin.user_id, id, Status::Suspended, Some(reason), until).await?;
+    Ok(ok_with_message(serde_json::json!({ "user": admin_view(&user) }), "Account suspended"))
+}
+
+/// Lift a suspension.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/unsuspend", tag = "Administration", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, body = AdminUserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unsuspend(
+    AxumState(state): AxumState<State>,
+    admin: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    admin.require_admin()?;
+    let id = kernel::parse_id(&id, "user")?;
+    let user = state.set_status(admin.user_id, id, Status::Active, None, None).await?;
+    Ok(ok_with_message(serde_json::json!({ "user": admin_view(&user) }), "Account reactivated"))
+}
 
 /// Activate, suspend or ban an account. Suspending or banning signs it out everywhere at once.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}/status", tag = "Administration", security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "User id")), request_body = StatusRequest,
-    responses((status = 200, body = UserData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 200, body = AdminUserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn set_status(
     AxumState(state): AxumState<State>,
@@ -30,6 +179,32 @@ pub async fn set_status(
     if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
         return Err(ApiError::validation(vec![FieldError::new("reason", "must be at most 500 characters")]));
     }
-    let user = state.set_status(admin.user_id, id, status, body.reason.as_deref()).await?;
-    Ok(ok_with_message(UserData { user: Accounts::view(&user) }, "Status updated"))
+    let user = state.set_status(admin.user_id, id, status, body.reason.as_deref(), None).await?;
+    Ok(ok_with_message(serde_json::json!({ "user": admin_view(&user) }), "Status updated"))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RoleRequest {
+    /// `user`, `host` or `admin`.
+    pub role: String,
+}
+
+/// Change an account's role. Taking a role away signs the account out everywhere.
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/role", tag = "Administration", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "User id")), request_body = RoleRequest,
+    responses((status = 200, body = AdminUserView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn set_role(
+    AxumState(state): AxumState<State>,
+    admin: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<RoleRequest>,
+) -> Result<Response, ApiError> {
+    admin.require_admin()?;
+    let id = kernel::parse_id(&id, "user")?;
+    let role = Role::parse(body.role.trim())
+        .ok_or_else(|| ApiError::validation(vec![FieldError::new("role", "must be user, host or admin")]))?;
+    let user = state.set_role(admin.user_id, id, role).await?;
+    Ok(ok_with_message(serde_json::json!({ "user": admin_view(&user) }), "Role updated"))
 }

@@ -144,7 +144,7 @@ pub async fn jwks(AxumState(state): AxumState<State>) -> Response {
 }
 
 /// Health of the auth service (DreamScape shape).
-#[utoipa::path(get, path = "/api/v1/auth/health", tag = "System", security(()),
+#[utoipa::path(get, path = "/api/v1/auth/health", operation_id = "auth_health", tag = "System", security(()),
     responses((status = 200, description = "`{status, uptime, database, cache}`"), (status = 503, description = "Database unreachable")))]
 pub async fn health(AxumState(state): AxumState<State>) -> Response {
     let db_ok = state.db.ping().await.is_ok();

@@ -6,9 +6,13 @@ mod admin;
 mod auth;
 mod cookie;
 mod dto;
+mod favorites;
+mod history;
 mod mfa;
+mod onboarding;
 mod recovery;
 mod sessions;
+mod users;
 
 use std::sync::Arc;
 
@@ -44,6 +48,23 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(sessions::list))
         .routes(routes!(sessions::revoke))
         .routes(routes!(admin::set_status))
+        .routes(routes!(admin::list))
+        .routes(routes!(admin::get))
+        .routes(routes!(admin::suspend))
+        .routes(routes!(admin::unsuspend))
+        .routes(routes!(admin::set_role))
+        .routes(routes!(users::get_profile, users::put_profile))
+        .routes(routes!(users::public_profile))
+        .routes(routes!(onboarding::init))
+        .routes(routes!(onboarding::get_progress, onboarding::save_step))
+        .routes(routes!(onboarding::complete))
+        .routes(routes!(onboarding::travel_profile))
+        .routes(routes!(favorites::list, favorites::add))
+        .routes(routes!(favorites::remove))
+        .routes(routes!(favorites::add_batch, favorites::remove_batch))
+        .routes(routes!(favorites::check))
+        .routes(routes!(history::list, history::record, history::clear))
+        .routes(routes!(history::remove))
 }
 
 fn origin(ip: ClientIp, headers: &HeaderMap) -> Origin {

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::State;
 
 /// Live sessions of the caller, newest first; `current` marks the calling one.
-#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "Sessions", security(("bearerAuth" = [])),
+#[utoipa::path(get, path = "/api/v1/auth/sessions", operation_id = "list_sessions", tag = "Sessions", security(("bearerAuth" = [])),
     responses((status = 200, description = "`{sessions: [...]}`"), (status = 401, body = ErrorBody)))]
 pub async fn list(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
     let sessions: Vec<serde_json::Value> = state

@@ -1,47 +1,80 @@
-//! Administration of accounts: status changes (suspension takes effect on live tokens at
-//! once) and creating accounts from the command line.
+//! Administration of accounts: listing and searching, status changes (suspension takes effect
+//! on live tokens at once, and may end by itself), and roles.
 
-use kernel::ApiError;
+use chrono::{DateTime, Utc};
+use kernel::{ApiError, PageRequest};
 use platform::auth::Role;
-use platform::db::Db;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Accounts, check_policy};
-use crate::domain::email::Email;
-use crate::domain::password::{self, HashCost};
+use super::Accounts;
 use crate::domain::user::{Status, User};
-use crate::store::{self, users::NewUser};
+use crate::store::{self, users::UserFilter};
 
 impl Accounts {
+    pub async fn list_users(&self, filter: &UserFilter, page: &PageRequest) -> Result<(Vec<User>, i64), ApiError> {
+        Ok(store::users::list(&self.db, filter, page.limit, page.offset).await?)
+    }
+
+    pub async fn user_for_admin(&self, id: Uuid) -> Result<User, ApiError> {
+        store::users::find(&self.db, id).await?.ok_or_else(|| ApiError::not_found("User not found"))
+    }
+
+    /// Sets the status; anything but `active` signs the account out everywhere at once.
+    /// `until` ends a suspension by itself (checked at the next sign-in attempt).
     pub async fn set_status(
         &self,
         admin: Uuid,
         id: Uuid,
         status: Status,
         reason: Option<&str>,
+        until: Option<DateTime<Utc>>,
     ) -> Result<User, ApiError> {
         if admin == id {
             return Err(ApiError::unprocessable("Administrators cannot change their own status"));
         }
-        let before = store::users::find(&self.db, id).await?.ok_or_else(|| ApiError::not_found("User not found"))?;
+        let before = self.user_for_admin(id).await?;
         let now = self.now();
+        let until = until.filter(|_| status == Status::Suspended);
         let mut tx = self.db.begin().await?;
-        store::users::set_status(&mut tx, id, status, reason, now).await?;
+        store::users::set_status(&mut tx, id, status, reason, until, now).await?;
         let revoked = if status == Status::Active {
             Vec::new()
         } else {
             store::sessions::revoke_all(&mut tx, id, None, status.as_str(), now).await?
         };
         if before.status != status {
-            self.emit(
-                &mut tx,
-                "user.status_changed",
-                id,
-                json!({"userId": id, "from": before.status.as_str(), "to": status.as_str(), "reason": reason, "by": admin}),
-            )
-            .await?;
+            let data = json!({"userId": id, "from": before.status.as_str(), "to": status.as_str(), "reason": reason,
+                              "until": until, "by": admin});
+            self.emit(&mut tx, "user.status_changed", id, data).await?;
         }
+        let user = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
+        tx.commit().await?;
+        self.events.committed();
+        self.forget_sessions(&revoked);
+        Ok(user)
+    }
+
+    /// Changes the role. Taking a role away signs the account out, so no token keeps it.
+    pub async fn set_role(&self, admin: Uuid, id: Uuid, role: Role) -> Result<User, ApiError> {
+        if admin == id {
+            return Err(ApiError::unprocessable("Administrators cannot change their own role"));
+        }
+        let before = self.user_for_admin(id).await?;
+        if before.role == role {
+            return Ok(before);
+        }
+        let now = self.now();
+        let demoted = before.role == Role::Admin || (before.role == Role::Host && role == Role::User);
+        let mut tx = self.db.begin().await?;
+        store::users::set_role(&mut tx, id, role, now).await?;
+        let revoked = if demoted {
+            store::sessions::revoke_all(&mut tx, id, None, "role_changed", now).await?
+        } else {
+            Vec::new()
+        };
+        let data = json!({"userId": id, "from": before.role.as_str(), "to": role.as_str(), "by": admin});
+        self.emit(&mut tx, "user.role_changed", id, data).await?;
         let user = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
         tx.commit().await?;
         self.events.committed();
@@ -50,60 +83,32 @@ impl Accounts {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CreateUserError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("an account with this email already exists")]
-    Exists,
-    #[error(transparent)]
-    Db(#[from] platform::db::DbError),
+/// A suspension length such as `30m`, `12h`, `7d` or `2w` (at most a year).
+pub fn parse_duration(raw: &str) -> Option<chrono::Duration> {
+    let raw = raw.trim();
+    let unit = raw.chars().last()?;
+    let n: i64 = raw.get(..raw.len() - unit.len_utf8())?.parse().ok().filter(|n| *n > 0)?;
+    let d = match unit {
+        'm' => chrono::Duration::minutes(n),
+        'h' => chrono::Duration::hours(n),
+        'd' => chrono::Duration::days(n),
+        'w' => chrono::Duration::weeks(n),
+        _ => return None,
+    };
+    (d <= chrono::Duration::days(366)).then_some(d)
 }
 
-/// Creates an account directly in the identity database (`sojourn admin create-user`).
-/// An existing account with that email gets the role and the password instead.
-pub async fn create_user(
-    db: &Db,
-    email: &str,
-    password: &str,
-    role: Role,
-    cost: HashCost,
-) -> Result<Uuid, CreateUserError> {
-    let email = Email::parse(email).map_err(|m| CreateUserError::Invalid(format!("email {m}")))?;
-    check_policy("password", password).map_err(|e| {
-        let rules: Vec<String> = e.details.iter().map(|d| d.message.clone()).collect();
-        CreateUserError::Invalid(format!("password {}", rules.join(", ")))
-    })?;
-    let hash = password::hash(password, cost).map_err(|e| CreateUserError::Invalid(e.to_string()))?;
-    let now = chrono::Utc::now();
-    let mut tx = db.begin().await?;
-    if let Some(existing) = store::users::find_by_email(db, email.as_str()).await? {
-        store::users::set_role(&mut tx, existing.id, role, now).await?;
-        store::users::set_password_hash(&mut tx, existing.id, &hash, now).await?;
-        tx.commit().await?;
-        return Ok(existing.id);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("7d"), Some(chrono::Duration::days(7)));
+        assert_eq!(parse_duration("30m"), Some(chrono::Duration::minutes(30)));
+        assert_eq!(parse_duration("2w"), Some(chrono::Duration::weeks(2)));
+        for bad in ["", "d", "0d", "-1d", "7", "7y", "400d", "1.5d"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
     }
-    let id = kernel::new_id();
-    let new = NewUser {
-        id,
-        email: email.as_str(),
-        password_hash: &hash,
-        first_name: None,
-        last_name: None,
-        username: None,
-        role,
-        now,
-    };
-    store::users::insert(&mut tx, new)
-        .await
-        .map_err(|e| if e.is_unique_violation("email") { CreateUserError::Exists } else { e.into() })?;
-    let event = kernel::EventEnvelope::new(
-        "user.created",
-        id,
-        now,
-        json!({"userId": id, "email": email.as_str(), "role": role.as_str()}),
-    );
-    platform::events::enqueue(&mut tx, &event).await?;
-    tx.commit().await?;
-    Ok(id)
 }

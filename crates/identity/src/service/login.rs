@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{Accounts, Origin, SignedIn, check_policy, invalid_credentials};
 use crate::domain::email::Email;
 use crate::domain::password::Verified;
+use crate::domain::user::{Status, User};
 use crate::domain::{profile, secret, totp};
 use crate::store::{self, one_time, users::NewUser};
 
@@ -125,15 +126,7 @@ impl Accounts {
             (Some(user), Verified::Yes | Verified::YesRehash) => user,
             _ => return Err(self.failed_login(&account_key).await),
         };
-        match user.status {
-            crate::domain::user::Status::Active => {}
-            crate::domain::user::Status::Suspended => {
-                return Err(ApiError::new(403, "account_suspended", "This account is suspended"));
-            }
-            crate::domain::user::Status::Banned => {
-                return Err(ApiError::new(403, "account_banned", "This account is banned"));
-            }
-        }
+        let user = self.check_status(user).await?;
         // Hash before taking the write transaction: hashing takes tens of milliseconds.
         let upgraded = match verdict {
             Verified::YesRehash => Some(self.hasher.hash(&c.password).await?),
@@ -179,6 +172,27 @@ impl Accounts {
         self.limits.reset(&account_key);
         let access_token = self.access_token(&user, session.id)?;
         Ok(SignedIn { user, access_token, refresh_token: refresh, refresh_max_age: max_age })
+    }
+
+    /// Refuses suspended and banned accounts; lifts a suspension whose end has passed.
+    async fn check_status(&self, user: User) -> Result<User, ApiError> {
+        match user.status {
+            Status::Active => Ok(user),
+            Status::Suspended if user.suspended_until.is_some_and(|until| until <= self.now()) => {
+                let mut tx = self.db.begin().await?;
+                if store::users::lift_expired_suspension(&mut tx, user.id, self.now()).await? {
+                    let data =
+                        json!({"userId": user.id, "from": "suspended", "to": "active", "reason": "suspension ended"});
+                    self.emit(&mut tx, "user.status_changed", user.id, data).await?;
+                }
+                let user = store::users::find_tx(&mut tx, user.id).await?.ok_or_else(invalid_credentials)?;
+                tx.commit().await?;
+                self.events.committed();
+                Ok(user)
+            }
+            Status::Suspended => Err(ApiError::new(403, "account_suspended", "This account is suspended")),
+            Status::Banned => Err(ApiError::new(403, "account_banned", "This account is banned")),
+        }
     }
 
     /// Counts a failure against the account and waits the progressive delay.

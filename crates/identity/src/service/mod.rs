@@ -3,11 +3,15 @@
 
 pub mod account;
 pub mod admin;
+pub mod bootstrap;
 mod failures;
+pub mod favorites;
 mod hasher;
 pub mod janitor;
 pub mod login;
 pub mod mfa;
+pub mod onboarding;
+pub mod profile;
 pub mod recovery;
 pub mod sessions;
 

@@ -1,6 +1,10 @@
 //! The identity context's SQL — the only code that touches its tables.
 
+pub mod favorites;
+pub mod history;
+pub mod onboarding;
 pub mod one_time;
+pub mod profiles;
 pub mod recovery;
 pub mod sessions;
 pub mod users;

@@ -6,7 +6,8 @@ use uuid::Uuid;
 use crate::domain::user::{Status, User};
 
 const COLUMNS: &str = "id, email, password_hash, first_name, last_name, username, phone_number, role, status, \
-     email_verified_at, onboarding_completed, mfa_secret, mfa_pending_secret, created_at, updated_at";
+     status_reason, suspended_until, email_verified_at, phone_verified_at, onboarding_completed, mfa_secret, \
+     mfa_pending_secret, created_at, updated_at";
 
 impl FromRow for User {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
@@ -26,7 +27,10 @@ impl FromRow for User {
                 column: "status".into(),
                 message: format!("unknown status {status}"),
             })?,
+            status_reason: row.get("status_reason")?,
+            suspended_until: row.get("suspended_until")?,
             email_verified_at: row.get("email_verified_at")?,
+            phone_verified_at: row.get("phone_verified_at")?,
             onboarding_completed: row.get("onboarding_completed")?,
             mfa_secret: row.get("mfa_secret")?,
             mfa_pending_secret: row.get("mfa_pending_secret")?,
@@ -146,15 +150,77 @@ pub async fn set_status(
     id: Uuid,
     status: Status,
     reason: Option<&str>,
+    until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbError> {
-    query("UPDATE users SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $4")
+    query("UPDATE users SET status = $1, status_reason = $2, suspended_until = $3, updated_at = $4 WHERE id = $5")
         .bind(status.as_str())
         .bind(reason)
+        .bind(until)
         .bind(now)
         .bind(id)
         .execute(tx)
         .await
+}
+
+/// Lifts a suspension whose end has passed; true when this call lifted it.
+pub async fn lift_expired_suspension(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let n = query(
+        "UPDATE users SET status = 'active', status_reason = NULL, suspended_until = NULL, updated_at = $1 \
+         WHERE id = $2 AND status = 'suspended' AND suspended_until IS NOT NULL AND suspended_until <= $1",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(tx)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Filters of the administrators' user list.
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    /// Lowercased substring of email, names or username.
+    pub search: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+}
+
+fn like_pattern(needle: &str) -> String {
+    let escaped: String = needle
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// A page of users, newest first, and the total matching.
+pub async fn list(db: &Db, f: &UserFilter, limit: u32, offset: u64) -> Result<(Vec<User>, i64), DbError> {
+    const WHERE: &str = "($1 IS NULL OR LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(COALESCE(first_name, '')) LIKE $1 ESCAPE '\\' \
+         OR LOWER(COALESCE(last_name, '')) LIKE $1 ESCAPE '\\' OR COALESCE(username_key, '') LIKE $1 ESCAPE '\\') \
+         AND ($2 IS NULL OR role = $2) AND ($3 IS NULL OR status = $3)";
+    let pattern = f.search.as_deref().map(like_pattern);
+    let role = f.role.map(Role::as_str);
+    let status = f.status.map(Status::as_str);
+    let (total,): (i64,) = platform::db::query_dynamic(format!("SELECT COUNT(*) FROM users WHERE {WHERE}"))
+        .bind(pattern.clone())
+        .bind(role)
+        .bind(status)
+        .fetch_one(db)
+        .await?;
+    let users = platform::db::query_dynamic(format!(
+        "SELECT {COLUMNS} FROM users WHERE {WHERE} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(pattern)
+    .bind(role)
+    .bind(status)
+    .bind(i64::from(limit))
+    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+    .fetch_all(db)
+    .await?;
+    Ok((users, total))
 }
 
 pub async fn set_role(tx: &mut Tx, id: Uuid, role: Role, now: DateTime<Utc>) -> Result<u64, DbError> {

@@ -3,13 +3,16 @@
 //! is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
 mod contract;
 mod email;
 mod events;
+mod favorites;
 mod limits;
 mod login;
 mod logout;
 mod mfa;
+mod onboarding;
 mod password;
 mod profile;
 mod races;
@@ -20,3 +23,4 @@ mod split;
 mod status;
 mod support;
 mod tokens;
+mod users;

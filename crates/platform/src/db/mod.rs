@@ -19,6 +19,8 @@ pub use error::DbError;
 pub use migrate::{Migration, Migrations, migrate};
 pub use query::{Arg, Executor, IntoArg, Query, Tx, query, query_dynamic};
 pub use row::{FromRow, Row, Value};
+/// JSON columns: `JSONB` on PostgreSQL, `TEXT` on SQLite; bind a `serde_json::Value`, read `Json<T>`.
+pub use sqlx::types::Json;
 
 /// Which engine a `Db` runs on; store code branches on this only where SQL truly differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,54 @@
+//! Events this context consumes. It publishes none yet.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kernel::{Clock, EventEnvelope};
+use platform::db::Tx;
+use platform::events::{EventHandler, HandlerError};
+
+use crate::domain::{self, Channel, Kind};
+use crate::store::{self, Notification};
+
+/// The consumer name: dedupe records are keyed on it, so it must never change.
+pub const INBOX_CONSUMER: &str = "notifications.inbox";
+
+/// Fills the inbox from `user.*` events (welcome and account-security notices).
+pub struct InboxFiller {
+    pub clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl EventHandler for InboxFiller {
+    async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        let draft = match domain::draft_for(event) {
+            Ok(Some(draft)) => draft,
+            Ok(None) => return Ok(()),
+            Err(reason) => {
+                // Retrying cannot repair the event; skip it rather than block the consumer.
+                tracing::warn!(event_id = %event.id, event_type = %event.event_type, "skipped: {reason}");
+                return Ok(());
+            }
+        };
+        if let Kind::Topic(topic) = draft.kind {
+            let stored = store::preference(tx, draft.user_id, topic.as_str(), Channel::InApp.as_str()).await?;
+            if !domain::delivers_in_app(topic, stored) {
+                return Ok(());
+            }
+        }
+        let notification = Notification {
+            id: kernel::new_id(),
+            user_id: draft.user_id,
+            kind: draft.kind.as_str().to_owned(),
+            title: draft.title,
+            body: draft.body,
+            data: draft.data.to_string(),
+            read_at: None,
+            created_at: self.clock.now(),
+        };
+        // The platform already dedupes deliveries; the unique source id also holds if a
+        // dedupe record has been pruned and the event comes round again.
+        store::insert_from_event(tx, &notification, event.id).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! The caller's notification preferences: every type × channel, on or off.
+
+use axum::extract::State as AxumState;
+use axum::response::Response;
+use kernel::{ApiError, ErrorBody};
+use platform::auth::AuthUser;
+use platform::http::{Json, ok, ok_with_message};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::State;
+use crate::domain::preferences::validate_changes;
+use crate::domain::{Channel, ChannelPrefs, Preferences, Topic};
+use crate::store;
+
+/// Effective preferences: defaults overlaid with the caller's choices.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreferencesView {
+    pub booking_confirmation: ChannelPrefs,
+    pub price_alert: ChannelPrefs,
+    pub trip_reminder: ChannelPrefs,
+    pub promotions: ChannelPrefs,
+    pub account_security: ChannelPrefs,
+    pub messages: ChannelPrefs,
+    pub reviews: ChannelPrefs,
+}
+
+impl From<&Preferences> for PreferencesView {
+    fn from(p: &Preferences) -> Self {
+        PreferencesView {
+            booking_confirmation: p.get(Topic::BookingConfirmation),
+            price_alert: p.get(Topic::PriceAlert),
+            trip_reminder: p.get(Topic::TripReminder),
+            promotions: p.get(Topic::Promotions),
+            account_security: p.get(Topic::AccountSecurity),
+            messages: p.get(Topic::Messages),
+            reviews: p.get(Topic::Reviews),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreferencesData {
+    pub preferences: PreferencesView,
+}
+
+/// Channels to change for one type; absent or `null` leaves a channel as it is.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsPatch {
+    pub email: Option<bool>,
+    pub push: Option<bool>,
+    pub sms: Option<bool>,
+    /// `account_security.in_app` cannot be turned off.
+    pub in_app: Option<bool>,
+}
+
+impl ChannelsPatch {
+    fn changes(&self) -> impl Iterator<Item = (Channel, bool)> {
+        [
+            (Channel::Email, self.email),
+            (Channel::Push, self.push),
+            (Channel::Sms, self.sms),
+            (Channel::InApp, self.in_app),
+        ]
+        .into_iter()
+        .filter_map(|(c, on)| on.map(|on| (c, on)))
+    }
+}
+
+/// Types to change; absent or `null` leaves a type as it is.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesPatch {
+    pub booking_confirmation: Option<ChannelsPatch>,
+    pub price_alert: Option<ChannelsPatch>,
+    pub trip_reminder: Option<ChannelsPatch>,
+    pub promotions: Option<ChannelsPatch>,
+    pub account_security: Option<ChannelsPatch>,
+    pub messages: Option<ChannelsPatch>,
+    pub reviews: Option<ChannelsPatch>,
+}
+
+impl PreferencesPatch {
+    fn changes(&self) -> Vec<(Topic, Channel, bool)> {
+        [
+            (Topic::BookingConfirmation, &self.booking_confirmation),
+            (Topic::PriceAlert, &self.price_alert),
+            (Topic::TripReminder, &self.trip_reminder),
+            (Topic::Promotions, &self.promotions),
+            (Topic::AccountSecurity, &self.account_security),
+            (Topic::Messages, &self.messages),
+            (Topic::Reviews, &self.reviews),
+        ]
+        .into_iter()
+        .filter_map(|(topic, patch)| patch.as_ref().map(|p| (topic, p)))
+        .flat_map(|(topic, patch)| patch.changes().map(move |(channel, on)| (topic, channel, on)))
+        .collect()
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePreferencesRequest {
+    pub preferences: PreferencesPatch,
+}
+
+/// The caller's notification preferences (defaults when never changed).
+#[utoipa::path(get, path = "/api/v1/users/notification-preferences", tag = "NotificationPreferences", operation_id = "get_notification_preferences",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "Preferences", body = PreferencesData), (status = 401, body = ErrorBody)))]
+pub async fn get_preferences(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
+    let rows = store::preferences(&state.db, user.user_id).await?;
+    let prefs = Preferences::from_stored(rows.iter().map(|(t, c, on)| (t.as_str(), c.as_str(), *on)));
+    Ok(ok(PreferencesData { preferences: (&prefs).into() }))
+}
+
+/// Change some preferences; only the types and channels sent change.
+#[utoipa::path(put, path = "/api/v1/users/notification-preferences", tag = "NotificationPreferences", operation_id = "put_notification_preferences",
+    security(("bearerAuth" = [])),
+    request_body = UpdatePreferencesRequest,
+    responses((status = 200, description = "The preferences after the change", body = PreferencesData),
+        (status = 400, description = "`validation_failed`: unknown type or channel (e.g. `preferences.foo`), not a boolean, or `account_security.in_app` turned off", body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
+pub async fn put_preferences(
+    AxumState(state): AxumState<State>,
+    user: AuthUser,
+    Json(body): Json<UpdatePreferencesRequest>,
+) -> Result<Response, ApiError> {
+    let changes = body.preferences.changes();
+    validate_changes(&changes).map_err(ApiError::validation)?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    for (topic, channel, on) in changes {
+        store::set_preference(&mut tx, user.user_id, topic.as_str(), channel.as_str(), on, now).await?;
+    }
+    let rows = store::preferences(&mut tx, user.user_id).await?;
+    tx.commit().await?;
+    let prefs = Preferences::from_stored(rows.iter().map(|(t, c, on)| (t.as_str(), c.as_str(), *on)));
+    Ok(ok_with_message(PreferencesData { preferences: (&prefs).into() }, "Preferences updated"))
+}

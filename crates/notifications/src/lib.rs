@@ -1,0 +1,53 @@
+//! Notifications: the in-app inbox (`/api/v1/users/notifications`) and per-type, per-channel
+//! preferences (`/api/v1/users/notification-preferences`). The inbox is filled from other
+//! contexts' events; today identity's `user.*` events.
+
+pub mod domain;
+mod events;
+mod http;
+mod store;
+
+use async_trait::async_trait;
+use platform::db::Migration;
+use platform::events::Subscription;
+use platform::{Context, ContextEnv, Mounted, StartError};
+use utoipa::openapi::OpenApi;
+
+pub use events::INBOX_CONSUMER;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "inbox",
+    sqlite: include_str!("../migrations/sqlite/0001_inbox.sql"),
+    postgres: include_str!("../migrations/postgres/0001_inbox.sql"),
+}];
+
+/// The notifications context.
+#[derive(Debug, Clone, Copy)]
+pub struct Notifications;
+
+#[async_trait]
+impl Context for Notifications {
+    fn name(&self) -> &'static str {
+        "notifications"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn openapi(&self) -> OpenApi {
+        http::routes().split_for_parts().1
+    }
+
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let state = http::State { db: env.db.clone(), clock: env.clock.clone() };
+        let inbox = Subscription::new(
+            INBOX_CONSUMER,
+            "user.*",
+            env.db.clone(),
+            events::InboxFiller { clock: env.clock.clone() },
+        );
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox] })
+    }
+}

@@ -1,0 +1,185 @@
+//! The notifications context's SQL — the only code that touches its tables. Every query on
+//! the inbox is scoped by `user_id`: a row of another user is indistinguishable from none.
+
+use chrono::{DateTime, Utc};
+use platform::db::{Db, DbError, Executor, FromRow, Row, Tx, query};
+use uuid::Uuid;
+
+/// An inbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// JSON text.
+    pub data: String,
+    pub read_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl FromRow for Notification {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(Notification {
+            id: row.get("id")?,
+            user_id: row.get("user_id")?,
+            kind: row.get("type")?,
+            title: row.get("title")?,
+            body: row.get("body")?,
+            data: row.get("data")?,
+            read_at: row.get("read_at")?,
+            created_at: row.get("created_at")?,
+        })
+    }
+}
+
+/// Which rows a list covers. `kind: None` is every type; `status` is `unread`, `read` or `all`.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter<'a> {
+    pub user_id: Uuid,
+    pub status: &'a str,
+    pub kind: Option<&'a str>,
+}
+
+/// Inserts a notification made from event `source`; false when that event already made one.
+pub async fn insert_from_event(tx: &mut Tx, n: &Notification, source: Uuid) -> Result<bool, DbError> {
+    let inserted = query(
+        "INSERT INTO notifications (id, user_id, type, title, body, data, read_at, created_at, source_event_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_event_id) DO NOTHING",
+    )
+    .bind(n.id)
+    .bind(n.user_id)
+    .bind(n.kind.as_str())
+    .bind(n.title.as_str())
+    .bind(n.body.as_str())
+    .bind(n.data.as_str())
+    .bind(n.read_at)
+    .bind(n.created_at)
+    .bind(source)
+    .execute(tx)
+    .await?;
+    Ok(inserted == 1)
+}
+
+// One statement per operation, whatever the filter: a NULL parameter means "any".
+const FILTER: &str = "user_id = $1 AND ($2 IS NULL OR type = $2) \
+     AND ($3 = 'all' OR ($3 = 'unread' AND read_at IS NULL) OR ($3 = 'read' AND read_at IS NOT NULL))";
+
+/// One page of a user's notifications, newest first.
+pub async fn list(db: &Db, f: Filter<'_>, limit: u32, offset: u64) -> Result<Vec<Notification>, DbError> {
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    platform::db::query_dynamic(format!(
+        "SELECT id, user_id, type, title, body, data, read_at, created_at FROM notifications \
+         WHERE {FILTER} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+    ))
+    .bind(f.user_id)
+    .bind(f.kind)
+    .bind(f.status)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count(db: &Db, f: Filter<'_>) -> Result<i64, DbError> {
+    let (n,): (i64,) = platform::db::query_dynamic(format!("SELECT COUNT(*) FROM notifications WHERE {FILTER}"))
+        .bind(f.user_id)
+        .bind(f.kind)
+        .bind(f.status)
+        .fetch_one(db)
+        .await?;
+    Ok(n)
+}
+
+pub async fn unread_count(db: &Db, user: Uuid) -> Result<i64, DbError> {
+    let (n,): (i64,) = query("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user)
+        .fetch_one(db)
+        .await?;
+    Ok(n)
+}
+
+pub async fn find<'c>(on: impl Executor<'c>, user: Uuid, id: Uuid) -> Result<Option<Notification>, DbError> {
+    query(
+        "SELECT id, user_id, type, title, body, data, read_at, created_at FROM notifications \
+         WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user)
+    .fetch_optional(on)
+    .await
+}
+
+/// Marks one notification read (keeping the first read time) and returns it, if it is the user's.
+pub async fn mark_read(db: &Db, user: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Option<Notification>, DbError> {
+    let mut tx = db.begin().await?;
+    query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .bind(user)
+        .execute(&mut tx)
+        .await?;
+    let found = find(&mut tx, user, id).await?;
+    tx.commit().await?;
+    Ok(found)
+}
+
+pub async fn mark_all_read(db: &Db, user: Uuid, now: DateTime<Utc>) -> Result<u64, DbError> {
+    query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now)
+        .bind(user)
+        .execute(db)
+        .await
+}
+
+pub async fn delete_read(db: &Db, user: Uuid) -> Result<u64, DbError> {
+    query("DELETE FROM notifications WHERE user_id = $1 AND read_at IS NOT NULL").bind(user).execute(db).await
+}
+
+pub async fn delete(db: &Db, user: Uuid, id: Uuid) -> Result<bool, DbError> {
+    let n = query("DELETE FROM notifications WHERE id = $1 AND user_id = $2").bind(id).bind(user).execute(db).await?;
+    Ok(n == 1)
+}
+
+/// A user's stored preference choices: `(type, channel, enabled)`.
+pub async fn preferences<'c>(on: impl Executor<'c>, user: Uuid) -> Result<Vec<(String, String, bool)>, DbError> {
+    query("SELECT type, channel, enabled FROM notification_preferences WHERE user_id = $1 ORDER BY type, channel")
+        .bind(user)
+        .fetch_all(on)
+        .await
+}
+
+/// The stored choice for one type and channel, if the user made one.
+pub async fn preference(tx: &mut Tx, user: Uuid, kind: &str, channel: &str) -> Result<Option<bool>, DbError> {
+    let row: Option<(bool,)> =
+        query("SELECT enabled FROM notification_preferences WHERE user_id = $1 AND type = $2 AND channel = $3")
+            .bind(user)
+            .bind(kind)
+            .bind(channel)
+            .fetch_optional(tx)
+            .await?;
+    Ok(row.map(|(on,)| on))
+}
+
+pub async fn set_preference(
+    tx: &mut Tx,
+    user: Uuid,
+    kind: &str,
+    channel: &str,
+    enabled: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    query(
+        "INSERT INTO notification_preferences (user_id, type, channel, enabled, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id, type, channel) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at",
+    )
+    .bind(user)
+    .bind(kind)
+    .bind(channel)
+    .bind(enabled)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}

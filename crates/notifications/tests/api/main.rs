@@ -1,0 +1,9 @@
+//! The notifications context through HTTP, with identity alongside as the source of `user.*`
+//! events. Runs on SQLite, and on PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod events;
+mod inbox;
+mod isolation;
+mod preferences;
+mod support;

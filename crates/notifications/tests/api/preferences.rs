@@ -1,0 +1,111 @@
+//! Preferences: defaults, partial updates, validation, the locked security channel.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+const TYPES: [&str; 7] =
+    ["booking_confirmation", "price_alert", "trip_reminder", "promotions", "account_security", "messages", "reviews"];
+
+async fn prefs(app: &testkit::TestApp, user: &User) -> Value {
+    data(app, Method::GET, PREFS, &user.token, None).await["preferences"].clone()
+}
+
+#[tokio::test]
+async fn defaults_are_everything_but_promotions_and_sms() {
+    let app = spawn().await;
+    let user = register(&app, "defaults@example.com").await;
+    let p = prefs(&app, &user).await;
+    assert_eq!(p.as_object().unwrap().len(), TYPES.len(), "{p}");
+    for t in TYPES {
+        let on = t != "promotions";
+        assert_eq!(p[t], json!({"email": on, "push": on, "sms": false, "in_app": on}), "{t}");
+    }
+}
+
+#[tokio::test]
+async fn updates_change_only_what_was_sent() {
+    let app = spawn().await;
+    let user = register(&app, "partial@example.com").await;
+    let before = prefs(&app, &user).await;
+
+    let body = json!({"preferences": {"promotions": {"email": true}, "reviews": {"push": false, "sms": null}}});
+    let (status, response) = send(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
+    assert_eq!(status, 200, "{response}");
+    let after = &response["data"]["preferences"];
+    let mut expected = before.clone();
+    expected["promotions"]["email"] = json!(true);
+    expected["reviews"]["push"] = json!(false);
+    assert_eq!(after, &expected);
+    assert_eq!(prefs(&app, &user).await, expected, "stored");
+
+    // A later update keeps the earlier choices, and can turn a choice back.
+    let body = json!({"preferences": {"messages": {"sms": true}, "promotions": {"email": false}}});
+    data(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
+    expected["messages"]["sms"] = json!(true);
+    expected["promotions"]["email"] = json!(false);
+    assert_eq!(prefs(&app, &user).await, expected);
+
+    // Nothing to change is fine; security e-mails may be turned off, only the inbox is locked.
+    data(&app, Method::PUT, PREFS, &user.token, Some(&json!({"preferences": {}}))).await;
+    let body = json!({"preferences": {"account_security": {"email": false, "in_app": true}}});
+    let d = data(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
+    assert_eq!(
+        d["preferences"]["account_security"],
+        json!({"email": false, "push": true, "sms": false, "in_app": true})
+    );
+}
+
+#[tokio::test]
+async fn unknown_types_channels_and_values_are_named() {
+    let app = spawn().await;
+    let user = register(&app, "invalid@example.com").await;
+    let before = prefs(&app, &user).await;
+    for (body, field) in [
+        (json!({"preferences": {"foo": {"email": true}}}), "preferences.foo"),
+        (json!({"preferences": {"reviews": {"fax": true}}}), "preferences.reviews.fax"),
+        (json!({"preferences": {"reviews": {"email": "yes"}}}), "preferences.reviews.email"),
+        (json!({"preferences": {"reviews": true}}), "preferences.reviews"),
+        (json!({"preferences": []}), "preferences"),
+        (json!({"prefs": {}}), "prefs"),
+        (json!({}), "preferences"),
+    ] {
+        let response = call(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
+        let error = testkit::expect_error(response, 400, "validation_failed").await;
+        assert_eq!(detail_fields(&error), vec![field.to_owned()], "{body}: {error}");
+    }
+    assert_eq!(prefs(&app, &user).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn security_notices_cannot_leave_the_inbox() {
+    let app = spawn().await;
+    let user = register(&app, "locked@example.com").await;
+    let before = prefs(&app, &user).await;
+    // Refused as a whole: the valid part of the request is not applied either.
+    let body = json!({"preferences": {"promotions": {"push": true}, "account_security": {"in_app": false}}});
+    let response = call(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
+    let error = testkit::expect_error(response, 400, "validation_failed").await;
+    assert_eq!(detail_fields(&error), vec!["preferences.account_security.in_app".to_owned()]);
+    assert_eq!(prefs(&app, &user).await, before);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_client_errors() {
+    let app = spawn().await;
+    let user = register(&app, "malformed@example.com").await;
+    let raw = |body: &'static str, content_type: &'static str| {
+        app.client.put(app.url(PREFS)).bearer_auth(&user.token).header("content-type", content_type).body(body).send()
+    };
+    testkit::expect_error(raw("{\"preferences\":", "application/json").await.unwrap(), 400, "invalid_json").await;
+    testkit::expect_error(raw("not json", "application/json").await.unwrap(), 400, "invalid_json").await;
+    let response = raw("{\"preferences\": {}}", "text/plain").await.unwrap();
+    assert_eq!(response.status().as_u16(), 415);
+    let response = raw("", "application/json").await.unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+    let response = raw("[1, 2]", "application/json").await.unwrap();
+    testkit::expect_error(response, 400, "validation_failed").await;
+    let response = raw("{\"preferences\": {\"reviews\": {\"email\": 1e999}}}", "application/json").await.unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+}

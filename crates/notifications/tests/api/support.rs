@@ -1,0 +1,116 @@
+//! Shared helpers: spawning identity + notifications, registering through identity's API,
+//! calling the notification endpoints with a bearer token, publishing synthetic events.
+
+use std::sync::Arc;
+
+use kernel::EventEnvelope;
+use platform::config::Config;
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::TestApp;
+
+pub const PASSWORD: &str = "Password1!";
+pub const INBOX: &str = "/api/v1/users/notifications";
+pub const PREFS: &str = "/api/v1/users/notification-preferences";
+
+/// Cheap password hashing and no rate limits.
+pub fn fast(c: &mut Config) {
+    c.auth.password_hash.memory_kib = 1024;
+    c.auth.password_hash.iterations = 1;
+    c.rate_limit.enabled = false;
+}
+
+pub async fn spawn() -> TestApp {
+    let contexts: Vec<Arc<dyn platform::Context>> =
+        vec![Arc::new(identity::Identity), Arc::new(notifications::Notifications)];
+    testkit::spawn_with(contexts, fast).await
+}
+
+/// A registered user: its access token and id.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub token: String,
+    pub id: String,
+}
+
+/// Registers through identity (with an optional first name) and delivers the events.
+pub async fn register_named(app: &TestApp, email: &str, first_name: Option<&str>) -> User {
+    let mut body = json!({"email": email, "password": PASSWORD});
+    if let Some(name) = first_name {
+        body["firstName"] = json!(name);
+    }
+    let (status, body) = testkit::json(app.post_json("/api/v1/auth/register", &body).await).await;
+    assert_eq!(status, 201, "register {email}: {body}");
+    let stats = app.drain_events().await;
+    assert_eq!(stats.failed, 0, "{stats:?}");
+    User {
+        token: body["data"]["tokens"]["accessToken"].as_str().expect("accessToken").to_owned(),
+        id: body["data"]["user"]["id"].as_str().expect("user id").to_owned(),
+    }
+}
+
+pub async fn register(app: &TestApp, email: &str) -> User {
+    register_named(app, email, None).await
+}
+
+/// Sends `method path` with the bearer token and an optional JSON body.
+pub async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<&Value>) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    request.send().await.expect("request")
+}
+
+/// `(status, body)` of a call.
+pub async fn send(app: &TestApp, method: Method, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+    testkit::json(call(app, method, path, token, body).await).await
+}
+
+/// `data` of a call that must answer 200.
+pub async fn data(app: &TestApp, method: Method, path: &str, token: &str, body: Option<&Value>) -> Value {
+    let (status, body) = send(app, method.clone(), path, token, body).await;
+    assert_eq!(status, 200, "{method} {path}: {body}");
+    assert_eq!(body["success"], true, "{body}");
+    body["data"].clone()
+}
+
+/// `data` of `GET /api/v1/users/notifications{query}`.
+pub async fn inbox(app: &TestApp, user: &User, query: &str) -> Value {
+    data(app, Method::GET, &format!("{INBOX}{query}"), &user.token, None).await
+}
+
+/// The notifications array of `GET /api/v1/users/notifications{query}`.
+pub async fn items(app: &TestApp, user: &User, query: &str) -> Vec<Value> {
+    inbox(app, user, query).await["notifications"].as_array().expect("notifications").clone()
+}
+
+pub async fn unread(app: &TestApp, user: &User) -> i64 {
+    let d = data(app, Method::GET, &format!("{INBOX}/unread-count"), &user.token, None).await;
+    d["unreadCount"].as_i64().expect("unreadCount")
+}
+
+/// Publishes an identity-shaped event for `user` straight to the bus (as a redelivery would).
+pub async fn publish(app: &TestApp, event: &EventEnvelope) {
+    app.platform.bus.publish(event).await.expect("delivered");
+}
+
+pub fn user_event(kind: &str, user: &User, mut data: Value) -> EventEnvelope {
+    data["userId"] = json!(user.id);
+    EventEnvelope::new(kind, &user.id, chrono::Utc::now(), data)
+}
+
+/// Gives `user` `n` more account-security notifications (through `user.mfa_enabled` events).
+pub async fn add_security_notices(app: &TestApp, user: &User, n: usize) {
+    for _ in 0..n {
+        publish(app, &user_event("user.mfa_enabled", user, json!({}))).await;
+    }
+}
+
+/// The `field` of each validation detail.
+pub fn detail_fields(body: &Value) -> Vec<String> {
+    body["details"]
+        .as_array()
+        .map(|d| d.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
+        .unwrap_or_default()
+}
