@@ -37,6 +37,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_traveller.sql"),
         postgres: include_str!("../migrations/postgres/0003_traveller.sql"),
     },
+    Migration {
+        version: 4,
+        name: "privacy",
+        sqlite: include_str!("../migrations/sqlite/0004_privacy.sql"),
+        postgres: include_str!("../migrations/postgres/0004_privacy.sql"),
+    },
 ];
 
 /// The identity context.

@@ -21,6 +21,14 @@ pub struct InboxFiller {
 #[async_trait]
 impl EventHandler for InboxFiller {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        if event.event_type == "user.deleted" {
+            // Erasure (GDPR): also done synchronously through the personal-data registry; the
+            // event makes it happen wherever this context runs, and retries it on failure.
+            if let Ok(user) = event.aggregate_id.parse::<uuid::Uuid>() {
+                store::erase(tx, user).await?;
+            }
+            return Ok(());
+        }
         let draft = match domain::draft_for(event) {
             Ok(Some(draft)) => draft,
             Ok(None) => return Ok(()),

@@ -5,6 +5,7 @@
 pub mod domain;
 mod events;
 mod http;
+mod privacy;
 mod store;
 
 use async_trait::async_trait;
@@ -42,6 +43,8 @@ impl Context for Notifications {
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
         let state = http::State { db: env.db.clone(), clock: env.clock.clone() };
+        env.personal_data
+            .register("notifications", std::sync::Arc::new(privacy::NotificationsData { db: env.db.clone() }));
         let inbox = Subscription::new(
             INBOX_CONSUMER,
             "user.*",

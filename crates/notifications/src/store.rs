@@ -183,3 +183,21 @@ pub async fn set_preference(
     .await?;
     Ok(())
 }
+
+/// Every notification of a user, newest first (for the data export).
+pub async fn all_for_user(db: &Db, user: Uuid) -> Result<Vec<Notification>, DbError> {
+    query(
+        "SELECT id, user_id, type, title, body, data, read_at, created_at FROM notifications WHERE user_id = $1 \
+         ORDER BY created_at DESC, id DESC",
+    )
+    .bind(user)
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes everything stored about a user (GDPR erasure); idempotent.
+pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
+    query("DELETE FROM notifications WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
+    query("DELETE FROM notification_preferences WHERE user_id = $1").bind(user).execute(tx).await?;
+    Ok(())
+}

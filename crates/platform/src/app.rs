@@ -24,6 +24,7 @@ use crate::metrics::HttpMetrics;
 use crate::ratelimit::RateLimiter;
 use crate::secrets::{self, PLATFORM_SECRETS, Secrets};
 use crate::shutdown::{StopHandle, stop_pair};
+use crate::storage::Media;
 
 /// The platform's own tables (outbox, processed events), present in every context database.
 pub const PLATFORM_MIGRATIONS: Migrations = Migrations {
@@ -49,6 +50,8 @@ pub struct Platform {
     pub auth: Arc<Auth>,
     pub limits: Arc<RateLimiter>,
     pub mailer: Arc<dyn Mailer>,
+    /// User media: put objects here, link to them with `media.url_for(key)`.
+    pub media: Media,
     dbs: BTreeMap<String, Db>,
 }
 
@@ -101,7 +104,10 @@ pub async fn migrate_all(config: &Config, contexts: &[Arc<dyn Context>]) -> Resu
 /// touching any database.
 pub fn openapi(contexts: &[Arc<dyn Context>]) -> OpenApi {
     let mut doc = http::base_document(VERSION);
-    let (_, ops_doc) = OpenApiRouter::<()>::new().merge(ops_router_for_docs()).split_for_parts();
+    // The media route's document does not depend on where objects live.
+    let media = Media::from_config(&Config::default());
+    let (_, ops_doc) =
+        OpenApiRouter::<()>::new().merge(ops_router_for_docs()).merge(http::media::router(media)).split_for_parts();
     doc.merge(ops_doc);
     for ctx in contexts {
         doc.merge(ctx.openapi());
@@ -159,7 +165,9 @@ impl App {
         let limits = Arc::new(RateLimiter::new(config.rate_limit.enabled, clock.clone()));
         let mailer =
             crate::mail::from_config(&config).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
+        let media = Media::from_config(&config);
 
+        let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {
             let name = ctx.name();
@@ -174,6 +182,8 @@ impl App {
                 auth: auth.clone(),
                 limits: limits.clone(),
                 mailer: mailer.clone(),
+                personal_data: personal_data.clone(),
+                media: media.clone(),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -191,8 +201,8 @@ impl App {
             metrics: Arc::new(HttpMetrics::default()),
             started: Instant::now(),
         });
-        let (router, openapi) = http::build_router(&config, ops, api, auth.clone());
-        let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, dbs };
+        let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
+        let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, dbs };
         Ok(App { platform, router, openapi })
     }
 

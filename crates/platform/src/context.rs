@@ -11,8 +11,10 @@ use crate::config::Config;
 use crate::db::{Db, Migration};
 use crate::events::{Relay, Subscription};
 use crate::mail::Mailer;
+use crate::privacy::PersonalDataRegistry;
 use crate::ratelimit::RateLimiter;
 use crate::secrets::Secrets;
+use crate::storage::Media;
 
 /// Everything a context needs at start-up: its own database and the shared services.
 #[derive(Clone)]
@@ -28,6 +30,10 @@ pub struct ContextEnv {
     /// Rate limits, shared by every context of the process.
     pub limits: Arc<RateLimiter>,
     pub mailer: Arc<dyn Mailer>,
+    /// Contexts holding personal data register here (GDPR export and erasure).
+    pub personal_data: Arc<PersonalDataRegistry>,
+    /// User media (avatars, photos): the object store and the public URLs of its objects.
+    pub media: Media,
 }
 
 /// Handle on the event machinery for a context.

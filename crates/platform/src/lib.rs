@@ -1,6 +1,7 @@
 //! The platform every Sojourn context stands on: configuration, telemetry, databases and
 //! migrations, events (outbox + relay + bus), the HTTP stack with its ops endpoints and
-//! OpenAPI docs, and the start-up / graceful-shutdown sequence.
+//! OpenAPI docs, media storage and image normalisation, and the start-up / graceful-shutdown
+//! sequence.
 //!
 //! Contexts depend on this crate and on `kernel`, never on each other.
 
@@ -11,11 +12,14 @@ pub mod context;
 pub mod db;
 pub mod events;
 pub mod http;
+pub mod images;
 pub mod mail;
 pub mod metrics;
+pub mod privacy;
 pub mod ratelimit;
 pub mod secrets;
 pub mod shutdown;
+pub mod storage;
 pub mod telemetry;
 
 pub use app::{App, Platform, VERSION};

@@ -11,6 +11,8 @@ pub enum Status {
     Active,
     Suspended,
     Banned,
+    /// Erased at the user's request: the row stays, anonymous, for financial records.
+    Deleted,
 }
 
 impl Status {
@@ -19,6 +21,7 @@ impl Status {
             Status::Active => "active",
             Status::Suspended => "suspended",
             Status::Banned => "banned",
+            Status::Deleted => "deleted",
         }
     }
 
@@ -27,6 +30,7 @@ impl Status {
             "active" => Some(Status::Active),
             "suspended" => Some(Status::Suspended),
             "banned" => Some(Status::Banned),
+            "deleted" => Some(Status::Deleted),
             _ => None,
         }
     }

@@ -46,7 +46,7 @@ pub struct UserListQuery {
     pub search: Option<String>,
     /// `user`, `host` or `admin`.
     pub role: Option<String>,
-    /// `active`, `suspended` or `banned`.
+    /// `active`, `suspended`, `banned` or `deleted`.
     pub status: Option<String>,
 }
 
@@ -79,7 +79,7 @@ pub async fn list(
     }
     let status = q.status.as_deref().map(|s| Status::parse(s).ok_or(()));
     if matches!(status, Some(Err(()))) {
-        errors.push(FieldError::new("status", "must be active, suspended or banned"));
+        errors.push(FieldError::new("status", "must be active, suspended, banned or deleted"));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -101,6 +101,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     admin.require_admin()?;
     let user = state.user_for_admin(kernel::parse_id(&id, "user")?).await?;
+    state.log_admin_access(user.id, admin.user_id, "admin_viewed_account").await?;
     Ok(ok(serde_json::json!({ "user": admin_view(&user) })))
 }
 
@@ -173,7 +174,7 @@ pub async fn set_status(
 ) -> Result<Response, ApiError> {
     admin.require_admin()?;
     let id = kernel::parse_id(&id, "user")?;
-    let status = Status::parse(&body.status).ok_or_else(|| {
+    let status = Status::parse(&body.status).filter(|s| *s != Status::Deleted).ok_or_else(|| {
         ApiError::validation(vec![FieldError::new("status", "must be one of active, suspended, banned")])
     })?;
     if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {

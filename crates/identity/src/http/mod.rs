@@ -7,6 +7,7 @@ mod auth;
 mod cookie;
 mod dto;
 mod favorites;
+mod gdpr;
 mod history;
 mod mfa;
 mod onboarding;
@@ -27,7 +28,12 @@ use crate::service::{Accounts, Origin};
 pub type State = Arc<Accounts>;
 
 pub fn routes() -> OpenApiRouter<State> {
+    // Uploads may exceed the server-wide body limit; the image module caps them at 10 MB.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(users::upload_avatar, users::remove_avatar))
+        .layer(axum::extract::DefaultBodyLimit::max(platform::images::MAX_INPUT_BYTES + 64 * 1024));
     OpenApiRouter::new()
+        .merge(uploads)
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))
@@ -53,7 +59,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(admin::suspend))
         .routes(routes!(admin::unsuspend))
         .routes(routes!(admin::set_role))
-        .routes(routes!(users::get_profile, users::put_profile))
+        .routes(routes!(users::get_profile, users::put_profile, gdpr::delete_account))
         .routes(routes!(users::public_profile))
         .routes(routes!(onboarding::init))
         .routes(routes!(onboarding::get_progress, onboarding::save_step))
@@ -65,6 +71,16 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(favorites::check))
         .routes(routes!(history::list, history::record, history::clear))
         .routes(routes!(history::remove))
+        .routes(routes!(gdpr::get_consent, gdpr::set_consent))
+        .routes(routes!(gdpr::consent_history))
+        .routes(routes!(gdpr::file_request))
+        .routes(routes!(gdpr::list_requests))
+        .routes(routes!(gdpr::get_request))
+        .routes(routes!(gdpr::download))
+        .routes(routes!(gdpr::privacy_policy))
+        .routes(routes!(gdpr::accept_policy))
+        .routes(routes!(gdpr::access_log))
+        .routes(routes!(gdpr::publish_policy))
 }
 
 fn origin(ip: ClientIp, headers: &HeaderMap) -> Origin {

@@ -1,6 +1,8 @@
 //! DreamScape's user profile (`/api/v1/users/profile`) and the public profile.
 
+use axum::extract::Multipart;
 use axum::extract::State as AxumState;
+use axum::extract::multipart::MultipartRejection;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use kernel::{ApiError, ErrorBody};
@@ -132,6 +134,51 @@ pub async fn put_profile(
     };
     let (account, extras) = state.patch_profile(user.user_id, patch).await?;
     Ok(ok_with_message(view(&account, extras), "Profile updated"))
+}
+
+/// Upload an avatar (multipart field `avatar` or `file`: JPEG, PNG or WebP, at most 10 MB).
+/// It is cropped to a square, resized to 512×512 and re-encoded, dropping metadata.
+#[utoipa::path(post, path = "/api/v1/users/profile/avatar", tag = "Profile", security(("bearerAuth" = [])),
+    request_body(content_type = "multipart/form-data", description = "Field `avatar` (or `file`) with the image"),
+    responses((status = 200, body = ProfileView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn upload_avatar(
+    AxumState(state): AxumState<State>,
+    user: AuthUser,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let mut multipart = multipart.map_err(|e| ApiError::new(e.status().as_u16(), "bad_request", e.body_text()))?;
+    let mut upload = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(&e))? {
+        if matches!(field.name(), Some("avatar" | "file")) {
+            upload = Some(field.bytes().await.map_err(|e| multipart_error(&e))?.to_vec());
+            break;
+        }
+    }
+    let upload = upload.ok_or_else(|| {
+        ApiError::validation(vec![kernel::FieldError::new(
+            "avatar",
+            "a multipart field `avatar` with the image is required",
+        )])
+    })?;
+    state.set_avatar(user.user_id, upload).await?;
+    let (account, extras) = state.profile_of(user.user_id).await?;
+    Ok(ok_with_message(view(&account, extras), "Avatar updated"))
+}
+
+fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
+    let status = e.status().as_u16();
+    let code = if status == 413 { "payload_too_large" } else { "bad_request" };
+    ApiError::new(status, code, e.body_text())
+}
+
+/// Remove the avatar.
+#[utoipa::path(delete, path = "/api/v1/users/profile/avatar", tag = "Profile", security(("bearerAuth" = [])),
+    responses((status = 200, body = ProfileView), (status = 401, body = ErrorBody)))]
+pub async fn remove_avatar(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
+    state.remove_avatar(user.user_id).await?;
+    let (account, extras) = state.profile_of(user.user_id).await?;
+    Ok(ok_with_message(view(&account, extras), "Avatar removed"))
 }
 
 /// What other users see of an account.

@@ -192,6 +192,7 @@ impl Accounts {
             }
             Status::Suspended => Err(ApiError::new(403, "account_suspended", "This account is suspended")),
             Status::Banned => Err(ApiError::new(403, "account_banned", "This account is banned")),
+            Status::Deleted => Err(invalid_credentials()),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod avatar;
 pub mod bootstrap;
 mod failures;
 pub mod favorites;
@@ -11,6 +12,7 @@ pub mod janitor;
 pub mod login;
 pub mod mfa;
 pub mod onboarding;
+pub mod privacy;
 pub mod profile;
 pub mod recovery;
 pub mod sessions;
@@ -45,6 +47,8 @@ pub struct Accounts {
     pub auth: Arc<Auth>,
     pub limits: Arc<RateLimiter>,
     pub mailer: Arc<dyn Mailer>,
+    pub media: platform::storage::Media,
+    pub personal_data: Arc<platform::privacy::PersonalDataRegistry>,
     pub events: Events,
     pub hasher: Hasher,
     pub sealer: Sealer,
@@ -88,6 +92,8 @@ impl Accounts {
             auth: env.auth.clone(),
             limits: env.limits.clone(),
             mailer: env.mailer.clone(),
+            media: env.media.clone(),
+            personal_data: env.personal_data.clone(),
             events: env.events.clone(),
             hasher,
             sealer,

@@ -93,7 +93,7 @@ impl Accounts {
     pub async fn public_profile(&self, id: Uuid) -> Result<(User, Profile), ApiError> {
         let user = store::users::find(&self.db, id)
             .await?
-            .filter(|u| u.status != Status::Banned)
+            .filter(|u| !matches!(u.status, Status::Banned | Status::Deleted))
             .ok_or_else(|| ApiError::not_found("User not found"))?;
         let extras = store::profiles::find(&self.db, id).await?.unwrap_or_default();
         Ok((user, extras))

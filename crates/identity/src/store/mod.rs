@@ -4,6 +4,7 @@ pub mod favorites;
 pub mod history;
 pub mod onboarding;
 pub mod one_time;
+pub mod privacy;
 pub mod profiles;
 pub mod recovery;
 pub mod sessions;

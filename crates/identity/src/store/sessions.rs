@@ -150,3 +150,13 @@ pub async fn revoked_since(db: &Db, since: DateTime<Utc>) -> Result<Vec<(Uuid, D
         .fetch_all(db)
         .await
 }
+
+/// Every session of a user, live or ended (for the data export).
+pub async fn all_for_user(db: &Db, user: Uuid) -> Result<Vec<Session>, DbError> {
+    platform::db::query_dynamic(format!(
+        "SELECT {COLUMNS} FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(user)
+    .fetch_all(db)
+    .await
+}

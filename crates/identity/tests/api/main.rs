@@ -4,10 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod avatar;
 mod contract;
 mod email;
 mod events;
 mod favorites;
+mod gdpr;
 mod limits;
 mod login;
 mod logout;

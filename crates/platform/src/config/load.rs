@@ -228,6 +228,15 @@ mod tests {
             assert!(err.contains("database.url"), "{err}");
             Ok(())
         });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SOJOURN__STORAGE__PUBLIC_BASE_URL", "https://cdn.example.com/media/");
+            let err = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("storage.public_base_url"), "{err}");
+            jail.set_env("SOJOURN__STORAGE__PUBLIC_BASE_URL", "https://cdn.example.com/media");
+            let c = load(&Overrides::default()).unwrap();
+            assert_eq!(c.storage.base_url(&c.server.public_url), "https://cdn.example.com/media");
+            Ok(())
+        });
         let missing = Overrides { config_file: Some("/nonexistent/sojourn.toml".into()), ..Overrides::default() };
         assert!(matches!(load(&missing), Err(ConfigError::MissingFile(_))));
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use load::{ConfigError, Overrides, load};
-pub use sections::{AuthConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig};
+pub use sections::{AuthConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,6 +45,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
+    pub storage: StorageConfig,
     /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
     pub secrets: BTreeMap<String, Secret>,
 }
@@ -64,6 +65,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             rate_limit: RateLimitConfig::default(),
             mail: MailConfig::default(),
+            storage: StorageConfig::default(),
             secrets: BTreeMap::new(),
         }
     }

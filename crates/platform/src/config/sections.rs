@@ -1,5 +1,5 @@
-//! Configuration sections for accounts, rate limits and mail. Defaults follow current
-//! guidance (OWASP 2024 for Argon2id) and DreamScape's token lifetimes.
+//! Configuration sections for accounts, rate limits, mail and media storage. Defaults follow
+//! current guidance (OWASP 2024 for Argon2id) and DreamScape's token lifetimes.
 
 use serde::{Deserialize, Serialize};
 
@@ -134,6 +134,24 @@ impl Default for MailConfig {
     }
 }
 
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Where `GET /media/{*key}` is reached from outside (a CDN or proxy in front of it, say).
+    /// Unset: `<server.public_url>/media`. Objects themselves live under `<data_dir>/media`.
+    pub public_base_url: Option<String>,
+}
+
+impl StorageConfig {
+    /// The base of media URLs: `public_base_url`, or `<public_url>/media`.
+    pub fn base_url(&self, public_url: &str) -> String {
+        match &self.public_base_url {
+            Some(url) => url.clone(),
+            None => format!("{public_url}/media"),
+        }
+    }
+}
+
 pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
     let auth = &config.auth;
     for (key, value) in [("auth.issuer", &auth.issuer), ("auth.audience", &auth.audience)] {
@@ -197,6 +215,16 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
         && !["smtp://", "smtps://"].iter().any(|p| url.expose().starts_with(p))
     {
         return Err(ConfigError::key("mail.smtp_url", "must start with smtp:// or smtps://"));
+    }
+    if let Some(url) = &config.storage.public_base_url
+        && (!(url.starts_with("http://") || url.starts_with("https://"))
+            || url.ends_with('/')
+            || url.parse::<axum::http::Uri>().is_err())
+    {
+        return Err(ConfigError::key(
+            "storage.public_base_url",
+            "must be http(s)://host[:port][/path] without a trailing /",
+        ));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod client_ip;
 mod docs;
 mod extract;
+pub mod media;
 pub mod middleware;
 pub mod ops;
 mod response;
@@ -29,18 +30,24 @@ pub use response::{created, ok, ok_with_message};
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::metrics::HttpMetrics;
+use crate::storage::Media;
 
-/// Assembles the public router: ops + contexts' API + docs, wrapped in the middleware stack.
+/// Assembles the public router: ops + media + contexts' API + docs, wrapped in the middleware
+/// stack.
 pub fn build_router(
     config: &Config,
     ops: Arc<ops::OpsState>,
+    media: Media,
     api: OpenApiRouter,
     auth: Arc<Auth>,
 ) -> (Router, OpenApi) {
     let metrics = ops.metrics.clone();
     let server = &config.server;
-    let (routes, doc) =
-        OpenApiRouter::with_openapi(base_document(ops.version)).merge(ops::router(ops)).merge(api).split_for_parts();
+    let (routes, doc) = OpenApiRouter::with_openapi(base_document(ops.version))
+        .merge(ops::router(ops))
+        .merge(media::router(media))
+        .merge(api)
+        .split_for_parts();
     // Panic catcher and timeout sit inside `tag_route`, so a timed-out or panicked request is
     // still counted under its route template.
     let routes = routes

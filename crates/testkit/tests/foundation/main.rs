@@ -1,11 +1,12 @@
 //! The foundation, tested through HTTP on a real server: envelopes and error paths, ops
-//! endpoints, events through the outbox, migrations, graceful shutdown. Runs on SQLite, and on
-//! PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set.
+//! endpoints, media serving, events through the outbox, migrations, graceful shutdown. Runs on
+//! SQLite, and on PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod envelopes;
 mod events;
 mod http_stack;
+mod media;
 mod migrations;
 mod ops;
 mod shutdown;

@@ -1,0 +1,102 @@
+//! Avatar upload: real images only, re-encoded to a 512×512 JPEG, served from /media, the
+//! previous one deleted, and gone with the account.
+
+use std::io::Cursor;
+
+use serde_json::Value;
+use testkit::{TestApp, expect_error, json};
+
+use crate::support::{Session, register, spawn};
+
+fn png(width: u32, height: u32, noisy: bool) -> Vec<u8> {
+    let mut seed = 7u32;
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        if noisy {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let b = seed.to_le_bytes();
+            image::Rgb([b[1], b[2], b[3]])
+        } else {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+        }
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(app: &TestApp, s: &Session, bytes: Vec<u8>, field: &str) -> reqwest::Response {
+    let boundary = "sojourn-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    app.client
+        .post(app.url("/api/v1/users/profile/avatar"))
+        .bearer_auth(&s.access)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn media_path(profile: &Value) -> String {
+    let url = profile["avatar"].as_str().expect("avatar url");
+    let at = url.find("/media/").expect("served from /media");
+    url[at..].to_owned()
+}
+
+#[tokio::test]
+async fn avatars_are_normalised_served_and_replaced() {
+    let app = spawn().await;
+    let s = register(&app, "ava@example.com").await;
+    let big = png(1100, 1000, true);
+    assert!(big.len() > 1024 * 1024, "larger than the default body limit: {}", big.len());
+    let (status, body) = json(upload(&app, &s, big, "avatar").await).await;
+    assert_eq!(status, 200, "{body}");
+    let first = media_path(&body["data"]);
+
+    let served = app.get(&first).await;
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["content-type"], "image/jpeg");
+    let image = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!((image.width(), image.height()), (512, 512));
+
+    let (status, body) = json(upload(&app, &s, png(300, 600, false), "file").await).await;
+    assert_eq!(status, 200, "{body}");
+    let second = media_path(&body["data"]);
+    assert_ne!(first, second);
+    assert_eq!(app.get(&first).await.status(), 404, "the replaced avatar is deleted");
+
+    let (status, body) =
+        json(app.client.delete(app.url("/api/v1/users/profile/avatar")).bearer_auth(&s.access).send().await.unwrap())
+            .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["avatar"], Value::Null);
+    assert_eq!(app.get(&second).await.status(), 404);
+}
+
+#[tokio::test]
+async fn non_images_and_bad_uploads_are_refused() {
+    let app = spawn().await;
+    let s = register(&app, "ava@example.com").await;
+    expect_error(upload(&app, &s, b"<svg onload=alert(1)>".to_vec(), "avatar").await, 415, "unsupported_media_type")
+        .await;
+    let mut truncated = png(64, 64, false);
+    truncated.truncate(truncated.len() / 2);
+    expect_error(upload(&app, &s, truncated, "avatar").await, 400, "invalid_image").await;
+    expect_error(upload(&app, &s, png(10, 10, false), "photo").await, 400, "validation_failed").await;
+    let json_body = app
+        .client
+        .post(app.url("/api/v1/users/profile/avatar"))
+        .bearer_auth(&s.access)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(json_body.status().is_client_error(), "{}", json_body.status());
+    let anonymous = app.client.post(app.url("/api/v1/users/profile/avatar")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+}

@@ -1,0 +1,263 @@
+//! GDPR through HTTP: consents with history, privacy policy versions and acceptance, export
+//! archives with every context's data, erasure everywhere, and the data-access log.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use testkit::{TestApp, expect_error, json};
+
+use crate::support::{PASSWORD, Session, admin, fast, login_response, register};
+
+async fn spawn_all() -> TestApp {
+    testkit::spawn_with(vec![Arc::new(identity::Identity), Arc::new(notifications::Notifications)], fast).await
+}
+
+async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    token: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    request.send().await.unwrap()
+}
+
+async fn ok_data(response: reqwest::Response) -> Value {
+    let (status, body) = json(response).await;
+    assert!(status == 200 || status == 201, "{status}: {body}");
+    body["data"].clone()
+}
+
+#[tokio::test]
+async fn consents_keep_their_history() {
+    let app = spawn_all().await;
+    let s = register(&app, "gia@example.com").await;
+    let current = ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/consent", None).await).await;
+    assert_eq!(current["analytics"], false, "nothing is granted by default");
+    assert_eq!(current["marketing"], false);
+
+    let path = "/api/v1/users/gdpr/consent";
+    let data = ok_data(
+        send(&app, reqwest::Method::POST, &s.access, path, Some(&json!({"analytics": true, "marketing": true}))).await,
+    )
+    .await;
+    assert_eq!(data["analytics"], true);
+    let data = ok_data(
+        send(&app, reqwest::Method::POST, &s.access, path, Some(&json!({"marketing": false, "analytics": true}))).await,
+    )
+    .await;
+    assert_eq!(data["marketing"], false);
+    assert_eq!(data["analytics"], true);
+    let history =
+        ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/consent/history", None).await).await;
+    let changes: Vec<(String, bool)> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["purpose"].as_str().unwrap().to_owned(), e["granted"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(changes.len(), 3, "an unchanged answer is not a new event: {changes:?}");
+    assert!(changes.contains(&("marketing".to_owned(), false)));
+
+    let bad = send(&app, reqwest::Method::POST, &s.access, path, Some(&json!({"tracking": true}))).await;
+    expect_error(bad, 400, "validation_failed").await;
+    let bad = send(&app, reqwest::Method::POST, &s.access, path, Some(&json!({"analytics": "yes"}))).await;
+    assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn privacy_policy_versions_and_acceptance() {
+    let app = spawn_all().await;
+    let s = register(&app, "gia@example.com").await;
+    let (status, body) = json(app.get("/api/v1/users/gdpr/privacy-policy").await).await;
+    assert_eq!(status, 200, "public: {body}");
+    let first = body["data"]["policy"]["version"].as_str().unwrap().to_owned();
+    let data =
+        ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/privacy-policy", None).await).await;
+    assert_eq!(data["accepted"], false);
+    let accepted =
+        ok_data(send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/privacy-policy/accept", None).await)
+            .await;
+    assert_eq!(accepted["acceptedVersion"], first.as_str());
+
+    let boss = admin(&app, "boss@example.com").await;
+    let new = json!({"version": "2027-01-01", "title": "Policy", "content": "New terms."});
+    let denied = send(&app, reqwest::Method::POST, &s.access, "/api/v1/admin/privacy-policies", Some(&new)).await;
+    expect_error(denied, 403, "forbidden").await;
+    let (status, body) =
+        json(send(&app, reqwest::Method::POST, &boss.access, "/api/v1/admin/privacy-policies", Some(&new)).await).await;
+    assert_eq!(status, 201, "{body}");
+    let again = send(&app, reqwest::Method::POST, &boss.access, "/api/v1/admin/privacy-policies", Some(&new)).await;
+    expect_error(again, 409, "version_exists").await;
+
+    let data =
+        ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/privacy-policy", None).await).await;
+    assert_eq!(data["policy"]["version"], "2027-01-01");
+    assert_eq!(data["accepted"], false, "a new version needs a new acceptance");
+    let stale = json!({"version": first});
+    expect_error(
+        send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/privacy-policy/accept", Some(&stale)).await,
+        409,
+        "policy_outdated",
+    )
+    .await;
+}
+
+/// Registers a user with data in identity and notifications.
+async fn user_with_data(app: &TestApp) -> Session {
+    let s = register(app, "erin@example.com").await;
+    let profile = json!({"firstName": "Erin", "lastName": "Quist", "phoneNumber": "+33 6 11 22 33 44", "bio": "Hi"});
+    assert_eq!(send(app, reqwest::Method::PUT, &s.access, "/api/v1/users/profile", Some(&profile)).await.status(), 200);
+    let fav = json!({"itemType": "destination", "itemId": "oslo"});
+    assert_eq!(send(app, reqwest::Method::POST, &s.access, "/api/v1/users/favorites", Some(&fav)).await.status(), 201);
+    app.drain_events().await;
+    s
+}
+
+#[tokio::test]
+async fn export_gathers_every_context_and_is_downloadable_once_logged() {
+    let app = spawn_all().await;
+    let s = user_with_data(&app).await;
+    let request = json!({"type": "DATA_EXPORT"});
+    let data =
+        ok_data(send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/request", Some(&request)).await).await;
+    assert_eq!(data["request"]["status"], "completed");
+    assert_eq!(data["request"]["downloadable"], true);
+    let id = data["request"]["id"].as_str().unwrap().to_owned();
+
+    let response =
+        send(&app, reqwest::Method::GET, &s.access, &format!("/api/v1/users/gdpr/requests/{id}/download"), None).await;
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    let archive: Value = response.json().await.unwrap();
+    let identity = &archive["contexts"]["identity"];
+    assert_eq!(identity["account"]["email"], "erin@example.com");
+    assert_eq!(identity["account"]["lastName"], "Quist");
+    assert_eq!(identity["favorites"][0]["itemId"], "oslo");
+    assert!(!identity["sessions"].as_array().unwrap().is_empty());
+    let inbox = &archive["contexts"]["notifications"]["notifications"];
+    assert!(inbox.as_array().unwrap().iter().any(|n| n["type"] == "welcome"), "{inbox}");
+    assert!(!archive.to_string().contains("argon2"), "no password hash in the archive");
+
+    let requests =
+        ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/requests", None).await).await;
+    assert_eq!(requests["requests"][0]["type"], "DATA_EXPORT");
+    let log = ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/access-log", None).await).await;
+    let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"export_generated") && actions.contains(&"export_downloaded"), "{actions:?}");
+
+    // Nobody else can read it.
+    let other = register(&app, "eve@example.com").await;
+    let theirs =
+        send(&app, reqwest::Method::GET, &other.access, &format!("/api/v1/users/gdpr/requests/{id}/download"), None)
+            .await;
+    expect_error(theirs, 404, "not_found").await;
+    let bad = send(
+        &app,
+        reqwest::Method::POST,
+        &s.access,
+        "/api/v1/users/gdpr/request",
+        Some(&json!({"type": "EVERYTHING"})),
+    )
+    .await;
+    expect_error(bad, 400, "validation_failed").await;
+}
+
+/// Every text value in every table of every context database, as one string.
+async fn all_stored_text(app: &TestApp) -> String {
+    let mut text = String::new();
+    for name in ["identity", "notifications"] {
+        let db = app.platform.db(name).unwrap();
+        let tables: Vec<String> = match db.dialect() {
+            platform::db::Dialect::Sqlite => {
+                let rows: Vec<(String,)> = platform::db::query(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(db)
+                .await
+                .unwrap();
+                rows.into_iter().map(|(t,)| t).collect()
+            }
+            platform::db::Dialect::Postgres => {
+                let rows: Vec<(String,)> = platform::db::query(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+                )
+                .fetch_all(db)
+                .await
+                .unwrap();
+                rows.into_iter().map(|(t,)| t).collect()
+            }
+        };
+        for table in tables {
+            let sqls: Vec<String> = match db.dialect() {
+                platform::db::Dialect::Sqlite => {
+                    let cols: Vec<(String,)> =
+                        platform::db::query_dynamic(format!("SELECT name FROM pragma_table_info('{table}')"))
+                            .fetch_all(db)
+                            .await
+                            .unwrap();
+                    cols.into_iter()
+                        .map(|(c,)| format!("SELECT group_concat(CAST(\"{c}\" AS TEXT), '|') FROM \"{table}\""))
+                        .collect()
+                }
+                platform::db::Dialect::Postgres => vec![format!("SELECT json_agg(t)::text FROM \"{table}\" t")],
+            };
+            for sql in sqls {
+                // Binary columns (ids, hashes) are not text: skip what does not decode.
+                if let Ok((dump,)) = platform::db::query_dynamic(sql).fetch_one::<(Option<String>,)>(db).await {
+                    text.push_str(&dump.unwrap_or_default());
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn deletion_erases_personal_data_everywhere() {
+    let app = spawn_all().await;
+    let s = user_with_data(&app).await;
+    let before = all_stored_text(&app).await;
+    assert!(before.contains("erin@example.com") && before.contains("Quist"), "the dump sees the data");
+
+    let (status, body) =
+        json(send(&app, reqwest::Method::DELETE, &s.access, "/api/v1/users/profile", None).await).await;
+    assert_eq!(status, 200, "a fresh session may delete without the password: {body}");
+    app.drain_events().await;
+
+    let after = all_stored_text(&app).await;
+    for personal in ["erin@example.com", "Erin", "Quist", "+33 6 11 22 33 44", "oslo"] {
+        assert!(!after.contains(personal), "{personal} is still stored somewhere");
+    }
+    assert_eq!(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/profile", None).await.status(), 401);
+    expect_error(login_response(&app, "erin@example.com", PASSWORD).await, 401, "invalid_credentials").await;
+    // The address is free again.
+    register(&app, "erin@example.com").await;
+}
+
+#[tokio::test]
+async fn deletion_with_an_old_session_needs_the_password() {
+    let clocked = crate::support::spawn_clocked().await;
+    let app = &clocked.app;
+    let s = register(app, "old@example.com").await;
+    clocked.advance(chrono::Duration::minutes(11));
+    let refreshed = crate::support::refresh(app, &s.refresh).await;
+    let body: Value = refreshed.json().await.unwrap();
+    let access = body["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned();
+    let without = send(app, reqwest::Method::DELETE, &access, "/api/v1/users/profile", None).await;
+    expect_error(without, 403, "reauthentication_required").await;
+    let wrong =
+        send(app, reqwest::Method::DELETE, &access, "/api/v1/users/profile", Some(&json!({"password": "Nope-1234!"})))
+            .await;
+    expect_error(wrong, 401, "invalid_credentials").await;
+    let right =
+        send(app, reqwest::Method::DELETE, &access, "/api/v1/users/profile", Some(&json!({"password": PASSWORD})))
+            .await;
+    assert_eq!(right.status(), 200);
+}

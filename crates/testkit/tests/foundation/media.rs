@@ -1,0 +1,81 @@
+use testkit::{expect_error, json, spawn_app};
+
+const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
+
+#[tokio::test]
+async fn stored_images_are_served_with_their_type_and_cached_for_good() {
+    let app = spawn_app().await;
+    let media = &app.platform.media;
+    for (key, content_type) in [
+        ("avatars/u1/ab12.jpg", "image/jpeg"),
+        ("avatars/u1/cd34.png", "image/png"),
+        ("photos/x/ef56.webp", "image/webp"),
+    ] {
+        let bytes = format!("bytes of {key}").into_bytes();
+        media.put(key, bytes.clone(), content_type).await.unwrap();
+        assert_eq!(media.url_for(key), format!("http://localhost:3000/media/{key}"));
+
+        let response = app.get(&format!("/media/{key}")).await;
+        assert_eq!(response.status(), 200, "{key}");
+        let headers = response.headers().clone();
+        assert_eq!(headers["content-type"], content_type);
+        assert_eq!(headers["cache-control"], CACHE_FOREVER);
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+
+    media.delete("avatars/u1/ab12.jpg").await.unwrap();
+    expect_error(app.get("/media/avatars/u1/ab12.jpg").await, 404, "not_found").await;
+    assert_eq!(app.get("/media/avatars/u1/cd34.png").await.status(), 200);
+}
+
+#[tokio::test]
+async fn missing_and_invalid_keys_are_404_envelopes() {
+    let app = spawn_app().await;
+    // Development mode keeps `secrets.json` in the data directory, right above `media/`.
+    let data_dir = app.data_dir.as_ref().unwrap().path();
+    assert!(data_dir.join("secrets.json").is_file());
+    app.platform.media.put("a/b.png", b"png".to_vec(), "image/png").await.unwrap();
+    for path in [
+        "/media/nothing/here.png",
+        "/media/..%2Fsecrets.json",
+        "/media/a/..%2F..%2Fsecrets.json",
+        "/media/%2E%2E/secrets.json",
+        "/media/%2Fetc%2Fpasswd",
+        "/media/A/B.PNG",
+        "/media/a//b.png",
+        "/media/a/b.png~type",
+        "/media/a",
+        "/media/",
+        &format!("/media/{}", "k".repeat(201)),
+    ] {
+        expect_error(app.get(path).await, 404, "not_found").await;
+    }
+}
+
+#[tokio::test]
+async fn objects_that_are_not_images_are_never_served() {
+    let app = spawn_app().await;
+    let media = &app.platform.media;
+    for (key, content_type) in [
+        ("notes/page.html", "text/html"),
+        ("notes/drawing.svg", "image/svg+xml"),
+        ("notes/data.bin", "application/octet-stream"),
+        ("notes/anim.gif", "image/gif"),
+    ] {
+        media.put(key, b"<script>alert(1)</script>".to_vec(), content_type).await.unwrap();
+        assert!(media.get(key).await.unwrap().is_some(), "{key} is stored");
+        let body = expect_error(app.get(&format!("/media/{key}")).await, 404, "not_found").await;
+        assert!(!body.to_string().contains("script"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn the_media_route_is_documented_under_system() {
+    let app = spawn_app().await;
+    let (status, doc) = json(app.get("/api-docs/openapi.json").await).await;
+    assert_eq!(status, 200);
+    let get = &doc["paths"]["/media/{key}"]["get"];
+    assert_eq!(get["tags"][0], "System", "{get}");
+    assert!(get["responses"].get("404").is_some(), "{get}");
+}
