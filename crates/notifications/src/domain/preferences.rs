@@ -162,7 +162,7 @@ pub fn validate_changes(changes: &[(Topic, Channel, bool)]) -> Result<(), Vec<Fi
         .filter(|(topic, channel, on)| !on && is_locked(*topic, *channel))
         .map(|(topic, channel, _)| {
             FieldError::new(
-                format!("preferences.{}.{}", topic.as_str(), channel.as_str()),
+                format!("{}.{}", topic.as_str(), channel.as_str()),
                 "security notifications cannot be turned off in the inbox",
             )
         })
@@ -221,7 +221,7 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].field, "preferences.account_security.in_app");
+        assert_eq!(errors[0].field, "account_security.in_app");
         assert!(validate_changes(&[(Topic::AccountSecurity, Channel::InApp, true)]).is_ok());
         // Even a row that says otherwise cannot switch it off.
         assert!(Preferences::from_stored([("account_security", "in_app", false)]).get(Topic::AccountSecurity).in_app);

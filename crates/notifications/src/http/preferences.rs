@@ -39,11 +39,6 @@ impl From<&Preferences> for PreferencesView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PreferencesData {
-    pub preferences: PreferencesView,
-}
-
 /// Channels to change for one type; absent or `null` leaves a channel as it is.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -99,35 +94,30 @@ impl PreferencesPatch {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdatePreferencesRequest {
-    pub preferences: PreferencesPatch,
-}
-
-/// The caller's notification preferences (defaults when never changed).
+/// The caller's notification preferences (defaults when never changed). As in DreamScape's
+/// contract, `data` is the preferences object itself.
 #[utoipa::path(get, path = "/api/v1/users/notification-preferences", tag = "NotificationPreferences", operation_id = "get_notification_preferences",
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "Preferences", body = PreferencesData), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "Preferences", body = PreferencesView), (status = 401, body = ErrorBody)))]
 pub async fn get_preferences(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
     let rows = store::preferences(&state.db, user.user_id).await?;
     let prefs = Preferences::from_stored(rows.iter().map(|(t, c, on)| (t.as_str(), c.as_str(), *on)));
-    Ok(ok(PreferencesData { preferences: (&prefs).into() }))
+    Ok(ok(PreferencesView::from(&prefs)))
 }
 
 /// Change some preferences; only the types and channels sent change.
 #[utoipa::path(put, path = "/api/v1/users/notification-preferences", tag = "NotificationPreferences", operation_id = "put_notification_preferences",
     security(("bearerAuth" = [])),
-    request_body = UpdatePreferencesRequest,
-    responses((status = 200, description = "The preferences after the change", body = PreferencesData),
-        (status = 400, description = "`validation_failed`: unknown type or channel (e.g. `preferences.foo`), not a boolean, or `account_security.in_app` turned off", body = ErrorBody),
+    request_body = PreferencesPatch,
+    responses((status = 200, description = "The preferences after the change", body = PreferencesView),
+        (status = 400, description = "`validation_failed`: unknown type or channel (e.g. `foo`), not a boolean, or `account_security.in_app` turned off", body = ErrorBody),
         (status = 401, body = ErrorBody)))]
 pub async fn put_preferences(
     AxumState(state): AxumState<State>,
     user: AuthUser,
-    Json(body): Json<UpdatePreferencesRequest>,
+    Json(body): Json<PreferencesPatch>,
 ) -> Result<Response, ApiError> {
-    let changes = body.preferences.changes();
+    let changes = body.changes();
     validate_changes(&changes).map_err(ApiError::validation)?;
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
@@ -137,5 +127,5 @@ pub async fn put_preferences(
     let rows = store::preferences(&mut tx, user.user_id).await?;
     tx.commit().await?;
     let prefs = Preferences::from_stored(rows.iter().map(|(t, c, on)| (t.as_str(), c.as_str(), *on)));
-    Ok(ok_with_message(PreferencesData { preferences: (&prefs).into() }, "Preferences updated"))
+    Ok(ok_with_message(PreferencesView::from(&prefs), "Preferences updated"))
 }

@@ -43,12 +43,12 @@ async fn preferences_are_per_user() {
     let app = spawn().await;
     let alice = register(&app, "alice@example.com").await;
     let bob = register(&app, "bob@example.com").await;
-    let body = json!({"preferences": {"promotions": {"email": true}}});
+    let body = json!({"promotions": {"email": true}});
     data(&app, Method::PUT, PREFS, &alice.token, Some(&body)).await;
     let bobs = data(&app, Method::GET, PREFS, &bob.token, None).await;
-    assert_eq!(bobs["preferences"]["promotions"]["email"], false);
+    assert_eq!(bobs["promotions"]["email"], false);
     let alices = data(&app, Method::GET, PREFS, &alice.token, None).await;
-    assert_eq!(alices["preferences"]["promotions"]["email"], true);
+    assert_eq!(alices["promotions"]["email"], true);
 }
 
 #[tokio::test]

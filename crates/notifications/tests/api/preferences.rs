@@ -9,7 +9,7 @@ const TYPES: [&str; 7] =
     ["booking_confirmation", "price_alert", "trip_reminder", "promotions", "account_security", "messages", "reviews"];
 
 async fn prefs(app: &testkit::TestApp, user: &User) -> Value {
-    data(app, Method::GET, PREFS, &user.token, None).await["preferences"].clone()
+    data(app, Method::GET, PREFS, &user.token, None).await.clone()
 }
 
 #[tokio::test]
@@ -30,10 +30,10 @@ async fn updates_change_only_what_was_sent() {
     let user = register(&app, "partial@example.com").await;
     let before = prefs(&app, &user).await;
 
-    let body = json!({"preferences": {"promotions": {"email": true}, "reviews": {"push": false, "sms": null}}});
+    let body = json!({"promotions": {"email": true}, "reviews": {"push": false, "sms": null}});
     let (status, response) = send(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
     assert_eq!(status, 200, "{response}");
-    let after = &response["data"]["preferences"];
+    let after = &response["data"];
     let mut expected = before.clone();
     expected["promotions"]["email"] = json!(true);
     expected["reviews"]["push"] = json!(false);
@@ -41,20 +41,17 @@ async fn updates_change_only_what_was_sent() {
     assert_eq!(prefs(&app, &user).await, expected, "stored");
 
     // A later update keeps the earlier choices, and can turn a choice back.
-    let body = json!({"preferences": {"messages": {"sms": true}, "promotions": {"email": false}}});
+    let body = json!({"messages": {"sms": true}, "promotions": {"email": false}});
     data(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
     expected["messages"]["sms"] = json!(true);
     expected["promotions"]["email"] = json!(false);
     assert_eq!(prefs(&app, &user).await, expected);
 
     // Nothing to change is fine; security e-mails may be turned off, only the inbox is locked.
-    data(&app, Method::PUT, PREFS, &user.token, Some(&json!({"preferences": {}}))).await;
-    let body = json!({"preferences": {"account_security": {"email": false, "in_app": true}}});
+    data(&app, Method::PUT, PREFS, &user.token, Some(&json!({}))).await;
+    let body = json!({"account_security": {"email": false, "in_app": true}});
     let d = data(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
-    assert_eq!(
-        d["preferences"]["account_security"],
-        json!({"email": false, "push": true, "sms": false, "in_app": true})
-    );
+    assert_eq!(d["account_security"], json!({"email": false, "push": true, "sms": false, "in_app": true}));
 }
 
 #[tokio::test]
@@ -63,19 +60,23 @@ async fn unknown_types_channels_and_values_are_named() {
     let user = register(&app, "invalid@example.com").await;
     let before = prefs(&app, &user).await;
     for (body, field) in [
-        (json!({"preferences": {"foo": {"email": true}}}), "preferences.foo"),
-        (json!({"preferences": {"reviews": {"fax": true}}}), "preferences.reviews.fax"),
-        (json!({"preferences": {"reviews": {"email": "yes"}}}), "preferences.reviews.email"),
-        (json!({"preferences": {"reviews": true}}), "preferences.reviews"),
-        (json!({"preferences": []}), "preferences"),
+        (json!({"foo": {"email": true}}), "foo"),
+        (json!({"reviews": {"fax": true}}), "reviews.fax"),
+        (json!({"reviews": {"email": "yes"}}), "reviews.email"),
+        (json!({"reviews": true}), "reviews"),
         (json!({"prefs": {}}), "prefs"),
-        (json!({}), "preferences"),
     ] {
         let response = call(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
         let error = testkit::expect_error(response, 400, "validation_failed").await;
         assert_eq!(detail_fields(&error), vec![field.to_owned()], "{body}: {error}");
     }
     assert_eq!(prefs(&app, &user).await, before, "nothing changed");
+    let response = call(&app, Method::PUT, PREFS, &user.token, Some(&json!([]))).await;
+    testkit::expect_error(response, 400, "validation_failed").await;
+    // An empty object changes nothing and answers the current preferences.
+    let response = call(&app, Method::PUT, PREFS, &user.token, Some(&json!({}))).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(prefs(&app, &user).await, before);
 }
 
 #[tokio::test]
@@ -84,10 +85,10 @@ async fn security_notices_cannot_leave_the_inbox() {
     let user = register(&app, "locked@example.com").await;
     let before = prefs(&app, &user).await;
     // Refused as a whole: the valid part of the request is not applied either.
-    let body = json!({"preferences": {"promotions": {"push": true}, "account_security": {"in_app": false}}});
+    let body = json!({"promotions": {"push": true}, "account_security": {"in_app": false}});
     let response = call(&app, Method::PUT, PREFS, &user.token, Some(&body)).await;
     let error = testkit::expect_error(response, 400, "validation_failed").await;
-    assert_eq!(detail_fields(&error), vec!["preferences.account_security.in_app".to_owned()]);
+    assert_eq!(detail_fields(&error), vec!["account_security.in_app".to_owned()]);
     assert_eq!(prefs(&app, &user).await, before);
 }
 
@@ -98,14 +99,14 @@ async fn malformed_bodies_are_client_errors() {
     let raw = |body: &'static str, content_type: &'static str| {
         app.client.put(app.url(PREFS)).bearer_auth(&user.token).header("content-type", content_type).body(body).send()
     };
-    testkit::expect_error(raw("{\"preferences\":", "application/json").await.unwrap(), 400, "invalid_json").await;
+    testkit::expect_error(raw("{\"reviews\":", "application/json").await.unwrap(), 400, "invalid_json").await;
     testkit::expect_error(raw("not json", "application/json").await.unwrap(), 400, "invalid_json").await;
-    let response = raw("{\"preferences\": {}}", "text/plain").await.unwrap();
+    let response = raw("{}", "text/plain").await.unwrap();
     assert_eq!(response.status().as_u16(), 415);
     let response = raw("", "application/json").await.unwrap();
     assert!(response.status().is_client_error(), "{}", response.status());
     let response = raw("[1, 2]", "application/json").await.unwrap();
     testkit::expect_error(response, 400, "validation_failed").await;
-    let response = raw("{\"preferences\": {\"reviews\": {\"email\": 1e999}}}", "application/json").await.unwrap();
+    let response = raw("{\"reviews\": {\"email\": 1e999}}", "application/json").await.unwrap();
     assert!(response.status().is_client_error(), "{}", response.status());
 }
