@@ -32,6 +32,8 @@ CREATE TABLE gdpr_requests (
     type TEXT NOT NULL,
     status TEXT NOT NULL,
     reason TEXT,
+    -- What an administrator noted when handling the request.
+    admin_note TEXT,
     result TEXT,
     created_at TEXT NOT NULL,
     completed_at TEXT,

@@ -248,3 +248,68 @@ pub async fn publish_policy(
     let policy = state.publish_policy(admin.user_id, policy).await?;
     Ok((StatusCode::CREATED, ok(json!({ "policy": policy }))).into_response())
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AdminRequestsQuery {
+    /// `received`, `in_progress`, `completed` or `rejected`.
+    pub status: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+/// Data-subject requests of every user, oldest first (administrators).
+#[utoipa::path(get, path = "/api/v1/admin/gdpr/requests", tag = "Administration", security(("bearerAuth" = [])), params(AdminRequestsQuery),
+    responses((status = 200, description = "`{requests, pagination}`"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn admin_requests(
+    AxumState(state): AxumState<State>,
+    admin: AuthUser,
+    Query(q): Query<AdminRequestsQuery>,
+) -> Result<Response, ApiError> {
+    admin.require_admin()?;
+    let page = PageRequest::parse(&PageQuery { limit: q.limit, offset: q.offset, cursor: None })?;
+    let status = q.status.as_deref().map(str::trim);
+    if status.is_some_and(|s| !["received", "in_progress", "completed", "rejected"].contains(&s)) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "status",
+            "must be received, in_progress, completed or rejected",
+        )]));
+    }
+    let (rows, total) = state.requests_for_admin(status, &page).await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(user, r)| {
+            let mut v = json!(r);
+            v["userId"] = json!(user);
+            v
+        })
+        .collect();
+    Ok(ok(Page::new(items, &page, u64::try_from(total).ok()).keyed("requests")))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandleRequest {
+    /// `in_progress`, `completed` or `rejected`.
+    pub status: String,
+    /// Shown to the user with the request.
+    pub note: Option<String>,
+}
+
+/// Move a request along (administrators): rectification and restriction requests are handled
+/// by people.
+#[utoipa::path(patch, path = "/api/v1/admin/gdpr/requests/{id}", tag = "Administration", security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "Request id")), request_body = HandleRequest,
+    responses((status = 200, description = "`{request}`"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn handle_request(
+    AxumState(state): AxumState<State>,
+    admin: AuthUser,
+    Path(id): Path<String>,
+    Json(body): Json<HandleRequest>,
+) -> Result<Response, ApiError> {
+    admin.require_admin()?;
+    let id = kernel::parse_id(&id, "request")?;
+    let request = state.handle_request(admin.user_id, id, body.status.trim(), body.note.as_deref()).await?;
+    Ok(ok_with_message(json!({ "request": request }), "Request updated"))
+}

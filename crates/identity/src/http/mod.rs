@@ -81,6 +81,8 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(gdpr::accept_policy))
         .routes(routes!(gdpr::access_log))
         .routes(routes!(gdpr::publish_policy))
+        .routes(routes!(gdpr::admin_requests))
+        .routes(routes!(gdpr::handle_request))
 }
 
 fn origin(ip: ClientIp, headers: &HeaderMap) -> Origin {

@@ -18,6 +18,8 @@ use crate::store::{self, privacy::ConsentEvent, privacy::Policy, privacy::Reques
 pub const PURPOSES: [&str; 4] = ["analytics", "marketing", "functional", "preferences"];
 pub const REQUEST_TYPES: [&str; 5] =
     ["DATA_EXPORT", "DATA_DELETION", "DATA_RECTIFICATION", "RESTRICTION", "PORTABILITY"];
+/// Statuses an administrator can set on a request.
+pub const HANDLING: [&str; 3] = ["in_progress", "completed", "rejected"];
 /// Export archives can be downloaded for this long.
 const ARCHIVE_DAYS: i64 = 7;
 /// Deleting the account without the password needs a sign-in at most this recent.
@@ -148,6 +150,7 @@ impl Accounts {
             completed_at: None,
             expires_at: None,
             downloadable: false,
+            admin_note: None,
         };
         let mut tx = self.db.begin().await?;
         store::privacy::insert_request(&mut tx, user, &request).await?;
@@ -202,6 +205,52 @@ impl Accounts {
         page: &kernel::PageRequest,
     ) -> Result<(Vec<store::privacy::Access>, i64), ApiError> {
         Ok(store::privacy::access_log(&self.db, user, page.limit, page.offset).await?)
+    }
+
+    pub async fn requests_for_admin(
+        &self,
+        status: Option<&str>,
+        page: &kernel::PageRequest,
+    ) -> Result<(Vec<(Uuid, Request)>, i64), ApiError> {
+        Ok(store::privacy::pending_requests(&self.db, status, page.limit, page.offset).await?)
+    }
+
+    /// An administrator moves a request along (`in_progress`, `completed`, `rejected`).
+    pub async fn handle_request(
+        &self,
+        admin: Uuid,
+        id: Uuid,
+        status: &str,
+        note: Option<&str>,
+    ) -> Result<Request, ApiError> {
+        if !HANDLING.contains(&status) {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "status",
+                "must be in_progress, completed or rejected",
+            )]));
+        }
+        if note.is_some_and(|n| n.chars().count() > 1000) {
+            return Err(ApiError::validation(vec![FieldError::new("note", "must be at most 1000 characters")]));
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let owner = store::privacy::set_request_status(&mut tx, id, status, note, now)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Request not found"))?;
+        store::privacy::log_access(
+            &mut tx,
+            owner,
+            Some(admin),
+            "request_handled",
+            Some(&format!("{id}: {status}")),
+            now,
+        )
+        .await?;
+        let data = json!({"userId": owner, "requestId": id, "status": status, "by": admin});
+        self.emit(&mut tx, "user.gdpr_request_updated", owner, data).await?;
+        tx.commit().await?;
+        self.events.committed();
+        self.request(owner, id).await
     }
 
     /// Records that an administrator looked at an account.
@@ -297,6 +346,7 @@ impl Accounts {
             completed_at: None,
             expires_at: None,
             downloadable: false,
+            admin_note: None,
         };
         store::privacy::insert_request(&mut tx, user, &request).await?;
         store::privacy::finish_request(&mut tx, request.id, "completed", None, now, None).await?;

@@ -133,6 +133,8 @@ pub struct Request {
     pub expires_at: Option<DateTime<Utc>>,
     /// Whether an archive can be downloaded.
     pub downloadable: bool,
+    /// What an administrator noted when handling it.
+    pub admin_note: Option<String>,
 }
 
 impl FromRow for Request {
@@ -146,11 +148,12 @@ impl FromRow for Request {
             completed_at: row.get("completed_at")?,
             expires_at: row.get("expires_at")?,
             downloadable: row.get::<i64>("has_result")? != 0,
+            admin_note: row.get("admin_note")?,
         })
     }
 }
 
-const REQUEST_COLUMNS: &str = "id, type, status, reason, created_at, completed_at, expires_at, \
+const REQUEST_COLUMNS: &str = "id, type, status, reason, admin_note, created_at, completed_at, expires_at, \
      CAST(CASE WHEN result IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_result";
 
 pub async fn insert_request(tx: &mut Tx, user: Uuid, r: &Request) -> Result<(), DbError> {
@@ -308,4 +311,61 @@ pub async fn erase(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), Db
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// Requests for administrators, oldest first, optionally of one status.
+pub async fn pending_requests(
+    db: &Db,
+    status: Option<&str>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<(Uuid, Request)>, i64), DbError> {
+    struct Row2(Uuid, Request);
+    impl FromRow for Row2 {
+        fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+            Ok(Row2(row.get("user_id")?, Request::from_row(row)?))
+        }
+    }
+    let (total,): (i64,) = query("SELECT COUNT(*) FROM gdpr_requests WHERE ($1 IS NULL OR status = $1)")
+        .bind(status)
+        .fetch_one(db)
+        .await?;
+    let rows: Vec<Row2> = platform::db::query_dynamic(format!(
+        "SELECT user_id, {REQUEST_COLUMNS} FROM gdpr_requests WHERE ($1 IS NULL OR status = $1) \
+         ORDER BY created_at, id LIMIT $2 OFFSET $3"
+    ))
+    .bind(status)
+    .bind(i64::from(limit))
+    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+    .fetch_all(db)
+    .await?;
+    Ok((rows.into_iter().map(|Row2(u, r)| (u, r)).collect(), total))
+}
+
+/// Moves a request to `status` (administrators); returns its owner, or `None` if unknown.
+pub async fn set_request_status(
+    tx: &mut Tx,
+    id: Uuid,
+    status: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, DbError> {
+    let done = matches!(status, "completed" | "rejected");
+    let owner: Option<(Uuid,)> =
+        query("SELECT user_id FROM gdpr_requests WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+    if owner.is_none() {
+        return Ok(None);
+    }
+    query(
+        "UPDATE gdpr_requests SET status = $1, admin_note = COALESCE($2, admin_note), \
+         completed_at = CASE WHEN $3 THEN $4 ELSE NULL END WHERE id = $5",
+    )
+    .bind(status)
+    .bind(note)
+    .bind(done)
+    .bind(now)
+    .bind(id)
+    .execute(tx)
+    .await?;
+    Ok(owner.map(|(u,)| u))
 }

@@ -261,3 +261,59 @@ async fn deletion_with_an_old_session_needs_the_password() {
             .await;
     assert_eq!(right.status(), 200);
 }
+
+#[tokio::test]
+async fn administrators_handle_rectification_requests() {
+    let app = spawn_all().await;
+    let s = register(&app, "rec@example.com").await;
+    let boss = admin(&app, "boss@example.com").await;
+    let body = json!({"type": "DATA_RECTIFICATION", "reason": "My birth date is wrong"});
+    let filed =
+        ok_data(send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/request", Some(&body)).await).await;
+    assert_eq!(filed["request"]["status"], "received");
+    let id = filed["request"]["id"].as_str().unwrap().to_owned();
+
+    expect_error(
+        send(&app, reqwest::Method::GET, &s.access, "/api/v1/admin/gdpr/requests", None).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let queue = ok_data(
+        send(&app, reqwest::Method::GET, &boss.access, "/api/v1/admin/gdpr/requests?status=received", None).await,
+    )
+    .await;
+    assert_eq!(queue["pagination"]["total"], 1);
+    assert_eq!(queue["requests"][0]["userId"], s.user["id"]);
+
+    let path = format!("/api/v1/admin/gdpr/requests/{id}");
+    let bad = send(&app, reqwest::Method::PATCH, &boss.access, &path, Some(&json!({"status": "lost"}))).await;
+    expect_error(bad, 400, "validation_failed").await;
+    let done = json!({"status": "completed", "note": "Corrected to 1990-04-12"});
+    let handled = ok_data(send(&app, reqwest::Method::PATCH, &boss.access, &path, Some(&done)).await).await;
+    assert_eq!(handled["request"]["status"], "completed");
+    assert!(handled["request"]["completedAt"].is_string());
+
+    let mine =
+        ok_data(send(&app, reqwest::Method::GET, &s.access, &format!("/api/v1/users/gdpr/requests/{id}"), None).await)
+            .await;
+    assert_eq!(mine["request"]["adminNote"], "Corrected to 1990-04-12");
+    assert_eq!(mine["request"]["reason"], "My birth date is wrong", "the user's words are kept");
+    let log = ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/access-log", None).await).await;
+    assert!(
+        log["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "request_handled" && e["actorId"] == boss.user["id"])
+    );
+    let unknown = send(
+        &app,
+        reqwest::Method::PATCH,
+        &boss.access,
+        &format!("/api/v1/admin/gdpr/requests/{}", kernel::new_id()),
+        Some(&done),
+    )
+    .await;
+    expect_error(unknown, 404, "not_found").await;
+}
