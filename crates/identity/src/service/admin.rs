@@ -20,6 +20,15 @@ impl Accounts {
         store::users::find(&self.db, id).await?.ok_or_else(|| ApiError::not_found("User not found"))
     }
 
+    /// An account that can still be changed: erased accounts stay erased.
+    async fn changeable(&self, id: Uuid) -> Result<User, ApiError> {
+        let user = self.user_for_admin(id).await?;
+        if user.status == Status::Deleted {
+            return Err(ApiError::new(409, "account_deleted", "This account was deleted at its owner's request"));
+        }
+        Ok(user)
+    }
+
     /// Sets the status; anything but `active` signs the account out everywhere at once.
     /// `until` ends a suspension by itself (checked at the next sign-in attempt).
     pub async fn set_status(
@@ -33,7 +42,7 @@ impl Accounts {
         if admin == id {
             return Err(ApiError::unprocessable("Administrators cannot change their own status"));
         }
-        let before = self.user_for_admin(id).await?;
+        let before = self.changeable(id).await?;
         let now = self.now();
         let until = until.filter(|_| status == Status::Suspended);
         let mut tx = self.db.begin().await?;
@@ -60,7 +69,7 @@ impl Accounts {
         if admin == id {
             return Err(ApiError::unprocessable("Administrators cannot change their own role"));
         }
-        let before = self.user_for_admin(id).await?;
+        let before = self.changeable(id).await?;
         if before.role == role {
             return Ok(before);
         }

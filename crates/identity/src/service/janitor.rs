@@ -1,6 +1,7 @@
 //! Housekeeping: refresh tokens are kept while their session lives (a spent one must stay
 //! recognisable for reuse detection), then deleted; ended sessions are kept 30 days for the
-//! record; expired email links go after a day. Runs hourly in the background.
+//! record; expired email links go after a day; expired export archives are dropped. Runs
+//! hourly in the background.
 
 use std::time::Duration;
 
@@ -34,6 +35,11 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<Swept, DbError> {
         .execute(&mut tx)
         .await?;
     let links = query("DELETE FROM one_time_tokens WHERE expires_at < $1").bind(day_ago).execute(&mut tx).await?;
+    // Export archives are personal data too: dropped once they can no longer be downloaded.
+    query("UPDATE gdpr_requests SET result = NULL WHERE result IS NOT NULL AND expires_at < $1")
+        .bind(now)
+        .execute(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(Swept { refresh_tokens, sessions, links })
 }

@@ -317,3 +317,40 @@ async fn administrators_handle_rectification_requests() {
     .await;
     expect_error(unknown, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn deleted_accounts_stay_deleted_and_archives_expire() {
+    let clocked = crate::support::spawn_clocked().await;
+    let app = &clocked.app;
+    admin(app, "boss@example.com").await;
+    let s = register(app, "gone@example.com").await;
+    let export = json!({"type": "DATA_EXPORT"});
+    let filed =
+        ok_data(send(app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/request", Some(&export)).await).await;
+    let id = filed["request"]["id"].as_str().unwrap().to_owned();
+
+    // Eight days later the archive is gone (and housekeeping drops it from the database).
+    clocked.advance(chrono::Duration::days(8));
+    let boss = crate::support::login(app, "boss@example.com", PASSWORD).await.access;
+    let user = crate::support::login(app, "gone@example.com", PASSWORD).await;
+    let late =
+        send(app, reqwest::Method::GET, &user.access, &format!("/api/v1/users/gdpr/requests/{id}/download"), None)
+            .await;
+    expect_error(late, 409, "archive_unavailable").await;
+    let db = app.platform.db("identity").unwrap();
+    identity::service::janitor::sweep(db, kernel::Clock::now(clocked.clock.as_ref())).await.unwrap();
+    let (kept,): (i64,) =
+        platform::db::query("SELECT COUNT(*) FROM gdpr_requests WHERE result IS NOT NULL").fetch_one(db).await.unwrap();
+    assert_eq!(kept, 0);
+
+    assert_eq!(send(app, reqwest::Method::DELETE, &user.access, "/api/v1/users/profile", None).await.status(), 200);
+    let path = format!("/api/v1/admin/users/{}/unsuspend", s.user_id());
+    expect_error(send(app, reqwest::Method::POST, &boss, &path, Some(&json!({}))).await, 409, "account_deleted").await;
+    let role = format!("/api/v1/admin/users/{}/role", s.user_id());
+    expect_error(
+        send(app, reqwest::Method::PUT, &boss, &role, Some(&json!({"role": "admin"}))).await,
+        409,
+        "account_deleted",
+    )
+    .await;
+}
