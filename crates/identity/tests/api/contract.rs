@@ -77,3 +77,53 @@ async fn auth_responses_have_dreamscape_shapes() {
     assert_eq!(body["success"], false);
     assert!(body["error"].is_string() && body["code"].is_string());
 }
+
+/// (method, path) of every operation in DreamScape's user contract (`user.openapi.yaml`).
+const DREAMSCAPE_USERS: &[(&str, &str)] = &[
+    ("get", "/api/v1/users/profile"),
+    ("put", "/api/v1/users/profile"),
+    ("delete", "/api/v1/users/profile"),
+    ("post", "/api/v1/users/onboarding/init"),
+    ("post", "/api/v1/users/onboarding/progress"),
+    ("get", "/api/v1/users/onboarding/progress"),
+    ("post", "/api/v1/users/onboarding/complete"),
+    ("get", "/api/v1/users/favorites"),
+    ("post", "/api/v1/users/favorites"),
+    ("delete", "/api/v1/users/favorites/{id}"),
+    ("post", "/api/v1/users/favorites/batch"),
+    ("delete", "/api/v1/users/favorites/batch"),
+    ("get", "/api/v1/users/history"),
+    ("delete", "/api/v1/users/history"),
+    ("get", "/api/v1/users/notifications"),
+    ("delete", "/api/v1/users/notifications"),
+    ("patch", "/api/v1/users/notifications/{id}/read"),
+    ("get", "/api/v1/users/notification-preferences"),
+    ("put", "/api/v1/users/notification-preferences"),
+    ("get", "/api/v1/users/gdpr/consent"),
+    ("post", "/api/v1/users/gdpr/consent"),
+    ("post", "/api/v1/users/gdpr/request"),
+    ("get", "/api/v1/users/gdpr/requests"),
+    ("get", "/api/v1/users/gdpr/privacy-policy"),
+    ("post", "/api/v1/users/gdpr/privacy-policy/accept"),
+    ("get", "/api/v1/admin/users"),
+    ("get", "/api/v1/admin/users/{id}"),
+    ("post", "/api/v1/admin/users/{id}/suspend"),
+    ("post", "/api/v1/admin/users/{id}/unsuspend"),
+];
+
+#[tokio::test]
+async fn every_dreamscape_user_operation_is_documented() {
+    let app = testkit::spawn_with(
+        vec![std::sync::Arc::new(identity::Identity), std::sync::Arc::new(notifications::Notifications)],
+        crate::support::fast,
+    )
+    .await;
+    let (status, doc) = json(app.get("/api-docs/openapi.json").await).await;
+    assert_eq!(status, 200);
+    let missing: Vec<String> = DREAMSCAPE_USERS
+        .iter()
+        .filter(|(method, path)| !doc["paths"][*path][*method].is_object())
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(missing.is_empty(), "missing from our OpenAPI: {missing:?}");
+}
