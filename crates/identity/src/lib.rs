@@ -4,6 +4,7 @@
 //! recovery, throttling.
 
 pub mod domain;
+mod events;
 mod http;
 pub mod service;
 mod store;
@@ -81,6 +82,12 @@ impl Context for Identity {
             .map_err(|e| StartError::Context("identity".into(), format!("loading revocations: {}", e.message)))?;
         service::janitor::spawn(env.db.clone(), env.clock.clone(), std::time::Duration::from_secs(3600));
         let router = http::routes().with_state(Arc::new(accounts));
-        Ok(Mounted { router, subscriptions: Vec::new() })
+        let roles = platform::events::Subscription::new(
+            events::ROLES_CONSUMER,
+            "provider.created",
+            env.db.clone(),
+            events::RoleSync { clock: env.clock.clone() },
+        );
+        Ok(Mounted { router, subscriptions: vec![roles] })
     }
 }

@@ -91,7 +91,7 @@ pub async fn list(
 }
 
 /// One account, with its status details.
-#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "Administration", security(("bearerAuth" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}", operation_id = "get_user", tag = "Administration", security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, body = AdminUserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(

@@ -1,0 +1,48 @@
+//! Catalog: providers and their listings — stays today; restaurants, transport, activities and
+//! products share the same model and arrive next. Listings are drafts until complete, then
+//! published; every change is an event for booking, search and insights.
+
+pub mod domain;
+mod http;
+pub mod service;
+mod store;
+mod view;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use platform::db::Migration;
+use platform::{Context, ContextEnv, Mounted, StartError};
+use utoipa::openapi::OpenApi;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "catalog",
+    sqlite: include_str!("../migrations/sqlite/0001_catalog.sql"),
+    postgres: include_str!("../migrations/postgres/0001_catalog.sql"),
+}];
+
+/// The catalog context.
+#[derive(Debug, Clone, Copy)]
+pub struct Catalog;
+
+#[async_trait]
+impl Context for Catalog {
+    fn name(&self) -> &'static str {
+        "catalog"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn openapi(&self) -> OpenApi {
+        http::routes().split_for_parts().1
+    }
+
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let state =
+            Arc::new(service::Catalog { db: env.db.clone(), clock: env.clock.clone(), events: env.events.clone() });
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions: Vec::new() })
+    }
+}

@@ -1,0 +1,27 @@
+//! What the catalog does — providers and the listing life cycle — independent of HTTP.
+
+pub mod listings;
+pub mod providers;
+
+use std::sync::Arc;
+
+use kernel::{ApiError, Clock, EventEnvelope};
+use platform::Events;
+use platform::db::{Db, Tx};
+use platform::events::enqueue;
+use serde_json::Value;
+use uuid::Uuid;
+
+pub struct Catalog {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub events: Events,
+}
+
+impl Catalog {
+    async fn emit(&self, tx: &mut Tx, kind: &str, aggregate: Uuid, actor: Uuid, data: Value) -> Result<(), ApiError> {
+        let event = EventEnvelope::new(kind, aggregate, self.clock.now(), data).with_actor(actor.to_string());
+        enqueue(tx, &event).await?;
+        Ok(())
+    }
+}

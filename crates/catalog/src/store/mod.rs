@@ -1,0 +1,4 @@
+//! The catalog's SQL — the only code that touches its tables.
+
+pub mod listings;
+pub mod providers;

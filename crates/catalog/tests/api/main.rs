@@ -1,0 +1,8 @@
+//! The catalog through HTTP: providers, the listing life cycle, validation, ownership,
+//! optimistic concurrency, events. SQLite always; PostgreSQL when `SOJOURN_TEST_POSTGRES_URL`
+//! is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod listings;
+mod providers;
+mod support;
