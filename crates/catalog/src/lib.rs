@@ -1,5 +1,5 @@
-//! Catalog: providers and their listings — stays today; restaurants, transport, activities and
-//! products share the same model and arrive next. Listings are drafts until complete, then
+//! Catalog: providers and their listings — stays and products today; restaurants, transport and
+//! activities share the same model and arrive next. Listings are drafts until complete, then
 //! published; every change is an event for booking, search and insights.
 
 pub mod domain;

@@ -27,8 +27,10 @@ pub fn listing(l: &Listing) -> Value {
         "createdAt": l.created_at,
         "updatedAt": l.updated_at,
     });
-    if l.kind == "stay" {
-        v["stay"] = json!(l.stay);
+    match l.kind.as_str() {
+        "stay" => v["stay"] = json!(l.stay),
+        "product" => v["product"] = json!(l.product),
+        _ => {}
     }
     v
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::fields::{AMENITIES, Errors, KINDS, POLICIES, SUPPORTED_KINDS, country, currency, one_of, text, timezone};
+use super::product::{self, Product};
 use super::stay::{self, Stay};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -32,7 +33,7 @@ pub struct Location {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListingInput {
-    /// `stay` (today; `restaurant`, `transport`, `activity`, `product` are coming). Only on create.
+    /// `stay` or `product` (today; `restaurant`, `transport`, `activity` are coming). Only on create.
     pub kind: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
@@ -77,6 +78,7 @@ pub struct Listing {
     pub cancellation_policy: String,
     pub instant_book: bool,
     pub stay: Stay,
+    pub product: Product,
     pub version: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -195,6 +197,7 @@ pub fn apply(l: &mut Listing, input: &ListingInput, e: &mut Errors) {
     for (name, block) in blocks {
         match block {
             Some(v) if name == l.kind && name == "stay" => l.stay = stay::apply(&l.stay, v, e),
+            Some(v) if name == l.kind && name == "product" => l.product = product::apply(&l.product, v, e),
             Some(_) => e.add(name, format!("does not apply to a {} listing", l.kind)),
             None => {}
         }
@@ -216,11 +219,14 @@ pub fn missing_for_publish(l: &Listing) -> Vec<&'static str> {
     if l.address.country.is_none() {
         out.push("address.country");
     }
-    if l.location.is_none() {
+    // Goods ship from the seller's address; places need a point on the map.
+    if l.location.is_none() && l.kind != "product" {
         out.push("location");
     }
-    if l.kind == "stay" {
-        out.extend(stay::missing(&l.stay));
+    match l.kind.as_str() {
+        "stay" => out.extend(stay::missing(&l.stay)),
+        "product" => out.extend(product::missing(&l.product)),
+        _ => {}
     }
     out
 }
@@ -248,6 +254,7 @@ mod tests {
             cancellation_policy: "moderate".into(),
             instant_book: false,
             stay: Stay::default(),
+            product: Product::default(),
             version: 1,
             published_at: None,
             deleted_at: None,

@@ -3,4 +3,5 @@
 
 pub mod fields;
 pub mod listing;
+pub mod product;
 pub mod stay;

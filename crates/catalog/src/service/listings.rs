@@ -38,6 +38,7 @@ impl Catalog {
             cancellation_policy: "moderate".into(),
             instant_book: false,
             stay: Default::default(),
+            product: Default::default(),
             version: 1,
             published_at: None,
             deleted_at: None,

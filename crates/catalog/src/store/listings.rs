@@ -13,6 +13,8 @@ impl FromRow for Listing {
         let lat: Option<f64> = row.get("lat")?;
         let lng: Option<f64> = row.get("lng")?;
         let stay = serde_json::from_value(details.get("stay").cloned().unwrap_or(Value::Null)).unwrap_or_default();
+        let product =
+            serde_json::from_value(details.get("product").cloned().unwrap_or(Value::Null)).unwrap_or_default();
         Ok(Listing {
             id: row.get("id")?,
             provider_id: row.get("provider_id")?,
@@ -30,6 +32,7 @@ impl FromRow for Listing {
             cancellation_policy: row.get("cancellation_policy")?,
             instant_book: row.get("instant_book")?,
             stay,
+            product,
             version: row.get("version")?,
             published_at: row.get("published_at")?,
             deleted_at: row.get("deleted_at")?,
@@ -44,7 +47,10 @@ const COLUMNS: &str = "id, provider_id, owner_id, kind, status, title, descripti
      deleted_at, created_at, updated_at";
 
 fn details(l: &Listing) -> Value {
-    serde_json::json!({ "stay": l.stay })
+    match l.kind.as_str() {
+        "product" => serde_json::json!({ "product": l.product }),
+        _ => serde_json::json!({ "stay": l.stay }),
+    }
 }
 
 fn bind_all(q: platform::db::Query, l: &Listing) -> Result<platform::db::Query, DbError> {

@@ -118,7 +118,7 @@ async fn stay_validation_names_every_bad_field() {
     for body in [
         json!({"kind": "castle", "title": "X Y Z"}),
         json!({"title": "No kind"}),
-        json!({"kind": "product", "title": "Chair"}),
+        json!({"kind": "restaurant", "title": "Bistro"}),
     ] {
         expect_error(
             call(&app, Method::POST, Some(&h.token), "/api/v1/listings", Some(&body)).await,
@@ -220,4 +220,44 @@ async fn futures_race(app: &testkit::TestApp, token: &str, path: &str) -> Vec<u1
         out.push(r.unwrap().status().as_u16());
     }
     out
+}
+
+#[tokio::test]
+async fn a_product_publishes_without_coordinates() {
+    let app = spawn().await;
+    let h = host(&app, "seller@example.com").await;
+    let chair = json!({"kind": "product", "title": "Oak chair", "description": "Solid oak chair, lightly used, no scratches.",
+        "address": {"line1": "3 rue Oberkampf", "city": "Paris", "country": "FR"},
+        "product": {"sku": "CHAIR-01", "stockQuantity": 2, "price": 4500, "condition": "used",
+                    "shippingOptions": [{"name": "Colissimo", "price": 990, "estimatedDays": 3}]}});
+    let listing = create_listing(&app, &h.token, &chair).await;
+    assert_eq!(listing["product"]["condition"], "used");
+    assert!(listing.get("stay").is_none());
+    let id = listing["id"].as_str().unwrap().to_owned();
+    let published =
+        data(call(&app, Method::POST, Some(&h.token), &format!("/api/v1/listings/{id}/publish"), None).await).await;
+    assert_eq!(published["listing"]["status"], "published");
+    let list = data(call(&app, Method::GET, None, "/api/v1/listings?kind=product", None).await).await;
+    assert_eq!(list["pagination"]["total"], 1);
+
+    let bad = json!({"kind": "product", "title": "Bad", "product": {"sku": "a b", "price": 0, "condition": "broken"}, "stay": {"beds": 1}});
+    let err = expect_error(
+        call(&app, Method::POST, Some(&h.token), "/api/v1/listings", Some(&bad)).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    let mut fields: Vec<&str> =
+        err["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["product.condition", "product.price", "product.sku", "stay"], "{err}");
+    let incomplete = create_listing(&app, &h.token, &json!({"kind": "product", "title": "Lamp"})).await;
+    let id = incomplete["id"].as_str().unwrap();
+    let err = expect_error(
+        call(&app, Method::POST, Some(&h.token), &format!("/api/v1/listings/{id}/publish"), None).await,
+        422,
+        "listing_incomplete",
+    )
+    .await;
+    assert!(!err.to_string().contains("\"location\""), "products need no coordinates: {err}");
 }

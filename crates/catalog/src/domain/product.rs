@@ -1,0 +1,133 @@
+//! The `product` block: goods sold from stock (MyReprise's catalogue and resale).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::fields::{Errors, amount, int, one_of, text};
+
+pub const CONDITIONS: [&str; 3] = ["new", "used", "refurbished"];
+const MAX_PRICE: i64 = 1_000_000_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Shipping {
+    pub name: String,
+    /// Minor units.
+    pub price: i64,
+    pub estimated_days: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Product {
+    pub sku: Option<String>,
+    pub stock_quantity: Option<i64>,
+    /// Minor units per unit.
+    pub price: Option<i64>,
+    /// `new`, `used` or `refurbished`.
+    pub condition: Option<String>,
+    pub shipping_options: Option<Vec<Shipping>>,
+}
+
+fn sku(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    if (1..=64).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        Ok(v.to_owned())
+    } else {
+        Err("must be 1 to 64 letters, digits, '-', '_' or '.'".into())
+    }
+}
+
+pub fn apply(current: &Product, patch: &Value, errors: &mut Errors) -> Product {
+    let parsed: Product = match serde_json::from_value(patch.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.add("product", format!("is not a valid product block: {e}"));
+            return current.clone();
+        }
+    };
+    let mut p = current.clone();
+    if let Some(v) = &parsed.sku
+        && let Some(v) = errors.check("product.sku", sku(v))
+    {
+        p.sku = Some(v);
+    }
+    if let Some(v) = parsed.stock_quantity
+        && let Some(v) = errors.check("product.stockQuantity", int(v, 0, 1_000_000))
+    {
+        p.stock_quantity = Some(v);
+    }
+    if let Some(v) = parsed.price
+        && let Some(v) = errors.check("product.price", amount(v, 1, MAX_PRICE))
+    {
+        p.price = Some(v);
+    }
+    if let Some(v) = &parsed.condition
+        && let Some(v) = errors.check("product.condition", one_of(v, &CONDITIONS))
+    {
+        p.condition = Some(v);
+    }
+    if let Some(options) = &parsed.shipping_options {
+        let mut out = Vec::new();
+        if options.len() > 10 {
+            errors.add("product.shippingOptions", "must list at most 10 options");
+        }
+        for (i, o) in options.iter().enumerate().take(10) {
+            let name = errors.check(&format!("product.shippingOptions[{i}].name"), text(&o.name, 1, 80, false));
+            let price = errors.check(&format!("product.shippingOptions[{i}].price"), amount(o.price, 0, MAX_PRICE));
+            let days =
+                errors.check(&format!("product.shippingOptions[{i}].estimatedDays"), int(o.estimated_days, 0, 90));
+            if let (Some(name), Some(price), Some(estimated_days)) = (name, price, days) {
+                out.push(Shipping { name, price, estimated_days });
+            }
+        }
+        p.shipping_options = Some(out);
+    }
+    p
+}
+
+pub fn missing(p: &Product) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if p.sku.is_none() {
+        out.push("product.sku");
+    }
+    if p.stock_quantity.is_none() {
+        out.push("product.stockQuantity");
+    }
+    if p.price.is_none() {
+        out.push("product.price");
+    }
+    if p.condition.is_none() {
+        out.push("product.condition");
+    }
+    if p.shipping_options.as_ref().is_none_or(Vec::is_empty) {
+        out.push("product.shippingOptions");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validates() {
+        let mut e = Errors::default();
+        let p = apply(
+            &Product::default(),
+            &json!({"sku": "CHAIR-01", "stockQuantity": 3, "price": 4500, "condition": "Used",
+            "shippingOptions": [{"name": "Colissimo", "price": 990, "estimatedDays": 3}]}),
+            &mut e,
+        );
+        assert!(e.is_empty(), "{:?}", e.0);
+        assert!(missing(&p).is_empty());
+        apply(
+            &p,
+            &json!({"sku": "a b", "stockQuantity": -1, "condition": "broken",
+            "shippingOptions": [{"name": "", "price": -1, "estimatedDays": 400}]}),
+            &mut e,
+        );
+        assert_eq!(e.0.len(), 6, "{:?}", e.0);
+    }
+}
