@@ -15,12 +15,20 @@ use platform::db::Migration;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "catalog",
-    sqlite: include_str!("../migrations/sqlite/0001_catalog.sql"),
-    postgres: include_str!("../migrations/postgres/0001_catalog.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "catalog",
+        sqlite: include_str!("../migrations/sqlite/0001_catalog.sql"),
+        postgres: include_str!("../migrations/postgres/0001_catalog.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "photos",
+        sqlite: include_str!("../migrations/sqlite/0002_photos.sql"),
+        postgres: include_str!("../migrations/postgres/0002_photos.sql"),
+    },
+];
 
 /// The catalog context.
 #[derive(Debug, Clone, Copy)]
@@ -41,8 +49,12 @@ impl Context for Catalog {
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
-        let state =
-            Arc::new(service::Catalog { db: env.db.clone(), clock: env.clock.clone(), events: env.events.clone() });
+        let state = Arc::new(service::Catalog {
+            db: env.db.clone(),
+            clock: env.clock.clone(),
+            events: env.events.clone(),
+            media: env.media.clone(),
+        });
         Ok(Mounted { router: http::routes().with_state(state), subscriptions: Vec::new() })
     }
 }

@@ -1,5 +1,5 @@
-//! Untrusted image input. [`normalise_avatar`] turns an uploaded file into a 512×512 JPEG:
-//! the format is sniffed from the bytes (never from a client header), only JPEG, PNG and WebP
+//! Untrusted image input. [`normalise_avatar`] turns an uploaded file into a 512×512 JPEG and
+//! [`listing_variants`] into the JPEG sizes of a listing photo. For both, the format is sniffed from the bytes (never from a client header), only JPEG, PNG and WebP
 //! are accepted, the dimensions are checked from the header before any pixel is decoded (a
 //! small file can claim gigapixels), and re-encoding drops every metadata segment (EXIF GPS
 //! position, camera serial numbers, comments). CPU-heavy: call it from `spawn_blocking`.
@@ -28,6 +28,20 @@ pub struct Encoded {
     pub width: u32,
     pub height: u32,
 }
+
+/// One size of a listing photo (see [`listing_variants`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// `thumb`, `medium` or `large`.
+    pub name: &'static str,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The sizes of a listing photo: name and longest edge in pixels, smallest first.
+pub const LISTING_VARIANTS: [(&str, u32); 3] = [("thumb", 320), ("medium", 1024), ("large", 2048)];
 
 /// Why an upload was refused. Messages can be shown to the uploader as they are.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -119,6 +133,13 @@ fn flatten(image: &DynamicImage) -> RgbImage {
     out
 }
 
+/// JPEG at [`JPEG_QUALITY`]: a fresh file, with no metadata segment.
+fn encode_jpeg(rgb: &RgbImage) -> Result<Vec<u8>, ImageError> {
+    let mut out = Vec::with_capacity(64 * 1024);
+    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(rgb).map_err(|_| ImageError::Corrupt)?;
+    Ok(out)
+}
+
 /// A user's avatar as uploaded → a centred square, 512×512, JPEG quality 85, no metadata.
 pub fn normalise_avatar(bytes: &[u8]) -> Result<Encoded, ImageError> {
     let image = decode(bytes)?;
@@ -126,9 +147,48 @@ pub fn normalise_avatar(bytes: &[u8]) -> Result<Encoded, ImageError> {
     let square = image.crop_imm((image.width() - side) / 2, (image.height() - side) / 2, side, side);
     let resized = square.resize_exact(AVATAR_SIZE, AVATAR_SIZE, FilterType::Lanczos3);
     let rgb = flatten(&resized);
-    let mut out = Vec::with_capacity(64 * 1024);
-    JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(&rgb).map_err(|_| ImageError::Corrupt)?;
+    let out = encode_jpeg(&rgb)?;
     Ok(Encoded { bytes: out, content_type: "image/jpeg", width: AVATAR_SIZE, height: AVATAR_SIZE })
+}
+
+/// `width × height` scaled down so the longest edge is at most `edge`, keeping the aspect
+/// ratio (each side at least 1). Never scales up.
+fn fit(width: u32, height: u32, edge: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= edge {
+        return (width, height);
+    }
+    let scale = |side: u32| {
+        let scaled = (u64::from(side) * u64::from(edge) + u64::from(longest) / 2) / u64::from(longest);
+        u32::try_from(scaled).unwrap_or(edge).clamp(1, edge)
+    };
+    (scale(width), scale(height))
+}
+
+/// A listing photo as uploaded → the [`LISTING_VARIANTS`] (`thumb` 320, `medium` 1024,
+/// `large` 2048 pixels on the longest edge), each a JPEG at quality 85 with no metadata,
+/// upright per EXIF, transparency flattened onto white. A picture smaller than a size keeps
+/// its own dimensions for it (never upscaled). Same checks as [`normalise_avatar`]; the upload
+/// is decoded once. CPU-heavy: call it from `spawn_blocking`.
+pub fn listing_variants(bytes: &[u8]) -> Result<Vec<Variant>, ImageError> {
+    let image = decode(bytes)?;
+    let (original_width, original_height) = (image.width(), image.height());
+    let mut current = flatten(&image);
+    drop(image);
+    let mut variants = Vec::with_capacity(LISTING_VARIANTS.len());
+    // Largest first, each resized from the previous one: the full-size picture is resampled
+    // once, the smaller sizes from an already reduced copy. Dimensions come from the original,
+    // so rounding does not drift from one size to the next.
+    for &(name, edge) in LISTING_VARIANTS.iter().rev() {
+        let (width, height) = fit(original_width, original_height, edge);
+        if (width, height) != current.dimensions() {
+            current = image::imageops::resize(&current, width, height, FilterType::Lanczos3);
+        }
+        let bytes = encode_jpeg(&current)?;
+        variants.push(Variant { name, bytes, content_type: "image/jpeg", width, height });
+    }
+    variants.reverse();
+    Ok(variants)
 }
 
 #[cfg(test)]
@@ -298,5 +358,78 @@ mod tests {
         let blue = |p: &Rgb<u8>| p[2] > 200 && p[0] < 60;
         assert!(red(out.get_pixel(32, 32)) && red(out.get_pixel(480, 32)), "top is red once upright");
         assert!(blue(out.get_pixel(32, 480)) && blue(out.get_pixel(480, 480)), "bottom is blue once upright");
+    }
+
+    /// Checks what every variant must be and returns their dimensions, by name.
+    fn check_variants(variants: &[Variant]) -> Vec<(&'static str, u32, u32)> {
+        assert_eq!(variants.iter().map(|v| v.name).collect::<Vec<_>>(), ["thumb", "medium", "large"]);
+        variants
+            .iter()
+            .map(|v| {
+                assert_eq!(v.content_type, "image/jpeg");
+                assert!(v.bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "JPEG SOI");
+                let decoded = image::load_from_memory_with_format(&v.bytes, ImageFormat::Jpeg).unwrap();
+                assert_eq!((decoded.width(), decoded.height()), (v.width, v.height), "{}", v.name);
+                (v.name, v.width, v.height)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn listing_variants_fit_the_longest_edge() {
+        let wide = listing_variants(&encode(&gradient(2100, 700), ImageFormat::Png)).unwrap();
+        assert_eq!(check_variants(&wide), [("thumb", 320, 107), ("medium", 1024, 341), ("large", 2048, 683)]);
+        let tall = listing_variants(&encode(&gradient(600, 1200), ImageFormat::Jpeg)).unwrap();
+        assert_eq!(check_variants(&tall), [("thumb", 160, 320), ("medium", 512, 1024), ("large", 600, 1200)]);
+    }
+
+    #[test]
+    fn listing_variants_never_upscale() {
+        let small = listing_variants(&encode(&gradient(200, 90), ImageFormat::WebP)).unwrap();
+        assert_eq!(check_variants(&small), [("thumb", 200, 90), ("medium", 200, 90), ("large", 200, 90)]);
+        let edge = listing_variants(&encode(&gradient(320, 320), ImageFormat::Png)).unwrap();
+        assert_eq!(check_variants(&edge), [("thumb", 320, 320), ("medium", 320, 320), ("large", 320, 320)]);
+        assert_eq!(fit(5000, 1, 320), (320, 1), "a side never rounds down to 0");
+    }
+
+    #[test]
+    fn listing_variants_apply_then_strip_exif() {
+        let image = RgbImage::from_fn(200, 100, |x, _| if x < 100 { Rgb([255, 0, 0]) } else { Rgb([0, 0, 255]) });
+        let plain = encode(&DynamicImage::ImageRgb8(image), ImageFormat::Jpeg);
+        let mut with_exif = plain[..2].to_vec();
+        with_exif.extend_from_slice(&exif_app1());
+        with_exif.extend_from_slice(&plain[2..]);
+
+        let variants = listing_variants(&with_exif).unwrap();
+        // Upright, the 200×100 picture is 100×200: red on top, blue below.
+        assert_eq!(check_variants(&variants), [("thumb", 100, 200), ("medium", 100, 200), ("large", 100, 200)]);
+        for v in &variants {
+            assert!(!v.bytes.windows(4).any(|w| w == b"Exif"), "EXIF survived in {}", v.name);
+            assert!(!v.bytes.windows(3).any(|w| w == b"GPS"), "GPS note survived in {}", v.name);
+            assert!(!v.bytes.windows(2).any(|w| w == [0xFF, 0xE1]), "an APP1 segment survived in {}", v.name);
+            let out = image::load_from_memory(&v.bytes).unwrap().to_rgb8();
+            assert!(out.get_pixel(50, 20)[0] > 200 && out.get_pixel(50, 180)[2] > 200, "{} is upright", v.name);
+        }
+    }
+
+    #[test]
+    fn listing_variants_go_by_content_not_by_name() {
+        // PNG bytes (say, from a file renamed `.jpg`): the content decides.
+        let png = encode(&gradient(64, 48), ImageFormat::Png);
+        assert_eq!(check_variants(&listing_variants(&png).unwrap())[0], ("thumb", 64, 48));
+        assert_eq!(listing_variants(b"hello, I am a text file named photo.jpg"), Err(ImageError::UnsupportedFormat));
+        assert_eq!(listing_variants(&png[..png.len() / 2]), Err(ImageError::Corrupt));
+        let mut big = png;
+        big.resize(MAX_INPUT_BYTES + 1, 0);
+        assert_eq!(listing_variants(&big), Err(ImageError::TooLarge));
+    }
+
+    #[test]
+    fn listing_variants_flatten_transparency_onto_white() {
+        let clear = DynamicImage::ImageRgba8(RgbaImage::from_pixel(40, 30, Rgba([0, 0, 0, 0])));
+        for v in listing_variants(&encode(&clear, ImageFormat::Png)).unwrap() {
+            let Rgb([r, g, b]) = *image::load_from_memory(&v.bytes).unwrap().to_rgb8().get_pixel(20, 15);
+            assert!(r > 245 && g > 245 && b > 245, "{}: {:?}", v.name, [r, g, b]);
+        }
     }
 }

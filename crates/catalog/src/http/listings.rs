@@ -49,7 +49,8 @@ pub async fn create(
     Ok(with_etag(response, &l))
 }
 
-/// A listing: published ones are public; drafts are visible to their owner (and admins) only.
+/// A listing with its photos: published ones are public; drafts are visible to their owner
+/// (and admins) only.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", operation_id = "get_listing", tag = "Listings", security((), ("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id")),
     responses((status = 200, description = "`{listing}` with `ETag`"), (status = 404, body = ErrorBody)))]
@@ -59,7 +60,9 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let l = state.listing(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
-    Ok(with_etag(ok(json!({ "listing": view::listing(&l) })), &l))
+    let mut listing = view::listing(&l);
+    listing["photos"] = json!(state.photos_of(l.id).await?);
+    Ok(with_etag(ok(json!({ "listing": listing })), &l))
 }
 
 /// Change a listing (owner only). Send `If-Match` with the ETag you read: a concurrent change

@@ -1,6 +1,7 @@
-//! The catalog's HTTP surface: providers and listings.
+//! The catalog's HTTP surface: providers, listings and listing photos.
 
 mod listings;
+mod photos;
 mod providers;
 
 use std::sync::Arc;
@@ -13,7 +14,12 @@ use crate::service::Catalog;
 pub type State = Arc<Catalog>;
 
 pub fn routes() -> OpenApiRouter<State> {
+    // Photo uploads may exceed the server-wide body limit; the image module caps them at 10 MB.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(photos::upload, photos::list))
+        .layer(axum::extract::DefaultBodyLimit::max(platform::images::MAX_INPUT_BYTES + 64 * 1024));
     OpenApiRouter::new()
+        .merge(uploads)
         .routes(routes!(providers::create))
         .routes(routes!(providers::me, providers::update_me))
         .routes(routes!(providers::get))
@@ -22,4 +28,6 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(listings::get, listings::update, listings::delete))
         .routes(routes!(listings::publish))
         .routes(routes!(listings::unpublish))
+        .routes(routes!(photos::reorder))
+        .routes(routes!(photos::update, photos::delete))
 }

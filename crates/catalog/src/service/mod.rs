@@ -1,6 +1,8 @@
-//! What the catalog does — providers and the listing life cycle — independent of HTTP.
+//! What the catalog does — providers, the listing life cycle and listing photos — independent
+//! of HTTP.
 
 pub mod listings;
+pub mod photos;
 pub mod providers;
 
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use kernel::{ApiError, Clock, EventEnvelope};
 use platform::Events;
 use platform::db::{Db, Tx};
 use platform::events::enqueue;
+use platform::storage::Media;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -16,6 +19,8 @@ pub struct Catalog {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub events: Events,
+    /// Listing photos: the object store and the public URLs of its objects.
+    pub media: Media,
 }
 
 impl Catalog {

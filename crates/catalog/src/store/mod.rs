@@ -1,4 +1,5 @@
 //! The catalog's SQL — the only code that touches its tables.
 
 pub mod listings;
+pub mod photos;
 pub mod providers;

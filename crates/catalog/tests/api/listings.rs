@@ -261,3 +261,12 @@ async fn a_product_publishes_without_coordinates() {
     .await;
     assert!(!err.to_string().contains("\"location\""), "products need no coordinates: {err}");
 }
+
+#[tokio::test]
+async fn a_listing_reads_with_its_photos() {
+    let app = spawn().await;
+    let h = host(&app, "host@example.com").await;
+    let id = create_listing(&app, &h.token, &loft()).await["id"].as_str().unwrap().to_owned();
+    let seen = data(call(&app, Method::GET, Some(&h.token), &format!("/api/v1/listings/{id}"), None).await).await;
+    assert_eq!(seen["listing"]["photos"], json!([]), "a new listing has none");
+}
