@@ -1,5 +1,5 @@
-//! Catalog: providers and their listings — stays and products today; restaurants, transport and
-//! activities share the same model and arrive next. Listings are drafts until complete, then
+//! Catalog: providers and their listings — stays, activities and products today; restaurants
+//! and transport share the same model and arrive next. Listings are drafts until complete, then
 //! published; every change is an event for booking, search and insights.
 
 pub mod domain;
@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "photos",
         sqlite: include_str!("../migrations/sqlite/0002_photos.sql"),
         postgres: include_str!("../migrations/postgres/0002_photos.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "sessions",
+        sqlite: include_str!("../migrations/sqlite/0003_sessions.sql"),
+        postgres: include_str!("../migrations/postgres/0003_sessions.sql"),
     },
 ];
 

@@ -30,6 +30,7 @@ pub fn listing(l: &Listing) -> Value {
     match l.kind.as_str() {
         "stay" => v["stay"] = json!(l.stay),
         "product" => v["product"] = json!(l.product),
+        "activity" => v["activity"] = json!(l.activity),
         _ => {}
     }
     v

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::activity::{self, Activity};
 use super::fields::{AMENITIES, Errors, KINDS, POLICIES, SUPPORTED_KINDS, country, currency, one_of, text, timezone};
 use super::product::{self, Product};
 use super::stay::{self, Stay};
@@ -33,7 +34,7 @@ pub struct Location {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListingInput {
-    /// `stay` or `product` (today; `restaurant`, `transport`, `activity` are coming). Only on create.
+    /// `stay`, `product` or `activity` (today; `restaurant` and `transport` are coming). Only on create.
     pub kind: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
@@ -79,6 +80,7 @@ pub struct Listing {
     pub instant_book: bool,
     pub stay: Stay,
     pub product: Product,
+    pub activity: Activity,
     pub version: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -198,6 +200,7 @@ pub fn apply(l: &mut Listing, input: &ListingInput, e: &mut Errors) {
         match block {
             Some(v) if name == l.kind && name == "stay" => l.stay = stay::apply(&l.stay, v, e),
             Some(v) if name == l.kind && name == "product" => l.product = product::apply(&l.product, v, e),
+            Some(v) if name == l.kind && name == "activity" => l.activity = activity::apply(&l.activity, v, e),
             Some(_) => e.add(name, format!("does not apply to a {} listing", l.kind)),
             None => {}
         }
@@ -226,6 +229,7 @@ pub fn missing_for_publish(l: &Listing) -> Vec<&'static str> {
     match l.kind.as_str() {
         "stay" => out.extend(stay::missing(&l.stay)),
         "product" => out.extend(product::missing(&l.product)),
+        "activity" => out.extend(activity::missing(&l.activity)),
         _ => {}
     }
     out
@@ -255,6 +259,7 @@ mod tests {
             instant_book: false,
             stay: Stay::default(),
             product: Product::default(),
+            activity: Activity::default(),
             version: 1,
             published_at: None,
             deleted_at: None,

@@ -3,6 +3,7 @@
 mod listings;
 mod photos;
 mod providers;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -30,4 +31,6 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(listings::unpublish))
         .routes(routes!(photos::reorder))
         .routes(routes!(photos::update, photos::delete))
+        .routes(routes!(sessions::add, sessions::list))
+        .routes(routes!(sessions::remove))
 }

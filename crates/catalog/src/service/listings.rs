@@ -39,6 +39,7 @@ impl Catalog {
             instant_book: false,
             stay: Default::default(),
             product: Default::default(),
+            activity: Default::default(),
             version: 1,
             published_at: None,
             deleted_at: None,
@@ -69,7 +70,7 @@ impl Catalog {
         if l.status == "published" || privileged { Ok(l) } else { Err(not_found()) }
     }
 
-    async fn owned(&self, id: Uuid, user: &AuthUser) -> Result<Listing, ApiError> {
+    pub(super) async fn owned(&self, id: Uuid, user: &AuthUser) -> Result<Listing, ApiError> {
         let l = store::listings::find(&self.db, id).await?.ok_or_else(not_found)?;
         if l.owner_id != user.user_id {
             return Err(not_found());

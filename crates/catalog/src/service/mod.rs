@@ -4,6 +4,7 @@
 pub mod listings;
 pub mod photos;
 pub mod providers;
+pub mod sessions;
 
 use std::sync::Arc;
 

@@ -15,6 +15,8 @@ impl FromRow for Listing {
         let stay = serde_json::from_value(details.get("stay").cloned().unwrap_or(Value::Null)).unwrap_or_default();
         let product =
             serde_json::from_value(details.get("product").cloned().unwrap_or(Value::Null)).unwrap_or_default();
+        let activity =
+            serde_json::from_value(details.get("activity").cloned().unwrap_or(Value::Null)).unwrap_or_default();
         Ok(Listing {
             id: row.get("id")?,
             provider_id: row.get("provider_id")?,
@@ -33,6 +35,7 @@ impl FromRow for Listing {
             instant_book: row.get("instant_book")?,
             stay,
             product,
+            activity,
             version: row.get("version")?,
             published_at: row.get("published_at")?,
             deleted_at: row.get("deleted_at")?,
@@ -49,6 +52,7 @@ const COLUMNS: &str = "id, provider_id, owner_id, kind, status, title, descripti
 fn details(l: &Listing) -> Value {
     match l.kind.as_str() {
         "product" => serde_json::json!({ "product": l.product }),
+        "activity" => serde_json::json!({ "activity": l.activity }),
         _ => serde_json::json!({ "stay": l.stay }),
     }
 }

@@ -3,3 +3,4 @@
 pub mod listings;
 pub mod photos;
 pub mod providers;
+pub mod sessions;

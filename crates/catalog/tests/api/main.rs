@@ -6,4 +6,5 @@
 mod listings;
 mod photos;
 mod providers;
+mod sessions;
 mod support;
