@@ -1,5 +1,5 @@
-//! Catalog: providers and their listings — stays, activities and products today; restaurants
-//! and transport share the same model and arrive next. Listings are drafts until complete, then
+//! Catalog: providers and their listings — stays, activities, transport and products today;
+//! restaurants share the same model and arrive next. Listings are drafts until complete, then
 //! published; every change is an event for booking, search and insights.
 
 pub mod domain;
@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "sessions",
         sqlite: include_str!("../migrations/sqlite/0003_sessions.sql"),
         postgres: include_str!("../migrations/postgres/0003_sessions.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "trips",
+        sqlite: include_str!("../migrations/sqlite/0004_trips.sql"),
+        postgres: include_str!("../migrations/postgres/0004_trips.sql"),
     },
 ];
 

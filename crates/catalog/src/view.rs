@@ -31,6 +31,7 @@ pub fn listing(l: &Listing) -> Value {
         "stay" => v["stay"] = json!(l.stay),
         "product" => v["product"] = json!(l.product),
         "activity" => v["activity"] = json!(l.activity),
+        "transport" => v["transport"] = json!(l.transport),
         _ => {}
     }
     v

@@ -10,6 +10,7 @@ use super::activity::{self, Activity};
 use super::fields::{AMENITIES, Errors, KINDS, POLICIES, SUPPORTED_KINDS, country, currency, one_of, text, timezone};
 use super::product::{self, Product};
 use super::stay::{self, Stay};
+use super::transport::{self, Transport};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -34,7 +35,7 @@ pub struct Location {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListingInput {
-    /// `stay`, `product` or `activity` (today; `restaurant` and `transport` are coming). Only on create.
+    /// `stay`, `activity`, `transport` or `product` (today; `restaurant` is coming). Only on create.
     pub kind: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
@@ -81,6 +82,7 @@ pub struct Listing {
     pub stay: Stay,
     pub product: Product,
     pub activity: Activity,
+    pub transport: Transport,
     pub version: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -201,6 +203,7 @@ pub fn apply(l: &mut Listing, input: &ListingInput, e: &mut Errors) {
             Some(v) if name == l.kind && name == "stay" => l.stay = stay::apply(&l.stay, v, e),
             Some(v) if name == l.kind && name == "product" => l.product = product::apply(&l.product, v, e),
             Some(v) if name == l.kind && name == "activity" => l.activity = activity::apply(&l.activity, v, e),
+            Some(v) if name == l.kind && name == "transport" => l.transport = transport::apply(&l.transport, v, e),
             Some(_) => e.add(name, format!("does not apply to a {} listing", l.kind)),
             None => {}
         }
@@ -230,6 +233,7 @@ pub fn missing_for_publish(l: &Listing) -> Vec<&'static str> {
         "stay" => out.extend(stay::missing(&l.stay)),
         "product" => out.extend(product::missing(&l.product)),
         "activity" => out.extend(activity::missing(&l.activity)),
+        "transport" => out.extend(transport::missing(&l.transport)),
         _ => {}
     }
     out
@@ -260,6 +264,7 @@ mod tests {
             stay: Stay::default(),
             product: Product::default(),
             activity: Activity::default(),
+            transport: Transport::default(),
             version: 1,
             published_at: None,
             deleted_at: None,

@@ -6,3 +6,4 @@ pub mod fields;
 pub mod listing;
 pub mod product;
 pub mod stay;
+pub mod transport;

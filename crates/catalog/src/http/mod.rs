@@ -4,6 +4,8 @@ mod listings;
 mod photos;
 mod providers;
 mod sessions;
+mod trips;
+mod window;
 
 use std::sync::Arc;
 
@@ -33,4 +35,6 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(photos::update, photos::delete))
         .routes(routes!(sessions::add, sessions::list))
         .routes(routes!(sessions::remove))
+        .routes(routes!(trips::add, trips::list))
+        .routes(routes!(trips::remove))
 }

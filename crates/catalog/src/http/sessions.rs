@@ -4,7 +4,7 @@ use axum::extract::State as AxumState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use kernel::{ApiError, ErrorBody, FieldError};
+use kernel::{ApiError, ErrorBody};
 use platform::auth::{AuthUser, MaybeAuthUser};
 use platform::http::{Json, Path, Query, ok, ok_with_message};
 use serde::Deserialize;
@@ -52,19 +52,6 @@ pub struct SessionsQuery {
     pub to: Option<String>,
 }
 
-fn instant(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, FieldError> {
-    raw.map(|r| {
-        DateTime::parse_from_rfc3339(r.trim())
-            .map(|t| t.with_timezone(&Utc))
-            .or_else(|_| {
-                chrono::NaiveDate::parse_from_str(r.trim(), "%Y-%m-%d")
-                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-            })
-            .map_err(|_| FieldError::new(field, "must be a date YYYY-MM-DD or an RFC 3339 instant"))
-    })
-    .transpose()
-}
-
 /// Upcoming sessions of a listing (visible like the listing itself).
 #[utoipa::path(get, path = "/api/v1/listings/{id}/sessions", tag = "Listings", operation_id = "list_listing_sessions",
     security((), ("bearerAuth" = [])), params(("id" = String, Path, description = "Listing id"), SessionsQuery),
@@ -76,23 +63,7 @@ pub async fn list(
     Query(q): Query<SessionsQuery>,
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "listing")?;
-    let mut errors = Vec::new();
-    let from = instant("from", q.from.as_deref()).unwrap_or_else(|e| {
-        errors.push(e);
-        None
-    });
-    let to = instant("to", q.to.as_deref()).unwrap_or_else(|e| {
-        errors.push(e);
-        None
-    });
-    let from = from.unwrap_or_else(|| state.clock.now());
-    let to = to.unwrap_or(from + chrono::Duration::days(90));
-    if to <= from || to - from > chrono::Duration::days(366) {
-        errors.push(FieldError::new("to", "must be after `from`, at most 366 days later"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let (from, to) = super::window::parse(q.from.as_deref(), q.to.as_deref(), state.clock.now())?;
     let sessions = state.sessions(id, user.0.as_ref(), from, to).await?;
     Ok(ok(json!({ "sessions": sessions })))
 }

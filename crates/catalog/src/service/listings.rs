@@ -40,6 +40,7 @@ impl Catalog {
             stay: Default::default(),
             product: Default::default(),
             activity: Default::default(),
+            transport: Default::default(),
             version: 1,
             published_at: None,
             deleted_at: None,

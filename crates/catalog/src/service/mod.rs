@@ -5,6 +5,7 @@ pub mod listings;
 pub mod photos;
 pub mod providers;
 pub mod sessions;
+pub mod trips;
 
 use std::sync::Arc;
 

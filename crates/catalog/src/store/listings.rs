@@ -17,6 +17,8 @@ impl FromRow for Listing {
             serde_json::from_value(details.get("product").cloned().unwrap_or(Value::Null)).unwrap_or_default();
         let activity =
             serde_json::from_value(details.get("activity").cloned().unwrap_or(Value::Null)).unwrap_or_default();
+        let transport =
+            serde_json::from_value(details.get("transport").cloned().unwrap_or(Value::Null)).unwrap_or_default();
         Ok(Listing {
             id: row.get("id")?,
             provider_id: row.get("provider_id")?,
@@ -36,6 +38,7 @@ impl FromRow for Listing {
             stay,
             product,
             activity,
+            transport,
             version: row.get("version")?,
             published_at: row.get("published_at")?,
             deleted_at: row.get("deleted_at")?,
@@ -53,6 +56,7 @@ fn details(l: &Listing) -> Value {
     match l.kind.as_str() {
         "product" => serde_json::json!({ "product": l.product }),
         "activity" => serde_json::json!({ "activity": l.activity }),
+        "transport" => serde_json::json!({ "transport": l.transport }),
         _ => serde_json::json!({ "stay": l.stay }),
     }
 }

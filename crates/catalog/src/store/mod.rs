@@ -4,3 +4,4 @@ pub mod listings;
 pub mod photos;
 pub mod providers;
 pub mod sessions;
+pub mod trips;

@@ -8,3 +8,4 @@ mod photos;
 mod providers;
 mod sessions;
 mod support;
+mod trips;

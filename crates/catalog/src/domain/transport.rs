@@ -1,0 +1,129 @@
+//! The `transport` block: a vehicle on routes, sold by the seat on scheduled trips
+//! (`/listings/{id}/trips`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::fields::{Errors, amount, int, one_of, text};
+
+pub const VEHICLES: [&str; 9] = ["bus", "coach", "minibus", "van", "car", "train", "ferry", "boat", "shuttle"];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Vehicle {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub seats: Option<i64>,
+    pub registration: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Route {
+    pub origin: String,
+    pub destination: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Transport {
+    pub vehicle: Option<Vehicle>,
+    pub routes: Option<Vec<Route>>,
+    /// Minor units; the default price of new trips.
+    pub price_per_seat: Option<i64>,
+}
+
+pub fn apply(current: &Transport, patch: &Value, errors: &mut Errors) -> Transport {
+    let parsed: Transport = match serde_json::from_value(patch.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.add("transport", format!("is not a valid transport block: {e}"));
+            return current.clone();
+        }
+    };
+    let mut t = current.clone();
+    if let Some(v) = &parsed.vehicle {
+        let mut vehicle = t.vehicle.clone().unwrap_or_default();
+        if let Some(k) = &v.kind
+            && let Some(k) = errors.check("transport.vehicle.type", one_of(k, &VEHICLES))
+        {
+            vehicle.kind = Some(k);
+        }
+        if let Some(s) = v.seats
+            && let Some(s) = errors.check("transport.vehicle.seats", int(s, 1, 1000))
+        {
+            vehicle.seats = Some(s);
+        }
+        if let Some(r) = &v.registration
+            && let Some(r) = errors.check("transport.vehicle.registration", text(r, 1, 20, false))
+        {
+            vehicle.registration = Some(r);
+        }
+        t.vehicle = Some(vehicle);
+    }
+    if let Some(routes) = &parsed.routes {
+        if routes.len() > 20 {
+            errors.add("transport.routes", "must list at most 20 routes");
+        } else {
+            let mut out = Vec::new();
+            for (i, r) in routes.iter().enumerate() {
+                let origin = errors.check(&format!("transport.routes[{i}].origin"), text(&r.origin, 1, 120, false));
+                let destination =
+                    errors.check(&format!("transport.routes[{i}].destination"), text(&r.destination, 1, 120, false));
+                if let (Some(origin), Some(destination)) = (origin, destination) {
+                    out.push(Route { origin, destination });
+                }
+            }
+            t.routes = Some(out);
+        }
+    }
+    if let Some(p) = parsed.price_per_seat
+        && let Some(p) = errors.check("transport.pricePerSeat", amount(p, 0, 100_000_000))
+    {
+        t.price_per_seat = Some(p);
+    }
+    t
+}
+
+pub fn missing(t: &Transport) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let v = t.vehicle.clone().unwrap_or_default();
+    if v.kind.is_none() {
+        out.push("transport.vehicle.type");
+    }
+    if v.seats.is_none() {
+        out.push("transport.vehicle.seats");
+    }
+    if t.routes.as_ref().is_none_or(Vec::is_empty) {
+        out.push("transport.routes");
+    }
+    if t.price_per_seat.is_none() {
+        out.push("transport.pricePerSeat");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn validates() {
+        let mut e = Errors::default();
+        let t = apply(
+            &Transport::default(),
+            &json!({"vehicle": {"type": "Coach", "seats": 50, "registration": "AB-123-CD"},
+            "routes": [{"origin": "Paris", "destination": "Lyon"}], "pricePerSeat": 2500}),
+            &mut e,
+        );
+        assert!(e.is_empty(), "{:?}", e.0);
+        assert!(missing(&t).is_empty());
+        apply(
+            &t,
+            &json!({"vehicle": {"type": "rocket", "seats": 0}, "routes": [{"origin": "", "destination": "Lyon"}]}),
+            &mut e,
+        );
+        assert_eq!(e.0.len(), 3, "{:?}", e.0);
+    }
+}
