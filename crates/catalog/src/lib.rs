@@ -1,5 +1,5 @@
-//! Catalog: providers and their listings — stays, activities, transport and products today;
-//! restaurants share the same model and arrive next. Listings are drafts until complete, then
+//! Catalog: providers and their listings of every kind — stays, restaurants, transport,
+//! activities and products — on one model. Listings are drafts until complete, then
 //! published; every change is an event for booking, search and insights.
 
 pub mod domain;

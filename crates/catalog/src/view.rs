@@ -32,6 +32,7 @@ pub fn listing(l: &Listing) -> Value {
         "product" => v["product"] = json!(l.product),
         "activity" => v["activity"] = json!(l.activity),
         "transport" => v["transport"] = json!(l.transport),
+        "restaurant" => v["restaurant"] = json!(l.restaurant),
         _ => {}
     }
     v

@@ -3,8 +3,6 @@
 use kernel::FieldError;
 
 pub const KINDS: [&str; 5] = ["stay", "restaurant", "transport", "activity", "product"];
-/// Kinds whose block is implemented; the others are refused until they land.
-pub const SUPPORTED_KINDS: [&str; 4] = ["stay", "product", "activity", "transport"];
 pub const POLICIES: [&str; 5] = ["flexible", "moderate", "firm", "strict", "super_strict"];
 pub const AMENITIES: [&str; 32] = [
     "wifi",

@@ -7,8 +7,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::activity::{self, Activity};
-use super::fields::{AMENITIES, Errors, KINDS, POLICIES, SUPPORTED_KINDS, country, currency, one_of, text, timezone};
+use super::fields::{AMENITIES, Errors, KINDS, POLICIES, country, currency, one_of, text, timezone};
 use super::product::{self, Product};
+use super::restaurant::{self, Restaurant};
 use super::stay::{self, Stay};
 use super::transport::{self, Transport};
 
@@ -35,7 +36,7 @@ pub struct Location {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ListingInput {
-    /// `stay`, `activity`, `transport` or `product` (today; `restaurant` is coming). Only on create.
+    /// `stay`, `restaurant`, `transport`, `activity` or `product`. Only on create.
     pub kind: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
@@ -83,6 +84,7 @@ pub struct Listing {
     pub product: Product,
     pub activity: Activity,
     pub transport: Transport,
+    pub restaurant: Restaurant,
     pub version: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -96,9 +98,6 @@ pub fn parse_kind(raw: Option<&str>) -> Result<String, Errors> {
     match raw.map(|k| one_of(k, &KINDS)) {
         None => e.add("kind", format!("is required: one of {}", KINDS.join(", "))),
         Some(Err(m)) => e.add("kind", m),
-        Some(Ok(k)) if !SUPPORTED_KINDS.contains(&k.as_str()) => {
-            e.add("kind", format!("`{k}` listings are not available yet; supported: {}", SUPPORTED_KINDS.join(", ")));
-        }
         Some(Ok(k)) => return Ok(k),
     }
     Err(e)
@@ -204,6 +203,7 @@ pub fn apply(l: &mut Listing, input: &ListingInput, e: &mut Errors) {
             Some(v) if name == l.kind && name == "product" => l.product = product::apply(&l.product, v, e),
             Some(v) if name == l.kind && name == "activity" => l.activity = activity::apply(&l.activity, v, e),
             Some(v) if name == l.kind && name == "transport" => l.transport = transport::apply(&l.transport, v, e),
+            Some(v) if name == l.kind && name == "restaurant" => l.restaurant = restaurant::apply(&l.restaurant, v, e),
             Some(_) => e.add(name, format!("does not apply to a {} listing", l.kind)),
             None => {}
         }
@@ -234,6 +234,7 @@ pub fn missing_for_publish(l: &Listing) -> Vec<&'static str> {
         "product" => out.extend(product::missing(&l.product)),
         "activity" => out.extend(activity::missing(&l.activity)),
         "transport" => out.extend(transport::missing(&l.transport)),
+        "restaurant" => out.extend(restaurant::missing(&l.restaurant)),
         _ => {}
     }
     out
@@ -265,6 +266,7 @@ mod tests {
             product: Product::default(),
             activity: Activity::default(),
             transport: Transport::default(),
+            restaurant: Restaurant::default(),
             version: 1,
             published_at: None,
             deleted_at: None,

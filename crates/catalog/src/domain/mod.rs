@@ -5,5 +5,6 @@ pub mod activity;
 pub mod fields;
 pub mod listing;
 pub mod product;
+pub mod restaurant;
 pub mod stay;
 pub mod transport;

@@ -35,6 +35,39 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         .ok_or_else(|| ApiError::bad_request("If-Match must be the listing's ETag, e.g. \"3\""))
 }
 
+/// The menu of a restaurant listing.
+#[utoipa::path(get, path = "/api/v1/listings/{id}/menu", tag = "Listings", operation_id = "get_listing_menu",
+    security((), ("bearerAuth" = [])), params(("id" = String, Path, description = "Listing id")),
+    responses((status = 200, description = "`{menu}`"), (status = 404, body = ErrorBody),
+        (status = 409, description = "`not_a_restaurant`", body = ErrorBody)))]
+pub async fn get_menu(
+    AxumState(state): AxumState<State>,
+    user: MaybeAuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let menu = state.menu(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
+    Ok(ok(json!({ "menu": menu })))
+}
+
+/// Replace the menu: sections of items with price, allergens (the 14 EU ones), dietary tags and
+/// an availability flag. Owner only; `If-Match` guards it like any listing change.
+#[utoipa::path(put, path = "/api/v1/listings/{id}/menu", tag = "Listings", operation_id = "put_listing_menu",
+    security(("bearerAuth" = [])),
+    params(("id" = String, Path, description = "Listing id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you edit")),
+    request_body = crate::domain::restaurant::Menu,
+    responses((status = 200, description = "`{menu}` with the listing's new `ETag`"), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, body = ErrorBody)))]
+pub async fn put_menu(
+    AxumState(state): AxumState<State>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<crate::domain::restaurant::Menu>,
+) -> Result<Response, ApiError> {
+    let l = state.set_menu(kernel::parse_id(&id, "listing")?, &user, &body, if_match(&headers)?).await?;
+    Ok(with_etag(ok_with_message(json!({ "menu": l.restaurant.menu }), "Menu updated"), &l))
+}
+
 /// Create a listing (providers only). It starts as a draft.
 #[utoipa::path(post, path = "/api/v1/listings", operation_id = "create_listing", tag = "Listings", security(("bearerAuth" = [])), request_body = ListingInput,
     responses((status = 201, description = "`{listing}` (draft); `ETag` carries the version"), (status = 400, body = ErrorBody),

@@ -31,6 +31,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(listings::get, listings::update, listings::delete))
         .routes(routes!(listings::publish))
         .routes(routes!(listings::unpublish))
+        .routes(routes!(listings::get_menu, listings::put_menu))
         .routes(routes!(photos::reorder))
         .routes(routes!(photos::update, photos::delete))
         .routes(routes!(sessions::add, sessions::list))

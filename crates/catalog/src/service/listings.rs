@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::Catalog;
 use crate::domain::fields::Errors;
 use crate::domain::listing::{self, Address, Listing, ListingInput};
+use crate::domain::restaurant::{self, Menu};
 use crate::store::{self, listings::PublicFilter};
 use crate::view;
 
@@ -41,6 +42,7 @@ impl Catalog {
             product: Default::default(),
             activity: Default::default(),
             transport: Default::default(),
+            restaurant: Default::default(),
             version: 1,
             published_at: None,
             deleted_at: None,
@@ -160,6 +162,43 @@ impl Catalog {
         l.deleted_at = Some(self.clock.now());
         self.save(l, expected, "listing.deleted", user.user_id).await?;
         Ok(())
+    }
+
+    /// The menu of a restaurant listing (visible like the listing).
+    pub async fn menu(&self, id: Uuid, viewer: Option<&AuthUser>) -> Result<Menu, ApiError> {
+        let l = self.listing(id, viewer).await?;
+        if l.kind != "restaurant" {
+            return Err(ApiError::new(409, "not_a_restaurant", "Only restaurant listings have a menu"));
+        }
+        Ok(l.restaurant.menu)
+    }
+
+    /// Replaces the whole menu (owner; `If-Match` guards like any listing change).
+    pub async fn set_menu(
+        &self,
+        id: Uuid,
+        user: &AuthUser,
+        menu: &Menu,
+        if_match: Option<i64>,
+    ) -> Result<Listing, ApiError> {
+        let mut l = self.owned(id, user).await?;
+        if l.kind != "restaurant" {
+            return Err(ApiError::new(409, "not_a_restaurant", "Only restaurant listings have a menu"));
+        }
+        let expected = if_match.unwrap_or(l.version);
+        if expected != l.version {
+            return Err(ApiError::new(
+                412,
+                "version_conflict",
+                "The listing changed since you read it; reload and retry",
+            ));
+        }
+        let mut e = Errors::default();
+        l.restaurant.menu = restaurant::menu(menu, &mut e);
+        if !e.is_empty() {
+            return Err(ApiError::validation(e.0));
+        }
+        self.save(l, expected, "listing.updated", user.user_id).await
     }
 
     pub async fn mine(&self, user: Uuid, page: &PageRequest) -> Result<(Vec<Listing>, i64), ApiError> {

@@ -19,6 +19,8 @@ impl FromRow for Listing {
             serde_json::from_value(details.get("activity").cloned().unwrap_or(Value::Null)).unwrap_or_default();
         let transport =
             serde_json::from_value(details.get("transport").cloned().unwrap_or(Value::Null)).unwrap_or_default();
+        let restaurant =
+            serde_json::from_value(details.get("restaurant").cloned().unwrap_or(Value::Null)).unwrap_or_default();
         Ok(Listing {
             id: row.get("id")?,
             provider_id: row.get("provider_id")?,
@@ -39,6 +41,7 @@ impl FromRow for Listing {
             product,
             activity,
             transport,
+            restaurant,
             version: row.get("version")?,
             published_at: row.get("published_at")?,
             deleted_at: row.get("deleted_at")?,
@@ -57,6 +60,7 @@ fn details(l: &Listing) -> Value {
         "product" => serde_json::json!({ "product": l.product }),
         "activity" => serde_json::json!({ "activity": l.activity }),
         "transport" => serde_json::json!({ "transport": l.transport }),
+        "restaurant" => serde_json::json!({ "restaurant": l.restaurant }),
         _ => serde_json::json!({ "stay": l.stay }),
     }
 }

@@ -115,11 +115,7 @@ async fn stay_validation_names_every_bad_field() {
             "title"
         ]
     );
-    for body in [
-        json!({"kind": "castle", "title": "X Y Z"}),
-        json!({"title": "No kind"}),
-        json!({"kind": "restaurant", "title": "Bistro"}),
-    ] {
+    for body in [json!({"kind": "castle", "title": "X Y Z"}), json!({"title": "No kind"})] {
         expect_error(
             call(&app, Method::POST, Some(&h.token), "/api/v1/listings", Some(&body)).await,
             400,

@@ -6,6 +6,7 @@
 mod listings;
 mod photos;
 mod providers;
+mod restaurants;
 mod sessions;
 mod support;
 mod trips;
