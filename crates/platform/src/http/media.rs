@@ -45,7 +45,11 @@ fn not_found() -> Response {
         (status = 404, description = "No such image", body = kernel::ErrorBody),
     )
 )]
-async fn get_media(State(media): State<Media>, key: Result<Path<String>, PathRejection>) -> Response {
+async fn get_media(
+    State(media): State<Media>,
+    headers: axum::http::HeaderMap,
+    key: Result<Path<String>, PathRejection>,
+) -> Response {
     let Ok(Path(key)) = key else { return not_found() };
     if validate_key(&key).is_err() {
         return not_found();
@@ -62,13 +66,21 @@ async fn get_media(State(media): State<Media>, key: Result<Path<String>, PathRej
     let Some(served) = SERVED_TYPES.iter().find(|t| **t == content_type) else {
         return not_found();
     };
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(served)),
-            (header::CACHE_CONTROL, HeaderValue::from_static(CACHE_FOREVER)),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        object.bytes,
-    )
-        .into_response()
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &object.bytes);
+    let tag: String = digest.as_ref().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let etag = format!("\"{tag}\"");
+    let etag_value = HeaderValue::from_str(&etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    let revalidated = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag));
+    let common = [
+        (header::ETAG, etag_value),
+        (header::CACHE_CONTROL, HeaderValue::from_static(CACHE_FOREVER)),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+    ];
+    if revalidated {
+        return (axum::http::StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (common, [(header::CONTENT_TYPE, HeaderValue::from_static(served))], object.bytes).into_response()
 }

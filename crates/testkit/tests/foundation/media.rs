@@ -22,6 +22,17 @@ async fn stored_images_are_served_with_their_type_and_cached_for_good() {
         assert_eq!(headers["cache-control"], CACHE_FOREVER);
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
+
+        // Revalidation by ETag: 304 without a body.
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+        let again =
+            app.client.get(app.url(&format!("/media/{key}"))).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304);
+        assert!(again.bytes().await.unwrap().is_empty());
+        let other =
+            app.client.get(app.url(&format!("/media/{key}"))).header("if-none-match", "\"nope\"").send().await.unwrap();
+        assert_eq!(other.status(), 200);
     }
 
     media.delete("avatars/u1/ab12.jpg").await.unwrap();
