@@ -3,6 +3,7 @@
 //! published; every change is an event for booking, search and insights.
 
 pub mod domain;
+pub mod geocode;
 mod http;
 pub mod service;
 mod store;
@@ -61,11 +62,20 @@ impl Context for Catalog {
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let geo = &env.config.geocoding;
+        let geocoder: Option<Arc<dyn geocode::Geocoder>> = match &geo.url {
+            Some(url) => Some(Arc::new(
+                geocode::Nominatim::new(url, geo.user_agent.as_deref())
+                    .map_err(|e| StartError::Context("catalog".into(), e))?,
+            )),
+            None => None,
+        };
         let state = Arc::new(service::Catalog {
             db: env.db.clone(),
             clock: env.clock.clone(),
             events: env.events.clone(),
             media: env.media.clone(),
+            geocoder,
         });
         Ok(Mounted { router: http::routes().with_state(state), subscriptions: Vec::new() })
     }

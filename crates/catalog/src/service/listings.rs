@@ -57,6 +57,7 @@ impl Catalog {
         if !e.is_empty() {
             return Err(ApiError::validation(e.0));
         }
+        self.fill_location(&mut l).await;
         let mut tx = self.db.begin().await?;
         store::listings::insert(&mut tx, &l).await?;
         self.emit(&mut tx, "listing.created", l.id, user, view::event(&l)).await?;
@@ -120,6 +121,7 @@ impl Catalog {
         if !e.is_empty() {
             return Err(ApiError::validation(e.0));
         }
+        self.fill_location(&mut l).await;
         if l.status == "published" {
             incomplete(&l)?;
         }

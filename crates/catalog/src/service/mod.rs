@@ -23,9 +23,25 @@ pub struct Catalog {
     pub events: Events,
     /// Listing photos: the object store and the public URLs of its objects.
     pub media: Media,
+    /// Fills in coordinates from addresses, when configured.
+    pub geocoder: Option<Arc<dyn crate::geocode::Geocoder>>,
 }
 
 impl Catalog {
+    /// Looks up coordinates for a listing with a full address and none given. A failed lookup
+    /// only leaves them missing (publishing then asks for them).
+    async fn fill_location(&self, l: &mut crate::domain::listing::Listing) {
+        let Some(geocoder) = &self.geocoder else { return };
+        let a = &l.address;
+        if l.location.is_some() || a.line1.is_none() || a.city.is_none() || a.country.is_none() {
+            return;
+        }
+        match geocoder.locate(a).await {
+            Ok(found) => l.location = found,
+            Err(e) => tracing::warn!(error = %e, "geocoding failed"),
+        }
+    }
+
     async fn emit(&self, tx: &mut Tx, kind: &str, aggregate: Uuid, actor: Uuid, data: Value) -> Result<(), ApiError> {
         let event = EventEnvelope::new(kind, aggregate, self.clock.now(), data).with_actor(actor.to_string());
         enqueue(tx, &event).await?;

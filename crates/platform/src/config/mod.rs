@@ -12,7 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use load::{ConfigError, Overrides, load};
-pub use sections::{AuthConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig};
+pub use sections::{
+    AuthConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -46,6 +48,7 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     pub mail: MailConfig,
     pub storage: StorageConfig,
+    pub geocoding: GeocodingConfig,
     /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
     pub secrets: BTreeMap<String, Secret>,
 }
@@ -66,6 +69,7 @@ impl Default for Config {
             rate_limit: RateLimitConfig::default(),
             mail: MailConfig::default(),
             storage: StorageConfig::default(),
+            geocoding: GeocodingConfig::default(),
             secrets: BTreeMap::new(),
         }
     }

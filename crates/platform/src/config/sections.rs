@@ -134,6 +134,17 @@ impl Default for MailConfig {
     }
 }
 
+/// Turning addresses into coordinates for listings that give none.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GeocodingConfig {
+    /// A Nominatim-compatible search endpoint, e.g. `https://nominatim.example.org/search`.
+    /// Unset: listings must give their coordinates.
+    pub url: Option<String>,
+    /// Sent as `User-Agent` (Nominatim's usage policy asks for one that identifies you).
+    pub user_agent: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
@@ -207,6 +218,11 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
     }
     if limits.max_failure_delay_ms > 60_000 {
         return Err(ConfigError::key("rate_limit.max_failure_delay_ms", "must be at most 60000"));
+    }
+    if let Some(url) = &config.geocoding.url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(ConfigError::key("geocoding.url", "must be an http:// or https:// URL"));
     }
     if config.mail.from.parse::<lettre::message::Mailbox>().is_err() {
         return Err(ConfigError::key("mail.from", "must be an address such as `Sojourn <no-reply@example.com>`"));
