@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{Errors, amount, int, text};
+use super::fields::{Errors, absent, amount, int, parse_block, text};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -21,13 +21,7 @@ pub struct Activity {
 }
 
 pub fn apply(current: &Activity, patch: &Value, errors: &mut Errors) -> Activity {
-    let parsed: Activity = match serde_json::from_value(patch.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            errors.add("activity", format!("is not a valid activity block: {e}"));
-            return current.clone();
-        }
-    };
+    let Some(parsed) = parse_block::<Activity>("activity", patch, errors) else { return current.clone() };
     let mut a = current.clone();
     if let Some(v) = parsed.duration_minutes
         && let Some(v) = errors.check("activity.durationMinutes", int(v, 15, 24 * 60))
@@ -67,17 +61,11 @@ pub fn apply(current: &Activity, patch: &Value, errors: &mut Errors) -> Activity
 }
 
 pub fn missing(a: &Activity) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if a.duration_minutes.is_none() {
-        out.push("activity.durationMinutes");
-    }
-    if a.price_per_person.is_none() {
-        out.push("activity.pricePerPerson");
-    }
-    if a.max_participants.is_none() {
-        out.push("activity.maxParticipants");
-    }
-    out
+    absent(&[
+        ("activity.durationMinutes", a.duration_minutes.is_some()),
+        ("activity.pricePerPerson", a.price_per_person.is_some()),
+        ("activity.maxParticipants", a.max_participants.is_some()),
+    ])
 }
 
 #[cfg(test)]

@@ -57,6 +57,22 @@ impl Errors {
     }
 }
 
+/// A kind's block from JSON; a shape error (unknown field, wrong type) is reported on `block`.
+pub fn parse_block<T: serde::de::DeserializeOwned>(
+    block: &str,
+    patch: &serde_json::Value,
+    errors: &mut Errors,
+) -> Option<T> {
+    serde_json::from_value(patch.clone())
+        .map_err(|e| errors.add(block, format!("is not a valid {block} block: {e}")))
+        .ok()
+}
+
+/// The names of the `(field, present)` pairs that are not present.
+pub fn absent(checks: &[(&'static str, bool)]) -> Vec<&'static str> {
+    checks.iter().filter(|(_, present)| !present).map(|(field, _)| *field).collect()
+}
+
 /// Plain text of `min..=max` characters; markup is refused, not escaped.
 pub fn text(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, String> {
     let v = raw.trim();

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{Errors, amount, int, one_of, text};
+use super::fields::{Errors, absent, amount, int, one_of, parse_block, text};
 
 pub const CONDITIONS: [&str; 3] = ["new", "used", "refurbished"];
 const MAX_PRICE: i64 = 1_000_000_000;
@@ -39,13 +39,7 @@ fn sku(v: &str) -> Result<String, String> {
 }
 
 pub fn apply(current: &Product, patch: &Value, errors: &mut Errors) -> Product {
-    let parsed: Product = match serde_json::from_value(patch.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            errors.add("product", format!("is not a valid product block: {e}"));
-            return current.clone();
-        }
-    };
+    let Some(parsed) = parse_block::<Product>("product", patch, errors) else { return current.clone() };
     let mut p = current.clone();
     if let Some(v) = &parsed.sku
         && let Some(v) = errors.check("product.sku", sku(v))
@@ -87,23 +81,13 @@ pub fn apply(current: &Product, patch: &Value, errors: &mut Errors) -> Product {
 }
 
 pub fn missing(p: &Product) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if p.sku.is_none() {
-        out.push("product.sku");
-    }
-    if p.stock_quantity.is_none() {
-        out.push("product.stockQuantity");
-    }
-    if p.price.is_none() {
-        out.push("product.price");
-    }
-    if p.condition.is_none() {
-        out.push("product.condition");
-    }
-    if p.shipping_options.as_ref().is_none_or(Vec::is_empty) {
-        out.push("product.shippingOptions");
-    }
-    out
+    absent(&[
+        ("product.sku", p.sku.is_some()),
+        ("product.stockQuantity", p.stock_quantity.is_some()),
+        ("product.price", p.price.is_some()),
+        ("product.condition", p.condition.is_some()),
+        ("product.shippingOptions", p.shipping_options.as_ref().is_some_and(|o| !o.is_empty())),
+    ])
 }
 
 #[cfg(test)]

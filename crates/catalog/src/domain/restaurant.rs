@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{Errors, amount, int, one_of, text, time_of_day};
+use super::fields::{Errors, absent, amount, int, one_of, parse_block, text, time_of_day};
 
 pub const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 /// The 14 allergens EU law requires menus to declare.
@@ -149,13 +149,8 @@ fn hours(days: &[DayHours], e: &mut Errors) -> Vec<DayHours> {
 }
 
 pub fn apply(current: &Restaurant, patch: &Value, e: &mut Errors) -> Restaurant {
-    let parsed: Patch = match serde_json::from_value(patch.clone()) {
-        Ok(p) => p,
-        Err(err) => {
-            e.add("restaurant", format!("is not a valid restaurant block (the menu has its own endpoint): {err}"));
-            return current.clone();
-        }
-    };
+    // The menu is not part of the block: it has its own endpoint (an unknown field here).
+    let Some(parsed) = parse_block::<Patch>("restaurant", patch, e) else { return current.clone() };
     let mut r = current.clone();
     if let Some(c) = &parsed.cuisine {
         if c.is_empty() || c.len() > 5 {
@@ -231,20 +226,12 @@ pub fn menu(m: &Menu, e: &mut Errors) -> Menu {
 }
 
 pub fn missing(r: &Restaurant) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if r.cuisine.as_ref().is_none_or(Vec::is_empty) {
-        out.push("restaurant.cuisine");
-    }
-    if r.opening_hours.as_ref().is_none_or(|h| h.iter().all(|d| d.periods.is_empty())) {
-        out.push("restaurant.openingHours");
-    }
-    if r.tables.as_ref().is_none_or(Vec::is_empty) {
-        out.push("restaurant.tables");
-    }
-    if r.slot_minutes.is_none() {
-        out.push("restaurant.slotMinutes");
-    }
-    out
+    absent(&[
+        ("restaurant.cuisine", r.cuisine.as_ref().is_some_and(|c| !c.is_empty())),
+        ("restaurant.openingHours", r.opening_hours.as_ref().is_some_and(|h| h.iter().any(|d| !d.periods.is_empty()))),
+        ("restaurant.tables", r.tables.as_ref().is_some_and(|t| !t.is_empty())),
+        ("restaurant.slotMinutes", r.slot_minutes.is_some()),
+    ])
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{Errors, amount, int, one_of, time_of_day};
+use super::fields::{Errors, absent, amount, int, one_of, parse_block, time_of_day};
 
 pub const PROPERTY_TYPES: [&str; 9] =
     ["apartment", "house", "room", "villa", "cabin", "hotel_room", "hostel_bed", "boat", "other"];
@@ -33,13 +33,7 @@ pub struct Stay {
 
 /// Merges `patch` (a JSON object of stay fields) into `current`, validating every field.
 pub fn apply(current: &Stay, patch: &Value, errors: &mut Errors) -> Stay {
-    let parsed: Stay = match serde_json::from_value(patch.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            errors.add("stay", format!("is not a valid stay block: {e}"));
-            return current.clone();
-        }
-    };
+    let Some(parsed) = parse_block::<Stay>("stay", patch, errors) else { return current.clone() };
     let mut s = current.clone();
     macro_rules! take {
         ($field:ident, $name:literal, $check:expr) => {
@@ -77,8 +71,7 @@ pub fn apply(current: &Stay, patch: &Value, errors: &mut Errors) -> Stay {
 
 /// Fields a stay needs before it can be published.
 pub fn missing(s: &Stay) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    let checks: [(&'static str, bool); 8] = [
+    absent(&[
         ("stay.propertyType", s.property_type.is_some()),
         ("stay.maxGuests", s.max_guests.is_some()),
         ("stay.bedrooms", s.bedrooms.is_some()),
@@ -87,13 +80,7 @@ pub fn missing(s: &Stay) -> Vec<&'static str> {
         ("stay.nightlyPrice", s.nightly_price.is_some()),
         ("stay.checkInTime", s.check_in_time.is_some()),
         ("stay.checkOutTime", s.check_out_time.is_some()),
-    ];
-    for (field, present) in checks {
-        if !present {
-            out.push(field);
-        }
-    }
-    out
+    ])
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fields::{Errors, amount, int, one_of, text};
+use super::fields::{Errors, absent, amount, int, one_of, parse_block, text};
 
 pub const VEHICLES: [&str; 9] = ["bus", "coach", "minibus", "van", "car", "train", "ferry", "boat", "shuttle"];
 
@@ -34,13 +34,7 @@ pub struct Transport {
 }
 
 pub fn apply(current: &Transport, patch: &Value, errors: &mut Errors) -> Transport {
-    let parsed: Transport = match serde_json::from_value(patch.clone()) {
-        Ok(p) => p,
-        Err(e) => {
-            errors.add("transport", format!("is not a valid transport block: {e}"));
-            return current.clone();
-        }
-    };
+    let Some(parsed) = parse_block::<Transport>("transport", patch, errors) else { return current.clone() };
     let mut t = current.clone();
     if let Some(v) = &parsed.vehicle {
         let mut vehicle = t.vehicle.clone().unwrap_or_default();
@@ -86,21 +80,13 @@ pub fn apply(current: &Transport, patch: &Value, errors: &mut Errors) -> Transpo
 }
 
 pub fn missing(t: &Transport) -> Vec<&'static str> {
-    let mut out = Vec::new();
     let v = t.vehicle.clone().unwrap_or_default();
-    if v.kind.is_none() {
-        out.push("transport.vehicle.type");
-    }
-    if v.seats.is_none() {
-        out.push("transport.vehicle.seats");
-    }
-    if t.routes.as_ref().is_none_or(Vec::is_empty) {
-        out.push("transport.routes");
-    }
-    if t.price_per_seat.is_none() {
-        out.push("transport.pricePerSeat");
-    }
-    out
+    absent(&[
+        ("transport.vehicle.type", v.kind.is_some()),
+        ("transport.vehicle.seats", v.seats.is_some()),
+        ("transport.routes", t.routes.as_ref().is_some_and(|r| !r.is_empty())),
+        ("transport.pricePerSeat", t.price_per_seat.is_some()),
+    ])
 }
 
 #[cfg(test)]
