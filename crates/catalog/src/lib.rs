@@ -5,6 +5,7 @@
 pub mod domain;
 pub mod geocode;
 mod http;
+mod privacy;
 pub mod service;
 mod store;
 mod view;
@@ -70,6 +71,8 @@ impl Context for Catalog {
             )),
             None => None,
         };
+        env.personal_data
+            .register("catalog", Arc::new(privacy::CatalogData { db: env.db.clone(), clock: env.clock.clone() }));
         let state = Arc::new(service::Catalog {
             db: env.db.clone(),
             clock: env.clock.clone(),
@@ -77,6 +80,12 @@ impl Context for Catalog {
             media: env.media.clone(),
             geocoder,
         });
-        Ok(Mounted { router: http::routes().with_state(state), subscriptions: Vec::new() })
+        let erasure = platform::events::Subscription::new(
+            "catalog.erasure",
+            "user.deleted",
+            env.db.clone(),
+            privacy::ErasureOnDelete { clock: env.clock.clone() },
+        );
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![erasure] })
     }
 }

@@ -6,6 +6,7 @@
 mod geocoding;
 mod listings;
 mod photos;
+mod privacy;
 mod providers;
 mod restaurants;
 mod sessions;
