@@ -7,7 +7,12 @@ use platform::Context;
 /// Every context compiled into this binary, in start-up order. Each later issue that adds a
 /// context crate registers it here.
 pub fn all() -> Vec<Arc<dyn Context>> {
-    vec![Arc::new(identity::Identity), Arc::new(notifications::Notifications), Arc::new(catalog::Catalog)]
+    vec![
+        Arc::new(identity::Identity),
+        Arc::new(notifications::Notifications),
+        Arc::new(catalog::Catalog),
+        Arc::new(booking::Booking),
+    ]
 }
 
 /// The contexts named by `--only` (all when empty). Unknown names are an error listing the

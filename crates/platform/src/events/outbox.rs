@@ -17,7 +17,9 @@ pub async fn enqueue(tx: &mut Tx, event: &EventEnvelope) -> Result<(), DbError> 
     .bind(event.aggregate_id.as_str())
     .bind(event.occurred_at)
     .bind_json(event)?
-    .bind(event.occurred_at)
+    // Relay scheduling is wall-clock time (the relay compares with `Utc::now()`), whatever
+    // clock the domain uses for `occurred_at` (tests move a manual clock).
+    .bind(chrono::Utc::now())
     .execute(tx)
     .await?;
     Ok(())

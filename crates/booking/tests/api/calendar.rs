@@ -1,0 +1,124 @@
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::{TestApp, expect_error};
+
+async fn spawn(clock: Arc<kernel::ManualClock>) -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = testkit::test_config(&dir);
+    config.auth.password_hash.memory_kib = 1024;
+    config.auth.password_hash.iterations = 1;
+    config.rate_limit.enabled = false;
+    let contexts: Vec<Arc<dyn platform::Context>> =
+        vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(booking::Booking)];
+    (testkit::spawn_config_with_clock(config, contexts, clock).await, dir)
+}
+
+async fn call(
+    app: &TestApp,
+    method: Method,
+    token: Option<&str>,
+    path: &str,
+    body: Option<&Value>,
+) -> reqwest::Response {
+    let mut r = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    r.send().await.unwrap()
+}
+
+async fn data(r: reqwest::Response) -> Value {
+    let (status, body) = testkit::json(r).await;
+    assert!((200..300).contains(&status), "{status}: {body}");
+    body["data"].clone()
+}
+
+async fn host(app: &TestApp) -> String {
+    let body = json!({"email": "host@example.com", "password": "Password1!"});
+    let token = data(app.post_json("/api/v1/auth/register", &body).await).await["tokens"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    data(
+        call(
+            app,
+            Method::POST,
+            Some(&token),
+            "/api/v1/providers",
+            Some(&json!({"displayName": "Host", "timezone": "Pacific/Auckland"})),
+        )
+        .await,
+    )
+    .await;
+    token
+}
+
+fn loft() -> Value {
+    json!({"kind": "stay", "title": "Loft", "description": "A loft far away, on the other side of the world.",
+           "address": {"line1": "1 Queen St", "city": "Auckland", "country": "NZ"}, "location": {"lat": -36.85, "lng": 174.76},
+           "stay": {"propertyType": "apartment", "maxGuests": 2, "bedrooms": 1, "beds": 1, "bathrooms": 1,
+                    "nightlyPrice": 15000, "minNights": 2, "checkInTime": "15:00", "checkOutTime": "10:00"}})
+}
+
+#[tokio::test]
+async fn the_calendar_follows_catalog_events_in_the_listings_time_zone() {
+    // 2026-12-31 20:00 UTC is already 2027-01-01 in Auckland (UTC+13).
+    let clock = Arc::new(kernel::ManualClock::new("2026-12-31T20:00:00Z".parse().unwrap()));
+    let (app, _dir) = spawn(clock.clone()).await;
+    let token = host(&app).await;
+    let listing =
+        data(call(&app, Method::POST, Some(&token), "/api/v1/listings", Some(&loft())).await).await["listing"].clone();
+    let id = listing["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/listings/{id}/calendar");
+
+    // Not known to booking before the event is delivered; a draft only to its owner after.
+    expect_error(call(&app, Method::GET, Some(&token), &path, None).await, 404, "not_found").await;
+    app.drain_events().await;
+    let draft =
+        data(call(&app, Method::GET, Some(&token), &format!("{path}?from=2027-01-01&to=2027-01-03"), None).await).await;
+    assert_eq!(draft["days"][0]["reason"], "unlisted");
+    expect_error(call(&app, Method::GET, None, &path, None).await, 404, "not_found").await;
+
+    data(call(&app, Method::POST, Some(&token), &format!("/api/v1/listings/{id}/publish"), None).await).await;
+    app.drain_events().await;
+    let cal = data(call(&app, Method::GET, None, &path, None).await).await;
+    assert_eq!(cal["timezone"], "Pacific/Auckland");
+    let days = cal["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days[0]["date"], "2027-01-01", "today in the listing's time zone, not UTC");
+    assert_eq!(days[0]["available"], true);
+    assert_eq!((days[0]["price"].as_i64(), days[0]["minNights"].as_i64()), (Some(15000), Some(2)));
+    let past = data(call(&app, Method::GET, None, &format!("{path}?from=2026-12-30&to=2027-01-02"), None).await).await;
+    let reasons: Vec<Value> = past["days"].as_array().unwrap().iter().map(|d| d["reason"].clone()).collect();
+    assert_eq!(reasons, [json!("past"), json!("past"), Value::Null]);
+
+    // A price change flows through the next event.
+    data(
+        call(
+            &app,
+            Method::PUT,
+            Some(&token),
+            &format!("/api/v1/listings/{id}"),
+            Some(&json!({"stay": {"nightlyPrice": 17000}})),
+        )
+        .await,
+    )
+    .await;
+    app.drain_events().await;
+    let cal = data(call(&app, Method::GET, None, &format!("{path}?from=2027-02-01&to=2027-02-02"), None).await).await;
+    assert_eq!(cal["days"][0]["price"], 17000);
+
+    for bad in ["?from=tomorrow", "?from=2027-01-10&to=2027-01-01", "?from=2027-01-01&to=2028-06-01"] {
+        expect_error(call(&app, Method::GET, None, &format!("{path}{bad}"), None).await, 400, "validation_failed")
+            .await;
+    }
+    // Deleted listings disappear from booking too.
+    assert_eq!(call(&app, Method::DELETE, Some(&token), &format!("/api/v1/listings/{id}"), None).await.status(), 200);
+    app.drain_events().await;
+    expect_error(call(&app, Method::GET, Some(&token), &path, None).await, 404, "not_found").await;
+}
