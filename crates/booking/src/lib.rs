@@ -15,12 +15,20 @@ use utoipa::openapi::OpenApi;
 
 pub use events::LISTINGS_CONSUMER;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "listings",
-    sqlite: include_str!("../migrations/sqlite/0001_listings.sql"),
-    postgres: include_str!("../migrations/postgres/0001_listings.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "listings",
+        sqlite: include_str!("../migrations/sqlite/0001_listings.sql"),
+        postgres: include_str!("../migrations/postgres/0001_listings.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "calendar",
+        sqlite: include_str!("../migrations/sqlite/0002_calendar.sql"),
+        postgres: include_str!("../migrations/postgres/0002_calendar.sql"),
+    },
+];
 
 /// The booking context.
 #[derive(Debug, Clone, Copy)]

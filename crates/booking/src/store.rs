@@ -74,3 +74,84 @@ pub async fn find(db: &Db, id: Uuid) -> Result<Option<ListingModel>, DbError> {
     .fetch_optional(db)
     .await
 }
+
+/// A host's setting for one night.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NightSetting {
+    pub night: chrono::NaiveDate,
+    pub blocked: bool,
+    pub price: Option<i64>,
+    pub min_nights: Option<i64>,
+}
+
+impl FromRow for NightSetting {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(NightSetting {
+            night: row.get("night")?,
+            blocked: row.get("blocked")?,
+            price: row.get("price")?,
+            min_nights: row.get("min_nights")?,
+        })
+    }
+}
+
+/// Settings of nights in `[from, to)`.
+pub async fn nights(
+    db: &Db,
+    listing: Uuid,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<NightSetting>, DbError> {
+    query(
+        "SELECT night, blocked, price, min_nights FROM calendar_nights WHERE listing_id = $1 AND night >= $2 AND night < $3 \
+         ORDER BY night",
+    )
+    .bind(listing)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn nights_tx(
+    tx: &mut Tx,
+    listing: Uuid,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Vec<NightSetting>, DbError> {
+    query(
+        "SELECT night, blocked, price, min_nights FROM calendar_nights WHERE listing_id = $1 AND night >= $2 AND night < $3 \
+         ORDER BY night",
+    )
+    .bind(listing)
+    .bind(from)
+    .bind(to)
+    .fetch_all(tx)
+    .await
+}
+
+/// Stores a night's setting; a night back to defaults is removed.
+pub async fn save_night(tx: &mut Tx, listing: Uuid, s: &NightSetting, now: DateTime<Utc>) -> Result<(), DbError> {
+    if !s.blocked && s.price.is_none() && s.min_nights.is_none() {
+        query("DELETE FROM calendar_nights WHERE listing_id = $1 AND night = $2")
+            .bind(listing)
+            .bind(s.night)
+            .execute(tx)
+            .await?;
+        return Ok(());
+    }
+    query(
+        "INSERT INTO calendar_nights (listing_id, night, blocked, price, min_nights, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (listing_id, night) DO UPDATE SET blocked = excluded.blocked, price = excluded.price, \
+         min_nights = excluded.min_nights, updated_at = excluded.updated_at",
+    )
+    .bind(listing)
+    .bind(s.night)
+    .bind(s.blocked)
+    .bind(s.price)
+    .bind(s.min_nights)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}

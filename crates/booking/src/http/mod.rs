@@ -16,5 +16,5 @@ pub struct State {
 }
 
 pub fn routes() -> OpenApiRouter<State> {
-    OpenApiRouter::new().routes(routes!(calendar::get))
+    OpenApiRouter::new().routes(routes!(calendar::get, calendar::put))
 }

@@ -122,3 +122,63 @@ async fn the_calendar_follows_catalog_events_in_the_listings_time_zone() {
     app.drain_events().await;
     expect_error(call(&app, Method::GET, Some(&token), &path, None).await, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn hosts_block_nights_and_override_prices() {
+    let clock = Arc::new(kernel::ManualClock::new(chrono::Utc::now()));
+    let (app, _dir) = spawn(clock).await;
+    let token = host(&app).await;
+    let listing =
+        data(call(&app, Method::POST, Some(&token), "/api/v1/listings", Some(&loft())).await).await["listing"].clone();
+    let id = listing["id"].as_str().unwrap().to_owned();
+    data(call(&app, Method::POST, Some(&token), &format!("/api/v1/listings/{id}/publish"), None).await).await;
+    app.drain_events().await;
+    let path = format!("/api/v1/listings/{id}/calendar");
+
+    let body = json!({"ranges": [
+        {"from": "2030-03-01", "to": "2030-03-04", "blocked": true},
+        {"from": "2030-03-03", "to": "2030-03-06", "price": 20000, "minNights": 3}
+    ]});
+    let updated = data(call(&app, Method::PUT, Some(&token), &path, Some(&body)).await).await;
+    assert_eq!(updated["updated"], 6);
+    let cal = data(call(&app, Method::GET, None, &format!("{path}?from=2030-03-01&to=2030-03-07"), None).await).await;
+    let days: Vec<(bool, i64, i64)> = cal["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["available"].as_bool().unwrap(), d["price"].as_i64().unwrap(), d["minNights"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        days,
+        [(false, 15000, 2), (false, 15000, 2), (false, 20000, 3), (true, 20000, 3), (true, 20000, 3), (true, 15000, 2)]
+    );
+    assert_eq!(cal["days"][0]["reason"], "blocked");
+
+    // Unblock and clear the price override on one night.
+    let body = json!({"ranges": [{"from": "2030-03-03", "to": "2030-03-04", "blocked": false, "price": null}]});
+    data(call(&app, Method::PUT, Some(&token), &path, Some(&body)).await).await;
+    let cal = data(call(&app, Method::GET, None, &format!("{path}?from=2030-03-03&to=2030-03-04"), None).await).await;
+    assert_eq!(
+        (cal["days"][0]["available"].as_bool(), cal["days"][0]["price"].as_i64(), cal["days"][0]["minNights"].as_i64()),
+        (Some(true), Some(15000), Some(3))
+    );
+
+    for bad in [
+        json!({"ranges": []}),
+        json!({"ranges": [{"from": "2030-03-05", "to": "2030-03-01", "blocked": true}]}),
+        json!({"ranges": [{"from": "2030-03-01", "to": "2030-03-02", "price": 0}]}),
+        json!({"ranges": [{"from": "2030-03-01", "to": "2030-03-02"}]}),
+        json!({"ranges": [{"from": "2030-03-01", "to": "2030-03-02", "blocked": "yes"}]}),
+    ] {
+        let response = call(&app, Method::PUT, Some(&token), &path, Some(&bad)).await;
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+    let stranger = json!({"email": "guest@example.com", "password": "Password1!"});
+    let guest = data(app.post_json("/api/v1/auth/register", &stranger).await).await["tokens"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let blocked = json!({"ranges": [{"from": "2030-03-01", "to": "2030-03-02", "blocked": true}]});
+    expect_error(call(&app, Method::PUT, Some(&guest), &path, Some(&blocked)).await, 404, "not_found").await;
+    expect_error(call(&app, Method::PUT, None, &path, Some(&blocked)).await, 401, "unauthorized").await;
+}
