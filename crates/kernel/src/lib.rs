@@ -23,4 +23,4 @@ pub use event::EventEnvelope;
 pub use id::{new_id, parse_id};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Cursor, KeyedPage, Page, PageQuery, PageRequest, Pagination};
-pub use time::{DateRange, Instant, truncate_micros};
+pub use time::{DateRange, Instant, parse_day_or_instant, truncate_micros};

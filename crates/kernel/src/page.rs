@@ -42,6 +42,15 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
+    /// As [`PageRequest::parse`], adding problems to `errors` (and returning the default page)
+    /// so a handler can report them with its own filters' errors in one answer.
+    pub fn parse_collecting(query: &PageQuery, errors: &mut Vec<FieldError>) -> Self {
+        Self::parse(query).unwrap_or_else(|e| {
+            errors.extend(e.details);
+            Self::default()
+        })
+    }
+
     pub fn parse(query: &PageQuery) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         let limit = match query.limit.as_deref().map(str::trim) {

@@ -11,6 +11,15 @@ pub type Instant = DateTime<Utc>;
 
 /// Drops sub-microsecond digits. PostgreSQL stores microseconds; truncating everywhere
 /// keeps an instant identical whether it was just created or read back, on either engine.
+/// A query bound given as a day (`YYYY-MM-DD`, its midnight UTC) or an RFC 3339 instant.
+pub fn parse_day_or_instant(raw: &str) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc())
+}
+
 pub fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     let nanos = t.timestamp_subsec_nanos();
     t - chrono::Duration::nanoseconds(i64::from(nanos % 1_000))
@@ -89,5 +98,23 @@ mod tests {
         assert_eq!(err.status, 400);
         assert_eq!(err.details[0].field, "stay.dates");
         assert!(DateRange::new(d("2027-01-03"), d("2027-01-02"), "x").is_err());
+    }
+}
+
+#[cfg(test)]
+mod day_or_instant_tests {
+    use super::*;
+
+    #[test]
+    fn days_and_instants() {
+        assert_eq!(
+            parse_day_or_instant("2027-01-02").map(|t| t.to_rfc3339()),
+            Some("2027-01-02T00:00:00+00:00".into())
+        );
+        assert_eq!(
+            parse_day_or_instant("2027-01-02T10:00:00+02:00").map(|t| t.to_rfc3339()),
+            Some("2027-01-02T08:00:00+00:00".into())
+        );
+        assert_eq!(parse_day_or_instant("tomorrow"), None);
     }
 }

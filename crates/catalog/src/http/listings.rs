@@ -209,10 +209,8 @@ pub async fn list_public(
     Query(q): Query<PublicQuery>,
 ) -> Result<Response, ApiError> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let page = PageRequest::parse(&PageQuery { limit: q.limit, offset: q.offset, cursor: None }).unwrap_or_else(|e| {
-        errors.extend(e.details);
-        PageRequest::default()
-    });
+    let page =
+        PageRequest::parse_collecting(&PageQuery { limit: q.limit, offset: q.offset, cursor: None }, &mut errors);
     let kind =
         q.kind.as_deref().and_then(|k| one_of(k, &KINDS).map_err(|m| errors.push(FieldError::new("kind", m))).ok());
     let country =

@@ -5,13 +5,8 @@ use kernel::{ApiError, FieldError};
 
 fn instant(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, FieldError> {
     raw.map(|r| {
-        DateTime::parse_from_rfc3339(r.trim())
-            .map(|t| t.with_timezone(&Utc))
-            .or_else(|_| {
-                chrono::NaiveDate::parse_from_str(r.trim(), "%Y-%m-%d")
-                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
-            })
-            .map_err(|_| FieldError::new(field, "must be a date YYYY-MM-DD or an RFC 3339 instant"))
+        kernel::parse_day_or_instant(r)
+            .ok_or_else(|| FieldError::new(field, "must be a date YYYY-MM-DD or an RFC 3339 instant"))
     })
     .transpose()
 }

@@ -83,15 +83,6 @@ fn content_tag(bytes: &[u8]) -> String {
 }
 
 impl Catalog {
-    /// `id` if `user` owns it; someone else's listing is a 404, as if it did not exist.
-    async fn own_listing(&self, id: Uuid, user: &AuthUser) -> Result<(), ApiError> {
-        let l = store::listings::find(&self.db, id).await?.ok_or_else(listing_not_found)?;
-        if l.owner_id != user.user_id {
-            return Err(listing_not_found());
-        }
-        Ok(())
-    }
-
     fn photo_view(&self, p: &Photo) -> PhotoView {
         let variants = p
             .variants
@@ -143,7 +134,7 @@ impl Catalog {
         upload: Vec<u8>,
         caption_raw: Option<&str>,
     ) -> Result<PhotoView, ApiError> {
-        self.own_listing(listing, user).await?;
+        self.owned(listing, user).await?;
         let caption = caption(caption_raw)?;
         // Cheap early answer before any decoding; checked again under the lock below.
         if store::photos::count(&self.db, listing).await? >= MAX_PHOTOS {
@@ -206,7 +197,7 @@ impl Catalog {
         user: &AuthUser,
         caption_raw: Option<Option<&str>>,
     ) -> Result<PhotoView, ApiError> {
-        self.own_listing(listing, user).await?;
+        self.owned(listing, user).await?;
         let new_caption = caption_raw.map(caption).transpose()?;
         let mut tx = self.db.begin().await?;
         if !store::photos::lock_listing(&mut tx, listing).await? {
@@ -233,7 +224,7 @@ impl Catalog {
         user: &AuthUser,
         order: &[Uuid],
     ) -> Result<Vec<PhotoView>, ApiError> {
-        self.own_listing(listing, user).await?;
+        self.owned(listing, user).await?;
         let mut tx = self.db.begin().await?;
         if !store::photos::lock_listing(&mut tx, listing).await? {
             return Err(listing_not_found());
@@ -261,7 +252,7 @@ impl Catalog {
 
     /// Deletes a photo and its stored sizes; the photos after it move up (owner only).
     pub async fn delete_photo(&self, listing: Uuid, photo: Uuid, user: &AuthUser) -> Result<(), ApiError> {
-        self.own_listing(listing, user).await?;
+        self.owned(listing, user).await?;
         let mut tx = self.db.begin().await?;
         if !store::photos::lock_listing(&mut tx, listing).await? {
             return Err(listing_not_found());

@@ -61,11 +61,10 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     admin.require_admin()?;
     let mut errors = Vec::new();
-    let mut page = PageRequest::parse(&PageQuery { limit: q.limit.clone(), offset: q.offset, cursor: None })
-        .unwrap_or_else(|e| {
-            errors.extend(e.details);
-            PageRequest::default()
-        });
+    let mut page = PageRequest::parse_collecting(
+        &PageQuery { limit: q.limit.clone(), offset: q.offset, cursor: None },
+        &mut errors,
+    );
     if q.limit.is_none() {
         page.limit = 50;
     }

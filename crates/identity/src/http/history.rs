@@ -46,10 +46,8 @@ pub async fn list(
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
-    let page = PageRequest::parse(&PageQuery { limit: q.limit, offset: q.offset, cursor: None }).unwrap_or_else(|e| {
-        errors.extend(e.details);
-        PageRequest::default()
-    });
+    let page =
+        PageRequest::parse_collecting(&PageQuery { limit: q.limit, offset: q.offset, cursor: None }, &mut errors);
     let kind = kind(q.kind.as_deref(), &items::ALL_KINDS).unwrap_or_else(|e| {
         errors.push(e);
         None

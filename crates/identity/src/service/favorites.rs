@@ -182,11 +182,9 @@ impl Accounts {
 /// `from` / `to` query values: a date (`YYYY-MM-DD`, whole day) or an RFC 3339 instant.
 pub fn parse_bound(field: &str, raw: Option<&str>, end: bool) -> Result<Option<DateTime<Utc>>, FieldError> {
     let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(Some(t.with_timezone(&Utc)));
-    }
-    let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "must be a date YYYY-MM-DD or an RFC 3339 instant"))?;
-    let day = if end { date.succ_opt().unwrap_or(date) } else { date };
-    Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+    let t = kernel::parse_day_or_instant(raw)
+        .ok_or_else(|| FieldError::new(field, "must be a date YYYY-MM-DD or an RFC 3339 instant"))?;
+    // A day given as the end bound includes that whole day.
+    let is_day = raw.len() == 10;
+    Ok(Some(if end && is_day { t + chrono::Duration::days(1) } else { t }))
 }
