@@ -1,10 +1,18 @@
-//! Booking: the resource core. Today it keeps a read model of the catalog's listings (from
-//! `listing.*` events) and answers the nightly calendar of stays; inventory, quotes and
-//! reservations build on it (issue 6).
+//! Booking: the resource core. One engine sells every kind of listing — nights of stays,
+//! tables in restaurant slots, seats of activity sessions and transport trips, units of
+//! stock — with the database itself guarding each sale. It keeps a read model of the
+//! catalog's listings (from `listing.*` events), prices requests into reproducible quotes,
+//! runs the reservation state machine, and moves reservations on from `payment.*` events.
 
 pub mod calendar;
 mod events;
 mod http;
+pub mod policy;
+pub mod pricing;
+pub mod request;
+pub mod rules;
+pub mod service;
+pub mod slots;
 mod store;
 
 use async_trait::async_trait;
@@ -13,7 +21,7 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
-pub use events::LISTINGS_CONSUMER;
+pub use events::{LISTINGS_CONSUMER, PAYMENTS_CONSUMER};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -27,6 +35,18 @@ const MIGRATIONS: &[Migration] = &[
         name: "calendar",
         sqlite: include_str!("../migrations/sqlite/0002_calendar.sql"),
         postgres: include_str!("../migrations/postgres/0002_calendar.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "inventory",
+        sqlite: include_str!("../migrations/sqlite/0003_inventory.sql"),
+        postgres: include_str!("../migrations/postgres/0003_inventory.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "reservations",
+        sqlite: include_str!("../migrations/sqlite/0004_reservations.sql"),
+        postgres: include_str!("../migrations/postgres/0004_reservations.sql"),
     },
 ];
 
@@ -49,13 +69,25 @@ impl Context for Booking {
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
-        let state = http::State { db: env.db.clone(), clock: env.clock.clone() };
+        let engine = service::Bookings {
+            db: env.db.clone(),
+            clock: env.clock.clone(),
+            config: env.config.booking.clone(),
+            events: env.events.clone(),
+        };
         let listings = Subscription::new(
             LISTINGS_CONSUMER,
             "listing.*",
             env.db.clone(),
-            events::ListingsReadModel { clock: env.clock.clone() },
+            events::ListingsReadModel { engine: engine.clone() },
         );
-        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![listings] })
+        let payments = Subscription::new(
+            PAYMENTS_CONSUMER,
+            "payment.*",
+            env.db.clone(),
+            events::PaymentsHandler { engine: engine.clone() },
+        );
+        engine.spawn_scheduler(std::time::Duration::from_secs(env.config.booking.jobs_interval_secs));
+        Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![listings, payments] })
     }
 }

@@ -1,20 +1,30 @@
-//! The booking context's HTTP surface.
+//! The booking context's HTTP surface: thin handlers that parse, call the engine and shape
+//! the answer.
 
+mod availability;
 mod calendar;
+mod coupons;
+mod reservations;
 
-use std::sync::Arc;
-
-use kernel::Clock;
-use platform::db::Db;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-#[derive(Clone)]
-pub struct State {
-    pub db: Db,
-    pub clock: Arc<dyn Clock>,
-}
+pub type State = crate::service::Bookings;
 
 pub fn routes() -> OpenApiRouter<State> {
-    OpenApiRouter::new().routes(routes!(calendar::get, calendar::put))
+    OpenApiRouter::new()
+        .routes(routes!(calendar::get, calendar::put))
+        .routes(routes!(availability::get))
+        .routes(routes!(reservations::quote))
+        .routes(routes!(reservations::create, reservations::mine))
+        .routes(routes!(reservations::hosting))
+        .routes(routes!(reservations::get))
+        .routes(routes!(reservations::cancellation))
+        .routes(routes!(reservations::accept))
+        .routes(routes!(reservations::decline))
+        .routes(routes!(reservations::cancel))
+        .routes(routes!(reservations::complete))
+        .routes(routes!(reservations::run_jobs))
+        .routes(routes!(coupons::create, coupons::list))
+        .routes(routes!(coupons::get, coupons::deactivate))
 }

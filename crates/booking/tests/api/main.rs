@@ -1,4 +1,13 @@
-//! Booking through HTTP: the listings read model fed by catalog events, and the calendar.
+//! Booking through HTTP: the listings read model fed by catalog events, calendars, quotes,
+//! reservations of every kind and their state machine, coupons, and the races.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code)] // support helpers serve several modules
 
 mod calendar;
+mod capacity;
+mod coupons;
+mod lifecycle;
+mod races;
+mod rules;
+mod stays;
+mod support;

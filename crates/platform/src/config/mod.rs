@@ -13,7 +13,7 @@ use crate::secrets::Secret;
 
 pub use load::{ConfigError, Overrides, load};
 pub use sections::{
-    AuthConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig,
+    AuthConfig, BookingConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +49,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub storage: StorageConfig,
     pub geocoding: GeocodingConfig,
+    pub booking: BookingConfig,
     /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
     pub secrets: BTreeMap<String, Secret>,
 }
@@ -70,6 +71,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             storage: StorageConfig::default(),
             geocoding: GeocodingConfig::default(),
+            booking: BookingConfig::default(),
             secrets: BTreeMap::new(),
         }
     }

@@ -145,6 +145,28 @@ pub struct GeocodingConfig {
     pub user_agent: Option<String>,
 }
 
+/// Fees and timings of reservations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BookingConfig {
+    /// Guest service fee, in basis points of the booking's base (1 200 = 12 %).
+    pub guest_fee_bps: i64,
+    /// Host service fee, in basis points of the base, kept from the host's payout.
+    pub host_fee_bps: i64,
+    /// How long an unpaid reservation holds its inventory.
+    pub hold_minutes: i64,
+    /// How long a host has to accept a request to book.
+    pub request_hours: i64,
+    /// How often the scheduler looks for holds to expire and stays to complete.
+    pub jobs_interval_secs: u64,
+}
+
+impl Default for BookingConfig {
+    fn default() -> Self {
+        Self { guest_fee_bps: 1200, host_fee_bps: 300, hold_minutes: 15, request_hours: 24, jobs_interval_secs: 30 }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
@@ -223,6 +245,22 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
         && !(url.starts_with("http://") || url.starts_with("https://"))
     {
         return Err(ConfigError::key("geocoding.url", "must be an http:// or https:// URL"));
+    }
+    let booking = &config.booking;
+    for (key, bps) in [("booking.guest_fee_bps", booking.guest_fee_bps), ("booking.host_fee_bps", booking.host_fee_bps)]
+    {
+        if !(0..=5000).contains(&bps) {
+            return Err(ConfigError::key(key, "must be between 0 and 5000 basis points (50 %)"));
+        }
+    }
+    if !(1..=24 * 60).contains(&booking.hold_minutes) {
+        return Err(ConfigError::key("booking.hold_minutes", "must be between 1 and 1440"));
+    }
+    if !(1..=168).contains(&booking.request_hours) {
+        return Err(ConfigError::key("booking.request_hours", "must be between 1 and 168"));
+    }
+    if !(1..=3600).contains(&booking.jobs_interval_secs) {
+        return Err(ConfigError::key("booking.jobs_interval_secs", "must be between 1 and 3600"));
     }
     if config.mail.from.parse::<lettre::message::Mailbox>().is_err() {
         return Err(ConfigError::key("mail.from", "must be an address such as `Sojourn <no-reply@example.com>`"));

@@ -108,6 +108,23 @@ impl<'c> Executor<'c> for &'c mut Tx {
     }
 }
 
+/// Either a database or a transaction, for code that runs several queries the same way in
+/// both (a quote reads outside any transaction, a reservation inside one): pass `&mut conn`
+/// to each query.
+pub enum Conn<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'c> Executor<'c> for &'c mut Conn<'_> {
+    fn target(self) -> Target<'c> {
+        match self {
+            Conn::Db(db) => Target::Db(db),
+            Conn::Tx(tx) => Target::Tx(tx),
+        }
+    }
+}
+
 /// An open transaction; dropped without `commit` it rolls back.
 pub struct Tx {
     inner: TxInner,

@@ -1,0 +1,56 @@
+//! Scheduled work: expire unpaid holds and unanswered requests, complete reservations that
+//! have ended. Each item is claimed by its own guarded transition, so several instances may
+//! run the scheduler at once and each item still moves exactly once.
+
+use std::time::Duration;
+
+use kernel::ApiError;
+use serde::Serialize;
+
+use super::Bookings;
+use crate::store::reservations::{self, DueColumn};
+
+/// Items handled per kind and run; the next run takes the rest.
+const BATCH: i64 = 500;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRun {
+    pub expired_holds: u64,
+    pub expired_requests: u64,
+    pub completed: u64,
+}
+
+impl Bookings {
+    pub async fn run_jobs(&self) -> Result<JobRun, ApiError> {
+        let now = self.clock.now();
+        let mut run = JobRun::default();
+        for id in reservations::due(&self.db, "pending_payment", DueColumn::Hold, now, BATCH).await? {
+            run.expired_holds += u64::from(self.expire(id).await?.is_some());
+        }
+        for id in reservations::due(&self.db, "awaiting_host", DueColumn::Request, now, BATCH).await? {
+            run.expired_requests += u64::from(self.expire(id).await?.is_some());
+        }
+        for id in reservations::due(&self.db, "confirmed", DueColumn::End, now, BATCH).await? {
+            run.completed += u64::from(self.complete_due(id).await?.is_some());
+        }
+        Ok(run)
+    }
+
+    /// Runs the jobs every `every` until the process ends.
+    pub fn spawn_scheduler(&self, every: Duration) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match engine.run_jobs().await {
+                    Ok(run) if run != JobRun::default() => tracing::info!(?run, "booking jobs"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e.message, "booking jobs failed"),
+                }
+            }
+        });
+    }
+}

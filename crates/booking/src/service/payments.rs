@@ -1,0 +1,94 @@
+//! Payment coupling, by events only: the payments context announces what happened to money
+//! and the reservations it was for move on. Payments name their reservations in
+//! `reservationId` / `reservationIds`, at the top level or under `metadata`.
+
+use kernel::{ApiError, EventEnvelope};
+use platform::db::Tx;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::Bookings;
+use super::view::reservation_view;
+use crate::store::reservations::{self, Reservation};
+
+/// The reservations a payment event is about.
+pub fn reservation_ids(data: &Value) -> Vec<Uuid> {
+    let mut ids = Vec::new();
+    for scope in [Some(data), data.get("metadata")].into_iter().flatten() {
+        if let Some(id) = scope.get("reservationId").and_then(Value::as_str).and_then(|s| s.parse().ok()) {
+            ids.push(id);
+        }
+        for id in scope.get("reservationIds").and_then(Value::as_array).into_iter().flatten() {
+            if let Some(id) = id.as_str().and_then(|s| s.parse().ok()) {
+                ids.push(id);
+            }
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn payment_id(data: &Value) -> Option<String> {
+    ["paymentIntentId", "paymentId", "id"].iter().find_map(|k| data.get(*k).and_then(Value::as_str)).map(str::to_owned)
+}
+
+impl Bookings {
+    /// Applies a `payment.*` event to the reservations it names, inside the consumer's
+    /// transaction (so a redelivered event changes nothing twice).
+    pub async fn on_payment(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), ApiError> {
+        let ids = reservation_ids(&event.data);
+        let amount = event.data.get("amount").and_then(Value::as_i64);
+        for id in ids {
+            let Some(r) = reservations::find(&mut *tx, id).await? else {
+                tracing::warn!(reservation = %id, event = %event.event_type, "payment for an unknown reservation");
+                continue;
+            };
+            match event.event_type.as_str() {
+                "payment.succeeded" | "payment.authorized" => self.paid(tx, &r, &event.data).await?,
+                "payment.refunded" => {
+                    let refunded = (r.refunded + amount.unwrap_or(0).max(0)).min(r.paid);
+                    let next = Reservation { refunded, ..r.clone() };
+                    reservations::transition(tx, &next, &r.status).await?;
+                }
+                // A failed attempt leaves the hold running: the guest may try another card.
+                _ => tracing::info!(reservation = %id, event = %event.event_type, "payment event noted"),
+            }
+        }
+        Ok(())
+    }
+
+    async fn paid(&self, tx: &mut Tx, r: &Reservation, data: &Value) -> Result<(), ApiError> {
+        let payment = payment_id(data);
+        match r.status.as_str() {
+            "pending_payment" => {
+                let (status, event, respond_by) = if r.instant_book {
+                    ("confirmed", "booking.confirmed", None)
+                } else {
+                    ("awaiting_host", "booking.requested", Some(self.respond_by()))
+                };
+                let next = Reservation {
+                    status: status.into(),
+                    paid: r.total,
+                    payment_id: payment.or_else(|| r.payment_id.clone()),
+                    respond_by,
+                    ..r.clone()
+                };
+                self.transition(tx, r, next, event, None, None).await?;
+            }
+            "expired" | "cancelled" if r.paid == 0 => {
+                // The money arrived after the hold ran out and the inventory went back on sale:
+                // record it and ask for it to be returned.
+                let next = Reservation { paid: r.total, payment_id: payment, ..r.clone() };
+                if let Some(done) = reservations::transition(tx, &next, &r.status).await? {
+                    let data = json!({"reservation": reservation_view(&done), "refundAmount": done.total,
+                                      "reason": "paid_after_expiry"});
+                    self.emit(tx, "booking.refund_due", done.id, None, data).await?;
+                }
+            }
+            // Already paid: a redelivered or duplicate notification.
+            _ => tracing::debug!(reservation = %r.id, status = %r.status, "payment for a reservation already settled"),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! Creating a reservation: one transaction takes the listing's sale lock, prices the request,
+//! takes the inventory (guarded by the database), counts the coupon use and records the
+//! reservation and its idempotency key, then announces it.
+
+use chrono::Duration;
+use kernel::ApiError;
+use platform::auth::AuthUser;
+use platform::db::Conn;
+use serde_json::json;
+
+use super::Bookings;
+use super::offer::{Hold, Offer};
+use super::view::reservation_view;
+use crate::request::{self, ReservationBody};
+use crate::store::reservations::{self, Reservation};
+use crate::store::{self, coupons, inventory};
+
+/// A created reservation, or the one an earlier request with the same idempotency key made.
+#[derive(Debug)]
+pub struct Created {
+    pub reservation: Reservation,
+    pub replayed: bool,
+}
+
+impl Bookings {
+    /// Prices a request without holding anything.
+    pub async fn quote(&self, viewer: Option<&AuthUser>, body: &ReservationBody) -> Result<Offer, ApiError> {
+        let id = request::listing_id(body)?;
+        let coupon = request::coupon_code(body)?;
+        let listing = self.visible_listing(id, viewer).await?;
+        let target = request::target(&listing.kind, body)?;
+        let mut conn = Conn::Db(&self.db);
+        let guest = viewer.map(|u| u.user_id);
+        self.offer(&mut conn, &listing, target, coupon.as_deref(), guest, self.clock.now()).await
+    }
+
+    pub async fn reserve(
+        &self,
+        guest: &AuthUser,
+        body: &ReservationBody,
+        key: Option<&str>,
+    ) -> Result<Created, ApiError> {
+        let fingerprint = serde_json::to_string(body).map_err(|_| ApiError::internal())?;
+        if let Some(key) = key
+            && let Some(done) = self.replay(guest, key, &fingerprint).await?
+        {
+            return Ok(done);
+        }
+        let id = request::listing_id(body)?;
+        let coupon = request::coupon_code(body)?;
+        let listing = self.visible_listing(id, Some(guest)).await?;
+        if listing.owner_id == guest.user_id {
+            return Err(ApiError::new(422, "own_listing", "Hosts cannot book their own listing"));
+        }
+        let target = request::target(&listing.kind, body)?;
+        let now = self.clock.now();
+
+        let mut tx = self.db.begin().await?;
+        let listing = store::lock_for_sale(&mut tx, id)
+            .await?
+            .filter(|l| l.status == "published")
+            .ok_or_else(|| ApiError::new(409, "listing_unavailable", "This listing is not open for booking"))?;
+        let offer = {
+            let mut conn = Conn::Tx(&mut tx);
+            self.offer(&mut conn, &listing, target, coupon.as_deref(), Some(guest.user_id), now).await?
+        };
+        let reservation_id = kernel::new_id();
+        let unit_key = match &offer.hold {
+            Hold::Nights(nights) => {
+                if !inventory::reserve_nights(&mut tx, listing.id, nights, reservation_id).await? {
+                    return Err(ApiError::new(409, "dates_unavailable", "Those nights were just booked"));
+                }
+                None
+            }
+            Hold::Units { key, capacity } => {
+                inventory::ensure_unit(&mut tx, listing.id, key, *capacity).await?;
+                if !inventory::take(&mut tx, listing.id, key, offer.target.quantity()).await? {
+                    return Err(ApiError::new(409, "sold_out", "Not enough places are left"));
+                }
+                Some(key.clone())
+            }
+            Hold::Table { candidates } => {
+                let mut got = None;
+                for (key, count) in candidates {
+                    inventory::ensure_unit(&mut tx, listing.id, key, *count).await?;
+                    if inventory::take(&mut tx, listing.id, key, 1).await? {
+                        got = Some(key.clone());
+                        break;
+                    }
+                }
+                Some(got.ok_or_else(|| ApiError::new(409, "sold_out", "No table is free for that party at that time"))?)
+            }
+        };
+        if let Some(c) = &offer.coupon {
+            // The conditional UPDATE counts the use and locks the coupon, so the per-user count
+            // that follows sees every committed use.
+            let exhausted = || ApiError::new(409, "coupon_exhausted", "This coupon has been used up");
+            if !coupons::take_use(&mut tx, c.id).await? {
+                return Err(exhausted());
+            }
+            if let Some(max) = c.max_uses_per_user
+                && coupons::uses_by(&mut tx, c.id, guest.user_id).await? >= max
+            {
+                return Err(exhausted());
+            }
+            coupons::redeem(&mut tx, c.id, reservation_id, guest.user_id, now).await?;
+        }
+        let total = offer.quote.guest_total;
+        let (status, hold_expires_at, respond_by) = if total > 0 {
+            ("pending_payment", Some(now + Duration::minutes(self.config.hold_minutes)), None)
+        } else if listing.instant_book {
+            ("confirmed", None, None)
+        } else {
+            ("awaiting_host", None, Some(now + Duration::hours(self.config.request_hours)))
+        };
+        let (check_in, check_out) = match offer.target {
+            crate::request::Target::Stay { check_in, check_out, .. } => (Some(check_in), Some(check_out)),
+            _ => (None, None),
+        };
+        let r = Reservation {
+            id: reservation_id,
+            listing_id: listing.id,
+            guest_id: guest.user_id,
+            host_id: listing.owner_id,
+            kind: listing.kind.clone(),
+            status: status.into(),
+            check_in,
+            check_out,
+            unit_key,
+            quantity: offer.target.quantity(),
+            starts_at: offer.starts_at,
+            ends_at: offer.ends_at,
+            currency: listing.currency.clone(),
+            total,
+            quote: offer.quote.clone(),
+            coupon_id: offer.coupon.as_ref().map(|c| c.id),
+            instant_book: listing.instant_book,
+            cancellation_policy: listing.cancellation_policy.clone(),
+            hold_expires_at,
+            respond_by,
+            paid: 0,
+            refunded: 0,
+            payment_id: None,
+            cancelled_by: None,
+            cancel_reason: None,
+            refund: None,
+            created_at: now,
+            updated_at: now,
+        };
+        reservations::insert(&mut tx, &r).await?;
+        if let Some(key) = key
+            && !reservations::save_key(&mut tx, guest.user_id, key, &fingerprint, r.id, now).await?
+        {
+            // A concurrent request with the same key won; answer what it made.
+            drop(tx);
+            return self.replay(guest, key, &fingerprint).await?.ok_or_else(ApiError::internal);
+        }
+        let view = reservation_view(&r);
+        self.emit(&mut tx, "booking.created", r.id, Some(guest.user_id), json!({ "reservation": view })).await?;
+        match status {
+            "confirmed" => {
+                self.emit(&mut tx, "booking.confirmed", r.id, Some(guest.user_id), json!({ "reservation": view }))
+                    .await?
+            }
+            "awaiting_host" => {
+                self.emit(&mut tx, "booking.requested", r.id, Some(guest.user_id), json!({ "reservation": view }))
+                    .await?
+            }
+            _ => {}
+        }
+        tx.commit().await?;
+        self.events.committed();
+        Ok(Created { reservation: r, replayed: false })
+    }
+
+    async fn replay(&self, guest: &AuthUser, key: &str, fingerprint: &str) -> Result<Option<Created>, ApiError> {
+        let Some((seen, id)) = reservations::find_key(&self.db, guest.user_id, key).await? else {
+            return Ok(None);
+        };
+        if seen != fingerprint {
+            return Err(ApiError::new(
+                422,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request",
+            ));
+        }
+        let reservation = reservations::find(&self.db, id).await?.ok_or_else(ApiError::internal)?;
+        Ok(Some(Created { reservation, replayed: true }))
+    }
+}

@@ -1,0 +1,269 @@
+//! The reservation state machine. Every transition is a function naming its actor; it reads
+//! the reservation, computes the next state, and writes it with a guarded UPDATE (`WHERE status
+//! = <the state it read>`), so two transitions racing on one reservation cannot both apply.
+//!
+//! ```text
+//! pending_payment ──paid──▶ awaiting_host ──accept──▶ confirmed ──end──▶ completed
+//!        │   └──paid (instant book)────────────────────▲  │
+//!        ▼                      ▼ decline / 24 h        │  ▼
+//!  expired / cancelled     declined / expired       cancelled
+//! ```
+
+use chrono::{DateTime, Duration, Utc};
+use kernel::ApiError;
+use platform::auth::AuthUser;
+use platform::db::Tx;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::Bookings;
+use super::view::reservation_view;
+use crate::policy::{self, CancelInput, Canceller, Policy, Refund};
+use crate::store::reservations::{self, Reservation};
+use crate::store::{coupons, inventory};
+
+/// Who a user is to a reservation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Guest,
+    Host,
+    Admin,
+}
+
+/// States that still hold inventory.
+const HOLDING: [&str; 3] = ["pending_payment", "awaiting_host", "confirmed"];
+
+fn invalid_state(r: &Reservation, action: &str) -> ApiError {
+    ApiError::new(409, "invalid_state", format!("A reservation that is {} cannot be {action}", r.status))
+}
+
+fn reason(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    match raw.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()) {
+        Some(r) if r.chars().count() > 500 => {
+            Err(ApiError::validation(vec![kernel::FieldError::new("reason", "must be at most 500 characters")]))
+        }
+        other => Ok(other),
+    }
+}
+
+/// What the guest gets back if the reservation is cancelled now by `by`.
+pub fn refund_now(r: &Reservation, by: Canceller, now: DateTime<Utc>) -> Refund {
+    // Before the host accepted, and for goods not yet delivered, nothing was consumed.
+    let full = r.status != "confirmed" || r.kind == "product";
+    policy::refund(&CancelInput {
+        policy: Policy::parse(&r.cancellation_policy).unwrap_or(Policy::Moderate),
+        by,
+        quote: &r.quote,
+        paid: r.paid,
+        already_refunded: r.refunded,
+        booked_at: r.created_at,
+        starts_at: r.starts_at.unwrap_or(r.created_at),
+        now,
+        full,
+    })
+}
+
+impl Bookings {
+    /// A reservation and who `user` is to it; 404 for anyone else.
+    pub async fn reservation_for(&self, user: &AuthUser, id: Uuid) -> Result<(Reservation, Role), ApiError> {
+        let r = reservations::find(&self.db, id).await?.ok_or_else(|| ApiError::not_found("Reservation not found"))?;
+        let role = if r.guest_id == user.user_id {
+            Role::Guest
+        } else if r.host_id == user.user_id {
+            Role::Host
+        } else if user.is_admin() {
+            Role::Admin
+        } else {
+            return Err(ApiError::not_found("Reservation not found"));
+        };
+        Ok((r, role))
+    }
+
+    async fn as_host(&self, user: &AuthUser, id: Uuid, action: &str) -> Result<Reservation, ApiError> {
+        match self.reservation_for(user, id).await? {
+            (r, Role::Host | Role::Admin) => Ok(r),
+            _ => Err(ApiError::new(403, "forbidden", format!("Only the host can {action} this reservation"))),
+        }
+    }
+
+    pub async fn accept(&self, user: &AuthUser, id: Uuid) -> Result<Reservation, ApiError> {
+        let r = self.as_host(user, id, "accept").await?;
+        if r.status != "awaiting_host" {
+            return Err(invalid_state(&r, "accepted"));
+        }
+        let next = Reservation { status: "confirmed".into(), respond_by: None, ..r.clone() };
+        self.apply(&r, next, "booking.confirmed", Some(user.user_id), None).await
+    }
+
+    pub async fn decline(&self, user: &AuthUser, id: Uuid, why: Option<String>) -> Result<Reservation, ApiError> {
+        let why = reason(why)?;
+        let r = self.as_host(user, id, "decline").await?;
+        if r.status != "awaiting_host" {
+            return Err(invalid_state(&r, "declined"));
+        }
+        let refund = refund_now(&r, Canceller::Host, self.clock.now());
+        let next = Reservation {
+            status: "declined".into(),
+            respond_by: None,
+            cancelled_by: Some("host".into()),
+            cancel_reason: why,
+            ..r.clone()
+        };
+        self.apply(&r, next, "booking.declined", Some(user.user_id), Some(refund)).await
+    }
+
+    /// Cancellation by the guest (the listing's policy applies once confirmed) or by the host
+    /// or an administrator (always a full refund).
+    pub async fn cancel(&self, user: &AuthUser, id: Uuid, why: Option<String>) -> Result<Reservation, ApiError> {
+        let why = reason(why)?;
+        let (r, role) = self.reservation_for(user, id).await?;
+        if !HOLDING.contains(&r.status.as_str()) {
+            return Err(invalid_state(&r, "cancelled"));
+        }
+        let now = self.clock.now();
+        if r.ends_at.is_some_and(|end| end <= now) {
+            return Err(ApiError::new(409, "invalid_state", "This reservation is already over"));
+        }
+        let (by, who) = match role {
+            Role::Guest => (Canceller::Guest, "guest"),
+            Role::Host => (Canceller::Host, "host"),
+            Role::Admin => (Canceller::Host, "admin"),
+        };
+        let refund = refund_now(&r, by, now);
+        let next =
+            Reservation { status: "cancelled".into(), cancelled_by: Some(who.into()), cancel_reason: why, ..r.clone() };
+        self.apply(&r, next, "booking.cancelled", Some(user.user_id), Some(refund)).await
+    }
+
+    /// What cancelling now would refund, for the caller's role.
+    pub async fn cancellation_preview(&self, user: &AuthUser, id: Uuid) -> Result<(Reservation, Refund), ApiError> {
+        let (r, role) = self.reservation_for(user, id).await?;
+        let by = if role == Role::Guest { Canceller::Guest } else { Canceller::Host };
+        let refund = refund_now(&r, by, self.clock.now());
+        Ok((r, refund))
+    }
+
+    /// The host marks a reservation done: goods delivered, or a stay or slot that has ended.
+    pub async fn complete(&self, user: &AuthUser, id: Uuid) -> Result<Reservation, ApiError> {
+        let r = self.as_host(user, id, "complete").await?;
+        if r.status != "confirmed" {
+            return Err(invalid_state(&r, "completed"));
+        }
+        if r.ends_at.is_some_and(|end| end > self.clock.now()) {
+            return Err(ApiError::new(409, "not_finished", "This reservation has not ended yet"));
+        }
+        let next = Reservation { status: "completed".into(), ..r.clone() };
+        self.apply(&r, next, "booking.completed", Some(user.user_id), None).await
+    }
+
+    /// Scheduler: an unpaid hold or an unanswered request ran out. `None` when another
+    /// instance (or a payment) got there first.
+    pub async fn expire(&self, id: Uuid) -> Result<Option<Reservation>, ApiError> {
+        let Some(r) = reservations::find(&self.db, id).await? else { return Ok(None) };
+        let now = self.clock.now();
+        let due = match r.status.as_str() {
+            "pending_payment" => r.hold_expires_at.is_some_and(|t| t <= now),
+            "awaiting_host" => r.respond_by.is_some_and(|t| t <= now),
+            _ => false,
+        };
+        if !due {
+            return Ok(None);
+        }
+        let refund = refund_now(&r, Canceller::Host, now);
+        let next = Reservation { status: "expired".into(), ..r.clone() };
+        self.apply_claim(&r, next, "booking.expired", Some(refund)).await
+    }
+
+    /// Scheduler: a confirmed reservation whose end has passed.
+    pub async fn complete_due(&self, id: Uuid) -> Result<Option<Reservation>, ApiError> {
+        let Some(r) = reservations::find(&self.db, id).await? else { return Ok(None) };
+        if r.status != "confirmed" || r.ends_at.is_none_or(|end| end > self.clock.now()) {
+            return Ok(None);
+        }
+        let next = Reservation { status: "completed".into(), ..r.clone() };
+        self.apply_claim(&r, next, "booking.completed", None).await
+    }
+
+    async fn apply(
+        &self,
+        current: &Reservation,
+        next: Reservation,
+        event: &str,
+        actor: Option<Uuid>,
+        refund: Option<Refund>,
+    ) -> Result<Reservation, ApiError> {
+        let mut tx = self.db.begin().await?;
+        let done = self.transition(&mut tx, current, next, event, actor, refund).await?;
+        let done = done
+            .ok_or_else(|| ApiError::new(409, "invalid_state", "The reservation changed meanwhile; read it again"))?;
+        tx.commit().await?;
+        self.events.committed();
+        Ok(done)
+    }
+
+    async fn apply_claim(
+        &self,
+        current: &Reservation,
+        next: Reservation,
+        event: &str,
+        refund: Option<Refund>,
+    ) -> Result<Option<Reservation>, ApiError> {
+        let mut tx = self.db.begin().await?;
+        let done = self.transition(&mut tx, current, next, event, None, refund).await?;
+        tx.commit().await?;
+        if done.is_some() {
+            self.events.committed();
+        }
+        Ok(done)
+    }
+
+    /// Writes `next` if `current` is still current, frees the inventory of a reservation that
+    /// ends unused, and announces the change; all inside `tx`.
+    pub(crate) async fn transition(
+        &self,
+        tx: &mut Tx,
+        current: &Reservation,
+        mut next: Reservation,
+        event: &str,
+        actor: Option<Uuid>,
+        refund: Option<Refund>,
+    ) -> Result<Option<Reservation>, ApiError> {
+        next.updated_at = self.clock.now();
+        if next.status != "pending_payment" {
+            next.hold_expires_at = None;
+        }
+        if let Some(refund) = &refund {
+            next.refund = Some(serde_json::to_value(refund).map_err(|_| ApiError::internal())?);
+        }
+        let Some(done) = reservations::transition(tx, &next, &current.status).await? else {
+            return Ok(None);
+        };
+        let ends_unused = ["declined", "cancelled", "expired"].contains(&done.status.as_str());
+        if ends_unused && HOLDING.contains(&current.status.as_str()) {
+            release(tx, &done).await?;
+        }
+        let data = json!({
+            "reservation": reservation_view(&done),
+            "refundAmount": refund.as_ref().map(|r| r.amount),
+            "refund": refund,
+        });
+        self.emit(tx, event, done.id, actor, data).await?;
+        Ok(Some(done))
+    }
+
+    /// When a request to book must be answered, from now.
+    pub(crate) fn respond_by(&self) -> DateTime<Utc> {
+        self.clock.now() + Duration::hours(self.config.request_hours)
+    }
+}
+
+/// Gives back what a reservation held: its nights, its seats, table or stock, its coupon use.
+async fn release(tx: &mut Tx, r: &Reservation) -> Result<(), ApiError> {
+    inventory::release_nights(tx, r.id).await?;
+    if let Some(key) = &r.unit_key {
+        let n = if key.starts_with("table:") { 1 } else { r.quantity };
+        inventory::give_back(tx, r.listing_id, key, n).await?;
+    }
+    coupons::release(tx, r.id).await?;
+    Ok(())
+}

@@ -1,0 +1,32 @@
+//! The JSON shape of a reservation, used by responses and events alike.
+
+use serde_json::{Value, json};
+
+use crate::store::reservations::Reservation;
+
+pub fn reservation_view(r: &Reservation) -> Value {
+    let mut v = json!({
+        "id": r.id, "listingId": r.listing_id, "guestId": r.guest_id, "hostId": r.host_id, "kind": r.kind,
+        "status": r.status, "quantity": r.quantity, "startsAt": r.starts_at, "endsAt": r.ends_at,
+        "currency": r.currency, "total": r.total, "quote": r.quote, "instantBook": r.instant_book,
+        "cancellationPolicy": r.cancellation_policy, "holdExpiresAt": r.hold_expires_at, "respondBy": r.respond_by,
+        "paid": r.paid, "refunded": r.refunded, "paymentId": r.payment_id, "cancelledBy": r.cancelled_by,
+        "cancelReason": r.cancel_reason, "refund": r.refund, "createdAt": r.created_at, "updatedAt": r.updated_at,
+    });
+    let extra = match r.kind.as_str() {
+        "stay" => json!({"checkIn": r.check_in, "checkOut": r.check_out, "guests": r.quantity}),
+        "restaurant" => json!({"slotStart": r.starts_at, "partySize": r.quantity}),
+        "activity" => json!({"sessionId": unit_id(r), "partySize": r.quantity}),
+        "transport" => json!({"tripId": unit_id(r), "seats": r.quantity}),
+        _ => json!({}),
+    };
+    if let (Some(map), Value::Object(extra)) = (v.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    v
+}
+
+/// The session or trip id inside a `session:<id>` / `trip:<id>` unit key.
+fn unit_id(r: &Reservation) -> Option<&str> {
+    r.unit_key.as_deref().and_then(|k| k.split_once(':')).map(|(_, id)| id)
+}

@@ -1,0 +1,105 @@
+//! The booking context's SQL, one module per table family. Handlers never see SQL; services
+//! call these functions inside their transactions.
+
+pub mod calendar;
+pub mod coupons;
+pub mod inventory;
+pub mod reservations;
+
+pub use calendar::NightSetting;
+
+use chrono::{DateTime, Utc};
+use platform::db::{DbError, Executor, FromRow, Json, Row, Tx, query};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A listing as booking knows it (from catalog events).
+#[derive(Debug, Clone)]
+pub struct ListingModel {
+    pub id: Uuid,
+    pub owner_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub timezone: String,
+    pub currency: String,
+    pub cancellation_policy: String,
+    pub instant_book: bool,
+    /// The catalog's listing view, as carried by the event.
+    pub data: Value,
+    pub version: i64,
+}
+
+impl FromRow for ListingModel {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        let Json(data): Json<Value> = row.get("data")?;
+        Ok(ListingModel {
+            id: row.get("id")?,
+            owner_id: row.get("owner_id")?,
+            kind: row.get("kind")?,
+            status: row.get("status")?,
+            timezone: row.get("timezone")?,
+            currency: row.get("currency")?,
+            cancellation_policy: row.get("cancellation_policy")?,
+            instant_book: row.get("instant_book")?,
+            data,
+            version: row.get("version")?,
+        })
+    }
+}
+
+/// Stores `m` unless a newer version is already there.
+pub async fn upsert(tx: &mut Tx, m: &ListingModel, now: DateTime<Utc>) -> Result<(), DbError> {
+    query(
+        "INSERT INTO listings (id, owner_id, kind, status, timezone, currency, cancellation_policy, instant_book, data, \
+         version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, kind = excluded.kind, status = excluded.status, \
+         timezone = excluded.timezone, currency = excluded.currency, cancellation_policy = excluded.cancellation_policy, \
+         instant_book = excluded.instant_book, data = excluded.data, version = excluded.version, \
+         updated_at = excluded.updated_at WHERE listings.version <= excluded.version",
+    )
+    .bind(m.id)
+    .bind(m.owner_id)
+    .bind(m.kind.as_str())
+    .bind(m.status.as_str())
+    .bind(m.timezone.as_str())
+    .bind(m.currency.as_str())
+    .bind(m.cancellation_policy.as_str())
+    .bind(m.instant_book)
+    .bind(m.data.clone())
+    .bind(m.version)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<ListingModel>, DbError> {
+    query(
+        "SELECT id, owner_id, kind, status, timezone, currency, cancellation_policy, instant_book, data, version \
+         FROM listings WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(on)
+    .await
+}
+
+/// Takes the listing's sale lock for the rest of `tx` (a row lock on PostgreSQL; SQLite has one
+/// writer anyway) and returns the listing as it is now.
+pub async fn lock_for_sale(tx: &mut Tx, id: Uuid) -> Result<Option<ListingModel>, DbError> {
+    query(
+        "UPDATE listings SET sales = sales + 1 WHERE id = $1 RETURNING id, owner_id, kind, status, timezone, currency, \
+         cancellation_policy, instant_book, data, version",
+    )
+    .bind(id)
+    .fetch_optional(tx)
+    .await
+}
+
+/// Whether `owner` has any listing (not deleted) known to booking.
+pub async fn owns_any(db: &platform::db::Db, owner: Uuid) -> Result<bool, DbError> {
+    let row: Option<(Uuid,)> = query("SELECT id FROM listings WHERE owner_id = $1 AND status <> 'deleted' LIMIT 1")
+        .bind(owner)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,284 @@
+//! Reservations and their idempotency keys. A transition is one guarded UPDATE: it applies
+//! only if the reservation is still in the state the caller read.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use platform::db::{DbError, Executor, FromRow, Json, Row, Tx, query};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::pricing::Quote;
+
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    pub id: Uuid,
+    pub listing_id: Uuid,
+    pub guest_id: Uuid,
+    pub host_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub check_in: Option<NaiveDate>,
+    pub check_out: Option<NaiveDate>,
+    pub unit_key: Option<String>,
+    pub quantity: i64,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub currency: String,
+    pub total: i64,
+    pub quote: Quote,
+    pub coupon_id: Option<Uuid>,
+    pub instant_book: bool,
+    pub cancellation_policy: String,
+    pub hold_expires_at: Option<DateTime<Utc>>,
+    pub respond_by: Option<DateTime<Utc>>,
+    pub paid: i64,
+    pub refunded: i64,
+    pub payment_id: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub refund: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, quantity, \
+     starts_at, ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, \
+     respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at";
+
+impl FromRow for Reservation {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        let Json(quote): Json<Quote> = row.get("quote")?;
+        let refund: Option<Json<Value>> = row.get("refund")?;
+        Ok(Reservation {
+            id: row.get("id")?,
+            listing_id: row.get("listing_id")?,
+            guest_id: row.get("guest_id")?,
+            host_id: row.get("host_id")?,
+            kind: row.get("kind")?,
+            status: row.get("status")?,
+            check_in: row.get("check_in")?,
+            check_out: row.get("check_out")?,
+            unit_key: row.get("unit_key")?,
+            quantity: row.get("quantity")?,
+            starts_at: row.get("starts_at")?,
+            ends_at: row.get("ends_at")?,
+            currency: row.get("currency")?,
+            total: row.get("total")?,
+            quote,
+            coupon_id: row.get("coupon_id")?,
+            instant_book: row.get("instant_book")?,
+            cancellation_policy: row.get("cancellation_policy")?,
+            hold_expires_at: row.get("hold_expires_at")?,
+            respond_by: row.get("respond_by")?,
+            paid: row.get("paid")?,
+            refunded: row.get("refunded")?,
+            payment_id: row.get("payment_id")?,
+            cancelled_by: row.get("cancelled_by")?,
+            cancel_reason: row.get("cancel_reason")?,
+            refund: refund.map(|Json(v)| v),
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
+pub async fn insert(tx: &mut Tx, r: &Reservation) -> Result<(), DbError> {
+    query(
+        "INSERT INTO reservations (id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, \
+         quantity, starts_at, ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, \
+         hold_expires_at, respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+         $21, $22, $23, $24, $25, $26, $27, $28)",
+    )
+    .bind(r.id)
+    .bind(r.listing_id)
+    .bind(r.guest_id)
+    .bind(r.host_id)
+    .bind(r.kind.as_str())
+    .bind(r.status.as_str())
+    .bind(r.check_in)
+    .bind(r.check_out)
+    .bind(r.unit_key.clone())
+    .bind(r.quantity)
+    .bind(r.starts_at)
+    .bind(r.ends_at)
+    .bind(r.currency.as_str())
+    .bind(r.total)
+    .bind_json(&r.quote)?
+    .bind(r.coupon_id)
+    .bind(r.instant_book)
+    .bind(r.cancellation_policy.as_str())
+    .bind(r.hold_expires_at)
+    .bind(r.respond_by)
+    .bind(r.paid)
+    .bind(r.refunded)
+    .bind(r.payment_id.clone())
+    .bind(r.cancelled_by.clone())
+    .bind(r.cancel_reason.clone())
+    .bind(r.refund.clone())
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Reservation>, DbError> {
+    query(
+        "SELECT id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, quantity, starts_at, \
+         ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, respond_by, paid, \
+         refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at FROM reservations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(on)
+    .await
+}
+
+/// Writes `next` over the reservation if it is still `expected`; `None` when another
+/// transition won.
+pub async fn transition(tx: &mut Tx, next: &Reservation, expected: &str) -> Result<Option<Reservation>, DbError> {
+    query(
+        "UPDATE reservations SET status = $2, hold_expires_at = $3, respond_by = $4, paid = $5, refunded = $6, \
+         payment_id = $7, cancelled_by = $8, cancel_reason = $9, refund = $10, updated_at = $11 \
+         WHERE id = $1 AND status = $12 RETURNING id, listing_id, guest_id, host_id, kind, status, check_in, check_out, \
+         unit_key, quantity, starts_at, ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, \
+         hold_expires_at, respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at",
+    )
+    .bind(next.id)
+    .bind(next.status.as_str())
+    .bind(next.hold_expires_at)
+    .bind(next.respond_by)
+    .bind(next.paid)
+    .bind(next.refunded)
+    .bind(next.payment_id.clone())
+    .bind(next.cancelled_by.clone())
+    .bind(next.cancel_reason.clone())
+    .bind(next.refund.clone())
+    .bind(next.updated_at)
+    .bind(expected)
+    .fetch_optional(tx)
+    .await
+}
+
+/// Which side of the reservation a list is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Guest,
+    Host,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub listing: Option<Uuid>,
+    /// Reservations that end on or after this instant (or have no end).
+    pub from: Option<DateTime<Utc>>,
+    /// Reservations that start before this instant (or have no start).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// One page of a user's reservations (newest first) and the total.
+pub async fn list(
+    db: &platform::db::Db,
+    side: Side,
+    user: Uuid,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Reservation>, i64), DbError> {
+    let who = match side {
+        Side::Guest => "guest_id",
+        Side::Host => "host_id",
+    };
+    let conditions = format!(
+        "{who} = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR listing_id = $3) \
+         AND ($4 IS NULL OR ends_at IS NULL OR ends_at >= $4) AND ($5 IS NULL OR starts_at IS NULL OR starts_at < $5)"
+    );
+    let bind = |q: platform::db::Query| q.bind(user).bind(f.status.clone()).bind(f.listing).bind(f.from).bind(f.to);
+    let rows = bind(platform::db::query_dynamic(format!(
+        "SELECT {COLUMNS} FROM reservations WHERE {conditions} ORDER BY created_at DESC, id DESC LIMIT $6 OFFSET $7"
+    )))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
+    let (total,): (i64,) = bind(platform::db::query_dynamic(format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM reservations WHERE {conditions}"
+    )))
+    .fetch_one(db)
+    .await?;
+    Ok((rows, total))
+}
+
+/// Ids of reservations in `status` whose `column` instant is at or before `now`.
+pub async fn due<'c>(
+    on: impl Executor<'c>,
+    status: &str,
+    column: DueColumn,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Uuid>, DbError> {
+    let sql = match column {
+        DueColumn::Hold => "SELECT id FROM reservations WHERE status = $1 AND hold_expires_at <= $2 LIMIT $3",
+        DueColumn::Request => "SELECT id FROM reservations WHERE status = $1 AND respond_by <= $2 LIMIT $3",
+        DueColumn::End => "SELECT id FROM reservations WHERE status = $1 AND ends_at <= $2 LIMIT $3",
+    };
+    let rows: Vec<(Uuid,)> = query(sql).bind(status).bind(now).bind(limit).fetch_all(on).await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum DueColumn {
+    Hold,
+    Request,
+    End,
+}
+
+/// Records `key` for `reservation`; `false` when the guest already used it.
+pub async fn save_key(
+    tx: &mut Tx,
+    guest: Uuid,
+    key: &str,
+    fingerprint: &str,
+    reservation: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let saved = query(
+        "INSERT INTO reservation_keys (guest_id, idem_key, fingerprint, reservation_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(guest)
+    .bind(key)
+    .bind(fingerprint)
+    .bind(reservation)
+    .bind(now)
+    .execute(tx)
+    .await;
+    match saved {
+        Ok(_) => Ok(true),
+        Err(DbError::UniqueViolation { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `(fingerprint, reservation)` recorded under a guest's key.
+pub async fn find_key<'c>(on: impl Executor<'c>, guest: Uuid, key: &str) -> Result<Option<(String, Uuid)>, DbError> {
+    query("SELECT fingerprint, reservation_id FROM reservation_keys WHERE guest_id = $1 AND idem_key = $2")
+        .bind(guest)
+        .bind(key)
+        .fetch_optional(on)
+        .await
+}
+
+/// Reservations still holding a countable unit (a session's or trip's seats).
+pub async fn holding_unit(tx: &mut Tx, listing: Uuid, key: &str) -> Result<Vec<Reservation>, DbError> {
+    query(
+        "SELECT id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, quantity, starts_at, \
+         ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, respond_by, paid, \
+         refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at FROM reservations \
+         WHERE listing_id = $1 AND unit_key = $2 AND status IN ('pending_payment', 'awaiting_host', 'confirmed')",
+    )
+    .bind(listing)
+    .bind(key)
+    .fetch_all(tx)
+    .await
+}
