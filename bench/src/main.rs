@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench -- auth [--seconds N]`
+//! `cargo run --release -p bench -- auth|booking [--seconds N]`
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
+mod booking;
 mod load;
 
 #[tokio::main]
@@ -19,8 +20,9 @@ async fn main() {
         .unwrap_or(5);
     match args.first().map(String::as_str) {
         Some("auth") => auth::run(seconds).await,
+        Some("booking") => booking::run(seconds).await,
         _ => {
-            eprintln!("usage: bench auth [--seconds N]");
+            eprintln!("usage: bench auth|booking [--seconds N]");
             std::process::exit(2);
         }
     }

@@ -9,6 +9,7 @@ mod events;
 mod http;
 pub mod policy;
 pub mod pricing;
+mod privacy;
 pub mod request;
 pub mod rules;
 pub mod service;
@@ -87,7 +88,9 @@ impl Context for Booking {
             env.db.clone(),
             events::PaymentsHandler { engine: engine.clone() },
         );
+        env.personal_data.register("booking", std::sync::Arc::new(privacy::BookingData { db: env.db.clone() }));
         engine.spawn_scheduler(std::time::Duration::from_secs(env.config.booking.jobs_interval_secs));
-        Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![listings, payments] })
+        let erasure = Subscription::new("booking.erasure", "user.deleted", env.db.clone(), privacy::ErasureOnDelete);
+        Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![listings, payments, erasure] })
     }
 }

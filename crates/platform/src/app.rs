@@ -178,7 +178,7 @@ impl App {
                 config: config.clone(),
                 secrets: secrets.clone(),
                 clock: clock.clone(),
-                events: Events { relay: relay.clone() },
+                events: Events { relay: Arc::downgrade(&relay) },
                 auth: auth.clone(),
                 limits: limits.clone(),
                 mailer: mailer.clone(),

@@ -36,17 +36,21 @@ pub struct ContextEnv {
     pub media: Media,
 }
 
-/// Handle on the event machinery for a context.
+/// Handle on the event machinery for a context. It holds the relay weakly: event handlers
+/// often keep a context's service (which keeps this handle), and the relay keeps the handlers —
+/// a strong reference would be a cycle that never frees the databases.
 #[derive(Clone)]
 pub struct Events {
-    pub(crate) relay: Arc<Relay>,
+    pub(crate) relay: std::sync::Weak<Relay>,
 }
 
 impl Events {
     /// Tells the relay that events were just committed, so they go out without waiting for
     /// the next poll.
     pub fn committed(&self) {
-        self.relay.wake();
+        if let Some(relay) = self.relay.upgrade() {
+            relay.wake();
+        }
     }
 }
 

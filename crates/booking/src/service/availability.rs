@@ -28,15 +28,30 @@ impl Bookings {
             "activity" | "transport" => {
                 let from = ask.from.unwrap_or(now).max(now);
                 let to = ask.to.unwrap_or(from + Duration::days(90));
+                let duration = listing
+                    .data
+                    .get("activity")
+                    .and_then(|a| a.get("durationMinutes"))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
                 let list = inventory::departures_between(&self.db, listing.id, from, to).await?;
                 let items: Vec<Value> = list
                     .iter()
                     .map(|d| {
                         let left = (d.capacity - d.taken).max(0);
-                        let id_key = if d.kind == "session" { "sessionId" } else { "tripId" };
-                        json!({ id_key: d.id, "startsAt": d.starts_at, "endsAt": d.ends_at, "price": d.price,
-                                "capacity": d.capacity, "remaining": left, "available": left >= ask.party,
-                                "origin": d.data.get("origin"), "destination": d.data.get("destination") })
+                        let available = left >= ask.party && d.starts_at > now;
+                        let mut item = json!({ "startsAt": d.starts_at, "price": d.price, "capacity": d.capacity,
+                                               "remaining": left, "available": available });
+                        if d.kind == "session" {
+                            item["sessionId"] = json!(d.id);
+                            item["endsAt"] = json!(d.starts_at + Duration::minutes(duration));
+                        } else {
+                            item["tripId"] = json!(d.id);
+                            item["endsAt"] = json!(d.ends_at);
+                            item["origin"] = d.data.get("origin").cloned().unwrap_or_default();
+                            item["destination"] = d.data.get("destination").cloned().unwrap_or_default();
+                        }
+                        item
                     })
                     .collect();
                 let key = if listing.kind == "activity" { "sessions" } else { "trips" };

@@ -104,7 +104,7 @@ impl Bookings {
                 errors.push(FieldError::new("currency", "is required with amountOff"));
                 None
             }
-            (_, Some(_)) => {
+            (_, Some(_)) if body.amount_off.is_none() => {
                 errors.push(FieldError::new("currency", "applies to amountOff only"));
                 None
             }

@@ -39,11 +39,24 @@ impl Bookings {
     pub async fn on_payment(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), ApiError> {
         let ids = reservation_ids(&event.data);
         let amount = event.data.get("amount").and_then(Value::as_i64);
+        let mut found = Vec::new();
         for id in ids {
-            let Some(r) = reservations::find(&mut *tx, id).await? else {
-                tracing::warn!(reservation = %id, event = %event.event_type, "payment for an unknown reservation");
-                continue;
-            };
+            match reservations::find(&mut *tx, id).await? {
+                Some(r) => found.push(r),
+                None => {
+                    tracing::warn!(reservation = %id, event = %event.event_type, "payment for an unknown reservation")
+                }
+            }
+        }
+        let owed: i64 = found.iter().map(|r| r.total).sum();
+        let paying = matches!(event.event_type.as_str(), "payment.succeeded" | "payment.authorized");
+        if paying && amount.is_some_and(|a| a < owed) {
+            // Less than the reservations cost: the payments context checks amounts, so this
+            // is a bug or tampering somewhere; nothing moves on short money.
+            tracing::error!(event = %event.id, ?amount, owed, "payment short of what its reservations cost: ignored");
+            return Ok(());
+        }
+        for r in found {
             match event.event_type.as_str() {
                 "payment.succeeded" | "payment.authorized" => self.paid(tx, &r, &event.data).await?,
                 "payment.refunded" => {
@@ -52,7 +65,7 @@ impl Bookings {
                     reservations::transition(tx, &next, &r.status).await?;
                 }
                 // A failed attempt leaves the hold running: the guest may try another card.
-                _ => tracing::info!(reservation = %id, event = %event.event_type, "payment event noted"),
+                _ => tracing::info!(reservation = %r.id, event = %event.event_type, "payment event noted"),
             }
         }
         Ok(())

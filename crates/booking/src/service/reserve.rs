@@ -55,7 +55,16 @@ impl Bookings {
         let target = request::target(&listing.kind, body)?;
         let now = self.clock.now();
 
+        let reservation_id = kernel::new_id();
         let mut tx = self.db.begin().await?;
+        // The key is claimed first: a concurrent request with the same key waits here for this
+        // transaction and then finds the key taken, instead of finding the inventory taken.
+        if let Some(key) = key
+            && !reservations::save_key(&mut tx, guest.user_id, key, &fingerprint, reservation_id, now).await?
+        {
+            drop(tx);
+            return self.replay(guest, key, &fingerprint).await?.ok_or_else(ApiError::internal);
+        }
         let listing = store::lock_for_sale(&mut tx, id)
             .await?
             .filter(|l| l.status == "published")
@@ -64,7 +73,6 @@ impl Bookings {
             let mut conn = Conn::Tx(&mut tx);
             self.offer(&mut conn, &listing, target, coupon.as_deref(), Some(guest.user_id), now).await?
         };
-        let reservation_id = kernel::new_id();
         let unit_key = match &offer.hold {
             Hold::Nights(nights) => {
                 if !inventory::reserve_nights(&mut tx, listing.id, nights, reservation_id).await? {
@@ -148,13 +156,6 @@ impl Bookings {
             updated_at: now,
         };
         reservations::insert(&mut tx, &r).await?;
-        if let Some(key) = key
-            && !reservations::save_key(&mut tx, guest.user_id, key, &fingerprint, r.id, now).await?
-        {
-            // A concurrent request with the same key won; answer what it made.
-            drop(tx);
-            return self.replay(guest, key, &fingerprint).await?.ok_or_else(ApiError::internal);
-        }
         let view = reservation_view(&r);
         self.emit(&mut tx, "booking.created", r.id, Some(guest.user_id), json!({ "reservation": view })).await?;
         match status {

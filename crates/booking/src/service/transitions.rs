@@ -91,6 +91,11 @@ impl Bookings {
         if r.status != "awaiting_host" {
             return Err(invalid_state(&r, "accepted"));
         }
+        if r.respond_by.is_some_and(|t| t <= self.clock.now()) {
+            // Past its deadline the request is over, whether or not the scheduler ran yet.
+            self.expire(r.id).await?;
+            return Err(ApiError::new(409, "invalid_state", "This request expired before it was accepted"));
+        }
         let next = Reservation { status: "confirmed".into(), respond_by: None, ..r.clone() };
         self.apply(&r, next, "booking.confirmed", Some(user.user_id), None).await
     }

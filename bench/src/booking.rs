@@ -1,0 +1,223 @@
+//! Booking costs: quotes, reservations across many listings and under contention on one,
+//! each beside this machine's storage limits measured in the same run (a single-row insert
+//! transaction and a point read through the same database layer, no HTTP), then a check in
+//! the database that no night was sold twice.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use platform::db::{Db, DbOptions, query};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::load::{self, HEADER, Summary};
+
+/// Storage limits: `concurrency` tasks inserting one row per transaction, then reading rows
+/// back by key, through `platform::db` on a fresh SQLite file (or PostgreSQL when `url`).
+async fn storage_limits(url: Option<String>, concurrency: usize, duration: Duration) -> (Summary, Summary) {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = DbOptions {
+        url,
+        data_dir: dir.path().to_path_buf(),
+        schema_prefix: format!("bench{}_", &kernel::new_id().simple().to_string()[20..]),
+        max_connections: 16,
+        sqlite_readers: 4,
+        busy_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let db = platform::db::connect("limits", &opts).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    query("CREATE TABLE rows (id TEXT PRIMARY KEY, n BIGINT NOT NULL, body TEXT NOT NULL)")
+        .execute(&mut tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let ids: Arc<Vec<String>> = Arc::new((0..2_000_000).map(|i| format!("row-{i}")).collect());
+    let next = Arc::new(AtomicUsize::new(0));
+    let (d, i, n) = (db.clone(), ids.clone(), next.clone());
+    let insert = load::run(concurrency, duration, move |_| {
+        let (db, ids, next) = (d.clone(), i.clone(), n.clone());
+        async move {
+            let k = next.fetch_add(1, Ordering::Relaxed) % ids.len();
+            let Ok(mut tx) = db.begin().await else { return false };
+            let ok = query("INSERT INTO rows (id, n, body) VALUES ($1, $2, $3)")
+                .bind(ids[k].clone())
+                .bind(k as i64)
+                .bind("{\"status\":\"pending_payment\"}")
+                .execute(&mut tx)
+                .await
+                .is_ok();
+            ok && tx.commit().await.is_ok()
+        }
+    })
+    .await;
+    let written = next.load(Ordering::Relaxed).max(1);
+    let (d, i) = (db.clone(), ids.clone());
+    let read = load::run(concurrency, duration, move |w| {
+        let (db, ids) = (d.clone(), i.clone());
+        async move {
+            let row: Result<Option<(i64,)>, _> =
+                query("SELECT n FROM rows WHERE id = $1").bind(ids[w % written].clone()).fetch_optional(&db).await;
+            matches!(row, Ok(Some(_)))
+        }
+    })
+    .await;
+    db.close().await;
+    (insert, read)
+}
+
+struct Setup {
+    app: testkit::TestApp,
+    guest: Arc<str>,
+    listings: Vec<String>,
+}
+
+async fn call(app: &testkit::TestApp, method: Method, token: &str, path: &str, body: &Value) -> Value {
+    let r = app.client.request(method, app.url(path)).bearer_auth(token).json(body).send().await.unwrap();
+    r.json().await.unwrap()
+}
+
+/// A host with `n` published stays and a guest, on SQLite or PostgreSQL.
+async fn setup(n: usize, postgres: Option<String>) -> Setup {
+    let contexts: Vec<Arc<dyn platform::Context>> =
+        vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(booking::Booking)];
+    let app = testkit::spawn_with(contexts, |c| {
+        c.rate_limit.enabled = false;
+        c.log.level = "warn".into();
+        // The relay publishes booking's own events as in production.
+        c.events.relay_enabled = true;
+        if let Some(url) = postgres {
+            c.database.url = Some(url);
+            c.database.max_connections = 16;
+        }
+    })
+    .await;
+    let reg = |email: &str| json!({"email": email, "password": "Password1!"});
+    let host: Value = app.post_json("/api/v1/auth/register", &reg("host@bench.test")).await.json().await.unwrap();
+    let host = host["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned();
+    call(&app, Method::POST, &host, "/api/v1/providers", &json!({"displayName": "Bench", "timezone": "Europe/Paris"}))
+        .await;
+    let mut listings = Vec::new();
+    for i in 0..n {
+        let body = json!({"kind": "stay", "title": format!("Flat {i}"), "description": "A flat used by the booking benchmark.",
+            "address": {"line1": "1 Rue", "city": "Paris", "country": "FR"}, "location": {"lat": 48.8, "lng": 2.3},
+            "instantBook": true, "stay": {"propertyType": "apartment", "maxGuests": 4, "bedrooms": 1, "beds": 1,
+            "bathrooms": 1, "nightlyPrice": 10000, "cleaningFee": 2500, "checkInTime": "15:00", "checkOutTime": "11:00"}});
+        let l = call(&app, Method::POST, &host, "/api/v1/listings", &body).await;
+        let id = l["data"]["listing"]["id"].as_str().unwrap().to_owned();
+        call(&app, Method::POST, &host, &format!("/api/v1/listings/{id}/publish"), &json!({})).await;
+        listings.push(id);
+    }
+    app.drain_events().await;
+    let guest: Value = app.post_json("/api/v1/auth/register", &reg("guest@bench.test")).await.json().await.unwrap();
+    let guest = guest["data"]["tokens"]["accessToken"].as_str().unwrap().into();
+    Setup { app, guest, listings }
+}
+
+fn day(offset: usize) -> String {
+    let start = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+    (start + chrono::Duration::days(offset as i64)).to_string()
+}
+
+/// Closed-loop reservations: the `i`-th request sent books 1 night chosen by `pick(i)`; `ok` counts both
+/// 201 and 409 `dates_unavailable` as correct answers; returns the summary and the 201s.
+async fn reservations(
+    s: &Setup,
+    concurrency: usize,
+    duration: Duration,
+    pick: impl Fn(usize) -> (usize, usize) + Send + Sync + 'static,
+) -> (Summary, usize) {
+    let created = Arc::new(AtomicUsize::new(0));
+    let (client, url, token, listings) = (
+        s.app.client.clone(),
+        Arc::<str>::from(s.app.url("/api/v1/reservations")),
+        s.guest.clone(),
+        Arc::new(s.listings.clone()),
+    );
+    let counter = created.clone();
+    let seq = AtomicUsize::new(0);
+    let summary = load::run(concurrency, duration, move |_| {
+        let (listing, night) = pick(seq.fetch_add(1, Ordering::Relaxed));
+        let body =
+            json!({"listingId": listings[listing % listings.len()], "checkIn": day(night), "checkOut": day(night + 1)});
+        let (c, u, t, created) = (client.clone(), url.clone(), token.clone(), counter.clone());
+        async move {
+            match c.post(&*u).bearer_auth(&*t).json(&body).send().await {
+                Ok(r) if r.status() == 201 => {
+                    created.fetch_add(1, Ordering::Relaxed);
+                    r.bytes().await.is_ok()
+                }
+                Ok(r) => r.status() == 409 && r.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await;
+    (summary, created.load(Ordering::Relaxed))
+}
+
+/// Sold nights must equal the nights of live reservations, and none may be sold twice.
+async fn check_no_double_sale(db: &Db) -> String {
+    let (rows, distinct): (i64, i64) =
+        query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COUNT(DISTINCT listing_id || ':' || CAST(night AS TEXT)) AS BIGINT) FROM reserved_nights")
+            .fetch_one(db)
+            .await
+            .unwrap();
+    let (live,): (i64,) = query(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM reservations WHERE status IN ('pending_payment', 'awaiting_host', 'confirmed')",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let verdict = if rows == distinct && rows == live { "OK" } else { "FAILED" };
+    format!("{verdict}: {rows} nights sold, {distinct} distinct, {live} live one-night reservations")
+}
+
+pub async fn run(seconds: u64) {
+    let duration = Duration::from_secs(seconds);
+    let postgres = std::env::var("SOJOURN_BENCH_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    println!(
+        "## bench booking ({seconds} s per scenario, {} cores{})\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        if postgres.is_some() { ", PostgreSQL" } else { ", SQLite" }
+    );
+    let concurrency = 16;
+    let (insert, read) = storage_limits(postgres.clone(), concurrency, duration).await;
+
+    let s = setup(200, postgres).await;
+    let quote_body =
+        json!({"listingId": s.listings[0], "checkIn": "2027-06-01", "checkOut": "2027-06-08", "guests": 2});
+    let (c, u) = (s.app.client.clone(), Arc::<str>::from(s.app.url("/api/v1/reservations/quote")));
+    let quote = load::run(concurrency, duration, move |_| {
+        let (c, u, b) = (c.clone(), u.clone(), quote_body.clone());
+        async move { c.post(&*u).json(&b).send().await.is_ok_and(|r| r.status() == 200) }
+    })
+    .await;
+    // Spread: 200 listings, each request a night no other request asks for.
+    let (spread, spread_made) = reservations(&s, concurrency, duration, |i| (i % 200, 10 + (i / 200) % 700)).await;
+    // Contention: every request on the same listing, over 60 nights (sold out within the run).
+    let listing_one = 1;
+    let (contention, contended_made) =
+        reservations(&s, concurrency, duration, move |i| (listing_one, 10 + (i * 7919) % 60)).await;
+    let check = check_no_double_sale(s.app.platform.db("booking").unwrap()).await;
+
+    println!("### Storage limits (platform::db, {concurrency} tasks, no HTTP)\n");
+    println!("{HEADER}");
+    println!("{}", insert.row("limit: single-row INSERT transaction", None));
+    println!("{}", read.row("limit: point SELECT by primary key", None));
+    println!("\n### Booking over HTTP ({concurrency} connections, closed loop, client in the same process)\n");
+    println!("{HEADER}");
+    println!("{}", quote.row("POST /reservations/quote, 7 nights (ratio to point read)", Some(&read)));
+    println!("{}", spread.row("POST /reservations, 200 listings, distinct nights (ratio to insert)", Some(&insert)));
+    println!(
+        "{}",
+        contention.row("POST /reservations, 1 listing, 60 nights (201 or 409; ratio to insert)", Some(&insert))
+    );
+    println!(
+        "\nCreated: {spread_made} across listings, {contended_made} on the contended listing (60 nights available).\n\
+         Double-sale check: {check}"
+    );
+    s.app.shutdown().await.unwrap();
+}

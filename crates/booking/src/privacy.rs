@@ -1,0 +1,67 @@
+//! This context's part of GDPR exports and erasure: a user's reservations (as guest and as
+//! host) and coupons. Erasure keeps the reservations — they are accounting records the law
+//! requires — but removes the free text people wrote (cancellation reasons) and the
+//! idempotency keys.
+
+use async_trait::async_trait;
+use kernel::EventEnvelope;
+use platform::db::{Db, DbError, Tx, query};
+use platform::events::{EventHandler, HandlerError};
+use platform::privacy::{PersonalData, PrivacyError};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::service::reservation_view;
+use crate::store::reservations::{self, Filter, Side};
+
+pub struct BookingData {
+    pub db: Db,
+}
+
+fn fail(e: impl std::fmt::Display) -> PrivacyError {
+    PrivacyError::new("booking", e)
+}
+
+#[async_trait]
+impl PersonalData for BookingData {
+    async fn export(&self, user: Uuid) -> Result<Value, PrivacyError> {
+        let all = Filter::default();
+        let (as_guest, _) = reservations::list(&self.db, Side::Guest, user, &all, 10_000, 0).await.map_err(fail)?;
+        let (as_host, _) = reservations::list(&self.db, Side::Host, user, &all, 10_000, 0).await.map_err(fail)?;
+        let coupons = crate::store::coupons::of_owner(&self.db, Some(user), 10_000, 0).await.map_err(fail)?;
+        Ok(json!({
+            "reservations": as_guest.iter().map(reservation_view).collect::<Vec<_>>(),
+            "hostedReservations": as_host.iter().map(reservation_view).collect::<Vec<_>>(),
+            "coupons": coupons.iter().map(crate::service::coupons::coupon_view).collect::<Vec<_>>(),
+        }))
+    }
+
+    async fn erase(&self, user: Uuid) -> Result<(), PrivacyError> {
+        let mut tx = self.db.begin().await.map_err(fail)?;
+        erase(&mut tx, user).await.map_err(fail)?;
+        tx.commit().await.map_err(fail)
+    }
+}
+
+/// Removes what people wrote and the idempotency keys (idempotent).
+pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
+    query("UPDATE reservations SET cancel_reason = NULL WHERE guest_id = $1 OR host_id = $1")
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    query("DELETE FROM reservation_keys WHERE guest_id = $1").bind(user).execute(tx).await?;
+    Ok(())
+}
+
+/// Erases on `user.deleted` too, wherever this context runs (retried by the event's delivery).
+pub struct ErasureOnDelete;
+
+#[async_trait]
+impl EventHandler for ErasureOnDelete {
+    async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        if let Ok(user) = event.aggregate_id.parse::<Uuid>() {
+            erase(tx, user).await?;
+        }
+        Ok(())
+    }
+}
