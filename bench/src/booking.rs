@@ -2,6 +2,9 @@
 //! each beside this machine's storage limits measured in the same run (a single-row insert
 //! transaction and a point read through the same database layer, no HTTP), then a check in
 //! the database that no night was sold twice.
+//!
+//! `SOJOURN_BENCH_POSTGRES_URL` runs it on PostgreSQL; `BENCH_CONCURRENCY` (default 16) sets
+//! the connections; `BENCH_RELAY=0` turns the outbox relay off (to see what publishing costs).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -68,6 +71,55 @@ async fn storage_limits(url: Option<String>, concurrency: usize, duration: Durat
     (insert, read)
 }
 
+/// The same single-row insert transaction behind a minimal axum endpoint (no middleware,
+/// no auth): what one write request can cost on this machine, HTTP included.
+async fn http_insert_limit(concurrency: usize, duration: Duration) -> Summary {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = DbOptions {
+        url: None,
+        data_dir: dir.path().to_path_buf(),
+        schema_prefix: String::new(),
+        max_connections: 16,
+        sqlite_readers: 4,
+        busy_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(5),
+    };
+    let db = platform::db::connect("http_limit", &opts).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    query("CREATE TABLE rows (id TEXT PRIMARY KEY, body TEXT NOT NULL)").execute(&mut tx).await.unwrap();
+    tx.commit().await.unwrap();
+    let handler = move |axum::Json(body): axum::Json<Value>| {
+        let db = db.clone();
+        async move {
+            let mut tx = db.begin().await.map_err(|_| axum::http::StatusCode::SERVICE_UNAVAILABLE)?;
+            query("INSERT INTO rows (id, body) VALUES ($1, $2)")
+                .bind(kernel::new_id().to_string())
+                .bind(body.to_string())
+                .execute(&mut tx)
+                .await
+                .map_err(|_| axum::http::StatusCode::CONFLICT)?;
+            tx.commit().await.map_err(|_| axum::http::StatusCode::SERVICE_UNAVAILABLE)?;
+            Ok::<_, axum::http::StatusCode>((axum::http::StatusCode::CREATED, axum::Json(json!({"success": true}))))
+        }
+    };
+    let router = axum::Router::new().route("/insert", axum::routing::post(handler));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url: Arc<str> = format!("http://{}/insert", listener.local_addr().unwrap()).into();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let client = reqwest::Client::new();
+    let summary = load::run(concurrency, duration, move |i| {
+        let (c, u) = (client.clone(), url.clone());
+        async move {
+            let body = json!({"listingId": "x", "checkIn": "2027-01-01", "checkOut": "2027-01-02", "n": i});
+            c.post(&*u).json(&body).send().await.is_ok_and(|r| r.status() == 201)
+        }
+    })
+    .await;
+    server.abort();
+    drop(dir);
+    summary
+}
+
 struct Setup {
     app: testkit::TestApp,
     guest: Arc<str>,
@@ -87,7 +139,7 @@ async fn setup(n: usize, postgres: Option<String>) -> Setup {
         c.rate_limit.enabled = false;
         c.log.level = "warn".into();
         // The relay publishes booking's own events as in production.
-        c.events.relay_enabled = true;
+        c.events.relay_enabled = std::env::var("BENCH_RELAY").map_or(true, |v| v != "0");
         if let Some(url) = postgres {
             c.database.url = Some(url);
             c.database.max_connections = 16;
@@ -183,10 +235,11 @@ pub async fn run(seconds: u64) {
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         if postgres.is_some() { ", PostgreSQL" } else { ", SQLite" }
     );
-    let concurrency = 16;
+    let concurrency = std::env::var("BENCH_CONCURRENCY").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
     let (insert, read) = storage_limits(postgres.clone(), concurrency, duration).await;
+    let http_insert = http_insert_limit(concurrency, duration).await;
 
-    let s = setup(200, postgres).await;
+    let s = setup(201, postgres).await;
     let quote_body =
         json!({"listingId": s.listings[0], "checkIn": "2027-06-01", "checkOut": "2027-06-08", "guests": 2});
     let (c, u) = (s.app.client.clone(), Arc::<str>::from(s.app.url("/api/v1/reservations/quote")));
@@ -197,8 +250,8 @@ pub async fn run(seconds: u64) {
     .await;
     // Spread: 200 listings, each request a night no other request asks for.
     let (spread, spread_made) = reservations(&s, concurrency, duration, |i| (i % 200, 10 + (i / 200) % 700)).await;
-    // Contention: every request on the same listing, over 60 nights (sold out within the run).
-    let listing_one = 1;
+    // Contention: every request on one more listing, over 60 nights (sold out within the run).
+    let listing_one = 200;
     let (contention, contended_made) =
         reservations(&s, concurrency, duration, move |i| (listing_one, 10 + (i * 7919) % 60)).await;
     let check = check_no_double_sale(s.app.platform.db("booking").unwrap()).await;
@@ -207,6 +260,10 @@ pub async fn run(seconds: u64) {
     println!("{HEADER}");
     println!("{}", insert.row("limit: single-row INSERT transaction", None));
     println!("{}", read.row("limit: point SELECT by primary key", None));
+    println!(
+        "{}",
+        http_insert.row("limit: the same INSERT transaction behind a bare axum POST (SQLite)", Some(&insert))
+    );
     println!("\n### Booking over HTTP ({concurrency} connections, closed loop, client in the same process)\n");
     println!("{HEADER}");
     println!("{}", quote.row("POST /reservations/quote, 7 nights (ratio to point read)", Some(&read)));
@@ -214,6 +271,11 @@ pub async fn run(seconds: u64) {
     println!(
         "{}",
         contention.row("POST /reservations, 1 listing, 60 nights (201 or 409; ratio to insert)", Some(&insert))
+    );
+    println!(
+        "\nReservations across listings: {:.2} of the bare HTTP insert, {:.2} of the raw insert.",
+        spread.per_sec / http_insert.per_sec,
+        spread.per_sec / insert.per_sec
     );
     println!(
         "\nCreated: {spread_made} across listings, {contended_made} on the contended listing (60 nights available).\n\

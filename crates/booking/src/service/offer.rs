@@ -11,10 +11,10 @@ use uuid::Uuid;
 use super::{Bookings, tz_of};
 use crate::pricing::{self, Base, CouponApplied, CouponDiscount, NightPrice, Quote, Rates};
 use crate::request::Target;
-use crate::rules::nightly_price;
+use crate::rules::{Rules, nightly_price};
 use crate::slots;
 use crate::store::coupons::Coupon;
-use crate::store::{self, ListingModel, calendar, inventory};
+use crate::store::{self, ListingModel, NightSetting, calendar, inventory};
 
 /// The inventory an offer would take.
 #[derive(Debug, Clone)]
@@ -29,6 +29,23 @@ pub enum Hold {
     Table {
         candidates: Vec<(String, i64)>,
     },
+}
+
+/// What an offer reads that the host sets (rules, night settings) and the coupon asked for.
+/// Read before a reservation's transaction, from the reader pool: a host's change racing
+/// with a sale is ordered after it, and the write transaction stays short.
+#[derive(Debug, Clone, Default)]
+pub struct Prefetched {
+    pub rules: Rules,
+    pub settings: Vec<NightSetting>,
+    pub coupon: Option<Coupon>,
+}
+
+/// Whether an offer only quotes or is about to sell (inside the sale's transaction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Quote,
+    Sell,
 }
 
 #[derive(Debug, Clone)]
@@ -66,22 +83,50 @@ fn time_of(block: &Value, key: &str, default: (u32, u32)) -> NaiveTime {
 }
 
 impl Bookings {
-    /// Prices `target` on `listing` as of `now`, or says why it cannot be sold. `guest` (when
-    /// known) is checked against per-user coupon limits.
+    /// Reads the host's settings a request depends on, and the coupon it names.
+    pub async fn prefetch(
+        &self,
+        listing: &ListingModel,
+        target: &Target,
+        coupon: Option<&str>,
+    ) -> Result<Prefetched, ApiError> {
+        let rules = calendar::rules(&self.db, listing.id).await?;
+        let settings = match target {
+            Target::Stay { check_in, check_out, .. } => {
+                calendar::nights(&self.db, listing.id, *check_in, *check_out).await?
+            }
+            _ => Vec::new(),
+        };
+        let coupon = match coupon {
+            Some(code) => Some(
+                store::coupons::by_code(&self.db, code)
+                    .await?
+                    .filter(|c| c.active)
+                    .ok_or_else(|| ApiError::new(422, "coupon_invalid", "No such coupon"))?,
+            ),
+            None => None,
+        };
+        Ok(Prefetched { rules, settings, coupon })
+    }
+
+    /// Prices `target` on `listing` as of `now`, or says why it cannot be sold. When quoting,
+    /// `guest` (if known) is checked against per-user coupon limits; a sale counts them itself.
+    #[allow(clippy::too_many_arguments)]
     pub async fn offer(
         &self,
         conn: &mut Conn<'_>,
         listing: &ListingModel,
         target: Target,
-        coupon_code: Option<&str>,
+        pre: &Prefetched,
         guest: Option<Uuid>,
         now: DateTime<Utc>,
+        mode: Mode,
     ) -> Result<Offer, ApiError> {
-        let rules = calendar::rules(&mut *conn, listing.id).await?;
+        let rules = &pre.rules;
         let (base, hold, starts_at, ends_at, nights) = match &target {
             Target::Stay { check_in, check_out, guests } => {
-                let (base, nights, starts, ends) =
-                    self.stay(conn, listing, &rules, *check_in, *check_out, *guests, now).await?;
+                let stay = StayAsk { check_in: *check_in, check_out: *check_out, guests: *guests };
+                let (base, nights, starts, ends) = self.stay(conn, listing, pre, stay, now, mode).await?;
                 (base, Hold::Nights(nights.clone()), Some(starts), Some(ends), Some(nights.len() as i64))
             }
             Target::Table { at, party } => {
@@ -101,8 +146,10 @@ impl Bookings {
                 (base, hold, None, None, None)
             }
         };
-        let coupon = match coupon_code {
-            Some(code) => Some(self.coupon_for(conn, listing, code, nights, guest, now).await?),
+        let coupon = match &pre.coupon {
+            Some(c) => {
+                Some(self.coupon_for(conn, listing, c, nights, guest.filter(|_| mode == Mode::Quote), now).await?)
+            }
             None => None,
         };
         let applied = coupon.as_ref().map(|c| CouponApplied {
@@ -124,17 +171,17 @@ impl Bookings {
         Ok(Offer { target, quote, hold, starts_at, ends_at, coupon })
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn stay(
         &self,
         conn: &mut Conn<'_>,
         listing: &ListingModel,
-        rules: &crate::rules::Rules,
-        check_in: NaiveDate,
-        check_out: NaiveDate,
-        guests: i64,
+        pre: &Prefetched,
+        ask: StayAsk,
         now: DateTime<Utc>,
+        mode: Mode,
     ) -> Result<(Base, Vec<NaiveDate>, DateTime<Utc>, DateTime<Utc>), ApiError> {
+        let StayAsk { check_in, check_out, guests } = ask;
+        let rules = &pre.rules;
         let stay = listing.data.get("stay").cloned().unwrap_or(Value::Null);
         let price = int(&stay, "nightlyPrice").ok_or_else(|| unavailable("This stay has no nightly price"))?;
         let tz = tz_of(listing);
@@ -158,7 +205,7 @@ impl Bookings {
         {
             return Err(ApiError::new(422, "too_many_guests", format!("This stay hosts at most {max_guests} guests")));
         }
-        let settings = calendar::nights(&mut *conn, listing.id, check_in, check_out).await?;
+        let settings = &pre.settings;
         let first = settings.iter().find(|s| s.night == check_in);
         let min = first.and_then(|s| s.min_nights).or_else(|| int(&stay, "minNights")).unwrap_or(1);
         if count < min {
@@ -172,7 +219,12 @@ impl Bookings {
             return Err(unavailable(format!("The night of {} is not available", blocked.night)));
         }
         let prep = Duration::days(rules.preparation_days);
-        let taken = inventory::reserved(&mut *conn, listing.id, check_in - prep, check_out + prep).await?;
+        // A sale without preparation days needs no look: inserting its nights is the check.
+        let taken = if mode == Mode::Sell && rules.preparation_days == 0 {
+            Vec::new()
+        } else {
+            inventory::reserved(&mut *conn, listing.id, check_in - prep, check_out + prep).await?
+        };
         if let Some(night) = taken.first() {
             return Err(unavailable(if *night >= check_in && *night < check_out {
                 format!("The night of {night} is already booked")
@@ -284,16 +336,12 @@ impl Bookings {
         &self,
         conn: &mut Conn<'_>,
         listing: &ListingModel,
-        code: &str,
+        c: &Coupon,
         nights: Option<i64>,
         guest: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<Coupon, ApiError> {
         let not_applicable = |m: &str| ApiError::new(422, "coupon_not_applicable", m.to_owned());
-        let c = store::coupons::by_code(&mut *conn, code)
-            .await?
-            .filter(|c| c.active)
-            .ok_or_else(|| ApiError::new(422, "coupon_invalid", "No such coupon"))?;
         if let Some(owner) = c.owner_id
             && (owner != listing.owner_id || !(c.listing_ids.is_empty() || c.listing_ids.contains(&listing.id)))
         {
@@ -318,6 +366,14 @@ impl Bookings {
         {
             return Err(ApiError::new(409, "coupon_exhausted", "You have already used this coupon"));
         }
-        Ok(c)
+        Ok(c.clone())
     }
+}
+
+/// A stay request's dates and party.
+#[derive(Debug, Clone, Copy)]
+struct StayAsk {
+    check_in: NaiveDate,
+    check_out: NaiveDate,
+    guests: i64,
 }

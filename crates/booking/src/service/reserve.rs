@@ -4,12 +4,14 @@
 
 use chrono::Duration;
 use kernel::ApiError;
+use kernel::EventEnvelope;
 use platform::auth::AuthUser;
-use platform::db::Conn;
+use platform::db::{Batch, Conn, Dialect};
+use platform::events::enqueue_query;
 use serde_json::json;
 
 use super::Bookings;
-use super::offer::{Hold, Offer};
+use super::offer::{Hold, Mode, Offer};
 use super::view::reservation_view;
 use crate::request::{self, ReservationBody};
 use crate::store::reservations::{self, Reservation};
@@ -29,9 +31,10 @@ impl Bookings {
         let coupon = request::coupon_code(body)?;
         let listing = self.visible_listing(id, viewer).await?;
         let target = request::target(&listing.kind, body)?;
+        let pre = self.prefetch(&listing, &target, coupon.as_deref()).await?;
         let mut conn = Conn::Db(&self.db);
         let guest = viewer.map(|u| u.user_id);
-        self.offer(&mut conn, &listing, target, coupon.as_deref(), guest, self.clock.now()).await
+        self.offer(&mut conn, &listing, target, &pre, guest, self.clock.now(), Mode::Quote).await
     }
 
     pub async fn reserve(
@@ -53,6 +56,7 @@ impl Bookings {
             return Err(ApiError::new(422, "own_listing", "Hosts cannot book their own listing"));
         }
         let target = request::target(&listing.kind, body)?;
+        let pre = self.prefetch(&listing, &target, coupon.as_deref()).await?;
         let now = self.clock.now();
 
         let reservation_id = kernel::new_id();
@@ -65,24 +69,34 @@ impl Bookings {
             drop(tx);
             return self.replay(guest, key, &fingerprint).await?.ok_or_else(ApiError::internal);
         }
-        let listing = store::lock_for_sale(&mut tx, id)
-            .await?
-            .filter(|l| l.status == "published")
-            .ok_or_else(|| ApiError::new(409, "listing_unavailable", "This listing is not open for booking"))?;
+        // PostgreSQL: the listing's row lock orders its sales. SQLite: the single writer already
+        // orders every sale, and the listing was read just before.
+        let listing = match self.db.dialect() {
+            Dialect::Postgres => store::lock_for_sale(&mut tx, id).await?,
+            Dialect::Sqlite => Some(listing),
+        }
+        .filter(|l| l.status == "published")
+        .ok_or_else(|| ApiError::new(409, "listing_unavailable", "This listing is not open for booking"))?;
         let offer = {
             let mut conn = Conn::Tx(&mut tx);
-            self.offer(&mut conn, &listing, target, coupon.as_deref(), Some(guest.user_id), now).await?
+            self.offer(&mut conn, &listing, target, &pre, Some(guest.user_id), now, Mode::Sell).await?
         };
+        // What needs no answer in between goes in one batch: the nights, the reservation, its events.
+        let mut batch = Batch::new();
         let unit_key = match &offer.hold {
             Hold::Nights(nights) => {
-                if !inventory::reserve_nights(&mut tx, listing.id, nights, reservation_id).await? {
-                    return Err(ApiError::new(409, "dates_unavailable", "Those nights were just booked"));
-                }
+                batch.push(inventory::nights_query(listing.id, nights, reservation_id));
                 None
             }
             Hold::Units { key, capacity } => {
-                inventory::ensure_unit(&mut tx, listing.id, key, *capacity).await?;
-                if !inventory::take(&mut tx, listing.id, key, offer.target.quantity()).await? {
+                let n = offer.target.quantity();
+                let mut taken = inventory::take(&mut tx, listing.id, key, n).await?;
+                if !taken && inventory::unit(&mut tx, listing.id, key).await?.is_none() {
+                    // The catalog's events create units; one missing is created on first sale.
+                    inventory::ensure_unit(&mut tx, listing.id, key, *capacity).await?;
+                    taken = inventory::take(&mut tx, listing.id, key, n).await?;
+                }
+                if !taken {
                     return Err(ApiError::new(409, "sold_out", "Not enough places are left"));
                 }
                 Some(key.clone())
@@ -155,20 +169,25 @@ impl Bookings {
             created_at: now,
             updated_at: now,
         };
-        reservations::insert(&mut tx, &r).await?;
-        let view = reservation_view(&r);
-        self.emit(&mut tx, "booking.created", r.id, Some(guest.user_id), json!({ "reservation": view })).await?;
+        batch.push(reservations::insert_query(&r)?);
+        let data = json!({ "reservation": reservation_view(&r) });
+        let mut events = vec!["booking.created"];
         match status {
-            "confirmed" => {
-                self.emit(&mut tx, "booking.confirmed", r.id, Some(guest.user_id), json!({ "reservation": view }))
-                    .await?
-            }
-            "awaiting_host" => {
-                self.emit(&mut tx, "booking.requested", r.id, Some(guest.user_id), json!({ "reservation": view }))
-                    .await?
-            }
+            "confirmed" => events.push("booking.confirmed"),
+            "awaiting_host" => events.push("booking.requested"),
             _ => {}
         }
+        for kind in events {
+            let event = EventEnvelope::new(kind, r.id, now, data.clone()).with_actor(guest.user_id.to_string());
+            batch.push(enqueue_query(&event)?);
+        }
+        batch.execute(&mut tx).await.map_err(|e| {
+            if e.is_unique_violation("reserved_nights") {
+                ApiError::new(409, "dates_unavailable", "Those nights were just booked")
+            } else {
+                ApiError::from(e)
+            }
+        })?;
         tx.commit().await?;
         self.events.committed();
         Ok(Created { reservation: r, replayed: false })

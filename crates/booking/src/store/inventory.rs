@@ -6,28 +6,22 @@ use platform::db::{DbError, Executor, FromRow, Json, Row, Tx, query};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// Sells `nights` of `listing` to `reservation`. `false` when one was already sold (the
-/// transaction must then be rolled back: on PostgreSQL it is aborted).
-pub async fn reserve_nights(
-    tx: &mut Tx,
-    listing: Uuid,
-    nights: &[NaiveDate],
-    reservation: Uuid,
-) -> Result<bool, DbError> {
+/// The statement selling `nights` of `listing` to `reservation`, all at once; it fails with a
+/// unique violation on `reserved_nights` when one was already sold (the transaction must then
+/// be rolled back: on PostgreSQL it is aborted).
+pub fn nights_query(listing: Uuid, nights: &[NaiveDate], reservation: Uuid) -> platform::db::Query {
+    // `($1, $3, $2), ($1, $4, $2), ...`
+    let rows: Vec<String> = (0..nights.len()).map(|i| format!("($1, ${}, $2)", i + 3)).collect();
+    let mut insert = platform::db::query_dynamic(format!(
+        "INSERT INTO reserved_nights (listing_id, night, reservation_id) VALUES {}",
+        rows.join(", ")
+    ))
+    .bind(listing)
+    .bind(reservation);
     for night in nights {
-        let inserted = query("INSERT INTO reserved_nights (listing_id, night, reservation_id) VALUES ($1, $2, $3)")
-            .bind(listing)
-            .bind(*night)
-            .bind(reservation)
-            .execute(&mut *tx)
-            .await;
-        match inserted {
-            Ok(_) => {}
-            Err(DbError::UniqueViolation { .. }) => return Ok(false),
-            Err(e) => return Err(e),
-        }
+        insert = insert.bind(*night);
     }
-    Ok(true)
+    insert
 }
 
 pub async fn release_nights(tx: &mut Tx, reservation: Uuid) -> Result<u64, DbError> {

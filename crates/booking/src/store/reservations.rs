@@ -81,8 +81,9 @@ impl FromRow for Reservation {
     }
 }
 
-pub async fn insert(tx: &mut Tx, r: &Reservation) -> Result<(), DbError> {
-    query(
+/// The statement inserting `r` (to send in a batch with the rest of a sale).
+pub fn insert_query(r: &Reservation) -> Result<platform::db::Query, DbError> {
+    Ok(query(
         "INSERT INTO reservations (id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, \
          quantity, starts_at, ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, \
          hold_expires_at, respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, \
@@ -116,10 +117,7 @@ pub async fn insert(tx: &mut Tx, r: &Reservation) -> Result<(), DbError> {
     .bind(r.cancel_reason.clone())
     .bind(r.refund.clone())
     .bind(r.created_at)
-    .bind(r.updated_at)
-    .execute(tx)
-    .await?;
-    Ok(())
+    .bind(r.updated_at))
 }
 
 pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Reservation>, DbError> {

@@ -67,9 +67,12 @@ async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> 
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(10);
     let writer = loop {
+        // A local file cannot drop a connection: no ping before each use (a round trip to the
+        // connection's thread, per query on the readers and per transaction on the writer).
         let attempt = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(opts.acquire_timeout)
             .connect_with(writer_opts.clone())
             .await;
@@ -83,6 +86,7 @@ async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> 
     };
     let reader = SqlitePoolOptions::new()
         .max_connections(opts.sqlite_readers.max(1))
+        .test_before_acquire(false)
         .min_connections(0)
         .idle_timeout(Some(Duration::from_secs(60)))
         .acquire_timeout(opts.acquire_timeout)

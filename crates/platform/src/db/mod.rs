@@ -17,7 +17,7 @@ use sqlx::{PgPool, SqlitePool};
 pub use connect::{DbOptions, connect};
 pub use error::DbError;
 pub use migrate::{Migration, Migrations, migrate};
-pub use query::{Arg, Conn, Executor, IntoArg, Query, Tx, query, query_dynamic};
+pub use query::{Arg, Batch, Conn, Executor, IntoArg, Query, Tx, query, query_dynamic};
 pub use row::{FromRow, Row, Value};
 /// JSON columns: `JSONB` on PostgreSQL, `TEXT` on SQLite; bind a `serde_json::Value`, read `Json<T>`.
 pub use sqlx::types::Json;

@@ -178,6 +178,66 @@ impl Tx {
     }
 }
 
+/// Several write statements sent together: on SQLite as one round trip to the connection's
+/// thread (the texts joined, their `$n` parameters renumbered), on PostgreSQL one after the
+/// other. For transactions whose statements need no answer in between. Statement texts must
+/// not contain `$` other than in parameters.
+#[derive(Default)]
+pub struct Batch {
+    parts: Vec<Query>,
+}
+
+impl Batch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, query: Query) {
+        self.parts.push(query);
+    }
+
+    /// Runs every statement in `tx`; stops at the first failure (roll the transaction back).
+    pub async fn execute(self, tx: &mut Tx) -> Result<(), DbError> {
+        if let TxInner::Sqlite(conn) = &mut tx.inner {
+            let mut sql = String::new();
+            let mut args = Vec::new();
+            for part in self.parts {
+                sql.push_str(&renumber(part.sql.as_str(), args.len()));
+                sql.push_str(";\n");
+                args.extend(part.args);
+            }
+            sqlite_query(AssertSqlSafe(sql).into_sql_str(), args).execute(&mut **conn).await?;
+            return Ok(());
+        }
+        for part in self.parts {
+            part.execute(&mut *tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// `sql` with every `$n` turned into `$(n + offset)`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+            digits.push(d);
+            chars.next();
+        }
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&digits),
+        }
+    }
+    out
+}
+
 fn is_read_only(sql: &str) -> bool {
     let head = sql.trim_start().get(..6).unwrap_or_default();
     head.eq_ignore_ascii_case("select")
@@ -319,5 +379,17 @@ impl Query {
     pub(crate) async fn execute_script_on_pg(self, conn: &mut sqlx::PgConnection) -> Result<(), DbError> {
         sqlx::raw_sql(self.sql).execute(conn).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn batches_renumber_parameters() {
+        assert_eq!(
+            super::renumber("a = $1 AND b IN ($2, $10) AND c = '$'", 4),
+            "a = $5 AND b IN ($6, $14) AND c = '$'"
+        );
+        assert_eq!(super::renumber("no parameters", 7), "no parameters");
     }
 }

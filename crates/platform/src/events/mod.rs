@@ -19,7 +19,7 @@ use kernel::EventEnvelope;
 use crate::db::{Db, Tx};
 
 pub use bus::{BusError, EventBus, InProcessBus};
-pub use outbox::{OutboxLag, enqueue, lag};
+pub use outbox::{OutboxLag, enqueue, enqueue_query, lag};
 pub use relay::{Relay, RelayStats};
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;

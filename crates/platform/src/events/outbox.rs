@@ -8,7 +8,13 @@ use crate::db::{Db, DbError, Tx, query};
 /// Records `event` for publication. Call inside the transaction that makes the change the
 /// event describes; if that transaction rolls back, the event never existed.
 pub async fn enqueue(tx: &mut Tx, event: &EventEnvelope) -> Result<(), DbError> {
-    query(
+    enqueue_query(event)?.execute(tx).await?;
+    Ok(())
+}
+
+/// The statement [`enqueue`] runs, to send in a [`crate::db::Batch`] with the change itself.
+pub fn enqueue_query(event: &EventEnvelope) -> Result<crate::db::Query, DbError> {
+    Ok(query(
         "INSERT INTO outbox (event_id, event_type, aggregate_id, occurred_at, payload, available_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -19,10 +25,7 @@ pub async fn enqueue(tx: &mut Tx, event: &EventEnvelope) -> Result<(), DbError> 
     .bind_json(event)?
     // Relay scheduling is wall-clock time (the relay compares with `Utc::now()`), whatever
     // clock the domain uses for `occurred_at` (tests move a manual clock).
-    .bind(chrono::Utc::now())
-    .execute(tx)
-    .await?;
-    Ok(())
+    .bind(chrono::Utc::now()))
 }
 
 /// How far behind the relay is on one database.
