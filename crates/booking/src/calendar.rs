@@ -16,8 +16,8 @@ pub struct Day {
     /// Minor units, in the listing's currency.
     pub price: Option<i64>,
     pub min_nights: i64,
-    /// Why the night cannot be booked: `past`, `advance_notice`, `unlisted`, `booked`, `blocked`,
-    /// `preparation`.
+    /// Why the night cannot be booked: `past`, `advance_notice`, `too_far`, `unlisted`, `booked`,
+    /// `blocked`, `preparation`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'static str>,
 }
@@ -50,6 +50,8 @@ pub fn days(i: Inputs<'_>, from: NaiveDate, to: NaiveDate) -> Vec<Day> {
                 Some("past")
             } else if date < today + chrono::Duration::days(rules.advance_notice_days) {
                 Some("advance_notice")
+            } else if date >= today + chrono::Duration::days(crate::service::offer::HORIZON_DAYS) {
+                Some("too_far")
             } else if !published {
                 Some("unlisted")
             } else if reserved.contains(&date) {
@@ -119,6 +121,9 @@ mod tests {
         let reasons: Vec<Option<&str>> = days(i, d("2027-01-01"), d("2027-01-13")).iter().map(|x| x.reason).collect();
         assert_eq!(&reasons[..3], [Some("advance_notice"), Some("advance_notice"), None]);
         assert_eq!(&reasons[8..12], [Some("preparation"), Some("booked"), Some("preparation"), None]);
+        let far = days(i, d("2028-12-30"), d("2029-01-02"));
+        let far: Vec<Option<&str>> = far.iter().map(|x| x.reason).collect();
+        assert_eq!(far, [None, Some("too_far"), Some("too_far")], "two years (730 days) ahead at most");
         let prices: Vec<Option<i64>> = days(i, d("2027-01-07"), d("2027-01-10")).iter().map(|x| x.price).collect();
         assert_eq!(prices, [Some(100), Some(150), Some(150)], "Friday and Saturday nights at the weekend price");
     }

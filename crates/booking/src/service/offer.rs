@@ -59,7 +59,7 @@ pub struct Offer {
 }
 
 /// How far ahead anything can be booked.
-const HORIZON_DAYS: i64 = 730;
+pub const HORIZON_DAYS: i64 = 730;
 
 fn unavailable(message: impl Into<String>) -> ApiError {
     ApiError::new(409, "dates_unavailable", message)
