@@ -125,7 +125,7 @@ async fn the_calendar_follows_catalog_events_in_the_listings_time_zone() {
 
 #[tokio::test]
 async fn hosts_block_nights_and_override_prices() {
-    let clock = Arc::new(kernel::ManualClock::new(chrono::Utc::now()));
+    let clock = Arc::new(kernel::ManualClock::new("2029-06-01T00:00:00Z".parse().unwrap()));
     let (app, _dir) = spawn(clock).await;
     let token = host(&app).await;
     let listing =
