@@ -62,6 +62,9 @@ pub struct CancelInput<'a> {
     /// Force a full refund: the host cancels or declines, the request expired, or the guest
     /// cancelled before the host accepted.
     pub full: bool,
+    /// Nights already begun, when the caller counts them on the listing's local clock (a DST
+    /// change makes a night 23 or 25 hours long); `None`: whole 24-hour steps from `starts_at`.
+    pub nights_begun: Option<usize>,
 }
 
 /// The outcome of a cancellation.
@@ -122,6 +125,9 @@ fn night_weights(q: &Quote) -> Vec<i128> {
 
 /// Nights whose start (`starts_at` + i days) is at or before `now`.
 fn nights_stayed(input: &CancelInput<'_>, nights: usize) -> usize {
+    if let Some(begun) = input.nights_begun {
+        return begun.min(nights);
+    }
     if input.now < input.starts_at {
         return 0;
     }
@@ -277,6 +283,7 @@ mod tests {
             starts_at: start(),
             now,
             full: false,
+            nights_begun: None,
         }
     }
 
@@ -472,6 +479,7 @@ mod tests {
             starts_at: start(),
             now: start() + TimeDelta::seconds(now_offset),
             full,
+            nights_begun: None,
         }
     }
 

@@ -14,6 +14,7 @@ CREATE TABLE reservations (
     starts_at TIMESTAMPTZ,
     ends_at TIMESTAMPTZ,
     currency TEXT NOT NULL,
+    timezone TEXT NOT NULL,
     total BIGINT NOT NULL,
     quote JSONB NOT NULL,
     coupon_id UUID,

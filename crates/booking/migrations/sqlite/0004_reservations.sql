@@ -14,6 +14,7 @@ CREATE TABLE reservations (
     starts_at TEXT,
     ends_at TEXT,
     currency TEXT NOT NULL,
+    timezone TEXT NOT NULL,
     total BIGINT NOT NULL,
     quote TEXT NOT NULL,
     coupon_id BLOB,

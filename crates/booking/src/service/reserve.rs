@@ -153,6 +153,7 @@ impl Bookings {
             starts_at: offer.starts_at,
             ends_at: offer.ends_at,
             currency: listing.currency.clone(),
+            timezone: listing.timezone.clone(),
             total,
             quote: offer.quote.clone(),
             coupon_id: offer.coupon.as_ref().map(|c| c.id),

@@ -60,7 +60,23 @@ pub fn refund_now(r: &Reservation, by: Canceller, now: DateTime<Utc>) -> Refund 
         starts_at: r.starts_at.unwrap_or(r.created_at),
         now,
         full,
+        nights_begun: nights_begun(r, now),
     })
+}
+
+/// Nights of a stay whose local start (the check-in time on that date, in the listing's time
+/// zone) is at or before `now`.
+fn nights_begun(r: &Reservation, now: DateTime<Utc>) -> Option<usize> {
+    let (check_in, check_out, starts_at) = (r.check_in?, r.check_out?, r.starts_at?);
+    let tz: chrono_tz::Tz = r.timezone.parse().ok()?;
+    let time = starts_at.with_timezone(&tz).time();
+    Some(
+        check_in
+            .iter_days()
+            .take_while(|d| *d < check_out)
+            .filter(|d| crate::slots::instant(tz, d.and_time(time)) <= now)
+            .count(),
+    )
 }
 
 impl Bookings {

@@ -8,7 +8,7 @@ pub fn reservation_view(r: &Reservation) -> Value {
     let mut v = json!({
         "id": r.id, "listingId": r.listing_id, "guestId": r.guest_id, "hostId": r.host_id, "kind": r.kind,
         "status": r.status, "quantity": r.quantity, "startsAt": r.starts_at, "endsAt": r.ends_at,
-        "currency": r.currency, "total": r.total, "quote": r.quote, "instantBook": r.instant_book,
+        "currency": r.currency, "timezone": r.timezone, "total": r.total, "quote": r.quote, "instantBook": r.instant_book,
         "cancellationPolicy": r.cancellation_policy, "holdExpiresAt": r.hold_expires_at, "respondBy": r.respond_by,
         "paid": r.paid, "refunded": r.refunded, "paymentId": r.payment_id, "cancelledBy": r.cancelled_by,
         "cancelReason": r.cancel_reason, "refund": r.refund, "createdAt": r.created_at, "updatedAt": r.updated_at,

@@ -2,7 +2,7 @@
 //! only if the reservation is still in the state the caller read.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use platform::db::{DbError, Executor, FromRow, Json, Row, Tx, query};
+use platform::db::{DbError, Executor, FromRow, Json, Row, Tx, query, query_dynamic};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -23,6 +23,8 @@ pub struct Reservation {
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
     pub currency: String,
+    /// The listing's IANA time zone when booked (local dates, ICS, refunds by local nights).
+    pub timezone: String,
     pub total: i64,
     pub quote: Quote,
     pub coupon_id: Option<Uuid>,
@@ -41,7 +43,7 @@ pub struct Reservation {
 }
 
 const COLUMNS: &str = "id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, quantity, \
-     starts_at, ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, \
+     starts_at, ends_at, currency, timezone, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, \
      respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at";
 
 impl FromRow for Reservation {
@@ -62,6 +64,7 @@ impl FromRow for Reservation {
             starts_at: row.get("starts_at")?,
             ends_at: row.get("ends_at")?,
             currency: row.get("currency")?,
+            timezone: row.get("timezone")?,
             total: row.get("total")?,
             quote,
             coupon_id: row.get("coupon_id")?,
@@ -85,10 +88,10 @@ impl FromRow for Reservation {
 pub fn insert_query(r: &Reservation) -> Result<platform::db::Query, DbError> {
     Ok(query(
         "INSERT INTO reservations (id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, \
-         quantity, starts_at, ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, \
+         quantity, starts_at, ends_at, currency, timezone, total, quote, coupon_id, instant_book, cancellation_policy, \
          hold_expires_at, respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, \
          updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $25, $26, $27, $28)",
+         $21, $22, $23, $24, $25, $26, $27, $28, $29)",
     )
     .bind(r.id)
     .bind(r.listing_id)
@@ -103,6 +106,7 @@ pub fn insert_query(r: &Reservation) -> Result<platform::db::Query, DbError> {
     .bind(r.starts_at)
     .bind(r.ends_at)
     .bind(r.currency.as_str())
+    .bind(r.timezone.as_str())
     .bind(r.total)
     .bind_json(&r.quote)?
     .bind(r.coupon_id)
@@ -121,26 +125,17 @@ pub fn insert_query(r: &Reservation) -> Result<platform::db::Query, DbError> {
 }
 
 pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Reservation>, DbError> {
-    query(
-        "SELECT id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, quantity, starts_at, \
-         ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, respond_by, paid, \
-         refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at FROM reservations WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(on)
-    .await
+    query_dynamic(format!("SELECT {COLUMNS} FROM reservations WHERE id = $1")).bind(id).fetch_optional(on).await
 }
 
 /// Writes `next` over the reservation if it is still `expected`; `None` when another
 /// transition won.
 pub async fn transition(tx: &mut Tx, next: &Reservation, expected: &str) -> Result<Option<Reservation>, DbError> {
-    query(
+    query_dynamic(format!(
         "UPDATE reservations SET status = $2, hold_expires_at = $3, respond_by = $4, paid = $5, refunded = $6, \
          payment_id = $7, cancelled_by = $8, cancel_reason = $9, refund = $10, updated_at = $11 \
-         WHERE id = $1 AND status = $12 RETURNING id, listing_id, guest_id, host_id, kind, status, check_in, check_out, \
-         unit_key, quantity, starts_at, ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, \
-         hold_expires_at, respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at",
-    )
+         WHERE id = $1 AND status = $12 RETURNING {COLUMNS}"
+    ))
     .bind(next.id)
     .bind(next.status.as_str())
     .bind(next.hold_expires_at)
@@ -192,18 +187,17 @@ pub async fn list(
          AND ($4 IS NULL OR ends_at IS NULL OR ends_at >= $4) AND ($5 IS NULL OR starts_at IS NULL OR starts_at < $5)"
     );
     let bind = |q: platform::db::Query| q.bind(user).bind(f.status.clone()).bind(f.listing).bind(f.from).bind(f.to);
-    let rows = bind(platform::db::query_dynamic(format!(
+    let rows = bind(query_dynamic(format!(
         "SELECT {COLUMNS} FROM reservations WHERE {conditions} ORDER BY created_at DESC, id DESC LIMIT $6 OFFSET $7"
     )))
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
     .await?;
-    let (total,): (i64,) = bind(platform::db::query_dynamic(format!(
-        "SELECT CAST(COUNT(*) AS BIGINT) FROM reservations WHERE {conditions}"
-    )))
-    .fetch_one(db)
-    .await?;
+    let (total,): (i64,) =
+        bind(query_dynamic(format!("SELECT CAST(COUNT(*) AS BIGINT) FROM reservations WHERE {conditions}")))
+            .fetch_one(db)
+            .await?;
     Ok((rows, total))
 }
 
@@ -269,12 +263,10 @@ pub async fn find_key<'c>(on: impl Executor<'c>, guest: Uuid, key: &str) -> Resu
 
 /// Reservations still holding a countable unit (a session's or trip's seats).
 pub async fn holding_unit(tx: &mut Tx, listing: Uuid, key: &str) -> Result<Vec<Reservation>, DbError> {
-    query(
-        "SELECT id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, quantity, starts_at, \
-         ends_at, currency, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, respond_by, paid, \
-         refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at FROM reservations \
-         WHERE listing_id = $1 AND unit_key = $2 AND status IN ('pending_payment', 'awaiting_host', 'confirmed')",
-    )
+    query_dynamic(format!(
+        "SELECT {COLUMNS} FROM reservations WHERE listing_id = $1 AND unit_key = $2 \
+         AND status IN ('pending_payment', 'awaiting_host', 'confirmed')"
+    ))
     .bind(listing)
     .bind(key)
     .fetch_all(tx)

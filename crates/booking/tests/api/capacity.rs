@@ -215,7 +215,7 @@ async fn activity_sessions_sell_places_and_a_removed_session_refunds_its_guests(
     let body = json!({"listingId": walk, "sessionId": soon, "partySize": 1});
     data(quote(&app, &cat, &body).await).await;
     app.clock.advance(chrono::Duration::hours(3));
-    let cat = cap_login(&app, "cat@example.com", &cat).await;
+    let cat = login(&app, "cat@example.com").await;
     expect_error(reserve(&app, &cat, &body).await, 409, "departure_passed").await;
     let sessions = availability(&app, &walk, "").await["sessions"].clone();
     assert!(sessions.as_array().unwrap().iter().all(|s| s["available"] == false), "{sessions}");
@@ -265,7 +265,7 @@ async fn transport_seats_come_back_when_an_unpaid_hold_expires() {
     let r = reservation(&app, &ops, r["id"].as_str().unwrap()).await;
     assert_eq!((r["status"].as_str(), r["holdExpiresAt"].as_str()), (Some("expired"), None));
     assert_eq!(availability(&app, &shuttle, "").await["trips"][0]["remaining"], 4);
-    let other = cap_login(&app, "other@example.com", &other).await;
+    let other = login(&app, "other@example.com").await;
     let r = data(reserve(&app, &other, &seats(2)).await).await["reservation"].clone();
     assert_eq!(r["seats"], 2);
     assert_eq!(availability(&app, &shuttle, "").await["trips"][0]["remaining"], 2);

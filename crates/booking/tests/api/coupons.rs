@@ -213,7 +213,7 @@ async fn coupons_lower_quotes_and_whoever_made_them_pays() {
     // SHORT is valid until 2027-01-05T00:00Z (exclusive): 15 hours from now.
     data(quote(&app, Some(&guest), &q(&flat, Some("SHORT"))).await).await;
     app.clock.advance(chrono::Duration::hours(15));
-    let guest = cap_login(&app, "guest@example.com", &guest).await;
+    let guest = login(&app, "guest@example.com").await;
     expect_error(quote(&app, Some(&guest), &q(&flat, Some("SHORT"))).await, 422, "coupon_expired").await;
     expect_error(reserve(&app, &guest, &q(&flat, Some("SHORT"))).await, 422, "coupon_expired").await;
 }
@@ -261,9 +261,9 @@ async fn coupon_uses_are_counted_per_guest_and_come_back_with_expired_holds() {
     app.clock.advance(chrono::Duration::minutes(16));
     let ops = admin(&app, "ops@example.com").await;
     assert_eq!(run_jobs(&app, &ops).await["expiredHolds"], 3, "Ann's second, Bob's two");
-    let alice = cap_login(&app, "alice@example.com", &alice).await;
+    let alice = login(&app, "alice@example.com").await;
     assert_eq!((uses(&app, &alice, &once).await, uses(&app, &alice, &single).await), (1, 0));
-    let ann = cap_login(&app, "ann@example.com", &ann).await;
+    let ann = login(&app, "ann@example.com").await;
     expect_error(reserve(&app, &ann, &again).await, 409, "coupon_exhausted").await;
     data(reserve(&app, &ann, &late).await).await;
     assert_eq!(uses(&app, &alice, &single).await, 1);

@@ -13,7 +13,7 @@ use crate::support::*;
 async fn fresh<const N: usize>(app: &App, emails: [&str; N]) -> [User; N] {
     let mut users = Vec::new();
     for email in emails {
-        users.push(lc_login(app, email).await);
+        users.push(login(app, email).await);
     }
     users.try_into().unwrap_or_else(|_| unreachable!())
 }
@@ -360,4 +360,39 @@ async fn guests_and_hosts_list_their_own_reservations_newest_first() {
     .await;
     assert_eq!(error["details"].as_array().map(Vec::len), Some(2), "{error}");
     expect_error(call(&app, Method::GET, None, mine, None).await, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn nights_begun_are_counted_on_the_listings_clock_across_a_dst_change() {
+    // Paris moves to summer time in the night of 2027-03-27 to 28. Check-in is 15:00 local:
+    // 14:00Z on the 27th, but 13:00Z on the 28th.
+    let app = spawn_at("2027-03-01T09:00:00Z").await;
+    let owner = host(&app, "dst-host@example.com", "Europe/Paris").await;
+    let listing = publish(&app, &owner, &stay()).await; // flexible, 100.00 a night, cleaning 30.00
+    let guest = register(&app, "dst-guest@example.com").await;
+    let body = json!({"listingId": listing, "checkIn": "2027-03-27", "checkOut": "2027-03-30"});
+    let made = data(reserve(&app, &guest, &body).await).await;
+    let id = made["reservation"]["id"].as_str().unwrap().to_owned();
+    let total = made["reservation"]["total"].as_i64().unwrap();
+    payment_event(&app, "succeeded", &id, total).await;
+
+    // 12:30Z on the 28th is 14:30 in Paris: only the first night has begun; flexible keeps it
+    // and one more, so the third night comes back. Accommodation 3 × 10000 = 30000, no
+    // discount: one night is 10000.
+    app.clock.set("2027-03-28T12:30:00Z".parse().unwrap());
+    let guest = login(&app, "dst-guest@example.com").await;
+    let path = format!("/api/v1/reservations/{id}/cancellation");
+    let preview = data(call(&app, Method::GET, Some(&guest.token), &path, None).await).await;
+    assert_eq!(preview["refund"]["accommodation"], 10000, "{preview}");
+
+    // 13:30Z is 15:30 in Paris: the second night has begun there, although only 23.5 hours
+    // have passed since check-in. All three nights are kept, so nothing of the accommodation
+    // and (the stay having begun) no cleaning fee comes back; the service fee follows the
+    // refunded base (0).
+    app.clock.set("2027-03-28T13:30:00Z".parse().unwrap());
+    let guest = login(&app, "dst-guest@example.com").await;
+    let preview = data(call(&app, Method::GET, Some(&guest.token), &path, None).await).await;
+    assert_eq!(preview["refund"]["rule"], "flexible_late", "{preview}");
+    assert_eq!(preview["refund"]["accommodation"], 0, "{preview}");
+    assert_eq!(preview["refund"]["amount"], 0, "{preview}");
 }

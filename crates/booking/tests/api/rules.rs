@@ -249,7 +249,7 @@ async fn rules_shape_the_calendar_and_quotes_in_the_listings_time_zone() {
     assert_eq!(today["days"][0]["date"], "2027-01-05");
     let paris = get(&app, &format!("/api/v1/listings/{flat}/calendar?from=2027-01-04&to=2027-01-05")).await;
     assert_eq!(paris["days"][0]["reason"], "advance_notice", "still today in Paris");
-    let guest = cap_login(&app, "guest@example.com", &guest).await;
+    let guest = login(&app, "guest@example.com").await;
     let refused = reserve(&app, &guest, &stay_body(&bach, "2027-01-05", "2027-01-07")).await;
     expect_error(refused, 409, "dates_unavailable").await;
     let r =

@@ -258,7 +258,7 @@ async fn the_hosts_rules_refuse_the_same_requests_on_quote_and_reservation() {
     // "Past" is judged in Paris: at 23:30 UTC on the 4th it is already the 5th there.
     set_calendar(&app, &owner, &listing, json!({"rules": {"advanceNoticeDays": 0}})).await;
     app.clock.set("2027-01-04T23:30:00Z".parse().unwrap());
-    let second = lc_login(&app, "second@example.com").await;
+    let second = login(&app, "second@example.com").await;
     refused(&app, &second, ask(&listing, "2027-01-04", "2027-01-06"), 409, "dates_unavailable").await;
     quoted(&app, &ask(&listing, "2027-01-05", "2027-01-06")).await;
 }

@@ -207,14 +207,6 @@ pub async fn run_jobs(app: &TestApp, admin: &User) -> Value {
     data(call(app, Method::POST, Some(&admin.token), "/api/v1/admin/booking/jobs/run", None).await).await
 }
 
-/// `user` (registered as `email`) signed in again: access tokens live 15 minutes on the test
-/// clock, so tests that move it further need fresh ones.
-pub async fn cap_login(app: &TestApp, email: &str, user: &User) -> User {
-    let login = json!({"email": email, "password": "Password1!"});
-    let d = data(app.post_json("/api/v1/auth/login", &login).await).await;
-    User { id: user.id.clone(), token: d["tokens"]["accessToken"].as_str().unwrap().to_owned() }
-}
-
 /// The `field` of every entry in an error body's `details`.
 pub fn cap_fields(error: &Value) -> Vec<String> {
     error["details"].as_array().into_iter().flatten().filter_map(|d| d["field"].as_str().map(str::to_owned)).collect()
@@ -222,7 +214,7 @@ pub fn cap_fields(error: &Value) -> Vec<String> {
 
 /// `email` signed in again with a fresh access token (they expire 15 minutes after sign-in on
 /// the test clock).
-pub async fn lc_login(app: &TestApp, email: &str) -> User {
+pub async fn login(app: &TestApp, email: &str) -> User {
     let d = data(app.post_json("/api/v1/auth/login", &json!({"email": email, "password": "Password1!"})).await).await;
     User {
         id: d["user"]["id"].as_str().unwrap().to_owned(),
