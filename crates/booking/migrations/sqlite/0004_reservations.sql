@@ -33,9 +33,10 @@ CREATE TABLE reservations (
 );
 CREATE INDEX reservations_guest ON reservations (guest_id, created_at);
 CREATE INDEX reservations_host ON reservations (host_id, created_at);
-CREATE INDEX reservations_due_hold ON reservations (status, hold_expires_at);
-CREATE INDEX reservations_due_request ON reservations (status, respond_by);
-CREATE INDEX reservations_due_end ON reservations (status, ends_at);
+-- What the scheduler looks for; partial, so a reservation sits in at most one of them.
+CREATE INDEX reservations_due_hold ON reservations (hold_expires_at) WHERE status = 'pending_payment';
+CREATE INDEX reservations_due_request ON reservations (respond_by) WHERE status = 'awaiting_host';
+CREATE INDEX reservations_due_end ON reservations (ends_at) WHERE status = 'confirmed';
 
 -- Idempotency-Key of reservation requests, per guest: the same key answers the same
 -- reservation; another request under a used key is refused.

@@ -25,13 +25,13 @@ impl Bookings {
     pub async fn run_jobs(&self) -> Result<JobRun, ApiError> {
         let now = self.clock.now();
         let mut run = JobRun::default();
-        for id in reservations::due(&self.db, "pending_payment", DueColumn::Hold, now, BATCH).await? {
+        for id in reservations::due(&self.db, DueColumn::Hold, now, BATCH).await? {
             run.expired_holds += u64::from(self.expire(id).await?.is_some());
         }
-        for id in reservations::due(&self.db, "awaiting_host", DueColumn::Request, now, BATCH).await? {
+        for id in reservations::due(&self.db, DueColumn::Request, now, BATCH).await? {
             run.expired_requests += u64::from(self.expire(id).await?.is_some());
         }
-        for id in reservations::due(&self.db, "confirmed", DueColumn::End, now, BATCH).await? {
+        for id in reservations::due(&self.db, DueColumn::End, now, BATCH).await? {
             run.completed += u64::from(self.complete_due(id).await?.is_some());
         }
         Ok(run)

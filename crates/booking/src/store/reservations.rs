@@ -201,20 +201,25 @@ pub async fn list(
     Ok((rows, total))
 }
 
-/// Ids of reservations in `status` whose `column` instant is at or before `now`.
+/// Ids of reservations due for the scheduler as of `now`: unpaid holds run out, requests
+/// unanswered, confirmed reservations ended. The status is written out so that each query uses
+/// its partial index.
 pub async fn due<'c>(
     on: impl Executor<'c>,
-    status: &str,
     column: DueColumn,
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<Uuid>, DbError> {
     let sql = match column {
-        DueColumn::Hold => "SELECT id FROM reservations WHERE status = $1 AND hold_expires_at <= $2 LIMIT $3",
-        DueColumn::Request => "SELECT id FROM reservations WHERE status = $1 AND respond_by <= $2 LIMIT $3",
-        DueColumn::End => "SELECT id FROM reservations WHERE status = $1 AND ends_at <= $2 LIMIT $3",
+        DueColumn::Hold => {
+            "SELECT id FROM reservations WHERE status = 'pending_payment' AND hold_expires_at <= $1 LIMIT $2"
+        }
+        DueColumn::Request => {
+            "SELECT id FROM reservations WHERE status = 'awaiting_host' AND respond_by <= $1 LIMIT $2"
+        }
+        DueColumn::End => "SELECT id FROM reservations WHERE status = 'confirmed' AND ends_at <= $1 LIMIT $2",
     };
-    let rows: Vec<(Uuid,)> = query(sql).bind(status).bind(now).bind(limit).fetch_all(on).await?;
+    let rows: Vec<(Uuid,)> = query(sql).bind(now).bind(limit).fetch_all(on).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
