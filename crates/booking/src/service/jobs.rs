@@ -1,5 +1,5 @@
 //! Scheduled work: expire unpaid holds and unanswered requests, complete reservations that
-//! have ended. Each item is claimed by its own guarded transition, so several instances may
+//! have ended, forget idempotency keys after a day. Each item is claimed by its own guarded transition, so several instances may
 //! run the scheduler at once and each item still moves exactly once.
 
 use std::time::Duration;
@@ -13,12 +13,16 @@ use crate::store::reservations::{self, DueColumn};
 /// Items handled per kind and run; the next run takes the rest.
 const BATCH: i64 = 500;
 
+/// How long an `Idempotency-Key` answers with the reservation it made.
+pub const KEY_RETENTION_HOURS: i64 = 24;
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobRun {
     pub expired_holds: u64,
     pub expired_requests: u64,
     pub completed: u64,
+    pub keys_forgotten: u64,
 }
 
 impl Bookings {
@@ -34,6 +38,8 @@ impl Bookings {
         for id in reservations::due(&self.db, DueColumn::End, now, BATCH).await? {
             run.completed += u64::from(self.complete_due(id).await?.is_some());
         }
+        let before = now - chrono::Duration::hours(KEY_RETENTION_HOURS);
+        run.keys_forgotten = reservations::forget_keys(&self.db, before).await?;
         Ok(run)
     }
 

@@ -277,3 +277,11 @@ pub async fn holding_unit(tx: &mut Tx, listing: Uuid, key: &str) -> Result<Vec<R
     .fetch_all(tx)
     .await
 }
+
+/// Forgets idempotency keys recorded before `before`.
+pub async fn forget_keys(db: &platform::db::Db, before: DateTime<Utc>) -> Result<u64, DbError> {
+    let mut tx = db.begin().await?;
+    let n = query("DELETE FROM reservation_keys WHERE created_at < $1").bind(before).execute(&mut tx).await?;
+    tx.commit().await?;
+    Ok(n)
+}

@@ -110,10 +110,16 @@ async fn instant_book_holds_then_confirms_on_payment_and_unpaid_holds_expire() {
     let jobs = "/api/v1/admin/booking/jobs/run";
     expect_error(call(&app, Method::POST, Some(&guest.token), jobs, None).await, 403, "forbidden").await;
     app.clock.advance(Duration::minutes(14));
-    assert_eq!(run_jobs(&app, &admin).await, json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0}));
+    assert_eq!(
+        run_jobs(&app, &admin).await,
+        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0, "keysForgotten": 0})
+    );
     app.clock.advance(Duration::minutes(2));
     let [admin, guest, other] = fresh(&app, ["admin@example.com", "guest@example.com", "other@example.com"]).await;
-    assert_eq!(run_jobs(&app, &admin).await, json!({"expiredHolds": 1, "expiredRequests": 0, "completed": 0}));
+    assert_eq!(
+        run_jobs(&app, &admin).await,
+        json!({"expiredHolds": 1, "expiredRequests": 0, "completed": 0, "keysForgotten": 0})
+    );
     let expired = read(&app, &guest, &hold).await;
     assert_eq!((status(&expired), &expired["holdExpiresAt"]), ("expired", &Value::Null));
     assert_eq!(refund(&expired["refund"]).0[0], 0, "nothing was paid, nothing goes back");
@@ -124,7 +130,10 @@ async fn instant_book_holds_then_confirms_on_payment_and_unpaid_holds_expire() {
     payment_event(&app, "succeeded", &hold, 25_760).await;
     let late = read(&app, &guest, &hold).await;
     assert_eq!((status(&late), late["paid"].as_i64()), ("expired", Some(25_760)));
-    assert_eq!(run_jobs(&app, &admin).await, json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0}));
+    assert_eq!(
+        run_jobs(&app, &admin).await,
+        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0, "keysForgotten": 0})
+    );
 }
 
 #[tokio::test]
@@ -184,7 +193,10 @@ async fn requests_to_book_wait_for_the_host_who_accepts_declines_or_lets_them_ex
     app.clock.advance(Duration::hours(25));
     let [admin, guest, third] = fresh(&app, ["admin@example.com", "guest@example.com", "third@example.com"]).await;
     // The third guest's unpaid hold ran out too.
-    assert_eq!(run_jobs(&app, &admin).await, json!({"expiredHolds": 1, "expiredRequests": 1, "completed": 0}));
+    assert_eq!(
+        run_jobs(&app, &admin).await,
+        json!({"expiredHolds": 1, "expiredRequests": 1, "completed": 0, "keysForgotten": 0})
+    );
     let expired = read(&app, &guest, &r3).await;
     assert_eq!(status(&expired), "expired");
     assert_eq!(refund(&expired["refund"]), ([25_760, 20_000, 3_000, 2_760, 0, 0], "full_refund".to_owned()));
@@ -283,7 +295,10 @@ async fn stays_complete_once_their_check_out_has_passed() {
     app.clock.set("2027-02-04T10:00:00Z".parse().unwrap());
     let [owner, guest, admin] = fresh(&app, ["host@example.com", "guest@example.com", "admin@example.com"]).await;
     expect_error(act(&app, &guest, &rid, "cancel", None).await, 409, "invalid_state").await;
-    assert_eq!(run_jobs(&app, &admin).await, json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 1}));
+    assert_eq!(
+        run_jobs(&app, &admin).await,
+        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 1, "keysForgotten": 0})
+    );
     let completed = read(&app, &guest, &rid).await;
     assert_eq!(
         (status(&completed), completed["paid"].as_i64(), &completed["refund"]),

@@ -375,4 +375,14 @@ async fn an_idempotency_key_answers_the_same_reservation_once_and_only_for_the_s
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
     let hosting = data(call(&app, Method::GET, Some(&owner.token), "/api/v1/reservations/hosting", None).await).await;
     assert_eq!(hosting["pagination"]["total"], 2, "{hosting}");
+
+    // Keys are remembered for 24 hours: after that the scheduler forgets them and the same
+    // key may name a new request.
+    app.clock.advance(chrono::Duration::hours(25));
+    let admin = admin(&app, "ops@example.com").await;
+    assert_eq!(run_jobs(&app, &admin).await["keysForgotten"], 2);
+    let guest = login(&app, "guest@example.com").await;
+    let fresh = reserve_with_key(&app, &guest, "trip-1", &other).await;
+    assert_eq!(fresh.status(), 201);
+    assert!(fresh.headers().get("idempotent-replayed").is_none());
 }
