@@ -1,62 +1,11 @@
-use std::sync::Arc;
+//! The stay calendar: fed by catalog events, in the listing's time zone, and the host's night
+//! settings.
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use testkit::{TestApp, expect_error};
+use testkit::expect_error;
 
-async fn spawn(clock: Arc<kernel::ManualClock>) -> (TestApp, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = testkit::test_config(&dir);
-    config.auth.password_hash.memory_kib = 1024;
-    config.auth.password_hash.iterations = 1;
-    config.rate_limit.enabled = false;
-    let contexts: Vec<Arc<dyn platform::Context>> =
-        vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(booking::Booking)];
-    (testkit::spawn_config_with_clock(config, contexts, clock).await, dir)
-}
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    token: Option<&str>,
-    path: &str,
-    body: Option<&Value>,
-) -> reqwest::Response {
-    let mut r = app.client.request(method, app.url(path));
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    r.send().await.unwrap()
-}
-
-async fn data(r: reqwest::Response) -> Value {
-    let (status, body) = testkit::json(r).await;
-    assert!((200..300).contains(&status), "{status}: {body}");
-    body["data"].clone()
-}
-
-async fn host(app: &TestApp) -> String {
-    let body = json!({"email": "host@example.com", "password": "Password1!"});
-    let token = data(app.post_json("/api/v1/auth/register", &body).await).await["tokens"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    data(
-        call(
-            app,
-            Method::POST,
-            Some(&token),
-            "/api/v1/providers",
-            Some(&json!({"displayName": "Host", "timezone": "Pacific/Auckland"})),
-        )
-        .await,
-    )
-    .await;
-    token
-}
+use crate::support::{call, data, host, spawn_at};
 
 fn loft() -> Value {
     json!({"kind": "stay", "title": "Loft", "description": "A loft far away, on the other side of the world.",
@@ -68,9 +17,8 @@ fn loft() -> Value {
 #[tokio::test]
 async fn the_calendar_follows_catalog_events_in_the_listings_time_zone() {
     // 2026-12-31 20:00 UTC is already 2027-01-01 in Auckland (UTC+13).
-    let clock = Arc::new(kernel::ManualClock::new("2026-12-31T20:00:00Z".parse().unwrap()));
-    let (app, _dir) = spawn(clock.clone()).await;
-    let token = host(&app).await;
+    let app = spawn_at("2026-12-31T20:00:00Z").await;
+    let token = host(&app, "host@example.com", "Pacific/Auckland").await.token;
     let listing =
         data(call(&app, Method::POST, Some(&token), "/api/v1/listings", Some(&loft())).await).await["listing"].clone();
     let id = listing["id"].as_str().unwrap().to_owned();
@@ -125,9 +73,8 @@ async fn the_calendar_follows_catalog_events_in_the_listings_time_zone() {
 
 #[tokio::test]
 async fn hosts_block_nights_and_override_prices() {
-    let clock = Arc::new(kernel::ManualClock::new("2029-06-01T00:00:00Z".parse().unwrap()));
-    let (app, _dir) = spawn(clock).await;
-    let token = host(&app).await;
+    let app = spawn_at("2029-06-01T00:00:00Z").await;
+    let token = host(&app, "host@example.com", "Pacific/Auckland").await.token;
     let listing =
         data(call(&app, Method::POST, Some(&token), "/api/v1/listings", Some(&loft())).await).await["listing"].clone();
     let id = listing["id"].as_str().unwrap().to_owned();
