@@ -51,6 +51,12 @@ impl Context for Notifications {
             env.db.clone(),
             events::InboxFiller { clock: env.clock.clone() },
         );
-        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox] })
+        let bookings = Subscription::new(
+            events::BOOKINGS_CONSUMER,
+            "booking.*",
+            env.db.clone(),
+            events::InboxFiller { clock: env.clock.clone() },
+        );
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox, bookings] })
     }
 }

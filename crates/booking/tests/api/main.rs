@@ -7,6 +7,7 @@ mod calendar;
 mod capacity;
 mod coupons;
 mod lifecycle;
+mod notices;
 mod privacy;
 mod races;
 mod rules;

@@ -30,8 +30,12 @@ pub async fn spawn_at(now: &str) -> App {
     config.rate_limit.enabled = false;
     // Tests run the scheduler themselves (POST /api/v1/admin/booking/jobs/run).
     config.booking.jobs_interval_secs = 3600;
-    let contexts: Vec<Arc<dyn platform::Context>> =
-        vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(booking::Booking)];
+    let contexts: Vec<Arc<dyn platform::Context>> = vec![
+        Arc::new(identity::Identity),
+        Arc::new(notifications::Notifications),
+        Arc::new(catalog::Catalog),
+        Arc::new(booking::Booking),
+    ];
     let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
     App { app, clock, _dir: dir }
 }

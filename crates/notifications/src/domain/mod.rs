@@ -1,6 +1,7 @@
 //! Pure notification logic: the vocabulary (types, channels), the preference rules and the
-//! notifications that identity events turn into. No I/O, unit tested here.
+//! notifications that identity and booking events turn into. No I/O, unit tested here.
 
+pub mod bookings;
 pub mod inbox;
 pub mod preferences;
 
