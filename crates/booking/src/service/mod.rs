@@ -74,6 +74,20 @@ impl Bookings {
         Ok(store::reservations::list(&self.db, side, user.user_id, filter, i64::from(page.limit), offset).await?)
     }
 
+    /// As [`Bookings::visible_listing`], with the listing's rules read in the same query.
+    pub async fn visible_listing_with_rules(
+        &self,
+        id: Uuid,
+        viewer: Option<&AuthUser>,
+    ) -> Result<(ListingModel, crate::rules::Rules), ApiError> {
+        store::find_with_rules(&self.db, id)
+            .await?
+            .filter(|l| l.0.status != "deleted")
+            .filter(|l| l.0.status == "published" || viewer.is_some_and(|u| u.user_id == l.0.owner_id || u.is_admin()))
+            .map(|store::ListingWithRules(l, r)| (l, r))
+            .ok_or_else(|| ApiError::not_found("Listing not found"))
+    }
+
     /// A listing its owner is changing (others get 404: existence is not revealed).
     pub async fn owned_listing(&self, id: Uuid, user: &AuthUser) -> Result<ListingModel, ApiError> {
         store::find(&self.db, id)

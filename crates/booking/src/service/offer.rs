@@ -83,14 +83,15 @@ fn time_of(block: &Value, key: &str, default: (u32, u32)) -> NaiveTime {
 }
 
 impl Bookings {
-    /// Reads the host's settings a request depends on, and the coupon it names.
+    /// Reads the night settings a request depends on and the coupon it names (the rules come
+    /// with the listing).
     pub async fn prefetch(
         &self,
         listing: &ListingModel,
+        rules: Rules,
         target: &Target,
         coupon: Option<&str>,
     ) -> Result<Prefetched, ApiError> {
-        let rules = calendar::rules(&self.db, listing.id).await?;
         let settings = match target {
             Target::Stay { check_in, check_out, .. } => {
                 calendar::nights(&self.db, listing.id, *check_in, *check_out).await?

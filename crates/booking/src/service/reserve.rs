@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::Bookings;
 use super::offer::{Hold, Mode, Offer};
-use super::view::reservation_view;
+use super::view::event_view;
 use crate::request::{self, ReservationBody};
 use crate::store::reservations::{self, Reservation};
 use crate::store::{self, coupons, inventory};
@@ -29,9 +29,9 @@ impl Bookings {
     pub async fn quote(&self, viewer: Option<&AuthUser>, body: &ReservationBody) -> Result<Offer, ApiError> {
         let id = request::listing_id(body)?;
         let coupon = request::coupon_code(body)?;
-        let listing = self.visible_listing(id, viewer).await?;
+        let (listing, rules) = self.visible_listing_with_rules(id, viewer).await?;
         let target = request::target(&listing.kind, body)?;
-        let pre = self.prefetch(&listing, &target, coupon.as_deref()).await?;
+        let pre = self.prefetch(&listing, rules, &target, coupon.as_deref()).await?;
         let mut conn = Conn::Db(&self.db);
         let guest = viewer.map(|u| u.user_id);
         self.offer(&mut conn, &listing, target, &pre, guest, self.clock.now(), Mode::Quote).await
@@ -51,12 +51,12 @@ impl Bookings {
         }
         let id = request::listing_id(body)?;
         let coupon = request::coupon_code(body)?;
-        let listing = self.visible_listing(id, Some(guest)).await?;
+        let (listing, rules) = self.visible_listing_with_rules(id, Some(guest)).await?;
         if listing.owner_id == guest.user_id {
             return Err(ApiError::new(422, "own_listing", "Hosts cannot book their own listing"));
         }
         let target = request::target(&listing.kind, body)?;
-        let pre = self.prefetch(&listing, &target, coupon.as_deref()).await?;
+        let pre = self.prefetch(&listing, rules, &target, coupon.as_deref()).await?;
         let now = self.clock.now();
 
         let reservation_id = kernel::new_id();
@@ -171,7 +171,7 @@ impl Bookings {
             updated_at: now,
         };
         batch.push(reservations::insert_query(&r)?);
-        let data = json!({ "reservation": reservation_view(&r) });
+        let data = json!({ "reservation": event_view(&r) });
         let mut events = vec!["booking.created"];
         match status {
             "confirmed" => events.push("booking.confirmed"),

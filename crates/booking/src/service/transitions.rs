@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Bookings;
-use super::view::reservation_view;
+use super::view::event_view;
 use crate::policy::{self, CancelInput, Canceller, Policy, Refund};
 use crate::store::reservations::{self, Reservation};
 use crate::store::{coupons, inventory};
@@ -264,7 +264,7 @@ impl Bookings {
             release(tx, &done).await?;
         }
         let data = json!({
-            "reservation": reservation_view(&done),
+            "reservation": event_view(&done),
             "refundAmount": refund.as_ref().map(|r| r.amount),
             "refund": refund,
         });

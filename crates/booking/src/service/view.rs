@@ -1,4 +1,6 @@
-//! The JSON shape of a reservation, used by responses and events alike.
+//! The JSON shape of a reservation: the full one for responses, and the one events carry —
+//! the same without the itemised quote, whose totals it keeps (consumers need amounts, not
+//! one line per night; a long stay's quote would make every event large).
 
 use serde_json::{Value, json};
 
@@ -29,4 +31,23 @@ pub fn reservation_view(r: &Reservation) -> Value {
 /// The session or trip id inside a `session:<id>` / `trip:<id>` unit key.
 fn unit_id(r: &Reservation) -> Option<&str> {
     r.unit_key.as_deref().and_then(|k| k.split_once(':')).map(|(_, id)| id)
+}
+
+/// The reservation as events carry it: [`reservation_view`] with the quote's totals in
+/// `amounts` instead of the itemised quote.
+pub fn event_view(r: &Reservation) -> Value {
+    let mut v = reservation_view(r);
+    let q = &r.quote;
+    if let Some(map) = v.as_object_mut() {
+        map.remove("quote");
+        map.insert(
+            "amounts".into(),
+            json!({
+                "base": q.base, "cleaningFee": q.cleaning_fee, "guestServiceFee": q.guest_service_fee,
+                "taxes": q.taxes, "guestTotal": q.guest_total, "hostFee": q.host_fee,
+                "hostPayout": q.host_payout, "platformRevenue": q.platform_revenue,
+            }),
+        );
+    }
+    v
 }

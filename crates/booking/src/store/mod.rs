@@ -83,6 +83,39 @@ pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<ListingM
     .await
 }
 
+/// A listing and its rules (defaults when the host set none), in one read.
+pub struct ListingWithRules(pub ListingModel, pub crate::rules::Rules);
+
+impl FromRow for ListingWithRules {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        let listing = ListingModel::from_row(row)?;
+        let seasons: Option<Json<Vec<crate::rules::Season>>> = row.get("seasons")?;
+        let rules = match seasons {
+            None => crate::rules::Rules::default(),
+            Some(Json(seasons)) => crate::rules::Rules {
+                advance_notice_days: row.get("advance_notice_days")?,
+                preparation_days: row.get("preparation_days")?,
+                max_nights: row.get("max_nights")?,
+                weekend_price: row.get("weekend_price")?,
+                tax_bps: row.get("tax_bps")?,
+                seasons,
+            },
+        };
+        Ok(ListingWithRules(listing, rules))
+    }
+}
+
+pub async fn find_with_rules<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<ListingWithRules>, DbError> {
+    query(
+        "SELECT l.id, l.owner_id, l.kind, l.status, l.timezone, l.currency, l.cancellation_policy, l.instant_book, \
+         l.data, l.version, r.advance_notice_days, r.preparation_days, r.max_nights, r.weekend_price, r.tax_bps, \
+         r.seasons FROM listings l LEFT JOIN listing_rules r ON r.listing_id = l.id WHERE l.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(on)
+    .await
+}
+
 /// Takes the listing's sale lock for the rest of `tx` (a row lock on PostgreSQL; SQLite has one
 /// writer anyway) and returns the listing as it is now.
 pub async fn lock_for_sale(tx: &mut Tx, id: Uuid) -> Result<Option<ListingModel>, DbError> {

@@ -61,5 +61,14 @@ async fn hosts_hear_of_requests_and_guests_of_the_answer() {
         .await;
     app.drain_events().await;
     assert_eq!(titles(&app, &guest).await, ["Your booking request was declined"]);
+    // Events carry the quote's totals, not its lines.
+    let (platform::db::Json(event),): (platform::db::Json<Value>,) =
+        platform::db::query("SELECT payload FROM outbox WHERE event_type = 'booking.confirmed'")
+            .fetch_one(app.platform.db("booking").unwrap())
+            .await
+            .unwrap();
+    let carried = &event["data"]["reservation"];
+    assert_eq!(carried["amounts"]["guestTotal"].as_i64(), Some(total), "{event}");
+    assert!(carried.get("quote").is_none(), "{event}");
     assert_eq!(titles(&app, &owner).await, ["New confirmed booking", "New booking request", "New booking request"]);
 }
