@@ -12,6 +12,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(notifications::Notifications),
         Arc::new(catalog::Catalog),
         Arc::new(booking::Booking),
+        Arc::new(payments::Payments),
     ]
 }
 

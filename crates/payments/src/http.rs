@@ -1,0 +1,128 @@
+//! DreamScape's payment contract under `/api/v1/payment`, on the sandbox processor.
+
+use axum::extract::State as AxumState;
+use axum::response::Response;
+use kernel::{ApiError, ErrorBody, Page, PageQuery, PageRequest};
+use platform::auth::AuthUser;
+use platform::http::{Json, Path, Query, ok};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::service::{IntentIn, Payments, intent_view};
+
+pub fn routes() -> OpenApiRouter<Payments> {
+    OpenApiRouter::new()
+        .routes(routes!(create_intent))
+        .routes(routes!(history))
+        .routes(routes!(config))
+        .routes(routes!(health))
+        .routes(routes!(get_intent))
+        .routes(routes!(confirm))
+}
+
+/// Creates a payment intent for a reservation the caller owes: `amount` and `currency` must be
+/// exactly what it still owes (else `409 amount_mismatch`).
+#[utoipa::path(post, path = "/api/v1/payment/intent", tag = "Payments", operation_id = "create_payment_intent",
+    security(("bearerAuth" = [])), request_body = IntentIn,
+    responses((status = 200, description = "`{clientSecret, paymentIntentId, amount, currency, status}`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`amount_mismatch`, `not_payable`", body = ErrorBody)))]
+pub async fn create_intent(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Json(body): Json<IntentIn>,
+) -> Result<Response, ApiError> {
+    let i = state.create_intent(&user, body).await?;
+    Ok(ok(json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
+                  "currency": i.currency.to_lowercase(), "status": i.status })))
+}
+
+/// A payment of the caller's.
+#[utoipa::path(get, path = "/api/v1/payment/{paymentIntentId}", tag = "Payments", operation_id = "get_payment_intent",
+    security(("bearerAuth" = [])), params(("paymentIntentId" = String, Path, description = "pi_…")),
+    responses((status = 200, description = "`{id, status, amount, currency, bookingReference, createdAt, …}`"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_intent(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(ok(intent_view(&state.intent(&user, &id).await?)))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfirmIn {
+    /// A sandbox test payment method: `pm_card_visa`, `pm_card_mastercard`, `pm_card_amex`
+    /// (approved), `pm_card_chargeDeclined`, `pm_card_chargeDeclinedInsufficientFunds`,
+    /// `pm_card_chargeDeclinedExpiredCard` (declined), `pm_card_threeDSecure2Required`,
+    /// `pm_card_authenticationRequired` (3-D Secure: confirm again to complete).
+    pub payment_method: Option<String>,
+}
+
+/// Confirms a payment with the sandbox processor (what Stripe.js does in a browser).
+#[utoipa::path(post, path = "/api/v1/payment/{paymentIntentId}/confirm", tag = "Payments",
+    operation_id = "confirm_payment_intent", security(("bearerAuth" = [])),
+    params(("paymentIntentId" = String, Path, description = "pi_…")), request_body = ConfirmIn,
+    responses((status = 200, description = "the payment: `succeeded`, `requires_capture` or `requires_action`"),
+        (status = 400, body = ErrorBody), (status = 402, description = "`card_declined`", body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirm(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let body: ConfirmIn = if body.iter().all(u8::is_ascii_whitespace) {
+        ConfirmIn::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_json(format!("Invalid request body: {e}")))?
+    };
+    let i = state.confirm(&user, &id, body.payment_method.as_deref()).await?;
+    Ok(ok(intent_view(&i)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+/// The caller's payments, newest first.
+#[utoipa::path(get, path = "/api/v1/payment/history", tag = "Payments", operation_id = "payment_history",
+    security(("bearerAuth" = [])), params(HistoryQuery),
+    responses((status = 200, description = "`{transactions, pagination}`"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
+pub async fn history(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    let page = PageRequest::parse(&PageQuery { limit: q.limit, offset: q.offset, cursor: None })?;
+    let (rows, total) = state.history(&user, &page).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|i| {
+            json!({ "paymentIntentId": i.id, "amount": i.amount, "currency": i.currency.to_lowercase(),
+                         "status": i.status, "bookingReference": i.booking_reference, "createdAt": i.created_at })
+        })
+        .collect();
+    Ok(ok(Page::new(items, &page, Some(total.max(0) as u64)).keyed("transactions")))
+}
+
+/// What a client needs to start paying: the processor in use.
+#[utoipa::path(get, path = "/api/v1/payment/config", tag = "Payments", operation_id = "payment_config",
+    responses((status = 200, description = "`{provider, publishableKey}`")))]
+pub async fn config() -> Response {
+    ok(json!({ "provider": "sandbox", "publishableKey": null }))
+}
+
+/// The payment service answers.
+#[utoipa::path(get, path = "/api/v1/payment/health", tag = "Payments", operation_id = "payment_health",
+    responses((status = 200, description = "`{status, provider}`")))]
+pub async fn health() -> Response {
+    ok(json!({ "status": "ok", "provider": "sandbox" }))
+}

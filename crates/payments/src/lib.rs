@@ -1,0 +1,53 @@
+//! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
+//! offline sandbox processor, coupled to reservations by events only — `payment.*` out,
+//! `booking.*` in. Webhooks, refunds, the ledger, payouts, reports and the Stripe and PayPal
+//! processors are still to come.
+
+mod events;
+mod http;
+pub mod sandbox;
+pub mod service;
+mod store;
+
+use async_trait::async_trait;
+use platform::db::Migration;
+use platform::events::Subscription;
+use platform::{Context, ContextEnv, Mounted, StartError};
+use utoipa::openapi::OpenApi;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "intents",
+    sqlite: include_str!("../migrations/sqlite/0001_intents.sql"),
+    postgres: include_str!("../migrations/postgres/0001_intents.sql"),
+}];
+
+/// The payments context.
+#[derive(Debug, Clone, Copy)]
+pub struct Payments;
+
+#[async_trait]
+impl Context for Payments {
+    fn name(&self) -> &'static str {
+        "payments"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn openapi(&self) -> OpenApi {
+        http::routes().split_for_parts().1
+    }
+
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let engine = service::Payments { db: env.db.clone(), clock: env.clock.clone(), events: env.events.clone() };
+        let bookings = Subscription::new(
+            events::BOOKINGS_CONSUMER,
+            "booking.*",
+            env.db.clone(),
+            events::BookingsFollower { engine: engine.clone() },
+        );
+        Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![bookings] })
+    }
+}

@@ -1,0 +1,242 @@
+//! Payment intents, with Stripe's states and the sandbox processor:
+//!
+//! ```text
+//! requires_payment_method ──confirm──▶ succeeded              (automatic capture)
+//!          ▲    │                └────▶ requires_capture ──booking.confirmed──▶ succeeded
+//!  declined│    └──3-D Secure──▶ requires_action ──confirm──▶ …       └──declined/expired──▶ canceled
+//! ```
+//!
+//! Reservations move on from the events emitted here (`payment.succeeded` / `authorized` /
+//! `failed`), and capture follows booking's events: payments and booking share no tables.
+
+use std::sync::Arc;
+
+use kernel::{ApiError, Clock, EventEnvelope, FieldError};
+use platform::Events;
+use platform::auth::AuthUser;
+use platform::db::{Db, Tx};
+use platform::events::enqueue;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::sandbox::{self, Outcome};
+use crate::store::{self, Intent, Payable};
+
+#[derive(Clone)]
+pub struct Payments {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub events: Events,
+}
+
+/// DreamScape's `PaymentIntentRequest`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IntentIn {
+    /// Minor units; must equal what the reservation still owes.
+    pub amount: i64,
+    /// ISO 4217, any case (`eur`).
+    pub currency: String,
+    /// The reservation id (booking references of the checkout come with the cart).
+    pub booking_reference: String,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Value>,
+}
+
+/// `pi_` or `…_secret_` followed by 24 random letters and digits.
+fn random_token(prefix: &str) -> Result<String, ApiError> {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|_| ApiError::internal())?;
+    let tail: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    Ok(format!("{prefix}{tail}"))
+}
+
+pub fn intent_view(i: &Intent) -> Value {
+    json!({
+        "id": i.id, "paymentIntentId": i.id, "status": i.status, "amount": i.amount, "currency": i.currency.to_lowercase(),
+        "bookingReference": i.booking_reference, "captureMethod": i.capture_method, "provider": i.provider,
+        "lastError": i.last_error, "metadata": i.metadata, "createdAt": i.created_at, "updatedAt": i.updated_at,
+    })
+}
+
+impl Payments {
+    async fn emit(&self, tx: &mut Tx, kind: &str, i: &Intent) -> Result<(), ApiError> {
+        let data = json!({
+            "paymentIntentId": i.id, "amount": i.amount, "currency": i.currency, "reservationId": i.reservation_id,
+            "bookingReference": i.booking_reference, "status": i.status, "captured": i.status == "succeeded",
+            "error": i.last_error,
+        });
+        let event =
+            EventEnvelope::new(kind, i.reservation_id, self.clock.now(), data).with_actor(i.user_id.to_string());
+        enqueue(tx, &event).await?;
+        Ok(())
+    }
+
+    pub async fn create_intent(&self, user: &AuthUser, body: IntentIn) -> Result<Intent, ApiError> {
+        let mut errors = Vec::new();
+        if body.amount < 1 {
+            errors.push(FieldError::new("amount", "must be a positive number of minor units"));
+        }
+        let currency = kernel::Currency::parse(&body.currency.to_ascii_uppercase())
+            .map(|c| c.code().to_owned())
+            .map_err(|_| errors.push(FieldError::new("currency", "must be an ISO 4217 code")))
+            .ok();
+        let reservation = body
+            .booking_reference
+            .trim()
+            .parse::<Uuid>()
+            .map_err(|_| errors.push(FieldError::new("bookingReference", "must be a reservation id")))
+            .ok();
+        if body.metadata.as_ref().is_some_and(|m| !m.is_object() || m.to_string().len() > 4096) {
+            errors.push(FieldError::new("metadata", "must be an object of at most 4 KB"));
+        }
+        let (Some(currency), Some(reservation)) = (currency, reservation) else {
+            return Err(ApiError::validation(errors));
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let payable = store::payable(&self.db, reservation)
+            .await?
+            .filter(|p| p.guest_id == user.user_id)
+            .ok_or_else(|| ApiError::not_found("Booking not found"))?;
+        if payable.status != "pending_payment" {
+            return Err(ApiError::new(
+                409,
+                "not_payable",
+                format!("This booking is {} and owes nothing", payable.status),
+            ));
+        }
+        if payable.total != body.amount || payable.currency != currency {
+            return Err(ApiError::new(
+                409,
+                "amount_mismatch",
+                format!("This booking owes {} {}", payable.total, payable.currency.to_lowercase()),
+            ));
+        }
+        let now = self.clock.now();
+        let id = random_token("pi_")?;
+        let intent = Intent {
+            client_secret: random_token(&format!("{id}_secret_"))?,
+            id,
+            user_id: user.user_id,
+            reservation_id: reservation,
+            booking_reference: body.booking_reference.trim().to_owned(),
+            amount: body.amount,
+            currency,
+            status: "requires_payment_method".into(),
+            capture_method: if payable.instant_book { "automatic" } else { "manual" }.into(),
+            provider: "sandbox".into(),
+            last_error: None,
+            metadata: body.metadata.unwrap_or_else(|| json!({})),
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.db.begin().await?;
+        store::insert(&mut tx, &intent).await?;
+        self.emit(&mut tx, "payment.created", &intent).await?;
+        tx.commit().await?;
+        self.events.committed();
+        Ok(intent)
+    }
+
+    /// An intent its payer may see (others: 404).
+    pub async fn intent(&self, user: &AuthUser, id: &str) -> Result<Intent, ApiError> {
+        store::find(&self.db, id)
+            .await?
+            .filter(|i| i.user_id == user.user_id || user.is_admin())
+            .ok_or_else(|| ApiError::not_found("Payment not found"))
+    }
+
+    /// Confirms with a sandbox test payment method (`pm_card_visa`, …).
+    pub async fn confirm(&self, user: &AuthUser, id: &str, method: Option<&str>) -> Result<Intent, ApiError> {
+        let current = self.intent(user, id).await?;
+        if !["requires_payment_method", "requires_action"].contains(&current.status.as_str()) {
+            return Err(ApiError::new(409, "invalid_state", format!("This payment is {}", current.status)));
+        }
+        let outcome = match (current.status.as_str(), method) {
+            // The cardholder completed the authentication step.
+            ("requires_action", _) => Outcome::Approved,
+            (_, Some(m)) => sandbox::outcome(m).ok_or_else(|| {
+                ApiError::validation(vec![FieldError::new("paymentMethod", "is not a sandbox test payment method")])
+            })?,
+            (_, None) => return Err(ApiError::validation(vec![FieldError::new("paymentMethod", "is required")])),
+        };
+        let mut next = Intent { updated_at: self.clock.now(), last_error: None, ..current.clone() };
+        let event = match outcome {
+            Outcome::Approved if current.capture_method == "manual" => {
+                next.status = "requires_capture".into();
+                Some("payment.authorized")
+            }
+            Outcome::Approved => {
+                next.status = "succeeded".into();
+                Some("payment.succeeded")
+            }
+            Outcome::Declined(code) => {
+                next.status = "requires_payment_method".into();
+                next.last_error = Some(code.into());
+                Some("payment.failed")
+            }
+            Outcome::RequiresAction => {
+                next.status = "requires_action".into();
+                None
+            }
+        };
+        let mut tx = self.db.begin().await?;
+        if !store::transition(&mut tx, &next, &current.status).await? {
+            return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
+        }
+        if let Some(kind) = event {
+            self.emit(&mut tx, kind, &next).await?;
+        }
+        tx.commit().await?;
+        self.events.committed();
+        if let Outcome::Declined(code) = outcome {
+            return Err(ApiError::new(402, "card_declined", format!("The card was declined ({code})")));
+        }
+        Ok(next)
+    }
+
+    /// Follows booking: records what reservations owe, captures an authorisation when the host
+    /// accepts, and releases it when the reservation ends unused.
+    pub async fn on_booking(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), ApiError> {
+        let Some(r) = event.data.get("reservation") else { return Ok(()) };
+        let text = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_owned);
+        let (Some(id), Some(guest)) =
+            (text("id").and_then(|s| s.parse().ok()), text("guestId").and_then(|s| s.parse().ok()))
+        else {
+            tracing::warn!(event_id = %event.id, "booking event without a usable reservation: skipped");
+            return Ok(());
+        };
+        let payable = Payable {
+            reservation_id: id,
+            guest_id: guest,
+            currency: text("currency").unwrap_or_default(),
+            total: r.get("total").and_then(Value::as_i64).unwrap_or(0),
+            instant_book: r.get("instantBook").and_then(Value::as_bool).unwrap_or(true),
+            status: text("status").unwrap_or_default(),
+        };
+        store::save_payable(tx, &payable, self.clock.now()).await?;
+        let settle = match event.event_type.as_str() {
+            "booking.confirmed" => Some(("succeeded", "payment.succeeded")),
+            "booking.declined" | "booking.expired" | "booking.cancelled" => Some(("canceled", "payment.canceled")),
+            _ => None,
+        };
+        if let Some((status, kind)) = settle {
+            for held in store::of_reservation(&mut *tx, id, "requires_capture").await? {
+                let next = Intent { status: status.into(), updated_at: self.clock.now(), ..held.clone() };
+                if store::transition(tx, &next, "requires_capture").await? {
+                    self.emit(tx, kind, &next).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn history(&self, user: &AuthUser, page: &kernel::PageRequest) -> Result<(Vec<Intent>, i64), ApiError> {
+        let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+        Ok(store::history(&self.db, user.user_id, i64::from(page.limit), offset).await?)
+    }
+}

@@ -1,0 +1,176 @@
+//! The payments context's SQL.
+
+use chrono::{DateTime, Utc};
+use platform::db::{Db, DbError, Executor, FromRow, Json, Row, Tx, query};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// What a reservation owes, as booking announced it.
+#[derive(Debug, Clone)]
+pub struct Payable {
+    pub reservation_id: Uuid,
+    pub guest_id: Uuid,
+    pub currency: String,
+    pub total: i64,
+    pub instant_book: bool,
+    pub status: String,
+}
+
+impl FromRow for Payable {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(Payable {
+            reservation_id: row.get("reservation_id")?,
+            guest_id: row.get("guest_id")?,
+            currency: row.get("currency")?,
+            total: row.get("total")?,
+            instant_book: row.get("instant_book")?,
+            status: row.get("status")?,
+        })
+    }
+}
+
+pub async fn save_payable(tx: &mut Tx, p: &Payable, now: DateTime<Utc>) -> Result<(), DbError> {
+    query(
+        "INSERT INTO payables (reservation_id, guest_id, currency, total, instant_book, status, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reservation_id) DO UPDATE SET status = excluded.status, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(p.reservation_id)
+    .bind(p.guest_id)
+    .bind(p.currency.as_str())
+    .bind(p.total)
+    .bind(p.instant_book)
+    .bind(p.status.as_str())
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn payable<'c>(on: impl Executor<'c>, reservation: Uuid) -> Result<Option<Payable>, DbError> {
+    query("SELECT reservation_id, guest_id, currency, total, instant_book, status FROM payables WHERE reservation_id = $1")
+        .bind(reservation)
+        .fetch_optional(on)
+        .await
+}
+
+#[derive(Debug, Clone)]
+pub struct Intent {
+    pub id: String,
+    pub client_secret: String,
+    pub user_id: Uuid,
+    pub reservation_id: Uuid,
+    pub booking_reference: String,
+    pub amount: i64,
+    pub currency: String,
+    pub status: String,
+    pub capture_method: String,
+    pub provider: String,
+    pub last_error: Option<String>,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl FromRow for Intent {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        let Json(metadata): Json<Value> = row.get("metadata")?;
+        Ok(Intent {
+            id: row.get("id")?,
+            client_secret: row.get("client_secret")?,
+            user_id: row.get("user_id")?,
+            reservation_id: row.get("reservation_id")?,
+            booking_reference: row.get("booking_reference")?,
+            amount: row.get("amount")?,
+            currency: row.get("currency")?,
+            status: row.get("status")?,
+            capture_method: row.get("capture_method")?,
+            provider: row.get("provider")?,
+            last_error: row.get("last_error")?,
+            metadata,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, client_secret, user_id, reservation_id, booking_reference, amount, currency, status, \
+     capture_method, provider, last_error, metadata, created_at, updated_at";
+
+pub async fn insert(tx: &mut Tx, i: &Intent) -> Result<(), DbError> {
+    query(
+        "INSERT INTO payment_intents (id, client_secret, user_id, reservation_id, booking_reference, amount, currency, \
+         status, capture_method, provider, last_error, metadata, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(i.id.as_str())
+    .bind(i.client_secret.as_str())
+    .bind(i.user_id)
+    .bind(i.reservation_id)
+    .bind(i.booking_reference.as_str())
+    .bind(i.amount)
+    .bind(i.currency.as_str())
+    .bind(i.status.as_str())
+    .bind(i.capture_method.as_str())
+    .bind(i.provider.as_str())
+    .bind(i.last_error.clone())
+    .bind(i.metadata.clone())
+    .bind(i.created_at)
+    .bind(i.updated_at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn find<'c>(on: impl Executor<'c>, id: &str) -> Result<Option<Intent>, DbError> {
+    platform::db::query_dynamic(format!("SELECT {COLUMNS} FROM payment_intents WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(on)
+        .await
+}
+
+/// Intents of a reservation in `status`.
+pub async fn of_reservation<'c>(
+    on: impl Executor<'c>,
+    reservation: Uuid,
+    status: &str,
+) -> Result<Vec<Intent>, DbError> {
+    platform::db::query_dynamic(format!(
+        "SELECT {COLUMNS} FROM payment_intents WHERE reservation_id = $1 AND status = $2 ORDER BY created_at"
+    ))
+    .bind(reservation)
+    .bind(status)
+    .fetch_all(on)
+    .await
+}
+
+/// Moves an intent from `expected` to `next`'s status; `false` if another change won.
+pub async fn transition(tx: &mut Tx, next: &Intent, expected: &str) -> Result<bool, DbError> {
+    let n =
+        query("UPDATE payment_intents SET status = $2, last_error = $3, updated_at = $4 WHERE id = $1 AND status = $5")
+            .bind(next.id.as_str())
+            .bind(next.status.as_str())
+            .bind(next.last_error.clone())
+            .bind(next.updated_at)
+            .bind(expected)
+            .execute(tx)
+            .await?;
+    Ok(n == 1)
+}
+
+/// A user's intents, newest first, and how many there are.
+pub async fn history(db: &Db, user: Uuid, limit: i64, offset: i64) -> Result<(Vec<Intent>, i64), DbError> {
+    let rows = platform::db::query_dynamic(format!(
+        "SELECT {COLUMNS} FROM payment_intents WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(user)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
+    let (total,): (i64,) = query("SELECT CAST(COUNT(*) AS BIGINT) FROM payment_intents WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(db)
+        .await?;
+    Ok((rows, total))
+}

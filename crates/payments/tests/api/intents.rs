@@ -1,0 +1,212 @@
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::{TestApp, expect_error};
+
+/// The four contexts on a clock fixed at 2030-01-02 (the stays below are within two years).
+async fn spawn() -> (TestApp, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = testkit::test_config(&dir);
+    config.auth.password_hash.memory_kib = 1024;
+    config.auth.password_hash.iterations = 1;
+    config.rate_limit.enabled = false;
+    config.booking.jobs_interval_secs = 3600;
+    let contexts: Vec<Arc<dyn platform::Context>> = vec![
+        Arc::new(identity::Identity),
+        Arc::new(catalog::Catalog),
+        Arc::new(booking::Booking),
+        Arc::new(payments::Payments),
+    ];
+    let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
+    (testkit::spawn_config_with_clock(config, contexts, clock).await, dir)
+}
+
+async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
+    let mut r = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    r.send().await.unwrap()
+}
+
+async fn data(r: reqwest::Response) -> Value {
+    let (status, body) = testkit::json(r).await;
+    assert!((200..300).contains(&status), "{status}: {body}");
+    body["data"].clone()
+}
+
+async fn register(app: &TestApp, email: &str) -> String {
+    let body = json!({"email": email, "password": "Password1!"});
+    data(app.post_json("/api/v1/auth/register", &body).await).await["tokens"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A published stay (100.00 a night, no cleaning fee), `instant` or request to book.
+async fn listing(app: &TestApp, host: &str, instant: bool) -> String {
+    let provider = json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Paris"});
+    let _ = call(app, Method::POST, host, "/api/v1/providers", Some(&provider)).await;
+    let body = json!({"kind": "stay", "title": "Canal flat", "description": "A bright flat on the canal, close to everything.",
+        "address": {"line1": "1 Quai de Valmy", "city": "Paris", "country": "FR"}, "location": {"lat": 48.87, "lng": 2.36},
+        "instantBook": instant, "stay": {"propertyType": "apartment", "maxGuests": 2, "bedrooms": 1, "beds": 1,
+        "bathrooms": 1, "nightlyPrice": 10000, "checkInTime": "15:00", "checkOutTime": "11:00"}});
+    let l = data(call(app, Method::POST, host, "/api/v1/listings", Some(&body)).await).await;
+    let id = l["listing"]["id"].as_str().unwrap().to_owned();
+    data(call(app, Method::POST, host, &format!("/api/v1/listings/{id}/publish"), None).await).await;
+    app.drain_events().await;
+    id
+}
+
+/// A reservation of two nights far ahead; booking's events reached payments.
+async fn reservation(app: &TestApp, guest: &str, listing: &str, check_in: &str, check_out: &str) -> (String, i64) {
+    let body = json!({"listingId": listing, "checkIn": check_in, "checkOut": check_out});
+    let r = data(call(app, Method::POST, guest, "/api/v1/reservations", Some(&body)).await).await;
+    app.drain_events().await;
+    (r["reservation"]["id"].as_str().unwrap().to_owned(), r["reservation"]["total"].as_i64().unwrap())
+}
+
+async fn status(app: &TestApp, token: &str, reservation: &str) -> String {
+    let r = data(call(app, Method::GET, token, &format!("/api/v1/reservations/{reservation}"), None).await).await;
+    r["reservation"]["status"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_instant_booking_paid_on_the_sandbox_is_confirmed() {
+    let (app, _dir) = spawn().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let stranger = register(&app, "stranger@example.com").await;
+    let listing = listing(&app, &host, true).await;
+    let (reservation, total) = reservation(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
+    // 2 × 100.00 = 200.00 base, 12 % guest fee 24.00: 224.00.
+    assert_eq!(total, 22400);
+
+    let ask =
+        |amount: i64, currency: &str| json!({"amount": amount, "currency": currency, "bookingReference": reservation});
+    expect_error(
+        call(&app, Method::POST, &guest, "/api/v1/payment/intent", Some(&ask(100, "eur"))).await,
+        409,
+        "amount_mismatch",
+    )
+    .await;
+    expect_error(
+        call(&app, Method::POST, &guest, "/api/v1/payment/intent", Some(&ask(total, "usd"))).await,
+        409,
+        "amount_mismatch",
+    )
+    .await;
+    expect_error(
+        call(&app, Method::POST, &stranger, "/api/v1/payment/intent", Some(&ask(total, "eur"))).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let bad = json!({"amount": "lots", "currency": "eur", "bookingReference": reservation});
+    assert_eq!(call(&app, Method::POST, &guest, "/api/v1/payment/intent", Some(&bad)).await.status(), 400);
+
+    let intent = data(call(&app, Method::POST, &guest, "/api/v1/payment/intent", Some(&ask(total, "eur"))).await).await;
+    assert_eq!(intent["status"], "requires_payment_method");
+    assert_eq!((intent["amount"].as_i64(), intent["currency"].as_str()), (Some(total), Some("eur")));
+    let id = intent["paymentIntentId"].as_str().unwrap().to_owned();
+    assert!(intent["clientSecret"].as_str().unwrap().starts_with(&format!("{id}_secret_")));
+    expect_error(call(&app, Method::GET, &stranger, &format!("/api/v1/payment/{id}"), None).await, 404, "not_found")
+        .await;
+
+    // A declined card leaves the reservation waiting; a good one confirms it.
+    let confirm = |pm: &str| json!({"paymentMethod": pm});
+    let path = format!("/api/v1/payment/{id}/confirm");
+    expect_error(
+        call(&app, Method::POST, &guest, &path, Some(&confirm("pm_card_chargeDeclined"))).await,
+        402,
+        "card_declined",
+    )
+    .await;
+    app.drain_events().await;
+    assert_eq!(status(&app, &guest, &reservation).await, "pending_payment");
+    let seen = data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{id}"), None).await).await;
+    assert_eq!(
+        (seen["status"].as_str(), seen["lastError"].as_str()),
+        (Some("requires_payment_method"), Some("card_declined"))
+    );
+    expect_error(
+        call(&app, Method::POST, &guest, &path, Some(&confirm("4242424242424242"))).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+
+    let paid = data(call(&app, Method::POST, &guest, &path, Some(&confirm("pm_card_visa"))).await).await;
+    assert_eq!(paid["status"], "succeeded");
+    app.drain_events().await;
+    assert_eq!(status(&app, &guest, &reservation).await, "confirmed");
+    let r = data(call(&app, Method::GET, &guest, &format!("/api/v1/reservations/{reservation}"), None).await).await;
+    assert_eq!(
+        (r["reservation"]["paid"].as_i64(), r["reservation"]["paymentId"].as_str()),
+        (Some(total), Some(id.as_str()))
+    );
+    expect_error(call(&app, Method::POST, &guest, &path, Some(&confirm("pm_card_visa"))).await, 409, "invalid_state")
+        .await;
+    expect_error(
+        call(&app, Method::POST, &guest, "/api/v1/payment/intent", Some(&ask(total, "eur"))).await,
+        409,
+        "not_payable",
+    )
+    .await;
+
+    let history = data(call(&app, Method::GET, &guest, "/api/v1/payment/history", None).await).await;
+    assert_eq!(history["transactions"][0]["paymentIntentId"], id.as_str());
+    assert_eq!(history["pagination"]["total"], 1);
+}
+
+#[tokio::test]
+async fn requests_to_book_are_authorised_then_captured_on_acceptance_or_released_on_decline() {
+    let (app, _dir) = spawn().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let listing = listing(&app, &host, false).await;
+
+    let pay = |reservation: String, total: i64| {
+        let app = &app;
+        let guest = guest.clone();
+        async move {
+            let ask = json!({"amount": total, "currency": "EUR", "bookingReference": reservation});
+            let intent = data(call(app, Method::POST, &guest, "/api/v1/payment/intent", Some(&ask)).await).await;
+            let id = intent["paymentIntentId"].as_str().unwrap().to_owned();
+            let path = format!("/api/v1/payment/{id}/confirm");
+            // 3-D Secure: the first confirmation asks for the cardholder, the second completes.
+            let step = data(
+                call(
+                    app,
+                    Method::POST,
+                    &guest,
+                    &path,
+                    Some(&json!({"paymentMethod": "pm_card_threeDSecure2Required"})),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(step["status"], "requires_action");
+            let held = data(call(app, Method::POST, &guest, &path, Some(&json!({}))).await).await;
+            assert_eq!(held["status"], "requires_capture");
+            app.drain_events().await;
+            id
+        }
+    };
+    let (first, total) = reservation(&app, &guest, &listing, "2030-06-01", "2030-06-03").await;
+    let first_payment = pay(first.clone(), total).await;
+    assert_eq!(status(&app, &guest, &first).await, "awaiting_host");
+    data(call(&app, Method::POST, &host, &format!("/api/v1/reservations/{first}/accept"), None).await).await;
+    app.drain_events().await;
+    let captured = data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{first_payment}"), None).await).await;
+    assert_eq!(captured["status"], "succeeded", "captured when the host accepted");
+
+    let (second, total) = reservation(&app, &guest, &listing, "2030-07-01", "2030-07-03").await;
+    let second_payment = pay(second.clone(), total).await;
+    data(call(&app, Method::POST, &host, &format!("/api/v1/reservations/{second}/decline"), None).await).await;
+    app.drain_events().await;
+    let released =
+        data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{second_payment}"), None).await).await;
+    assert_eq!(released["status"], "canceled", "the authorisation is released when the host declines");
+}

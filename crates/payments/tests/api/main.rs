@@ -1,0 +1,5 @@
+//! Payments through HTTP, with identity, catalog and booking: a reservation paid on the
+//! sandbox moves on; amounts, owners and cards are checked.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod intents;
