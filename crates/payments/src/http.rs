@@ -1,6 +1,7 @@
 //! DreamScape's payment contract under `/api/v1/payment`, on the sandbox processor.
 
 use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kernel::{ApiError, ErrorBody, Page, PageQuery, PageRequest};
 use platform::auth::AuthUser;
@@ -10,6 +11,7 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::idempotency;
 use crate::service::{IntentIn, Payments, intent_view};
 
 pub fn routes() -> OpenApiRouter<Payments> {
@@ -26,17 +28,27 @@ pub fn routes() -> OpenApiRouter<Payments> {
 /// exactly what it still owes (else `409 amount_mismatch`).
 #[utoipa::path(post, path = "/api/v1/payment/intent", tag = "Payments", operation_id = "create_payment_intent",
     security(("bearerAuth" = [])), request_body = IntentIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same key answers the same response for 24 h")),
     responses((status = 200, description = "`{clientSecret, paymentIntentId, amount, currency, status}`"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "`amount_mismatch`, `not_payable`", body = ErrorBody)))]
 pub async fn create_intent(
     AxumState(state): AxumState<Payments>,
     user: AuthUser,
+    headers: HeaderMap,
     Json(body): Json<IntentIn>,
 ) -> Result<Response, ApiError> {
-    let i = state.create_intent(&user, body).await?;
-    Ok(ok(json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
-                  "currency": i.currency.to_lowercase(), "status": i.status })))
+    let key = idempotency::key_of(&headers)?;
+    let fingerprint = format!("intent {}", serde_json::to_string(&body).map_err(|_| ApiError::internal())?);
+    let now = state.clock.now();
+    let db = state.db.clone();
+    Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
+        let i = state.create_intent(&user, body).await?;
+        let data = json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
+                           "currency": i.currency.to_lowercase(), "status": i.status });
+        Ok((StatusCode::OK, json!({ "success": true, "data": data })))
+    })
+    .await)
 }
 
 /// A payment of the caller's.
@@ -52,7 +64,7 @@ pub async fn get_intent(
     Ok(ok(intent_view(&state.intent(&user, &id).await?)))
 }
 
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfirmIn {
     /// A sandbox test payment method: `pm_card_visa`, `pm_card_mastercard`, `pm_card_amex`
@@ -65,13 +77,16 @@ pub struct ConfirmIn {
 /// Confirms a payment with the sandbox processor (what Stripe.js does in a browser).
 #[utoipa::path(post, path = "/api/v1/payment/{paymentIntentId}/confirm", tag = "Payments",
     operation_id = "confirm_payment_intent", security(("bearerAuth" = [])),
-    params(("paymentIntentId" = String, Path, description = "pi_…")), request_body = ConfirmIn,
+    params(("paymentIntentId" = String, Path, description = "pi_…"),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same key answers the same response for 24 h")),
+    request_body = ConfirmIn,
     responses((status = 200, description = "the payment: `succeeded`, `requires_capture` or `requires_action`"),
         (status = 400, body = ErrorBody), (status = 402, description = "`card_declined`", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn confirm(
     AxumState(state): AxumState<Payments>,
     user: AuthUser,
+    headers: HeaderMap,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -80,8 +95,15 @@ pub async fn confirm(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid_json(format!("Invalid request body: {e}")))?
     };
-    let i = state.confirm(&user, &id, body.payment_method.as_deref()).await?;
-    Ok(ok(intent_view(&i)))
+    let key = idempotency::key_of(&headers)?;
+    let fingerprint = format!("confirm {id} {}", body.payment_method.as_deref().unwrap_or(""));
+    let now = state.clock.now();
+    let db = state.db.clone();
+    Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
+        let i = state.confirm(&user, &id, body.payment_method.as_deref()).await?;
+        Ok((StatusCode::OK, json!({ "success": true, "data": intent_view(&i) })))
+    })
+    .await)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,10 +1,11 @@
 //! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
 //! offline sandbox processor, coupled to reservations by events only — `payment.*` out,
-//! `booking.*` in. Webhooks, refunds, the ledger, payouts, reports and the Stripe and PayPal
-//! processors are still to come.
+//! `booking.*` in, with `Idempotency-Key` on its POSTs. Webhooks, refunds, the ledger,
+//! payouts, reports and the Stripe and PayPal processors are still to come.
 
 mod events;
 mod http;
+mod idempotency;
 pub mod sandbox;
 pub mod service;
 mod store;
@@ -15,12 +16,20 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "intents",
-    sqlite: include_str!("../migrations/sqlite/0001_intents.sql"),
-    postgres: include_str!("../migrations/postgres/0001_intents.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "intents",
+        sqlite: include_str!("../migrations/sqlite/0001_intents.sql"),
+        postgres: include_str!("../migrations/postgres/0001_intents.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "idempotency",
+        sqlite: include_str!("../migrations/sqlite/0002_idempotency.sql"),
+        postgres: include_str!("../migrations/postgres/0002_idempotency.sql"),
+    },
+];
 
 /// The payments context.
 #[derive(Debug, Clone, Copy)]

@@ -31,7 +31,7 @@ pub struct Payments {
 }
 
 /// DreamScape's `PaymentIntentRequest`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IntentIn {
     /// Minor units; must equal what the reservation still owes.

@@ -210,3 +210,56 @@ async fn requests_to_book_are_authorised_then_captured_on_acceptance_or_released
         data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{second_payment}"), None).await).await;
     assert_eq!(released["status"], "canceled", "the authorisation is released when the host declines");
 }
+
+#[tokio::test]
+async fn one_idempotency_key_makes_one_payment_however_often_and_however_fast_it_is_sent() {
+    let (app, _dir) = spawn().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let listing = listing(&app, &host, true).await;
+    let (reservation, total) = reservation(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
+    let ask = json!({"amount": total, "currency": "eur", "bookingReference": reservation});
+    let send = |key: &'static str, body: Value| {
+        let app = &app;
+        let guest = guest.clone();
+        async move {
+            app.client
+                .post(app.url("/api/v1/payment/intent"))
+                .bearer_auth(&guest)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Twenty at once: one runs; the others replay its answer or are told it is still running.
+    let answers = futures_util::future::join_all((0..20).map(|_| send("pay-1", ask.clone()))).await;
+    let mut ids = Vec::new();
+    for r in answers {
+        let (status, body) = testkit::json(r).await;
+        match status {
+            200 => ids.push(body["data"]["paymentIntentId"].as_str().unwrap().to_owned()),
+            409 => assert_eq!(body["code"], "idempotency_in_progress", "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(!ids.is_empty() && ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    let history = data(call(&app, Method::GET, &guest, "/api/v1/payment/history", None).await).await;
+    assert_eq!(history["pagination"]["total"], 1, "exactly one payment intent: {history}");
+
+    // Later repeats replay the stored answer; other parameters under the key are refused.
+    let again = send("pay-1", ask.clone()).await;
+    assert_eq!(again.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    assert_eq!(data(again).await["paymentIntentId"], ids[0].as_str());
+    let other = json!({"amount": total + 1, "currency": "eur", "bookingReference": reservation});
+    expect_error(send("pay-1", other).await, 409, "idempotency_error").await;
+
+    // An error answer is kept too: the same mistaken request gets the same error.
+    let wrong = json!({"amount": 1, "currency": "eur", "bookingReference": reservation});
+    expect_error(send("pay-2", wrong.clone()).await, 409, "amount_mismatch").await;
+    let replayed = send("pay-2", wrong).await;
+    assert_eq!(replayed.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    expect_error(replayed, 409, "amount_mismatch").await;
+}

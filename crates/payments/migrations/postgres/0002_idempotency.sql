@@ -1,0 +1,12 @@
+-- Idempotency-Key of POST requests, per user: the first response (status and body) is kept
+-- 24 hours and replayed for the same request; a key in use by a request still running is
+-- refused rather than run twice.
+CREATE TABLE idempotency_keys (
+    user_id UUID NOT NULL,
+    idem_key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status_code BIGINT,
+    body JSONB,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, idem_key)
+);
