@@ -20,6 +20,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(history))
         .routes(routes!(config))
         .routes(routes!(health))
+        .routes(routes!(webhook))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
 }
@@ -147,4 +148,21 @@ pub async fn config() -> Response {
     responses((status = 200, description = "`{status, provider}`")))]
 pub async fn health() -> Response {
     ok(json!({ "status": "ok", "provider": "sandbox" }))
+}
+
+/// Processor events (Stripe's format), signed with `Stripe-Signature: t=…,v1=…` over the raw
+/// body. Applied once per event id; a bad or missing signature is `400` and changes nothing.
+#[utoipa::path(post, path = "/api/v1/payment/webhook", tag = "Payments", operation_id = "payment_webhook",
+    params(("stripe-signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256>")),
+    request_body(content = Object, description = "The processor's event: `{id, type, data: {object}}`"),
+    responses((status = 200, description = "`{received: true, applied}`"), (status = 400, body = ErrorBody)))]
+pub async fn webhook(
+    AxumState(state): AxumState<Payments>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    let secret = state.webhook_secret.clone();
+    let applied = state.webhook(&secret, signature, &body).await?;
+    Ok(ok(json!({ "received": true, "applied": applied })))
 }

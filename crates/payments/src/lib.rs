@@ -8,7 +8,9 @@ mod http;
 mod idempotency;
 pub mod sandbox;
 pub mod service;
+pub mod signature;
 mod store;
+mod webhook;
 
 use async_trait::async_trait;
 use platform::db::Migration;
@@ -25,7 +27,7 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        name: "idempotency",
+        name: "idempotency_webhooks",
         sqlite: include_str!("../migrations/sqlite/0002_idempotency.sql"),
         postgres: include_str!("../migrations/postgres/0002_idempotency.sql"),
     },
@@ -45,12 +47,24 @@ impl Context for Payments {
         MIGRATIONS
     }
 
+    fn secrets(&self) -> &'static [&'static str] {
+        &[webhook::SECRET]
+    }
+
     fn openapi(&self) -> OpenApi {
         http::routes().split_for_parts().1
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
-        let engine = service::Payments { db: env.db.clone(), clock: env.clock.clone(), events: env.events.clone() };
+        let secret = env.secrets.get(webhook::SECRET).map(|s| s.expose().to_owned()).ok_or_else(|| {
+            StartError::Context("payments".into(), format!("secret `{}` is missing", webhook::SECRET))
+        })?;
+        let engine = service::Payments {
+            db: env.db.clone(),
+            clock: env.clock.clone(),
+            events: env.events.clone(),
+            webhook_secret: std::sync::Arc::from(secret),
+        };
         let bookings = Subscription::new(
             events::BOOKINGS_CONSUMER,
             "booking.*",

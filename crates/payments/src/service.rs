@@ -28,6 +28,8 @@ pub struct Payments {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub events: Events,
+    /// Shared with the processor; signs webhook deliveries.
+    pub webhook_secret: Arc<str>,
 }
 
 /// DreamScape's `PaymentIntentRequest`.
@@ -62,7 +64,7 @@ pub fn intent_view(i: &Intent) -> Value {
 }
 
 impl Payments {
-    async fn emit(&self, tx: &mut Tx, kind: &str, i: &Intent) -> Result<(), ApiError> {
+    pub(crate) async fn emit_for(&self, tx: &mut Tx, kind: &str, i: &Intent) -> Result<(), ApiError> {
         let data = json!({
             "paymentIntentId": i.id, "amount": i.amount, "currency": i.currency, "reservationId": i.reservation_id,
             "bookingReference": i.booking_reference, "status": i.status, "captured": i.status == "succeeded",
@@ -136,7 +138,7 @@ impl Payments {
         };
         let mut tx = self.db.begin().await?;
         store::insert(&mut tx, &intent).await?;
-        self.emit(&mut tx, "payment.created", &intent).await?;
+        self.emit_for(&mut tx, "payment.created", &intent).await?;
         tx.commit().await?;
         self.events.committed();
         Ok(intent)
@@ -189,7 +191,7 @@ impl Payments {
             return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
         }
         if let Some(kind) = event {
-            self.emit(&mut tx, kind, &next).await?;
+            self.emit_for(&mut tx, kind, &next).await?;
         }
         tx.commit().await?;
         self.events.committed();
@@ -228,7 +230,7 @@ impl Payments {
             for held in store::of_reservation(&mut *tx, id, "requires_capture").await? {
                 let next = Intent { status: status.into(), updated_at: self.clock.now(), ..held.clone() };
                 if store::transition(tx, &next, "requires_capture").await? {
-                    self.emit(tx, kind, &next).await?;
+                    self.emit_for(tx, kind, &next).await?;
                 }
             }
         }

@@ -10,3 +10,10 @@ CREATE TABLE idempotency_keys (
     created_at TEXT NOT NULL,
     PRIMARY KEY (user_id, idem_key)
 );
+
+-- Webhook events already applied, by the processor's event id: a redelivery changes nothing.
+CREATE TABLE processed_webhooks (
+    event_id TEXT NOT NULL PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);

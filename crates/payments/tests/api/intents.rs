@@ -4,14 +4,20 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::{TestApp, expect_error};
 
+pub const WEBHOOK_SECRET_NAME: &str = "payments_webhook_secret";
+pub const WEBHOOK_SECRET: &str = "whsec_integration_tests_0123456789abcdef";
+/// 2030-01-02T09:00:00Z, the test clock.
+pub const NOW: i64 = 1_893_574_800;
+
 /// The four contexts on a clock fixed at 2030-01-02 (the stays below are within two years).
-async fn spawn() -> (TestApp, tempfile::TempDir) {
+pub async fn spawn() -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::test_config(&dir);
     config.auth.password_hash.memory_kib = 1024;
     config.auth.password_hash.iterations = 1;
     config.rate_limit.enabled = false;
     config.booking.jobs_interval_secs = 3600;
+    config.secrets.insert(WEBHOOK_SECRET_NAME.into(), platform::secrets::Secret::new(WEBHOOK_SECRET));
     let contexts: Vec<Arc<dyn platform::Context>> = vec![
         Arc::new(identity::Identity),
         Arc::new(catalog::Catalog),
@@ -22,7 +28,7 @@ async fn spawn() -> (TestApp, tempfile::TempDir) {
     (testkit::spawn_config_with_clock(config, contexts, clock).await, dir)
 }
 
-async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
+pub async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
     let mut r = app.client.request(method, app.url(path)).bearer_auth(token);
     if let Some(b) = body {
         r = r.json(b);
@@ -30,13 +36,13 @@ async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Opti
     r.send().await.unwrap()
 }
 
-async fn data(r: reqwest::Response) -> Value {
+pub async fn data(r: reqwest::Response) -> Value {
     let (status, body) = testkit::json(r).await;
     assert!((200..300).contains(&status), "{status}: {body}");
     body["data"].clone()
 }
 
-async fn register(app: &TestApp, email: &str) -> String {
+pub async fn register(app: &TestApp, email: &str) -> String {
     let body = json!({"email": email, "password": "Password1!"});
     data(app.post_json("/api/v1/auth/register", &body).await).await["tokens"]["accessToken"]
         .as_str()
@@ -45,7 +51,7 @@ async fn register(app: &TestApp, email: &str) -> String {
 }
 
 /// A published stay (100.00 a night, no cleaning fee), `instant` or request to book.
-async fn listing(app: &TestApp, host: &str, instant: bool) -> String {
+pub async fn listing(app: &TestApp, host: &str, instant: bool) -> String {
     let provider = json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Paris"});
     let _ = call(app, Method::POST, host, "/api/v1/providers", Some(&provider)).await;
     let body = json!({"kind": "stay", "title": "Canal flat", "description": "A bright flat on the canal, close to everything.",
@@ -60,14 +66,14 @@ async fn listing(app: &TestApp, host: &str, instant: bool) -> String {
 }
 
 /// A reservation of two nights far ahead; booking's events reached payments.
-async fn reservation(app: &TestApp, guest: &str, listing: &str, check_in: &str, check_out: &str) -> (String, i64) {
+pub async fn reservation(app: &TestApp, guest: &str, listing: &str, check_in: &str, check_out: &str) -> (String, i64) {
     let body = json!({"listingId": listing, "checkIn": check_in, "checkOut": check_out});
     let r = data(call(app, Method::POST, guest, "/api/v1/reservations", Some(&body)).await).await;
     app.drain_events().await;
     (r["reservation"]["id"].as_str().unwrap().to_owned(), r["reservation"]["total"].as_i64().unwrap())
 }
 
-async fn status(app: &TestApp, token: &str, reservation: &str) -> String {
+pub async fn status(app: &TestApp, token: &str, reservation: &str) -> String {
     let r = data(call(app, Method::GET, token, &format!("/api/v1/reservations/{reservation}"), None).await).await;
     r["reservation"]["status"].as_str().unwrap().to_owned()
 }
