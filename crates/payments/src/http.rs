@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::idempotency;
+use crate::refunds::RefundIn;
 use crate::service::{IntentIn, Payments, intent_view};
 
 pub fn routes() -> OpenApiRouter<Payments> {
@@ -21,6 +22,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(config))
         .routes(routes!(health))
         .routes(routes!(webhook))
+        .routes(routes!(refund))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
 }
@@ -165,4 +167,30 @@ pub async fn webhook(
     let secret = state.webhook_secret.clone();
     let applied = state.webhook(&secret, signature, &body).await?;
     Ok(ok(json!({ "received": true, "applied": applied })))
+}
+
+/// Refunds a captured payment, fully or in part (administrators). Several partial refunds may
+/// follow each other, never beyond what was captured.
+#[utoipa::path(post, path = "/api/v1/payment/refund", tag = "Payments", operation_id = "refund_payment",
+    security(("bearerAuth" = [])), request_body = RefundIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "The same key answers the same response for 24 h")),
+    responses((status = 200, description = "`{refundId, paymentIntentId, amount, currency, reason, status}`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`not_captured`, `refund_exceeds_captured`", body = ErrorBody)))]
+pub async fn refund(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    headers: HeaderMap,
+    Json(body): Json<RefundIn>,
+) -> Result<Response, ApiError> {
+    let key = idempotency::key_of(&headers)?;
+    let fingerprint = format!("refund {}", serde_json::to_string(&body).map_err(|_| ApiError::internal())?);
+    let now = state.clock.now();
+    let db = state.db.clone();
+    Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
+        let done = state.refund(&user, body).await?;
+        Ok((StatusCode::OK, json!({ "success": true, "data": done })))
+    })
+    .await)
 }

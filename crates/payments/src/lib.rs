@@ -6,6 +6,7 @@
 mod events;
 mod http;
 mod idempotency;
+mod refunds;
 pub mod sandbox;
 pub mod service;
 pub mod signature;
@@ -30,6 +31,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "idempotency_webhooks",
         sqlite: include_str!("../migrations/sqlite/0002_idempotency.sql"),
         postgres: include_str!("../migrations/postgres/0002_idempotency.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "refunds",
+        sqlite: include_str!("../migrations/sqlite/0003_refunds.sql"),
+        postgres: include_str!("../migrations/postgres/0003_refunds.sql"),
     },
 ];
 

@@ -47,7 +47,7 @@ pub struct IntentIn {
 }
 
 /// `pi_` or `…_secret_` followed by 24 random letters and digits.
-fn random_token(prefix: &str) -> Result<String, ApiError> {
+pub(crate) fn random_token(prefix: &str) -> Result<String, ApiError> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|_| ApiError::internal())?;
@@ -59,7 +59,7 @@ pub fn intent_view(i: &Intent) -> Value {
     json!({
         "id": i.id, "paymentIntentId": i.id, "status": i.status, "amount": i.amount, "currency": i.currency.to_lowercase(),
         "bookingReference": i.booking_reference, "captureMethod": i.capture_method, "provider": i.provider,
-        "lastError": i.last_error, "metadata": i.metadata, "createdAt": i.created_at, "updatedAt": i.updated_at,
+        "lastError": i.last_error, "amountRefunded": i.amount_refunded, "metadata": i.metadata, "createdAt": i.created_at, "updatedAt": i.updated_at,
     })
 }
 
@@ -132,6 +132,7 @@ impl Payments {
             capture_method: if payable.instant_book { "automatic" } else { "manual" }.into(),
             provider: "sandbox".into(),
             last_error: None,
+            amount_refunded: 0,
             metadata: body.metadata.unwrap_or_else(|| json!({})),
             created_at: now,
             updated_at: now,
@@ -233,6 +234,13 @@ impl Payments {
                     self.emit_for(tx, kind, &next).await?;
                 }
             }
+        }
+        // Money booking says goes back (a cancellation by policy, a late payment): refunded from
+        // what was captured; released authorisations above needed none.
+        let owed = event.data.get("refundAmount").and_then(Value::as_i64).unwrap_or(0);
+        let refunding = ["booking.cancelled", "booking.declined", "booking.expired", "booking.refund_due"];
+        if owed > 0 && refunding.contains(&event.event_type.as_str()) {
+            self.refund_reservation(tx, id, owed).await?;
         }
         Ok(())
     }

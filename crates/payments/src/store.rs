@@ -67,6 +67,7 @@ pub struct Intent {
     pub capture_method: String,
     pub provider: String,
     pub last_error: Option<String>,
+    pub amount_refunded: i64,
     pub metadata: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -87,6 +88,7 @@ impl FromRow for Intent {
             capture_method: row.get("capture_method")?,
             provider: row.get("provider")?,
             last_error: row.get("last_error")?,
+            amount_refunded: row.get("amount_refunded")?,
             metadata,
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
@@ -95,7 +97,7 @@ impl FromRow for Intent {
 }
 
 const COLUMNS: &str = "id, client_secret, user_id, reservation_id, booking_reference, amount, currency, status, \
-     capture_method, provider, last_error, metadata, created_at, updated_at";
+     capture_method, provider, last_error, amount_refunded, metadata, created_at, updated_at";
 
 pub async fn insert(tx: &mut Tx, i: &Intent) -> Result<(), DbError> {
     query(
@@ -173,4 +175,53 @@ pub async fn history(db: &Db, user: Uuid, limit: i64, offset: i64) -> Result<(Ve
         .fetch_one(db)
         .await?;
     Ok((rows, total))
+}
+
+/// Counts `amount` as refunded if that much captured money is left; `false` otherwise.
+pub async fn take_refund(tx: &mut Tx, intent: &str, amount: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
+    let n = query(
+        "UPDATE payment_intents SET amount_refunded = amount_refunded + $2, updated_at = $3 \
+         WHERE id = $1 AND status = 'succeeded' AND amount_refunded + $2 <= amount",
+    )
+    .bind(intent)
+    .bind(amount)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(n == 1)
+}
+
+/// A refund as recorded: who asked (`api` by an administrator, or `booking` from a
+/// cancellation), how much and why.
+#[derive(Debug, Clone)]
+pub struct RefundRecord<'a> {
+    pub id: &'a str,
+    pub amount: i64,
+    pub reason: &'a str,
+    pub source: &'a str,
+    pub by: Option<Uuid>,
+}
+
+pub async fn insert_refund(
+    tx: &mut Tx,
+    intent: &Intent,
+    r: &RefundRecord<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
+    query(
+        "INSERT INTO refunds (id, intent_id, reservation_id, amount, currency, reason, source, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(r.id)
+    .bind(intent.id.as_str())
+    .bind(intent.reservation_id)
+    .bind(r.amount)
+    .bind(intent.currency.as_str())
+    .bind(r.reason)
+    .bind(r.source)
+    .bind(r.by)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    Ok(())
 }

@@ -1,0 +1,102 @@
+//! Refunds: from booking's cancellations, and by administrators — never beyond the capture.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::{TestApp, expect_error};
+
+use crate::intents::{call, data, listing, register, reservation, spawn};
+
+/// A reservation paid with `pm_card_visa`; returns (reservation, payment intent, total).
+async fn paid(app: &TestApp, guest: &str, listing: &str, check_in: &str, check_out: &str) -> (String, String, i64) {
+    let (booked, total) = reservation(app, guest, listing, check_in, check_out).await;
+    let ask = json!({"amount": total, "currency": "eur", "bookingReference": booked});
+    let intent = data(call(app, Method::POST, guest, "/api/v1/payment/intent", Some(&ask)).await).await;
+    let id = intent["paymentIntentId"].as_str().unwrap().to_owned();
+    let confirm = json!({"paymentMethod": "pm_card_visa"});
+    data(call(app, Method::POST, guest, &format!("/api/v1/payment/{id}/confirm"), Some(&confirm)).await).await;
+    app.drain_events().await;
+    (booked, id, total)
+}
+
+async fn admin(app: &TestApp, email: &str) -> String {
+    let token = register(app, email).await;
+    let me = data(call(app, Method::GET, &token, "/api/v1/auth/profile", None).await).await;
+    let id: uuid::Uuid = me["user"]["id"].as_str().unwrap().parse().unwrap();
+    platform::db::query("UPDATE users SET role = 'admin' WHERE id = $1")
+        .bind(id)
+        .execute(app.platform.db("identity").unwrap())
+        .await
+        .unwrap();
+    let login = json!({"email": email, "password": "Password1!"});
+    data(app.post_json("/api/v1/auth/login", &login).await).await["tokens"]["accessToken"].as_str().unwrap().to_owned()
+}
+
+async fn intent(app: &TestApp, token: &str, id: &str) -> Value {
+    data(call(app, Method::GET, token, &format!("/api/v1/payment/{id}"), None).await).await
+}
+
+#[tokio::test]
+async fn a_cancellation_refunds_what_the_policy_gives_back() {
+    let (app, _dir) = spawn().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let listing = listing(&app, &host, true).await;
+    let (booked, payment, total) = paid(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
+
+    // Moderate policy, four months before check-in: everything comes back.
+    let cancelled =
+        data(call(&app, Method::POST, &guest, &format!("/api/v1/reservations/{booked}/cancel"), None).await).await;
+    assert_eq!(cancelled["reservation"]["refund"]["amount"].as_i64(), Some(total));
+    app.drain_events().await;
+    assert_eq!(intent(&app, &guest, &payment).await["amountRefunded"].as_i64(), Some(total));
+    let r = data(call(&app, Method::GET, &guest, &format!("/api/v1/reservations/{booked}"), None).await).await;
+    assert_eq!(r["reservation"]["refunded"].as_i64(), Some(total), "booking heard of the refund");
+}
+
+#[tokio::test]
+async fn administrators_refund_in_parts_up_to_the_capture() {
+    let (app, _dir) = spawn().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let ops = admin(&app, "ops@example.com").await;
+    let listing = listing(&app, &host, true).await;
+    let (_, payment, total) = paid(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
+
+    let part = json!({"paymentIntentId": payment, "amount": 1000, "reason": "duplicate"});
+    expect_error(call(&app, Method::POST, &guest, "/api/v1/payment/refund", Some(&part)).await, 403, "forbidden").await;
+    let first = data(call(&app, Method::POST, &ops, "/api/v1/payment/refund", Some(&part)).await).await;
+    assert_eq!((first["amount"].as_i64(), first["status"].as_str()), (Some(1000), Some("succeeded")));
+    let too_much = json!({"paymentIntentId": payment, "amount": total});
+    expect_error(
+        call(&app, Method::POST, &ops, "/api/v1/payment/refund", Some(&too_much)).await,
+        409,
+        "refund_exceeds_captured",
+    )
+    .await;
+    // Without an amount: the rest.
+    let rest = data(
+        call(&app, Method::POST, &ops, "/api/v1/payment/refund", Some(&json!({"paymentIntentId": payment}))).await,
+    )
+    .await;
+    assert_eq!(rest["amount"].as_i64(), Some(total - 1000));
+    assert_eq!(intent(&app, &ops, &payment).await["amountRefunded"].as_i64(), Some(total));
+    expect_error(
+        call(
+            &app,
+            Method::POST,
+            &ops,
+            "/api/v1/payment/refund",
+            Some(&json!({"paymentIntentId": payment, "amount": 1})),
+        )
+        .await,
+        409,
+        "refund_exceeds_captured",
+    )
+    .await;
+    let bad = json!({"paymentIntentId": payment, "reason": "because"});
+    expect_error(call(&app, Method::POST, &ops, "/api/v1/payment/refund", Some(&bad)).await, 400, "validation_failed")
+        .await;
+    let unknown = json!({"paymentIntentId": "pi_unknown"});
+    expect_error(call(&app, Method::POST, &ops, "/api/v1/payment/refund", Some(&unknown)).await, 404, "not_found")
+        .await;
+}
