@@ -1,7 +1,7 @@
 //! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
-//! offline sandbox processor, coupled to reservations by events only — `payment.*` out,
-//! `booking.*` in, with `Idempotency-Key` on its POSTs. Webhooks, refunds, the ledger,
-//! payouts, reports and the Stripe and PayPal processors are still to come.
+//! offline sandbox processor, signed webhooks in, refunds, `Idempotency-Key` on its POSTs, and
+//! coupled to reservations by events only — `payment.*` out, `booking.*` in. The ledger,
+//! payouts, reports, the audit log and the Stripe and PayPal processors are still to come.
 
 mod events;
 mod http;
