@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(health))
         .routes(routes!(webhook))
         .routes(routes!(refund))
+        .routes(routes!(cancel))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
 }
@@ -193,4 +194,17 @@ pub async fn refund(
         Ok((StatusCode::OK, json!({ "success": true, "data": done })))
     })
     .await)
+}
+
+/// Cancels a payment that was not made yet (the payer or an administrator).
+#[utoipa::path(post, path = "/api/v1/payment/cancel/{paymentIntentId}", tag = "Payments", operation_id = "cancel_payment_intent",
+    security(("bearerAuth" = [])), params(("paymentIntentId" = String, Path, description = "pi_…")),
+    responses((status = 200, description = "the payment, `canceled`"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "`invalid_state`", body = ErrorBody)))]
+pub async fn cancel(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(ok(intent_view(&state.cancel(&user, &id).await?)))
 }

@@ -202,6 +202,26 @@ impl Payments {
         Ok(next)
     }
 
+    /// Cancels a payment not yet made (`requires_payment_method` or `requires_action`). An
+    /// authorised payment is settled by its reservation's outcome instead (captured when the
+    /// host accepts, released otherwise): cancelling the reservation releases it.
+    pub async fn cancel(&self, user: &AuthUser, id: &str) -> Result<Intent, ApiError> {
+        let current = self.intent(user, id).await?;
+        if !["requires_payment_method", "requires_confirmation", "requires_action"].contains(&current.status.as_str()) {
+            let hint = if current.status == "requires_capture" { "; cancel the reservation to release it" } else { "" };
+            return Err(ApiError::new(409, "invalid_state", format!("This payment is {}{hint}", current.status)));
+        }
+        let next = Intent { status: "canceled".into(), updated_at: self.clock.now(), ..current.clone() };
+        let mut tx = self.db.begin().await?;
+        if !store::transition(&mut tx, &next, &current.status).await? {
+            return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
+        }
+        self.emit_for(&mut tx, "payment.canceled", &next).await?;
+        tx.commit().await?;
+        self.events.committed();
+        Ok(next)
+    }
+
     /// Follows booking: records what reservations owe, captures an authorisation when the host
     /// accepts, and releases it when the reservation ends unused.
     pub async fn on_booking(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), ApiError> {

@@ -164,6 +164,28 @@ async fn an_instant_booking_paid_on_the_sandbox_is_confirmed() {
     let history = data(call(&app, Method::GET, &guest, "/api/v1/payment/history", None).await).await;
     assert_eq!(history["transactions"][0]["paymentIntentId"], id.as_str());
     assert_eq!(history["pagination"]["total"], 1);
+
+    // A payment made cannot be cancelled; one not made yet can, by its payer only.
+    expect_error(
+        call(&app, Method::POST, &guest, &format!("/api/v1/payment/cancel/{id}"), None).await,
+        409,
+        "invalid_state",
+    )
+    .await;
+    let (other, total) = crate::intents::reservation(&app, &guest, &listing, "2030-06-01", "2030-06-03").await;
+    let ask = json!({"amount": total, "currency": "eur", "bookingReference": other});
+    let open = data(call(&app, Method::POST, &guest, "/api/v1/payment/intent", Some(&ask)).await).await;
+    let open = open["paymentIntentId"].as_str().unwrap().to_owned();
+    let cancel = format!("/api/v1/payment/cancel/{open}");
+    expect_error(call(&app, Method::POST, &stranger, &cancel, None).await, 404, "not_found").await;
+    assert_eq!(data(call(&app, Method::POST, &guest, &cancel, None).await).await["status"], "canceled");
+    let confirm = json!({"paymentMethod": "pm_card_visa"});
+    expect_error(
+        call(&app, Method::POST, &guest, &format!("/api/v1/payment/{open}/confirm"), Some(&confirm)).await,
+        409,
+        "invalid_state",
+    )
+    .await;
 }
 
 #[tokio::test]
