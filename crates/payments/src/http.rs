@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(webhook))
         .routes(routes!(refund))
         .routes(routes!(cancel))
+        .routes(routes!(balances))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
 }
@@ -207,4 +208,23 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(ok(intent_view(&state.cancel(&user, &id).await?)))
+}
+
+/// Every ledger account's balance per currency (administrators). Signed minor units: debits
+/// positive, credits negative — `processor` holds money (positive), `host:<id>` and
+/// `taxes_payable` are owed (negative), `platform_revenue` is earned (negative).
+#[utoipa::path(get, path = "/api/v1/payment/ledger/balances", tag = "Payments", operation_id = "ledger_balances",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "`{balances: [{account, currency, balance}]}`"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn balances(AxumState(state): AxumState<Payments>, user: AuthUser) -> Result<Response, ApiError> {
+    if !user.is_admin() {
+        return Err(ApiError::forbidden("Administrators only"));
+    }
+    let rows = crate::ledger::balances(&state.db).await?;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|(account, currency, balance)| json!({"account": account, "currency": currency, "balance": balance}))
+        .collect();
+    Ok(ok(json!({ "balances": items })))
 }

@@ -1,11 +1,13 @@
 //! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
-//! offline sandbox processor, signed webhooks in, refunds, `Idempotency-Key` on its POSTs, and
-//! coupled to reservations by events only — `payment.*` out, `booking.*` in. The ledger,
-//! payouts, reports, the audit log and the Stripe and PayPal processors are still to come.
+//! offline sandbox processor, signed webhooks in, refunds, a double-entry ledger,
+//! `Idempotency-Key` on its POSTs, and coupled to reservations by events only — `payment.*`
+//! out, `booking.*` in. Payouts, reports, the audit log and the Stripe and PayPal processors
+//! are still to come.
 
 mod events;
 mod http;
 mod idempotency;
+pub mod ledger;
 mod refunds;
 pub mod sandbox;
 pub mod service;
@@ -37,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "refunds",
         sqlite: include_str!("../migrations/sqlite/0003_refunds.sql"),
         postgres: include_str!("../migrations/postgres/0003_refunds.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "ledger",
+        sqlite: include_str!("../migrations/sqlite/0004_ledger.sql"),
+        postgres: include_str!("../migrations/postgres/0004_ledger.sql"),
     },
 ];
 

@@ -26,24 +26,33 @@ pub struct RefundIn {
 
 const REASONS: [&str; 3] = ["duplicate", "fraudulent", "customer_request"];
 
+/// One refund to make: how much, why, who asked, and how the ledger splits it (see
+/// [`crate::ledger::refund`]).
+#[derive(Debug, Clone, Copy)]
+struct Ask<'a> {
+    amount: i64,
+    reason: &'a str,
+    source: &'a str,
+    by: Option<Uuid>,
+    split: Option<(i64, i64)>,
+}
+
 impl Payments {
-    /// Refunds `amount` of `intent` inside `tx`, announcing it; `None` when that much captured
-    /// money is not left.
-    async fn refund_in(
-        &self,
-        tx: &mut Tx,
-        intent: &Intent,
-        amount: i64,
-        reason: &str,
-        source: &str,
-        by: Option<Uuid>,
-    ) -> Result<Option<String>, ApiError> {
+    /// Refunds `ask.amount` of `intent` inside `tx`, recording and announcing it; `None` when
+    /// that much captured money is not left.
+    async fn refund_in(&self, tx: &mut Tx, intent: &Intent, ask: Ask<'_>) -> Result<Option<String>, ApiError> {
+        let Ask { amount, reason, source, by, split } = ask;
         let now = self.clock.now();
         if amount < 1 || !store::take_refund(tx, &intent.id, amount, now).await? {
             return Ok(None);
         }
         let id = random_token("re_")?;
         store::insert_refund(tx, intent, &RefundRecord { id: &id, amount, reason, source, by }, now).await?;
+        if let Some(p) = store::payable(&mut *tx, intent.reservation_id).await? {
+            let entries = crate::ledger::refund(&p, amount, split);
+            crate::ledger::post(tx, "refund", &id, Some(intent.reservation_id), &intent.currency, &entries, now)
+                .await?;
+        }
         let data = json!({ "refundId": id, "paymentIntentId": intent.id, "amount": amount, "currency": intent.currency,
                            "reservationId": intent.reservation_id, "reason": reason, "source": source });
         for kind in ["payment.refunded", "refund.completed"] {
@@ -81,7 +90,10 @@ impl Payments {
         }
         let amount = body.amount.unwrap_or(intent.amount - intent.amount_refunded);
         let mut tx = self.db.begin().await?;
-        let Some(id) = self.refund_in(&mut tx, &intent, amount, reason, "api", Some(user.user_id)).await? else {
+        let Some(id) = self
+            .refund_in(&mut tx, &intent, Ask { amount, reason, source: "api", by: Some(user.user_id), split: None })
+            .await?
+        else {
             return Err(ApiError::new(
                 409,
                 "refund_exceeds_captured",
@@ -101,11 +113,21 @@ impl Payments {
         tx: &mut Tx,
         reservation: Uuid,
         mut owed: i64,
+        split: Option<(i64, i64)>,
     ) -> Result<(), ApiError> {
         for intent in store::of_reservation(&mut *tx, reservation, "succeeded").await? {
             let room = intent.amount - intent.amount_refunded;
             let amount = owed.min(room);
-            if amount > 0 && self.refund_in(tx, &intent, amount, "customer_request", "booking", None).await?.is_some() {
+            if amount > 0
+                && self
+                    .refund_in(
+                        tx,
+                        &intent,
+                        Ask { amount, reason: "customer_request", source: "booking", by: None, split },
+                    )
+                    .await?
+                    .is_some()
+            {
                 owed -= amount;
             }
             if owed <= 0 {

@@ -65,6 +65,24 @@ pub fn intent_view(i: &Intent) -> Value {
 
 impl Payments {
     pub(crate) async fn emit_for(&self, tx: &mut Tx, kind: &str, i: &Intent) -> Result<(), ApiError> {
+        // Every capture, whichever path made it (confirm, acceptance, webhook), goes through
+        // here: it is also where the ledger records it.
+        if kind == "payment.succeeded" {
+            let split = store::payable(&mut *tx, i.reservation_id).await?;
+            if let Some(p) = split {
+                let entries = crate::ledger::capture(&p, i.amount);
+                crate::ledger::post(
+                    tx,
+                    "capture",
+                    &i.id,
+                    Some(i.reservation_id),
+                    &i.currency,
+                    &entries,
+                    self.clock.now(),
+                )
+                .await?;
+            }
+        }
         let data = json!({
             "paymentIntentId": i.id, "amount": i.amount, "currency": i.currency, "reservationId": i.reservation_id,
             "bookingReference": i.booking_reference, "status": i.status, "captured": i.status == "succeeded",
@@ -233,9 +251,14 @@ impl Payments {
             tracing::warn!(event_id = %event.id, "booking event without a usable reservation: skipped");
             return Ok(());
         };
+        let amount = |k: &str| r.get("amounts").and_then(|a| a.get(k)).and_then(Value::as_i64).unwrap_or(0);
         let payable = Payable {
             reservation_id: id,
             guest_id: guest,
+            host_id: text("hostId").and_then(|s| s.parse().ok()),
+            host_payout: amount("hostPayout"),
+            platform_revenue: amount("platformRevenue"),
+            taxes: amount("taxes"),
             currency: text("currency").unwrap_or_default(),
             total: r.get("total").and_then(Value::as_i64).unwrap_or(0),
             instant_book: r.get("instantBook").and_then(Value::as_bool).unwrap_or(true),
@@ -260,7 +283,14 @@ impl Payments {
         let owed = event.data.get("refundAmount").and_then(Value::as_i64).unwrap_or(0);
         let refunding = ["booking.cancelled", "booking.declined", "booking.expired", "booking.refund_due"];
         if owed > 0 && refunding.contains(&event.event_type.as_str()) {
-            self.refund_reservation(tx, id, owed).await?;
+            // Booking's breakdown: the host is owed `hostPayout` less than before, `taxes` go back.
+            let refund = event.data.get("refund");
+            let part = |k: &str| refund.and_then(|r| r.get(k)).and_then(Value::as_i64);
+            let split = match part("hostPayout") {
+                Some(still_owed) => Some((payable.host_payout - still_owed, part("taxes").unwrap_or(0))),
+                None => Some((payable.host_payout, payable.taxes)),
+            };
+            self.refund_reservation(tx, id, owed, split).await?;
         }
         Ok(())
     }

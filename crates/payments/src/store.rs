@@ -10,10 +10,15 @@ use uuid::Uuid;
 pub struct Payable {
     pub reservation_id: Uuid,
     pub guest_id: Uuid,
+    pub host_id: Option<Uuid>,
     pub currency: String,
     pub total: i64,
     pub instant_book: bool,
     pub status: String,
+    /// The split of `total` (booking's quote): the host's payout, the platform's revenue, taxes.
+    pub host_payout: i64,
+    pub platform_revenue: i64,
+    pub taxes: i64,
 }
 
 impl FromRow for Payable {
@@ -21,19 +26,23 @@ impl FromRow for Payable {
         Ok(Payable {
             reservation_id: row.get("reservation_id")?,
             guest_id: row.get("guest_id")?,
+            host_id: row.get("host_id")?,
             currency: row.get("currency")?,
             total: row.get("total")?,
             instant_book: row.get("instant_book")?,
             status: row.get("status")?,
+            host_payout: row.get("host_payout")?,
+            platform_revenue: row.get("platform_revenue")?,
+            taxes: row.get("taxes")?,
         })
     }
 }
 
 pub async fn save_payable(tx: &mut Tx, p: &Payable, now: DateTime<Utc>) -> Result<(), DbError> {
     query(
-        "INSERT INTO payables (reservation_id, guest_id, currency, total, instant_book, status, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (reservation_id) DO UPDATE SET status = excluded.status, \
-         updated_at = excluded.updated_at",
+        "INSERT INTO payables (reservation_id, guest_id, currency, total, instant_book, status, updated_at, host_id, \
+         host_payout, platform_revenue, taxes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (reservation_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
     )
     .bind(p.reservation_id)
     .bind(p.guest_id)
@@ -42,13 +51,20 @@ pub async fn save_payable(tx: &mut Tx, p: &Payable, now: DateTime<Utc>) -> Resul
     .bind(p.instant_book)
     .bind(p.status.as_str())
     .bind(now)
+    .bind(p.host_id)
+    .bind(p.host_payout)
+    .bind(p.platform_revenue)
+    .bind(p.taxes)
     .execute(tx)
     .await?;
     Ok(())
 }
 
 pub async fn payable<'c>(on: impl Executor<'c>, reservation: Uuid) -> Result<Option<Payable>, DbError> {
-    query("SELECT reservation_id, guest_id, currency, total, instant_book, status FROM payables WHERE reservation_id = $1")
+    query(
+        "SELECT reservation_id, guest_id, host_id, currency, total, instant_book, status, host_payout, platform_revenue, \
+         taxes FROM payables WHERE reservation_id = $1",
+    )
         .bind(reservation)
         .fetch_optional(on)
         .await

@@ -51,6 +51,56 @@ async fn a_cancellation_refunds_what_the_policy_gives_back() {
     assert_eq!(intent(&app, &guest, &payment).await["amountRefunded"].as_i64(), Some(total));
     let r = data(call(&app, Method::GET, &guest, &format!("/api/v1/reservations/{booked}"), None).await).await;
     assert_eq!(r["reservation"]["refunded"].as_i64(), Some(total), "booking heard of the refund");
+    // The ledger: capture then full refund leave every account at zero, each journal balanced.
+    let ops = admin(&app, "ops@example.com").await;
+    let balances = data(call(&app, Method::GET, &ops, "/api/v1/payment/ledger/balances", None).await).await;
+    for b in balances["balances"].as_array().unwrap() {
+        assert_eq!(b["balance"], 0, "{balances}");
+    }
+    assert_balanced(&app).await;
+}
+
+/// Every journal of the ledger sums to zero.
+async fn assert_balanced(app: &TestApp) {
+    let (journals, unbalanced): (i64, i64) = platform::db::query(
+        "SELECT CAST((SELECT COUNT(*) FROM ledger_journals) AS BIGINT), CAST((SELECT COUNT(*) FROM \
+         (SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING SUM(amount) <> 0) AS u) AS BIGINT)",
+    )
+    .fetch_one(app.platform.db("payments").unwrap())
+    .await
+    .unwrap();
+    assert!(journals > 0);
+    assert_eq!(unbalanced, 0, "every journal sums to zero");
+}
+
+#[tokio::test]
+async fn the_ledger_splits_a_capture_between_host_taxes_and_platform() {
+    let (app, _dir) = spawn().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let ops = admin(&app, "ops@example.com").await;
+    let listing = listing(&app, &host, true).await;
+    let (booked, _, total) = paid(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
+    let r = data(call(&app, Method::GET, &guest, &format!("/api/v1/reservations/{booked}"), None).await).await;
+    let host_id = r["reservation"]["hostId"].as_str().unwrap().to_owned();
+    // 2 × 10000 = 20000 base; the host is owed 20000 − 3 % = 19400; the platform keeps
+    // 12 % of 20000 (2400) + 600 = 3000; the guest paid 22400.
+    assert_eq!(total, 22400);
+    let balances = data(call(&app, Method::GET, &ops, "/api/v1/payment/ledger/balances", None).await).await;
+    let of = |account: &str| {
+        balances["balances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["account"] == account)
+            .map(|b| b["balance"].as_i64().unwrap())
+    };
+    assert_eq!(of("processor"), Some(22400));
+    assert_eq!(of(&format!("host:{host_id}")), Some(-19400));
+    assert_eq!(of("platform_revenue"), Some(-3000));
+    expect_error(call(&app, Method::GET, &guest, "/api/v1/payment/ledger/balances", None).await, 403, "forbidden")
+        .await;
+    assert_balanced(&app).await;
 }
 
 #[tokio::test]
