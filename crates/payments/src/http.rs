@@ -25,6 +25,8 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(refund))
         .routes(routes!(cancel))
         .routes(routes!(balances))
+        .routes(routes!(payouts))
+        .routes(routes!(run_payouts))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
 }
@@ -227,4 +229,26 @@ pub async fn balances(AxumState(state): AxumState<Payments>, user: AuthUser) -> 
         .map(|(account, currency, balance)| json!({"account": account, "currency": currency, "balance": balance}))
         .collect();
     Ok(ok(json!({ "balances": items })))
+}
+
+/// The caller's payouts as a host, and what they earned that is not paid out yet.
+#[utoipa::path(get, path = "/api/v1/payouts", tag = "Payments", operation_id = "list_payouts",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "`{payouts: [{id, currency, amount, status, reservations, createdAt}], pending: [{currency, amount, nextAvailableAt}]}`"),
+        (status = 401, body = ErrorBody)))]
+pub async fn payouts(AxumState(state): AxumState<Payments>, user: AuthUser) -> Result<Response, ApiError> {
+    Ok(ok(state.payouts_of(&user).await?))
+}
+
+/// Pays every host what is due now (administrators; it also runs hourly).
+#[utoipa::path(post, path = "/api/v1/admin/payouts/run", tag = "Payments", operation_id = "run_payouts",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "`{payouts}`: those made by this run"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn run_payouts(AxumState(state): AxumState<Payments>, user: AuthUser) -> Result<Response, ApiError> {
+    if !user.is_admin() {
+        return Err(ApiError::forbidden("Administrators only"));
+    }
+    let made = state.run_payouts().await?;
+    Ok(ok(json!({ "payouts": made.iter().map(crate::payouts::payout_view).collect::<Vec<_>>() })))
 }

@@ -56,6 +56,16 @@ pub fn refund(p: &Payable, amount: i64, split: Option<(i64, i64)>) -> Vec<Entry>
     ]
 }
 
+/// What a capture's entries owe the host.
+pub fn host_share(entries: &[Entry]) -> i64 {
+    entries.iter().filter(|e| e.account.starts_with("host:")).map(|e| -e.amount).sum()
+}
+
+/// What a refund's entries take back from the host.
+pub fn host_reversal(entries: &[Entry]) -> i64 {
+    entries.iter().filter(|e| e.account.starts_with("host:")).map(|e| e.amount).sum()
+}
+
 /// Records a journal once per `(kind, reference)`; a second posting is ignored.
 #[allow(clippy::too_many_arguments)]
 pub async fn post(
@@ -126,6 +136,7 @@ mod tests {
             host_payout: 22_310,
             platform_revenue: 3_450,
             taxes: 0,
+            starts_at: None,
         }
     }
 

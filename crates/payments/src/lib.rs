@@ -1,13 +1,14 @@
 //! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
-//! offline sandbox processor, signed webhooks in, refunds, a double-entry ledger,
-//! `Idempotency-Key` on its POSTs, and coupled to reservations by events only — `payment.*`
-//! out, `booking.*` in. Payouts, reports, the audit log and the Stripe and PayPal processors
-//! are still to come.
+//! offline sandbox processor, signed webhooks in, refunds, a double-entry ledger, host
+//! payouts, `Idempotency-Key` on its POSTs, and coupled to reservations by events only —
+//! `payment.*` out, `booking.*` in. Reports, the audit log and the Stripe and PayPal
+//! processors are still to come.
 
 mod events;
 mod http;
 mod idempotency;
 pub mod ledger;
+pub mod payouts;
 mod refunds;
 pub mod sandbox;
 pub mod service;
@@ -45,6 +46,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "ledger",
         sqlite: include_str!("../migrations/sqlite/0004_ledger.sql"),
         postgres: include_str!("../migrations/postgres/0004_ledger.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "payouts",
+        sqlite: include_str!("../migrations/sqlite/0005_payouts.sql"),
+        postgres: include_str!("../migrations/postgres/0005_payouts.sql"),
     },
 ];
 
@@ -86,6 +93,7 @@ impl Context for Payments {
             env.db.clone(),
             events::BookingsFollower { engine: engine.clone() },
         );
+        engine.spawn_payout_runs(std::time::Duration::from_secs(3600));
         Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![bookings] })
     }
 }

@@ -52,6 +52,7 @@ impl Payments {
             let entries = crate::ledger::refund(&p, amount, split);
             crate::ledger::post(tx, "refund", &id, Some(intent.reservation_id), &intent.currency, &entries, now)
                 .await?;
+            crate::payouts::clawback(tx, intent.reservation_id, crate::ledger::host_reversal(&entries)).await?;
         }
         let data = json!({ "refundId": id, "paymentIntentId": intent.id, "amount": amount, "currency": intent.currency,
                            "reservationId": intent.reservation_id, "reason": reason, "source": source });

@@ -81,6 +81,7 @@ impl Payments {
                     self.clock.now(),
                 )
                 .await?;
+                crate::payouts::earned(tx, &p, crate::ledger::host_share(&entries), self.clock.now()).await?;
             }
         }
         let data = json!({
@@ -259,6 +260,9 @@ impl Payments {
             host_payout: amount("hostPayout"),
             platform_revenue: amount("platformRevenue"),
             taxes: amount("taxes"),
+            starts_at: text("startsAt")
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc)),
             currency: text("currency").unwrap_or_default(),
             total: r.get("total").and_then(Value::as_i64).unwrap_or(0),
             instant_book: r.get("instantBook").and_then(Value::as_bool).unwrap_or(true),

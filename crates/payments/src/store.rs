@@ -19,6 +19,8 @@ pub struct Payable {
     pub host_payout: i64,
     pub platform_revenue: i64,
     pub taxes: i64,
+    /// When the reservation starts (check-in, slot or departure); none for goods.
+    pub starts_at: Option<DateTime<Utc>>,
 }
 
 impl FromRow for Payable {
@@ -34,6 +36,7 @@ impl FromRow for Payable {
             host_payout: row.get("host_payout")?,
             platform_revenue: row.get("platform_revenue")?,
             taxes: row.get("taxes")?,
+            starts_at: row.get("starts_at")?,
         })
     }
 }
@@ -41,7 +44,7 @@ impl FromRow for Payable {
 pub async fn save_payable(tx: &mut Tx, p: &Payable, now: DateTime<Utc>) -> Result<(), DbError> {
     query(
         "INSERT INTO payables (reservation_id, guest_id, currency, total, instant_book, status, updated_at, host_id, \
-         host_payout, platform_revenue, taxes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         host_payout, platform_revenue, taxes, starts_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (reservation_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
     )
     .bind(p.reservation_id)
@@ -55,6 +58,7 @@ pub async fn save_payable(tx: &mut Tx, p: &Payable, now: DateTime<Utc>) -> Resul
     .bind(p.host_payout)
     .bind(p.platform_revenue)
     .bind(p.taxes)
+    .bind(p.starts_at)
     .execute(tx)
     .await?;
     Ok(())
@@ -63,7 +67,7 @@ pub async fn save_payable(tx: &mut Tx, p: &Payable, now: DateTime<Utc>) -> Resul
 pub async fn payable<'c>(on: impl Executor<'c>, reservation: Uuid) -> Result<Option<Payable>, DbError> {
     query(
         "SELECT reservation_id, guest_id, host_id, currency, total, instant_book, status, host_payout, platform_revenue, \
-         taxes FROM payables WHERE reservation_id = $1",
+         taxes, starts_at FROM payables WHERE reservation_id = $1",
     )
         .bind(reservation)
         .fetch_optional(on)

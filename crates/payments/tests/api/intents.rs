@@ -11,6 +11,12 @@ pub const NOW: i64 = 1_893_574_800;
 
 /// The four contexts on a clock fixed at 2030-01-02 (the stays below are within two years).
 pub async fn spawn() -> (TestApp, tempfile::TempDir) {
+    let (app, dir, _) = spawn_with_clock().await;
+    (app, dir)
+}
+
+/// As [`spawn`], with the clock to move.
+pub async fn spawn_with_clock() -> (TestApp, tempfile::TempDir, Arc<kernel::ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::test_config(&dir);
     config.auth.password_hash.memory_kib = 1024;
@@ -25,7 +31,7 @@ pub async fn spawn() -> (TestApp, tempfile::TempDir) {
         Arc::new(payments::Payments),
     ];
     let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
-    (testkit::spawn_config_with_clock(config, contexts, clock).await, dir)
+    (testkit::spawn_config_with_clock(config, contexts, clock.clone()).await, dir, clock)
 }
 
 pub async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {

@@ -4,10 +4,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::{TestApp, expect_error};
 
-use crate::intents::{call, data, listing, register, reservation, spawn};
+use crate::intents::{call, data, listing, register, reservation, spawn, spawn_with_clock};
 
 /// A reservation paid with `pm_card_visa`; returns (reservation, payment intent, total).
-async fn paid(app: &TestApp, guest: &str, listing: &str, check_in: &str, check_out: &str) -> (String, String, i64) {
+pub async fn paid(app: &TestApp, guest: &str, listing: &str, check_in: &str, check_out: &str) -> (String, String, i64) {
     let (booked, total) = reservation(app, guest, listing, check_in, check_out).await;
     let ask = json!({"amount": total, "currency": "eur", "bookingReference": booked});
     let intent = data(call(app, Method::POST, guest, "/api/v1/payment/intent", Some(&ask)).await).await;
@@ -18,7 +18,7 @@ async fn paid(app: &TestApp, guest: &str, listing: &str, check_in: &str, check_o
     (booked, id, total)
 }
 
-async fn admin(app: &TestApp, email: &str) -> String {
+pub async fn admin(app: &TestApp, email: &str) -> String {
     let token = register(app, email).await;
     let me = data(call(app, Method::GET, &token, "/api/v1/auth/profile", None).await).await;
     let id: uuid::Uuid = me["user"]["id"].as_str().unwrap().parse().unwrap();
@@ -58,6 +58,9 @@ async fn a_cancellation_refunds_what_the_policy_gives_back() {
         assert_eq!(b["balance"], 0, "{balances}");
     }
     assert_balanced(&app).await;
+    // Nothing is left to pay the host for a reservation refunded in full.
+    let mine = data(call(&app, Method::GET, &host, "/api/v1/payouts", None).await).await;
+    assert_eq!(mine["pending"], json!([]), "{mine}");
 }
 
 /// Every journal of the ledger sums to zero.
@@ -149,4 +152,57 @@ async fn administrators_refund_in_parts_up_to_the_capture() {
     let unknown = json!({"paymentIntentId": "pi_unknown"});
     expect_error(call(&app, Method::POST, &ops, "/api/v1/payment/refund", Some(&unknown)).await, 404, "not_found")
         .await;
+}
+
+async fn login(app: &TestApp, email: &str) -> String {
+    let body = json!({"email": email, "password": "Password1!"});
+    data(app.post_json("/api/v1/auth/login", &body).await).await["tokens"]["accessToken"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn hosts_are_paid_out_once_a_day_after_check_in() {
+    let (app, _dir, clock) = spawn_with_clock().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let ops = admin(&app, "ops@example.com").await;
+    let listing = listing(&app, &host, true).await;
+    let (booked, _, _) = paid(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
+    let r = data(call(&app, Method::GET, &guest, &format!("/api/v1/reservations/{booked}"), None).await).await;
+    let host_id = r["reservation"]["hostId"].as_str().unwrap().to_owned();
+
+    // Before check-in (2030-05-01 15:00 Paris = 13:00Z) + 24 h nothing is due.
+    let run = data(call(&app, Method::POST, &ops, "/api/v1/admin/payouts/run", None).await).await;
+    assert_eq!(run["payouts"], json!([]));
+    let mine = data(call(&app, Method::GET, &host, "/api/v1/payouts", None).await).await;
+    assert_eq!(mine["pending"][0]["amount"], 19400, "{mine}");
+    assert_eq!(mine["pending"][0]["nextAvailableAt"], "2030-05-02T13:00:00Z");
+    expect_error(call(&app, Method::POST, &host, "/api/v1/admin/payouts/run", None).await, 403, "forbidden").await;
+
+    clock.set("2030-05-02T13:00:00Z".parse().unwrap());
+    let ops = login(&app, "ops@example.com").await;
+    let run = data(call(&app, Method::POST, &ops, "/api/v1/admin/payouts/run", None).await).await;
+    assert_eq!(run["payouts"][0]["amount"], 19400, "{run}");
+    assert_eq!(run["payouts"][0]["hostId"], host_id.as_str());
+    let again = data(call(&app, Method::POST, &ops, "/api/v1/admin/payouts/run", None).await).await;
+    assert_eq!(again["payouts"], json!([]), "never paid twice");
+    let host = login(&app, "host@example.com").await;
+    let mine = data(call(&app, Method::GET, &host, "/api/v1/payouts", None).await).await;
+    assert_eq!(
+        (mine["payouts"][0]["amount"].as_i64(), mine["pending"].as_array().map(Vec::len)),
+        (Some(19400), Some(0))
+    );
+
+    // The ledger: the host is owed nothing more; the processor keeps the platform's 3 000.
+    let balances = data(call(&app, Method::GET, &ops, "/api/v1/payment/ledger/balances", None).await).await;
+    let of = |account: &str| {
+        balances["balances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["account"] == account)
+            .map(|b| b["balance"].as_i64().unwrap())
+    };
+    assert_eq!(of(&format!("host:{host_id}")), Some(0));
+    assert_eq!((of("processor"), of("platform_revenue")), (Some(3000), Some(-3000)));
+    assert_balanced(&app).await;
 }
