@@ -27,6 +27,8 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(balances))
         .routes(routes!(payouts))
         .routes(routes!(run_payouts))
+        .routes(routes!(stats))
+        .routes(routes!(financial_csv))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
 }
@@ -251,4 +253,80 @@ pub async fn run_payouts(AxumState(state): AxumState<Payments>, user: AuthUser) 
     }
     let made = state.run_payouts().await?;
     Ok(ok(json!({ "payouts": made.iter().map(crate::payouts::payout_view).collect::<Vec<_>>() })))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// Start (RFC 3339 or `YYYY-MM-DD`, inclusive); default: 30 days before `to`.
+    pub from: Option<String>,
+    /// End (exclusive); default: now.
+    pub to: Option<String>,
+}
+
+fn period(
+    state: &Payments,
+    user: &AuthUser,
+    q: &PeriodQuery,
+) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>), ApiError> {
+    if !user.is_admin() {
+        return Err(ApiError::forbidden("Administrators only"));
+    }
+    let mut errors = Vec::new();
+    let mut when = |field: &str, raw: Option<&str>| {
+        raw.and_then(|r| {
+            kernel::parse_day_or_instant(r).or_else(|| {
+                errors.push(kernel::FieldError::new(field, "must be RFC 3339 or YYYY-MM-DD"));
+                None
+            })
+        })
+    };
+    let to = when("to", q.to.as_deref()).unwrap_or_else(|| state.clock.now());
+    let from = when("from", q.from.as_deref()).unwrap_or(to - chrono::Duration::days(30));
+    if errors.is_empty() && (from >= to || to - from > chrono::Duration::days(3660)) {
+        errors.push(kernel::FieldError::new("to", "must be after `from`, at most ten years later"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok((from, to))
+}
+
+/// Money per currency over a period, from the ledger (administrators).
+#[utoipa::path(get, path = "/api/v1/payment/stats", tag = "Payments", operation_id = "payment_stats",
+    security(("bearerAuth" = [])), params(PeriodQuery),
+    responses((status = 200, description = "`{from, to, currencies: [{currency, payments, gross, refunds, fees, net, payouts}]}`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn stats(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let (from, to) = period(&state, &user, &q)?;
+    let lines = crate::reports::lines(&state.db, from, to).await?;
+    Ok(ok(json!({ "from": from, "to": to, "currencies": lines })))
+}
+
+/// The same report as CSV: `period_start,period_end,currency,payments,gross,fees,refunds,net,payouts`.
+#[utoipa::path(get, path = "/api/v1/payment/reports/financial.csv", tag = "Payments", operation_id = "payment_report_csv",
+    security(("bearerAuth" = [])), params(PeriodQuery),
+    responses((status = 200, description = "text/csv", content_type = "text/csv"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn financial_csv(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let (from, to) = period(&state, &user, &q)?;
+    let lines = crate::reports::lines(&state.db, from, to).await?;
+    let body = crate::reports::csv(&lines, from, to);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"financial-report.csv\""),
+        ],
+        body,
+    )
+        .into_response())
 }

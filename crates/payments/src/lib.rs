@@ -1,7 +1,7 @@
 //! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
 //! offline sandbox processor, signed webhooks in, refunds, a double-entry ledger, host
-//! payouts, `Idempotency-Key` on its POSTs, and coupled to reservations by events only —
-//! `payment.*` out, `booking.*` in. Reports, the audit log and the Stripe and PayPal
+//! payouts, financial reports, `Idempotency-Key` on its POSTs, and coupled to reservations by
+//! events only — `payment.*` out, `booking.*` in. The audit log and the Stripe and PayPal
 //! processors are still to come.
 
 mod events;
@@ -10,6 +10,7 @@ mod idempotency;
 pub mod ledger;
 pub mod payouts;
 mod refunds;
+pub mod reports;
 pub mod sandbox;
 pub mod service;
 pub mod signature;

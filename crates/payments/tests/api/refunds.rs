@@ -205,4 +205,27 @@ async fn hosts_are_paid_out_once_a_day_after_check_in() {
     assert_eq!(of(&format!("host:{host_id}")), Some(0));
     assert_eq!((of("processor"), of("platform_revenue")), (Some(3000), Some(-3000)));
     assert_balanced(&app).await;
+
+    // The report, from the ledger: 22 400 captured, 3 000 of fees, 19 400 paid out.
+    let stats =
+        data(call(&app, Method::GET, &ops, "/api/v1/payment/stats?from=2030-01-01&to=2030-06-01", None).await).await;
+    assert_eq!(
+        stats["currencies"],
+        json!([{"currency": "EUR", "payments": 1, "gross": 22400, "refunds": 0, "fees": 3000, "net": 22400, "payouts": 19400}])
+    );
+    let csv =
+        call(&app, Method::GET, &ops, "/api/v1/payment/reports/financial.csv?from=2030-01-01&to=2030-06-01", None)
+            .await;
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = csv.text().await.unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "period_start,period_end,currency,payments,gross,fees,refunds,net,payouts");
+    assert!(rows[1].ends_with(",EUR,1,22400,3000,0,22400,19400"), "{text}");
+    expect_error(call(&app, Method::GET, &host, "/api/v1/payment/stats", None).await, 403, "forbidden").await;
+    expect_error(
+        call(&app, Method::GET, &ops, "/api/v1/payment/stats?from=later", None).await,
+        400,
+        "validation_failed",
+    )
+    .await;
 }
