@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Actor;
 use crate::idempotency;
 use crate::refunds::RefundIn;
 use crate::service::{IntentIn, Payments, intent_view};
@@ -29,6 +30,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(run_payouts))
         .routes(routes!(stats))
         .routes(routes!(financial_csv))
+        .routes(routes!(audit_log))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
 }
@@ -44,6 +46,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
 pub async fn create_intent(
     AxumState(state): AxumState<Payments>,
     user: AuthUser,
+    request: Option<axum::Extension<platform::http::RequestId>>,
     headers: HeaderMap,
     Json(body): Json<IntentIn>,
 ) -> Result<Response, ApiError> {
@@ -52,7 +55,7 @@ pub async fn create_intent(
     let now = state.clock.now();
     let db = state.db.clone();
     Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
-        let i = state.create_intent(&user, body).await?;
+        let i = state.create_intent(&user, body, &actor(&user, request)).await?;
         let data = json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
                            "currency": i.currency.to_lowercase(), "status": i.status });
         Ok((StatusCode::OK, json!({ "success": true, "data": data })))
@@ -95,6 +98,7 @@ pub struct ConfirmIn {
 pub async fn confirm(
     AxumState(state): AxumState<Payments>,
     user: AuthUser,
+    request: Option<axum::Extension<platform::http::RequestId>>,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: axum::body::Bytes,
@@ -109,7 +113,7 @@ pub async fn confirm(
     let now = state.clock.now();
     let db = state.db.clone();
     Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
-        let i = state.confirm(&user, &id, body.payment_method.as_deref()).await?;
+        let i = state.confirm(&user, &id, body.payment_method.as_deref(), &actor(&user, request)).await?;
         Ok((StatusCode::OK, json!({ "success": true, "data": intent_view(&i) })))
     })
     .await)
@@ -187,6 +191,7 @@ pub async fn webhook(
 pub async fn refund(
     AxumState(state): AxumState<Payments>,
     user: AuthUser,
+    request: Option<axum::Extension<platform::http::RequestId>>,
     headers: HeaderMap,
     Json(body): Json<RefundIn>,
 ) -> Result<Response, ApiError> {
@@ -195,7 +200,7 @@ pub async fn refund(
     let now = state.clock.now();
     let db = state.db.clone();
     Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
-        let done = state.refund(&user, body).await?;
+        let done = state.refund(&user, body, &actor(&user, request)).await?;
         Ok((StatusCode::OK, json!({ "success": true, "data": done })))
     })
     .await)
@@ -209,9 +214,11 @@ pub async fn refund(
 pub async fn cancel(
     AxumState(state): AxumState<Payments>,
     user: AuthUser,
+    request: Option<axum::Extension<platform::http::RequestId>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(ok(intent_view(&state.cancel(&user, &id).await?)))
+    let by = actor(&user, request);
+    Ok(ok(intent_view(&state.cancel(&user, &id, &by).await?)))
 }
 
 /// Every ledger account's balance per currency (administrators). Signed minor units: debits
@@ -262,6 +269,11 @@ pub struct PeriodQuery {
     pub from: Option<String>,
     /// End (exclusive); default: now.
     pub to: Option<String>,
+}
+
+/// The caller and their request, for the audit log.
+fn actor(user: &AuthUser, request: Option<axum::Extension<platform::http::RequestId>>) -> Actor {
+    Actor { user: Some(user.user_id), request_id: request.map(|axum::Extension(r)| r.0) }
 }
 
 fn period(
@@ -329,4 +341,24 @@ pub async fn financial_csv(
         body,
     )
         .into_response())
+}
+
+/// Every money movement, newest first (administrators): `{ entries: [{ at, action, subject,
+/// reservationId, amount, currency, actorId, requestId }], pagination }`.
+#[utoipa::path(get, path = "/api/v1/payment/audit", tag = "Payments", operation_id = "payment_audit_log",
+    security(("bearerAuth" = [])), params(HistoryQuery),
+    responses((status = 200, description = "`{entries, pagination}`"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn audit_log(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    if !user.is_admin() {
+        return Err(ApiError::forbidden("Administrators only"));
+    }
+    let page = PageRequest::parse(&PageQuery { limit: q.limit, offset: q.offset, cursor: None })?;
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let entries = crate::audit::list(&state.db, i64::from(page.limit), offset).await?;
+    Ok(ok(Page::new(entries, &page, None).keyed("entries")))
 }

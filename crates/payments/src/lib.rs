@@ -1,9 +1,10 @@
 //! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
 //! offline sandbox processor, signed webhooks in, refunds, a double-entry ledger, host
-//! payouts, financial reports, `Idempotency-Key` on its POSTs, and coupled to reservations by
-//! events only — `payment.*` out, `booking.*` in. The audit log and the Stripe and PayPal
+//! payouts, financial reports, an audit log, `Idempotency-Key` on its POSTs, and coupled to
+//! reservations by events only — `payment.*` out, `booking.*` in. The Stripe and PayPal
 //! processors are still to come.
 
+mod audit;
 mod events;
 mod http;
 mod idempotency;
@@ -53,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "payouts",
         sqlite: include_str!("../migrations/sqlite/0005_payouts.sql"),
         postgres: include_str!("../migrations/postgres/0005_payouts.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "audit",
+        sqlite: include_str!("../migrations/sqlite/0006_audit.sql"),
+        postgres: include_str!("../migrations/postgres/0006_audit.sql"),
     },
 ];
 

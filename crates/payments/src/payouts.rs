@@ -143,6 +143,14 @@ impl Payments {
                 Entry { account: "processor".into(), amount: -amount },
             ];
             ledger::post(&mut tx, "payout", &id, None, &currency, &entries, now).await?;
+            let movement = crate::audit::Movement {
+                action: "payout",
+                subject: &id,
+                reservation: None,
+                amount,
+                currency: &currency,
+            };
+            crate::audit::record(&mut tx, &movement, &crate::audit::Actor::system(), now).await?;
             let event = EventEnvelope::new("payout.paid", host, now, payout_view(&payout));
             enqueue(&mut tx, &event).await?;
             tx.commit().await?;

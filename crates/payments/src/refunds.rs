@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::audit::{self, Actor, Movement};
 use crate::service::{Payments, random_token};
 use crate::store::{self, Intent, RefundRecord};
 
@@ -30,6 +31,7 @@ const REASONS: [&str; 3] = ["duplicate", "fraudulent", "customer_request"];
 /// [`crate::ledger::refund`]).
 #[derive(Debug, Clone, Copy)]
 struct Ask<'a> {
+    actor: &'a Actor,
     amount: i64,
     reason: &'a str,
     source: &'a str,
@@ -41,13 +43,21 @@ impl Payments {
     /// Refunds `ask.amount` of `intent` inside `tx`, recording and announcing it; `None` when
     /// that much captured money is not left.
     async fn refund_in(&self, tx: &mut Tx, intent: &Intent, ask: Ask<'_>) -> Result<Option<String>, ApiError> {
-        let Ask { amount, reason, source, by, split } = ask;
+        let Ask { actor, amount, reason, source, by, split } = ask;
         let now = self.clock.now();
         if amount < 1 || !store::take_refund(tx, &intent.id, amount, now).await? {
             return Ok(None);
         }
         let id = random_token("re_")?;
         store::insert_refund(tx, intent, &RefundRecord { id: &id, amount, reason, source, by }, now).await?;
+        let movement = Movement {
+            action: "refund",
+            subject: &id,
+            reservation: Some(intent.reservation_id),
+            amount,
+            currency: &intent.currency,
+        };
+        audit::record(tx, &movement, actor, now).await?;
         if let Some(p) = store::payable(&mut *tx, intent.reservation_id).await? {
             let entries = crate::ledger::refund(&p, amount, split);
             crate::ledger::post(tx, "refund", &id, Some(intent.reservation_id), &intent.currency, &entries, now)
@@ -64,7 +74,7 @@ impl Payments {
     }
 
     /// `POST /api/v1/payment/refund` (administrators).
-    pub async fn refund(&self, user: &AuthUser, body: RefundIn) -> Result<Value, ApiError> {
+    pub async fn refund(&self, user: &AuthUser, body: RefundIn, actor: &Actor) -> Result<Value, ApiError> {
         if !user.is_admin() {
             return Err(ApiError::forbidden("Only administrators refund payments"));
         }
@@ -92,7 +102,11 @@ impl Payments {
         let amount = body.amount.unwrap_or(intent.amount - intent.amount_refunded);
         let mut tx = self.db.begin().await?;
         let Some(id) = self
-            .refund_in(&mut tx, &intent, Ask { amount, reason, source: "api", by: Some(user.user_id), split: None })
+            .refund_in(
+                &mut tx,
+                &intent,
+                Ask { actor, amount, reason, source: "api", by: Some(user.user_id), split: None },
+            )
             .await?
         else {
             return Err(ApiError::new(
@@ -124,7 +138,14 @@ impl Payments {
                     .refund_in(
                         tx,
                         &intent,
-                        Ask { amount, reason: "customer_request", source: "booking", by: None, split },
+                        Ask {
+                            actor: &Actor::system(),
+                            amount,
+                            reason: "customer_request",
+                            source: "booking",
+                            by: None,
+                            split,
+                        },
                     )
                     .await?
                     .is_some()

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::audit::{self, Actor, Movement};
 use crate::sandbox::{self, Outcome};
 use crate::store::{self, Intent, Payable};
 
@@ -64,7 +65,15 @@ pub fn intent_view(i: &Intent) -> Value {
 }
 
 impl Payments {
-    pub(crate) async fn emit_for(&self, tx: &mut Tx, kind: &str, i: &Intent) -> Result<(), ApiError> {
+    pub(crate) async fn emit_for(&self, tx: &mut Tx, kind: &str, i: &Intent, actor: &Actor) -> Result<(), ApiError> {
+        let movement = Movement {
+            action: kind,
+            subject: &i.id,
+            reservation: Some(i.reservation_id),
+            amount: i.amount,
+            currency: &i.currency,
+        };
+        audit::record(tx, &movement, actor, self.clock.now()).await?;
         // Every capture, whichever path made it (confirm, acceptance, webhook), goes through
         // here: it is also where the ledger records it.
         if kind == "payment.succeeded" {
@@ -95,7 +104,7 @@ impl Payments {
         Ok(())
     }
 
-    pub async fn create_intent(&self, user: &AuthUser, body: IntentIn) -> Result<Intent, ApiError> {
+    pub async fn create_intent(&self, user: &AuthUser, body: IntentIn, actor: &Actor) -> Result<Intent, ApiError> {
         let mut errors = Vec::new();
         if body.amount < 1 {
             errors.push(FieldError::new("amount", "must be a positive number of minor units"));
@@ -158,7 +167,7 @@ impl Payments {
         };
         let mut tx = self.db.begin().await?;
         store::insert(&mut tx, &intent).await?;
-        self.emit_for(&mut tx, "payment.created", &intent).await?;
+        self.emit_for(&mut tx, "payment.created", &intent, actor).await?;
         tx.commit().await?;
         self.events.committed();
         Ok(intent)
@@ -173,7 +182,13 @@ impl Payments {
     }
 
     /// Confirms with a sandbox test payment method (`pm_card_visa`, …).
-    pub async fn confirm(&self, user: &AuthUser, id: &str, method: Option<&str>) -> Result<Intent, ApiError> {
+    pub async fn confirm(
+        &self,
+        user: &AuthUser,
+        id: &str,
+        method: Option<&str>,
+        actor: &Actor,
+    ) -> Result<Intent, ApiError> {
         let current = self.intent(user, id).await?;
         if !["requires_payment_method", "requires_action"].contains(&current.status.as_str()) {
             return Err(ApiError::new(409, "invalid_state", format!("This payment is {}", current.status)));
@@ -211,7 +226,7 @@ impl Payments {
             return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
         }
         if let Some(kind) = event {
-            self.emit_for(&mut tx, kind, &next).await?;
+            self.emit_for(&mut tx, kind, &next, actor).await?;
         }
         tx.commit().await?;
         self.events.committed();
@@ -224,7 +239,7 @@ impl Payments {
     /// Cancels a payment not yet made (`requires_payment_method` or `requires_action`). An
     /// authorised payment is settled by its reservation's outcome instead (captured when the
     /// host accepts, released otherwise): cancelling the reservation releases it.
-    pub async fn cancel(&self, user: &AuthUser, id: &str) -> Result<Intent, ApiError> {
+    pub async fn cancel(&self, user: &AuthUser, id: &str, actor: &Actor) -> Result<Intent, ApiError> {
         let current = self.intent(user, id).await?;
         if !["requires_payment_method", "requires_confirmation", "requires_action"].contains(&current.status.as_str()) {
             let hint = if current.status == "requires_capture" { "; cancel the reservation to release it" } else { "" };
@@ -235,7 +250,7 @@ impl Payments {
         if !store::transition(&mut tx, &next, &current.status).await? {
             return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
         }
-        self.emit_for(&mut tx, "payment.canceled", &next).await?;
+        self.emit_for(&mut tx, "payment.canceled", &next, actor).await?;
         tx.commit().await?;
         self.events.committed();
         Ok(next)
@@ -278,7 +293,7 @@ impl Payments {
             for held in store::of_reservation(&mut *tx, id, "requires_capture").await? {
                 let next = Intent { status: status.into(), updated_at: self.clock.now(), ..held.clone() };
                 if store::transition(tx, &next, "requires_capture").await? {
-                    self.emit_for(tx, kind, &next).await?;
+                    self.emit_for(tx, kind, &next, &Actor::system()).await?;
                 }
             }
         }

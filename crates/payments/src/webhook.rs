@@ -6,6 +6,7 @@ use kernel::ApiError;
 use platform::db::{DbError, query};
 use serde_json::Value;
 
+use crate::audit::Actor;
 use crate::service::Payments;
 use crate::signature::{self, SignatureError};
 use crate::store::{self, Intent};
@@ -76,7 +77,7 @@ impl Payments {
             let error = object.get("last_payment_error").and_then(|e| text(e, "code"));
             let next = Intent { status: status.into(), last_error: error, updated_at: now, ..current.clone() };
             if store::transition(&mut tx, &next, &current.status).await? {
-                self.emit_for(&mut tx, announce, &next).await?;
+                self.emit_for(&mut tx, announce, &next, &Actor::system()).await?;
                 applied = true;
             }
         }

@@ -222,6 +222,20 @@ async fn hosts_are_paid_out_once_a_day_after_check_in() {
     assert_eq!(rows[0], "period_start,period_end,currency,payments,gross,fees,refunds,net,payouts");
     assert!(rows[1].ends_with(",EUR,1,22400,3000,0,22400,19400"), "{text}");
     expect_error(call(&app, Method::GET, &host, "/api/v1/payment/stats", None).await, 403, "forbidden").await;
+
+    // The audit log: who moved what, from which request; the platform's own moves have no actor.
+    let log = data(call(&app, Method::GET, &ops, "/api/v1/payment/audit", None).await).await;
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["payout", "payment.succeeded", "payment.created"], "{log}");
+    let created = &entries[2];
+    assert_eq!(created["amount"], 22400);
+    assert!(
+        created["actorId"].is_string() && created["requestId"].as_str().is_some_and(|r| !r.is_empty()),
+        "{created}"
+    );
+    assert!(entries[0]["actorId"].is_null(), "payouts are the platform's: {log}");
+    expect_error(call(&app, Method::GET, &host, "/api/v1/payment/audit", None).await, 403, "forbidden").await;
     expect_error(
         call(&app, Method::GET, &ops, "/api/v1/payment/stats?from=later", None).await,
         400,
