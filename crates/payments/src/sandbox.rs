@@ -1,6 +1,7 @@
 //! The sandbox processor: an offline stand-in for a card network, with Stripe's test payment
 //! methods, so the whole payment flow runs with nothing to install. No card number ever
-//! reaches us: clients send test tokens such as `pm_card_visa`.
+//! reaches us: clients send test tokens such as `pm_card_visa`. Outcomes are delivered as
+//! signed webhook events, like a real processor's (see `service::Payments::confirm`).
 
 /// What the processor answers to one confirmation attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

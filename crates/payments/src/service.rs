@@ -201,35 +201,48 @@ impl Payments {
             })?,
             (_, None) => return Err(ApiError::validation(vec![FieldError::new("paymentMethod", "is required")])),
         };
-        let mut next = Intent { updated_at: self.clock.now(), last_error: None, ..current.clone() };
-        let event = match outcome {
-            Outcome::Approved if current.capture_method == "manual" => {
-                next.status = "requires_capture".into();
-                Some("payment.authorized")
-            }
-            Outcome::Approved => {
-                next.status = "succeeded".into();
-                Some("payment.succeeded")
-            }
-            Outcome::Declined(code) => {
-                next.status = "requires_payment_method".into();
-                next.last_error = Some(code.into());
-                Some("payment.failed")
-            }
+        let now = self.clock.now();
+        // Who asked, and from which request: the processor's answer arrives as a webhook.
+        let attempt = Movement {
+            action: "payment.confirm",
+            subject: &current.id,
+            reservation: Some(current.reservation_id),
+            amount: current.amount,
+            currency: &current.currency,
+        };
+        let (kind, error) = match outcome {
             Outcome::RequiresAction => {
-                next.status = "requires_action".into();
-                None
+                // The bank asks the cardholder to authenticate: no money moved yet.
+                let next =
+                    Intent { status: "requires_action".into(), updated_at: now, last_error: None, ..current.clone() };
+                let mut tx = self.db.begin().await?;
+                if !store::transition(&mut tx, &next, &current.status).await? {
+                    return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
+                }
+                audit::record(&mut tx, &attempt, actor, now).await?;
+                tx.commit().await?;
+                return Ok(next);
             }
+            Outcome::Approved if current.capture_method == "manual" => {
+                ("payment_intent.amount_capturable_updated", None)
+            }
+            Outcome::Approved => ("payment_intent.succeeded", None),
+            Outcome::Declined(code) => ("payment_intent.payment_failed", Some(code)),
         };
         let mut tx = self.db.begin().await?;
-        if !store::transition(&mut tx, &next, &current.status).await? {
-            return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
-        }
-        if let Some(kind) = event {
-            self.emit_for(&mut tx, kind, &next, actor).await?;
-        }
+        audit::record(&mut tx, &attempt, actor, now).await?;
         tx.commit().await?;
-        self.events.committed();
+        // The sandbox answers as Stripe does: a signed event delivered to our webhook, the
+        // same code path as a real processor's.
+        let event = json!({
+            "id": random_token("evt_")?, "object": "event", "type": kind, "created": now.timestamp(),
+            "data": { "object": { "id": current.id, "object": "payment_intent",
+                                  "last_payment_error": error.map(|code| json!({ "code": code })) } },
+        });
+        let raw = serde_json::to_vec(&event).map_err(|_| ApiError::internal())?;
+        let header = crate::signature::header(&self.webhook_secret, now.timestamp(), &raw);
+        self.webhook(&self.webhook_secret, Some(&header), &raw).await?;
+        let next = self.intent(user, id).await?;
         if let Outcome::Declined(code) = outcome {
             return Err(ApiError::new(402, "card_declined", format!("The card was declined ({code})")));
         }

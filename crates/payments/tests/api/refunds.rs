@@ -227,8 +227,11 @@ async fn hosts_are_paid_out_once_a_day_after_check_in() {
     let log = data(call(&app, Method::GET, &ops, "/api/v1/payment/audit", None).await).await;
     let entries = log["entries"].as_array().unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["payout", "payment.succeeded", "payment.created"], "{log}");
-    let created = &entries[2];
+    // The guest asked (created, confirm); the sandbox's answer came back as a webhook
+    // (succeeded) and the payout run paid the host: those two are the platform's.
+    assert_eq!(actions, ["payout", "payment.succeeded", "payment.confirm", "payment.created"], "{log}");
+    assert!(entries[1]["actorId"].is_null() && entries[2]["actorId"] == entries[3]["actorId"], "{log}");
+    let created = &entries[3];
     assert_eq!(created["amount"], 22400);
     assert!(
         created["actorId"].is_string() && created["requestId"].as_str().is_some_and(|r| !r.is_empty()),
