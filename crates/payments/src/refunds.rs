@@ -121,6 +121,22 @@ impl Payments {
                    "currency": intent.currency.to_lowercase(), "reason": reason, "status": "succeeded" }))
     }
 
+    /// Refunds all of `intent`, a second payment of an already paid reservation.
+    pub(crate) async fn refund_duplicate(&self, tx: &mut Tx, intent: &Intent) -> Result<(), ApiError> {
+        // Everyone gives back exactly what this capture gave them.
+        let split = store::payable(&mut *tx, intent.reservation_id).await?.map(|p| (p.host_payout, p.taxes));
+        let ask = Ask {
+            actor: &Actor::system(),
+            amount: intent.amount - intent.amount_refunded,
+            reason: "duplicate",
+            source: "duplicate",
+            by: None,
+            split,
+        };
+        self.refund_in(tx, intent, ask).await?;
+        Ok(())
+    }
+
     /// Pays back what booking says a reservation is owed (`refundAmount` of its events), from
     /// its captured payments, inside the consumer's transaction.
     pub(crate) async fn refund_reservation(

@@ -92,6 +92,11 @@ impl Payments {
                 .await?;
                 crate::payouts::earned(tx, &p, crate::ledger::host_share(&entries), self.clock.now()).await?;
             }
+            // Two payments raced for one reservation: the later one goes straight back.
+            if store::of_reservation(&mut *tx, i.reservation_id, "succeeded").await?.len() > 1 {
+                tracing::warn!(intent = %i.id, reservation = %i.reservation_id, "duplicate payment: refunded in full");
+                self.refund_duplicate(tx, i).await?;
+            }
         }
         let data = json!({
             "paymentIntentId": i.id, "amount": i.amount, "currency": i.currency, "reservationId": i.reservation_id,
@@ -138,6 +143,21 @@ impl Payments {
                 "not_payable",
                 format!("This booking is {} and owes nothing", payable.status),
             ));
+        }
+        // One payment per reservation: a payment already made answers 409; one still open is
+        // the one to use (a second would let the guest pay twice).
+        for status in ["succeeded", "requires_capture"] {
+            if !store::of_reservation(&self.db, reservation, status).await?.is_empty() {
+                return Err(ApiError::new(409, "not_payable", "This booking is already paid"));
+            }
+        }
+        for status in ["requires_payment_method", "requires_action"] {
+            if let Some(open) = store::of_reservation(&self.db, reservation, status).await?.into_iter().next()
+                && open.amount == body.amount
+                && open.currency == currency
+            {
+                return Ok(open);
+            }
         }
         if payable.total != body.amount || payable.currency != currency {
             return Err(ApiError::new(

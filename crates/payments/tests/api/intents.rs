@@ -297,3 +297,48 @@ async fn one_idempotency_key_makes_one_payment_however_often_and_however_fast_it
     assert_eq!(replayed.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
     expect_error(replayed, 409, "amount_mismatch").await;
 }
+
+#[tokio::test]
+async fn a_reservation_is_never_charged_twice_even_when_payments_race() {
+    let (app, _dir) = spawn().await;
+    let host = register(&app, "host@example.com").await;
+    let guest = register(&app, "guest@example.com").await;
+    let listing = listing(&app, &host, true).await;
+    let (booked, total) = reservation(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
+    let ask = json!({"amount": total, "currency": "eur", "bookingReference": booked});
+    // Ten intents asked at once, without idempotency keys, then every one confirmed.
+    let made = futures_util::future::join_all(
+        (0..10).map(|_| call(&app, Method::POST, &guest, "/api/v1/payment/intent", Some(&ask))),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for r in made {
+        let (status, body) = testkit::json(r).await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["data"]["paymentIntentId"].as_str().unwrap().to_owned());
+    }
+    ids.sort();
+    ids.dedup();
+    for id in &ids {
+        let r = call(
+            &app,
+            Method::POST,
+            &guest,
+            &format!("/api/v1/payment/{id}/confirm"),
+            Some(&json!({"paymentMethod": "pm_card_visa"})),
+        )
+        .await;
+        assert!(r.status() == 200 || r.status() == 409, "{}", r.status());
+    }
+    app.drain_events().await;
+    // Whatever the race made, the guest keeps paying exactly once.
+    let mut kept = 0;
+    for id in &ids {
+        let i = data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{id}"), None).await).await;
+        if i["status"] == "succeeded" {
+            kept += i["amount"].as_i64().unwrap() - i["amountRefunded"].as_i64().unwrap();
+        }
+    }
+    assert_eq!(kept, total, "intents {ids:?}");
+    assert_eq!(status(&app, &guest, &booked).await, "confirmed");
+}
