@@ -50,17 +50,14 @@ pub async fn create_intent(
     headers: HeaderMap,
     Json(body): Json<IntentIn>,
 ) -> Result<Response, ApiError> {
-    let key = idempotency::key_of(&headers)?;
     let fingerprint = format!("intent {}", serde_json::to_string(&body).map_err(|_| ApiError::internal())?);
-    let now = state.clock.now();
-    let db = state.db.clone();
-    Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
+    idempotency::run(&state, user.user_id, &headers, fingerprint, || async {
         let i = state.create_intent(&user, body, &actor(&user, request)).await?;
         let data = json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
                            "currency": i.currency.to_lowercase(), "status": i.status });
         Ok((StatusCode::OK, json!({ "success": true, "data": data })))
     })
-    .await)
+    .await
 }
 
 /// A payment of the caller's.
@@ -108,15 +105,12 @@ pub async fn confirm(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid_json(format!("Invalid request body: {e}")))?
     };
-    let key = idempotency::key_of(&headers)?;
     let fingerprint = format!("confirm {id} {}", body.payment_method.as_deref().unwrap_or(""));
-    let now = state.clock.now();
-    let db = state.db.clone();
-    Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
+    idempotency::run(&state, user.user_id, &headers, fingerprint, || async {
         let i = state.confirm(&user, &id, body.payment_method.as_deref(), &actor(&user, request)).await?;
         Ok((StatusCode::OK, json!({ "success": true, "data": intent_view(&i) })))
     })
-    .await)
+    .await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -195,15 +189,12 @@ pub async fn refund(
     headers: HeaderMap,
     Json(body): Json<RefundIn>,
 ) -> Result<Response, ApiError> {
-    let key = idempotency::key_of(&headers)?;
     let fingerprint = format!("refund {}", serde_json::to_string(&body).map_err(|_| ApiError::internal())?);
-    let now = state.clock.now();
-    let db = state.db.clone();
-    Ok(idempotency::run(&db, user.user_id, key, fingerprint, now, || async {
+    idempotency::run(&state, user.user_id, &headers, fingerprint, || async {
         let done = state.refund(&user, body, &actor(&user, request)).await?;
         Ok((StatusCode::OK, json!({ "success": true, "data": done })))
     })
-    .await)
+    .await
 }
 
 /// Cancels a payment that was not made yet (the payer or an administrator).

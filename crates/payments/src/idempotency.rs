@@ -12,11 +12,13 @@ use platform::db::{Db, DbError, Json, query};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::service::Payments;
+
 /// How long a key is remembered.
 pub const RETENTION_HOURS: i64 = 24;
 
 /// The key a request carries, if any (1–255 visible characters).
-pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(raw) = headers.get("idempotency-key") else { return Ok(None) };
     match raw.to_str() {
         Ok(k) if (1..=255).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),
@@ -90,9 +92,24 @@ async fn claim(
     }
 }
 
-/// Runs `work` once per `key`: claims the key, runs, stores the answer (a server error frees
-/// the key for a retry instead).
+/// Runs `work` once per `Idempotency-Key` of `headers` (each time when there is none): claims
+/// the key, runs, stores the answer (a server error frees the key for a retry instead).
 pub async fn run<F, Fut>(
+    state: &Payments,
+    user: Uuid,
+    headers: &HeaderMap,
+    fingerprint: String,
+    work: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(StatusCode, Value), ApiError>>,
+{
+    let key = key_of(headers)?;
+    Ok(run_keyed(&state.db, user, key, fingerprint, state.clock.now(), work).await)
+}
+
+async fn run_keyed<F, Fut>(
     db: &Db,
     user: Uuid,
     key: Option<String>,

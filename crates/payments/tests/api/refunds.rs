@@ -63,6 +63,16 @@ async fn a_cancellation_refunds_what_the_policy_gives_back() {
     assert_eq!(mine["pending"], json!([]), "{mine}");
 }
 
+/// The ledger's balances, as an administrator reads them.
+async fn balances(app: &TestApp, admin: &str) -> Value {
+    data(call(app, Method::GET, admin, "/api/v1/payment/ledger/balances", None).await).await
+}
+
+/// One account's balance, if it has entries.
+fn balance_of(balances: &Value, account: &str) -> Option<i64> {
+    balances["balances"].as_array()?.iter().find(|b| b["account"] == account).and_then(|b| b["balance"].as_i64())
+}
+
 /// Every journal of the ledger sums to zero.
 async fn assert_balanced(app: &TestApp) {
     let (journals, unbalanced): (i64, i64) = platform::db::query(
@@ -89,15 +99,8 @@ async fn the_ledger_splits_a_capture_between_host_taxes_and_platform() {
     // 2 × 10000 = 20000 base; the host is owed 20000 − 3 % = 19400; the platform keeps
     // 12 % of 20000 (2400) + 600 = 3000; the guest paid 22400.
     assert_eq!(total, 22400);
-    let balances = data(call(&app, Method::GET, &ops, "/api/v1/payment/ledger/balances", None).await).await;
-    let of = |account: &str| {
-        balances["balances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["account"] == account)
-            .map(|b| b["balance"].as_i64().unwrap())
-    };
+    let balances = balances(&app, &ops).await;
+    let of = |account: &str| balance_of(&balances, account);
     assert_eq!(of("processor"), Some(22400));
     assert_eq!(of(&format!("host:{host_id}")), Some(-19400));
     assert_eq!(of("platform_revenue"), Some(-3000));
@@ -193,15 +196,8 @@ async fn hosts_are_paid_out_once_a_day_after_check_in() {
     );
 
     // The ledger: the host is owed nothing more; the processor keeps the platform's 3 000.
-    let balances = data(call(&app, Method::GET, &ops, "/api/v1/payment/ledger/balances", None).await).await;
-    let of = |account: &str| {
-        balances["balances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["account"] == account)
-            .map(|b| b["balance"].as_i64().unwrap())
-    };
+    let balances = balances(&app, &ops).await;
+    let of = |account: &str| balance_of(&balances, account);
     assert_eq!(of(&format!("host:{host_id}")), Some(0));
     assert_eq!((of("processor"), of("platform_revenue")), (Some(3000), Some(-3000)));
     assert_balanced(&app).await;
