@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Movement};
-use crate::sandbox::{self, Outcome};
+use crate::processor::sandbox::{self, Card as Outcome};
 use crate::store::{self, Intent, Payable};
 
 #[derive(Clone)]
@@ -216,7 +216,7 @@ impl Payments {
         let outcome = match (current.status.as_str(), method) {
             // The cardholder completed the authentication step.
             ("requires_action", _) => Outcome::Approved,
-            (_, Some(m)) => sandbox::outcome(m).ok_or_else(|| {
+            (_, Some(m)) => sandbox::card(m).ok_or_else(|| {
                 ApiError::validation(vec![FieldError::new("paymentMethod", "is not a sandbox test payment method")])
             })?,
             (_, None) => return Err(ApiError::validation(vec![FieldError::new("paymentMethod", "is required")])),

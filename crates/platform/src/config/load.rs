@@ -158,7 +158,8 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if !(public.starts_with("http://") || public.starts_with("https://")) || public.ends_with('/') {
         return Err(ConfigError::key("server.public_url", "must be http(s)://host[:port][/path] without a trailing /"));
     }
-    super::sections::validate(config)
+    super::sections::validate(config)?;
+    super::payments::validate(&config.payments)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
 mod load;
+mod payments;
 mod sections;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use load::{ConfigError, Overrides, load};
+pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
 pub use sections::{
     AuthConfig, BookingConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig,
 };
@@ -50,6 +52,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub geocoding: GeocodingConfig,
     pub booking: BookingConfig,
+    pub payments: PaymentsConfig,
     /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
     pub secrets: BTreeMap<String, Secret>,
 }
@@ -72,6 +75,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             geocoding: GeocodingConfig::default(),
             booking: BookingConfig::default(),
+            payments: PaymentsConfig::default(),
             secrets: BTreeMap::new(),
         }
     }
