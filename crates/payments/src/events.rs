@@ -19,4 +19,9 @@ impl EventHandler for BookingsFollower {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
         self.engine.on_booking(tx, event).await.map_err(|e| e.message.into())
     }
+
+    /// Captures, releases and refunds the event decided are made now.
+    async fn after_commit(&self, _event: &EventEnvelope) {
+        self.engine.run_ops().await;
+    }
 }

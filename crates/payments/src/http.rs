@@ -1,4 +1,4 @@
-//! DreamScape's payment contract under `/api/v1/payment`, on the sandbox processor.
+//! DreamScape's payment contract under `/api/v1/payment`, whichever processor makes the payments.
 
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, StatusCode};
@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(cancel))
         .routes(routes!(balances))
         .routes(routes!(payouts))
+        .routes(routes!(payout_account, set_payout_account))
         .routes(routes!(run_payouts))
         .routes(routes!(stats))
         .routes(routes!(financial_csv))
@@ -76,14 +77,17 @@ pub async fn get_intent(
 #[derive(Debug, Default, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfirmIn {
-    /// A sandbox test payment method: `pm_card_visa`, `pm_card_mastercard`, `pm_card_amex`
-    /// (approved), `pm_card_chargeDeclined`, `pm_card_chargeDeclinedInsufficientFunds`,
-    /// `pm_card_chargeDeclinedExpiredCard` (declined), `pm_card_threeDSecure2Required`,
-    /// `pm_card_authenticationRequired` (3-D Secure: confirm again to complete).
+    /// A payment method. Sandbox test methods: `pm_card_visa`, `pm_card_mastercard`,
+    /// `pm_card_amex` (approved), `pm_card_chargeDeclined`,
+    /// `pm_card_chargeDeclinedInsufficientFunds`, `pm_card_chargeDeclinedExpiredCard`
+    /// (declined), `pm_card_threeDSecure2Required`, `pm_card_authenticationRequired` (3-D
+    /// Secure: confirm again to complete). With Stripe, a PaymentMethod id (`pm_…`); with
+    /// PayPal, none (confirm after the payer approved at `approvalUrl`).
     pub payment_method: Option<String>,
 }
 
-/// Confirms a payment with the sandbox processor (what Stripe.js does in a browser).
+/// Confirms a payment at the processor (what Stripe.js does in a browser; for PayPal, after
+/// the payer approved): `succeeded`, `requires_capture` (request to book) or `requires_action`.
 #[utoipa::path(post, path = "/api/v1/payment/{paymentIntentId}/confirm", tag = "Payments",
     operation_id = "confirm_payment_intent", security(("bearerAuth" = [])),
     params(("paymentIntentId" = String, Path, description = "pi_…"),
@@ -142,18 +146,18 @@ pub async fn history(
     Ok(ok(Page::new(items, &page, Some(total.max(0) as u64)).keyed("transactions")))
 }
 
-/// What a client needs to start paying: the processor in use.
+/// What a client needs to start paying: the processor in use and its public key.
 #[utoipa::path(get, path = "/api/v1/payment/config", tag = "Payments", operation_id = "payment_config",
-    responses((status = 200, description = "`{provider, publishableKey}`")))]
-pub async fn config() -> Response {
-    ok(json!({ "provider": "sandbox", "publishableKey": null }))
+    responses((status = 200, description = "`{provider, publishableKey}` (Stripe), `{provider, clientId}` (PayPal)")))]
+pub async fn config(AxumState(state): AxumState<Payments>) -> Response {
+    ok(state.processor.client_config())
 }
 
 /// The payment service answers.
 #[utoipa::path(get, path = "/api/v1/payment/health", tag = "Payments", operation_id = "payment_health",
     responses((status = 200, description = "`{status, provider}`")))]
-pub async fn health() -> Response {
-    ok(json!({ "status": "ok", "provider": "sandbox" }))
+pub async fn health(AxumState(state): AxumState<Payments>) -> Response {
+    ok(json!({ "status": "ok", "provider": state.processor.name() }))
 }
 
 /// Processor events (Stripe's format), signed with `Stripe-Signature: t=…,v1=…` over the raw
@@ -170,6 +174,9 @@ pub async fn webhook(
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
     let secret = state.webhook_secret.clone();
     let applied = state.webhook(&secret, signature, &body).await?;
+    if applied {
+        state.run_ops().await;
+    }
     Ok(ok(json!({ "received": true, "applied": applied })))
 }
 
@@ -238,6 +245,37 @@ pub async fn balances(AxumState(state): AxumState<Payments>, user: AuthUser) -> 
         (status = 401, body = ErrorBody)))]
 pub async fn payouts(AxumState(state): AxumState<Payments>, user: AuthUser) -> Result<Response, ApiError> {
     Ok(ok(state.payouts_of(&user).await?))
+}
+
+/// Where the caller is paid as a host: `{provider, account}` (`account` null until set).
+#[utoipa::path(get, path = "/api/v1/payouts/account", tag = "Payments", operation_id = "get_payout_account",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "`{provider, account, required}`"), (status = 401, body = ErrorBody)))]
+pub async fn payout_account(AxumState(state): AxumState<Payments>, user: AuthUser) -> Result<Response, ApiError> {
+    let account = state.payout_account(user.user_id).await?;
+    Ok(ok(json!({ "provider": state.processor.name(), "account": account,
+                  "required": state.processor.needs_payout_account() })))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PayoutAccountIn {
+    /// A Stripe Connect account id (`acct_…`) with Stripe, a PayPal e-mail address with PayPal.
+    pub account: String,
+}
+
+/// Sets where the caller is paid as a host. Payouts wait until it is set when the processor
+/// needs one (Stripe, PayPal).
+#[utoipa::path(put, path = "/api/v1/payouts/account", tag = "Payments", operation_id = "set_payout_account",
+    security(("bearerAuth" = [])), request_body = PayoutAccountIn,
+    responses((status = 200, description = "`{provider, account}`"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
+pub async fn set_payout_account(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Json(body): Json<PayoutAccountIn>,
+) -> Result<Response, ApiError> {
+    Ok(ok(state.set_payout_account(&user, &body.account).await?))
 }
 
 /// Pays every host what is due now (administrators; it also runs hourly).

@@ -1,14 +1,16 @@
-//! Payments (first part of issue 7): payment intents with Stripe's states, paid through an
-//! offline sandbox processor, signed webhooks in, refunds, a double-entry ledger, host
-//! payouts, financial reports, an audit log, `Idempotency-Key` on its POSTs, and coupled to
-//! reservations by events only — `payment.*` out, `booking.*` in. The Stripe and PayPal
-//! processors are still to come.
+//! Payments: payment intents with Stripe's states, made by one processor per deployment
+//! (an offline sandbox by default, Stripe or PayPal), signed webhooks in, refunds, a
+//! double-entry ledger, host payouts (Stripe Connect, PayPal Payouts), financial reports, an
+//! audit log, `Idempotency-Key` on its POSTs, and coupled to reservations by events only —
+//! `payment.*` out, `booking.*` in.
 
+mod accounts;
 mod audit;
 mod events;
 mod http;
 mod idempotency;
 pub mod ledger;
+mod ops;
 pub mod payouts;
 pub mod processor;
 mod refunds;
@@ -61,6 +63,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_audit.sql"),
         postgres: include_str!("../migrations/postgres/0006_audit.sql"),
     },
+    Migration {
+        version: 7,
+        name: "processors",
+        sqlite: include_str!("../migrations/sqlite/0007_processors.sql"),
+        postgres: include_str!("../migrations/postgres/0007_processors.sql"),
+    },
 ];
 
 /// The payments context.
@@ -94,6 +102,9 @@ impl Context for Payments {
             clock: env.clock.clone(),
             events: env.events.clone(),
             webhook_secret: std::sync::Arc::from(secret),
+            processor: processor::from_config(&env.config.payments, &env.secrets)
+                .map_err(|e| StartError::Context("payments".into(), e))?,
+            ops_lock: std::sync::Arc::default(),
         };
         let bookings = Subscription::new(
             events::BOOKINGS_CONSUMER,
@@ -101,7 +112,7 @@ impl Context for Payments {
             env.db.clone(),
             events::BookingsFollower { engine: engine.clone() },
         );
-        engine.spawn_payout_runs(std::time::Duration::from_secs(3600));
+        engine.spawn_background(std::time::Duration::from_secs(3600), std::time::Duration::from_secs(30));
         Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![bookings] })
     }
 }

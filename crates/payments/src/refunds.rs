@@ -1,16 +1,23 @@
 //! Refunds: full or several partial, never more than was captured — the conditional UPDATE on
 //! `amount_refunded` is the guard. Administrators refund through the API; reservations that
 //! end with money owed back (booking's `refundAmount`) are refunded from booking's events.
+//!
+//! A refund is recorded `pending` with its amount reserved, made at the processor after the
+//! transaction commits (see [`crate::ops`]), then `succeeded`: only then is it in the ledger,
+//! taken back from the host and announced. A refund the processor refuses is `failed` and its
+//! amount can be refunded again.
 
 use kernel::{ApiError, EventEnvelope, FieldError};
 use platform::auth::AuthUser;
-use platform::db::Tx;
+use platform::db::{Tx, query};
 use platform::events::enqueue;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Movement};
+use crate::ops::{self, Kind};
+use crate::processor::ProcessorError;
 use crate::service::{Payments, random_token};
 use crate::store::{self, Intent, RefundRecord};
 
@@ -40,8 +47,8 @@ struct Ask<'a> {
 }
 
 impl Payments {
-    /// Refunds `ask.amount` of `intent` inside `tx`, recording and announcing it; `None` when
-    /// that much captured money is not left.
+    /// Records a refund of `ask.amount` of `intent` inside `tx` and schedules it at the
+    /// processor; `None` when that much money is not left.
     async fn refund_in(&self, tx: &mut Tx, intent: &Intent, ask: Ask<'_>) -> Result<Option<String>, ApiError> {
         let Ask { actor, amount, reason, source, by, split } = ask;
         let now = self.clock.now();
@@ -49,28 +56,115 @@ impl Payments {
             return Ok(None);
         }
         let id = random_token("re_")?;
-        store::insert_refund(tx, intent, &RefundRecord { id: &id, amount, reason, source, by }, now).await?;
+        store::insert_refund(tx, intent, &RefundRecord { id: &id, amount, reason, source, by, split }, now).await?;
         let movement = Movement {
-            action: "refund",
+            action: "refund.requested",
             subject: &id,
             reservation: Some(intent.reservation_id),
             amount,
             currency: &intent.currency,
         };
         audit::record(tx, &movement, actor, now).await?;
-        if let Some(p) = store::payable(&mut *tx, intent.reservation_id).await? {
-            let entries = crate::ledger::refund(&p, amount, split);
-            crate::ledger::post(tx, "refund", &id, Some(intent.reservation_id), &intent.currency, &entries, now)
-                .await?;
-            crate::payouts::clawback(tx, intent.reservation_id, crate::ledger::host_reversal(&entries)).await?;
+        ops::schedule(tx, Kind::Refund, Some(&intent.id), &id, now).await?;
+        Ok(Some(id))
+    }
+
+    /// Makes a pending refund at the processor and, once made, records its effects.
+    pub(crate) async fn make_refund(
+        &self,
+        intent: &Intent,
+        refund: &str,
+    ) -> Result<Result<(), ProcessorError>, ApiError> {
+        let Some(r) = store::refund(&self.db, refund).await? else {
+            return Ok(Err(ProcessorError::Rejected { code: "missing_refund".into(), message: refund.into() }));
+        };
+        if r.status != "pending" {
+            return Ok(Ok(()));
         }
-        let data = json!({ "refundId": id, "paymentIntentId": intent.id, "amount": amount, "currency": intent.currency,
-                           "reservationId": intent.reservation_id, "reason": reason, "source": source });
+        match intent.status.as_str() {
+            "succeeded" => {}
+            // Booking's refund of a reservation whose capture is still on its way.
+            "requires_capture" => return Ok(Err(ProcessorError::Unavailable("waiting for the capture".into()))),
+            other => {
+                return Ok(Err(ProcessorError::Rejected {
+                    code: "not_captured".into(),
+                    message: format!("the payment is {other}"),
+                }));
+            }
+        }
+        let made = match self.processor.refund(&ops::payment_ref(intent), r.amount, &r.reason, &r.id).await {
+            Ok(made) => made,
+            Err(e) => return Ok(Err(e)),
+        };
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let n =
+            query("UPDATE refunds SET status = 'succeeded', provider_ref = $2 WHERE id = $1 AND status = 'pending'")
+                .bind(r.id.as_str())
+                .bind(made.as_str())
+                .execute(&mut tx)
+                .await?;
+        if n == 0 {
+            return Ok(Ok(()));
+        }
+        let movement = Movement {
+            action: "refund",
+            subject: &r.id,
+            reservation: Some(intent.reservation_id),
+            amount: r.amount,
+            currency: &intent.currency,
+        };
+        audit::record(&mut tx, &movement, &Actor::system(), now).await?;
+        if let Some(p) = store::payable(&mut tx, intent.reservation_id).await? {
+            let entries = crate::ledger::refund(&p, r.amount, r.split);
+            crate::ledger::post(&mut tx, "refund", &r.id, Some(intent.reservation_id), &intent.currency, &entries, now)
+                .await?;
+            crate::payouts::clawback(&mut tx, &p, crate::ledger::host_reversal(&entries), now).await?;
+        }
+        let data = json!({ "refundId": r.id, "paymentIntentId": intent.id, "amount": r.amount, "currency": intent.currency,
+                           "reservationId": intent.reservation_id, "reason": r.reason, "source": r.source });
         for kind in ["payment.refunded", "refund.completed"] {
             let event = EventEnvelope::new(kind, intent.reservation_id, now, data.clone());
-            enqueue(tx, &event).await?;
+            enqueue(&mut tx, &event).await?;
         }
-        Ok(Some(id))
+        tx.commit().await?;
+        self.events.committed();
+        Ok(Ok(()))
+    }
+
+    /// The processor refused a refund for good: it is `failed`, and its amount may be refunded
+    /// again.
+    pub(crate) async fn refund_failed(&self, refund: &str, error: &str) -> Result<(), ApiError> {
+        let Some(r) = store::refund(&self.db, refund).await? else { return Ok(()) };
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let n = query("UPDATE refunds SET status = 'failed' WHERE id = $1 AND status = 'pending'")
+            .bind(r.id.as_str())
+            .execute(&mut tx)
+            .await?;
+        if n == 0 {
+            return Ok(());
+        }
+        query("UPDATE payment_intents SET amount_refunded = amount_refunded - $2, updated_at = $3 WHERE id = $1")
+            .bind(r.intent_id.as_str())
+            .bind(r.amount)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
+        let movement = Movement {
+            action: "refund.failed",
+            subject: &r.id,
+            reservation: Some(r.reservation_id),
+            amount: r.amount,
+            currency: &r.currency,
+        };
+        audit::record(&mut tx, &movement, &Actor::system(), now).await?;
+        let data = json!({ "refundId": r.id, "paymentIntentId": r.intent_id, "amount": r.amount, "currency": r.currency,
+                           "reservationId": r.reservation_id, "error": error });
+        enqueue(&mut tx, &EventEnvelope::new("refund.failed", r.reservation_id, now, data)).await?;
+        tx.commit().await?;
+        self.events.committed();
+        Ok(())
     }
 
     /// `POST /api/v1/payment/refund` (administrators).
@@ -116,9 +210,13 @@ impl Payments {
             ));
         };
         tx.commit().await?;
-        self.events.committed();
+        self.run_ops().await;
+        let status = store::refund(&self.db, &id).await?.map_or_else(|| "pending".to_owned(), |r| r.status);
+        if status == "failed" {
+            return Err(ApiError::new(402, "refund_failed", "The processor refused this refund"));
+        }
         Ok(json!({ "refundId": id, "paymentIntentId": intent.id, "amount": amount,
-                   "currency": intent.currency.to_lowercase(), "reason": reason, "status": "succeeded" }))
+                   "currency": intent.currency.to_lowercase(), "reason": reason, "status": status }))
     }
 
     /// Refunds all of `intent`, a second payment of an already paid reservation.
@@ -138,7 +236,8 @@ impl Payments {
     }
 
     /// Pays back what booking says a reservation is owed (`refundAmount` of its events), from
-    /// its captured payments, inside the consumer's transaction.
+    /// its payments, inside the consumer's transaction. A payment whose capture is still on
+    /// its way is refunded once captured.
     pub(crate) async fn refund_reservation(
         &self,
         tx: &mut Tx,
@@ -146,26 +245,18 @@ impl Payments {
         mut owed: i64,
         split: Option<(i64, i64)>,
     ) -> Result<(), ApiError> {
-        for intent in store::of_reservation(&mut *tx, reservation, "succeeded").await? {
+        let mut paid = store::of_reservation(&mut *tx, reservation, "succeeded").await?;
+        for held in store::of_reservation(&mut *tx, reservation, "requires_capture").await? {
+            if ops::pending(&mut *tx, Kind::Capture, &held.id).await? {
+                paid.push(held);
+            }
+        }
+        for intent in paid {
             let room = intent.amount - intent.amount_refunded;
             let amount = owed.min(room);
-            if amount > 0
-                && self
-                    .refund_in(
-                        tx,
-                        &intent,
-                        Ask {
-                            actor: &Actor::system(),
-                            amount,
-                            reason: "customer_request",
-                            source: "booking",
-                            by: None,
-                            split,
-                        },
-                    )
-                    .await?
-                    .is_some()
-            {
+            let ask =
+                Ask { actor: &Actor::system(), amount, reason: "customer_request", source: "booking", by: None, split };
+            if amount > 0 && self.refund_in(tx, &intent, ask).await?.is_some() {
                 owed -= amount;
             }
             if owed <= 0 {

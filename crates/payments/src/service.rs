@@ -1,4 +1,4 @@
-//! Payment intents, with Stripe's states and the sandbox processor:
+//! Payment intents, with Stripe's states, whichever processor makes them:
 //!
 //! ```text
 //! requires_payment_method ──confirm──▶ succeeded              (automatic capture)
@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Movement};
-use crate::processor::sandbox::{self, Card as Outcome};
+use crate::ops::{self, Kind};
+use crate::processor::{NewPayment, Outcome, ProcessorError, SharedProcessor, Status};
 use crate::store::{self, Intent, Payable};
 
 #[derive(Clone)]
@@ -31,6 +32,24 @@ pub struct Payments {
     pub events: Events,
     /// Shared with the processor; signs webhook deliveries.
     pub webhook_secret: Arc<str>,
+    pub processor: SharedProcessor,
+    /// One op runner at a time per process (see [`crate::ops`]).
+    pub ops_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A processor's error as the API answers it.
+pub fn processor_error(e: &ProcessorError) -> ApiError {
+    match e {
+        ProcessorError::Unavailable(_) => {
+            ApiError::new(503, "processor_unavailable", "The payment processor cannot be reached; try again shortly")
+        }
+        ProcessorError::Rejected { code, message } => {
+            ApiError::new(402, "payment_rejected", format!("The payment processor refused: {message} ({code})"))
+        }
+        ProcessorError::Unsupported(what) => {
+            ApiError::new(409, "not_supported", format!("The payment processor does not support {what}"))
+        }
+    }
 }
 
 /// DreamScape's `PaymentIntentRequest`.
@@ -61,6 +80,7 @@ pub fn intent_view(i: &Intent) -> Value {
         "id": i.id, "paymentIntentId": i.id, "status": i.status, "amount": i.amount, "currency": i.currency.to_lowercase(),
         "bookingReference": i.booking_reference, "captureMethod": i.capture_method, "provider": i.provider,
         "lastError": i.last_error, "amountRefunded": i.amount_refunded, "metadata": i.metadata, "createdAt": i.created_at, "updatedAt": i.updated_at,
+        "clientSecret": i.client_secret, "approvalUrl": i.provider_data.get("approvalUrl"),
     })
 }
 
@@ -166,10 +186,29 @@ impl Payments {
                 format!("This booking owes {} {}", payable.total, payable.currency.to_lowercase()),
             ));
         }
-        let now = self.clock.now();
         let id = random_token("pi_")?;
+        let manual_capture = !payable.instant_book;
+        let opened = self
+            .processor
+            .create(&NewPayment {
+                id: &id,
+                amount: body.amount,
+                currency: &currency,
+                manual_capture,
+                reservation,
+                booking_reference: body.booking_reference.trim(),
+            })
+            .await
+            .map_err(|e| processor_error(&e))?;
+        let mut provider_data = opened.data;
+        if let (Some(url), Some(map)) = (opened.approval_url, provider_data.as_object_mut()) {
+            map.insert("approvalUrl".into(), Value::String(url));
+        }
+        let now = self.clock.now();
         let intent = Intent {
-            client_secret: random_token(&format!("{id}_secret_"))?,
+            client_secret: opened.client_secret,
+            provider_ref: opened.reference,
+            provider_data,
             id,
             user_id: user.user_id,
             reservation_id: reservation,
@@ -177,8 +216,8 @@ impl Payments {
             amount: body.amount,
             currency,
             status: "requires_payment_method".into(),
-            capture_method: if payable.instant_book { "automatic" } else { "manual" }.into(),
-            provider: "sandbox".into(),
+            capture_method: if manual_capture { "manual" } else { "automatic" }.into(),
+            provider: self.processor.name().into(),
             last_error: None,
             amount_refunded: 0,
             metadata: body.metadata.unwrap_or_else(|| json!({})),
@@ -201,7 +240,8 @@ impl Payments {
             .ok_or_else(|| ApiError::not_found("Payment not found"))
     }
 
-    /// Confirms with a sandbox test payment method (`pm_card_visa`, …).
+    /// Confirms a payment at the processor: with a payment method (`pm_card_visa`) for card
+    /// processors, after the payer's approval for PayPal.
     pub async fn confirm(
         &self,
         user: &AuthUser,
@@ -213,16 +253,18 @@ impl Payments {
         if !["requires_payment_method", "requires_action"].contains(&current.status.as_str()) {
             return Err(ApiError::new(409, "invalid_state", format!("This payment is {}", current.status)));
         }
-        let outcome = match (current.status.as_str(), method) {
-            // The cardholder completed the authentication step.
-            ("requires_action", _) => Outcome::Approved,
-            (_, Some(m)) => sandbox::card(m).ok_or_else(|| {
-                ApiError::validation(vec![FieldError::new("paymentMethod", "is not a sandbox test payment method")])
-            })?,
-            (_, None) => return Err(ApiError::validation(vec![FieldError::new("paymentMethod", "is required")])),
-        };
-        let now = self.clock.now();
-        // Who asked, and from which request: the processor's answer arrives as a webhook.
+        if method.is_some_and(|m| m.is_empty() || m.len() > 255) {
+            return Err(ApiError::validation(vec![FieldError::new("paymentMethod", "must be 1 to 255 characters")]));
+        }
+        let outcome = self.processor.confirm(&ops::payment_ref(&current), method).await.map_err(|e| match e {
+            ProcessorError::Rejected { code, message }
+                if code == "invalid_payment_method" || code == "payment_method_required" =>
+            {
+                ApiError::validation(vec![FieldError::new("paymentMethod", message)])
+            }
+            other => processor_error(&other),
+        })?;
+        // Who asked, and from which request: the processor's answer is applied as its webhook.
         let attempt = Movement {
             action: "payment.confirm",
             subject: &current.id,
@@ -230,43 +272,70 @@ impl Payments {
             amount: current.amount,
             currency: &current.currency,
         };
-        let (kind, error) = match outcome {
-            Outcome::RequiresAction => {
-                // The bank asks the cardholder to authenticate: no money moved yet.
-                let next =
-                    Intent { status: "requires_action".into(), updated_at: now, last_error: None, ..current.clone() };
-                let mut tx = self.db.begin().await?;
-                if !store::transition(&mut tx, &next, &current.status).await? {
-                    return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
-                }
-                audit::record(&mut tx, &attempt, actor, now).await?;
-                tx.commit().await?;
-                return Ok(next);
-            }
-            Outcome::Approved if current.capture_method == "manual" => {
-                ("payment_intent.amount_capturable_updated", None)
-            }
-            Outcome::Approved => ("payment_intent.succeeded", None),
-            Outcome::Declined(code) => ("payment_intent.payment_failed", Some(code)),
-        };
         let mut tx = self.db.begin().await?;
-        audit::record(&mut tx, &attempt, actor, now).await?;
+        audit::record(&mut tx, &attempt, actor, self.clock.now()).await?;
         tx.commit().await?;
-        // The sandbox answers as Stripe does: a signed event delivered to our webhook, the
-        // same code path as a real processor's.
+        let declined = match &outcome.status {
+            Status::Declined { code } => Some(code.clone()),
+            _ => None,
+        };
+        self.apply_outcome(&current, outcome).await?;
+        self.run_ops().await;
+        let next = self.intent(user, id).await?;
+        if let Some(code) = declined {
+            return Err(ApiError::new(402, "card_declined", format!("The card was declined ({code})")));
+        }
+        Ok(next)
+    }
+
+    /// Applies what the processor answered about `intent`. Money outcomes travel as the
+    /// processor's webhook event would — signed, through [`Payments::webhook`] — so an answer
+    /// and the processor's own later webhook are one path, applied once.
+    pub(crate) async fn apply_outcome(&self, intent: &Intent, outcome: Outcome) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        let mut current = intent.clone();
+        if outcome.data.as_object().is_some_and(|m| !m.is_empty()) {
+            let mut tx = self.db.begin().await?;
+            current.provider_data = store::merge_provider_data(&mut tx, intent, &outcome.data).await?;
+            tx.commit().await?;
+        }
+        let (kind, error) = match outcome.status {
+            Status::Succeeded => ("payment_intent.succeeded", None),
+            Status::Authorized => ("payment_intent.amount_capturable_updated", None),
+            Status::Declined { code } => ("payment_intent.payment_failed", Some(code)),
+            Status::Canceled => ("payment_intent.canceled", None),
+            Status::RequiresAction { url } => {
+                // The payer must act (3-D Secure, PayPal approval): no money moved yet.
+                return self.step(&current, "requires_action", url).await;
+            }
+            Status::Processing => return self.step(&current, "processing", None).await,
+        };
         let event = json!({
             "id": random_token("evt_")?, "object": "event", "type": kind, "created": now.timestamp(),
-            "data": { "object": { "id": current.id, "object": "payment_intent",
+            "data": { "object": { "id": current.provider_ref, "object": "payment_intent",
                                   "last_payment_error": error.map(|code| json!({ "code": code })) } },
         });
         let raw = serde_json::to_vec(&event).map_err(|_| ApiError::internal())?;
         let header = crate::signature::header(&self.webhook_secret, now.timestamp(), &raw);
         self.webhook(&self.webhook_secret, Some(&header), &raw).await?;
-        let next = self.intent(user, id).await?;
-        if let Outcome::Declined(code) = outcome {
-            return Err(ApiError::new(402, "card_declined", format!("The card was declined ({code})")));
+        Ok(())
+    }
+
+    /// An intermediate state without money moving (`requires_action`, `processing`).
+    async fn step(&self, current: &Intent, status: &str, url: Option<String>) -> Result<(), ApiError> {
+        if current.status == status {
+            return Ok(());
         }
-        Ok(next)
+        let mut tx = self.db.begin().await?;
+        if let Some(url) = url {
+            store::merge_provider_data(&mut tx, current, &json!({ "approvalUrl": url })).await?;
+        }
+        let next = Intent { status: status.into(), updated_at: self.clock.now(), last_error: None, ..current.clone() };
+        if !store::transition(&mut tx, &next, &current.status).await? {
+            return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Cancels a payment not yet made (`requires_payment_method` or `requires_action`). An
@@ -278,6 +347,10 @@ impl Payments {
             let hint = if current.status == "requires_capture" { "; cancel the reservation to release it" } else { "" };
             return Err(ApiError::new(409, "invalid_state", format!("This payment is {}{hint}", current.status)));
         }
+        self.processor
+            .cancel(&ops::payment_ref(&current), &format!("cancel_{}", current.id))
+            .await
+            .map_err(|e| processor_error(&e))?;
         let next = Intent { status: "canceled".into(), updated_at: self.clock.now(), ..current.clone() };
         let mut tx = self.db.begin().await?;
         if !store::transition(&mut tx, &next, &current.status).await? {
@@ -317,17 +390,21 @@ impl Payments {
             status: text("status").unwrap_or_default(),
         };
         store::save_payable(tx, &payable, self.clock.now()).await?;
+        // Captured when the host accepts, released when the reservation ends unused: calls to
+        // the processor, made once this transaction commits (see `crate::ops`).
         let settle = match event.event_type.as_str() {
-            "booking.confirmed" => Some(("succeeded", "payment.succeeded")),
-            "booking.declined" | "booking.expired" | "booking.cancelled" => Some(("canceled", "payment.canceled")),
+            "booking.confirmed" => Some(Kind::Capture),
+            "booking.declined" | "booking.expired" | "booking.cancelled" => Some(Kind::Cancel),
             _ => None,
         };
-        if let Some((status, kind)) = settle {
+        if let Some(kind) = settle {
             for held in store::of_reservation(&mut *tx, id, "requires_capture").await? {
-                let next = Intent { status: status.into(), updated_at: self.clock.now(), ..held.clone() };
-                if store::transition(tx, &next, "requires_capture").await? {
-                    self.emit_for(tx, kind, &next, &Actor::system()).await?;
+                // An authorisation whose capture is on its way is not released: booking's
+                // refund, below, follows the capture.
+                if kind == Kind::Cancel && ops::pending(&mut *tx, Kind::Capture, &held.id).await? {
+                    continue;
                 }
+                ops::schedule(tx, kind, Some(&held.id), &held.id, self.clock.now()).await?;
             }
         }
         // Money booking says goes back (a cancellation by policy, a late payment): refunded from

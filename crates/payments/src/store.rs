@@ -91,13 +91,22 @@ pub struct Intent {
     pub metadata: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The processor's id of this payment (ours, for the sandbox).
+    pub provider_ref: String,
+    /// What the processor needs remembered between calls.
+    pub provider_data: Value,
 }
 
 impl FromRow for Intent {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
         let Json(metadata): Json<Value> = row.get("metadata")?;
+        let Json(provider_data): Json<Value> = row.get("provider_data")?;
+        let id: String = row.get("id")?;
+        let provider_ref: Option<String> = row.get("provider_ref")?;
         Ok(Intent {
-            id: row.get("id")?,
+            provider_ref: provider_ref.unwrap_or_else(|| id.clone()),
+            provider_data,
+            id,
             client_secret: row.get("client_secret")?,
             user_id: row.get("user_id")?,
             reservation_id: row.get("reservation_id")?,
@@ -117,13 +126,13 @@ impl FromRow for Intent {
 }
 
 const COLUMNS: &str = "id, client_secret, user_id, reservation_id, booking_reference, amount, currency, status, \
-     capture_method, provider, last_error, amount_refunded, metadata, created_at, updated_at";
+     capture_method, provider, last_error, amount_refunded, metadata, created_at, updated_at, provider_ref, provider_data";
 
 pub async fn insert(tx: &mut Tx, i: &Intent) -> Result<(), DbError> {
     query(
         "INSERT INTO payment_intents (id, client_secret, user_id, reservation_id, booking_reference, amount, currency, \
-         status, capture_method, provider, last_error, metadata, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         status, capture_method, provider, last_error, metadata, created_at, updated_at, provider_ref, provider_data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(i.id.as_str())
     .bind(i.client_secret.as_str())
@@ -139,6 +148,8 @@ pub async fn insert(tx: &mut Tx, i: &Intent) -> Result<(), DbError> {
     .bind(i.metadata.clone())
     .bind(i.created_at)
     .bind(i.updated_at)
+    .bind(i.provider_ref.as_str())
+    .bind(i.provider_data.clone())
     .execute(tx)
     .await?;
     Ok(())
@@ -149,6 +160,30 @@ pub async fn find<'c>(on: impl Executor<'c>, id: &str) -> Result<Option<Intent>,
         .bind(id)
         .fetch_optional(on)
         .await
+}
+
+/// The intent a processor knows by `reference` (its webhooks name payments so).
+pub async fn find_by_reference<'c>(on: impl Executor<'c>, reference: &str) -> Result<Option<Intent>, DbError> {
+    platform::db::query_dynamic(format!("SELECT {COLUMNS} FROM payment_intents WHERE provider_ref = $1 LIMIT 1"))
+        .bind(reference)
+        .fetch_optional(on)
+        .await
+}
+
+/// Merges `data` (an object) into what is remembered for the processor.
+pub async fn merge_provider_data(tx: &mut Tx, intent: &Intent, data: &Value) -> Result<Value, DbError> {
+    let mut merged = intent.provider_data.clone();
+    if let (Some(into), Some(from)) = (merged.as_object_mut(), data.as_object()) {
+        for (k, v) in from {
+            into.insert(k.clone(), v.clone());
+        }
+    }
+    query("UPDATE payment_intents SET provider_data = $2 WHERE id = $1")
+        .bind(intent.id.as_str())
+        .bind(merged.clone())
+        .execute(tx)
+        .await?;
+    Ok(merged)
 }
 
 /// Intents of a reservation in `status`.
@@ -197,11 +232,12 @@ pub async fn history(db: &Db, user: Uuid, limit: i64, offset: i64) -> Result<(Ve
     Ok((rows, total))
 }
 
-/// Counts `amount` as refunded if that much captured money is left; `false` otherwise.
+/// Counts `amount` as refunded if that much money is left (captured, or authorised with its
+/// capture on its way); `false` otherwise.
 pub async fn take_refund(tx: &mut Tx, intent: &str, amount: i64, now: DateTime<Utc>) -> Result<bool, DbError> {
     let n = query(
         "UPDATE payment_intents SET amount_refunded = amount_refunded + $2, updated_at = $3 \
-         WHERE id = $1 AND status = 'succeeded' AND amount_refunded + $2 <= amount",
+         WHERE id = $1 AND status IN ('succeeded', 'requires_capture') AND amount_refunded + $2 <= amount",
     )
     .bind(intent)
     .bind(amount)
@@ -220,6 +256,8 @@ pub struct RefundRecord<'a> {
     pub reason: &'a str,
     pub source: &'a str,
     pub by: Option<Uuid>,
+    /// Booking's breakdown: how much less the host is owed, and the taxes given back.
+    pub split: Option<(i64, i64)>,
 }
 
 pub async fn insert_refund(
@@ -229,8 +267,8 @@ pub async fn insert_refund(
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
     query(
-        "INSERT INTO refunds (id, intent_id, reservation_id, amount, currency, reason, source, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO refunds (id, intent_id, reservation_id, amount, currency, reason, source, created_by, created_at, \
+         status, split_host, split_taxes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11)",
     )
     .bind(r.id)
     .bind(intent.id.as_str())
@@ -241,7 +279,52 @@ pub async fn insert_refund(
     .bind(r.source)
     .bind(r.by)
     .bind(now)
+    .bind(r.split.map(|s| s.0))
+    .bind(r.split.map(|s| s.1))
     .execute(tx)
     .await?;
     Ok(())
+}
+
+/// A refund as stored.
+#[derive(Debug, Clone)]
+pub struct Refund {
+    pub id: String,
+    pub intent_id: String,
+    pub reservation_id: Uuid,
+    pub amount: i64,
+    pub currency: String,
+    pub reason: String,
+    pub source: String,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: String,
+    pub split: Option<(i64, i64)>,
+}
+
+impl FromRow for Refund {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        let host: Option<i64> = row.get("split_host")?;
+        let taxes: Option<i64> = row.get("split_taxes")?;
+        Ok(Refund {
+            id: row.get("id")?,
+            intent_id: row.get("intent_id")?,
+            reservation_id: row.get("reservation_id")?,
+            amount: row.get("amount")?,
+            currency: row.get("currency")?,
+            reason: row.get("reason")?,
+            source: row.get("source")?,
+            status: row.get("status")?,
+            split: host.map(|h| (h, taxes.unwrap_or(0))),
+        })
+    }
+}
+
+pub async fn refund<'c>(on: impl Executor<'c>, id: &str) -> Result<Option<Refund>, DbError> {
+    query(
+        "SELECT id, intent_id, reservation_id, amount, currency, reason, source, status, split_host, split_taxes \
+         FROM refunds WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(on)
+    .await
 }

@@ -70,8 +70,8 @@ impl Payments {
         }
         let object = event.get("data").and_then(|d| d.get("object")).cloned().unwrap_or(Value::Null);
         let mut applied = false;
-        if let (Some((status, from, announce)), Some(intent_id)) = (effect(&kind), text(&object, "id"))
-            && let Some(current) = store::find(&mut tx, &intent_id).await?
+        if let (Some((status, from, announce)), Some(reference)) = (effect(&kind), text(&object, "id"))
+            && let Some(current) = store::find_by_reference(&mut tx, &reference).await?
             && from.contains(&current.status.as_str())
         {
             let error = object.get("last_payment_error").and_then(|e| text(e, "code"));

@@ -166,6 +166,30 @@ pub trait Processor: Send + Sync + 'static {
 /// A processor shared by the whole context.
 pub type SharedProcessor = Arc<dyn Processor>;
 
+/// Secret names of the remote processors.
+pub const STRIPE_SECRET_KEY: &str = "stripe_secret_key";
+pub const PAYPAL_CLIENT_SECRET: &str = "paypal_client_secret";
+
+/// The processor `payments.provider` names, with its secret.
+pub fn from_config(
+    config: &platform::config::PaymentsConfig,
+    secrets: &platform::secrets::Secrets,
+) -> Result<SharedProcessor, String> {
+    use platform::config::PaymentProvider;
+    let secret = |name: &str| {
+        secrets
+            .get(name)
+            .map(|s| s.expose().to_owned())
+            .ok_or_else(|| format!("secret `{name}` is required with payments.provider = {:?}", config.provider))
+    };
+    Ok(match config.provider {
+        PaymentProvider::Sandbox => Arc::new(sandbox::Sandbox),
+        // TEMP until the clients land
+        PaymentProvider::Stripe => return Err(secret(STRIPE_SECRET_KEY).err().unwrap_or_default()),
+        PaymentProvider::Paypal => return Err(secret(PAYPAL_CLIENT_SECRET).err().unwrap_or_default()),
+    })
+}
+
 /// Minor units as a decimal string in the currency's exponent: 12345 EUR → `123.45`,
 /// 500 JPY → `500`.
 pub fn decimal(amount: i64, currency: &str) -> String {

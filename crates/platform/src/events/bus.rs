@@ -66,6 +66,7 @@ pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, 
     }
     sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
+    sub.handler.after_commit(event).await;
     Ok(true)
 }
 

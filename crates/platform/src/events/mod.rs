@@ -28,6 +28,10 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 #[async_trait]
 pub trait EventHandler: Send + Sync + 'static {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError>;
+
+    /// Runs once the effects of `handle` committed: for work that must not happen inside the
+    /// transaction (calls to other systems), which `handle` recorded durably to be done.
+    async fn after_commit(&self, _event: &EventEnvelope) {}
 }
 
 /// A consumer's interest in a family of events.
