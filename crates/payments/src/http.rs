@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(audit_log))
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
+        .merge(crate::admin::routes())
 }
 
 /// Creates a payment intent for a reservation the caller owes: `amount` and `currency` must be

@@ -5,6 +5,7 @@
 //! `payment.*` out, `booking.*` in.
 
 mod accounts;
+mod admin;
 mod audit;
 mod events;
 mod http;

@@ -288,3 +288,46 @@ mod tests {
         assert_eq!(backoff(30), Duration::hours(6));
     }
 }
+
+struct OpView(serde_json::Value);
+
+impl platform::db::FromRow for OpView {
+    fn from_row(row: &platform::db::Row<'_>) -> Result<Self, DbError> {
+        let next: DateTime<Utc> = row.get("next_attempt_at")?;
+        let updated: DateTime<Utc> = row.get("updated_at")?;
+        let intent: Option<String> = row.get("intent_id")?;
+        let error: Option<String> = row.get("last_error")?;
+        let (id, kind, subject, status): (String, String, String, String) =
+            (row.get("id")?, row.get("kind")?, row.get("subject")?, row.get("status")?);
+        let attempts: i64 = row.get("attempts")?;
+        Ok(OpView(serde_json::json!({ "id": id, "kind": kind, "paymentIntentId": intent, "subject": subject,
+            "status": status, "attempts": attempts, "nextAttemptAt": next, "lastError": error, "updatedAt": updated })))
+    }
+}
+
+impl Payments {
+    /// Ops for operators, newest first: what is waiting on the processor, what failed and why.
+    pub async fn list_ops(&self, status: Option<&str>, limit: i64) -> Result<Vec<serde_json::Value>, ApiError> {
+        let columns = "id, kind, intent_id, subject, status, attempts, next_attempt_at, last_error, updated_at";
+        let rows: Vec<OpView> = match status {
+            Some(status) => {
+                platform::db::query_dynamic(format!(
+                    "SELECT {columns} FROM processor_ops WHERE status = $1 ORDER BY updated_at DESC, id LIMIT $2"
+                ))
+                .bind(status)
+                .bind(limit)
+                .fetch_all(&self.db)
+                .await?
+            }
+            None => {
+                platform::db::query_dynamic(format!(
+                    "SELECT {columns} FROM processor_ops ORDER BY updated_at DESC, id LIMIT $1"
+                ))
+                .bind(limit)
+                .fetch_all(&self.db)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(|OpView(v)| v).collect())
+    }
+}

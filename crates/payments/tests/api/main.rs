@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod intents;
+mod payouts;
 mod refunds;
 mod webhooks;

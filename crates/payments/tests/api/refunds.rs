@@ -64,17 +64,17 @@ async fn a_cancellation_refunds_what_the_policy_gives_back() {
 }
 
 /// The ledger's balances, as an administrator reads them.
-async fn balances(app: &TestApp, admin: &str) -> Value {
+pub async fn balances(app: &TestApp, admin: &str) -> Value {
     data(call(app, Method::GET, admin, "/api/v1/payment/ledger/balances", None).await).await
 }
 
 /// One account's balance, if it has entries.
-fn balance_of(balances: &Value, account: &str) -> Option<i64> {
+pub fn balance_of(balances: &Value, account: &str) -> Option<i64> {
     balances["balances"].as_array()?.iter().find(|b| b["account"] == account).and_then(|b| b["balance"].as_i64())
 }
 
 /// Every journal of the ledger sums to zero.
-async fn assert_balanced(app: &TestApp) {
+pub async fn assert_balanced(app: &TestApp) {
     let (journals, unbalanced): (i64, i64) = platform::db::query(
         "SELECT CAST((SELECT COUNT(*) FROM ledger_journals) AS BIGINT), CAST((SELECT COUNT(*) FROM \
          (SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING SUM(amount) <> 0) AS u) AS BIGINT)",
@@ -157,7 +157,7 @@ async fn administrators_refund_in_parts_up_to_the_capture() {
         .await;
 }
 
-async fn login(app: &TestApp, email: &str) -> String {
+pub async fn login(app: &TestApp, email: &str) -> String {
     let body = json!({"email": email, "password": "Password1!"});
     data(app.post_json("/api/v1/auth/login", &body).await).await["tokens"]["accessToken"].as_str().unwrap().to_owned()
 }
