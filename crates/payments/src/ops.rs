@@ -276,19 +276,6 @@ impl Payments {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(0), Duration::seconds(15));
-        assert_eq!(backoff(1), Duration::seconds(30));
-        assert_eq!(backoff(3), Duration::seconds(120));
-        assert_eq!(backoff(30), Duration::hours(6));
-    }
-}
-
 struct OpView(serde_json::Value);
 
 impl platform::db::FromRow for OpView {
@@ -329,5 +316,18 @@ impl Payments {
             }
         };
         Ok(rows.into_iter().map(|OpView(v)| v).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), Duration::seconds(15));
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(3), Duration::seconds(120));
+        assert_eq!(backoff(30), Duration::hours(6));
     }
 }
