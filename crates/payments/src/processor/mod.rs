@@ -8,7 +8,9 @@
 //! safe in any order and any number of times). Every mutating call carries an idempotency key
 //! derived from our own ids, so a retried call never charges, refunds or transfers twice.
 
+pub mod paypal;
 pub mod sandbox;
+pub mod stripe;
 
 use std::sync::Arc;
 
