@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(config))
         .routes(routes!(health))
         .routes(routes!(webhook))
+        .routes(routes!(paypal_webhook))
         .routes(routes!(refund))
         .routes(routes!(cancel))
         .routes(routes!(balances))
@@ -175,6 +176,25 @@ pub async fn webhook(
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
     let secret = state.webhook_secret.clone();
     let applied = state.webhook(&secret, signature, &body).await?;
+    if applied {
+        state.run_ops().await;
+    }
+    Ok(ok(json!({ "received": true, "applied": applied })))
+}
+
+/// PayPal's webhook events (with the PayPal provider): each delivery is verified with PayPal
+/// (`payments.paypal.webhook_id`), then applied once per event id. Unverified → `400`.
+#[utoipa::path(post, path = "/api/v1/payment/webhook/paypal", tag = "Payments", operation_id = "payment_webhook_paypal",
+    request_body(content = Object, description = "PayPal's event: `{id, event_type, resource}`"),
+    responses((status = 200, description = "`{received: true, applied}`"), (status = 400, body = ErrorBody),
+        (status = 404, description = "the deployment does not use PayPal", body = ErrorBody),
+        (status = 503, description = "PayPal could not be asked; it will deliver again", body = ErrorBody)))]
+pub async fn paypal_webhook(
+    AxumState(state): AxumState<Payments>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let applied = state.processor_webhook(&headers, &body).await?;
     if applied {
         state.run_ops().await;
     }

@@ -292,6 +292,17 @@ impl Payments {
     /// processor's webhook event would — signed, through [`Payments::webhook`] — so an answer
     /// and the processor's own later webhook are one path, applied once.
     pub(crate) async fn apply_outcome(&self, intent: &Intent, outcome: Outcome) -> Result<(), ApiError> {
+        self.apply_outcome_as(intent, outcome, None).await.map(|_| ())
+    }
+
+    /// As [`Payments::apply_outcome`], as the processor's event `event_id` (applied once);
+    /// `Ok(false)` when it changed nothing.
+    async fn apply_outcome_as(
+        &self,
+        intent: &Intent,
+        outcome: Outcome,
+        event_id: Option<String>,
+    ) -> Result<bool, ApiError> {
         let now = self.clock.now();
         let mut current = intent.clone();
         if outcome.data.as_object().is_some_and(|m| !m.is_empty()) {
@@ -306,19 +317,40 @@ impl Payments {
             Status::Canceled => ("payment_intent.canceled", None),
             Status::RequiresAction { url } => {
                 // The payer must act (3-D Secure, PayPal approval): no money moved yet.
-                return self.step(&current, "requires_action", url).await;
+                return self.step(&current, "requires_action", url).await.map(|()| true);
             }
-            Status::Processing => return self.step(&current, "processing", None).await,
+            Status::Processing => return self.step(&current, "processing", None).await.map(|()| true),
         };
         let event = json!({
-            "id": random_token("evt_")?, "object": "event", "type": kind, "created": now.timestamp(),
+            "id": match event_id { Some(id) => id, None => random_token("evt_")? }, "object": "event", "type": kind, "created": now.timestamp(),
             "data": { "object": { "id": current.provider_ref, "object": "payment_intent",
                                   "last_payment_error": error.map(|code| json!({ "code": code })) } },
         });
         let raw = serde_json::to_vec(&event).map_err(|_| ApiError::internal())?;
         let header = crate::signature::header(&self.webhook_secret, now.timestamp(), &raw);
-        self.webhook(&self.webhook_secret, Some(&header), &raw).await?;
-        Ok(())
+        self.webhook(&self.webhook_secret, Some(&header), &raw).await
+    }
+
+    /// A webhook delivery in the processor's own format (PayPal's): verified by the
+    /// processor, then applied like any answer of it, once per event id.
+    pub async fn processor_webhook(&self, headers: &axum::http::HeaderMap, body: &[u8]) -> Result<bool, ApiError> {
+        let delivery = self.processor.webhook(headers, body).await.map_err(|e| match e {
+            ProcessorError::Unsupported(_) => ApiError::not_found("This deployment's processor sends no such webhook"),
+            other => processor_error(&other),
+        })?;
+        match delivery {
+            crate::processor::Delivery::Unverified => {
+                Err(ApiError::new(400, "invalid_signature", "The processor did not verify this delivery"))
+            }
+            crate::processor::Delivery::Ignored => Ok(false),
+            crate::processor::Delivery::Effect { event_id, reference, outcome } => {
+                if event_id.is_empty() || event_id.len() > 255 {
+                    return Err(ApiError::bad_request("The event id is missing or too long"));
+                }
+                let Some(intent) = store::find_by_reference(&self.db, &reference).await? else { return Ok(false) };
+                self.apply_outcome_as(&intent, outcome, Some(event_id)).await
+            }
+        }
     }
 
     /// An intermediate state without money moving (`requires_action`, `processing`).

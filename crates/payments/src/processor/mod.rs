@@ -125,6 +125,17 @@ impl ProcessorError {
     }
 }
 
+/// A webhook delivery in a processor's own format, once read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivery {
+    /// The processor did not vouch for it: refused, nothing changes.
+    Unverified,
+    /// Genuine, but about nothing we act on.
+    Ignored,
+    /// Genuine: the payment the processor knows by `reference` stands at `outcome`.
+    Effect { event_id: String, reference: String, outcome: Outcome },
+}
+
 /// A payment processor. Implementations translate; they keep no state of their own.
 #[async_trait]
 pub trait Processor: Send + Sync + 'static {
@@ -163,6 +174,12 @@ pub trait Processor: Send + Sync + 'static {
     /// Whether hosts must register a payout account before they can be paid (Stripe Connect,
     /// PayPal); the sandbox pays without one.
     fn needs_payout_account(&self) -> bool;
+
+    /// Verifies and reads a delivery to `/api/v1/payment/webhook/<name>`. Processors whose
+    /// webhooks come in Stripe's format, to `/api/v1/payment/webhook`, have none.
+    async fn webhook(&self, _headers: &axum::http::HeaderMap, _body: &[u8]) -> Result<Delivery, ProcessorError> {
+        Err(ProcessorError::Unsupported("webhooks of its own"))
+    }
 }
 
 /// A processor shared by the whole context.
@@ -186,9 +203,8 @@ pub fn from_config(
     };
     Ok(match config.provider {
         PaymentProvider::Sandbox => Arc::new(sandbox::Sandbox),
-        // TEMP until the clients land
-        PaymentProvider::Stripe => return Err(secret(STRIPE_SECRET_KEY).err().unwrap_or_default()),
-        PaymentProvider::Paypal => return Err(secret(PAYPAL_CLIENT_SECRET).err().unwrap_or_default()),
+        PaymentProvider::Stripe => Arc::new(stripe::Stripe::new(&config.stripe, &secret(STRIPE_SECRET_KEY)?)?),
+        PaymentProvider::Paypal => Arc::new(paypal::Paypal::new(&config.paypal, &secret(PAYPAL_CLIENT_SECRET)?)?),
     })
 }
 

@@ -17,6 +17,13 @@ pub async fn spawn() -> (TestApp, tempfile::TempDir) {
 
 /// As [`spawn`], with the clock to move.
 pub async fn spawn_with_clock() -> (TestApp, tempfile::TempDir, Arc<kernel::ManualClock>) {
+    spawn_configured(|_| {}).await
+}
+
+/// As [`spawn_with_clock`], with the configuration adjusted first (another processor, say).
+pub async fn spawn_configured(
+    adjust: impl FnOnce(&mut platform::config::Config),
+) -> (TestApp, tempfile::TempDir, Arc<kernel::ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::test_config(&dir);
     config.auth.password_hash.memory_kib = 1024;
@@ -24,6 +31,7 @@ pub async fn spawn_with_clock() -> (TestApp, tempfile::TempDir, Arc<kernel::Manu
     config.rate_limit.enabled = false;
     config.booking.jobs_interval_secs = 3600;
     config.secrets.insert(WEBHOOK_SECRET_NAME.into(), platform::secrets::Secret::new(WEBHOOK_SECRET));
+    adjust(&mut config);
     let contexts: Vec<Arc<dyn platform::Context>> = vec![
         Arc::new(identity::Identity),
         Arc::new(catalog::Catalog),

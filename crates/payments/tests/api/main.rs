@@ -2,7 +2,9 @@
 //! sandbox moves on; amounts, owners and cards are checked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod fakes;
 mod intents;
 mod payouts;
 mod refunds;
+mod stripe;
 mod webhooks;
