@@ -317,9 +317,9 @@ impl Payments {
             Status::Canceled => ("payment_intent.canceled", None),
             Status::RequiresAction { url } => {
                 // The payer must act (3-D Secure, PayPal approval): no money moved yet.
-                return self.step(&current, "requires_action", url).await.map(|()| true);
+                return self.step(&current, "requires_action", url, event_id.as_deref()).await;
             }
-            Status::Processing => return self.step(&current, "processing", None).await.map(|()| true),
+            Status::Processing => return self.step(&current, "processing", None, event_id.as_deref()).await,
         };
         let event = json!({
             "id": match event_id { Some(id) => id, None => random_token("evt_")? }, "object": "event", "type": kind, "created": now.timestamp(),
@@ -353,21 +353,44 @@ impl Payments {
         }
     }
 
-    /// An intermediate state without money moving (`requires_action`, `processing`).
-    async fn step(&self, current: &Intent, status: &str, url: Option<String>) -> Result<(), ApiError> {
-        if current.status == status {
-            return Ok(());
-        }
+    /// An intermediate state without money moving (`requires_action`, `processing`), only
+    /// from a payment still open: a late "pending" never undoes a capture or a cancellation.
+    /// From a processor's event (`event_id`), applied once. `Ok(false)` when nothing changed.
+    async fn step(
+        &self,
+        current: &Intent,
+        status: &str,
+        url: Option<String>,
+        event_id: Option<&str>,
+    ) -> Result<bool, ApiError> {
+        const OPEN: [&str; 4] = ["requires_payment_method", "requires_confirmation", "requires_action", "processing"];
+        let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        if let Some(id) = event_id
+            && !crate::webhook::claim_event(&mut tx, id, status, now).await?
+        {
+            return Ok(false);
+        }
+        // A capture under review (PayPal) is `processing` after its authorisation.
+        let from_authorised = status == "processing" && current.status == "requires_capture";
+        if current.status == status || !(OPEN.contains(&current.status.as_str()) || from_authorised) {
+            tx.commit().await?;
+            return Ok(false);
+        }
         if let Some(url) = url {
             store::merge_provider_data(&mut tx, current, &json!({ "approvalUrl": url })).await?;
         }
-        let next = Intent { status: status.into(), updated_at: self.clock.now(), last_error: None, ..current.clone() };
+        let next = Intent { status: status.into(), updated_at: now, last_error: None, ..current.clone() };
         if !store::transition(&mut tx, &next, &current.status).await? {
+            if event_id.is_some() {
+                // Another change won; this event is older news.
+                tx.commit().await?;
+                return Ok(false);
+            }
             return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Cancels a payment not yet made (`requires_payment_method` or `requires_action`). An

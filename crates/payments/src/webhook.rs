@@ -35,6 +35,26 @@ fn effect(kind: &str) -> Option<(&'static str, &'static [&'static str], &'static
     }
 }
 
+/// Records that the processor's event `id` is being applied; `false` if it already was.
+pub(crate) async fn claim_event(
+    tx: &mut platform::db::Tx,
+    id: &str,
+    kind: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, ApiError> {
+    let fresh = query("INSERT INTO processed_webhooks (event_id, event_type, received_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(kind)
+        .bind(now)
+        .execute(tx)
+        .await;
+    match fresh {
+        Ok(_) => Ok(true),
+        Err(DbError::UniqueViolation { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl Payments {
     /// Verifies and applies one delivery; `Ok(false)` when it was already applied or concerns
     /// nothing of ours.
@@ -57,16 +77,8 @@ impl Payments {
         }
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        let fresh = query("INSERT INTO processed_webhooks (event_id, event_type, received_at) VALUES ($1, $2, $3)")
-            .bind(id.as_str())
-            .bind(kind.as_str())
-            .bind(now)
-            .execute(&mut tx)
-            .await;
-        match fresh {
-            Ok(_) => {}
-            Err(DbError::UniqueViolation { .. }) => return Ok(false),
-            Err(e) => return Err(e.into()),
+        if !claim_event(&mut tx, &id, &kind, now).await? {
+            return Ok(false);
         }
         let object = event.get("data").and_then(|d| d.get("object")).cloned().unwrap_or(Value::Null);
         let mut applied = false;

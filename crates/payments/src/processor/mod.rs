@@ -244,6 +244,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_configured_processor_is_built_with_its_secret() {
+        use platform::config::{PaymentProvider, PaymentsConfig};
+        use platform::secrets::{Secret, Secrets};
+        let none = Secrets::for_tests(std::collections::BTreeMap::new());
+        let sandbox = from_config(&PaymentsConfig::default(), &none).map(|p| p.name());
+        assert_eq!(sandbox.as_deref().ok(), Some("sandbox"));
+        let stripe = PaymentsConfig { provider: PaymentProvider::Stripe, ..PaymentsConfig::default() };
+        let missing = from_config(&stripe, &none).err().unwrap_or_default();
+        assert!(missing.contains(STRIPE_SECRET_KEY), "{missing}");
+        let with_key = Secrets::for_tests(
+            [(STRIPE_SECRET_KEY.to_owned(), Secret::new("sk_test_0123456789abcdef0123456789"))].into(),
+        );
+        assert_eq!(from_config(&stripe, &with_key).map(|p| p.name()).ok(), Some("stripe"));
+        let mut paypal = PaymentsConfig { provider: PaymentProvider::Paypal, ..PaymentsConfig::default() };
+        paypal.paypal.client_id = Some("client".into());
+        let missing = from_config(&paypal, &none).err().unwrap_or_default();
+        assert!(missing.contains(PAYPAL_CLIENT_SECRET), "{missing}");
+    }
+
+    #[test]
     fn decimals_follow_the_currency_exponent() {
         assert_eq!(decimal(12345, "EUR"), "123.45");
         assert_eq!(decimal(5, "EUR"), "0.05");

@@ -402,14 +402,15 @@ impl Paypal {
         if !serde_json::from_str::<Value>(event).is_ok_and(|v| v.is_object()) {
             return Ok(false);
         }
-        let request_id =
-            format!("verify-{}", fields.get("transmission_id").and_then(Value::as_str).unwrap_or_default());
         fields.insert("webhook_id".into(), webhook_id.into());
         // The event goes back exactly as delivered: re-serialising it could reorder its keys.
         let head = Value::Object(fields).to_string();
         let head = head.strip_suffix('}').unwrap_or(&head);
         let request = format!("{head},\"webhook_event\":{}}}", event.trim());
-        let reply = self.post("/v1/notifications/verify-webhook-signature", Body::Raw(&request), &request_id).await?;
+        // No request id: one made of the sender's headers would let a forged body replay the
+        // answer to a genuine delivery.
+        let reply =
+            self.call(Method::POST, "/v1/notifications/verify-webhook-signature", Body::Raw(&request), None).await?;
         Ok(text(&self.accept(reply)?, "/verification_status") == Some("SUCCESS"))
     }
 }

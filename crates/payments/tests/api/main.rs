@@ -2,9 +2,11 @@
 //! sandbox moves on; amounts, owners and cards are checked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod fake_paypal;
 mod fakes;
 mod intents;
 mod payouts;
+mod paypal;
 mod refunds;
 mod stripe;
 mod webhooks;

@@ -109,3 +109,29 @@ pub(super) fn validate(config: &PaymentsConfig) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sandbox_needs_nothing_and_paypal_its_client_id() {
+        assert!(validate(&PaymentsConfig::default()).is_ok());
+        let mut config = PaymentsConfig { provider: Provider::Paypal, ..PaymentsConfig::default() };
+        assert!(validate(&config).unwrap_err().to_string().contains("payments.paypal.client_id"));
+        config.paypal.client_id = Some("AbC123".into());
+        assert!(validate(&config).is_ok());
+        config.stripe.base_url = "api.stripe.com".into();
+        assert!(validate(&config).unwrap_err().to_string().contains("payments.stripe.base_url"));
+        config.stripe.base_url = "https://api.stripe.com".into();
+        config.paypal.timeout_secs = 0;
+        assert!(validate(&config).unwrap_err().to_string().contains("payments.paypal.timeout_secs"));
+    }
+
+    #[test]
+    fn the_provider_reads_in_lower_case() {
+        let config: PaymentsConfig = serde_json::from_str(r#"{"provider": "stripe"}"#).unwrap();
+        assert_eq!(config.provider, Provider::Stripe);
+        assert!(serde_json::from_str::<PaymentsConfig>(r#"{"provider": "square"}"#).is_err());
+    }
+}
