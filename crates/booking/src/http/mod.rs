@@ -5,6 +5,7 @@ mod availability;
 mod calendar;
 mod coupons;
 mod reservations;
+mod voyage;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -27,4 +28,5 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(reservations::run_jobs))
         .routes(routes!(coupons::create, coupons::list))
         .routes(routes!(coupons::get, coupons::deactivate))
+        .merge(voyage::routes())
 }

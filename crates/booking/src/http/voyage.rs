@@ -1,0 +1,20 @@
+//! DreamScape's voyage service: cart, bookings by reference and itineraries. DreamScape
+//! serves it at `/api/v1` and `/api`, and its gateway at `/api/v1/voyage`: the same routes are
+//! mounted under all three, and documented once, under `/api/v1`.
+
+use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+
+use super::State;
+
+/// The voyage routes, with paths relative to a prefix.
+fn relative() -> OpenApiRouter<State> {
+    OpenApiRouter::new()
+}
+
+/// Mounted under `/api/v1` (documented), `/api` and `/api/v1/voyage`.
+pub fn routes() -> OpenApiRouter<State> {
+    let (plain, _) = relative().split_for_parts();
+    let aliases: Router<State> = Router::new().nest("/api", plain.clone()).nest("/api/v1/voyage", plain);
+    OpenApiRouter::new().nest("/api/v1", relative()).merge(OpenApiRouter::from(aliases))
+}
