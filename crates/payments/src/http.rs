@@ -55,7 +55,7 @@ pub async fn create_intent(
 ) -> Result<Response, ApiError> {
     let fingerprint = format!("intent {}", serde_json::to_string(&body).map_err(|_| ApiError::internal())?);
     idempotency::run(&state, user.user_id, &headers, fingerprint, || async {
-        let i = state.create_intent(&user, body, &actor(&user, request)).await?;
+        let i = state.create_intent(user.user_id, body, &actor(&user, request)).await?;
         let data = json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
                            "currency": i.currency.to_lowercase(), "status": i.status });
         Ok((StatusCode::OK, json!({ "success": true, "data": data })))

@@ -56,6 +56,17 @@ pub fn refund(p: &Payable, amount: i64, split: Option<(i64, i64)>) -> Vec<Entry>
     ]
 }
 
+/// A refund of `amount` borne by `account` alone (the platform for an administrator's refund
+/// of a group, the suppliers for a supplier's).
+pub fn refund_from(account: &str, amount: i64) -> Vec<Entry> {
+    vec![entry("processor", -amount), entry(account, amount)]
+}
+
+/// A capture's part owed to travel suppliers.
+pub fn supplier_capture(amount: i64) -> Vec<Entry> {
+    vec![entry("processor", amount), entry("suppliers_payable", -amount)]
+}
+
 /// What a capture's entries owe the host.
 pub fn host_share(entries: &[Entry]) -> i64 {
     entries.iter().filter(|e| e.account.starts_with("host:")).map(|e| -e.amount).sum()

@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod audit;
 mod events;
+mod groups;
 mod http;
 mod idempotency;
 pub mod ledger;
@@ -70,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_processors.sql"),
         postgres: include_str!("../migrations/postgres/0007_processors.sql"),
     },
+    Migration {
+        version: 8,
+        name: "groups",
+        sqlite: include_str!("../migrations/sqlite/0008_groups.sql"),
+        postgres: include_str!("../migrations/postgres/0008_groups.sql"),
+    },
 ];
 
 /// The payments context.
@@ -113,6 +120,7 @@ impl Context for Payments {
             env.db.clone(),
             events::BookingsFollower { engine: engine.clone() },
         );
+        env.contracts.provide_payments(std::sync::Arc::new(engine.clone()));
         engine.spawn_background(std::time::Duration::from_secs(3600), std::time::Duration::from_secs(30));
         Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![bookings] })
     }

@@ -44,23 +44,32 @@ struct Ask<'a> {
     source: &'a str,
     by: Option<Uuid>,
     split: Option<(i64, i64)>,
+    /// The reservation it is for; `None`: the payment's own.
+    reservation: Option<Uuid>,
 }
 
 impl Payments {
     /// Records a refund of `ask.amount` of `intent` inside `tx` and schedules it at the
     /// processor; `None` when that much money is not left.
     async fn refund_in(&self, tx: &mut Tx, intent: &Intent, ask: Ask<'_>) -> Result<Option<String>, ApiError> {
-        let Ask { actor, amount, reason, source, by, split } = ask;
+        let Ask { actor, amount, reason, source, by, split, reservation } = ask;
+        let reservation = reservation.unwrap_or(intent.reservation_id);
         let now = self.clock.now();
         if amount < 1 || !store::take_refund(tx, &intent.id, amount, now).await? {
             return Ok(None);
         }
         let id = random_token("re_")?;
-        store::insert_refund(tx, intent, &RefundRecord { id: &id, amount, reason, source, by, split }, now).await?;
+        store::insert_refund(
+            tx,
+            intent,
+            &RefundRecord { id: &id, amount, reason, source, by, split, reservation },
+            now,
+        )
+        .await?;
         let movement = Movement {
             action: "refund.requested",
             subject: &id,
-            reservation: Some(intent.reservation_id),
+            reservation: Some(reservation),
             amount,
             currency: &intent.currency,
         };
@@ -110,21 +119,30 @@ impl Payments {
         let movement = Movement {
             action: "refund",
             subject: &r.id,
-            reservation: Some(intent.reservation_id),
+            reservation: Some(r.reservation_id),
             amount: r.amount,
             currency: &intent.currency,
         };
         audit::record(&mut tx, &movement, &Actor::system(), now).await?;
-        if let Some(p) = store::payable(&mut tx, intent.reservation_id).await? {
-            let entries = crate::ledger::refund(&p, r.amount, r.split);
-            crate::ledger::post(&mut tx, "refund", &r.id, Some(intent.reservation_id), &intent.currency, &entries, now)
-                .await?;
-            crate::payouts::clawback(&mut tx, &p, crate::ledger::host_reversal(&entries), now).await?;
-        }
+        // A reservation's refund follows its split; one of a group as a whole (an
+        // administrator's, a supplier's) is borne by whoever `source` says.
+        let entries = match store::payable(&mut tx, r.reservation_id).await? {
+            Some(p) => {
+                let entries = crate::ledger::refund(&p, r.amount, r.split);
+                crate::payouts::clawback(&mut tx, &p, crate::ledger::host_reversal(&entries), now).await?;
+                entries
+            }
+            None => crate::ledger::refund_from(
+                if r.source == "supplier" { "suppliers_payable" } else { "platform_revenue" },
+                r.amount,
+            ),
+        };
+        crate::ledger::post(&mut tx, "refund", &r.id, Some(r.reservation_id), &intent.currency, &entries, now).await?;
         let data = json!({ "refundId": r.id, "paymentIntentId": intent.id, "amount": r.amount, "currency": intent.currency,
-                           "reservationId": intent.reservation_id, "reason": r.reason, "source": r.source });
+                           "reservationId": r.reservation_id, "bookingReference": intent.booking_reference,
+                           "reason": r.reason, "source": r.source });
         for kind in ["payment.refunded", "refund.completed"] {
-            let event = EventEnvelope::new(kind, intent.reservation_id, now, data.clone());
+            let event = EventEnvelope::new(kind, r.reservation_id, now, data.clone());
             enqueue(&mut tx, &event).await?;
         }
         tx.commit().await?;
@@ -199,7 +217,7 @@ impl Payments {
             .refund_in(
                 &mut tx,
                 &intent,
-                Ask { actor, amount, reason, source: "api", by: Some(user.user_id), split: None },
+                Ask { actor, amount, reason, source: "api", by: Some(user.user_id), split: None, reservation: None },
             )
             .await?
         else {
@@ -230,6 +248,7 @@ impl Payments {
             source: "duplicate",
             by: None,
             split,
+            reservation: None,
         };
         self.refund_in(tx, intent, ask).await?;
         Ok(())
@@ -254,8 +273,15 @@ impl Payments {
         for intent in paid {
             let room = intent.amount - intent.amount_refunded;
             let amount = owed.min(room);
-            let ask =
-                Ask { actor: &Actor::system(), amount, reason: "customer_request", source: "booking", by: None, split };
+            let ask = Ask {
+                actor: &Actor::system(),
+                amount,
+                reason: "customer_request",
+                source: "booking",
+                by: None,
+                split,
+                reservation: Some(reservation),
+            };
             if amount > 0 && self.refund_in(tx, &intent, ask).await?.is_some() {
                 owed -= amount;
             }

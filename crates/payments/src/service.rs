@@ -96,7 +96,20 @@ impl Payments {
         audit::record(tx, &movement, actor, self.clock.now()).await?;
         // Every capture, whichever path made it (confirm, acceptance, webhook), goes through
         // here: it is also where the ledger records it.
-        if kind == "payment.succeeded" {
+        let group = match crate::groups::is_group(&i.booking_reference) {
+            true => crate::groups::find(&mut *tx, &i.booking_reference).await?,
+            false => None,
+        };
+        if kind == "payment.succeeded"
+            && let Some(g) = &group
+        {
+            let duplicate = store::of_reservation(&mut *tx, i.reservation_id, "succeeded").await?.len() > 1;
+            self.capture_group(tx, i, g, duplicate).await?;
+            if duplicate {
+                tracing::warn!(intent = %i.id, reference = %i.booking_reference, "duplicate payment: refunded in full");
+                self.refund_duplicate(tx, i).await?;
+            }
+        } else if kind == "payment.succeeded" {
             let split = store::payable(&mut *tx, i.reservation_id).await?;
             if let Some(p) = split {
                 let entries = crate::ledger::capture(&p, i.amount);
@@ -118,18 +131,22 @@ impl Payments {
                 self.refund_duplicate(tx, i).await?;
             }
         }
-        let data = json!({
+        let mut data = json!({
             "paymentIntentId": i.id, "amount": i.amount, "currency": i.currency, "reservationId": i.reservation_id,
             "bookingReference": i.booking_reference, "status": i.status, "captured": i.status == "succeeded",
             "error": i.last_error,
         });
+        if let (Some(g), Some(map)) = (&group, data.as_object_mut()) {
+            map.remove("reservationId");
+            map.insert("reservationIds".into(), json!(g.reservations));
+        }
         let event =
             EventEnvelope::new(kind, i.reservation_id, self.clock.now(), data).with_actor(i.user_id.to_string());
         enqueue(tx, &event).await?;
         Ok(())
     }
 
-    pub async fn create_intent(&self, user: &AuthUser, body: IntentIn, actor: &Actor) -> Result<Intent, ApiError> {
+    pub async fn create_intent(&self, payer: Uuid, body: IntentIn, actor: &Actor) -> Result<Intent, ApiError> {
         let mut errors = Vec::new();
         if body.amount < 1 {
             errors.push(FieldError::new("amount", "must be a positive number of minor units"));
@@ -138,12 +155,16 @@ impl Payments {
             .map(|c| c.code().to_owned())
             .map_err(|_| errors.push(FieldError::new("currency", "must be an ISO 4217 code")))
             .ok();
-        let reservation = body
-            .booking_reference
-            .trim()
-            .parse::<Uuid>()
-            .map_err(|_| errors.push(FieldError::new("bookingReference", "must be a reservation id")))
-            .ok();
+        let reference = body.booking_reference.trim();
+        let group = crate::groups::is_group(reference);
+        let reservation = if group {
+            (reference.len() <= 32).then(|| crate::groups::group_id(reference))
+        } else {
+            reference.parse::<Uuid>().ok()
+        };
+        if reservation.is_none() {
+            errors.push(FieldError::new("bookingReference", "must be a reservation id or a DS- booking reference"));
+        }
         if body.metadata.as_ref().is_some_and(|m| !m.is_object() || m.to_string().len() > 4096) {
             errors.push(FieldError::new("metadata", "must be an object of at most 4 KB"));
         }
@@ -153,17 +174,24 @@ impl Payments {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        let payable = store::payable(&self.db, reservation)
-            .await?
-            .filter(|p| p.guest_id == user.user_id)
-            .ok_or_else(|| ApiError::not_found("Booking not found"))?;
-        if payable.status != "pending_payment" {
-            return Err(ApiError::new(
-                409,
-                "not_payable",
-                format!("This booking is {} and owes nothing", payable.status),
-            ));
-        }
+        // What is owed: a reservation's total, or a group's (DreamScape's checkout).
+        let (owed, owed_currency, instant, members) = if group {
+            let g = self.group_to_pay(payer, reference).await?;
+            (g.total, g.currency, true, g.reservations)
+        } else {
+            let payable = store::payable(&self.db, reservation)
+                .await?
+                .filter(|p| p.guest_id == payer)
+                .ok_or_else(|| ApiError::not_found("Booking not found"))?;
+            if payable.status != "pending_payment" {
+                return Err(ApiError::new(
+                    409,
+                    "not_payable",
+                    format!("This booking is {} and owes nothing", payable.status),
+                ));
+            }
+            (payable.total, payable.currency, payable.instant_book, Vec::new())
+        };
         // One payment per reservation: a payment already made answers 409; one still open is
         // the one to use (a second would let the guest pay twice).
         for status in ["succeeded", "requires_capture"] {
@@ -179,15 +207,15 @@ impl Payments {
                 return Ok(open);
             }
         }
-        if payable.total != body.amount || payable.currency != currency {
+        if owed != body.amount || owed_currency != currency {
             return Err(ApiError::new(
                 409,
                 "amount_mismatch",
-                format!("This booking owes {} {}", payable.total, payable.currency.to_lowercase()),
+                format!("This booking owes {owed} {}", owed_currency.to_lowercase()),
             ));
         }
         let id = random_token("pi_")?;
-        let manual_capture = !payable.instant_book;
+        let manual_capture = !instant;
         let opened = self
             .processor
             .create(&NewPayment {
@@ -196,7 +224,7 @@ impl Payments {
                 currency: &currency,
                 manual_capture,
                 reservation,
-                booking_reference: body.booking_reference.trim(),
+                booking_reference: reference,
             })
             .await
             .map_err(|e| processor_error(&e))?;
@@ -210,9 +238,9 @@ impl Payments {
             provider_ref: opened.reference,
             provider_data,
             id,
-            user_id: user.user_id,
+            user_id: payer,
             reservation_id: reservation,
-            booking_reference: body.booking_reference.trim().to_owned(),
+            booking_reference: reference.to_owned(),
             amount: body.amount,
             currency,
             status: "requires_payment_method".into(),
@@ -226,6 +254,9 @@ impl Payments {
         };
         let mut tx = self.db.begin().await?;
         store::insert(&mut tx, &intent).await?;
+        for member in members {
+            store::link(&mut tx, &intent.id, member).await?;
+        }
         self.emit_for(&mut tx, "payment.created", &intent, actor).await?;
         tx.commit().await?;
         self.events.committed();

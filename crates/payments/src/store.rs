@@ -150,8 +150,18 @@ pub async fn insert(tx: &mut Tx, i: &Intent) -> Result<(), DbError> {
     .bind(i.updated_at)
     .bind(i.provider_ref.as_str())
     .bind(i.provider_data.clone())
-    .execute(tx)
+    .execute(&mut *tx)
     .await?;
+    link(tx, &i.id, i.reservation_id).await
+}
+
+/// Records that payment `intent` pays for `reservation`.
+pub async fn link(tx: &mut Tx, intent: &str, reservation: Uuid) -> Result<(), DbError> {
+    query("INSERT INTO intent_reservations (intent_id, reservation_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(intent)
+        .bind(reservation)
+        .execute(tx)
+        .await?;
     Ok(())
 }
 
@@ -193,7 +203,8 @@ pub async fn of_reservation<'c>(
     status: &str,
 ) -> Result<Vec<Intent>, DbError> {
     platform::db::query_dynamic(format!(
-        "SELECT {COLUMNS} FROM payment_intents WHERE reservation_id = $1 AND status = $2 ORDER BY created_at"
+        "SELECT {COLUMNS} FROM payment_intents WHERE status = $2 AND id IN \
+         (SELECT intent_id FROM intent_reservations WHERE reservation_id = $1) ORDER BY created_at, id"
     ))
     .bind(reservation)
     .bind(status)
@@ -256,6 +267,8 @@ pub struct RefundRecord<'a> {
     pub reason: &'a str,
     pub source: &'a str,
     pub by: Option<Uuid>,
+    /// The reservation it gives money back for (the payment's own, or one of its group's).
+    pub reservation: Uuid,
     /// Booking's breakdown: how much less the host is owed, and the taxes given back.
     pub split: Option<(i64, i64)>,
 }
@@ -272,7 +285,7 @@ pub async fn insert_refund(
     )
     .bind(r.id)
     .bind(intent.id.as_str())
-    .bind(intent.reservation_id)
+    .bind(r.reservation)
     .bind(r.amount)
     .bind(intent.currency.as_str())
     .bind(r.reason)

@@ -52,6 +52,8 @@ pub struct Platform {
     pub mailer: Arc<dyn Mailer>,
     /// User media: put objects here, link to them with `media.url_for(key)`.
     pub media: Media,
+    /// What contexts provide each other synchronously; tests may provide stand-ins.
+    pub contracts: Arc<crate::contracts::Contracts>,
     dbs: BTreeMap<String, Db>,
 }
 
@@ -168,6 +170,7 @@ impl App {
         let media = Media::from_config(&config);
 
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
+        let contracts = Arc::new(crate::contracts::Contracts::default());
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {
             let name = ctx.name();
@@ -184,6 +187,7 @@ impl App {
                 mailer: mailer.clone(),
                 personal_data: personal_data.clone(),
                 media: media.clone(),
+                contracts: contracts.clone(),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -202,7 +206,7 @@ impl App {
             started: Instant::now(),
         });
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
-        let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, dbs };
+        let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, dbs };
         Ok(App { platform, router, openapi })
     }
 

@@ -34,6 +34,8 @@ pub struct ContextEnv {
     pub personal_data: Arc<PersonalDataRegistry>,
     /// User media (avatars, photos): the object store and the public URLs of its objects.
     pub media: Media,
+    /// The synchronous questions between contexts (see [`crate::contracts`]).
+    pub contracts: Arc<crate::contracts::Contracts>,
 }
 
 /// Handle on the event machinery for a context. It holds the relay weakly: event handlers

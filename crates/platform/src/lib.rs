@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod context;
+pub mod contracts;
 pub mod db;
 pub mod events;
 pub mod http;

@@ -1,0 +1,167 @@
+//! The few synchronous questions one context asks another, as traits: booking's checkout asks
+//! payments to open a payment and, later, where it stands; it asks the travel supplier to
+//! price and book offers. Everything else between contexts goes through events.
+//!
+//! A context that answers provides its implementation here when it mounts; one that asks
+//! looks it up at call time (so mount order does not matter). When the answering context runs
+//! in another process, nothing is provided and the question fails with `503` — calling it over
+//! HTTP comes with the split deployment.
+
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kernel::ApiError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A payment to open for several reservations and supplier offers under one reference.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentRequest {
+    /// The booking reference (`DS-…`): the payment is found and announced by it.
+    pub reference: String,
+    pub payer: Uuid,
+    /// Minor units; what the booking owes in all.
+    pub amount: i64,
+    pub currency: String,
+    /// Our reservations it pays for, with their split.
+    pub reservations: Vec<ReservationShare>,
+    /// The part of `amount` owed to travel suppliers.
+    pub supplier_amount: i64,
+}
+
+/// What one reservation of a group costs and who gets what (booking's quote).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReservationShare {
+    pub reservation_id: Uuid,
+    pub host_id: Uuid,
+    pub total: i64,
+    pub host_payout: i64,
+    pub platform_revenue: i64,
+    pub taxes: i64,
+    /// When it starts (payouts wait until a day after).
+    pub starts_at: Option<DateTime<Utc>>,
+}
+
+/// A payment opened (or the one already open for the reference).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OpenedPayment {
+    pub payment_intent_id: String,
+    pub client_secret: String,
+    pub status: String,
+    pub amount: i64,
+    pub currency: String,
+}
+
+/// Where the payment of a reference stands.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PaymentState {
+    pub payment_intent_id: String,
+    /// Stripe's states: `succeeded` means captured.
+    pub status: String,
+    pub amount: i64,
+    pub amount_refunded: i64,
+}
+
+#[async_trait]
+pub trait PaymentsContract: Send + Sync + 'static {
+    /// Opens the payment of `request` (the open one if there is one); `409` if it is paid.
+    async fn open_payment(&self, request: &PaymentRequest) -> Result<OpenedPayment, ApiError>;
+
+    /// The latest payment of `reference`, if any.
+    async fn payment_state(&self, reference: &str) -> Result<Option<PaymentState>, ApiError>;
+}
+
+/// A travel offer as the supplier prices it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupplierOffer {
+    pub offer_id: String,
+    /// `flight`, `hotel`, `activity`, `transfer`.
+    pub kind: String,
+    pub title: String,
+    /// Minor units, for the quantity asked.
+    pub price: i64,
+    pub currency: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// IANA name of where it starts.
+    pub timezone: Option<String>,
+    pub location: Option<String>,
+    pub details: Vec<String>,
+    /// Whether the supplier refunds it when cancelled.
+    pub refundable: bool,
+}
+
+/// Who travels, for the supplier's booking.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Traveller {
+    pub user_id: Uuid,
+    pub email: Option<String>,
+    /// DreamScape's `passengerDetails`, as the client sent them.
+    pub passengers: Value,
+}
+
+/// A travel supplier (Amadeus, or the offline one): re-prices offers, books and cancels them.
+/// The client never sets a supplier item's price: the supplier does.
+#[async_trait]
+pub trait Supplier: Send + Sync + 'static {
+    /// The offer `item` names (`itemData` of a cart item: `{offerId, …}`), priced for
+    /// `quantity`; `409 offer_unavailable` when it is gone.
+    async fn price(&self, kind: &str, item: &Value, quantity: i64) -> Result<SupplierOffer, ApiError>;
+
+    /// Books a priced offer; returns the supplier's confirmation. `key` makes a retry safe.
+    async fn book(
+        &self,
+        offer: &SupplierOffer,
+        quantity: i64,
+        traveller: &Traveller,
+        key: &str,
+    ) -> Result<String, ApiError>;
+
+    /// Cancels a booking; returns what the supplier refunds (minor units).
+    async fn cancel(&self, confirmation: &str, key: &str) -> Result<i64, ApiError>;
+}
+
+/// The contracts this process can answer.
+#[derive(Default)]
+pub struct Contracts {
+    payments: RwLock<Option<Arc<dyn PaymentsContract>>>,
+    supplier: RwLock<Option<Arc<dyn Supplier>>>,
+}
+
+impl std::fmt::Debug for Contracts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contracts").finish_non_exhaustive()
+    }
+}
+
+fn unreachable(what: &str) -> ApiError {
+    ApiError::unavailable(format!("The {what} cannot be reached from this process"), Some(5))
+}
+
+impl Contracts {
+    pub fn provide_payments(&self, payments: Arc<dyn PaymentsContract>) {
+        *self.payments.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(payments);
+    }
+
+    pub fn payments(&self) -> Result<Arc<dyn PaymentsContract>, ApiError> {
+        self.payments
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| unreachable("payments service"))
+    }
+
+    pub fn provide_supplier(&self, supplier: Arc<dyn Supplier>) {
+        *self.supplier.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(supplier);
+    }
+
+    pub fn supplier(&self) -> Result<Arc<dyn Supplier>, ApiError> {
+        self.supplier
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| unreachable("travel supplier"))
+    }
+}
