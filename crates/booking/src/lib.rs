@@ -6,6 +6,7 @@
 
 pub mod calendar;
 mod events;
+pub mod export;
 mod http;
 pub mod policy;
 pub mod pricing;
