@@ -145,4 +145,19 @@ impl EventHandler for PaymentsHandler {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
         self.engine.on_payment(tx, event).await.map_err(error)
     }
+
+    /// A paid DreamScape booking's supplier offers are booked now (the supplier is another
+    /// system: never inside the transaction).
+    async fn after_commit(&self, event: &EventEnvelope) {
+        if event.event_type == "payment.succeeded"
+            && event
+                .data
+                .get("bookingReference")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|r| r.starts_with("DS-"))
+            && let Err(e) = self.engine.book_supplier_items().await
+        {
+            tracing::warn!(error = %e.message, "supplier offers could not be booked yet");
+        }
+    }
 }

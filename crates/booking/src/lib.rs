@@ -16,6 +16,7 @@ pub mod rules;
 pub mod service;
 pub mod slots;
 mod store;
+pub mod voyage;
 
 use async_trait::async_trait;
 use platform::db::Migration;
@@ -50,6 +51,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_reservations.sql"),
         postgres: include_str!("../migrations/postgres/0004_reservations.sql"),
     },
+    Migration {
+        version: 5,
+        name: "trips",
+        sqlite: include_str!("../migrations/sqlite/0005_trips.sql"),
+        postgres: include_str!("../migrations/postgres/0005_trips.sql"),
+    },
 ];
 
 /// The booking context.
@@ -76,6 +83,7 @@ impl Context for Booking {
             clock: env.clock.clone(),
             config: env.config.booking.clone(),
             events: env.events.clone(),
+            contracts: env.contracts.clone(),
         };
         let listings = Subscription::new(
             LISTINGS_CONSUMER,

@@ -120,8 +120,14 @@ impl Context for Payments {
             env.db.clone(),
             events::BookingsFollower { engine: engine.clone() },
         );
+        let voyage = Subscription::new(
+            events::VOYAGE_CONSUMER,
+            "voyage.*",
+            env.db.clone(),
+            events::VoyageFollower { engine: engine.clone() },
+        );
         env.contracts.provide_payments(std::sync::Arc::new(engine.clone()));
         engine.spawn_background(std::time::Duration::from_secs(3600), std::time::Duration::from_secs(30));
-        Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![bookings] })
+        Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![bookings, voyage] })
     }
 }

@@ -254,6 +254,39 @@ impl Payments {
         Ok(())
     }
 
+    /// Pays back the suppliers' part of a group's payment that booking says is owed (a
+    /// cancelled or failed supplier offer), inside the consumer's transaction.
+    pub(crate) async fn refund_supplier_part(
+        &self,
+        tx: &mut Tx,
+        reference: &str,
+        mut owed: i64,
+    ) -> Result<(), ApiError> {
+        let group = crate::groups::group_id(reference);
+        for intent in store::of_reservation(&mut *tx, group, "succeeded").await? {
+            let amount = owed.min(intent.amount - intent.amount_refunded);
+            let ask = Ask {
+                actor: &Actor::system(),
+                amount,
+                reason: "customer_request",
+                source: "supplier",
+                by: None,
+                split: None,
+                reservation: Some(group),
+            };
+            if amount > 0 && self.refund_in(tx, &intent, ask).await?.is_some() {
+                owed -= amount;
+            }
+            if owed <= 0 {
+                break;
+            }
+        }
+        if owed > 0 {
+            tracing::warn!(reference, owed, "a supplier refund larger than what was captured");
+        }
+        Ok(())
+    }
+
     /// Pays back what booking says a reservation is owed (`refundAmount` of its events), from
     /// its payments, inside the consumer's transaction. A payment whose capture is still on
     /// its way is refunded once captured.

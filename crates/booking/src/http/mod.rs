@@ -3,8 +3,10 @@
 
 mod availability;
 mod calendar;
+mod cart;
 mod coupons;
 mod reservations;
+mod trips;
 mod voyage;
 
 use utoipa_axum::router::OpenApiRouter;

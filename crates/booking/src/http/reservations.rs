@@ -36,7 +36,7 @@ pub async fn quote(
     Ok(ok(json!({ "quote": offer.quote, "startsAt": offer.starts_at, "endsAt": offer.ends_at })))
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(raw) = headers.get("idempotency-key") else { return Ok(None) };
     match raw.to_str() {
         Ok(k) if (1..=255).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),

@@ -4,12 +4,22 @@
 
 use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::State;
+use super::{State, cart, trips};
 
 /// The voyage routes, with paths relative to a prefix.
 fn relative() -> OpenApiRouter<State> {
     OpenApiRouter::new()
+        .routes(routes!(cart::get, cart::clear))
+        .routes(routes!(cart::add))
+        .routes(routes!(cart::update, cart::remove))
+        .routes(routes!(cart::checkout))
+        .routes(routes!(trips::list))
+        .routes(routes!(trips::get, trips::cancel))
+        .routes(routes!(trips::confirm))
+        .routes(routes!(trips::pdf))
+        .routes(routes!(trips::ics))
 }
 
 /// Mounted under `/api/v1` (documented), `/api` and `/api/v1/voyage`.

@@ -33,6 +33,8 @@ pub struct Bookings {
     pub clock: Arc<dyn Clock>,
     pub config: BookingConfig,
     pub events: Events,
+    /// Payments and the travel supplier, asked at checkout.
+    pub contracts: Arc<platform::contracts::Contracts>,
 }
 
 impl Bookings {

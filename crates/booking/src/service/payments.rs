@@ -68,6 +68,16 @@ impl Bookings {
                 _ => tracing::info!(reservation = %r.id, event = %event.event_type, "payment event noted"),
             }
         }
+        // A DreamScape booking (checkout) paid or refunded as a whole.
+        if let Some(reference) =
+            event.data.get("bookingReference").and_then(Value::as_str).filter(|r| r.starts_with("DS-"))
+        {
+            match event.event_type.as_str() {
+                "payment.succeeded" => self.trip_paid(tx, reference, &event.data).await?,
+                "payment.refunded" => self.trip_refunded(tx, reference, amount.unwrap_or(0)).await?,
+                _ => {}
+            }
+        }
         Ok(())
     }
 

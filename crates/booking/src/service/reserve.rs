@@ -69,17 +69,38 @@ impl Bookings {
             drop(tx);
             return self.replay(guest, key, &fingerprint).await?.ok_or_else(ApiError::internal);
         }
+        let r = self.sell(&mut tx, guest.user_id, listing, target, &pre, reservation_id, now).await?;
+        tx.commit().await?;
+        self.events.committed();
+        Ok(Created { reservation: r, replayed: false })
+    }
+
+    /// Sells one request inside `tx`: takes the listing's sale lock, prices it, takes the
+    /// inventory (guarded by the database), counts the coupon use, records the reservation and
+    /// enqueues its events. The caller commits (a checkout sells several in one transaction).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn sell(
+        &self,
+        tx: &mut platform::db::Tx,
+        guest: uuid::Uuid,
+        listing: crate::store::ListingModel,
+        target: crate::request::Target,
+        pre: &super::offer::Prefetched,
+        reservation_id: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Reservation, ApiError> {
+        let id = listing.id;
         // PostgreSQL: the listing's row lock orders its sales. SQLite: the single writer already
         // orders every sale, and the listing was read just before.
         let listing = match self.db.dialect() {
-            Dialect::Postgres => store::lock_for_sale(&mut tx, id).await?,
+            Dialect::Postgres => store::lock_for_sale(&mut *tx, id).await?,
             Dialect::Sqlite => Some(listing),
         }
         .filter(|l| l.status == "published")
         .ok_or_else(|| ApiError::new(409, "listing_unavailable", "This listing is not open for booking"))?;
         let offer = {
-            let mut conn = Conn::Tx(&mut tx);
-            self.offer(&mut conn, &listing, target, &pre, Some(guest.user_id), now, Mode::Sell).await?
+            let mut conn = Conn::Tx(&mut *tx);
+            self.offer(&mut conn, &listing, target, pre, Some(guest), now, Mode::Sell).await?
         };
         // What needs no answer in between goes in one batch: the nights, the reservation, its events.
         let mut batch = Batch::new();
@@ -90,11 +111,11 @@ impl Bookings {
             }
             Hold::Units { key, capacity } => {
                 let n = offer.target.quantity();
-                let mut taken = inventory::take(&mut tx, listing.id, key, n).await?;
-                if !taken && inventory::unit(&mut tx, listing.id, key).await?.is_none() {
+                let mut taken = inventory::take(&mut *tx, listing.id, key, n).await?;
+                if !taken && inventory::unit(&mut *tx, listing.id, key).await?.is_none() {
                     // The catalog's events create units; one missing is created on first sale.
-                    inventory::ensure_unit(&mut tx, listing.id, key, *capacity).await?;
-                    taken = inventory::take(&mut tx, listing.id, key, n).await?;
+                    inventory::ensure_unit(&mut *tx, listing.id, key, *capacity).await?;
+                    taken = inventory::take(&mut *tx, listing.id, key, n).await?;
                 }
                 if !taken {
                     return Err(ApiError::new(409, "sold_out", "Not enough places are left"));
@@ -104,8 +125,8 @@ impl Bookings {
             Hold::Table { candidates } => {
                 let mut got = None;
                 for (key, count) in candidates {
-                    inventory::ensure_unit(&mut tx, listing.id, key, *count).await?;
-                    if inventory::take(&mut tx, listing.id, key, 1).await? {
+                    inventory::ensure_unit(&mut *tx, listing.id, key, *count).await?;
+                    if inventory::take(&mut *tx, listing.id, key, 1).await? {
                         got = Some(key.clone());
                         break;
                     }
@@ -117,15 +138,15 @@ impl Bookings {
             // The conditional UPDATE counts the use and locks the coupon, so the per-user count
             // that follows sees every committed use.
             let exhausted = || ApiError::new(409, "coupon_exhausted", "This coupon has been used up");
-            if !coupons::take_use(&mut tx, c.id).await? {
+            if !coupons::take_use(&mut *tx, c.id).await? {
                 return Err(exhausted());
             }
             if let Some(max) = c.max_uses_per_user
-                && coupons::uses_by(&mut tx, c.id, guest.user_id).await? >= max
+                && coupons::uses_by(&mut *tx, c.id, guest).await? >= max
             {
                 return Err(exhausted());
             }
-            coupons::redeem(&mut tx, c.id, reservation_id, guest.user_id, now).await?;
+            coupons::redeem(&mut *tx, c.id, reservation_id, guest, now).await?;
         }
         let total = offer.quote.guest_total;
         let (status, hold_expires_at, respond_by) = if total > 0 {
@@ -142,7 +163,7 @@ impl Bookings {
         let r = Reservation {
             id: reservation_id,
             listing_id: listing.id,
-            guest_id: guest.user_id,
+            guest_id: guest,
             host_id: listing.owner_id,
             kind: listing.kind.clone(),
             status: status.into(),
@@ -179,19 +200,17 @@ impl Bookings {
             _ => {}
         }
         for kind in events {
-            let event = EventEnvelope::new(kind, r.id, now, data.clone()).with_actor(guest.user_id.to_string());
+            let event = EventEnvelope::new(kind, r.id, now, data.clone()).with_actor(guest.to_string());
             batch.push(enqueue_query(&event)?);
         }
-        batch.execute(&mut tx).await.map_err(|e| {
+        batch.execute(&mut *tx).await.map_err(|e| {
             if e.is_unique_violation("reserved_nights") {
                 ApiError::new(409, "dates_unavailable", "Those nights were just booked")
             } else {
                 ApiError::from(e)
             }
         })?;
-        tx.commit().await?;
-        self.events.committed();
-        Ok(Created { reservation: r, replayed: false })
+        Ok(r)
     }
 
     async fn replay(&self, guest: &AuthUser, key: &str, fingerprint: &str) -> Result<Option<Created>, ApiError> {

@@ -159,11 +159,20 @@ pub struct BookingConfig {
     pub request_hours: i64,
     /// How often the scheduler looks for holds to expire and stays to complete.
     pub jobs_interval_secs: u64,
+    /// A cart left alone this long is emptied (DreamScape: 30 minutes).
+    pub cart_idle_minutes: i64,
 }
 
 impl Default for BookingConfig {
     fn default() -> Self {
-        Self { guest_fee_bps: 1200, host_fee_bps: 300, hold_minutes: 15, request_hours: 24, jobs_interval_secs: 30 }
+        Self {
+            guest_fee_bps: 1200,
+            host_fee_bps: 300,
+            hold_minutes: 15,
+            request_hours: 24,
+            jobs_interval_secs: 30,
+            cart_idle_minutes: 30,
+        }
     }
 }
 
@@ -252,6 +261,9 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
         if !(0..=5000).contains(&bps) {
             return Err(ConfigError::key(key, "must be between 0 and 5000 basis points (50 %)"));
         }
+    }
+    if !(1..=7 * 24 * 60).contains(&booking.cart_idle_minutes) {
+        return Err(ConfigError::key("booking.cart_idle_minutes", "must be between 1 and 10080 (a week)"));
     }
     if !(1..=24 * 60).contains(&booking.hold_minutes) {
         return Err(ConfigError::key("booking.hold_minutes", "must be between 1 and 1440"));

@@ -1,0 +1,287 @@
+//! DreamScape's cart → checkout → payment → booking, across identity, catalog, booking and
+//! payments, with a test travel supplier: a mixed cart paid through the sandbox ends
+//! CONFIRMED; the last night raced by two carts goes to one; the documents are real; nobody
+//! else sees a booking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use kernel::ApiError;
+use platform::contracts::{Supplier, SupplierOffer, Traveller};
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::{TestApp, expect_error};
+
+/// A supplier with one flight offer (`FL-1`, 299.50 EUR a seat) and one hotel offer that is
+/// gone (`HT-GONE`). It records what it books and cancels.
+#[derive(Default)]
+struct TestSupplier {
+    /// (key, confirmation, price).
+    booked: Mutex<Vec<(String, String, i64)>>,
+    cancelled: Mutex<Vec<String>>,
+}
+
+#[async_trait]
+impl Supplier for TestSupplier {
+    async fn price(&self, kind: &str, item: &Value, quantity: i64) -> Result<SupplierOffer, ApiError> {
+        match item["offerId"].as_str() {
+            Some("FL-1") if kind == "flight" => Ok(SupplierOffer {
+                offer_id: "FL-1".into(),
+                kind: "flight".into(),
+                title: "CDG → BCN, VY 8739".into(),
+                price: 29_950 * quantity,
+                currency: "EUR".into(),
+                starts_at: Some("2030-05-01T07:00:00Z".parse().unwrap()),
+                ends_at: Some("2030-05-01T09:05:00Z".parse().unwrap()),
+                timezone: Some("Europe/Paris".into()),
+                location: Some("Paris CDG".into()),
+                details: vec![],
+                refundable: true,
+            }),
+            _ => Err(ApiError::new(409, "offer_unavailable", "This offer is gone")),
+        }
+    }
+
+    async fn book(&self, offer: &SupplierOffer, _: i64, _: &Traveller, key: &str) -> Result<String, ApiError> {
+        let mut booked = self.booked.lock().unwrap();
+        if let Some((_, confirmation, _)) = booked.iter().find(|(k, _, _)| k == key) {
+            return Ok(confirmation.clone());
+        }
+        let confirmation = format!("PNR{}", booked.len() + 1);
+        booked.push((key.to_owned(), confirmation.clone(), offer.price));
+        Ok(confirmation)
+    }
+
+    async fn cancel(&self, confirmation: &str, _: &str) -> Result<i64, ApiError> {
+        self.cancelled.lock().unwrap().push(confirmation.to_owned());
+        let booked = self.booked.lock().unwrap();
+        Ok(booked.iter().find(|(_, c, _)| c == confirmation).map_or(0, |(_, _, price)| *price))
+    }
+}
+
+async fn spawn() -> (TestApp, Arc<TestSupplier>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = testkit::test_config(&dir);
+    config.auth.password_hash.memory_kib = 1024;
+    config.auth.password_hash.iterations = 1;
+    config.rate_limit.enabled = false;
+    config.booking.jobs_interval_secs = 3600;
+    config.secrets.insert(
+        "payments_webhook_secret".into(),
+        platform::secrets::Secret::new("whsec_voyage_tests_0123456789abcdef"),
+    );
+    let contexts: Vec<Arc<dyn platform::Context>> = vec![
+        Arc::new(identity::Identity),
+        Arc::new(catalog::Catalog),
+        Arc::new(booking::Booking),
+        Arc::new(payments::Payments),
+    ];
+    let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
+    let mut app = testkit::spawn_config_with_clock(config, contexts, clock).await;
+    app.data_dir = Some(dir);
+    let supplier = Arc::new(TestSupplier::default());
+    app.platform.contracts.provide_supplier(supplier.clone());
+    (app, supplier)
+}
+
+async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
+    let mut r = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    r.send().await.unwrap()
+}
+
+async fn data(r: reqwest::Response) -> Value {
+    let (status, body) = testkit::json(r).await;
+    assert!((200..300).contains(&status), "{status}: {body}");
+    body["data"].clone()
+}
+
+async fn register(app: &TestApp, email: &str) -> (String, String) {
+    let body = json!({"email": email, "password": "Password1!"});
+    let d = data(app.post_json("/api/v1/auth/register", &body).await).await;
+    (d["tokens"]["accessToken"].as_str().unwrap().to_owned(), d["user"]["id"].as_str().unwrap().to_owned())
+}
+
+async fn publish(app: &TestApp, host: &str, body: &Value) -> String {
+    let provider = json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Paris"});
+    let _ = call(app, Method::POST, host, "/api/v1/providers", Some(&provider)).await;
+    let l = data(call(app, Method::POST, host, "/api/v1/listings", Some(body)).await).await;
+    let id = l["listing"]["id"].as_str().unwrap().to_owned();
+    data(call(app, Method::POST, host, &format!("/api/v1/listings/{id}/publish"), None).await).await;
+    app.drain_events().await;
+    id
+}
+
+fn stay() -> Value {
+    json!({"kind": "stay", "title": "Canal flat", "description": "A bright flat on the canal, close to everything.",
+           "address": {"line1": "1 Quai de Valmy", "city": "Paris", "country": "FR"}, "location": {"lat": 48.87, "lng": 2.36},
+           "cancellationPolicy": "flexible", "instantBook": true,
+           "stay": {"propertyType": "apartment", "maxGuests": 2, "bedrooms": 1, "beds": 1, "bathrooms": 1,
+                    "nightlyPrice": 10000, "cleaningFee": 3000, "minNights": 1, "checkInTime": "15:00", "checkOutTime": "11:00"}})
+}
+
+fn restaurant() -> Value {
+    let days: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .map(|d| json!({"day": d, "periods": [{"open": "19:00", "close": "23:00"}]}))
+        .collect();
+    json!({"kind": "restaurant", "title": "Bistro", "description": "Small bistro with a seasonal menu and natural wine.",
+           "address": {"line1": "2 Rue Oberkampf", "city": "Paris", "country": "FR"}, "location": {"lat": 48.86, "lng": 2.37},
+           "instantBook": true,
+           "restaurant": {"cuisine": ["french"], "openingHours": days, "tables": [{"seats": 2, "count": 2}], "slotMinutes": 90}})
+}
+
+/// What the server quotes for a reservation body, in major units.
+async fn price_of(app: &TestApp, token: &str, body: &Value) -> f64 {
+    let q = data(call(app, Method::POST, token, "/api/v1/reservations/quote", Some(body)).await).await;
+    q["quote"]["guestTotal"].as_f64().unwrap() / 100.0
+}
+
+async fn add(app: &TestApp, token: &str, item: Value) -> reqwest::Response {
+    call(app, Method::POST, token, "/api/v1/cart/items", Some(&item)).await
+}
+
+#[tokio::test]
+async fn a_mixed_cart_checked_out_and_paid_is_confirmed_and_exports() {
+    let (app, supplier) = spawn().await;
+    let (host, _) = register(&app, "host@example.com").await;
+    let (guest, guest_id) = register(&app, "guest@example.com").await;
+    let (stranger, _) = register(&app, "stranger@example.com").await;
+    let flat = publish(&app, &host, &stay()).await;
+    let bistro = publish(&app, &host, &restaurant()).await;
+
+    let nights = json!({"listingId": flat, "checkIn": "2030-05-01", "checkOut": "2030-05-03", "guests": 2});
+    let flat_price = price_of(&app, &guest, &nights).await;
+    // A wrong price is refused with the current one; the right one is accepted.
+    let wrong = json!({"itemType": "stay", "itemData": nights, "quantity": 1, "price": 1.0, "currency": "EUR"});
+    let refused = expect_error(add(&app, &guest, wrong).await, 409, "price_changed").await;
+    assert!(refused["message"].as_str().unwrap().contains(&format!("{flat_price:.2}")), "{refused}");
+    let item = json!({"itemType": "stay", "itemData": nights, "quantity": 1, "price": flat_price, "currency": "EUR"});
+    assert_eq!(add(&app, &guest, item).await.status(), 201);
+    let table = json!({"listingId": bistro, "slotStart": "2030-05-01T17:00:00Z", "partySize": 2});
+    let dinner = json!({"itemType": "restaurant", "itemData": table, "quantity": 1, "price": 0.0});
+    assert_eq!(add(&app, &guest, dinner).await.status(), 201);
+    let flight = json!({"itemType": "flight", "itemData": {"offerId": "FL-1"}, "quantity": 2, "price": 299.5, "currency": "EUR"});
+    assert_eq!(add(&app, &guest, flight).await.status(), 201);
+    let gone = json!({"itemType": "hotel", "itemData": {"offerId": "HT-GONE"}, "quantity": 1, "price": 80.0});
+    expect_error(add(&app, &guest, gone).await, 409, "offer_unavailable").await;
+
+    // The cart is the caller's alone; its totals are the server's prices.
+    let cart = data(call(&app, Method::GET, &guest, &format!("/api/v1/cart/{guest_id}"), None).await).await;
+    assert_eq!(cart["itemCount"], 3, "{cart}");
+    let total = flat_price + 599.0;
+    assert!((cart["totals"][0]["amount"].as_f64().unwrap() - total).abs() < 1e-9, "{cart}");
+    expect_error(call(&app, Method::GET, &stranger, &format!("/api/v1/cart/{guest_id}"), None).await, 404, "not_found")
+        .await;
+    // The same routes answer under DreamScape's other prefixes.
+    assert_eq!(data(call(&app, Method::GET, &guest, "/api/cart/me", None).await).await["itemCount"], 3);
+    assert_eq!(data(call(&app, Method::GET, &guest, "/api/v1/voyage/cart/me", None).await).await["itemCount"], 3);
+
+    // Checkout: one booking, one payment for everything.
+    let meta = json!({"metadata": {"contactEmail": "guest@example.com",
+        "passengerDetails": [{"firstName": "Élodie", "lastName": "Müller", "type": "adult"}]}});
+    let checkout = call(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", Some(&meta)).await;
+    let out = data(checkout).await;
+    let reference = out["bookingReference"].as_str().unwrap().to_owned();
+    assert!(reference.starts_with("DS-") && reference.len() == 11, "{out}");
+    assert!((out["amount"].as_f64().unwrap() - total).abs() < 1e-9);
+    assert!(out["clientSecret"].as_str().is_some_and(|s| s.contains("_secret_")));
+    assert_eq!(out["booking"]["status"], "PENDING_PAYMENT");
+    assert_eq!(data(call(&app, Method::GET, &guest, "/api/v1/cart/me", None).await).await["itemCount"], 0);
+    app.drain_events().await;
+    // Not paid yet: confirming is refused, whatever the client says.
+    let path = format!("/api/v1/bookings/{reference}");
+    expect_error(
+        call(&app, Method::POST, &guest, &format!("{path}/confirm"), Some(&json!({}))).await,
+        409,
+        "payment_incomplete",
+    )
+    .await;
+
+    // The sandbox pays it; the booking is confirmed and the flight booked at the supplier.
+    let intent = out["paymentIntentId"].as_str().unwrap();
+    let paid = json!({"paymentMethod": "pm_card_visa"});
+    data(call(&app, Method::POST, &guest, &format!("/api/v1/payment/{intent}/confirm"), Some(&paid)).await).await;
+    app.drain_events().await;
+    let booking = data(call(&app, Method::GET, &guest, &path, None).await).await;
+    assert_eq!(booking["status"], "CONFIRMED", "{booking}");
+    assert_eq!(supplier.booked.lock().unwrap().len(), 1);
+    let items = booking["items"].as_array().unwrap();
+    assert_eq!(
+        items.iter().map(|i| i["status"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["confirmed", "confirmed", "booked"]
+    );
+    assert_eq!(
+        data(call(&app, Method::POST, &guest, &format!("{path}/confirm"), Some(&json!({}))).await).await["status"],
+        "CONFIRMED"
+    );
+    let mine = data(call(&app, Method::GET, &guest, "/api/v1/bookings", None).await).await;
+    assert_eq!(mine["bookings"][0]["bookingReference"], reference.as_str());
+
+    // The documents: a PDF that parses and an iCalendar file in Paris time.
+    let pdf = call(&app, Method::GET, &guest, &format!("{path}/pdf"), None).await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let parsed = lopdf::Document::load_mem(&bytes).unwrap();
+    let text = parsed.extract_text(&[1]).unwrap();
+    assert!(text.contains(&reference) && text.contains("Élodie Müller") && text.contains("Canal flat"), "{text}");
+    let ics = call(&app, Method::GET, &guest, &format!("{path}/ics"), None).await;
+    assert!(ics.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let ics = ics.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.trim_end().ends_with("END:VCALENDAR"));
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "the stay and the dinner are dated: {ics}");
+    assert!(ics.contains("DTSTART;TZID=Europe/Paris:20300501T150000"), "{ics}");
+    assert!(ics.contains("BEGIN:VTIMEZONE") && ics.contains("TZID:Europe/Paris"));
+
+    // Nobody else sees it.
+    for suffix in ["", "/pdf", "/ics"] {
+        expect_error(call(&app, Method::GET, &stranger, &format!("{path}{suffix}"), None).await, 404, "not_found")
+            .await;
+    }
+    expect_error(call(&app, Method::DELETE, &stranger, &path, None).await, 404, "not_found").await;
+
+    // Cancelled: the flexible stay far ahead and the flight come back in full.
+    let cancelled = data(call(&app, Method::DELETE, &guest, &path, None).await).await;
+    assert_eq!(cancelled["status"], "CANCELLED", "{cancelled}");
+    assert_eq!(supplier.cancelled.lock().unwrap().as_slice(), ["PNR1"]);
+    app.drain_events().await;
+    let payment = data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{intent}"), None).await).await;
+    assert_eq!(payment["amountRefunded"], payment["amount"], "{payment}");
+}
+
+#[tokio::test]
+async fn the_last_night_raced_by_two_carts_goes_to_one() {
+    let (app, _) = spawn().await;
+    let (host, _) = register(&app, "host@example.com").await;
+    let flat = publish(&app, &host, &stay()).await;
+    let nights = json!({"listingId": flat, "checkIn": "2030-06-01", "checkOut": "2030-06-02", "guests": 1});
+    let mut guests = Vec::new();
+    for n in 0..2 {
+        let (token, _) = register(&app, &format!("guest{n}@example.com")).await;
+        let price = price_of(&app, &token, &nights).await;
+        let item = json!({"itemType": "stay", "itemData": nights, "quantity": 1, "price": price});
+        assert_eq!(add(&app, &token, item).await.status(), 201);
+        guests.push(token);
+    }
+    let runs = guests.iter().map(|g| call(&app, Method::POST, g, "/api/v1/cart/me/checkout", None));
+    let answers = futures_util::future::join_all(runs).await;
+    let mut statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let loser = answers.into_iter().find(|r| r.status() == 409).unwrap();
+    let body: Value = loser.json().await.unwrap();
+    assert_eq!(body["code"], "items_unavailable");
+    assert!(body["details"][0]["field"].as_str().unwrap().starts_with("items."), "the item is named: {body}");
+    // The loser's cart still holds it; nothing of theirs was held.
+    let carts: Vec<i64> =
+        futures_util::future::join_all(guests.iter().map(|g| call(&app, Method::GET, g, "/api/v1/cart/me", None)))
+            .await
+            .into_iter()
+            .map(|r| r.status().as_u16() as i64)
+            .collect();
+    assert_eq!(carts, [200, 200]);
+}

@@ -1,0 +1,284 @@
+//! Bookings by reference (DreamScape's `/bookings`): a checked-out cart, its reservations and
+//! supplier offers, one payment. Its DreamScape status is derived from what is stored, so it
+//! can never disagree with its parts:
+//!
+//! - `PENDING_PAYMENT` until payments says the money arrived; `FAILED` if every hold lapsed
+//!   unpaid; `CANCELLED` once cancelled;
+//! - once paid: `CONFIRMED` when every reservation is confirmed and every supplier offer
+//!   booked, `COMPLETED` when every reservation is completed, `PENDING` in between.
+//!
+//! A booking is paid only by payments' event (`payment.succeeded` naming its reference) or by
+//! `POST …/confirm`, which asks payments — never on the client's word.
+
+use kernel::{ApiError, EventEnvelope};
+use platform::auth::AuthUser;
+use platform::contracts::Traveller;
+use platform::db::Tx;
+use platform::events::enqueue;
+use serde_json::{Value, json};
+
+use super::money::major;
+use super::store::{self, Trip, TripItem};
+use crate::service::Bookings;
+use crate::store::reservations::{self, Reservation};
+
+/// DreamScape's status of a trip, from the trip and its parts.
+pub fn status_of(trip: &Trip, items: &[TripItem], reservations: &[Reservation]) -> &'static str {
+    let states: Vec<&str> = reservations.iter().map(|r| r.status.as_str()).collect();
+    match trip.status.as_str() {
+        "cancelled" => "CANCELLED",
+        "pending_payment" => {
+            let lapsed = !states.is_empty() && states.iter().all(|s| ["expired", "cancelled"].contains(s));
+            if lapsed { "FAILED" } else { "PENDING_PAYMENT" }
+        }
+        _ => {
+            let suppliers_booked = items.iter().filter(|i| i.reservation_id.is_none()).all(|i| i.status == "booked");
+            if !states.is_empty() && states.iter().all(|s| *s == "completed") && suppliers_booked {
+                "COMPLETED"
+            } else if states.iter().all(|s| ["confirmed", "completed"].contains(s)) && suppliers_booked {
+                "CONFIRMED"
+            } else {
+                "PENDING"
+            }
+        }
+    }
+}
+
+impl Bookings {
+    /// A trip of the caller's (anyone else's: 404), with its items and their reservations.
+    pub async fn trip_of(
+        &self,
+        user: &AuthUser,
+        reference: &str,
+    ) -> Result<(Trip, Vec<TripItem>, Vec<Reservation>), ApiError> {
+        let trip = store::trip_by_reference(&self.db, reference.trim())
+            .await?
+            .filter(|t| t.user_id == user.user_id || user.is_admin())
+            .ok_or_else(|| ApiError::not_found("Booking not found"))?;
+        let items = store::trip_items(&self.db, trip.id).await?;
+        let mut found = Vec::new();
+        for id in items.iter().filter_map(|i| i.reservation_id) {
+            if let Some(r) = reservations::find(&self.db, id).await? {
+                found.push(r);
+            }
+        }
+        Ok((trip, items, found))
+    }
+
+    pub fn trip_view(trip: &Trip, items: &[TripItem], found: &[Reservation]) -> Value {
+        let c = &trip.currency;
+        let status = status_of(trip, items, found);
+        let lines: Vec<Value> = items
+            .iter()
+            .map(|i| {
+                let r = i.reservation_id.and_then(|id| found.iter().find(|r| r.id == id));
+                json!({ "id": i.id, "itemType": i.item_type, "title": i.title, "quantity": i.quantity,
+                        "amount": major(i.amount, c), "amountMinor": i.amount,
+                        "status": r.map_or(i.status.as_str(), |r| r.status.as_str()),
+                        "reservationId": i.reservation_id, "supplierReference": i.supplier_ref,
+                        "startsAt": r.and_then(|r| r.starts_at), "endsAt": r.and_then(|r| r.ends_at),
+                        "checkIn": r.and_then(|r| r.check_in), "checkOut": r.and_then(|r| r.check_out),
+                        "timezone": r.map(|r| r.timezone.as_str()),
+                        "cancellationPolicy": r.map(|r| r.cancellation_policy.as_str()), "offer": i.offer })
+            })
+            .collect();
+        json!({ "bookingReference": trip.reference, "status": status, "userId": trip.user_id, "currency": c,
+                "amount": major(trip.total, c), "amountMinor": trip.total, "paid": major(trip.paid, c),
+                "refunded": major(trip.refunded, c), "paymentIntentId": trip.payment_intent_id,
+                "contactEmail": trip.contact_email, "items": lines, "createdAt": trip.created_at,
+                "updatedAt": trip.updated_at })
+    }
+
+    /// The caller's trips, newest first.
+    pub async fn trips(&self, user: &AuthUser, page: &kernel::PageRequest) -> Result<(Vec<Value>, i64), ApiError> {
+        let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+        let (rows, total) = store::trips_of(&self.db, user.user_id, i64::from(page.limit), offset).await?;
+        let mut out = Vec::new();
+        for trip in rows {
+            let (trip, items, found) = self.trip_of(user, &trip.reference).await?;
+            out.push(Self::trip_view(&trip, &items, &found));
+        }
+        Ok((out, total))
+    }
+
+    /// Payments says the booking's money arrived (inside the payment consumer's transaction).
+    pub(crate) async fn trip_paid(&self, tx: &mut Tx, reference: &str, data: &Value) -> Result<(), ApiError> {
+        let Some(trip) = store::trip_by_reference(&mut *tx, reference).await? else {
+            tracing::warn!(reference, "payment for an unknown booking reference");
+            return Ok(());
+        };
+        if trip.status != "pending_payment" {
+            return Ok(());
+        }
+        let amount = data.get("amount").and_then(Value::as_i64).unwrap_or(0);
+        if amount < trip.total {
+            tracing::error!(reference, amount, owed = trip.total, "payment short of the booking's total: ignored");
+            return Ok(());
+        }
+        let payment = data.get("paymentIntentId").and_then(Value::as_str).map(str::to_owned);
+        let next = Trip {
+            status: "paid".into(),
+            paid: amount,
+            payment_intent_id: payment.or_else(|| trip.payment_intent_id.clone()),
+            updated_at: self.clock.now(),
+            ..trip.clone()
+        };
+        store::update_trip(tx, &next, "pending_payment").await?;
+        let event = EventEnvelope::new(
+            "voyage.booked",
+            trip.id,
+            self.clock.now(),
+            json!({ "bookingReference": trip.reference, "userId": trip.user_id, "total": trip.total, "currency": trip.currency }),
+        );
+        enqueue(tx, &event).await?;
+        Ok(())
+    }
+
+    /// A refund of the booking's payment (inside the payment consumer's transaction).
+    pub(crate) async fn trip_refunded(&self, tx: &mut Tx, reference: &str, amount: i64) -> Result<(), ApiError> {
+        if let Some(trip) = store::trip_by_reference(&mut *tx, reference).await? {
+            let next = Trip {
+                refunded: (trip.refunded + amount.max(0)).min(trip.paid),
+                updated_at: self.clock.now(),
+                ..trip.clone()
+            };
+            store::update_trip(tx, &next, &trip.status).await?;
+        }
+        Ok(())
+    }
+
+    /// Books the supplier offers of paid trips (after the payment's transaction committed: the
+    /// supplier is another system). Each offer is booked once, keyed by its item id.
+    pub async fn book_supplier_items(&self) -> Result<usize, ApiError> {
+        let due: Vec<(uuid::Uuid,)> = platform::db::query(
+            "SELECT i.id FROM trip_items i JOIN trips t ON t.id = i.trip_id \
+             WHERE i.status = 'pending' AND i.reservation_id IS NULL AND t.status = 'paid' LIMIT 50",
+        )
+        .fetch_all(&self.db)
+        .await?;
+        let mut booked = 0;
+        for (item_id,) in due {
+            let Some((trip, item)) = self.trip_item(item_id).await? else { continue };
+            let offer = self.contracts.supplier()?;
+            let data = item.offer.as_ref().and_then(|o| o.get("itemData")).cloned().unwrap_or(Value::Null);
+            let priced = offer.price(&item.item_type, &data, item.quantity).await;
+            let traveller = Traveller {
+                user_id: trip.user_id,
+                email: trip.contact_email.clone(),
+                passengers: trip.passengers.clone(),
+            };
+            let outcome = match priced {
+                Ok(p) => offer.book(&p, item.quantity, &traveller, &item.id.to_string()).await,
+                Err(e) => Err(e),
+            };
+            let mut tx = self.db.begin().await?;
+            match outcome {
+                Ok(confirmation) => {
+                    store::set_item_status(&mut tx, item.id, "pending", "booked", Some(&confirmation)).await?;
+                    booked += 1;
+                }
+                Err(e) if e.status >= 500 => {
+                    tracing::warn!(item = %item.id, error = %e.message, "supplier unavailable: booking retried later");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(item = %item.id, error = %e.message, "supplier refused the offer");
+                    store::set_item_status(&mut tx, item.id, "pending", "failed", None).await?;
+                    let data = json!({ "bookingReference": trip.reference, "itemId": item.id, "refundAmount": item.amount,
+                                       "currency": trip.currency, "reason": "supplier_failed" });
+                    enqueue(&mut tx, &EventEnvelope::new("voyage.refund_due", trip.id, self.clock.now(), data)).await?;
+                }
+            }
+            tx.commit().await?;
+            self.events.committed();
+        }
+        Ok(booked)
+    }
+
+    async fn trip_item(&self, item: uuid::Uuid) -> Result<Option<(Trip, TripItem)>, ApiError> {
+        let row: Option<(uuid::Uuid,)> = platform::db::query("SELECT trip_id FROM trip_items WHERE id = $1")
+            .bind(item)
+            .fetch_optional(&self.db)
+            .await?;
+        let Some((trip_id,)) = row else { return Ok(None) };
+        let Some(trip) = store::trip(&self.db, trip_id).await? else { return Ok(None) };
+        let item = store::trip_items(&self.db, trip_id).await?.into_iter().find(|i| i.id == item);
+        Ok(item.map(|i| (trip, i)))
+    }
+
+    /// `POST /bookings/{reference}/confirm`: asks payments where the booking's payment
+    /// stands; only a captured payment confirms it.
+    pub async fn confirm_trip(&self, user: &AuthUser, reference: &str) -> Result<Value, ApiError> {
+        let (trip, _, _) = self.trip_of(user, reference).await?;
+        if trip.status == "pending_payment" {
+            let state = self.contracts.payments()?.payment_state(&trip.reference).await?;
+            match state {
+                Some(s) if s.status == "succeeded" => {
+                    let mut tx = self.db.begin().await?;
+                    let data = json!({ "amount": s.amount, "paymentIntentId": s.payment_intent_id });
+                    self.trip_paid(&mut tx, &trip.reference, &data).await?;
+                    tx.commit().await?;
+                    self.events.committed();
+                }
+                Some(s) => {
+                    return Err(ApiError::new(409, "payment_incomplete", format!("The payment is {}", s.status)));
+                }
+                None => return Err(ApiError::new(409, "payment_incomplete", "Nothing was paid for this booking")),
+            }
+            self.book_supplier_items().await?;
+        }
+        let (trip, items, found) = self.trip_of(user, reference).await?;
+        Ok(Self::trip_view(&trip, &items, &found))
+    }
+
+    /// Cancels a booking: each reservation by its listing's policy (payments refunds what the
+    /// policy gives back), each supplier offer at the supplier (what it refunds is paid back).
+    pub async fn cancel_trip(&self, user: &AuthUser, reference: &str) -> Result<Value, ApiError> {
+        let (trip, items, found) = self.trip_of(user, reference).await?;
+        if trip.status == "cancelled" {
+            return Err(ApiError::new(409, "invalid_state", "This booking is already cancelled"));
+        }
+        if ["COMPLETED", "FAILED"].contains(&status_of(&trip, &items, &found)) {
+            return Err(ApiError::new(409, "invalid_state", "This booking can no longer be cancelled"));
+        }
+        for r in &found {
+            if ["pending_payment", "awaiting_host", "confirmed"].contains(&r.status.as_str()) {
+                self.cancel(user, r.id, Some("Booking cancelled".into())).await?;
+            }
+        }
+        let mut supplier_refund = 0;
+        for item in items.iter().filter(|i| i.reservation_id.is_none()) {
+            match (item.status.as_str(), &item.supplier_ref) {
+                ("booked", Some(confirmation)) => {
+                    supplier_refund +=
+                        self.contracts.supplier()?.cancel(confirmation, &format!("cancel-{}", item.id)).await?;
+                }
+                // Not booked yet: nothing was bought, all of it goes back.
+                ("pending", _) if trip.status == "paid" => supplier_refund += item.amount,
+                _ => {}
+            }
+        }
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        for item in items.iter().filter(|i| i.reservation_id.is_none()) {
+            for from in ["booked", "pending"] {
+                store::set_item_status(&mut tx, item.id, from, "cancelled", None).await?;
+            }
+        }
+        let next = Trip { status: "cancelled".into(), updated_at: now, ..trip.clone() };
+        if !store::update_trip(&mut tx, &next, &trip.status).await? {
+            return Err(ApiError::new(409, "invalid_state", "This booking changed meanwhile; read it again"));
+        }
+        let data = json!({ "bookingReference": trip.reference, "userId": trip.user_id,
+                           "supplierRefund": supplier_refund.min(trip.supplier_amount), "currency": trip.currency });
+        enqueue(
+            &mut tx,
+            &EventEnvelope::new("voyage.cancelled", trip.id, now, data).with_actor(user.user_id.to_string()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.events.committed();
+        let (trip, items, found) = self.trip_of(user, reference).await?;
+        Ok(Self::trip_view(&trip, &items, &found))
+    }
+}
