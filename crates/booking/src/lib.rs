@@ -8,6 +8,7 @@ pub mod calendar;
 mod events;
 pub mod export;
 mod http;
+mod itineraries;
 pub mod policy;
 pub mod pricing;
 mod privacy;
@@ -56,6 +57,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "trips",
         sqlite: include_str!("../migrations/sqlite/0005_trips.sql"),
         postgres: include_str!("../migrations/postgres/0005_trips.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "itineraries",
+        sqlite: include_str!("../migrations/sqlite/0006_itineraries.sql"),
+        postgres: include_str!("../migrations/postgres/0006_itineraries.sql"),
     },
 ];
 

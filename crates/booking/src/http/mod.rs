@@ -5,6 +5,7 @@ mod availability;
 mod calendar;
 mod cart;
 mod coupons;
+mod itineraries;
 mod reservations;
 mod trips;
 mod voyage;

@@ -20,6 +20,7 @@ fn relative() -> OpenApiRouter<State> {
         .routes(routes!(trips::confirm))
         .routes(routes!(trips::pdf))
         .routes(routes!(trips::ics))
+        .merge(super::itineraries::routes())
 }
 
 /// Mounted under `/api/v1` (documented), `/api` and `/api/v1/voyage`.

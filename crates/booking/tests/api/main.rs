@@ -6,6 +6,7 @@
 mod calendar;
 mod capacity;
 mod coupons;
+mod itineraries;
 mod lifecycle;
 mod notices;
 mod privacy;
