@@ -61,6 +61,11 @@ impl Supplier for TestSupplier {
 }
 
 async fn spawn() -> (TestApp, Arc<TestSupplier>) {
+    let (app, supplier, _) = spawn_with_clock().await;
+    (app, supplier)
+}
+
+async fn spawn_with_clock() -> (TestApp, Arc<TestSupplier>, Arc<kernel::ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::test_config(&dir);
     config.auth.password_hash.memory_kib = 1024;
@@ -78,11 +83,11 @@ async fn spawn() -> (TestApp, Arc<TestSupplier>) {
         Arc::new(payments::Payments),
     ];
     let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
-    let mut app = testkit::spawn_config_with_clock(config, contexts, clock).await;
+    let mut app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
     app.data_dir = Some(dir);
     let supplier = Arc::new(TestSupplier::default());
     app.platform.contracts.provide_supplier(supplier.clone());
-    (app, supplier)
+    (app, supplier, clock)
 }
 
 async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
@@ -284,4 +289,104 @@ async fn the_last_night_raced_by_two_carts_goes_to_one() {
             .map(|r| r.status().as_u16() as i64)
             .collect();
     assert_eq!(carts, [200, 200]);
+}
+
+fn product() -> Value {
+    json!({"kind": "product", "title": "Travel mug", "description": "An insulated mug that keeps coffee hot for hours.",
+           "address": {"line1": "3 Rue de Rivoli", "city": "Paris", "country": "FR"}, "instantBook": true,
+           "product": {"sku": "MUG-1", "stockQuantity": 5, "price": 4000, "condition": "new",
+                       "shippingOptions": [{"name": "Post", "price": 500, "estimatedDays": 3}]}})
+}
+
+#[tokio::test]
+async fn cart_lines_are_checked_priced_again_on_change_and_forgotten_when_idle() {
+    let (app, _, clock) = spawn_with_clock().await;
+    let (host, _) = register(&app, "host@example.com").await;
+    let (guest, _) = register(&app, "guest@example.com").await;
+    let (stranger, _) = register(&app, "stranger@example.com").await;
+    let mug = publish(&app, &host, &product()).await;
+    let flat = publish(&app, &host, &stay()).await;
+    let one = price_of(&app, &guest, &json!({"listingId": mug, "quantity": 1})).await;
+
+    // Bad lines: a stay counted twice, an unknown type, a body of another kind, a host's own
+    // listing, unknown fields; all 4xx in the standard envelope.
+    let nights = json!({"listingId": flat, "checkIn": "2030-05-01", "checkOut": "2030-05-03"});
+    let twice = json!({"itemType": "stay", "itemData": nights, "quantity": 2, "price": 1.0});
+    expect_error(add(&app, &guest, twice).await, 400, "validation_failed").await;
+    let odd = json!({"itemType": "spaceship", "itemData": {"offerId": "X"}, "quantity": 1, "price": 1.0});
+    expect_error(add(&app, &guest, odd).await, 400, "validation_failed").await;
+    let mismatch =
+        json!({"itemType": "stay", "itemData": {"listingId": mug, "quantity": 1}, "quantity": 1, "price": one});
+    expect_error(add(&app, &guest, mismatch).await, 400, "validation_failed").await;
+    let own = json!({"itemType": "product", "itemData": {"listingId": mug}, "quantity": 1, "price": one});
+    expect_error(add(&app, &host, own).await, 422, "own_listing").await;
+    let extra = json!({"itemType": "product", "itemData": {"listingId": mug}, "price": one, "colour": "red"});
+    assert_eq!(add(&app, &guest, extra).await.status(), 400);
+
+    // Three mugs: the quantity is the listing's units, priced again when it changes.
+    let line = json!({"itemType": "product", "itemData": {"listingId": mug}, "quantity": 1, "price": one});
+    let added = data(add(&app, &guest, line).await).await;
+    let item = added["item"]["id"].as_str().unwrap().to_owned();
+    let three = price_of(&app, &guest, &json!({"listingId": mug, "quantity": 3})).await;
+    let path = format!("/api/v1/cart/me/items/{item}");
+    let cart = data(call(&app, Method::PUT, &guest, &path, Some(&json!({"quantity": 3}))).await).await;
+    assert_eq!(cart["items"][0]["quantity"], 3);
+    assert!((cart["items"][0]["total"].as_f64().unwrap() - three).abs() < 1e-9, "{cart}");
+    assert_eq!(cart["items"][0]["itemData"]["quantity"], 3);
+    expect_error(call(&app, Method::PUT, &guest, &path, Some(&json!({"quantity": 0}))).await, 400, "validation_failed")
+        .await;
+    expect_error(call(&app, Method::PUT, &stranger, &path, Some(&json!({"quantity": 1}))).await, 404, "not_found")
+        .await;
+    let theirs = format!("/api/v1/cart/me/items/{item}");
+    expect_error(call(&app, Method::DELETE, &stranger, &theirs, None).await, 404, "not_found").await;
+    expect_error(call(&app, Method::POST, &stranger, "/api/v1/cart/me/checkout", None).await, 422, "cart_empty").await;
+
+    // Left alone past 30 minutes, the cart is emptied.
+    clock.advance(chrono::Duration::minutes(31));
+    let guest = login(&app, "guest@example.com").await;
+    let cart = data(call(&app, Method::GET, &guest, "/api/v1/cart/me", None).await).await;
+    assert_eq!((cart["itemCount"].as_i64(), cart["expiresAt"].is_null()), (Some(0), true), "{cart}");
+}
+
+async fn login(app: &TestApp, email: &str) -> String {
+    let body = json!({"email": email, "password": "Password1!"});
+    data(app.post_json("/api/v1/auth/login", &body).await).await["tokens"]["accessToken"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn one_idempotency_key_makes_one_booking_however_often_it_is_sent() {
+    let (app, _) = spawn().await;
+    let (host, _) = register(&app, "host@example.com").await;
+    let (guest, _) = register(&app, "guest@example.com").await;
+    let flat = publish(&app, &host, &stay()).await;
+    let nights = json!({"listingId": flat, "checkIn": "2030-07-01", "checkOut": "2030-07-04"});
+    let price = price_of(&app, &guest, &nights).await;
+    assert_eq!(add(&app, &guest, json!({"itemType": "stay", "itemData": nights, "price": price})).await.status(), 201);
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/cart/me/checkout"))
+            .bearer_auth(&guest)
+            .header("Idempotency-Key", "checkout-7f3a")
+            .json(&json!({}))
+            .send()
+    };
+    let answers = futures_util::future::join_all((0..5).map(|_| send())).await;
+    let mut references = Vec::new();
+    for r in answers {
+        references.push(data(r.unwrap()).await["bookingReference"].as_str().unwrap().to_owned());
+    }
+    references.dedup();
+    assert_eq!(references.len(), 1, "one booking: {references:?}");
+    let mine = data(call(&app, Method::GET, &guest, "/api/v1/bookings", None).await).await;
+    assert_eq!(mine["pagination"]["total"], 1, "{mine}");
+    let other = app
+        .client
+        .post(app.url("/api/v1/cart/me/checkout"))
+        .bearer_auth(&guest)
+        .header("Idempotency-Key", "checkout-7f3a")
+        .json(&json!({"metadata": {"contactEmail": "other@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(other, 422, "idempotency_key_reused").await;
 }

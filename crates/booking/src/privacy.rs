@@ -1,7 +1,8 @@
 //! This context's part of GDPR exports and erasure: a user's reservations (as guest and as
-//! host) and coupons. Erasure keeps the reservations — they are accounting records the law
-//! requires — but removes the free text people wrote (cancellation reasons) and the
-//! idempotency keys.
+//! host), coupons, DreamScape bookings, cart and itineraries. Erasure keeps the reservations
+//! and bookings — they are accounting records the law requires — but removes the free text
+//! people wrote (cancellation reasons), contact details and passengers of bookings, the cart,
+//! the itineraries and the idempotency keys.
 
 use async_trait::async_trait;
 use kernel::EventEnvelope;
@@ -29,10 +30,25 @@ impl PersonalData for BookingData {
         let (as_guest, _) = reservations::list(&self.db, Side::Guest, user, &all, 10_000, 0).await.map_err(fail)?;
         let (as_host, _) = reservations::list(&self.db, Side::Host, user, &all, 10_000, 0).await.map_err(fail)?;
         let coupons = crate::store::coupons::of_owner(&self.db, Some(user), 10_000, 0).await.map_err(fail)?;
+        let (trips, _) = crate::voyage::store::trips_of(&self.db, user, 10_000, 0).await.map_err(fail)?;
+        let mut bookings = Vec::new();
+        for trip in &trips {
+            let items = crate::voyage::store::trip_items(&self.db, trip.id).await.map_err(fail)?;
+            bookings.push(json!({ "bookingReference": trip.reference, "status": trip.status, "currency": trip.currency,
+                "total": trip.total, "paid": trip.paid, "refunded": trip.refunded, "contactEmail": trip.contact_email,
+                "passengers": trip.passengers, "createdAt": trip.created_at,
+                "items": items.iter().map(|i| json!({ "itemType": i.item_type, "title": i.title, "quantity": i.quantity,
+                    "amount": i.amount, "reservationId": i.reservation_id, "status": i.status })).collect::<Vec<_>>() }));
+        }
+        let cart = crate::voyage::store::items(&self.db, user).await.map_err(fail)?;
+        let itineraries = crate::itineraries::export(&self.db, user).await.map_err(fail)?;
         Ok(json!({
             "reservations": as_guest.iter().map(reservation_view).collect::<Vec<_>>(),
             "hostedReservations": as_host.iter().map(reservation_view).collect::<Vec<_>>(),
             "coupons": coupons.iter().map(crate::service::coupons::coupon_view).collect::<Vec<_>>(),
+            "bookings": bookings,
+            "cart": cart.iter().map(crate::voyage::cart::item_view).collect::<Vec<_>>(),
+            "itineraries": itineraries,
         }))
     }
 
@@ -49,7 +65,22 @@ pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    query("DELETE FROM reservation_keys WHERE guest_id = $1").bind(user).execute(tx).await?;
+    query("DELETE FROM reservation_keys WHERE guest_id = $1").bind(user).execute(&mut *tx).await?;
+    query("UPDATE trips SET contact_email = NULL, passengers = $2 WHERE user_id = $1")
+        .bind(user)
+        .bind(json!([]))
+        .execute(&mut *tx)
+        .await?;
+    for statement in [
+        "DELETE FROM trip_keys WHERE user_id = $1",
+        "DELETE FROM cart_items WHERE user_id = $1",
+        "DELETE FROM carts WHERE user_id = $1",
+        "DELETE FROM itinerary_items WHERE itinerary_id IN (SELECT id FROM itineraries WHERE owner_id = $1)",
+        "DELETE FROM itineraries WHERE owner_id = $1",
+        "DELETE FROM itinerary_owners WHERE owner_id = $1",
+    ] {
+        query(statement).bind(user).execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

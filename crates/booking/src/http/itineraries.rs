@@ -20,6 +20,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(get, update, delete))
         .routes(routes!(add_item))
         .routes(routes!(update_item, delete_item))
+        .routes(routes!(ics))
 }
 
 fn itinerary_id(raw: &str) -> Result<uuid::Uuid, ApiError> {
@@ -58,6 +59,36 @@ pub async fn list(
     let (rows, total) = state.itineraries(&user, &page).await?;
     let items: Vec<Value> = rows.iter().map(|i| itinerary_view(i, None)).collect();
     Ok(ok(Page::new(items, &page, Some(u64::try_from(total).unwrap_or(0))).keyed("itineraries")))
+}
+
+/// The itinerary as an iCalendar file: one event per item that has a start, in its time zone.
+#[utoipa::path(get, path = "/itineraries/{id}/ics", tag = "Itineraries", operation_id = "itinerary_ics",
+    security(("bearerAuth" = [])), params(("id" = String, Path, description = "Itinerary id")),
+    responses((status = 200, description = "text/calendar", content_type = "text/calendar"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn ics(
+    AxumState(state): AxumState<State>,
+    user: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let detail = state.itinerary(&user, itinerary_id(&id)?).await?;
+    let name: String = detail
+        .itinerary
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(80)
+        .collect();
+    let disposition = format!("attachment; filename=\"{name}.ics\"");
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        detail.ics(),
+    )
+        .into_response())
 }
 
 /// One itinerary with its items in order.

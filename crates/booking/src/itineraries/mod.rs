@@ -29,6 +29,33 @@ impl Detail {
     pub fn view(&self) -> Value {
         itinerary_view(&self.itinerary, Some(&self.items))
     }
+
+    /// The itinerary as an RFC 5545 calendar: one event per item with a start, in order.
+    pub fn ics(&self) -> String {
+        let events: Vec<crate::export::ics::Event<'_>> = self
+            .items
+            .iter()
+            .filter_map(|i| {
+                let starts_at = i.starts_at?;
+                let description = [i.description.clone(), i.booking_reference.as_ref().map(|r| format!("Booking {r}"))]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                Some(crate::export::ics::Event {
+                    uid: format!("{}@sojourn", i.id),
+                    summary: &i.title,
+                    description,
+                    location: i.location.as_deref(),
+                    starts_at,
+                    ends_at: i.ends_at,
+                    timezone: i.timezone.as_deref(),
+                    stamp: i.updated_at,
+                })
+            })
+            .collect();
+        crate::export::ics::calendar(&self.itinerary.name, &events)
+    }
 }
 
 fn not_found() -> ApiError {
@@ -191,4 +218,15 @@ async fn commit_detail(mut tx: Tx, user: &AuthUser, id: Uuid) -> Result<Detail, 
 
 fn item_in(detail: &Detail, id: Uuid) -> Result<Item, ApiError> {
     detail.items.iter().find(|t| t.id == id).cloned().ok_or_else(ApiError::internal)
+}
+
+/// A user's itineraries with their items, for their GDPR export.
+pub async fn export(db: &platform::db::Db, owner: Uuid) -> Result<Vec<Value>, platform::db::DbError> {
+    let (rows, _) = store::of_owner(db, owner, 10_000, 0).await?;
+    let mut out = Vec::new();
+    for i in &rows {
+        let items = store::items(db, i.id).await?;
+        out.push(itinerary_view(i, Some(&items)));
+    }
+    Ok(out)
 }

@@ -1,5 +1,6 @@
 //! Scheduled work: expire unpaid holds and unanswered requests, complete reservations that
-//! have ended, forget idempotency keys after a day. Each item is claimed by its own guarded transition, so several instances may
+//! have ended, forget idempotency keys after a day, empty idle carts, book the supplier offers
+//! of paid bookings that a supplier outage held back. Each item is claimed by its own guarded transition, so several instances may
 //! run the scheduler at once and each item still moves exactly once.
 
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct JobRun {
     pub expired_requests: u64,
     pub completed: u64,
     pub keys_forgotten: u64,
+    pub cart_items_expired: u64,
+    pub supplier_offers_booked: u64,
 }
 
 impl Bookings {
@@ -40,6 +43,12 @@ impl Bookings {
         }
         let before = now - chrono::Duration::hours(KEY_RETENTION_HOURS);
         run.keys_forgotten = reservations::forget_keys(&self.db, before).await?;
+        platform::db::query("DELETE FROM trip_keys WHERE created_at < $1").bind(before).execute(&self.db).await?;
+        let idle = now - chrono::Duration::minutes(self.config.cart_idle_minutes);
+        run.cart_items_expired = crate::voyage::store::expire(&self.db, idle).await?;
+        if self.contracts.supplier().is_ok() {
+            run.supplier_offers_booked = u64::try_from(self.book_supplier_items().await?).unwrap_or(0);
+        }
         Ok(run)
     }
 

@@ -78,12 +78,14 @@ impl Bookings {
         {
             return Ok(done);
         }
-        let _ = self.cart(user.user_id).await?; // an idle cart is emptied first
-        let items = store::items(&self.db, user.user_id).await?;
-        if items.is_empty() {
-            return Err(ApiError::new(422, "cart_empty", "The cart is empty"));
-        }
-        let lines = self.price_again(user, items).await?;
+        let lines = match self.priced_cart(user).await {
+            Ok(lines) => lines,
+            // A request with the same key checked the cart out meanwhile: its booking.
+            Err(e) => match key {
+                Some(key) => return self.replay_checkout(user, key, &fingerprint).await?.ok_or(e),
+                None => return Err(e),
+            },
+        };
         let currency = lines[0].priced.currency.clone();
         if lines.iter().any(|l| l.priced.currency != currency) {
             return Err(ApiError::new(
@@ -173,6 +175,16 @@ impl Bookings {
         let payment = self.open_trip_payment(&trip, shares).await?;
         let trip = store::trip(&self.db, trip_id).await?.ok_or_else(ApiError::internal)?;
         Ok(CheckedOut { trip, payment, replayed: false })
+    }
+
+    /// The cart (emptied first if idle), every line priced again.
+    async fn priced_cart(&self, user: &AuthUser) -> Result<Vec<Line>, ApiError> {
+        let _ = self.cart(user.user_id).await?;
+        let items = store::items(&self.db, user.user_id).await?;
+        if items.is_empty() {
+            return Err(ApiError::new(422, "cart_empty", "The cart is empty"));
+        }
+        self.price_again(user, items).await
     }
 
     /// Prices every cart line again: our quotes (and what selling needs), the supplier's

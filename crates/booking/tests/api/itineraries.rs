@@ -597,3 +597,33 @@ async fn deleting_an_itinerary_deletes_its_items() {
     expect_error(r, 404, "not_found").await;
     assert_eq!(dense(&get(&app, &ana, &kept).await), ["D"]);
 }
+
+#[tokio::test]
+async fn an_itinerary_exports_its_dated_items_as_a_calendar_in_their_time_zones() {
+    let app = spawn().await;
+    let traveller = register(&app, "traveller@example.com").await;
+    let stranger = register(&app, "stranger@example.com").await;
+    let id = itinerary(&app, &traveller, "Barcelona, May").await;
+    let flight = json!({"type": "flight", "title": "CDG → BCN", "startsAt": "2030-05-01T07:00:00Z",
+                        "endsAt": "2030-05-01T09:05:00Z", "timezone": "Europe/Paris", "bookingReference": "DS-A7B3X2K1"});
+    assert_eq!(add(&app, &traveller, &id, &flight).await.status(), 201);
+    let museum = json!({"type": "activity", "title": "Museu Picasso, Sala 3; guided", "startsAt": "2030-05-02T08:00:00Z",
+                        "timezone": "Europe/Madrid", "location": "Carrer de Montcada, 15"});
+    assert_eq!(add(&app, &traveller, &id, &museum).await.status(), 201);
+    note(&app, &traveller, &id, "Buy a T-casual card", None).await;
+
+    let r = call(&app, Method::GET, Some(&traveller.token), &format!("{BASE}/{id}/ics"), None).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("Barcelona__May.ics"));
+    let ics = r.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains("X-WR-CALNAME:Barcelona\\, May"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2, "the undated note is left out: {ics}");
+    assert!(ics.contains("DTSTART;TZID=Europe/Paris:20300501T090000"), "07:00Z is 09:00 in Paris in May: {ics}");
+    assert!(ics.contains("DTSTART;TZID=Europe/Madrid:20300502T100000"), "{ics}");
+    assert!(ics.contains("SUMMARY:Museu Picasso\\, Sala 3\\; guided"), "text is escaped: {ics}");
+    assert!(ics.contains("Booking DS-A7B3X2K1"), "{ics}");
+    assert!(ics.lines().all(|l| l.len() <= 75));
+    let other = call(&app, Method::GET, Some(&stranger.token), &format!("{BASE}/{id}/ics"), None).await;
+    expect_error(other, 404, "not_found").await;
+}

@@ -20,6 +20,23 @@ async fn exports_carry_reservations_and_erasure_removes_what_people_wrote() {
     )
     .await;
     assert_eq!(cancelled["reservation"]["cancelReason"], "Bought the wrong colour");
+    // A plan and a cart line too.
+    let plan = json!({"name": "Lisbon in June"});
+    assert_eq!(call(&app, Method::POST, Some(&guest.token), "/api/v1/itineraries", Some(&plan)).await.status(), 201);
+    let quote = data(
+        call(
+            &app,
+            Method::POST,
+            Some(&guest.token),
+            "/api/v1/reservations/quote",
+            Some(&json!({"listingId": listing, "quantity": 1})),
+        )
+        .await,
+    )
+    .await;
+    let price = quote["quote"]["guestTotal"].as_f64().unwrap() / 100.0;
+    let line = json!({"itemType": "product", "itemData": {"listingId": listing}, "quantity": 1, "price": price});
+    assert_eq!(call(&app, Method::POST, Some(&guest.token), "/api/v1/cart/items", Some(&line)).await.status(), 201);
 
     let filed = data(
         call(
@@ -43,6 +60,8 @@ async fn exports_carry_reservations_and_erasure_removes_what_people_wrote() {
     assert_eq!(booking["reservations"][0]["id"], id.as_str(), "{archive}");
     assert_eq!(booking["reservations"][0]["quantity"], 2);
     assert_eq!(booking["hostedReservations"], json!([]));
+    assert_eq!(booking["itineraries"][0]["name"], "Lisbon in June", "{archive}");
+    assert_eq!(booking["cart"][0]["itemType"], "product", "{archive}");
 
     assert_eq!(call(&app, Method::DELETE, Some(&guest.token), "/api/v1/users/profile", None).await.status(), 200);
     app.drain_events().await;
@@ -50,4 +69,12 @@ async fn exports_carry_reservations_and_erasure_removes_what_people_wrote() {
     let kept = &hosted["reservations"][0];
     assert_eq!((kept["id"].as_str(), kept["status"].as_str()), (Some(id.as_str()), Some("cancelled")));
     assert_eq!(kept["cancelReason"], serde_json::Value::Null, "the guest's words are gone: {kept}");
+    let db = app.platform.db("booking").unwrap();
+    for table in ["itineraries", "cart_items"] {
+        let (left,): (i64,) = platform::db::query_dynamic(format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+            .fetch_one(db)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "{table} erased");
+    }
 }
