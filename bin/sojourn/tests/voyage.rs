@@ -390,3 +390,51 @@ async fn one_idempotency_key_makes_one_booking_however_often_it_is_sent() {
         .unwrap();
     expect_error(other, 422, "idempotency_key_reused").await;
 }
+
+async fn admin(app: &TestApp, email: &str) -> String {
+    let (_, id) = register(app, email).await;
+    platform::db::query("UPDATE users SET role = 'admin' WHERE id = $1")
+        .bind(id.parse::<uuid::Uuid>().unwrap())
+        .execute(app.platform.db("identity").unwrap())
+        .await
+        .unwrap();
+    login(app, email).await
+}
+
+#[tokio::test]
+async fn a_booking_paid_after_its_holds_ran_out_fails_and_is_refunded_in_full() {
+    let (app, supplier, clock) = spawn_with_clock().await;
+    let (host, _) = register(&app, "host@example.com").await;
+    let (guest, _) = register(&app, "guest@example.com").await;
+    admin(&app, "root@example.com").await;
+    let flat = publish(&app, &host, &stay()).await;
+    let nights = json!({"listingId": flat, "checkIn": "2030-08-01", "checkOut": "2030-08-03"});
+    let price = price_of(&app, &guest, &nights).await;
+    assert_eq!(add(&app, &guest, json!({"itemType": "stay", "itemData": nights, "price": price})).await.status(), 201);
+    let flight = json!({"itemType": "flight", "itemData": {"offerId": "FL-1"}, "quantity": 1, "price": 299.5});
+    assert_eq!(add(&app, &guest, flight).await.status(), 201);
+    let out = data(call(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", None).await).await;
+    let reference = out["bookingReference"].as_str().unwrap().to_owned();
+    let intent = out["paymentIntentId"].as_str().unwrap().to_owned();
+    app.drain_events().await;
+
+    // The hold runs out before the guest pays.
+    clock.advance(chrono::Duration::minutes(16));
+    let root = login(&app, "root@example.com").await;
+    let jobs = data(call(&app, Method::POST, &root, "/api/v1/admin/booking/jobs/run", None).await).await;
+    assert_eq!(jobs["expiredHolds"], 1, "{jobs}");
+    app.drain_events().await;
+    let guest = login(&app, "guest@example.com").await;
+    let paid = json!({"paymentMethod": "pm_card_visa"});
+    data(call(&app, Method::POST, &guest, &format!("/api/v1/payment/{intent}/confirm"), Some(&paid)).await).await;
+    app.drain_events().await;
+
+    let booking = data(call(&app, Method::GET, &guest, &format!("/api/v1/bookings/{reference}"), None).await).await;
+    assert_eq!(booking["status"], "FAILED", "{booking}");
+    assert!(supplier.booked.lock().unwrap().is_empty(), "nothing booked at the supplier");
+    let payment = data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{intent}"), None).await).await;
+    assert_eq!(payment["amountRefunded"], payment["amount"], "everything went back: {payment}");
+    // The nights are on sale again.
+    let q = call(&app, Method::POST, &guest, "/api/v1/reservations/quote", Some(&nights)).await;
+    assert_eq!(q.status(), 200);
+}

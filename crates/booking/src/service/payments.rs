@@ -56,6 +56,13 @@ impl Bookings {
             tracing::error!(event = %event.id, ?amount, owed, "payment short of what its reservations cost: ignored");
             return Ok(());
         }
+        let group = event.data.get("bookingReference").and_then(Value::as_str).filter(|r| r.starts_with("DS-"));
+        if let Some(reference) = group
+            && event.event_type == "payment.succeeded"
+            && found.iter().any(|r| ["expired", "cancelled"].contains(&r.status.as_str()))
+        {
+            return self.trip_paid_too_late(tx, reference, &found, &event.data).await;
+        }
         for r in found {
             match event.event_type.as_str() {
                 "payment.succeeded" | "payment.authorized" => self.paid(tx, &r, &event.data).await?,
@@ -79,6 +86,11 @@ impl Bookings {
             }
         }
         Ok(())
+    }
+
+    /// A payment for a reservation that already ended unpaid: recorded, and asked back.
+    pub(crate) async fn late_payment(&self, tx: &mut Tx, r: &Reservation, data: &Value) -> Result<(), ApiError> {
+        self.paid(tx, r, data).await
     }
 
     async fn paid(&self, tx: &mut Tx, r: &Reservation, data: &Value) -> Result<(), ApiError> {

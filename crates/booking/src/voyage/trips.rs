@@ -2,8 +2,10 @@
 //! supplier offers, one payment. Its DreamScape status is derived from what is stored, so it
 //! can never disagree with its parts:
 //!
-//! - `PENDING_PAYMENT` until payments says the money arrived; `FAILED` if every hold lapsed
-//!   unpaid; `CANCELLED` once cancelled;
+//! - `DRAFT` while its payment is not opened yet (payments could not be reached at checkout;
+//!   checking out again with the same `Idempotency-Key` opens it), then `PENDING_PAYMENT`
+//!   until payments says the money arrived; `FAILED` if every hold lapsed unpaid; `CANCELLED`
+//!   once cancelled;
 //! - once paid: `CONFIRMED` when every reservation is confirmed and every supplier offer
 //!   booked, `COMPLETED` when every reservation is completed, `PENDING` in between.
 //!
@@ -27,9 +29,14 @@ pub fn status_of(trip: &Trip, items: &[TripItem], reservations: &[Reservation]) 
     let states: Vec<&str> = reservations.iter().map(|r| r.status.as_str()).collect();
     match trip.status.as_str() {
         "cancelled" => "CANCELLED",
+        "failed" => "FAILED",
         "pending_payment" => {
             let lapsed = !states.is_empty() && states.iter().all(|s| ["expired", "cancelled"].contains(s));
-            if lapsed { "FAILED" } else { "PENDING_PAYMENT" }
+            match (lapsed, trip.payment_intent_id.is_some()) {
+                (true, _) => "FAILED",
+                (false, false) => "DRAFT",
+                (false, true) => "PENDING_PAYMENT",
+            }
         }
         _ => {
             let suppliers_booked = items.iter().filter(|i| i.reservation_id.is_none()).all(|i| i.status == "booked");
@@ -131,6 +138,55 @@ impl Bookings {
             json!({ "bookingReference": trip.reference, "userId": trip.user_id, "total": trip.total, "currency": trip.currency }),
         );
         enqueue(tx, &event).await?;
+        Ok(())
+    }
+
+    /// The booking's money arrived after some of its holds ran out: it cannot be delivered
+    /// whole, so none of it is. Every reservation still held ends (expired, its inventory
+    /// back on sale) with a full refund, lapsed ones are refunded as any late payment, and the
+    /// suppliers' part goes back; the booking is `FAILED`.
+    pub(crate) async fn trip_paid_too_late(
+        &self,
+        tx: &mut Tx,
+        reference: &str,
+        found: &[Reservation],
+        data: &Value,
+    ) -> Result<(), ApiError> {
+        let payment = data.get("paymentIntentId").and_then(Value::as_str).map(str::to_owned);
+        for r in found {
+            match r.status.as_str() {
+                "pending_payment" => {
+                    let paid = Reservation { paid: r.total, payment_id: payment.clone(), ..r.clone() };
+                    let refund = crate::service::transitions::refund_now(
+                        &paid,
+                        crate::policy::Canceller::Guest,
+                        self.clock.now(),
+                    );
+                    let next = Reservation { status: "expired".into(), ..paid.clone() };
+                    self.transition(tx, r, next, "booking.expired", None, Some(refund)).await?;
+                }
+                "expired" | "cancelled" if r.paid == 0 => self.late_payment(tx, r, data).await?,
+                _ => {}
+            }
+        }
+        let Some(trip) = store::trip_by_reference(&mut *tx, reference).await? else { return Ok(()) };
+        if trip.status != "pending_payment" {
+            return Ok(());
+        }
+        let amount = data.get("amount").and_then(Value::as_i64).unwrap_or(0);
+        let next = Trip {
+            status: "failed".into(),
+            paid: amount,
+            payment_intent_id: payment,
+            updated_at: self.clock.now(),
+            ..trip.clone()
+        };
+        store::update_trip(tx, &next, "pending_payment").await?;
+        if trip.supplier_amount > 0 {
+            let data = json!({ "bookingReference": trip.reference, "refundAmount": trip.supplier_amount,
+                               "currency": trip.currency, "reason": "paid_after_expiry" });
+            enqueue(tx, &EventEnvelope::new("voyage.refund_due", trip.id, self.clock.now(), data)).await?;
+        }
         Ok(())
     }
 
@@ -280,5 +336,60 @@ impl Bookings {
         self.events.committed();
         let (trip, items, found) = self.trip_of(user, reference).await?;
         Ok(Self::trip_view(&trip, &items, &found))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trip(status: &str, payment: Option<&str>) -> Trip {
+        Trip {
+            id: uuid::Uuid::nil(),
+            reference: "DS-TEST0001".into(),
+            user_id: uuid::Uuid::nil(),
+            status: status.into(),
+            currency: "EUR".into(),
+            total: 100,
+            supplier_amount: 0,
+            paid: 0,
+            refunded: 0,
+            payment_intent_id: payment.map(str::to_owned),
+            contact_email: None,
+            passengers: json!([]),
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn offer(status: &str) -> TripItem {
+        TripItem {
+            id: uuid::Uuid::nil(),
+            trip_id: uuid::Uuid::nil(),
+            position: 0,
+            item_type: "flight".into(),
+            title: "Flight".into(),
+            quantity: 1,
+            amount: 100,
+            reservation_id: None,
+            offer: None,
+            status: status.into(),
+            supplier_ref: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn the_status_follows_payment_then_every_part() {
+        assert_eq!(status_of(&trip("pending_payment", None), &[offer("pending")], &[]), "DRAFT");
+        assert_eq!(status_of(&trip("pending_payment", Some("pi_1")), &[offer("pending")], &[]), "PENDING_PAYMENT");
+        assert_eq!(
+            status_of(&trip("paid", Some("pi_1")), &[offer("pending")], &[]),
+            "PENDING",
+            "not booked at the supplier yet"
+        );
+        assert_eq!(status_of(&trip("paid", Some("pi_1")), &[offer("booked")], &[]), "CONFIRMED");
+        assert_eq!(status_of(&trip("paid", Some("pi_1")), &[offer("failed")], &[]), "PENDING");
+        assert_eq!(status_of(&trip("cancelled", Some("pi_1")), &[offer("booked")], &[]), "CANCELLED");
     }
 }
