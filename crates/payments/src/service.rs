@@ -60,7 +60,7 @@ pub struct IntentIn {
     pub amount: i64,
     /// ISO 4217, any case (`eur`).
     pub currency: String,
-    /// The reservation id (booking references of the checkout come with the cart).
+    /// A reservation id, or the `DS-` reference of a checked-out booking.
     pub booking_reference: String,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Value>,

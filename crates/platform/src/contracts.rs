@@ -162,6 +162,9 @@ impl Contracts {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
-            .ok_or_else(|| unreachable("travel supplier"))
+            // Not an outage: this deployment sells no travel offers (no travel context runs).
+            .ok_or_else(|| {
+                ApiError::new(422, "no_travel_supplier", "Travel offers (flights, hotels) are not sold on this deployment")
+            })
     }
 }
