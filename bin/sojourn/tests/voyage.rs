@@ -256,6 +256,12 @@ async fn a_mixed_cart_checked_out_and_paid_is_confirmed_and_exports() {
     app.drain_events().await;
     let payment = data(call(&app, Method::GET, &guest, &format!("/api/v1/payment/{intent}"), None).await).await;
     assert_eq!(payment["amountRefunded"], payment["amount"], "{payment}");
+    // The ledger: the capture split between host, platform and suppliers, all given back.
+    let root = admin(&app, "root@example.com").await;
+    let ledger = data(call(&app, Method::GET, &root, "/api/v1/payment/ledger/balances", None).await).await;
+    let accounts = ledger["balances"].as_array().unwrap();
+    assert!(accounts.iter().any(|b| b["account"] == "suppliers_payable"), "{ledger}");
+    assert!(accounts.iter().all(|b| b["balance"] == 0), "everything refunded nets to zero: {ledger}");
 }
 
 #[tokio::test]

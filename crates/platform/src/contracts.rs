@@ -164,7 +164,11 @@ impl Contracts {
             .clone()
             // Not an outage: this deployment sells no travel offers (no travel context runs).
             .ok_or_else(|| {
-                ApiError::new(422, "no_travel_supplier", "Travel offers (flights, hotels) are not sold on this deployment")
+                ApiError::new(
+                    422,
+                    "no_travel_supplier",
+                    "Travel offers (flights, hotels) are not sold on this deployment",
+                )
             })
     }
 }

@@ -5,6 +5,7 @@
 
 mod calendar;
 mod capacity;
+mod cart;
 mod coupons;
 mod itineraries;
 mod lifecycle;
