@@ -444,3 +444,61 @@ async fn a_booking_paid_after_its_holds_ran_out_fails_and_is_refunded_in_full() 
     let q = call(&app, Method::POST, &guest, "/api/v1/reservations/quote", Some(&nights)).await;
     assert_eq!(q.status(), 200);
 }
+
+#[tokio::test]
+async fn booking_in_its_own_process_asks_payments_over_http() {
+    const KEY: &str = "internal-key-for-the-split-test-0123456789";
+    let secret = || platform::secrets::Secret::new(KEY);
+    // The payments service alone.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = testkit::test_config(&dir);
+    config
+        .secrets
+        .insert("payments_webhook_secret".into(), platform::secrets::Secret::new("whsec_split_tests_0123456789abcdef"));
+    config.secrets.insert("internal_api_key".into(), secret());
+    let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
+    let payments_app =
+        testkit::spawn_config_with_clock(config, vec![Arc::new(payments::Payments)], clock.clone()).await;
+    // Identity, catalog and booking, with payments elsewhere.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut config = testkit::test_config(&dir2);
+    config.auth.password_hash.memory_kib = 1024;
+    config.auth.password_hash.iterations = 1;
+    config.rate_limit.enabled = false;
+    config.services.payments_url = Some(payments_app.base.clone());
+    config.secrets.insert("internal_api_key".into(), secret());
+    let contexts: Vec<Arc<dyn platform::Context>> =
+        vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(booking::Booking)];
+    let app = testkit::spawn_config_with_clock(config, contexts, clock).await;
+
+    let (host, _) = register(&app, "host@example.com").await;
+    let (guest, _) = register(&app, "guest@example.com").await;
+    let flat = publish(&app, &host, &stay()).await;
+    let nights = json!({"listingId": flat, "checkIn": "2030-05-01", "checkOut": "2030-05-03"});
+    let price = price_of(&app, &guest, &nights).await;
+    assert_eq!(add(&app, &guest, json!({"itemType": "stay", "itemData": nights, "price": price})).await.status(), 201);
+    let out = data(call(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", None).await).await;
+    assert!(out["clientSecret"].as_str().is_some_and(|s| s.contains("_secret_")), "{out}");
+    assert_eq!(out["booking"]["status"], "PENDING_PAYMENT");
+    let reference = out["bookingReference"].as_str().unwrap();
+    // Confirming asks the payments service, which has not been paid.
+    let confirm = call(&app, Method::POST, &guest, &format!("/api/v1/bookings/{reference}/confirm"), None).await;
+    let refused = expect_error(confirm, 409, "payment_incomplete").await;
+    assert!(refused["message"].as_str().unwrap().contains("requires_payment_method"), "{refused}");
+    // The internal endpoints want the key.
+    let anonymous = payments_app
+        .client
+        .get(payments_app.url(&format!("/internal/v1/payment-groups/{reference}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = payments_app
+        .client
+        .get(payments_app.url(&format!("/internal/v1/payment-groups/{reference}")))
+        .bearer_auth("not-the-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+}

@@ -11,6 +11,7 @@ mod events;
 mod groups;
 mod http;
 mod idempotency;
+mod internal;
 pub mod ledger;
 mod ops;
 pub mod payouts;
@@ -94,7 +95,7 @@ impl Context for Payments {
     }
 
     fn secrets(&self) -> &'static [&'static str] {
-        &[webhook::SECRET]
+        &[webhook::SECRET, platform::contracts::http::INTERNAL_API_KEY]
     }
 
     fn openapi(&self) -> OpenApi {
@@ -128,6 +129,14 @@ impl Context for Payments {
         );
         env.contracts.provide_payments(std::sync::Arc::new(engine.clone()));
         engine.spawn_background(std::time::Duration::from_secs(3600), std::time::Duration::from_secs(30));
-        Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![bookings, voyage] })
+        let key = env
+            .secrets
+            .get(platform::contracts::http::INTERNAL_API_KEY)
+            .cloned()
+            .ok_or_else(|| StartError::Context("payments".into(), "secret `internal_api_key` is missing".into()))?;
+        let router = http::routes()
+            .with_state(engine.clone())
+            .merge(utoipa_axum::router::OpenApiRouter::from(internal::routes(key).with_state(engine)));
+        Ok(Mounted { router, subscriptions: vec![bookings, voyage] })
     }
 }

@@ -150,6 +150,9 @@ impl App {
         for ctx in &contexts {
             required.extend_from_slice(ctx.secrets());
         }
+        if config.services.payments_url.is_some() {
+            required.push(crate::contracts::http::INTERNAL_API_KEY);
+        }
         let secrets = Arc::new(secrets::resolve(&config, &required)?);
         let dbs = migrate_all(&config, &contexts).await?;
 
@@ -194,6 +197,18 @@ impl App {
                 bus.subscribe(sub);
             }
             api = api.merge(mounted.router);
+        }
+        // Contexts that run elsewhere answer over HTTP.
+        if !contracts.has_payments()
+            && let Some(url) = &config.services.payments_url
+        {
+            let key = secrets
+                .get(crate::contracts::http::INTERNAL_API_KEY)
+                .cloned()
+                .ok_or_else(|| StartError::Context("platform".into(), "secret `internal_api_key` is missing".into()))?;
+            let client = crate::contracts::http::HttpPayments::new(url, key)
+                .map_err(|e| StartError::Context("platform".into(), e))?;
+            contracts.provide_payments(Arc::new(client));
         }
 
         let ops = Arc::new(OpsState {

@@ -159,7 +159,8 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(ConfigError::key("server.public_url", "must be http(s)://host[:port][/path] without a trailing /"));
     }
     super::sections::validate(config)?;
-    super::payments::validate(&config.payments)
+    super::payments::validate(&config.payments)?;
+    super::services::validate(&config.services)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 mod load;
 mod payments;
 mod sections;
+mod services;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, St
 pub use sections::{
     AuthConfig, BookingConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig,
 };
+pub use services::ServicesConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,6 +55,7 @@ pub struct Config {
     pub geocoding: GeocodingConfig,
     pub booking: BookingConfig,
     pub payments: PaymentsConfig,
+    pub services: ServicesConfig,
     /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
     pub secrets: BTreeMap<String, Secret>,
 }
@@ -76,6 +79,7 @@ impl Default for Config {
             geocoding: GeocodingConfig::default(),
             booking: BookingConfig::default(),
             payments: PaymentsConfig::default(),
+            services: ServicesConfig::default(),
             secrets: BTreeMap::new(),
         }
     }

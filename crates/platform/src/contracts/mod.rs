@@ -4,10 +4,12 @@
 //!
 //! A context that answers provides its implementation here when it mounts; one that asks
 //! looks it up at call time (so mount order does not matter). When the answering context runs
-//! in another process, nothing is provided and the question fails with `503` — calling it over
-//! HTTP comes with the split deployment.
+//! in another process, the app provides an HTTP client of it instead ([`http`]), from
+//! `services.*_url`; without one the question fails with `503`.
 
 use std::sync::{Arc, RwLock};
+
+pub mod http;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -143,6 +145,11 @@ fn unreachable(what: &str) -> ApiError {
 impl Contracts {
     pub fn provide_payments(&self, payments: Arc<dyn PaymentsContract>) {
         *self.payments.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(payments);
+    }
+
+    /// Whether a payments implementation is provided (in-process or over HTTP).
+    pub fn has_payments(&self) -> bool {
+        self.payments.read().unwrap_or_else(std::sync::PoisonError::into_inner).is_some()
     }
 
     pub fn payments(&self) -> Result<Arc<dyn PaymentsContract>, ApiError> {
