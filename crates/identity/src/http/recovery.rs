@@ -42,7 +42,7 @@ pub async fn forgot_password(
     ip: ClientIp,
     Json(body): Json<EmailRequest>,
 ) -> Result<Response, ApiError> {
-    state.forgot_password(&body.email, &ip.label())?;
+    state.forgot_password(&body.email, &ip.label()).await?;
     Ok(ok_with_message(json!({}), "If an account exists for this address, a reset link is on its way"))
 }
 

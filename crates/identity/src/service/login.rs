@@ -55,7 +55,7 @@ impl Fields {
 
 impl Accounts {
     pub async fn register(&self, r: Registration, origin: &Origin) -> Result<SignedIn, ApiError> {
-        self.limit(format!("register:ip:{}", origin.ip), self.rate.register_per_ip)?;
+        self.limit(format!("register:ip:{}", origin.ip), self.rate.register_per_ip).await?;
         let mut fields = Fields::default();
         let email = fields.check("email", Email::parse(&r.email));
         for m in crate::domain::password::policy_violations(&r.password) {
@@ -108,10 +108,10 @@ impl Accounts {
     }
 
     pub async fn login(&self, c: Credentials, origin: &Origin) -> Result<SignedIn, ApiError> {
-        self.limit(format!("login:ip:{}", origin.ip), self.rate.login_per_ip)?;
+        self.limit(format!("login:ip:{}", origin.ip), self.rate.login_per_ip).await?;
         let key = c.email.trim().to_lowercase();
         let account_key = format!("login:account:{key}");
-        if let Some(wait) = self.limits.would_refuse(&account_key, self.rate.login_per_account) {
+        if let Some(wait) = self.limits.would_refuse(&account_key, self.rate.login_per_account).await {
             return Err(wait.into());
         }
         if c.password.len() > 1024 {
@@ -169,7 +169,7 @@ impl Accounts {
         tx.commit().await?;
         self.events.committed();
         self.failures.clear(&account_key);
-        self.limits.reset(&account_key);
+        self.limits.reset(&account_key).await;
         let access_token = self.access_token(&user, session.id)?;
         Ok(SignedIn { user, access_token, refresh_token: refresh, refresh_max_age: max_age })
     }
@@ -198,7 +198,7 @@ impl Accounts {
 
     /// Counts a failure against the account and waits the progressive delay.
     async fn failed_login(&self, account_key: &str) -> ApiError {
-        let _ = self.limits.check(account_key, self.rate.login_per_account);
+        let _ = self.limits.check(account_key, self.rate.login_per_account).await;
         let delay = self.failures.record(
             account_key,
             self.now().timestamp(),

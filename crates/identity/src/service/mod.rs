@@ -192,8 +192,8 @@ impl Accounts {
         crate::domain::totp::base32_decode(&self.sealer.open(sealed, user.id)?)
     }
 
-    pub fn limit(&self, key: String, limit: platform::config::Limit) -> Result<(), ApiError> {
-        self.limits.check(&key, limit).map_err(ApiError::from)
+    pub async fn limit(&self, key: String, limit: platform::config::Limit) -> Result<(), ApiError> {
+        self.limits.check(&key, limit).await.map_err(ApiError::from)
     }
 }
 

@@ -78,12 +78,12 @@ impl Accounts {
     }
 
     pub async fn resend_verification(&self, id: Uuid, ip: &str) -> Result<(), ApiError> {
-        self.limit(format!("email:ip:{ip}"), self.rate.email_per_ip)?;
+        self.limit(format!("email:ip:{ip}"), self.rate.email_per_ip).await?;
         let user = self.user(id).await?;
         if user.email_verified_at.is_some() {
             return Err(ApiError::new(409, "already_verified", "This email address is already verified"));
         }
-        self.limit(format!("email:account:{}", user.email), self.rate.email_per_account)?;
+        self.limit(format!("email:account:{}", user.email), self.rate.email_per_account).await?;
         let mut tx = self.db.begin().await?;
         let token = self.issue_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?;
         tx.commit().await?;
@@ -93,8 +93,8 @@ impl Accounts {
 
     /// Mails a reset link if the account exists and is active. Answers at once and does the
     /// work afterwards, so neither the answer nor its timing says whether the address exists.
-    pub fn forgot_password(self: &Arc<Self>, email: &str, ip: &str) -> Result<(), ApiError> {
-        self.limit(format!("email:ip:{ip}"), self.rate.email_per_ip)?;
+    pub async fn forgot_password(self: &Arc<Self>, email: &str, ip: &str) -> Result<(), ApiError> {
+        self.limit(format!("email:ip:{ip}"), self.rate.email_per_ip).await?;
         let Ok(email) = Email::parse(email) else { return Ok(()) };
         let this = self.clone();
         tokio::spawn(async move {
@@ -106,7 +106,7 @@ impl Accounts {
     }
 
     async fn send_reset_link(&self, email: &Email) -> Result<(), ApiError> {
-        if self.limits.check(&format!("email:account:{email}"), self.rate.email_per_account).is_err() {
+        if self.limits.check(&format!("email:account:{email}"), self.rate.email_per_account).await.is_err() {
             return Ok(());
         }
         let Some(user) = store::users::find_by_email(&self.db, email.as_str()).await? else { return Ok(()) };
@@ -154,7 +154,7 @@ impl Accounts {
         self.events.committed();
         self.forget_sessions(&revoked);
         self.failures.clear(&format!("login:account:{email}"));
-        self.limits.reset(&format!("login:account:{email}"));
+        self.limits.reset(&format!("login:account:{email}")).await;
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ impl Accounts {
     /// Spends `token` and hands out a new pair. A token presented a second time means it was
     /// copied: the whole session is revoked, for the thief and the owner alike.
     pub async fn refresh(&self, token: &str, ip: &str) -> Result<SignedIn, ApiError> {
-        self.limit(format!("token:ip:{ip}"), self.rate.token_per_ip)?;
+        self.limit(format!("token:ip:{ip}"), self.rate.token_per_ip).await?;
         if token.is_empty() || token.len() > secret::MAX_TOKEN_LEN {
             return Err(invalid_refresh());
         }
