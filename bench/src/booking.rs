@@ -29,6 +29,7 @@ async fn storage_limits(url: Option<String>, concurrency: usize, duration: Durat
         sqlite_readers: 4,
         busy_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),
+        statement_timeout: Duration::ZERO,
     };
     let db = platform::db::connect("limits", &opts).await.unwrap();
     let mut tx = db.begin().await.unwrap();
@@ -83,6 +84,7 @@ async fn http_insert_limit(concurrency: usize, duration: Duration) -> Summary {
         sqlite_readers: 4,
         busy_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),
+        statement_timeout: Duration::ZERO,
     };
     let db = platform::db::connect("http_limit", &opts).await.unwrap();
     let mut tx = db.begin().await.unwrap();

@@ -89,6 +89,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     let config = config::load(overrides).map_err(|e| e.to_string())?;
     telemetry::init(&config.log);
+    crate::contexts::check_overrides(config.contexts.keys())?;
     let contexts = crate::contexts::select(only)?;
     let addr = (config.server.host.clone(), config.server.port);
     let app = App::build(config, contexts).await.map_err(|e| e.to_string())?;
@@ -103,6 +104,7 @@ async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
 async fn migrate(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     let config = config::load(overrides).map_err(|e| e.to_string())?;
     telemetry::init(&config.log);
+    crate::contexts::check_overrides(config.contexts.keys())?;
     let contexts = crate::contexts::select(only)?;
     let dbs = platform::app::migrate_all(&config, &contexts).await.map_err(|e| e.to_string())?;
     for db in dbs.values() {

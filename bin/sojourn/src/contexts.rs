@@ -38,6 +38,19 @@ pub fn select(only: &[String]) -> Result<Vec<Arc<dyn Context>>, String> {
     Ok(chosen)
 }
 
+/// `contexts.<name>` settings must name a context this binary has (a typo would otherwise
+/// silently leave that context on the shared database).
+pub fn check_overrides<'a>(names: impl IntoIterator<Item = &'a String>) -> Result<(), String> {
+    let available = all();
+    for name in names {
+        if !available.iter().any(|c| c.name() == name) {
+            let known: Vec<&str> = available.iter().map(|c| c.name()).collect();
+            return Err(format!("unknown context `{name}` in contexts.{name} (available: {})", known.join(", ")));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +60,12 @@ mod tests {
         let err = select(&["nope".into()]).err().unwrap_or_default();
         assert!(err.contains("unknown context `nope`"), "{err}");
         assert_eq!(select(&[]).map(|v| v.len()).ok(), Some(all().len()));
+    }
+
+    #[test]
+    fn overrides_must_name_known_contexts() {
+        assert!(check_overrides(&["booking".to_owned()]).is_ok());
+        let err = check_overrides(&["bookings".to_owned()]).err().unwrap_or_default();
+        assert!(err.contains("contexts.bookings"), "{err}");
     }
 }

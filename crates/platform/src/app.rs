@@ -75,24 +75,28 @@ pub struct App {
     pub openapi: OpenApi,
 }
 
-fn db_options(config: &Config) -> DbOptions {
+/// How to open context `name`'s database: the shared settings, overridden by
+/// `contexts.<name>.*` when that context owns its database.
+fn db_options(config: &Config, name: &str) -> DbOptions {
+    let own = config.contexts.get(name);
     DbOptions {
-        url: config.database.url.clone(),
+        url: own.and_then(|c| c.database_url.clone()).or_else(|| config.database.url.clone()),
         data_dir: config.data_dir.clone(),
         schema_prefix: config.database.schema_prefix.clone(),
-        max_connections: config.database.max_connections,
+        max_connections: own.and_then(|c| c.max_connections).unwrap_or(config.database.max_connections),
         sqlite_readers: config.database.sqlite_readers,
         busy_timeout: Duration::from_millis(config.database.busy_timeout_ms),
         acquire_timeout: Duration::from_millis(config.database.acquire_timeout_ms),
+        statement_timeout: Duration::from_millis(config.database.statement_timeout_ms),
     }
 }
 
 /// Opens and migrates the database of every context; returns them by name.
 pub async fn migrate_all(config: &Config, contexts: &[Arc<dyn Context>]) -> Result<BTreeMap<String, Db>, StartError> {
-    let opts = db_options(config);
     let mut dbs = BTreeMap::new();
     for ctx in contexts {
         let name = ctx.name();
+        let opts = db_options(config, name);
         let db = db::connect(name, &opts).await.map_err(|e| StartError::Database(name.into(), e))?;
         db::migrate(&db, &PLATFORM_MIGRATIONS).await.map_err(|e| StartError::Database(name.into(), e))?;
         let own = Migrations { scope: name, list: ctx.migrations() };

@@ -92,15 +92,21 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if config.server.shutdown_grace_secs > 600 {
         return Err(ConfigError::key("server.shutdown_grace_secs", "must be at most 600"));
     }
-    if let Some(url) = &config.database.url {
-        let ok = ["postgres://", "postgresql://"].iter().any(|p| url.starts_with(p))
-            || (url.starts_with("sqlite://") && url.len() > 9 && !url.contains('?') && !url.contains(":memory:"));
-        if !ok {
-            return Err(ConfigError::key(
-                "database.url",
-                "must be postgres://..., postgresql://... or sqlite://DIR (a directory for one file per context)",
-            ));
+    check_database_url("database.url", config.database.url.as_deref())?;
+    for (name, ctx) in &config.contexts {
+        let plain = !name.is_empty()
+            && name.len() <= 32
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            return Err(ConfigError::key(&format!("contexts.{name}"), "context names are lowercase identifiers"));
         }
+        check_database_url(&format!("contexts.{name}.database_url"), ctx.database_url.as_deref())?;
+        if ctx.max_connections.is_some_and(|n| !(1..=1000).contains(&n)) {
+            return Err(ConfigError::key(&format!("contexts.{name}.max_connections"), "must be between 1 and 1000"));
+        }
+    }
+    if config.database.statement_timeout_ms > 3_600_000 {
+        return Err(ConfigError::key("database.statement_timeout_ms", "must be at most 3600000 (0 = no limit)"));
     }
     let prefix = &config.database.schema_prefix;
     let prefix_ok = prefix.len() <= 40
@@ -161,6 +167,20 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::sections::validate(config)?;
     super::payments::validate(&config.payments)?;
     super::services::validate(&config.services)
+}
+
+fn check_database_url(key: &str, url: Option<&str>) -> Result<(), ConfigError> {
+    let Some(url) = url else { return Ok(()) };
+    let ok = ["postgres://", "postgresql://"].iter().any(|p| url.starts_with(p))
+        || (url.starts_with("sqlite://") && url.len() > 9 && !url.contains('?') && !url.contains(":memory:"));
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::key(
+            key,
+            "must be postgres://..., postgresql://... or sqlite://DIR (a directory for one file per context)",
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -241,5 +261,28 @@ mod tests {
         });
         let missing = Overrides { config_file: Some("/nonexistent/sojourn.toml".into()), ..Overrides::default() };
         assert!(matches!(load(&missing), Err(ConfigError::MissingFile(_))));
+    }
+
+    #[test]
+    fn a_context_can_be_given_its_own_database_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://db/shared");
+            jail.set_env("SOJOURN__CONTEXTS__BOOKING__DATABASE_URL", "postgres://bookings-db/booking");
+            jail.set_env("SOJOURN__CONTEXTS__BOOKING__MAX_CONNECTIONS", "20");
+            let c = load(&Overrides::default()).unwrap();
+            let booking = &c.contexts["booking"];
+            assert_eq!(booking.database_url.as_deref(), Some("postgres://bookings-db/booking"));
+            assert_eq!(booking.max_connections, Some(20));
+            assert_eq!(c.database.url.as_deref(), Some("postgres://db/shared"));
+
+            jail.set_env("SOJOURN__CONTEXTS__BOOKING__DATABASE_URL", "mysql://x");
+            let err = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("contexts.booking.database_url"), "{err}");
+            jail.set_env("SOJOURN__CONTEXTS__BOOKING__DATABASE_URL", "postgres://bookings-db/booking");
+            jail.set_env("SOJOURN__CONTEXTS__BOOKING__POOL", "1");
+            let err = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("pool"), "{err}");
+            Ok(())
+        });
     }
 }

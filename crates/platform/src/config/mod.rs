@@ -56,6 +56,9 @@ pub struct Config {
     pub booking: BookingConfig,
     pub payments: PaymentsConfig,
     pub services: ServicesConfig,
+    /// Per-context overrides (`contexts.booking.database_url`), so each service can own its
+    /// database.
+    pub contexts: BTreeMap<String, ContextConfig>,
     /// Named secrets (`jwt_signing_key`, ...). In development, missing ones are generated.
     pub secrets: BTreeMap<String, Secret>,
 }
@@ -80,6 +83,7 @@ impl Default for Config {
             booking: BookingConfig::default(),
             payments: PaymentsConfig::default(),
             services: ServicesConfig::default(),
+            contexts: BTreeMap::new(),
             secrets: BTreeMap::new(),
         }
     }
@@ -131,6 +135,18 @@ pub struct DatabaseConfig {
     pub sqlite_readers: u32,
     pub busy_timeout_ms: u64,
     pub acquire_timeout_ms: u64,
+    /// PostgreSQL cancels any statement running longer than this (0 = no limit).
+    pub statement_timeout_ms: u64,
+}
+
+/// Settings of one context that override the shared ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContextConfig {
+    /// This context's own database (`postgres://...` or `sqlite://DIR`) instead of `database.url`.
+    pub database_url: Option<String>,
+    /// Pool size for this context instead of `database.max_connections`.
+    pub max_connections: Option<u32>,
 }
 
 impl Default for DatabaseConfig {
@@ -142,6 +158,7 @@ impl Default for DatabaseConfig {
             sqlite_readers: 4,
             busy_timeout_ms: 5_000,
             acquire_timeout_ms: 5_000,
+            statement_timeout_ms: 30_000,
         }
     }
 }

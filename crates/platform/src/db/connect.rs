@@ -23,6 +23,9 @@ pub struct DbOptions {
     pub sqlite_readers: u32,
     pub busy_timeout: Duration,
     pub acquire_timeout: Duration,
+    /// PostgreSQL cancels statements running longer than this; zero means no limit. (SQLite
+    /// has no statement timeout: `busy_timeout` bounds its lock waits.)
+    pub statement_timeout: Duration,
 }
 
 /// Opens (creating if needed) the database of context `name`.
@@ -127,7 +130,10 @@ async fn open_postgres(url: &str, schema: &str, opts: &DbOptions) -> Result<Pool
         .min_connections(0)
         .acquire_timeout(opts.acquire_timeout)
         .idle_timeout(Some(Duration::from_secs(300)))
-        .connect_with(base.options([("search_path", schema)]))
+        .connect_with(base.options([
+            ("search_path", schema.to_owned()),
+            ("statement_timeout", opts.statement_timeout.as_millis().to_string()),
+        ]))
         .await?;
     Ok(Pools::Postgres(pool))
 }

@@ -17,6 +17,9 @@ pub enum DbError {
     /// The database cannot be reached (pool closed, timed out, I/O error).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A statement ran longer than `database.statement_timeout_ms` and was cancelled.
+    #[error("statement timed out: {0}")]
+    Timeout(String),
     /// A column could not be decoded into the requested Rust type: a bug in the store.
     #[error("cannot decode column `{column}`: {message}")]
     Decode { column: String, message: String },
@@ -48,6 +51,21 @@ impl From<sqlx::Error> for DbError {
             }
             sqlx::Error::Database(db) => {
                 let message = db.message().to_owned();
+                // PostgreSQL SQLSTATEs: 57014 query_canceled (statement_timeout); refusals to
+                // connect: class 08, 57P01..57P03 (shutting down), 53300 (too many
+                // connections), 3D000 (no such database), 28xxx (authentication), and 55000
+                // when the database does not accept connections (ALLOW_CONNECTIONS false).
+                let code = db.code().unwrap_or_default().into_owned();
+                if code == "57014" {
+                    return DbError::Timeout(message);
+                }
+                let refused = code.starts_with("08")
+                    || code.starts_with("28")
+                    || matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "53300" | "3D000")
+                    || (code == "55000" && message.contains("accepting connections"));
+                if refused {
+                    return DbError::Unavailable(message);
+                }
                 match db.kind() {
                     sqlx::error::ErrorKind::UniqueViolation => DbError::UniqueViolation {
                         constraint: db.constraint().map_or_else(
@@ -75,6 +93,10 @@ impl From<DbError> for ApiError {
             DbError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
                 ApiError::unavailable("The database is unavailable, try again shortly", Some(2))
+            }
+            DbError::Timeout(cause) => {
+                tracing::warn!(%cause, "database statement timed out");
+                ApiError::unavailable("The database took too long to answer, try again shortly", Some(2))
             }
             other => {
                 tracing::error!(error = %other, "database error");
