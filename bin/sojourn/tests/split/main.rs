@@ -1,0 +1,187 @@
+//! The split deployment, proven end to end: a gateway in front of identity, catalog, booking and
+//! payments, each its own `sojourn` process, on PostgreSQL, NATS JetStream and Redis. A guest
+//! books and pays through the gateway; events cross processes over NATS; a rate limit holds
+//! across two gateways (Redis); a logout at identity stops the token at the gateway; killing
+//! booking gives fast 503s, and after its restart the payment made while it was down confirms
+//! the reservation (nothing lost).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cluster;
+
+use std::time::{Duration, Instant};
+
+use cluster::{Engines, Role, Shared};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+struct Api {
+    client: Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(&self, method: Method, token: Option<&str>, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let response = req.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn ok(&self, method: Method, token: Option<&str>, path: &str, body: Option<&Value>) -> Value {
+        let (status, body) = self.call(method, token, path, body).await;
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body["data"].clone()
+    }
+
+    /// Retries until the answer is a success: for effects that arrive by event.
+    async fn eventually(&self, method: Method, token: &str, path: &str, body: Option<&Value>) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, answer) = self.call(method.clone(), Some(token), path, body).await;
+            if status.is_success() {
+                return answer["data"].clone();
+            }
+            assert!(Instant::now() < deadline, "{path} never succeeded: {status} {answer}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn register(&self, email: &str) -> String {
+        let body = json!({"email": email, "password": "Password1!"});
+        let d = self.ok(Method::POST, None, "/api/v1/auth/register", Some(&body)).await;
+        d["tokens"]["accessToken"].as_str().unwrap().to_owned()
+    }
+}
+
+fn upstreams(roles: &[&Role]) -> Vec<(String, String)> {
+    roles
+        .iter()
+        .map(|r| (format!("SOJOURN__GATEWAY__UPSTREAMS__{}__URLS", r.name.to_uppercase()), format!("[{}]", r.base())))
+        .collect()
+}
+
+fn gateway(shared: &Shared, ups: &[(String, String)], jwks: &str, limit: u32) -> Role {
+    let mut extra: Vec<(&str, String)> = vec![
+        ("SOJOURN__AUTH__JWKS_URL", jwks.to_owned()),
+        ("SOJOURN__GATEWAY__RATE_LIMIT__COUNT", limit.to_string()),
+        ("SOJOURN__GATEWAY__RATE_LIMIT__WINDOW_SECS", "60".to_owned()),
+    ];
+    extra.extend(ups.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    shared.role("gateway", &extra)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_deployment_books_pays_survives_a_crash_and_limits_across_gateways() {
+    let Some(engines) = Engines::from_env() else { return };
+    let client = Client::new();
+    let shared = Shared::create(&engines).await;
+
+    let mut identity = shared.role("identity", &[]);
+    identity.start();
+    identity.wait_ready(&client).await;
+    let jwks = format!("{}/.well-known/jwks.json", identity.base());
+    let verify = [("SOJOURN__AUTH__JWKS_URL", jwks.clone())];
+    let mut catalog = shared.role("catalog", &verify);
+    let mut payments = shared.role("payments", &verify);
+    let mut booking =
+        shared.role("booking", &[verify[0].clone(), ("SOJOURN__SERVICES__PAYMENTS_URL", payments.base())]);
+    for role in [&mut catalog, &mut payments, &mut booking] {
+        role.start();
+    }
+    for role in [&mut catalog, &mut payments, &mut booking] {
+        role.wait_ready(&client).await;
+    }
+    let services = upstreams(&[&identity, &catalog, &booking, &payments]);
+    let mut front = gateway(&shared, &services, &jwks, 100_000);
+    front.start();
+    front.wait_ready(&client).await;
+    let api = Api { client: client.clone(), base: front.base() };
+
+    // Accounts at identity, a listing at catalog: all through the gateway.
+    let host = api.register("host@example.com").await;
+    let guest = api.register("guest@example.com").await;
+    let provider = json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Paris"});
+    api.ok(Method::POST, Some(&host), "/api/v1/providers", Some(&provider)).await;
+    let body = json!({"kind": "stay", "title": "Canal flat", "description": "A bright flat on the canal, close to everything.",
+        "address": {"line1": "1 Quai de Valmy", "city": "Paris", "country": "FR"}, "location": {"lat": 48.87, "lng": 2.36},
+        "instantBook": true, "stay": {"propertyType": "apartment", "maxGuests": 2, "bedrooms": 1, "beds": 1,
+        "bathrooms": 1, "nightlyPrice": 10000, "checkInTime": "15:00", "checkOutTime": "11:00"}});
+    let listing = api.ok(Method::POST, Some(&host), "/api/v1/listings", Some(&body)).await;
+    let listing = listing["listing"]["id"].as_str().unwrap().to_owned();
+    api.ok(Method::POST, Some(&host), &format!("/api/v1/listings/{listing}/publish"), None).await;
+
+    // Booking learns of the listing from catalog's event, over NATS.
+    let nights = json!({"listingId": listing, "checkIn": "2030-05-01", "checkOut": "2030-05-03"});
+    api.eventually(Method::POST, &guest, "/api/v1/reservations/quote", Some(&nights)).await;
+    let reservation = api.ok(Method::POST, Some(&guest), "/api/v1/reservations", Some(&nights)).await;
+    let id = reservation["reservation"]["id"].as_str().unwrap().to_owned();
+    let total = reservation["reservation"]["total"].as_i64().unwrap();
+    // Payments learns of the reservation from booking's event, over NATS.
+    let ask = json!({"amount": total, "currency": "eur", "bookingReference": id});
+    let intent = api.eventually(Method::POST, &guest, "/api/v1/payment/intent", Some(&ask)).await;
+    let intent = intent["paymentIntentId"].as_str().unwrap().to_owned();
+
+    // Booking dies: the gateway answers 503 at once, it does not hang.
+    booking.kill();
+    let path = format!("/api/v1/reservations/{id}");
+    for _ in 0..5 {
+        let started = Instant::now();
+        let (status, body) = api.call(Method::GET, Some(&guest), &path, None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(body["success"], false, "{body}");
+        assert!(started.elapsed() < Duration::from_secs(2), "503 took {:?}", started.elapsed());
+    }
+    // The guest pays meanwhile; payments records it and publishes the event.
+    let paid = json!({"paymentMethod": "pm_card_visa"});
+    let confirmed = api.ok(Method::POST, Some(&guest), &format!("/api/v1/payment/{intent}/confirm"), Some(&paid)).await;
+    assert_eq!(confirmed["status"], "succeeded", "{confirmed}");
+
+    // Booking comes back and catches up from its durable consumer: the reservation is confirmed.
+    booking.start();
+    booking.wait_ready(&client).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = api.call(Method::GET, Some(&guest), &path, None).await;
+        if status.is_success() && body["data"]["reservation"]["status"] == "confirmed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not confirmed after restart: {status} {body}\n{}", booking.logs());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // A logout at identity stops the token at the gateway too (revocations shared on Redis).
+    api.ok(Method::POST, Some(&guest), "/api/v1/auth/logout", Some(&json!({}))).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, body) = api.call(Method::GET, Some(&guest), &path, None).await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(Instant::now() < deadline, "revoked token still accepted: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A limit of 10 per client holds across two gateways sharing Redis.
+    let mut left = gateway(&shared, &services, &jwks, 10);
+    let mut right = gateway(&shared, &services, &jwks, 10);
+    left.start();
+    right.start();
+    left.wait_ready(&client).await;
+    right.wait_ready(&client).await;
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        let side = if i % 2 == 0 { &left } else { &right };
+        let url = format!("{}/api/v1/listings/{listing}", side.base());
+        statuses.push(client.get(url).send().await.unwrap().status().as_u16());
+    }
+    let allowed = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((allowed, limited), (10, 20), "{statuses:?}");
+}
