@@ -134,6 +134,20 @@ fn ops_router_for_docs() -> OpenApiRouter {
     http::ops::router(state)
 }
 
+/// The in-process bus, or NATS JetStream when `nats.url` is set.
+async fn event_bus(config: &Config) -> Result<Arc<dyn EventBus>, StartError> {
+    let Some(url) = &config.nats.url else { return Ok(Arc::new(InProcessBus::new())) };
+    let options = crate::events::NatsOptions {
+        url: url.clone(),
+        stream: config.events.nats_stream.clone(),
+        subject_prefix: config.events.nats_subject_prefix.clone(),
+        max_age: Duration::from_secs(u64::from(config.events.nats_max_age_days) * 24 * 3600),
+        max_deliver: config.events.nats_max_deliver,
+    };
+    let bus = crate::events::NatsBus::connect(options).await.map_err(|e| StartError::Events(e.to_string()))?;
+    Ok(Arc::new(bus))
+}
+
 impl App {
     /// Resolves secrets, migrates, mounts every context and assembles the router.
     pub async fn build(config: Config, contexts: Vec<Arc<dyn Context>>) -> Result<App, StartError> {
@@ -160,7 +174,7 @@ impl App {
         let secrets = Arc::new(secrets::resolve(&config, &required)?);
         let dbs = migrate_all(&config, &contexts).await?;
 
-        let bus: Arc<dyn EventBus> = Arc::new(InProcessBus::new());
+        let bus = event_bus(&config).await?;
         let relay = Arc::new(Relay::new(dbs.values().cloned().collect(), bus.clone(), config.events.batch_size));
         let keys = match &config.auth.jwks_url {
             Some(_) => SigningKeys::verify_only(),
@@ -243,6 +257,7 @@ impl App {
             let interval = Duration::from_millis(platform.config.events.poll_interval_ms);
             tokio::spawn(platform.relay.clone().run(interval, stop.clone()))
         });
+        let consumers = platform.bus.start(stop.clone());
 
         let (begin_tx, begin_rx) = tokio::sync::oneshot::channel::<()>();
         let signal = async move {
@@ -257,6 +272,8 @@ impl App {
         if let Some(task) = relay_task {
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
         }
+        // Consumers finish the event in hand (its transaction and ack), then stop.
+        let _ = tokio::time::timeout(Duration::from_secs(5), futures_util::future::join_all(consumers)).await;
         // Flush what the last requests committed, so a clean stop leaves nothing pending.
         let _ = tokio::time::timeout(Duration::from_secs(2), platform.relay.drain()).await;
         for db in platform.dbs() {

@@ -36,6 +36,8 @@ pub enum StartError {
     Database(String, db::DbError),
     #[error("context `{0}`: {1}")]
     Context(String, String),
+    #[error("events: {0}")]
+    Events(String),
     #[error("server: {0}")]
     Server(String),
 }

@@ -105,6 +105,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
             return Err(ConfigError::key(&format!("contexts.{name}.max_connections"), "must be between 1 and 1000"));
         }
     }
+    validate_events(&config.events)?;
     if config.database.statement_timeout_ms > 3_600_000 {
         return Err(ConfigError::key("database.statement_timeout_ms", "must be at most 3600000 (0 = no limit)"));
     }
@@ -167,6 +168,29 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::sections::validate(config)?;
     super::payments::validate(&config.payments)?;
     super::services::validate(&config.services)
+}
+
+fn validate_events(events: &super::EventsConfig) -> Result<(), ConfigError> {
+    let stream_ok = !events.nats_stream.is_empty()
+        && events.nats_stream.len() <= 64
+        && events.nats_stream.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !stream_ok {
+        return Err(ConfigError::key("events.nats_stream", "letters, digits, _ and - only (max 64)"));
+    }
+    let token_ok = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if events.nats_subject_prefix.len() > 100 || !events.nats_subject_prefix.split('.').all(token_ok) {
+        return Err(ConfigError::key(
+            "events.nats_subject_prefix",
+            "dot-separated tokens of letters, digits, _ and - (no wildcards)",
+        ));
+    }
+    if !(1..=3650).contains(&events.nats_max_age_days) {
+        return Err(ConfigError::key("events.nats_max_age_days", "must be between 1 and 3650"));
+    }
+    if events.nats_max_deliver != -1 && !(1..=1_000_000).contains(&events.nats_max_deliver) {
+        return Err(ConfigError::key("events.nats_max_deliver", "must be -1 (unlimited) or between 1 and 1000000"));
+    }
+    Ok(())
 }
 
 fn check_database_url(key: &str, url: Option<&str>) -> Result<(), ConfigError> {

@@ -213,11 +213,27 @@ pub struct EventsConfig {
     pub batch_size: u32,
     /// Run the relay in the background (tests may turn it off and `drain()` by hand).
     pub relay_enabled: bool,
+    /// With `nats.url`: the JetStream stream holding the events.
+    pub nats_stream: String,
+    /// With `nats.url`: events are published to `<prefix>.<event type>`.
+    pub nats_subject_prefix: String,
+    /// With `nats.url`: events leave the stream after this many days, handled or not.
+    pub nats_max_age_days: u32,
+    /// With `nats.url`: deliveries of one event to one consumer before JetStream gives up.
+    pub nats_max_deliver: i64,
 }
 
 impl Default for EventsConfig {
     fn default() -> Self {
-        Self { poll_interval_ms: 1000, batch_size: 100, relay_enabled: true }
+        Self {
+            poll_interval_ms: 1000,
+            batch_size: 100,
+            relay_enabled: true,
+            nats_stream: "SOJOURN_EVENTS".into(),
+            nats_subject_prefix: "sojourn.events".into(),
+            nats_max_age_days: 7,
+            nats_max_deliver: 1440,
+        }
     }
 }
 

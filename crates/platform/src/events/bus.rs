@@ -1,15 +1,17 @@
 //! The transport between outbox and consumers. The in-process bus calls handlers directly;
-//! a JetStream bus (scale-out) implements the same trait by publishing to
-//! `sojourn.events.<type>` and running durable consumers that call the same delivery code.
+//! the JetStream bus (`nats`, split deployments) implements the same trait by publishing to
+//! `<prefix>.<type>` and running durable consumers that call the same [`deliver`].
 
 use std::sync::RwLock;
 
 use async_trait::async_trait;
 use chrono::Utc;
 use kernel::EventEnvelope;
+use tokio::task::JoinHandle;
 
 use super::Subscription;
 use crate::db::query;
+use crate::shutdown::Stop;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
@@ -31,6 +33,12 @@ pub trait EventBus: Send + Sync + 'static {
     /// For `/health/ready`: whether the transport is usable.
     async fn ping(&self) -> Result<(), BusError> {
         Ok(())
+    }
+
+    /// Starts the transport's background consumers, if it has any; they end on `stop`. Called
+    /// once the subscriptions are registered.
+    fn start(&self, _stop: Stop) -> Vec<JoinHandle<()>> {
+        Vec::new()
     }
 }
 

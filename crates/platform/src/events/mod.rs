@@ -8,6 +8,7 @@
 //! (`processed_events`) in the same transaction as its effects, so redelivery is harmless.
 
 mod bus;
+mod nats;
 mod outbox;
 mod relay;
 
@@ -19,6 +20,7 @@ use kernel::EventEnvelope;
 use crate::db::{Db, Tx};
 
 pub use bus::{BusError, EventBus, InProcessBus};
+pub use nats::{NatsBus, NatsOptions, durable_name, filter_subject};
 pub use outbox::{OutboxLag, enqueue, enqueue_query, lag};
 pub use relay::{Relay, RelayStats};
 

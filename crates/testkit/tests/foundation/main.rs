@@ -9,5 +9,6 @@ mod events;
 mod http_stack;
 mod media;
 mod migrations;
+mod nats;
 mod ops;
 mod shutdown;

@@ -1,0 +1,137 @@
+//! One durable pull consumer per subscription: fetch, deliver in a transaction, ack after the
+//! commit; nak with a growing delay when the handler fails; recreate the consumer and carry on
+//! after a connection loss.
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+use async_nats::jetstream::{self, AckKind, Message, stream};
+use futures_util::StreamExt;
+use kernel::EventEnvelope;
+
+use super::super::Subscription;
+use super::super::bus::deliver;
+use crate::shutdown::Stop;
+
+pub(super) struct Worker {
+    pub js: jetstream::Context,
+    pub stream: String,
+    pub filter: String,
+    pub durable: String,
+    pub max_deliver: i64,
+    pub sub: Subscription,
+}
+
+/// How long JetStream waits for an ack before delivering again (a handler stuck this long is
+/// presumed dead).
+const ACK_WAIT: Duration = Duration::from_secs(60);
+
+/// Delay before the `delivered`-th attempt is retried: 1 s, 2 s, 4 s, ... capped at 5 minutes.
+fn retry_delay(delivered: i64) -> Duration {
+    let exp = u32::try_from(delivered.clamp(1, 10) - 1).unwrap_or(9);
+    Duration::from_secs(2_u64.saturating_pow(exp).min(300))
+}
+
+impl Worker {
+    /// Consumes until `stop`; after a failure (NATS gone, consumer deleted), starts over.
+    pub async fn run(self, stop: Stop) {
+        let mut wait = Duration::from_millis(200);
+        loop {
+            // Not raced against `stop`: `consume` stops between events, so the event in hand
+            // finishes its transaction and ack. (Its set-up calls are bounded by the client's
+            // request timeout.)
+            match self.consume(&stop).await {
+                Ok(()) => return,
+                Err(error) => {
+                    tracing::warn!(consumer = %self.durable, %error, "event consumer interrupted; restarting");
+                    tokio::select! {
+                        () = stop.wait() => return,
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                    wait = (wait * 2).min(Duration::from_secs(30));
+                }
+            }
+        }
+    }
+
+    async fn consumer(&self, stream: &stream::Stream) -> Result<jetstream::consumer::Consumer<pull::Config>, String> {
+        let config = pull::Config {
+            durable_name: Some(self.durable.clone()),
+            filter_subject: self.filter.clone(),
+            ack_policy: AckPolicy::Explicit,
+            deliver_policy: DeliverPolicy::All,
+            ack_wait: ACK_WAIT,
+            max_deliver: self.max_deliver,
+            ..Default::default()
+        };
+        match stream.create_consumer(config.clone()).await {
+            Ok(consumer) => Ok(consumer),
+            Err(error) => {
+                // It exists with other settings (a changed pattern or limit). Recreate it: it
+                // starts again from the oldest retained event, which processed_events makes
+                // harmless (already handled events are skipped).
+                tracing::warn!(consumer = %self.durable, %error, "consumer settings changed; recreating it");
+                stream.delete_consumer(&self.durable).await.map_err(|e| format!("consumer {}: {e}", self.durable))?;
+                stream.create_consumer(config).await.map_err(|e| format!("consumer {}: {e}", self.durable))
+            }
+        }
+    }
+
+    /// Returns `Ok` only when stopped.
+    async fn consume(&self, stop: &Stop) -> Result<(), String> {
+        let stream = self.js.get_stream(&self.stream).await.map_err(|e| e.to_string())?;
+        let consumer = self.consumer(&stream).await?;
+        let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+        loop {
+            let next = tokio::select! {
+                () = stop.wait() => return Ok(()),
+                next = messages.next() => next,
+            };
+            match next {
+                Some(Ok(message)) => self.handle(message).await,
+                Some(Err(e)) => return Err(e.to_string()),
+                None => return Err("the message stream ended".into()),
+            }
+        }
+    }
+
+    async fn handle(&self, message: Message) {
+        let event: EventEnvelope = match serde_json::from_slice(&message.payload) {
+            Ok(event) => event,
+            Err(error) => {
+                // Not an event of ours: retrying cannot help.
+                tracing::error!(consumer = %self.durable, subject = %message.subject, %error, "undecodable event dropped");
+                let _ = message.ack_with(AckKind::Term).await;
+                return;
+            }
+        };
+        match deliver(&self.sub, &event).await {
+            Ok(_) => {
+                if let Err(error) = message.ack().await {
+                    // Redelivered later and skipped by processed_events.
+                    tracing::warn!(consumer = %self.durable, event_id = %event.id, %error, "ack failed");
+                }
+            }
+            Err(error) => {
+                let delivered = message.info().map_or(1, |i| i.delivered);
+                let delay = retry_delay(delivered);
+                tracing::warn!(consumer = %self.durable, event_id = %event.id, event_type = %event.event_type,
+                    delivered, retry_in_secs = delay.as_secs(), %error, "event handler failed");
+                let _ = message.ack_with(AckKind::Nak(Some(delay))).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_five_minutes() {
+        assert_eq!(retry_delay(1), Duration::from_secs(1));
+        assert_eq!(retry_delay(2), Duration::from_secs(2));
+        assert_eq!(retry_delay(5), Duration::from_secs(16));
+        assert_eq!(retry_delay(50), Duration::from_secs(300));
+    }
+}
