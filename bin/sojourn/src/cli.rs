@@ -20,7 +20,7 @@ pub struct Cli {
 enum Command {
     /// Run the platform: every context in one process, or the ones named by --only.
     Serve {
-        /// Comma-separated contexts to run (default: all).
+        /// Comma-separated contexts to run (default: all), or `gateway` for the gateway role.
         #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
         only: Vec<String>,
         /// Port to listen on (default 3000, or $PORT).
@@ -89,6 +89,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     let config = config::load(overrides).map_err(|e| e.to_string())?;
     telemetry::init(&config.log);
+    if only.iter().any(|n| n.trim() == GATEWAY) {
+        if only.len() > 1 {
+            return Err("`--only gateway` runs the gateway alone; start contexts in other processes".into());
+        }
+        return serve_gateway(config).await;
+    }
     crate::contexts::check_overrides(config.contexts.keys())?;
     let contexts = crate::contexts::select(only)?;
     let addr = (config.server.host.clone(), config.server.port);
@@ -99,6 +105,25 @@ async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(address = %local, version = platform::VERSION, "sojourn listening");
     app.serve(listener, platform::shutdown::os_signal()).await.map_err(|e| e.to_string())
+}
+
+/// The role name of the gateway in `--only`.
+const GATEWAY: &str = "gateway";
+
+async fn serve_gateway(config: platform::Config) -> Result<(), String> {
+    let contexts = crate::contexts::all();
+    let gateway = gateway::Gateway::build(&config, &contexts, std::sync::Arc::new(kernel::SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
+    let router = gateway.router(&config, platform::app::openapi(&contexts));
+    let addr = (config.server.host.clone(), config.server.port);
+    let listener = tokio::net::TcpListener::bind(addr.clone())
+        .await
+        .map_err(|e| format!("cannot listen on {}:{}: {e}", addr.0, addr.1))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(address = %local, version = platform::VERSION, upstreams = ?config.gateway.upstreams.keys().collect::<Vec<_>>(), "sojourn gateway listening");
+    let grace = std::time::Duration::from_secs(config.server.shutdown_grace_secs);
+    gateway::serve(router, listener, grace, platform::shutdown::os_signal()).await.map_err(|e| e.to_string())
 }
 
 async fn migrate(overrides: &Overrides, only: &[String]) -> Result<(), String> {

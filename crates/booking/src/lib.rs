@@ -84,6 +84,10 @@ impl Context for Booking {
         http::routes().split_for_parts().1
     }
 
+    fn undocumented_routes(&self) -> Vec<String> {
+        http::voyage_aliases()
+    }
+
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
         let engine = service::Bookings {
             db: env.db.clone(),

@@ -81,6 +81,12 @@ pub trait Context: Send + Sync + 'static {
     /// The OpenAPI description of its routes, without starting anything.
     fn openapi(&self) -> OpenApi;
 
+    /// Route templates it serves beyond those in [`Context::openapi`] (aliases of documented
+    /// routes under other prefixes), so that a gateway in front of it routes them too.
+    fn undocumented_routes(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Builds its routes and consumers on its database (and loads what it keeps in memory).
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, crate::StartError>;
 }

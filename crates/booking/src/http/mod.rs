@@ -10,6 +10,8 @@ mod reservations;
 mod trips;
 mod voyage;
 
+pub use voyage::alias_templates as voyage_aliases;
+
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

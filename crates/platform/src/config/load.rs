@@ -106,6 +106,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         }
     }
     validate_events(&config.events)?;
+    super::gateway::validate(&config.gateway)?;
     if config.database.statement_timeout_ms > 3_600_000 {
         return Err(ConfigError::key("database.statement_timeout_ms", "must be at most 3600000 (0 = no limit)"));
     }

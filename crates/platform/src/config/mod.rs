@@ -1,6 +1,7 @@
 //! The typed configuration tree. Defaults live here, in code; `load` layers a `sojourn.toml`
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
+mod gateway;
 mod load;
 mod payments;
 mod sections;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::secrets::Secret;
 
+pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use load::{ConfigError, Overrides, load};
 pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
 pub use sections::{
@@ -56,6 +58,8 @@ pub struct Config {
     pub booking: BookingConfig,
     pub payments: PaymentsConfig,
     pub services: ServicesConfig,
+    /// The gateway role: upstreams and edge policies.
+    pub gateway: GatewayConfig,
     /// Per-context overrides (`contexts.booking.database_url`), so each service can own its
     /// database.
     pub contexts: BTreeMap<String, ContextConfig>,
@@ -83,6 +87,7 @@ impl Default for Config {
             booking: BookingConfig::default(),
             payments: PaymentsConfig::default(),
             services: ServicesConfig::default(),
+            gateway: GatewayConfig::default(),
             contexts: BTreeMap::new(),
             secrets: BTreeMap::new(),
         }
@@ -237,7 +242,7 @@ impl Default for EventsConfig {
     }
 }
 
-fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+pub(crate) fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {

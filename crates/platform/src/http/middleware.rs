@@ -25,7 +25,7 @@ pub struct RequestId(pub String);
 struct MatchedRoute(String);
 
 /// Accepts a client's request id only if it is short and plain, so it cannot forge log lines.
-fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
+pub fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     let s = value.to_str().ok()?;
     let ok = !s.is_empty()
         && s.len() <= 128

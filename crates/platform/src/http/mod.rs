@@ -22,7 +22,7 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use client_ip::{ClientIp, TrustForwardedFor};
-pub use docs::{OPENAPI_PATH, base_document};
+pub use docs::{OPENAPI_PATH, base_document, router as docs_router};
 pub use extract::{Json, Path, Query};
 pub use middleware::RequestId;
 pub use response::{created, ok, ok_with_message};
@@ -80,7 +80,7 @@ fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
         .layer(axum::middleware::from_fn_with_state(metrics, middleware::observe))
 }
 
-fn cors(config: &Config) -> CorsLayer {
+pub fn cors(config: &Config) -> CorsLayer {
     let origins: Vec<HeaderValue> =
         config.cors.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     CorsLayer::new()

@@ -1,0 +1,226 @@
+//! The gateway role (`sojourn serve --only gateway`): the single public entry of a split
+//! deployment. It routes each request to the service of the context that owns the path,
+//! verifies access tokens at the edge (so a forged or revoked token never reaches a service),
+//! rate-limits per client, answers CORS, propagates request ids, and keeps a dead instance from
+//! costing every request a timeout (circuit breakers). It also serves the merged OpenAPI and an
+//! aggregated health of every upstream.
+
+mod ops;
+mod proxy;
+mod routes;
+mod upstream;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Response, header};
+use axum::response::IntoResponse;
+use kernel::{ApiError, Clock};
+use platform::auth::{Auth, SigningKeys};
+use platform::config::Config;
+use platform::metrics::HttpMetrics;
+use platform::ratelimit::RateLimiter;
+use platform::{Context, StartError};
+use tokio::net::TcpListener;
+use utoipa::openapi::OpenApi;
+
+pub use routes::{RouteError, RouteTable};
+
+use proxy::{Proxy, ProxyOptions};
+use upstream::{Breaker, Upstream};
+
+/// Everything a request needs, shared by every connection.
+pub struct Gateway {
+    routes: RouteTable,
+    upstreams: Vec<Upstream>,
+    proxy: Proxy,
+    auth: Arc<Auth>,
+    limits: Arc<RateLimiter>,
+    limit: platform::config::Limit,
+    trust_forwarded: bool,
+    metrics: Arc<HttpMetrics>,
+    health_timeout: Duration,
+    started: Instant,
+}
+
+fn start_error(message: impl Into<String>) -> StartError {
+    StartError::Context("gateway".into(), message.into())
+}
+
+/// The routing input of one upstream context: its name and every template it serves.
+pub fn templates(ctx: &dyn Context) -> Vec<String> {
+    let mut paths: Vec<String> = ctx.openapi().paths.paths.keys().cloned().collect();
+    paths.extend(ctx.undocumented_routes());
+    paths
+}
+
+impl Gateway {
+    /// Builds the gateway for the upstreams in `config.gateway`, routing the paths each of
+    /// `contexts` serves.
+    pub async fn build(
+        config: &Config,
+        contexts: &[Arc<dyn Context>],
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<Self>, StartError> {
+        let gw = &config.gateway;
+        if gw.upstreams.is_empty() {
+            return Err(start_error("no upstreams: set gateway.upstreams.<context>.urls"));
+        }
+        let mut inputs = Vec::new();
+        let mut upstreams = Vec::new();
+        for (name, upstream) in &gw.upstreams {
+            let ctx = contexts
+                .iter()
+                .find(|c| c.name() == name)
+                .ok_or_else(|| start_error(format!("gateway.upstreams.{name}: no such context")))?;
+            inputs.push((name.clone(), templates(ctx.as_ref())));
+            upstreams.push(Upstream::new(name, upstream).map_err(start_error)?);
+        }
+        let media = gw.media_upstream.clone().or_else(|| {
+            ["catalog", "identity"].iter().find(|n| gw.upstreams.contains_key(**n)).map(|n| (*n).to_owned())
+        });
+        let routes = RouteTable::build(&inputs, media.as_deref()).map_err(|e| start_error(e.to_string()))?;
+        let auth = edge_auth(config, clock.clone()).await?;
+        let breaker = Breaker {
+            failures: gw.breaker_failures,
+            open: Duration::from_secs(gw.breaker_open_secs),
+            epoch: Instant::now(),
+        };
+        let proxy = Proxy::new(ProxyOptions {
+            connect_timeout: Duration::from_millis(gw.connect_timeout_ms),
+            timeout: Duration::from_secs(gw.timeout_secs),
+            retries: gw.retries,
+            breaker,
+            body_limit: config.server.body_limit_bytes,
+            trust_forwarded: config.server.trust_forwarded_for,
+        });
+        Ok(Arc::new(Self {
+            routes,
+            upstreams,
+            proxy,
+            auth,
+            limits: Arc::new(RateLimiter::new(config.rate_limit.enabled, clock)),
+            limit: gw.rate_limit,
+            trust_forwarded: config.server.trust_forwarded_for,
+            metrics: Arc::new(HttpMetrics::default()),
+            health_timeout: Duration::from_millis(gw.health_timeout_ms),
+            started: Instant::now(),
+        }))
+    }
+
+    /// The public router: ops and docs answered here, everything else proxied.
+    pub fn router(self: &Arc<Self>, config: &Config, openapi: OpenApi) -> Router {
+        ops::router()
+            .fallback(handle)
+            .with_state(self.clone())
+            .merge(platform::http::docs_router(openapi))
+            .layer(platform::http::cors(config))
+    }
+
+    fn client_ip(&self, req: &Request) -> IpAddr {
+        let peer =
+            req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+        if !self.trust_forwarded {
+            return peer;
+        }
+        req.headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(peer)
+    }
+}
+
+/// Verify-only keys fetched from `auth.jwks_url`; without it (development on one machine),
+/// the signing secret of this data directory.
+async fn edge_auth(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Auth>, StartError> {
+    match &config.auth.jwks_url {
+        Some(url) => {
+            let auth = Arc::new(Auth::new(SigningKeys::verify_only(), &config.auth, clock));
+            platform::auth::spawn_refresher(auth.clone(), url.clone()).await;
+            Ok(auth)
+        }
+        None => {
+            let secrets = platform::secrets::resolve(config, platform::secrets::PLATFORM_SECRETS)?;
+            let keys = SigningKeys::from_secrets(&secrets).map_err(|e| start_error(e.to_string()))?;
+            Ok(Arc::new(Auth::new(keys, &config.auth, clock)))
+        }
+    }
+}
+
+fn request_id(req: &Request) -> HeaderValue {
+    req.headers()
+        .get(&platform::http::middleware::X_REQUEST_ID)
+        .and_then(platform::http::middleware::acceptable_request_id)
+        .and_then(|id| HeaderValue::from_str(&id).ok())
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&kernel::new_id().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
+        })
+}
+
+async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response<Body> {
+    let started = Instant::now();
+    let id = request_id(&req);
+    let method = req.method().clone();
+    let (label, mut response) = route(&gw, req, &id).await;
+    response.headers_mut().insert(platform::http::middleware::X_REQUEST_ID.clone(), id);
+    gw.metrics.observe(method.as_str(), label, response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue) -> (&'a str, Response<Body>) {
+    let Some(index) = gw.routes.resolve(req.uri().path()) else {
+        return ("unmatched", ApiError::not_found("No route for this path").into_response());
+    };
+    let label = gw.routes.name(index);
+    let Some(upstream) = gw.upstreams.get(index) else {
+        return (label, ApiError::not_found("No route for this path").into_response());
+    };
+    let ip = gw.client_ip(&req);
+    if gw.limits.enabled()
+        && let Err(wait) = gw.limits.check(&format!("gateway:ip:{ip}"), gw.limit).await
+    {
+        return (label, ApiError::from(wait).into_response());
+    }
+    if let Some(token) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(raw) = token.strip_prefix("Bearer ").or_else(|| token.strip_prefix("bearer "))
+        && let Err(error) = gw.auth.verify(raw.trim())
+    {
+        return (label, ApiError::unauthorized(error.to_string()).into_response());
+    }
+    (label, gw.proxy.forward(upstream, req, ip, id).await)
+}
+
+/// Serves until `shutdown`, then lets in-flight requests finish for `server.shutdown_grace_secs`.
+pub async fn serve(
+    router: Router,
+    listener: TcpListener,
+    grace: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let (begin_tx, begin_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = begin_tx.send(());
+    };
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(signal);
+    let mut server = tokio::spawn(async move { server.await });
+    tokio::select! {
+        joined = &mut server => {
+            return joined.map_err(|e| StartError::Server(e.to_string()))?.map_err(|e| StartError::Server(e.to_string()));
+        }
+        _ = begin_rx => {}
+    }
+    if tokio::time::timeout(grace, &mut server).await.is_err() {
+        tracing::warn!("grace period over: dropping the remaining connections");
+        server.abort();
+    }
+    tracing::info!("gateway stopped");
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! Forwarding one request: pooled keep-alive connections, bodies streamed both ways (never
+//! buffered), hop-by-hop headers dropped, `X-Forwarded-*` and `X-Request-Id` set, failures
+//! turned into envelopes (503 when nothing could be sent, 502 when the upstream broke, 504 when
+//! it did not answer in time), bodiless idempotent requests retried on another instance, and
+//! protocol upgrades (WebSocket) tunnelled.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, Request, Response, StatusCode, Uri};
+use axum::response::IntoResponse;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use kernel::ApiError;
+
+use crate::upstream::{Breaker, Upstream};
+
+pub struct Proxy {
+    client: Client<HttpConnector, Body>,
+    timeout: Duration,
+    retries: u32,
+    pub breaker: Breaker,
+    body_limit: usize,
+    trust_forwarded: bool,
+}
+
+pub struct ProxyOptions {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub breaker: Breaker,
+    pub body_limit: usize,
+    pub trust_forwarded: bool,
+}
+
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
+/// Headers that describe one connection, not the message: never forwarded as they are.
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Headers named in `Connection` are hop-by-hop too.
+    let listed: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for name in listed {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+    headers.remove(header::TRANSFER_ENCODING);
+}
+
+/// An upstream's answer loses its hop-by-hop headers and its CORS headers: the gateway's own
+/// CORS layer answers for the deployment (two `Access-Control-Allow-Origin` would be refused).
+fn clean_response_headers(headers: &mut HeaderMap) {
+    strip_hop_by_hop(headers);
+    let cors: Vec<HeaderName> = headers.keys().filter(|k| k.as_str().starts_with("access-control-")).cloned().collect();
+    for name in cors {
+        headers.remove(name);
+    }
+    let vary: Vec<HeaderValue> = headers
+        .get_all(header::VARY)
+        .iter()
+        .filter(|v| !v.to_str().is_ok_and(|v| v.contains("access-control-request")))
+        .cloned()
+        .collect();
+    headers.remove(header::VARY);
+    for v in vary {
+        headers.append(header::VARY, v);
+    }
+}
+
+fn is_upgrade(req: &Request<Body>) -> bool {
+    req.headers().contains_key(header::UPGRADE)
+        && req
+            .headers()
+            .get_all(header::CONNECTION)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade"))))
+}
+
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
+}
+
+fn envelope(status: u16, code: &'static str, message: &str, retry_after: Option<u64>) -> Response<Body> {
+    let mut error = ApiError::new(status, code, message);
+    if let Some(secs) = retry_after {
+        error = error.with_retry_after(secs);
+    }
+    error.into_response()
+}
+
+/// Whether a client error came from our own body-size limit.
+fn is_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+impl Proxy {
+    pub fn new(options: ProxyOptions) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(options.connect_timeout));
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(1024)
+            .build(connector);
+        Self {
+            client,
+            timeout: options.timeout,
+            retries: options.retries,
+            breaker: options.breaker,
+            body_limit: options.body_limit,
+            trust_forwarded: options.trust_forwarded,
+        }
+    }
+
+    fn forwarded_headers(&self, headers: &mut HeaderMap, client: IpAddr, request_id: &HeaderValue) {
+        let host = headers.remove(header::HOST);
+        let prior = headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()).filter(|_| self.trust_forwarded);
+        let chain = match prior {
+            Some(prior) => format!("{prior}, {client}"),
+            None => client.to_string(),
+        };
+        if let Ok(v) = HeaderValue::from_str(&chain) {
+            headers.insert(X_FORWARDED_FOR.clone(), v);
+        }
+        if !(self.trust_forwarded && headers.contains_key(&X_FORWARDED_PROTO)) {
+            headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
+        }
+        if let Some(host) = host {
+            headers.insert(X_FORWARDED_HOST.clone(), host);
+        }
+        headers.insert(platform::http::middleware::X_REQUEST_ID.clone(), request_id.clone());
+    }
+
+    /// Sends `req` to an instance of `upstream` and returns its answer (or an envelope).
+    pub async fn forward(
+        &self,
+        upstream: &Upstream,
+        mut req: Request<Body>,
+        client: IpAddr,
+        request_id: &HeaderValue,
+    ) -> Response<Body> {
+        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.body_limit as u64) {
+            return envelope(413, "payload_too_large", "The request body is too large", None);
+        }
+        let upgrade = is_upgrade(&req);
+        let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
+        let (mut parts, body) = req.into_parts();
+        let upgrade_header = parts.headers.get(header::UPGRADE).cloned();
+        let bodiless = !has_body(&parts.headers);
+        strip_hop_by_hop(&mut parts.headers);
+        if let Some(protocol) = upgrade_header {
+            parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            parts.headers.insert(header::UPGRADE, protocol);
+        }
+        self.forwarded_headers(&mut parts.headers, client, request_id);
+        let retryable = bodiless && !upgrade && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let mut body = Some(Body::new(http_body_util::Limited::new(body, self.body_limit)));
+        let path = parts.uri.path_and_query().cloned();
+        let mut tried: Vec<usize> = Vec::new();
+        loop {
+            let Some((index, lease)) = upstream.pick(&self.breaker, &tried) else {
+                return envelope(503, "upstream_unavailable", "The service is unavailable, try again shortly", Some(5));
+            };
+            tried.push(index);
+            let instance = lease.instance;
+            let mut uri = Uri::builder().scheme(instance.scheme.clone()).authority(instance.authority.clone());
+            if let Some(pq) = &path {
+                uri = uri.path_and_query(pq.clone());
+            }
+            let Ok(uri) = uri.build() else {
+                return envelope(400, "bad_request", "Invalid request target", None);
+            };
+            let mut out = Request::new(if retryable { Body::empty() } else { body.take().unwrap_or_else(Body::empty) });
+            *out.method_mut() = parts.method.clone();
+            *out.uri_mut() = uri;
+            *out.headers_mut() = parts.headers.clone();
+            match tokio::time::timeout(self.timeout, self.client.request(out)).await {
+                Ok(Ok(mut response)) => {
+                    if matches!(response.status().as_u16(), 502..=504) {
+                        instance.failed(&self.breaker);
+                    } else {
+                        instance.succeeded();
+                    }
+                    let tunnel = (response.status() == StatusCode::SWITCHING_PROTOCOLS)
+                        .then(|| hyper::upgrade::on(&mut response))
+                        .zip(client_upgrade);
+                    if let Some((upstream_side, client_side)) = tunnel {
+                        tokio::spawn(async move {
+                            if let (Ok(a), Ok(b)) = (client_side.await, upstream_side.await) {
+                                let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(a), &mut TokioIo::new(b)).await;
+                            }
+                        });
+                        let (mut parts, _) = response.into_parts();
+                        parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+                        return Response::from_parts(parts, Body::empty());
+                    }
+                    let (mut parts, incoming) = response.into_parts();
+                    clean_response_headers(&mut parts.headers);
+                    return Response::from_parts(parts, Body::new(incoming));
+                }
+                Ok(Err(error)) if error.is_connect() => {
+                    instance.failed(&self.breaker);
+                    tracing::warn!(upstream = %upstream.name, instance = %instance.url, %error, "upstream connect failed");
+                    if retryable && tried.len() <= self.retries as usize {
+                        continue;
+                    }
+                    // Nothing was sent: the client may safely try again.
+                    return envelope(
+                        503,
+                        "upstream_unavailable",
+                        "The service is unavailable, try again shortly",
+                        Some(5),
+                    );
+                }
+                Ok(Err(error)) => {
+                    if is_body_limit(&error) {
+                        return envelope(413, "payload_too_large", "The request body is too large", None);
+                    }
+                    instance.failed(&self.breaker);
+                    tracing::warn!(upstream = %upstream.name, instance = %instance.url, %error, "upstream request failed");
+                    return envelope(502, "upstream_error", "The service failed to answer", None);
+                }
+                Err(_) => {
+                    instance.failed(&self.breaker);
+                    tracing::warn!(upstream = %upstream.name, instance = %instance.url, "upstream timed out");
+                    return envelope(504, "upstream_timeout", "The service did not answer in time", None);
+                }
+            }
+        }
+    }
+}
