@@ -79,6 +79,7 @@ impl Context for Catalog {
             events: env.events.clone(),
             media: env.media.clone(),
             geocoder,
+            cache: env.cache.clone(),
         });
         let erasure = platform::events::Subscription::new(
             "catalog.erasure",
@@ -86,6 +87,15 @@ impl Context for Catalog {
             env.db.clone(),
             privacy::ErasureOnDelete { clock: env.clock.clone() },
         );
-        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![erasure] })
+        let mut subscriptions = vec![erasure];
+        if env.cache.enabled() {
+            subscriptions.push(platform::events::Subscription::new(
+                "catalog.cache",
+                "listing.*",
+                env.db.clone(),
+                service::cached::ForgetChanged(env.cache.clone()),
+            ));
+        }
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions })
     }
 }

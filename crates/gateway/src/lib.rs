@@ -43,6 +43,7 @@ pub struct Gateway {
     limit: platform::config::Limit,
     trust_forwarded: bool,
     metrics: Arc<HttpMetrics>,
+    redis: Option<Arc<platform::redis::Redis>>,
     health_timeout: Duration,
     started: Instant,
 }
@@ -85,6 +86,10 @@ impl Gateway {
         });
         let routes = RouteTable::build(&inputs, media.as_deref()).map_err(|e| start_error(e.to_string()))?;
         let auth = edge_auth(config, clock.clone()).await?;
+        let redis = platform::redis::Redis::from_config(config).map_err(start_error)?;
+        if let Some(redis) = &redis {
+            platform::redis::sync_revocations(redis.clone(), auth.clone());
+        }
         let breaker = Breaker {
             failures: gw.breaker_failures,
             open: Duration::from_secs(gw.breaker_open_secs),
@@ -103,10 +108,11 @@ impl Gateway {
             upstreams,
             proxy,
             auth,
-            limits: Arc::new(RateLimiter::new(config.rate_limit.enabled, clock)),
+            limits: Arc::new(RateLimiter::new(config.rate_limit.enabled, clock).with_redis(redis.clone())),
             limit: gw.rate_limit,
             trust_forwarded: config.server.trust_forwarded_for,
             metrics: Arc::new(HttpMetrics::default()),
+            redis,
             health_timeout: Duration::from_millis(gw.health_timeout_ms),
             started: Instant::now(),
         }))

@@ -99,6 +99,9 @@ async fn metrics(State(gw): State<Arc<Gateway>>) -> Response {
             );
         }
     }
+    if let Some(redis) = &gw.redis {
+        redis.render_metrics(&mut out);
+    }
     out.push_str(
         "# HELP sojourn_uptime_seconds Seconds since the process started.\n# TYPE sojourn_uptime_seconds gauge\n",
     );

@@ -130,6 +130,7 @@ fn ops_router_for_docs() -> OpenApiRouter {
         bus: Arc::new(InProcessBus::new()),
         metrics: Arc::new(HttpMetrics::default()),
         started: Instant::now(),
+        redis: None,
     });
     http::ops::router(state)
 }
@@ -185,7 +186,11 @@ impl App {
         if let Some(url) = &config.auth.jwks_url {
             crate::auth::spawn_refresher(auth.clone(), url.clone()).await;
         }
-        let limits = Arc::new(RateLimiter::new(config.rate_limit.enabled, clock.clone()));
+        let redis = crate::redis::Redis::from_config(&config).map_err(|e| StartError::Context("platform".into(), e))?;
+        if let Some(redis) = &redis {
+            crate::redis::sync_revocations(redis.clone(), auth.clone());
+        }
+        let limits = Arc::new(RateLimiter::new(config.rate_limit.enabled, clock.clone()).with_redis(redis.clone()));
         let mailer =
             crate::mail::from_config(&config).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
         let media = Media::from_config(&config);
@@ -209,6 +214,7 @@ impl App {
                 personal_data: personal_data.clone(),
                 media: media.clone(),
                 contracts: contracts.clone(),
+                cache: crate::cache::Cache::new(redis.clone()),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -237,6 +243,7 @@ impl App {
             bus: bus.clone(),
             metrics: Arc::new(HttpMetrics::default()),
             started: Instant::now(),
+            redis: redis.clone(),
         });
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
         let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, dbs };

@@ -36,6 +36,8 @@ pub struct ContextEnv {
     pub media: Media,
     /// The synchronous questions between contexts (see [`crate::contracts`]).
     pub contracts: Arc<crate::contracts::Contracts>,
+    /// The shared hot-read cache (Redis); a no-op without Redis.
+    pub cache: crate::cache::Cache,
 }
 
 /// Handle on the event machinery for a context. It holds the relay weakly: event handlers

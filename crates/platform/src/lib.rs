@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod context;
 pub mod contracts;
@@ -18,6 +19,7 @@ pub mod mail;
 pub mod metrics;
 pub mod privacy;
 pub mod ratelimit;
+pub mod redis;
 pub mod secrets;
 pub mod shutdown;
 pub mod storage;

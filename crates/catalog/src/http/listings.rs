@@ -16,8 +16,12 @@ use crate::store::listings::PublicFilter;
 use crate::view;
 
 /// The listing with its version as a strong ETag (send it back in `If-Match`).
-fn with_etag(mut response: Response, l: &Listing) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", l.version)) {
+fn with_etag(response: Response, l: &Listing) -> Response {
+    etag(response, l.version)
+}
+
+fn etag(mut response: Response, version: i64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, v);
     }
     response
@@ -92,10 +96,18 @@ pub async fn get(
     user: MaybeAuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let l = state.listing(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
+    let id = kernel::parse_id(&id, "listing")?;
+    if let Some(hit) = state.cached_listing(id).await {
+        return Ok(etag(ok(hit.body), hit.version));
+    }
+    let l = state.listing(id, user.0.as_ref()).await?;
     let mut listing = view::listing(&l);
     listing["photos"] = json!(state.photos_of(l.id).await?);
-    Ok(with_etag(ok(json!({ "listing": listing })), &l))
+    let body = json!({ "listing": listing });
+    if l.status == "published" {
+        state.cache_listing(l.id, &body, l.version).await;
+    }
+    Ok(with_etag(ok(body), &l))
 }
 
 /// Change a listing (owner only). Send `If-Match` with the ETag you read: a concurrent change

@@ -97,6 +97,7 @@ impl Catalog {
         self.emit(&mut tx, event, l.id, actor, view::event(&l)).await?;
         tx.commit().await?;
         self.events.committed();
+        self.forget_listing(l.id).await;
         Ok(l)
     }
 

@@ -1,7 +1,8 @@
 //! What the catalog does — providers, the listing life cycle and listing photos — independent
 //! of HTTP.
 
-pub mod listings;
+pub mod cached;
+mod listings;
 pub mod photos;
 pub mod providers;
 pub mod sessions;
@@ -25,6 +26,8 @@ pub struct Catalog {
     pub media: Media,
     /// Fills in coordinates from addresses, when configured.
     pub geocoder: Option<Arc<dyn crate::geocode::Geocoder>>,
+    /// Public listing details, shared across instances (Redis); forgotten on every change.
+    pub cache: platform::cache::Cache,
 }
 
 impl Catalog {

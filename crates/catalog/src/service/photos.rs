@@ -176,6 +176,7 @@ impl Catalog {
             };
             store::photos::insert(&mut tx, &photo).await?;
             tx.commit().await?;
+            self.forget_listing(listing).await;
             Ok(photo)
         }
         .await;
@@ -213,6 +214,7 @@ impl Catalog {
             p.caption = caption;
         }
         tx.commit().await?;
+        self.forget_listing(listing).await;
         Ok(self.photo_view(&p))
     }
 
@@ -247,6 +249,7 @@ impl Catalog {
             }
         }
         tx.commit().await?;
+        self.forget_listing(listing).await;
         Ok(photos.iter().map(|p| self.photo_view(p)).collect())
     }
 
@@ -268,6 +271,7 @@ impl Catalog {
             }
         }
         tx.commit().await?;
+        self.forget_listing(listing).await;
         self.discard_objects(listing, removed.variants.into_values().map(|v| v.key)).await;
         Ok(())
     }

@@ -21,6 +21,7 @@ mod races;
 mod refresh;
 mod register;
 mod sessions;
+mod shared_redis;
 mod split;
 mod status;
 mod support;

@@ -38,6 +38,8 @@ pub struct Auth {
     revocations: Revocations,
     /// Woken when a token names a key we do not have (a rotation to fetch).
     unknown_key: tokio::sync::Notify,
+    /// Where revocations go to be shared with other processes (Redis), when configured.
+    revocation_sink: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<(Uuid, i64)>>,
 }
 
 /// A freshly signed access token.
@@ -59,6 +61,7 @@ impl Auth {
             cache: VerifiedCache::new(config.verify_cache_size),
             revocations: Revocations::default(),
             unknown_key: tokio::sync::Notify::new(),
+            revocation_sink: std::sync::OnceLock::new(),
         }
     }
 
@@ -123,10 +126,25 @@ impl Auth {
         Ok(claims)
     }
 
-    /// Makes every access token of `session` fail from now on.
+    /// Makes every access token of `session` fail from now on, in this process and (with Redis)
+    /// in every other.
     pub fn revoke_session(&self, session: Uuid) {
         let now = self.clock.now().timestamp();
-        self.revocations.revoke(session, now + self.ttl_secs + token::LEEWAY_SECS, now);
+        let until = now + self.ttl_secs + token::LEEWAY_SECS;
+        self.revocations.revoke(session, until, now);
+        if let Some(sink) = self.revocation_sink.get() {
+            let _ = sink.send((session, until));
+        }
+    }
+
+    /// A revocation made elsewhere (announced through Redis): applied here only.
+    pub fn apply_revocation(&self, session: Uuid, until: i64) {
+        self.revocations.revoke(session, until, self.clock.now().timestamp());
+    }
+
+    /// Sends every later [`Auth::revoke_session`] to `sink` too (once per process).
+    pub fn set_revocation_sink(&self, sink: tokio::sync::mpsc::UnboundedSender<(Uuid, i64)>) {
+        let _ = self.revocation_sink.set(sink);
     }
 
     /// Records a revocation that happened at `revoked_at` (start-up reload).

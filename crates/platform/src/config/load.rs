@@ -106,6 +106,17 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         }
     }
     validate_events(&config.events)?;
+    let redis = &config.redis;
+    let prefix_ok = redis.key_prefix.len() <= 64 && !redis.key_prefix.chars().any(|c| c.is_whitespace() || c == '*');
+    if !prefix_ok {
+        return Err(ConfigError::key("redis.key_prefix", "at most 64 characters, no spaces or `*`"));
+    }
+    if !(1..=10_000).contains(&redis.timeout_ms) {
+        return Err(ConfigError::key("redis.timeout_ms", "must be between 1 and 10000"));
+    }
+    if !(1..=86_400).contains(&redis.cache_ttl_secs) {
+        return Err(ConfigError::key("redis.cache_ttl_secs", "must be between 1 and 86400"));
+    }
     super::gateway::validate(&config.gateway)?;
     if config.database.statement_timeout_ms > 3_600_000 {
         return Err(ConfigError::key("database.statement_timeout_ms", "must be at most 3600000 (0 = no limit)"));

@@ -45,7 +45,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
-    pub redis: UrlConfig,
+    pub redis: RedisConfig,
     pub nats: UrlConfig,
     pub log: LogConfig,
     pub cors: CorsConfig,
@@ -74,7 +74,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             server: ServerConfig::default(),
             database: DatabaseConfig::default(),
-            redis: UrlConfig::default(),
+            redis: RedisConfig::default(),
             nats: UrlConfig::default(),
             log: LogConfig::default(),
             cors: CorsConfig::default(),
@@ -165,6 +165,27 @@ impl Default for DatabaseConfig {
             acquire_timeout_ms: 5_000,
             statement_timeout_ms: 30_000,
         }
+    }
+}
+
+/// Redis, shared by the instances of a split deployment: rate-limit counters, revoked
+/// sessions, hot-read caches. Optional and fail-open: when it is down, limits fall back to each
+/// process's own and caches miss.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisConfig {
+    pub url: Option<String>,
+    /// Prepended to every key and channel (several deployments can share one Redis).
+    pub key_prefix: String,
+    /// Longest wait for one Redis command or connection before falling back.
+    pub timeout_ms: u64,
+    /// How long a cached read (listing detail) is kept at most.
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        Self { url: None, key_prefix: "sojourn:".into(), timeout_ms: 250, cache_ttl_secs: 300 }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct OpsState {
     pub bus: Arc<dyn EventBus>,
     pub metrics: Arc<HttpMetrics>,
     pub started: Instant,
+    /// Shown in `/metrics` when configured.
+    pub redis: Option<Arc<crate::redis::Redis>>,
 }
 
 pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
@@ -197,6 +199,9 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     out.push_str("# HELP sojourn_outbox_oldest_pending_age_seconds Age of the oldest unpublished event.\n");
     out.push_str("# TYPE sojourn_outbox_oldest_pending_age_seconds gauge\n");
     out.push_str(&ages);
+    if let Some(redis) = &state.redis {
+        redis.render_metrics(&mut out);
+    }
     out.push_str("# HELP sojourn_uptime_seconds Seconds since the process started.\n");
     out.push_str("# TYPE sojourn_uptime_seconds gauge\n");
     let _ = writeln!(out, "sojourn_uptime_seconds {}", state.started.elapsed().as_secs_f64());

@@ -3,6 +3,7 @@
 //! `redis.url` set it lives in Redis so a limit holds across every instance of a service.
 
 mod local;
+mod redis;
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use kernel::{ApiError, Clock};
 
 use crate::config::Limit;
 pub use local::LocalLimiter;
+pub use redis::RedisLimiter;
 
 /// Refused: retry after this many seconds (rounded up, at least 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,15 +33,28 @@ fn retry_after(wait_ms: i64) -> RetryAfter {
     RetryAfter(u64::try_from(wait_ms.max(0)).unwrap_or(0).div_ceil(1000).max(1))
 }
 
-/// Every rate limit of a process goes through this.
+/// Every rate limit of a process goes through this: shared counters on Redis when configured,
+/// this process's own otherwise — and whenever Redis fails (fail open, never a 5xx).
 pub struct RateLimiter {
     enabled: bool,
+    clock: Arc<dyn Clock>,
     local: LocalLimiter,
+    shared: Option<RedisLimiter>,
 }
 
 impl RateLimiter {
     pub fn new(enabled: bool, clock: Arc<dyn Clock>) -> Self {
-        Self { enabled, local: LocalLimiter::new(clock) }
+        Self { enabled, local: LocalLimiter::new(clock.clone()), clock, shared: None }
+    }
+
+    /// Counts on `redis` (shared by every instance), falling back to local counting.
+    pub fn with_redis(mut self, redis: Option<Arc<crate::redis::Redis>>) -> Self {
+        self.shared = redis.map(RedisLimiter::new);
+        self
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
     }
 
     pub fn enabled(&self) -> bool {
@@ -51,6 +66,11 @@ impl RateLimiter {
         if !self.enabled {
             return Ok(());
         }
+        if let Some(shared) = &self.shared
+            && let Ok(verdict) = shared.check(key, limit, self.now_ms()).await
+        {
+            return verdict.map_or(Ok(()), Err);
+        }
         self.local.check(key, limit)
     }
 
@@ -59,11 +79,19 @@ impl RateLimiter {
         if !self.enabled {
             return None;
         }
+        if let Some(shared) = &self.shared
+            && let Ok(verdict) = shared.would_refuse(key, limit, self.now_ms()).await
+        {
+            return verdict;
+        }
         self.local.would_refuse(key, limit)
     }
 
     /// Forgets `key` (e.g. failures of an account after a successful login).
     pub async fn reset(&self, key: &str) {
+        if let Some(shared) = &self.shared {
+            shared.reset(key).await;
+        }
         self.local.reset(key);
     }
 }

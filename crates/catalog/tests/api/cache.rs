@@ -1,0 +1,64 @@
+//! The listing detail in the shared cache (`redis.url`; needs `SOJOURN_TEST_REDIS_URL`, required
+//! when `CI=true`): the second read is a hit, a change is visible at once, an unpublished
+//! listing is not served from the cache, and drafts are never cached.
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{call, create_listing, data, host, loft};
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn listing_details_are_cached_and_forgotten_on_change() {
+    let url = match std::env::var("SOJOURN_TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => url,
+        None => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs SOJOURN_TEST_REDIS_URL");
+            return;
+        }
+    };
+    let app = testkit::spawn_with(vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog)], |c| {
+        c.auth.password_hash.memory_kib = 1024;
+        c.auth.password_hash.iterations = 1;
+        c.rate_limit.enabled = false;
+        c.redis.url = Some(url.clone());
+        c.redis.key_prefix = format!("test{}:", &kernel::new_id().simple().to_string()[20..]);
+    })
+    .await;
+    let counters = || async {
+        let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        (metric(&text, "sojourn_cache_hits_total"), metric(&text, "sojourn_cache_misses_total"))
+    };
+    let h = host(&app, "host@example.com").await;
+    let id = create_listing(&app, &h.token, &loft()).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/listings/{id}");
+    // A draft: its owner reads it, nobody else, and it is never cached.
+    data(call(&app, Method::GET, Some(&h.token), &path, None).await).await;
+    assert_eq!(call(&app, Method::GET, None, &path, None).await.status(), 404);
+    data(call(&app, Method::POST, Some(&h.token), &format!("{path}/publish"), None).await).await;
+
+    let before = counters().await;
+    let first = call(&app, Method::GET, None, &path, None).await;
+    let etag = first.headers()["etag"].clone();
+    let first = data(first).await;
+    let second = call(&app, Method::GET, None, &path, None).await;
+    assert_eq!(second.headers()["etag"], etag, "the cached answer keeps its ETag");
+    assert_eq!(data(second).await, first, "same body from the cache");
+    let after = counters().await;
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1), "one miss, then one hit");
+
+    // Edited: the next read shows the change.
+    let put = app.client.put(app.url(&path)).bearer_auth(&h.token).json(&json!({"title": "Loft, canal side"}));
+    assert_eq!(put.send().await.unwrap().status(), 200);
+    let seen = data(call(&app, Method::GET, None, &path, None).await).await;
+    assert_eq!(seen["listing"]["title"], "Loft, canal side");
+
+    // Unpublished: gone for the public at once, cache or not.
+    data(call(&app, Method::POST, Some(&h.token), &format!("{path}/unpublish"), None).await).await;
+    assert_eq!(call(&app, Method::GET, None, &path, None).await.status(), 404);
+}
