@@ -118,7 +118,8 @@ async fn a_split_deployment_books_pays_survives_a_crash_and_limits_across_gatewa
     api.ok(Method::POST, Some(&host), &format!("/api/v1/listings/{listing}/publish"), None).await;
 
     // Booking learns of the listing from catalog's event, over NATS.
-    let nights = json!({"listingId": listing, "checkIn": "2030-05-01", "checkOut": "2030-05-03"});
+    let day = |n: i64| (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).to_string();
+    let nights = json!({"listingId": listing, "checkIn": day(60), "checkOut": day(62)});
     api.eventually(Method::POST, &guest, "/api/v1/reservations/quote", Some(&nights)).await;
     let reservation = api.ok(Method::POST, Some(&guest), "/api/v1/reservations", Some(&nights)).await;
     let id = reservation["reservation"]["id"].as_str().unwrap().to_owned();
