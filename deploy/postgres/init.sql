@@ -1,0 +1,6 @@
+-- One database per context, so each service owns its data (and could move to its own server).
+CREATE DATABASE identity;
+CREATE DATABASE notifications;
+CREATE DATABASE catalog;
+CREATE DATABASE booking;
+CREATE DATABASE payments;
