@@ -46,6 +46,7 @@ pub struct Gateway {
     redis: Option<Arc<platform::redis::Redis>>,
     health_timeout: Duration,
     started: Instant,
+    ids: RequestIds,
 }
 
 fn start_error(message: impl Into<String>) -> StartError {
@@ -115,6 +116,7 @@ impl Gateway {
             redis,
             health_timeout: Duration::from_millis(gw.health_timeout_ms),
             started: Instant::now(),
+            ids: RequestIds::new(),
         }))
     }
 
@@ -159,19 +161,32 @@ async fn edge_auth(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Auth>, 
     }
 }
 
-fn request_id(req: &Request) -> HeaderValue {
-    req.headers()
-        .get(&platform::http::middleware::X_REQUEST_ID)
-        .and_then(platform::http::middleware::acceptable_request_id)
-        .and_then(|id| HeaderValue::from_str(&id).ok())
-        .unwrap_or_else(|| {
-            HeaderValue::from_str(&kernel::new_id().to_string()).unwrap_or(HeaderValue::from_static("unknown"))
-        })
+/// The client's request id when acceptable, else a new one: a random per-process prefix and a
+/// counter (unique without a random draw per request).
+fn request_id(req: &Request, ids: &RequestIds) -> HeaderValue {
+    if let Some(given) = req.headers().get(&platform::http::middleware::X_REQUEST_ID)
+        && platform::http::middleware::acceptable_request_id(given).is_some()
+    {
+        return given.clone();
+    }
+    let n = ids.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    HeaderValue::from_str(&format!("{}-{n:x}", ids.prefix)).unwrap_or(HeaderValue::from_static("unknown"))
+}
+
+struct RequestIds {
+    prefix: String,
+    next: std::sync::atomic::AtomicU64,
+}
+
+impl RequestIds {
+    fn new() -> Self {
+        Self { prefix: format!("gw-{}", &kernel::new_id().simple().to_string()[16..]), next: Default::default() }
+    }
 }
 
 async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response<Body> {
     let started = Instant::now();
-    let id = request_id(&req);
+    let id = request_id(&req, &gw.ids);
     let method = req.method().clone();
     let (label, mut response) = route(&gw, req, &id).await;
     response.headers_mut().insert(platform::http::middleware::X_REQUEST_ID.clone(), id);

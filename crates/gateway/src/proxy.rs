@@ -54,6 +54,16 @@ const HOP_BY_HOP: [&str; 8] = [
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Headers named in `Connection` are hop-by-hop too.
+    if headers.contains_key(header::CONNECTION) {
+        remove_listed(headers);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+    headers.remove(header::TRANSFER_ENCODING);
+}
+
+fn remove_listed(headers: &mut HeaderMap) {
     let listed: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -64,19 +74,22 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in listed {
         headers.remove(name);
     }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
-    }
-    headers.remove(header::TRANSFER_ENCODING);
 }
 
 /// An upstream's answer loses its hop-by-hop headers and its CORS headers: the gateway's own
 /// CORS layer answers for the deployment (two `Access-Control-Allow-Origin` would be refused).
 fn clean_response_headers(headers: &mut HeaderMap) {
     strip_hop_by_hop(headers);
-    let cors: Vec<HeaderName> = headers.keys().filter(|k| k.as_str().starts_with("access-control-")).cloned().collect();
-    for name in cors {
-        headers.remove(name);
+    if headers.keys().any(|k| k.as_str().starts_with("access-control-")) {
+        let cors: Vec<HeaderName> =
+            headers.keys().filter(|k| k.as_str().starts_with("access-control-")).cloned().collect();
+        for name in cors {
+            headers.remove(name);
+        }
+    }
+    let cors_vary = |v: &HeaderValue| v.to_str().is_ok_and(|v| v.contains("access-control-request"));
+    if !headers.get_all(header::VARY).iter().any(cors_vary) {
+        return;
     }
     let vary: Vec<HeaderValue> = headers
         .get_all(header::VARY)
@@ -178,7 +191,8 @@ impl Proxy {
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
         let (mut parts, body) = req.into_parts();
         let upgrade_header = parts.headers.get(header::UPGRADE).cloned();
-        let bodiless = !has_body(&parts.headers);
+        // No length, not chunked, and (HTTP/2) the stream already ended: truly no body.
+        let bodiless = !has_body(&parts.headers) && axum::body::HttpBody::is_end_stream(&body);
         strip_hop_by_hop(&mut parts.headers);
         if let Some(protocol) = upgrade_header {
             parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
@@ -186,7 +200,7 @@ impl Proxy {
         }
         self.forwarded_headers(&mut parts.headers, client, request_id);
         let retryable = bodiless && !upgrade && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        let mut body = Some(Body::new(http_body_util::Limited::new(body, self.body_limit)));
+        let mut body = Some(if bodiless { body } else { Body::new(http_body_util::Limited::new(body, self.body_limit)) });
         let path = parts.uri.path_and_query().cloned();
         let mut tried: Vec<usize> = Vec::new();
         loop {
