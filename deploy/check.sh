@@ -71,7 +71,7 @@ for member in re.findall(r'"([^"]+)"', members):
 print("== variables")
 config_doc = open("docs/configuration.md").read()
 contexts = ["identity", "notifications", "catalog", "booking", "payments"]
-secrets = set(re.findall(r'const [A-Z_]+: &str = "([a-z_]+)"', "".join(
+secrets = set(re.findall(r'const [A-Z0-9_]+: &str = "([a-z0-9_]+)"', "".join(
     open(p).read() for p in glob.glob("crates/*/src/**/*.rs", recursive=True) if "secret" in open(p).read().lower())))
 secrets |= {"jwt_signing_key"}
 used = set()

@@ -200,7 +200,8 @@ impl Proxy {
         }
         self.forwarded_headers(&mut parts.headers, client, request_id);
         let retryable = bodiless && !upgrade && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        let mut body = Some(if bodiless { body } else { Body::new(http_body_util::Limited::new(body, self.body_limit)) });
+        let mut body =
+            Some(if bodiless { body } else { Body::new(http_body_util::Limited::new(body, self.body_limit)) });
         let path = parts.uri.path_and_query().cloned();
         let mut tried: Vec<usize> = Vec::new();
         loop {

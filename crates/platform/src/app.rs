@@ -193,7 +193,7 @@ impl App {
         let limits = Arc::new(RateLimiter::new(config.rate_limit.enabled, clock.clone()).with_redis(redis.clone()));
         let mailer =
             crate::mail::from_config(&config).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
-        let media = Media::from_config(&config);
+        let media = Media::configured(&config, &secrets).map_err(|e| StartError::Context("platform".into(), e))?;
 
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());

@@ -18,7 +18,8 @@ pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use load::{ConfigError, Overrides, load};
 pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
 pub use sections::{
-    AuthConfig, BookingConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, StorageConfig,
+    AuthConfig, BookingConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, S3Config,
+    StorageBackend, StorageConfig,
 };
 pub use services::ServicesConfig;
 

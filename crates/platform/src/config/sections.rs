@@ -180,8 +180,37 @@ impl Default for BookingConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
     /// Where `GET /media/{*key}` is reached from outside (a CDN or proxy in front of it, say).
-    /// Unset: `<server.public_url>/media`. Objects themselves live under `<data_dir>/media`.
+    /// Unset: `<server.public_url>/media`.
     pub public_base_url: Option<String>,
+    /// `local`: files under `<data_dir>/media`. `s3`: an S3-compatible bucket (`storage.s3`).
+    pub backend: StorageBackend,
+    pub s3: S3Config,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    #[default]
+    Local,
+    S3,
+}
+
+/// An S3-compatible bucket (path-style requests). The secret key is the secret
+/// `s3_secret_access_key`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Config {
+    /// e.g. `https://s3.eu-west-3.amazonaws.com` or `http://minio:9000`.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: Option<String>,
+}
+
+impl Default for S3Config {
+    fn default() -> Self {
+        Self { endpoint: None, bucket: "sojourn-media".into(), region: "us-east-1".into(), access_key_id: None }
+    }
 }
 
 impl StorageConfig {
@@ -291,6 +320,30 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
             "storage.public_base_url",
             "must be http(s)://host[:port][/path] without a trailing /",
         ));
+    }
+    let s3 = &config.storage.s3;
+    if config.storage.backend == StorageBackend::S3 {
+        let endpoint_ok = s3.endpoint.as_deref().is_some_and(|u| {
+            (u.starts_with("http://") || u.starts_with("https://"))
+                && u.parse::<axum::http::Uri>().is_ok_and(|p| p.authority().is_some() && p.path() == "/")
+        });
+        if !endpoint_ok {
+            return Err(ConfigError::key(
+                "storage.s3.endpoint",
+                "required with storage.backend = \"s3\": http(s)://host[:port]",
+            ));
+        }
+        let bucket_ok = (3..=63).contains(&s3.bucket.len())
+            && s3.bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        if !bucket_ok {
+            return Err(ConfigError::key("storage.s3.bucket", "3–63 lowercase letters, digits, `-` and `.`"));
+        }
+        if s3.access_key_id.as_deref().is_none_or(str::is_empty) {
+            return Err(ConfigError::key("storage.s3.access_key_id", "required with storage.backend = \"s3\""));
+        }
+        if s3.region.is_empty() || !s3.region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(ConfigError::key("storage.s3.region", "a region name such as us-east-1"));
+        }
     }
     Ok(())
 }

@@ -57,6 +57,10 @@ async fn get_media(
     let object = match media.get(&key).await {
         Ok(Some(object)) => object,
         Ok(None) | Err(StorageError::InvalidKey) => return not_found(),
+        Err(StorageError::Remote(e)) => {
+            tracing::warn!(error = %e, key = %key, "object store unavailable");
+            return ApiError::unavailable("Media storage is unavailable, try again shortly", Some(5)).into_response();
+        }
         Err(e) => {
             tracing::error!(error = %e, key = %key, "could not read media");
             return ApiError::internal().into_response();

@@ -90,3 +90,48 @@ async fn the_media_route_is_documented_under_system() {
     assert_eq!(get["tags"][0], "System", "{get}");
     assert!(get["responses"].get("404").is_some(), "{get}");
 }
+
+/// The same through an S3-compatible bucket (`SOJOURN_TEST_S3_URL`, e.g. a local moto or MinIO
+/// server; required when `CI=true`): two app instances share the objects, with no shared disk.
+#[tokio::test]
+async fn an_s3_bucket_is_shared_by_every_instance() {
+    let endpoint = match std::env::var("SOJOURN_TEST_S3_URL").ok().filter(|v| !v.is_empty()) {
+        Some(url) => url,
+        None => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs SOJOURN_TEST_S3_URL");
+            return;
+        }
+    };
+    let bucket = format!("media-{}", &kernel::new_id().simple().to_string()[20..]);
+    let store = platform::storage::S3Store::new(
+        &endpoint,
+        &bucket,
+        "us-east-1",
+        "test-key",
+        "test-secret-key-0123456789abcdef",
+    )
+    .unwrap();
+    store.create_bucket().await.unwrap();
+    let tweak = |c: &mut platform::Config| {
+        c.storage.backend = platform::config::StorageBackend::S3;
+        c.storage.s3.endpoint = Some(endpoint.clone());
+        c.storage.s3.bucket = bucket.clone();
+        c.storage.s3.access_key_id = Some("test-key".into());
+        c.secrets.insert(
+            platform::storage::S3_SECRET.into(),
+            platform::secrets::Secret::new("test-secret-key-0123456789abcdef"),
+        );
+    };
+    let writer = testkit::spawn_with(vec![std::sync::Arc::new(testkit::probe::Probe)], tweak).await;
+    let reader = testkit::spawn_with(vec![std::sync::Arc::new(testkit::probe::Probe)], tweak).await;
+    let bytes = b"\x89PNG not really".to_vec();
+    writer.platform.media.put("photos/l1/aa11.png", bytes.clone(), "image/png").await.unwrap();
+    let response = reader.get("/media/photos/l1/aa11.png").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    expect_error(reader.get("/media/photos/l1/none.png").await, 404, "not_found").await;
+    writer.platform.media.delete("photos/l1/aa11.png").await.unwrap();
+    writer.platform.media.delete("photos/l1/aa11.png").await.unwrap();
+    expect_error(reader.get("/media/photos/l1/aa11.png").await, 404, "not_found").await;
+}

@@ -8,11 +8,18 @@
 //! mistaken for an object. Every file is written to a temporary file in the same directory,
 //! synced and renamed into place, so a reader sees the old object or the new one, never half.
 
+mod s3;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
+
+pub use s3::S3Store;
+
+/// The secret holding the S3 secret access key (`storage.backend = "s3"`).
+pub const S3_SECRET: &str = "s3_secret_access_key";
 
 /// Longest accepted object key, in bytes.
 pub const MAX_KEY_LEN: usize = 200;
@@ -34,6 +41,9 @@ pub enum StorageError {
     InvalidContentType,
     #[error("object storage I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// The remote object store (S3) refused or could not be reached.
+    #[error("object storage: {0}")]
+    Remote(String),
 }
 
 #[async_trait]
@@ -172,11 +182,29 @@ impl Media {
         Self { store, base_url }
     }
 
-    /// The default store under `<data_dir>/media`, with URLs on `storage.public_base_url`
+    /// The local store under `<data_dir>/media`, with URLs on `storage.public_base_url`
     /// (default `<server.public_url>/media`).
     pub fn from_config(config: &crate::Config) -> Self {
         let store = Arc::new(LocalStore::new(LocalStore::media_dir(&config.data_dir)));
         Self::new(store, config.storage.base_url(&config.server.public_url))
+    }
+
+    /// The configured store: local files, or the S3 bucket of `storage.s3` (its secret key is
+    /// the secret [`S3_SECRET`]).
+    pub fn configured(config: &crate::Config, secrets: &crate::secrets::Secrets) -> Result<Self, String> {
+        if config.storage.backend == crate::config::StorageBackend::Local {
+            return Ok(Self::from_config(config));
+        }
+        let s3 = &config.storage.s3;
+        let secret = secrets.get(S3_SECRET).ok_or_else(|| format!("secret `{S3_SECRET}` is missing"))?;
+        let store = S3Store::new(
+            s3.endpoint.as_deref().unwrap_or_default(),
+            &s3.bucket,
+            &s3.region,
+            s3.access_key_id.as_deref().unwrap_or_default(),
+            secret.expose(),
+        )?;
+        Ok(Self::new(Arc::new(store), config.storage.base_url(&config.server.public_url)))
     }
 
     /// The public URL of the object under `key`.
