@@ -51,7 +51,7 @@ PATH_UNDER_TEST="/api/v1/listings/$LISTING"
 SOJOURN__GATEWAY__UPSTREAMS__IDENTITY__URLS="[http://127.0.0.1:$UP]" \
 SOJOURN__GATEWAY__UPSTREAMS__CATALOG__URLS="[http://127.0.0.1:$UP]" \
 SOJOURN__AUTH__JWKS_URL="http://127.0.0.1:$UP/.well-known/jwks.json" \
-  "$BIN" serve --only gateway --port "$GW" --data-dir "$WORK/gw" >"$WORK/gw.log" 2>&1 &
+  env ${GATEWAY_THREADS:+TOKIO_WORKER_THREADS=$GATEWAY_THREADS} "$BIN" serve --only gateway --port "$GW" --data-dir "$WORK/gw" >"$WORK/gw.log" 2>&1 &
 PIDS+=($!)
 wait_ready "http://127.0.0.1:$GW/health/live"
 

@@ -229,6 +229,10 @@ pub async fn serve(
         shutdown.await;
         let _ = begin_tx.send(());
     };
+    // No Nagle delay on answers written in several pieces (headers, then streamed body).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(signal);
     let mut server = tokio::spawn(async move { server.await });

@@ -271,6 +271,10 @@ impl App {
             shutdown.await;
             let _ = begin_tx.send(());
         };
+        // No Nagle delay on answers written in several pieces (headers, then a streamed body).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(signal);
         let server = tokio::spawn(async move { server.await });
