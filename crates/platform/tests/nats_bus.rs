@@ -199,3 +199,39 @@ async fn an_unreachable_server_fails_at_connect() {
     assert!(err.to_string().contains("cannot connect"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn a_consumer_whose_pattern_changed_follows_the_new_pattern() {
+    let Some(url) = nats_url() else { return };
+    let opts = options(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(&dir, "a").await;
+    let before = Recorder::default();
+    let bus = NatsBus::connect(opts.clone()).await.unwrap();
+    bus.subscribe(Subscription::new("search.indexer", "listing.*", db.clone(), before.clone()));
+    let (stop_handle, stop) = stop_pair();
+    let workers = bus.start(stop);
+    bus.publish(&event("listing.published")).await.unwrap();
+    until("the first event", Duration::from_secs(10), || before.seen().len() == 1).await;
+    stop_handle.stop();
+    for w in workers {
+        w.await.unwrap();
+    }
+
+    // Redeployed with another pattern under the same name: the old event is not handled again,
+    // the new family arrives.
+    let after = Recorder::default();
+    let bus = NatsBus::connect(opts.clone()).await.unwrap();
+    bus.subscribe(Subscription::new("search.indexer", "*", db, after.clone()));
+    let (stop_handle, stop) = stop_pair();
+    let workers = bus.start(stop);
+    bus.publish(&event("provider.updated")).await.unwrap();
+    until("the new family", Duration::from_secs(10), || after.seen().contains(&"provider.updated".to_owned())).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(after.seen(), ["provider.updated"], "the replayed listing event was skipped as already handled");
+    stop_handle.stop();
+    for w in workers {
+        w.await.unwrap();
+    }
+    delete_stream(&opts).await;
+}

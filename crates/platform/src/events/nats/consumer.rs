@@ -64,17 +64,21 @@ impl Worker {
             max_deliver: self.max_deliver,
             ..Default::default()
         };
-        match stream.create_consumer(config.clone()).await {
-            Ok(consumer) => Ok(consumer),
-            Err(error) => {
-                // It exists with other settings (a changed pattern or limit). Recreate it: it
-                // starts again from the oldest retained event, which processed_events makes
-                // harmless (already handled events are skipped).
-                tracing::warn!(consumer = %self.durable, %error, "consumer settings changed; recreating it");
-                stream.delete_consumer(&self.durable).await.map_err(|e| format!("consumer {}: {e}", self.durable))?;
-                stream.create_consumer(config).await.map_err(|e| format!("consumer {}: {e}", self.durable))
-            }
+        let error = match stream.create_consumer(config.clone()).await {
+            Ok(consumer) => return Ok(consumer),
+            Err(error) => format!("consumer {}: {error}", self.durable),
+        };
+        // Refused: recreate it only if it exists with other settings (a changed pattern or
+        // limit). It then starts again from the oldest retained event, which processed_events
+        // makes harmless (handled events are skipped). Any other refusal is retried as is.
+        let existing = stream.consumer_info(&self.durable).await.map_err(|_| error.clone())?;
+        let changed = existing.config.filter_subject != self.filter || existing.config.max_deliver != self.max_deliver;
+        if !changed {
+            return Err(error);
         }
+        tracing::warn!(consumer = %self.durable, "consumer settings changed; recreating it");
+        stream.delete_consumer(&self.durable).await.map_err(|e| format!("consumer {}: {e}", self.durable))?;
+        stream.create_consumer(config).await.map_err(|e| format!("consumer {}: {e}", self.durable))
     }
 
     /// Returns `Ok` only when stopped.
