@@ -224,28 +224,9 @@ pub async fn serve(
     grace: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let (begin_tx, begin_rx) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        let _ = begin_tx.send(());
-    };
-    // No Nagle delay on answers written in several pieces (headers, then streamed body).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(signal);
-    let mut server = tokio::spawn(async move { server.await });
-    tokio::select! {
-        joined = &mut server => {
-            return joined.map_err(|e| StartError::Server(e.to_string()))?.map_err(|e| StartError::Server(e.to_string()));
-        }
-        _ = begin_rx => {}
-    }
-    if tokio::time::timeout(grace, &mut server).await.is_err() {
-        tracing::warn!("grace period over: dropping the remaining connections");
-        server.abort();
-    }
+    // The gateway has no background task to stop: the stop signal has no listener.
+    let (stop, _) = platform::shutdown::stop_pair();
+    let result = platform::app::serve_router(router, listener, grace, shutdown, &stop).await;
     tracing::info!("gateway stopped");
-    Ok(())
+    result
 }

@@ -266,19 +266,7 @@ impl App {
         });
         let consumers = platform.bus.start(stop.clone());
 
-        let (begin_tx, begin_rx) = tokio::sync::oneshot::channel::<()>();
-        let signal = async move {
-            shutdown.await;
-            let _ = begin_tx.send(());
-        };
-        // No Nagle delay on answers written in several pieces (headers, then a streamed body).
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(signal);
-        let server = tokio::spawn(async move { server.await });
-        let result = drain_with_deadline(server, begin_rx, grace, &stop_handle).await;
+        let result = serve_router(router, listener, grace, shutdown, &stop_handle).await;
 
         if let Some(task) = relay_task {
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
@@ -293,6 +281,30 @@ impl App {
         tracing::info!("stopped");
         result
     }
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then fires `stop` (for background
+/// tasks) and lets in-flight requests finish for up to `grace`. Shared by every role.
+pub async fn serve_router(
+    router: Router,
+    listener: TcpListener,
+    grace: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    stop: &StopHandle,
+) -> Result<(), StartError> {
+    let (begin_tx, begin_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = begin_tx.send(());
+    };
+    // No Nagle delay on answers written in several pieces (headers, then a streamed body).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(signal);
+    let server = tokio::spawn(async move { server.await });
+    drain_with_deadline(server, begin_rx, grace, stop).await
 }
 
 /// Waits for the server to finish; once shutdown has begun, gives it `grace` to do so.

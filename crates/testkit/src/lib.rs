@@ -27,6 +27,18 @@ pub fn postgres_url() -> Option<String> {
     std::env::var(POSTGRES_ENV).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// The URL of an external service a suite needs (`SOJOURN_TEST_NATS_URL`, `…_REDIS_URL`,
+/// `…_S3_URL`): `None` means skip — except with `CI=true`, where a missing one fails the test,
+/// so CI never passes by skipping.
+pub fn service_url(var: &str) -> Option<String> {
+    let url = std::env::var(var).ok().filter(|v| !v.trim().is_empty());
+    if url.is_none() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs {var}");
+        eprintln!("skipped: {var} is not set");
+    }
+    url
+}
+
 /// A running application.
 pub struct TestApp {
     pub addr: SocketAddr,

@@ -15,13 +15,7 @@ fn metric(text: &str, name: &str) -> u64 {
 
 #[tokio::test]
 async fn listing_details_are_cached_and_forgotten_on_change() {
-    let url = match std::env::var("SOJOURN_TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) {
-        Some(url) => url,
-        None => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs SOJOURN_TEST_REDIS_URL");
-            return;
-        }
-    };
+    let Some(url) = testkit::service_url("SOJOURN_TEST_REDIS_URL") else { return };
     let app = testkit::spawn_with(vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog)], |c| {
         c.auth.password_hash.memory_kib = 1024;
         c.auth.password_hash.iterations = 1;

@@ -8,19 +8,9 @@ use platform::config::{Config, Limit};
 use serde_json::json;
 use testkit::{json, spawn_with};
 
-fn redis_url() -> Option<String> {
-    match std::env::var("SOJOURN_TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) {
-        Some(url) => Some(url),
-        None => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs SOJOURN_TEST_REDIS_URL");
-            None
-        }
-    }
-}
-
 #[tokio::test]
 async fn limits_and_logouts_hold_across_two_apps() {
-    let Some(url) = redis_url() else { return };
+    let Some(url) = testkit::service_url("SOJOURN_TEST_REDIS_URL") else { return };
     let shared = format!("test{}:", &kernel::new_id().simple().to_string()[20..]);
     let tweak = |c: &mut Config| {
         c.redis.url = Some(url.clone());

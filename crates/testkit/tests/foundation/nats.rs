@@ -10,13 +10,7 @@ use testkit::{json, spawn_with};
 
 #[tokio::test]
 async fn committed_events_reach_the_subscriber_through_jetstream() {
-    let url = match std::env::var("SOJOURN_TEST_NATS_URL").ok().filter(|v| !v.is_empty()) {
-        Some(url) => url,
-        None => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs SOJOURN_TEST_NATS_URL");
-            return;
-        }
-    };
+    let Some(url) = testkit::service_url("SOJOURN_TEST_NATS_URL") else { return };
     let run = kernel::new_id().simple().to_string()[20..].to_owned();
     let stream = format!("FOUNDATION_{}", run.to_uppercase());
     let app = spawn_with(vec![Arc::new(testkit::probe::Probe)], |c| {
