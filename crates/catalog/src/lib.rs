@@ -71,8 +71,10 @@ impl Context for Catalog {
             )),
             None => None,
         };
-        env.personal_data
-            .register("catalog", Arc::new(privacy::CatalogData { db: env.db.clone(), clock: env.clock.clone() }));
+        env.personal_data.register(
+            "catalog",
+            Arc::new(privacy::CatalogData { db: env.db.clone(), clock: env.clock.clone(), cache: env.cache.clone() }),
+        );
         let state = Arc::new(service::Catalog {
             db: env.db.clone(),
             clock: env.clock.clone(),
@@ -85,7 +87,7 @@ impl Context for Catalog {
             "catalog.erasure",
             "user.deleted",
             env.db.clone(),
-            privacy::ErasureOnDelete { clock: env.clock.clone() },
+            privacy::ErasureOnDelete { db: env.db.clone(), clock: env.clock.clone(), cache: env.cache.clone() },
         );
         let mut subscriptions = vec![erasure];
         if env.cache.enabled() {

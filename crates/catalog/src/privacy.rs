@@ -1,12 +1,15 @@
 //! This context's part of GDPR exports and erasure: the provider profile (contact details,
 //! name) and the listings a user offers. Erasure anonymises the provider and takes the
-//! listings offline; the listing rows stay, as bookings and payments refer to them.
+//! listings offline; the listing rows stay, as bookings and payments refer to them. Once that
+//! commits, their cached public details are forgotten, so an erased host's listings are not
+//! served from the shared cache until it expires.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kernel::{Clock, EventEnvelope};
+use platform::cache::Cache;
 use platform::db::{Db, DbError, Tx, query};
 use platform::events::{EventHandler, HandlerError};
 use platform::privacy::{PersonalData, PrivacyError};
@@ -18,6 +21,7 @@ use crate::{store, view};
 pub struct CatalogData {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub cache: Cache,
 }
 
 fn fail(e: impl std::fmt::Display) -> PrivacyError {
@@ -36,7 +40,9 @@ impl PersonalData for CatalogData {
     async fn erase(&self, user: Uuid) -> Result<(), PrivacyError> {
         let mut tx = self.db.begin().await.map_err(fail)?;
         erase(&mut tx, user, self.clock.now()).await.map_err(fail)?;
-        tx.commit().await.map_err(fail)
+        tx.commit().await.map_err(fail)?;
+        forget_listings_of(&self.db, &self.cache, user).await;
+        Ok(())
     }
 }
 
@@ -61,10 +67,27 @@ pub async fn erase(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), Db
     Ok(())
 }
 
+/// Forgets the cached details of every listing `user` offers (after an erasure committed).
+async fn forget_listings_of(db: &Db, cache: &Cache, user: Uuid) {
+    if !cache.enabled() {
+        return;
+    }
+    match store::listings::list_owned(db, user, 10_000, 0).await {
+        Ok((listings, _)) => {
+            for l in listings {
+                crate::service::cached::forget(cache, l.id).await;
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot list an erased user's listings to forget their cache entries"),
+    }
+}
+
 /// Erases on `user.deleted` too, so the erasure happens wherever this context runs and is
 /// retried by the event's delivery if the synchronous call failed.
 pub struct ErasureOnDelete {
+    pub db: Db,
     pub clock: Arc<dyn Clock>,
+    pub cache: Cache,
 }
 
 #[async_trait]
@@ -74,5 +97,11 @@ impl EventHandler for ErasureOnDelete {
             erase(tx, user, self.clock.now()).await?;
         }
         Ok(())
+    }
+
+    async fn after_commit(&self, event: &EventEnvelope) {
+        if let Ok(user) = event.aggregate_id.parse::<Uuid>() {
+            forget_listings_of(&self.db, &self.cache, user).await;
+        }
     }
 }

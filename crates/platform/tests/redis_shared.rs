@@ -1,11 +1,13 @@
-//! Rate limits on a real Redis (`SOJOURN_TEST_REDIS_URL`; required when `CI=true`): one budget
-//! shared by instances under concurrency, and a dead Redis falling back to local limits with a
-//! metric, never an error. Each test has its own key prefix.
+//! Rate limits and the cache on a real Redis (`SOJOURN_TEST_REDIS_URL`; required when
+//! `CI=true`): one budget shared by instances under concurrency, a dead Redis falling back to
+//! local limits (and cache misses) with a metric, never an error, and a cache read that raced
+//! with a change not storing its stale copy. Each test has its own key prefix.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use platform::cache::{Cache, Lookup};
 use platform::config::{Config, Limit};
 use platform::ratelimit::{RateLimiter, RetryAfter};
 use platform::redis::{Redis, Use};
@@ -15,6 +17,7 @@ fn redis_url() -> Option<String> {
         Some(url) => Some(url),
         None => {
             assert!(std::env::var("CI").as_deref() != Ok("true"), "CI needs SOJOURN_TEST_REDIS_URL");
+            eprintln!("SOJOURN_TEST_REDIS_URL is not set: Redis tests skipped");
             None
         }
     }
@@ -96,4 +99,39 @@ async fn a_dead_redis_falls_back_to_local_limits_and_counts_the_errors() {
         out.contains("sojourn_redis_up 0") && out.contains("sojourn_redis_errors_total{use=\"ratelimit\"}"),
         "{out}"
     );
+}
+
+#[tokio::test]
+async fn a_cache_read_that_raced_a_change_does_not_put_its_stale_copy_back() {
+    let Some(url) = redis_url() else { return };
+    let cache = Cache::new(Some(connected(&redis_config(&url, &prefix())).await));
+    let Lookup::Miss(before_change) = cache.get("item").await else { panic!("empty cache hit") };
+    // A change commits and forgets the entry while that read is still loading the old value.
+    cache.forget("item").await;
+    assert!(!cache.put(before_change, b"old").await, "stale fill refused");
+    let Lookup::Miss(after_change) = cache.get("item").await else { panic!("stale value was stored") };
+    assert!(cache.put(after_change, b"new").await);
+    match cache.get("item").await {
+        Lookup::Hit(value) => assert_eq!(value, b"new"),
+        Lookup::Miss(_) => panic!("fresh value not cached"),
+    }
+    cache.forget("item").await;
+    assert!(matches!(cache.get("item").await, Lookup::Miss(_)), "forgotten");
+}
+
+#[tokio::test]
+async fn without_a_usable_redis_the_cache_only_misses() {
+    let Some(_) = redis_url() else { return };
+    let none = Cache::new(None);
+    let Lookup::Miss(ticket) = none.get("item").await else { panic!("hit without a cache") };
+    assert!(!none.put(ticket, b"v").await, "nothing is cached without Redis");
+
+    let mut config = redis_config("redis://127.0.0.1:1", &prefix());
+    config.redis.timeout_ms = 100;
+    let redis = Redis::from_config(&config).unwrap().unwrap();
+    let dead = Cache::new(Some(redis.clone()));
+    let Lookup::Miss(ticket) = dead.get("item").await else { panic!("hit from a dead Redis") };
+    assert!(!dead.put(ticket, b"v").await);
+    dead.forget("item").await;
+    assert!(redis.errors(Use::Cache) >= 2, "failures counted");
 }

@@ -97,15 +97,16 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "listing")?;
-    if let Some(hit) = state.cached_listing(id).await {
-        return Ok(etag(ok(hit.body), hit.version));
-    }
+    let ticket = match state.cached_listing(id).await {
+        Ok(hit) => return Ok(etag(ok(hit.body), hit.version)),
+        Err(ticket) => ticket,
+    };
     let l = state.listing(id, user.0.as_ref()).await?;
     let mut listing = view::listing(&l);
     listing["photos"] = json!(state.photos_of(l.id).await?);
     let body = json!({ "listing": listing });
-    if l.status == "published" {
-        state.cache_listing(l.id, &body, l.version).await;
+    if let Some(ticket) = ticket.filter(|_| l.status == "published") {
+        state.cache_listing(ticket, &body, l.version).await;
     }
     Ok(with_etag(ok(body), &l))
 }

@@ -1,11 +1,14 @@
 //! The listing detail in the shared cache (`redis.url`; needs `SOJOURN_TEST_REDIS_URL`, required
 //! when `CI=true`): the second read is a hit, a change is visible at once, an unpublished
-//! listing is not served from the cache, and drafts are never cached.
+//! listing is not served from the cache, drafts are never cached, and an erased host's
+//! listings leave the cache with the account.
 
 use std::sync::Arc;
 
 use reqwest::Method;
 use serde_json::json;
+
+use testkit::TestApp;
 
 use crate::support::{call, create_listing, data, host, loft};
 
@@ -13,9 +16,9 @@ fn metric(text: &str, name: &str) -> u64 {
     text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or(0)
 }
 
-#[tokio::test]
-async fn listing_details_are_cached_and_forgotten_on_change() {
-    let Some(url) = testkit::service_url("SOJOURN_TEST_REDIS_URL") else { return };
+/// Identity and catalog sharing a fresh key prefix on the test Redis; `None` (skip) without one.
+async fn spawn_cached() -> Option<TestApp> {
+    let url = testkit::service_url("SOJOURN_TEST_REDIS_URL")?;
     let app = testkit::spawn_with(vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog)], |c| {
         c.auth.password_hash.memory_kib = 1024;
         c.auth.password_hash.iterations = 1;
@@ -24,6 +27,12 @@ async fn listing_details_are_cached_and_forgotten_on_change() {
         c.redis.key_prefix = format!("test{}:", &kernel::new_id().simple().to_string()[20..]);
     })
     .await;
+    Some(app)
+}
+
+#[tokio::test]
+async fn listing_details_are_cached_and_forgotten_on_change() {
+    let Some(app) = spawn_cached().await else { return };
     let counters = || async {
         let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
         (metric(&text, "sojourn_cache_hits_total"), metric(&text, "sojourn_cache_misses_total"))
@@ -55,4 +64,24 @@ async fn listing_details_are_cached_and_forgotten_on_change() {
     // Unpublished: gone for the public at once, cache or not.
     data(call(&app, Method::POST, Some(&h.token), &format!("{path}/unpublish"), None).await).await;
     assert_eq!(call(&app, Method::GET, None, &path, None).await.status(), 404);
+}
+
+#[tokio::test]
+async fn an_erased_hosts_listings_leave_the_cache() {
+    let Some(app) = spawn_cached().await else { return };
+    let h = host(&app, "erased-host@example.com").await;
+    let id = create_listing(&app, &h.token, &loft()).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/listings/{id}");
+    data(call(&app, Method::POST, Some(&h.token), &format!("{path}/publish"), None).await).await;
+    for _ in 0..2 {
+        assert_eq!(call(&app, Method::GET, None, &path, None).await.status(), 200, "read and cached");
+    }
+
+    assert_eq!(call(&app, Method::DELETE, Some(&h.token), "/api/v1/users/profile", None).await.status(), 200);
+    // Erasure runs on the `user.deleted` event: the detail goes offline with it, cache or not.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while call(&app, Method::GET, None, &path, None).await.status() != 404 {
+        assert!(std::time::Instant::now() < deadline, "an erased host's listing is still served");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
