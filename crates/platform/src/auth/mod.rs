@@ -147,10 +147,15 @@ impl Auth {
         let _ = self.revocation_sink.set(sink);
     }
 
-    /// Records a revocation that happened at `revoked_at` (start-up reload).
+    /// Records a revocation that happened at `revoked_at` (start-up reload). It is shared again
+    /// too (with Redis), so the shared store is whole even if Redis lost its data meanwhile.
     pub fn restore_revocation(&self, session: Uuid, revoked_at: DateTime<Utc>) {
+        let now = self.clock.now().timestamp();
         let until = revoked_at.timestamp() + self.ttl_secs + token::LEEWAY_SECS;
-        self.revocations.revoke(session, until, self.clock.now().timestamp());
+        self.revocations.revoke(session, until, now);
+        if let Some(sink) = self.revocation_sink.get().filter(|_| until > now) {
+            let _ = sink.send((session, until));
+        }
     }
 
     /// Whether this process holds a signing key (verify-only processes fetch a JWKS instead).

@@ -2,8 +2,11 @@
 //! trip), so each process keeps its own revocation list; with Redis, a revocation made in one
 //! process (identity, on logout) is stored as `<prefix>revoked:<session>` until no token of that
 //! session can be alive, and announced on `<prefix>revocations`. Every process subscribes and,
-//! each time it (re)connects, loads the stored ones, so one that was down catches up.
+//! each time it (re)connects, loads the stored ones, so one that was down catches up. A
+//! revocation made while Redis is away holds in its own process at once and is stored and
+//! announced once Redis is back.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,25 +25,51 @@ pub fn sync_revocations(redis: Arc<Redis>, auth: Arc<Auth>) {
     tokio::spawn(subscribe(redis, auth));
 }
 
+/// How often revocations that could not be stored are tried again while Redis is away.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
+
+/// Stores and announces each revocation. One that fails (Redis down) is kept and retried until
+/// it is stored or no token it covers can still be alive, so the other processes learn of it
+/// when Redis returns (from the announcement, or their reload on reconnection).
 async fn publish(redis: Arc<Redis>, mut revoked: mpsc::UnboundedReceiver<(Uuid, i64)>) {
-    let channel = redis.key("revocations");
-    while let Some((session, until)) = revoked.recv().await {
-        let key = redis.key(&format!("revoked:{session}"));
-        let ttl = u64::try_from(until - chrono::Utc::now().timestamp()).unwrap_or(0).max(1);
-        let message = format!("{session}:{until}");
-        let channel = channel.clone();
-        redis
-            .run(Use::Revocations, |mut c| async move {
-                redis::pipe()
-                    .set_ex(&key, until, ttl)
-                    .ignore()
-                    .publish(&channel, message)
-                    .ignore()
-                    .query_async::<()>(&mut c)
-                    .await
-            })
-            .await;
+    let mut pending: VecDeque<(Uuid, i64)> = VecDeque::new();
+    loop {
+        tokio::select! {
+            received = revoked.recv() => match received {
+                Some(revocation) => pending.push_back(revocation),
+                None => return,
+            },
+            () = tokio::time::sleep(RETRY_EVERY), if !pending.is_empty() => {}
+        }
+        let now = chrono::Utc::now().timestamp();
+        pending.retain(|&(_, until)| until > now);
+        while let Some(&(session, until)) = pending.front() {
+            if !store(&redis, session, until, now).await {
+                break;
+            }
+            pending.pop_front();
+        }
     }
+}
+
+/// `<prefix>revoked:<session>` until `until`, and the announcement; whether Redis took them.
+async fn store(redis: &Redis, session: Uuid, until: i64, now: i64) -> bool {
+    let key = redis.key(&format!("revoked:{session}"));
+    let channel = redis.key("revocations");
+    let ttl = u64::try_from(until - now).unwrap_or(0).max(1);
+    let message = format!("{session}:{until}");
+    redis
+        .run(Use::Revocations, |mut c| async move {
+            redis::pipe()
+                .set_ex(&key, until, ttl)
+                .ignore()
+                .publish(&channel, message)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
+        .is_some()
 }
 
 fn parse(message: &str) -> Option<(Uuid, i64)> {
@@ -48,10 +77,19 @@ fn parse(message: &str) -> Option<(Uuid, i64)> {
     Some((session.parse().ok()?, until.parse().ok()?))
 }
 
+/// Longest wait for the subscription's own connection (an unanswering host would otherwise
+/// hold it for the system's TCP timeout).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn timed_out() -> redis::RedisError {
+    redis::RedisError::from(std::io::Error::new(std::io::ErrorKind::TimedOut, "connection timed out"))
+}
+
 async fn subscribe(redis: Arc<Redis>, auth: Arc<Auth>) {
     let channel = redis.key("revocations");
     loop {
-        match redis.client().get_async_pubsub().await {
+        let connecting = tokio::time::timeout(CONNECT_TIMEOUT, redis.client().get_async_pubsub()).await;
+        match connecting.unwrap_or_else(|_| Err(timed_out())) {
             Ok(mut pubsub) => match pubsub.subscribe(&channel).await {
                 Ok(()) => {
                     // Subscribed first, then loaded: nothing announced in between is missed.
