@@ -15,7 +15,8 @@ use crate::shutdown::Stop;
 
 pub(super) struct Worker {
     pub js: jetstream::Context,
-    pub stream: String,
+    /// The stream's settings: a worker recreates a lost stream as the bus would.
+    pub stream: stream::Config,
     pub filter: String,
     pub durable: String,
     pub max_deliver: i64,
@@ -25,6 +26,15 @@ pub(super) struct Worker {
 /// How long JetStream waits for an ack before delivering again (a handler stuck this long is
 /// presumed dead).
 const ACK_WAIT: Duration = Duration::from_secs(60);
+
+/// Messages fetched ahead of the handler. Their ack clocks run while they wait in the client
+/// (handled one at a time), and a stopping process leaves them to be redelivered after
+/// [`ACK_WAIT`]: a small batch keeps both short. (The library's default is 200.)
+const PREFETCH: usize = 32;
+
+/// NATS sends this while a pull waits with nothing to deliver; two missed ones end the pull,
+/// and the worker starts over.
+const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// Delay before the `delivered`-th attempt is retried: 1 s, 2 s, 4 s, ... capped at 5 minutes.
 fn retry_delay(delivered: i64) -> Duration {
@@ -83,9 +93,15 @@ impl Worker {
 
     /// Returns `Ok` only when stopped.
     async fn consume(&self, stop: &Stop) -> Result<(), String> {
-        let stream = self.js.get_stream(&self.stream).await.map_err(|e| e.to_string())?;
+        let stream = self.js.get_or_create_stream(self.stream.clone()).await.map_err(|e| e.to_string())?;
         let consumer = self.consumer(&stream).await?;
-        let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+        let mut messages = consumer
+            .stream()
+            .max_messages_per_batch(PREFETCH)
+            .heartbeat(HEARTBEAT)
+            .messages()
+            .await
+            .map_err(|e| e.to_string())?;
         loop {
             let next = tokio::select! {
                 () = stop.wait() => return Ok(()),
@@ -118,6 +134,13 @@ impl Worker {
             }
             Err(error) => {
                 let delivered = message.info().map_or(1, |i| i.delivered);
+                if self.max_deliver > 0 && delivered >= self.max_deliver {
+                    // JetStream will not deliver it to this consumer again: say which event.
+                    tracing::error!(consumer = %self.durable, event_id = %event.id, event_type = %event.event_type,
+                        delivered, %error, "event handler failed on the last delivery; event abandoned");
+                    let _ = message.ack_with(AckKind::Term).await;
+                    return;
+                }
                 let delay = retry_delay(delivered);
                 tracing::warn!(consumer = %self.durable, event_id = %event.id, event_type = %event.event_type,
                     delivered, retry_in_secs = delay.as_secs(), %error, "event handler failed");

@@ -10,15 +10,20 @@
 //! pattern. A worker per consumer runs the same `deliver` as the in-process bus (handler and
 //! `processed_events` row in one transaction), acks after the commit and naks with a growing
 //! delay on failure. At-least-once delivery plus the dedupe row gives effectively-once effects,
-//! across restarts: a consumer that was down resumes where its acks stopped.
+//! across restarts: a consumer that was down resumes where its acks stopped. A stream that
+//! disappears while running (deleted, or a server back with empty storage) is recreated with
+//! the same settings by the next publish or consumer restart, instead of stalling until a
+//! process restart.
 
 mod consumer;
 
 use std::sync::RwLock;
 use std::time::Duration;
 
+use async_nats::jetstream::context::{PublishError, PublishErrorKind};
 use async_nats::jetstream::{self, stream};
 use async_trait::async_trait;
+use bytes::Bytes;
 use kernel::EventEnvelope;
 use tokio::task::JoinHandle;
 
@@ -45,6 +50,8 @@ pub struct NatsBus {
     client: async_nats::Client,
     js: jetstream::Context,
     options: NatsOptions,
+    /// Kept to recreate the stream if it disappears while running.
+    stream: stream::Config,
     subscriptions: RwLock<Vec<Subscription>>,
 }
 
@@ -71,14 +78,21 @@ impl NatsBus {
             duplicate_window: DUPLICATE_WINDOW,
             ..Default::default()
         };
-        js.create_or_update_stream(config)
+        js.create_or_update_stream(config.clone())
             .await
             .map_err(|e| BusError::Transport(format!("cannot create stream {}: {e}", options.stream)))?;
-        Ok(Self { client, js, options, subscriptions: RwLock::new(Vec::new()) })
+        Ok(Self { client, js, options, stream: config, subscriptions: RwLock::new(Vec::new()) })
     }
 
     fn subject(&self, event_type: &str) -> String {
         format!("{}.{event_type}", self.options.subject_prefix)
+    }
+
+    /// Publishes and waits for the stream to store the message.
+    async fn store(&self, subject: String, id: &str, payload: Bytes) -> Result<(), PublishError> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", id);
+        self.js.publish_with_headers(subject, headers, payload).await?.await.map(|_| ())
     }
 }
 
@@ -108,16 +122,22 @@ impl EventBus for NatsBus {
     }
 
     async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
-        let payload = serde_json::to_vec(event).map_err(|e| BusError::Transport(e.to_string()))?;
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", event.id.to_string().as_str());
-        let ack = self
-            .js
-            .publish_with_headers(self.subject(&event.event_type), headers, payload.into())
-            .await
-            .map_err(|e| BusError::Transport(e.to_string()))?;
-        ack.await.map_err(|e| BusError::Transport(e.to_string()))?;
-        Ok(())
+        let payload = Bytes::from(serde_json::to_vec(event).map_err(|e| BusError::Transport(e.to_string()))?);
+        let (subject, id) = (self.subject(&event.event_type), event.id.to_string());
+        match self.store(subject.clone(), &id, payload.clone()).await {
+            // The stream is gone (deleted, or a NATS server back with empty storage): recreate
+            // it rather than keep every event in the outbox until a restart.
+            Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
+                tracing::warn!(stream = %self.options.stream, "event stream missing; recreating it");
+                self.js
+                    .create_or_update_stream(self.stream.clone())
+                    .await
+                    .map_err(|e| BusError::Transport(format!("cannot recreate stream {}: {e}", self.options.stream)))?;
+                self.store(subject, &id, payload).await
+            }
+            other => other,
+        }
+        .map_err(|e| BusError::Transport(e.to_string()))
     }
 
     async fn ping(&self) -> Result<(), BusError> {
@@ -133,7 +153,7 @@ impl EventBus for NatsBus {
             .map(|sub| {
                 let worker = consumer::Worker {
                     js: self.js.clone(),
-                    stream: self.options.stream.clone(),
+                    stream: self.stream.clone(),
                     filter: filter_subject(&self.options.subject_prefix, &sub.pattern),
                     durable: durable_name(&sub.consumer),
                     max_deliver: self.options.max_deliver,
