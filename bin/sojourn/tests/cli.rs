@@ -158,6 +158,31 @@ fn unknown_contexts_in_only_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown context `nonsense`"));
 }
 
+#[test]
+fn the_gateway_role_runs_alone_and_only_in_front_of_known_contexts() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let serve = |only: &str| {
+        let mut cmd = sojourn();
+        cmd.args(["serve", "--only", only, "--port", &port, "--data-dir"]).arg(dir.path());
+        cmd
+    };
+    let out = run(&mut serve("gateway,catalog"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`--only gateway` runs the gateway alone"), "{stderr}");
+
+    let out = run(&mut serve("gateway"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("gateway.upstreams"), "{stderr}");
+
+    let out = run(serve("gateway").env("SOJOURN__GATEWAY__UPSTREAMS__NONSENSE__URLS", "http://127.0.0.1:1"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("gateway.upstreams.nonsense: no such context"), "{stderr}");
+}
+
 #[tokio::test]
 async fn admin_create_user_bootstraps_an_administrator() {
     let dir = tempfile::tempdir().unwrap();

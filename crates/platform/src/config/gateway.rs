@@ -111,3 +111,75 @@ pub(super) fn validate(config: &GatewayConfig) -> Result<(), ConfigError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::result_large_err)]
+    use super::super::{Overrides, load};
+    use super::*;
+
+    #[test]
+    fn upstreams_come_from_the_environment_as_a_list_or_csv() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS",
+                "[http://127.0.0.1:4001, http://127.0.0.1:4002]",
+            );
+            jail.set_env("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__BALANCE", "least_connections");
+            jail.set_env("SOJOURN__GATEWAY__UPSTREAMS__CATALOG__URLS", "http://catalog-1:3000,http://catalog-2:3000");
+            jail.set_env("SOJOURN__GATEWAY__UPSTREAMS__IDENTITY__URLS", "http://identity:3000");
+            jail.set_env("SOJOURN__GATEWAY__RETRIES", "2");
+            let c = load(&Overrides::default()).unwrap();
+            let booking = &c.gateway.upstreams["booking"];
+            assert_eq!(booking.urls, vec!["http://127.0.0.1:4001", "http://127.0.0.1:4002"]);
+            assert_eq!(booking.balance, Balance::LeastConnections);
+            let catalog = &c.gateway.upstreams["catalog"];
+            assert_eq!(catalog.urls, vec!["http://catalog-1:3000", "http://catalog-2:3000"]);
+            assert_eq!(catalog.balance, Balance::RoundRobin);
+            assert_eq!(c.gateway.upstreams["identity"].urls, vec!["http://identity:3000"]);
+            assert_eq!(c.gateway.retries, 2);
+            assert_eq!(c.gateway.breaker_failures, 5, "defaults kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn upstreams_come_from_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "gw.toml",
+                "[gateway]\ntimeout_secs = 5\n[gateway.upstreams.payments]\nurls = [\"http://pay:3000\"]\n",
+            )?;
+            let overrides = Overrides { config_file: Some("gw.toml".into()), ..Overrides::default() };
+            let c = load(&overrides).unwrap();
+            assert_eq!(c.gateway.upstreams["payments"].urls, vec!["http://pay:3000"]);
+            assert_eq!(c.gateway.timeout_secs, 5);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_upstreams_are_refused_with_their_key() {
+        for (key, value, named) in [
+            ("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS", "[]", "gateway.upstreams.booking.urls"),
+            ("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS", "ftp://b:21", "gateway.upstreams.booking.urls"),
+            ("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS", "http://b:3000/api", "gateway.upstreams.booking.urls"),
+            ("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS", "http://b:3000/", "gateway.upstreams.booking.urls"),
+            ("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__BALANCE", "random", "balance"),
+            ("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URL", "http://b:3000", "url"),
+            ("SOJOURN__GATEWAY__MEDIA_UPSTREAM", "catalog", "gateway.media_upstream"),
+            ("SOJOURN__GATEWAY__TIMEOUT_SECS", "0", "gateway.timeout_secs"),
+            ("SOJOURN__GATEWAY__RETRIES", "6", "gateway.retries"),
+            ("SOJOURN__GATEWAY__BREAKER_FAILURES", "0", "gateway.breaker_failures"),
+            ("SOJOURN__GATEWAY__RATE_LIMIT__COUNT", "0", "gateway.rate_limit"),
+        ] {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS", "http://b:3000");
+                jail.set_env(key, value);
+                let err = load(&Overrides::default()).unwrap_err().to_string();
+                assert!(err.contains(named), "{key}={value}: {err}");
+                Ok(())
+            });
+        }
+    }
+}
