@@ -52,10 +52,11 @@ SOJOURN__GATEWAY__UPSTREAMS__IDENTITY__URLS="[http://127.0.0.1:$UP]" \
 SOJOURN__GATEWAY__UPSTREAMS__CATALOG__URLS="[http://127.0.0.1:$UP]" \
 SOJOURN__AUTH__JWKS_URL="http://127.0.0.1:$UP/.well-known/jwks.json" \
   env ${GATEWAY_THREADS:+TOKIO_WORKER_THREADS=$GATEWAY_THREADS} "$BIN" serve --only gateway --port "$GW" --data-dir "$WORK/gw" >"$WORK/gw.log" 2>&1 &
-PIDS+=($!)
+PIDS+=($!); GW_PID=$!
 wait_ready "http://127.0.0.1:$GW/health/live"
 
-# nginx: one worker per core, keepalive to the upstream, no access log.
+# nginx: one worker per core, keepalive to the upstream, no access log (the gateway keeps
+# metrics, not an access log).
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx/nginx.conf" <<EOF
 worker_processes auto;
@@ -71,21 +72,39 @@ http {
       proxy_pass http://sojourn;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
+      # The same work the gateway does for each request: forwarded headers and a request id
+      # sent up and returned to the client.
       proxy_set_header Host \$host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$host;
+      proxy_set_header X-Request-Id \$request_id;
+      add_header X-Request-Id \$request_id always;
     }
   }
 }
 EOF
 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g 'daemon off;' &
-PIDS+=($!)
+PIDS+=($!); NG_PID=$!
 wait_ready "http://127.0.0.1:$NG$PATH_UNDER_TEST"
 wait_ready "http://127.0.0.1:$GW$PATH_UNDER_TEST"
 
-# One wrk run: "req/s p50_ms p99_ms errors".
+# CPU time (clock ticks) used so far by the processes whose pids are given, threads included.
+ticks() {
+  local t=0 task f
+  for p in "$@"; do
+    for task in /proc/"$p"/task/*; do read -r -a f <"$task/stat" || continue; t=$((t + f[13] + f[14])); done
+  done
+  echo "$t"
+}
+proxy_pids() { case "$1" in gateway) echo "$GW_PID" ;; nginx) echo "$NG_PID" $(pgrep -P "$NG_PID") ;; *) ;; esac; }
+
+# One wrk run: "req/s p50_ms p99_ms errors cpu_us_per_request" (the proxy's CPU; 0 for direct).
 measure() {
-  local out
+  local out before after
+  before="$(ticks $(proxy_pids "$2"))"
   out="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency "$1")"
+  after="$(ticks $(proxy_pids "$2"))"
   echo "$out" | python3 -c '
 import re, sys
 text = sys.stdin.read()
@@ -97,10 +116,12 @@ rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
 errors = (sum(map(int, sock.groups())) if sock else 0) + (int(bad.group(1)) if bad else 0)
-print(f"{rps:.0f} {ms(50):.3f} {ms(99):.3f} {errors}")'
+total = float(re.search(r"(\d+) requests in", text).group(1))
+ticks = int(sys.argv[1]) / int(sys.argv[2])
+print(f"{rps:.0f} {ms(50):.3f} {ms(99):.3f} {errors} {ticks * 1e6 / total:.1f}")' "$((after - before))" "$(getconf CLK_TCK)"
 }
 
-declare -A RPS P50 P99 ERR
+declare -A RPS P50 P99 ERR CPU
 TARGETS=(direct gateway nginx)
 declare -A URL=([direct]="http://127.0.0.1:$UP$PATH_UNDER_TEST" [gateway]="http://127.0.0.1:$GW$PATH_UNDER_TEST" [nginx]="http://127.0.0.1:$NG$PATH_UNDER_TEST")
 for t in "${TARGETS[@]}"; do wrk -t1 -c8 -d2s "${URL[$t]}" >/dev/null; done   # warm-up
@@ -108,21 +129,31 @@ for round in $(seq "$ROUNDS"); do
   # Rotate the order each round so no target always runs first or last.
   order=("${TARGETS[@]:$(( (round - 1) % 3 ))}" "${TARGETS[@]:0:$(( (round - 1) % 3 ))}")
   for t in "${order[@]}"; do
-    read -r rps p50 p99 err < <(measure "${URL[$t]}")
-    echo "round $round $t: ${rps} req/s p50 ${p50} ms p99 ${p99} ms errors ${err}" >&2
-    RPS[$t]+="$rps "; P50[$t]+="$p50 "; P99[$t]+="$p99 "; ERR[$t]=$(( ${ERR[$t]:-0} + err ))
+    read -r rps p50 p99 err cpu < <(measure "${URL[$t]}" "$t")
+    echo "round $round $t: ${rps} req/s p50 ${p50} ms p99 ${p99} ms errors ${err} proxy CPU ${cpu} us/req" >&2
+    RPS[$t]+="$rps "; P50[$t]+="$p50 "; P99[$t]+="$p99 "; CPU[$t]+="$cpu "; ERR[$t]=$(( ${ERR[$t]:-0} + err ))
   done
 done
+
+# PROFILE=1: one more gateway run under `perf record` (cpu-clock: works without hardware
+# counters), then the gateway's hottest symbols.
+if [ -n "${PROFILE:-}" ] && command -v perf >/dev/null; then
+  perf record -q -e cpu-clock -F 2000 -g -o "$WORK/perf.data" -p "$GW_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
+  wrk -t2 -c"$CONNS" -d"${DURATION}s" "${URL[gateway]}" >/dev/null
+  wait $!
+  perf report -i "$WORK/perf.data" --no-children --sort ${PERF_SORT:-symbol} --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -40 >&2
+fi
 
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo
 echo "GET $PATH_UNDER_TEST — wrk -t2 -c$CONNS -d${DURATION}s, $ROUNDS interleaved rounds, medians ($(nproc) cores)"
 echo
-echo "| path | req/s | p50 ms | p99 ms | errors | req/s vs direct | req/s vs nginx | p99 vs nginx |"
-echo "|------|------:|-------:|-------:|-------:|----------------:|---------------:|-------------:|"
+echo "| path | req/s | p50 ms | p99 ms | errors | proxy CPU µs/req | req/s vs direct | req/s vs nginx | p99 vs nginx |"
+echo "|------|------:|-------:|-------:|-------:|-----------------:|----------------:|---------------:|-------------:|"
 d_rps="$(median "${RPS[direct]}")"; n_rps="$(median "${RPS[nginx]}")"; n_p99="$(median "${P99[nginx]}")"
 for t in "${TARGETS[@]}"; do
-  r="$(median "${RPS[$t]}")"; p50="$(median "${P50[$t]}")"; p99="$(median "${P99[$t]}")"
-  awk -v t="$t" -v r="$r" -v p50="$p50" -v p99="$p99" -v e="${ERR[$t]}" -v d="$d_rps" -v n="$n_rps" -v np="$n_p99" \
-    'BEGIN { printf "| %s | %d | %.2f | %.2f | %d | %.2f | %.2f | %.2f |\n", t, r, p50, p99, e, r/d, r/n, p99/np }'
+  r="$(median "${RPS[$t]}")"; p50="$(median "${P50[$t]}")"; p99="$(median "${P99[$t]}")"; cpu="$(median "${CPU[$t]}")"
+  [ "$t" = direct ] && cpu="–"
+  awk -v t="$t" -v r="$r" -v p50="$p50" -v p99="$p99" -v e="${ERR[$t]}" -v c="$cpu" -v d="$d_rps" -v n="$n_rps" -v np="$n_p99" \
+    'BEGIN { printf "| %s | %d | %.2f | %.2f | %d | %s | %.2f | %.2f | %.2f |\n", t, r, p50, p99, e, c, r/d, r/n, p99/np }'
 done

@@ -115,15 +115,15 @@ async fn serve_gateway(config: platform::Config) -> Result<(), String> {
     let gateway = gateway::Gateway::build(&config, &contexts, std::sync::Arc::new(kernel::SystemClock))
         .await
         .map_err(|e| e.to_string())?;
-    let router = gateway.router(&config, platform::app::openapi(&contexts));
-    let addr = (config.server.host.clone(), config.server.port);
-    let listener = tokio::net::TcpListener::bind(addr.clone())
-        .await
-        .map_err(|e| format!("cannot listen on {}:{}: {e}", addr.0, addr.1))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(address = %local, version = platform::VERSION, upstreams = ?config.gateway.upstreams.keys().collect::<Vec<_>>(), "sojourn gateway listening");
+    let router = gateway.service(&config, platform::app::openapi(&contexts)).await;
+    let threads = gateway::threads(config.gateway.threads);
+    let listeners = gateway::bind(&config.server.host, config.server.port, threads).await.map_err(|e| e.to_string())?;
+    let local = listeners.first().and_then(|l| l.local_addr().ok()).ok_or("no listening socket")?;
+    tracing::info!(address = %local, threads, version = platform::VERSION, upstreams = ?config.gateway.upstreams.keys().collect::<Vec<_>>(), "sojourn gateway listening");
     let grace = std::time::Duration::from_secs(config.server.shutdown_grace_secs);
-    gateway::serve(router, listener, grace, platform::shutdown::os_signal()).await.map_err(|e| e.to_string())
+    gateway::serve_on_threads(router, listeners, grace, platform::shutdown::os_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn migrate(overrides: &Overrides, only: &[String]) -> Result<(), String> {

@@ -5,16 +5,18 @@
 //! costing every request a timeout (circuit breakers). It also serves the merged OpenAPI and an
 //! aggregated health of every upstream.
 
+mod edge;
+mod h1;
 mod ops;
 mod proxy;
 mod routes;
+mod shards;
 mod upstream;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Response, header};
@@ -28,7 +30,9 @@ use platform::{Context, StartError};
 use tokio::net::TcpListener;
 use utoipa::openapi::OpenApi;
 
+pub use edge::Edge;
 pub use routes::{RouteError, RouteTable};
+pub use shards::{bind, threads};
 
 use proxy::{Proxy, ProxyOptions};
 use upstream::{Breaker, Upstream};
@@ -80,7 +84,7 @@ impl Gateway {
                 .find(|c| c.name() == name)
                 .ok_or_else(|| start_error(format!("gateway.upstreams.{name}: no such context")))?;
             inputs.push((name.clone(), templates(ctx.as_ref())));
-            upstreams.push(Upstream::new(name, upstream).map_err(start_error)?);
+            upstreams.push(Upstream::new(name, upstream, threads(gw.threads)).map_err(start_error)?);
         }
         let media = gw.media_upstream.clone().or_else(|| {
             ["catalog", "identity"].iter().find(|n| gw.upstreams.contains_key(**n)).map(|n| (*n).to_owned())
@@ -120,13 +124,14 @@ impl Gateway {
         }))
     }
 
-    /// The public router: ops and docs answered here, everything else proxied.
-    pub fn router(self: &Arc<Self>, config: &Config, openapi: OpenApi) -> Router {
-        ops::router()
+    /// The public service: ops and docs answered here, everything else proxied.
+    pub async fn service(self: &Arc<Self>, config: &Config, openapi: OpenApi) -> Edge {
+        let router = ops::router()
             .fallback(handle)
             .with_state(self.clone())
             .merge(platform::http::docs_router(openapi))
-            .layer(platform::http::cors(config))
+            .layer(platform::http::cors(config));
+        Edge::new(self.clone(), router, config).await
     }
 
     fn client_ip(&self, req: &Request) -> IpAddr {
@@ -170,7 +175,15 @@ fn request_id(req: &Request, ids: &RequestIds) -> HeaderValue {
         return given.clone();
     }
     let n = ids.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    HeaderValue::from_str(&format!("{}-{n:x}", ids.prefix)).unwrap_or(HeaderValue::from_static("unknown"))
+    // `<prefix>-<n in hex>`, written by hand: this runs for every request.
+    let mut id = Vec::with_capacity(ids.prefix.len() + 17);
+    id.extend_from_slice(ids.prefix.as_bytes());
+    id.push(b'-');
+    let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+    for shift in (0..digits).rev() {
+        id.push(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]);
+    }
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(id)).unwrap_or(HeaderValue::from_static("unknown"))
 }
 
 struct RequestIds {
@@ -217,16 +230,49 @@ async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue) -> (&'a str,
     (label, gw.proxy.forward(upstream, req, ip, id).await)
 }
 
-/// Serves until `shutdown`, then lets in-flight requests finish for `server.shutdown_grace_secs`.
+/// Serves on one thread per listener (see [`bind`]) until `shutdown`, then lets in-flight
+/// requests finish for `grace`.
+pub async fn serve_on_threads(
+    edge: Edge,
+    listeners: Vec<std::net::TcpListener>,
+    grace: Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let result = shards::serve(edge, listeners, grace, shutdown).await;
+    tracing::info!("gateway stopped");
+    result
+}
+
+/// Serves on the current runtime until `shutdown`, then lets in-flight requests finish for
+/// `grace` (tests, and embedding the gateway in another program).
 pub async fn serve(
-    router: Router,
+    edge: Edge,
     listener: TcpListener,
     grace: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     // The gateway has no background task to stop: the stop signal has no listener.
     let (stop, _) = platform::shutdown::stop_pair();
-    let result = platform::app::serve_router(router, listener, grace, shutdown, &stop).await;
+    let result = platform::app::serve_service(edge, listener, grace, shutdown, &stop).await;
     tracing::info!("gateway stopped");
     result
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn generated_request_ids_count_in_hex_after_the_prefix() {
+        let ids = RequestIds::new();
+        let req = Request::new(Body::empty());
+        for (n, hex) in [(0, "0"), (9, "9"), (255, "ff"), (4096, "1000"), (u64::MAX, "ffffffffffffffff")] {
+            ids.next.store(n, std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(request_id(&req, &ids).to_str().unwrap(), format!("{}-{hex}", ids.prefix));
+        }
+        let mut given = Request::new(Body::empty());
+        given.headers_mut().insert("x-request-id", HeaderValue::from_static("trace-1"));
+        assert_eq!(request_id(&given, &ids), "trace-1");
+    }
 }

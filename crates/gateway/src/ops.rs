@@ -14,6 +14,14 @@ use serde_json::{Value, json};
 
 use crate::Gateway;
 
+/// Whether the gateway answers `path` itself (this router's paths and the docs'), whatever the
+/// upstreams serve.
+pub fn is_local(path: &str) -> bool {
+    matches!(path, "/" | "/health" | "/health/live" | "/health/ready" | "/metrics" | "/docs")
+        || path.starts_with("/docs/")
+        || path.starts_with("/api-docs/")
+}
+
 pub fn router() -> Router<Arc<Gateway>> {
     Router::new()
         .route("/", get(root))
@@ -96,6 +104,19 @@ async fn metrics(State(gw): State<Arc<Gateway>>) -> Response {
                 "sojourn_gateway_circuit_open{{upstream=\"{}\",instance=\"{}\"}} {open}",
                 platform::metrics::escape(&upstream.name),
                 platform::metrics::escape(&instance.url)
+            );
+        }
+    }
+    out.push_str("# HELP sojourn_gateway_idle_connections Kept-alive connections to an upstream instance, idle now.\n");
+    out.push_str("# TYPE sojourn_gateway_idle_connections gauge\n");
+    for upstream in &gw.upstreams {
+        for instance in &upstream.instances {
+            let _ = writeln!(
+                out,
+                "sojourn_gateway_idle_connections{{upstream=\"{}\",instance=\"{}\"}} {}",
+                platform::metrics::escape(&upstream.name),
+                platform::metrics::escape(&instance.url),
+                instance.pool.idle()
             );
         }
     }

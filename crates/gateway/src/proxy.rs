@@ -16,10 +16,22 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use kernel::ApiError;
 
+use crate::h1;
 use crate::upstream::{Breaker, Upstream};
+
+/// What became of one attempt on one instance.
+enum Sent {
+    Answer(Response<Body>),
+    /// Nothing was sent.
+    ConnectFailed(String),
+    BodyLimit,
+    Broken(String),
+    TimedOut,
+}
 
 pub struct Proxy {
     client: Client<HttpConnector, Body>,
+    connect_timeout: Duration,
     timeout: Duration,
     retries: u32,
     pub breaker: Breaker,
@@ -53,6 +65,11 @@ const HOP_BY_HOP: [&str; 8] = [
 ];
 
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    // Most messages carry none: one pass to find out before any removal.
+    let hop = |name: &HeaderName| HOP_BY_HOP.contains(&name.as_str()) || name == header::TRANSFER_ENCODING;
+    if !headers.keys().any(hop) {
+        return;
+    }
     // Headers named in `Connection` are hop-by-hop too.
     if headers.contains_key(header::CONNECTION) {
         remove_listed(headers);
@@ -148,6 +165,7 @@ impl Proxy {
             .build(connector);
         Self {
             client,
+            connect_timeout: options.connect_timeout,
             timeout: options.timeout,
             retries: options.retries,
             breaker: options.breaker,
@@ -203,6 +221,7 @@ impl Proxy {
         let mut body =
             Some(if bodiless { body } else { Body::new(http_body_util::Limited::new(body, self.body_limit)) });
         let path = parts.uri.path_and_query().cloned();
+        let mut client_upgrade = client_upgrade;
         let mut tried: Vec<usize> = Vec::new();
         loop {
             let Some((index, lease)) = upstream.pick(&self.breaker, &tried) else {
@@ -210,42 +229,39 @@ impl Proxy {
             };
             tried.push(index);
             let instance = lease.instance;
-            let mut uri = Uri::builder().scheme(instance.scheme.clone()).authority(instance.authority.clone());
-            if let Some(pq) = &path {
-                uri = uri.path_and_query(pq.clone());
-            }
-            let Ok(uri) = uri.build() else {
-                return envelope(400, "bad_request", "Invalid request target", None);
+            let sent = if retryable && instance.plain_http {
+                let target = h1::Target {
+                    pool: &instance.pool,
+                    authority: &instance.address,
+                    connect_timeout: self.connect_timeout,
+                };
+                let pq = path.as_ref().map_or("/", |p| p.as_str());
+                self.timed(h1::exchange(target, &parts.method, pq, &parts.headers)).await
+            } else {
+                let mut uri = Uri::builder().scheme(instance.scheme.clone()).authority(instance.authority.clone());
+                if let Some(pq) = &path {
+                    uri = uri.path_and_query(pq.clone());
+                }
+                let Ok(uri) = uri.build() else {
+                    return envelope(400, "bad_request", "Invalid request target", None);
+                };
+                let mut out =
+                    Request::new(if retryable { Body::empty() } else { body.take().unwrap_or_else(Body::empty) });
+                *out.method_mut() = parts.method.clone();
+                *out.uri_mut() = uri;
+                *out.headers_mut() = parts.headers.clone();
+                self.send_pooled(out, &mut client_upgrade).await
             };
-            let mut out = Request::new(if retryable { Body::empty() } else { body.take().unwrap_or_else(Body::empty) });
-            *out.method_mut() = parts.method.clone();
-            *out.uri_mut() = uri;
-            *out.headers_mut() = parts.headers.clone();
-            match tokio::time::timeout(self.timeout, self.client.request(out)).await {
-                Ok(Ok(mut response)) => {
+            match sent {
+                Sent::Answer(response) => {
                     if matches!(response.status().as_u16(), 502..=504) {
                         instance.failed(&self.breaker);
                     } else {
                         instance.succeeded();
                     }
-                    let tunnel = (response.status() == StatusCode::SWITCHING_PROTOCOLS)
-                        .then(|| hyper::upgrade::on(&mut response))
-                        .zip(client_upgrade);
-                    if let Some((upstream_side, client_side)) = tunnel {
-                        tokio::spawn(async move {
-                            if let (Ok(a), Ok(b)) = (client_side.await, upstream_side.await) {
-                                let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(a), &mut TokioIo::new(b)).await;
-                            }
-                        });
-                        let (mut parts, _) = response.into_parts();
-                        parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-                        return Response::from_parts(parts, Body::empty());
-                    }
-                    let (mut parts, incoming) = response.into_parts();
-                    clean_response_headers(&mut parts.headers);
-                    return Response::from_parts(parts, Body::new(incoming));
+                    return response;
                 }
-                Ok(Err(error)) if error.is_connect() => {
+                Sent::ConnectFailed(error) => {
                     instance.failed(&self.breaker);
                     tracing::warn!(upstream = %upstream.name, instance = %instance.url, %error, "upstream connect failed");
                     if retryable && tried.len() <= self.retries as usize {
@@ -259,20 +275,61 @@ impl Proxy {
                         Some(5),
                     );
                 }
-                Ok(Err(error)) => {
-                    if is_body_limit(&error) {
-                        return envelope(413, "payload_too_large", "The request body is too large", None);
-                    }
+                Sent::BodyLimit => {
+                    return envelope(413, "payload_too_large", "The request body is too large", None);
+                }
+                Sent::Broken(error) => {
                     instance.failed(&self.breaker);
                     tracing::warn!(upstream = %upstream.name, instance = %instance.url, %error, "upstream request failed");
                     return envelope(502, "upstream_error", "The service failed to answer", None);
                 }
-                Err(_) => {
+                Sent::TimedOut => {
                     instance.failed(&self.breaker);
                     tracing::warn!(upstream = %upstream.name, instance = %instance.url, "upstream timed out");
                     return envelope(504, "upstream_timeout", "The service did not answer in time", None);
                 }
             }
+        }
+    }
+
+    /// The fast path's exchange, bounded by the upstream timeout.
+    async fn timed(&self, exchange: impl Future<Output = Result<Response<Body>, h1::H1Error>>) -> Sent {
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(mut response)) => {
+                clean_response_headers(response.headers_mut());
+                Sent::Answer(response)
+            }
+            Ok(Err(h1::H1Error::Connect(error))) => Sent::ConnectFailed(error.to_string()),
+            Ok(Err(error)) => Sent::Broken(error.to_string()),
+            Err(_) => Sent::TimedOut,
+        }
+    }
+
+    /// Through hyper's pooled client: bodies streamed up, and upgrades tunnelled.
+    async fn send_pooled(&self, out: Request<Body>, client_upgrade: &mut Option<hyper::upgrade::OnUpgrade>) -> Sent {
+        match tokio::time::timeout(self.timeout, self.client.request(out)).await {
+            Ok(Ok(mut response)) => {
+                let tunnel = (response.status() == StatusCode::SWITCHING_PROTOCOLS)
+                    .then(|| hyper::upgrade::on(&mut response))
+                    .zip(client_upgrade.take());
+                if let Some((upstream_side, client_side)) = tunnel {
+                    tokio::spawn(async move {
+                        if let (Ok(a), Ok(b)) = (client_side.await, upstream_side.await) {
+                            let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(a), &mut TokioIo::new(b)).await;
+                        }
+                    });
+                    let (mut parts, _) = response.into_parts();
+                    parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+                    return Sent::Answer(Response::from_parts(parts, Body::empty()));
+                }
+                let (mut parts, incoming) = response.into_parts();
+                clean_response_headers(&mut parts.headers);
+                Sent::Answer(Response::from_parts(parts, Body::new(incoming)))
+            }
+            Ok(Err(error)) if error.is_connect() => Sent::ConnectFailed(error.to_string()),
+            Ok(Err(error)) if is_body_limit(&error) => Sent::BodyLimit,
+            Ok(Err(error)) => Sent::Broken(error.to_string()),
+            Err(_) => Sent::TimedOut,
         }
     }
 }

@@ -2,16 +2,25 @@
 //! connections), and a circuit breaker per instance so a dead one is skipped at once instead of
 //! costing every request a connect timeout. All state is atomics: no lock on the hot path.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::http::uri::{Authority, Scheme};
 use platform::config::{Balance, UpstreamConfig};
 
+use crate::h1::Pool;
+
 pub struct Instance {
     pub url: String,
     pub scheme: Scheme,
     pub authority: Authority,
+    /// `host:port` (the port made explicit) for the gateway's own HTTP/1.1 client.
+    pub address: String,
+    /// Plain `http://`: the fast path may serve it.
+    pub plain_http: bool,
+    /// Idle connections of the fast path.
+    pub pool: Arc<Pool>,
     in_flight: AtomicUsize,
     failures: AtomicU32,
     /// Milliseconds since `epoch` until which the breaker is open; 0 = closed.
@@ -53,12 +62,18 @@ impl Drop for Lease<'_> {
 }
 
 impl Instance {
-    fn parse(url: &str) -> Option<Self> {
+    fn parse(url: &str, shards: usize) -> Option<Self> {
         let uri: axum::http::Uri = url.parse().ok()?;
+        let authority = uri.authority().cloned()?;
+        let plain_http = uri.scheme() == Some(&Scheme::HTTP);
+        let port = authority.port_u16().unwrap_or(if plain_http { 80 } else { 443 });
         Some(Self {
             url: url.to_owned(),
             scheme: uri.scheme().cloned()?,
-            authority: uri.authority().cloned()?,
+            address: format!("{}:{port}", authority.host()),
+            authority,
+            plain_http,
+            pool: Arc::new(Pool::new(shards, 1024, Duration::from_secs(60))),
             in_flight: AtomicUsize::new(0),
             failures: AtomicU32::new(0),
             open_until: AtomicU64::new(0),
@@ -105,11 +120,12 @@ impl Instance {
 }
 
 impl Upstream {
-    pub fn new(name: &str, config: &UpstreamConfig) -> Result<Self, String> {
+    /// `shards`: the gateway's serving threads (each keeps its own idle connections).
+    pub fn new(name: &str, config: &UpstreamConfig, shards: usize) -> Result<Self, String> {
         let instances = config
             .urls
             .iter()
-            .map(|u| Instance::parse(u).ok_or_else(|| format!("upstream `{name}`: invalid URL `{u}`")))
+            .map(|u| Instance::parse(u, shards).ok_or_else(|| format!("upstream `{name}`: invalid URL `{u}`")))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { name: name.to_owned(), instances, balance: config.balance, next: AtomicUsize::new(0) })
     }
@@ -150,7 +166,7 @@ mod tests {
 
     fn upstream(balance: Balance) -> Upstream {
         let config = UpstreamConfig { urls: vec!["http://a:1".into(), "http://b:2".into()], balance };
-        Upstream::new("x", &config).unwrap()
+        Upstream::new("x", &config, 1).unwrap()
     }
 
     fn breaker() -> Breaker {

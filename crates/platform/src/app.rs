@@ -292,6 +292,25 @@ pub async fn serve_router(
     shutdown: impl Future<Output = ()> + Send + 'static,
     stop: &StopHandle,
 ) -> Result<(), StartError> {
+    serve_service(router, listener, grace, shutdown, stop).await
+}
+
+/// [`serve_router`] for any service answering requests (the gateway's edge).
+pub async fn serve_service<S>(
+    service: S,
+    listener: TcpListener,
+    grace: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    stop: &StopHandle,
+) -> Result<(), StartError>
+where
+    S: tower::Service<axum::extract::Request, Response = axum::response::Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Future: Send,
+{
     let (begin_tx, begin_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;
@@ -301,8 +320,10 @@ pub async fn serve_router(
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(signal);
+    let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(
+        service,
+    );
+    let server = axum::serve(listener, service).with_graceful_shutdown(signal);
     let server = tokio::spawn(async move { server.await });
     drain_with_deadline(server, begin_rx, grace, stop).await
 }

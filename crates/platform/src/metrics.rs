@@ -20,8 +20,12 @@ struct Series {
 /// Request counts and latencies by method, route template and status.
 #[derive(Default)]
 pub struct HttpMetrics {
-    series: Mutex<HashMap<(&'static str, String, u16), Series>>,
+    /// By route, then method and status: the route is looked up borrowed, so counting a
+    /// request allocates nothing once its series exists.
+    series: Mutex<HashMap<String, ByMethodStatus>>,
 }
+
+type ByMethodStatus = HashMap<(&'static str, u16), Series>;
 
 /// Keeps label cardinality bounded: arbitrary methods collapse into `OTHER`.
 fn method_label(method: &str) -> &'static str {
@@ -42,7 +46,11 @@ impl HttpMetrics {
         let seconds = elapsed.as_secs_f64();
         let bucket = BUCKETS.iter().position(|le| seconds <= *le).unwrap_or(BUCKETS.len());
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let s = series.entry((method_label(method), route.to_owned(), status)).or_default();
+        let by_route = match series.get_mut(route) {
+            Some(by_route) => by_route,
+            None => series.entry(route.to_owned()).or_default(),
+        };
+        let s = by_route.entry((method_label(method), status)).or_default();
         s.count += 1;
         s.sum_seconds += seconds;
         s.buckets[bucket] += 1;
@@ -51,12 +59,18 @@ impl HttpMetrics {
     /// Appends the request metrics in Prometheus text format.
     pub fn render(&self, out: &mut String) {
         let series = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let mut keys: Vec<_> = series.keys().collect();
-        keys.sort();
+        let mut keys: Vec<(&str, &str, u16)> = series
+            .iter()
+            .flat_map(|(route, by)| by.keys().map(move |(method, status)| (*method, route.as_str(), *status)))
+            .collect();
+        keys.sort_unstable();
+        let get = |(method, route, status): &(&str, &str, u16)| {
+            series.get(*route).and_then(|by| by.iter().find(|((m, s), _)| m == method && s == status)).map(|(_, s)| s)
+        };
         out.push_str("# HELP sojourn_http_requests_total HTTP requests by method, route template and status.\n");
         out.push_str("# TYPE sojourn_http_requests_total counter\n");
         for key @ (method, route, status) in &keys {
-            let count = series.get(key).map_or(0, |s| s.count);
+            let count = get(key).map_or(0, |s| s.count);
             let _ = writeln!(
                 out,
                 "sojourn_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}",
@@ -66,7 +80,7 @@ impl HttpMetrics {
         out.push_str("# HELP sojourn_http_request_duration_seconds HTTP request latency.\n");
         out.push_str("# TYPE sojourn_http_request_duration_seconds histogram\n");
         for key @ (method, route, status) in &keys {
-            let Some(s) = series.get(key) else { continue };
+            let Some(s) = get(key) else { continue };
             let labels = format!("method=\"{method}\",route=\"{}\",status=\"{status}\"", escape(route));
             let mut cumulative = 0;
             for (i, le) in BUCKETS.iter().enumerate() {

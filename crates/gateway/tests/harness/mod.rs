@@ -152,7 +152,7 @@ pub async fn gateway(urls: Vec<String>, tweak: impl FnOnce(&mut Config)) -> Test
     tweak(&mut config);
     let contexts: Vec<Arc<dyn Context>> = vec![Arc::new(Described("alpha", THINGS))];
     let gw = gateway::Gateway::build(&config, &contexts, Arc::new(kernel::SystemClock)).await.unwrap();
-    let router = gw.router(&config, platform::app::openapi(&contexts));
+    let router = gw.service(&config, platform::app::openapi(&contexts)).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -46,6 +46,9 @@ pub struct GatewayConfig {
     pub health_timeout_ms: u64,
     /// Which upstream serves `/media/...` (default `catalog` when configured).
     pub media_upstream: Option<String>,
+    /// Serving threads, each a single-threaded runtime with its own listening socket
+    /// (`SO_REUSEPORT`) and its own upstream connections; 0 = one per core.
+    pub threads: usize,
 }
 
 impl Default for GatewayConfig {
@@ -60,6 +63,7 @@ impl Default for GatewayConfig {
             rate_limit: Limit::new(1_200, 60),
             health_timeout_ms: 1_000,
             media_upstream: None,
+            threads: 0,
         }
     }
 }
@@ -105,6 +109,9 @@ pub(super) fn validate(config: &GatewayConfig) -> Result<(), ConfigError> {
     }
     if config.rate_limit.count == 0 || !(1..=86_400).contains(&config.rate_limit.window_secs) {
         return Err(ConfigError::key("gateway.rate_limit", "count ≥ 1 and window_secs between 1 and 86400"));
+    }
+    if config.threads > 256 {
+        return Err(ConfigError::key("gateway.threads", "must be at most 256 (0 = one per core)"));
     }
     if !(1..=60_000).contains(&config.health_timeout_ms) {
         return Err(ConfigError::key("gateway.health_timeout_ms", "must be between 1 and 60000"));

@@ -1,0 +1,86 @@
+//! The service each client connection talks to. A request for an upstream path that carries no
+//! `Origin` and is no CORS preflight — API clients, services, mobile apps: most traffic — goes
+//! straight to the proxy. Everything else (browsers, which need CORS answered, and the gateway's
+//! own ops and docs) goes through the axum router and its CORS layer. The shortcut adds exactly
+//! the headers that layer adds to a request without `Origin`, captured from the layer itself at
+//! start-up, so an answer is the same whichever way it went; it only skips the routing and
+//! layering work (measured in docs/PERFORMANCE.md, "Gateway hop").
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Response, header};
+use platform::config::Config;
+
+use crate::Gateway;
+
+#[derive(Clone)]
+pub struct Edge {
+    gw: Arc<Gateway>,
+    router: Router,
+    /// What the CORS layer adds to an answer when the request has no `Origin`.
+    cors_headers: Arc<HeaderMap>,
+}
+
+impl Edge {
+    pub async fn new(gw: Arc<Gateway>, router: Router, config: &Config) -> Self {
+        Self { gw, router, cors_headers: Arc::new(cors_headers_without_origin(config).await) }
+    }
+
+    fn shortcut(&self, req: &Request) -> bool {
+        let headers = req.headers();
+        let path = req.uri().path();
+        !headers.contains_key(header::ORIGIN)
+            && !headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+            && !crate::ops::is_local(path)
+            && self.gw.routes.resolve(path).is_some()
+    }
+}
+
+/// Runs the CORS layer once on a request without `Origin` and keeps the headers it added.
+async fn cors_headers_without_origin(config: &Config) -> HeaderMap {
+    use tower::ServiceExt;
+    let probe = Router::new().fallback(|| async {}).layer(platform::http::cors(config));
+    let Ok(answer) = probe.oneshot(Request::new(Body::empty())).await;
+    let mut added = HeaderMap::new();
+    for (name, value) in answer.headers() {
+        if name == header::VARY || name.as_str().starts_with("access-control-") {
+            added.append(name.clone(), value.clone());
+        }
+    }
+    added
+}
+
+type Answer = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+impl tower::Service<Request> for Edge {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        if !self.shortcut(&req) {
+            let router = self.router.clone();
+            return Box::pin(tower::ServiceExt::oneshot(router, req));
+        }
+        let (gw, cors) = (self.gw.clone(), self.cors_headers.clone());
+        Box::pin(async move {
+            let mut answer = crate::handle(State(gw), req).await;
+            let headers = answer.headers_mut();
+            for (name, value) in cors.iter() {
+                headers.append(name.clone(), value.clone());
+            }
+            Ok(answer)
+        })
+    }
+}
