@@ -3,6 +3,8 @@
 //! protocol upgrades, edge authentication, rate limits, CORS, health and docs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "proxy/fast_path.rs"]
+mod fast_path;
 mod harness;
 
 use std::sync::atomic::Ordering;

@@ -2,15 +2,11 @@
 //! speaking raw HTTP: connections kept and reused, a connection the upstream closed while idle
 //! replaced without the client noticing, every body framing (length, chunked in pieces, until
 //! close, none), and broken answers turned into 502s or aborted bodies — never a hang.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod harness;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use harness::gateway;
+use crate::harness::gateway;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
