@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `migrate`, `openapi`, `admin`.
+//! Command-line interface: `serve`, `migrate`, `seed`, `openapi`, `admin`.
 
 use std::path::PathBuf;
 
@@ -36,6 +36,26 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
         only: Vec<String>,
         /// Data directory for SQLite files (default ./data, or $SOJOURN_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Fill the data directory with demo data through the API: hosts, guests, listings of every
+    /// kind in real cities, and reservations paid, awaiting payment or cancelled. Every seeded
+    /// account's password is the demo password printed at the end.
+    Seed {
+        /// Accounts to create (one in five a host).
+        #[arg(long, default_value_t = 200, value_name = "N")]
+        users: usize,
+        /// Listings to create, spread over the hosts.
+        #[arg(long, default_value_t = 2_000, value_name = "N")]
+        listings: usize,
+        /// Stay reservations to ask for.
+        #[arg(long, default_value_t = 500, value_name = "N")]
+        reservations: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 42, value_name = "N")]
+        seed: u64,
+        /// Data directory (default ./data, or $SOJOURN_DATA_DIR); seed a fresh one.
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
@@ -79,6 +99,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             migrate(&overrides, &only).await
         }
         Command::Openapi { only } => print_openapi(&only),
+        Command::Seed { users, listings, reservations, seed, data_dir } => {
+            let overrides = Overrides { config_file: cli.config, port: None, data_dir };
+            let options = crate::seed::Options { users, listings, reservations, seed };
+            crate::seed::run(&overrides, options).await
+        }
         Command::Admin { task: AdminTask::CreateUser { email, role, data_dir } } => {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
             crate::admin::create_user(&overrides, &email, &role).await

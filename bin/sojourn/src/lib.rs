@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod cli;
 pub mod contexts;
+pub mod seed;

@@ -1,0 +1,188 @@
+//! What seeded data is made of: real cities (coordinates, time zones, currencies), names, and
+//! one request body per kind of listing, all drawn from the seeded generator.
+
+use serde_json::{Value, json};
+
+use super::rng::Rng;
+
+pub struct City {
+    pub name: &'static str,
+    pub country: &'static str,
+    pub lat: f64,
+    pub lng: f64,
+    pub timezone: &'static str,
+    pub currency: &'static str,
+    pub street: &'static str,
+}
+
+const fn city(
+    name: &'static str,
+    country: &'static str,
+    lat: f64,
+    lng: f64,
+    timezone: &'static str,
+    currency: &'static str,
+    street: &'static str,
+) -> City {
+    City { name, country, lat, lng, timezone, currency, street }
+}
+
+pub const CITIES: &[City] = &[
+    city("Paris", "FR", 48.8566, 2.3522, "Europe/Paris", "EUR", "Rue de Rivoli"),
+    city("Lyon", "FR", 45.7640, 4.8357, "Europe/Paris", "EUR", "Rue de la République"),
+    city("Marseille", "FR", 43.2965, 5.3698, "Europe/Paris", "EUR", "La Canebière"),
+    city("Nice", "FR", 43.7102, 7.2620, "Europe/Paris", "EUR", "Promenade des Anglais"),
+    city("Bordeaux", "FR", 44.8378, -0.5792, "Europe/Paris", "EUR", "Rue Sainte-Catherine"),
+    city("London", "GB", 51.5072, -0.1276, "Europe/London", "GBP", "Baker Street"),
+    city("Edinburgh", "GB", 55.9533, -3.1883, "Europe/London", "GBP", "Royal Mile"),
+    city("Berlin", "DE", 52.5200, 13.4050, "Europe/Berlin", "EUR", "Friedrichstraße"),
+    city("Munich", "DE", 48.1351, 11.5820, "Europe/Berlin", "EUR", "Leopoldstraße"),
+    city("Madrid", "ES", 40.4168, -3.7038, "Europe/Madrid", "EUR", "Gran Vía"),
+    city("Barcelona", "ES", 41.3874, 2.1686, "Europe/Madrid", "EUR", "Passeig de Gràcia"),
+    city("Lisbon", "PT", 38.7223, -9.1393, "Europe/Lisbon", "EUR", "Rua Augusta"),
+    city("Porto", "PT", 41.1579, -8.6291, "Europe/Lisbon", "EUR", "Rua de Santa Catarina"),
+    city("Rome", "IT", 41.9028, 12.4964, "Europe/Rome", "EUR", "Via del Corso"),
+    city("Florence", "IT", 43.7696, 11.2558, "Europe/Rome", "EUR", "Via de' Tornabuoni"),
+    city("Milan", "IT", 45.4642, 9.1900, "Europe/Rome", "EUR", "Via Montenapoleone"),
+    city("Amsterdam", "NL", 52.3676, 4.9041, "Europe/Amsterdam", "EUR", "Prinsengracht"),
+    city("Brussels", "BE", 50.8503, 4.3517, "Europe/Brussels", "EUR", "Rue Neuve"),
+    city("Vienna", "AT", 48.2082, 16.3738, "Europe/Vienna", "EUR", "Kärntner Straße"),
+    city("Prague", "CZ", 50.0755, 14.4378, "Europe/Prague", "CZK", "Národní"),
+    city("Zurich", "CH", 47.3769, 8.5417, "Europe/Zurich", "CHF", "Bahnhofstrasse"),
+    city("Geneva", "CH", 46.2044, 6.1432, "Europe/Zurich", "CHF", "Rue du Rhône"),
+    city("Copenhagen", "DK", 55.6761, 12.5683, "Europe/Copenhagen", "DKK", "Strøget"),
+    city("Stockholm", "SE", 59.3293, 18.0686, "Europe/Stockholm", "SEK", "Drottninggatan"),
+    city("Dublin", "IE", 53.3498, -6.2603, "Europe/Dublin", "EUR", "Grafton Street"),
+    city("Athens", "GR", 37.9838, 23.7275, "Europe/Athens", "EUR", "Ermou"),
+    city("New York", "US", 40.7128, -74.0060, "America/New_York", "USD", "Broadway"),
+    city("San Francisco", "US", 37.7749, -122.4194, "America/Los_Angeles", "USD", "Market Street"),
+    city("Chicago", "US", 41.8781, -87.6298, "America/Chicago", "USD", "Michigan Avenue"),
+    city("Miami", "US", 25.7617, -80.1918, "America/New_York", "USD", "Ocean Drive"),
+    city("Montreal", "CA", 45.5019, -73.5674, "America/Toronto", "CAD", "Rue Sainte-Catherine"),
+    city("Vancouver", "CA", 49.2827, -123.1207, "America/Vancouver", "CAD", "Robson Street"),
+    city("Mexico City", "MX", 19.4326, -99.1332, "America/Mexico_City", "MXN", "Paseo de la Reforma"),
+    city("Marrakesh", "MA", 31.6295, -7.9811, "Africa/Casablanca", "MAD", "Rue Riad Zitoun"),
+    city("Cape Town", "ZA", -33.9249, 18.4241, "Africa/Johannesburg", "ZAR", "Long Street"),
+    city("Sydney", "AU", -33.8688, 151.2093, "Australia/Sydney", "AUD", "George Street"),
+    city("Melbourne", "AU", -37.8136, 144.9631, "Australia/Melbourne", "AUD", "Collins Street"),
+    city("Singapore", "SG", 1.3521, 103.8198, "Asia/Singapore", "SGD", "Orchard Road"),
+    city("Bangkok", "TH", 13.7563, 100.5018, "Asia/Bangkok", "THB", "Sukhumvit Road"),
+    city("Dubai", "AE", 25.2048, 55.2708, "Asia/Dubai", "AED", "Sheikh Zayed Road"),
+];
+
+const FIRST: &[&str] = &[
+    "Camille", "Louis", "Léa", "Hugo", "Chloé", "Jules", "Inès", "Lucas", "Emma", "Noah", "Olivia", "Liam", "Sofia",
+    "Mateo", "Amira", "Yusuf", "Hana", "Kenji", "Priya", "Arjun", "Freya", "Oskar", "Nina", "Marco", "Giulia", "Ana",
+];
+const LAST: &[&str] = &[
+    "Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Garcia", "Rossi", "Müller", "Smith", "Johnson", "Silva",
+    "Kowalski", "Nielsen", "Haddad", "Tanaka", "Patel", "O'Brien", "Novak", "Costa", "Lefebvre", "Fischer", "Jensen",
+];
+const STAY_WORDS: &[&str] = &["Bright", "Quiet", "Sunny", "Cosy", "Spacious", "Charming", "Modern", "Historic"];
+const STAY_KINDS: &[(&str, &str)] = &[
+    ("apartment", "flat"),
+    ("house", "house"),
+    ("apartment", "studio"),
+    ("cabin", "cabin"),
+    ("boat", "houseboat"),
+    ("villa", "villa"),
+    ("room", "room"),
+];
+const CUISINES: &[&str] = &["French", "Italian", "Japanese", "Lebanese", "Indian", "Mexican", "Thai", "Greek", "Vegan"];
+const ACTIVITIES: &[(&str, &str)] = &[
+    ("Walking tour", "Two hours through the old town with a local guide."),
+    ("Cooking class", "Market visit then cooking a three-course meal together."),
+    ("Bike ride", "An easy ride along the river and through the parks."),
+    ("Wine tasting", "Six wines from the region with cheese and bread."),
+    ("Kayak outing", "Paddling on calm water, all equipment provided."),
+    ("Street art walk", "The murals and the artists behind them."),
+];
+const PRODUCTS: &[(&str, i64)] = &[
+    ("Travel backpack", 8900),
+    ("Guidebook", 2400),
+    ("Packing cubes", 1900),
+    ("Rain jacket", 6900),
+    ("Noise-cancelling earplugs", 1500),
+    ("Camera strap", 2900),
+];
+const VEHICLES: &[(&str, i64, i64)] = &[("coach", 50, 2500), ("minibus", 16, 4500), ("car", 4, 6000)];
+
+pub fn person(rng: &mut Rng) -> (&'static str, &'static str) {
+    (*rng.pick(FIRST), *rng.pick(LAST))
+}
+
+/// The kinds of listing, by share of the catalogue (out of 100).
+pub const KINDS: &[(&str, u64)] =
+    &[("stay", 55), ("restaurant", 15), ("activity", 12), ("transport", 8), ("product", 10)];
+
+pub fn kind(rng: &mut Rng) -> &'static str {
+    let mut roll = rng.below(100);
+    for (kind, share) in KINDS {
+        if roll < *share {
+            return kind;
+        }
+        roll -= share;
+    }
+    "stay"
+}
+
+fn place(rng: &mut Rng, city: &City) -> (Value, Value) {
+    let number = rng.between(1, 180);
+    let address = json!({"line1": format!("{number} {}", city.street), "city": city.name, "country": city.country});
+    let location = json!({"lat": city.lat + rng.jitter(0.04), "lng": city.lng + rng.jitter(0.06)});
+    (address, location)
+}
+
+/// The body of `POST /api/v1/listings` for a listing of `kind` in `city`; `n` makes titles unique.
+pub fn listing(rng: &mut Rng, kind: &str, city: &City, n: u64) -> Value {
+    let (address, location) = place(rng, city);
+    let instant = rng.chance(80);
+    match kind {
+        "restaurant" => {
+            let cuisine = *rng.pick(CUISINES);
+            let title = format!("{cuisine} table in {} #{n}", city.name);
+            let day = |d: &str| json!({"day": d, "periods": [{"open": "12:00", "close": "14:30"}, {"open": "19:00", "close": "23:00"}]});
+            let hours: Vec<Value> = ["tue", "wed", "thu", "fri", "sat"].iter().map(|d| day(d)).collect();
+            json!({"kind": "restaurant", "title": title, "description": format!("{cuisine} cooking in the heart of {}.", city.name),
+                   "address": address, "location": location, "instantBook": instant,
+                   "restaurant": {"cuisine": [cuisine], "slotMinutes": 90,
+                                  "tables": [{"seats": 2, "count": rng.between(2, 8)}, {"seats": 4, "count": rng.between(1, 5)}],
+                                  "openingHours": hours}})
+        }
+        "activity" => {
+            let (name, blurb) = *rng.pick(ACTIVITIES);
+            json!({"kind": "activity", "title": format!("{name} in {} #{n}", city.name), "description": blurb,
+                   "address": address, "location": location, "instantBook": instant,
+                   "activity": {"durationMinutes": 30 * rng.between(2, 8), "pricePerPerson": 500 * rng.between(4, 30),
+                                "maxParticipants": rng.between(4, 20), "languages": ["en", "fr"]}})
+        }
+        "transport" => {
+            let (vehicle, seats, price) = *rng.pick(VEHICLES);
+            let to = rng.pick(CITIES);
+            let to = if to.name == city.name { &CITIES[(n as usize + 1) % CITIES.len()] } else { to };
+            json!({"kind": "transport", "title": format!("{} to {} by {vehicle} #{n}", city.name, to.name),
+                   "description": format!("Direct {vehicle} from {} to {}, luggage included.", city.name, to.name),
+                   "address": address, "location": location, "instantBook": instant,
+                   "transport": {"vehicle": {"type": vehicle, "seats": seats, "registration": format!("SJ-{n:06}")},
+                                 "routes": [{"origin": city.name, "destination": to.name}], "pricePerSeat": price}})
+        }
+        "product" => {
+            let (name, price) = *rng.pick(PRODUCTS);
+            json!({"kind": "product", "title": format!("{name} #{n}"), "description": format!("{name}, shipped from {}.", city.name),
+                   "address": address, "instantBook": instant,
+                   "product": {"sku": format!("SKU-{n:07}"), "stockQuantity": rng.between(1, 50), "price": price,
+                               "condition": if rng.chance(70) { "new" } else { "used" },
+                               "shippingOptions": [{"name": "Standard", "price": 590, "estimatedDays": rng.between(2, 6)}]}})
+        }
+        _ => {
+            let (property, noun) = *rng.pick(STAY_KINDS);
+            let guests = rng.between(1, 8);
+            json!({"kind": "stay", "title": format!("{} {noun} in {} #{n}", rng.pick(STAY_WORDS), city.name),
+                   "description": format!("A {noun} close to {} with everything for a good stay.", city.street),
+                   "address": address, "location": location, "instantBook": instant,
+                   "stay": {"propertyType": property, "maxGuests": guests, "bedrooms": (guests + 1) / 2, "beds": guests.max(1),
+                            "bathrooms": 1, "nightlyPrice": 500 * rng.between(8, 80),
+                            "checkInTime": "15:00", "checkOutTime": "11:00"}})
+        }
+    }
+}
