@@ -69,15 +69,6 @@ fn micro_section() {
     println!("| amortised over 100 requests per token | {amortised:.2} | {:.3} |\n", amortised / raw_ed);
 }
 
-async fn limit_server() -> String {
-    let router = axum::Router::new()
-        .route("/json", axum::routing::get(|| async { axum::Json(json!({"success": true, "data": {"ok": true}})) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{addr}/json")
-}
-
 async fn get_ok(client: reqwest::Client, url: Arc<str>, bearer: Option<Arc<str>>) -> bool {
     let mut req = client.get(&*url);
     if let Some(b) = bearer {
@@ -97,7 +88,7 @@ pub async fn run(seconds: u64) {
     );
     micro_section();
 
-    let limit_url: Arc<str> = limit_server().await.into();
+    let limit_url: Arc<str> = load::limit_server().await.into();
     let app = testkit::spawn_with(vec![Arc::new(identity::Identity)], |c| {
         c.rate_limit.enabled = false;
         c.log.level = "warn".into();

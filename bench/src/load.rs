@@ -99,3 +99,26 @@ pub fn micro(n: usize, mut f: impl FnMut(usize)) -> f64 {
     }
     t.elapsed().as_secs_f64() * 1e6 / n as f64
 }
+
+/// The limit every HTTP result is compared with: a minimal axum JSON endpoint (no middleware,
+/// no database) on loopback, measured in the same run.
+pub async fn limit_server() -> String {
+    let router = axum::Router::new().route(
+        "/json",
+        axum::routing::get(|| async { axum::Json(serde_json::json!({"success": true, "data": {"ok": true}})) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/json")
+}
+
+/// This process's resident memory in MiB (Linux), for the table.
+pub fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}

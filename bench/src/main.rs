@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench -- auth|booking [--seconds N]`
+//! `cargo run --release -p bench -- auth|booking|browse|all [--seconds N]` (`bench/run.sh` runs `all`)
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -7,6 +7,7 @@
 
 mod auth;
 mod booking;
+mod browse;
 mod load;
 
 #[tokio::main]
@@ -21,8 +22,14 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("auth") => auth::run(seconds).await,
         Some("booking") => booking::run(seconds).await,
+        Some("browse") => browse::run(seconds).await,
+        Some("all") => {
+            browse::run(seconds).await;
+            auth::run(seconds).await;
+            booking::run(seconds).await;
+        }
         _ => {
-            eprintln!("usage: bench auth|booking [--seconds N]");
+            eprintln!("usage: bench auth|booking|browse|all [--seconds N]");
             std::process::exit(2);
         }
     }
