@@ -11,19 +11,25 @@ use std::time::{Duration, Instant};
 use platform::config::{Config, Overrides};
 use serde_json::{Value, json};
 
+use crate::flows;
 use crate::load::{self, HEADER};
 
 const SEED: sojourn::seed::Options = sojourn::seed::Options { users: 200, listings: 3_000, reservations: 400, seed: 1 };
 
-/// Ids of published listings (any kind) and of published stays, through the public API.
-async fn listing_ids(client: &reqwest::Client, app: &testkit::TestApp) -> (Vec<String>, Vec<String>) {
-    let ids = |body: Value| -> Vec<String> {
-        body["data"]["listings"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap().to_owned()).collect()
-    };
+/// Ids of published listings (any kind), of published stays, and of those stays that book
+/// instantly, through the public API.
+async fn listing_ids(client: &reqwest::Client, app: &testkit::TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
     let get = |path: &str| client.get(app.url(path)).send();
-    let all = ids(get("/api/v1/listings?limit=100").await.unwrap().json().await.unwrap());
-    let stays = ids(get("/api/v1/listings?kind=stay&limit=100").await.unwrap().json().await.unwrap());
-    (all, stays)
+    let all: Value = get("/api/v1/listings?limit=100").await.unwrap().json().await.unwrap();
+    let stays: Value = get("/api/v1/listings?kind=stay&limit=100").await.unwrap().json().await.unwrap();
+    let ids = |body: &Value, instant_only: bool| -> Vec<String> {
+        let listings = body["data"]["listings"].as_array().unwrap().iter();
+        listings
+            .filter(|l| !instant_only || l["instantBook"] == true)
+            .map(|l| l["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    (ids(&all, false), ids(&stays, false), ids(&stays, true))
 }
 
 /// One request of the browse mix; `i` picks the kind of request and the listing.
@@ -74,7 +80,7 @@ pub async fn run(seconds: u64) {
     let ready = cold.elapsed();
     let idle_rss = load::rss_mib();
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-    let (all, stays) = listing_ids(&client, &app).await;
+    let (all, stays, instant) = listing_ids(&client, &app).await;
     let (all, stays) = (Arc::new(all), Arc::new(stays));
     let base: Arc<str> = app.url("").trim_end_matches('/').into();
 
@@ -98,6 +104,29 @@ pub async fn run(seconds: u64) {
             load::run(concurrency, duration, move |i| browse(c.clone(), b.clone(), a.clone(), s.clone(), i, mix)).await;
         rows.push((name, summary));
     }
+    // Scenario 6: the browse mix again while guests log in (Argon2id at the configured cost).
+    let mut guests = Vec::new();
+    for g in 0..8 {
+        let body =
+            json!({"email": format!("guest{g}@{}", sojourn::seed::DOMAIN), "password": sojourn::seed::DEMO_PASSWORD});
+        let answer: Value =
+            client.post(app.url("/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+        guests.push(answer["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned());
+    }
+    let seeded_app = Arc::new(flows::Seeded {
+        client: client.clone(),
+        base: base.clone(),
+        stays: Arc::new(instant),
+        guests: Arc::new(guests),
+    });
+    let (c, b, a, s) = (client.clone(), base.clone(), all.clone(), stays.clone());
+    let browsing = tokio::spawn(load::run(concurrency, duration, move |i| {
+        browse(c.clone(), b.clone(), a.clone(), s.clone(), i, u8::MAX)
+    }));
+    let logins = flows::logins(seeded_app.clone(), 4, duration).await;
+    let browse_during = browsing.await.unwrap();
+    // Scenario 5: whole purchases (reserve, open the payment, pay on the sandbox).
+    let (checkout, paid) = flows::checkout(seeded_app, 16, duration).await;
     let loaded_rss = load::rss_mib();
 
     println!(
@@ -117,6 +146,16 @@ pub async fn run(seconds: u64) {
     for (name, summary) in &rows {
         println!("{}", summary.row(name, Some(&limit)));
     }
+    let alone = &rows.last().unwrap().1;
+    println!("{}", browse_during.row("browse mix while 4 clients log in (ratio to the mix alone)", Some(alone)));
+    println!("{}", logins.row("POST /auth/login (Argon2id) during that mix, 4 clients", None));
+    println!("{}", checkout.row("purchase: reserve + payment intent + sandbox confirm, 16 clients", None));
+    println!(
+        "\nBrowse mix p99 while logins run: {:.2} ms vs {:.2} ms alone. Purchases paid: {paid} of {}.",
+        browse_during.p99_us as f64 / 1000.0,
+        alone.p99_us as f64 / 1000.0,
+        checkout.requests
+    );
     println!(
         "\nProcess RSS (platform and load client together): {idle_rss:.0} MiB idle after start, {loaded_rss:.0} MiB after the runs.\n"
     );

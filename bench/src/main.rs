@@ -8,6 +8,7 @@
 mod auth;
 mod booking;
 mod browse;
+mod flows;
 mod load;
 
 #[tokio::main]
