@@ -29,9 +29,10 @@ async fn post(s: &Seeded, token: &str, path: &str, body: &Value) -> Option<(u16,
 /// the payment ended `succeeded`.
 async fn purchase(s: &Seeded, i: usize) -> bool {
     let token = &s.guests[i % s.guests.len()];
-    // Each purchase its own night pair, far beyond the seeded reservations.
-    let night = 400 + i % 3000;
-    let stay = &s.stays[(i / 3000) % s.stays.len()];
+    // Each purchase its own night, beyond the seeded reservations (which end within a year):
+    // round-robin over the instant stays, then the next night on each.
+    let stay = &s.stays[i % s.stays.len()];
+    let night = 380 + (i / s.stays.len()) % 300;
     let from = chrono::Utc::now().date_naive() + chrono::Days::new(night as u64);
     let ask = json!({"listingId": stay, "checkIn": from, "checkOut": from + chrono::Days::new(1)});
     let Some((201, made)) = post(s, token, "/api/v1/reservations", &ask).await else { return false };
