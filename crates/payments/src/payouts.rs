@@ -319,7 +319,7 @@ impl Payments {
     }
 
     /// Runs payouts every `payouts`, and retries processor calls every `ops`, until the
-    /// process ends.
+    /// process ends or the database is closed.
     pub fn spawn_background(&self, payouts: std::time::Duration, ops: std::time::Duration) {
         let engine = self.clone();
         tokio::spawn(async move {
@@ -328,6 +328,9 @@ impl Payments {
             ticks.tick().await;
             loop {
                 ticks.tick().await;
+                if engine.db.is_closed() {
+                    break;
+                }
                 match engine.run_payouts().await {
                     Ok(made) if !made.is_empty() => tracing::info!(payouts = made.len(), "payouts made"),
                     Ok(_) => {}
@@ -341,6 +344,9 @@ impl Payments {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
+                if engine.db.is_closed() {
+                    break;
+                }
                 engine.run_ops().await;
             }
         });

@@ -52,7 +52,7 @@ impl Bookings {
         Ok(run)
     }
 
-    /// Runs the jobs every `every` until the process ends.
+    /// Runs the jobs every `every` until the process ends or the database is closed.
     pub fn spawn_scheduler(&self, every: Duration) {
         let engine = self.clone();
         tokio::spawn(async move {
@@ -60,6 +60,9 @@ impl Bookings {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
+                if engine.db.is_closed() {
+                    break;
+                }
                 match engine.run_jobs().await {
                     Ok(run) if run != JobRun::default() => tracing::info!(?run, "booking jobs"),
                     Ok(_) => {}

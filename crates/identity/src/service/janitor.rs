@@ -44,7 +44,7 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<Swept, DbError> {
     Ok(Swept { refresh_tokens, sessions, links })
 }
 
-/// Sweeps every `every` until the process ends.
+/// Sweeps every `every` until the process ends or the database is closed.
 pub fn spawn(db: Db, clock: std::sync::Arc<dyn kernel::Clock>, every: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
@@ -52,6 +52,9 @@ pub fn spawn(db: Db, clock: std::sync::Arc<dyn kernel::Clock>, every: Duration) 
         ticks.tick().await;
         loop {
             ticks.tick().await;
+            if db.is_closed() {
+                break;
+            }
             match sweep(&db, clock.now()).await {
                 Ok(s) => tracing::debug!(?s, "identity housekeeping"),
                 Err(e) => tracing::warn!(error = %e, "identity housekeeping failed"),

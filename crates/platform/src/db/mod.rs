@@ -102,6 +102,15 @@ impl Db {
         }
     }
 
+    /// Whether [`Db::close`] has run: periodic background work stops when it sees this, so an
+    /// app that was shut down leaves no loop behind in a process that goes on.
+    pub fn is_closed(&self) -> bool {
+        match &self.pools {
+            Pools::Sqlite { writer, .. } => writer.is_closed(),
+            Pools::Postgres(pool) => pool.is_closed(),
+        }
+    }
+
     /// Closes every connection; later queries fail with `DbError::Unavailable`.
     pub async fn close(&self) {
         match &self.pools {

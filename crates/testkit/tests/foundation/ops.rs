@@ -33,7 +33,10 @@ async fn ready_checks_every_database_and_turns_503_when_one_is_gone() {
     let names: Vec<&str> = body["checks"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"database:probe"), "{names:?}");
 
-    app.platform.db("probe").unwrap().close().await;
+    let db = app.platform.db("probe").unwrap();
+    assert!(!db.is_closed());
+    db.close().await;
+    assert!(db.is_closed(), "background loops stop on this");
 
     let response = app.get("/health/ready").await;
     assert_eq!(response.headers()["retry-after"], "5");
