@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Response, header};
 use platform::config::Config;
 
@@ -33,13 +33,17 @@ impl Edge {
         Self { gw, router, cors_headers: Arc::new(cors_headers_without_origin(config).await) }
     }
 
-    fn shortcut(&self, req: &Request) -> bool {
+    /// The upstream of a request that may take the shortcut; `None` sends it to the router.
+    fn shortcut(&self, req: &Request) -> Option<usize> {
         let headers = req.headers();
         let path = req.uri().path();
-        !headers.contains_key(header::ORIGIN)
-            && !headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
-            && !crate::ops::is_local(path)
-            && self.gw.routes.resolve(path).is_some()
+        if headers.contains_key(header::ORIGIN)
+            || headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+            || crate::ops::is_local(path)
+        {
+            return None;
+        }
+        self.gw.routes.resolve(path)
     }
 }
 
@@ -69,13 +73,14 @@ impl tower::Service<Request> for Edge {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        if !self.shortcut(&req) {
+        let Some(index) = self.shortcut(&req) else {
             let router = self.router.clone();
             return Box::pin(tower::ServiceExt::oneshot(router, req));
-        }
+        };
         let (gw, cors) = (self.gw.clone(), self.cors_headers.clone());
         Box::pin(async move {
-            let mut answer = crate::handle(State(gw), req).await;
+            // Resolved once: the route found above is the one served.
+            let mut answer = crate::handle_at(&gw, req, Some(index)).await;
             let headers = answer.headers_mut();
             for (name, value) in cors.iter() {
                 headers.append(name.clone(), value.clone());

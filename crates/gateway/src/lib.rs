@@ -198,17 +198,23 @@ impl RequestIds {
 }
 
 async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response<Body> {
+    let index = gw.routes.resolve(req.uri().path());
+    handle_at(&gw, req, index).await
+}
+
+/// Handles `req` for the upstream at `index` (`None`: no route), resolved by the caller.
+async fn handle_at(gw: &Gateway, req: Request, index: Option<usize>) -> Response<Body> {
     let started = Instant::now();
     let id = request_id(&req, &gw.ids);
     let method = req.method().clone();
-    let (label, mut response) = route(&gw, req, &id).await;
+    let (label, mut response) = route(gw, req, &id, index).await;
     response.headers_mut().insert(platform::http::middleware::X_REQUEST_ID.clone(), id);
     gw.metrics.observe(method.as_str(), label, response.status().as_u16(), started.elapsed());
     response
 }
 
-async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue) -> (&'a str, Response<Body>) {
-    let Some(index) = gw.routes.resolve(req.uri().path()) else {
+async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue, index: Option<usize>) -> (&'a str, Response<Body>) {
+    let Some(index) = index else {
         return ("unmatched", ApiError::not_found("No route for this path").into_response());
     };
     let label = gw.routes.name(index);

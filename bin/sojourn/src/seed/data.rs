@@ -158,8 +158,9 @@ pub fn listing(rng: &mut Rng, kind: &str, city: &City, n: u64) -> Value {
         }
         "transport" => {
             let (vehicle, seats, price) = *rng.pick(VEHICLES);
-            let to = rng.pick(CITIES);
-            let to = if to.name == city.name { &CITIES[(n as usize + 1) % CITIES.len()] } else { to };
+            // Any other city: start at a random one and take the first that is not this one.
+            let skip = usize::try_from(rng.below(CITIES.len() as u64)).unwrap_or(0);
+            let to = CITIES.iter().cycle().skip(skip).take(CITIES.len()).find(|c| c.name != city.name).unwrap_or(city);
             json!({"kind": "transport", "title": format!("{} to {} by {vehicle} #{n}", city.name, to.name),
                    "description": format!("Direct {vehicle} from {} to {}, luggage included.", city.name, to.name),
                    "address": address, "location": location, "instantBook": instant,
