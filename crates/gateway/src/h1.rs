@@ -254,6 +254,11 @@ fn parse_head(buf: &mut BytesMut, method: &Method) -> Result<Option<Head>, H1Err
             headers.append(name, value);
         }
         let framing = framing(&headers, status, method)?;
+        if headers.contains_key(header::TRANSFER_ENCODING) {
+            // RFC 9112 §6.3: the transfer coding decides, and a length beside it must not be
+            // passed on (the body is re-framed for the client).
+            headers.remove(header::CONTENT_LENGTH);
+        }
         let keep_alive = http11 && !framing.until_close() && !has_token(&headers, header::CONNECTION, "close");
         let mut response = Response::new(());
         *response.status_mut() = status;
@@ -552,6 +557,12 @@ mod tests {
         let (_, f, keep) =
             head(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n", Method::GET).unwrap().unwrap();
         assert!(matches!(f, Framing::Chunked(_)) && keep);
+        let (r, f, _) =
+            head(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n", Method::GET)
+                .unwrap()
+                .unwrap();
+        assert!(matches!(f, Framing::Chunked(_)), "the transfer coding wins over a length");
+        assert!(r.headers().get("content-length").is_none(), "and the length is not passed on");
         let (_, f, keep) = head(b"HTTP/1.1 200 OK\r\n\r\n", Method::GET).unwrap().unwrap();
         assert!(f.until_close() && !keep, "no length: read until close");
         let (_, _, keep) =
