@@ -59,6 +59,8 @@ struct Outcome {
 
 pub async fn run(overrides: &Overrides, options: Options) -> Result<(), String> {
     let mut config = config::load(overrides).map_err(|e| e.to_string())?;
+    // Thousands of requests: the progress lines say more than a log line for each.
+    config.log.level = format!("{},platform::http::middleware=warn", config.log.level);
     telemetry::init(&config.log);
     crate::contexts::check_overrides(config.contexts.keys())?;
     // The seeder is the operator: no per-client limit applies. Every seeded account shares the
@@ -75,7 +77,10 @@ pub async fn run(overrides: &Overrides, options: Options) -> Result<(), String> 
     let hosts = hosts(&api, options.seed, hosts_wanted).await?;
     let guests = guests(&api, options.seed, guests_wanted).await?;
     let (stays, published) = listings(&api, options.seed, &hosts, options.listings).await?;
+    // Booking must know every listing (from catalog's events) before it takes reservations.
+    let relaying = Instant::now();
     app.platform.relay.drain().await;
+    eprintln!("  {:<13} {:>8.1} s to deliver the catalogue's events", "events", relaying.elapsed().as_secs_f64());
     let outcome = reservations(&app, &api, options.seed, &guests, &stays, options.reservations).await?;
     app.platform.relay.drain().await;
 
@@ -114,8 +119,8 @@ impl Progress {
         Self { label, total, done: 0, started: now, shown: now }
     }
 
-    fn step(&mut self) {
-        self.done += 1;
+    fn advance(&mut self, by: usize) {
+        self.done += by;
         // On a terminal the line updates in place; in a log, only the final count is written.
         let live = std::io::IsTerminal::is_terminal(&std::io::stderr());
         if (live && self.shown.elapsed() >= Duration::from_millis(200)) || self.done == self.total {
@@ -154,7 +159,21 @@ where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = Result<T, String>>,
 {
-    let mut progress = Progress::new(label, count);
+    in_order_weighted(label, count, |_| 1, make).await
+}
+
+/// [`in_order`] where item `i` stands for `weight(i)` units of progress (a batch of listings).
+async fn in_order_weighted<T, F, Fut>(
+    label: &'static str,
+    count: usize,
+    weight: impl Fn(usize) -> usize,
+    make: F,
+) -> Result<Vec<T>, String>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let mut progress = Progress::new(label, (0..count).map(&weight).sum());
     let mut made = futures_util::stream::iter(0..count)
         .map(|i| {
             let item = make(i);
@@ -163,8 +182,9 @@ where
         .buffer_unordered(CONCURRENCY);
     let mut items = Vec::with_capacity(count);
     while let Some(item) = made.next().await {
-        items.push(item?);
-        progress.step();
+        let item = item?;
+        progress.advance(weight(item.0));
+        items.push(item);
     }
     items.sort_by_key(|(i, _)| *i);
     Ok(items.into_iter().map(|(_, t)| t).collect())
@@ -193,35 +213,80 @@ async fn guests(api: &Api, seed: u64, count: usize) -> Result<Vec<String>, Strin
     .await
 }
 
-/// Creates the listings (one in twenty stays a draft) and returns the instant-book stays and
-/// how many were published.
+/// Listings per request: each host's listings go in batches (`POST /api/v1/listings/batch`),
+/// one transaction each, which is what lets a large catalogue load in seconds.
+const LISTING_BATCH: usize = 100;
+
+/// One listing to make: its number (which fixes its data), kind, body and whether it stays a
+/// draft (one in twenty).
+struct Planned {
+    n: usize,
+    kind: &'static str,
+    body: Value,
+    draft: bool,
+}
+
+fn plan(seed: u64, host: &Host, n: usize) -> Planned {
+    let mut rng = Rng::for_item(seed, 3, n as u64);
+    let kind = data::kind(&mut rng);
+    let body = data::listing(&mut rng, kind, &CITIES[host.city], n as u64);
+    Planned { n, kind, body, draft: rng.chance(5) }
+}
+
+/// Creates the listings (one in twenty stays a draft) and returns the instant-book stays, in
+/// the order of their numbers, and how many were published.
 async fn listings(api: &Api, seed: u64, hosts: &[Host], count: usize) -> Result<(Vec<Stay>, usize), String> {
     if hosts.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let made = in_order("listings", count, |n| async move {
-        let mut rng = Rng::for_item(seed, 3, n as u64);
-        let host = &hosts[n % hosts.len()];
-        let kind = data::kind(&mut rng);
-        let body = data::listing(&mut rng, kind, &CITIES[host.city], n as u64);
-        let answer =
-            api.call(Method::POST, "/api/v1/listings", Some(&host.token), Some(&body)).await.map_err(refused)?;
-        let id = text(&answer, "/listing/id")?;
-        if rng.chance(5) {
-            return Ok((None, false));
-        }
-        let path = format!("/api/v1/listings/{id}/publish");
-        api.call(Method::POST, &path, Some(&host.token), None).await.map_err(refused)?;
-        let stay = (kind == "stay" && body["instantBook"] == true).then(|| Stay {
-            id,
-            currency: answer["listing"]["currency"].as_str().unwrap_or("EUR").to_ascii_lowercase(),
-            max_guests: body["stay"]["maxGuests"].as_i64().unwrap_or(1),
-        });
-        Ok((stay, true))
-    })
+    // Listing n belongs to host n % hosts; each host's listings are cut into batches.
+    let mut batches: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (h, _) in hosts.iter().enumerate() {
+        let own: Vec<usize> = (h..count).step_by(hosts.len()).collect();
+        batches.extend(own.chunks(LISTING_BATCH).map(|chunk| (h, chunk.to_vec())));
+    }
+    let batches = &batches;
+    let made = in_order_weighted(
+        "listings",
+        batches.len(),
+        |b| batches[b].1.len(),
+        |b| async move {
+            let (h, numbers) = &batches[b];
+            let host = &hosts[*h];
+            let planned: Vec<Planned> = numbers.iter().map(|&n| plan(seed, host, n)).collect();
+            let mut made = Vec::with_capacity(planned.len());
+            for publish in [true, false] {
+                let group: Vec<&Planned> = planned.iter().filter(|p| p.draft != publish).collect();
+                if group.is_empty() {
+                    continue;
+                }
+                let body = json!({"listings": group.iter().map(|p| &p.body).collect::<Vec<_>>(), "publish": publish});
+                let answer = api
+                    .call(Method::POST, "/api/v1/listings/batch", Some(&host.token), Some(&body))
+                    .await
+                    .map_err(refused)?;
+                let views = answer["listings"].as_array().ok_or_else(|| format!("no listings in {answer}"))?;
+                for (p, view) in group.iter().zip(views) {
+                    let stay = (publish && p.kind == "stay" && p.body["instantBook"] == true)
+                        .then(|| -> Result<Stay, String> {
+                            Ok(Stay {
+                                id: text(view, "/id")?,
+                                currency: view["currency"].as_str().unwrap_or("EUR").to_ascii_lowercase(),
+                                max_guests: p.body["stay"]["maxGuests"].as_i64().unwrap_or(1),
+                            })
+                        })
+                        .transpose()?;
+                    made.push((p.n, stay, publish));
+                }
+            }
+            Ok(made)
+        },
+    )
     .await?;
-    let published = made.iter().filter(|(_, published)| *published).count();
-    Ok((made.into_iter().filter_map(|(stay, _)| stay).collect(), published))
+    let mut made: Vec<(usize, Option<Stay>, bool)> = made.into_iter().flatten().collect();
+    made.sort_by_key(|(n, _, _)| *n);
+    let published = made.iter().filter(|(_, _, published)| *published).count();
+    Ok((made.into_iter().filter_map(|(_, stay, _)| stay).collect(), published))
 }
 
 /// What a seeded reservation ends as.

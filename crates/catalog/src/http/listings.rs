@@ -86,6 +86,32 @@ pub async fn create(
     Ok(with_etag(response, &l))
 }
 
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    /// 1 to 100 listings, each as for `POST /api/v1/listings`.
+    pub listings: Vec<ListingInput>,
+    /// Publish them at once; each must then be complete.
+    #[serde(default)]
+    pub publish: bool,
+}
+
+/// Create up to 100 listings at once (providers only; imports, channel managers): all or none.
+/// With `publish`, they are published too. Errors name each faulty item (`listings[3].title`).
+#[utoipa::path(post, path = "/api/v1/listings/batch", operation_id = "create_listings", tag = "Listings", security(("bearerAuth" = [])), request_body = BatchRequest,
+    responses((status = 201, description = "`{listings}` in the order sent"), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "`not_a_provider`", body = ErrorBody),
+        (status = 422, description = "`listing_incomplete`: what each item lacks to be published", body = ErrorBody)))]
+pub async fn create_batch(
+    AxumState(state): AxumState<State>,
+    user: AuthUser,
+    Json(body): Json<BatchRequest>,
+) -> Result<Response, ApiError> {
+    let made = state.create_listings(user.user_id, &body.listings, body.publish).await?;
+    let views: Vec<_> = made.iter().map(view::listing).collect();
+    Ok((StatusCode::CREATED, ok(json!({ "listings": views }))).into_response())
+}
+
 /// A listing with its photos: published ones are public; drafts are visible to their owner
 /// (and admins) only.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", operation_id = "get_listing", tag = "Listings", security((), ("bearerAuth" = [])),

@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(providers::me, providers::update_me))
         .routes(routes!(providers::get))
         .routes(routes!(listings::create, listings::list_public))
+        .routes(routes!(listings::create_batch))
         .routes(routes!(listings::mine))
         .routes(routes!(listings::get, listings::update, listings::delete))
         .routes(routes!(listings::publish))

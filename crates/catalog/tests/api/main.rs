@@ -3,6 +3,7 @@
 //! is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod batch;
 mod cache;
 mod geocoding;
 mod listings;

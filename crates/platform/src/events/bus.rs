@@ -30,6 +30,17 @@ pub trait EventBus: Send + Sync + 'static {
     /// subscriber has durably handled it (or had already); `Err` means try again later.
     async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError>;
 
+    /// Delivers each of `events`, in order; one result per event, as [`EventBus::publish`]
+    /// would give. Transports that can share work across a batch (the in-process bus: one
+    /// transaction per consumer) override it.
+    async fn publish_batch(&self, events: &[EventEnvelope]) -> Vec<Result<(), BusError>> {
+        let mut results = Vec::with_capacity(events.len());
+        for event in events {
+            results.push(self.publish(event).await);
+        }
+        results
+    }
+
     /// For `/health/ready`: whether the transport is usable.
     async fn ping(&self) -> Result<(), BusError> {
         Ok(())
@@ -78,6 +89,48 @@ pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, 
     Ok(true)
 }
 
+/// Runs one subscription's handler for each of `events` it has not handled yet, all in one
+/// transaction (one commit instead of one per event). `Err` leaves nothing applied.
+async fn deliver_all(sub: &Subscription, events: &[&EventEnvelope]) -> Result<(), String> {
+    let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
+    let mut fresh = Vec::with_capacity(events.len());
+    for event in events {
+        let inserted = query(
+            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (consumer, event_id) DO NOTHING",
+        )
+        .bind(sub.consumer.as_str())
+        .bind(event.id)
+        .bind(Utc::now())
+        .execute(&mut tx)
+        .await
+        .map_err(|e| e.to_string())?;
+        if inserted > 0 {
+            sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?;
+            fresh.push(*event);
+        }
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    for event in fresh {
+        sub.handler.after_commit(event).await;
+    }
+    Ok(())
+}
+
+impl InProcessBus {
+    fn matching(&self, event: &EventEnvelope) -> Vec<Subscription> {
+        let subs = self.subscriptions.read().unwrap_or_else(|p| p.into_inner());
+        subs.iter().filter(|s| event.matches(&s.pattern)).cloned().collect()
+    }
+}
+
+fn outcome(failures: &[String], total: usize) -> Result<(), BusError> {
+    match failures.first() {
+        None => Ok(()),
+        Some(first) => Err(BusError::Handlers { failed: failures.len(), total, first: first.clone() }),
+    }
+}
+
 #[async_trait]
 impl EventBus for InProcessBus {
     fn subscribe(&self, subscription: Subscription) {
@@ -86,10 +139,7 @@ impl EventBus for InProcessBus {
     }
 
     async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
-        let matching: Vec<Subscription> = {
-            let subs = self.subscriptions.read().unwrap_or_else(|p| p.into_inner());
-            subs.iter().filter(|s| event.matches(&s.pattern)).cloned().collect()
-        };
+        let matching = self.matching(event);
         let mut failures = Vec::new();
         for sub in &matching {
             if let Err(error) = deliver(sub, event).await {
@@ -97,11 +147,33 @@ impl EventBus for InProcessBus {
                 failures.push(format!("{}: {error}", sub.consumer));
             }
         }
-        match failures.first() {
-            None => Ok(()),
-            Some(first) => {
-                Err(BusError::Handlers { failed: failures.len(), total: matching.len(), first: first.clone() })
+        outcome(&failures, matching.len())
+    }
+
+    /// Each consumer gets its share of the batch in one transaction. Should that fail, its
+    /// events are delivered one by one, so that one failing event holds back no other.
+    async fn publish_batch(&self, events: &[EventEnvelope]) -> Vec<Result<(), BusError>> {
+        let subscriptions: Vec<Subscription> =
+            self.subscriptions.read().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
+        let mut failures: Vec<Vec<String>> = vec![Vec::new(); events.len()];
+        let mut totals = vec![0usize; events.len()];
+        for sub in &subscriptions {
+            let share: Vec<usize> = (0..events.len()).filter(|&i| events[i].matches(&sub.pattern)).collect();
+            for &i in &share {
+                totals[i] += 1;
+            }
+            let batch: Vec<&EventEnvelope> = share.iter().map(|&i| &events[i]).collect();
+            if batch.is_empty() || deliver_all(sub, &batch).await.is_ok() {
+                continue;
+            }
+            for &i in &share {
+                let event = &events[i];
+                if let Err(error) = deliver(sub, event).await {
+                    tracing::warn!(consumer = %sub.consumer, event_id = %event.id, event_type = %event.event_type, %error, "event handler failed");
+                    failures[i].push(format!("{}: {error}", sub.consumer));
+                }
             }
         }
+        failures.iter().zip(totals).map(|(f, total)| outcome(f, total)).collect()
     }
 }

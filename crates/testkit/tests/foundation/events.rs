@@ -83,6 +83,40 @@ async fn a_failing_handler_keeps_its_event_pending_without_blocking_others() {
 }
 
 #[tokio::test]
+async fn one_failing_event_in_a_batch_holds_back_none_of_the_others() {
+    let app = spawn_app().await;
+    let mut good = Vec::new();
+    for n in 0..11 {
+        let body = json!({"name": format!("p{n}"), "failHandler": n == 5});
+        let (_, made) = json(app.post_json("/api/v1/probes", &body).await).await;
+        if n != 5 {
+            good.push(made["data"]["eventId"].as_str().unwrap().to_owned());
+        }
+    }
+    // All eleven go out in one relay batch: the consumer's transaction for the batch fails on
+    // the sixth, and the events are then delivered one by one.
+    let stats = app.drain_events().await;
+    assert_eq!((stats.published, stats.failed), (10, 1));
+    assert_eq!(received_ids(&app).await, good, "each good event once, in order");
+    let lag = platform::events::lag(app.platform.db("probe").unwrap(), chrono::Utc::now()).await.unwrap();
+    assert_eq!(lag.pending, 1);
+}
+
+#[tokio::test]
+async fn a_batch_repeating_an_event_applies_it_once() {
+    let app = spawn_app().await;
+    let event = EventEnvelope::new("probe.created", kernel::new_id(), chrono::Utc::now(), json!({"name": "twice"}));
+    let other = EventEnvelope::new("probe.created", kernel::new_id(), chrono::Utc::now(), json!({"name": "once"}));
+    let batch = [event.clone(), other.clone(), event.clone()];
+    let results = app.platform.bus.publish_batch(&batch).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(received_ids(&app).await, vec![event.id.to_string(), other.id.to_string()]);
+    // And again, as a relay retrying the whole batch would.
+    assert!(app.platform.bus.publish_batch(&batch).await.iter().all(Result::is_ok));
+    assert_eq!(received_ids(&app).await.len(), 2);
+}
+
+#[tokio::test]
 async fn the_background_relay_delivers_without_being_asked() {
     let app = spawn_with(vec![Arc::new(testkit::probe::Probe)], |c| c.events.relay_enabled = true).await;
     let (_, body) = json(app.post_json("/api/v1/probes", &json!({"name": "auto"})).await).await;
