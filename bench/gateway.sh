@@ -5,6 +5,8 @@
 # hits every target alike. Prints a markdown table (req/s, p50, p99, errors, ratios).
 #
 # Usage: bench/gateway.sh            (DURATION=10 CONNS=64 ROUNDS=3 to change the load)
+#        BASELINE=path/to/older/sojourn bench/gateway.sh   adds that build's gateway as a fourth
+#        target ("baseline"), for before/after ratios measured in one run.
 # Installs wrk and nginx-light from Debian when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +55,15 @@ SOJOURN__GATEWAY__UPSTREAMS__CATALOG__URLS="[http://127.0.0.1:$UP]" \
 SOJOURN__AUTH__JWKS_URL="http://127.0.0.1:$UP/.well-known/jwks.json" \
   env ${GATEWAY_THREADS:+TOKIO_WORKER_THREADS=$GATEWAY_THREADS} "$BIN" serve --only gateway --port "$GW" --data-dir "$WORK/gw" >"$WORK/gw.log" 2>&1 &
 PIDS+=($!); GW_PID=$!
+if [ -n "${BASELINE:-}" ]; then
+  BL="$(port)"
+  SOJOURN__GATEWAY__UPSTREAMS__IDENTITY__URLS="[http://127.0.0.1:$UP]" \
+  SOJOURN__GATEWAY__UPSTREAMS__CATALOG__URLS="[http://127.0.0.1:$UP]" \
+  SOJOURN__AUTH__JWKS_URL="http://127.0.0.1:$UP/.well-known/jwks.json" \
+    "$BASELINE" serve --only gateway --port "$BL" --data-dir "$WORK/bl" >"$WORK/bl.log" 2>&1 &
+  PIDS+=($!); BL_PID=$!
+  wait_ready "http://127.0.0.1:$BL/health/live"
+fi
 wait_ready "http://127.0.0.1:$GW/health/live"
 
 # nginx: one worker per core, keepalive to the upstream, no access log (the gateway keeps
@@ -97,7 +108,7 @@ ticks() {
   done
   echo "$t"
 }
-proxy_pids() { case "$1" in gateway) echo "$GW_PID" ;; nginx) echo "$NG_PID" $(pgrep -P "$NG_PID") ;; *) ;; esac; }
+proxy_pids() { case "$1" in gateway) echo "$GW_PID" ;; baseline) echo "$BL_PID" ;; nginx) echo "$NG_PID" $(pgrep -P "$NG_PID") ;; *) ;; esac; }
 
 # One wrk run: "req/s p50_ms p99_ms errors cpu_us_per_request" (the proxy's CPU; 0 for direct).
 measure() {
@@ -124,10 +135,12 @@ print(f"{rps:.0f} {ms(50):.3f} {ms(99):.3f} {errors} {ticks * 1e6 / total:.1f}")
 declare -A RPS P50 P99 ERR CPU
 TARGETS=(direct gateway nginx)
 declare -A URL=([direct]="http://127.0.0.1:$UP$PATH_UNDER_TEST" [gateway]="http://127.0.0.1:$GW$PATH_UNDER_TEST" [nginx]="http://127.0.0.1:$NG$PATH_UNDER_TEST")
+if [ -n "${BASELINE:-}" ]; then TARGETS+=(baseline); URL[baseline]="http://127.0.0.1:$BL$PATH_UNDER_TEST"; fi
 for t in "${TARGETS[@]}"; do wrk -t1 -c8 -d2s "${URL[$t]}" >/dev/null; done   # warm-up
 for round in $(seq "$ROUNDS"); do
   # Rotate the order each round so no target always runs first or last.
-  order=("${TARGETS[@]:$(( (round - 1) % 3 ))}" "${TARGETS[@]:0:$(( (round - 1) % 3 ))}")
+  shift_by=$(( (round - 1) % ${#TARGETS[@]} ))
+  order=("${TARGETS[@]:$shift_by}" "${TARGETS[@]:0:$shift_by}")
   for t in "${order[@]}"; do
     read -r rps p50 p99 err cpu < <(measure "${URL[$t]}" "$t")
     echo "round $round $t: ${rps} req/s p50 ${p50} ms p99 ${p99} ms errors ${err} proxy CPU ${cpu} us/req" >&2
@@ -141,7 +154,7 @@ if [ -n "${PROFILE:-}" ] && command -v perf >/dev/null; then
   perf record -q -e cpu-clock -F 2000 -g -o "$WORK/perf.data" -p "$GW_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
   wrk -t2 -c"$CONNS" -d"${DURATION}s" "${URL[gateway]}" >/dev/null
   wait $!
-  perf report -i "$WORK/perf.data" --no-children --sort ${PERF_SORT:-symbol} --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -40 >&2
+  perf report -i "$WORK/perf.data" --no-children --sort ${PERF_SORT:-symbol} --stdio 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-140 | head -40 >&2 || true
 fi
 
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -157,3 +170,11 @@ for t in "${TARGETS[@]}"; do
   awk -v t="$t" -v r="$r" -v p50="$p50" -v p99="$p99" -v e="${ERR[$t]}" -v c="$cpu" -v d="$d_rps" -v n="$n_rps" -v np="$n_p99" \
     'BEGIN { printf "| %s | %d | %.2f | %.2f | %d | %s | %.2f | %.2f | %.2f |\n", t, r, p50, p99, e, c, r/d, r/n, p99/np }'
 done
+# The same comparison round by round (each round's targets ran back to back, so a ratio within
+# a round is less exposed to machine noise than a ratio of medians across rounds).
+ratios() { python3 -c 'import sys, statistics as s; a, b = (list(map(float, x.split())) for x in sys.argv[1:3]); r = sorted(x / y for x, y in zip(a, b)); print(" ".join(f"{x:.2f}" for x in r), "→ median", f"{s.median(r):.2f}")' "$1" "$2"; }
+echo
+echo "Round by round, gateway ÷ nginx: req/s $(ratios "${RPS[gateway]}" "${RPS[nginx]}"); p99 $(ratios "${P99[gateway]}" "${P99[nginx]}"); CPU/req $(ratios "${CPU[gateway]}" "${CPU[nginx]}")."
+if [ -n "${BASELINE:-}" ]; then
+  echo "Round by round, gateway ÷ baseline: req/s $(ratios "${RPS[gateway]}" "${RPS[baseline]}"); p99 $(ratios "${P99[gateway]}" "${P99[baseline]}"); CPU/req $(ratios "${CPU[gateway]}" "${CPU[baseline]}")."
+fi
