@@ -1,25 +1,53 @@
 #!/usr/bin/env bash
-# Every benchmark in one go: browse (on a seeded catalogue), auth, booking — each result beside
-# this machine's limits measured in the same run. Writes a markdown report to
-# bench/results/latest.md (and prints it). SECONDS_PER=N sets each scenario's length (default 5);
-# the whole run stays well under 10 minutes on 2 cores. The gateway hop has its own script
+# Every benchmark in one go: browse (on a seeded catalogue, the platform as its own process),
+# auth, booking (on SQLite, and on PostgreSQL when one answers) — each result beside this
+# machine's limits measured in the same run, then the correctness checks (no night sold twice,
+# the ledger balances). Writes a markdown report to bench/results/latest.md (and prints it);
+# exits non-zero when a check failed. SECONDS_PER=N sets each scenario's length (default 5); the
+# whole run stays well under 10 minutes on 2 cores. The gateway hop has its own script
 # (bench/gateway.sh: it needs wrk and nginx).
+#
+# PostgreSQL: SOJOURN_BENCH_POSTGRES_URL when set (empty: SQLite only); otherwise a server at
+# postgres://postgres@127.0.0.1:5432/postgres is used when it accepts that login. Each run works
+# in schemas of its own and drops them at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER="${SECONDS_PER:-5}"
 OUT="bench/results/latest.md"
 mkdir -p bench/results
-cargo build --release --locked -p bench >&2
+# The browse benchmark starts the release `sojourn` binary next to `bench` as its server.
+cargo build --release --locked -p bench -p sojourn >&2
+
+LOCAL_PG="postgres://postgres@127.0.0.1:5432/postgres"
+if [ -z "${SOJOURN_BENCH_POSTGRES_URL+set}" ]; then
+  if command -v psql >/dev/null 2>&1; then
+    if PGCONNECT_TIMEOUT=3 psql "$LOCAL_PG" -tAqc 'SELECT 1' >/dev/null 2>&1; then
+      export SOJOURN_BENCH_POSTGRES_URL="$LOCAL_PG"
+    fi
+  elif command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 -t 3; then
+    export SOJOURN_BENCH_POSTGRES_URL="$LOCAL_PG"
+  fi
+fi
+if [ -n "${SOJOURN_BENCH_POSTGRES_URL:-}" ]; then
+  databases="SQLite and PostgreSQL (booking); SQLite (browse, auth)"
+else
+  databases="SQLite only (no PostgreSQL answered at 127.0.0.1:5432; set SOJOURN_BENCH_POSTGRES_URL)"
+fi
+
 started=$(date +%s)
+status=0
 {
   echo "# Benchmark run"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+  echo "- databases: $databases"
   echo "- command: \`bench/run.sh\` (SECONDS_PER=$SECONDS_PER)"
   echo
-  target/release/bench all --seconds "$SECONDS_PER"
+  target/release/bench all --seconds "$SECONDS_PER" || status=$?
   echo "Whole run: $(( $(date +%s) - started )) s."
+  if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see the checks above.**"; fi
+  exit "$status"
 } | tee "$OUT"

@@ -154,7 +154,7 @@ pub async fn run(seconds: u64) {
     println!("{}", logins_during.row("POST /login while /profile runs (4 clients)", None));
     println!("{}", profile_during.row("GET /profile while logins run (8 clients)", Some(&profile_alone)));
     println!(
-        "\n/profile p99 while logins run: {:.2} ms vs {:.2} ms alone ({:.2}×); throughput ratio {:.2}.",
+        "\n/profile p99 while logins run: {:.2} ms vs {:.2} ms alone ({:.2}×); throughput ratio {:.2}.\n",
         profile_during.p99_us as f64 / 1000.0,
         profile_alone.p99_us as f64 / 1000.0,
         profile_during.p99_us as f64 / profile_alone.p99_us.max(1) as f64,

@@ -3,35 +3,90 @@
 //! transaction and a point read through the same database layer, no HTTP), then a check in
 //! the database that no night was sold twice.
 //!
-//! `SOJOURN_BENCH_POSTGRES_URL` runs it on PostgreSQL; `BENCH_CONCURRENCY` (default 16) sets
-//! the connections; `BENCH_RELAY=0` turns the outbox relay off (to see what publishing costs).
+//! It always runs on SQLite; with `SOJOURN_BENCH_POSTGRES_URL` set (`bench/run.sh` sets it when
+//! a local server answers), it runs again on PostgreSQL in the same process, so both engines'
+//! numbers come from one run. Each PostgreSQL run works in schemas of its own (a fresh
+//! `bench<random>_` prefix) and drops them at the end. `BENCH_CONCURRENCY` (default 16) sets the
+//! connections; `BENCH_RELAY=0` turns the outbox relay off (to see what publishing costs).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use platform::db::{Db, DbOptions, query};
+use platform::db::{Db, DbOptions, query, query_dynamic};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::load::{self, HEADER, Summary};
 
+/// Where one run keeps its data: a fresh SQLite directory, or fresh schemas on PostgreSQL.
+struct Engine {
+    /// `None`: SQLite.
+    postgres: Option<String>,
+    /// PostgreSQL schemas of this run start with it (`bench<12 hex>_`).
+    prefix: String,
+    /// For titles: `SQLite` or `PostgreSQL <version> at host:port/db`.
+    name: String,
+}
+
+impl Engine {
+    fn options(&self, dir: &std::path::Path) -> DbOptions {
+        DbOptions {
+            url: self.postgres.clone(),
+            data_dir: dir.to_path_buf(),
+            schema_prefix: self.prefix.clone(),
+            max_connections: 16,
+            sqlite_readers: 4,
+            busy_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::ZERO,
+        }
+    }
+
+    async fn postgres(url: String) -> Engine {
+        let unique = kernel::new_id().simple().to_string();
+        let mut engine = Engine {
+            postgres: Some(url),
+            prefix: format!("bench{}_", &unique[unique.len() - 12..]),
+            name: String::new(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let db = platform::db::connect("probe", &engine.options(dir.path())).await.unwrap();
+        let (version,): (String,) = query("SELECT current_setting('server_version')").fetch_one(&db).await.unwrap();
+        db.close().await;
+        let url = engine.postgres.as_deref().unwrap_or_default();
+        // Never print credentials: only host, port and database.
+        let place = url.rsplit_once('@').map_or(url, |(_, tail)| tail).split('?').next().unwrap_or_default();
+        // `15.2 (Debian 15.2-1)` → `15.2`.
+        let version = version.split_whitespace().next().unwrap_or_default();
+        engine.name = format!("PostgreSQL {version} at {place}");
+        engine
+    }
+
+    /// Drops every schema this run made.
+    async fn clean_up(&self) {
+        if self.postgres.is_none() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let db = platform::db::connect("cleanup", &self.options(dir.path())).await.unwrap();
+        let schemas: Vec<(String,)> =
+            query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench%'").fetch_all(&db).await.unwrap();
+        // `_` is a LIKE wildcard: the exact prefix test is here. Schema names were checked by
+        // the data layer when created (lower-case letters, digits and `_`).
+        for (schema,) in schemas.iter().filter(|(s,)| s.starts_with(&self.prefix)) {
+            query_dynamic(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).execute(&db).await.unwrap();
+        }
+        db.close().await;
+    }
+}
+
 /// Storage limits: `concurrency` tasks inserting one row per transaction, then reading rows
-/// back by key, through `platform::db` on a fresh SQLite file (or PostgreSQL when `url`).
-async fn storage_limits(url: Option<String>, concurrency: usize, duration: Duration) -> (Summary, Summary) {
+/// back by key, through `platform::db` on a fresh SQLite file or PostgreSQL schema.
+async fn storage_limits(engine: &Engine, concurrency: usize, duration: Duration) -> (Summary, Summary) {
     let dir = tempfile::tempdir().unwrap();
-    let opts = DbOptions {
-        url,
-        data_dir: dir.path().to_path_buf(),
-        schema_prefix: format!("bench{}_", &kernel::new_id().simple().to_string()[20..]),
-        max_connections: 16,
-        sqlite_readers: 4,
-        busy_timeout: Duration::from_secs(5),
-        acquire_timeout: Duration::from_secs(5),
-        statement_timeout: Duration::ZERO,
-    };
-    let db = platform::db::connect("limits", &opts).await.unwrap();
+    let db = platform::db::connect("limits", &engine.options(dir.path())).await.unwrap();
     let mut tx = db.begin().await.unwrap();
     query("CREATE TABLE rows (id TEXT PRIMARY KEY, n BIGINT NOT NULL, body TEXT NOT NULL)")
         .execute(&mut tx)
@@ -73,23 +128,15 @@ async fn storage_limits(url: Option<String>, concurrency: usize, duration: Durat
 }
 
 /// The same single-row insert transaction behind a minimal axum endpoint (no middleware,
-/// no auth): what one write request can cost on this machine, HTTP included.
-async fn http_insert_limit(concurrency: usize, duration: Duration) -> Summary {
+/// no auth), on the same engine: what one write request can cost on this machine, HTTP
+/// included.
+async fn http_insert_limit(engine: &Engine, concurrency: usize, duration: Duration) -> Summary {
     let dir = tempfile::tempdir().unwrap();
-    let opts = DbOptions {
-        url: None,
-        data_dir: dir.path().to_path_buf(),
-        schema_prefix: String::new(),
-        max_connections: 16,
-        sqlite_readers: 4,
-        busy_timeout: Duration::from_secs(5),
-        acquire_timeout: Duration::from_secs(5),
-        statement_timeout: Duration::ZERO,
-    };
-    let db = platform::db::connect("http_limit", &opts).await.unwrap();
+    let db = platform::db::connect("http_limit", &engine.options(dir.path())).await.unwrap();
     let mut tx = db.begin().await.unwrap();
     query("CREATE TABLE rows (id TEXT PRIMARY KEY, body TEXT NOT NULL)").execute(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
+    let db_handle = db.clone();
     let handler = move |axum::Json(body): axum::Json<Value>| {
         let db = db.clone();
         async move {
@@ -118,6 +165,7 @@ async fn http_insert_limit(concurrency: usize, duration: Duration) -> Summary {
     })
     .await;
     server.abort();
+    db_handle.close().await;
     drop(dir);
     summary
 }
@@ -134,7 +182,7 @@ async fn call(app: &testkit::TestApp, method: Method, token: &str, path: &str, b
 }
 
 /// A host with `n` published stays and a guest, on SQLite or PostgreSQL.
-async fn setup(n: usize, postgres: Option<String>) -> Setup {
+async fn setup(n: usize, engine: &Engine) -> Setup {
     let contexts: Vec<Arc<dyn platform::Context>> =
         vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(booking::Booking)];
     let app = testkit::spawn_with(contexts, |c| {
@@ -142,8 +190,10 @@ async fn setup(n: usize, postgres: Option<String>) -> Setup {
         c.log.level = "warn".into();
         // The relay publishes booking's own events as in production.
         c.events.relay_enabled = std::env::var("BENCH_RELAY").map_or(true, |v| v != "0");
-        if let Some(url) = postgres {
-            c.database.url = Some(url);
+        // Exactly this run's engine (the harness alone would follow SOJOURN_TEST_POSTGRES_URL).
+        c.database.url = engine.postgres.clone();
+        c.database.schema_prefix = engine.prefix.clone();
+        if engine.postgres.is_some() {
             c.database.max_connections = 16;
         }
     })
@@ -213,7 +263,7 @@ async fn reservations(
 }
 
 /// Sold nights must equal the nights of live reservations, and none may be sold twice.
-async fn check_no_double_sale(db: &Db) -> String {
+async fn check_no_double_sale(db: &Db) -> (bool, String) {
     let (rows, distinct): (i64, i64) =
         query("SELECT CAST(COUNT(*) AS BIGINT), CAST(COUNT(DISTINCT listing_id || ':' || CAST(night AS TEXT)) AS BIGINT) FROM reserved_nights")
             .fetch_one(db)
@@ -225,23 +275,37 @@ async fn check_no_double_sale(db: &Db) -> String {
     .fetch_one(db)
     .await
     .unwrap();
-    let verdict = if rows == distinct && rows == live { "OK" } else { "FAILED" };
-    format!("{verdict}: {rows} nights sold, {distinct} distinct, {live} live one-night reservations")
+    let ok = rows == distinct && rows == live;
+    let verdict = if ok { "OK" } else { "FAILED" };
+    (ok, format!("{verdict}: {rows} nights sold, {distinct} distinct, {live} live one-night reservations"))
 }
 
-pub async fn run(seconds: u64) {
+/// SQLite, then PostgreSQL when `SOJOURN_BENCH_POSTGRES_URL` is set; false when a check failed.
+pub async fn run(seconds: u64) -> bool {
+    let sqlite = Engine { postgres: None, prefix: String::new(), name: "SQLite".into() };
+    let mut ok = run_on(&sqlite, seconds).await;
+    if let Some(url) = std::env::var("SOJOURN_BENCH_POSTGRES_URL").ok().filter(|u| !u.trim().is_empty()) {
+        let postgres = Engine::postgres(url).await;
+        ok &= run_on(&postgres, seconds).await;
+        postgres.clean_up().await;
+    } else {
+        println!("(PostgreSQL not measured: SOJOURN_BENCH_POSTGRES_URL is not set.)\n");
+    }
+    ok
+}
+
+async fn run_on(engine: &Engine, seconds: u64) -> bool {
     let duration = Duration::from_secs(seconds);
-    let postgres = std::env::var("SOJOURN_BENCH_POSTGRES_URL").ok().filter(|u| !u.is_empty());
     println!(
-        "## bench booking ({seconds} s per scenario, {} cores{})\n",
+        "## bench booking on {} ({seconds} s per scenario, {} cores)\n",
+        engine.name,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
-        if postgres.is_some() { ", PostgreSQL" } else { ", SQLite" }
     );
     let concurrency = std::env::var("BENCH_CONCURRENCY").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
-    let (insert, read) = storage_limits(postgres.clone(), concurrency, duration).await;
-    let http_insert = http_insert_limit(concurrency, duration).await;
+    let (insert, read) = storage_limits(engine, concurrency, duration).await;
+    let http_insert = http_insert_limit(engine, concurrency, duration).await;
 
-    let s = setup(201, postgres).await;
+    let s = setup(201, engine).await;
     let quote_body =
         json!({"listingId": s.listings[0], "checkIn": "2027-06-01", "checkOut": "2027-06-08", "guests": 2});
     let (c, u) = (s.app.client.clone(), Arc::<str>::from(s.app.url("/api/v1/reservations/quote")));
@@ -256,17 +320,17 @@ pub async fn run(seconds: u64) {
     let listing_one = 200;
     let (contention, contended_made) =
         reservations(&s, concurrency, duration, move |i| (listing_one, 10 + (i * 7919) % 60)).await;
-    let check = check_no_double_sale(s.app.platform.db("booking").unwrap()).await;
+    let (ok, check) = check_no_double_sale(s.app.platform.db("booking").unwrap()).await;
 
-    println!("### Storage limits (platform::db, {concurrency} tasks, no HTTP)\n");
+    println!("### Storage limits on {} (platform::db, {concurrency} tasks, no HTTP)\n", engine.name);
     println!("{HEADER}");
     println!("{}", insert.row("limit: single-row INSERT transaction", None));
     println!("{}", read.row("limit: point SELECT by primary key", None));
+    println!("{}", http_insert.row("limit: the same INSERT transaction behind a bare axum POST", Some(&insert)));
     println!(
-        "{}",
-        http_insert.row("limit: the same INSERT transaction behind a bare axum POST (SQLite)", Some(&insert))
+        "\n### Booking over HTTP on {} ({concurrency} connections, closed loop, client in the same process)\n",
+        engine.name
     );
-    println!("\n### Booking over HTTP ({concurrency} connections, closed loop, client in the same process)\n");
     println!("{HEADER}");
     println!("{}", quote.row("POST /reservations/quote, 7 nights (ratio to point read)", Some(&read)));
     println!("{}", spread.row("POST /reservations, 200 listings, distinct nights (ratio to insert)", Some(&insert)));
@@ -281,7 +345,11 @@ pub async fn run(seconds: u64) {
     );
     println!(
         "\nCreated: {spread_made} across listings, {contended_made} on the contended listing (60 nights available).\n\
-         Double-sale check: {check}"
+         Double-sale check: {check}\n"
     );
     s.app.shutdown().await.unwrap();
+    if !ok {
+        eprintln!("bench booking on {}: double-sale check failed: {check}", engine.name);
+    }
+    ok
 }

@@ -1,25 +1,31 @@
 //! Browsing a seeded catalogue: listing detail, a stay's calendar and a price quote — alone and
-//! mixed as a visitor does (5 details : 3 calendars : 2 quotes) — on the whole platform in one
-//! process (SQLite), beside the minimal axum endpoint measured in the same run.
+//! mixed as a visitor does (5 details : 3 calendars : 2 quotes) — and search, on the whole
+//! platform (SQLite), beside the minimal axum endpoint measured in the same run; then logins
+//! during browsing, whole purchases, and the checks that nothing was sold twice and that the
+//! ledger balances.
 //!
-//! The data comes from `sojourn seed` (the same code as the command), so the database holds a
-//! realistic catalogue, not one row.
+//! The data comes from `sojourn seed` (the same code as the command, run in this process), so
+//! the database holds a realistic catalogue, not one row. The platform then runs as its own
+//! process (`sojourn serve`, see [`crate::server`]), so its cold start, CPU time per request
+//! and memory are measured apart from the load client's.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use platform::config::{Config, Overrides};
+use platform::config::Overrides;
+use platform::db::{Db, DbOptions};
 use serde_json::{Value, json};
 
-use crate::flows;
 use crate::load::{self, HEADER};
+use crate::server::{self, Server, Spent};
+use crate::{checks, flows, search};
 
 const SEED: sojourn::seed::Options = sojourn::seed::Options { users: 200, listings: 3_000, reservations: 400, seed: 1 };
 
 /// Ids of published listings (any kind), of published stays, and of those stays that book
 /// instantly, through the public API.
-async fn listing_ids(client: &reqwest::Client, app: &testkit::TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let get = |path: &str| client.get(app.url(path)).send();
+async fn listing_ids(client: &reqwest::Client, base: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let get = |path: &str| client.get(format!("{base}{path}")).send();
     let all: Value = get("/api/v1/listings?limit=100").await.unwrap().json().await.unwrap();
     let stays: Value = get("/api/v1/listings?kind=stay&limit=100").await.unwrap().json().await.unwrap();
     let ids = |body: &Value, instant_only: bool| -> Vec<String> {
@@ -60,29 +66,62 @@ async fn browse(
     }
 }
 
-pub async fn run(seconds: u64) {
-    let duration = Duration::from_secs(seconds);
+/// The administrator the ledger check signs in as (made with `sojourn admin create-user`).
+const ADMIN: &str = "admin@bench.sojourn.test";
+const ADMIN_PASSWORD: &str = "Bench-admin-password-1";
+
+/// The seeds' search target, in milliseconds at p99.
+const SEARCH_TARGET_MS: f64 = 50.0;
+
+/// Runs `work` and returns its result with what the server spent meanwhile.
+async fn metered<T>(server: &Server, work: impl Future<Output = T>) -> (T, Spent) {
+    let before = server.usage();
+    let out = work.await;
+    (out, server.since(before))
+}
+
+/// Seeds a data directory in this process; (directory, seconds it took).
+async fn seeded() -> (tempfile::TempDir, f64) {
     let dir = tempfile::tempdir().unwrap();
     let quiet = dir.path().join("bench.toml");
     std::fs::write(&quiet, "[log]\nlevel = \"warn\"\n").unwrap();
     let started = Instant::now();
     let overrides = Overrides { config_file: Some(quiet), port: None, data_dir: Some(dir.path().to_path_buf()) };
     sojourn::seed::run(&overrides, SEED).await.unwrap();
-    let seeded = started.elapsed();
+    (dir, started.elapsed().as_secs_f64())
+}
 
-    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
-    config.server.host = "127.0.0.1".into();
-    config.server.port = 0;
-    config.rate_limit.enabled = false;
-    config.log.level = "warn".into();
-    let cold = Instant::now();
-    let app = testkit::spawn_config(config, sojourn::contexts::all()).await;
-    let ready = cold.elapsed();
-    let idle_rss = load::rss_mib();
+/// Opens one context's SQLite database in `dir` (the server has stopped).
+async fn open(dir: &std::path::Path, name: &str) -> Db {
+    let opts = DbOptions {
+        url: None,
+        data_dir: dir.to_path_buf(),
+        schema_prefix: String::new(),
+        max_connections: 2,
+        sqlite_readers: 2,
+        busy_timeout: Duration::from_secs(5),
+        acquire_timeout: Duration::from_secs(5),
+        statement_timeout: Duration::ZERO,
+    };
+    platform::db::connect(name, &opts).await.unwrap()
+}
+
+/// Returns false when a correctness check failed.
+pub async fn run(seconds: u64) -> bool {
+    let duration = Duration::from_secs(seconds);
+    let (dir, seed_s) = seeded().await;
+    server::create_admin(dir.path(), ADMIN, ADMIN_PASSWORD);
+    let mut server = Server::start(dir.path(), &dir.path().join("serve.log")).await;
+    let ready = server.usage();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = server.since(ready);
+
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-    let (all, stays, instant) = listing_ids(&client, &app).await;
+    let base: Arc<str> = server.base.as_str().into();
+    let (all, stays, instant) = listing_ids(&client, &base).await;
     let (all, stays) = (Arc::new(all), Arc::new(stays));
-    let base: Arc<str> = app.url("").trim_end_matches('/').into();
+    let (searches, cities, kinds) = search::urls(&client, &base).await;
+    let searches = Arc::new(searches);
 
     let concurrency = 32;
     let limit_url: Arc<str> = load::limit_server().await.into();
@@ -100,17 +139,20 @@ pub async fn run(seconds: u64) {
         ("browse mix 5:3:2", u8::MAX),
     ] {
         let (c, b, a, s) = (client.clone(), base.clone(), all.clone(), stays.clone());
-        let summary =
-            load::run(concurrency, duration, move |i| browse(c.clone(), b.clone(), a.clone(), s.clone(), i, mix)).await;
-        rows.push((name, summary));
+        let run = load::run(concurrency, duration, move |i| browse(c.clone(), b.clone(), a.clone(), s.clone(), i, mix));
+        rows.push((name, metered(&server, run).await));
     }
-    // Scenario 6: the browse mix again while guests log in (Argon2id at the configured cost).
+    let (c, u) = (client.clone(), searches.clone());
+    let search_run = load::run(concurrency, duration, move |i| search::search(c.clone(), u.clone(), i));
+    let search = metered(&server, search_run).await;
+
+    // The browse mix again while guests log in (Argon2id at the configured cost).
     let mut guests = Vec::new();
     for g in 0..8 {
         let body =
             json!({"email": format!("guest{g}@{}", sojourn::seed::DOMAIN), "password": sojourn::seed::DEMO_PASSWORD});
         let answer: Value =
-            client.post(app.url("/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+            client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
         guests.push(answer["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned());
     }
     let seeded_app = Arc::new(flows::Seeded {
@@ -120,44 +162,93 @@ pub async fn run(seconds: u64) {
         guests: Arc::new(guests),
     });
     let (c, b, a, s) = (client.clone(), base.clone(), all.clone(), stays.clone());
-    let browsing = tokio::spawn(load::run(concurrency, duration, move |i| {
-        browse(c.clone(), b.clone(), a.clone(), s.clone(), i, u8::MAX)
-    }));
-    let logins = flows::logins(seeded_app.clone(), 4, duration).await;
-    let browse_during = browsing.await.unwrap();
-    // Scenario 5: whole purchases (reserve, open the payment, pay on the sandbox).
-    let (checkout, paid) = flows::checkout(seeded_app, 16, duration).await;
-    let loaded_rss = load::rss_mib();
+    let both = async {
+        let browsing = tokio::spawn(load::run(concurrency, duration, move |i| {
+            browse(c.clone(), b.clone(), a.clone(), s.clone(), i, u8::MAX)
+        }));
+        let logins = flows::logins(seeded_app.clone(), 4, duration).await;
+        (browsing.await.unwrap(), logins)
+    };
+    let ((browse_during, logins), during) = metered(&server, both).await;
+    // Whole purchases (reserve, open the payment, pay on the sandbox).
+    let ((checkout, paid), bought) = metered(&server, flows::checkout(seeded_app, 16, duration)).await;
+    let ledger = checks::ledger_balances(&client, &base, ADMIN, ADMIN_PASSWORD).await;
+    let after = server.since(ready);
+    let stopped = server.stop();
+    let (payments, booking) = (open(dir.path(), "payments").await, open(dir.path(), "booking").await);
+    let journals = checks::ledger_journals(&payments).await;
+    let nights = checks::nights(&booking).await;
+    payments.close().await;
+    booking.close().await;
 
     println!(
         "## bench browse ({seconds} s per scenario, {concurrency} connections, {} cores)\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "Seeded {} users, {} listings, {} reservations in {:.1} s; the platform was ready {:.0} ms after start.\n",
+        "Seeded {} users, {} listings, {} reservations in {seed_s:.1} s (in the bench process). The platform runs \
+         as its own process, `sojourn serve` on that data directory; cold start (spawn to the first 200 of \
+         `/health/ready`): {:.0} ms.\n",
         SEED.users,
         SEED.listings,
         SEED.reservations,
-        seeded.as_secs_f64(),
-        ready.as_secs_f64() * 1000.0
+        server.cold_start.as_secs_f64() * 1000.0
     );
     println!("{HEADER}");
-    println!("{}", limit.row("limit: minimal axum JSON endpoint", None));
-    for (name, summary) in &rows {
+    println!("{}", limit.row("limit: minimal axum JSON endpoint (in the bench process)", None));
+    for (name, (summary, _)) in &rows {
         println!("{}", summary.row(name, Some(&limit)));
     }
-    let alone = &rows.last().unwrap().1;
+    let search_name = "GET /listings?city=…&kind=… (search, 20 per page)";
+    println!("{}", search.0.row(search_name, Some(&limit)));
+    let alone = &rows.last().unwrap().1.0;
     println!("{}", browse_during.row("browse mix while 4 clients log in (ratio to the mix alone)", Some(alone)));
     println!("{}", logins.row("POST /auth/login (Argon2id) during that mix, 4 clients", None));
     println!("{}", checkout.row("purchase: reserve + payment intent + sandbox confirm, 16 clients", None));
+    let search_p99 = search.0.p99_us as f64 / 1000.0;
+    println!(
+        "\nSearch ({} searches: {cities} cities × {kinds} kinds, up to 3 pages each): p99 {search_p99:.2} ms \
+         against the seeds' target of < {SEARCH_TARGET_MS:.0} ms — {}.",
+        searches.len(),
+        if search_p99 < SEARCH_TARGET_MS { "met" } else { "NOT MET" }
+    );
     println!(
         "\nBrowse mix p99 while logins run: {:.2} ms vs {:.2} ms alone. Purchases paid: {paid} of {}.",
         browse_during.p99_us as f64 / 1000.0,
         alone.p99_us as f64 / 1000.0,
         checkout.requests
     );
-    println!(
-        "\nProcess RSS (platform and load client together): {idle_rss:.0} MiB idle after start, {loaded_rss:.0} MiB after the runs.\n"
+
+    println!("\n### The server process alone (`sojourn serve`, CPU from /proc, clock ticks)\n");
+    println!("{}", server::CPU_HEADER);
+    for (name, (summary, spent)) in &rows {
+        println!("{}", spent.row(name, summary.requests));
+    }
+    println!("{}", search.1.row(search_name, search.0.requests));
+    println!("{}", during.row("browse mix + logins together (both counted)", browse_during.requests + logins.requests));
+    println!("{}", bought.row("purchases (per purchase: 3 or more requests)", checkout.requests));
+    let stop = stopped.map_or_else(
+        || "it had already exited".to_owned(),
+        |(took, status)| format!("SIGTERM to exit {:.0} ms ({status})", took.as_secs_f64() * 1000.0),
     );
-    app.shutdown().await.unwrap();
+    // CPU times come in clock ticks (10 ms at 100 Hz): an idle second may show none.
+    let idle_cpu =
+        if idle.cpu_s > 0.0 { format!("{:.0} ms", idle.cpu_s * 1000.0) } else { "less than one clock tick".into() };
+    println!(
+        "\nServer RSS: {:.0} MiB idle (1 s after ready, {idle_cpu} of CPU in that second), {:.0} MiB after the \
+         runs, peak {:.0} MiB; {stop}. The load client's process (seeding included): {:.0} MiB.",
+        idle.rss_mib,
+        after.rss_mib,
+        after.hwm_mib,
+        load::rss_mib()
+    );
+    println!("\nLedger after the purchases: {}.", ledger.line);
+    println!("Ledger in payments' database: {}.", journals.line);
+    println!("Nights in booking's database: {}.\n", nights.line);
+    for check in [&ledger, &journals, &nights] {
+        if !check.ok {
+            eprintln!("bench browse: check failed: {}", check.line);
+        }
+    }
+    ledger.ok && journals.ok && nights.ok
 }

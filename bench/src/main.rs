@@ -2,14 +2,45 @@
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
-//! absolute numbers on shared 2-core machines mean little; ratios do.
+//! absolute numbers on shared 2-core machines mean little; ratios do. Correctness checks run
+//! after the load (no night sold twice, a balanced ledger); a failed one makes the exit status
+//! non-zero, so a fast but wrong run cannot pass for a good one.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
 mod booking;
 mod browse;
+mod checks;
 mod flows;
 mod load;
+mod search;
+mod server;
+
+/// Runs the benchmarks named by `what`; false when a correctness check failed.
+async fn bench(what: &str, seconds: u64) -> bool {
+    match what {
+        "auth" => {
+            auth::run(seconds).await;
+            true
+        }
+        "booking" => booking::run(seconds).await,
+        "browse" => browse::run(seconds).await,
+        _ => {
+            let browsed = browse::run(seconds).await;
+            auth::run(seconds).await;
+            booking::run(seconds).await && browsed
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn interrupted() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
 
 #[tokio::main]
 async fn main() {
@@ -20,18 +51,19 @@ async fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(5);
-    match args.first().map(String::as_str) {
-        Some("auth") => auth::run(seconds).await,
-        Some("booking") => booking::run(seconds).await,
-        Some("browse") => browse::run(seconds).await,
-        Some("all") => {
-            browse::run(seconds).await;
-            auth::run(seconds).await;
-            booking::run(seconds).await;
-        }
-        _ => {
-            eprintln!("usage: bench auth|booking|browse|all [--seconds N]");
-            std::process::exit(2);
-        }
+    let what = args.first().map_or("", String::as_str);
+    if !["auth", "booking", "browse", "all"].contains(&what) {
+        eprintln!("usage: bench auth|booking|browse|all [--seconds N]");
+        std::process::exit(2);
     }
+    // On an interruption the benchmark future is dropped before exiting, so the server child
+    // process it started is stopped (see `server::Server`'s Drop).
+    let code = tokio::select! {
+        ok = bench(what, seconds) => if ok { 0 } else { 1 },
+        () = interrupted() => 130,
+    };
+    if code == 1 {
+        eprintln!("bench: a correctness check FAILED (see above)");
+    }
+    std::process::exit(code);
 }
