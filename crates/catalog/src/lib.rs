@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_trips.sql"),
         postgres: include_str!("../migrations/postgres/0004_trips.sql"),
     },
+    Migration {
+        version: 5,
+        name: "search_indexes",
+        sqlite: include_str!("../migrations/sqlite/0005_search_indexes.sql"),
+        postgres: include_str!("../migrations/postgres/0005_search_indexes.sql"),
+    },
 ];
 
 /// The catalog context.

@@ -1,4 +1,6 @@
-use platform::db::{Db, DbError, FromRow, Json, Row, Tx, query};
+use std::fmt::Write as _;
+
+use platform::db::{Db, DbError, FromRow, Json, Query, Row, Tx, query};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -126,29 +128,56 @@ pub struct PublicFilter {
     pub provider: Option<Uuid>,
 }
 
-const PUBLIC_WHERE: &str = "status = 'published' AND deleted_at IS NULL AND ($1 IS NULL OR kind = $1) \
-     AND ($2 IS NULL OR LOWER(city) = $2) AND ($3 IS NULL OR country = $3) AND ($4 IS NULL OR provider_id = $4)";
+/// The public list's conditions for the filters given, with `$1…` placeholders in the order
+/// [`bind_filters`] binds them. A filter not given is left out of the SQL altogether (rather
+/// than `$n IS NULL OR …`), so the planner can use the index that fits the search.
+fn public_where(f: &PublicFilter) -> (String, usize) {
+    let mut sql = String::from("status = 'published' AND deleted_at IS NULL");
+    let mut n = 0;
+    for (given, condition) in [
+        (f.kind.is_some(), "kind = "),
+        (f.city.is_some(), "LOWER(city) = "),
+        (f.country.is_some(), "country = "),
+        (f.provider.is_some(), "provider_id = "),
+    ] {
+        if given {
+            n += 1;
+            let _ = write!(sql, " AND {condition}${n}");
+        }
+    }
+    (sql, n)
+}
+
+fn bind_filters(mut q: Query, f: &PublicFilter) -> Query {
+    if let Some(kind) = &f.kind {
+        q = q.bind(kind.clone());
+    }
+    if let Some(city) = &f.city {
+        q = q.bind(city.to_lowercase());
+    }
+    if let Some(country) = &f.country {
+        q = q.bind(country.clone());
+    }
+    if let Some(provider) = f.provider {
+        q = q.bind(provider);
+    }
+    q
+}
 
 pub async fn list_public(db: &Db, f: &PublicFilter, limit: u32, offset: u64) -> Result<(Vec<Listing>, i64), DbError> {
-    let city = f.city.as_ref().map(|c| c.to_lowercase());
-    let (total,): (i64,) = platform::db::query_dynamic(format!("SELECT COUNT(*) FROM listings WHERE {PUBLIC_WHERE}"))
-        .bind(f.kind.clone())
-        .bind(city.clone())
-        .bind(f.country.clone())
-        .bind(f.provider)
-        .fetch_one(db)
+    let (conditions, n) = public_where(f);
+    let count = platform::db::query_dynamic(format!("SELECT COUNT(*) FROM listings WHERE {conditions}"));
+    let (total,): (i64,) = bind_filters(count, f).fetch_one(db).await?;
+    let page = platform::db::query_dynamic(format!(
+        "SELECT {COLUMNS} FROM listings WHERE {conditions} ORDER BY published_at DESC, id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    ));
+    let items = bind_filters(page, f)
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(db)
         .await?;
-    let items = platform::db::query_dynamic(format!(
-        "SELECT {COLUMNS} FROM listings WHERE {PUBLIC_WHERE} ORDER BY published_at DESC, id DESC LIMIT $5 OFFSET $6"
-    ))
-    .bind(f.kind.clone())
-    .bind(city)
-    .bind(f.country.clone())
-    .bind(f.provider)
-    .bind(i64::from(limit))
-    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-    .fetch_all(db)
-    .await?;
     Ok((items, total))
 }
 

@@ -42,6 +42,20 @@ async fn a_batch_creates_and_publishes_in_order_with_the_events_of_one_at_a_time
     }
     let public = data(call(&app, Method::GET, None, "/api/v1/listings", None).await).await;
     assert_eq!(public["pagination"]["total"], 3);
+    // Every search filter at once, and each alone (only the filters given constrain).
+    let provider = made[0]["providerId"].as_str().unwrap();
+    let all = format!("?provider={provider}&kind=stay&city=PARIS&country=FR&limit=2&offset=1");
+    for (query, total, page) in [
+        (all.as_str(), 3, 2),
+        ("?city=paris", 3, 3),
+        ("?kind=stay&country=FR", 3, 3),
+        ("?provider=01a20000-0000-7000-8000-000000000000", 0, 0),
+        ("?city=Lyon&kind=stay", 0, 0),
+    ] {
+        let found = data(call(&app, Method::GET, None, &format!("/api/v1/listings{query}"), None).await).await;
+        assert_eq!(found["pagination"]["total"], total, "{query}");
+        assert_eq!(found["listings"].as_array().unwrap().len(), page, "{query}");
+    }
     let types = outbox_types(&app).await;
     let expected: Vec<&str> = std::iter::once("provider.created")
         .chain(std::iter::repeat_n(["listing.created", "listing.published"], 3).flatten())
