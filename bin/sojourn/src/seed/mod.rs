@@ -67,6 +67,8 @@ pub async fn run(overrides: &Overrides, options: Options) -> Result<(), String> 
     // published demo password, so its hash is made at the lowest cost (a login rehashes it at
     // the configured cost).
     config.rate_limit.enabled = false;
+    // Hundreds of thousands of events: each consumer takes them a thousand to a transaction.
+    config.events.batch_size = config.events.batch_size.max(1000);
     config.auth.password_hash = PasswordHashConfig { memory_kib: 8, iterations: 1, parallelism: 1, max_concurrent: 0 };
     let app = App::build(config, crate::contexts::all()).await.map_err(|e| e.to_string())?;
     let api = Api::new(app.router.clone());
