@@ -65,22 +65,27 @@ impl InProcessBus {
     }
 }
 
-/// Runs one subscription's handler for `event` unless that consumer already handled it.
-/// The dedupe row and the handler's writes commit together, so a crash between them cannot
-/// lose or double-apply the effect.
-pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, String> {
-    let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
-    let fresh = query(
+/// Records that `sub` handles `event` now; false when it already had (a redelivery).
+async fn claim(tx: &mut crate::db::Tx, sub: &Subscription, event: &EventEnvelope) -> Result<bool, String> {
+    let inserted = query(
         "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, $3) \
          ON CONFLICT (consumer, event_id) DO NOTHING",
     )
     .bind(sub.consumer.as_str())
     .bind(event.id)
     .bind(Utc::now())
-    .execute(&mut tx)
+    .execute(tx)
     .await
     .map_err(|e| e.to_string())?;
-    if fresh == 0 {
+    Ok(inserted > 0)
+}
+
+/// Runs one subscription's handler for `event` unless that consumer already handled it.
+/// The dedupe row and the handler's writes commit together, so a crash between them cannot
+/// lose or double-apply the effect.
+pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, String> {
+    let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
+    if !claim(&mut tx, sub, event).await? {
         return Ok(false);
     }
     sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?;
@@ -95,17 +100,7 @@ async fn deliver_all(sub: &Subscription, events: &[&EventEnvelope]) -> Result<()
     let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
     let mut fresh = Vec::with_capacity(events.len());
     for event in events {
-        let inserted = query(
-            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (consumer, event_id) DO NOTHING",
-        )
-        .bind(sub.consumer.as_str())
-        .bind(event.id)
-        .bind(Utc::now())
-        .execute(&mut tx)
-        .await
-        .map_err(|e| e.to_string())?;
-        if inserted > 0 {
+        if claim(&mut tx, sub, event).await? {
             sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?;
             fresh.push(*event);
         }
