@@ -80,6 +80,33 @@ async fn claim(tx: &mut crate::db::Tx, sub: &Subscription, event: &EventEnvelope
     Ok(inserted > 0)
 }
 
+/// [`claim`] for many events, a thousand to a statement: the ids not handled before.
+async fn claim_all(
+    tx: &mut crate::db::Tx,
+    sub: &Subscription,
+    events: &[&EventEnvelope],
+) -> Result<std::collections::HashSet<uuid::Uuid>, String> {
+    let mut fresh = std::collections::HashSet::with_capacity(events.len());
+    for chunk in events.chunks(1000) {
+        // `($1, $2, $3), ($1, $4, $3), ...`: consumer and time bound once, placeholders in order.
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| if i == 0 { "($1, $2, $3)".to_owned() } else { format!("($1, ${}, $3)", i + 3) })
+            .collect();
+        let sql = format!(
+            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES {} \
+             ON CONFLICT (consumer, event_id) DO NOTHING RETURNING event_id",
+            rows.join(", ")
+        );
+        let mut insert = crate::db::query_dynamic(sql).bind(sub.consumer.as_str()).bind(chunk[0].id).bind(Utc::now());
+        for event in &chunk[1..] {
+            insert = insert.bind(event.id);
+        }
+        let inserted: Vec<(uuid::Uuid,)> = insert.fetch_all(&mut *tx).await.map_err(|e| e.to_string())?;
+        fresh.extend(inserted.into_iter().map(|(id,)| id));
+    }
+    Ok(fresh)
+}
+
 /// Runs one subscription's handler for `event` unless that consumer already handled it.
 /// The dedupe row and the handler's writes commit together, so a crash between them cannot
 /// lose or double-apply the effect.
@@ -98,9 +125,11 @@ pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, 
 /// transaction (one commit instead of one per event). `Err` leaves nothing applied.
 async fn deliver_all(sub: &Subscription, events: &[&EventEnvelope]) -> Result<(), String> {
     let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
-    let mut fresh = Vec::with_capacity(events.len());
+    let mut unclaimed = claim_all(&mut tx, sub, events).await?;
+    let mut fresh = Vec::with_capacity(unclaimed.len());
     for event in events {
-        if claim(&mut tx, sub, event).await? {
+        // `remove`: an event repeated within the batch is handled once.
+        if unclaimed.remove(&event.id) {
             sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?;
             fresh.push(*event);
         }
