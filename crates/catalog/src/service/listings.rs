@@ -78,10 +78,11 @@ impl Catalog {
         for mut l in drafts {
             let created = view::event(&l);
             if publish {
+                let now = self.clock.now();
                 l.status = "published".into();
                 l.version += 1;
-                l.published_at = Some(self.clock.now());
-                l.updated_at = self.clock.now();
+                l.published_at = Some(now);
+                l.updated_at = now;
             }
             store::listings::insert(&mut tx, &l).await?;
             self.emit(&mut tx, "listing.created", l.id, user, created).await?;
