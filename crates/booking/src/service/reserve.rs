@@ -60,19 +60,26 @@ impl Bookings {
         let now = self.clock.now();
 
         let reservation_id = kernel::new_id();
-        let mut tx = self.db.begin().await?;
-        // The key is claimed first: a concurrent request with the same key waits here for this
-        // transaction and then finds the key taken, instead of finding the inventory taken.
-        if let Some(key) = key
-            && !reservations::save_key(&mut tx, guest.user_id, key, &fingerprint, reservation_id, now).await?
-        {
-            drop(tx);
-            return self.replay(guest, key, &fingerprint).await?.ok_or_else(ApiError::internal);
-        }
-        let r = self.sell(&mut tx, guest.user_id, listing, target, &pre, reservation_id, now).await?;
-        tx.commit().await?;
+        // Concurrent sales share one commit on SQLite (`Db::grouped`). The key is claimed
+        // first: a request with the same key as one in flight finds it taken once that one
+        // has committed, and replays it instead of finding the inventory taken.
+        let sold = self
+            .db
+            .grouped(async |tx| {
+                if let Some(key) = key
+                    && !reservations::save_key(tx, guest.user_id, key, &fingerprint, reservation_id, now).await?
+                {
+                    return Ok(None);
+                }
+                self.sell(tx, guest.user_id, listing, target, &pre, reservation_id, now).await.map(Some)
+            })
+            .await?;
         self.events.committed();
-        Ok(Created { reservation: r, replayed: false })
+        match (sold, key) {
+            (Some(reservation), _) => Ok(Created { reservation, replayed: false }),
+            (None, Some(key)) => self.replay(guest, key, &fingerprint).await?.ok_or_else(ApiError::internal),
+            (None, None) => Err(ApiError::internal()),
+        }
     }
 
     /// Sells one request inside `tx`: takes the listing's sale lock, prices it, takes the

@@ -48,7 +48,7 @@ pub async fn connect(name: &str, opts: &DbOptions) -> Result<Db, DbError> {
             return Err(DbError::Other("database.url must start with postgres://, postgresql:// or sqlite:".into()));
         }
     };
-    Ok(Db { name: name.into(), pools })
+    Ok(Db { name: name.into(), pools, group: Default::default() })
 }
 
 async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> {

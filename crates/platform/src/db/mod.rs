@@ -8,6 +8,7 @@
 
 mod connect;
 mod error;
+mod group;
 mod migrate;
 mod query;
 mod row;
@@ -40,6 +41,8 @@ pub(crate) enum Pools {
 pub struct Db {
     name: std::sync::Arc<str>,
     pub(crate) pools: Pools,
+    /// SQLite's open write group (see [`Db::grouped`]).
+    group: std::sync::Arc<group::Group>,
 }
 
 impl std::fmt::Debug for Db {

@@ -128,6 +128,9 @@ impl<'c> Executor<'c> for &'c mut Conn<'_> {
 /// An open transaction; dropped without `commit` it rolls back.
 pub struct Tx {
     inner: TxInner,
+    /// SQLite: a statement sent together with the next query or batch instead of on its own
+    /// (a write group's `SAVEPOINT`), saving a round trip to the connection's thread.
+    deferred: Option<String>,
 }
 
 enum TxInner {
@@ -151,7 +154,44 @@ impl Tx {
             Pools::Sqlite { writer, .. } => TxInner::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(Tx { inner })
+        Ok(Tx { inner, deferred: None })
+    }
+
+    /// Sends `sql` (parameterless) together with the next statement on SQLite, or now on
+    /// PostgreSQL.
+    pub(super) async fn defer(&mut self, sql: String) -> Result<(), DbError> {
+        if let TxInner::Sqlite(_) = self.inner {
+            self.deferred = Some(sql);
+            return Ok(());
+        }
+        query_dynamic(sql).execute(self).await.map(|_| ())
+    }
+
+    /// Sends a deferred statement on its own. `execute` does this first: SQLite reports, for
+    /// a statement that changes nothing (a `SAVEPOINT`), the change count of the statement
+    /// before it, so carried along it would falsify the rows-affected count.
+    async fn flush_deferred(&mut self) -> Result<(), DbError> {
+        if let (Some(sql), TxInner::Sqlite(conn)) = (self.deferred.take(), &mut self.inner) {
+            sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes back a deferred statement that no statement has carried yet.
+    pub(super) fn take_deferred(&mut self) -> Option<String> {
+        self.deferred.take()
+    }
+
+    /// `sql`, preceded by the deferred statement if there is one.
+    fn with_deferred(&mut self, sql: SqlStr) -> SqlStr {
+        match self.deferred.take() {
+            Some(mut text) => {
+                text.push_str(";\n");
+                text.push_str(sql.as_str());
+                AssertSqlSafe(text).into_sql_str()
+            }
+            None => sql,
+        }
     }
 
     pub async fn commit(self) -> Result<(), DbError> {
@@ -198,15 +238,17 @@ impl Batch {
 
     /// Runs every statement in `tx`; stops at the first failure (roll the transaction back).
     pub async fn execute(self, tx: &mut Tx) -> Result<(), DbError> {
-        if let TxInner::Sqlite(conn) = &mut tx.inner {
-            let mut sql = String::new();
+        if let TxInner::Sqlite(_) = &tx.inner {
+            let mut sql = tx.deferred.take().map(|d| d + ";\n").unwrap_or_default();
             let mut args = Vec::new();
             for part in self.parts {
                 sql.push_str(&renumber(part.sql.as_str(), args.len()));
                 sql.push_str(";\n");
                 args.extend(part.args);
             }
-            sqlite_query(AssertSqlSafe(sql).into_sql_str(), args).execute(&mut **conn).await?;
+            if let TxInner::Sqlite(conn) = &mut tx.inner {
+                sqlite_query(AssertSqlSafe(sql).into_sql_str(), args).execute(&mut **conn).await?;
+            }
             return Ok(());
         }
         for part in self.parts {
@@ -296,16 +338,20 @@ macro_rules! dispatch {
                     $pg
                 }
             },
-            Target::Tx(tx) => match &mut tx.inner {
-                TxInner::Sqlite(conn) => {
-                    let $r = sqlite_query($self.sql, $self.args).$method(&mut **conn).await?;
-                    $sqlite
+            Target::Tx(tx) => {
+                // Only SQLite defers statements; on PostgreSQL this leaves the text as is.
+                let sql = tx.with_deferred($self.sql);
+                match &mut tx.inner {
+                    TxInner::Sqlite(conn) => {
+                        let $r = sqlite_query(sql, $self.args).$method(&mut **conn).await?;
+                        $sqlite
+                    }
+                    TxInner::Postgres(conn) => {
+                        let $r = pg_query(sql, $self.args).$method(&mut **conn).await?;
+                        $pg
+                    }
                 }
-                TxInner::Postgres(conn) => {
-                    let $r = pg_query($self.sql, $self.args).$method(&mut **conn).await?;
-                    $pg
-                }
-            },
+            }
         }
     }};
 }
@@ -328,7 +374,11 @@ impl Query {
 
     /// Runs a statement; returns the number of rows affected.
     pub async fn execute<'c>(self, on: impl Executor<'c>) -> Result<u64, DbError> {
-        dispatch!(self, on.target(), execute, |r| Ok(r.rows_affected()), Ok(r.rows_affected()))
+        let mut target = on.target();
+        if let Target::Tx(tx) = &mut target {
+            tx.flush_deferred().await?;
+        }
+        dispatch!(self, target, execute, |r| Ok(r.rows_affected()), Ok(r.rows_affected()))
     }
 
     pub async fn fetch_all<'c, T: FromRow>(self, on: impl Executor<'c>) -> Result<Vec<T>, DbError> {

@@ -6,6 +6,7 @@
 mod databases;
 mod envelopes;
 mod events;
+mod groups;
 mod http_stack;
 mod media;
 mod migrations;
