@@ -8,9 +8,10 @@
 //! after another inside the group's transaction, each in a savepoint of its own (one caller's
 //! failure undoes only its own writes), and whoever finds nobody waiting behind it commits for
 //! all. Nobody hears "done" before that commit, so what a caller reports is what is durable.
-//! The `SAVEPOINT` travels with the caller's first statement, and a successful caller's
-//! savepoint is never released on its own (the commit releases them all), so a sale in a
-//! group costs no round trip to the writer beyond its own statements.
+//! The `SAVEPOINT` travels with the caller's first query or batch (an `execute` sends it just
+//! before, as SQLite's change count would count it), and a successful caller's savepoint is
+//! never released on its own (the commit releases them all), so a sale whose first statement
+//! is its batch costs no round trip to the writer beyond that batch.
 //!
 //! Cancellation: a caller dropped half-way leaves its savepoint open; the next holder (or the
 //! group's watchdog) rolls it back before anything else runs, so a half-done sale never
