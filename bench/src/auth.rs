@@ -13,6 +13,7 @@ use platform::config::AuthConfig;
 use serde_json::json;
 
 use crate::load::{self, HEADER, Summary};
+use crate::server::Server;
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123456789";
 
@@ -89,42 +90,56 @@ pub async fn run(seconds: u64) {
     micro_section();
 
     let limit_url: Arc<str> = load::limit_server().await.into();
-    let app = testkit::spawn_with(vec![Arc::new(identity::Identity)], |c| {
-        c.rate_limit.enabled = false;
-        c.log.level = "warn".into();
-    })
-    .await;
+    // The platform as its own process, identity only: the server's CPU is its own.
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with(dir.path(), &dir.path().join("serve.log"), &["--only", "identity"], &[]).await;
+    let base = server.base.clone();
+    let url = |path: &str| format!("{base}{path}");
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     let register = json!({"email": "bench@example.com", "password": "Password1!"});
     let body: serde_json::Value =
-        client.post(app.url("/api/v1/auth/register")).json(&register).send().await.unwrap().json().await.unwrap();
+        client.post(url("/api/v1/auth/register")).json(&register).send().await.unwrap().json().await.unwrap();
     let token: Arc<str> = body["data"]["tokens"]["accessToken"].as_str().unwrap().into();
-    let profile_url: Arc<str> = app.url("/api/v1/auth/profile").into();
-    let verify_url: Arc<str> = app.url("/api/v1/auth/verify-token").into();
-    let login_url: Arc<str> = app.url("/api/v1/auth/login").into();
+    let profile_url: Arc<str> = url("/api/v1/auth/profile").into();
+    let verify_url: Arc<str> = url("/api/v1/auth/verify-token").into();
+    let login_url: Arc<str> = url("/api/v1/auth/login").into();
 
     let concurrency = 32;
     let c = client.clone();
     let u = limit_url.clone();
     let limit = load::run(concurrency, duration, move |_| get_ok(c.clone(), u.clone(), None)).await;
-    let (c, u) = (client.clone(), Arc::<str>::from(app.url("/health/live")));
+    let (c, u) = (client.clone(), Arc::<str>::from(url("/health/live")));
+    let before = server.usage();
     let live = load::run(concurrency, duration, move |_| get_ok(c.clone(), u.clone(), None)).await;
+    let live_cpu = server.since(before);
     let (c, u, t) = (client.clone(), profile_url.clone(), token.clone());
+    let before = server.usage();
     let profile = load::run(concurrency, duration, move |_| get_ok(c.clone(), u.clone(), Some(t.clone()))).await;
+    let profile_cpu = server.since(before);
     let (c, u, t) = (client.clone(), verify_url.clone(), token.clone());
+    let before = server.usage();
     let verify = load::run(concurrency, duration, move |_| {
         let (c, u, t) = (c.clone(), u.clone(), t.clone());
         async move { c.post(&*u).bearer_auth(&*t).send().await.is_ok_and(|r| r.status().is_success()) }
     })
     .await;
+    let verify_cpu = server.since(before);
 
-    println!("### Authenticated requests ({concurrency} connections, closed loop, client in the same process)\n");
+    println!("### Authenticated requests ({concurrency} connections, closed loop, the platform in its own process)\n");
     println!("{HEADER}");
     println!("{}", limit.row("limit: minimal axum JSON endpoint", None));
     println!("{}", live.row("GET /health/live (full middleware stack, no auth, no database)", Some(&limit)));
     println!("{}", profile.row("GET /api/v1/auth/profile (Bearer, SQLite read)", Some(&limit)));
     println!("{}", verify.row("POST /api/v1/auth/verify-token (Bearer, SQLite read)", Some(&limit)));
-    println!();
+    println!(
+        "\nServer (`sojourn serve --only identity`): cold start {:.0} ms; CPU per request: /health/live {:.0} µs, \
+         /profile {:.0} µs, /verify-token {:.0} µs; RSS {:.0} MiB.\n",
+        server.cold_start.as_secs_f64() * 1000.0,
+        live_cpu.us_per(live.requests),
+        profile_cpu.us_per(profile.requests),
+        verify_cpu.us_per(verify.requests),
+        verify_cpu.rss_mib,
+    );
 
     let login = |c: reqwest::Client, u: Arc<str>| {
         move |_| {
@@ -160,5 +175,5 @@ pub async fn run(seconds: u64) {
         profile_during.p99_us as f64 / profile_alone.p99_us.max(1) as f64,
         profile_during.per_sec / profile_alone.per_sec
     );
-    app.shutdown().await.unwrap();
+    server.stop();
 }

@@ -7,7 +7,12 @@
 //! a local server answers), it runs again on PostgreSQL in the same process, so both engines'
 //! numbers come from one run. Each PostgreSQL run works in schemas of its own (a fresh
 //! `bench<random>_` prefix) and drops them at the end. `BENCH_CONCURRENCY` (default 16) sets the
-//! connections; `BENCH_RELAY=0` turns the outbox relay off (to see what publishing costs).
+//! connections.
+//!
+//! The limits run in this process; the scenarios run against `sojourn serve --only
+//! identity,catalog,booking` as its own process (the contexts they use), so its CPU per request
+//! and memory are the server's alone. The double-sale check opens booking's database once the
+//! server has stopped.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,10 +20,10 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use platform::db::{Db, DbOptions, query, query_dynamic};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::load::{self, HEADER, Summary};
+use crate::server::Server;
 
 /// Where one run keeps its data: a fresh SQLite directory, or fresh schemas on PostgreSQL.
 struct Engine {
@@ -171,53 +176,76 @@ async fn http_insert_limit(engine: &Engine, concurrency: usize, duration: Durati
 }
 
 struct Setup {
-    app: testkit::TestApp,
+    /// `sojourn serve --only identity,catalog,booking` on this run's engine.
+    server: Server,
+    /// Its data directory (SQLite files; secrets and logs on PostgreSQL too).
+    dir: tempfile::TempDir,
+    client: reqwest::Client,
+    base: Arc<str>,
     guest: Arc<str>,
     listings: Vec<String>,
 }
 
-async fn call(app: &testkit::TestApp, method: Method, token: &str, path: &str, body: &Value) -> Value {
-    let r = app.client.request(method, app.url(path)).bearer_auth(token).json(body).send().await.unwrap();
-    r.json().await.unwrap()
+impl Setup {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
 }
 
-/// A host with `n` published stays and a guest, on SQLite or PostgreSQL.
+async fn call(client: &reqwest::Client, url: String, token: &str, body: &Value) -> Value {
+    let r = client.post(url).bearer_auth(token).json(body).send().await.unwrap();
+    let status = r.status();
+    let body: Value = r.json().await.unwrap();
+    assert!(status.is_success(), "setup call failed: {status} {body}");
+    body
+}
+
+/// Starts the platform as its own process (the contexts the scenarios use, as in a split
+/// deployment's booking node) and makes `n` published stays through its API.
 async fn setup(n: usize, engine: &Engine) -> Setup {
-    let contexts: Vec<Arc<dyn platform::Context>> =
-        vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(booking::Booking)];
-    let app = testkit::spawn_with(contexts, |c| {
-        c.rate_limit.enabled = false;
-        c.log.level = "warn".into();
-        // The relay publishes booking's own events as in production.
-        c.events.relay_enabled = std::env::var("BENCH_RELAY").map_or(true, |v| v != "0");
-        // Exactly this run's engine (the harness alone would follow SOJOURN_TEST_POSTGRES_URL).
-        c.database.url = engine.postgres.clone();
-        c.database.schema_prefix = engine.prefix.clone();
-        if engine.postgres.is_some() {
-            c.database.max_connections = 16;
-        }
-    })
-    .await;
-    let reg = |email: &str| json!({"email": email, "password": "Password1!"});
-    let host: Value = app.post_json("/api/v1/auth/register", &reg("host@bench.test")).await.json().await.unwrap();
-    let host = host["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned();
-    call(&app, Method::POST, &host, "/api/v1/providers", &json!({"displayName": "Bench", "timezone": "Europe/Paris"}))
-        .await;
-    let mut listings = Vec::new();
-    for i in 0..n {
-        let body = json!({"kind": "stay", "title": format!("Flat {i}"), "description": "A flat used by the booking benchmark.",
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = Vec::new();
+    if let Some(url) = &engine.postgres {
+        env.push(("SOJOURN__DATABASE__URL", url.clone()));
+        env.push(("SOJOURN__DATABASE__SCHEMA_PREFIX", engine.prefix.clone()));
+        env.push(("SOJOURN__DATABASE__MAX_CONNECTIONS", "16".to_owned()));
+    }
+    let only = ["--only", "identity,catalog,booking"];
+    let server = Server::start_with(dir.path(), &dir.path().join("serve.log"), &only, &env).await;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+    let base: Arc<str> = server.base.as_str().into();
+    let url = |path: &str| format!("{base}{path}");
+    let register = async |email: &str| {
+        let body = json!({"email": email, "password": "Password1!"});
+        let r: Value =
+            client.post(url("/api/v1/auth/register")).json(&body).send().await.unwrap().json().await.unwrap();
+        r["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned()
+    };
+    let host = register("host@bench.test").await;
+    let provider = json!({"displayName": "Bench", "timezone": "Europe/Paris"});
+    call(&client, url("/api/v1/providers"), &host, &provider).await;
+    let stay = |i: usize| {
+        json!({"kind": "stay", "title": format!("Flat {i}"), "description": "A flat used by the booking benchmark.",
             "address": {"line1": "1 Rue", "city": "Paris", "country": "FR"}, "location": {"lat": 48.8, "lng": 2.3},
             "instantBook": true, "stay": {"propertyType": "apartment", "maxGuests": 4, "bedrooms": 1, "beds": 1,
-            "bathrooms": 1, "nightlyPrice": 10000, "cleaningFee": 2500, "checkInTime": "15:00", "checkOutTime": "11:00"}});
-        let l = call(&app, Method::POST, &host, "/api/v1/listings", &body).await;
-        let id = l["data"]["listing"]["id"].as_str().unwrap().to_owned();
-        call(&app, Method::POST, &host, &format!("/api/v1/listings/{id}/publish"), &json!({})).await;
-        listings.push(id);
+            "bathrooms": 1, "nightlyPrice": 10000, "cleaningFee": 2500, "checkInTime": "15:00", "checkOutTime": "11:00"}})
+    };
+    let mut listings = Vec::new();
+    for first in (0..n).step_by(100) {
+        let batch = json!({"listings": (first..n.min(first + 100)).map(stay).collect::<Vec<_>>(), "publish": true});
+        let made = call(&client, url("/api/v1/listings/batch"), &host, &batch).await;
+        listings
+            .extend(made["data"]["listings"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap().to_owned()));
     }
-    app.drain_events().await;
-    let guest: Value = app.post_json("/api/v1/auth/register", &reg("guest@bench.test")).await.json().await.unwrap();
-    let guest = guest["data"]["tokens"]["accessToken"].as_str().unwrap().into();
-    Setup { app, guest, listings }
+    let guest: Arc<str> = register("guest@bench.test").await.into();
+    // Booking learns of listings from the catalog's events: wait until it knows the last one.
+    let probe = json!({"listingId": listings[n - 1], "checkIn": "2027-06-01", "checkOut": "2027-06-02"});
+    let waited = std::time::Instant::now();
+    while !client.post(url("/api/v1/reservations/quote")).json(&probe).send().await.is_ok_and(|r| r.status() == 200) {
+        assert!(waited.elapsed() < Duration::from_secs(60), "booking never learned of the listings");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Setup { server, dir, client, base, guest, listings }
 }
 
 fn day(offset: usize) -> String {
@@ -235,8 +263,8 @@ async fn reservations(
 ) -> (Summary, usize) {
     let created = Arc::new(AtomicUsize::new(0));
     let (client, url, token, listings) = (
-        s.app.client.clone(),
-        Arc::<str>::from(s.app.url("/api/v1/reservations")),
+        s.client.clone(),
+        Arc::<str>::from(s.url("/api/v1/reservations")),
         s.guest.clone(),
         Arc::new(s.listings.clone()),
     );
@@ -305,22 +333,32 @@ async fn run_on(engine: &Engine, seconds: u64) -> bool {
     let (insert, read) = storage_limits(engine, concurrency, duration).await;
     let http_insert = http_insert_limit(engine, concurrency, duration).await;
 
-    let s = setup(201, engine).await;
+    let mut s = setup(201, engine).await;
     let quote_body =
         json!({"listingId": s.listings[0], "checkIn": "2027-06-01", "checkOut": "2027-06-08", "guests": 2});
-    let (c, u) = (s.app.client.clone(), Arc::<str>::from(s.app.url("/api/v1/reservations/quote")));
+    let (c, u) = (s.client.clone(), Arc::<str>::from(s.url("/api/v1/reservations/quote")));
+    let before = s.server.usage();
     let quote = load::run(concurrency, duration, move |_| {
         let (c, u, b) = (c.clone(), u.clone(), quote_body.clone());
         async move { c.post(&*u).json(&b).send().await.is_ok_and(|r| r.status() == 200) }
     })
     .await;
+    let quote_cpu = s.server.since(before);
     // Spread: 200 listings, each request a night no other request asks for.
+    let before = s.server.usage();
     let (spread, spread_made) = reservations(&s, concurrency, duration, |i| (i % 200, 10 + (i / 200) % 700)).await;
+    let spread_cpu = s.server.since(before);
     // Contention: every request on one more listing, over 60 nights (sold out within the run).
     let listing_one = 200;
+    let before = s.server.usage();
     let (contention, contended_made) =
         reservations(&s, concurrency, duration, move |i| (listing_one, 10 + (i * 7919) % 60)).await;
-    let (ok, check) = check_no_double_sale(s.app.platform.db("booking").unwrap()).await;
+    let after = s.server.since(before);
+    let cold_start = s.server.cold_start;
+    s.server.stop();
+    let db = platform::db::connect("booking", &engine.options(s.dir.path())).await.unwrap();
+    let (ok, check) = check_no_double_sale(&db).await;
+    db.close().await;
 
     println!("### Storage limits on {} (platform::db, {concurrency} tasks, no HTTP)\n", engine.name);
     println!("{HEADER}");
@@ -328,7 +366,7 @@ async fn run_on(engine: &Engine, seconds: u64) -> bool {
     println!("{}", read.row("limit: point SELECT by primary key", None));
     println!("{}", http_insert.row("limit: the same INSERT transaction behind a bare axum POST", Some(&insert)));
     println!(
-        "\n### Booking over HTTP on {} ({concurrency} connections, closed loop, client in the same process)\n",
+        "\n### Booking over HTTP on {} ({concurrency} connections, closed loop, the platform in its own process)\n",
         engine.name
     );
     println!("{HEADER}");
@@ -344,10 +382,20 @@ async fn run_on(engine: &Engine, seconds: u64) -> bool {
         spread.per_sec / insert.per_sec
     );
     println!(
+        "\nServer (`sojourn serve --only identity,catalog,booking`): cold start {:.0} ms; CPU per request: \
+         quote {:.0} µs, reservation across listings {:.0} µs, contended {:.0} µs; RSS after the scenarios \
+         {:.0} MiB (peak {:.0} MiB).",
+        cold_start.as_secs_f64() * 1000.0,
+        quote_cpu.us_per(quote.requests),
+        spread_cpu.us_per(spread.requests),
+        after.us_per(contention.requests),
+        after.rss_mib,
+        after.hwm_mib,
+    );
+    println!(
         "\nCreated: {spread_made} across listings, {contended_made} on the contended listing (60 nights available).\n\
          Double-sale check: {check}\n"
     );
-    s.app.shutdown().await.unwrap();
     if !ok {
         eprintln!("bench booking on {}: double-sale check failed: {check}", engine.name);
     }

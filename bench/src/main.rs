@@ -42,8 +42,9 @@ async fn interrupted() {
     }
 }
 
-/// The allocator `sojourn` ships with: the platform runs inside this process for the auth and
-/// booking scenarios, and glibc's malloc took about 9 % of a booking run's samples.
+/// The allocator `sojourn` ships with: the seeder and the limits' endpoints run inside this
+/// process (the scenarios' server is its own process), and glibc's malloc once took about 9 %
+/// of a booking run's samples here.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -117,6 +117,12 @@ impl Server {
     /// Starts `sojourn serve` on `data_dir` and waits until `/health/ready` answers 200
     /// (polled every 10 ms); its output goes to `log`.
     pub async fn start(data_dir: &Path, log: &Path) -> Server {
+        Self::start_with(data_dir, log, &[], &[]).await
+    }
+
+    /// [`Server::start`] with more arguments to `serve` (`--only …`) and more environment
+    /// (configuration such as `SOJOURN__DATABASE__URL`).
+    pub async fn start_with(data_dir: &Path, log: &Path, args: &[&str], env: &[(&str, String)]) -> Server {
         let port = free_port();
         let out = std::fs::File::create(log).expect("server log file");
         let started = Instant::now();
@@ -125,6 +131,8 @@ impl Server {
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--port", &port.to_string()])
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(out.try_clone().expect("log handle"))
             .stderr(out)
             .spawn()
