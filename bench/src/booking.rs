@@ -4,7 +4,7 @@
 //! the database that no night was sold twice.
 //!
 //! It always runs on SQLite; with `SOJOURN_BENCH_POSTGRES_URL` set (`bench/run.sh` sets it when
-//! a local server answers), it runs again on PostgreSQL in the same process, so both engines'
+//! a local server answers), it runs again on PostgreSQL in the same bench run, so both engines'
 //! numbers come from one run. Each PostgreSQL run works in schemas of its own (a fresh
 //! `bench<random>_` prefix) and drops them at the end. `BENCH_CONCURRENCY` (default 16) sets the
 //! connections.
