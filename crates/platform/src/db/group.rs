@@ -40,6 +40,17 @@ pub(crate) struct Group {
     /// Callers queued for `open`: while any are, the holder leaves the group open for them.
     waiting: AtomicUsize,
     next_id: AtomicU64,
+    /// Successful group commits, and the callers whose work they carried (for `/metrics`).
+    commits: AtomicU64,
+    members: AtomicU64,
+}
+
+/// What group commit has done on one database since start: the average group is
+/// `members / commits`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupStats {
+    pub commits: u64,
+    pub members: u64,
 }
 
 struct Open {
@@ -72,6 +83,14 @@ impl Drop for Waiting<'_> {
 }
 
 impl Db {
+    /// Group commit counts on SQLite; `None` on PostgreSQL, where calls are not grouped.
+    pub fn group_stats(&self) -> Option<GroupStats> {
+        (self.dialect() == Dialect::Sqlite).then(|| GroupStats {
+            commits: self.group.commits.load(Ordering::Relaxed),
+            members: self.group.members.load(Ordering::Relaxed),
+        })
+    }
+
     /// Runs `work` in a write transaction and returns once that transaction has committed.
     /// On SQLite, concurrent callers share one transaction and one commit (see the module
     /// docs); `work` runs in a savepoint of its own, so an `Err` from it undoes only its own
@@ -120,7 +139,7 @@ impl Db {
             (value, open.done.subscribe())
         });
         if group.waiting.load(Ordering::SeqCst) == 0 || open.members >= MAX_MEMBERS {
-            commit(&mut slot).await;
+            commit(group, &mut slot).await;
         }
         drop(slot);
         let (value, mut outcome) = member?;
@@ -142,7 +161,7 @@ impl Db {
             let mut slot = group.open.lock().await;
             if slot.as_ref().is_some_and(|open| open.id == id) {
                 tracing::debug!(group = id, "committing a group its callers left open");
-                commit(&mut slot).await;
+                commit(&group, &mut slot).await;
             }
         });
         Ok(Open { tx, id, members: 0, savepoints: 0, dangling: None, done })
@@ -167,14 +186,18 @@ async fn undo_dangling(open: &mut Open) -> Result<(), DbError> {
 }
 
 /// Commits the open group (undoing a cancelled caller's savepoint first) and tells its members.
-async fn commit(slot: &mut MutexGuard<'_, Option<Open>>) {
+async fn commit(group: &Group, slot: &mut MutexGuard<'_, Option<Open>>) {
     let Some(mut open) = slot.take() else { return };
     let result = match undo_dangling(&mut open).await {
         Ok(()) => open.tx.commit().await,
         Err(e) => Err(e),
     };
-    if let Err(error) = &result {
-        tracing::warn!(%error, members = open.members, "group commit failed");
+    match &result {
+        Ok(()) => {
+            group.commits.fetch_add(1, Ordering::Relaxed);
+            group.members.fetch_add(open.members as u64, Ordering::Relaxed);
+        }
+        Err(error) => tracing::warn!(%error, members = open.members, "group commit failed"),
     }
     open.done.send_replace(Some(result.map_err(|e| e.to_string())));
 }

@@ -17,6 +17,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use connect::{DbOptions, connect};
 pub use error::DbError;
+pub use group::GroupStats;
 pub use migrate::{Migration, Migrations, migrate};
 pub use query::{Arg, Batch, Conn, Executor, IntoArg, Query, Tx, query, query_dynamic};
 pub use row::{FromRow, Row, Value};

@@ -181,6 +181,18 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
             );
         }
     }
+    out.push_str("# HELP sojourn_db_group_commits_total Commits shared by grouped write transactions (SQLite).\n");
+    out.push_str("# TYPE sojourn_db_group_commits_total counter\n");
+    let mut members = String::new();
+    for db in &state.dbs {
+        if let Some(g) = db.group_stats() {
+            let _ = writeln!(out, "sojourn_db_group_commits_total{{db=\"{}\"}} {}", escape(db.name()), g.commits);
+            let _ = writeln!(members, "sojourn_db_group_members_total{{db=\"{}\"}} {}", escape(db.name()), g.members);
+        }
+    }
+    out.push_str("# HELP sojourn_db_group_members_total Grouped write transactions carried by those commits.\n");
+    out.push_str("# TYPE sojourn_db_group_members_total counter\n");
+    out.push_str(&members);
     out.push_str("# HELP sojourn_outbox_pending Events committed but not yet published.\n");
     out.push_str("# TYPE sojourn_outbox_pending gauge\n");
     let mut ages = String::new();

@@ -69,6 +69,21 @@ async fn concurrent_callers_are_told_done_only_once_committed_and_a_failure_undo
     let succeeded: Vec<i64> = (0..48).filter(|&i| outcomes[i as usize]).collect();
     assert_eq!(succeeded, expected);
     assert_eq!(ids(&db, "grouped_rows").await, expected);
+
+    // `/metrics` counts the shared commits and the callers they carried (SQLite only).
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let value = |name: &str| {
+        let prefix = format!("{name}{{db=\"probe\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(&prefix)).map(|v| v.parse::<u64>().unwrap())
+    };
+    match db.dialect() {
+        platform::db::Dialect::Sqlite => {
+            assert_eq!(value("sojourn_db_group_members_total"), Some(expected.len() as u64), "{text}");
+            let commits = value("sojourn_db_group_commits_total").unwrap();
+            assert!((1..=expected.len() as u64).contains(&commits), "{text}");
+        }
+        platform::db::Dialect::Postgres => assert_eq!(value("sojourn_db_group_members_total"), None, "{text}"),
+    }
 }
 
 #[tokio::test]
