@@ -248,6 +248,17 @@ async fn setup(n: usize, engine: &Engine) -> Setup {
     Setup { server, dir, client, base, guest, listings }
 }
 
+/// Booking's group commit counters from the server's `/metrics`: (commits, sales they carried);
+/// `None` on PostgreSQL, where sales are not grouped.
+async fn group_commits(s: &Setup) -> Option<(u64, u64)> {
+    let text = s.client.get(s.url("/metrics")).send().await.ok()?.text().await.ok()?;
+    let value = |name: &str| {
+        let prefix = format!("{name}{{db=\"booking\"}} ");
+        text.lines().find_map(|l| l.strip_prefix(&prefix)?.trim().parse::<u64>().ok())
+    };
+    Some((value("sojourn_db_group_commits_total")?, value("sojourn_db_group_members_total")?))
+}
+
 fn day(offset: usize) -> String {
     let start = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
     (start + chrono::Duration::days(offset as i64)).to_string()
@@ -355,6 +366,7 @@ async fn run_on(engine: &Engine, seconds: u64) -> bool {
         reservations(&s, concurrency, duration, move |i| (listing_one, 10 + (i * 7919) % 60)).await;
     let after = s.server.since(before);
     let cold_start = s.server.cold_start;
+    let groups = group_commits(&s).await;
     s.server.stop();
     let db = platform::db::connect("booking", &engine.options(s.dir.path())).await.unwrap();
     let (ok, check) = check_no_double_sale(&db).await;
@@ -392,6 +404,13 @@ async fn run_on(engine: &Engine, seconds: u64) -> bool {
         after.rss_mib,
         after.hwm_mib,
     );
+    if let Some((commits, members)) = groups {
+        println!(
+            "Group commit on booking's database (`/metrics`): {commits} commits carried {members} sales, {:.1} per \
+             commit on average.",
+            members as f64 / commits.max(1) as f64
+        );
+    }
     println!(
         "\nCreated: {spread_made} across listings, {contended_made} on the contended listing (60 nights available).\n\
          Double-sale check: {check}\n"
