@@ -107,6 +107,14 @@ fn date(field: &str, v: Option<&str>, errors: &mut Vec<FieldError>) -> NaiveDate
     }
 }
 
+/// The nights a request asks for if it reads as a stay (both dates valid and in order), known
+/// before the listing is: lets the listing and those nights' settings be read together.
+pub fn stay_window(b: &ReservationBody) -> Option<(NaiveDate, NaiveDate)> {
+    let parse = |v: Option<&str>| NaiveDate::parse_from_str(v?.trim(), "%Y-%m-%d").ok();
+    let (from, to) = (parse(b.check_in.as_deref())?, parse(b.check_out.as_deref())?);
+    (from < to).then_some((from, to))
+}
+
 /// The request as the listing's `kind` reads it; every problem is reported at once.
 pub fn target(kind: &str, b: &ReservationBody) -> Result<Target, ApiError> {
     let mut errors = Vec::new();

@@ -84,9 +84,27 @@ impl Bookings {
     ) -> Result<(ListingModel, crate::rules::Rules), ApiError> {
         store::find_with_rules(&self.db, id)
             .await?
-            .filter(|l| l.0.status != "deleted")
-            .filter(|l| l.0.status == "published" || viewer.is_some_and(|u| u.user_id == l.0.owner_id || u.is_admin()))
+            .filter(|l| visible(&l.0, viewer))
             .map(|store::ListingWithRules(l, r)| (l, r))
+            .ok_or_else(|| ApiError::not_found("Listing not found"))
+    }
+
+    /// [`Self::visible_listing_with_rules`], and for a request that reads as a stay the
+    /// settings of its nights, in the same read (for [`Self::prefetch`]).
+    pub async fn visible_listing_for(
+        &self,
+        id: Uuid,
+        viewer: Option<&AuthUser>,
+        body: &crate::request::ReservationBody,
+    ) -> Result<(ListingModel, crate::rules::Rules, Option<offer::NightsRead>), ApiError> {
+        let Some((from, to)) = crate::request::stay_window(body) else {
+            let (listing, rules) = self.visible_listing_with_rules(id, viewer).await?;
+            return Ok((listing, rules, None));
+        };
+        store::find_with_rules_and_nights(&self.db, id, from, to)
+            .await?
+            .filter(|(l, _)| visible(&l.0, viewer))
+            .map(|(store::ListingWithRules(l, r), nights)| (l, r, Some(offer::NightsRead { from, to, nights })))
             .ok_or_else(|| ApiError::not_found("Listing not found"))
     }
 
@@ -97,6 +115,13 @@ impl Bookings {
             .filter(|l| l.status != "deleted" && l.owner_id == user.user_id)
             .ok_or_else(|| ApiError::not_found("Listing not found"))
     }
+}
+
+/// Whether `viewer` may see `l`: published, or their own (or an administrator's view) unless
+/// deleted.
+fn visible(l: &ListingModel, viewer: Option<&AuthUser>) -> bool {
+    l.status != "deleted"
+        && (l.status == "published" || viewer.is_some_and(|u| u.user_id == l.owner_id || u.is_admin()))
 }
 
 /// The listing's time zone (UTC if the read model holds an unknown name).

@@ -34,6 +34,14 @@ pub enum Hold {
 /// What an offer reads that the host sets (rules, night settings) and the coupon asked for.
 /// Read before a reservation's transaction, from the reader pool: a host's change racing
 /// with a sale is ordered after it, and the write transaction stays short.
+/// Night settings read together with the listing, for the stay window `[from, to)`.
+#[derive(Debug)]
+pub struct NightsRead {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub nights: Vec<NightSetting>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Prefetched {
     pub rules: Rules,
@@ -83,17 +91,23 @@ fn time_of(block: &Value, key: &str, default: (u32, u32)) -> NaiveTime {
 }
 
 impl Bookings {
-    /// Reads the night settings a request depends on and the coupon it names (the rules come
-    /// with the listing).
+    /// Reads the night settings a request depends on (unless `read` with the listing already
+    /// holds them) and the coupon it names (the rules come with the listing).
     pub async fn prefetch(
         &self,
         listing: &ListingModel,
         rules: Rules,
         target: &Target,
         coupon: Option<&str>,
+        read: Option<NightsRead>,
     ) -> Result<Prefetched, ApiError> {
-        let settings = match target {
-            Target::Stay { check_in, check_out, .. } => {
+        let settings = match (target, read) {
+            (Target::Stay { check_in, check_out, .. }, Some(read))
+                if (read.from, read.to) == (*check_in, *check_out) =>
+            {
+                read.nights
+            }
+            (Target::Stay { check_in, check_out, .. }, _) => {
                 calendar::nights(&self.db, listing.id, *check_in, *check_out).await?
             }
             _ => Vec::new(),

@@ -29,9 +29,9 @@ impl Bookings {
     pub async fn quote(&self, viewer: Option<&AuthUser>, body: &ReservationBody) -> Result<Offer, ApiError> {
         let id = request::listing_id(body)?;
         let coupon = request::coupon_code(body)?;
-        let (listing, rules) = self.visible_listing_with_rules(id, viewer).await?;
+        let (listing, rules, nights) = self.visible_listing_for(id, viewer, body).await?;
         let target = request::target(&listing.kind, body)?;
-        let pre = self.prefetch(&listing, rules, &target, coupon.as_deref()).await?;
+        let pre = self.prefetch(&listing, rules, &target, coupon.as_deref(), nights).await?;
         let mut conn = Conn::Db(&self.db);
         let guest = viewer.map(|u| u.user_id);
         self.offer(&mut conn, &listing, target, &pre, guest, self.clock.now(), Mode::Quote).await
@@ -51,12 +51,12 @@ impl Bookings {
         }
         let id = request::listing_id(body)?;
         let coupon = request::coupon_code(body)?;
-        let (listing, rules) = self.visible_listing_with_rules(id, Some(guest)).await?;
+        let (listing, rules, nights) = self.visible_listing_for(id, Some(guest), body).await?;
         if listing.owner_id == guest.user_id {
             return Err(ApiError::new(422, "own_listing", "Hosts cannot book their own listing"));
         }
         let target = request::target(&listing.kind, body)?;
-        let pre = self.prefetch(&listing, rules, &target, coupon.as_deref()).await?;
+        let pre = self.prefetch(&listing, rules, &target, coupon.as_deref(), nights).await?;
         let now = self.clock.now();
 
         let reservation_id = kernel::new_id();

@@ -8,7 +8,7 @@ pub mod reservations;
 
 pub use calendar::NightSetting;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use platform::db::{DbError, Executor, FromRow, Json, Row, Tx, query};
 use serde_json::Value;
 use uuid::Uuid;
@@ -114,6 +114,55 @@ pub async fn find_with_rules<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Opti
     .bind(id)
     .fetch_optional(on)
     .await
+}
+
+/// A row of [`find_with_rules_and_nights`]: the listing, or one of its night settings.
+enum StayPart {
+    Listing(Box<ListingWithRules>),
+    Night(NightSetting),
+}
+
+impl FromRow for StayPart {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        let part: i64 = row.get("part")?;
+        Ok(if part == 0 {
+            StayPart::Listing(Box::new(ListingWithRules::from_row(row)?))
+        } else {
+            StayPart::Night(NightSetting::from_row(row)?)
+        })
+    }
+}
+
+/// [`find_with_rules`] and the settings of the listing's nights in `[from, to)`, in one read
+/// where a stay's quote or sale took two: the first row is the listing, each further row a
+/// night (the listing's columns are not repeated on them).
+pub async fn find_with_rules_and_nights<'c>(
+    on: impl Executor<'c>,
+    id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Option<(ListingWithRules, Vec<NightSetting>)>, DbError> {
+    let rows: Vec<StayPart> = query(
+        "SELECT CAST(0 AS BIGINT) AS part, l.id, l.owner_id, l.kind, l.status, l.timezone, l.currency, \
+         l.cancellation_policy, l.instant_book, l.data, l.version, r.advance_notice_days, r.preparation_days, \
+         r.max_nights, r.weekend_price, r.tax_bps, r.seasons, NULL AS night, NULL AS blocked, NULL AS price, \
+         NULL AS min_nights FROM listings l LEFT JOIN listing_rules r ON r.listing_id = l.id WHERE l.id = $1 \
+         UNION ALL \
+         SELECT CAST(1 AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+         NULL, NULL, c.night, c.blocked, c.price, c.min_nights FROM calendar_nights c \
+         WHERE c.listing_id = $2 AND c.night >= $3 AND c.night < $4 \
+         ORDER BY part, night",
+    )
+    .bind(id)
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(on)
+    .await?;
+    let mut rows = rows.into_iter();
+    let Some(StayPart::Listing(listing)) = rows.next() else { return Ok(None) };
+    let nights = rows.filter_map(|r| if let StayPart::Night(n) = r { Some(n) } else { None }).collect();
+    Ok(Some((*listing, nights)))
 }
 
 /// Takes the listing's sale lock for the rest of `tx` (a row lock on PostgreSQL; SQLite has one

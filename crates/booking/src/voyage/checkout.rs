@@ -219,7 +219,7 @@ impl Bookings {
                 }
                 let target = crate::request::target(&listing.kind, &body)?;
                 let coupon = crate::request::coupon_code(&body)?;
-                let pre = self.prefetch(&listing, rules, &target, coupon.as_deref()).await?;
+                let pre = self.prefetch(&listing, rules, &target, coupon.as_deref(), None).await?;
                 Some((listing, target, pre))
             } else {
                 None
