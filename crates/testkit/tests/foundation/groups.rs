@@ -120,6 +120,24 @@ async fn racing_callers_for_one_key_leave_exactly_one_winner() {
     assert_eq!(who.0, format!("racer {}", winners[0]));
 }
 
+/// A grouped caller that writes row `id`, then never finishes; returned once it has written,
+/// still holding the group.
+async fn stuck_caller(db: &Db, id: i64) -> tokio::task::JoinHandle<Result<(), DbError>> {
+    let wrote = Arc::new(tokio::sync::Notify::new());
+    let (db, signal) = (db.clone(), wrote.clone());
+    let task = tokio::spawn(async move {
+        db.grouped(async |tx| {
+            query("INSERT INTO grouped_gone (id, who) VALUES ($1, 'dropped')").bind(id).execute(&mut *tx).await?;
+            signal.notify_one();
+            std::future::pending::<()>().await;
+            Ok::<_, DbError>(())
+        })
+        .await
+    });
+    wrote.notified().await;
+    task
+}
+
 #[tokio::test]
 async fn a_caller_dropped_half_way_leaves_nothing_behind_and_blocks_no_one() {
     let app = spawn_app().await;
@@ -127,20 +145,7 @@ async fn a_caller_dropped_half_way_leaves_nothing_behind_and_blocks_no_one() {
     table(&db, "grouped_gone").await;
 
     // A caller that writes, then never finishes; it is dropped while holding the group.
-    let wrote = Arc::new(tokio::sync::Notify::new());
-    let stuck = {
-        let (db, wrote) = (db.clone(), wrote.clone());
-        tokio::spawn(async move {
-            db.grouped(async |tx| {
-                query("INSERT INTO grouped_gone (id, who) VALUES (1, 'dropped')").execute(&mut *tx).await?;
-                wrote.notify_one();
-                std::future::pending::<()>().await;
-                Ok::<_, DbError>(())
-            })
-            .await
-        })
-    };
-    wrote.notified().await;
+    let stuck = stuck_caller(&db, 1).await;
     stuck.abort();
     assert!(stuck.await.unwrap_err().is_cancelled());
 
@@ -152,20 +157,7 @@ async fn a_caller_dropped_half_way_leaves_nothing_behind_and_blocks_no_one() {
 
     // Dropped again, this time with a caller queued behind it: that one runs, and only its
     // write commits.
-    let wrote = Arc::new(tokio::sync::Notify::new());
-    let stuck = {
-        let (db, wrote) = (db.clone(), wrote.clone());
-        tokio::spawn(async move {
-            db.grouped(async |tx| {
-                query("INSERT INTO grouped_gone (id, who) VALUES (3, 'dropped')").execute(&mut *tx).await?;
-                wrote.notify_one();
-                std::future::pending::<()>().await;
-                Ok::<_, DbError>(())
-            })
-            .await
-        })
-    };
-    wrote.notified().await;
+    let stuck = stuck_caller(&db, 3).await;
     let next = {
         let db = db.clone();
         tokio::spawn(async move {
