@@ -39,8 +39,17 @@ fn free_port() -> u16 {
 }
 
 /// The environment every child gets: quiet logs, no rate limits (the load comes from one
-/// address), loopback only.
+/// address), loopback only. Configuration inherited from the bench's own environment
+/// (`DATABASE_URL`, `SOJOURN__…`) is removed, so the server runs on exactly what the bench
+/// gives it.
 fn quiet(command: &mut Command) -> &mut Command {
+    let conventional = ["DATABASE_URL", "REDIS_URL", "NATS_URL", "PORT", "SOJOURN_DATA_DIR"];
+    for (key, _) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        if name.starts_with("SOJOURN__") || conventional.contains(&name.as_ref()) {
+            command.env_remove(&key);
+        }
+    }
     command
         .env("SOJOURN__RATE_LIMIT__ENABLED", "false")
         .env("SOJOURN__LOG__LEVEL", "warn")

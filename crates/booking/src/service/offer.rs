@@ -31,9 +31,6 @@ pub enum Hold {
     },
 }
 
-/// What an offer reads that the host sets (rules, night settings) and the coupon asked for.
-/// Read before a reservation's transaction, from the reader pool: a host's change racing
-/// with a sale is ordered after it, and the write transaction stays short.
 /// Night settings read together with the listing, for the stay window `[from, to)`.
 #[derive(Debug)]
 pub struct NightsRead {
@@ -42,6 +39,9 @@ pub struct NightsRead {
     pub nights: Vec<NightSetting>,
 }
 
+/// What an offer reads that the host sets (rules, night settings) and the coupon asked for.
+/// Read before a reservation's transaction, from the reader pool: a host's change racing
+/// with a sale is ordered after it, and the write transaction stays short.
 #[derive(Debug, Clone, Default)]
 pub struct Prefetched {
     pub rules: Rules,

@@ -156,8 +156,13 @@ impl Db {
         let id = self.group.next_id.fetch_add(1, Ordering::Relaxed);
         let (done, _) = watch::channel(None);
         let group = Arc::clone(&self.group);
+        let settled = done.subscribe();
         tokio::spawn(async move {
             tokio::time::sleep(WATCHDOG).await;
+            // Nearly always the group committed long ago: no need to queue for the lock.
+            if settled.borrow().is_some() {
+                return;
+            }
             let mut slot = group.open.lock().await;
             if slot.as_ref().is_some_and(|open| open.id == id) {
                 tracing::debug!(group = id, "committing a group its callers left open");
