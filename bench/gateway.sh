@@ -7,6 +7,7 @@
 # Usage: bench/gateway.sh            (DURATION=10 CONNS=64 ROUNDS=3 to change the load)
 #        BASELINE=path/to/older/sojourn bench/gateway.sh   adds that build's gateway as a fourth
 #        target ("baseline"), for before/after ratios measured in one run.
+#        PROFILE=1 adds a perf profile of the gateway, SYSCALLS=1 system calls per request.
 # Installs wrk and nginx-light from Debian when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -155,6 +156,26 @@ if [ -n "${PROFILE:-}" ] && command -v perf >/dev/null; then
   wrk -t2 -c"$CONNS" -d"${DURATION}s" "${URL[gateway]}" >/dev/null
   wait $!
   perf report -i "$WORK/perf.data" --no-children --sort ${PERF_SORT:-symbol} --stdio 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-140 | head -40 >&2 || true
+fi
+
+# SYSCALLS=1: one more run per proxy under `strace -c -f` (which slows it down a lot: only the
+# counts per request mean anything), then each proxy's system calls per request.
+if [ -n "${SYSCALLS:-}" ] && command -v strace >/dev/null; then
+  for t in gateway nginx ${BASELINE:+baseline}; do
+    attach=(); for p in $(proxy_pids "$t"); do attach+=(-p "$p"); done
+    strace -c -f -o "$WORK/strace.$t" "${attach[@]}" 2>/dev/null &
+    tracer=$!; sleep 1
+    served="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" "${URL[$t]}" | awk '/requests in/ {print $1}')"
+    kill -INT "$tracer"; wait "$tracer" 2>/dev/null || true
+    python3 -c '
+import sys
+name, served, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rows = [l.split() for l in open(path) if l.strip() and l.lstrip()[0].isdigit()]
+calls = {r[-1]: int(r[3]) for r in rows if len(r) >= 5 and r[-1] != "total"}
+total = sum(calls.values())
+top = ", ".join(f"{k} {v / served:.2f}" for k, v in sorted(calls.items(), key=lambda kv: -kv[1])[:5])
+print(f"{name}: {total / served:.2f} system calls per request ({top})", file=sys.stderr)' "$t" "$served" "$WORK/strace.$t"
+  done
 fi
 
 median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

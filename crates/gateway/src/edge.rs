@@ -22,15 +22,22 @@ use crate::Gateway;
 
 #[derive(Clone)]
 pub struct Edge {
-    gw: Arc<Gateway>,
+    pub(crate) gw: Arc<Gateway>,
     router: Router,
     /// What the CORS layer adds to an answer when the request has no `Origin`.
     cors_headers: Arc<HeaderMap>,
+    /// The same, as header lines for the hand-written answers of `front`.
+    pub(crate) cors_lines: Arc<[u8]>,
 }
 
 impl Edge {
     pub async fn new(gw: Arc<Gateway>, router: Router, config: &Config) -> Self {
-        Self { gw, router, cors_headers: Arc::new(cors_headers_without_origin(config).await) }
+        let cors_headers = cors_headers_without_origin(config).await;
+        let mut cors_lines = Vec::new();
+        for (name, value) in &cors_headers {
+            crate::relay::header_line(&mut cors_lines, name.as_str().as_bytes(), value.as_bytes());
+        }
+        Self { gw, router, cors_headers: Arc::new(cors_headers), cors_lines: cors_lines.into() }
     }
 
     /// The upstream of a request that may take the shortcut; `None` sends it to the router.

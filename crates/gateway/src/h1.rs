@@ -109,6 +109,61 @@ pub struct Target<'a> {
     pub connect_timeout: Duration,
 }
 
+/// A connection taken for one exchange, with what was read from it past the answer's head.
+pub struct Conn {
+    pub stream: TcpStream,
+    pub buf: BytesMut,
+    pool: Arc<Pool>,
+}
+
+impl Conn {
+    /// The answer has been read to its end: the connection goes back to the pool when it may
+    /// serve again (kept alive, nothing unexpected after the answer).
+    pub fn release(self, keep_alive: bool) {
+        if keep_alive && self.buf.is_empty() {
+            self.pool.give_back(self.stream, self.buf);
+        }
+    }
+
+    /// Reads more of the answer; `Ok(0)` at end of stream.
+    pub async fn fill(&mut self) -> io::Result<usize> {
+        make_room(&mut self.buf);
+        self.stream.read_buf(&mut self.buf).await
+    }
+
+    /// Reads what has already arrived, without waiting (`WouldBlock` when nothing has).
+    pub fn try_fill(&mut self) -> io::Result<usize> {
+        make_room(&mut self.buf);
+        self.stream.try_read_buf(&mut self.buf)
+    }
+}
+
+/// Writes a bodiless request's `head` on a kept connection (or a new one) and reads the
+/// answer's head with `parse` (which consumes it from the buffer, `None` while incomplete).
+/// A kept connection the upstream closed while idle is replaced: nothing came back, so the
+/// request was not processed, and it is idempotent.
+pub async fn send<H>(
+    target: &Target<'_>,
+    head: &[u8],
+    mut parse: impl FnMut(&mut BytesMut) -> Result<Option<H>, H1Error>,
+) -> Result<(H, Conn), H1Error> {
+    loop {
+        let (mut stream, mut buf, reused) = match target.pool.take() {
+            Some((stream, buf)) => (stream, buf, true),
+            None => (connect(target.authority, target.connect_timeout).await?, BytesMut::new(), false),
+        };
+        let answer = match stream.write_all(head).await {
+            Ok(()) => read_head(&mut stream, &mut buf, &mut parse).await,
+            Err(e) => Err(Failure { error: broken(e), nothing_read: true }),
+        };
+        match answer {
+            Ok(head) => return Ok((head, Conn { stream, buf, pool: target.pool.clone() })),
+            Err(failure) if reused && failure.nothing_read => {}
+            Err(failure) => return Err(failure.error),
+        }
+    }
+}
+
 /// Sends a bodiless request and returns the answer, its body streamed from the connection,
 /// which goes back to the pool once the body has been read to its end.
 pub async fn exchange(
@@ -118,33 +173,14 @@ pub async fn exchange(
     headers: &HeaderMap,
 ) -> Result<Response<axum::body::Body>, H1Error> {
     let head = encode_head(method, path_and_query, target.authority, headers);
-    loop {
-        let (mut stream, mut buf, reused) = match target.pool.take() {
-            Some((stream, buf)) => (stream, buf, true),
-            None => (connect(target.authority, target.connect_timeout).await?, BytesMut::new(), false),
-        };
-        let answer = match stream.write_all(&head).await {
-            Ok(()) => read_head(&mut stream, &mut buf, method).await,
-            Err(e) => Err(Failure { error: broken(e), nothing_read: true }),
-        };
-        match answer {
-            Ok((response, Framing::Length(0), keep_alive)) => {
-                // Nothing to stream: the connection is free at once.
-                if keep_alive && buf.is_empty() {
-                    target.pool.give_back(stream, buf);
-                }
-                return Ok(response.map(|()| axum::body::Body::empty()));
-            }
-            Ok((response, framing, keep_alive)) => {
-                let body = UpstreamBody { stream: Some(stream), buf, framing, keep_alive, pool: target.pool.clone() };
-                return Ok(response.map(|()| axum::body::Body::new(body)));
-            }
-            // A kept-alive connection the upstream closed while idle: the request was not
-            // processed (nothing came back), and it is idempotent — try the next one.
-            Err(failure) if reused && failure.nothing_read => {}
-            Err(failure) => return Err(failure.error),
-        }
+    let ((response, framing, keep_alive), conn) = send(&target, &head, |buf| parse_head(buf, method)).await?;
+    if let Framing::Length(0) = framing {
+        // Nothing to stream: the connection is free at once.
+        conn.release(keep_alive);
+        return Ok(response.map(|()| axum::body::Body::empty()));
     }
+    let body = UpstreamBody { conn: Some(conn), framing, keep_alive };
+    Ok(response.map(|()| axum::body::Body::new(body)))
 }
 
 async fn connect(authority: &str, timeout: Duration) -> Result<TcpStream, H1Error> {
@@ -177,7 +213,7 @@ fn encode_head(method: &Method, path_and_query: &str, authority: &str, headers: 
 }
 
 /// Room for the next read; reclaims the allocation when the data read before has been sent.
-fn make_room(buf: &mut BytesMut) {
+pub fn make_room(buf: &mut BytesMut) {
     if buf.capacity() - buf.len() < READ_CHUNK / 4 {
         buf.reserve(READ_CHUNK);
     }
@@ -191,11 +227,15 @@ struct Failure {
 
 type Head = (Response<()>, Framing, bool);
 
-/// Reads the answer's head (skipping interim 1xx answers) and decides how its body is framed.
-async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut, method: &Method) -> Result<Head, Failure> {
+/// Reads until `parse` finds the answer's head complete.
+async fn read_head<H>(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    parse: &mut impl FnMut(&mut BytesMut) -> Result<Option<H>, H1Error>,
+) -> Result<H, Failure> {
     let mut read_any = false;
     loop {
-        if let Some(head) = parse_head(buf, method).map_err(|error| Failure { error, nothing_read: false })? {
+        if let Some(head) = parse(buf).map_err(|error| Failure { error, nothing_read: false })? {
             return Ok(head);
         }
         if buf.len() > MAX_HEAD {
@@ -212,8 +252,24 @@ async fn read_head(stream: &mut TcpStream, buf: &mut BytesMut, method: &Method) 
     }
 }
 
-/// Parses a complete head at the start of `buf` (consuming it); `None` while incomplete.
-fn parse_head(buf: &mut BytesMut, method: &Method) -> Result<Option<Head>, H1Error> {
+/// A final answer's head as parsed, borrowing the read buffer.
+pub struct Parsed<'h, 'b> {
+    pub status: StatusCode,
+    pub headers: &'h [httparse::Header<'b>],
+    pub framing: Framing,
+    pub keep_alive: bool,
+    /// Where the buffer started when parsed (to locate the headers' bytes in it).
+    pub base: usize,
+}
+
+/// Parses the answer's head at the start of `buf`, skipping interim (1xx) answers, and hands
+/// the final one to `read`; `None` while incomplete. Returns what `read` made and the length of
+/// the head, which the caller consumes. `no_body`: the request was `HEAD`.
+pub fn parse_final<T>(
+    buf: &mut BytesMut,
+    no_body: bool,
+    read: impl FnOnce(&Parsed<'_, '_>) -> Result<T, H1Error>,
+) -> Result<Option<(T, usize)>, H1Error> {
     loop {
         let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut parsed = httparse::Response::new(&mut slots);
@@ -231,66 +287,74 @@ fn parse_head(buf: &mut BytesMut, method: &Method) -> Result<Option<Head>, H1Err
             buf.advance(len);
             continue;
         }
-        let http11 = parsed.version == Some(1);
-        // Where each name and value sits in the head, so that values become slices of one
-        // shared buffer instead of one copy each.
+        let framing = framing(parsed.headers, status, no_body)?;
+        let keep_alive = parsed.version == Some(1)
+            && !framing.until_close()
+            && !parsed.headers.iter().any(|h| h.name.eq_ignore_ascii_case("connection") && has_token(h.value, "close"));
         let base = buf.as_ptr() as usize;
-        let at = |part: &[u8]| (part.as_ptr() as usize - base, part.len());
-        let mut spans = [((0, 0), (0, 0)); MAX_HEADERS];
-        let count = parsed.headers.len();
-        for (span, h) in spans.iter_mut().zip(parsed.headers.iter()) {
-            *span = (at(h.name.as_bytes()), at(h.value));
-        }
-        let head = buf.split_to(len).freeze();
-        let mut headers = HeaderMap::with_capacity(count);
-        for &((name_at, name_len), (value_at, value_len)) in spans.iter().take(count) {
-            let name = head.get(name_at..name_at + name_len).ok_or_else(|| broken("invalid header"))?;
-            let name = HeaderName::from_bytes(name).map_err(|_| broken("invalid header name"))?;
-            if value_at + value_len > head.len() {
-                return Err(broken("invalid header"));
-            }
-            let value = HeaderValue::from_maybe_shared(head.slice(value_at..value_at + value_len))
-                .map_err(|_| broken("invalid header value"))?;
-            headers.append(name, value);
-        }
-        let framing = framing(&headers, status, method)?;
-        if headers.contains_key(header::TRANSFER_ENCODING) {
-            // RFC 9112 §6.3: the transfer coding decides, and a length beside it must not be
-            // passed on (the body is re-framed for the client).
-            headers.remove(header::CONTENT_LENGTH);
-        }
-        let keep_alive = http11 && !framing.until_close() && !has_token(&headers, header::CONNECTION, "close");
-        let mut response = Response::new(());
-        *response.status_mut() = status;
-        *response.version_mut() = Version::HTTP_11;
-        *response.headers_mut() = headers;
-        return Ok(Some((response, framing, keep_alive)));
+        let made = read(&Parsed { status, headers: parsed.headers, framing, keep_alive, base })?;
+        return Ok(Some((made, len)));
     }
 }
 
-fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+/// Parses a complete head at the start of `buf` (consuming it); `None` while incomplete.
+fn parse_head(buf: &mut BytesMut, method: &Method) -> Result<Option<Head>, H1Error> {
+    let mut spans = [((0, 0), (0, 0)); MAX_HEADERS];
+    let found = parse_final(buf, method == Method::HEAD, |p| {
+        // Where each name and value sits in the head, so that values become slices of one
+        // shared buffer instead of one copy each.
+        let at = |part: &[u8]| (part.as_ptr() as usize - p.base, part.len());
+        for (span, h) in spans.iter_mut().zip(p.headers.iter()) {
+            *span = (at(h.name.as_bytes()), at(h.value));
+        }
+        Ok((p.status, p.framing, p.keep_alive, p.headers.len()))
+    })?;
+    let Some(((status, framing, keep_alive, count), len)) = found else { return Ok(None) };
+    let head = buf.split_to(len).freeze();
+    let mut headers = HeaderMap::with_capacity(count);
+    for &((name_at, name_len), (value_at, value_len)) in spans.iter().take(count) {
+        let name = head.get(name_at..name_at + name_len).ok_or_else(|| broken("invalid header"))?;
+        let name = HeaderName::from_bytes(name).map_err(|_| broken("invalid header name"))?;
+        if value_at + value_len > head.len() {
+            return Err(broken("invalid header"));
+        }
+        let value = HeaderValue::from_maybe_shared(head.slice(value_at..value_at + value_len))
+            .map_err(|_| broken("invalid header value"))?;
+        headers.append(name, value);
+    }
+    if headers.contains_key(header::TRANSFER_ENCODING) {
+        // RFC 9112 §6.3: the transfer coding decides, and a length beside it must not be
+        // passed on (the body is re-framed for the client).
+        headers.remove(header::CONTENT_LENGTH);
+    }
+    let mut response = Response::new(());
+    *response.status_mut() = status;
+    *response.version_mut() = Version::HTTP_11;
+    *response.headers_mut() = headers;
+    Ok(Some((response, framing, keep_alive)))
+}
+
+/// Whether a comma-separated header value lists `token` (any case).
+pub fn has_token(value: &[u8], token: &str) -> bool {
+    value.split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
 /// RFC 9112 §6.3: how the answer's body ends.
-fn framing(headers: &HeaderMap, status: StatusCode, method: &Method) -> Result<Framing, H1Error> {
-    if method == Method::HEAD || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+fn framing(headers: &[httparse::Header<'_>], status: StatusCode, no_body: bool) -> Result<Framing, H1Error> {
+    if no_body || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
         return Ok(Framing::Length(0));
     }
-    if let Some(last) = headers.get_all(header::TRANSFER_ENCODING).iter().next_back() {
-        let chunked = last.to_str().ok().and_then(|v| v.rsplit(',').next()).is_some_and(|c| c.trim() == "chunked");
+    let named = |name: &'static str| headers.iter().filter(move |h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value);
+    if let Some(last) = named("transfer-encoding").next_back() {
+        let chunked =
+            last.rsplit(|&b| b == b',').next().is_some_and(|c| c.trim_ascii().eq_ignore_ascii_case(b"chunked"));
         return Ok(if chunked { Framing::Chunked(Chunked::Size) } else { Framing::UntilClose });
     }
-    let mut lengths = headers.get_all(header::CONTENT_LENGTH).iter();
+    let mut lengths = named("content-length");
     match lengths.next() {
         None => Ok(Framing::UntilClose),
         Some(first) => {
-            let n = first.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok());
+            let n = std::str::from_utf8(first).ok().and_then(|v| v.trim().parse::<u64>().ok());
             let n = n.ok_or_else(|| broken("invalid content-length"))?;
             if lengths.any(|other| other != first) {
                 return Err(broken("conflicting content-length"));
@@ -300,7 +364,8 @@ fn framing(headers: &HeaderMap, status: StatusCode, method: &Method) -> Result<F
     }
 }
 
-enum Framing {
+#[derive(Clone, Copy)]
+pub enum Framing {
     /// This many bytes left.
     Length(u64),
     Chunked(Chunked),
@@ -309,12 +374,28 @@ enum Framing {
 }
 
 impl Framing {
-    fn until_close(&self) -> bool {
+    pub fn until_close(&self) -> bool {
         matches!(self, Self::UntilClose)
+    }
+
+    /// The next piece of the body from the bytes read so far (consumed from `buf`).
+    pub fn next(&mut self, buf: &mut BytesMut) -> Result<Step, H1Error> {
+        Ok(match self {
+            Self::Length(0) => Step::End,
+            Self::Length(_) | Self::UntilClose if buf.is_empty() => Step::NeedMore,
+            Self::Length(remaining) => {
+                let n = usize::try_from(*remaining).unwrap_or(usize::MAX).min(buf.len());
+                *remaining -= n as u64;
+                Step::Data(buf.split_to(n).freeze())
+            }
+            Self::UntilClose => Step::Data(buf.split().freeze()),
+            Self::Chunked(chunked) => return chunked.step(buf),
+        })
     }
 }
 
-enum Chunked {
+#[derive(Clone, Copy)]
+pub enum Chunked {
     /// Expecting a chunk-size line.
     Size,
     Data(u64),
@@ -326,7 +407,7 @@ enum Chunked {
 }
 
 /// What the chunked decoder got from the buffered bytes.
-enum Step {
+pub enum Step {
     Data(Bytes),
     NeedMore,
     End,
@@ -349,7 +430,7 @@ fn take_line(buf: &mut BytesMut) -> Result<Option<BytesMut>, H1Error> {
 }
 
 impl Chunked {
-    fn step(&mut self, buf: &mut BytesMut) -> Result<Step, H1Error> {
+    pub fn step(&mut self, buf: &mut BytesMut) -> Result<Step, H1Error> {
         loop {
             match self {
                 Self::Size => {
@@ -396,30 +477,25 @@ impl Chunked {
 /// An upstream answer's body, read from the connection as the client takes it.
 struct UpstreamBody {
     /// `None` once the body has ended (the connection went back to the pool or was dropped).
-    stream: Option<TcpStream>,
-    buf: BytesMut,
+    conn: Option<Conn>,
     framing: Framing,
     keep_alive: bool,
-    pool: Arc<Pool>,
 }
 
 impl UpstreamBody {
     /// The body has been read to its end: keep the connection when it may serve again.
     fn finish(&mut self) {
-        if let Some(stream) = self.stream.take()
-            && self.keep_alive
-            && self.buf.is_empty()
-        {
-            self.pool.give_back(stream, std::mem::take(&mut self.buf));
+        if let Some(conn) = self.conn.take() {
+            conn.release(self.keep_alive);
         }
     }
 
     /// Reads more bytes into the buffer; `Ok(0)` at end of stream.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let Some(stream) = &self.stream else { return Poll::Ready(Ok(0)) };
-        make_room(&mut self.buf);
+        let Some(Conn { stream, buf, .. }) = &mut self.conn else { return Poll::Ready(Ok(0)) };
+        make_room(buf);
         loop {
-            match stream.try_read_buf(&mut self.buf) {
+            match stream.try_read_buf(buf) {
                 Ok(n) => return Poll::Ready(Ok(n)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => ready!(stream.poll_read_ready(cx))?,
                 Err(e) => return Poll::Ready(Err(e)),
@@ -441,52 +517,37 @@ impl http_body::Body for UpstreamBody {
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = &mut *self;
         loop {
-            if this.stream.is_none() {
-                return Poll::Ready(None);
-            }
-            match &mut this.framing {
-                Framing::Length(0) => {
-                    this.finish();
-                    return Poll::Ready(None);
-                }
-                Framing::Length(remaining) if !this.buf.is_empty() => {
-                    let n = usize::try_from(*remaining).unwrap_or(usize::MAX).min(this.buf.len());
-                    *remaining -= n as u64;
-                    let data = this.buf.split_to(n).freeze();
-                    if *remaining == 0 {
+            let Some(conn) = &mut this.conn else { return Poll::Ready(None) };
+            match this.framing.next(&mut conn.buf) {
+                Ok(Step::Data(data)) => {
+                    if let Framing::Length(0) = this.framing {
+                        // The last of it: the connection is free before the client has it.
                         this.finish();
                     }
                     return Poll::Ready(Some(Ok(Frame::data(data))));
                 }
-                Framing::UntilClose if !this.buf.is_empty() => {
-                    return Poll::Ready(Some(Ok(Frame::data(this.buf.split().freeze()))));
+                Ok(Step::End) => {
+                    this.finish();
+                    return Poll::Ready(None);
                 }
-                Framing::Chunked(chunked) => match chunked.step(&mut this.buf) {
-                    Ok(Step::Data(data)) => return Poll::Ready(Some(Ok(Frame::data(data)))),
-                    Ok(Step::End) => {
-                        this.finish();
-                        return Poll::Ready(None);
-                    }
-                    Ok(Step::NeedMore) => {}
-                    Err(e) => {
-                        this.stream = None;
-                        return Poll::Ready(Some(Err(Box::new(e))));
-                    }
-                },
-                Framing::Length(_) | Framing::UntilClose => {}
+                Ok(Step::NeedMore) => {}
+                Err(e) => {
+                    this.conn = None;
+                    return Poll::Ready(Some(Err(Box::new(e))));
+                }
             }
             match ready!(this.poll_fill(cx)) {
                 Ok(0) if this.framing.until_close() => {
-                    this.stream = None;
+                    this.conn = None;
                     return Poll::Ready(None);
                 }
                 Ok(0) => {
-                    this.stream = None;
+                    this.conn = None;
                     return Poll::Ready(Some(Err(cut_short())));
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    this.stream = None;
+                    this.conn = None;
                     return Poll::Ready(Some(Err(Box::new(e))));
                 }
             }
@@ -494,7 +555,7 @@ impl http_body::Body for UpstreamBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.stream.is_none() || matches!(self.framing, Framing::Length(0))
+        self.conn.is_none() || matches!(self.framing, Framing::Length(0))
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -6,9 +6,11 @@
 //! aggregated health of every upstream.
 
 mod edge;
+mod front;
 mod h1;
 mod ops;
 mod proxy;
+mod relay;
 mod routes;
 mod shards;
 mod upstream;
@@ -137,12 +139,16 @@ impl Gateway {
     fn client_ip(&self, req: &Request) -> IpAddr {
         let peer =
             req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+        self.client_ip_of(peer, req.headers().get("x-forwarded-for").map(HeaderValue::as_bytes))
+    }
+
+    /// The connection's peer, or the first `X-Forwarded-For` entry when that header is trusted.
+    fn client_ip_of(&self, peer: IpAddr, forwarded_for: Option<&[u8]>) -> IpAddr {
         if !self.trust_forwarded {
             return peer;
         }
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
+        forwarded_for
+            .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.split(',').next())
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(peer)
@@ -168,11 +174,11 @@ async fn edge_auth(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<Auth>, 
 
 /// The client's request id when acceptable, else a new one: a random per-process prefix and a
 /// counter (unique without a random draw per request).
-fn request_id(req: &Request, ids: &RequestIds) -> HeaderValue {
-    if let Some(given) = req.headers().get(&platform::http::middleware::X_REQUEST_ID)
-        && platform::http::middleware::acceptable_request_id(given).is_some()
+fn request_id(given: Option<&[u8]>, ids: &RequestIds) -> bytes::Bytes {
+    if let Some(given) = given
+        && platform::http::middleware::is_plain_request_id(given)
     {
-        return given.clone();
+        return bytes::Bytes::copy_from_slice(given);
     }
     let n = ids.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // `<prefix>-<n in hex>`, written by hand: this runs for every request.
@@ -183,7 +189,7 @@ fn request_id(req: &Request, ids: &RequestIds) -> HeaderValue {
     for shift in (0..digits).rev() {
         id.push(b"0123456789abcdef"[((n >> (shift * 4)) & 0xf) as usize]);
     }
-    HeaderValue::from_maybe_shared(bytes::Bytes::from(id)).unwrap_or(HeaderValue::from_static("unknown"))
+    bytes::Bytes::from(id)
 }
 
 struct RequestIds {
@@ -205,7 +211,9 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response<Body> 
 /// Handles `req` for the upstream at `index` (`None`: no route), resolved by the caller.
 async fn handle_at(gw: &Gateway, req: Request, index: Option<usize>) -> Response<Body> {
     let started = Instant::now();
-    let id = request_id(&req, &gw.ids);
+    let given = req.headers().get(&platform::http::middleware::X_REQUEST_ID).map(HeaderValue::as_bytes);
+    // Plain ASCII either way (checked above, or generated).
+    let id = HeaderValue::from_maybe_shared(request_id(given, &gw.ids)).unwrap_or(HeaderValue::from_static("unknown"));
     let method = req.method().clone();
     let (label, mut response) = route(gw, req, &id, index).await;
     response.headers_mut().insert(platform::http::middleware::X_REQUEST_ID.clone(), id);
@@ -222,18 +230,27 @@ async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue, index: Optio
         return (label, ApiError::not_found("No route for this path").into_response());
     };
     let ip = gw.client_ip(&req);
+    if let Err(refused) = admit(gw, ip, req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes)).await {
+        return (label, refused);
+    }
+    (label, gw.proxy.forward(upstream, req, ip, id).await)
+}
+
+/// What every proxied request passes first, whichever server read it: the client's rate limit,
+/// and its bearer token (if any) verified at the edge.
+async fn admit(gw: &Gateway, ip: IpAddr, authorization: Option<&[u8]>) -> Result<(), Response<Body>> {
     if gw.limits.enabled()
         && let Err(wait) = gw.limits.check(&format!("gateway:ip:{ip}"), gw.limit).await
     {
-        return (label, ApiError::from(wait).into_response());
+        return Err(ApiError::from(wait).into_response());
     }
-    if let Some(token) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+    if let Some(token) = authorization.and_then(|v| std::str::from_utf8(v).ok())
         && let Some(raw) = token.strip_prefix("Bearer ").or_else(|| token.strip_prefix("bearer "))
         && let Err(error) = gw.auth.verify(raw.trim())
     {
-        return (label, ApiError::unauthorized(error.to_string()).into_response());
+        return Err(ApiError::unauthorized(error.to_string()).into_response());
     }
-    (label, gw.proxy.forward(upstream, req, ip, id).await)
+    Ok(())
 }
 
 /// Serves on one thread per listener (see [`bind`]) until `shutdown`, then lets in-flight
@@ -257,9 +274,7 @@ pub async fn serve(
     grace: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    // The gateway has no background task to stop: the stop signal has no listener.
-    let (stop, _) = platform::shutdown::stop_pair();
-    let result = platform::app::serve_service(edge, listener, grace, shutdown, &stop).await;
+    let result = front::serve(edge, listener, grace, shutdown).await;
     tracing::info!("gateway stopped");
     result
 }
@@ -272,13 +287,11 @@ mod tests {
     #[test]
     fn generated_request_ids_count_in_hex_after_the_prefix() {
         let ids = RequestIds::new();
-        let req = Request::new(Body::empty());
         for (n, hex) in [(0, "0"), (9, "9"), (255, "ff"), (4096, "1000"), (u64::MAX, "ffffffffffffffff")] {
             ids.next.store(n, std::sync::atomic::Ordering::Relaxed);
-            assert_eq!(request_id(&req, &ids).to_str().unwrap(), format!("{}-{hex}", ids.prefix));
+            assert_eq!(request_id(None, &ids), format!("{}-{hex}", ids.prefix));
         }
-        let mut given = Request::new(Body::empty());
-        given.headers_mut().insert("x-request-id", HeaderValue::from_static("trace-1"));
-        assert_eq!(request_id(&given, &ids), "trace-1");
+        assert_eq!(request_id(Some(b"trace-1"), &ids), "trace-1");
+        assert!(request_id(Some(b"two words"), &ids).starts_with(ids.prefix.as_bytes()), "not plain: replaced");
     }
 }

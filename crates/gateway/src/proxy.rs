@@ -17,11 +17,31 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use kernel::ApiError;
 
 use crate::h1;
-use crate::upstream::{Breaker, Upstream};
+use crate::upstream::{Breaker, Instance, Lease, Upstream};
+
+/// One request's tries across the instances of an upstream (see [`Proxy::next_instance`] and
+/// [`Proxy::settle`]).
+pub struct Attempts<'u> {
+    upstream: &'u Upstream,
+    retryable: bool,
+    tried: Vec<usize>,
+}
+
+impl<'u> Attempts<'u> {
+    /// `retryable`: the request may go to another instance when it could not be sent to one.
+    pub fn new(upstream: &'u Upstream, retryable: bool) -> Self {
+        Self { upstream, retryable, tried: Vec::new() }
+    }
+}
+
+/// No instance could take the request: nothing was sent, the client may try again shortly.
+pub fn unavailable() -> Response<Body> {
+    envelope(503, "upstream_unavailable", "The service is unavailable, try again shortly", Some(5))
+}
 
 /// What became of one attempt on one instance.
-enum Sent {
-    Answer(Response<Body>),
+pub enum Sent<A> {
+    Answer(A),
     /// Nothing was sent.
     ConnectFailed(String),
     BodyLimit,
@@ -48,12 +68,23 @@ pub struct ProxyOptions {
     pub trust_forwarded: bool,
 }
 
-static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+/// An answer's status, which tells the breaker whether its instance failed.
+pub trait Status {
+    fn status(&self) -> u16;
+}
+
+impl Status for Response<Body> {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+}
+
+pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+pub static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+pub static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 
 /// Headers that describe one connection, not the message: never forwarded as they are.
-const HOP_BY_HOP: [&str; 8] = [
+pub const HOP_BY_HOP: [&str; 8] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -64,10 +95,24 @@ const HOP_BY_HOP: [&str; 8] = [
     "upgrade",
 ];
 
+/// Whether a header describes one connection (see [`HOP_BY_HOP`]); `Transfer-Encoding` too,
+/// as bodies are re-framed for the next hop.
+pub fn is_hop_by_hop(name: &str) -> bool {
+    HOP_BY_HOP.iter().any(|h| h.eq_ignore_ascii_case(name)) || name.eq_ignore_ascii_case("transfer-encoding")
+}
+
+/// Whether an upstream answer's header is one the gateway gives itself: CORS headers (its own
+/// CORS layer answers for the deployment; two `Access-Control-Allow-Origin` would be refused,
+/// and a `Vary` naming the CORS request headers goes with them) and the request id.
+pub fn is_gateways_own(name: &str, value: &[u8]) -> bool {
+    name.get(..15).is_some_and(|p| p.eq_ignore_ascii_case("access-control-"))
+        || name.eq_ignore_ascii_case("x-request-id")
+        || (name.eq_ignore_ascii_case("vary") && value.windows(22).any(|w| w == b"access-control-request"))
+}
+
 fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Most messages carry none: one pass to find out before any removal.
-    let hop = |name: &HeaderName| HOP_BY_HOP.contains(&name.as_str()) || name == header::TRANSFER_ENCODING;
-    if !headers.keys().any(hop) {
+    if !headers.keys().any(|name| is_hop_by_hop(name.as_str())) {
         return;
     }
     // Headers named in `Connection` are hop-by-hop too.
@@ -93,30 +138,17 @@ fn remove_listed(headers: &mut HeaderMap) {
     }
 }
 
-/// An upstream's answer loses its hop-by-hop headers and its CORS headers: the gateway's own
-/// CORS layer answers for the deployment (two `Access-Control-Allow-Origin` would be refused).
+/// An upstream's answer loses its hop-by-hop headers and those the gateway gives itself.
 fn clean_response_headers(headers: &mut HeaderMap) {
     strip_hop_by_hop(headers);
-    if headers.keys().any(|k| k.as_str().starts_with("access-control-")) {
-        let cors: Vec<HeaderName> =
-            headers.keys().filter(|k| k.as_str().starts_with("access-control-")).cloned().collect();
-        for name in cors {
-            headers.remove(name);
-        }
-    }
-    let cors_vary = |v: &HeaderValue| v.to_str().is_ok_and(|v| v.contains("access-control-request"));
-    if !headers.get_all(header::VARY).iter().any(cors_vary) {
+    if !headers.iter().any(|(name, value)| is_gateways_own(name.as_str(), value.as_bytes())) {
         return;
     }
-    let vary: Vec<HeaderValue> = headers
-        .get_all(header::VARY)
-        .iter()
-        .filter(|v| !v.to_str().is_ok_and(|v| v.contains("access-control-request")))
-        .cloned()
-        .collect();
-    headers.remove(header::VARY);
-    for v in vary {
-        headers.append(header::VARY, v);
+    let all = std::mem::take(headers);
+    for (name, value) in &all {
+        if !is_gateways_own(name.as_str(), value.as_bytes()) {
+            headers.append(name.clone(), value.clone());
+        }
     }
 }
 
@@ -134,7 +166,7 @@ fn has_body(headers: &HeaderMap) -> bool {
         || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
 }
 
-fn envelope(status: u16, code: &'static str, message: &str, retry_after: Option<u64>) -> Response<Body> {
+pub fn envelope(status: u16, code: &'static str, message: &str, retry_after: Option<u64>) -> Response<Body> {
     let mut error = ApiError::new(status, code, message);
     if let Some(secs) = retry_after {
         error = error.with_retry_after(secs);
@@ -222,12 +254,9 @@ impl Proxy {
             Some(if bodiless { body } else { Body::new(http_body_util::Limited::new(body, self.body_limit)) });
         let path = parts.uri.path_and_query().cloned();
         let mut client_upgrade = client_upgrade;
-        let mut tried: Vec<usize> = Vec::new();
+        let mut attempts = Attempts::new(upstream, retryable);
         loop {
-            let Some((index, lease)) = upstream.pick(&self.breaker, &tried) else {
-                return envelope(503, "upstream_unavailable", "The service is unavailable, try again shortly", Some(5));
-            };
-            tried.push(index);
+            let Some(lease) = self.next_instance(&mut attempts) else { return unavailable() };
             let instance = lease.instance;
             let sent = if retryable && instance.plain_http {
                 let target = h1::Target {
@@ -252,61 +281,92 @@ impl Proxy {
                 *out.headers_mut() = parts.headers.clone();
                 self.send_pooled(out, &mut client_upgrade).await
             };
-            match sent {
-                Sent::Answer(response) => {
-                    if matches!(response.status().as_u16(), 502..=504) {
-                        instance.failed(&self.breaker);
-                    } else {
-                        instance.succeeded();
-                    }
-                    return response;
-                }
-                Sent::ConnectFailed(error) => {
-                    instance.failed(&self.breaker);
-                    tracing::warn!(upstream = %upstream.name, instance = %instance.url, %error, "upstream connect failed");
-                    if retryable && tried.len() <= self.retries as usize {
-                        continue;
-                    }
-                    // Nothing was sent: the client may safely try again.
-                    return envelope(
-                        503,
-                        "upstream_unavailable",
-                        "The service is unavailable, try again shortly",
-                        Some(5),
-                    );
-                }
-                Sent::BodyLimit => {
-                    return envelope(413, "payload_too_large", "The request body is too large", None);
-                }
-                Sent::Broken(error) => {
-                    instance.failed(&self.breaker);
-                    tracing::warn!(upstream = %upstream.name, instance = %instance.url, %error, "upstream request failed");
-                    return envelope(502, "upstream_error", "The service failed to answer", None);
-                }
-                Sent::TimedOut => {
-                    instance.failed(&self.breaker);
-                    tracing::warn!(upstream = %upstream.name, instance = %instance.url, "upstream timed out");
-                    return envelope(504, "upstream_timeout", "The service did not answer in time", None);
-                }
+            if let Some(done) = self.settle(&attempts, instance, sent) {
+                return done.unwrap_or_else(|envelope| envelope);
             }
         }
     }
 
-    /// The fast path's exchange, bounded by the upstream timeout.
-    async fn timed(&self, exchange: impl Future<Output = Result<Response<Body>, h1::H1Error>>) -> Sent {
-        match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(Ok(mut response)) => {
-                clean_response_headers(response.headers_mut());
-                Sent::Answer(response)
+    /// The next instance of the attempts' upstream in the balancer's order, skipping open
+    /// circuits and those tried already; `None` when none is left (answer [`unavailable`]).
+    pub fn next_instance<'u>(&self, attempts: &mut Attempts<'u>) -> Option<Lease<'u>> {
+        let (index, lease) = attempts.upstream.pick(&self.breaker, &attempts.tried)?;
+        attempts.tried.push(index);
+        Some(lease)
+    }
+
+    /// Reports an attempt's outcome to its instance's breaker and decides what follows: the
+    /// answer, an envelope (503 when nothing was sent, 502 when the upstream broke, 504 when it
+    /// did not answer in time), or `None` to try the next instance — only for a request that
+    /// may be repeated and that could not be sent at all.
+    pub fn settle<A: Status>(
+        &self,
+        attempts: &Attempts<'_>,
+        instance: &Instance,
+        sent: Sent<A>,
+    ) -> Option<Result<A, Response<Body>>> {
+        let upstream = &attempts.upstream.name;
+        Some(match sent {
+            Sent::Answer(answer) => {
+                if matches!(answer.status(), 502..=504) {
+                    instance.failed(&self.breaker);
+                } else {
+                    instance.succeeded();
+                }
+                Ok(answer)
             }
+            Sent::ConnectFailed(error) => {
+                instance.failed(&self.breaker);
+                tracing::warn!(%upstream, instance = %instance.url, %error, "upstream connect failed");
+                if attempts.retryable && attempts.tried.len() <= self.retries as usize {
+                    return None;
+                }
+                // Nothing was sent: the client may safely try again.
+                Err(unavailable())
+            }
+            Sent::BodyLimit => Err(envelope(413, "payload_too_large", "The request body is too large", None)),
+            Sent::Broken(error) => {
+                instance.failed(&self.breaker);
+                tracing::warn!(%upstream, instance = %instance.url, %error, "upstream request failed");
+                Err(envelope(502, "upstream_error", "The service failed to answer", None))
+            }
+            Sent::TimedOut => {
+                instance.failed(&self.breaker);
+                tracing::warn!(%upstream, instance = %instance.url, "upstream timed out");
+                Err(envelope(504, "upstream_timeout", "The service did not answer in time", None))
+            }
+        })
+    }
+
+    /// `exchange` bounded by the upstream timeout, its error sorted by what was sent.
+    pub async fn bounded<A>(&self, exchange: impl Future<Output = Result<A, h1::H1Error>>) -> Sent<A> {
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(answer)) => Sent::Answer(answer),
             Ok(Err(h1::H1Error::Connect(error))) => Sent::ConnectFailed(error.to_string()),
             Ok(Err(error)) => Sent::Broken(error.to_string()),
             Err(_) => Sent::TimedOut,
         }
     }
 
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The fast path's exchange, bounded by the upstream timeout.
+    async fn timed(&self, exchange: impl Future<Output = Result<Response<Body>, h1::H1Error>>) -> Sent<Response<Body>> {
+        let mut sent = self.bounded(exchange).await;
+        if let Sent::Answer(response) = &mut sent {
+            clean_response_headers(response.headers_mut());
+        }
+        sent
+    }
+
     /// Through hyper's pooled client: bodies streamed up, and upgrades tunnelled.
-    async fn send_pooled(&self, out: Request<Body>, client_upgrade: &mut Option<hyper::upgrade::OnUpgrade>) -> Sent {
+    async fn send_pooled(
+        &self,
+        out: Request<Body>,
+        client_upgrade: &mut Option<hyper::upgrade::OnUpgrade>,
+    ) -> Sent<Response<Body>> {
         match tokio::time::timeout(self.timeout, self.client.request(out)).await {
             Ok(Ok(mut response)) => {
                 let tunnel = (response.status() == StatusCode::SWITCHING_PROTOCOLS)

@@ -105,8 +105,6 @@ fn run_shard(
     runtime.block_on(async move {
         h1::enter_shard(index);
         let listener = TcpListener::from_std(listener).map_err(server_error)?;
-        // The gateway has no background task to stop: the stop signal has no listener.
-        let (stop, _) = platform::shutdown::stop_pair();
-        platform::app::serve_service(edge, listener, grace, shutdown, &stop).await
+        crate::front::serve(edge, listener, grace, shutdown).await
     })
 }

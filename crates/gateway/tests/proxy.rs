@@ -5,6 +5,8 @@
 
 #[path = "proxy/fast_path.rs"]
 mod fast_path;
+#[path = "proxy/front.rs"]
+mod front;
 mod harness;
 
 use std::sync::atomic::Ordering;

@@ -141,7 +141,7 @@ pub struct TestGateway {
     pub client: reqwest::Client,
     pub config: Config,
     _dir: tempfile::TempDir,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 /// A gateway routing `THINGS` to `urls` (the upstream `alpha`), after `tweak`.
@@ -160,10 +160,17 @@ pub async fn gateway(urls: Vec<String>, tweak: impl FnOnce(&mut Config)) -> Test
         let _ = stopped.await;
     }));
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    TestGateway { base: format!("http://{addr}"), client, config, _dir: dir, _stop: stop }
+    TestGateway { base: format!("http://{addr}"), client, config, _dir: dir, stop: Some(stop) }
 }
 
 impl TestGateway {
+    /// Starts the gateway's shutdown (1 s of grace).
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
