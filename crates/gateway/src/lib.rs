@@ -212,7 +212,7 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response<Body> 
 async fn handle_at(gw: &Gateway, req: Request, index: Option<usize>) -> Response<Body> {
     let started = Instant::now();
     let given = req.headers().get(&platform::http::middleware::X_REQUEST_ID).map(HeaderValue::as_bytes);
-    // Plain ASCII either way (checked above, or generated).
+    // Plain ASCII either way: checked by `request_id`, or generated.
     let id = HeaderValue::from_maybe_shared(request_id(given, &gw.ids)).unwrap_or(HeaderValue::from_static("unknown"));
     let method = req.method().clone();
     let (label, mut response) = route(gw, req, &id, index).await;
