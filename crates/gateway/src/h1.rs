@@ -39,7 +39,7 @@ pub enum H1Error {
     Broken(String),
 }
 
-fn broken(what: impl std::fmt::Display) -> H1Error {
+pub fn broken(what: impl std::fmt::Display) -> H1Error {
     H1Error::Broken(what.to_string())
 }
 
@@ -78,7 +78,7 @@ impl Pool {
         self.shards[SHARD.with(Cell::get) % self.shards.len()].lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn take(&self) -> Option<(TcpStream, BytesMut)> {
+    pub fn take(&self) -> Option<(TcpStream, BytesMut)> {
         let mut idle = self.idle_of_this_shard();
         while let Some(conn) = idle.pop() {
             if conn.since.elapsed() < self.idle_timeout {
@@ -113,7 +113,7 @@ pub struct Target<'a> {
 pub struct Conn {
     pub stream: TcpStream,
     pub buf: BytesMut,
-    pool: Arc<Pool>,
+    pub pool: Arc<Pool>,
 }
 
 impl Conn {
@@ -172,18 +172,24 @@ pub async fn exchange(
     path_and_query: &str,
     headers: &HeaderMap,
 ) -> Result<Response<axum::body::Body>, H1Error> {
-    let head = encode_head(method, path_and_query, target.authority, headers);
-    let ((response, framing, keep_alive), conn) = send(&target, &head, |buf| parse_head(buf, method)).await?;
+    let head = encode_head(method, path_and_query, target.authority, headers, b"");
+    let (head, conn) = send(&target, &head, |buf| parse_head(buf, method)).await?;
+    Ok(answer(head, conn))
+}
+
+/// The answer whose head was read from `conn`, its body streamed from the connection, which
+/// goes back to the pool once the body has been read to its end (if `keep_alive`).
+pub fn answer((response, framing, keep_alive): Head, conn: Conn) -> Response<axum::body::Body> {
     if let Framing::Length(0) = framing {
         // Nothing to stream: the connection is free at once.
         conn.release(keep_alive);
-        return Ok(response.map(|()| axum::body::Body::empty()));
+        return response.map(|()| axum::body::Body::empty());
     }
     let body = UpstreamBody { conn: Some(conn), framing, keep_alive };
-    Ok(response.map(|()| axum::body::Body::new(body)))
+    response.map(|()| axum::body::Body::new(body))
 }
 
-async fn connect(authority: &str, timeout: Duration) -> Result<TcpStream, H1Error> {
+pub async fn connect(authority: &str, timeout: Duration) -> Result<TcpStream, H1Error> {
     let stream = match tokio::time::timeout(timeout, TcpStream::connect(authority)).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(e)) => return Err(H1Error::Connect(e)),
@@ -193,7 +199,14 @@ async fn connect(authority: &str, timeout: Duration) -> Result<TcpStream, H1Erro
     Ok(stream)
 }
 
-fn encode_head(method: &Method, path_and_query: &str, authority: &str, headers: &HeaderMap) -> Vec<u8> {
+/// The request's head; `extra` holds header lines of the caller's (each ending in CRLF).
+pub fn encode_head(
+    method: &Method,
+    path_and_query: &str,
+    authority: &str,
+    headers: &HeaderMap,
+    extra: &[u8],
+) -> Vec<u8> {
     let size = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>();
     let mut head = Vec::with_capacity(path_and_query.len() + authority.len() + size + 32);
     head.extend_from_slice(method.as_str().as_bytes());
@@ -208,6 +221,7 @@ fn encode_head(method: &Method, path_and_query: &str, authority: &str, headers: 
         head.extend_from_slice(value.as_bytes());
         head.extend_from_slice(b"\r\n");
     }
+    head.extend_from_slice(extra);
     head.extend_from_slice(b"\r\n");
     head
 }
@@ -225,7 +239,8 @@ struct Failure {
     nothing_read: bool,
 }
 
-type Head = (Response<()>, Framing, bool);
+/// An answer's head, how its body is framed, and whether the connection may be kept.
+pub type Head = (Response<()>, Framing, bool);
 
 /// Reads until `parse` finds the answer's head complete.
 async fn read_head<H>(
@@ -298,7 +313,7 @@ pub fn parse_final<T>(
 }
 
 /// Parses a complete head at the start of `buf` (consuming it); `None` while incomplete.
-fn parse_head(buf: &mut BytesMut, method: &Method) -> Result<Option<Head>, H1Error> {
+pub fn parse_head(buf: &mut BytesMut, method: &Method) -> Result<Option<Head>, H1Error> {
     let mut spans = [((0, 0), (0, 0)); MAX_HEADERS];
     let found = parse_final(buf, method == Method::HEAD, |p| {
         // Where each name and value sits in the head, so that values become slices of one

@@ -13,6 +13,7 @@ mod proxy;
 mod relay;
 mod routes;
 mod shards;
+mod upload;
 mod upstream;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

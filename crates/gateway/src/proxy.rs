@@ -16,8 +16,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use kernel::ApiError;
 
-use crate::h1;
 use crate::upstream::{Breaker, Instance, Lease, Upstream};
+use crate::{h1, upload};
 
 /// One request's tries across the instances of an upstream (see [`Proxy::next_instance`] and
 /// [`Proxy::settle`]).
@@ -174,6 +174,18 @@ pub fn envelope(status: u16, code: &'static str, message: &str, retry_after: Opt
     error.into_response()
 }
 
+/// An error and its causes, for the log: hyper's client names only the stage that failed.
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
+}
+
 /// Whether a client error came from our own body-size limit.
 fn is_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
@@ -266,6 +278,15 @@ impl Proxy {
                 };
                 let pq = path.as_ref().map_or("/", |p| p.as_str());
                 self.timed(h1::exchange(target, &parts.method, pq, &parts.headers)).await
+            } else if !upgrade && instance.plain_http {
+                let target = h1::Target {
+                    pool: &instance.pool,
+                    authority: &instance.address,
+                    connect_timeout: self.connect_timeout,
+                };
+                let pq = path.as_ref().map_or("/", |p| p.as_str());
+                let body = body.take().unwrap_or_else(Body::empty);
+                self.uploaded(upload::exchange(target, &parts.method, pq, &parts.headers, body)).await
             } else {
                 let mut uri = Uri::builder().scheme(instance.scheme.clone()).authority(instance.authority.clone());
                 if let Some(pq) = &path {
@@ -361,7 +382,25 @@ impl Proxy {
         sent
     }
 
-    /// Through hyper's pooled client: bodies streamed up, and upgrades tunnelled.
+    /// A request with a body through the gateway's own client, bounded by the upstream timeout.
+    async fn uploaded(
+        &self,
+        exchange: impl Future<Output = Result<Response<Body>, upload::UploadError>>,
+    ) -> Sent<Response<Body>> {
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(Ok(mut response)) => {
+                clean_response_headers(response.headers_mut());
+                Sent::Answer(response)
+            }
+            Ok(Err(upload::UploadError::Connect(error))) => Sent::ConnectFailed(error.to_string()),
+            Ok(Err(upload::UploadError::Body(error))) if is_body_limit(&error) => Sent::BodyLimit,
+            Ok(Err(upload::UploadError::Body(error))) => Sent::Broken(format!("client body: {}", with_causes(&error))),
+            Ok(Err(upload::UploadError::Broken(error))) => Sent::Broken(error.to_string()),
+            Err(_) => Sent::TimedOut,
+        }
+    }
+
+    /// Through hyper's pooled client: upgrades tunnelled, and `https://` instances.
     async fn send_pooled(
         &self,
         out: Request<Body>,
@@ -386,9 +425,9 @@ impl Proxy {
                 clean_response_headers(&mut parts.headers);
                 Sent::Answer(Response::from_parts(parts, Body::new(incoming)))
             }
-            Ok(Err(error)) if error.is_connect() => Sent::ConnectFailed(error.to_string()),
+            Ok(Err(error)) if error.is_connect() => Sent::ConnectFailed(with_causes(&error)),
             Ok(Err(error)) if is_body_limit(&error) => Sent::BodyLimit,
-            Ok(Err(error)) => Sent::Broken(error.to_string()),
+            Ok(Err(error)) => Sent::Broken(with_causes(&error)),
             Err(_) => Sent::TimedOut,
         }
     }

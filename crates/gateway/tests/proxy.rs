@@ -8,6 +8,8 @@ mod fast_path;
 #[path = "proxy/front.rs"]
 mod front;
 mod harness;
+#[path = "proxy/upload.rs"]
+mod upload;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

@@ -8,8 +8,8 @@ use crate::harness::{fake_upstream, gateway};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-struct Answer {
-    status: u16,
+pub struct Answer {
+    pub status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
@@ -19,13 +19,13 @@ impl Answer {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    fn text(&self) -> String {
+    pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
 /// Reads one answer (to a request that was `HEAD` when `head`), leaving what follows in `buf`.
-async fn read_answer(stream: &mut TcpStream, buf: &mut Vec<u8>, head: bool) -> Answer {
+pub async fn read_answer(stream: &mut TcpStream, buf: &mut Vec<u8>, head: bool) -> Answer {
     let read_more = async |stream: &mut TcpStream, buf: &mut Vec<u8>| {
         let mut chunk = [0u8; 8192];
         let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await.unwrap().unwrap();
@@ -76,7 +76,7 @@ async fn read_answer(stream: &mut TcpStream, buf: &mut Vec<u8>, head: bool) -> A
     }
 }
 
-async fn connect(base: &str) -> TcpStream {
+pub async fn connect(base: &str) -> TcpStream {
     TcpStream::connect(base.trim_start_matches("http://")).await.unwrap()
 }
 
