@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use bytes::{Buf, Bytes, BytesMut};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use platform::StartError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -34,10 +34,6 @@ use crate::{Edge, Gateway, admit, h1, relay, request_id};
 /// A request head longer than this goes to hyper (which allows more, up to its own limit).
 const MAX_FAST_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 100;
-/// An idle kept-alive connection is closed after this long without a request.
-const KEEP_ALIVE: Duration = Duration::from_secs(75);
-/// A request head must arrive whole within this long of its first byte.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Accepts connections until `shutdown`, then closes idle ones, lets requests in flight finish
 /// for `grace` and drops what is left.
@@ -108,11 +104,11 @@ async fn connection(edge: Edge, mut stream: TcpStream, peer: SocketAddr, mut sto
         let read = if buf.is_empty() {
             // Between requests: an idle connection closes on shutdown or after a while.
             tokio::select! {
-                read = tokio::time::timeout(KEEP_ALIVE, stream.read_buf(&mut buf)) => read,
+                read = tokio::time::timeout(edge.gw.keep_alive, stream.read_buf(&mut buf)) => read,
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
         } else {
-            tokio::time::timeout(HEAD_TIMEOUT, stream.read_buf(&mut buf)).await
+            tokio::time::timeout(edge.gw.head_timeout, stream.read_buf(&mut buf)).await
         };
         match read {
             Ok(Ok(0) | Err(_)) | Err(_) => return,
@@ -342,12 +338,15 @@ fn own_headers(out: &mut Vec<u8>, edge: &Edge, id: &[u8], close: bool) {
 /// Serves the rest of the connection with hyper's server (HTTP/1 with upgrades, or HTTP/2)
 /// and the edge's router, starting with the bytes already read.
 async fn hand_over(edge: Edge, io: Rewind, peer: SocketAddr, mut stopping: watch::Receiver<bool>) {
+    let head_timeout = edge.gw.head_timeout;
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let mut req = req.map(Body::new);
         req.extensions_mut().insert(ConnectInfo(peer));
         tower::Service::call(&mut edge.clone(), req)
     });
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // For hyper this bounds the wait between requests too.
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(head_timeout);
     // The CONNECT protocol carries WebSockets over HTTP/2.
     builder.http2().enable_connect_protocol();
     let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);

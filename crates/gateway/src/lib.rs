@@ -52,6 +52,9 @@ pub struct Gateway {
     metrics: Arc<HttpMetrics>,
     redis: Option<Arc<platform::redis::Redis>>,
     health_timeout: Duration,
+    /// How long a client has to send a request head, and to start the next one.
+    head_timeout: Duration,
+    keep_alive: Duration,
     started: Instant,
     ids: RequestIds,
 }
@@ -122,6 +125,8 @@ impl Gateway {
             metrics: Arc::new(HttpMetrics::default()),
             redis,
             health_timeout: Duration::from_millis(gw.health_timeout_ms),
+            head_timeout: Duration::from_secs(gw.header_timeout_secs),
+            keep_alive: Duration::from_secs(gw.keep_alive_secs),
             started: Instant::now(),
             ids: RequestIds::new(),
         }))

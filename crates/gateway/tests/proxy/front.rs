@@ -230,3 +230,35 @@ async fn shutdown_finishes_the_request_in_flight_and_closes_idle_connections() {
     assert!(matches!(read, Ok(0) | Err(_)), "nothing but the close: {read:?}");
     assert!(TcpStream::connect(gw.base.trim_start_matches("http://")).await.is_err(), "no longer accepting");
 }
+
+/// Whether the gateway closes `stream` within `within` (without answering anything).
+async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(tokio::time::timeout(within, stream.read(&mut byte)).await, Ok(Ok(0) | Err(_)))
+}
+
+#[tokio::test]
+async fn slow_heads_and_idle_connections_are_closed_on_either_server() {
+    let up = fake_upstream("a").await;
+    let gw = gateway(vec![up.url()], |c| {
+        c.gateway.header_timeout_secs = 1;
+        c.gateway.keep_alive_secs = 1;
+    })
+    .await;
+    // Half a head on the shortcut's server, never finished.
+    let mut slow = connect(&gw.base).await;
+    slow.write_all(b"GET /api/v1/things/1 HTTP/1.1\r\nhost: gw\r\nx-a:").await.unwrap();
+    // Idle after one answer.
+    let mut idle = connect(&gw.base).await;
+    idle.write_all(b"GET /api/v1/things/1 HTTP/1.1\r\nhost: gw\r\n\r\n").await.unwrap();
+    assert_eq!(read_answer(&mut idle, &mut Vec::new(), false).await.status, 200);
+    // Handed to hyper by a request with a body, then half a head.
+    let mut handed = connect(&gw.base).await;
+    handed.write_all(b"POST /api/v1/things HTTP/1.1\r\nhost: gw\r\ncontent-length: 2\r\n\r\n{}").await.unwrap();
+    assert_eq!(read_answer(&mut handed, &mut Vec::new(), false).await.status, 201);
+    handed.write_all(b"GET /api/v1/things/1 HTTP/1.1\r\nho").await.unwrap();
+
+    for (what, stream) in [("slow head", &mut slow), ("idle", &mut idle), ("slow head after hand-over", &mut handed)] {
+        assert!(closed_within(stream, Duration::from_secs(4)).await, "{what}: still open");
+    }
+}

@@ -49,6 +49,10 @@ pub struct GatewayConfig {
     /// Serving threads, each a single-threaded runtime with its own listening socket
     /// (`SO_REUSEPORT`) and its own upstream connections; 0 = one per core.
     pub threads: usize,
+    /// A client's request head must arrive whole within this long (slow-header attacks).
+    pub header_timeout_secs: u64,
+    /// A client connection idle this long between requests is closed.
+    pub keep_alive_secs: u64,
 }
 
 impl Default for GatewayConfig {
@@ -64,6 +68,8 @@ impl Default for GatewayConfig {
             health_timeout_ms: 1_000,
             media_upstream: None,
             threads: 0,
+            header_timeout_secs: 30,
+            keep_alive_secs: 75,
         }
     }
 }
@@ -115,6 +121,12 @@ pub(super) fn validate(config: &GatewayConfig) -> Result<(), ConfigError> {
     }
     if !(1..=60_000).contains(&config.health_timeout_ms) {
         return Err(ConfigError::key("gateway.health_timeout_ms", "must be between 1 and 60000"));
+    }
+    if !(1..=3600).contains(&config.header_timeout_secs) {
+        return Err(ConfigError::key("gateway.header_timeout_secs", "must be between 1 and 3600"));
+    }
+    if !(1..=3600).contains(&config.keep_alive_secs) {
+        return Err(ConfigError::key("gateway.keep_alive_secs", "must be between 1 and 3600"));
     }
     Ok(())
 }
