@@ -6,6 +6,7 @@
 //! aggregated health of every upstream.
 
 mod edge;
+mod framing;
 mod front;
 mod h1;
 mod ops;

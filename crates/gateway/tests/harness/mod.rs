@@ -200,3 +200,19 @@ pub async fn silent_url() -> String {
     });
     format!("http://{addr}")
 }
+
+/// Reads from `socket` until `buf` holds a whole request head, and takes the head out of it;
+/// `None` once the connection ends (for upstreams scripted in raw bytes).
+pub async fn next_head(socket: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            return Some(buf.drain(..end + 4).collect());
+        }
+        let mut chunk = [0u8; 4096];
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! shortcut does not take (answered by hyper as before, never a 5xx or a hang), and shutdown.
 use std::time::Duration;
 
-use crate::harness::{fake_upstream, gateway};
+use crate::harness::{fake_upstream, gateway, next_head};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -89,16 +89,7 @@ async fn mirror() -> String {
         while let Ok((mut socket, _)) = listener.accept().await {
             tokio::spawn(async move {
                 let mut buf = Vec::new();
-                loop {
-                    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                        let mut chunk = [0u8; 4096];
-                        match socket.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                    let head: Vec<u8> = buf.drain(..end).collect();
+                while let Some(head) = next_head(&mut socket, &mut buf).await {
                     let answer = format!(
                         "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: x-secret, keep-alive\r\nx-secret: 1\r\n\
                          keep-alive: timeout=5\r\naccess-control-allow-origin: *\r\nx-request-id: upstream-chosen\r\n\

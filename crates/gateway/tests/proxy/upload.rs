@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::front::{connect, read_answer};
-use crate::harness::{fake_upstream, gateway};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use crate::harness::{fake_upstream, gateway, next_head};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 /// An upstream that answers `401` as soon as it has a request head, then closes the
@@ -16,13 +16,8 @@ async fn impatient() -> String {
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    let mut chunk = [0u8; 1024];
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&chunk[..n]),
-                    }
+                if next_head(&mut socket, &mut Vec::new()).await.is_none() {
+                    return;
                 }
                 let _ = socket
                     .write_all(
