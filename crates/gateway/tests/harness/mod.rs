@@ -216,3 +216,19 @@ pub async fn next_head(socket: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) ->
         }
     }
 }
+
+/// An upstream scripted in raw bytes: `serve` gets each connection it accepts.
+pub async fn raw_upstream<F, Fut>(serve: F) -> String
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(serve(socket));
+        }
+    });
+    url
+}

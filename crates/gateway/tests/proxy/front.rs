@@ -4,9 +4,9 @@
 //! shortcut does not take (answered by hyper as before, never a 5xx or a hang), and shutdown.
 use std::time::Duration;
 
-use crate::harness::{fake_upstream, gateway, next_head};
+use crate::harness::{fake_upstream, gateway, next_head, raw_upstream};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 pub struct Answer {
     pub status: u16,
@@ -83,27 +83,21 @@ pub async fn connect(base: &str) -> TcpStream {
 /// An upstream that answers every request with the request's own head as the body, and with
 /// headers the gateway must not pass on.
 async fn mirror() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                while let Some(head) = next_head(&mut socket, &mut buf).await {
-                    let answer = format!(
-                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: x-secret, keep-alive\r\nx-secret: 1\r\n\
-                         keep-alive: timeout=5\r\naccess-control-allow-origin: *\r\nx-request-id: upstream-chosen\r\n\
-                         x-kept: yes\r\n\r\n",
-                        head.len()
-                    );
-                    if socket.write_all(&[answer.as_bytes(), &head].concat()).await.is_err() {
-                        return;
-                    }
-                }
-            });
+    raw_upstream(|mut socket| async move {
+        let mut buf = Vec::new();
+        while let Some(head) = next_head(&mut socket, &mut buf).await {
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: x-secret, keep-alive\r\nx-secret: 1\r\n\
+                 keep-alive: timeout=5\r\naccess-control-allow-origin: *\r\nx-request-id: upstream-chosen\r\n\
+                 x-kept: yes\r\n\r\n",
+                head.len()
+            );
+            if socket.write_all(&[answer.as_bytes(), &head].concat()).await.is_err() {
+                return;
+            }
         }
-    });
-    url
+    })
+    .await
 }
 
 #[tokio::test]

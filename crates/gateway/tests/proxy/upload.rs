@@ -4,32 +4,22 @@
 use std::time::Duration;
 
 use crate::front::{connect, read_answer};
-use crate::harness::{fake_upstream, gateway, next_head};
+use crate::harness::{fake_upstream, gateway, next_head, raw_upstream};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpListener;
 
 /// An upstream that answers `401` as soon as it has a request head, then closes the
 /// connection with the body unread (as a service rejecting a token from the headers may).
 async fn impatient() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                if next_head(&mut socket, &mut Vec::new()).await.is_none() {
-                    return;
-                }
-                let _ = socket
-                    .write_all(
-                        b"HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\nearly",
-                    )
-                    .await;
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                // Dropped with the body unread: the kernel resets the connection.
-            });
+    raw_upstream(|mut socket| async move {
+        if next_head(&mut socket, &mut Vec::new()).await.is_none() {
+            return;
         }
-    });
-    url
+        let answer = b"HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: 5\r\n\r\nearly";
+        let _ = socket.write_all(answer).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        // Dropped with the body unread: the kernel resets the connection.
+    })
+    .await
 }
 
 #[tokio::test]
