@@ -88,11 +88,14 @@ struct Scratch {
 async fn connection(edge: Edge, mut stream: TcpStream, peer: SocketAddr, mut stopping: watch::Receiver<bool>) {
     let mut buf = BytesMut::with_capacity(4096);
     let mut scratch = Scratch::default();
+    // When the head being read must be complete: set by its first byte, not reset by later ones.
+    let mut head_due = None;
     loop {
         match classify(&edge.gw, &buf, peer.ip(), &mut scratch.tail) {
             Next::Fast(plan) => {
                 let keep = serve_fast(&edge, &mut stream, &buf, &plan, &mut scratch, &stopping).await;
                 buf.advance(plan.len);
+                head_due = None;
                 if !keep {
                     return;
                 }
@@ -108,7 +111,8 @@ async fn connection(edge: Edge, mut stream: TcpStream, peer: SocketAddr, mut sto
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
         } else {
-            tokio::time::timeout(edge.gw.head_timeout, stream.read_buf(&mut buf)).await
+            let due = *head_due.get_or_insert_with(|| tokio::time::Instant::now() + edge.gw.head_timeout);
+            tokio::time::timeout_at(due, stream.read_buf(&mut buf)).await
         };
         match read {
             Ok(Ok(0) | Err(_)) | Err(_) => return,

@@ -217,7 +217,7 @@ async fn shutdown_finishes_the_request_in_flight_and_closes_idle_connections() {
 }
 
 /// Whether the gateway closes `stream` within `within` (without answering anything).
-async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+async fn closed_within(stream: &mut (impl AsyncReadExt + Unpin), within: Duration) -> bool {
     let mut byte = [0u8; 1];
     matches!(tokio::time::timeout(within, stream.read(&mut byte)).await, Ok(Ok(0) | Err(_)))
 }
@@ -246,4 +246,16 @@ async fn slow_heads_and_idle_connections_are_closed_on_either_server() {
     for (what, stream) in [("slow head", &mut slow), ("idle", &mut idle), ("slow head after hand-over", &mut handed)] {
         assert!(closed_within(stream, Duration::from_secs(4)).await, "{what}: still open");
     }
+    // A head trickling in a byte at a time: the timeout runs from its first byte.
+    let (mut reader, mut writer) = connect(&gw.base).await.into_split();
+    tokio::spawn(async move {
+        let _ = writer.write_all(b"GET /api/v1/things/1 HTTP/1.1\r\nx-slow: ").await;
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if writer.write_all(b"a").await.is_err() {
+                return;
+            }
+        }
+    });
+    assert!(closed_within(&mut reader, Duration::from_secs(4)).await, "trickling head: still open");
 }
