@@ -19,14 +19,13 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::response::IntoResponse;
 use bytes::{Buf, Bytes, BytesMut};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use platform::StartError;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
-
-use axum::response::IntoResponse;
 
 use crate::proxy::{Attempts, Status, is_hop_by_hop, unavailable};
 use crate::{Edge, Gateway, admit, h1, relay, request_id};
@@ -286,12 +285,7 @@ async fn serve_fast(
                 let Some(lease) = gw.proxy.next_instance(&mut attempts) else { break Err(unavailable()) };
                 let instance = lease.instance;
                 upstream_head(head, plan.method, &buf[plan.target.clone()], &instance.address, tail);
-                let to = h1::Target {
-                    pool: &instance.pool,
-                    authority: &instance.address,
-                    connect_timeout: gw.proxy.connect_timeout(),
-                };
-                let sent = gw.proxy.bounded(relay::exchange(&to, head, head_request, out)).await;
+                let sent = gw.proxy.bounded(relay::exchange(&gw.proxy.target(instance), head, head_request, out)).await;
                 if let Some(done) = gw.proxy.settle(&attempts, instance, sent) {
                     break done;
                 }
@@ -320,12 +314,7 @@ async fn serve_fast(
 /// The request line and `Host` for one instance, then the headers prepared in `tail`.
 fn upstream_head(head: &mut Vec<u8>, method: &str, target: &[u8], authority: &str, tail: &[u8]) {
     head.clear();
-    head.extend_from_slice(method.as_bytes());
-    head.push(b' ');
-    head.extend_from_slice(target);
-    head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-    head.extend_from_slice(authority.as_bytes());
-    head.extend_from_slice(b"\r\n");
+    h1::request_line(head, method, target, authority);
     head.extend_from_slice(tail);
 }
 

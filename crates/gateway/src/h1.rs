@@ -1,10 +1,10 @@
-//! The gateway's own HTTP/1.1 client for the hot path: bodiless GET/HEAD/OPTIONS to `http://`
-//! instances (most of a booking platform's traffic). hyper's pooled client runs each upstream
-//! connection as its own task and hands requests and bodies to it over channels, so every proxied
-//! request costs several task switches, often across threads. Here the request's own task writes
-//! the head, reads the answer and streams its body straight from the pooled socket — one task, no
-//! channel, as nginx does. Requests with bodies and upgrades keep hyper's client, which handles
-//! early answers and tunnels.
+//! The gateway's own HTTP/1.1 client for `http://` instances: pooled connections, request heads,
+//! answer heads and their bodies. hyper's pooled client runs each upstream connection as its own
+//! task and hands requests and bodies to it over channels, so every proxied request costs
+//! several task switches, often across threads. Here the request's own task writes the head,
+//! reads the answer and streams its body straight from the pooled socket — one task, no channel,
+//! as nginx does. Bodiless requests are sent here; requests with a body in `upload`, which uses
+//! the same pool and parsers. Upgrades (and `https://` instances) keep hyper's client.
 
 use std::cell::Cell;
 use std::io;
@@ -200,6 +200,16 @@ pub async fn connect(authority: &str, timeout: Duration) -> Result<TcpStream, H1
     Ok(stream)
 }
 
+/// Starts a request head in `head`: the request line, then `Host` (the instance's address).
+pub fn request_line(head: &mut Vec<u8>, method: &str, target: &[u8], authority: &str) {
+    head.extend_from_slice(method.as_bytes());
+    head.push(b' ');
+    head.extend_from_slice(target);
+    head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+    head.extend_from_slice(authority.as_bytes());
+    head.extend_from_slice(b"\r\n");
+}
+
 /// The request's head; `extra` holds header lines of the caller's (each ending in CRLF).
 pub fn encode_head(
     method: &Method,
@@ -210,12 +220,7 @@ pub fn encode_head(
 ) -> Vec<u8> {
     let size = headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>();
     let mut head = Vec::with_capacity(path_and_query.len() + authority.len() + size + 32);
-    head.extend_from_slice(method.as_str().as_bytes());
-    head.push(b' ');
-    head.extend_from_slice(path_and_query.as_bytes());
-    head.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-    head.extend_from_slice(authority.as_bytes());
-    head.extend_from_slice(b"\r\n");
+    request_line(&mut head, method.as_str(), path_and_query.as_bytes(), authority);
     for (name, value) in headers {
         head.extend_from_slice(name.as_str().as_bytes());
         head.extend_from_slice(b": ");

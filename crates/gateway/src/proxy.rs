@@ -79,12 +79,12 @@ impl Status for Response<Body> {
     }
 }
 
-pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-pub static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-pub static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 
 /// Headers that describe one connection, not the message: never forwarded as they are.
-pub const HOP_BY_HOP: [&str; 8] = [
+const HOP_BY_HOP: [&str; 8] = [
     "connection",
     "keep-alive",
     "proxy-connection",
@@ -166,7 +166,7 @@ fn has_body(headers: &HeaderMap) -> bool {
         || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
 }
 
-pub fn envelope(status: u16, code: &'static str, message: &str, retry_after: Option<u64>) -> Response<Body> {
+fn envelope(status: u16, code: &'static str, message: &str, retry_after: Option<u64>) -> Response<Body> {
     let mut error = ApiError::new(status, code, message);
     if let Some(secs) = retry_after {
         error = error.with_retry_after(secs);
@@ -270,23 +270,12 @@ impl Proxy {
         loop {
             let Some(lease) = self.next_instance(&mut attempts) else { return unavailable() };
             let instance = lease.instance;
+            let pq = path.as_ref().map_or("/", |p| p.as_str());
             let sent = if retryable && instance.plain_http {
-                let target = h1::Target {
-                    pool: &instance.pool,
-                    authority: &instance.address,
-                    connect_timeout: self.connect_timeout,
-                };
-                let pq = path.as_ref().map_or("/", |p| p.as_str());
-                self.timed(h1::exchange(target, &parts.method, pq, &parts.headers)).await
+                self.timed(h1::exchange(self.target(instance), &parts.method, pq, &parts.headers)).await
             } else if !upgrade && instance.plain_http {
-                let target = h1::Target {
-                    pool: &instance.pool,
-                    authority: &instance.address,
-                    connect_timeout: self.connect_timeout,
-                };
-                let pq = path.as_ref().map_or("/", |p| p.as_str());
                 let body = body.take().unwrap_or_else(Body::empty);
-                self.uploaded(upload::exchange(target, &parts.method, pq, &parts.headers, body)).await
+                self.uploaded(upload::exchange(self.target(instance), &parts.method, pq, &parts.headers, body)).await
             } else {
                 let mut uri = Uri::builder().scheme(instance.scheme.clone()).authority(instance.authority.clone());
                 if let Some(pq) = &path {
@@ -369,8 +358,9 @@ impl Proxy {
         }
     }
 
-    pub fn connect_timeout(&self) -> Duration {
-        self.connect_timeout
+    /// Where the gateway's own client connects for `instance`.
+    pub fn target<'i>(&self, instance: &'i Instance) -> h1::Target<'i> {
+        h1::Target { pool: &instance.pool, authority: &instance.address, connect_timeout: self.connect_timeout }
     }
 
     /// The fast path's exchange, bounded by the upstream timeout.

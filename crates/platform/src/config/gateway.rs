@@ -191,6 +191,8 @@ mod tests {
             ("SOJOURN__GATEWAY__RETRIES", "6", "gateway.retries"),
             ("SOJOURN__GATEWAY__BREAKER_FAILURES", "0", "gateway.breaker_failures"),
             ("SOJOURN__GATEWAY__RATE_LIMIT__COUNT", "0", "gateway.rate_limit"),
+            ("SOJOURN__GATEWAY__HEADER_TIMEOUT_SECS", "0", "gateway.header_timeout_secs"),
+            ("SOJOURN__GATEWAY__KEEP_ALIVE_SECS", "3601", "gateway.keep_alive_secs"),
         ] {
             figment::Jail::expect_with(|jail| {
                 jail.set_env("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS", "http://b:3000");
