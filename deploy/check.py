@@ -36,6 +36,15 @@ def parse_everything():
     print(f"   {len(files)} files")
 
 
+# Variables naming another Sojourn service, and the service each must name.
+SERVICE_URLS = {
+    "SOJOURN__AUTH__JWKS_URL": "identity",
+    "SOJOURN__SERVICES__PAYMENTS_URL": "payments",
+    "SOJOURN__SERVICES__BOOKING_URL": "booking",
+    "SOJOURN__SERVICES__CATALOG_URL": "catalog",
+}
+
+
 def needs(only, env, multi_process):
     """What a process running `only` needs in `env` (a set of variable names) to start."""
     if only == ["gateway"]:
@@ -49,7 +58,7 @@ def needs(only, env, multi_process):
             req.append("SOJOURN__SECRETS__JWT_SIGNING_KEY")
         if "identity" in only:
             req.append("SOJOURN__SECRETS__IDENTITY_DATA_KEY")
-        if "payments" in only or "SOJOURN__SERVICES__PAYMENTS_URL" in env:
+        if "payments" in only or any(f"SOJOURN__SERVICES__{s}_URL" in env for s in ("PAYMENTS", "BOOKING", "CATALOG")):
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
         if "payments" in only:
             req.append("SOJOURN__SECRETS__PAYMENTS_WEBHOOK_SECRET")
@@ -61,6 +70,14 @@ def needs(only, env, multi_process):
             req.append("SOJOURN__AUTH__JWKS_URL")
         if "booking" in only and "payments" not in only:
             req.append("SOJOURN__SERVICES__PAYMENTS_URL")
+        # Readers ask the owner of a record they have not heard of yet (425, not 404), and the
+        # owner answers with the internal key.
+        if "booking" in only and "catalog" not in only:
+            req.append("SOJOURN__SERVICES__CATALOG_URL")
+        if "payments" in only and "booking" not in only:
+            req.append("SOJOURN__SERVICES__BOOKING_URL")
+        if "SOJOURN__MODE" in env and "catalog" in only and "booking" not in only:
+            req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
     return req
 
 
@@ -110,7 +127,7 @@ def check_compose():
                 continue
             env = svc.get("environment", {})
             check_process(f"{path}: {name}", svc.get("command", ["serve"]), set(env), multi)
-            for var in ("SOJOURN__AUTH__JWKS_URL", "SOJOURN__SERVICES__PAYMENTS_URL"):
+            for var in SERVICE_URLS:
                 if var in env:
                     host, port = url_target(env[var])
                     if host not in sojourn or port != 3000:
@@ -183,10 +200,10 @@ def check_k8s():
             if pod.get("terminationGracePeriodSeconds", 30) < sleep + grace + 3:
                 bad(f"{path}: {name}'s terminationGracePeriodSeconds is below preStop + shutdown grace + flush")
             for e in c.get("env", []):
-                if e["name"] in ("SOJOURN__AUTH__JWKS_URL", "SOJOURN__SERVICES__PAYMENTS_URL"):
+                if e["name"] in SERVICE_URLS:
                     host = url_target(e["value"])[0].split(".")[0]
-                    if host not in services or host not in ("identity", "payments"):
-                        bad(f"{path}: {name}'s {e['name']} points at {host}, not the identity or payments Service")
+                    if host not in services or host != SERVICE_URLS[e["name"]]:
+                        bad(f"{path}: {name}'s {e['name']} points at {host}, not the {SERVICE_URLS[e['name']]} Service")
             if only == ["gateway"]:
                 for ctx in CONTEXTS:
                     for url in config[f"SOJOURN__GATEWAY__UPSTREAMS__{ctx.upper()}__URLS"].split(","):

@@ -171,10 +171,20 @@ pub async fn run(seconds: u64) -> bool {
     };
     let ((browse_during, logins), during) = metered(&server, both).await;
     // Whole purchases (reserve, open the payment, pay on the sandbox).
-    let ((checkout, paid), bought) = metered(&server, flows::checkout(seeded_app, 16, duration)).await;
-    let ledger = checks::ledger_balances(&client, &base, ADMIN, ADMIN_PASSWORD).await;
+    let ((checkout, paid, next), bought) = metered(&server, flows::checkout(seeded_app.clone(), 16, duration, 0)).await;
     let after = server.since(ready);
     let stopped = server.stop();
+    // The same, on the same data, by a server that answers writes before their events reach the
+    // other contexts (`events.read_your_writes = false`, the behaviour before it existed).
+    let env = [("SOJOURN__EVENTS__READ_YOUR_WRITES", "false".to_owned())];
+    let mut server = Server::start_with(dir.path(), &dir.path().join("serve-lagging.log"), &[], &env).await;
+    // The second server's start-up, runs and stop are not reported: only its purchases are.
+    let lagging = flows::Seeded { base: server.base.as_str().into(), ..(*seeded_app).clone() };
+    let ((lagging, lagging_paid, _), _) =
+        metered(&server, flows::checkout(Arc::new(lagging), 16, duration, next)).await;
+    let base: Arc<str> = server.base.as_str().into();
+    let ledger = checks::ledger_balances(&client, &base, ADMIN, ADMIN_PASSWORD).await;
+    server.stop();
     let (payments, booking) = (open(dir.path(), "payments").await, open(dir.path(), "booking").await);
     let journals = checks::ledger_journals(&payments).await;
     let nights = checks::nights(&booking).await;
@@ -205,6 +215,10 @@ pub async fn run(seconds: u64) -> bool {
     println!("{}", browse_during.row("browse mix while 4 clients log in (ratio to the mix alone)", Some(alone)));
     println!("{}", logins.row("POST /auth/login (Argon2id) during that mix, 4 clients", None));
     println!("{}", checkout.row("purchase: reserve + payment intent + sandbox confirm, 16 clients", None));
+    println!(
+        "{}",
+        lagging.row("purchase as above, `events.read_your_writes = false` (ratio to the row above)", Some(&checkout))
+    );
     let search_p99 = search.0.p99_us as f64 / 1000.0;
     println!(
         "\nSearch ({} searches: {cities} cities × {kinds} kinds, up to 3 pages each): p99 {search_p99:.2} ms \
@@ -213,10 +227,15 @@ pub async fn run(seconds: u64) -> bool {
         if search_p99 < SEARCH_TARGET_MS { "met" } else { "NOT MET" }
     );
     println!(
-        "\nBrowse mix p99 while logins run: {:.2} ms vs {:.2} ms alone. Purchases paid: {paid} of {}.",
+        "\nBrowse mix p99 while logins run: {:.2} ms vs {:.2} ms alone. Purchases paid: {paid} of {} \
+         ({lagging_paid} of {} without read-your-writes). Purchase p50 {:.2} ms with read-your-writes, {:.2} ms \
+         without (the client retries `425` every 5 ms until payments has heard of the reservation).",
         browse_during.p99_us as f64 / 1000.0,
         alone.p99_us as f64 / 1000.0,
-        checkout.requests
+        checkout.requests,
+        lagging.requests,
+        checkout.p50_us as f64 / 1000.0,
+        lagging.p50_us as f64 / 1000.0,
     );
 
     println!("\n### The server process alone (`sojourn serve`, CPU from /proc, clock ticks)\n");

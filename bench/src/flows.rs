@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::load::{self, Summary};
 
+#[derive(Clone)]
 pub struct Seeded {
     pub client: reqwest::Client,
     pub base: Arc<str>,
@@ -43,7 +44,10 @@ async fn purchase(s: &Seeded, i: usize) -> bool {
     };
     let currency = made["data"]["reservation"]["currency"].as_str().unwrap_or("EUR").to_ascii_lowercase();
     let intent = json!({"amount": total, "currency": currency, "bookingReference": id});
-    // Payments hears of the reservation through the relay, a few milliseconds later.
+    // With `events.read_your_writes` (the default) payments knows the reservation at once.
+    // Without it, payments hears of it through the relay a few milliseconds later and answers
+    // `425 not_yet_replicated` meanwhile: retried here the way a client would, sooner than
+    // `Retry-After` says, to measure the gap rather than the advice.
     let mut answer = None;
     for _ in 0..100 {
         match post(s, token, "/api/v1/payment/intent", &intent).await {
@@ -51,7 +55,7 @@ async fn purchase(s: &Seeded, i: usize) -> bool {
                 answer = Some(body);
                 break;
             }
-            Some((404 | 409 | 422, _)) => tokio::time::sleep(Duration::from_millis(5)).await,
+            Some((404 | 409 | 422 | 425, _)) => tokio::time::sleep(Duration::from_millis(5)).await,
             _ => return false,
         }
     }
@@ -63,9 +67,10 @@ async fn purchase(s: &Seeded, i: usize) -> bool {
         Some((200, body)) if body["data"]["status"] == "succeeded")
 }
 
-/// Purchases in a closed loop; (summary, purchases that succeeded).
-pub async fn checkout(s: Arc<Seeded>, concurrency: usize, duration: Duration) -> (Summary, usize) {
-    let next = Arc::new(AtomicUsize::new(0));
+/// Purchases in a closed loop, numbered from `first` (each number its own night); (summary,
+/// purchases that succeeded, the next unused number).
+pub async fn checkout(s: Arc<Seeded>, concurrency: usize, duration: Duration, first: usize) -> (Summary, usize, usize) {
+    let next = Arc::new(AtomicUsize::new(first));
     let paid = Arc::new(AtomicUsize::new(0));
     let (n, p) = (next.clone(), paid.clone());
     let summary = load::run(concurrency, duration, move |_| {
@@ -79,7 +84,7 @@ pub async fn checkout(s: Arc<Seeded>, concurrency: usize, duration: Duration) ->
         }
     })
     .await;
-    (summary, paid.load(Ordering::Relaxed))
+    (summary, paid.load(Ordering::Relaxed), next.load(Ordering::Relaxed))
 }
 
 /// Logins of seeded guests (their password hashes are upgraded to the configured Argon2id

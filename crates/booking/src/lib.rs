@@ -12,6 +12,7 @@ mod itineraries;
 pub mod policy;
 pub mod pricing;
 mod privacy;
+mod records;
 pub mod request;
 pub mod rules;
 pub mod service;
@@ -109,6 +110,10 @@ impl Context for Booking {
             events::PaymentsHandler { engine: engine.clone() },
         );
         env.personal_data.register("booking", std::sync::Arc::new(privacy::BookingData { db: env.db.clone() }));
+        env.contracts.provide_records(
+            platform::contracts::RecordKind::Reservation,
+            std::sync::Arc::new(records::Reservations { db: env.db.clone() }),
+        );
         engine.spawn_scheduler(std::time::Duration::from_secs(env.config.booking.jobs_interval_secs));
         let erasure = Subscription::new("booking.erasure", "user.deleted", env.db.clone(), privacy::ErasureOnDelete);
         Ok(Mounted { router: http::routes().with_state(engine), subscriptions: vec![listings, payments, erasure] })

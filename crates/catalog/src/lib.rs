@@ -6,6 +6,7 @@ pub mod domain;
 pub mod geocode;
 mod http;
 mod privacy;
+mod records;
 pub mod service;
 mod store;
 mod view;
@@ -80,6 +81,10 @@ impl Context for Catalog {
         env.personal_data.register(
             "catalog",
             Arc::new(privacy::CatalogData { db: env.db.clone(), clock: env.clock.clone(), cache: env.cache.clone() }),
+        );
+        env.contracts.provide_records(
+            platform::contracts::RecordKind::Listing,
+            Arc::new(records::Listings { db: env.db.clone() }),
         );
         let state = Arc::new(service::Catalog {
             db: env.db.clone(),

@@ -35,6 +35,8 @@ pub struct Payments {
     pub processor: SharedProcessor,
     /// One op runner at a time per process (see [`crate::ops`]).
     pub ops_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Asked whether a reservation this context has not heard of exists (split deployments).
+    pub contracts: Arc<platform::contracts::Contracts>,
 }
 
 /// A processor's error as the API answers it.
@@ -179,10 +181,13 @@ impl Payments {
             let g = self.group_to_pay(payer, reference).await?;
             (g.total, g.currency, true, g.reservations)
         } else {
-            let payable = store::payable(&self.db, reservation)
-                .await?
-                .filter(|p| p.guest_id == payer)
-                .ok_or_else(|| ApiError::not_found("Booking not found"))?;
+            let Some(payable) = store::payable(&self.db, reservation).await?.filter(|p| p.guest_id == payer) else {
+                // Booking, in another process, may have made it a moment ago: 425, not 404.
+                let kind = platform::contracts::RecordKind::Reservation;
+                let missing = ApiError::not_found("Booking not found");
+                let need = platform::contracts::Need::Owned;
+                return Err(self.contracts.not_heard_of(kind, reservation, Some(payer), need, missing).await);
+            };
             if payable.status != "pending_payment" {
                 return Err(ApiError::new(
                     409,

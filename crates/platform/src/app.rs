@@ -131,8 +131,33 @@ fn ops_router_for_docs() -> OpenApiRouter {
         metrics: Arc::new(HttpMetrics::default()),
         started: Instant::now(),
         redis: None,
+        relay: std::sync::Weak::new(),
     });
     http::ops::router(state)
+}
+
+/// Clients of the record owners that run in other processes (`services.booking_url`,
+/// `services.catalog_url`), for the kinds no context of this process owns.
+fn remote_records(
+    config: &Config,
+    secrets: &Secrets,
+    contracts: &crate::contracts::Contracts,
+) -> Result<(), StartError> {
+    use crate::contracts::{RecordKind, http::HttpRecords};
+    let owners = [
+        (RecordKind::Reservation, "booking service", &config.services.booking_url),
+        (RecordKind::Listing, "catalog service", &config.services.catalog_url),
+    ];
+    for (kind, what, url) in owners {
+        let Some(url) = url else { continue };
+        let key = secrets
+            .get(crate::contracts::http::INTERNAL_API_KEY)
+            .cloned()
+            .ok_or_else(|| StartError::Context("platform".into(), "secret `internal_api_key` is missing".into()))?;
+        let client = HttpRecords::new(what, url, key).map_err(|e| StartError::Context("platform".into(), e))?;
+        contracts.provide_remote_records(kind, Arc::new(client));
+    }
+    Ok(())
 }
 
 /// The in-process bus, or NATS JetStream when `nats.url` is set.
@@ -169,7 +194,7 @@ impl App {
         for ctx in &contexts {
             required.extend_from_slice(ctx.secrets());
         }
-        if config.services.payments_url.is_some() {
+        if config.services.any() {
             required.push(crate::contracts::http::INTERNAL_API_KEY);
         }
         let secrets = Arc::new(secrets::resolve(&config, &required)?);
@@ -177,6 +202,10 @@ impl App {
 
         let bus = event_bus(&config).await?;
         let relay = Arc::new(Relay::new(dbs.values().cloned().collect(), bus.clone(), config.events.batch_size));
+        // Read your writes: with the in-process bus, every consumer of a request's events runs
+        // in this process, so the request can wait for them (see `events::settle`).
+        let settle = (config.events.read_your_writes && config.nats.url.is_none())
+            .then(|| Duration::from_millis(config.events.settle_timeout_ms));
         let keys = match &config.auth.jwks_url {
             Some(_) => SigningKeys::verify_only(),
             None => SigningKeys::from_secrets(&secrets)
@@ -207,7 +236,7 @@ impl App {
                 config: config.clone(),
                 secrets: secrets.clone(),
                 clock: clock.clone(),
-                events: Events { relay: Arc::downgrade(&relay) },
+                events: Events { relay: Arc::downgrade(&relay), source: relay.source_of(name), settle },
                 auth: auth.clone(),
                 limits: limits.clone(),
                 mailer: mailer.clone(),
@@ -234,6 +263,7 @@ impl App {
                 .map_err(|e| StartError::Context("platform".into(), e))?;
             contracts.provide_payments(Arc::new(client));
         }
+        remote_records(&config, &secrets, &contracts)?;
 
         let ops = Arc::new(OpsState {
             service: "sojourn".into(),
@@ -244,7 +274,12 @@ impl App {
             metrics: Arc::new(HttpMetrics::default()),
             started: Instant::now(),
             redis: redis.clone(),
+            relay: Arc::downgrade(&relay),
         });
+        // The records this process owns, for readers elsewhere (undocumented, key-checked).
+        if let Some(key) = secrets.get(crate::contracts::http::INTERNAL_API_KEY) {
+            api = api.merge(OpenApiRouter::from(crate::contracts::records_routes(contracts.clone(), key.clone())));
+        }
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
         let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, dbs };
         Ok(App { platform, router, openapi })

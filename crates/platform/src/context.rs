@@ -46,13 +46,24 @@ pub struct ContextEnv {
 #[derive(Clone)]
 pub struct Events {
     pub(crate) relay: std::sync::Weak<Relay>,
+    /// The context's outbox in the relay.
+    pub(crate) source: Option<usize>,
+    /// How long a request waits for its events to reach this process's consumers; `None`
+    /// when it does not wait (see [`crate::events::settle`]).
+    pub(crate) settle: Option<std::time::Duration>,
 }
 
 impl Events {
     /// Tells the relay that events were just committed, so they go out without waiting for
-    /// the next poll.
+    /// the next poll; within a request, the answer waits until this process's consumers have
+    /// handled them (read your writes).
     pub fn committed(&self) {
-        if let Some(relay) = self.relay.upgrade() {
+        let Some(relay) = self.relay.upgrade() else { return };
+        let waited_on = match (self.source, self.settle) {
+            (Some(source), Some(timeout)) => crate::events::settle::record(&relay, source, timeout),
+            _ => false,
+        };
+        if !waited_on {
             relay.wake();
         }
     }

@@ -17,6 +17,55 @@ struct Series {
     buckets: [u64; BUCKETS.len() + 1],
 }
 
+impl Series {
+    fn observe(&mut self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = BUCKETS.iter().position(|le| seconds <= *le).unwrap_or(BUCKETS.len());
+        self.count += 1;
+        self.sum_seconds += seconds;
+        self.buckets[bucket] += 1;
+    }
+
+    /// The `_bucket`, `_sum` and `_count` lines of histogram `name` (`labels` may be empty).
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let sep = if labels.is_empty() { "" } else { "," };
+        let mut cumulative = 0;
+        for (i, le) in BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i];
+            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{le}\"}} {cumulative}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.count);
+        let braced = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+        let _ = writeln!(out, "{name}_sum{braced} {}", self.sum_seconds);
+        let _ = writeln!(out, "{name}_count{braced} {}", self.count);
+    }
+}
+
+/// One unlabelled latency histogram, with a count of the observations that gave up.
+#[derive(Default)]
+pub struct Histogram {
+    inner: Mutex<(Series, u64)>,
+}
+
+impl Histogram {
+    /// Records one wait; `completed` is false for one that hit its limit.
+    pub fn observe(&self, elapsed: Duration, completed: bool) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.0.observe(elapsed);
+        inner.1 += u64::from(!completed);
+    }
+
+    /// Appends histogram `name` and the counter `gave_up` in Prometheus text format.
+    pub fn render(&self, out: &mut String, name: &str, help: &str, gave_up: &str) {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        inner.0.render(out, name, "");
+        let _ =
+            writeln!(out, "# HELP {gave_up} Waits counted in {name} that hit their limit.\n# TYPE {gave_up} counter");
+        let _ = writeln!(out, "{gave_up} {}", inner.1);
+    }
+}
+
 /// Request counts and latencies by method, route template and status.
 #[derive(Default)]
 pub struct HttpMetrics {
@@ -43,17 +92,12 @@ fn method_label(method: &str) -> &'static str {
 
 impl HttpMetrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
-        let bucket = BUCKETS.iter().position(|le| seconds <= *le).unwrap_or(BUCKETS.len());
         let mut series = self.series.lock().unwrap_or_else(|p| p.into_inner());
         let by_route = match series.get_mut(route) {
             Some(by_route) => by_route,
             None => series.entry(route.to_owned()).or_default(),
         };
-        let s = by_route.entry((method_label(method), status)).or_default();
-        s.count += 1;
-        s.sum_seconds += seconds;
-        s.buckets[bucket] += 1;
+        by_route.entry((method_label(method), status)).or_default().observe(elapsed);
     }
 
     /// Appends the request metrics in Prometheus text format.
@@ -82,15 +126,7 @@ impl HttpMetrics {
         for key @ (method, route, status) in &keys {
             let Some(s) = get(key) else { continue };
             let labels = format!("method=\"{method}\",route=\"{}\",status=\"{status}\"", escape(route));
-            let mut cumulative = 0;
-            for (i, le) in BUCKETS.iter().enumerate() {
-                cumulative += s.buckets[i];
-                let _ =
-                    writeln!(out, "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {cumulative}");
-            }
-            let _ = writeln!(out, "sojourn_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
-            let _ = writeln!(out, "sojourn_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
-            let _ = writeln!(out, "sojourn_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+            s.render(out, "sojourn_http_request_duration_seconds", &labels);
         }
     }
 }

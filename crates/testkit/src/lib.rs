@@ -70,9 +70,11 @@ pub fn test_config(dir: &TempDir) -> Config {
     config
 }
 
-/// Starts the app with the probe context.
+/// Starts the app with the probe context. Its tests look at the relay itself (what is pending,
+/// what a drain publishes), so requests do not wait for their events here
+/// (`events.read_your_writes` off); `spawn_with` keeps the default.
 pub async fn spawn_app() -> TestApp {
-    spawn_with(vec![Arc::new(probe::Probe)], |_| {}).await
+    spawn_with(vec![Arc::new(probe::Probe)], |c| c.events.read_your_writes = false).await
 }
 
 /// Starts the app with `contexts`, after `tweak` adjusts the test config.

@@ -139,7 +139,11 @@ impl Shared {
 
     /// A role running `only` (contexts, or `gateway`) on a port of its own.
     pub fn role(&self, only: &str, extra: &[(&str, String)]) -> Role {
-        let port = free_port();
+        self.role_on(free_port(), only, extra)
+    }
+
+    /// [`Shared::role`] on `port` (known before the role exists, for roles that name each other).
+    pub fn role_on(&self, port: u16, only: &str, extra: &[(&str, String)]) -> Role {
         let dir = tempfile::tempdir().unwrap();
         let mut env = self.env.clone();
         for (k, v) in extra {

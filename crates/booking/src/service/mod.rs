@@ -18,6 +18,7 @@ use kernel::{ApiError, Clock, EventEnvelope};
 use platform::Events;
 use platform::auth::AuthUser;
 use platform::config::BookingConfig;
+use platform::contracts::Need;
 use platform::db::{Db, Tx};
 use platform::events::enqueue;
 use serde_json::Value;
@@ -57,11 +58,34 @@ impl Bookings {
     /// A listing as its viewer may see it: published ones for anyone, others for their owner
     /// and administrators; deleted ones for nobody.
     pub async fn visible_listing(&self, id: Uuid, viewer: Option<&AuthUser>) -> Result<ListingModel, ApiError> {
-        store::find(&self.db, id)
-            .await?
-            .filter(|l| l.status != "deleted")
-            .filter(|l| l.status == "published" || viewer.is_some_and(|u| u.user_id == l.owner_id || u.is_admin()))
-            .ok_or_else(|| ApiError::not_found("Listing not found"))
+        match store::find(&self.db, id).await? {
+            Some(listing) if visible(&listing, viewer) => Ok(listing),
+            known => Err(self.listing_not_found(id, known.as_ref(), viewer, Need::Visible).await),
+        }
+    }
+
+    /// The answer for a listing the viewer may not use as this context knows it (`known`):
+    /// 404, or `425 not_yet_replicated` when this context has not heard of it (or of its
+    /// publication) and catalog, in another process, has it for the viewer.
+    async fn listing_not_found(
+        &self,
+        id: Uuid,
+        known: Option<&ListingModel>,
+        viewer: Option<&AuthUser>,
+        need: Need,
+    ) -> ApiError {
+        let missing = ApiError::not_found("Listing not found");
+        // What booking knows settles it unless a change may still be on its way: a listing not
+        // heard of at all, or a draft that may have been published since.
+        let pending = match known {
+            None => true,
+            Some(l) => need == Need::Visible && l.status != "deleted" && l.status != "published",
+        };
+        if !pending {
+            return missing;
+        }
+        let kind = platform::contracts::RecordKind::Listing;
+        self.contracts.not_heard_of(kind, id, viewer.map(|u| u.user_id), need, missing).await
     }
 
     /// One page of the user's reservations as guest or host, and the total.
@@ -82,11 +106,10 @@ impl Bookings {
         id: Uuid,
         viewer: Option<&AuthUser>,
     ) -> Result<(ListingModel, crate::rules::Rules), ApiError> {
-        store::find_with_rules(&self.db, id)
-            .await?
-            .filter(|l| visible(&l.0, viewer))
-            .map(|store::ListingWithRules(l, r)| (l, r))
-            .ok_or_else(|| ApiError::not_found("Listing not found"))
+        match store::find_with_rules(&self.db, id).await? {
+            Some(store::ListingWithRules(l, r)) if visible(&l, viewer) => Ok((l, r)),
+            known => Err(self.listing_not_found(id, known.as_ref().map(|k| &k.0), viewer, Need::Visible).await),
+        }
     }
 
     /// [`Self::visible_listing_with_rules`], and for a request that reads as a stay the
@@ -101,19 +124,23 @@ impl Bookings {
             let (listing, rules) = self.visible_listing_with_rules(id, viewer).await?;
             return Ok((listing, rules, None));
         };
-        store::find_with_rules_and_nights(&self.db, id, from, to)
-            .await?
-            .filter(|(l, _)| visible(&l.0, viewer))
-            .map(|(store::ListingWithRules(l, r), nights)| (l, r, Some(offer::NightsRead { from, to, nights })))
-            .ok_or_else(|| ApiError::not_found("Listing not found"))
+        match store::find_with_rules_and_nights(&self.db, id, from, to).await? {
+            Some((store::ListingWithRules(l, r), nights)) if visible(&l, viewer) => {
+                Ok((l, r, Some(offer::NightsRead { from, to, nights })))
+            }
+            known => {
+                let known = known.as_ref().map(|(k, _)| &k.0);
+                Err(self.listing_not_found(id, known, viewer, Need::Visible).await)
+            }
+        }
     }
 
     /// A listing its owner is changing (others get 404: existence is not revealed).
     pub async fn owned_listing(&self, id: Uuid, user: &AuthUser) -> Result<ListingModel, ApiError> {
-        store::find(&self.db, id)
-            .await?
-            .filter(|l| l.status != "deleted" && l.owner_id == user.user_id)
-            .ok_or_else(|| ApiError::not_found("Listing not found"))
+        match store::find(&self.db, id).await? {
+            Some(listing) if listing.status != "deleted" && listing.owner_id == user.user_id => Ok(listing),
+            known => Err(self.listing_not_found(id, known.as_ref(), Some(user), Need::Owned).await),
+        }
     }
 }
 

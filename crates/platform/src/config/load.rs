@@ -168,6 +168,9 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if !(1..=10_000).contains(&config.events.batch_size) {
         return Err(ConfigError::key("events.batch_size", "must be between 1 and 10000"));
     }
+    if !(1..=60_000).contains(&config.events.settle_timeout_ms) {
+        return Err(ConfigError::key("events.settle_timeout_ms", "must be between 1 and 60000"));
+    }
     if !(1..=600_000).contains(&config.database.busy_timeout_ms) {
         return Err(ConfigError::key("database.busy_timeout_ms", "must be between 1 and 600000"));
     }

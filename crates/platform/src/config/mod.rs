@@ -240,6 +240,11 @@ pub struct EventsConfig {
     pub batch_size: u32,
     /// Run the relay in the background (tests may turn it off and `drain()` by hand).
     pub relay_enabled: bool,
+    /// With the in-process bus: a request that commits events is answered once this
+    /// process's consumers have handled them, so the next request sees its effects everywhere.
+    pub read_your_writes: bool,
+    /// The longest a request waits for that (the events still go out after).
+    pub settle_timeout_ms: u64,
     /// With `nats.url`: the JetStream stream holding the events.
     pub nats_stream: String,
     /// With `nats.url`: events are published to `<prefix>.<event type>`.
@@ -256,6 +261,8 @@ impl Default for EventsConfig {
             poll_interval_ms: 1000,
             batch_size: 100,
             relay_enabled: true,
+            read_your_writes: true,
+            settle_timeout_ms: 2000,
             nats_stream: "SOJOURN_EVENTS".into(),
             nats_subject_prefix: "sojourn.events".into(),
             nats_max_age_days: 7,

@@ -11,13 +11,30 @@ use super::ConfigError;
 pub struct ServicesConfig {
     /// The payments service, e.g. `http://payments.internal:8080`.
     pub payments_url: Option<String>,
+    /// The booking service: payments asks it about reservations it has not heard of yet.
+    pub booking_url: Option<String>,
+    /// The catalog service: booking asks it about listings it has not heard of yet.
+    pub catalog_url: Option<String>,
+}
+
+impl ServicesConfig {
+    /// Whether this process calls any other service (and so needs `internal_api_key`).
+    pub fn any(&self) -> bool {
+        self.payments_url.is_some() || self.booking_url.is_some() || self.catalog_url.is_some()
+    }
 }
 
 pub(super) fn validate(config: &ServicesConfig) -> Result<(), ConfigError> {
-    if let Some(url) = &config.payments_url
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        return Err(ConfigError::key("services.payments_url", "must be an http:// or https:// URL"));
+    for (key, url) in [
+        ("services.payments_url", &config.payments_url),
+        ("services.booking_url", &config.booking_url),
+        ("services.catalog_url", &config.catalog_url),
+    ] {
+        if let Some(url) = url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::key(key, "must be an http:// or https:// URL"));
+        }
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
-//! The payments contract over HTTP, for a process that runs booking without payments: the
-//! same questions, asked of the payments service's internal endpoints with the
-//! `internal_api_key` secret. Its answers and errors come back as if asked in-process.
+//! The contracts over HTTP, for a process that runs a context without the one it asks: the
+//! same questions (payments' for booking; "does this record exist?" for any reader), asked of
+//! the other service's internal endpoints with the `internal_api_key` secret. Answers and
+//! errors come back as if asked in-process.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use kernel::ApiError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{OpenedPayment, PaymentRequest, PaymentState, PaymentsContract};
+use super::{Known, OpenedPayment, PaymentRequest, PaymentState, PaymentsContract, RecordKind, RecordSource};
 use crate::secrets::Secret;
 
 /// The secret every internal call carries (and every internal endpoint checks).
@@ -18,70 +19,104 @@ pub const INTERNAL_API_KEY: &str = "internal_api_key";
 /// Paths of the payments service's internal endpoints.
 pub const GROUPS_PATH: &str = "/internal/v1/payment-groups";
 
-pub struct HttpPayments {
+/// Where an owner context answers [`RecordSource`] questions: `{RECORDS_PATH}/{kind}/{id}`.
+pub const RECORDS_PATH: &str = "/internal/v1/records";
+
+/// A client of one service's internal endpoints: the key on every call, our envelope read back.
+struct InternalClient {
+    /// What it calls, for logs (`payments service`).
+    what: &'static str,
     base: String,
     key: Secret,
     client: reqwest::Client,
 }
 
-impl std::fmt::Debug for HttpPayments {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpPayments").field("base", &self.base).finish_non_exhaustive()
-    }
-}
-
-impl HttpPayments {
-    pub fn new(base: &str, key: Secret) -> Result<Self, String> {
+impl InternalClient {
+    fn new(what: &'static str, base: &str, key: Secret) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .build()
-            .map_err(|e| format!("payments client: {e}"))?;
-        Ok(Self { base: base.trim_end_matches('/').to_owned(), key, client })
+            .map_err(|e| format!("{what} client: {e}"))?;
+        Ok(Self { what, base: base.trim_end_matches('/').to_owned(), key, client })
     }
 
-    fn unreachable(e: impl std::fmt::Display) -> ApiError {
-        tracing::warn!(error = %e, "payments service unreachable");
-        ApiError::unavailable("The payments service cannot be reached; try again shortly", Some(5))
+    fn unreachable(&self, e: impl std::fmt::Display) -> ApiError {
+        tracing::warn!(error = %e, service = self.what, "internal service unreachable");
+        ApiError::unavailable(format!("The {} cannot be reached; try again shortly", self.what), Some(5))
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ApiError> {
+        let response = request.bearer_auth(self.key.expose()).send().await.map_err(|e| self.unreachable(e))?;
+        self.answer(response).await
     }
 
     /// Reads our envelope: `data` on success, the error as the service gave it otherwise.
-    async fn answer<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, ApiError> {
+    async fn answer<T: DeserializeOwned>(&self, response: reqwest::Response) -> Result<T, ApiError> {
         let status = response.status().as_u16();
-        let body: Value = response.json().await.map_err(Self::unreachable)?;
+        let body: Value = response.json().await.map_err(|e| self.unreachable(e))?;
         if (200..300).contains(&status) {
-            return serde_json::from_value(body.get("data").cloned().unwrap_or(Value::Null)).map_err(Self::unreachable);
+            return serde_json::from_value(body.get("data").cloned().unwrap_or(Value::Null))
+                .map_err(|e| self.unreachable(e));
         }
         if status >= 500 || status == 401 {
             // 401: the services disagree on `internal_api_key`, an operator's error.
-            return Err(Self::unreachable(format!("status {status}")));
+            return Err(self.unreachable(format!("status {status}")));
         }
         let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
         Err(ApiError::new(status, text("code"), text("message")))
     }
 }
 
+pub struct HttpPayments {
+    client: InternalClient,
+}
+
+impl std::fmt::Debug for HttpPayments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpPayments").field("base", &self.client.base).finish_non_exhaustive()
+    }
+}
+
+impl HttpPayments {
+    pub fn new(base: &str, key: Secret) -> Result<Self, String> {
+        Ok(Self { client: InternalClient::new("payments service", base, key)? })
+    }
+}
+
 #[async_trait]
 impl PaymentsContract for HttpPayments {
     async fn open_payment(&self, request: &PaymentRequest) -> Result<OpenedPayment, ApiError> {
-        let response = self
-            .client
-            .post(format!("{}{GROUPS_PATH}", self.base))
-            .bearer_auth(self.key.expose())
-            .json(request)
-            .send()
-            .await
-            .map_err(Self::unreachable)?;
-        Self::answer(response).await
+        let c = &self.client;
+        c.send(c.client.post(format!("{}{GROUPS_PATH}", c.base)).json(request)).await
     }
 
     async fn payment_state(&self, reference: &str) -> Result<Option<PaymentState>, ApiError> {
-        let response = self
-            .client
-            .get(format!("{}{GROUPS_PATH}/{reference}", self.base))
-            .bearer_auth(self.key.expose())
-            .send()
-            .await
-            .map_err(Self::unreachable)?;
-        Self::answer(response).await
+        let c = &self.client;
+        c.send(c.client.get(format!("{}{GROUPS_PATH}/{reference}", c.base))).await
+    }
+}
+
+/// The owner of some records in another process, asked at `RECORDS_PATH`.
+pub struct HttpRecords {
+    client: InternalClient,
+}
+
+impl std::fmt::Debug for HttpRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRecords").field("base", &self.client.base).finish_non_exhaustive()
+    }
+}
+
+impl HttpRecords {
+    pub fn new(what: &'static str, base: &str, key: Secret) -> Result<Self, String> {
+        Ok(Self { client: InternalClient::new(what, base, key)? })
+    }
+}
+
+#[async_trait]
+impl RecordSource for HttpRecords {
+    async fn find(&self, kind: RecordKind, id: uuid::Uuid) -> Result<Option<Known>, ApiError> {
+        let c = &self.client;
+        c.send(c.client.get(format!("{}{RECORDS_PATH}/{}/{id}", c.base, kind.as_str()))).await
     }
 }

@@ -10,6 +10,9 @@
 use std::sync::{Arc, RwLock};
 
 pub mod http;
+mod records;
+
+pub use records::{Known, Need, RecordKind, RecordSource, not_yet_replicated, routes as records_routes};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -130,7 +133,11 @@ pub trait Supplier: Send + Sync + 'static {
 pub struct Contracts {
     payments: RwLock<Option<Arc<dyn PaymentsContract>>>,
     supplier: RwLock<Option<Arc<dyn Supplier>>>,
+    records: RwLock<std::collections::HashMap<RecordKind, Owner>>,
 }
+
+/// The owner of a kind of record, and whether it runs in this process.
+type Owner = (Arc<dyn RecordSource>, bool);
 
 impl std::fmt::Debug for Contracts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -158,6 +165,52 @@ impl Contracts {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
             .ok_or_else(|| unreachable("payments service"))
+    }
+
+    /// Registers the context of this process that owns `kind` records.
+    pub fn provide_records(&self, kind: RecordKind, source: Arc<dyn RecordSource>) {
+        self.records.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(kind, (source, true));
+    }
+
+    /// Registers a client of the owner of `kind` records in another process, unless the owner
+    /// runs here.
+    pub fn provide_remote_records(&self, kind: RecordKind, source: Arc<dyn RecordSource>) {
+        let mut records = self.records.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        records.entry(kind).or_insert((source, false));
+    }
+
+    /// The owner of `kind` records when it runs in this process (what the internal endpoint
+    /// answers for).
+    pub fn local_records(&self, kind: RecordKind) -> Option<Arc<dyn RecordSource>> {
+        let records = self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        records.get(&kind).filter(|(_, local)| *local).map(|(source, _)| source.clone())
+    }
+
+    /// What to answer when this context has not heard of record `id` of `kind` (as `caller`
+    /// needs it): `missing` (usually 404) unless the owner says it exists and serves `need` for
+    /// `caller`, then `425 not_yet_replicated`. An owner that cannot be asked leaves the answer
+    /// `missing` (logged): nothing says the record exists.
+    pub async fn not_heard_of(
+        &self,
+        kind: RecordKind,
+        id: Uuid,
+        caller: Option<Uuid>,
+        need: Need,
+        missing: ApiError,
+    ) -> ApiError {
+        let source = {
+            let records = self.records.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            records.get(&kind).map(|(source, _)| source.clone())
+        };
+        let Some(source) = source else { return missing };
+        match source.find(kind, id).await {
+            Ok(Some(known)) if known.serves(caller, need) => not_yet_replicated(kind),
+            Ok(_) => missing,
+            Err(error) => {
+                tracing::warn!(kind = kind.as_str(), %id, error = %error.message, "record owner could not be asked");
+                missing
+            }
+        }
     }
 
     pub fn provide_supplier(&self, supplier: Arc<dyn Supplier>) {

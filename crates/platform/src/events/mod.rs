@@ -11,6 +11,7 @@ mod bus;
 mod nats;
 mod outbox;
 mod relay;
+pub(crate) mod settle;
 
 use std::sync::Arc;
 
@@ -22,7 +23,7 @@ use crate::db::{Db, Tx};
 pub use bus::{BusError, EventBus, InProcessBus};
 pub use nats::{NatsBus, NatsOptions, durable_name, filter_subject};
 pub use outbox::{OutboxLag, enqueue, enqueue_query, lag};
-pub use relay::{Relay, RelayStats};
+pub use relay::{Relay, RelayStats, Ticket};
 
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 

@@ -1,8 +1,14 @@
 //! Moves committed events from every context's outbox to the bus. Runs in the background
 //! (woken after commits, and on an interval), and can be drained deterministically in tests.
+//!
+//! It also lets a request wait for its own events ([`Relay::settle`]): each outbox counts the
+//! passes that start on it and remembers the last one that left nothing due behind, so a caller
+//! holding a ticket taken after its commit knows when a pass has carried its events — whoever
+//! ran it. With the in-process bus, "carried" means every local consumer has handled them.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use kernel::EventEnvelope;
@@ -38,20 +44,48 @@ impl FromRow for Pending {
     }
 }
 
+/// One context's outbox, and how far passes over it have got.
+struct Source {
+    db: Db,
+    /// Held for a whole pass: passes over one outbox never overlap.
+    lock: Mutex<()>,
+    /// Passes started on this outbox (numbered from 1).
+    started: AtomicU64,
+    /// The number of the latest pass that ended with nothing due left behind it.
+    caught_up: AtomicU64,
+}
+
+/// A pass on one outbox ends once a batch comes back short; this bounds a pass that keeps
+/// finding new events under sustained load (the next pass goes on from there).
+const MAX_BATCHES_PER_PASS: usize = 16;
+
 pub struct Relay {
-    sources: Vec<(Db, Mutex<()>)>,
+    sources: Vec<Source>,
     bus: Arc<dyn EventBus>,
     wake: Notify,
     batch: i64,
+    settles: crate::metrics::Histogram,
+}
+
+/// A promise that events committed before it was taken will be carried by pass `pass` (or a
+/// later one) of outbox `source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    source: usize,
+    pass: u64,
 }
 
 impl Relay {
     pub fn new(sources: Vec<Db>, bus: Arc<dyn EventBus>, batch: u32) -> Self {
         Self {
-            sources: sources.into_iter().map(|db| (db, Mutex::new(()))).collect(),
+            sources: sources
+                .into_iter()
+                .map(|db| Source { db, lock: Mutex::new(()), started: AtomicU64::new(0), caught_up: AtomicU64::new(0) })
+                .collect(),
             bus,
             wake: Notify::new(),
             batch: i64::from(batch.max(1)),
+            settles: crate::metrics::Histogram::default(),
         }
     }
 
@@ -60,18 +94,84 @@ impl Relay {
         self.wake.notify_one();
     }
 
-    /// One pass over every outbox: publishes up to a batch of due events from each.
-    pub async fn run_once(&self) -> RelayStats {
-        let mut total = RelayStats::default();
-        for (db, lock) in &self.sources {
-            let _guard = lock.lock().await;
-            match self.relay_batch(db).await {
-                Ok(stats) => total += stats,
-                Err(error) => {
-                    tracing::warn!(db = db.name(), %error, "outbox relay pass failed");
-                    total.failed += 1;
+    /// Where the outbox of the database named `name` is in this relay.
+    pub fn source_of(&self, name: &str) -> Option<usize> {
+        self.sources.iter().position(|s| s.db.name() == name)
+    }
+
+    /// A ticket for events already committed to outbox `source`: the next pass to start on it.
+    pub fn ticket(&self, source: usize) -> Option<Ticket> {
+        let s = self.sources.get(source)?;
+        Some(Ticket { source, pass: s.started.load(Ordering::Acquire) + 1 })
+    }
+
+    /// Returns once a pass at or after `ticket` has carried the outbox's due events: at once
+    /// when another caller's (or the background) pass already has, else after running a pass
+    /// here. Gives up after `timeout` (the events still go out with a later pass).
+    pub async fn settle(&self, tickets: &[Ticket], timeout: Duration) {
+        let begun = Instant::now();
+        let carried = async {
+            for ticket in tickets {
+                let Some(source) = self.sources.get(ticket.source) else { continue };
+                if source.caught_up.load(Ordering::Acquire) >= ticket.pass {
+                    continue;
+                }
+                let _guard = source.lock.lock().await;
+                if source.caught_up.load(Ordering::Acquire) < ticket.pass {
+                    self.pass(source).await;
                 }
             }
+        };
+        let in_time = tokio::time::timeout(timeout, carried).await.is_ok();
+        if !in_time {
+            tracing::warn!(
+                waited_ms = timeout.as_millis(),
+                "events of a request not carried in time; answering anyway"
+            );
+        }
+        self.settles.observe(begun.elapsed(), in_time);
+    }
+
+    /// Appends the read-your-writes waits to `/metrics`.
+    pub fn render_metrics(&self, out: &mut String) {
+        self.settles.render(
+            out,
+            "sojourn_events_settle_seconds",
+            "Time requests waited for their events to reach this process's consumers.",
+            "sojourn_events_settle_timeouts_total",
+        );
+    }
+
+    /// One pass over outbox `source`, whose lock the caller holds: batches until one comes
+    /// back short (then the pass counts as caught up) or the pass has done its share.
+    async fn pass(&self, source: &Source) -> RelayStats {
+        let number = source.started.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut total = RelayStats::default();
+        for _ in 0..MAX_BATCHES_PER_PASS {
+            match self.relay_batch(&source.db).await {
+                Ok((stats, seen)) => {
+                    total += stats;
+                    if seen < self.batch {
+                        source.caught_up.fetch_max(number, Ordering::AcqRel);
+                        break;
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(db = source.db.name(), %error, "outbox relay pass failed");
+                    total.failed += 1;
+                    break;
+                }
+            }
+        }
+        total
+    }
+
+    /// One pass over every outbox.
+    pub async fn run_once(&self) -> RelayStats {
+        let mut total = RelayStats::default();
+        for source in &self.sources {
+            let _guard = source.lock.lock().await;
+            total += self.pass(source).await;
         }
         total
     }
@@ -90,7 +190,8 @@ impl Relay {
         }
     }
 
-    async fn relay_batch(&self, db: &Db) -> Result<RelayStats, DbError> {
+    /// Publishes up to a batch of due events; also says how many were due in it.
+    async fn relay_batch(&self, db: &Db) -> Result<(RelayStats, i64), DbError> {
         let now = Utc::now();
         let pending: Vec<Pending> = query(
             "SELECT seq, attempts, payload FROM outbox WHERE published_at IS NULL AND available_at <= $1 \
@@ -101,6 +202,7 @@ impl Relay {
         .fetch_all(db)
         .await?;
         let mut stats = RelayStats::default();
+        let seen = i64::try_from(pending.len()).unwrap_or(i64::MAX);
         let (meta, events): (Vec<(i64, i64)>, Vec<EventEnvelope>) =
             pending.into_iter().map(|p| ((p.seq, p.attempts), p.event.0)).unzip();
         let results = self.bus.publish_batch(&events).await;
@@ -126,14 +228,14 @@ impl Relay {
                 .await?;
             stats.failed += 1;
         }
-        Ok(stats)
+        Ok((stats, seen))
     }
 
     /// Deletes published events older than `keep` (kept only for inspection), and dedupe
     /// records older than four times that: far past any redelivery of a pruned event.
     pub async fn prune(&self, keep: chrono::Duration) {
         let now = Utc::now();
-        for (db, _) in &self.sources {
+        for Source { db, .. } in &self.sources {
             let outbox = query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
                 .bind(now - keep)
                 .execute(db)

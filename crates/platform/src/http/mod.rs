@@ -52,6 +52,7 @@ pub fn build_router(
     // still counted under its route template.
     let routes = routes
         .merge(docs::router(doc.clone()))
+        .route_layer(axum::middleware::from_fn(crate::events::settle::layer))
         .route_layer(CatchPanicLayer::custom(middleware::PanicToEnvelope))
         .route_layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -65,7 +66,7 @@ pub fn build_router(
 }
 
 /// Outermost first: observe → security headers → CORS → compression → error envelope →
-/// body limit → (per route: route tag → timeout → panic catcher) → handler.
+/// body limit → (per route: route tag → timeout → panic catcher → read-your-writes wait) → handler.
 fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
     let server = &config.server;
     routes

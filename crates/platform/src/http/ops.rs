@@ -30,6 +30,8 @@ pub struct OpsState {
     pub started: Instant,
     /// Shown in `/metrics` when configured.
     pub redis: Option<Arc<crate::redis::Redis>>,
+    /// For its read-your-writes waits in `/metrics` (weakly: the relay outlives no app).
+    pub relay: std::sync::Weak<crate::events::Relay>,
 }
 
 pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
@@ -211,6 +213,9 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     out.push_str("# HELP sojourn_outbox_oldest_pending_age_seconds Age of the oldest unpublished event.\n");
     out.push_str("# TYPE sojourn_outbox_oldest_pending_age_seconds gauge\n");
     out.push_str(&ages);
+    if let Some(relay) = state.relay.upgrade() {
+        relay.render_metrics(&mut out);
+    }
     if let Some(redis) = &state.redis {
         redis.render_metrics(&mut out);
     }

@@ -70,6 +70,63 @@ async fn concurrent_redelivery_is_handled_once() {
     assert_eq!(received_ids(&app).await, vec![event.id.to_string()]);
 }
 
+/// The probe app with the platform default: a request waits for its events' consumers.
+async fn reading_its_writes() -> testkit::TestApp {
+    spawn_with(vec![Arc::new(testkit::probe::Probe)], |c| assert!(c.events.read_your_writes)).await
+}
+
+#[tokio::test]
+async fn a_request_is_answered_once_its_events_are_handled() {
+    let app = reading_its_writes().await;
+    let mut committed = Vec::new();
+    for name in ["one", "two"] {
+        let (status, body) = json(app.post_json("/api/v1/probes", &json!({"name": name})).await).await;
+        assert_eq!(status, 201);
+        committed.push(body["data"]["eventId"].as_str().unwrap().to_owned());
+        // Handled before the answer came: no relay ran (the harness has none), nothing drained.
+        assert_eq!(received_ids(&app).await, committed);
+    }
+    assert_eq!(app.drain_events().await.published, 0, "nothing was left for the relay");
+    // A rolled-back write has nothing to wait for, and nothing is delivered.
+    let (status, _) =
+        json(app.post_json("/api/v1/probes", &json!({"name": "ghost", "failAfterWrite": true})).await).await;
+    assert_eq!(status, 422);
+    assert_eq!(received_ids(&app).await, committed);
+}
+
+#[tokio::test]
+async fn a_failing_handler_does_not_hold_its_request_or_the_next() {
+    let app = reading_its_writes().await;
+    let started = std::time::Instant::now();
+    let (status, _) = json(app.post_json("/api/v1/probes", &json!({"name": "bad", "failHandler": true})).await).await;
+    assert_eq!(status, 201);
+    let (_, good) = json(app.post_json("/api/v1/probes", &json!({"name": "good"})).await).await;
+    // Answered after the pass that tried (and failed) the event, not after the 2 s limit.
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
+    assert_eq!(received_ids(&app).await, vec![good["data"]["eventId"].as_str().unwrap().to_owned()]);
+    let lag = platform::events::lag(app.platform.db("probe").unwrap(), chrono::Utc::now()).await.unwrap();
+    assert_eq!(lag.pending, 1, "the failed event waits for its retry");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("sojourn_events_settle_timeouts_total 0"), "{metrics}");
+    assert!(metrics.contains("sojourn_events_settle_seconds_count 2"), "{metrics}");
+}
+
+#[tokio::test]
+async fn concurrent_requests_share_passes_and_all_see_their_events() {
+    let app = reading_its_writes().await;
+    let posts = (0..40).map(|n| {
+        let app = &app;
+        async move {
+            let (status, body) = json(app.post_json("/api/v1/probes", &json!({"name": format!("c{n}")})).await).await;
+            assert_eq!(status, 201);
+            let id = body["data"]["eventId"].as_str().unwrap().to_owned();
+            assert!(received_ids(app).await.contains(&id), "event {n} handled before its answer");
+        }
+    });
+    futures_util::future::join_all(posts).await;
+    assert_eq!(received_ids(&app).await.len(), 40);
+}
+
 #[tokio::test]
 async fn a_failing_handler_keeps_its_event_pending_without_blocking_others() {
     let app = spawn_app().await;

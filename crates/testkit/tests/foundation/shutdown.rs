@@ -29,7 +29,9 @@ async fn in_flight_requests_finish_during_graceful_shutdown() {
 #[tokio::test]
 async fn shutdown_flushes_committed_events() {
     let dir = tempfile::tempdir().unwrap();
-    let config = testkit::test_config(&dir);
+    let mut config = testkit::test_config(&dir);
+    // Leave the event in the outbox after the request, for the shutdown to flush.
+    config.events.read_your_writes = false;
     let app = testkit::spawn_config(config.clone(), vec![std::sync::Arc::new(testkit::probe::Probe)]).await;
     let (_, body) = json(app.post_json("/api/v1/probes", &serde_json::json!({"name": "last"})).await).await;
     let event_id = body["data"]["eventId"].as_str().unwrap().to_owned();
