@@ -45,7 +45,7 @@ impl EventHandler for InboxFiller {
         let drafts = if event.event_type.starts_with("booking.") {
             booking_drafts(tx, event).await?
         } else {
-            domain::draft_for(event).map(|d| d.into_iter().collect())
+            user_draft(tx, event).await?
         };
         let drafts = match drafts {
             Ok(drafts) => drafts,
@@ -96,6 +96,19 @@ impl InboxFiller {
         store::set_reader_language(tx, user, language, event.occurred_at).await?;
         Ok(())
     }
+}
+
+/// The notice an identity event makes, in its reader's language.
+async fn user_draft(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec<Draft>, &'static str>, HandlerError> {
+    // Written in English first to learn who it is for; rewritten if they read another language.
+    let draft = match domain::draft_for(event, Lang::En) {
+        Ok(Some(draft)) => draft,
+        Ok(None) => return Ok(Ok(Vec::new())),
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let lang = Lang::from_tag(store::reader_language(&mut *tx, draft.user_id).await?.as_deref());
+    let draft = if lang == Lang::En { Some(draft) } else { domain::draft_for(event, lang).ok().flatten() };
+    Ok(Ok(draft.into_iter().collect()))
 }
 
 /// The notices a booking event makes, each in its reader's language.

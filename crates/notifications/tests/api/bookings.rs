@@ -1,6 +1,6 @@
 //! Booking notices as notifications writes them from `booking.*` events: in the reader's
-//! language, learnt from identity's profile events, and readable even from older events that
-//! carry no listing title or time zone.
+//! language (learnt from identity's profile events, and used for security notices too), and
+//! readable even from older events that carry no listing title or time zone.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -40,6 +40,9 @@ async fn notices_follow_the_language_of_the_readers_profile() {
     let guest = register(&app, "lang-guest@example.com").await;
     let host = register(&app, "lang-host@example.com").await;
     speaks(&app, &guest, "fr").await;
+    publish(&app, &user_event("user.mfa_enabled", &guest, json!({}))).await;
+    let n = &items(&app, &guest, "?type=account_security").await[0];
+    assert_eq!(n["title"], "Authentification à deux facteurs activée", "security notices too");
 
     // Summer: Paris is UTC+2, so 18:00 UTC is 20:00 there.
     publish(&app, &booking_event("cancelled", &guest, &host, table(), Some(4500))).await;
