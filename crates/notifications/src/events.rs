@@ -1,4 +1,9 @@
 //! Events this context consumes (`user.*`, `booking.*`). It publishes none yet.
+//!
+//! A reader's language is learnt from identity's `user.profile_updated` (it carries the
+//! profile's `language`) into this context's own table: notifications never asks identity,
+//! so it works the same when the two run apart. Until a user's profile event has been seen,
+//! their notices are in English.
 
 use std::sync::Arc;
 
@@ -7,7 +12,8 @@ use kernel::{Clock, EventEnvelope};
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
 
-use crate::domain::{self, Channel, Kind};
+use crate::domain::locale::Lang;
+use crate::domain::{self, Channel, Draft};
 use crate::store::{self, Notification};
 
 /// Consumer names: dedupe records are keyed on them, so they must never change.
@@ -15,7 +21,8 @@ pub const INBOX_CONSUMER: &str = "notifications.inbox";
 pub const BOOKINGS_CONSUMER: &str = "notifications.bookings";
 
 /// Fills the inbox from `user.*` events (welcome and account-security notices) and `booking.*`
-/// events (requests, confirmations, declines, cancellations, expiries).
+/// events (requests, confirmations, declines, cancellations, expiries), and keeps the
+/// readers' languages from `user.profile_updated`.
 pub struct InboxFiller {
     pub clock: Arc<dyn Clock>,
 }
@@ -31,10 +38,14 @@ impl EventHandler for InboxFiller {
             }
             return Ok(());
         }
+        if event.event_type == "user.profile_updated" {
+            self.remember_language(tx, event).await?;
+            return Ok(());
+        }
         let drafts = if event.event_type.starts_with("booking.") {
-            domain::bookings::drafts_for(event)
+            booking_drafts(tx, event).await?
         } else {
-            domain::draft_for(event).map(|d| d.into_iter().collect())
+            user_draft(tx, event).await?
         };
         let drafts = match drafts {
             Ok(drafts) => drafts,
@@ -46,7 +57,7 @@ impl EventHandler for InboxFiller {
         };
         let several = drafts.len() > 1;
         for draft in drafts {
-            if let Kind::Topic(topic) = draft.kind {
+            if let Some(topic) = draft.kind.preference() {
                 let stored = store::preference(tx, draft.user_id, topic.as_str(), Channel::InApp.as_str()).await?;
                 if !domain::delivers_in_app(topic, stored) {
                     continue;
@@ -71,4 +82,46 @@ impl EventHandler for InboxFiller {
         }
         Ok(())
     }
+}
+
+impl InboxFiller {
+    async fn remember_language(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        let d = &event.data;
+        let raw = d.get("userId").and_then(serde_json::Value::as_str).unwrap_or(&event.aggregate_id);
+        let Ok(user) = raw.trim().parse::<uuid::Uuid>() else {
+            tracing::warn!(event_id = %event.id, "profile event without a valid user id: skipped");
+            return Ok(());
+        };
+        let language = d.get("language").and_then(serde_json::Value::as_str).map(str::trim).filter(|l| !l.is_empty());
+        store::set_reader_language(tx, user, language, event.occurred_at).await?;
+        Ok(())
+    }
+}
+
+/// The notice an identity event makes, in its reader's language.
+async fn user_draft(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec<Draft>, &'static str>, HandlerError> {
+    // Written in English first to learn who it is for; rewritten if they read another language.
+    let draft = match domain::draft_for(event, Lang::En) {
+        Ok(Some(draft)) => draft,
+        Ok(None) => return Ok(Ok(Vec::new())),
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let lang = Lang::from_tag(store::reader_language(&mut *tx, draft.user_id).await?.as_deref());
+    let draft = if lang == Lang::En { Some(draft) } else { domain::draft_for(event, lang).ok().flatten() };
+    Ok(Ok(draft.into_iter().collect()))
+}
+
+/// The notices a booking event makes, each in its reader's language.
+async fn booking_drafts(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec<Draft>, &'static str>, HandlerError> {
+    let notices = match domain::bookings::notices_for(event) {
+        Ok(Some(notices)) => notices,
+        Ok(None) => return Ok(Ok(Vec::new())),
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let mut languages = std::collections::HashMap::new();
+    for &(user, _) in &notices.recipients {
+        let tag = store::reader_language(&mut *tx, user).await?;
+        languages.insert(user, Lang::from_tag(tag.as_deref()));
+    }
+    Ok(Ok(notices.drafts(|user| languages.get(&user).copied().unwrap_or_default())))
 }

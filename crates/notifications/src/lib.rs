@@ -1,6 +1,7 @@
 //! Notifications: the in-app inbox (`/api/v1/users/notifications`) and per-type, per-channel
 //! preferences (`/api/v1/users/notification-preferences`). The inbox is filled from other
-//! contexts' events; today identity's `user.*` events.
+//! contexts' events: identity's `user.*` and booking's `booking.*`. Identity's profile events
+//! also tell it each reader's language, so notices are written in it.
 
 pub mod domain;
 mod events;
@@ -16,12 +17,20 @@ use utoipa::openapi::OpenApi;
 
 pub use events::INBOX_CONSUMER;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "inbox",
-    sqlite: include_str!("../migrations/sqlite/0001_inbox.sql"),
-    postgres: include_str!("../migrations/postgres/0001_inbox.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "inbox",
+        sqlite: include_str!("../migrations/sqlite/0001_inbox.sql"),
+        postgres: include_str!("../migrations/postgres/0001_inbox.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "readers",
+        sqlite: include_str!("../migrations/sqlite/0002_readers.sql"),
+        postgres: include_str!("../migrations/postgres/0002_readers.sql"),
+    },
+];
 
 /// The notifications context.
 #[derive(Debug, Clone, Copy)]

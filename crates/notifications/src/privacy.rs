@@ -1,5 +1,5 @@
 //! This context's part of GDPR exports and erasure: inbox notices (their text can name the
-//! user) and notification preferences.
+//! user), notification preferences and the language notices are written in.
 
 use async_trait::async_trait;
 use platform::db::Db;
@@ -36,7 +36,8 @@ impl PersonalData for NotificationsData {
             .into_iter()
             .map(|(kind, channel, enabled)| json!({"type": kind, "channel": channel, "enabled": enabled}))
             .collect();
-        Ok(json!({ "notifications": notifications, "preferences": preferences }))
+        let language = store::reader_language(&self.db, user).await.map_err(fail)?;
+        Ok(json!({ "notifications": notifications, "preferences": preferences, "language": language }))
     }
 
     async fn erase(&self, user: Uuid) -> Result<(), PrivacyError> {

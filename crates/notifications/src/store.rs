@@ -195,9 +195,38 @@ pub async fn all_for_user(db: &Db, user: Uuid) -> Result<Vec<Notification>, DbEr
     .await
 }
 
+/// Records the language a user's profile now names (`None`: back to the default), unless a
+/// later profile event has already been recorded.
+pub async fn set_reader_language(
+    tx: &mut Tx,
+    user: Uuid,
+    language: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    query(
+        "INSERT INTO notification_readers (user_id, language, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id) DO UPDATE SET language = excluded.language, updated_at = excluded.updated_at \
+         WHERE notification_readers.updated_at <= excluded.updated_at",
+    )
+    .bind(user)
+    .bind(language)
+    .bind(at)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// The language tag a user's notices are written in, if their profile names one.
+pub async fn reader_language<'c>(on: impl Executor<'c>, user: Uuid) -> Result<Option<String>, DbError> {
+    let row: Option<(Option<String>,)> =
+        query("SELECT language FROM notification_readers WHERE user_id = $1").bind(user).fetch_optional(on).await?;
+    Ok(row.and_then(|(language,)| language))
+}
+
 /// Deletes everything stored about a user (GDPR erasure); idempotent.
 pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
     query("DELETE FROM notifications WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
-    query("DELETE FROM notification_preferences WHERE user_id = $1").bind(user).execute(tx).await?;
+    query("DELETE FROM notification_preferences WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
+    query("DELETE FROM notification_readers WHERE user_id = $1").bind(user).execute(tx).await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::Bookings;
-use super::view::event_view;
+use super::transitions::event_reservation;
 use crate::store::reservations::{self, Reservation};
 
 /// The reservations a payment event is about.
@@ -116,7 +116,7 @@ impl Bookings {
                 // record it and ask for it to be returned.
                 let next = Reservation { paid: r.total, payment_id: payment, ..r.clone() };
                 if let Some(done) = reservations::transition(tx, &next, &r.status).await? {
-                    let data = json!({"reservation": event_view(&done), "refundAmount": done.total,
+                    let data = json!({"reservation": event_reservation(tx, &done).await?, "refundAmount": done.total,
                                       "reason": "paid_after_expiry"});
                     self.emit(tx, "booking.refund_due", done.id, None, data).await?;
                 }

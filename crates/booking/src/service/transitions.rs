@@ -17,10 +17,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Bookings;
-use super::view::event_view;
+use super::view::{event_view, listing_title};
 use crate::policy::{self, CancelInput, Canceller, Policy, Refund};
 use crate::store::reservations::{self, Reservation};
-use crate::store::{coupons, inventory};
+use crate::store::{self, coupons, inventory};
 
 /// Who a user is to a reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,7 +264,7 @@ impl Bookings {
             release(tx, &done).await?;
         }
         let data = json!({
-            "reservation": event_view(&done),
+            "reservation": event_reservation(tx, &done).await?,
             "refundAmount": refund.as_ref().map(|r| r.amount),
             "refund": refund,
         });
@@ -276,6 +276,12 @@ impl Bookings {
     pub(crate) fn respond_by(&self) -> DateTime<Utc> {
         self.clock.now() + Duration::hours(self.config.request_hours)
     }
+}
+
+/// `r` as its events carry it, with its listing's current title.
+pub(crate) async fn event_reservation(tx: &mut Tx, r: &Reservation) -> Result<serde_json::Value, ApiError> {
+    let listing = store::find(&mut *tx, r.listing_id).await?;
+    Ok(event_view(r, listing.as_ref().and_then(listing_title)))
 }
 
 /// Gives back what a reservation held: its nights, its seats, table or stock, its coupon use.

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::store::ListingModel;
 use crate::store::reservations::Reservation;
 
 pub fn reservation_view(r: &Reservation) -> Value {
@@ -34,12 +35,16 @@ fn unit_id(r: &Reservation) -> Option<&str> {
 }
 
 /// The reservation as events carry it: [`reservation_view`] with the quote's totals in
-/// `amounts` instead of the itemised quote.
-pub fn event_view(r: &Reservation) -> Value {
+/// `amounts` instead of the itemised quote, and the listing's title (`listingTitle`, `null`
+/// when the listing is not known here), so that consumers such as the inbox can name what
+/// was booked without a listing read model of their own. `kind` and `timezone` are the
+/// listing's already.
+pub fn event_view(r: &Reservation, listing_title: Option<&str>) -> Value {
     let mut v = reservation_view(r);
     let q = &r.quote;
     if let Some(map) = v.as_object_mut() {
         map.remove("quote");
+        map.insert("listingTitle".into(), json!(listing_title));
         map.insert(
             "amounts".into(),
             json!({
@@ -50,4 +55,9 @@ pub fn event_view(r: &Reservation) -> Value {
         );
     }
     v
+}
+
+/// The title a listing's view carries.
+pub fn listing_title(l: &ListingModel) -> Option<&str> {
+    l.data.get("title").and_then(Value::as_str)
 }

@@ -1,17 +1,54 @@
 //! Pure notification logic: the vocabulary (types, channels), the preference rules and the
 //! notifications that identity and booking events turn into. No I/O, unit tested here.
 
+pub mod booking_texts;
 pub mod bookings;
 pub mod inbox;
+pub mod locale;
 pub mod preferences;
 
 pub use inbox::{Draft, draft_for};
 pub use preferences::{Channel, ChannelPrefs, Preferences, Topic, delivers_in_app};
 
-/// The type of an inbox notification: a preference topic, or `welcome` (sent once, always).
+/// What happened to a booking, as far as an inbox notice is concerned: each has its own
+/// notice type, so a client can tell a decline from a confirmation without reading the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookingNews {
+    Requested,
+    Confirmed,
+    Declined,
+    Cancelled,
+    Expired,
+}
+
+impl BookingNews {
+    pub const ALL: [BookingNews; 5] = [
+        BookingNews::Requested,
+        BookingNews::Confirmed,
+        BookingNews::Declined,
+        BookingNews::Cancelled,
+        BookingNews::Expired,
+    ];
+
+    /// `booking_confirmed` and `booking_cancelled` are DreamScape's names for theirs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingNews::Requested => "booking_requested",
+            BookingNews::Confirmed => "booking_confirmed",
+            BookingNews::Declined => "booking_declined",
+            BookingNews::Cancelled => "booking_cancelled",
+            BookingNews::Expired => "booking_expired",
+        }
+    }
+}
+
+/// The type of an inbox notification: `welcome` (sent once, always), news about a booking,
+/// or a preference topic used as the type itself (`account_security`; `booking_confirmation`
+/// on notices made before booking news had types of their own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Welcome,
+    Booking(BookingNews),
     Topic(Topic),
 }
 
@@ -19,17 +56,35 @@ impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Welcome => "welcome",
+            Kind::Booking(news) => news.as_str(),
             Kind::Topic(topic) => topic.as_str(),
         }
     }
 
+    /// The preference that decides whether a notice of this type is delivered: all booking
+    /// news follows the booking-updates preference (`booking_confirmation`); `welcome` none.
+    pub fn preference(self) -> Option<Topic> {
+        match self {
+            Kind::Welcome => None,
+            Kind::Booking(_) => Some(Topic::BookingConfirmation),
+            Kind::Topic(topic) => Some(topic),
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Kind> {
-        if raw == "welcome" { Some(Kind::Welcome) } else { Topic::parse(raw).map(Kind::Topic) }
+        Kind::all().into_iter().find(|k| k.as_str() == raw)
+    }
+
+    fn all() -> Vec<Kind> {
+        std::iter::once(Kind::Welcome)
+            .chain(BookingNews::ALL.into_iter().map(Kind::Booking))
+            .chain(Topic::ALL.into_iter().map(Kind::Topic))
+            .collect()
     }
 
     /// Every value `type` can take, for error messages and docs.
     pub fn names() -> Vec<&'static str> {
-        std::iter::once("welcome").chain(Topic::ALL.iter().map(|t| t.as_str())).collect()
+        Kind::all().into_iter().map(Kind::as_str).collect()
     }
 }
 
@@ -71,7 +126,17 @@ mod tests {
         }
         assert_eq!(Kind::parse("Welcome"), None);
         assert_eq!(Kind::parse(""), None);
-        assert_eq!(Kind::names().len(), 8);
+        assert_eq!(Kind::names().len(), 13);
+        assert_eq!(Kind::parse("booking_cancelled"), Some(Kind::Booking(BookingNews::Cancelled)));
+    }
+
+    #[test]
+    fn booking_news_follows_the_booking_preference() {
+        for news in BookingNews::ALL {
+            assert_eq!(Kind::Booking(news).preference(), Some(Topic::BookingConfirmation));
+        }
+        assert_eq!(Kind::Welcome.preference(), None);
+        assert_eq!(Kind::Topic(Topic::Reviews).preference(), Some(Topic::Reviews));
     }
 
     #[test]

@@ -20,7 +20,8 @@ use crate::store::{self, Filter, Notification};
 #[serde(rename_all = "camelCase")]
 pub struct NotificationView {
     pub id: Uuid,
-    /// `welcome`, or a preference type such as `account_security`.
+    /// `welcome`, booking news (`booking_requested`, `booking_confirmed`, `booking_declined`,
+    /// `booking_cancelled`, `booking_expired`), or a preference type such as `account_security`.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: String,
@@ -95,6 +96,11 @@ enum StatusParam {
 #[allow(dead_code)]
 enum TypeParam {
     Welcome,
+    BookingRequested,
+    BookingConfirmed,
+    BookingDeclined,
+    BookingCancelled,
+    BookingExpired,
     BookingConfirmation,
     PriceAlert,
     TripReminder,
@@ -111,7 +117,9 @@ pub struct ListFilter {
     /// `unread`, `read` or `all` (default).
     #[param(value_type = Option<StatusParam>, inline)]
     pub status: Option<String>,
-    /// Only this type: `welcome`, `booking_confirmation`, `price_alert`, `trip_reminder`,
+    /// Only this type: `welcome`, `booking_requested`, `booking_confirmed`, `booking_declined`,
+    /// `booking_cancelled`, `booking_expired`, `booking_confirmation` (booking notices made
+    /// before booking news had types of their own), `price_alert`, `trip_reminder`,
     /// `promotions`, `account_security`, `messages` or `reviews`.
     #[serde(rename = "type")]
     #[param(rename = "type", value_type = Option<TypeParam>, inline)]

@@ -2,6 +2,7 @@
 //! events. Runs on SQLite, and on PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bookings;
 mod events;
 mod inbox;
 mod isolation;
