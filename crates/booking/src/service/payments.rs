@@ -38,6 +38,18 @@ fn payment_id(data: &Value) -> Option<String> {
     ["paymentIntentId", "paymentId", "id"].iter().find_map(|k| data.get(*k).and_then(Value::as_str)).map(str::to_owned)
 }
 
+/// Whether capturing `r`'s authorisation was asked for: the host accepted it (it is, or was
+/// when cancelled: a refund decided on an accepted reservation counted the authorisation, so
+/// its rule is not one of those for money never taken).
+fn capture_expected(r: &Reservation) -> bool {
+    let rule = r.refund.as_ref().and_then(|f| f.get("rule")).and_then(Value::as_str);
+    match r.status.as_str() {
+        "confirmed" | "completed" => true,
+        "cancelled" => !matches!(rule, Some("authorisation_released" | "nothing_paid")),
+        _ => false,
+    }
+}
+
 impl Bookings {
     /// Applies a `payment.*` event to the reservations it names, inside the consumer's
     /// transaction (so a redelivered event changes nothing twice).
@@ -166,14 +178,22 @@ impl Bookings {
                 // The authorisation was captured. Payments captures only after the host
                 // accepted; if the reservation was cancelled since, the refund decided then
                 // counted this money and payments makes it once captured.
+                let captured = r.authorised;
                 let next = Reservation {
-                    paid: r.paid + r.authorised,
+                    paid: r.paid + captured,
                     authorised: 0,
                     payment_id: payment.or_else(|| r.payment_id.clone()),
                     updated_at: self.clock.now(),
                     ..r.clone()
                 };
-                reservations::transition(tx, &next, &r.status).await?;
+                if let Some(done) = reservations::transition(tx, &next, &r.status).await?
+                    && !capture_expected(r)
+                {
+                    // Captured though it was to be released (never accepted): all of it goes back.
+                    let data = json!({"reservation": event_view(&done), "refundAmount": captured,
+                                      "reason": "captured_after_release"});
+                    self.emit(tx, "booking.refund_due", done.id, None, data).await?;
+                }
             }
             "expired" | "cancelled" | "declined" if r.paid == 0 => {
                 // The money arrived after the hold ran out and the inventory went back on sale:
