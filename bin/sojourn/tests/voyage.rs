@@ -354,6 +354,66 @@ async fn cart_lines_are_checked_priced_again_on_change_and_forgotten_when_idle()
     assert_eq!((cart["itemCount"].as_i64(), cart["expiresAt"].is_null()), (Some(0), true), "{cart}");
 }
 
+#[tokio::test]
+async fn a_request_to_book_listing_is_refused_by_the_cart_and_booked_on_its_own() {
+    let (app, _) = spawn().await;
+    let (host, _) = register(&app, "host@example.com").await;
+    let (guest, _) = register(&app, "guest@example.com").await;
+    let mut asked = stay();
+    asked["instantBook"] = json!(false);
+    let asked = publish(&app, &host, &asked).await;
+    let flat = publish(&app, &host, &stay()).await;
+    let request = json!({"listingId": asked, "checkIn": "2030-05-01", "checkOut": "2030-05-03", "guests": 2});
+    let request_line =
+        json!({"itemType": "stay", "itemData": request, "price": price_of(&app, &guest, &request).await});
+
+    // Alone: refused when added, so there is never a cart that cannot be checked out.
+    let refused = expect_error(add(&app, &guest, request_line.clone()).await, 422, "request_to_book").await;
+    assert!(refused["message"].as_str().unwrap().contains("POST /api/v1/reservations"), "{refused}");
+    assert_eq!(refused["details"][0]["field"], "itemData.listingId", "{refused}");
+    assert_eq!(data(call(&app, Method::GET, &guest, "/api/v1/cart/me", None).await).await["itemCount"], 0);
+    expect_error(call(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", None).await, 422, "cart_empty").await;
+
+    // Mixed with an instant-book stay: only that one goes in; it checks out and is paid.
+    let nights = json!({"listingId": flat, "checkIn": "2030-05-01", "checkOut": "2030-05-03", "guests": 2});
+    let line = json!({"itemType": "stay", "itemData": nights, "price": price_of(&app, &guest, &nights).await});
+    assert_eq!(add(&app, &guest, line).await.status(), 201);
+    expect_error(add(&app, &guest, request_line).await, 422, "request_to_book").await;
+    let out = data(call(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", None).await).await;
+    assert_eq!(out["booking"]["items"].as_array().map(Vec::len), Some(1), "{out}");
+    let intent = out["paymentIntentId"].as_str().unwrap();
+    let card = json!({"paymentMethod": "pm_card_visa"});
+    data(call(&app, Method::POST, &guest, &format!("/api/v1/payment/{intent}/confirm"), Some(&card)).await).await;
+    app.drain_events().await;
+    let reference = out["bookingReference"].as_str().unwrap();
+    let booking = data(call(&app, Method::GET, &guest, &format!("/api/v1/bookings/{reference}"), None).await).await;
+    assert_eq!(booking["status"], "CONFIRMED", "{booking}");
+
+    // The request is booked on its own, and waits for its host.
+    let made = call(&app, Method::POST, &guest, "/api/v1/reservations", Some(&request)).await;
+    let made = data(made).await;
+    assert_eq!(
+        (made["reservation"]["status"].as_str(), made["reservation"]["instantBook"].as_bool()),
+        (Some("pending_payment"), Some(false))
+    );
+
+    // A listing that turns request-to-book after it was added is named at checkout.
+    let later = json!({"listingId": flat, "checkIn": "2030-06-01", "checkOut": "2030-06-03", "guests": 2});
+    let line = json!({"itemType": "stay", "itemData": later, "price": price_of(&app, &guest, &later).await});
+    let item = data(add(&app, &guest, line).await).await["item"]["id"].as_str().unwrap().to_owned();
+    let change = json!({"instantBook": false});
+    data(call(&app, Method::PUT, &host, &format!("/api/v1/listings/{flat}"), Some(&change)).await).await;
+    app.drain_events().await;
+    let gone = expect_error(
+        call(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", None).await,
+        409,
+        "items_unavailable",
+    )
+    .await;
+    assert_eq!(gone["details"][0]["field"], format!("items.{item}"), "{gone}");
+    assert!(gone["details"][0]["message"].as_str().unwrap().contains("POST /api/v1/reservations"), "{gone}");
+}
+
 async fn login(app: &TestApp, email: &str) -> String {
     let body = json!({"email": email, "password": "Password1!"});
     data(app.post_json("/api/v1/auth/login", &body).await).await["tokens"]["accessToken"].as_str().unwrap().to_owned()

@@ -65,6 +65,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_itineraries.sql"),
         postgres: include_str!("../migrations/postgres/0006_itineraries.sql"),
     },
+    Migration {
+        version: 7,
+        name: "authorised",
+        sqlite: include_str!("../migrations/sqlite/0007_authorised.sql"),
+        postgres: include_str!("../migrations/postgres/0007_authorised.sql"),
+    },
 ];
 
 /// The booking context.

@@ -481,11 +481,12 @@ impl Payments {
             status: text("status").unwrap_or_default(),
         };
         store::save_payable(tx, &payable, self.clock.now()).await?;
-        // Captured when the host accepts, released when the reservation ends unused: calls to
-        // the processor, made once this transaction commits (see `crate::ops`).
+        // Captured when the host accepts, released when the reservation ends unused (or was
+        // authorised after it ended: `booking.refund_due`): calls to the processor, made once
+        // this transaction commits (see `crate::ops`).
         let settle = match event.event_type.as_str() {
             "booking.confirmed" => Some(Kind::Capture),
-            "booking.declined" | "booking.expired" | "booking.cancelled" => Some(Kind::Cancel),
+            "booking.declined" | "booking.expired" | "booking.cancelled" | "booking.refund_due" => Some(Kind::Cancel),
             _ => None,
         };
         if let Some(kind) = settle {
@@ -499,7 +500,9 @@ impl Payments {
             }
         }
         // Money booking says goes back (a cancellation by policy, a late payment): refunded from
-        // what was captured; released authorisations above needed none.
+        // what was captured. Booking never asks back an authorisation it knows is released
+        // above (its `refundAmount` counts captured money, and an accepted authorisation whose
+        // capture is on its way).
         let owed = event.data.get("refundAmount").and_then(Value::as_i64).unwrap_or(0);
         let refunding = ["booking.cancelled", "booking.declined", "booking.expired", "booking.refund_due"];
         if owed > 0 && refunding.contains(&event.event_type.as_str()) {

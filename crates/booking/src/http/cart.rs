@@ -48,7 +48,7 @@ pub async fn clear(
     security(("bearerAuth" = [])), request_body = CartItemIn,
     responses((status = 201, description = "`{item, cart}`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "`price_changed`, `cart_full`, or the item cannot be booked", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, description = "`request_to_book` (the cart takes instant-book listings only: book it with `POST /api/v1/reservations`), `own_listing`, `no_travel_supplier`", body = ErrorBody)))]
 pub async fn add(
     AxumState(state): AxumState<State>,
     user: AuthUser,
@@ -72,7 +72,8 @@ fn item_id(raw: &str) -> Result<Uuid, ApiError> {
     security(("bearerAuth" = [])), request_body = QuantityIn,
     params(("userId" = String, Path, description = "The caller's id, or `me`"), ("itemId" = String, Path, description = "The item")),
     responses((status = 200, description = "the cart"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, description = "`request_to_book` (the listing turned request-to-book: remove the line)", body = ErrorBody)))]
 pub async fn update(
     AxumState(state): AxumState<State>,
     user: AuthUser,

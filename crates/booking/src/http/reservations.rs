@@ -148,10 +148,12 @@ pub async fn hosting(
     list(&state, &user, Side::Host, q).await
 }
 
-/// One reservation: its guest, its host or an administrator; anyone else gets 404.
+/// One reservation: its guest, its host or an administrator; anyone else gets 404. Its money
+/// is what the payment did, in minor units: `authorised` (held on the card, not captured),
+/// `paid` (captured) and `refunded` (given back).
 #[utoipa::path(get, path = "/api/v1/reservations/{id}", tag = "Booking", operation_id = "get_reservation",
     security(("bearerAuth" = [])), params(("id" = String, Path, description = "Reservation id")),
-    responses((status = 200, description = "`{reservation}`"), (status = 400, body = ErrorBody),
+    responses((status = 200, description = "`{reservation}`, with `authorised`, `paid` (captured) and `refunded` in minor units"), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     AxumState(state): AxumState<State>,
@@ -213,7 +215,8 @@ pub async fn accept(
     Ok(done(&state.accept(&user, id).await?, "Reservation confirmed"))
 }
 
-/// The host declines a request to book: the guest is refunded in full.
+/// The host declines a request to book: the guest's authorisation is released (nothing was
+/// captured, so `refund.amount` is 0, rule `authorisation_released`).
 #[utoipa::path(post, path = "/api/v1/reservations/{id}/decline", tag = "Booking", operation_id = "decline_reservation",
     security(("bearerAuth" = [])), params(("id" = String, Path, description = "Reservation id")), request_body = ReasonIn,
     responses((status = 200, description = "`{reservation}` with its `refund`"), (status = 403, body = ErrorBody),

@@ -1,6 +1,11 @@
 //! Payment coupling, by events only: the payments context announces what happened to money
 //! and the reservations it was for move on. Payments name their reservations in
 //! `reservationId` / `reservationIds`, at the top level or under `metadata`.
+//!
+//! A reservation's money fields say what its payment really did, never what was decided:
+//! `authorised` is held on the card and not taken (`payment.authorized`, back to 0 on
+//! `payment.succeeded` or `payment.canceled`), `paid` was captured (`payment.succeeded`) and
+//! `refunded` was given back (`payment.refunded`).
 
 use kernel::{ApiError, EventEnvelope};
 use platform::db::Tx;
@@ -31,6 +36,18 @@ pub fn reservation_ids(data: &Value) -> Vec<Uuid> {
 
 fn payment_id(data: &Value) -> Option<String> {
     ["paymentIntentId", "paymentId", "id"].iter().find_map(|k| data.get(*k).and_then(Value::as_str)).map(str::to_owned)
+}
+
+/// Whether capturing `r`'s authorisation was asked for: the host accepted it (it is, or was
+/// when cancelled: a refund decided on an accepted reservation counted the authorisation, so
+/// its rule is not one of those for money never taken).
+fn capture_expected(r: &Reservation) -> bool {
+    let rule = r.refund.as_ref().and_then(|f| f.get("rule")).and_then(Value::as_str);
+    match r.status.as_str() {
+        "confirmed" | "completed" => true,
+        "cancelled" => !matches!(rule, Some("authorisation_released" | "nothing_paid")),
+        _ => false,
+    }
 }
 
 impl Bookings {
@@ -65,7 +82,13 @@ impl Bookings {
         }
         for r in found {
             match event.event_type.as_str() {
-                "payment.succeeded" | "payment.authorized" => self.paid(tx, &r, &event.data).await?,
+                "payment.succeeded" => self.paid(tx, &r, &event.data).await?,
+                "payment.authorized" => self.authorised(tx, &r, &event.data).await?,
+                "payment.canceled" if r.authorised > 0 => {
+                    // The authorisation was released: nothing is held any more.
+                    let next = Reservation { authorised: 0, updated_at: self.clock.now(), ..r.clone() };
+                    reservations::transition(tx, &next, &r.status).await?;
+                }
                 "payment.refunded" => {
                     let refunded = (r.refunded + amount.unwrap_or(0).max(0)).min(r.paid);
                     let next = Reservation { refunded, ..r.clone() };
@@ -93,25 +116,86 @@ impl Bookings {
         self.paid(tx, r, data).await
     }
 
+    /// `pending_payment` moves on once money is captured or authorised: an instant booking
+    /// is confirmed, a request waits for its host.
+    async fn moves_on(&self, tx: &mut Tx, r: &Reservation, next: Reservation) -> Result<(), ApiError> {
+        let (status, event, respond_by) = if r.instant_book {
+            ("confirmed", "booking.confirmed", None)
+        } else {
+            ("awaiting_host", "booking.requested", Some(self.respond_by()))
+        };
+        let next = Reservation { status: status.into(), respond_by, ..next };
+        self.transition(tx, r, next, event, None, None).await?;
+        Ok(())
+    }
+
+    /// `payment.authorized`: the card holds the money, nothing is taken yet (a request to
+    /// book; payments captures it on `booking.confirmed`).
+    async fn authorised(&self, tx: &mut Tx, r: &Reservation, data: &Value) -> Result<(), ApiError> {
+        let payment = payment_id(data);
+        match r.status.as_str() {
+            "pending_payment" => {
+                let next = Reservation {
+                    authorised: r.total,
+                    payment_id: payment.or_else(|| r.payment_id.clone()),
+                    ..r.clone()
+                };
+                self.moves_on(tx, r, next).await
+            }
+            "expired" | "cancelled" | "declined" if r.paid == 0 && r.authorised == 0 => {
+                // Authorised after the hold ran out: recorded, and released by payments
+                // (`booking.refund_due` releases what is only authorised; nothing to refund).
+                let next = Reservation { authorised: r.total, payment_id: payment, ..r.clone() };
+                if let Some(done) = reservations::transition(tx, &next, &r.status).await? {
+                    let data = json!({"reservation": event_view(&done), "refundAmount": 0,
+                                      "reason": "authorised_after_expiry"});
+                    self.emit(tx, "booking.refund_due", done.id, None, data).await?;
+                }
+                Ok(())
+            }
+            _ => {
+                tracing::debug!(reservation = %r.id, status = %r.status, "authorisation for a reservation already settled");
+                Ok(())
+            }
+        }
+    }
+
+    /// `payment.succeeded`: money captured, at once (instant book, a booking of several
+    /// items) or as the capture of an authorisation the host's acceptance asked for.
     async fn paid(&self, tx: &mut Tx, r: &Reservation, data: &Value) -> Result<(), ApiError> {
         let payment = payment_id(data);
         match r.status.as_str() {
             "pending_payment" => {
-                let (status, event, respond_by) = if r.instant_book {
-                    ("confirmed", "booking.confirmed", None)
-                } else {
-                    ("awaiting_host", "booking.requested", Some(self.respond_by()))
-                };
                 let next = Reservation {
-                    status: status.into(),
                     paid: r.total,
+                    authorised: 0,
                     payment_id: payment.or_else(|| r.payment_id.clone()),
-                    respond_by,
                     ..r.clone()
                 };
-                self.transition(tx, r, next, event, None, None).await?;
+                self.moves_on(tx, r, next).await?;
             }
-            "expired" | "cancelled" if r.paid == 0 => {
+            _ if r.authorised > 0 => {
+                // The authorisation was captured. Payments captures only after the host
+                // accepted; if the reservation was cancelled since, the refund decided then
+                // counted this money and payments makes it once captured.
+                let captured = r.authorised;
+                let next = Reservation {
+                    paid: r.paid + captured,
+                    authorised: 0,
+                    payment_id: payment.or_else(|| r.payment_id.clone()),
+                    updated_at: self.clock.now(),
+                    ..r.clone()
+                };
+                if let Some(done) = reservations::transition(tx, &next, &r.status).await?
+                    && !capture_expected(r)
+                {
+                    // Captured though it was to be released (never accepted): all of it goes back.
+                    let data = json!({"reservation": event_view(&done), "refundAmount": captured,
+                                      "reason": "captured_after_release"});
+                    self.emit(tx, "booking.refund_due", done.id, None, data).await?;
+                }
+            }
+            "expired" | "cancelled" | "declined" if r.paid == 0 => {
                 // The money arrived after the hold ran out and the inventory went back on sale:
                 // record it and ask for it to be returned.
                 let next = Reservation { paid: r.total, payment_id: payment, ..r.clone() };

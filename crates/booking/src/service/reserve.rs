@@ -189,6 +189,7 @@ impl Bookings {
             cancellation_policy: listing.cancellation_policy.clone(),
             hold_expires_at,
             respond_by,
+            authorised: 0,
             paid: 0,
             refunded: 0,
             payment_id: None,

@@ -46,22 +46,31 @@ fn reason(raw: Option<String>) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// What the guest gets back if the reservation is cancelled now by `by`.
+/// What the guest gets back if the reservation is cancelled now by `by`: a refund of money
+/// captured. An authorisation of a request the host has not accepted is released instead
+/// (payments does it on the reservation's end), so it is never refunded.
 pub fn refund_now(r: &Reservation, by: Canceller, now: DateTime<Utc>) -> Refund {
     // Before the host accepted, and for goods not yet delivered, nothing was consumed.
     let full = r.status != "confirmed" || r.kind == "product";
-    policy::refund(&CancelInput {
+    // Once accepted, an authorisation is being captured: it counts as paid (payments refunds
+    // from the capture once made).
+    let capturing = if ["confirmed", "completed"].contains(&r.status.as_str()) { r.authorised } else { 0 };
+    let mut refund = policy::refund(&CancelInput {
         policy: Policy::parse(&r.cancellation_policy).unwrap_or(Policy::Moderate),
         by,
         quote: &r.quote,
-        paid: r.paid,
+        paid: r.paid + capturing,
         already_refunded: r.refunded,
         booked_at: r.created_at,
         starts_at: r.starts_at.unwrap_or(r.created_at),
         now,
         full,
         nights_begun: nights_begun(r, now),
-    })
+    });
+    if refund.amount == 0 && r.authorised > capturing {
+        refund.rule = "authorisation_released".to_owned();
+    }
+    refund
 }
 
 /// Nights of a stay whose local start (the check-in time on that date, in the listing's time
@@ -122,6 +131,8 @@ impl Bookings {
         if r.status != "awaiting_host" {
             return Err(invalid_state(&r, "declined"));
         }
+        // Nothing was captured: the authorisation is released (payments does it on
+        // `booking.declined`), and the refund is nothing.
         let refund = refund_now(&r, Canceller::Host, self.clock.now());
         let next = Reservation {
             status: "declined".into(),

@@ -13,7 +13,7 @@ pub fn reservation_view(r: &Reservation) -> Value {
         "status": r.status, "quantity": r.quantity, "startsAt": r.starts_at, "endsAt": r.ends_at,
         "currency": r.currency, "timezone": r.timezone, "total": r.total, "quote": r.quote, "instantBook": r.instant_book,
         "cancellationPolicy": r.cancellation_policy, "holdExpiresAt": r.hold_expires_at, "respondBy": r.respond_by,
-        "paid": r.paid, "refunded": r.refunded, "paymentId": r.payment_id, "cancelledBy": r.cancelled_by,
+        "authorised": r.authorised, "paid": r.paid, "refunded": r.refunded, "paymentId": r.payment_id, "cancelledBy": r.cancelled_by,
         "cancelReason": r.cancel_reason, "refund": r.refund, "createdAt": r.created_at, "updatedAt": r.updated_at,
     });
     let extra = match r.kind.as_str() {

@@ -32,7 +32,12 @@ pub struct Reservation {
     pub cancellation_policy: String,
     pub hold_expires_at: Option<DateTime<Utc>>,
     pub respond_by: Option<DateTime<Utc>>,
+    /// Minor units the payment holds authorised, not captured (a request to book waiting for
+    /// its host, or accepted and being captured).
+    pub authorised: i64,
+    /// Minor units captured.
     pub paid: i64,
+    /// Minor units actually refunded (payments' `payment.refunded`).
     pub refunded: i64,
     pub payment_id: Option<String>,
     pub cancelled_by: Option<String>,
@@ -44,7 +49,7 @@ pub struct Reservation {
 
 const COLUMNS: &str = "id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, quantity, \
      starts_at, ends_at, currency, timezone, total, quote, coupon_id, instant_book, cancellation_policy, hold_expires_at, \
-     respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at";
+     respond_by, authorised, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, updated_at";
 
 impl FromRow for Reservation {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
@@ -72,6 +77,7 @@ impl FromRow for Reservation {
             cancellation_policy: row.get("cancellation_policy")?,
             hold_expires_at: row.get("hold_expires_at")?,
             respond_by: row.get("respond_by")?,
+            authorised: row.get("authorised")?,
             paid: row.get("paid")?,
             refunded: row.get("refunded")?,
             payment_id: row.get("payment_id")?,
@@ -89,9 +95,9 @@ pub fn insert_query(r: &Reservation) -> Result<platform::db::Query, DbError> {
     Ok(query(
         "INSERT INTO reservations (id, listing_id, guest_id, host_id, kind, status, check_in, check_out, unit_key, \
          quantity, starts_at, ends_at, currency, timezone, total, quote, coupon_id, instant_book, cancellation_policy, \
-         hold_expires_at, respond_by, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-         $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+         hold_expires_at, respond_by, authorised, paid, refunded, payment_id, cancelled_by, cancel_reason, refund, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)",
     )
     .bind(r.id)
     .bind(r.listing_id)
@@ -114,6 +120,7 @@ pub fn insert_query(r: &Reservation) -> Result<platform::db::Query, DbError> {
     .bind(r.cancellation_policy.as_str())
     .bind(r.hold_expires_at)
     .bind(r.respond_by)
+    .bind(r.authorised)
     .bind(r.paid)
     .bind(r.refunded)
     .bind(r.payment_id.clone())
@@ -133,8 +140,8 @@ pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Reservat
 pub async fn transition(tx: &mut Tx, next: &Reservation, expected: &str) -> Result<Option<Reservation>, DbError> {
     query_dynamic(format!(
         "UPDATE reservations SET status = $2, hold_expires_at = $3, respond_by = $4, paid = $5, refunded = $6, \
-         payment_id = $7, cancelled_by = $8, cancel_reason = $9, refund = $10, updated_at = $11 \
-         WHERE id = $1 AND status = $12 RETURNING {COLUMNS}"
+         payment_id = $7, cancelled_by = $8, cancel_reason = $9, refund = $10, updated_at = $11, authorised = $12 \
+         WHERE id = $1 AND status = $13 RETURNING {COLUMNS}"
     ))
     .bind(next.id)
     .bind(next.status.as_str())
@@ -147,6 +154,7 @@ pub async fn transition(tx: &mut Tx, next: &Reservation, expected: &str) -> Resu
     .bind(next.cancel_reason.clone())
     .bind(next.refund.clone())
     .bind(next.updated_at)
+    .bind(next.authorised)
     .bind(expected)
     .fetch_optional(tx)
     .await

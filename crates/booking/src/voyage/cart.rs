@@ -4,6 +4,11 @@
 //! item — the booking engine's quote, or the supplier's re-pricing — and the client's `price`
 //! only has to agree (else `409 price_changed`); the server's price is the one ever charged.
 //! A cart left alone `booking.cart_idle_minutes` is emptied.
+//!
+//! Only instant-book listings go in a cart. A checkout is one payment, captured at once for
+//! every line; a request to book is only authorised until its host answers, and one payment
+//! cannot be captured for some lines and released for others. So a request-to-book listing is
+//! refused when added (`422 request_to_book`) and booked on its own (`POST /reservations`).
 
 use chrono::{DateTime, Duration, Utc};
 use kernel::{ApiError, FieldError};
@@ -155,6 +160,15 @@ impl Bookings {
             }
             if listing.owner_id == viewer.user_id {
                 return Err(ApiError::new(422, "own_listing", "Hosts cannot book their own listing"));
+            }
+            if !listing.instant_book {
+                return Err(ApiError::new(
+                    422,
+                    "request_to_book",
+                    "The host accepts each request for this listing: book it on its own with POST /api/v1/reservations \
+                     (the cart takes instant-book listings only)",
+                )
+                .with_details(vec![FieldError::new("itemData.listingId", "is a request-to-book listing")]));
             }
             let offer = self.quote(Some(viewer), &body).await?;
             let title = listing.data.get("title").and_then(Value::as_str).unwrap_or("Listing").to_owned();

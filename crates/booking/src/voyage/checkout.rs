@@ -209,12 +209,12 @@ impl Bookings {
                 let body: ReservationBody =
                     serde_json::from_value(priced.data.clone()).map_err(|_| ApiError::internal())?;
                 let id = crate::request::listing_id(&body)?;
+                // A listing that became request-to-book since it was added is refused by
+                // `price_item` above; this read is checked too, in case it changed just now.
                 let (listing, rules) = self.visible_listing_with_rules(id, Some(user)).await?;
                 if !listing.instant_book {
-                    gone.push(FieldError::new(
-                        format!("items.{}", item.id),
-                        format!("{}: the host accepts each request; book it on its own", item.title),
-                    ));
+                    let why = "the host now accepts each request: book it on its own";
+                    gone.push(FieldError::new(format!("items.{}", item.id), format!("{}: {why}", item.title)));
                     continue;
                 }
                 let target = crate::request::target(&listing.kind, &body)?;

@@ -70,6 +70,26 @@ fn status(r: &Value) -> &str {
     r["status"].as_str().unwrap()
 }
 
+/// `(refundAmount, reason)` of the `booking.refund_due` booking announced for `reservation`.
+async fn refund_due(app: &App, reservation: &str) -> (Option<i64>, Option<String>) {
+    let rows: Vec<(platform::db::Json<Value>,)> =
+        platform::db::query("SELECT payload FROM outbox WHERE event_type = 'booking.refund_due'")
+            .fetch_all(app.platform.db("booking").unwrap())
+            .await
+            .unwrap();
+    let due = rows
+        .into_iter()
+        .map(|(platform::db::Json(v),)| v)
+        .find(|v| v["data"]["reservation"]["id"] == reservation)
+        .unwrap_or_else(|| panic!("no booking.refund_due for {reservation}"));
+    (due["data"]["refundAmount"].as_i64(), due["data"]["reason"].as_str().map(str::to_owned))
+}
+
+/// `[authorised, paid, refunded]`.
+fn money(r: &Value) -> [i64; 3] {
+    ["authorised", "paid", "refunded"].map(|k| r[k].as_i64().unwrap_or_else(|| panic!("{k} in {r}")))
+}
+
 #[tokio::test]
 async fn instant_book_holds_then_confirms_on_payment_and_unpaid_holds_expire() {
     let app = spawn().await;
@@ -146,13 +166,18 @@ async fn requests_to_book_wait_for_the_host_who_accepts_declines_or_lets_them_ex
     let admin = admin(&app, "admin@example.com").await;
     let listing = publish(&app, &owner, &policy("flexible", false)).await;
 
-    // Paid (authorised) first, then it waits 24 hours for the host. 3 nights: 36960.
+    // Authorised (held on the card, not taken) first, then it waits 24 hours for the host.
+    // 3 nights: 36960.
     let r1 = book(&app, &guest, &listing, "2027-02-01", "2027-02-04").await;
     let rid = id(&r1);
     assert_eq!((status(&r1), r1["instantBook"].as_bool()), ("pending_payment", Some(false)));
     payment_event(&app, "authorized", &rid, 36_960).await;
     let waiting = read(&app, &guest, &rid).await;
-    assert_eq!((status(&waiting), waiting["paid"].as_i64()), ("awaiting_host", Some(36_960)));
+    assert_eq!(
+        (status(&waiting), money(&waiting)),
+        ("awaiting_host", [36_960, 0, 0]),
+        "authorised, nothing captured: {waiting}"
+    );
     assert_eq!(
         (waiting["respondBy"].as_str(), &waiting["holdExpiresAt"]),
         (Some("2027-01-05T09:00:00Z"), &Value::Null)
@@ -169,9 +194,15 @@ async fn requests_to_book_wait_for_the_host_who_accepts_declines_or_lets_them_ex
     assert_eq!(read(&app, &admin, &rid).await, waiting);
     let accepted = done(&app, &owner, &rid, "accept", None).await;
     assert_eq!((status(&accepted), &accepted["respondBy"]), ("confirmed", &Value::Null));
+    assert_eq!(money(&accepted), [36_960, 0, 0], "payments captures on booking.confirmed, not yet heard");
     expect_error(act(&app, &owner, &rid, "accept", None).await, 409, "invalid_state").await;
+    // Payments captured the authorisation: paid now, nothing held.
+    payment_event(&app, "succeeded", &rid, 36_960).await;
+    let captured = read(&app, &guest, &rid).await;
+    assert_eq!((status(&captured), money(&captured)), ("confirmed", [0, 36_960, 0]));
 
-    // Declined: everything paid goes back and the nights are free again.
+    // Declined: the authorisation is released (nothing was taken, so nothing is refunded) and
+    // the nights are free again.
     // 2 nights: 20000 + 3000 = 23000 + 2760 fee = 25760.
     let r2 = id(&book(&app, &second, &listing, "2027-02-10", "2027-02-12").await);
     payment_event(&app, "authorized", &r2, 25_760).await;
@@ -181,12 +212,16 @@ async fn requests_to_book_wait_for_the_host_who_accepts_declines_or_lets_them_ex
     let declined = done(&app, &owner, &r2, "decline", Some(json!({"reason": "Closed for works"}))).await;
     assert_eq!((status(&declined), declined["cancelledBy"].as_str()), ("declined", Some("host")));
     assert_eq!(declined["cancelReason"], "Closed for works");
-    assert_eq!(refund(&declined["refund"]), ([25_760, 20_000, 3_000, 2_760, 0, 0], "full_refund".to_owned()));
+    assert_eq!(refund(&declined["refund"]), ([0; 6], "authorisation_released".to_owned()));
+    assert_eq!(money(&declined), [25_760, 0, 0], "held until payments releases it");
     assert_eq!(read(&app, &second, &r2).await, declined);
+    payment_event(&app, "canceled", &r2, 25_760).await;
+    let released = read(&app, &second, &r2).await;
+    assert_eq!((status(&released), money(&released)), ("declined", [0, 0, 0]));
     expect_error(act(&app, &owner, &r2, "decline", None).await, 409, "invalid_state").await;
     let unpaid = id(&book(&app, &third, &listing, "2027-02-10", "2027-02-12").await);
 
-    // Unanswered: after 24 hours the request expires, refunded in full.
+    // Unanswered: after 24 hours the request expires, its authorisation released.
     let r3 = id(&book(&app, &guest, &listing, "2027-03-01", "2027-03-03").await);
     payment_event(&app, "authorized", &r3, 25_760).await;
     assert_eq!(status(&read(&app, &guest, &r3).await), "awaiting_host");
@@ -199,8 +234,22 @@ async fn requests_to_book_wait_for_the_host_who_accepts_declines_or_lets_them_ex
     );
     let expired = read(&app, &guest, &r3).await;
     assert_eq!(status(&expired), "expired");
-    assert_eq!(refund(&expired["refund"]), ([25_760, 20_000, 3_000, 2_760, 0, 0], "full_refund".to_owned()));
+    assert_eq!(refund(&expired["refund"]), ([0; 6], "authorisation_released".to_owned()));
+    assert_eq!(money(&expired), [25_760, 0, 0], "held until payments releases it");
+    // Should it be captured instead (payments only captures accepted requests), the money is
+    // recorded as taken and asked back in full.
+    payment_event(&app, "succeeded", &r3, 25_760).await;
+    assert_eq!(money(&read(&app, &guest, &r3).await), [0, 25_760, 0]);
+    assert_eq!(refund_due(&app, &r3).await, (Some(25_760), Some("captured_after_release".to_owned())));
     assert_eq!(status(&read(&app, &third, &unpaid).await), "expired");
+    // Authorised after its hold ran out: recorded as held, and payments is asked to release
+    // it (`booking.refund_due` with nothing to refund).
+    payment_event(&app, "authorized", &unpaid, 25_760).await;
+    let late = read(&app, &third, &unpaid).await;
+    assert_eq!((status(&late), money(&late)), ("expired", [25_760, 0, 0]));
+    assert_eq!(refund_due(&app, &unpaid).await, (Some(0), Some("authorised_after_expiry".to_owned())));
+    payment_event(&app, "canceled", &unpaid, 25_760).await;
+    assert_eq!(money(&read(&app, &third, &unpaid).await), [0, 0, 0]);
     assert_eq!(status(&read(&app, &guest, &rid).await), "confirmed");
 }
 

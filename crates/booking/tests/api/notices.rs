@@ -161,10 +161,12 @@ async fn hosts_hear_of_requests_and_guests_of_the_answer() {
         (text(notice, "type"), text(notice, "title")),
         ("booking_declined", "Your booking request was declined")
     );
-    // 2 nights × 100.00 + 30.00 cleaning = 230.00 base; 12 % guest fee = 27.60; paid 257.60.
+    // 2 nights × 100.00 + 30.00 cleaning = 230.00 base; 12 % guest fee = 27.60: 257.60 held on
+    // the card, only authorised, so released rather than refunded.
     assert_eq!(
         text(notice, "body"),
-        "The host could not accept your request for “Canal flat” for 10–12 March 2027. 257.60 EUR will be refunded to you."
+        "The host could not accept your request for “Canal flat” for 10–12 March 2027. The 257.60 EUR held on your \
+         card is released; nothing was charged."
     );
     assert_eq!(notice["data"]["reservationId"], id.as_str());
     reads_cleanly(notice);

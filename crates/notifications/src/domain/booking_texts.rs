@@ -51,13 +51,23 @@ fn when(lang: Lang, w: &When) -> String {
 pub fn render(notice: Notice, lang: Lang, f: &Facts) -> (String, String) {
     let title = quoted(lang, f.title.as_deref());
     let when = when(lang, &f.when);
-    let refund = f.refund.as_ref().map_or_else(String::new, |(amount, currency)| {
-        let amount = locale::money(lang, *amount, currency);
-        match lang {
-            Lang::En => format!(" {amount} will be refunded to you."),
-            Lang::Fr => format!(" {amount} vous seront remboursés."),
+    let refund = match (&f.refund, &f.released) {
+        (Some((amount, currency)), _) => {
+            let amount = locale::money(lang, *amount, currency);
+            match lang {
+                Lang::En => format!(" {amount} will be refunded to you."),
+                Lang::Fr => format!(" {amount} vous seront remboursés."),
+            }
         }
-    });
+        (None, Some((amount, currency))) => {
+            let amount = locale::money(lang, *amount, currency);
+            match lang {
+                Lang::En => format!(" The {amount} held on your card is released; nothing was charged."),
+                Lang::Fr => format!(" Les {amount} bloqués sur votre carte sont libérés ; rien n'a été débité."),
+            }
+        }
+        (None, None) => String::new(),
+    };
     let deadline = f.respond_by.as_ref().map(|t| locale::date_time(lang, t));
     match lang {
         Lang::En => english(notice, f, &title, &when, &refund, deadline),
@@ -241,8 +251,24 @@ mod tests {
             when,
             respond_by: None,
             refund: None,
+            released: None,
             cancelled_by: Some("host".into()),
         }
+    }
+
+    #[test]
+    fn a_hold_let_go_is_not_called_a_refund() {
+        let mut f = facts(Some("Cosy loft"), false, When::Unknown);
+        f.released = Some((25760, "EUR".into()));
+        let (_, body) = render(Notice::DeclinedToGuest, Lang::En, &f);
+        assert_eq!(
+            body,
+            "The host could not accept your request for “Cosy loft”. The 257.60 EUR held on your card is released; \
+             nothing was charged."
+        );
+        let (_, body) = render(Notice::RequestExpiredToGuest, Lang::Fr, &f);
+        assert!(body.ends_with("Les 257,60 EUR bloqués sur votre carte sont libérés ; rien n'a été débité."), "{body}");
+        assert!(!body.contains("rembours"), "{body}");
     }
 
     #[test]

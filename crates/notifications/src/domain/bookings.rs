@@ -37,6 +37,9 @@ pub struct Facts {
     pub respond_by: Option<LocalTime>,
     /// Minor units and currency, only when something is given back.
     pub refund: Option<(i64, String)>,
+    /// Minor units and currency held on the guest's card (authorised, never taken) that the
+    /// event lets go of: a declined or expired request. Nothing is refunded then.
+    pub released: Option<(i64, String)>,
     /// Who cancelled, for a cancellation: `guest`, `host`, `admin`.
     pub cancelled_by: Option<String>,
 }
@@ -89,6 +92,11 @@ pub fn facts_of(r: &Value, refund: Option<i64>) -> Facts {
         when,
         respond_by: instant(r, "respondBy").map(|t| locale::local(t, zone)),
         refund: refund.filter(|&n| n > 0).map(|n| (n, text(r, "currency").unwrap_or("EUR").to_owned())),
+        released: r
+            .get("authorised")
+            .and_then(Value::as_i64)
+            .filter(|&n| n > 0 && refund.unwrap_or(0) == 0)
+            .map(|n| (n, text(r, "currency").unwrap_or("EUR").to_owned())),
         cancelled_by: text(r, "cancelledBy").map(str::to_owned),
     }
 }

@@ -5,6 +5,7 @@
 mod fake_paypal;
 mod fakes;
 mod intents;
+mod money;
 mod payouts;
 mod paypal;
 mod refunds;
