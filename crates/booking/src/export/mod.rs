@@ -6,8 +6,8 @@
 
 pub mod ics;
 pub mod pdf;
+mod typeset;
 mod vtimezone;
-mod winansi;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -120,7 +120,11 @@ pub async fn pdf(
     Path(reference): Path<String>,
 ) -> Result<Response, ApiError> {
     let docs = documents(&state, &user, &reference).await?;
-    Ok(attachment("application/pdf", format!("{}.pdf", reference.trim()), docs.pdf()))
+    let pdf = docs.pdf().map_err(|e| {
+        tracing::error!(error = %e, "booking PDF");
+        ApiError::internal()
+    })?;
+    Ok(attachment("application/pdf", format!("{}.pdf", reference.trim()), pdf))
 }
 
 /// The booking as an RFC 5545 calendar: one event per dated item, in its own time zone.

@@ -127,7 +127,7 @@ impl Docs {
         }
     }
 
-    pub fn pdf(&self) -> Vec<u8> {
+    pub fn pdf(&self) -> Result<Vec<u8>, export::pdf::RenderError> {
         export::pdf::render(&self.document())
     }
 
