@@ -147,7 +147,7 @@ impl Bookings {
                 // (`booking.refund_due` releases what is only authorised; nothing to refund).
                 let next = Reservation { authorised: r.total, payment_id: payment, ..r.clone() };
                 if let Some(done) = reservations::transition(tx, &next, &r.status).await? {
-                    let data = json!({"reservation": event_view(&done), "refundAmount": 0,
+                    let data = json!({"reservation": event_reservation(tx, &done).await?, "refundAmount": 0,
                                       "reason": "authorised_after_expiry"});
                     self.emit(tx, "booking.refund_due", done.id, None, data).await?;
                 }
@@ -190,7 +190,7 @@ impl Bookings {
                     && !capture_expected(r)
                 {
                     // Captured though it was to be released (never accepted): all of it goes back.
-                    let data = json!({"reservation": event_view(&done), "refundAmount": captured,
+                    let data = json!({"reservation": event_reservation(tx, &done).await?, "refundAmount": captured,
                                       "reason": "captured_after_release"});
                     self.emit(tx, "booking.refund_due", done.id, None, data).await?;
                 }
