@@ -91,16 +91,30 @@ fn png() -> Vec<u8> {
 #[tokio::test]
 async fn media_urls_point_at_the_port_served_when_no_public_url_is_set() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    // Port 0: only the bound socket knows the port, which the log line reports.
     let mut child = sojourn()
-        .args(["serve", "--data-dir"])
+        .args(["serve", "--port", "0", "--data-dir"])
         .arg(dir.path())
-        .env("PORT", port.to_string())
-        .env("SOJOURN__LOG__LEVEL", "warn")
+        .env("SOJOURN__LOG__FORMAT", "json")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (found, listening) = std::sync::mpsc::channel::<serde_json::Value>();
+    // Reads every log line, so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if entry["message"] == "sojourn listening" {
+                let _ = found.send(entry);
+            }
+        }
+    });
+    let fields = listening.recv_timeout(Duration::from_secs(10)).expect("a `sojourn listening` log line");
+    let address = fields["address"].as_str().unwrap().to_owned();
+    let port: u16 = address.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0);
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
@@ -134,10 +148,11 @@ async fn media_urls_point_at_the_port_served_when_no_public_url_is_set() {
     let served = client.get(&avatar).send().await.map(|r| r.status().as_u16());
     let _ = child.kill();
     let _ = child.wait();
-    // Listening on every interface (0.0.0.0) on $PORT: the URL is localhost on that port, and
-    // it serves the image.
+    // Listening on every interface (0.0.0.0) on the port picked: the URL is localhost on that
+    // port, and it serves the image.
     assert!(avatar.starts_with(&format!("http://localhost:{port}/media/avatars/")), "{avatar}");
     assert_eq!(served.ok(), Some(200), "{avatar}");
+    assert_eq!(fields["public_url"], format!("http://localhost:{port}"), "logged: {fields}");
 }
 
 fn run(cmd: &mut Command) -> Output {
