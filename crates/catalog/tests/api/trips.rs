@@ -48,6 +48,11 @@ async fn transport_listings_schedule_trips_on_their_routes() {
     let public = data(call(&app, Method::GET, None, &path, None).await).await;
     assert_eq!(public["trips"].as_array().unwrap().len(), 1);
     assert_eq!(names(&public["trips"][0]), (json!("Paris"), json!("Lyon")));
+    // Days are the listing's (Paris) days; `to` includes its whole day.
+    let day = departs.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    let on = |d: chrono::NaiveDate| format!("{path}?from={d}&to={d}");
+    assert_eq!(data(call(&app, Method::GET, None, &on(day), None).await).await["trips"], public["trips"]);
+    assert_eq!(data(call(&app, Method::GET, None, &on(day.succ_opt().unwrap()), None).await).await["trips"], json!([]));
     expect_error(call(&app, Method::GET, None, &format!("{path}?from=later"), None).await, 400, "validation_failed")
         .await;
     let trip_id = public["trips"][0]["id"].as_str().unwrap();
