@@ -195,8 +195,9 @@ pub fn listing(rng: &mut Rng, kind: &str, city: &City, n: u64) -> Value {
         "transport" => transport(rng, city, n, address, location, instant),
         "product" => {
             let (name, price) = *rng.pick(PRODUCTS);
+            // No `instantBook`: a shop sells at once, the catalog's default for products.
             json!({"kind": "product", "title": format!("{name} #{n}"), "description": format!("{name}, shipped from {}.", city.name),
-                   "address": address, "instantBook": instant,
+                   "address": address,
                    "product": {"sku": format!("SKU-{n:07}"), "stockQuantity": rng.between(1, 50), "price": price,
                                "condition": if rng.chance(70) { "new" } else { "used" },
                                "shippingOptions": [{"name": "Standard", "price": 590, "estimatedDays": rng.between(2, 6)}]}})
