@@ -122,13 +122,18 @@ async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     }
     crate::contexts::check_overrides(config.contexts.keys())?;
     let contexts = crate::contexts::select(only)?;
+    let mut config = config;
     let addr = (config.server.host.clone(), config.server.port);
-    let app = App::build(config, contexts).await.map_err(|e| e.to_string())?;
+    // Bound before the app is built, so an unset `server.public_url` (links in mails, media
+    // URLs) is the address really listened on: `--port`, `PORT`, or the port 0 picked.
     let listener = tokio::net::TcpListener::bind(addr.clone())
         .await
         .map_err(|e| format!("cannot listen on {}:{}: {e}", addr.0, addr.1))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(address = %local, version = platform::VERSION, "sojourn listening");
+    config.server.listening_on(local);
+    let public_url = config.server.public_url();
+    let app = App::build(config, contexts).await.map_err(|e| e.to_string())?;
+    tracing::info!(address = %local, public_url, version = platform::VERSION, "sojourn listening");
     app.serve(listener, platform::shutdown::os_signal()).await.map_err(|e| e.to_string())
 }
 

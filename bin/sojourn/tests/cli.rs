@@ -80,6 +80,81 @@ async fn serve_is_ready_quickly_and_exits_0_on_sigterm() {
     assert!(first.get("level").is_some(), "{first}");
 }
 
+/// A 64×64 PNG, as a client would upload.
+fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 90]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn media_urls_point_at_the_port_served_when_no_public_url_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 0: only the bound socket knows the port, which the log line reports.
+    let mut child = sojourn()
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(dir.path())
+        .env("SOJOURN__LOG__FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (found, listening) = std::sync::mpsc::channel::<serde_json::Value>();
+    // Reads every log line, so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if entry["message"] == "sojourn listening" {
+                let _ = found.send(entry);
+            }
+        }
+    });
+    let fields = listening.recv_timeout(Duration::from_secs(10)).expect("a `sojourn listening` log line");
+    let address = fields["address"].as_str().unwrap().to_owned();
+    let port: u16 = address.rsplit(':').next().unwrap().parse().unwrap();
+    assert_ne!(port, 0);
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while !client.get(format!("{base}/health/ready")).send().await.is_ok_and(|r| r.status() == 200) {
+        assert!(started.elapsed() < Duration::from_secs(10), "never became ready");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let account = serde_json::json!({"email": "ana@example.com", "password": "Password1!"});
+    let registered: serde_json::Value =
+        client.post(format!("{base}/api/v1/auth/register")).json(&account).send().await.unwrap().json().await.unwrap();
+    let token = registered["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned();
+    let boundary = "avatar-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(png());
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let profile: serde_json::Value = client
+        .post(format!("{base}/api/v1/users/profile/avatar"))
+        .bearer_auth(&token)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let avatar = profile["data"]["avatar"].as_str().unwrap_or_else(|| panic!("{profile}")).to_owned();
+    let served = client.get(&avatar).send().await.map(|r| r.status().as_u16());
+    let _ = child.kill();
+    let _ = child.wait();
+    // Listening on every interface (0.0.0.0) on the port picked: the URL is localhost on that
+    // port, and it serves the image.
+    assert!(avatar.starts_with(&format!("http://localhost:{port}/media/avatars/")), "{avatar}");
+    assert_eq!(served.ok(), Some(200), "{avatar}");
+    assert_eq!(fields["public_url"], format!("http://localhost:{port}"), "logged: {fields}");
+}
+
 fn run(cmd: &mut Command) -> Output {
     cmd.stdin(Stdio::null()).output().unwrap()
 }

@@ -71,6 +71,10 @@ async fn seeded_data_is_served_by_the_api_and_the_same_for_a_seed() {
     let kinds: BTreeSet<&str> = listings.iter().map(|(k, _, _)| k.as_str()).collect();
     assert!(kinds.len() >= 4, "several kinds: {kinds:?}");
     assert!(listings.iter().all(|(_, _, city)| !city.is_empty()), "every listing has a real city");
+    // A shop purchase goes through once paid: seeded products are instant purchase.
+    let products = data(app.get("/api/v1/listings?kind=product&limit=100").await).await["listings"].clone();
+    let products = products.as_array().unwrap();
+    assert!(!products.is_empty() && products.iter().all(|p| p["instantBook"] == true), "{products:?}");
 
     // The host's own view includes its drafts; the guest's reservations are in several states.
     let host = login(&app, &format!("host0@{DOMAIN}")).await;

@@ -102,6 +102,9 @@ pub async fn spawn_config_with_clock(
     let listener =
         tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port)).await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
+    // As `sojourn serve` does: links and media URLs point at the port really bound (port 0).
+    let mut config = config;
+    config.server.listening_on(addr);
     let app = App::build_with_clock(config, contexts, clock).await.expect("app builds");
     let platform = app.platform.clone();
     let (stop, stopped) = oneshot::channel::<()>();

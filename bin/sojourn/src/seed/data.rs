@@ -105,7 +105,43 @@ const PRODUCTS: &[(&str, i64)] = &[
     ("Noise-cancelling earplugs", 1500),
     ("Camera strap", 2900),
 ];
-const VEHICLES: &[(&str, i64, i64)] = &[("coach", 50, 2500), ("minibus", 16, 4500), ("car", 4, 6000)];
+/// The road vehicles the seed runs: type, seats, the longest route it is given (km), and the
+/// price of a seat as a base plus so much per km (minor units).
+struct Vehicle {
+    kind: &'static str,
+    seats: i64,
+    range_km: f64,
+    base: i64,
+    per_km: i64,
+}
+
+const VEHICLES: &[Vehicle] = &[
+    Vehicle { kind: "coach", seats: 50, range_km: 800.0, base: 500, per_km: 5 },
+    Vehicle { kind: "minibus", seats: 16, range_km: 600.0, base: 1000, per_km: 8 },
+    Vehicle { kind: "car", seats: 4, range_km: 450.0, base: 1500, per_km: 10 },
+];
+
+/// Countries of the seeded cities that no road reaches from the others (an island without a
+/// bridge or tunnel): a car from Dublin to Edinburgh would need a ferry.
+const ISLANDS: &[&str] = &["IE"];
+
+/// The great-circle distance between two cities, in km.
+fn distance_km(a: &City, b: &City) -> f64 {
+    let (lat1, lat2) = (a.lat.to_radians(), b.lat.to_radians());
+    let (dlat, dlng) = ((b.lat - a.lat).to_radians(), (b.lng - a.lng).to_radians());
+    let h = (dlat / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * (dlng / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}
+
+/// Cities `vehicle` can drive to from `from`: by road, within its range.
+fn destinations(from: &City, vehicle: &Vehicle) -> Vec<&'static City> {
+    let island = |c: &City| ISLANDS.contains(&c.country);
+    CITIES
+        .iter()
+        .filter(|to| to.name != from.name && distance_km(from, to) <= vehicle.range_km)
+        .filter(|to| (!island(from) && !island(to)) || from.country == to.country)
+        .collect()
+}
 
 pub fn person(rng: &mut Rng) -> (&'static str, &'static str) {
     (*rng.pick(FIRST), *rng.pick(LAST))
@@ -156,21 +192,12 @@ pub fn listing(rng: &mut Rng, kind: &str, city: &City, n: u64) -> Value {
                    "activity": {"durationMinutes": 30 * rng.between(2, 8), "pricePerPerson": 500 * rng.between(4, 30),
                                 "maxParticipants": rng.between(4, 20), "languages": ["en", "fr"]}})
         }
-        "transport" => {
-            let (vehicle, seats, price) = *rng.pick(VEHICLES);
-            // Any other city: start at a random one and take the first that is not this one.
-            let skip = usize::try_from(rng.below(CITIES.len() as u64)).unwrap_or(0);
-            let to = CITIES.iter().cycle().skip(skip).take(CITIES.len()).find(|c| c.name != city.name).unwrap_or(city);
-            json!({"kind": "transport", "title": format!("{} to {} by {vehicle} #{n}", city.name, to.name),
-                   "description": format!("Direct {vehicle} from {} to {}, luggage included.", city.name, to.name),
-                   "address": address, "location": location, "instantBook": instant,
-                   "transport": {"vehicle": {"type": vehicle, "seats": seats, "registration": format!("SJ-{n:06}")},
-                                 "routes": [{"origin": city.name, "destination": to.name}], "pricePerSeat": price}})
-        }
+        "transport" => transport(rng, city, n, address, location, instant),
         "product" => {
             let (name, price) = *rng.pick(PRODUCTS);
+            // No `instantBook`: a shop sells at once, the catalog's default for products.
             json!({"kind": "product", "title": format!("{name} #{n}"), "description": format!("{name}, shipped from {}.", city.name),
-                   "address": address, "instantBook": instant,
+                   "address": address,
                    "product": {"sku": format!("SKU-{n:07}"), "stockQuantity": rng.between(1, 50), "price": price,
                                "condition": if rng.chance(70) { "new" } else { "used" },
                                "shippingOptions": [{"name": "Standard", "price": 590, "estimatedDays": rng.between(2, 6)}]}})
@@ -184,6 +211,80 @@ pub fn listing(rng: &mut Rng, kind: &str, city: &City, n: u64) -> Value {
                    "stay": {"propertyType": property, "maxGuests": guests, "bedrooms": (guests + 1) / 2, "beds": guests.max(1),
                             "bathrooms": 1, "nightlyPrice": 500 * rng.between(8, 80),
                             "checkInTime": "15:00", "checkOutTime": "11:00"}})
+        }
+    }
+}
+
+/// A transport listing from `city`: a road vehicle to a city it can reach by road within its
+/// range, priced by the distance; where no city is near enough (Mexico City, Singapore,
+/// Dubai...), an airport shuttle within the city.
+fn transport(rng: &mut Rng, city: &City, n: u64, address: Value, location: Value, instant: bool) -> Value {
+    let vehicle = rng.pick(VEHICLES);
+    let reachable = destinations(city, vehicle);
+    let (kind, seats, from, to, price, description) = if reachable.is_empty() {
+        let (from, to) = (format!("{} Airport", city.name), format!("{} city centre", city.name));
+        let description = format!("Shuttle between {} airport and the city centre, luggage included.", city.name);
+        ("shuttle", 8, from, to, 1500, description)
+    } else {
+        let to = *rng.pick(&reachable);
+        let km = distance_km(city, to);
+        // Rounded to 50 minor units, as fares are.
+        let price = (vehicle.base + vehicle.per_km * km.round() as i64).div_euclid(50) * 50;
+        let description =
+            format!("Direct {} from {} to {} ({km:.0} km), luggage included.", vehicle.kind, city.name, to.name);
+        (vehicle.kind, vehicle.seats, city.name.to_owned(), to.name.to_owned(), price, description)
+    };
+    json!({"kind": "transport", "title": format!("{from} to {to} by {kind} #{n}"), "description": description,
+           "address": address, "location": location, "instantBook": instant,
+           "transport": {"vehicle": {"type": kind, "seats": seats, "registration": format!("SJ-{n:06}")},
+                         "routes": [{"origin": from, "destination": to}], "pricePerSeat": price}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn city(name: &str) -> &'static City {
+        CITIES.iter().find(|c| c.name == name).unwrap()
+    }
+
+    #[test]
+    fn road_routes_join_nearby_cities_only() {
+        let km = distance_km(city("Paris"), city("Lyon"));
+        assert!((380.0..400.0).contains(&km), "{km}");
+        for from in CITIES {
+            for vehicle in VEHICLES {
+                for to in destinations(from, vehicle) {
+                    assert!(distance_km(from, to) <= vehicle.range_km, "{} → {}", from.name, to.name);
+                }
+            }
+        }
+        let car = &VEHICLES[2];
+        assert!(destinations(city("Zurich"), car).iter().all(|c| c.country != "MX"));
+        assert!(destinations(city("Mexico City"), &VEHICLES[0]).is_empty(), "nothing within a coach's range");
+        assert!(destinations(city("Dublin"), &VEHICLES[0]).is_empty(), "no road off the island");
+        assert!(destinations(city("Edinburgh"), &VEHICLES[0]).iter().all(|c| c.name != "Dublin"));
+        assert!(destinations(city("Paris"), car).iter().any(|c| c.name == "Lyon"));
+    }
+
+    #[test]
+    fn every_seeded_transport_listing_is_plausible() {
+        for (i, from) in CITIES.iter().enumerate() {
+            for n in 0..20 {
+                let mut rng = Rng::for_item(7, 9, (i * 100 + n) as u64);
+                let body = listing(&mut rng, "transport", from, n as u64);
+                let t = &body["transport"];
+                let (origin, destination) =
+                    (t["routes"][0]["origin"].as_str().unwrap(), t["routes"][0]["destination"].as_str().unwrap());
+                if t["vehicle"]["type"] == "shuttle" {
+                    assert!(origin.starts_with(from.name) && destination.starts_with(from.name), "{body}");
+                    continue;
+                }
+                assert_eq!(origin, from.name);
+                let to = city(destination);
+                let range = VEHICLES.iter().find(|v| t["vehicle"]["type"] == v.kind).unwrap().range_km;
+                assert!(distance_km(from, to) <= range, "{origin} → {destination} by {}", t["vehicle"]["type"]);
+            }
         }
     }
 }

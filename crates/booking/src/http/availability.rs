@@ -2,22 +2,24 @@
 
 use axum::extract::State as AxumState;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use kernel::{ApiError, ErrorBody, FieldError};
 use platform::auth::MaybeAuthUser;
 use platform::http::{Path, Query, ok};
 use serde::Deserialize;
 
 use super::State;
-use crate::service::availability::Ask;
+use crate::service::availability::{Ask, Bound};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct AvailabilityQuery {
-    /// Sessions and trips: from this instant (RFC 3339; default now).
+    /// Sessions and trips: from this RFC 3339 instant, or from the start of this `YYYY-MM-DD`
+    /// day in the listing's time zone (default now).
     pub from: Option<String>,
-    /// Sessions and trips: before this instant (default 90 days after `from`, at most 366).
+    /// Sessions and trips: before this RFC 3339 instant, or to the end of this `YYYY-MM-DD`
+    /// day in the listing's time zone, included (default 90 days after `from`, at most 366).
     pub to: Option<String>,
     /// Restaurants: the local day (`YYYY-MM-DD`, default today there).
     pub date: Option<String>,
@@ -40,16 +42,16 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "listing")?;
     let mut errors = Vec::new();
-    let mut instant = |field: &str, raw: Option<&str>| {
+    let mut bound = |field: &str, raw: Option<&str>| {
         raw.and_then(|r| {
-            DateTime::parse_from_rfc3339(r.trim())
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| errors.push(FieldError::new(field, "must be an RFC 3339 instant")))
-                .ok()
+            Bound::parse(r).or_else(|| {
+                errors.push(FieldError::new(field, "must be RFC 3339 or YYYY-MM-DD"));
+                None
+            })
         })
     };
-    let from = instant("from", q.from.as_deref());
-    let to = instant("to", q.to.as_deref());
+    let from = bound("from", q.from.as_deref());
+    let to = bound("to", q.to.as_deref());
     let date = q.date.as_deref().and_then(|d| {
         NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
             .map_err(|_| errors.push(FieldError::new("date", "must be a date YYYY-MM-DD")))
@@ -63,11 +65,6 @@ pub async fn get(
             1
         }
     };
-    if let (Some(f), Some(t)) = (from, to)
-        && (t <= f || t - f > chrono::Duration::days(366))
-    {
-        errors.push(FieldError::new("to", "must be after `from`, at most 366 days later"));
-    }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

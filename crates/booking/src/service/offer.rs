@@ -73,6 +73,16 @@ fn unavailable(message: impl Into<String>) -> ApiError {
     ApiError::new(409, "dates_unavailable", message)
 }
 
+/// "Only 1 seat is left", "Only 3 places are left", "No seats are left": what a guest who
+/// asked for more reads.
+fn left_message(left: i64, (one, many): (&str, &str)) -> String {
+    match left {
+        ..=0 => format!("No {many} are left"),
+        1 => format!("Only 1 {one} is left"),
+        n => format!("Only {n} {many} are left"),
+    }
+}
+
 fn sold_out(message: impl Into<String>) -> ApiError {
     ApiError::new(409, "sold_out", message)
 }
@@ -323,7 +333,8 @@ impl Bookings {
             ));
         }
         if d.capacity - d.taken < n {
-            return Err(sold_out(format!("Only {} places are left", (d.capacity - d.taken).max(0))));
+            let what = if kind == "session" { ("place", "places") } else { ("seat", "seats") };
+            return Err(sold_out(left_message(d.capacity - d.taken, what)));
         }
         let ends = d.ends_at.or_else(|| {
             let minutes = listing.data.get("activity").and_then(|a| int(a, "durationMinutes"))?;
@@ -391,4 +402,17 @@ struct StayAsk {
     check_in: NaiveDate,
     check_out: NaiveDate,
     guests: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::left_message;
+
+    #[test]
+    fn what_is_left_reads_in_the_singular_and_the_plural() {
+        assert_eq!(left_message(1, ("place", "places")), "Only 1 place is left");
+        assert_eq!(left_message(3, ("seat", "seats")), "Only 3 seats are left");
+        assert_eq!(left_message(0, ("seat", "seats")), "No seats are left");
+        assert_eq!(left_message(-2, ("place", "places")), "No places are left");
+    }
 }

@@ -183,7 +183,8 @@ async fn activity_sessions_sell_places_and_a_removed_session_refunds_its_guests(
     );
     assert_eq!((s["price"].as_i64(), s["available"].as_bool()), (Some(2500), Some(true)));
     assert_eq!(availability(&app, &walk, "?partySize=2").await["sessions"][0]["available"], false);
-    expect_error(reserve(&app, &bob, &party(2)).await, 409, "sold_out").await;
+    let e = expect_error(reserve(&app, &bob, &party(2)).await, 409, "sold_out").await;
+    assert_eq!(e["message"], "Only 1 place is left");
     expect_error(quote(&app, &bob, &party(2)).await, 409, "sold_out").await;
     let unknown = json!({"listingId": walk, "sessionId": "01900000-0000-7000-8000-000000000000", "partySize": 1});
     expect_error(reserve(&app, &bob, &unknown).await, 404, "not_found").await;
@@ -252,7 +253,8 @@ async fn transport_seats_come_back_when_an_unpaid_hold_expires() {
         (t["origin"].as_str(), t["destination"].as_str(), t["price"].as_i64()),
         (Some("Paris"), Some("Lyon"), Some(1500))
     );
-    expect_error(reserve(&app, &other, &seats(2)).await, 409, "sold_out").await;
+    let e = expect_error(reserve(&app, &other, &seats(2)).await, 409, "sold_out").await;
+    assert_eq!(e["message"], "Only 1 seat is left");
     let e = expect_error(reserve(&app, &other, &seats(0)).await, 400, "validation_failed").await;
     assert_eq!(cap_fields(&e), ["seats"]);
 
@@ -361,4 +363,53 @@ async fn fields_of_another_kind_are_refused_by_name() {
     assert_eq!(availability(&app, &mug, "").await["stock"]["sold"], 0);
     let mine = get(&app, Some(&guest.token), "/api/v1/reservations").await;
     assert_eq!(mine["reservations"], json!([]));
+}
+
+#[tokio::test]
+async fn schedule_availability_takes_local_days_as_well_as_instants() {
+    let app = spawn().await;
+    let driver = host(&app, "driver@example.com", "Europe/Paris").await;
+    let shuttle = publish(&app, &driver, &transport()).await;
+    // Paris is UTC+1 in February: 00:30 there on the 1st is still the 31st in UTC.
+    let first = add_trip(&app, &driver, &shuttle, "2027-01-31T23:30:00Z", "2027-02-01T03:00:00Z", 4).await;
+    let last = add_trip(&app, &driver, &shuttle, "2027-02-01T22:30:00Z", "2027-02-02T02:00:00Z", 4).await;
+    let next_day = add_trip(&app, &driver, &shuttle, "2027-02-01T23:30:00Z", "2027-02-02T03:00:00Z", 4).await;
+    let trips = |a: Value| -> Vec<String> {
+        a["trips"].as_array().unwrap().iter().map(|t| t["tripId"].as_str().unwrap().to_owned()).collect()
+    };
+
+    // A day is the listing's local day, `to` included whole.
+    let feb_1 = availability(&app, &shuttle, "?from=2027-02-01&to=2027-02-01").await;
+    assert_eq!(trips(feb_1), [first.clone(), last.clone()]);
+    assert_eq!(trips(availability(&app, &shuttle, "?from=2027-02-02").await), std::slice::from_ref(&next_day));
+    assert_eq!(trips(availability(&app, &shuttle, "?to=2027-01-31").await), Vec::<String>::new());
+    // Instants are taken as they are (`to` exclusive), and mix with days.
+    let utc_day = availability(&app, &shuttle, "?from=2027-02-01T00:00:00Z&to=2027-02-01T23:30:00Z").await;
+    assert_eq!(trips(utc_day), std::slice::from_ref(&last));
+    let mixed = availability(&app, &shuttle, "?from=2027-02-01T23:00:00%2B01:00&to=2027-02-02").await;
+    assert_eq!(trips(mixed), [last, next_day]);
+
+    for (query, fields) in
+        [("?from=1%20February&to=2027-02-30", vec!["from", "to"]), ("?from=2027-02-02&to=2027-02-01", vec!["to"])]
+    {
+        let path = format!("/api/v1/listings/{shuttle}/availability{query}");
+        let e = expect_error(call(&app, Method::GET, None, &path, None).await, 400, "validation_failed").await;
+        assert_eq!(cap_fields(&e), fields, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn a_shop_purchase_is_confirmed_once_paid_without_waiting_for_the_seller() {
+    let app = spawn().await;
+    let shop = host(&app, "shop@example.com", "Europe/Paris").await;
+    // The seller does not say: a product is instant purchase.
+    let mut mug = product(5);
+    mug.as_object_mut().unwrap().remove("instantBook");
+    let mug = publish(&app, &shop, &mug).await;
+    let ann = register(&app, "ann@example.com").await;
+    let r = data(reserve(&app, &ann, &json!({"listingId": mug, "quantity": 1})).await).await["reservation"].clone();
+    assert_eq!((r["status"].as_str(), r["instantBook"].as_bool()), (Some("pending_payment"), Some(true)));
+    let id = r["id"].as_str().unwrap();
+    payment_event(&app, "succeeded", id, r["total"].as_i64().unwrap()).await;
+    assert_eq!(reservation(&app, &ann, id).await["status"], "confirmed");
 }

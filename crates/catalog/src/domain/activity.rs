@@ -6,17 +6,30 @@ use serde_json::Value;
 
 use super::fields::{Errors, absent, amount, int, parse_block, text};
 
+/// The `activity` block, as stored and as sent: every field optional while a draft; fields left
+/// out of a change are kept.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "an activity block: an object of activity fields")]
+#[schema(example = json!({"durationMinutes": 120, "pricePerPerson": 3500, "maxParticipants": 12,
+    "meetingPoint": "In front of the town hall", "languages": ["fr", "en"], "minAge": 8}))]
 pub struct Activity {
+    /// 15–1440. Needed to publish.
+    #[schema(minimum = 15, maximum = 1440)]
     pub duration_minutes: Option<i64>,
-    /// Minor units; the default price of new sessions.
+    /// Minor units, 0–100 000 000: the default price of new sessions. Needed to publish.
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub price_per_person: Option<i64>,
-    /// The default capacity of new sessions.
+    /// 1–1000: the default capacity of new sessions. Needed to publish.
+    #[schema(minimum = 1, maximum = 1000)]
     pub max_participants: Option<i64>,
+    /// 1–300 characters.
+    #[schema(min_length = 1, max_length = 300)]
     pub meeting_point: Option<String>,
-    /// Language tags the activity is given in, e.g. `fr`, `en`.
+    /// Up to 10 lower-case language codes the activity is given in, e.g. `fr`, `en`.
+    #[schema(max_items = 10)]
     pub languages: Option<Vec<String>>,
+    /// 0–99.
+    #[schema(minimum = 0, maximum = 99)]
     pub min_age: Option<i64>,
 }
 

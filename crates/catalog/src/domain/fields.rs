@@ -57,14 +57,21 @@ impl Errors {
     }
 }
 
-/// A kind's block from JSON; a shape error (unknown field, wrong type) is reported on `block`.
+/// A kind's block from JSON. A shape error (unknown field, wrong type, missing member) names
+/// the exact field under the block, e.g. `restaurant.openingHours[0].periods[0].open`, as the
+/// body extractor does for the rest of the body: the block arrives as raw JSON so that its
+/// problems are collected with every other field's instead of failing the whole body first.
 pub fn parse_block<T: serde::de::DeserializeOwned>(
     block: &str,
     patch: &serde_json::Value,
     errors: &mut Errors,
 ) -> Option<T> {
-    serde_json::from_value(patch.clone())
-        .map_err(|e| errors.add(block, format!("is not a valid {block} block: {e}")))
+    serde_path_to_error::deserialize(patch)
+        .map_err(|e| {
+            let inner = e.path().to_string();
+            let path = if inner == "." { block.to_owned() } else { format!("{block}.{inner}") };
+            errors.0.push(platform::http::shape_error(&path, &e.inner().to_string()));
+        })
         .ok()
 }
 

@@ -50,17 +50,34 @@ pub struct ListingInput {
     pub house_rules: Option<Vec<String>>,
     /// `flexible`, `moderate` (default), `firm`, `strict` or `super_strict`.
     pub cancellation_policy: Option<String>,
+    /// Confirm reservations at once (`true`) or let the host accept or decline each one.
+    /// Default on create: `true` for a product (a purchase), `false` for every other kind.
     pub instant_book: Option<bool>,
-    #[schema(value_type = Option<Object>)]
+    // The blocks are taken as raw JSON and parsed by the kind's rules (`parse_block`), so a
+    // shape error in one is reported with every other field's problems; the schema is the
+    // block's real type.
+    /// Only on a `stay` listing.
+    #[schema(value_type = Option<Stay>)]
     pub stay: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// Only on a `restaurant` listing. The menu has its own resource.
+    #[schema(value_type = Option<restaurant::RestaurantInput>)]
     pub restaurant: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// Only on a `transport` listing.
+    #[schema(value_type = Option<Transport>)]
     pub transport: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// Only on an `activity` listing.
+    #[schema(value_type = Option<Activity>)]
     pub activity: Option<Value>,
-    #[schema(value_type = Option<Object>)]
+    /// Only on a `product` listing.
+    #[schema(value_type = Option<Product>)]
     pub product: Option<Value>,
+}
+
+/// Whether a new listing of `kind` is instant-book when its creator does not say: a shop
+/// purchase goes through at once, as in any online shop; a stay, a table, a seat or a session
+/// is the host's to accept unless they opt in.
+pub fn instant_book_by_default(kind: &str) -> bool {
+    kind == "product"
 }
 
 #[derive(Debug, Clone, PartialEq)]

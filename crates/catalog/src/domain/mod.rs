@@ -8,3 +8,4 @@ pub mod product;
 pub mod restaurant;
 pub mod stay;
 pub mod transport;
+pub mod window;

@@ -8,24 +8,47 @@ use super::fields::{Errors, absent, amount, int, one_of, parse_block, text};
 pub const CONDITIONS: [&str; 3] = ["new", "used", "refurbished"];
 const MAX_PRICE: i64 = 1_000_000_000;
 
+/// One way the goods can be shipped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a shipping option: an object { \"name\", \"price\", \"estimatedDays\" }"
+)]
+#[schema(example = json!({"name": "Colissimo", "price": 990, "estimatedDays": 3}))]
 pub struct Shipping {
+    /// 1–80 characters.
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
-    /// Minor units.
+    /// Minor units, 0–1 000 000 000.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price: i64,
+    /// 0–90.
+    #[schema(minimum = 0, maximum = 90)]
     pub estimated_days: i64,
 }
 
+/// The `product` block, as stored and as sent: every field optional while a draft; fields left
+/// out of a change are kept.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a product block: an object of product fields")]
+#[schema(example = json!({"sku": "CHAIR-01", "stockQuantity": 3, "price": 4500, "condition": "used",
+    "shippingOptions": [{"name": "Colissimo", "price": 990, "estimatedDays": 3}]}))]
 pub struct Product {
+    /// 1–64 letters, digits, `-`, `_` or `.`. Needed to publish.
+    #[schema(example = "CHAIR-01")]
     pub sku: Option<String>,
+    /// 0–1 000 000 units. Needed to publish.
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub stock_quantity: Option<i64>,
-    /// Minor units per unit.
+    /// Minor units per unit, 1–1 000 000 000. Needed to publish.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub price: Option<i64>,
-    /// `new`, `used` or `refurbished`.
+    /// `new`, `used` or `refurbished`. Needed to publish.
+    #[schema(example = "new")]
     pub condition: Option<String>,
+    /// Up to 10 options. At least one is needed to publish.
+    #[schema(max_items = 10)]
     pub shipping_options: Option<Vec<Shipping>>,
 }
 

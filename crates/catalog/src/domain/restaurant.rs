@@ -27,28 +27,46 @@ pub const ALLERGENS: [&str; 14] = [
 ];
 pub const DIETARY: [&str; 7] = ["vegetarian", "vegan", "gluten_free", "lactose_free", "halal", "kosher", "spicy"];
 
+/// One opening period of a day, listing-local `HH:MM`. A `close` before the `open` runs past
+/// midnight (`19:00`–`01:00`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a period: an object { \"open\": \"HH:MM\", \"close\": \"HH:MM\" }")]
+#[schema(example = json!({"open": "12:00", "close": "14:30"}))]
 pub struct Period {
+    /// `HH:MM`, 24-hour.
+    #[schema(example = "12:00")]
     pub open: String,
+    /// `HH:MM`, 24-hour; different from `open`.
+    #[schema(example = "14:30")]
     pub close: String,
 }
 
+/// The opening hours of one day of the week.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a day's hours: an object { \"day\": \"mon\", \"periods\": [{ \"open\", \"close\" }] }"
+)]
+#[schema(example = json!({"day": "fri", "periods": [{"open": "12:00", "close": "14:30"}, {"open": "19:00", "close": "23:00"}]}))]
 pub struct DayHours {
-    /// `mon` … `sun`.
+    /// `mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun`; each day at most once.
+    #[schema(example = "fri")]
     pub day: String,
-    /// Up to 3 periods; the gaps between them are the breaks.
+    /// Up to 3 periods that do not overlap; the gaps between them are the breaks. Empty: closed.
+    #[schema(max_items = 3)]
     pub periods: Vec<Period>,
 }
 
+/// Tables of one size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table size: an object { \"seats\": 2, \"count\": 6 }")]
+#[schema(example = json!({"seats": 2, "count": 6}))]
 pub struct Tables {
-    /// Seats at each of these tables.
+    /// Seats at each of these tables, 1–20.
+    #[schema(minimum = 1, maximum = 20)]
     pub seats: i64,
-    /// How many such tables.
+    /// How many such tables, 1–200.
+    #[schema(minimum = 1, maximum = 200)]
     pub count: i64,
 }
 
@@ -96,13 +114,31 @@ pub struct Restaurant {
     pub menu: Menu,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Patch {
-    cuisine: Option<Vec<String>>,
-    opening_hours: Option<Vec<DayHours>>,
-    tables: Option<Vec<Tables>>,
-    slot_minutes: Option<i64>,
+/// The `restaurant` block a client sends: every field optional while a draft; fields left out
+/// of a change are kept. The menu is not part of it (`PUT /api/v1/listings/{id}/menu`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a restaurant block: an object of restaurant fields"
+)]
+#[schema(example = json!({"cuisine": ["French"], "slotMinutes": 90,
+    "tables": [{"seats": 2, "count": 6}, {"seats": 4, "count": 4}],
+    "openingHours": [{"day": "tue", "periods": [{"open": "12:00", "close": "14:30"}, {"open": "19:00", "close": "23:00"}]},
+                     {"day": "sat", "periods": [{"open": "19:00", "close": "01:00"}]}]}))]
+pub struct RestaurantInput {
+    /// 1–5 cuisines of 2–40 characters each. Needed to publish.
+    #[schema(min_items = 1, max_items = 5)]
+    pub cuisine: Option<Vec<String>>,
+    /// One entry per open day of the week. At least one period is needed to publish.
+    #[schema(max_items = 7)]
+    pub opening_hours: Option<Vec<DayHours>>,
+    /// Up to 20 table sizes. At least one is needed to publish.
+    #[schema(max_items = 20)]
+    pub tables: Option<Vec<Tables>>,
+    /// The reservation slot length, 15–240 minutes. Needed to publish.
+    #[schema(minimum = 15, maximum = 240)]
+    pub slot_minutes: Option<i64>,
 }
 
 fn minutes(hhmm: &str) -> i64 {
@@ -149,8 +185,12 @@ fn hours(days: &[DayHours], e: &mut Errors) -> Vec<DayHours> {
 }
 
 pub fn apply(current: &Restaurant, patch: &Value, e: &mut Errors) -> Restaurant {
-    // The menu is not part of the block: it has its own endpoint (an unknown field here).
-    let Some(parsed) = parse_block::<Patch>("restaurant", patch, e) else { return current.clone() };
+    // The menu is not part of the block: it has its own endpoint.
+    if patch.get("menu").is_some() {
+        e.add("restaurant.menu", "is not part of the listing: send it to PUT /api/v1/listings/{id}/menu");
+        return current.clone();
+    }
+    let Some(parsed) = parse_block::<RestaurantInput>("restaurant", patch, e) else { return current.clone() };
     let mut r = current.clone();
     if let Some(c) = &parsed.cuisine {
         if c.is_empty() || c.len() > 5 {

@@ -10,24 +10,52 @@ pub const PROPERTY_TYPES: [&str; 9] =
     ["apartment", "house", "room", "villa", "cabin", "hotel_room", "hostel_bed", "boat", "other"];
 const MAX_PRICE: i64 = 100_000_000;
 
-/// The block as stored (every field optional while a draft).
+/// The block as stored, and as sent: every field optional while a draft; fields left out of
+/// a change are kept.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a stay block: an object of stay fields")]
+#[schema(example = json!({"propertyType": "apartment", "maxGuests": 4, "bedrooms": 2, "beds": 2, "bathrooms": 1.5,
+    "nightlyPrice": 12000, "cleaningFee": 3000, "minNights": 2, "maxNights": 30, "weeklyDiscountPercent": 10,
+    "monthlyDiscountPercent": 20, "checkInTime": "15:00", "checkOutTime": "11:00"}))]
 pub struct Stay {
+    /// `apartment`, `house`, `room`, `villa`, `cabin`, `hotel_room`, `hostel_bed`, `boat` or
+    /// `other`. Needed to publish.
     pub property_type: Option<String>,
+    /// 1–50. Needed to publish.
+    #[schema(minimum = 1, maximum = 50)]
     pub max_guests: Option<i64>,
+    /// 0–50. Needed to publish.
+    #[schema(minimum = 0, maximum = 50)]
     pub bedrooms: Option<i64>,
+    /// 1–100. Needed to publish.
+    #[schema(minimum = 1, maximum = 100)]
     pub beds: Option<i64>,
-    /// Half bathrooms count as 0.5.
+    /// 0–50 in steps of 0.5 (a half bathroom counts 0.5). Needed to publish.
+    #[schema(minimum = 0, maximum = 50, multiple_of = 0.5)]
     pub bathrooms: Option<f64>,
-    /// Minor units per night.
+    /// Minor units per night, 1–100 000 000. Needed to publish.
+    #[schema(minimum = 1, maximum = 100_000_000)]
     pub nightly_price: Option<i64>,
+    /// Minor units per stay, 0–100 000 000.
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub cleaning_fee: Option<i64>,
+    /// 1–365.
+    #[schema(minimum = 1, maximum = 365)]
     pub min_nights: Option<i64>,
+    /// 1–1095, at least `minNights`.
+    #[schema(minimum = 1, maximum = 1095)]
     pub max_nights: Option<i64>,
+    /// 0–90, on stays of 7 to 27 nights.
+    #[schema(minimum = 0, maximum = 90)]
     pub weekly_discount_percent: Option<i64>,
+    /// 0–90, on stays of 28 nights or more.
+    #[schema(minimum = 0, maximum = 90)]
     pub monthly_discount_percent: Option<i64>,
+    /// `HH:MM`, listing-local. Needed to publish.
+    #[schema(example = "15:00")]
     pub check_in_time: Option<String>,
+    /// `HH:MM`, listing-local. Needed to publish.
+    #[schema(example = "11:00")]
     pub check_out_time: Option<String>,
 }
 

@@ -8,28 +8,58 @@ use super::fields::{Errors, absent, amount, int, one_of, parse_block, text};
 
 pub const VEHICLES: [&str; 9] = ["bus", "coach", "minibus", "van", "car", "train", "ferry", "boat", "shuttle"];
 
+/// The vehicle that runs every route of the listing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a vehicle: an object { \"type\", \"seats\", \"registration\"? }"
+)]
+#[schema(example = json!({"type": "coach", "seats": 50, "registration": "AB-123-CD"}))]
 pub struct Vehicle {
+    /// `bus`, `coach`, `minibus`, `van`, `car`, `train`, `ferry`, `boat` or `shuttle`. Needed to
+    /// publish.
     #[serde(rename = "type")]
+    #[schema(example = "coach")]
     pub kind: Option<String>,
+    /// 1–1000: the most seats a trip may sell. Needed to publish.
+    #[schema(minimum = 1, maximum = 1000)]
     pub seats: Option<i64>,
+    /// Up to 20 characters.
+    #[schema(max_length = 20)]
     pub registration: Option<String>,
 }
 
+/// A route the vehicle runs; trips are scheduled on these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a route: an object { \"origin\", \"destination\" }"
+)]
+#[schema(example = json!({"origin": "Paris", "destination": "Lyon"}))]
 pub struct Route {
+    /// 1–120 characters; trips on this route show it as written here.
+    #[schema(min_length = 1, max_length = 120)]
     pub origin: String,
+    /// 1–120 characters.
+    #[schema(min_length = 1, max_length = 120)]
     pub destination: String,
 }
 
+/// The `transport` block, as stored and as sent: every field optional while a draft; fields
+/// left out of a change are kept (a `vehicle` is merged field by field, `routes` replaced).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a transport block: an object of transport fields")]
+#[schema(example = json!({"vehicle": {"type": "coach", "seats": 50, "registration": "AB-123-CD"},
+    "routes": [{"origin": "Paris", "destination": "Lyon"}, {"origin": "Lyon", "destination": "Paris"}], "pricePerSeat": 2500}))]
 pub struct Transport {
     pub vehicle: Option<Vehicle>,
+    /// Up to 20 routes. At least one is needed to publish.
+    #[schema(max_items = 20)]
     pub routes: Option<Vec<Route>>,
-    /// Minor units; the default price of new trips.
+    /// Minor units, 0–100 000 000: the default price of new trips. Needed to publish.
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub price_per_seat: Option<i64>,
 }
 

@@ -5,7 +5,6 @@ mod photos;
 mod providers;
 mod sessions;
 mod trips;
-mod window;
 
 use std::sync::Arc;
 

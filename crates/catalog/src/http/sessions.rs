@@ -12,6 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::State;
+use crate::domain::window::Window;
 use crate::service::sessions::NewSession;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -46,9 +47,11 @@ pub async fn add(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SessionsQuery {
-    /// From this instant (default: now).
+    /// From this RFC 3339 instant, or from the start of this `YYYY-MM-DD` day in the listing's
+    /// time zone (default: now).
     pub from: Option<String>,
-    /// Until this instant, exclusive (default: 90 days after `from`; at most 366 days).
+    /// Until this RFC 3339 instant, exclusive, or to the end of this `YYYY-MM-DD` day in the
+    /// listing's time zone, included (default: 90 days after `from`; at most 366 days).
     pub to: Option<String>,
 }
 
@@ -63,8 +66,8 @@ pub async fn list(
     Query(q): Query<SessionsQuery>,
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "listing")?;
-    let (from, to) = super::window::parse(q.from.as_deref(), q.to.as_deref(), state.clock.now())?;
-    let sessions = state.sessions(id, user.0.as_ref(), from, to).await?;
+    let window = Window::parse(q.from.as_deref(), q.to.as_deref())?;
+    let sessions = state.sessions(id, user.0.as_ref(), &window).await?;
     Ok(ok(json!({ "sessions": sessions })))
 }
 

@@ -12,6 +12,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::State;
+use crate::domain::window::Window;
 use crate::service::trips::NewTrip;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,9 +56,11 @@ pub async fn add(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TripsQuery {
-    /// From this instant or day (default: now).
+    /// From this RFC 3339 instant, or from the start of this `YYYY-MM-DD` day in the listing's
+    /// time zone (default: now).
     pub from: Option<String>,
-    /// Until this instant or day, exclusive (default: 90 days after `from`; at most 366 days).
+    /// Until this RFC 3339 instant, exclusive, or to the end of this `YYYY-MM-DD` day in the
+    /// listing's time zone, included (default: 90 days after `from`; at most 366 days).
     pub to: Option<String>,
 }
 
@@ -72,8 +75,8 @@ pub async fn list(
     Query(q): Query<TripsQuery>,
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "listing")?;
-    let (from, to) = super::window::parse(q.from.as_deref(), q.to.as_deref(), state.clock.now())?;
-    Ok(ok(json!({ "trips": state.trips(id, user.0.as_ref(), from, to).await? })))
+    let window = Window::parse(q.from.as_deref(), q.to.as_deref())?;
+    Ok(ok(json!({ "trips": state.trips(id, user.0.as_ref(), &window).await? })))
 }
 
 /// Cancel a scheduled trip (owner).

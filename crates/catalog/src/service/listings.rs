@@ -99,6 +99,7 @@ impl Catalog {
     /// A new draft of `provider`'s from `input`, or every rule it breaks.
     fn draft(&self, provider: &Provider, user: Uuid, input: &ListingInput) -> Result<Listing, Vec<FieldError>> {
         let kind = listing::parse_kind(input.kind.as_deref()).map_err(|e| e.0)?;
+        let instant_book = listing::instant_book_by_default(&kind);
         let now = self.clock.now();
         let mut l = Listing {
             id: kernel::new_id(),
@@ -115,7 +116,7 @@ impl Catalog {
             amenities: Vec::new(),
             house_rules: Vec::new(),
             cancellation_policy: "moderate".into(),
-            instant_book: false,
+            instant_book,
             stay: Default::default(),
             product: Default::default(),
             activity: Default::default(),

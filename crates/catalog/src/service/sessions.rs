@@ -8,6 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Catalog;
+use crate::domain::window::Window;
 use crate::store::{self, sessions::Session};
 
 /// How far ahead sessions may be scheduled.
@@ -73,10 +74,10 @@ impl Catalog {
         &self,
         listing: Uuid,
         viewer: Option<&AuthUser>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        window: &Window,
     ) -> Result<Vec<Session>, ApiError> {
         let l = self.listing(listing, viewer).await?;
+        let (from, to) = window.resolve(l.timezone.parse().unwrap_or(chrono_tz::UTC), self.clock.now())?;
         Ok(store::sessions::between(&self.db, l.id, from, to).await?)
     }
 

@@ -8,6 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Catalog;
+use crate::domain::window::Window;
 use crate::store::{self, trips::Trip};
 
 pub struct NewTrip {
@@ -19,6 +20,12 @@ pub struct NewTrip {
     pub price_per_seat: Option<i64>,
 }
 
+/// Whether two place names are the same place as typed: case (in any script) and surrounding
+/// spaces aside.
+fn same_place(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
 impl Catalog {
     pub async fn add_trip(&self, listing: Uuid, user: &AuthUser, t: NewTrip) -> Result<Trip, ApiError> {
         let l = self.owned(listing, user).await?;
@@ -27,15 +34,22 @@ impl Catalog {
         }
         let now = self.clock.now();
         let mut errors = Vec::new();
-        let routes = l.transport.routes.clone().unwrap_or_default();
-        let origin = t.origin.trim().to_owned();
-        let destination = t.destination.trim().to_owned();
-        if !routes
+        // The trip takes the route's names as the listing spells them, whatever casing the
+        // client typed: travellers read "Lisbon → Porto", not "lisbon → PORTO".
+        let route = l
+            .transport
+            .routes
+            .as_deref()
+            .unwrap_or_default()
             .iter()
-            .any(|r| r.origin.eq_ignore_ascii_case(&origin) && r.destination.eq_ignore_ascii_case(&destination))
-        {
-            errors.push(FieldError::new("origin", "must be one of the listing's routes (transport.routes)"));
-        }
+            .find(|r| same_place(&r.origin, &t.origin) && same_place(&r.destination, &t.destination));
+        let (origin, destination) = match route {
+            Some(r) => (r.origin.clone(), r.destination.clone()),
+            None => {
+                errors.push(FieldError::new("origin", "must be one of the listing's routes (transport.routes)"));
+                (String::new(), String::new())
+            }
+        };
         if t.departs_at <= now || t.departs_at > now + chrono::Duration::days(2 * 366) {
             errors.push(FieldError::new("departsAt", "must be in the future, at most two years ahead"));
         }
@@ -92,10 +106,10 @@ impl Catalog {
         &self,
         listing: Uuid,
         viewer: Option<&AuthUser>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        window: &Window,
     ) -> Result<Vec<Trip>, ApiError> {
         let l = self.listing(listing, viewer).await?;
+        let (from, to) = window.resolve(l.timezone.parse().unwrap_or(chrono_tz::UTC), self.clock.now())?;
         Ok(store::trips::between(&self.db, l.id, from, to).await?)
     }
 
@@ -109,5 +123,18 @@ impl Catalog {
         tx.commit().await?;
         self.events.committed();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_place;
+
+    #[test]
+    fn places_match_whatever_the_casing() {
+        assert!(same_place("Lisbon", " lisbon "));
+        assert!(same_place("Zürich", "ZÜRICH"));
+        assert!(same_place("Kraków", "kraków"));
+        assert!(!same_place("Porto", "Lisbon"));
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod batch;
+mod blocks;
 mod cache;
 mod geocoding;
 mod listings;

@@ -128,6 +128,11 @@ async fn photos_are_resized_stripped_of_metadata_and_served() {
     for (name, width, height) in [("thumb", 320, 160), ("medium", 1024, 512), ("large", 2048, 1024)] {
         let v = &photo["variants"][name];
         assert_eq!((v["width"].as_u64().unwrap(), v["height"].as_u64().unwrap()), (width, height), "{name}");
+        // No `server.public_url` is set: the URL is on the port this server really listens on
+        // (picked by the OS, not 3000), and works as given.
+        let url = v["url"].as_str().unwrap();
+        assert!(url.starts_with(&format!("{}/media/", app.base)), "{url}");
+        assert_eq!(app.client.get(url).send().await.unwrap().status(), 200, "{url}");
         let path = media_path(&v["url"]);
         let prefix = format!("/media/listings/{simple}/");
         assert!(path.starts_with(&prefix) && path.ends_with(&format!("-{name}.jpg")), "{path}");
@@ -326,4 +331,22 @@ async fn photos_are_reordered_captioned_and_deleted() {
 
 fn uuid_like() -> String {
     "0193a4b2-0000-7000-8000-000000000001".to_owned()
+}
+
+#[tokio::test]
+async fn an_explicit_public_url_wins_for_photo_urls() {
+    let app = testkit::spawn_with(
+        vec![std::sync::Arc::new(identity::Identity), std::sync::Arc::new(catalog::Catalog)],
+        |c| {
+            c.auth.password_hash.memory_kib = 1024;
+            c.auth.password_hash.iterations = 1;
+            c.rate_limit.enabled = false;
+            c.server.public_url = Some("https://stays.example.com".into());
+        },
+    )
+    .await;
+    let (a, listing) = listing_of(&app, "host-a@example.com").await;
+    let photo = add(&app, &a.token, &listing, part(jpeg(64, 48, 1))).await;
+    let url = photo["variants"]["thumb"]["url"].as_str().unwrap();
+    assert!(url.starts_with("https://stays.example.com/media/listings/"), "{url}");
 }

@@ -29,7 +29,12 @@ async fn transport_listings_schedule_trips_on_their_routes() {
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["data"]["trip"]["seats"], 50, "defaults to the vehicle");
     assert_eq!(body["data"]["trip"]["pricePerSeat"], 2500);
+    let names = |t: &serde_json::Value| (t["origin"].clone(), t["destination"].clone());
+    assert_eq!(names(&body["data"]["trip"]), (json!("Paris"), json!("Lyon")), "the route's spelling, not the client's");
     expect_error(call(&app, Method::POST, Some(&h.token), &path, Some(&trip)).await, 409, "trip_exists").await;
+    // Spelt another way, it is the same departure.
+    let same = json!({"origin": "PARIS", "destination": "lyon", "departsAt": departs, "arrivesAt": arrives});
+    expect_error(call(&app, Method::POST, Some(&h.token), &path, Some(&same)).await, 409, "trip_exists").await;
 
     let bad =
         json!({"origin": "Paris", "destination": "Nice", "departsAt": departs, "arrivesAt": departs, "seats": 80});
@@ -42,6 +47,12 @@ async fn transport_listings_schedule_trips_on_their_routes() {
 
     let public = data(call(&app, Method::GET, None, &path, None).await).await;
     assert_eq!(public["trips"].as_array().unwrap().len(), 1);
+    assert_eq!(names(&public["trips"][0]), (json!("Paris"), json!("Lyon")));
+    // Days are the listing's (Paris) days; `to` includes its whole day.
+    let day = departs.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    let on = |d: chrono::NaiveDate| format!("{path}?from={d}&to={d}");
+    assert_eq!(data(call(&app, Method::GET, None, &on(day), None).await).await["trips"], public["trips"]);
+    assert_eq!(data(call(&app, Method::GET, None, &on(day.succ_opt().unwrap()), None).await).await["trips"], json!([]));
     expect_error(call(&app, Method::GET, None, &format!("{path}?from=later"), None).await, 400, "validation_failed")
         .await;
     let trip_id = public["trips"][0]["id"].as_str().unwrap();

@@ -101,7 +101,7 @@ impl Accounts {
             cookie_secure: config.cookie_secure.unwrap_or(env.config.mode == Mode::Production),
             config,
             rate: env.config.rate_limit.clone(),
-            public_url: env.config.server.public_url.clone(),
+            public_url: env.config.server.public_url(),
             started: std::time::Instant::now(),
         })
     }

@@ -177,8 +177,9 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if !(1..=600_000).contains(&config.database.acquire_timeout_ms) {
         return Err(ConfigError::key("database.acquire_timeout_ms", "must be between 1 and 600000"));
     }
-    let public = &config.server.public_url;
-    if !(public.starts_with("http://") || public.starts_with("https://")) || public.ends_with('/') {
+    if let Some(public) = &config.server.public_url
+        && (!(public.starts_with("http://") || public.starts_with("https://")) || public.ends_with('/'))
+    {
         return Err(ConfigError::key("server.public_url", "must be http(s)://host[:port][/path] without a trailing /"));
     }
     super::sections::validate(config)?;
@@ -296,7 +297,7 @@ mod tests {
             assert!(err.contains("storage.public_base_url"), "{err}");
             jail.set_env("SOJOURN__STORAGE__PUBLIC_BASE_URL", "https://cdn.example.com/media");
             let c = load(&Overrides::default()).unwrap();
-            assert_eq!(c.storage.base_url(&c.server.public_url), "https://cdn.example.com/media");
+            assert_eq!(c.storage.base_url(&c.server.public_url()), "https://cdn.example.com/media");
             Ok(())
         });
         let missing = Overrides { config_file: Some("/nonexistent/sojourn.toml".into()), ..Overrides::default() };

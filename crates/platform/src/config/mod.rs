@@ -108,8 +108,9 @@ pub struct ServerConfig {
     pub shutdown_grace_secs: u64,
     /// Send `Strict-Transport-Security` (set when TLS is terminated in front of Sojourn).
     pub hsts: bool,
-    /// Where users reach this deployment; used in links sent by email.
-    pub public_url: String,
+    /// Where users reach this deployment: links sent by email and media URLs are built on it.
+    /// Unset: the address the server listens on (see [`ServerConfig::public_url`]).
+    pub public_url: Option<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
 }
@@ -123,10 +124,45 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             shutdown_grace_secs: 10,
             hsts: false,
-            public_url: "http://localhost:3000".into(),
+            public_url: None,
             trust_forwarded_for: false,
         }
     }
+}
+
+impl ServerConfig {
+    /// Where users reach this deployment, without a trailing `/`: `public_url` when set, else
+    /// `http://` and the address the server listens on — `localhost` for a wildcard host such as
+    /// `0.0.0.0`, with the configured `port`, or the bound one once [`Self::listening_on`] has
+    /// recorded it (port 0 in tests, `--port`, `PORT`).
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => local_url(&self.host, self.port),
+        }
+    }
+
+    /// Records the address the server actually listens on: an unset `public_url` becomes that
+    /// address, so the links and media URLs it hands out reach it. An explicit one is kept.
+    pub fn listening_on(&mut self, addr: std::net::SocketAddr) {
+        if self.public_url.is_none() {
+            self.public_url = Some(local_url(&addr.ip().to_string(), addr.port()));
+        }
+    }
+}
+
+/// `http://host:port` for a listening address; a wildcard address becomes `localhost` (a
+/// client cannot connect to `0.0.0.0`), an IPv6 one is bracketed.
+fn local_url(host: &str, port: u16) -> String {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    let host = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if ip.is_unspecified() => "localhost".to_owned(),
+        Ok(std::net::IpAddr::V6(ip)) => format!("[{ip}]"),
+        Ok(ip) => ip.to_string(),
+        Err(_) if host.is_empty() => "localhost".to_owned(),
+        Err(_) => host.to_owned(),
+    };
+    format!("http://{host}:{port}")
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -282,4 +318,31 @@ pub(crate) fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>
         Raw::List(items) => items,
         Raw::Csv(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_defaults_to_where_the_server_listens() {
+        let mut server = ServerConfig::default();
+        assert_eq!(server.public_url(), "http://localhost:3000", "before binding: the configured port");
+        server.port = 0;
+        server.listening_on("0.0.0.0:4123".parse().unwrap());
+        assert_eq!(server.public_url(), "http://localhost:4123", "a wildcard address is reached on localhost");
+
+        let mut server = ServerConfig { host: "127.0.0.1".into(), ..ServerConfig::default() };
+        server.listening_on("127.0.0.1:5001".parse().unwrap());
+        assert_eq!(server.public_url(), "http://127.0.0.1:5001");
+        let mut server = ServerConfig { host: "::1".into(), port: 8080, ..ServerConfig::default() };
+        assert_eq!(server.public_url(), "http://[::1]:8080");
+        server.listening_on("[::]:8081".parse().unwrap());
+        assert_eq!(server.public_url(), "http://localhost:8081");
+
+        let mut server =
+            ServerConfig { public_url: Some("https://stay.example.com".into()), ..ServerConfig::default() };
+        server.listening_on("127.0.0.1:5002".parse().unwrap());
+        assert_eq!(server.public_url(), "https://stay.example.com", "an explicit setting wins");
+    }
 }

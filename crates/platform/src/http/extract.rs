@@ -48,7 +48,7 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
                 Some((path, message)) if !path.contains(' ') => (path, message),
                 _ => (".", detail),
             };
-            ApiError::validation(vec![FieldError::new(field_name(path, message), strip_location(message))])
+            ApiError::validation(vec![shape_error(path, message)])
         }
         JsonRejection::JsonSyntaxError(e) => {
             let text = e.body_text();
@@ -62,6 +62,14 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
         JsonRejection::BytesRejection(e) if e.status().as_u16() == 413 => ApiError::for_status(413),
         other => ApiError::bad_request(format!("Cannot read the request body: {}", other.body_text())),
     }
+}
+
+/// The `details` entry of a serde data error: `path` as serde_path_to_error renders it (`.` for
+/// the root, `a.b[0].c`), `message` serde's. Contexts that deserialize a part of a body
+/// themselves (a listing's kind block) report its shape errors through this, with their own
+/// prefix on the path, so every shape error names its field the same way.
+pub fn shape_error(path: &str, message: &str) -> FieldError {
+    FieldError::new(field_name(path, message), strip_location(message))
 }
 
 /// The field a serde data error is about: its path, or for errors at the object itself

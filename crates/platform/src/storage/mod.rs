@@ -186,7 +186,7 @@ impl Media {
     /// (default `<server.public_url>/media`).
     pub fn from_config(config: &crate::Config) -> Self {
         let store = Arc::new(LocalStore::new(LocalStore::media_dir(&config.data_dir)));
-        Self::new(store, config.storage.base_url(&config.server.public_url))
+        Self::new(store, config.storage.base_url(&config.server.public_url()))
     }
 
     /// The configured store: local files, or the S3 bucket of `storage.s3` (its secret key is
@@ -204,7 +204,7 @@ impl Media {
             s3.access_key_id.as_deref().unwrap_or_default(),
             secret.expose(),
         )?;
-        Ok(Self::new(Arc::new(store), config.storage.base_url(&config.server.public_url)))
+        Ok(Self::new(Arc::new(store), config.storage.base_url(&config.server.public_url())))
     }
 
     /// The public URL of the object under `key`.
@@ -345,7 +345,7 @@ mod tests {
         let media = Media::new(store, "https://cdn.example.com/media/");
         assert_eq!(media.url_for("avatars/a.jpg"), "https://cdn.example.com/media/avatars/a.jpg");
         let mut config = crate::Config::default();
-        config.server.public_url = "https://app.example.com".into();
+        config.server.public_url = Some("https://app.example.com".into());
         assert_eq!(Media::from_config(&config).url_for("a.jpg"), "https://app.example.com/media/a.jpg");
         config.storage.public_base_url = Some("https://cdn.example.com/m".into());
         assert_eq!(Media::from_config(&config).url_for("a.jpg"), "https://cdn.example.com/m/a.jpg");

@@ -13,7 +13,8 @@ async fn stored_images_are_served_with_their_type_and_cached_for_good() {
     ] {
         let bytes = format!("bytes of {key}").into_bytes();
         media.put(key, bytes.clone(), content_type).await.unwrap();
-        assert_eq!(media.url_for(key), format!("http://localhost:3000/media/{key}"));
+        // No `server.public_url` set: URLs point at the address the app really listens on.
+        assert_eq!(media.url_for(key), format!("{}/media/{key}", app.base));
 
         let response = app.get(&format!("/media/{key}")).await;
         assert_eq!(response.status(), 200, "{key}");
