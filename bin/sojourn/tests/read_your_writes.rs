@@ -17,11 +17,7 @@ async fn spawn() -> TestApp {
 
 async fn spawn_tweaked(tweak: impl FnOnce(&mut platform::Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = testkit::test_config(&dir);
-    config.auth.password_hash.memory_kib = 1024;
-    config.auth.password_hash.iterations = 1;
-    config.rate_limit.enabled = false;
-    config.booking.jobs_interval_secs = 3600;
+    let mut config = testkit::quick_config(&dir);
     // No background relay (the harness default, said again because the tests rely on it).
     config.events.relay_enabled = false;
     tweak(&mut config);

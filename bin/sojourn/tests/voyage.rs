@@ -67,11 +67,7 @@ async fn spawn() -> (TestApp, Arc<TestSupplier>) {
 
 async fn spawn_with_clock() -> (TestApp, Arc<TestSupplier>, Arc<kernel::ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = testkit::test_config(&dir);
-    config.auth.password_hash.memory_kib = 1024;
-    config.auth.password_hash.iterations = 1;
-    config.rate_limit.enabled = false;
-    config.booking.jobs_interval_secs = 3600;
+    let mut config = testkit::quick_config(&dir);
     config.secrets.insert(
         "payments_webhook_secret".into(),
         platform::secrets::Secret::new("whsec_voyage_tests_0123456789abcdef"),

@@ -114,7 +114,7 @@ impl Context for Payments {
             processor: processor::from_config(&env.config.payments, &env.secrets)
                 .map_err(|e| StartError::Context("payments".into(), e))?,
             ops_lock: std::sync::Arc::default(),
-            contracts: env.contracts.clone(),
+            contracts: std::sync::Arc::downgrade(&env.contracts),
         };
         let bookings = Subscription::new(
             events::BOOKINGS_CONSUMER,

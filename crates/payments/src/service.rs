@@ -36,7 +36,9 @@ pub struct Payments {
     /// One op runner at a time per process (see [`crate::ops`]).
     pub ops_lock: Arc<tokio::sync::Mutex<()>>,
     /// Asked whether a reservation this context has not heard of exists (split deployments).
-    pub contracts: Arc<platform::contracts::Contracts>,
+    /// Weak: the contracts hold this engine (it answers the payments contract), and a strong
+    /// reference back would keep both, and the databases, alive forever.
+    pub contracts: std::sync::Weak<platform::contracts::Contracts>,
 }
 
 /// A processor's error as the API answers it.
@@ -186,7 +188,10 @@ impl Payments {
                 let kind = platform::contracts::RecordKind::Reservation;
                 let missing = ApiError::not_found("Booking not found");
                 let need = platform::contracts::Need::Owned;
-                return Err(self.contracts.not_heard_of(kind, reservation, Some(payer), need, missing).await);
+                return Err(match self.contracts.upgrade() {
+                    Some(contracts) => contracts.not_heard_of(kind, reservation, Some(payer), need, missing).await,
+                    None => missing,
+                });
             };
             if payable.status != "pending_payment" {
                 return Err(ApiError::new(

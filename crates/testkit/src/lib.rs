@@ -70,6 +70,18 @@ pub fn test_config(dir: &TempDir) -> Config {
     config
 }
 
+/// [`test_config`] for suites that spin many accounts through every context: password
+/// hashing cheap (its cost is identity's own tests' business), no rate limits, and the
+/// booking scheduler left to the test (it runs jobs through the admin endpoint).
+pub fn quick_config(dir: &TempDir) -> Config {
+    let mut config = test_config(dir);
+    config.auth.password_hash.memory_kib = 1024;
+    config.auth.password_hash.iterations = 1;
+    config.rate_limit.enabled = false;
+    config.booking.jobs_interval_secs = 3600;
+    config
+}
+
 /// Starts the app with the probe context. Its tests look at the relay itself (what is pending,
 /// what a drain publishes), so requests do not wait for their events here
 /// (`events.read_your_writes` off); `spawn_with` keeps the default.

@@ -24,12 +24,8 @@ impl std::ops::Deref for App {
 pub async fn spawn_at(now: &str) -> App {
     let clock = Arc::new(kernel::ManualClock::new(now.parse().unwrap()));
     let dir = tempfile::tempdir().unwrap();
-    let mut config = testkit::test_config(&dir);
-    config.auth.password_hash.memory_kib = 1024;
-    config.auth.password_hash.iterations = 1;
-    config.rate_limit.enabled = false;
     // Tests run the scheduler themselves (POST /api/v1/admin/booking/jobs/run).
-    config.booking.jobs_interval_secs = 3600;
+    let config = testkit::quick_config(&dir);
     let contexts: Vec<Arc<dyn platform::Context>> = vec![
         Arc::new(identity::Identity),
         Arc::new(notifications::Notifications),

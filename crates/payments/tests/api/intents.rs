@@ -25,11 +25,7 @@ pub async fn spawn_configured(
     adjust: impl FnOnce(&mut platform::config::Config),
 ) -> (TestApp, tempfile::TempDir, Arc<kernel::ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = testkit::test_config(&dir);
-    config.auth.password_hash.memory_kib = 1024;
-    config.auth.password_hash.iterations = 1;
-    config.rate_limit.enabled = false;
-    config.booking.jobs_interval_secs = 3600;
+    let mut config = testkit::quick_config(&dir);
     config.secrets.insert(WEBHOOK_SECRET_NAME.into(), platform::secrets::Secret::new(WEBHOOK_SECRET));
     adjust(&mut config);
     let contexts: Vec<Arc<dyn platform::Context>> = vec![
