@@ -172,6 +172,8 @@ pub async fn run(seconds: u64) -> bool {
     let ((browse_during, logins), during) = metered(&server, both).await;
     // Whole purchases (reserve, open the payment, pay on the sandbox).
     let ((checkout, paid, next), bought) = metered(&server, flows::checkout(seeded_app.clone(), 16, duration, 0)).await;
+    // One client alone: a purchase's own latency, without queueing behind 15 others.
+    let (alone_on, _, next) = flows::checkout(seeded_app.clone(), 1, duration, next).await;
     let after = server.since(ready);
     let stopped = server.stop();
     // The same, on the same data, by a server that answers writes before their events reach the
@@ -179,9 +181,10 @@ pub async fn run(seconds: u64) -> bool {
     let env = [("SOJOURN__EVENTS__READ_YOUR_WRITES", "false".to_owned())];
     let mut server = Server::start_with(dir.path(), &dir.path().join("serve-lagging.log"), &[], &env).await;
     // The second server's start-up, runs and stop are not reported: only its purchases are.
-    let lagging = flows::Seeded { base: server.base.as_str().into(), ..(*seeded_app).clone() };
-    let ((lagging, lagging_paid, _), _) =
-        metered(&server, flows::checkout(Arc::new(lagging), 16, duration, next)).await;
+    let lagging_app = Arc::new(flows::Seeded { base: server.base.as_str().into(), ..(*seeded_app).clone() });
+    let ((lagging, lagging_paid, next), _) =
+        metered(&server, flows::checkout(lagging_app.clone(), 16, duration, next)).await;
+    let (alone_off, _, _) = flows::checkout(lagging_app, 1, duration, next).await;
     let base: Arc<str> = server.base.as_str().into();
     let ledger = checks::ledger_balances(&client, &base, ADMIN, ADMIN_PASSWORD).await;
     server.stop();
@@ -219,6 +222,8 @@ pub async fn run(seconds: u64) -> bool {
         "{}",
         lagging.row("purchase as above, `events.read_your_writes = false` (ratio to the row above)", Some(&checkout))
     );
+    println!("{}", alone_on.row("purchase, 1 client", None));
+    println!("{}", alone_off.row("purchase, 1 client, `events.read_your_writes = false` (ratio)", Some(&alone_on)));
     let search_p99 = search.0.p99_us as f64 / 1000.0;
     println!(
         "\nSearch ({} searches: {cities} cities × {kinds} kinds, up to 3 pages each): p99 {search_p99:.2} ms \
@@ -228,14 +233,17 @@ pub async fn run(seconds: u64) -> bool {
     );
     println!(
         "\nBrowse mix p99 while logins run: {:.2} ms vs {:.2} ms alone. Purchases paid: {paid} of {} \
-         ({lagging_paid} of {} without read-your-writes). Purchase p50 {:.2} ms with read-your-writes, {:.2} ms \
-         without (the client retries `425` every 5 ms until payments has heard of the reservation).",
+         ({lagging_paid} of {} without read-your-writes). Purchase p50 with read-your-writes / without: {:.2} / \
+         {:.2} ms with 16 clients, {:.2} / {:.2} ms with one (without, the client retries `425` every 5 ms until \
+         payments has heard of the reservation).",
         browse_during.p99_us as f64 / 1000.0,
         alone.p99_us as f64 / 1000.0,
         checkout.requests,
         lagging.requests,
         checkout.p50_us as f64 / 1000.0,
         lagging.p50_us as f64 / 1000.0,
+        alone_on.p50_us as f64 / 1000.0,
+        alone_off.p50_us as f64 / 1000.0,
     );
 
     println!("\n### The server process alone (`sojourn serve`, CPU from /proc, clock ticks)\n");
