@@ -96,6 +96,13 @@ pub fn cors(config: &Config) -> CorsLayer {
             HeaderName::from_static("idempotency-key"),
             middleware::X_REQUEST_ID.clone(),
         ])
-        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, middleware::X_REQUEST_ID.clone()])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            middleware::X_REQUEST_ID.clone(),
+            // Set on a replayed `Idempotency-Key` request: a browser client may read it too.
+            HeaderName::from_static("idempotent-replayed"),
+        ])
         .max_age(Duration::from_secs(600))
 }

@@ -1,4 +1,4 @@
-//! Object storage for user media (avatars now, listing photos later). Contexts depend on the
+//! Object storage for user media (avatars and listing photos). Contexts depend on the
 //! [`ObjectStore`] trait through the [`Media`] handle in `ContextEnv`, which also builds the
 //! public URL of an object; `GET /media/{*key}` serves the stored images.
 //!

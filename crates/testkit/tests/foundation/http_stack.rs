@@ -55,6 +55,13 @@ async fn cors_allows_configured_origins_with_credentials_only() {
     assert_eq!(h["access-control-allow-credentials"], "true");
     assert!(h["access-control-allow-methods"].to_str().unwrap().contains("POST"));
 
+    // An allowed origin's scripts may read the headers our answers carry for them.
+    let simple = app.client.get(app.url("/health")).header("origin", "https://app.example").send().await.unwrap();
+    let exposed = simple.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+    for name in ["etag", "location", "retry-after", "x-request-id", "idempotent-replayed"] {
+        assert!(exposed.contains(name), "{name} not in {exposed}");
+    }
+
     let foreign = app.client.get(app.url("/health")).header("origin", "https://evil.example").send().await.unwrap();
     assert!(foreign.headers().get("access-control-allow-origin").is_none());
 }
