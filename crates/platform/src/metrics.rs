@@ -55,14 +55,16 @@ impl Histogram {
         inner.1 += u64::from(!completed);
     }
 
-    /// Appends histogram `name` and the counter `gave_up` in Prometheus text format.
-    pub fn render(&self, out: &mut String, name: &str, help: &str, gave_up: &str) {
+    /// Appends histogram `name`, and the counter `gave_up` of the observations that hit their
+    /// limit when there is one, in Prometheus text format.
+    pub fn render(&self, out: &mut String, name: &str, help: &str, gave_up: Option<&str>) {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         inner.0.render(out, name, "");
-        let _ =
-            writeln!(out, "# HELP {gave_up} Waits counted in {name} that hit their limit.\n# TYPE {gave_up} counter");
-        let _ = writeln!(out, "{gave_up} {}", inner.1);
+        if let Some(gave_up) = gave_up {
+            let _ = writeln!(out, "# HELP {gave_up} Waits counted in {name} that hit their limit.");
+            let _ = writeln!(out, "# TYPE {gave_up} counter\n{gave_up} {}", inner.1);
+        }
     }
 }
 

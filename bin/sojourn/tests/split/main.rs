@@ -159,6 +159,13 @@ async fn a_split_deployment_books_pays_survives_a_crash_and_limits_across_gatewa
         "replication gap: listing → booking {listing_gap:?} ({listing_early} × 425), \
          reservation → payments {reservation_gap:?} ({reservation_early} × 425)"
     );
+    // Payments' /metrics measure that gap for every event its consumers handle.
+    let metrics = client.get(format!("{}/metrics", payments.base())).send().await.unwrap().text().await.unwrap();
+    let handled = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("sojourn_event_delivery_lag_seconds_count "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(handled.is_some_and(|n| n >= 1), "no delivery lag in payments' metrics:\n{metrics}");
     // A stranger is not told the reservation exists, replicated or not.
     let stranger = api.register("stranger@example.com").await;
     let (status, body) = api.call(Method::POST, Some(&stranger), "/api/v1/payment/intent", Some(&ask)).await;

@@ -46,6 +46,9 @@ pub trait EventBus: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Appends the transport's own metrics to `/metrics`, if it has any.
+    fn render_metrics(&self, _out: &mut String) {}
+
     /// Starts the transport's background consumers, if it has any; they end on `stop`. Called
     /// once the subscriptions are registered.
     fn start(&self, _stop: Stop) -> Vec<JoinHandle<()>> {

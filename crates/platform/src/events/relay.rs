@@ -138,7 +138,7 @@ impl Relay {
             out,
             "sojourn_events_settle_seconds",
             "Time requests waited for their events to reach this process's consumers.",
-            "sojourn_events_settle_timeouts_total",
+            Some("sojourn_events_settle_timeouts_total"),
         );
     }
 

@@ -216,6 +216,7 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     if let Some(relay) = state.relay.upgrade() {
         relay.render_metrics(&mut out);
     }
+    state.bus.render_metrics(&mut out);
     if let Some(redis) = &state.redis {
         redis.render_metrics(&mut out);
     }

@@ -21,6 +21,8 @@ pub(super) struct Worker {
     pub durable: String,
     pub max_deliver: i64,
     pub sub: Subscription,
+    /// Commit-to-handled time of the events this process's consumers handle (`/metrics`).
+    pub lag: std::sync::Arc<crate::metrics::Histogram>,
 }
 
 /// How long JetStream waits for an ack before delivering again (a handler stuck this long is
@@ -126,7 +128,13 @@ impl Worker {
             }
         };
         match deliver(&self.sub, &event).await {
-            Ok(_) => {
+            Ok(fresh) => {
+                if fresh {
+                    // From the event's commit (its `occurred_at`) to its effects here: the gap a
+                    // reader in this process may answer `425 not_yet_replicated` during.
+                    let lag = (chrono::Utc::now() - event.occurred_at).to_std().unwrap_or_default();
+                    self.lag.observe(lag, true);
+                }
                 if let Err(error) = message.ack().await {
                     // Redelivered later and skipped by processed_events.
                     tracing::warn!(consumer = %self.durable, event_id = %event.id, %error, "ack failed");

@@ -53,6 +53,8 @@ pub struct NatsBus {
     /// Kept to recreate the stream if it disappears while running.
     stream: stream::Config,
     subscriptions: RwLock<Vec<Subscription>>,
+    /// How long events took from their commit to being handled by this process's consumers.
+    lag: std::sync::Arc<crate::metrics::Histogram>,
 }
 
 /// Identical re-publishes within this window are dropped by the stream.
@@ -81,7 +83,14 @@ impl NatsBus {
         js.create_or_update_stream(config.clone())
             .await
             .map_err(|e| BusError::Transport(format!("cannot create stream {}: {e}", options.stream)))?;
-        Ok(Self { client, js, options, stream: config, subscriptions: RwLock::new(Vec::new()) })
+        Ok(Self {
+            client,
+            js,
+            options,
+            stream: config,
+            subscriptions: RwLock::new(Vec::new()),
+            lag: std::sync::Arc::default(),
+        })
     }
 
     fn subject(&self, event_type: &str) -> String {
@@ -147,6 +156,15 @@ impl EventBus for NatsBus {
         }
     }
 
+    fn render_metrics(&self, out: &mut String) {
+        self.lag.render(
+            out,
+            "sojourn_event_delivery_lag_seconds",
+            "From an event's commit to its handling by this process's consumers (NATS).",
+            None,
+        );
+    }
+
     fn start(&self, stop: Stop) -> Vec<JoinHandle<()>> {
         let subs = self.subscriptions.read().unwrap_or_else(|p| p.into_inner()).clone();
         subs.into_iter()
@@ -158,6 +176,7 @@ impl EventBus for NatsBus {
                     durable: durable_name(&sub.consumer),
                     max_deliver: self.options.max_deliver,
                     sub,
+                    lag: self.lag.clone(),
                 };
                 tokio::spawn(worker.run(stop.clone()))
             })
