@@ -17,7 +17,8 @@
 use krilla::geom::Point;
 use krilla::surface::Surface;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
-use rustybuzz::{Direction, Script, ShapePlan, UnicodeBuffer};
+use rustybuzz::ttf_parser::Tag;
+use rustybuzz::{Direction, Feature, Script, ShapePlan, UnicodeBuffer};
 use std::ops::Range;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use unicode_bidi::{BidiInfo, Level};
@@ -55,7 +56,12 @@ impl Face {
         if let Some((_, _, plan)) = plans.iter().find(|(d, s, _)| *d == direction && *s == script) {
             return Arc::clone(plan);
         }
-        let plan = Arc::new(ShapePlan::new(&self.shaper, direction, script, None, &[]));
+        // No discretionary ligatures: a ligature glyph (DejaVu's "fi") would otherwise stand
+        // for both "f"+"i" and the character U+FB01, and the text map of the PDF gives each
+        // glyph one meaning, so copied text would read "conﬁrmation". Required ligatures
+        // (Arabic lam-alef, `rlig`) stay on.
+        let no_ligatures = [b"liga", b"clig"].map(|tag| Feature::new(Tag::from_bytes(tag), 0, ..));
+        let plan = Arc::new(ShapePlan::new(&self.shaper, direction, script, None, &no_ligatures));
         plans.push((direction, script, Arc::clone(&plan)));
         plan
     }
