@@ -123,6 +123,11 @@ async fn a_reader_that_has_not_heard_asks_the_owner_and_answers_not_yet() {
     assert_eq!(wrong.unwrap().status(), 401);
     let known: Value = catalog.client.get(&url).bearer_auth(KEY).send().await.unwrap().json().await.unwrap();
     assert_eq!(known["data"]["public"], true, "{known}");
+    let bad = catalog.url("/internal/v1/records/listing/not-an-id");
+    let (status, body) = testkit::json(catalog.client.get(&bad).bearer_auth(KEY).send().await.unwrap()).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("bad_request")), "{body}");
+    let unknown = catalog.url(&format!("/internal/v1/records/invoice/{published}"));
+    assert_eq!(catalog.client.get(&unknown).bearer_auth(KEY).send().await.unwrap().status(), 404);
     // Booking's process answers for reservations, not listings.
     let url = booking.url(&format!("/internal/v1/records/listing/{published}"));
     assert_eq!(booking.client.get(&url).bearer_auth(KEY).send().await.unwrap().status(), 404);

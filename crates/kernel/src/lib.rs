@@ -12,6 +12,7 @@ pub mod id;
 pub mod money;
 pub mod page;
 pub mod time;
+pub mod window;
 
 #[cfg(feature = "axum")]
 mod http;
@@ -24,3 +25,4 @@ pub use id::{new_id, parse_id};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Cursor, KeyedPage, Page, PageQuery, PageRequest, Pagination};
 pub use time::{DateRange, Instant, parse_day_or_instant, truncate_micros};
+pub use window::{Bound, Window};

@@ -9,7 +9,7 @@ use platform::http::{Path, Query, ok};
 use serde::Deserialize;
 
 use super::State;
-use crate::service::availability::{Ask, Bound};
+use crate::service::availability::Ask;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -42,16 +42,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "listing")?;
     let mut errors = Vec::new();
-    let mut bound = |field: &str, raw: Option<&str>| {
-        raw.and_then(|r| {
-            Bound::parse(r).or_else(|| {
-                errors.push(FieldError::new(field, "must be RFC 3339 or YYYY-MM-DD"));
-                None
-            })
-        })
-    };
-    let from = bound("from", q.from.as_deref());
-    let to = bound("to", q.to.as_deref());
+    let window = kernel::Window::parse_into(q.from.as_deref(), q.to.as_deref(), &mut errors);
     let date = q.date.as_deref().and_then(|d| {
         NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
             .map_err(|_| errors.push(FieldError::new("date", "must be a date YYYY-MM-DD")))
@@ -68,6 +59,6 @@ pub async fn get(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let out = state.availability(user.0.as_ref(), id, Ask { from, to, date, party }).await?;
+    let out = state.availability(user.0.as_ref(), id, Ask { window, date, party }).await?;
     Ok(ok(out))
 }

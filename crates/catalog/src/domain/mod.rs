@@ -8,4 +8,3 @@ pub mod product;
 pub mod restaurant;
 pub mod stay;
 pub mod transport;
-pub mod window;

@@ -12,8 +12,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::State;
-use crate::domain::window::Window;
 use crate::service::trips::NewTrip;
+use kernel::Window;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -8,8 +8,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Catalog;
-use crate::domain::window::Window;
 use crate::store::{self, sessions::Session};
+use kernel::Window;
 
 /// How far ahead sessions may be scheduled.
 const HORIZON_DAYS: i64 = 2 * 366;
@@ -77,7 +77,7 @@ impl Catalog {
         window: &Window,
     ) -> Result<Vec<Session>, ApiError> {
         let l = self.listing(listing, viewer).await?;
-        let (from, to) = window.resolve(l.timezone.parse().unwrap_or(chrono_tz::UTC), self.clock.now())?;
+        let (from, to) = window.resolve(&l.timezone.parse().unwrap_or(chrono_tz::UTC), self.clock.now())?;
         Ok(store::sessions::between(&self.db, l.id, from, to).await?)
     }
 

@@ -8,8 +8,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Catalog;
-use crate::domain::window::Window;
 use crate::store::{self, trips::Trip};
+use kernel::Window;
 
 pub struct NewTrip {
     pub origin: String,
@@ -109,7 +109,7 @@ impl Catalog {
         window: &Window,
     ) -> Result<Vec<Trip>, ApiError> {
         let l = self.listing(listing, viewer).await?;
-        let (from, to) = window.resolve(l.timezone.parse().unwrap_or(chrono_tz::UTC), self.clock.now())?;
+        let (from, to) = window.resolve(&l.timezone.parse().unwrap_or(chrono_tz::UTC), self.clock.now())?;
         Ok(store::trips::between(&self.db, l.id, from, to).await?)
     }
 
