@@ -1,7 +1,9 @@
 //! The DreamScape response envelope, used by every endpoint so the platform feels like one
 //! product: `{ "success": true, "data": ..., "message"? }` and
 //! `{ "success": false, "error": msg, "code": code, "message": msg, "details"? }`.
-//! `error` and `message` carry the same text because DreamScape clients read either.
+//! `error` and `message` carry the same text because DreamScape clients read either; a validation
+//! error also lists its fields in `errors` as DreamScape's express-validator does
+//! (`{ type: "field", path, msg, location }`), whose `msg`s DreamScape's web client shows.
 
 use serde::Serialize;
 
@@ -38,6 +40,25 @@ pub struct ErrorBody {
     /// The failing fields of a validation error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FieldError>,
+    /// `details` in DreamScape's express-validator shape.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldMessage>,
+    /// Machine-readable facts about the error, when it has some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<serde_json::Value>,
+}
+
+/// One entry of `errors`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldMessage {
+    /// Always `field`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub path: String,
+    pub msg: String,
+    /// Always `body`.
+    pub location: &'static str,
 }
 
 impl From<&ApiError> for ErrorBody {
@@ -48,6 +69,17 @@ impl From<&ApiError> for ErrorBody {
             code: err.code.to_string(),
             message: err.message.clone(),
             details: err.details.clone(),
+            errors: err
+                .details
+                .iter()
+                .map(|d| FieldMessage {
+                    kind: "field",
+                    path: d.field.clone(),
+                    msg: d.message.clone(),
+                    location: "body",
+                })
+                .collect(),
+            data: err.data.clone(),
         }
     }
 }
@@ -73,7 +105,8 @@ mod tests {
                 "error": "email: required",
                 "code": "validation_failed",
                 "message": "email: required",
-                "details": [{"field": "email", "message": "required"}]
+                "details": [{"field": "email", "message": "required"}],
+                "errors": [{"type": "field", "path": "email", "msg": "required", "location": "body"}]
             })
         );
         let plain = serde_json::to_value(ErrorBody::from(&ApiError::not_found("x"))).unwrap();

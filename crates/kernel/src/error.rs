@@ -136,11 +136,21 @@ impl ErrorCode {
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// A machine-readable value that goes with the message (e.g. the current price of a
+    /// `409 price_changed`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub value: Option<serde_json::Value>,
 }
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self { field: field.into(), message: message.into(), value: None }
+    }
+
+    pub fn with_value(mut self, value: serde_json::Value) -> Self {
+        self.value = Some(value);
+        self
     }
 }
 
@@ -153,12 +163,15 @@ pub struct ApiError {
     pub details: Vec<FieldError>,
     /// Seconds, rendered as a `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
+    /// Machine-readable facts about the error for the client (rendered as `data`), e.g. the
+    /// current price of a `409 price_changed`.
+    pub data: Option<serde_json::Value>,
 }
 
 impl ApiError {
     /// An error with a context-specific code, e.g. `ApiError::new(409, "dates_unavailable", ..)`.
     pub fn new(status: u16, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        Self { status, code: code.into(), message: message.into(), details: Vec::new(), retry_after: None }
+        Self { status, code: code.into(), message: message.into(), details: Vec::new(), retry_after: None, data: None }
     }
 
     pub fn from_code(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -219,6 +232,11 @@ impl ApiError {
 
     pub fn with_details(mut self, details: Vec<FieldError>) -> Self {
         self.details = details;
+        self
+    }
+
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(data);
         self
     }
 

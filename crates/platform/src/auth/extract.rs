@@ -1,10 +1,13 @@
-//! `AuthUser`: the authenticated caller, taken from `Authorization: Bearer <access token>`.
-//! Handlers that take it cannot run for anonymous or revoked callers.
+//! `AuthUser`: the authenticated caller, taken from `Authorization: Bearer <access token>`, or,
+//! for browser calls that send no usable Bearer header (DreamScape's web client makes some with
+//! `withCredentials` only, and one with the literal `Bearer null`), from the HttpOnly
+//! [`ACCESS_COOKIE`] identity sets at sign-in. Handlers that take it cannot run for anonymous or
+//! revoked callers.
 
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use kernel::ApiError;
 use uuid::Uuid;
@@ -36,11 +39,37 @@ impl AuthUser {
 #[derive(Debug, Clone)]
 pub struct MaybeAuthUser(pub Option<AuthUser>);
 
+/// The name of the HttpOnly, SameSite=Strict cookie holding the access token. Identity sets it
+/// at sign-in and refresh and clears it at sign-out; scripts never see it.
+pub const ACCESS_COOKIE: &str = "accessToken";
+
+/// What browser clients put in the header when they hold no token: treated as no header.
+const NO_TOKEN: [&str; 3] = ["null", "undefined", "false"];
+
 /// The bearer token of a request, if it has one.
 pub fn bearer_token(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty() && !NO_TOKEN.contains(t))
+}
+
+/// The access token of the [`ACCESS_COOKIE`], if the request carries one.
+pub fn cookie_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == ACCESS_COOKIE)
+        .map(|(_, value)| value.trim())
+        .filter(|v| !v.is_empty())
+}
+
+/// The credential of a request: the Bearer header, else the access cookie.
+fn credential(parts: &Parts) -> Option<&str> {
+    bearer_token(parts).or_else(|| cookie_token(parts))
 }
 
 fn token_error(e: TokenError) -> ApiError {
@@ -61,7 +90,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts).ok_or_else(|| ApiError::unauthorized("Access token required"))?;
+        let token = credential(parts).ok_or_else(|| ApiError::unauthorized("Access token required"))?;
         authenticate(parts, token)
     }
 }
@@ -70,7 +99,7 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        match bearer_token(parts) {
+        match credential(parts) {
             None => Ok(MaybeAuthUser(None)),
             Some(token) => authenticate(parts, token).map(|u| MaybeAuthUser(Some(u))),
         }
