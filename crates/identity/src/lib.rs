@@ -44,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_privacy.sql"),
         postgres: include_str!("../migrations/postgres/0004_privacy.sql"),
     },
+    Migration {
+        version: 6,
+        name: "dreamscape_profile",
+        sqlite: include_str!("../migrations/sqlite/0006_dreamscape_profile.sql"),
+        postgres: include_str!("../migrations/postgres/0006_dreamscape_profile.sql"),
+    },
 ];
 
 /// The identity context.

@@ -66,9 +66,40 @@ pub fn avatar_url(raw: &str) -> Result<String, &'static str> {
     Ok(v.to_owned())
 }
 
+/// Why a `data:` URL is not an image we take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataUrlError {
+    /// Not `data:image/{jpeg,png,webp};base64,…`.
+    NotAnImage,
+    /// The base64 text does not decode.
+    Malformed,
+}
+
+/// The bytes of a `data:image/jpeg;base64,…` URL (PNG and WebP too), as DreamScape's web client
+/// sends an avatar. The image itself is checked by the avatar pipeline.
+pub fn data_url(raw: &str) -> Result<Vec<u8>, DataUrlError> {
+    use base64::Engine;
+    let rest = raw.trim().strip_prefix("data:").ok_or(DataUrlError::NotAnImage)?;
+    let (meta, payload) = rest.split_once(',').ok_or(DataUrlError::Malformed)?;
+    let mime = meta.strip_suffix(";base64").ok_or(DataUrlError::NotAnImage)?.to_ascii_lowercase();
+    if !matches!(mime.as_str(), "image/jpeg" | "image/jpg" | "image/png" | "image/webp") {
+        return Err(DataUrlError::NotAnImage);
+    }
+    let text: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let engine = base64::engine::general_purpose::STANDARD;
+    let lenient = base64::engine::general_purpose::STANDARD_NO_PAD;
+    engine.decode(&text).or_else(|_| lenient.decode(text.trim_end_matches('='))).map_err(|_| DataUrlError::Malformed)
+}
+
 /// A birth date: a real date in the past, at least 13 years ago, not before 1900.
+/// An ISO date-time (DreamScape's clients send `1990-02-28T00:00:00.000Z`) counts by its date.
 pub fn date_of_birth(raw: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, &'static str> {
-    let date = chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "must be a date YYYY-MM-DD")?;
+    let raw = raw.trim();
+    let day = match raw.get(..10) {
+        Some(day) if raw.len() > 10 && chrono::DateTime::parse_from_rfc3339(raw).is_ok() => day,
+        _ => raw,
+    };
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| "must be a date YYYY-MM-DD")?;
     let earliest = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).ok_or("must be a date YYYY-MM-DD")?;
     let thirteen = today.checked_sub_months(chrono::Months::new(13 * 12)).ok_or("must be a date YYYY-MM-DD")?;
     if date < earliest || date > today {
@@ -132,6 +163,7 @@ mod tests {
     fn profile_extras() {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
         assert!(date_of_birth("1990-02-28", today).is_ok());
+        assert_eq!(date_of_birth("1990-02-28T00:00:00.000Z", today), date_of_birth("1990-02-28", today));
         assert!(date_of_birth("1990-02-30", today).is_err());
         assert!(date_of_birth("2020-01-01", today).is_err());
         assert!(date_of_birth("2030-01-01", today).is_err());
@@ -148,5 +180,9 @@ mod tests {
         assert_eq!(timezone("Europe/Paris"), Ok("Europe/Paris".into()));
         assert!(timezone("Mars/Olympus").is_err());
         assert!(theme("dark").is_ok() && theme("neon").is_err());
+        assert_eq!(data_url("data:image/jpeg;base64,/9j/"), Ok(vec![0xff, 0xd8, 0xff]));
+        assert_eq!(data_url("data:image/png;base64,iVBORw"), Ok(vec![0x89, 0x50, 0x4e, 0x47]));
+        assert_eq!(data_url("data:text/html;base64,PGI+"), Err(DataUrlError::NotAnImage));
+        assert_eq!(data_url("data:image/png;base64,***"), Err(DataUrlError::Malformed));
     }
 }

@@ -1,29 +1,31 @@
-//! The caller's profile and password.
+//! The caller's account (`/api/v1/auth/profile`) and password.
 
 use axum::extract::State as AxumState;
 use axum::response::Response;
 use kernel::{ApiError, ErrorBody};
 use platform::auth::AuthUser;
-use platform::http::{Json, ok, ok_with_message};
+use platform::http::{Json, ok_with_message};
 use serde_json::json;
 
-use super::State;
-use super::dto::{ChangePasswordRequest, UpdateProfileRequest, UserData};
-use crate::service::Accounts;
+use super::dto::{AccountView, ChangePasswordRequest, UpdateProfileRequest, UserData};
+use super::{State, cookie};
 use crate::service::account::ProfileUpdate;
 
 /// The caller's account.
-#[utoipa::path(get, path = "/api/v1/auth/profile", tag = "Profile", security(("bearerAuth" = [])),
+#[utoipa::path(get, path = "/api/v1/auth/profile", tag = "Profile", security(("bearerAuth" = []), ("cookieAuth" = [])),
     responses((status = 200, body = UserData), (status = 401, body = ErrorBody)))]
 pub async fn get_profile(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
     let account = state.user(user.user_id).await?;
-    Ok(ok(UserData { user: Accounts::view(&account) }))
+    let facts = state.facts(&account).await?;
+    Ok(ok_with_message(UserData { user: AccountView::new(&account, &facts) }, "Profile retrieved successfully"))
 }
 
-/// Update the caller's account. A new email must be verified again.
-#[utoipa::path(put, path = "/api/v1/auth/profile", tag = "Profile", security(("bearerAuth" = [])), request_body = UpdateProfileRequest,
-    responses((status = 200, body = UserData), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 409, description = "`email_taken` / `username_taken`", body = ErrorBody)))]
+/// Update the caller's account. A new email must be verified again. An address or username
+/// in use is a 400 here, as DreamScape answers it (`email_taken` / `username_taken`).
+#[utoipa::path(put, path = "/api/v1/auth/profile", tag = "Profile", security(("bearerAuth" = []), ("cookieAuth" = [])), request_body = UpdateProfileRequest,
+    responses((status = 200, body = UserData),
+        (status = 400, description = "`validation_failed`, `email_taken`, `username_taken`", body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
 pub async fn put_profile(
     AxumState(state): AxumState<State>,
     user: AuthUser,
@@ -35,20 +37,34 @@ pub async fn put_profile(
         last_name: body.last_name,
         username: body.username,
         phone_number: body.phone_number,
+        date_of_birth: body.date_of_birth,
+        nationality: body.nationality,
+        user_category: body.user_category,
     };
-    let account = state.update_profile(user.user_id, update).await?;
-    Ok(ok_with_message(UserData { user: Accounts::view(&account) }, "Profile updated"))
+    let account = state.update_profile(user.user_id, update).await.map_err(|e| {
+        if e.status == 409 {
+            ApiError { status: 400, message: "Email or username already exists".into(), ..e }
+        } else {
+            e
+        }
+    })?;
+    let facts = state.facts(&account).await?;
+    Ok(ok_with_message(UserData { user: AccountView::new(&account, &facts) }, "Profile updated successfully"))
 }
 
-/// Change the password; the caller's other sessions are signed out.
-#[utoipa::path(post, path = "/api/v1/auth/change-password", tag = "Profile", security(("bearerAuth" = [])), request_body = ChangePasswordRequest,
-    responses((status = 200, description = "Changed"), (status = 400, body = ErrorBody),
-        (status = 401, description = "`invalid_credentials`: wrong current password", body = ErrorBody)))]
+/// Change the password; the caller's other sessions are signed out and the browser's cookies
+/// cleared (the calling session's tokens keep working).
+#[utoipa::path(post, path = "/api/v1/auth/change-password", tag = "Profile", security(("bearerAuth" = []), ("cookieAuth" = [])), request_body = ChangePasswordRequest,
+    responses((status = 200, description = "Changed; cookies cleared"),
+        (status = 400, description = "`invalid_credentials`: wrong current password; `validation_failed`", body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
 pub async fn change_password(
     AxumState(state): AxumState<State>,
     user: AuthUser,
     Json(body): Json<ChangePasswordRequest>,
 ) -> Result<Response, ApiError> {
     state.change_password(user.user_id, user.session_id, &body.current_password, &body.new_password).await?;
-    Ok(ok_with_message(json!({}), "Password changed; other sessions were signed out"))
+    let mut response = ok_with_message(json!({}), "Password changed successfully");
+    cookie::clear(&mut response, state.cookie_secure);
+    Ok(response)
 }

@@ -6,31 +6,45 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kernel::{ApiError, ErrorBody};
-use platform::auth::{AuthUser, bearer_token};
-use platform::http::{ClientIp, Json, ok, ok_with_message};
+use platform::auth::{AuthUser, bearer_token, cookie_token};
+use platform::http::{ClientIp, Json, ok_with_message};
 use serde_json::json;
 
-use super::dto::{AuthData, LoginRequest, RefreshRequest, RegisterRequest, Tokens, optional_json};
+use super::dto::{AccountView, AuthData, LoginRequest, RefreshRequest, RegisterRequest, Tokens, optional_json, span};
 use super::{State, cookie, origin};
 use crate::service::SignedIn;
 use crate::service::login::{Credentials, Registration};
 
-fn signed_in(state: &State, s: SignedIn, status: StatusCode, message: &str) -> Response {
+async fn signed_in(state: &State, s: SignedIn, status: StatusCode, message: &str) -> Result<Response, ApiError> {
+    let facts = state.facts(&s.user).await?;
+    let access_ttl = state.auth.access_ttl_secs();
     let data = AuthData {
-        user: crate::service::Accounts::view(&s.user),
-        tokens: Tokens { access_token: s.access_token, refresh_token: s.refresh_token.clone() },
+        user: AccountView::new(&s.user, &facts),
+        tokens: Tokens {
+            access_token: s.access_token.clone(),
+            refresh_token: s.refresh_token.clone(),
+            access_token_expires_in: span(access_ttl),
+            refresh_token_expires_in: span(s.refresh_max_age),
+        },
     };
     let mut response = ok_with_message(data, message);
     *response.status_mut() = status;
     cookie::set(&mut response, &s.refresh_token, s.refresh_max_age, state.cookie_secure);
+    cookie::set_access(&mut response, &s.access_token, access_ttl, state.cookie_secure);
     // Tokens must not be kept by any cache between here and the client.
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
+}
+
+/// An optional name field: blank counts as absent (DreamScape's web client sends `lastName: ""`
+/// for a one-word name).
+fn given(v: Option<String>) -> Option<String> {
+    v.filter(|v| !v.trim().is_empty())
 }
 
 /// Create an account; signs the new user in.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "Authentication", request_body = RegisterRequest,
-    responses((status = 201, description = "Created; `refreshToken` cookie set (HttpOnly, 7 days)", body = AuthData),
+    responses((status = 201, description = "Created; `refreshToken` (7 days) and `accessToken` cookies set", body = AuthData),
         (status = 400, body = ErrorBody), (status = 409, description = "`email_taken` / `username_taken`", body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn register(
@@ -42,20 +56,19 @@ pub async fn register(
     let r = Registration {
         email: body.email,
         password: body.password,
-        first_name: body.first_name,
-        last_name: body.last_name,
-        username: body.username,
+        first_name: given(body.first_name),
+        last_name: given(body.last_name),
+        username: given(body.username),
     };
     let s = state.register(r, &origin(ip, &headers)).await?;
-    Ok(signed_in(&state, s, StatusCode::CREATED, "Registration successful"))
+    signed_in(&state, s, StatusCode::CREATED, "Account created successfully").await
 }
 
 /// Sign in with email and password (and a two-factor code when enabled).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "Authentication", request_body = LoginRequest,
-    responses((status = 200, description = "Signed in; `refreshToken` cookie set (7 days, 30 with rememberMe)", body = AuthData),
+    responses((status = 200, description = "Signed in; `refreshToken` (7 days, 30 with rememberMe) and `accessToken` cookies set", body = AuthData),
         (status = 400, body = ErrorBody),
-        (status = 401, description = "`invalid_credentials`, `mfa_required`, `invalid_mfa_code`", body = ErrorBody),
-        (status = 403, description = "`account_suspended` / `account_banned`", body = ErrorBody),
+        (status = 401, description = "`invalid_credentials`, `mfa_required`, `invalid_mfa_code`, `account_suspended`, `account_banned`", body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn login(
     AxumState(state): AxumState<State>,
@@ -71,12 +84,12 @@ pub async fn login(
         recovery_code: body.recovery_code,
     };
     let s = state.login(c, &origin(ip, &headers)).await?;
-    Ok(signed_in(&state, s, StatusCode::OK, "Login successful"))
+    signed_in(&state, s, StatusCode::OK, "Login successful").await
 }
 
 /// New access token and rotated refresh token. Reusing a rotated token revokes the session.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "Tokens", request_body(content = RefreshRequest, description = "Optional when the cookie is sent"),
-    responses((status = 200, description = "New tokens; cookie rotated", body = AuthData),
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "Tokens", request_body(content = Option<RefreshRequest>, description = "Optional when the cookie is sent"),
+    responses((status = 200, description = "New tokens; both cookies renewed", body = AuthData),
         (status = 401, description = "`invalid_refresh_token` / `refresh_token_reused`", body = ErrorBody)))]
 pub async fn refresh(
     AxumState(state): AxumState<State>,
@@ -89,47 +102,53 @@ pub async fn refresh(
         .or_else(|| cookie::read(&headers))
         .ok_or_else(|| ApiError::new(401, "invalid_refresh_token", "Refresh token required (cookie or body)"))?;
     let s = state.refresh(&token, &ip.label()).await?;
-    Ok(signed_in(&state, s, StatusCode::OK, "Token refreshed"))
+    signed_in(&state, s, StatusCode::OK, "Tokens refreshed successfully").await
 }
 
 /// Sign out this session: its refresh token and its access tokens stop working now.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "Tokens", security(("cookieAuth" = []), ("bearerAuth" = [])),
-    responses((status = 200, description = "Signed out; cookie cleared")))]
+    request_body(content = Option<RefreshRequest>, description = "Optional: the refresh token, when not sent as the cookie"),
+    responses((status = 200, description = "Signed out; both cookies cleared"), (status = 400, description = "A body that is not `{ refreshToken? }`", body = ErrorBody)))]
 pub async fn logout(AxumState(state): AxumState<State>, parts: Parts, body: Bytes) -> Result<Response, ApiError> {
-    let from_body = optional_json::<RefreshRequest>(&body).ok().flatten().and_then(|b| b.refresh_token);
+    let from_body = optional_json::<RefreshRequest>(&body)?.and_then(|b| b.refresh_token);
     let refresh = from_body.or_else(|| cookie::read(&parts.headers));
-    // An expired or revoked access token still names the session to end.
+    // An expired or revoked access token (header or cookie) still names the session to end.
     let access = bearer_token(&parts)
+        .or_else(|| cookie_token(&parts))
         .and_then(|t| parts.extensions.get::<std::sync::Arc<platform::auth::Auth>>().map(|a| a.inspect(t)))
         .and_then(Result::ok)
         .map(|c| (c.sub, c.sid));
     state.logout(refresh.as_deref(), access).await?;
-    let mut response = ok_with_message(json!({}), "Logged out");
+    let mut response = ok_with_message(json!({}), "Logged out successfully");
     cookie::clear(&mut response, state.cookie_secure);
     Ok(response)
 }
 
 /// Sign out every session of the caller.
-#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "Tokens", security(("bearerAuth" = [])),
-    responses((status = 200, description = "All sessions revoked"), (status = 401, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "Tokens", security(("bearerAuth" = []), ("cookieAuth" = [])),
+    responses((status = 200, description = "All sessions revoked; both cookies cleared"), (status = 401, body = ErrorBody)))]
 pub async fn logout_all(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
     let n = state.logout_all(user.user_id).await?;
-    let mut response = ok_with_message(json!({ "sessionsRevoked": n }), "Logged out from all devices");
+    let mut response = ok_with_message(json!({ "sessionsRevoked": n }), "Logged out from all devices successfully");
     cookie::clear(&mut response, state.cookie_secure);
     Ok(response)
 }
 
 /// Check an access token; returns its user and claims.
-#[utoipa::path(post, path = "/api/v1/auth/verify-token", tag = "Tokens", security(("bearerAuth" = [])),
+#[utoipa::path(post, path = "/api/v1/auth/verify-token", tag = "Tokens", security(("bearerAuth" = []), ("cookieAuth" = [])),
     responses((status = 200, description = "`{valid: true, user, claims}`"), (status = 401, body = ErrorBody)))]
 pub async fn verify_token(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
     let account = state.user(user.user_id).await?;
+    let facts = state.facts(&account).await?;
     let c = &user.claims;
-    Ok(ok(json!({
-        "valid": true,
-        "user": crate::service::Accounts::view(&account),
-        "claims": { "sub": c.sub, "sid": c.sid, "role": c.role, "iat": c.iat, "exp": c.exp, "iss": c.iss, "aud": c.aud },
-    })))
+    Ok(ok_with_message(
+        json!({
+            "valid": true,
+            "user": AccountView::new(&account, &facts),
+            "claims": { "sub": c.sub, "sid": c.sid, "role": c.role, "iat": c.iat, "exp": c.exp, "iss": c.iss, "aud": c.aud },
+        }),
+        "Token is valid",
+    ))
 }
 
 /// Public keys that verify access tokens (JWK Set, EdDSA / Ed25519).

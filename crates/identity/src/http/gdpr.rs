@@ -187,7 +187,7 @@ pub struct DeleteAccountRequest {
 /// Delete the account (GDPR erasure): personal data is erased everywhere; payment records are
 /// kept without names or contact details.
 #[utoipa::path(delete, path = "/api/v1/users/profile", tag = "Profile", security(("bearerAuth" = [])),
-    request_body(content = DeleteAccountRequest, description = "Optional"),
+    request_body(content = Option<DeleteAccountRequest>, description = "Optional: `{ password }` (needed unless the session signed in within the last 10 minutes)"),
     responses((status = 200, description = "Deleted"), (status = 401, body = ErrorBody),
         (status = 403, description = "`reauthentication_required`", body = ErrorBody)))]
 pub async fn delete_account(

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod ai;
 mod auth;
 mod cookie;
 mod dto;
@@ -11,6 +12,8 @@ mod gdpr;
 mod history;
 mod mfa;
 mod onboarding;
+mod profile_row;
+mod profile_view;
 mod recovery;
 mod sessions;
 mod users;
@@ -30,7 +33,8 @@ pub type State = Arc<Accounts>;
 pub fn routes() -> OpenApiRouter<State> {
     // Uploads may exceed the server-wide body limit; the image module caps them at 10 MB.
     let uploads = OpenApiRouter::new()
-        .routes(routes!(users::upload_avatar, users::remove_avatar))
+        .routes(routes!(profile_row::upload_avatar, profile_row::remove_avatar))
+        .routes(routes!(profile_row::upload_profile_avatar))
         .layer(axum::extract::DefaultBodyLimit::max(platform::images::MAX_INPUT_BYTES + 64 * 1024));
     OpenApiRouter::new()
         .merge(uploads)
@@ -61,10 +65,16 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(admin::set_role))
         .routes(routes!(users::get_profile, users::put_profile, gdpr::delete_account))
         .routes(routes!(users::public_profile))
+        .routes(routes!(profile_row::create_profile, profile_row::delete_profile))
+        .routes(routes!(onboarding::get_onboarding, onboarding::create_onboarding, onboarding::reset_onboarding))
+        .routes(routes!(onboarding::answer_step))
         .routes(routes!(onboarding::init))
         .routes(routes!(onboarding::get_progress, onboarding::save_step))
         .routes(routes!(onboarding::complete))
         .routes(routes!(onboarding::travel_profile))
+        .routes(routes!(ai::preferences))
+        .routes(routes!(ai::preferences_batch))
+        .routes(routes!(ai::health))
         .routes(routes!(favorites::list, favorites::add))
         .routes(routes!(favorites::remove))
         .routes(routes!(favorites::add_batch, favorites::remove_batch))

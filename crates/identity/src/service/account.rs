@@ -1,17 +1,22 @@
 //! The signed-in user's own account: profile and password.
 
+use chrono::{DateTime, Utc};
 use kernel::ApiError;
+use platform::db::Tx;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::Accounts;
 use super::login::{Fields, check_new_password};
-use super::{Accounts, invalid_credentials};
+use super::profile::apply;
 use crate::domain::email::Email;
 use crate::domain::password::Verified;
-use crate::domain::profile;
 use crate::domain::user::User;
-use crate::store::{self, one_time, users::ProfileChange};
+use crate::domain::{profile, settings};
+use crate::store::{self, one_time, profiles::Profile, users::ProfileChange};
 
+/// `PUT /api/v1/auth/profile`: `None` keeps a field; `""` clears `dateOfBirth`, `nationality`
+/// and `userCategory`.
 #[derive(Default)]
 pub struct ProfileUpdate {
     pub email: Option<String>,
@@ -19,10 +24,41 @@ pub struct ProfileUpdate {
     pub last_name: Option<String>,
     pub username: Option<String>,
     pub phone_number: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub nationality: Option<String>,
+    pub user_category: Option<String>,
+}
+
+/// What the auth routes show beside the account row.
+pub struct Facts {
+    pub profile: Profile,
+    /// When onboarding was completed, while the account counts it as completed.
+    pub onboarding_completed_at: Option<DateTime<Utc>>,
+}
+
+impl ProfileChange {
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none()
+            && self.first_name.is_none()
+            && self.last_name.is_none()
+            && self.username.is_none()
+            && self.phone_number.is_none()
+    }
 }
 
 impl Accounts {
+    pub async fn facts(&self, user: &User) -> Result<Facts, ApiError> {
+        let profile = store::profiles::find(&self.db, user.id).await?.unwrap_or_default();
+        let onboarding_completed_at = if user.onboarding_completed {
+            store::onboarding::find(&self.db, user.id).await?.and_then(|o| o.completed_at)
+        } else {
+            None
+        };
+        Ok(Facts { profile, onboarding_completed_at })
+    }
+
     pub async fn update_profile(&self, id: Uuid, u: ProfileUpdate) -> Result<User, ApiError> {
+        let today = self.now().date_naive();
         let mut fields = Fields::default();
         let change = ProfileChange {
             email: u
@@ -35,34 +71,29 @@ impl Accounts {
             username: u.username.as_deref().and_then(|v| fields.check("username", profile::username(v))),
             phone_number: u.phone_number.as_deref().and_then(|v| fields.check("phoneNumber", profile::phone(v))),
         };
-        fields.finish()?;
-        let before = self.user(id).await?;
-        let email_changed = change.email.as_ref().is_some_and(|e| *e != before.email);
-        let now = self.now();
         let mut tx = self.db.begin().await?;
-        store::users::update_profile(&mut tx, id, change, now).await.map_err(|e| {
-            if e.is_unique_violation("email") {
-                ApiError::new(409, "email_taken", "An account with this email already exists")
-            } else if e.is_unique_violation("username") {
-                ApiError::new(409, "username_taken", "This username is taken")
-            } else {
-                e.into()
-            }
-        })?;
-        let user = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
-        let link = if email_changed {
-            Some(self.issue_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?)
-        } else {
-            None
-        };
-        self.emit(
-            &mut tx,
-            "user.updated",
-            id,
-            json!({"userId": id, "email": user.email, "firstName": user.first_name, "lastName": user.last_name,
-                   "username": user.username, "emailChanged": email_changed}),
-        )
-        .await?;
+        let mut extras = store::profiles::find_tx(&mut tx, id).await?.unwrap_or_default();
+        let before = extras.clone();
+        apply(&mut fields, "dateOfBirth", u.date_of_birth.as_deref(), &mut extras.date_of_birth, |v| {
+            profile::date_of_birth(v, today)
+        });
+        apply(&mut fields, "nationality", u.nationality.as_deref(), &mut extras.nationality, settings::nationality);
+        apply(
+            &mut fields,
+            "userCategory",
+            u.user_category.as_deref(),
+            &mut extras.user_category,
+            settings::user_category,
+        );
+        fields.finish()?;
+        let account = store::users::find_tx(&mut tx, id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("Account no longer exists"))?;
+        let (user, link) = self.write_account(&mut tx, &account, change).await?;
+        if extras != before {
+            extras.touch(self.now());
+            store::profiles::save(&mut tx, id, &extras, self.now()).await?;
+        }
         tx.commit().await?;
         self.events.committed();
         if let Some(link) = link {
@@ -71,11 +102,46 @@ impl Accounts {
         Ok(user)
     }
 
-    /// Changes the password; every other session of the user is signed out.
+    /// Applies `change` to the account row inside `tx`: a taken address or username is a 409, a
+    /// new address gets a verification link (returned, to mail after commit). Emits
+    /// `user.updated`.
+    pub(super) async fn write_account(
+        &self,
+        tx: &mut Tx,
+        before: &User,
+        change: ProfileChange,
+    ) -> Result<(User, Option<String>), ApiError> {
+        let id = before.id;
+        let email_changed = change.email.as_ref().is_some_and(|e| *e != before.email);
+        store::users::update_profile(tx, id, change, self.now()).await.map_err(|e| {
+            if e.is_unique_violation("email") {
+                ApiError::new(409, "email_taken", "An account with this email already exists")
+            } else if e.is_unique_violation("username") {
+                ApiError::new(409, "username_taken", "This username is taken")
+            } else {
+                e.into()
+            }
+        })?;
+        let user = store::users::find_tx(tx, id).await?.ok_or_else(ApiError::internal)?;
+        let link =
+            if email_changed { Some(self.issue_link(tx, &user, one_time::Purpose::VerifyEmail).await?) } else { None };
+        self.emit(
+            tx,
+            "user.updated",
+            id,
+            json!({"userId": id, "email": user.email, "firstName": user.first_name, "lastName": user.last_name,
+                   "username": user.username, "emailChanged": email_changed}),
+        )
+        .await?;
+        Ok((user, link))
+    }
+
+    /// Changes the password; every other session of the user is signed out. A wrong current
+    /// password is a 400, as DreamScape answers it.
     pub async fn change_password(&self, id: Uuid, session: Uuid, current: &str, new: &str) -> Result<(), ApiError> {
         let user = self.user(id).await?;
         if current.len() > 1024 || self.hasher.verify(current, Some(&user.password_hash)).await? == Verified::No {
-            return Err(invalid_credentials());
+            return Err(ApiError::new(400, "invalid_credentials", "Current password is incorrect"));
         }
         check_new_password(new)?;
         if current == new {

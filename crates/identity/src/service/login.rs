@@ -190,8 +190,13 @@ impl Accounts {
                 self.events.committed();
                 Ok(user)
             }
-            Status::Suspended => Err(ApiError::new(403, "account_suspended", "This account is suspended")),
-            Status::Banned => Err(ApiError::new(403, "account_banned", "This account is banned")),
+            // 401, as DreamScape answers a suspended account's login.
+            Status::Suspended => {
+                Err(ApiError::new(401, "account_suspended", "Your account has been suspended. Please contact support."))
+            }
+            Status::Banned => {
+                Err(ApiError::new(401, "account_banned", "This account is banned. Please contact support."))
+            }
             Status::Deleted => Err(invalid_credentials()),
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod ai;
 pub mod avatar;
 pub mod bootstrap;
 mod failures;

@@ -108,7 +108,7 @@ async fn suspension_with_a_duration_ends_by_itself() {
     assert_eq!(body["data"]["user"]["statusReason"], "spam");
     assert!(body["data"]["user"]["suspendedUntil"].is_string());
     assert_eq!(profile_status(app, &user.access).await, 401, "signed out at once");
-    expect_error(login_response(app, "tim@example.com", PASSWORD).await, 403, "account_suspended").await;
+    expect_error(login_response(app, "tim@example.com", PASSWORD).await, 401, "account_suspended").await;
 
     clocked.advance(chrono::Duration::days(7) + chrono::Duration::minutes(1));
     let back = login(app, "tim@example.com", PASSWORD).await;
@@ -151,7 +151,8 @@ async fn unsuspend_and_role_changes() {
     assert_eq!(body["data"]["user"]["role"], "host");
     assert_eq!(profile_status(&app, &session.access).await, 200);
     let host: Session = login(&app, "max@example.com", PASSWORD).await;
-    assert_eq!(host.user["role"], "host");
+    assert_eq!(host.user["role"], "USER", "DreamScape's spelling on the auth routes");
+    assert_eq!(host.user["isHost"], true);
     // Demotion signs out: no token keeps the old role.
     let demote = json!({"role": "user"});
     assert_eq!(admin_send(&app, reqwest::Method::PUT, &boss.access, &role_path, &demote).await.status(), 200);

@@ -42,8 +42,9 @@ async fn upload(app: &TestApp, s: &Session, bytes: Vec<u8>, field: &str) -> reqw
         .unwrap()
 }
 
-fn media_path(profile: &Value) -> String {
-    let url = profile["avatar"].as_str().expect("avatar url");
+/// The `/media/...` path of an avatar URL (the upload answers the URL as a bare JSON string).
+fn media_path(url: &Value) -> String {
+    let url = url.as_str().expect("avatar url");
     let at = url.find("/media/").expect("served from /media");
     url[at..].to_owned()
 }
@@ -56,7 +57,7 @@ async fn avatars_are_normalised_served_and_replaced() {
     assert!(big.len() > 1024 * 1024, "larger than the default body limit: {}", big.len());
     let (status, body) = json(upload(&app, &s, big, "avatar").await).await;
     assert_eq!(status, 200, "{body}");
-    let first = media_path(&body["data"]);
+    let first = media_path(&body);
 
     let served = app.get(&first).await;
     assert_eq!(served.status(), 200);
@@ -66,7 +67,7 @@ async fn avatars_are_normalised_served_and_replaced() {
 
     let (status, body) = json(upload(&app, &s, png(300, 600, false), "file").await).await;
     assert_eq!(status, 200, "{body}");
-    let second = media_path(&body["data"]);
+    let second = media_path(&body);
     assert_ne!(first, second);
     assert_eq!(app.get(&first).await.status(), 404, "the replaced avatar is deleted");
 
@@ -74,7 +75,7 @@ async fn avatars_are_normalised_served_and_replaced() {
         json(app.client.delete(app.url("/api/v1/users/profile/avatar")).bearer_auth(&s.access).send().await.unwrap())
             .await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"]["avatar"], Value::Null);
+    assert_eq!(body["data"]["profile"]["avatar"], Value::Null);
     assert_eq!(app.get(&second).await.status(), 404);
 }
 
@@ -99,4 +100,57 @@ async fn non_images_and_bad_uploads_are_refused() {
     assert!(json_body.status().is_client_error(), "{}", json_body.status());
     let anonymous = app.client.post(app.url("/api/v1/users/profile/avatar")).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+/// A multipart body with one text field (no file name), as DreamScape's web client sends U3.
+async fn upload_text(app: &TestApp, s: &Session, text: &str) -> reqwest::Response {
+    let boundary = "sojourn-text-boundary";
+    let body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"avatar\"\r\n\r\n{text}\r\n--{boundary}--\r\n");
+    app.client
+        .post(app.url("/api/v1/users/profile/avatar"))
+        .bearer_auth(&s.access)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn the_web_clients_data_url_becomes_the_avatar_and_round_trips_through_settings() {
+    use base64::Engine;
+    let app = spawn().await;
+    let s = register(&app, "ava@example.com").await;
+    let data_url =
+        format!("data:image/jpeg;base64,{}", base64::engine::general_purpose::STANDARD.encode(jpeg(200, 150)));
+    let (status, url) = json(upload_text(&app, &s, &data_url).await).await;
+    assert_eq!(status, 200, "{url}");
+    assert!(url.is_string(), "the body is the URL itself: {url}");
+    let served = app.get(&media_path(&url)).await;
+    assert_eq!(served.status(), 200);
+    let image = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!((image.width(), image.height()), (512, 512));
+
+    // The settings page stores the answer as `profile.photo` and sends it back (U2).
+    let page = app.client.get(app.url("/api/v1/users/profile")).bearer_auth(&s.access).send().await.unwrap();
+    let (_, mut page) = json(page).await;
+    assert_eq!(page["profile"]["photo"], url);
+    page["profile"]["photo"] = url.clone();
+    let saved = app.client.put(app.url("/api/v1/users/profile")).bearer_auth(&s.access).json(&page).send().await;
+    let (status, saved) = json(saved.unwrap()).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["profile"]["photo"], url);
+
+    expect_error(upload_text(&app, &s, "data:text/html;base64,PGI+aGk8L2I+").await, 415, "unsupported_media_type")
+        .await;
+    expect_error(upload_text(&app, &s, "data:image/png;base64,***").await, 400, "invalid_image").await;
+    expect_error(upload_text(&app, &s, "just text").await, 415, "unsupported_media_type").await;
 }

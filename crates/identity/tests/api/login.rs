@@ -75,8 +75,8 @@ async fn suspended_and_banned_accounts_cannot_log_in() {
             .await
             .unwrap();
     }
-    expect_error(login_response(&app, "sus@example.com", PASSWORD).await, 403, "account_suspended").await;
-    expect_error(login_response(&app, "ban@example.com", PASSWORD).await, 403, "account_banned").await;
+    expect_error(login_response(&app, "sus@example.com", PASSWORD).await, 401, "account_suspended").await;
+    expect_error(login_response(&app, "ban@example.com", PASSWORD).await, 401, "account_banned").await;
     // A wrong password reveals nothing about the account's status.
     expect_error(login_response(&app, "sus@example.com", "Password2!").await, 401, "invalid_credentials").await;
 }

@@ -6,6 +6,7 @@
 mod admin;
 mod avatar;
 mod contract;
+mod dreamscape_auth;
 mod email;
 mod events;
 mod favorites;
@@ -17,6 +18,8 @@ mod mfa;
 mod onboarding;
 mod password;
 mod profile;
+mod profile_row;
+mod questionnaire;
 mod races;
 mod refresh;
 mod register;

@@ -27,19 +27,19 @@ async fn step(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
 async fn onboarding_runs_from_init_to_complete() {
     let app = spawn().await;
     let s = register(&app, "ona@example.com").await;
-    let (status, body) = json(call(&app, reqwest::Method::GET, &s.access, "/onboarding/progress", None).await).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["onboarding"]["started"], false);
+    // Not started: DreamScape's 404 (its web client then creates the questionnaire).
+    expect_error(call(&app, reqwest::Method::GET, &s.access, "/onboarding/progress", None).await, 404, "not_found")
+        .await;
 
     let (status, body) = json(call(&app, reqwest::Method::POST, &s.access, "/onboarding/init", None).await).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["onboarding"]["currentStep"], "travel_style");
     assert_eq!(body["data"]["onboarding"]["progress"], 0);
 
-    // Completing too early names what is missing.
+    // Completing too early names what is missing (DreamScape's steps, as nothing is answered).
     let early = call(&app, reqwest::Method::POST, &s.access, "/onboarding/complete", None).await;
-    let err = expect_error(early, 422, "onboarding_incomplete").await;
-    assert_eq!(err["details"].as_array().unwrap().len(), 3, "{err}");
+    let err = expect_error(early, 400, "onboarding_incomplete").await;
+    assert_eq!(err["details"].as_array().unwrap().len(), 5, "{err}");
 
     let (status, body) =
         json(step(&app, &s.access, json!({"step": "travel_style", "data": {"styles": ["Beach", "culture"]}})).await)
@@ -47,6 +47,10 @@ async fn onboarding_runs_from_init_to_complete() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["onboarding"]["steps"]["travel_style"]["styles"], json!(["beach", "culture"]));
     assert_eq!(body["data"]["onboarding"]["progress"], 16);
+    // Once one of our steps is answered, completing early names our missing steps.
+    let early = call(&app, reqwest::Method::POST, &s.access, "/onboarding/complete", None).await;
+    let err = expect_error(early, 400, "onboarding_incomplete").await;
+    assert_eq!(err["message"], "Cannot complete onboarding. Missing required steps: destinations, budget", "{err}");
     for answer in [
         json!({"step": "destinations", "data": {"regions": ["asia"], "countries": ["jp"]}}),
         json!({"step": "budget", "data": {"level": "comfort", "currency": "JPY", "perNightMax": 20000}}),
@@ -108,8 +112,8 @@ async fn step_answers_are_validated_field_by_field() {
             err["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
         assert!(fields.contains(&field), "{body} → {err}");
     }
-    let (_, body) = json(call(&app, reqwest::Method::GET, &s.access, "/onboarding/progress", None).await).await;
-    assert_eq!(body["data"]["onboarding"]["completedSteps"], json!([]), "nothing invalid was stored");
+    let nothing = call(&app, reqwest::Method::GET, &s.access, "/onboarding/progress", None).await;
+    expect_error(nothing, 404, "not_found").await;
     expect_error(app.get("/api/v1/users/onboarding/progress").await, 401, "unauthorized").await;
 }
 
@@ -122,6 +126,9 @@ async fn onboarding_is_per_user() {
         step(&app, &a.access, json!({"step": "travel_style", "data": {"styles": ["city"]}})).await.status(),
         200
     );
-    let (_, body) = json(call(&app, reqwest::Method::GET, &b.access, "/onboarding/progress", None).await).await;
-    assert_eq!(body["data"]["onboarding"]["started"], false, "B sees nothing of A's answers");
+    let (status, body) = json(call(&app, reqwest::Method::GET, &a.access, "/onboarding/progress", None).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["onboarding"]["completedSteps"], json!(["travel_style"]));
+    let theirs = call(&app, reqwest::Method::GET, &b.access, "/onboarding/progress", None).await;
+    expect_error(theirs, 404, "not_found").await;
 }

@@ -33,7 +33,7 @@ async fn change_password_checks_the_current_one_and_the_rules() {
     let app = spawn().await;
     let session = register(&app, "pat@example.com").await;
     let wrong = json!({"currentPassword": "Password2!", "newPassword": NEW_PASSWORD});
-    expect_error(post_bearer_json(&app, "/change-password", &session.access, &wrong).await, 401, "invalid_credentials")
+    expect_error(post_bearer_json(&app, "/change-password", &session.access, &wrong).await, 400, "invalid_credentials")
         .await;
     let weak = json!({"currentPassword": PASSWORD, "newPassword": "password"});
     let body = expect_error(

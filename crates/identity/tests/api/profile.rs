@@ -20,7 +20,8 @@ async fn profile_returns_the_caller() {
     let user = &body["data"]["user"];
     assert_eq!(user["id"], session.user["id"]);
     assert_eq!(user["email"], "pia@example.com");
-    assert_eq!(user["role"], "user");
+    assert_eq!(user["role"], "USER");
+    assert_eq!(user["isHost"], false);
     assert!(!body.to_string().to_ascii_lowercase().contains("hash"), "{body}");
 }
 
@@ -97,9 +98,10 @@ async fn taken_emails_and_usernames_conflict() {
     let named = put_profile(&app, &other.access, &json!({"username": "olaf"})).await;
     assert_eq!(named.status(), 200);
 
-    expect_error(put_profile(&app, &session.access, &json!({"email": "OLAF@example.com"})).await, 409, "email_taken")
+    // DreamScape answers 400 here (409 at registration).
+    expect_error(put_profile(&app, &session.access, &json!({"email": "OLAF@example.com"})).await, 400, "email_taken")
         .await;
-    expect_error(put_profile(&app, &session.access, &json!({"username": "Olaf"})).await, 409, "username_taken").await;
+    expect_error(put_profile(&app, &session.access, &json!({"username": "Olaf"})).await, 400, "username_taken").await;
     // Keeping one's own email is not a conflict.
     let same = put_profile(&app, &session.access, &json!({"email": "pia@example.com", "firstName": "Pia"})).await;
     assert_eq!(same.status(), 200);
@@ -127,7 +129,7 @@ async fn invalid_profile_fields_are_refused() {
     }
     let (status, _) = json(put_profile(&app, &session.access, &json!({"role": "admin"})).await).await;
     assert_eq!(status, 400, "unknown fields (role) are refused");
-    assert_eq!(profile(&app, &session.access).await["role"], "user");
+    assert_eq!(profile(&app, &session.access).await["role"], "USER");
     let anonymous = app.client.put(app.url(&auth_path("/profile"))).json(&json!({"firstName": "X"})).send().await;
     assert_eq!(anonymous.unwrap().status(), 401);
 }

@@ -17,7 +17,7 @@ async fn set_status(app: &TestApp, token: &str, user_id: &str, body: &Value) -> 
 async fn suspension_ends_sessions_and_blocks_login_until_reactivated() {
     let app = spawn().await;
     let boss = admin(&app, "boss@example.com").await;
-    assert_eq!(boss.user["role"], "admin");
+    assert_eq!(boss.user["role"], "ADMIN");
     let victim = register(&app, "vic@example.com").await;
     let bystander = register(&app, "by@example.com").await;
 
@@ -29,7 +29,7 @@ async fn suspension_ends_sessions_and_blocks_login_until_reactivated() {
 
     assert_eq!(profile_status(&app, &victim.access).await, 401);
     assert_eq!(refresh(&app, &victim.refresh).await.status(), 401);
-    expect_error(login_response(&app, "vic@example.com", PASSWORD).await, 403, "account_suspended").await;
+    expect_error(login_response(&app, "vic@example.com", PASSWORD).await, 401, "account_suspended").await;
     assert_eq!(profile_status(&app, &bystander.access).await, 200, "other users are untouched");
 
     let (status, response) =
@@ -49,7 +49,7 @@ async fn banned_users_cannot_log_in() {
     let response = set_status(&app, &boss.access, &victim.user_id(), &json!({"status": "banned"})).await;
     assert_eq!(response.status(), 200);
     assert_eq!(profile_status(&app, &victim.access).await, 401);
-    expect_error(login_response(&app, "vic@example.com", PASSWORD).await, 403, "account_banned").await;
+    expect_error(login_response(&app, "vic@example.com", PASSWORD).await, 401, "account_banned").await;
 }
 
 #[tokio::test]
