@@ -38,7 +38,7 @@ async fn a_user_becomes_a_provider_and_a_host() {
     app.drain_events().await;
     let login = json!({"email": "pia@example.com", "password": "Password1!"});
     let (_, body) = testkit::json(app.post_json("/api/v1/auth/login", &login).await).await;
-    assert_eq!(body["data"]["user"]["role"], "host");
+    assert_eq!(body["data"]["user"]["isHost"], true, "DreamScape's role spelling has no host: {body}");
 }
 
 #[tokio::test]

@@ -126,7 +126,12 @@ impl<'a> Check<'a> {
         let mut names = Vec::new();
         for item in items {
             match item.as_str().map(str::trim) {
-                Some(n) if !n.is_empty() && n.chars().count() <= 100 && !n.contains(['<', '>']) => {
+                Some(n)
+                    if !n.is_empty()
+                        && n.chars().count() <= 100
+                        && !n.contains(['<', '>'])
+                        && !n.chars().any(char::is_control) =>
+                {
                     names.push(n.to_owned())
                 }
                 _ => return self.fail(field, "must be names of at most 100 characters, without markup"),

@@ -253,7 +253,7 @@ fn destinations(v: &Value, issues: &mut Vec<Issue>) -> Option<Value> {
             _ => "must be a list of texts",
         };
         match strings(list).map(|l| text_list(&l)) {
-            Some(Ok(l)) if key.len() <= 40 => {
+            Some(Ok(l)) if key.len() <= 40 && !key.chars().any(char::is_control) => {
                 out.insert(key.clone(), json!(l));
             }
             Some(Err(e)) => issues.push(issue(&field, e, list)),

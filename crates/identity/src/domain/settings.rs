@@ -105,8 +105,20 @@ pub fn display_name(username: Option<&str>, first: Option<&str>, last: Option<&s
 }
 
 /// A JSON value a client stores verbatim: at most `max_bytes` once serialised and `max_depth`
-/// levels of nesting.
+/// levels of nesting, and no control characters in its texts and keys (but line breaks and
+/// tabs; PostgreSQL cannot store `\u0000`).
 pub fn bounded_json(value: &Value, max_bytes: usize, max_depth: usize) -> Result<(), &'static str> {
+    fn clean(s: &str) -> bool {
+        !s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    }
+    fn texts_ok(v: &Value) -> bool {
+        match v {
+            Value::String(s) => clean(s),
+            Value::Array(items) => items.iter().all(texts_ok),
+            Value::Object(map) => map.iter().all(|(k, v)| clean(k) && texts_ok(v)),
+            _ => true,
+        }
+    }
     fn depth(v: &Value) -> usize {
         match v {
             Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
@@ -119,6 +131,9 @@ pub fn bounded_json(value: &Value, max_bytes: usize, max_depth: usize) -> Result
     }
     if depth(value) > max_depth {
         return Err("is nested too deeply");
+    }
+    if !texts_ok(value) {
+        return Err("must not contain control characters");
     }
     Ok(())
 }
@@ -369,6 +384,8 @@ mod tests {
         assert_eq!(display_name(Some("ana"), Some("Ana"), Some("Lima")), "ana");
         assert!(bounded_json(&json!({"a": {"b": {"c": 1}}}), 100, 2).is_err());
         assert!(bounded_json(&json!({"a": [1, 2]}), 100, 2).is_ok());
+        assert!(bounded_json(&json!({"a": "x\u{0}"}), 100, 2).is_err());
+        assert!(bounded_json(&json!({"\u{0}": 1}), 100, 2).is_err());
     }
 
     #[test]

@@ -279,11 +279,9 @@ impl Accounts {
             .collect();
         Ok(json!({
             "account": UserView::from(&account),
-            "profile": {
-                "bio": profile.bio, "avatar": profile.avatar_url, "dateOfBirth": profile.date_of_birth,
-                "language": profile.language, "currency": profile.currency, "timezone": profile.timezone, "theme": profile.theme,
-            },
-            "onboarding": onboarding.map(|o| json!({"answers": o.steps, "startedAt": o.started_at, "completedAt": o.completed_at})),
+            "profile": profile.export(),
+            "onboarding": onboarding.map(|o| json!({"answers": o.steps, "travelProfile": o.answers,
+                "completedSteps": o.completed_steps, "startedAt": o.started_at, "completedAt": o.completed_at})),
             "favorites": favorites,
             "history": history,
             "sessions": sessions,
