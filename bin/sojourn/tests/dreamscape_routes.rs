@@ -37,7 +37,9 @@ impl Route {
     }
 
     fn is_public(&self) -> bool {
-        PUBLIC.contains(&self.key().as_str()) || self.path.starts_with("/health") || self.path.starts_with("/api/health")
+        PUBLIC.contains(&self.key().as_str())
+            || self.path.starts_with("/health")
+            || self.path.starts_with("/api/health")
     }
 
     /// Signing out ends the session the walk runs on: those go last.
