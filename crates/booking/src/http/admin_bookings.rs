@@ -117,10 +117,10 @@ pub async fn cancel(
     AxumState(state): AxumState<State>,
     user: AuthUser,
     Path(id): Path<String>,
-    Json(body): Json<CancelIn>,
+    Json(body): Json<Option<CancelIn>>,
 ) -> Result<Response, ApiError> {
     user.require_admin()?;
-    Ok(ok(state.admin_cancel(&user, &id, body).await?))
+    Ok(ok(state.admin_cancel(&user, &id, body.unwrap_or_default()).await?))
 }
 
 /// Notes (`data.adminNotes`), free fields (`data.extra`) and, while no payment was opened for
@@ -135,10 +135,10 @@ pub async fn modify(
     AxumState(state): AxumState<State>,
     user: AuthUser,
     Path(id): Path<String>,
-    Json(body): Json<ModifyIn>,
+    Json(body): Json<Option<ModifyIn>>,
 ) -> Result<Response, ApiError> {
     user.require_admin()?;
-    Ok(ok(state.admin_modify(&id, body).await?))
+    Ok(ok(state.admin_modify(&id, body.unwrap_or_default()).await?))
 }
 
 /// Sends the booking's confirmation again to its contact e-mail: `{success: true}`.

@@ -179,10 +179,10 @@ impl Bookings {
 
     /// Cancels a booking for an administrator; the reason is kept in its data.
     pub async fn admin_cancel(&self, admin: &AuthUser, id: &str, body: CancelIn) -> Result<Value, ApiError> {
-        let reason = body.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
             return Err(ApiError::validation(vec![FieldError::new("reason", "must be at most 500 characters")]));
         }
+        let reason = body.reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
         let b = self.admin_trip(id).await?;
         match b.status {
             "CANCELLED" => return Err(ApiError::new(409, "invalid_state", "Booking already cancelled")),

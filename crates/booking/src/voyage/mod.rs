@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod admin_actions;
+mod admin_query;
 mod admin_store;
 pub mod cancel;
 pub mod cart;

@@ -345,3 +345,48 @@ async fn a_total_changes_only_while_no_payment_was_opened() {
     let low = call(&app, Method::PUT, Some(&root.token), &modify, Some(&json!({"totalAmount": price - 1.0}))).await;
     expect_error(low, 400, "validation_failed").await;
 }
+
+#[tokio::test]
+async fn the_document_declares_what_the_routes_accept() {
+    let app = crate::support::spawn().await;
+    let doc: Value = app.get("/api-docs/openapi.json").await.json().await.unwrap();
+    let paths = &doc["paths"];
+    for (path, method) in [("/api/v1/admin/bookings/{id}/cancel", "put"), ("/api/v1/admin/bookings/{id}/modify", "put")]
+    {
+        let op = &paths[path][method];
+        assert_ne!(op["requestBody"]["required"], true, "{path}: the body is optional: {op}");
+    }
+    assert!(paths["/api/v1/admin/bookings/bulk/status"]["put"].is_object());
+    assert!(paths["/api/v1/bookings/stats"]["get"].is_object());
+    let params = paths["/api/v1/admin/bookings"]["get"]["parameters"].as_array().unwrap();
+    let names: Vec<&str> = params.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for name in [
+        "page",
+        "limit",
+        "search",
+        "status",
+        "type",
+        "startDate",
+        "endDate",
+        "minAmount",
+        "maxAmount",
+        "destination",
+        "sortBy",
+        "sortOrder",
+    ] {
+        assert!(names.contains(&name), "{name}: {names:?}");
+    }
+    // Every schema these routes name is in the document.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mine = ["/api/v1/admin/bookings", "/api/v1/bookings/stats"];
+    for (path, item) in paths.as_object().unwrap().iter().filter(|(p, _)| mine.iter().any(|m| p.starts_with(m))) {
+        let text = item.to_string();
+        for name in text.split("#/components/schemas/").skip(1).map(|rest| rest.split('"').next().unwrap()) {
+            assert!(schemas.contains_key(name), "{path} names {name}, missing from the document");
+        }
+    }
+    let status = &params.iter().find(|p| p["name"] == "status").unwrap()["schema"];
+    assert!(status.to_string().contains("PENDING_PAYMENT"), "{status}");
+    let page = &params.iter().find(|p| p["name"] == "page").unwrap()["schema"];
+    assert_eq!((page["minimum"].as_i64(), page["maximum"].as_i64()), (Some(1), Some(1_000_000)), "{page}");
+}
