@@ -1,11 +1,9 @@
 //! `booking.*` events: what reservations owe, and when an authorisation is captured or released.
 
 use async_trait::async_trait;
-use kernel::EventEnvelope;
+use kernel::{ApiError, EventEnvelope};
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
-
-use kernel::ApiError;
 use serde_json::Value;
 
 use crate::ops::{self, Kind};

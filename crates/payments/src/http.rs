@@ -203,13 +203,16 @@ pub async fn paypal_webhook(
     Ok(ok(json!({ "received": true, "applied": applied })))
 }
 
-/// Refunds a captured payment, fully or in part (administrators). Several partial refunds may
-/// follow each other, never beyond what was captured.
+/// Refunds a captured payment, fully or in part (administrators: a guest's refund follows the
+/// booking's cancellation rules). Several partial refunds may follow each other, never beyond
+/// what was captured. DreamScape's `bookingId` and `userId`, when sent, must be the payment's.
 #[utoipa::path(post, path = "/api/v1/payment/refund", tag = "Payments", operation_id = "refund_payment",
     security(("bearerAuth" = [])), request_body = RefundIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "The same key answers the same response for 24 h")),
     responses((status = 200, description = "`{refundId, paymentIntentId, amount, currency, reason, status}`"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, description = "bad fields; `bookingId` or `userId` not the payment's", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 402, description = "`refund_failed`", body = ErrorBody),
+        (status = 403, description = "not an administrator", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`not_captured`, `refund_exceeds_captured`", body = ErrorBody)))]
 pub async fn refund(

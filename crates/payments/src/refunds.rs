@@ -207,7 +207,7 @@ impl Payments {
         if !REASONS.contains(&reason) {
             return Err(ApiError::validation(vec![FieldError::new(
                 "reason",
-                "must be duplicate, fraudulent or customer_request",
+                "must be duplicate, fraudulent, customer_request or requested_by_customer",
             )]));
         }
         if body.amount.is_some_and(|a| a < 1) {
