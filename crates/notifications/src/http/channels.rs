@@ -125,10 +125,10 @@ pub async fn get_channels(AxumState(state): AxumState<State>, user: AuthUser) ->
     Ok(ok(PreferencesView::from(&prefs)))
 }
 
-/// Change some preferences; only the types and channels sent change.
+/// Change some preferences; only the types and channels sent change (no body: nothing).
 #[utoipa::path(put, path = "/api/v1/users/notification-preferences/channels", tag = "NotificationPreferences", operation_id = "put_notification_channels",
     security(("bearerAuth" = [])),
-    request_body = PreferencesPatch,
+    request_body(content = Option<PreferencesPatch>, description = "What to change; no body changes nothing"),
     responses((status = 200, description = "The preferences after the change", body = PreferencesView),
         (status = 400, description = "`validation_failed`: unknown type or channel (e.g. `foo`), not a boolean, or `account_security.in_app` turned off", body = ErrorBody),
         (status = 401, body = ErrorBody)))]

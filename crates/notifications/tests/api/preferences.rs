@@ -60,8 +60,11 @@ async fn updates_change_only_what_was_sent() {
     expected["promotions"]["email"] = json!(false);
     assert_eq!(prefs(&app, &user).await, expected);
 
-    // Nothing to change is fine; security e-mails may be turned off, only the inbox is locked.
+    // Nothing to change is fine, without a body too; security e-mails may be turned off, only
+    // the inbox is locked.
     data(&app, Method::PUT, CHANNELS, &user.token, Some(&json!({}))).await;
+    let (status, body) = bodiless(&app, Method::PUT, CHANNELS, &user.token).await;
+    assert_eq!((status, &body["data"]), (200, &expected), "{body}");
     let body = json!({"account_security": {"email": false, "in_app": true}});
     let d = data(&app, Method::PUT, CHANNELS, &user.token, Some(&body)).await;
     assert_eq!(d["account_security"], json!({"email": false, "push": true, "sms": false, "in_app": true}));
