@@ -6,6 +6,8 @@ use kernel::Currency;
 /// Most alerts one account keeps.
 pub const MAX_ALERTS: i64 = 50;
 const MAX_PLACE_CHARS: usize = 60;
+/// The whole route as sent.
+pub const MAX_ROUTE_CHARS: usize = 130;
 /// The largest target price, in major units.
 const MAX_PRICE: f64 = 100_000_000.0;
 /// How far ahead a departure may be.
@@ -14,6 +16,9 @@ const MAX_DAYS_AHEAD: i64 = 731;
 /// `"Paris → New York"` (or `->`): the two places, trimmed.
 pub fn route(raw: &str) -> Result<(String, String), &'static str> {
     let rule = "must be \"<from> → <to>\", each place 1 to 60 characters";
+    if raw.chars().count() > MAX_ROUTE_CHARS {
+        return Err(rule);
+    }
     let (from, to) = raw.split_once('→').or_else(|| raw.split_once("->")).ok_or(rule)?;
     let place = |p: &str| {
         let p = p.trim();
@@ -32,6 +37,9 @@ pub fn route(raw: &str) -> Result<(String, String), &'static str> {
 /// zones) up to two years ahead.
 pub fn departure_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
     let rule = "must be a date YYYY-MM-DD from today up to two years ahead";
+    if raw.len() > 40 {
+        return Err(rule);
+    }
     let raw = raw.trim();
     let day = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .ok()
@@ -83,6 +91,7 @@ mod tests {
         assert_eq!(route("CDG->JFK"), Ok(("CDG".into(), "JFK".into())));
         assert!(route("Paris").is_err() && route(" → JFK").is_err() && route("<b> → x").is_err());
         assert!(route(&format!("{} → JFK", "x".repeat(61))).is_err());
+        assert!(route(&format!("CDG{}→ JFK", " ".repeat(130))).is_err(), "the raw length counts");
         let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
         assert!(departure_date("2026-07-14", today).is_ok());
         assert_eq!(

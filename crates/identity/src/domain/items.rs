@@ -60,7 +60,7 @@ pub fn entity_type(raw: &str) -> Option<&'static str> {
 
 pub fn item_id(raw: &str) -> Result<String, &'static str> {
     let v = raw.trim();
-    if v.is_empty() || v.chars().count() > MAX_ID_CHARS || v.chars().any(char::is_control) {
+    if v.is_empty() || raw.chars().count() > MAX_ID_CHARS || v.chars().any(char::is_control) {
         return Err("must be 1 to 200 characters without control characters");
     }
     Ok(v.to_owned())
@@ -84,11 +84,15 @@ pub fn any_json(value: &Value) -> Result<Value, &'static str> {
 
 /// An optional short text (`category`, `notes`): `""` means none.
 pub fn note(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    let Some(v) = raw.map(str::trim) else { return Ok(None) };
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    let v = raw.trim();
     if v.is_empty() {
         return Ok(None);
     }
-    if v.chars().count() > max || v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(format!("must be at most {max} characters"));
     }
     Ok(Some(v.to_owned()))
@@ -120,5 +124,7 @@ mod tests {
         assert_eq!(note(Some(""), 50), Ok(None));
         assert_eq!(note(Some(" Summer "), 50), Ok(Some("Summer".into())));
         assert!(note(Some(&"x".repeat(51)), 50).is_err());
+        assert!(note(Some(&format!(" {}", "x".repeat(50))), 50).is_err(), "the raw length counts");
+        assert!(item_id(&format!(" {}", "x".repeat(200))).is_err());
     }
 }

@@ -18,6 +18,8 @@ use crate::service::favorites::{FavoritePatch, FavoriteView, ItemRef, MAX_BATCH,
 
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
+/// Larger `limit` values are refused rather than clamped.
+const MAX_ASKED_LIMIT: u32 = 1000;
 const MAX_OFFSET: u32 = 100_000;
 
 /// DreamScape's favourite types, plus our `LISTING`.
@@ -50,6 +52,7 @@ fn type_filter(raw: Option<&str>) -> Result<Option<String>, ApiError> {
 pub struct FavoritesQuery {
     /// Favourites per page (0 or absent: 20; above 100: 100). The header badge sends 0 and
     /// reads the top-level `total`.
+    #[param(maximum = 1000)]
     pub limit: Option<u32>,
     /// Favourites to skip.
     #[param(maximum = 100000)]
@@ -73,8 +76,15 @@ pub async fn list(
         n => n.min(MAX_LIMIT),
     };
     let offset = q.offset.unwrap_or(0);
+    let mut errors = Vec::new();
     if offset > MAX_OFFSET {
-        return Err(ApiError::validation(vec![FieldError::new("offset", "must be at most 100000")]));
+        errors.push(FieldError::new("offset", "must be at most 100000"));
+    }
+    if q.limit.is_some_and(|l| l > MAX_ASKED_LIMIT) {
+        errors.push(FieldError::new("limit", "must be at most 1000"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
     }
     let item_type = type_filter(q.entity_type.as_deref())?;
     let (favorites, total) = state.favorites(user.user_id, item_type.as_deref(), limit, u64::from(offset)).await?;
@@ -100,7 +110,6 @@ pub struct FavoriteIn {
     pub entity_id: String,
     /// What the client shows for the item (title, price, image…), any JSON up to 16 KiB, kept
     /// verbatim.
-    #[schema(value_type = Option<Object>)]
     pub entity_data: Option<Value>,
     /// At most 50 characters; `""` means none.
     #[schema(max_length = 50)]
@@ -255,7 +264,6 @@ pub struct FavoriteUpdate {
     pub notes: Option<Value>,
     /// Replaces the stored item data (any JSON up to 16 KiB; `null` clears).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>)]
     pub entity_data: Option<Value>,
 }
 

@@ -12,6 +12,7 @@ use kernel::{ApiError, ErrorBody, FieldError, Page, PageQuery, PageRequest};
 use platform::auth::{AuthUser, MaybeAuthUser};
 use platform::http::{ClientIp, Json, Query, ok, ok_with_message};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -20,6 +21,18 @@ use super::dto::optional_json;
 use crate::service::favorites::rejected;
 use crate::service::privacy::{ConsentSnapshot, ConsentView, consent_snapshots, consent_view};
 use crate::store::privacy::{Acceptance, Policy, Source};
+
+/// An optional JSON object body: empty or `null` is the default; anything but an object is a
+/// 400 (serde would otherwise read a struct from an array).
+pub(super) fn object_body<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, ApiError> {
+    match optional_json::<serde_json::Value>(body)? {
+        None | Some(serde_json::Value::Null) => Ok(T::default()),
+        Some(v @ serde_json::Value::Object(_)) => {
+            serde_json::from_value(v).map_err(|e| ApiError::validation(vec![FieldError::new("body", e.to_string())]))
+        }
+        Some(_) => Err(ApiError::validation(vec![FieldError::new("body", "must be a JSON object")])),
+    }
+}
 
 /// Where a consent or an acceptance came from.
 fn source(ip: ClientIp, headers: &HeaderMap) -> Source {
@@ -178,7 +191,7 @@ pub async fn delete_account(
     user: AuthUser,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body: DeleteAccountRequest = optional_json(&body)?.unwrap_or_default();
+    let body: DeleteAccountRequest = object_body(&body)?;
     state.delete_account(user.user_id, user.session_id, body.password.as_deref()).await?;
     Ok(ok_with_message(json!({}), "Account deleted"))
 }

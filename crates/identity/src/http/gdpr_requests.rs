@@ -14,7 +14,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::State;
-use super::dto::optional_json;
 use crate::store::requests::Request;
 
 fn request_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -55,7 +54,7 @@ pub async fn data_deletion(
     user: AuthUser,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let body: DeletionIn = optional_json(&body)?.unwrap_or_default();
+    let body: DeletionIn = super::gdpr::object_body(&body)?;
     let request = state.file_request(user.user_id, "DATA_DELETION", body.reason.as_deref()).await?;
     Ok(created(request, "Data deletion request created"))
 }

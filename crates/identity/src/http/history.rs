@@ -17,6 +17,8 @@ use crate::store::history::HistoryFilter;
 /// Items per page when `limit` is absent or 0; larger values count as [`MAX_LIMIT`].
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 100;
+/// Larger `limit` values are refused rather than clamped.
+const MAX_ASKED_LIMIT: u32 = 1000;
 /// Deep pages are refused (offset scans load the database).
 const MAX_PAGE: u32 = 10_000;
 
@@ -28,6 +30,7 @@ pub struct HistoryQuery {
     #[param(maximum = 10000)]
     pub page: Option<u32>,
     /// Entries per page (0 or absent: 20; above 100: 100).
+    #[param(maximum = 1000)]
     pub limit: Option<u32>,
     /// `CREATED`, `VIEWED`, `UPDATED`, `DELETED`, `SEARCHED`, `FAVORITED` or `UNFAVORITED`; any
     /// other value is ignored (no filter), as DreamScape does.
@@ -59,6 +62,9 @@ pub async fn list(
     let page = q.page.unwrap_or(1).max(1);
     if page > MAX_PAGE {
         errors.push(FieldError::new("page", "must be at most 10000"));
+    }
+    if q.limit.is_some_and(|l| l > MAX_ASKED_LIMIT) {
+        errors.push(FieldError::new("limit", "must be at most 1000"));
     }
     let limit = match q.limit.unwrap_or(0) {
         0 => DEFAULT_LIMIT,

@@ -90,7 +90,6 @@ pub struct FavoriteView {
     pub entity_type: String,
     pub entity_id: String,
     /// What the client stored with it, verbatim.
-    #[schema(value_type = Option<Object>)]
     pub entity_data: Option<Value>,
     pub category: Option<String>,
     pub notes: Option<String>,

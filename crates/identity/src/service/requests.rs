@@ -61,10 +61,10 @@ impl Accounts {
                 format!("must be one of {}", REQUEST_TYPES.join(", ")),
             )]));
         }
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if reason.is_some_and(|r| r.chars().count() > 1000) {
             return Err(ApiError::validation(vec![FieldError::new("reason", "must be at most 1000 characters")]));
         }
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let now = self.now();
         let request = Request {
             id: kernel::new_id(),

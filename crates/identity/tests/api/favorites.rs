@@ -196,7 +196,7 @@ async fn favourites_are_validated() {
     .await;
     assert_eq!(status, 400);
     assert_eq!(err["details"][0]["field"], "items[1].entityType", "{err}");
-    for path in ["/favorites?limit=-1", "/favorites?limit=abc", "/favorites?offset=100001"] {
+    for path in ["/favorites?limit=-1", "/favorites?limit=abc", "/favorites?offset=100001", "/favorites?limit=1001"] {
         assert_eq!(send(&app, reqwest::Method::GET, &s.access, path, None).await.status(), 400, "{path}");
     }
     assert_eq!(

@@ -79,7 +79,7 @@ async fn history_as_the_web_client_records_and_reads_it() {
         json!({"page": 2, "limit": 1, "total": 4, "totalPages": 4, "hasNext": true, "hasPrevious": true})
     );
     assert_eq!(page(&app, &s.access, "?page=0&limit=0").await["pagination"]["limit"], 20);
-    for bad in ["?page=-1", "?limit=x", "?page=10001"] {
+    for bad in ["?page=-1", "?limit=x", "?page=10001", "?limit=1001"] {
         let (status, _) = call(&app, reqwest::Method::GET, &s.access, &format!("/history{bad}"), None).await;
         assert_eq!(status, 400, "{bad}");
     }

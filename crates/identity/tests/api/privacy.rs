@@ -145,8 +145,10 @@ async fn data_rights_as_the_settings_page_uses_them() {
     let response =
         app.client.post(app.url("/api/v1/users/gdpr/data-deletion")).bearer_auth(&s.access).send().await.unwrap();
     assert_eq!(response.status(), 201, "the reason is optional, and so is the body");
-    let (status, _) = call(&app, reqwest::Method::POST, &s.access, "/data-deletion", Some(&json!({"reason": 5}))).await;
-    assert_eq!(status, 400);
+    for bad in [json!({"reason": 5}), json!([null]), json!({"reason": "r".repeat(1001)})] {
+        let (status, _) = call(&app, reqwest::Method::POST, &s.access, "/data-deletion", Some(&bad)).await;
+        assert_eq!(status, 400, "{bad}");
+    }
 
     // U27.
     let (status, list) = call(&app, reqwest::Method::GET, &s.access, "/requests", None).await;
