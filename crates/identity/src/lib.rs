@@ -44,6 +44,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_privacy.sql"),
         postgres: include_str!("../migrations/postgres/0004_privacy.sql"),
     },
+    Migration {
+        version: 5,
+        name: "activity",
+        sqlite: include_str!("../migrations/sqlite/0005_activity.sql"),
+        postgres: include_str!("../migrations/postgres/0005_activity.sql"),
+    },
 ];
 
 /// The identity context.

@@ -4,18 +4,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod alerts;
 mod avatar;
 mod contract;
 mod email;
 mod events;
 mod favorites;
 mod gdpr;
+mod history;
 mod limits;
 mod login;
 mod logout;
 mod mfa;
 mod onboarding;
 mod password;
+mod privacy;
 mod profile;
 mod races;
 mod refresh;
