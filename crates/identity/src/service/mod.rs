@@ -4,11 +4,13 @@
 pub mod account;
 pub mod admin;
 pub mod ai;
+pub mod alerts;
 pub mod avatar;
 pub mod bootstrap;
 mod failures;
 pub mod favorites;
 mod hasher;
+pub mod history;
 pub mod janitor;
 pub mod login;
 pub mod mfa;
@@ -16,6 +18,7 @@ pub mod onboarding;
 pub mod privacy;
 pub mod profile;
 pub mod recovery;
+pub mod requests;
 pub mod sessions;
 
 use std::sync::Arc;

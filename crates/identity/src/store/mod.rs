@@ -1,5 +1,6 @@
 //! The identity context's SQL — the only code that touches its tables.
 
+pub mod alerts;
 pub mod favorites;
 pub mod history;
 pub mod onboarding;
@@ -7,5 +8,6 @@ pub mod one_time;
 pub mod privacy;
 pub mod profiles;
 pub mod recovery;
+pub mod requests;
 pub mod sessions;
 pub mod users;
