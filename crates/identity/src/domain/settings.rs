@@ -310,8 +310,8 @@ impl TravelSection {
     }
 }
 
-/// The dashboard's travel preferences of `p`, checked: `(field, value)` pairs to store, or the
-/// first problem per field.
+/// The dashboard's travel preferences of `p`, checked: `(field, value)` pairs to store (`null`:
+/// forget it, for a label sent as `""`), and the problems, one per field.
 pub fn dashboard_preferences(p: &PreferencesSection) -> (Map<String, Value>, Vec<(&'static str, &'static str)>) {
     let mut out = Map::new();
     let mut errors = Vec::new();
@@ -324,8 +324,10 @@ pub fn dashboard_preferences(p: &PreferencesSection) -> (Map<String, Value>, Vec
     for (key, value) in
         [("travelClass", &p.travel_class), ("seatPreference", &p.seat_preference), ("travelStyle", &p.travel_style)]
     {
-        if let Some(v) = value {
-            put(key, label(v).map(Value::String));
+        match value.as_deref().map(str::trim) {
+            None => {}
+            Some("") => put(key, Ok(Value::Null)),
+            Some(v) => put(key, label(v).map(Value::String)),
         }
     }
     for (key, value) in [("mealPreference", &p.meal_preference), ("destinations", &p.destinations)] {

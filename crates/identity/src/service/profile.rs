@@ -140,8 +140,14 @@ impl Accounts {
         }
         if !dashboard.is_empty() {
             let mut stored = p.preferences.take().and_then(|v| v.as_object().cloned()).unwrap_or_default();
-            stored.extend(dashboard);
-            p.preferences = Some(Value::Object(stored));
+            for (key, value) in dashboard {
+                if value.is_null() {
+                    stored.remove(&key);
+                } else {
+                    stored.insert(key, value);
+                }
+            }
+            p.preferences = (!stored.is_empty()).then_some(Value::Object(stored));
         }
 
         if let Some(n) = u.notifications {

@@ -114,7 +114,12 @@ async fn the_dashboard_variant_is_accepted_and_read_back() {
     assert_eq!(p["mealPreference"], json!(["vegetarian"]));
     assert_eq!(p["notifications"], json!({"email": true, "sms": false, "push": true}));
 
-    let bad = json!({"preferences": {"budgetRange": {"min": 900, "max": 100}, "travelClass": ""}});
+    // A label sent empty forgets it.
+    let (status, body) =
+        json(put_profile(&app, &s.access, &json!({"preferences": {"seatPreference": ""}})).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["preferences"].get("seatPreference").is_none(), "{body}");
+    let bad = json!({"preferences": {"budgetRange": {"min": 900, "max": 100}, "travelClass": "<b>"}});
     let err = expect_error(put_profile(&app, &s.access, &bad).await, 400, "validation_failed").await;
     let mut fields = detail_fields(&err);
     fields.sort();
