@@ -333,6 +333,13 @@ impl Accounts {
                 }
             }
         }
+        self.erase_account(user, user).await
+    }
+
+    /// Erases the account, at its owner's request or an administrator's (`by`): signed out
+    /// everywhere, erased here and, through the personal-data registry and `user.deleted`,
+    /// in every other context.
+    pub async fn erase_account(&self, user: Uuid, by: Uuid) -> Result<(), ApiError> {
         let now = self.now();
         let avatar = store::profiles::find(&self.db, user).await?.and_then(|p| p.avatar_url);
         let mut tx = self.db.begin().await?;
@@ -351,7 +358,7 @@ impl Accounts {
         store::privacy::insert_request(&mut tx, user, &request).await?;
         store::privacy::finish_request(&mut tx, request.id, "completed", None, now, None).await?;
         store::privacy::erase(&mut tx, user, now).await?;
-        store::privacy::log_access(&mut tx, user, Some(user), "account_erased", None, now).await?;
+        store::privacy::log_access(&mut tx, user, Some(by), "account_erased", None, now).await?;
         self.emit(&mut tx, "user.deleted", user, json!({"userId": user})).await?;
         tx.commit().await?;
         self.events.committed();

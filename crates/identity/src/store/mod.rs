@@ -1,5 +1,8 @@
 //! The identity context's SQL — the only code that touches its tables.
 
+pub mod admin_users;
+pub mod backoffice;
+pub mod dashboard;
 pub mod favorites;
 pub mod history;
 pub mod onboarding;

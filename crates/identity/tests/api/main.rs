@@ -5,7 +5,9 @@
 
 mod admin;
 mod avatar;
+mod backoffice;
 mod contract;
+mod dashboard;
 mod email;
 mod events;
 mod favorites;
