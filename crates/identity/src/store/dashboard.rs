@@ -17,12 +17,14 @@ pub async fn user_counts(db: &Db) -> Result<(i64, i64), DbError> {
     .await
 }
 
+/// Accounts created in the window and not erased since.
 pub async fn new_users(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, DbError> {
-    let (n,): (i64,) = query("SELECT COUNT(*) FROM users WHERE created_at >= $1 AND created_at < $2")
-        .bind(from)
-        .bind(to)
-        .fetch_one(db)
-        .await?;
+    let (n,): (i64,) =
+        query("SELECT COUNT(*) FROM users WHERE status <> 'deleted' AND created_at >= $1 AND created_at < $2")
+            .bind(from)
+            .bind(to)
+            .fetch_one(db)
+            .await?;
     Ok(n)
 }
 
