@@ -71,6 +71,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_authorised.sql"),
         postgres: include_str!("../migrations/postgres/0007_authorised.sql"),
     },
+    Migration {
+        version: 8,
+        name: "voyage_admin",
+        sqlite: include_str!("../migrations/sqlite/0008_voyage_admin.sql"),
+        postgres: include_str!("../migrations/postgres/0008_voyage_admin.sql"),
+    },
 ];
 
 /// The booking context.
@@ -102,6 +108,7 @@ impl Context for Booking {
             config: env.config.booking.clone(),
             events: env.events.clone(),
             contracts: env.contracts.clone(),
+            mailer: env.mailer.clone(),
         };
         let listings = Subscription::new(
             LISTINGS_CONSUMER,

@@ -66,9 +66,11 @@ pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
         .execute(&mut *tx)
         .await?;
     query("DELETE FROM reservation_keys WHERE guest_id = $1").bind(user).execute(&mut *tx).await?;
-    query("UPDATE trips SET contact_email = NULL, passengers = $2 WHERE user_id = $1")
+    // Administrators' notes and reasons are about the person too.
+    query("UPDATE trips SET contact_email = NULL, passengers = $2, admin_data = $3 WHERE user_id = $1")
         .bind(user)
         .bind(json!([]))
+        .bind(json!({}))
         .execute(&mut *tx)
         .await?;
     for statement in [

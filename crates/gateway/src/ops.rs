@@ -17,17 +17,31 @@ use crate::Gateway;
 /// Whether the gateway answers `path` itself (this router's paths and the docs'), whatever the
 /// upstreams serve.
 pub fn is_local(path: &str) -> bool {
-    matches!(path, "/" | "/health" | "/health/live" | "/health/ready" | "/metrics" | "/docs")
-        || path.starts_with("/docs/")
+    matches!(
+        path,
+        "/" | "/health"
+            | "/health/live"
+            | "/health/ready"
+            | "/api/health"
+            | "/api/health/live"
+            | "/api/health/ready"
+            | "/metrics"
+            | "/docs"
+    ) || path.starts_with("/docs/")
         || path.starts_with("/api-docs/")
 }
 
 pub fn router() -> Router<Arc<Gateway>> {
+    let live = || async { Json(json!({"status": "alive", "alive": true, "service": "gateway"})) };
     Router::new()
         .route("/", get(root))
-        .route("/health/live", get(|| async { Json(json!({"status": "alive"})) }))
+        .route("/health/live", get(live))
         .route("/health", get(ready))
         .route("/health/ready", get(ready))
+        // DreamScape's services answer their health under `/api` too.
+        .route("/api/health/live", get(live))
+        .route("/api/health", get(ready))
+        .route("/api/health/ready", get(ready))
         .route("/metrics", get(metrics))
 }
 
@@ -78,6 +92,7 @@ async fn ready(State(gw): State<Arc<Gateway>>) -> Response {
     }
     let body = json!({
         "status": if all_ready { "ready" } else { "not_ready" },
+        "ready": all_ready,
         "service": "sojourn-gateway",
         "version": platform::VERSION,
         "uptime": gw.started.elapsed().as_secs(),

@@ -79,7 +79,8 @@ impl RouteTable {
         Ok(())
     }
 
-    /// The upstream index for `path`, if any.
+    /// The upstream index for `path`, if any. Under `/api/` a trailing slash is optional, as
+    /// in every service (the path is forwarded as sent; the service trims it too).
     pub fn resolve(&self, path: &str) -> Option<usize> {
         if path.starts_with(INTERNAL_PREFIX) {
             return None;
@@ -87,6 +88,10 @@ impl RouteTable {
         if path.starts_with("/media/") {
             return self.media;
         }
+        let path = match path.strip_prefix("/api/") {
+            Some(rest) if !rest.is_empty() && path.ends_with('/') => path.trim_end_matches('/'),
+            _ => path,
+        };
         self.router.at(path).ok().map(|m| *m.value)
     }
 
@@ -115,6 +120,8 @@ mod tests {
         assert_eq!(t.resolve("/api/v1/listings/abc").map(|i| t.name(i)), Some("catalog"));
         assert_eq!(t.resolve("/api/v1/listings/abc/calendar").map(|i| t.name(i)), Some("booking"));
         assert_eq!(t.resolve("/api/v1/listings/abc/nope"), None);
+        assert_eq!(t.resolve("/api/v1/listings/").map(|i| t.name(i)), Some("catalog"));
+        assert_eq!(t.resolve("/api/v1/listings/abc/calendar//").map(|i| t.name(i)), Some("booking"));
         assert_eq!(t.resolve("/media/a/b.webp").map(|i| t.name(i)), Some("catalog"));
         assert_eq!(t.resolve("/internal/v1/payment-groups"), None);
     }

@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_privacy.sql"),
     },
     Migration {
+        version: 5,
+        name: "activity",
+        sqlite: include_str!("../migrations/sqlite/0005_activity.sql"),
+        postgres: include_str!("../migrations/postgres/0005_activity.sql"),
+    },
+    Migration {
         version: 7,
         name: "admin",
         sqlite: include_str!("../migrations/sqlite/0007_admin.sql"),

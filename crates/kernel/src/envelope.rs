@@ -79,7 +79,7 @@ impl From<&ApiError> for ErrorBody {
                     location: "body",
                 })
                 .collect(),
-            data: err.data.clone(),
+            data: err.data.as_deref().cloned(),
         }
     }
 }

@@ -165,7 +165,7 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Machine-readable facts about the error for the client (rendered as `data`), e.g. the
     /// current price of a `409 price_changed`.
-    pub data: Option<serde_json::Value>,
+    pub data: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
@@ -236,7 +236,7 @@ impl ApiError {
     }
 
     pub fn with_data(mut self, data: serde_json::Value) -> Self {
-        self.data = Some(data);
+        self.data = Some(Box::new(data));
         self
     }
 

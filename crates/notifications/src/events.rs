@@ -13,7 +13,7 @@ use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
 
 use crate::domain::locale::Lang;
-use crate::domain::{self, Channel, Draft};
+use crate::domain::{self, Draft};
 use crate::store::{self, Notification};
 
 /// Consumer names: dedupe records are keyed on them, so they must never change.
@@ -57,12 +57,6 @@ impl EventHandler for InboxFiller {
         };
         let several = drafts.len() > 1;
         for draft in drafts {
-            if let Some(topic) = draft.kind.preference() {
-                let stored = store::preference(tx, draft.user_id, topic.as_str(), Channel::InApp.as_str()).await?;
-                if !domain::delivers_in_app(topic, stored) {
-                    continue;
-                }
-            }
             // One notice per event and recipient: an event telling two people keys each notice
             // on a name derived from the event and the recipient.
             let source = if several { uuid::Uuid::new_v5(&event.id, draft.user_id.as_bytes()) } else { event.id };
@@ -78,7 +72,7 @@ impl EventHandler for InboxFiller {
             };
             // The platform already dedupes deliveries; the unique source id also holds if a
             // dedupe record has been pruned and the event comes round again.
-            store::insert_from_event(tx, &notification, source).await?;
+            crate::service::deliver(tx, &notification, Some(source)).await?;
         }
         Ok(())
     }

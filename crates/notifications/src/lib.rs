@@ -1,12 +1,14 @@
 //! Notifications: the in-app inbox (`/api/v1/users/notifications`) and per-type, per-channel
-//! preferences (`/api/v1/users/notification-preferences`). The inbox is filled from other
-//! contexts' events: identity's `user.*` and booking's `booking.*`. Identity's profile events
-//! also tell it each reader's language, so notices are written in it.
+//! preferences (`/api/v1/users/notification-preferences`, DreamScape's 7-key view, and
+//! `…/channels`, the whole grid). The inbox is filled from other contexts' events (identity's
+//! `user.*` and booking's `booking.*`) and by other services through the internal route.
+//! Identity's profile events also tell it each reader's language, so notices are written in it.
 
 pub mod domain;
 mod events;
 mod http;
 mod privacy;
+mod service;
 mod store;
 
 use async_trait::async_trait;
@@ -30,6 +32,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_readers.sql"),
         postgres: include_str!("../migrations/postgres/0002_readers.sql"),
     },
+    Migration {
+        version: 3,
+        name: "cancellation_preferences",
+        sqlite: include_str!("../migrations/sqlite/0003_cancellation_preferences.sql"),
+        postgres: include_str!("../migrations/postgres/0003_cancellation_preferences.sql"),
+    },
 ];
 
 /// The notifications context.
@@ -51,7 +59,10 @@ impl Context for Notifications {
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
-        let state = http::State { db: env.db.clone(), clock: env.clock.clone() };
+        // Optional here: without it only administrators can use the internal route.
+        let internal_key =
+            env.secrets.get(platform::contracts::http::INTERNAL_API_KEY).cloned().map(std::sync::Arc::new);
+        let state = http::State { db: env.db.clone(), clock: env.clock.clone(), internal_key };
         env.personal_data
             .register("notifications", std::sync::Arc::new(privacy::NotificationsData { db: env.db.clone() }));
         let inbox = Subscription::new(

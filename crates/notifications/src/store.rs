@@ -42,8 +42,9 @@ pub struct Filter<'a> {
     pub kind: Option<&'a str>,
 }
 
-/// Inserts a notification made from event `source`; false when that event already made one.
-pub async fn insert_from_event(tx: &mut Tx, n: &Notification, source: Uuid) -> Result<bool, DbError> {
+/// Inserts a notification, made from event `source` if any; false when that event already
+/// made one.
+pub async fn insert(tx: &mut Tx, n: &Notification, source: Option<Uuid>) -> Result<bool, DbError> {
     let inserted = query(
         "INSERT INTO notifications (id, user_id, type, title, body, data, read_at, created_at, source_event_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source_event_id) DO NOTHING",

@@ -2,7 +2,7 @@
 
 use axum::extract::State as AxumState;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use kernel::{ApiError, ErrorBody, Page, PageQuery, PageRequest};
 use platform::auth::AuthUser;
 use platform::http::{Json, Path, Query, ok};
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use crate::audit::Actor;
 use crate::idempotency;
 use crate::refunds::RefundIn;
-use crate::service::{IntentIn, Payments, intent_view};
+use crate::service::{IntentIn, Payments, created_view, intent_view};
 
 pub fn routes() -> OpenApiRouter<Payments> {
     OpenApiRouter::new()
@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(get_intent))
         .routes(routes!(confirm))
         .merge(crate::admin::routes())
+        .merge(crate::dreamscape::routes())
 }
 
 /// Creates a payment intent for a reservation the caller owes: `amount` and `currency` must be
@@ -56,9 +57,7 @@ pub async fn create_intent(
     let fingerprint = format!("intent {}", serde_json::to_string(&body).map_err(|_| ApiError::internal())?);
     idempotency::run(&state, user.user_id, &headers, fingerprint, || async {
         let i = state.create_intent(user.user_id, body, &actor(&user, request)).await?;
-        let data = json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
-                           "currency": i.currency.to_lowercase(), "status": i.status });
-        Ok((StatusCode::OK, json!({ "success": true, "data": data })))
+        Ok((StatusCode::OK, json!({ "success": true, "data": created_view(&i) })))
     })
     .await
 }
@@ -148,9 +147,10 @@ pub async fn history(
     Ok(ok(Page::new(items, &page, Some(total.max(0) as u64)).keyed("transactions")))
 }
 
-/// What a client needs to start paying: the processor in use and its public key.
+/// What a client needs to start paying: the processor in use and its public key
+/// (`publishableKey`: Stripe's, or the sandbox's own; PayPal's `clientId`). Public.
 #[utoipa::path(get, path = "/api/v1/payment/config", tag = "Payments", operation_id = "payment_config",
-    responses((status = 200, description = "`{provider, publishableKey}` (Stripe), `{provider, clientId}` (PayPal)")))]
+    responses((status = 200, description = "`{provider, publishableKey}` (Stripe, sandbox), `{provider, clientId, publishableKey: null}` (PayPal)")))]
 pub async fn config(AxumState(state): AxumState<Payments>) -> Response {
     ok(state.processor.client_config())
 }
@@ -167,7 +167,7 @@ pub async fn health(AxumState(state): AxumState<Payments>) -> Response {
 #[utoipa::path(post, path = "/api/v1/payment/webhook", tag = "Payments", operation_id = "payment_webhook",
     params(("stripe-signature" = String, Header, description = "t=<unix seconds>,v1=<hex HMAC-SHA256>")),
     request_body(content = Object, description = "The processor's event: `{id, type, data: {object}}`"),
-    responses((status = 200, description = "`{received: true, applied}`"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "`{received: true, applied}` (also in `data`)"), (status = 400, body = ErrorBody)))]
 pub async fn webhook(
     AxumState(state): AxumState<Payments>,
     headers: HeaderMap,
@@ -179,7 +179,9 @@ pub async fn webhook(
     if applied {
         state.run_ops().await;
     }
-    Ok(ok(json!({ "received": true, "applied": applied })))
+    // DreamScape's `{received: true}`, at the top as Stripe's clients read it.
+    let data = json!({ "received": true, "applied": applied });
+    Ok(axum::Json(json!({ "success": true, "received": true, "applied": applied, "data": data })).into_response())
 }
 
 /// PayPal's webhook events (with the PayPal provider): each delivery is verified with PayPal
@@ -201,13 +203,16 @@ pub async fn paypal_webhook(
     Ok(ok(json!({ "received": true, "applied": applied })))
 }
 
-/// Refunds a captured payment, fully or in part (administrators). Several partial refunds may
-/// follow each other, never beyond what was captured.
+/// Refunds a captured payment, fully or in part (administrators: a guest's refund follows the
+/// booking's cancellation rules). Several partial refunds may follow each other, never beyond
+/// what was captured. DreamScape's `bookingId` and `userId`, when sent, must be the payment's.
 #[utoipa::path(post, path = "/api/v1/payment/refund", tag = "Payments", operation_id = "refund_payment",
     security(("bearerAuth" = [])), request_body = RefundIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "The same key answers the same response for 24 h")),
     responses((status = 200, description = "`{refundId, paymentIntentId, amount, currency, reason, status}`"),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 400, description = "bad fields; `bookingId` or `userId` not the payment's", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 402, description = "`refund_failed`", body = ErrorBody),
+        (status = 403, description = "not an administrator", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`not_captured`, `refund_exceeds_captured`", body = ErrorBody)))]
 pub async fn refund(
@@ -225,11 +230,14 @@ pub async fn refund(
     .await
 }
 
-/// Cancels a payment that was not made yet (the payer or an administrator).
+/// Cancels a payment that was not made yet (the payer or an administrator): DreamScape's
+/// `{success, message}`, with the payment in `data`. A payment captured or authorised is
+/// `409` (an authorisation is released by cancelling its reservation).
 #[utoipa::path(post, path = "/api/v1/payment/cancel/{paymentIntentId}", tag = "Payments", operation_id = "cancel_payment_intent",
     security(("bearerAuth" = [])), params(("paymentIntentId" = String, Path, description = "pi_…")),
-    responses((status = 200, description = "the payment, `canceled`"), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 409, description = "`invalid_state`", body = ErrorBody)))]
+    responses((status = 200, description = "`{message}` and the payment, `canceled`"), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, description = "`invalid_state`", body = ErrorBody),
+        (status = 503, description = "the processor cannot be reached", body = ErrorBody)))]
 pub async fn cancel(
     AxumState(state): AxumState<Payments>,
     user: AuthUser,
@@ -237,7 +245,8 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let by = actor(&user, request);
-    Ok(ok(intent_view(&state.cancel(&user, &id, &by).await?)))
+    let i = state.cancel(&user, &id, &by).await?;
+    Ok(platform::http::ok_with_message(intent_view(&i), "Payment intent canceled successfully"))
 }
 
 /// Every ledger account's balance per currency (administrators). Signed minor units: debits
@@ -322,7 +331,7 @@ pub struct PeriodQuery {
 }
 
 /// The caller and their request, for the audit log.
-fn actor(user: &AuthUser, request: Option<axum::Extension<platform::http::RequestId>>) -> Actor {
+pub(crate) fn actor(user: &AuthUser, request: Option<axum::Extension<platform::http::RequestId>>) -> Actor {
     Actor { user: Some(user.user_id), request_id: request.map(|axum::Extension(r)| r.0) }
 }
 
@@ -379,7 +388,6 @@ pub async fn financial_csv(
     user: AuthUser,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, ApiError> {
-    use axum::response::IntoResponse;
     let (from, to) = period(&state, &user, &q)?;
     let lines = crate::reports::lines(&state.db, from, to).await?;
     let body = crate::reports::csv(&lines, from, to);

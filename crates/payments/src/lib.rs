@@ -7,6 +7,8 @@
 mod accounts;
 mod admin;
 mod audit;
+mod cancel;
+mod dreamscape;
 mod events;
 mod groups;
 mod http;
@@ -77,6 +79,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "groups",
         sqlite: include_str!("../migrations/sqlite/0008_groups.sql"),
         postgres: include_str!("../migrations/postgres/0008_groups.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "dreamscape",
+        sqlite: include_str!("../migrations/sqlite/0009_dreamscape.sql"),
+        postgres: include_str!("../migrations/postgres/0009_dreamscape.sql"),
     },
 ];
 

@@ -22,13 +22,23 @@ use crate::service::{Payments, random_token};
 use crate::store::{self, Intent, RefundRecord};
 
 /// DreamScape's `RefundRequest`.
-#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefundIn {
+    #[schema(min_length = 1, max_length = 255)]
     pub payment_intent_id: String,
+    /// The payment's booking (its reference, reservation id or DS- booking id), checked when given.
+    #[schema(max_length = 128)]
+    pub booking_id: Option<String>,
+    /// The payment's payer, checked when given.
+    #[schema(max_length = 128)]
+    pub user_id: Option<String>,
     /// Minor units; default: everything not yet refunded.
+    #[schema(minimum = 1)]
     pub amount: Option<i64>,
-    /// `duplicate`, `fraudulent` or `customer_request` (default).
+    /// `duplicate`, `fraudulent`, `customer_request` (default) or Stripe's
+    /// `requested_by_customer` (the same).
+    #[schema(value_type = Option<String>, pattern = "^(duplicate|fraudulent|customer_request|requested_by_customer)$")]
     pub reason: Option<String>,
 }
 
@@ -190,11 +200,14 @@ impl Payments {
         if !user.is_admin() {
             return Err(ApiError::forbidden("Only administrators refund payments"));
         }
-        let reason = body.reason.as_deref().unwrap_or("customer_request");
+        let reason = match body.reason.as_deref() {
+            None | Some("requested_by_customer") => "customer_request",
+            Some(other) => other,
+        };
         if !REASONS.contains(&reason) {
             return Err(ApiError::validation(vec![FieldError::new(
                 "reason",
-                "must be duplicate, fraudulent or customer_request",
+                "must be duplicate, fraudulent, customer_request or requested_by_customer",
             )]));
         }
         if body.amount.is_some_and(|a| a < 1) {
@@ -204,6 +217,7 @@ impl Payments {
             )]));
         }
         let intent = self.intent(user, body.payment_intent_id.trim()).await?;
+        self.check_refund_subject(&intent, body.booking_id.as_deref(), body.user_id.as_deref()).await?;
         if intent.status != "succeeded" {
             return Err(ApiError::new(
                 409,
@@ -235,6 +249,25 @@ impl Payments {
         }
         Ok(json!({ "refundId": id, "paymentIntentId": intent.id, "amount": amount,
                    "currency": intent.currency.to_lowercase(), "reason": reason, "status": status }))
+    }
+
+    /// DreamScape's `bookingId` and `userId`, when given, must be the payment's.
+    async fn check_refund_subject(
+        &self,
+        intent: &Intent,
+        booking: Option<&str>,
+        payer: Option<&str>,
+    ) -> Result<(), ApiError> {
+        if payer.is_some_and(|p| p.trim().parse::<Uuid>().ok() != Some(intent.user_id)) {
+            return Err(ApiError::validation(vec![FieldError::new("userId", "is not this payment's payer")]));
+        }
+        match booking {
+            Some(b) if b.chars().count() > 128 => {
+                Err(ApiError::validation(vec![FieldError::new("bookingId", "must be at most 128 characters")]))
+            }
+            Some(b) => self.check_booking_id(intent.user_id, &intent.booking_reference, b).await,
+            None => Ok(()),
+        }
     }
 
     /// Refunds all of `intent`, a second payment of an already paid reservation.

@@ -21,9 +21,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Movement};
-use crate::ops::{self, Kind};
+use crate::ops;
 use crate::processor::{NewPayment, Outcome, ProcessorError, SharedProcessor, Status};
-use crate::store::{self, Intent, Payable};
+use crate::store::{self, Intent};
 
 #[derive(Clone)]
 pub struct Payments {
@@ -70,6 +70,19 @@ pub struct IntentIn {
     pub metadata: Option<Value>,
 }
 
+/// `409 amount_mismatch`: what the booking owes, in `details[].value` and `data` (minor units,
+/// and major units as DreamScape counts them), never only in the text.
+fn amount_mismatch(owed: i64, currency: &str) -> ApiError {
+    let lower = currency.to_lowercase();
+    let major = crate::processor::decimal(owed, currency).parse::<f64>().unwrap_or_default();
+    ApiError::new(409, "amount_mismatch", format!("This booking owes {owed} {lower}"))
+        .with_details(vec![
+            FieldError::new("amount", format!("must be {owed} (minor units)")).with_value(json!(owed)),
+            FieldError::new("currency", format!("must be {lower}")).with_value(json!(lower)),
+        ])
+        .with_data(json!({ "amount": owed, "amountMajor": major, "currency": lower }))
+}
+
 /// `pi_` or `…_secret_` followed by 24 random letters and digits.
 pub(crate) fn random_token(prefix: &str) -> Result<String, ApiError> {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -77,6 +90,13 @@ pub(crate) fn random_token(prefix: &str) -> Result<String, ApiError> {
     getrandom::fill(&mut bytes).map_err(|_| ApiError::internal())?;
     let tail: String = bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
     Ok(format!("{prefix}{tail}"))
+}
+
+/// What creating a payment answers (`POST /intent`, `/create-intent`), currency in lower case
+/// as DreamScape and Stripe write it.
+pub fn created_view(i: &Intent) -> Value {
+    json!({ "clientSecret": i.client_secret, "paymentIntentId": i.id, "amount": i.amount,
+            "currency": i.currency.to_lowercase(), "status": i.status })
 }
 
 pub fn intent_view(i: &Intent) -> Value {
@@ -221,11 +241,7 @@ impl Payments {
             }
         }
         if owed != body.amount || owed_currency != currency {
-            return Err(ApiError::new(
-                409,
-                "amount_mismatch",
-                format!("This booking owes {owed} {}", owed_currency.to_lowercase()),
-            ));
+            return Err(amount_mismatch(owed, &owed_currency));
         }
         let id = random_token("pi_")?;
         let manual_capture = !instant;
@@ -435,95 +451,6 @@ impl Payments {
         }
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Cancels a payment not yet made (`requires_payment_method` or `requires_action`). An
-    /// authorised payment is settled by its reservation's outcome instead (captured when the
-    /// host accepts, released otherwise): cancelling the reservation releases it.
-    pub async fn cancel(&self, user: &AuthUser, id: &str, actor: &Actor) -> Result<Intent, ApiError> {
-        let current = self.intent(user, id).await?;
-        if !["requires_payment_method", "requires_confirmation", "requires_action"].contains(&current.status.as_str()) {
-            let hint = if current.status == "requires_capture" { "; cancel the reservation to release it" } else { "" };
-            return Err(ApiError::new(409, "invalid_state", format!("This payment is {}{hint}", current.status)));
-        }
-        self.processor
-            .cancel(&ops::payment_ref(&current), &format!("cancel_{}", current.id))
-            .await
-            .map_err(|e| processor_error(&e))?;
-        let next = Intent { status: "canceled".into(), updated_at: self.clock.now(), ..current.clone() };
-        let mut tx = self.db.begin().await?;
-        if !store::transition(&mut tx, &next, &current.status).await? {
-            return Err(ApiError::new(409, "invalid_state", "This payment changed meanwhile; read it again"));
-        }
-        self.emit_for(&mut tx, "payment.canceled", &next, actor).await?;
-        tx.commit().await?;
-        self.events.committed();
-        Ok(next)
-    }
-
-    /// Follows booking: records what reservations owe, captures an authorisation when the host
-    /// accepts, and releases it when the reservation ends unused.
-    pub async fn on_booking(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), ApiError> {
-        let Some(r) = event.data.get("reservation") else { return Ok(()) };
-        let text = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_owned);
-        let (Some(id), Some(guest)) =
-            (text("id").and_then(|s| s.parse().ok()), text("guestId").and_then(|s| s.parse().ok()))
-        else {
-            tracing::warn!(event_id = %event.id, "booking event without a usable reservation: skipped");
-            return Ok(());
-        };
-        let amount = |k: &str| r.get("amounts").and_then(|a| a.get(k)).and_then(Value::as_i64).unwrap_or(0);
-        let payable = Payable {
-            reservation_id: id,
-            guest_id: guest,
-            host_id: text("hostId").and_then(|s| s.parse().ok()),
-            host_payout: amount("hostPayout"),
-            platform_revenue: amount("platformRevenue"),
-            taxes: amount("taxes"),
-            starts_at: text("startsAt")
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| t.with_timezone(&chrono::Utc)),
-            currency: text("currency").unwrap_or_default(),
-            total: r.get("total").and_then(Value::as_i64).unwrap_or(0),
-            instant_book: r.get("instantBook").and_then(Value::as_bool).unwrap_or(true),
-            status: text("status").unwrap_or_default(),
-        };
-        store::save_payable(tx, &payable, self.clock.now()).await?;
-        // Captured when the host accepts, released when the reservation ends unused (or was
-        // authorised after it ended: `booking.refund_due`): calls to the processor, made once
-        // this transaction commits (see `crate::ops`).
-        let settle = match event.event_type.as_str() {
-            "booking.confirmed" => Some(Kind::Capture),
-            "booking.declined" | "booking.expired" | "booking.cancelled" | "booking.refund_due" => Some(Kind::Cancel),
-            _ => None,
-        };
-        if let Some(kind) = settle {
-            for held in store::of_reservation(&mut *tx, id, "requires_capture").await? {
-                // An authorisation whose capture is on its way is not released: booking's
-                // refund, below, follows the capture.
-                if kind == Kind::Cancel && ops::pending(&mut *tx, Kind::Capture, &held.id).await? {
-                    continue;
-                }
-                ops::schedule(tx, kind, Some(&held.id), &held.id, self.clock.now()).await?;
-            }
-        }
-        // Money booking says goes back (a cancellation by policy, a late payment): refunded from
-        // what was captured. Booking never asks back an authorisation it knows is released
-        // above (its `refundAmount` counts captured money, and an accepted authorisation whose
-        // capture is on its way).
-        let owed = event.data.get("refundAmount").and_then(Value::as_i64).unwrap_or(0);
-        let refunding = ["booking.cancelled", "booking.declined", "booking.expired", "booking.refund_due"];
-        if owed > 0 && refunding.contains(&event.event_type.as_str()) {
-            // Booking's breakdown: the host is owed `hostPayout` less than before, `taxes` go back.
-            let refund = event.data.get("refund");
-            let part = |k: &str| refund.and_then(|r| r.get(k)).and_then(Value::as_i64);
-            let split = match part("hostPayout") {
-                Some(still_owed) => Some((payable.host_payout - still_owed, part("taxes").unwrap_or(0))),
-                None => Some((payable.host_payout, payable.taxes)),
-            };
-            self.refund_reservation(tx, id, owed, split).await?;
-        }
-        Ok(())
     }
 
     pub async fn history(&self, user: &AuthUser, page: &kernel::PageRequest) -> Result<(Vec<Intent>, i64), ApiError> {

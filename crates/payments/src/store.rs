@@ -226,6 +226,17 @@ pub async fn transition(tx: &mut Tx, next: &Intent, expected: &str) -> Result<bo
     Ok(n == 1)
 }
 
+/// Replaces an intent's metadata (what its payer or administrators attached).
+pub async fn set_metadata(tx: &mut Tx, i: &Intent) -> Result<(), DbError> {
+    query("UPDATE payment_intents SET metadata = $2, updated_at = $3 WHERE id = $1")
+        .bind(i.id.as_str())
+        .bind(i.metadata.clone())
+        .bind(i.updated_at)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 /// A user's intents, newest first, and how many there are.
 pub async fn history(db: &Db, user: Uuid, limit: i64, offset: i64) -> Result<(Vec<Intent>, i64), DbError> {
     let rows = platform::db::query_dynamic(format!(

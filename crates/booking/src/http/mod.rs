@@ -1,6 +1,7 @@
 //! The booking context's HTTP surface: thin handlers that parse, call the engine and shape
 //! the answer.
 
+mod admin_bookings;
 mod availability;
 mod calendar;
 mod cart;
@@ -33,5 +34,13 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(reservations::run_jobs))
         .routes(routes!(coupons::create, coupons::list))
         .routes(routes!(coupons::get, coupons::deactivate))
+        .routes(routes!(admin_bookings::list))
+        .routes(routes!(admin_bookings::export))
+        .routes(routes!(admin_bookings::bulk_status))
+        .routes(routes!(admin_bookings::get))
+        .routes(routes!(admin_bookings::set_status))
+        .routes(routes!(admin_bookings::cancel))
+        .routes(routes!(admin_bookings::modify))
+        .routes(routes!(admin_bookings::resend))
         .merge(voyage::routes())
 }

@@ -30,6 +30,16 @@ pub async fn list(
     Ok(ok(Page::new(rows, &page, Some(total.max(0) as u64)).keyed("bookings")))
 }
 
+/// The caller's bookings counted (never anyone else's, whatever `userId` says): `{total,
+/// byStatus, byType, totalSpent, currency, upcomingTrips}`.
+#[utoipa::path(get, path = "/bookings/stats", tag = "Bookings", operation_id = "booking_stats",
+    security(("bearerAuth" = [])),
+    responses((status = 200, description = "`{total, byStatus, byType, totalSpent, currency, upcomingTrips}`"),
+        (status = 401, body = ErrorBody)))]
+pub async fn stats(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
+    Ok(ok(state.trip_stats(&user).await?))
+}
+
 /// One of the caller's bookings: `{bookingReference, status, amount, currency, items, …}`.
 #[utoipa::path(get, path = "/bookings/{reference}", tag = "Bookings", operation_id = "get_booking",
     security(("bearerAuth" = [])), params(("reference" = String, Path, description = "DS-XXXXXXXX")),

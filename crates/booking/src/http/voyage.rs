@@ -16,6 +16,7 @@ fn relative() -> OpenApiRouter<State> {
         .routes(routes!(cart::update, cart::remove))
         .routes(routes!(cart::checkout))
         .routes(routes!(trips::list))
+        .routes(routes!(trips::stats))
         .routes(routes!(trips::get, trips::cancel))
         .routes(routes!(trips::confirm))
         .routes(routes!(trips::pdf))

@@ -36,6 +36,8 @@ pub struct Bookings {
     pub events: Events,
     /// Payments and the travel supplier, asked at checkout.
     pub contracts: Arc<platform::contracts::Contracts>,
+    /// Outgoing mail (an administrator re-sends a booking's confirmation).
+    pub mailer: Arc<dyn platform::mail::Mailer>,
 }
 
 impl Bookings {

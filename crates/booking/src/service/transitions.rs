@@ -147,6 +147,18 @@ impl Bookings {
     /// Cancellation by the guest (the listing's policy applies once confirmed) or by the host
     /// or an administrator (always a full refund).
     pub async fn cancel(&self, user: &AuthUser, id: Uuid, why: Option<String>) -> Result<Reservation, ApiError> {
+        self.cancel_as(user, id, why, None).await
+    }
+
+    /// [`Self::cancel`], with the refund of `rule` instead of the caller's own (an
+    /// administrator cancelling a booking by the guest's policy).
+    pub async fn cancel_as(
+        &self,
+        user: &AuthUser,
+        id: Uuid,
+        why: Option<String>,
+        rule: Option<Canceller>,
+    ) -> Result<Reservation, ApiError> {
         let why = reason(why)?;
         let (r, role) = self.reservation_for(user, id).await?;
         if !HOLDING.contains(&r.status.as_str()) {
@@ -161,7 +173,7 @@ impl Bookings {
             Role::Host => (Canceller::Host, "host"),
             Role::Admin => (Canceller::Host, "admin"),
         };
-        let refund = refund_now(&r, by, now);
+        let refund = refund_now(&r, rule.unwrap_or(by), now);
         let next =
             Reservation { status: "cancelled".into(), cancelled_by: Some(who.into()), cancel_reason: why, ..r.clone() };
         self.apply(&r, next, "booking.cancelled", Some(user.user_id), Some(refund)).await

@@ -135,6 +135,20 @@ pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Reservat
     query_dynamic(format!("SELECT {COLUMNS} FROM reservations WHERE id = $1")).bind(id).fetch_optional(on).await
 }
 
+/// The reservations of `ids` that exist, in no particular order (chunks of 500 binds).
+pub async fn find_many(db: &platform::db::Db, ids: &[Uuid]) -> Result<Vec<Reservation>, DbError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let mut q = query_dynamic(format!("SELECT {COLUMNS} FROM reservations WHERE id IN ({})", marks.join(", ")));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all::<Reservation>(db).await?);
+    }
+    Ok(out)
+}
+
 /// Writes `next` over the reservation if it is still `expected`; `None` when another
 /// transition won.
 pub async fn transition(tx: &mut Tx, next: &Reservation, expected: &str) -> Result<Option<Reservation>, DbError> {

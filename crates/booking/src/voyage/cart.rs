@@ -288,6 +288,16 @@ pub fn check_price(priced: &Priced, client_price: f64, client_currency: &str) ->
     }
     let now = crate::export::format_amount(priced.unit_price(), &priced.currency);
     let total = crate::export::format_amount(priced.total, &priced.currency);
+    let current = current_price(priced);
     Err(ApiError::new(409, "price_changed", format!("The price is now {now} per unit ({total} in all)"))
-        .with_details(vec![FieldError::new("price", format!("now {now}"))]))
+        .with_details(vec![FieldError::new("price", format!("now {now}")).with_value(current.clone())])
+        .with_data(json!({ "currentPrice": current })))
+}
+
+/// The server's price of a line, machine-readable: one unit (`amount` in major units,
+/// `amountMinor`, `currency`, as the client's `price`) and the line (`total`, `totalMinor`).
+pub fn current_price(priced: &Priced) -> Value {
+    let c = &priced.currency;
+    json!({ "amount": major(priced.unit_price(), c), "amountMinor": priced.unit_price(), "currency": c,
+            "quantity": priced.quantity, "total": major(priced.total, c), "totalMinor": priced.total })
 }

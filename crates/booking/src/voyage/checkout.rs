@@ -157,6 +157,8 @@ impl Bookings {
             passengers,
             created_at: now,
             updated_at: now,
+            confirmed_at: None,
+            admin_data: json!({}),
         };
         store::insert_trip(&mut tx, &trip).await?;
         for i in &trip_items {
@@ -234,6 +236,7 @@ impl Bookings {
         if !changed.is_empty() {
             let mut tx = self.db.begin().await?;
             let mut details = Vec::new();
+            let mut changes = Vec::new();
             for (id, priced) in &changed {
                 if let Some(line) = lines.iter().find(|l| l.item.id == *id) {
                     let next = CartItem {
@@ -245,16 +248,25 @@ impl Bookings {
                     };
                     store::update_item(&mut tx, &next).await?;
                     let now = crate::export::format_amount(priced.total, &priced.currency);
-                    details.push(FieldError::new(format!("items.{id}"), format!("now {now}")));
+                    let current = super::cart::current_price(priced);
+                    details
+                        .push(FieldError::new(format!("items.{id}"), format!("now {now}")).with_value(current.clone()));
+                    changes.push(json!({ "itemId": id, "currentPrice": current }));
                 }
             }
             tx.commit().await?;
+            // The cart's new total in its first line's currency (a checkout is in one).
+            let currency = lines[0].priced.currency.clone();
+            let total: i64 = lines.iter().filter(|l| l.priced.currency == currency).map(|l| l.priced.total).sum();
+            let current =
+                json!({ "amount": super::money::major(total, &currency), "amountMinor": total, "currency": currency });
             return Err(ApiError::new(
                 409,
                 "price_changed",
                 "Prices changed since these items were added; the cart shows the new ones",
             )
-            .with_details(details));
+            .with_details(details)
+            .with_data(json!({ "currentPrice": current, "items": changes })));
         }
         Ok(lines)
     }

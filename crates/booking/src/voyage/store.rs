@@ -146,11 +146,17 @@ pub struct Trip {
     pub passengers: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When its payment arrived (DreamScape's `confirmedAt`).
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Administrators' area: `adminNotes`, `cancellationReason`, `cancelledAt`, `extra`.
+    /// Written only by [`set_admin_data`], never by the booking's own transitions.
+    pub admin_data: Value,
 }
 
 impl FromRow for Trip {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
         let Json(passengers): Json<Value> = row.get("passengers")?;
+        let Json(admin_data): Json<Value> = row.get("admin_data")?;
         Ok(Trip {
             id: row.get("id")?,
             reference: row.get("reference")?,
@@ -166,12 +172,14 @@ impl FromRow for Trip {
             passengers,
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
+            confirmed_at: row.get("confirmed_at")?,
+            admin_data,
         })
     }
 }
 
-const TRIP_COLUMNS: &str = "id, reference, user_id, status, currency, total, supplier_amount, paid, refunded, \
-     payment_intent_id, contact_email, passengers, created_at, updated_at";
+pub(crate) const TRIP_COLUMNS: &str = "id, reference, user_id, status, currency, total, supplier_amount, paid, \
+     refunded, payment_intent_id, contact_email, passengers, created_at, updated_at, confirmed_at, admin_data";
 
 pub async fn insert_trip(tx: &mut Tx, t: &Trip) -> Result<(), DbError> {
     query(
@@ -231,8 +239,8 @@ pub async fn trips_of(db: &Db, user: Uuid, limit: i64, offset: i64) -> Result<(V
 /// change won.
 pub async fn update_trip(tx: &mut Tx, t: &Trip, expected: &str) -> Result<bool, DbError> {
     let n = query(
-        "UPDATE trips SET status = $2, paid = $3, refunded = $4, payment_intent_id = $5, updated_at = $6 \
-         WHERE id = $1 AND status = $7",
+        "UPDATE trips SET status = $2, paid = $3, refunded = $4, payment_intent_id = $5, updated_at = $6, \
+         confirmed_at = $8 WHERE id = $1 AND status = $7",
     )
     .bind(t.id)
     .bind(t.status.as_str())
@@ -241,6 +249,7 @@ pub async fn update_trip(tx: &mut Tx, t: &Trip, expected: &str) -> Result<bool, 
     .bind(t.payment_intent_id.clone())
     .bind(t.updated_at)
     .bind(expected)
+    .bind(t.confirmed_at)
     .execute(tx)
     .await?;
     Ok(n == 1)

@@ -128,6 +128,7 @@ impl Bookings {
             paid: amount,
             payment_intent_id: payment.or_else(|| trip.payment_intent_id.clone()),
             updated_at: self.clock.now(),
+            confirmed_at: Some(self.clock.now()),
             ..trip.clone()
         };
         store::update_trip(tx, &next, "pending_payment").await?;
@@ -286,57 +287,6 @@ impl Bookings {
         let (trip, items, found) = self.trip_of(user, reference).await?;
         Ok(Self::trip_view(&trip, &items, &found))
     }
-
-    /// Cancels a booking: each reservation by its listing's policy (payments refunds what the
-    /// policy gives back), each supplier offer at the supplier (what it refunds is paid back).
-    pub async fn cancel_trip(&self, user: &AuthUser, reference: &str) -> Result<Value, ApiError> {
-        let (trip, items, found) = self.trip_of(user, reference).await?;
-        if trip.status == "cancelled" {
-            return Err(ApiError::new(409, "invalid_state", "This booking is already cancelled"));
-        }
-        if ["COMPLETED", "FAILED"].contains(&status_of(&trip, &items, &found)) {
-            return Err(ApiError::new(409, "invalid_state", "This booking can no longer be cancelled"));
-        }
-        for r in &found {
-            if ["pending_payment", "awaiting_host", "confirmed"].contains(&r.status.as_str()) {
-                self.cancel(user, r.id, Some("Booking cancelled".into())).await?;
-            }
-        }
-        let mut supplier_refund = 0;
-        for item in items.iter().filter(|i| i.reservation_id.is_none()) {
-            match (item.status.as_str(), &item.supplier_ref) {
-                ("booked", Some(confirmation)) => {
-                    supplier_refund +=
-                        self.contracts.supplier()?.cancel(confirmation, &format!("cancel-{}", item.id)).await?;
-                }
-                // Not booked yet: nothing was bought, all of it goes back.
-                ("pending", _) if trip.status == "paid" => supplier_refund += item.amount,
-                _ => {}
-            }
-        }
-        let now = self.clock.now();
-        let mut tx = self.db.begin().await?;
-        for item in items.iter().filter(|i| i.reservation_id.is_none()) {
-            for from in ["booked", "pending"] {
-                store::set_item_status(&mut tx, item.id, from, "cancelled", None).await?;
-            }
-        }
-        let next = Trip { status: "cancelled".into(), updated_at: now, ..trip.clone() };
-        if !store::update_trip(&mut tx, &next, &trip.status).await? {
-            return Err(ApiError::new(409, "invalid_state", "This booking changed meanwhile; read it again"));
-        }
-        let data = json!({ "bookingReference": trip.reference, "userId": trip.user_id,
-                           "supplierRefund": supplier_refund.min(trip.supplier_amount), "currency": trip.currency });
-        enqueue(
-            &mut tx,
-            &EventEnvelope::new("voyage.cancelled", trip.id, now, data).with_actor(user.user_id.to_string()),
-        )
-        .await?;
-        tx.commit().await?;
-        self.events.committed();
-        let (trip, items, found) = self.trip_of(user, reference).await?;
-        Ok(Self::trip_view(&trip, &items, &found))
-    }
 }
 
 #[cfg(test)]
@@ -359,6 +309,8 @@ mod tests {
             passengers: json!([]),
             created_at: chrono::DateTime::UNIX_EPOCH,
             updated_at: chrono::DateTime::UNIX_EPOCH,
+            confirmed_at: None,
+            admin_data: json!({}),
         }
     }
 

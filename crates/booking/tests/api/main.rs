@@ -15,3 +15,6 @@ mod races;
 mod rules;
 mod stays;
 mod support;
+mod voyage_admin;
+mod voyage_kit;
+mod voyage_stats;

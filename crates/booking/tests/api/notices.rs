@@ -10,7 +10,7 @@ use crate::support::*;
 /// The reader's booking notices, newest first (the welcome notice left out).
 async fn notices(app: &App, user: &User) -> Vec<Value> {
     let inbox = data(call(app, Method::GET, Some(&user.token), "/api/v1/users/notifications", None).await).await;
-    inbox["notifications"].as_array().unwrap().iter().filter(|n| n["type"] != "welcome").cloned().collect()
+    inbox["notifications"].as_array().unwrap().iter().filter(|n| n["kind"] != "welcome").cloned().collect()
 }
 
 async fn titles(app: &App, user: &User) -> Vec<String> {
@@ -23,7 +23,7 @@ fn text<'a>(notice: &'a Value, key: &str) -> &'a str {
 
 /// A notice's text has every piece in place: no blank where a value was missing, no raw instant.
 fn reads_cleanly(notice: &Value) {
-    for key in ["title", "body"] {
+    for key in ["title", "message"] {
         let t = text(notice, key);
         assert!(!t.contains("  ") && !t.contains(" .") && !t.contains("“”"), "{notice}");
         assert!(!t.contains(":00Z") && !t.contains("T1") && !t.contains("T0"), "a raw instant: {notice}");
@@ -56,20 +56,20 @@ async fn a_paris_table_is_told_on_the_paris_clock_in_each_readers_language() {
     let guest_side = notices(&app, &diner).await;
     assert_eq!(guest_side.len(), 1, "{guest_side:?}");
     let n = &guest_side[0];
-    assert_eq!((text(n, "type"), text(n, "title")), ("booking_confirmed", "Your booking is confirmed"));
+    assert_eq!((text(n, "kind"), text(n, "title")), ("booking_confirmed", "Your booking is confirmed"));
     assert_eq!(
-        text(n, "body"),
+        text(n, "message"),
         "Your reservation for “Le Petit Bistro” on Tue 5 Jan 2027, 19:00 (Europe/Paris) is confirmed."
     );
-    assert_eq!(n["data"]["reservationId"], id.as_str());
+    assert_eq!(n["metadata"]["reservationId"], id.as_str());
     reads_cleanly(n);
 
     let host_side = notices(&app, &chef).await;
     assert_eq!(host_side.len(), 1, "{host_side:?}");
     let n = &host_side[0];
-    assert_eq!((text(n, "type"), text(n, "title")), ("booking_confirmed", "Nouvelle réservation confirmée"));
+    assert_eq!((text(n, "kind"), text(n, "title")), ("booking_confirmed", "Nouvelle réservation confirmée"));
     assert_eq!(
-        text(n, "body"),
+        text(n, "message"),
         "Une réservation de votre annonce «\u{a0}Le Petit Bistro\u{a0}» le mardi 5 janvier 2027 à 19:00 \
          (Europe/Paris) est confirmée."
     );
@@ -80,12 +80,12 @@ async fn a_paris_table_is_told_on_the_paris_clock_in_each_readers_language() {
     data(call(&app, Method::POST, Some(&diner.token), &path, None).await).await;
     app.drain_events().await;
     let n = &notices(&app, &chef).await[0];
-    assert_eq!((text(n, "type"), text(n, "title")), ("booking_cancelled", "Un voyageur a annulé"));
+    assert_eq!((text(n, "kind"), text(n, "title")), ("booking_cancelled", "Un voyageur a annulé"));
     assert!(
-        text(n, "body").contains("mardi 5 janvier 2027 à 19:00 (Europe/Paris) a été annulée par le voyageur"),
+        text(n, "message").contains("mardi 5 janvier 2027 à 19:00 (Europe/Paris) a été annulée par le voyageur"),
         "{n}"
     );
-    assert_eq!(n["data"]["cancelledBy"], "guest");
+    assert_eq!(n["metadata"]["cancelledBy"], "guest");
     let only = "/api/v1/users/notifications?type=booking_cancelled";
     let filtered = data(call(&app, Method::GET, Some(&chef.token), only, None).await).await;
     assert_eq!(filtered["pagination"]["total"], 1, "{filtered}");
@@ -104,11 +104,11 @@ async fn a_product_purchase_names_the_product_and_leaves_no_blank() {
     app.drain_events().await;
 
     let n = &notices(&app, &shop).await[0];
-    assert_eq!((text(n, "type"), text(n, "title")), ("booking_confirmed", "New confirmed order"));
-    assert_eq!(text(n, "body"), "An order of your listing “Travel mug” is confirmed.");
+    assert_eq!((text(n, "kind"), text(n, "title")), ("booking_confirmed", "New confirmed order"));
+    assert_eq!(text(n, "message"), "An order of your listing “Travel mug” is confirmed.");
     reads_cleanly(n);
     let n = &notices(&app, &buyer).await[0];
-    assert_eq!(text(n, "body"), "Your order of “Travel mug” is confirmed.");
+    assert_eq!(text(n, "message"), "Your order of “Travel mug” is confirmed.");
     reads_cleanly(n);
 }
 
@@ -129,7 +129,7 @@ async fn hosts_hear_of_requests_and_guests_of_the_answer() {
     let asked = notices(&app, &owner).await;
     assert_eq!(asked.len(), 1, "{asked:?}");
     let n = &asked[0];
-    assert_eq!((text(n, "type"), text(n, "title")), ("booking_requested", "New booking request"));
+    assert_eq!((text(n, "kind"), text(n, "title")), ("booking_requested", "New booking request"));
     // The answer is due 24 hours after the payment was authorised, on the listing's clock.
     let respond_by: chrono::DateTime<chrono::Utc> = {
         let r =
@@ -138,7 +138,7 @@ async fn hosts_hear_of_requests_and_guests_of_the_answer() {
     };
     let paris = respond_by.with_timezone(&chrono_tz::Europe::Paris).format("%a %-d %b %Y, %H:%M");
     assert_eq!(
-        text(n, "body"),
+        text(n, "message"),
         format!(
             "A guest asked to book your listing “Canal flat” for 10–12 March 2027. Please answer before \
              {paris} (Europe/Paris)."
@@ -158,23 +158,28 @@ async fn hosts_hear_of_requests_and_guests_of_the_answer() {
     assert_eq!(declined.len(), 1, "{declined:?}");
     let notice = &declined[0];
     assert_eq!(
-        (text(notice, "type"), text(notice, "title")),
+        (text(notice, "kind"), text(notice, "title")),
         ("booking_declined", "Your booking request was declined")
     );
     // 2 nights × 100.00 + 30.00 cleaning = 230.00 base; 12 % guest fee = 27.60: 257.60 held on
     // the card, only authorised, so released rather than refunded.
     assert_eq!(
-        text(notice, "body"),
+        text(notice, "message"),
         "The host could not accept your request for “Canal flat” for 10–12 March 2027. The 257.60 EUR held on your \
          card is released; nothing was charged."
     );
-    assert_eq!(notice["data"]["reservationId"], id.as_str());
+    assert_eq!(notice["metadata"]["reservationId"], id.as_str());
     reads_cleanly(notice);
     assert_eq!(titles(&app, &owner).await, ["New booking request"], "the host is not told of their own decline");
 
-    // A guest who turned booking notices off in the inbox gets none, whatever their type.
+    // A guest who turned booking updates off in the inbox gets none (cancellations have a
+    // preference of their own).
     let off = json!({"booking_confirmation": {"in_app": false}});
-    data(call(&app, Method::PUT, Some(&guest.token), "/api/v1/users/notification-preferences", Some(&off)).await).await;
+    data(
+        call(&app, Method::PUT, Some(&guest.token), "/api/v1/users/notification-preferences/channels", Some(&off))
+            .await,
+    )
+    .await;
     let again = json!({"listingId": listing, "checkIn": "2027-04-10", "checkOut": "2027-04-12"});
     let made = data(reserve(&app, &guest, &again).await).await;
     let second = made["reservation"]["id"].as_str().unwrap().to_owned();
@@ -197,6 +202,6 @@ async fn hosts_hear_of_requests_and_guests_of_the_answer() {
         (Some("Canal flat"), Some("Europe/Paris"))
     );
     assert_eq!(titles(&app, &owner).await, ["New confirmed booking", "New booking request", "New booking request"]);
-    let types: Vec<String> = notices(&app, &owner).await.iter().map(|n| text(n, "type").to_owned()).collect();
+    let types: Vec<String> = notices(&app, &owner).await.iter().map(|n| text(n, "kind").to_owned()).collect();
     assert_eq!(types, ["booking_confirmed", "booking_requested", "booking_requested"]);
 }

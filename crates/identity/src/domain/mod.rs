@@ -1,5 +1,6 @@
 //! Pure rules of accounts and credentials, unit tested without I/O.
 
+pub mod alerts;
 pub mod backoffice;
 pub mod device;
 pub mod email;

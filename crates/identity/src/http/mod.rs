@@ -3,15 +3,20 @@
 
 mod account;
 mod admin;
+mod alerts;
 mod auth;
 mod cookie;
 mod dto;
 mod favorites;
+mod favorites_batch;
 mod gdpr;
+mod gdpr_admin;
+mod gdpr_requests;
 mod history;
 mod mfa;
 mod onboarding;
 mod recovery;
+mod searches;
 mod sessions;
 mod users;
 
@@ -73,23 +78,36 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(onboarding::complete))
         .routes(routes!(onboarding::travel_profile))
         .routes(routes!(favorites::list, favorites::add))
-        .routes(routes!(favorites::remove))
-        .routes(routes!(favorites::add_batch, favorites::remove_batch))
+        .routes(routes!(favorites::get, favorites::update, favorites::remove))
+        .routes(routes!(favorites::check_batch))
         .routes(routes!(favorites::check))
+        .routes(routes!(favorites_batch::add_batch, favorites_batch::remove_batch))
+        .routes(routes!(favorites_batch::check))
         .routes(routes!(history::list, history::record, history::clear))
+        .routes(routes!(history::stats))
         .routes(routes!(history::remove))
-        .routes(routes!(gdpr::get_consent, gdpr::set_consent))
+        .routes(routes!(searches::recent))
+        .routes(routes!(searches::recent_v1))
+        .routes(routes!(alerts::list, alerts::create))
+        .routes(routes!(alerts::change, alerts::remove))
+        .routes(routes!(alerts::list_v1, alerts::create_v1))
+        .routes(routes!(alerts::change_v1, alerts::remove_v1))
+        .routes(routes!(gdpr::get_consent, gdpr::set_consent, gdpr::put_consent))
         .routes(routes!(gdpr::consent_history))
-        .routes(routes!(gdpr::file_request))
-        .routes(routes!(gdpr::list_requests))
-        .routes(routes!(gdpr::get_request))
-        .routes(routes!(gdpr::download))
         .routes(routes!(gdpr::privacy_policy))
+        .routes(routes!(gdpr::policy_versions))
         .routes(routes!(gdpr::accept_policy))
         .routes(routes!(gdpr::access_log))
-        .routes(routes!(gdpr::publish_policy))
-        .routes(routes!(gdpr::admin_requests))
-        .routes(routes!(gdpr::handle_request))
+        .routes(routes!(gdpr_requests::file_request))
+        .routes(routes!(gdpr_requests::data_export))
+        .routes(routes!(gdpr_requests::data_deletion))
+        .routes(routes!(gdpr_requests::list_requests))
+        .routes(routes!(gdpr_requests::get_request))
+        .routes(routes!(gdpr_requests::download))
+        .routes(routes!(gdpr_requests::download_export))
+        .routes(routes!(gdpr_admin::publish_policy))
+        .routes(routes!(gdpr_admin::admin_requests))
+        .routes(routes!(gdpr_admin::handle_request))
 }
 
 fn origin(ip: ClientIp, headers: &HeaderMap) -> Origin {

@@ -293,7 +293,7 @@ impl Accounts {
             return Err(ApiError::bad_request("Cannot delete your own account"));
         }
         match store::find(&self.db, id).await? {
-            Some(u) if u.status != Status::Deleted.as_str() => self.erase_account(id, admin).await,
+            Some(u) if u.status != Status::Deleted.as_str() => self.erase_account(id, admin, None).await,
             _ => Err(ApiError::not_found("User not found")),
         }
     }

@@ -30,10 +30,11 @@ pub async fn new_users(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Resul
 
 /// A search among history entries `h`. This and [`HISTORY_FIELDS`] are the only places the
 /// back-office spells the history table's columns.
-pub const IS_SEARCH: &str = "h.kind = 'search'";
+pub const IS_SEARCH: &str = "h.action_type = 'SEARCHED'";
 
 /// A history entry `h` as [`HistoryRow`] reads it.
-const HISTORY_FIELDS: &str = "h.id, h.kind AS kind, h.item_type AS item_type, h.item_id AS item_id, h.created_at";
+const HISTORY_FIELDS: &str =
+    "h.id, h.action_type AS kind, h.entity_type AS item_type, h.entity_id AS item_id, h.created_at";
 
 /// Searches recorded in the users' history.
 pub async fn searches(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, DbError> {

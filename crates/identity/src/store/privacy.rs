@@ -1,23 +1,43 @@
+//! Consents, privacy policies and their acceptance, the data-access log, and erasure.
+
 use chrono::{DateTime, Utc};
-use platform::db::{Db, DbError, FromRow, Json, Row, Tx, query};
+use platform::db::{Db, DbError, FromRow, Row, Tx, query};
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
+
+/// A stable id derived from what identifies a record that has no id column of its own (a
+/// policy by its version, a user's consent record, an acceptance).
+pub fn derived_id(kind: &str, key: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("urn:sojourn:identity:{kind}:{key}").as_bytes())
+}
+
+/// Where a change came from, kept as proof of consent.
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsentEvent {
+    pub id: Uuid,
     pub purpose: String,
     pub granted: bool,
     pub created_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
 }
 
 impl FromRow for ConsentEvent {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
         Ok(ConsentEvent {
+            id: row.get("id")?,
             purpose: row.get("purpose")?,
             granted: row.get("granted")?,
             created_at: row.get("created_at")?,
+            ip_address: row.get("ip_address")?,
+            user_agent: row.get("user_agent")?,
         })
     }
 }
@@ -27,65 +47,91 @@ pub async fn record_consent(
     user: Uuid,
     purpose: &str,
     granted: bool,
+    source: &Source,
     now: DateTime<Utc>,
 ) -> Result<(), DbError> {
-    query("INSERT INTO consent_events (id, user_id, purpose, granted, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(kernel::new_id())
-        .bind(user)
-        .bind(purpose)
-        .bind(granted)
-        .bind(now)
-        .execute(tx)
-        .await?;
+    query(
+        "INSERT INTO consent_events (id, user_id, purpose, granted, created_at, ip_address, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(kernel::new_id())
+    .bind(user)
+    .bind(purpose)
+    .bind(granted)
+    .bind(now)
+    .bind(source.ip.clone())
+    .bind(source.user_agent.clone())
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
+const CONSENT_SQL: &str = "SELECT id, purpose, granted, created_at, ip_address, user_agent FROM consent_events \
+     WHERE user_id = $1 ORDER BY created_at, id";
+
 /// Every consent change of the user, oldest first.
 pub async fn consent_history(db: &Db, user: Uuid) -> Result<Vec<ConsentEvent>, DbError> {
-    query("SELECT purpose, granted, created_at FROM consent_events WHERE user_id = $1 ORDER BY created_at, id")
-        .bind(user)
-        .fetch_all(db)
-        .await
+    query(CONSENT_SQL).bind(user).fetch_all(db).await
 }
 
 pub async fn consent_history_tx(tx: &mut Tx, user: Uuid) -> Result<Vec<ConsentEvent>, DbError> {
-    query("SELECT purpose, granted, created_at FROM consent_events WHERE user_id = $1 ORDER BY created_at, id")
-        .bind(user)
-        .fetch_all(tx)
-        .await
+    query(CONSENT_SQL).bind(user).fetch_all(tx).await
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Policy {
+    /// Derived from the version: the same version always has the same id.
+    pub id: Uuid,
     pub version: String,
     pub title: String,
     pub content: String,
     pub effective_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Policy {
+    pub fn id_of(version: &str) -> Uuid {
+        derived_id("privacy-policy", version)
+    }
 }
 
 impl FromRow for Policy {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        let version: String = row.get("version")?;
         Ok(Policy {
-            version: row.get("version")?,
+            id: Policy::id_of(&version),
+            version,
             title: row.get("title")?,
             content: row.get("content")?,
             effective_at: row.get("effective_at")?,
+            created_at: row.get("created_at")?,
         })
     }
 }
 
+const POLICY_COLUMNS: &str = "version, title, content, effective_at, created_at";
+
 pub async fn current_policy(db: &Db, now: DateTime<Utc>) -> Result<Option<Policy>, DbError> {
-    query(
-        "SELECT version, title, content, effective_at FROM privacy_policies WHERE effective_at <= $1 \
-         ORDER BY effective_at DESC, version DESC LIMIT 1",
-    )
+    platform::db::query_dynamic(format!(
+        "SELECT {POLICY_COLUMNS} FROM privacy_policies WHERE effective_at <= $1 \
+         ORDER BY effective_at DESC, version DESC LIMIT 1"
+    ))
     .bind(now)
     .fetch_optional(db)
     .await
 }
 
-pub async fn insert_policy(tx: &mut Tx, p: &Policy, now: DateTime<Utc>) -> Result<(), DbError> {
+/// Every version, including future ones, latest effective first.
+pub async fn policies(db: &Db) -> Result<Vec<Policy>, DbError> {
+    platform::db::query_dynamic(format!(
+        "SELECT {POLICY_COLUMNS} FROM privacy_policies ORDER BY effective_at DESC, version DESC LIMIT 500"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+pub async fn insert_policy(tx: &mut Tx, p: &Policy) -> Result<(), DbError> {
     query(
         "INSERT INTO privacy_policies (version, title, content, effective_at, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -93,125 +139,72 @@ pub async fn insert_policy(tx: &mut Tx, p: &Policy, now: DateTime<Utc>) -> Resul
     .bind(p.title.as_str())
     .bind(p.content.as_str())
     .bind(p.effective_at)
-    .bind(now)
+    .bind(p.created_at)
     .execute(tx)
     .await?;
     Ok(())
 }
 
-pub async fn accept_policy(tx: &mut Tx, user: Uuid, version: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+/// Records (or refreshes) the user's acceptance of `version`.
+pub async fn accept_policy(
+    tx: &mut Tx,
+    user: Uuid,
+    version: &str,
+    source: &Source,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     query(
-        "INSERT INTO policy_acceptances (user_id, version, accepted_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (user_id, version) DO NOTHING",
+        "INSERT INTO policy_acceptances (user_id, version, accepted_at, ip_address, user_agent) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (user_id, version) DO UPDATE SET accepted_at = $3, ip_address = $4, user_agent = $5",
     )
     .bind(user)
     .bind(version)
     .bind(now)
+    .bind(source.ip.clone())
+    .bind(source.user_agent.clone())
     .execute(tx)
     .await?;
     Ok(())
 }
 
-/// (version, accepted_at) of every policy the user accepted, oldest first.
-pub async fn acceptances(db: &Db, user: Uuid) -> Result<Vec<(String, DateTime<Utc>)>, DbError> {
-    query("SELECT version, accepted_at FROM policy_acceptances WHERE user_id = $1 ORDER BY accepted_at, version")
-        .bind(user)
-        .fetch_all(db)
-        .await
-}
-
+/// One acceptance, in DreamScape's shape.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct Request {
+pub struct Acceptance {
     pub id: Uuid,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub status: String,
-    pub reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Whether an archive can be downloaded.
-    pub downloadable: bool,
-    /// What an administrator noted when handling it.
-    pub admin_note: Option<String>,
+    pub user_id: Uuid,
+    pub policy_id: Uuid,
+    pub policy_version: String,
+    pub accepted_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
 }
 
-impl FromRow for Request {
+impl FromRow for Acceptance {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
-        Ok(Request {
-            id: row.get("id")?,
-            kind: row.get("type")?,
-            status: row.get("status")?,
-            reason: row.get("reason")?,
-            created_at: row.get("created_at")?,
-            completed_at: row.get("completed_at")?,
-            expires_at: row.get("expires_at")?,
-            downloadable: row.get::<i64>("has_result")? != 0,
-            admin_note: row.get("admin_note")?,
+        let user_id: Uuid = row.get("user_id")?;
+        let version: String = row.get("version")?;
+        Ok(Acceptance {
+            id: derived_id("policy-acceptance", &format!("{user_id}:{version}")),
+            user_id,
+            policy_id: Policy::id_of(&version),
+            policy_version: version,
+            accepted_at: row.get("accepted_at")?,
+            ip_address: row.get("ip_address")?,
+            user_agent: row.get("user_agent")?,
         })
     }
 }
 
-const REQUEST_COLUMNS: &str = "id, type, status, reason, admin_note, created_at, completed_at, expires_at, \
-     CAST(CASE WHEN result IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_result";
-
-pub async fn insert_request(tx: &mut Tx, user: Uuid, r: &Request) -> Result<(), DbError> {
-    query("INSERT INTO gdpr_requests (id, user_id, type, status, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(r.id)
-        .bind(user)
-        .bind(r.kind.as_str())
-        .bind(r.status.as_str())
-        .bind(r.reason.clone())
-        .bind(r.created_at)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn finish_request(
-    tx: &mut Tx,
-    id: Uuid,
-    status: &str,
-    result: Option<Value>,
-    now: DateTime<Utc>,
-    expires_at: Option<DateTime<Utc>>,
-) -> Result<(), DbError> {
-    query("UPDATE gdpr_requests SET status = $1, result = $2, completed_at = $3, expires_at = $4 WHERE id = $5")
-        .bind(status)
-        .bind(result)
-        .bind(now)
-        .bind(expires_at)
-        .bind(id)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn requests(db: &Db, user: Uuid) -> Result<Vec<Request>, DbError> {
-    platform::db::query_dynamic(format!(
-        "SELECT {REQUEST_COLUMNS} FROM gdpr_requests WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 200"
-    ))
+/// Every policy the user accepted, oldest first.
+pub async fn acceptances(db: &Db, user: Uuid) -> Result<Vec<Acceptance>, DbError> {
+    query(
+        "SELECT user_id, version, accepted_at, ip_address, user_agent FROM policy_acceptances WHERE user_id = $1 \
+         ORDER BY accepted_at, version",
+    )
     .bind(user)
     .fetch_all(db)
     .await
-}
-
-pub async fn request(db: &Db, user: Uuid, id: Uuid) -> Result<Option<Request>, DbError> {
-    platform::db::query_dynamic(format!("SELECT {REQUEST_COLUMNS} FROM gdpr_requests WHERE id = $1 AND user_id = $2"))
-        .bind(id)
-        .bind(user)
-        .fetch_optional(db)
-        .await
-}
-
-pub async fn archive(db: &Db, user: Uuid, id: Uuid) -> Result<Option<Value>, DbError> {
-    let row: Option<(Option<Json<Value>>,)> = query("SELECT result FROM gdpr_requests WHERE id = $1 AND user_id = $2")
-        .bind(id)
-        .bind(user)
-        .fetch_optional(db)
-        .await?;
-    Ok(row.and_then(|(r,)| r.map(|Json(v)| v)))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -273,7 +266,8 @@ pub async fn access_log(db: &Db, user: Uuid, limit: u32, offset: u64) -> Result<
 }
 
 /// Removes personal data of `user` from every identity table, keeping the account row (now
-/// anonymous) and the legal records (consents, policy acceptances, requests, access log).
+/// anonymous) and the legal records (consents, policy acceptances, requests, access log —
+/// without the addresses and browsers they were given from).
 pub async fn erase(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
     let tombstone = format!("deleted-{}@deleted.invalid", user.simple());
     query(
@@ -298,9 +292,12 @@ pub async fn erase(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), Db
         "DELETE FROM onboarding WHERE user_id = $1",
         "DELETE FROM favorites WHERE user_id = $1",
         "DELETE FROM history WHERE user_id = $1",
+        "DELETE FROM price_alerts WHERE user_id = $1",
         "DELETE FROM one_time_tokens WHERE user_id = $1",
         "DELETE FROM recovery_codes WHERE user_id = $1",
-        "UPDATE gdpr_requests SET result = NULL WHERE user_id = $1",
+        "UPDATE gdpr_requests SET result = NULL, reason = NULL WHERE user_id = $1",
+        "UPDATE consent_events SET ip_address = NULL, user_agent = NULL WHERE user_id = $1",
+        "UPDATE policy_acceptances SET ip_address = NULL, user_agent = NULL WHERE user_id = $1",
     ] {
         platform::db::query_dynamic(sql.to_owned()).bind(user).execute(&mut *tx).await?;
     }
@@ -311,61 +308,4 @@ pub async fn erase(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), Db
         .execute(tx)
         .await?;
     Ok(())
-}
-
-/// Requests for administrators, oldest first, optionally of one status.
-pub async fn pending_requests(
-    db: &Db,
-    status: Option<&str>,
-    limit: u32,
-    offset: u64,
-) -> Result<(Vec<(Uuid, Request)>, i64), DbError> {
-    struct Row2(Uuid, Request);
-    impl FromRow for Row2 {
-        fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
-            Ok(Row2(row.get("user_id")?, Request::from_row(row)?))
-        }
-    }
-    let (total,): (i64,) = query("SELECT COUNT(*) FROM gdpr_requests WHERE ($1 IS NULL OR status = $1)")
-        .bind(status)
-        .fetch_one(db)
-        .await?;
-    let rows: Vec<Row2> = platform::db::query_dynamic(format!(
-        "SELECT user_id, {REQUEST_COLUMNS} FROM gdpr_requests WHERE ($1 IS NULL OR status = $1) \
-         ORDER BY created_at, id LIMIT $2 OFFSET $3"
-    ))
-    .bind(status)
-    .bind(i64::from(limit))
-    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-    .fetch_all(db)
-    .await?;
-    Ok((rows.into_iter().map(|Row2(u, r)| (u, r)).collect(), total))
-}
-
-/// Moves a request to `status` (administrators); returns its owner, or `None` if unknown.
-pub async fn set_request_status(
-    tx: &mut Tx,
-    id: Uuid,
-    status: &str,
-    note: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<Option<Uuid>, DbError> {
-    let done = matches!(status, "completed" | "rejected");
-    let owner: Option<(Uuid,)> =
-        query("SELECT user_id FROM gdpr_requests WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
-    if owner.is_none() {
-        return Ok(None);
-    }
-    query(
-        "UPDATE gdpr_requests SET status = $1, admin_note = COALESCE($2, admin_note), \
-         completed_at = CASE WHEN $3 THEN $4 ELSE NULL END WHERE id = $5",
-    )
-    .bind(status)
-    .bind(note)
-    .bind(done)
-    .bind(now)
-    .bind(id)
-    .execute(tx)
-    .await?;
-    Ok(owner.map(|(u,)| u))
 }

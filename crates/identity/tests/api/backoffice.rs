@@ -31,13 +31,13 @@ pub async fn get(app: &TestApp, token: &str, path: &str) -> Value {
 
 /// Records a search in the user's history, as the web client does.
 pub async fn record_search(app: &TestApp, token: &str) {
-    let body = json!({"type": "search", "data": {"query": "Paris"}});
+    let body = json!({"actionType": "SEARCHED", "entityType": "search", "entityId": "search-1", "metadata": {"query": "Paris"}});
     let response = call(app, Method::POST, token, "/api/v1/users/history", Some(&body)).await;
     assert!(response.status().is_success(), "{}", response.text().await.unwrap());
 }
 
 async fn add_favorite(app: &TestApp, token: &str) {
-    let body = json!({"itemType": "hotel", "itemId": "HT-1"});
+    let body = json!({"entityType": "HOTEL", "entityId": "HT-1"});
     let response = call(app, Method::POST, token, "/api/v1/users/favorites", Some(&body)).await;
     assert!(response.status().is_success(), "{}", response.text().await.unwrap());
 }

@@ -54,14 +54,15 @@ async fn consents_keep_their_history() {
     assert_eq!(data["analytics"], true);
     let history =
         ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/consent/history", None).await).await;
-    let changes: Vec<(String, bool)> = history["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["purpose"].as_str().unwrap().to_owned(), e["granted"].as_bool().unwrap()))
-        .collect();
-    assert_eq!(changes.len(), 3, "an unchanged answer is not a new event: {changes:?}");
-    assert!(changes.contains(&("marketing".to_owned(), false)));
+    let snapshots = history.as_array().unwrap();
+    assert_eq!(snapshots.len(), 2, "one snapshot per change: {history}");
+    assert_eq!((snapshots[0]["analytics"].as_bool(), snapshots[0]["marketing"].as_bool()), (Some(true), Some(false)));
+    assert_eq!((snapshots[1]["analytics"].as_bool(), snapshots[1]["marketing"].as_bool()), (Some(true), Some(true)));
+    let unchanged = json!({"marketing": false});
+    ok_data(send(&app, reqwest::Method::POST, &s.access, path, Some(&unchanged)).await).await;
+    let history =
+        ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/consent/history", None).await).await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "an unchanged answer is not a new change");
 
     let bad = send(&app, reqwest::Method::POST, &s.access, path, Some(&json!({"tracking": true}))).await;
     expect_error(bad, 400, "validation_failed").await;
@@ -75,14 +76,16 @@ async fn privacy_policy_versions_and_acceptance() {
     let s = register(&app, "gia@example.com").await;
     let (status, body) = json(app.get("/api/v1/users/gdpr/privacy-policy").await).await;
     assert_eq!(status, 200, "public: {body}");
-    let first = body["data"]["policy"]["version"].as_str().unwrap().to_owned();
+    let first = body["data"]["id"].as_str().unwrap().to_owned();
     let data =
         ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/privacy-policy", None).await).await;
     assert_eq!(data["accepted"], false);
-    let accepted =
-        ok_data(send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/privacy-policy/accept", None).await)
-            .await;
-    assert_eq!(accepted["acceptedVersion"], first.as_str());
+    let accept = json!({"policyId": first});
+    let accepted = ok_data(
+        send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/privacy-policy/accept", Some(&accept)).await,
+    )
+    .await;
+    assert_eq!(accepted["policyId"], first.as_str());
 
     let boss = admin(&app, "boss@example.com").await;
     let new = json!({"version": "2027-01-01", "title": "Policy", "content": "New terms."});
@@ -96,15 +99,11 @@ async fn privacy_policy_versions_and_acceptance() {
 
     let data =
         ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/privacy-policy", None).await).await;
-    assert_eq!(data["policy"]["version"], "2027-01-01");
+    assert_eq!(data["version"], "2027-01-01");
     assert_eq!(data["accepted"], false, "a new version needs a new acceptance");
-    let stale = json!({"version": first});
-    expect_error(
-        send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/privacy-policy/accept", Some(&stale)).await,
-        409,
-        "policy_outdated",
-    )
-    .await;
+    let versions = ok_data(app.get("/api/v1/users/gdpr/privacy-policy/versions").await).await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    assert_eq!(versions[0]["id"], data["id"], "latest first");
 }
 
 /// Registers a user with data in identity and notifications.
@@ -112,7 +111,13 @@ async fn user_with_data(app: &TestApp) -> Session {
     let s = register(app, "erin@example.com").await;
     let profile = json!({"firstName": "Erin", "lastName": "Quist", "phoneNumber": "+33 6 11 22 33 44", "bio": "Hi"});
     assert_eq!(send(app, reqwest::Method::PUT, &s.access, "/api/v1/users/profile", Some(&profile)).await.status(), 200);
-    let fav = json!({"itemType": "destination", "itemId": "oslo"});
+    let fav = json!({"entityType": "DESTINATION", "entityId": "oslo"});
+    let day = (chrono::Utc::now().date_naive() + chrono::Duration::days(60)).to_string();
+    let alert = json!({"route": "Oslo → Tromsø", "targetPrice": 99, "departureDate": day, "currency": "NOK"});
+    assert_eq!(send(app, reqwest::Method::POST, &s.access, "/api/v1/price-alerts", Some(&alert)).await.status(), 201);
+    let search = json!({"actionType": "SEARCHED", "entityType": "flight", "entityId": "search-1",
+        "metadata": {"query": {"origin": "OSL", "destination": "Svalbard"}}});
+    assert_eq!(send(app, reqwest::Method::POST, &s.access, "/api/v1/users/history", Some(&search)).await.status(), 200);
     assert_eq!(send(app, reqwest::Method::POST, &s.access, "/api/v1/users/favorites", Some(&fav)).await.status(), 201);
     app.drain_events().await;
     s
@@ -125,7 +130,7 @@ async fn export_gathers_every_context_and_is_downloadable_once_logged() {
     let request = json!({"type": "DATA_EXPORT"});
     let data =
         ok_data(send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/request", Some(&request)).await).await;
-    assert_eq!(data["request"]["status"], "completed");
+    assert_eq!(data["request"]["status"], "COMPLETED");
     assert_eq!(data["request"]["downloadable"], true);
     let id = data["request"]["id"].as_str().unwrap().to_owned();
 
@@ -135,18 +140,20 @@ async fn export_gathers_every_context_and_is_downloadable_once_logged() {
     let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(disposition.starts_with("attachment"), "{disposition}");
     let archive: Value = response.json().await.unwrap();
-    let identity = &archive["contexts"]["identity"];
-    assert_eq!(identity["account"]["email"], "erin@example.com");
-    assert_eq!(identity["account"]["lastName"], "Quist");
-    assert_eq!(identity["favorites"][0]["itemId"], "oslo");
-    assert!(!identity["sessions"].as_array().unwrap().is_empty());
+    assert_eq!(archive["user"]["email"], "erin@example.com");
+    assert_eq!(archive["user"]["lastName"], "Quist");
+    assert_eq!(archive["favorites"][0]["entityId"], "oslo");
+    assert_eq!(archive["priceAlerts"][0]["route"], "Oslo → Tromsø");
+    assert_eq!(archive["history"][0]["entityType"], "destination", "the favourite, newest");
+    assert_eq!(archive["searches"][0]["destination"], "Svalbard");
+    assert!(!archive["contexts"]["identity"]["sessions"].as_array().unwrap().is_empty());
     let inbox = &archive["contexts"]["notifications"]["notifications"];
     assert!(inbox.as_array().unwrap().iter().any(|n| n["type"] == "welcome"), "{inbox}");
     assert!(!archive.to_string().contains("argon2"), "no password hash in the archive");
 
     let requests =
         ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/requests", None).await).await;
-    assert_eq!(requests["requests"][0]["type"], "DATA_EXPORT");
+    assert_eq!(requests[0]["requestType"], "DATA_EXPORT");
     let log = ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/access-log", None).await).await;
     let actions: Vec<&str> = log["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"export_generated") && actions.contains(&"export_downloaded"), "{actions:?}");
@@ -156,7 +163,7 @@ async fn export_gathers_every_context_and_is_downloadable_once_logged() {
     let theirs =
         send(&app, reqwest::Method::GET, &other.access, &format!("/api/v1/users/gdpr/requests/{id}/download"), None)
             .await;
-    expect_error(theirs, 404, "not_found").await;
+    expect_error(theirs, 403, "forbidden").await;
     let bad = send(
         &app,
         reqwest::Method::POST,
@@ -232,7 +239,7 @@ async fn deletion_erases_personal_data_everywhere() {
     app.drain_events().await;
 
     let after = all_stored_text(&app).await;
-    for personal in ["erin@example.com", "Erin", "Quist", "+33 6 11 22 33 44", "oslo"] {
+    for personal in ["erin@example.com", "Erin", "Quist", "+33 6 11 22 33 44", "oslo", "Tromsø", "Svalbard"] {
         assert!(!after.contains(personal), "{personal} is still stored somewhere");
     }
     assert_eq!(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/profile", None).await.status(), 401);
@@ -270,7 +277,7 @@ async fn administrators_handle_rectification_requests() {
     let body = json!({"type": "DATA_RECTIFICATION", "reason": "My birth date is wrong"});
     let filed =
         ok_data(send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/request", Some(&body)).await).await;
-    assert_eq!(filed["request"]["status"], "received");
+    assert_eq!(filed["request"]["status"], "PENDING");
     let id = filed["request"]["id"].as_str().unwrap().to_owned();
 
     expect_error(
@@ -291,14 +298,14 @@ async fn administrators_handle_rectification_requests() {
     expect_error(bad, 400, "validation_failed").await;
     let done = json!({"status": "completed", "note": "Corrected to 1990-04-12"});
     let handled = ok_data(send(&app, reqwest::Method::PATCH, &boss.access, &path, Some(&done)).await).await;
-    assert_eq!(handled["request"]["status"], "completed");
+    assert_eq!(handled["request"]["status"], "COMPLETED");
     assert!(handled["request"]["completedAt"].is_string());
 
     let mine =
         ok_data(send(&app, reqwest::Method::GET, &s.access, &format!("/api/v1/users/gdpr/requests/{id}"), None).await)
             .await;
-    assert_eq!(mine["request"]["adminNote"], "Corrected to 1990-04-12");
-    assert_eq!(mine["request"]["reason"], "My birth date is wrong", "the user's words are kept");
+    assert_eq!(mine["notes"], "Corrected to 1990-04-12");
+    assert_eq!(mine["reason"], "My birth date is wrong", "the user's words are kept");
     let log = ok_data(send(&app, reqwest::Method::GET, &s.access, "/api/v1/users/gdpr/access-log", None).await).await;
     assert!(
         log["entries"]
@@ -336,7 +343,7 @@ async fn deleted_accounts_stay_deleted_and_archives_expire() {
     let late =
         send(app, reqwest::Method::GET, &user.access, &format!("/api/v1/users/gdpr/requests/{id}/download"), None)
             .await;
-    expect_error(late, 409, "archive_unavailable").await;
+    expect_error(late, 404, "archive_unavailable").await;
     let db = app.platform.db("identity").unwrap();
     identity::service::janitor::sweep(db, kernel::Clock::now(clocked.clock.as_ref())).await.unwrap();
     let (kept,): (i64,) =

@@ -6,8 +6,8 @@ use kernel::EventEnvelope;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::Kind;
 use super::locale::Lang;
-use super::{Kind, Topic};
 
 /// A notification to put into a user's inbox.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +28,7 @@ pub fn draft_for(event: &EventEnvelope, lang: Lang) -> Result<Option<Draft>, &'s
         Lang::En => en.to_owned(),
         Lang::Fr => fr.to_owned(),
     };
-    let security = Kind::Topic(Topic::AccountSecurity);
+    let security = Kind::AccountSecurity;
     let (kind, title, body, data) = match event.event_type.as_str() {
         "user.created" => {
             let name = text(d, "firstName").map(|n| n.chars().take(100).collect::<String>());
@@ -153,7 +153,7 @@ mod tests {
         let user = kernel::new_id().to_string();
         for kind in ["user.password_changed", "user.mfa_enabled", "user.mfa_disabled"] {
             let d = draft_for_en(&event(kind, json!({"userId": user}))).unwrap().unwrap();
-            assert_eq!(d.kind, Kind::Topic(Topic::AccountSecurity), "{kind}");
+            assert_eq!(d.kind, Kind::AccountSecurity, "{kind}");
         }
         for (to, expected) in [("suspended", true), ("banned", true), ("active", false)] {
             let d = draft_for_en(&event("user.status_changed", json!({"userId": user, "to": to, "reason": "secret"})))

@@ -9,21 +9,32 @@ use serde::Serialize;
 /// A kind of notification a user can tune.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Topic {
+    /// Booking updates: every booking notice but cancellations.
     BookingConfirmation,
+    BookingCancelled,
+    PaymentSucceeded,
+    PaymentFailed,
+    RefundProcessed,
     PriceAlert,
     TripReminder,
     Promotions,
+    PlatformUpdate,
     AccountSecurity,
     Messages,
     Reviews,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 7] = [
+    pub const ALL: [Topic; 12] = [
         Topic::BookingConfirmation,
+        Topic::BookingCancelled,
+        Topic::PaymentSucceeded,
+        Topic::PaymentFailed,
+        Topic::RefundProcessed,
         Topic::PriceAlert,
         Topic::TripReminder,
         Topic::Promotions,
+        Topic::PlatformUpdate,
         Topic::AccountSecurity,
         Topic::Messages,
         Topic::Reviews,
@@ -32,6 +43,11 @@ impl Topic {
     pub fn as_str(self) -> &'static str {
         match self {
             Topic::BookingConfirmation => "booking_confirmation",
+            Topic::BookingCancelled => "booking_cancelled",
+            Topic::PaymentSucceeded => "payment_succeeded",
+            Topic::PaymentFailed => "payment_failed",
+            Topic::RefundProcessed => "refund_processed",
+            Topic::PlatformUpdate => "platform_update",
             Topic::PriceAlert => "price_alert",
             Topic::TripReminder => "trip_reminder",
             Topic::Promotions => "promotions",
@@ -72,10 +88,14 @@ impl Channel {
     }
 }
 
-/// Everything is on except promotions (opt-in, anti-spam rules) and SMS (costs money per
-/// message; opt-in).
+/// Everything is on except SMS (costs money per message; opt-in), and offers and platform
+/// news reach only the inbox unless the user opts in (anti-spam rules; DreamScape's defaults).
 pub fn default_enabled(topic: Topic, channel: Channel) -> bool {
-    topic != Topic::Promotions && channel != Channel::Sms
+    match (topic, channel) {
+        (_, Channel::Sms) => false,
+        (Topic::Promotions | Topic::PlatformUpdate, channel) => channel == Channel::InApp,
+        _ => true,
+    }
 }
 
 /// Security notices must reach the user somewhere they cannot turn off: the inbox.
@@ -109,6 +129,15 @@ impl ChannelPrefs {
             push: d(Channel::Push),
             sms: d(Channel::Sms),
             in_app: d(Channel::InApp),
+        }
+    }
+
+    pub fn channel(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.email,
+            Channel::Push => self.push,
+            Channel::Sms => self.sms,
+            Channel::InApp => self.in_app,
         }
     }
 
@@ -175,12 +204,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_are_on_except_promotions_and_sms() {
+    fn defaults_are_on_except_sms_and_news_outside_the_inbox() {
         let prefs = Preferences::default();
         for topic in Topic::ALL {
             let p = prefs.get(topic);
-            let on = topic != Topic::Promotions;
-            assert_eq!((p.email, p.push, p.in_app), (on, on, on), "{topic:?}");
+            let on = !matches!(topic, Topic::Promotions | Topic::PlatformUpdate);
+            assert_eq!((p.email, p.push, p.in_app), (on, on, true), "{topic:?}");
             assert!(!p.sms, "{topic:?}");
         }
     }
@@ -195,18 +224,19 @@ mod tests {
         ]);
         assert!(prefs.get(Topic::Promotions).email);
         assert!(!prefs.get(Topic::Promotions).push);
+        assert!(prefs.get(Topic::Promotions).in_app);
         assert!(!prefs.get(Topic::Reviews).push);
         assert!(prefs.get(Topic::Reviews).email);
     }
 
     #[test]
     fn the_inbox_gate_follows_the_in_app_choice() {
-        // Default: in-app on for every topic but promotions.
+        // Default: in-app on for every topic.
         assert!(delivers_in_app(Topic::Messages, None));
-        assert!(!delivers_in_app(Topic::Promotions, None));
+        assert!(delivers_in_app(Topic::Promotions, None));
         // A stored choice wins over the default...
         assert!(!delivers_in_app(Topic::Messages, Some(false)));
-        assert!(delivers_in_app(Topic::Promotions, Some(true)));
+        assert!(!delivers_in_app(Topic::Promotions, Some(false)));
         // ...except for security notices, which always reach the inbox.
         assert!(delivers_in_app(Topic::AccountSecurity, Some(false)));
         assert!(delivers_in_app(Topic::AccountSecurity, None));

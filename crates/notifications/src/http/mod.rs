@@ -1,13 +1,18 @@
-//! The notifications context's HTTP surface: the caller's inbox and preferences. Every route
-//! needs a bearer token and only ever touches the caller's own records.
+//! The notifications context's HTTP surface: the caller's inbox and preferences, in
+//! DreamScape's shapes and Sojourn's, and the internal route other services notify through.
+//! Every route needs a bearer token; user routes only ever touch the caller's own records.
 
+mod channels;
 mod inbox;
+mod internal;
 mod preferences;
+mod view;
 
 use std::sync::Arc;
 
 use kernel::Clock;
 use platform::db::Db;
+use platform::secrets::Secret;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,14 +20,19 @@ use utoipa_axum::routes;
 pub struct State {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    /// The `internal_api_key`, when this process has one: it lets other services notify.
+    pub internal_key: Option<Arc<Secret>>,
 }
 
 pub fn routes() -> OpenApiRouter<State> {
     OpenApiRouter::new()
         .routes(routes!(inbox::list, inbox::delete_read))
         .routes(routes!(inbox::unread_count))
+        .routes(routes!(inbox::mark_all_read))
         .routes(routes!(inbox::read_all))
         .routes(routes!(inbox::mark_read))
         .routes(routes!(inbox::delete_one))
+        .routes(routes!(internal::create))
         .routes(routes!(preferences::get_preferences, preferences::put_preferences))
+        .routes(routes!(channels::get_channels, channels::put_channels))
 }

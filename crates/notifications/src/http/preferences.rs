@@ -1,131 +1,87 @@
-//! The caller's notification preferences: every type × channel, on or off.
+//! The caller's notification preferences in DreamScape's shape: 7 keys, each
+//! `{ inApp, email }`. They are a view of Sojourn's type × channel grid (see `channels`), so a
+//! change through either shows in the other.
 
 use axum::extract::State as AxumState;
 use axum::response::Response;
 use kernel::{ApiError, ErrorBody};
 use platform::auth::AuthUser;
 use platform::http::{Json, ok, ok_with_message};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::State;
-use crate::domain::preferences::validate_changes;
-use crate::domain::{Channel, ChannelPrefs, Preferences, Topic};
-use crate::store;
+use crate::domain::dreamscape::{INVALID_PREFERENCES, parse_preferences};
+use crate::domain::{Channel, Preferences, Topic};
+use crate::service;
 
-/// Effective preferences: defaults overlaid with the caller's choices.
+/// One type's channels in DreamScape's shape.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PreferencesView {
-    pub booking_confirmation: ChannelPrefs,
-    pub price_alert: ChannelPrefs,
-    pub trip_reminder: ChannelPrefs,
-    pub promotions: ChannelPrefs,
-    pub account_security: ChannelPrefs,
-    pub messages: ChannelPrefs,
-    pub reviews: ChannelPrefs,
+#[serde(rename_all = "camelCase")]
+pub struct DsChannels {
+    /// Into the inbox.
+    pub in_app: bool,
+    pub email: bool,
 }
 
-impl From<&Preferences> for PreferencesView {
+/// DreamScape's notification preferences: exactly these 7 keys. As a request body every key
+/// and both booleans are required; other keys are ignored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DsPreferences {
+    /// Booking updates: confirmations, requests, declines and expiries (Sojourn's `booking_confirmation`).
+    pub booking_confirmed: DsChannels,
+    pub booking_cancelled: DsChannels,
+    pub payment_succeeded: DsChannels,
+    pub payment_failed: DsChannels,
+    pub refund_processed: DsChannels,
+    /// Offers (Sojourn's `promotions`); e-mail off by default.
+    pub promo_offer: DsChannels,
+    /// Platform news; e-mail off by default.
+    pub platform_update: DsChannels,
+}
+
+impl From<&Preferences> for DsPreferences {
     fn from(p: &Preferences) -> Self {
-        PreferencesView {
-            booking_confirmation: p.get(Topic::BookingConfirmation),
-            price_alert: p.get(Topic::PriceAlert),
-            trip_reminder: p.get(Topic::TripReminder),
-            promotions: p.get(Topic::Promotions),
-            account_security: p.get(Topic::AccountSecurity),
-            messages: p.get(Topic::Messages),
-            reviews: p.get(Topic::Reviews),
+        let of = |topic: Topic| {
+            let c = p.get(topic);
+            DsChannels { in_app: c.channel(Channel::InApp), email: c.channel(Channel::Email) }
+        };
+        DsPreferences {
+            booking_confirmed: of(Topic::BookingConfirmation),
+            booking_cancelled: of(Topic::BookingCancelled),
+            payment_succeeded: of(Topic::PaymentSucceeded),
+            payment_failed: of(Topic::PaymentFailed),
+            refund_processed: of(Topic::RefundProcessed),
+            promo_offer: of(Topic::Promotions),
+            platform_update: of(Topic::PlatformUpdate),
         }
     }
 }
 
-/// Channels to change for one type; absent or `null` leaves a channel as it is.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChannelsPatch {
-    pub email: Option<bool>,
-    pub push: Option<bool>,
-    pub sms: Option<bool>,
-    /// `account_security.in_app` cannot be turned off.
-    pub in_app: Option<bool>,
-}
-
-impl ChannelsPatch {
-    fn changes(&self) -> impl Iterator<Item = (Channel, bool)> {
-        [
-            (Channel::Email, self.email),
-            (Channel::Push, self.push),
-            (Channel::Sms, self.sms),
-            (Channel::InApp, self.in_app),
-        ]
-        .into_iter()
-        .filter_map(|(c, on)| on.map(|on| (c, on)))
-    }
-}
-
-/// Types to change; absent or `null` leaves a type as it is.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PreferencesPatch {
-    pub booking_confirmation: Option<ChannelsPatch>,
-    pub price_alert: Option<ChannelsPatch>,
-    pub trip_reminder: Option<ChannelsPatch>,
-    pub promotions: Option<ChannelsPatch>,
-    pub account_security: Option<ChannelsPatch>,
-    pub messages: Option<ChannelsPatch>,
-    pub reviews: Option<ChannelsPatch>,
-}
-
-impl PreferencesPatch {
-    fn changes(&self) -> Vec<(Topic, Channel, bool)> {
-        [
-            (Topic::BookingConfirmation, &self.booking_confirmation),
-            (Topic::PriceAlert, &self.price_alert),
-            (Topic::TripReminder, &self.trip_reminder),
-            (Topic::Promotions, &self.promotions),
-            (Topic::AccountSecurity, &self.account_security),
-            (Topic::Messages, &self.messages),
-            (Topic::Reviews, &self.reviews),
-        ]
-        .into_iter()
-        .filter_map(|(topic, patch)| patch.as_ref().map(|p| (topic, p)))
-        .flat_map(|(topic, patch)| patch.changes().map(move |(channel, on)| (topic, channel, on)))
-        .collect()
-    }
-}
-
-/// The caller's notification preferences (defaults when never changed). As in DreamScape's
-/// contract, `data` is the preferences object itself.
+/// The caller's notification preferences (DreamScape's defaults when never changed).
 #[utoipa::path(get, path = "/api/v1/users/notification-preferences", tag = "NotificationPreferences", operation_id = "get_notification_preferences",
     security(("bearerAuth" = [])),
-    responses((status = 200, description = "Preferences", body = PreferencesView), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "Preferences", body = DsPreferences), (status = 401, body = ErrorBody)))]
 pub async fn get_preferences(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
-    let rows = store::preferences(&state.db, user.user_id).await?;
-    let prefs = Preferences::from_stored(rows.iter().map(|(t, c, on)| (t.as_str(), c.as_str(), *on)));
-    Ok(ok(PreferencesView::from(&prefs)))
+    let prefs = service::preferences(&state.db, user.user_id).await?;
+    Ok(ok(DsPreferences::from(&prefs)))
 }
 
-/// Change some preferences; only the types and channels sent change.
+/// Replace the 7 preferences. Values sent back unchanged keep following the defaults.
 #[utoipa::path(put, path = "/api/v1/users/notification-preferences", tag = "NotificationPreferences", operation_id = "put_notification_preferences",
     security(("bearerAuth" = [])),
-    request_body = PreferencesPatch,
-    responses((status = 200, description = "The preferences after the change", body = PreferencesView),
-        (status = 400, description = "`validation_failed`: unknown type or channel (e.g. `foo`), not a boolean, or `account_security.in_app` turned off", body = ErrorBody),
+    request_body = DsPreferences,
+    responses((status = 200, description = "The preferences after the change", body = DsPreferences),
+        (status = 400, description = "`validation_failed` with DreamScape's message: a key missing, not an object, or `inApp`/`email` not a boolean (`details` names each)", body = ErrorBody),
         (status = 401, body = ErrorBody)))]
 pub async fn put_preferences(
     AxumState(state): AxumState<State>,
     user: AuthUser,
-    Json(body): Json<PreferencesPatch>,
+    Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
-    let changes = body.changes();
-    validate_changes(&changes).map_err(ApiError::validation)?;
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    for (topic, channel, on) in changes {
-        store::set_preference(&mut tx, user.user_id, topic.as_str(), channel.as_str(), on, now).await?;
-    }
-    let rows = store::preferences(&mut tx, user.user_id).await?;
-    tx.commit().await?;
-    let prefs = Preferences::from_stored(rows.iter().map(|(t, c, on)| (t.as_str(), c.as_str(), *on)));
-    Ok(ok_with_message(PreferencesView::from(&prefs), "Preferences updated"))
+    let wanted = parse_preferences(&body)
+        .map_err(|errors| ApiError::new(400, "validation_failed", INVALID_PREFERENCES).with_details(errors))?;
+    let prefs = service::change_preferences(&state.db, user.user_id, wanted, true, state.clock.now()).await?;
+    Ok(ok_with_message(DsPreferences::from(&prefs), "Preferences updated"))
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// A `booking.<kind>` event for a reservation of `guest` with `host`, as booking publishes it.
-fn booking_event(
+pub fn booking_event(
     kind: &str,
     guest: &User,
     host: &User,
@@ -49,7 +49,7 @@ async fn notices_follow_the_language_of_the_readers_profile() {
     let n = &items(&app, &guest, "?type=booking_cancelled").await[0];
     assert_eq!(n["title"], "Votre réservation a été annulée");
     assert_eq!(
-        n["body"],
+        n["message"],
         "Votre réservation pour «\u{a0}Le Petit Bistro\u{a0}» le samedi 3 juillet 2027 à 20:00 (Europe/Paris) \
          a été annulée par l'hôte. 45,00 EUR vous seront remboursés."
     );
@@ -59,7 +59,7 @@ async fn notices_follow_the_language_of_the_readers_profile() {
     publish(&app, &booking_event("cancelled", &guest, &host, table(), None)).await;
     let n = &items(&app, &guest, "?type=booking_cancelled").await[0];
     assert_eq!(
-        n["body"],
+        n["message"],
         "Your reservation for “Le Petit Bistro” on Sat 3 Jul 2027, 20:00 (Europe/Paris) was cancelled by the host."
     );
 
@@ -84,14 +84,14 @@ async fn an_older_event_without_title_or_zone_still_reads_sensibly() {
     let old = json!({"kind": "restaurant", "startsAt": "2027-01-05T18:00:00Z"});
     publish(&app, &booking_event("confirmed", &guest, &host, old, None)).await;
     let n = &items(&app, &guest, "?type=booking_confirmed").await[0];
-    assert_eq!(n["body"], "Your reservation on Tue 5 Jan 2027, 18:00 (UTC) is confirmed.");
+    assert_eq!(n["message"], "Your reservation on Tue 5 Jan 2027, 18:00 (UTC) is confirmed.");
     let n = &items(&app, &host, "?type=booking_confirmed").await[0];
     assert_eq!(n["title"], "New confirmed booking");
-    assert_eq!(n["body"], "A reservation of your listing on Tue 5 Jan 2027, 18:00 (UTC) is confirmed.");
+    assert_eq!(n["message"], "A reservation of your listing on Tue 5 Jan 2027, 18:00 (UTC) is confirmed.");
 
     // A product's event has no date at all.
     let product = json!({"kind": "product"});
     publish(&app, &booking_event("confirmed", &guest, &host, product, None)).await;
     let n = &items(&app, &host, "?type=booking_confirmed").await[0];
-    assert_eq!(n["body"], "An order of your listing is confirmed.");
+    assert_eq!(n["message"], "An order of your listing is confirmed.");
 }

@@ -22,7 +22,7 @@ async fn the_welcome_notice_comes_from_the_event() {
     assert_eq!((stats.published, stats.failed), (0, 0), "{stats:?}");
     let list = items(&app, &user, "").await;
     assert_eq!(list.len(), 1);
-    assert!(list[0]["body"].as_str().unwrap().contains("Grace"));
+    assert!(list[0]["message"].as_str().unwrap().contains("Grace"));
 }
 
 #[tokio::test]
@@ -63,7 +63,7 @@ async fn two_factor_and_suspension_events_are_security_notices() {
         ]
     );
     assert!(!list[0].to_string().contains("internal note"), "{}", list[0]);
-    assert_eq!(list[0]["data"]["status"], "suspended");
+    assert_eq!(list[0]["metadata"]["status"], "suspended");
     assert_eq!(inbox(&app, &user, "").await["pagination"]["total"], 4, "welcome + 3");
 }
 
@@ -94,7 +94,7 @@ async fn redelivery_never_duplicates_a_notice() {
     publish(&app, &event).await;
     let list = items(&app, &user, "").await;
     assert_eq!(list.len(), 2, "{list:?}");
-    assert_eq!(list[0]["data"]["via"], "reset");
+    assert_eq!(list[0]["metadata"]["via"], "reset");
 }
 
 #[tokio::test]

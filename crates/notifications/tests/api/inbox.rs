@@ -17,14 +17,17 @@ async fn registering_puts_a_welcome_notice_in_the_inbox() {
     let list = page["notifications"].as_array().unwrap();
     assert_eq!(list.len(), 1, "{page}");
     let n = &list[0];
-    assert_eq!(n["type"], "welcome");
+    assert_eq!((n["type"].as_str(), n["kind"].as_str()), (Some("SYSTEM"), Some("welcome")));
+    assert_eq!(n["userId"], ada.id.as_str());
     assert_eq!(n["title"], "Welcome to Sojourn");
-    assert!(n["body"].as_str().unwrap().contains("Ada"), "{n}");
+    assert!(n["message"].as_str().unwrap().contains("Ada"), "{n}");
     assert_eq!((n["read"].clone(), n["readAt"].clone()), (Value::Bool(false), Value::Null));
-    assert!(n["data"].is_object() && n["createdAt"].is_string(), "{n}");
-    assert_eq!(page["pagination"]["total"], 1);
-    assert_eq!(page["pagination"]["limit"], 20);
-    assert_eq!(page["pagination"]["offset"], 0);
+    assert!(n["metadata"].is_object() && n["createdAt"].is_string(), "{n}");
+    assert_eq!(n["updatedAt"], n["createdAt"], "never changed");
+    assert_eq!(
+        page["pagination"],
+        serde_json::json!({"total": 1, "page": 1, "limit": 20, "hasMore": false, "offset": 0})
+    );
     assert_eq!(page["unreadCount"], 1);
     assert_eq!(unread(&app, &ada).await, 1);
 
@@ -32,7 +35,7 @@ async fn registering_puts_a_welcome_notice_in_the_inbox() {
     let anon = register(&app, "anon@example.com").await;
     let list = items(&app, &anon, "").await;
     assert_eq!(list.len(), 1);
-    assert!(list[0]["body"].as_str().unwrap().starts_with("Welcome to Sojourn"), "{}", list[0]);
+    assert!(list[0]["message"].as_str().unwrap().starts_with("Welcome to Sojourn"), "{}", list[0]);
 }
 
 #[tokio::test]
@@ -43,17 +46,19 @@ async fn marking_read_is_idempotent_and_unknown_ids_are_not_found() {
     let path = format!("{INBOX}/{id}/read");
 
     let first = data(&app, Method::PATCH, &path, &user.token, None).await;
-    assert_eq!(first["notification"]["id"], id.as_str());
-    assert_eq!(first["notification"]["read"], true);
-    assert!(first["notification"]["readAt"].is_string(), "{first}");
+    assert_eq!(first["id"], id.as_str());
+    assert_eq!(first["read"], true);
+    assert!(first["readAt"].is_string(), "{first}");
+    assert_eq!(first["updatedAt"], first["readAt"], "reading is the last change");
     assert_eq!(unread(&app, &user).await, 0);
 
     let again = data(&app, Method::PATCH, &path, &user.token, None).await;
-    assert_eq!(again["notification"]["readAt"], first["notification"]["readAt"], "the first read time stays");
+    assert_eq!(again["readAt"], first["readAt"], "the first read time stays");
 
     for bad in ["not-an-id", &kernel::new_id().to_string()] {
         let response = call(&app, Method::PATCH, &format!("{INBOX}/{bad}/read"), &user.token, None).await;
-        testkit::expect_error(response, 404, "not_found").await;
+        let body = testkit::expect_error(response, 404, "not_found").await;
+        assert_eq!(body["message"], "Notification not found");
     }
 }
 
@@ -124,7 +129,16 @@ async fn lists_filter_by_status_and_type() {
     // unreadCount ignores the filters.
     assert_eq!(inbox(&app, &user, "?status=read").await["unreadCount"], 2);
 
-    for (query, field) in [("?status=archived", "status"), ("?status=UNREAD", "status"), ("?type=spam", "type")] {
+    // Only the documented values: an empty one is no exception.
+    for (query, field) in [
+        ("?status=archived", "status"),
+        ("?status=UNREAD", "status"),
+        ("?status=", "status"),
+        ("?type=spam", "type"),
+        ("?type=", "type"),
+        ("?type=%20", "type"),
+        ("?type=BOOKING_CONFIRMED", "type"),
+    ] {
         let response = call(&app, Method::GET, &format!("{INBOX}{query}"), &user.token, None).await;
         let body = testkit::expect_error(response, 400, "validation_failed").await;
         assert_eq!(detail_fields(&body), vec![field.to_owned()], "{query}: {body}");
@@ -132,14 +146,14 @@ async fn lists_filter_by_status_and_type() {
 }
 
 #[tokio::test]
-async fn pages_are_newest_first_and_limits_follow_page_query() {
+async fn pages_are_newest_first_with_offsets_and_clamped_limits() {
     let app = spawn().await;
     let user = register(&app, "pages@example.com").await;
     add_security_notices(&app, &user, 4).await;
 
     let all = items(&app, &user, "").await;
     assert_eq!(all.len(), 5);
-    assert_eq!(all.last().unwrap()["type"], "welcome", "the oldest comes last");
+    assert_eq!(all.last().unwrap()["kind"], "welcome", "the oldest comes last");
     let times: Vec<chrono::DateTime<chrono::FixedOffset>> =
         all.iter().map(|n| chrono::DateTime::parse_from_rfc3339(n["createdAt"].as_str().unwrap()).unwrap()).collect();
     let mut sorted = times.clone();
@@ -151,16 +165,27 @@ async fn pages_are_newest_first_and_limits_follow_page_query() {
     assert_eq!(page["pagination"]["total"], 5);
     assert_eq!(page["pagination"]["limit"], 2);
     assert_eq!(page["pagination"]["offset"], 1);
+    assert_eq!(page["pagination"]["hasMore"], true);
     assert_eq!(items(&app, &user, "?offset=4").await.len(), 1);
+    assert_eq!(inbox(&app, &user, "?offset=4").await["pagination"]["hasMore"], false);
     assert_eq!(items(&app, &user, "?offset=10").await.len(), 0);
-    assert_eq!(inbox(&app, &user, "?limit=100").await["pagination"]["limit"], 100);
+    // `offset` wins over `page`.
+    assert_eq!(ids(&items(&app, &user, "?limit=2&page=3&offset=1").await), ids(&all[1..3]));
+
+    // DreamScape's limits are clamped to 1–50, not refused.
+    for (query, limit) in [("?limit=100", 50), ("?limit=0", 1), ("?limit=-3", 1), ("?limit=9223372036854775807", 50)] {
+        assert_eq!(inbox(&app, &user, query).await["pagination"]["limit"], limit, "{query}");
+    }
 
     for (query, fields) in [
-        ("?limit=101", vec!["limit"]),
-        ("?limit=0", vec!["limit"]),
         ("?limit=abc", vec!["limit"]),
+        ("?limit=", vec!["limit"]),
+        ("?page=x", vec!["page"]),
+        ("?page=9223372036854775808", vec!["page"]),
         ("?offset=-1", vec!["offset"]),
-        ("?limit=1000&offset=x&status=nope", vec!["status", "limit", "offset"]),
+        ("?offset=100001", vec!["offset"]),
+        ("?offset=", vec!["offset"]),
+        ("?limit=1.5&offset=x&status=nope", vec!["status", "limit", "offset"]),
     ] {
         let response = call(&app, Method::GET, &format!("{INBOX}{query}"), &user.token, None).await;
         let body = testkit::expect_error(response, 400, "validation_failed").await;

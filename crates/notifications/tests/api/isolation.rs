@@ -44,11 +44,13 @@ async fn preferences_are_per_user() {
     let alice = register(&app, "alice@example.com").await;
     let bob = register(&app, "bob@example.com").await;
     let body = json!({"promotions": {"email": true}});
-    data(&app, Method::PUT, PREFS, &alice.token, Some(&body)).await;
-    let bobs = data(&app, Method::GET, PREFS, &bob.token, None).await;
+    data(&app, Method::PUT, CHANNELS, &alice.token, Some(&body)).await;
+    let bobs = data(&app, Method::GET, CHANNELS, &bob.token, None).await;
     assert_eq!(bobs["promotions"]["email"], false);
-    let alices = data(&app, Method::GET, PREFS, &alice.token, None).await;
+    assert_eq!(data(&app, Method::GET, PREFS, &bob.token, None).await["promo_offer"]["email"], false);
+    let alices = data(&app, Method::GET, CHANNELS, &alice.token, None).await;
     assert_eq!(alices["promotions"]["email"], true);
+    assert_eq!(data(&app, Method::GET, PREFS, &alice.token, None).await["promo_offer"]["email"], true);
 }
 
 #[tokio::test]
@@ -60,10 +62,14 @@ async fn every_route_needs_a_token() {
         (Method::DELETE, INBOX.to_owned()),
         (Method::GET, format!("{INBOX}/unread-count")),
         (Method::POST, format!("{INBOX}/read-all")),
+        (Method::PATCH, format!("{INBOX}/mark-all-read")),
+        (Method::POST, format!("{INBOX}/internal")),
         (Method::PATCH, format!("{INBOX}/{id}/read")),
         (Method::DELETE, format!("{INBOX}/{id}")),
         (Method::GET, PREFS.to_owned()),
         (Method::PUT, PREFS.to_owned()),
+        (Method::GET, CHANNELS.to_owned()),
+        (Method::PUT, CHANNELS.to_owned()),
     ];
     for (method, path) in routes {
         let response = app.client.request(method.clone(), app.url(&path)).send().await.unwrap();

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bookings;
+mod dreamscape;
 mod events;
 mod inbox;
 mod isolation;

@@ -12,12 +12,18 @@ use testkit::TestApp;
 pub const PASSWORD: &str = "Password1!";
 pub const INBOX: &str = "/api/v1/users/notifications";
 pub const PREFS: &str = "/api/v1/users/notification-preferences";
+/// Sojourn's whole type × channel grid of the same preferences.
+pub const CHANNELS: &str = "/api/v1/users/notification-preferences/channels";
+/// The `internal_api_key` of the test app: what other services present to notify.
+pub const INTERNAL_KEY: &str = "internal-key-for-the-notifications-tests-0123456789";
 
-/// Cheap password hashing and no rate limits.
+/// Cheap password hashing, no rate limits, and a known internal key.
 pub fn fast(c: &mut Config) {
     c.auth.password_hash.memory_kib = 1024;
     c.auth.password_hash.iterations = 1;
     c.rate_limit.enabled = false;
+    c.secrets
+        .insert(platform::contracts::http::INTERNAL_API_KEY.to_owned(), platform::secrets::Secret::new(INTERNAL_KEY));
 }
 
 pub async fn spawn() -> TestApp {
@@ -85,9 +91,28 @@ pub async fn items(app: &TestApp, user: &User, query: &str) -> Vec<Value> {
     inbox(app, user, query).await["notifications"].as_array().expect("notifications").clone()
 }
 
+/// `data.count` of the unread count (the same number as `data.unreadCount`).
 pub async fn unread(app: &TestApp, user: &User) -> i64 {
     let d = data(app, Method::GET, &format!("{INBOX}/unread-count"), &user.token, None).await;
-    d["unreadCount"].as_i64().expect("unreadCount")
+    assert_eq!(d["count"], d["unreadCount"], "{d}");
+    d["count"].as_i64().expect("count")
+}
+
+/// Registers `email` and makes it an administrator (the role is read at sign-in).
+pub async fn admin(app: &TestApp, email: &str) -> User {
+    let user = register(app, email).await;
+    let db = app.platform.db("identity").expect("identity db");
+    platform::db::query("UPDATE users SET role = 'admin' WHERE email = $1").bind(email).execute(db).await.unwrap();
+    let (status, body) =
+        testkit::json(app.post_json("/api/v1/auth/login", &json!({"email": email, "password": PASSWORD})).await).await;
+    assert_eq!(status, 200, "login {email}: {body}");
+    User { token: body["data"]["tokens"]["accessToken"].as_str().expect("accessToken").to_owned(), id: user.id }
+}
+
+/// Sends a request without a body or `Content-Type`, as DreamScape's web client sends its
+/// bodiless PATCHes.
+pub async fn bodiless(app: &TestApp, method: Method, path: &str, token: &str) -> (u16, Value) {
+    testkit::json(app.client.request(method, app.url(path)).bearer_auth(token).send().await.expect("request")).await
 }
 
 /// Publishes an identity-shaped event for `user` straight to the bus (as a redelivery would).

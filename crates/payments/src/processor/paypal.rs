@@ -443,7 +443,7 @@ impl Processor for Paypal {
     }
 
     fn client_config(&self) -> Value {
-        json!({ "provider": "paypal", "clientId": self.client_id })
+        json!({ "provider": "paypal", "clientId": self.client_id, "publishableKey": null })
     }
 
     async fn create(&self, payment: &NewPayment<'_>) -> Result<Created, ProcessorError> {

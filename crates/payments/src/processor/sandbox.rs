@@ -37,6 +37,10 @@ pub fn card(method: &str) -> Option<Card> {
     METHODS.iter().find(|(name, _)| *name == method).map(|(_, o)| *o)
 }
 
+/// The sandbox's own publishable key: clients that insist on one (DreamScape's checkout page)
+/// get it; it opens nothing at Stripe.
+pub const PUBLISHABLE_KEY: &str = "pk_sandbox_sojourn";
+
 /// The sandbox. Payments it opens keep our id as their reference; the authentication step of
 /// 3-D Secure cards is remembered in the payment's data.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,7 +57,7 @@ impl Processor for Sandbox {
     }
 
     fn client_config(&self) -> Value {
-        json!({ "provider": "sandbox", "publishableKey": null,
+        json!({ "provider": "sandbox", "publishableKey": PUBLISHABLE_KEY,
                 "testPaymentMethods": METHODS.iter().map(|(m, _)| *m).collect::<Vec<_>>() })
     }
 

@@ -2,6 +2,8 @@
 //! sandbox moves on; amounts, owners and cards are checked.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_payments;
+mod dreamscape;
 mod fake_paypal;
 mod fakes;
 mod intents;

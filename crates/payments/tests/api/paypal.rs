@@ -134,7 +134,7 @@ async fn an_instant_booking_is_approved_at_paypal_captured_and_refunded_there() 
     let guest = register(&app, "guest@example.com").await;
     let root = admin(&app, "root@example.com").await;
     let config = data(app.client.get(app.url("/api/v1/payment/config")).send().await.unwrap()).await;
-    assert_eq!(config, json!({"provider": "paypal", "clientId": CLIENT_ID}));
+    assert_eq!(config, json!({"provider": "paypal", "clientId": CLIENT_ID, "publishableKey": null}));
     let listing = listing(&app, &host, true).await;
     let (booked, total) = reservation(&app, &guest, &listing, "2030-05-01", "2030-05-03").await;
 

@@ -1,17 +1,25 @@
 //! Extractors that fail with the standard error envelope instead of axum's plain-text
 //! rejections: a client always gets `{ success: false, code, message }` it can parse.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use axum::http::uri::{PathAndQuery, Uri};
 use axum::response::{IntoResponse, Response};
 use kernel::{ApiError, ErrorCode, FieldError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// JSON body extractor and responder. Rejections: wrong or missing `Content-Type` → 415,
-/// malformed JSON → 400 `invalid_json`, wrong shape → 400 `validation_failed` naming the
-/// field, body over the limit → 413.
+/// JSON body extractor and responder. Rejections: wrong `Content-Type` → 415, malformed JSON →
+/// 400 `invalid_json`, wrong shape → 400 `validation_failed` naming the field, body over the
+/// limit → 413.
+///
+/// A request with neither a body nor a `Content-Type` reads as `{}`: browser clients (axios)
+/// send bodiless POST/PUT/PATCH/DELETE that way, so a body whose fields are all optional needs
+/// nothing, and one with required fields answers which are missing. A non-empty body without
+/// `Content-Type` is still a 415.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -23,11 +31,31 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if req.headers().contains_key(CONTENT_TYPE) {
+            return match axum::Json::<T>::from_request(req, state).await {
+                Ok(axum::Json(value)) => Ok(Json(value)),
+                Err(rejection) => Err(json_rejection(&rejection)),
+            };
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status().as_u16() == 413 {
+                ApiError::for_status(413)
+            } else {
+                ApiError::bad_request(format!("Cannot read the request body: {}", e.body_text()))
+            }
+        })?;
+        if !bytes.is_empty() {
+            return Err(missing_content_type());
+        }
+        match axum::Json::<T>::from_bytes(b"{}") {
             Ok(axum::Json(value)) => Ok(Json(value)),
             Err(rejection) => Err(json_rejection(&rejection)),
         }
     }
+}
+
+fn missing_content_type() -> ApiError {
+    ApiError::from_code(ErrorCode::UnsupportedMediaType, "Expected a JSON body with `Content-Type: application/json`")
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {
@@ -55,10 +83,7 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
             let detail = text.rsplit(": ").next().unwrap_or("syntax error");
             ApiError::invalid_json(format!("The request body is not valid JSON ({detail})"))
         }
-        JsonRejection::MissingJsonContentType(_) => ApiError::from_code(
-            ErrorCode::UnsupportedMediaType,
-            "Expected a JSON body with `Content-Type: application/json`",
-        ),
+        JsonRejection::MissingJsonContentType(_) => missing_content_type(),
         JsonRejection::BytesRejection(e) if e.status().as_u16() == 413 => ApiError::for_status(413),
         other => ApiError::bad_request(format!("Cannot read the request body: {}", other.body_text())),
     }
@@ -95,6 +120,9 @@ fn strip_location(message: &str) -> &str {
 }
 
 /// Query-string extractor with enveloped 400s.
+///
+/// Array parameters in the bracket form browser clients send (`key[]=a&key[]=b`, axios's
+/// default) read as one comma-separated value (`key=a,b`), the form our list parameters take.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
@@ -106,11 +134,44 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(joined) = parts.uri.query().and_then(join_bracket_arrays)
+            && let Ok(uri) = with_query(&parts.uri, &joined)
+        {
+            parts.uri = uri;
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Query(value)),
             Err(rejection) => Err(query_rejection(&rejection)),
         }
     }
+}
+
+/// `a[]=1&b=2&a[]=3` → `a=1,3&b=2` (first-appearance order); `None` when there is no `[]` key.
+fn join_bracket_arrays(query: &str) -> Option<String> {
+    const SUFFIXES: [&str; 3] = ["[]", "%5B%5D", "%5b%5d"];
+    let is_array = |key: &str| SUFFIXES.iter().any(|s| key.ends_with(s));
+    if !query.split('&').any(|pair| is_array(pair.split_once('=').map_or(pair, |(k, _)| k))) {
+        return None;
+    }
+    let mut out: Vec<(String, Vec<&str>)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match SUFFIXES.iter().find_map(|s| key.strip_suffix(s)) {
+            Some(base) => match out.iter_mut().find(|(k, _)| k == base) {
+                Some((_, values)) => values.push(value),
+                None => out.push((base.to_owned(), vec![value])),
+            },
+            None => out.push((key.to_owned(), vec![value])),
+        }
+    }
+    Some(out.iter().map(|(k, v)| format!("{k}={}", v.join(","))).collect::<Vec<_>>().join("&"))
+}
+
+fn with_query(uri: &Uri, query: &str) -> Result<Uri, axum::http::Error> {
+    let path_and_query = PathAndQuery::try_from(format!("{}?{query}", uri.path()))?;
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(path_and_query);
+    Ok(Uri::from_parts(parts)?)
 }
 
 fn query_rejection(rejection: &QueryRejection) -> ApiError {
@@ -145,6 +206,16 @@ fn path_rejection(rejection: &PathRejection) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bracket_arrays_join_into_one_value() {
+        assert_eq!(join_bracket_arrays("a=1&b=2"), None);
+        assert_eq!(join_bracket_arrays("t[]=x&n=1&t[]=y").as_deref(), Some("t=x,y&n=1"));
+        assert_eq!(join_bracket_arrays("t%5B%5D=x&t%5b%5d=y").as_deref(), Some("t=x,y"));
+        assert_eq!(join_bracket_arrays("t[]=").as_deref(), Some("t="));
+        let uri: Uri = "/p?t[]=a".parse().unwrap_or_default();
+        assert_eq!(with_query(&uri, "t=a").map(|u| u.to_string()).ok().as_deref(), Some("/p?t=a"));
+    }
 
     #[test]
     fn serde_errors_name_their_field() {

@@ -62,10 +62,36 @@ pub fn build_router(
         .fallback(middleware::not_found)
         .layer(axum::Extension(auth))
         .layer(axum::Extension(TrustForwardedFor(server.trust_forwarded_for)));
-    (wrap(routes, config, metrics), doc)
+    let app = wrap(routes, config, metrics);
+    // Before routing: the API's paths match with or without a trailing slash.
+    let app = Router::new().fallback_service(tower::util::MapRequest::new(app, trim_trailing_slash));
+    (app, doc)
 }
 
-/// Outermost first: observe → security headers → CORS → compression → error envelope →
+/// `/api/v1/users/favorites/` → `/api/v1/users/favorites`, query kept: DreamScape's clients
+/// were written against Express, where a trailing slash is optional, and send both forms. Only
+/// under `/api/`, so static trees such as the docs UI keep their own redirects.
+pub fn trim_trailing_slash(mut req: axum::extract::Request) -> axum::extract::Request {
+    let path = req.uri().path();
+    if !(path.starts_with("/api/") && path.len() > "/api/".len() && path.ends_with('/')) {
+        return req;
+    }
+    let trimmed = path.trim_end_matches('/');
+    let rebuilt = match req.uri().query() {
+        Some(query) => format!("{trimmed}?{query}"),
+        None => trimmed.to_owned(),
+    };
+    if let Ok(path_and_query) = axum::http::uri::PathAndQuery::try_from(rebuilt) {
+        let mut parts = req.uri().clone().into_parts();
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+/// Outermost first: trailing-slash trim (see `build_router`) → observe → security headers → CORS → compression → error envelope →
 /// body limit → (per route: route tag → timeout → panic catcher → read-your-writes wait) → handler.
 fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
     let server = &config.server;

@@ -40,6 +40,9 @@ pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
         .routes(routes!(health))
         .routes(routes!(live))
         .routes(routes!(ready))
+        .routes(routes!(api_health))
+        .routes(routes!(api_live))
+        .routes(routes!(api_ready))
         .routes(routes!(metrics))
         .with_state(state)
 }
@@ -86,15 +89,39 @@ async fn health(State(state): State<Arc<OpsState>>) -> Json<Health> {
     })
 }
 
+/// `/health` under DreamScape's `/api` prefix (its services answer both).
+#[utoipa::path(get, path = "/api/health", tag = "System", responses((status = 200, body = Health)))]
+async fn api_health(state: State<Arc<OpsState>>) -> Json<Health> {
+    health(state).await
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Liveness {
     status: &'static str,
+    /// DreamScape's field: always `true`.
+    alive: bool,
+    service: String,
+    timestamp: DateTime<Utc>,
+    /// Seconds since start.
+    uptime: f64,
 }
 
 /// Liveness: the process is up and its runtime answers.
 #[utoipa::path(get, path = "/health/live", tag = "System", responses((status = 200, body = Liveness)))]
-async fn live() -> Json<Liveness> {
-    Json(Liveness { status: "alive" })
+async fn live(State(state): State<Arc<OpsState>>) -> Json<Liveness> {
+    Json(Liveness {
+        status: "alive",
+        alive: true,
+        service: state.service.clone(),
+        timestamp: Utc::now(),
+        uptime: state.started.elapsed().as_secs_f64(),
+    })
+}
+
+/// `/health/live` under DreamScape's `/api` prefix.
+#[utoipa::path(get, path = "/api/health/live", tag = "System", responses((status = 200, body = Liveness)))]
+async fn api_live(state: State<Arc<OpsState>>) -> Json<Liveness> {
+    live(state).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -111,7 +138,12 @@ pub struct Check {
 pub struct Readiness {
     /// `ready` or `not_ready`.
     status: &'static str,
+    /// DreamScape's field: `status == "ready"`.
+    ready: bool,
+    service: String,
     checks: Vec<Check>,
+    /// DreamScape's view of `checks`: each dependency's name → whether it answered.
+    dependencies: std::collections::BTreeMap<String, bool>,
     timestamp: DateTime<Utc>,
 }
 
@@ -152,12 +184,31 @@ async fn ready(State(state): State<Arc<OpsState>>) -> Response {
     for failed in checks.iter().filter(|c| c.error.is_some()) {
         tracing::warn!(check = %failed.name, error = ?failed.error, "readiness check failed");
     }
-    let body = Readiness { status: if all_ok { "ready" } else { "not_ready" }, checks, timestamp: Utc::now() };
+    let dependencies = checks.iter().map(|c| (c.name.clone(), c.error.is_none())).collect();
+    let body = Readiness {
+        status: if all_ok { "ready" } else { "not_ready" },
+        ready: all_ok,
+        service: state.service.clone(),
+        checks,
+        dependencies,
+        timestamp: Utc::now(),
+    };
     if all_ok {
         Json(body).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], Json(body)).into_response()
     }
+}
+
+/// `/health/ready` under DreamScape's `/api` prefix.
+#[utoipa::path(
+    get,
+    path = "/api/health/ready",
+    tag = "System",
+    responses((status = 200, body = Readiness), (status = 503, description = "A dependency is down", body = Readiness))
+)]
+async fn api_ready(state: State<Arc<OpsState>>) -> Response {
+    ready(state).await
 }
 
 /// Prometheus metrics: requests, latency, database pools, outbox lag.

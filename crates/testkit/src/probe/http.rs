@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(panic))
         .routes(routes!(get_probe))
         .routes(routes!(whoami))
+        .routes(routes!(echo))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -98,6 +99,21 @@ async fn get_probe(AxumState(state): AxumState<State>, Path(id): Path<String>) -
     responses((status = 200, description = "Caller"), (status = 401, body = kernel::ErrorBody)))]
 async fn whoami(user: platform::auth::AuthUser) -> Response {
     ok(json!({ "userId": user.user_id, "sessionId": user.session_id, "role": user.role }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EchoQuery {
+    /// A comma-separated list (`tags[]=a&tags[]=b` arrives as `a,b`).
+    tags: Option<String>,
+    n: Option<u32>,
+}
+
+/// Echoes its query (query-parsing tests).
+#[utoipa::path(get, path = "/api/v1/probes/echo", tag = "Probe", params(EchoQuery), responses((status = 200, description = "The query"), (status = 400, body = kernel::ErrorBody)))]
+async fn echo(Query(q): Query<EchoQuery>) -> Response {
+    let tags: Vec<&str> = q.tags.as_deref().map(|t| t.split(',').collect()).unwrap_or_default();
+    ok(json!({ "tags": tags, "n": q.n }))
 }
 
 /// Events the probe subscriber has handled, and how many probes exist.

@@ -3,6 +3,7 @@
 //! SQLite, and on PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod databases;
 mod envelopes;
 mod events;

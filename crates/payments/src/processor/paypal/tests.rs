@@ -612,7 +612,10 @@ fn construction_and_what_clients_see() {
     let paypal = Paypal::new(&config("https://api-m.sandbox.paypal.com"), SECRET).unwrap();
     let debug = format!("{paypal:?}");
     assert!(!debug.contains(SECRET) && debug.contains("[redacted]"), "{debug}");
-    assert_eq!(paypal.client_config(), json!({ "provider": "paypal", "clientId": "AppClientId" }));
+    assert_eq!(
+        paypal.client_config(),
+        json!({ "provider": "paypal", "clientId": "AppClientId", "publishableKey": null })
+    );
     assert_eq!(paypal.name(), "paypal");
     assert!(paypal.needs_payout_account());
     assert!(Paypal::new(&PaypalConfig::default(), SECRET).is_err(), "no client id");
