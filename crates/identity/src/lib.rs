@@ -56,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_dreamscape_profile.sql"),
         postgres: include_str!("../migrations/postgres/0006_dreamscape_profile.sql"),
     },
+    Migration {
+        version: 7,
+        name: "admin",
+        sqlite: include_str!("../migrations/sqlite/0007_admin.sql"),
+        postgres: include_str!("../migrations/postgres/0007_admin.sql"),
+    },
 ];
 
 /// The identity context.
@@ -100,6 +106,15 @@ impl Context for Identity {
             env.db.clone(),
             events::RoleSync { clock: env.clock.clone() },
         );
-        Ok(Mounted { router, subscriptions: vec![roles] })
+        let back_office = |consumer: &str, pattern: &str| {
+            platform::events::Subscription::new(consumer, pattern, env.db.clone(), events::BackOffice)
+        };
+        let subscriptions = vec![
+            roles,
+            back_office(events::BOOKINGS_CONSUMER, "booking.*"),
+            back_office(events::VOYAGES_CONSUMER, "voyage.*"),
+            back_office(events::PAYMENTS_CONSUMER, "payment.*"),
+        ];
+        Ok(Mounted { router, subscriptions })
     }
 }

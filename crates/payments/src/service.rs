@@ -155,10 +155,13 @@ impl Payments {
                 self.refund_duplicate(tx, i).await?;
             }
         }
+        // `paymentMethod`: PayPal pays by PayPal; the card processors (Stripe, the sandbox) by card.
+        let method = if i.provider == "paypal" { "paypal" } else { "card" };
         let mut data = json!({
             "paymentIntentId": i.id, "amount": i.amount, "currency": i.currency, "reservationId": i.reservation_id,
             "bookingReference": i.booking_reference, "status": i.status, "captured": i.status == "succeeded",
-            "error": i.last_error,
+            "error": i.last_error, "userId": i.user_id, "provider": i.provider, "paymentMethod": method,
+            "createdAt": i.created_at,
         });
         if let (Some(g), Some(map)) = (&group, data.as_object_mut()) {
             map.remove("reservationId");

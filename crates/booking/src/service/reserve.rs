@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::Bookings;
 use super::offer::{Hold, Mode, Offer};
-use super::view::{event_view, listing_title};
+use super::view::event_view;
 use crate::request::{self, ReservationBody};
 use crate::store::reservations::{self, Reservation};
 use crate::store::{self, coupons, inventory};
@@ -200,7 +200,7 @@ impl Bookings {
             updated_at: now,
         };
         batch.push(reservations::insert_query(&r)?);
-        let data = json!({ "reservation": event_view(&r, listing_title(&listing)) });
+        let data = json!({ "reservation": event_view(&r, Some(&listing)) });
         let mut events = vec!["booking.created"];
         match status {
             "confirmed" => events.push("booking.confirmed"),

@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::Bookings;
-use super::view::{event_view, listing_title};
+use super::view::event_view;
 use crate::policy::{self, CancelInput, Canceller, Policy, Refund};
 use crate::store::reservations::{self, Reservation};
 use crate::store::{self, coupons, inventory};
@@ -304,7 +304,7 @@ impl Bookings {
 /// `r` as its events carry it, with its listing's current title.
 pub(crate) async fn event_reservation(tx: &mut Tx, r: &Reservation) -> Result<serde_json::Value, ApiError> {
     let listing = store::find(&mut *tx, r.listing_id).await?;
-    Ok(event_view(r, listing.as_ref().and_then(listing_title)))
+    Ok(event_view(r, listing.as_ref()))
 }
 
 /// Gives back what a reservation held: its nights, its seats, table or stock, its coupon use.

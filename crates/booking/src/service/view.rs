@@ -35,16 +35,17 @@ fn unit_id(r: &Reservation) -> Option<&str> {
 }
 
 /// The reservation as events carry it: [`reservation_view`] with the quote's totals in
-/// `amounts` instead of the itemised quote, and the listing's title (`listingTitle`, `null`
-/// when the listing is not known here), so that consumers such as the inbox can name what
-/// was booked without a listing read model of their own. `kind` and `timezone` are the
-/// listing's already.
-pub fn event_view(r: &Reservation, listing_title: Option<&str>) -> Value {
+/// `amounts` instead of the itemised quote, and the listing's title (`listingTitle`) and city
+/// (`destination`), `null` when the listing is not known here, so that consumers such as the
+/// inbox and identity's admin dashboard can name what was booked without a listing read model
+/// of their own. `kind` and `timezone` are the listing's already.
+pub fn event_view(r: &Reservation, listing: Option<&ListingModel>) -> Value {
     let mut v = reservation_view(r);
     let q = &r.quote;
     if let Some(map) = v.as_object_mut() {
         map.remove("quote");
-        map.insert("listingTitle".into(), json!(listing_title));
+        map.insert("listingTitle".into(), json!(listing.and_then(listing_title)));
+        map.insert("destination".into(), json!(listing.and_then(listing_city)));
         map.insert(
             "amounts".into(),
             json!({
@@ -55,6 +56,11 @@ pub fn event_view(r: &Reservation, listing_title: Option<&str>) -> Value {
         );
     }
     v
+}
+
+/// The city of a listing's address.
+pub fn listing_city(l: &ListingModel) -> Option<&str> {
+    l.data.get("address").and_then(|a| a.get("city")).and_then(Value::as_str)
 }
 
 /// The title a listing's view carries.

@@ -166,7 +166,8 @@ impl Bookings {
         }
         store::clear(&mut tx, user.user_id).await?;
         let data = json!({ "bookingReference": reference, "userId": user.user_id, "total": total, "currency": currency,
-                           "reservationIds": shares.iter().map(|s| s.reservation_id).collect::<Vec<_>>() });
+                           "reservationIds": shares.iter().map(|s| s.reservation_id).collect::<Vec<_>>(),
+                           "types": trip_items.iter().map(|i| i.item_type.as_str()).collect::<Vec<_>>() });
         enqueue(
             &mut tx,
             &EventEnvelope::new("voyage.created", trip_id, now, data).with_actor(user.user_id.to_string()),

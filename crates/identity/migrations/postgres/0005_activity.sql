@@ -6,7 +6,6 @@ ALTER TABLE favorites ADD COLUMN category TEXT;
 ALTER TABLE favorites ADD COLUMN notes TEXT;
 ALTER TABLE favorites ADD COLUMN updated_at TIMESTAMPTZ;
 UPDATE favorites SET updated_at = created_at;
-ALTER TABLE favorites ALTER COLUMN updated_at SET NOT NULL;
 
 -- History entries become DreamScape's (action type, entity type, entity id, metadata). Our
 -- kinds map onto action types: search -> SEARCHED, view -> VIEWED, favorite -> FAVORITED,

@@ -1,6 +1,7 @@
 -- DreamScape's settings and profile row, kept beside ours in `profiles`: notification toggles,
 -- privacy choices and travel lists (NULL: DreamScape's default), the free `preferences` of the
--- profile row (the dashboard's travel preferences), nationality and traveller category.
+-- profile row (the dashboard's travel preferences) and nationality (the traveller category is
+-- the account's `users.user_category`, migration 7).
 -- `created_at` is when the profile was created (POST /users/profile/{userId}, or the first
 -- avatar, bio, birth date or preferences saved); NULL while only settings are stored.
 ALTER TABLE profiles ADD COLUMN deal_alerts BOOLEAN;
@@ -13,7 +14,6 @@ ALTER TABLE profiles ADD COLUMN marketing BOOLEAN;
 ALTER TABLE profiles ADD COLUMN travel TEXT;
 ALTER TABLE profiles ADD COLUMN preferences TEXT;
 ALTER TABLE profiles ADD COLUMN nationality TEXT;
-ALTER TABLE profiles ADD COLUMN user_category TEXT;
 ALTER TABLE profiles ADD COLUMN created_at TEXT;
 UPDATE profiles SET created_at = updated_at
     WHERE avatar_url IS NOT NULL OR bio IS NOT NULL OR date_of_birth IS NOT NULL;

@@ -1,6 +1,7 @@
 //! Pure rules of accounts and credentials, unit tested without I/O.
 
 pub mod alerts;
+pub mod backoffice;
 pub mod device;
 pub mod email;
 pub mod items;

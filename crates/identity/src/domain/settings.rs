@@ -13,7 +13,6 @@ pub const DEFAULT_CURRENCY: &str = "USD";
 pub const DEFAULT_TIMEZONE: &str = "UTC";
 pub const DEFAULT_THEME: &str = "system";
 pub const DEFAULT_VISIBILITY: &str = "public";
-pub const DEFAULT_CATEGORY: &str = "LEISURE";
 /// The four travel lists, in the order they are shown.
 pub const TRAVEL_LISTS: [&str; 4] = ["preferredDestinations", "accommodationType", "activities", "dietary"];
 pub const LIST_MAX: usize = 50;
@@ -61,9 +60,11 @@ pub fn nationality(raw: &str) -> Result<String, &'static str> {
     if ok { Ok(v.to_owned()) } else { Err("must be a country or nationality of 2 to 56 letters") }
 }
 
+/// DreamScape's `userCategory` (`LEISURE` or `BUSINESS`, any case) as the account stores it:
+/// `leisure` or `business`.
 pub fn user_category(raw: &str) -> Result<String, &'static str> {
-    match raw.trim().to_ascii_uppercase().as_str() {
-        c @ ("LEISURE" | "BUSINESS") => Ok(c.to_owned()),
+    match raw.trim().to_ascii_lowercase().as_str() {
+        c @ ("leisure" | "business") => Ok(c.to_owned()),
         _ => Err("must be LEISURE or BUSINESS"),
     }
 }
@@ -374,7 +375,7 @@ mod tests {
     fn rules() {
         assert_eq!(visibility("Private"), Ok("private".into()));
         assert!(visibility("friends").is_err());
-        assert_eq!(user_category("business"), Ok("BUSINESS".into()));
+        assert_eq!(user_category("BUSINESS"), Ok("business".into()));
         assert!(nationality("French").is_ok() && nationality("<b>").is_err());
         assert_eq!(
             text_list(&["Paris".into(), "paris".into(), " Rome ".into()]),

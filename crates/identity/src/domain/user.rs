@@ -52,6 +52,8 @@ pub struct User {
     pub email_verified_at: Option<DateTime<Utc>>,
     pub phone_verified_at: Option<DateTime<Utc>>,
     pub onboarding_completed: bool,
+    /// `leisure` or `business` (DreamScape's `userCategory`).
+    pub user_category: String,
     pub mfa_secret: Option<String>,
     pub mfa_pending_secret: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -10,9 +10,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use platform::auth::Role;
 use uuid::Uuid;
 
-use crate::domain::settings::DEFAULT_CATEGORY;
 use crate::domain::user::{Status, User};
 use crate::service::account::Facts;
+use crate::service::admin_users::dreamscape_category;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -98,7 +98,7 @@ impl AccountView {
             phone_number: u.phone_number.clone(),
             date_of_birth: facts.profile.date_of_birth,
             nationality: facts.profile.nationality.clone(),
-            user_category: facts.profile.user_category.clone().unwrap_or_else(|| DEFAULT_CATEGORY.to_owned()),
+            user_category: dreamscape_category(&u.user_category).to_owned(),
             is_verified: u.email_verified_at.is_some(),
             is_suspended: matches!(u.status, Status::Suspended | Status::Banned),
             role: u.role.into(),

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::dto::DreamscapeRole;
 use crate::domain::settings::{self, TRAVEL_LISTS};
 use crate::domain::user::User;
+use crate::service::admin_users::dreamscape_category;
 use crate::service::profile::dashboard_of;
 use crate::store::profiles::Profile;
 
@@ -153,7 +154,7 @@ pub fn settings_view(u: &User, p: &Profile) -> SettingsView {
             bio: p.bio.clone(),
             date_of_birth: p.date_of_birth,
             nationality: p.nationality.clone(),
-            user_category: p.user_category.clone().unwrap_or_else(|| settings::DEFAULT_CATEGORY.into()),
+            user_category: dreamscape_category(&u.user_category).to_owned(),
             role: u.role.into(),
             is_host: u.role == platform::auth::Role::Host,
             email_verified: u.email_verified_at.is_some(),

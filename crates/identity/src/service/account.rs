@@ -15,8 +15,8 @@ use crate::domain::user::User;
 use crate::domain::{profile, settings};
 use crate::store::{self, one_time, profiles::Profile, users::ProfileChange};
 
-/// `PUT /api/v1/auth/profile`: `None` keeps a field; `""` clears `dateOfBirth`, `nationality`
-/// and `userCategory`.
+/// `PUT /api/v1/auth/profile`: `None` keeps a field; `""` clears `dateOfBirth` and
+/// `nationality`, and sets `userCategory` back to `LEISURE`.
 #[derive(Default)]
 pub struct ProfileUpdate {
     pub email: Option<String>,
@@ -78,17 +78,18 @@ impl Accounts {
             profile::date_of_birth(v, today)
         });
         apply(&mut fields, "nationality", u.nationality.as_deref(), &mut extras.nationality, settings::nationality);
-        apply(
-            &mut fields,
-            "userCategory",
-            u.user_category.as_deref(),
-            &mut extras.user_category,
-            settings::user_category,
-        );
+        let category = match u.user_category.as_deref().map(str::trim) {
+            None => None,
+            Some("") => Some("leisure".to_owned()),
+            Some(v) => fields.check("userCategory", settings::user_category(v)),
+        };
         fields.finish()?;
         let account = store::users::find_tx(&mut tx, id)
             .await?
             .ok_or_else(|| ApiError::unauthorized("Account no longer exists"))?;
+        if let Some(category) = &category {
+            store::users::set_category(&mut tx, id, category, self.now()).await?;
+        }
         let (user, link) = self.write_account(&mut tx, &account, change).await?;
         if extras != before {
             extras.touch(self.now());

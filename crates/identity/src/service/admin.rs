@@ -2,26 +2,22 @@
 //! on live tokens at once, and may end by itself), and roles.
 
 use chrono::{DateTime, Utc};
-use kernel::{ApiError, PageRequest};
+use kernel::ApiError;
 use platform::auth::Role;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Accounts;
 use crate::domain::user::{Status, User};
-use crate::store::{self, users::UserFilter};
+use crate::store;
 
 impl Accounts {
-    pub async fn list_users(&self, filter: &UserFilter, page: &PageRequest) -> Result<(Vec<User>, i64), ApiError> {
-        Ok(store::users::list(&self.db, filter, page.limit, page.offset).await?)
-    }
-
     pub async fn user_for_admin(&self, id: Uuid) -> Result<User, ApiError> {
         store::users::find(&self.db, id).await?.ok_or_else(|| ApiError::not_found("User not found"))
     }
 
     /// An account that can still be changed: erased accounts stay erased.
-    async fn changeable(&self, id: Uuid) -> Result<User, ApiError> {
+    pub(crate) async fn changeable(&self, id: Uuid) -> Result<User, ApiError> {
         let user = self.user_for_admin(id).await?;
         if user.status == Status::Deleted {
             return Err(ApiError::new(409, "account_deleted", "This account was deleted at its owner's request"));
@@ -47,6 +43,10 @@ impl Accounts {
         let until = until.filter(|_| status == Status::Suspended);
         let mut tx = self.db.begin().await?;
         store::users::set_status(&mut tx, id, status, reason, until, now).await?;
+        let held = |s: Status| matches!(s, Status::Suspended | Status::Banned);
+        if held(status) != held(before.status) {
+            store::admin_users::stamp_suspension(&mut tx, id, held(status).then_some(now)).await?;
+        }
         let revoked = if status == Status::Active {
             Vec::new()
         } else {

@@ -2,11 +2,15 @@
 //! accounts — independent of HTTP. Handlers parse and render; everything else is here.
 
 pub mod account;
+pub mod activity;
 pub mod admin;
+pub mod admin_users;
 pub mod ai;
 pub mod alerts;
 pub mod avatar;
+pub mod backoffice;
 pub mod bootstrap;
+pub mod dashboard;
 mod failures;
 pub mod favorites;
 mod hasher;

@@ -116,9 +116,12 @@ impl Accounts {
         apply(&mut f, "profile.dateOfBirth", dob, &mut p.date_of_birth, |v| profile::date_of_birth(v, today));
         let nationality = edited(&[s.nationality.as_ref()], same(p.nationality.as_deref()));
         apply(&mut f, "profile.nationality", nationality, &mut p.nationality, settings::nationality);
-        let category_now = p.user_category.clone().unwrap_or_else(|| settings::DEFAULT_CATEGORY.into());
-        let category = edited(&[s.user_category.as_ref()], |v| v.trim().eq_ignore_ascii_case(&category_now));
-        apply(&mut f, "profile.userCategory", category, &mut p.user_category, settings::user_category);
+        let category =
+            edited(&[s.user_category.as_ref()], |v| settings::user_category(v).is_ok_and(|c| c == user.user_category))
+                .and_then(|v| match v.trim() {
+                    "" => Some("leisure".to_owned()),
+                    v => f.check("profile.userCategory", settings::user_category(v)),
+                });
 
         let pr = u.preferences.unwrap_or_default();
         let tag_now = p.language.clone().unwrap_or_else(|| settings::DEFAULT_LANGUAGE.into());
@@ -176,8 +179,15 @@ impl Accounts {
         f.finish()?;
 
         let now = self.now();
-        let (user, link) =
-            if account.is_empty() { (user, None) } else { self.write_account(&mut tx, &user, account).await? };
+        if let Some(category) = &category {
+            store::users::set_category(&mut tx, id, category, now).await?;
+        }
+        let (user, link) = if account.is_empty() {
+            let fresh = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
+            (fresh, None)
+        } else {
+            self.write_account(&mut tx, &user, account).await?
+        };
         p.touch(now);
         store::profiles::save(&mut tx, id, &p, now).await?;
         let data = json!({"userId": id, "firstName": user.first_name, "lastName": user.last_name,

@@ -308,7 +308,7 @@ impl Accounts {
 
     /// Erases `user`'s personal data here and in every other context. `request` is the
     /// deletion request being completed (with an administrator's note), else one is recorded.
-    async fn erase_account(
+    pub(crate) async fn erase_account(
         &self,
         user: Uuid,
         actor: Uuid,

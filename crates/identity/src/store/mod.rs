@@ -1,6 +1,9 @@
 //! The identity context's SQL — the only code that touches its tables.
 
+pub mod admin_users;
 pub mod alerts;
+pub mod backoffice;
+pub mod dashboard;
 pub mod favorites;
 pub mod history;
 pub mod onboarding;

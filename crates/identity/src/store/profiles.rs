@@ -26,7 +26,6 @@ pub struct Profile {
     /// The profile row's free preferences (the dashboard's travel preferences).
     pub preferences: Option<Value>,
     pub nationality: Option<String>,
-    pub user_category: Option<String>,
     /// When the profile was created; `None` while only settings are stored.
     pub created_at: Option<DateTime<Utc>>,
 }
@@ -48,7 +47,7 @@ impl Profile {
     pub fn export(&self) -> Value {
         json!({
             "bio": self.bio, "avatar": self.avatar_url, "dateOfBirth": self.date_of_birth,
-            "nationality": self.nationality, "userCategory": self.user_category,
+            "nationality": self.nationality,
             "language": self.language, "currency": self.currency, "timezone": self.timezone, "theme": self.theme,
             "notifications": {"dealAlerts": self.deal_alerts, "tripReminders": self.trip_reminders,
                               "priceAlerts": self.price_alerts, "newsletter": self.newsletter},
@@ -81,7 +80,6 @@ impl FromRow for Profile {
             travel: travel.map(|Json(v)| v),
             preferences: preferences.map(|Json(v)| v),
             nationality: row.get("nationality")?,
-            user_category: row.get("user_category")?,
             created_at: row.get("created_at")?,
         })
     }
@@ -89,7 +87,7 @@ impl FromRow for Profile {
 
 const COLUMNS: &str = "bio, avatar_url, date_of_birth, language, currency, timezone, theme, deal_alerts, \
                        trip_reminders, price_alerts, newsletter, profile_visibility, data_sharing, marketing, travel, \
-                       preferences, nationality, user_category, created_at";
+                       preferences, nationality, created_at";
 
 pub async fn find(db: &Db, user: Uuid) -> Result<Option<Profile>, DbError> {
     platform::db::query_dynamic(format!("SELECT {COLUMNS} FROM profiles WHERE user_id = $1"))
@@ -110,8 +108,8 @@ pub async fn save(tx: &mut Tx, user: Uuid, p: &Profile, now: DateTime<Utc>) -> R
     query(
         "INSERT INTO profiles (user_id, bio, avatar_url, date_of_birth, language, currency, timezone, theme, \
          deal_alerts, trip_reminders, price_alerts, newsletter, profile_visibility, data_sharing, marketing, travel, \
-         preferences, nationality, user_category, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+         preferences, nationality, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
          ON CONFLICT (user_id) DO UPDATE SET \
          bio = excluded.bio, avatar_url = excluded.avatar_url, date_of_birth = excluded.date_of_birth, \
          language = excluded.language, currency = excluded.currency, timezone = excluded.timezone, \
@@ -119,7 +117,7 @@ pub async fn save(tx: &mut Tx, user: Uuid, p: &Profile, now: DateTime<Utc>) -> R
          price_alerts = excluded.price_alerts, newsletter = excluded.newsletter, \
          profile_visibility = excluded.profile_visibility, data_sharing = excluded.data_sharing, \
          marketing = excluded.marketing, travel = excluded.travel, preferences = excluded.preferences, \
-         nationality = excluded.nationality, user_category = excluded.user_category, \
+         nationality = excluded.nationality, \
          created_at = excluded.created_at, updated_at = excluded.updated_at",
     )
     .bind(user)
@@ -140,7 +138,6 @@ pub async fn save(tx: &mut Tx, user: Uuid, p: &Profile, now: DateTime<Utc>) -> R
     .bind(p.travel.clone())
     .bind(p.preferences.clone())
     .bind(p.nationality.clone())
-    .bind(p.user_category.clone())
     .bind(p.created_at)
     .bind(now)
     .execute(tx)

@@ -7,7 +7,7 @@ use crate::domain::user::{Status, User};
 
 const COLUMNS: &str = "id, email, password_hash, first_name, last_name, username, phone_number, role, status, \
      status_reason, suspended_until, email_verified_at, phone_verified_at, onboarding_completed, mfa_secret, \
-     mfa_pending_secret, created_at, updated_at";
+     mfa_pending_secret, user_category, created_at, updated_at";
 
 impl FromRow for User {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
@@ -32,6 +32,7 @@ impl FromRow for User {
             email_verified_at: row.get("email_verified_at")?,
             phone_verified_at: row.get("phone_verified_at")?,
             onboarding_completed: row.get("onboarding_completed")?,
+            user_category: row.get("user_category")?,
             mfa_secret: row.get("mfa_secret")?,
             mfa_pending_secret: row.get("mfa_pending_secret")?,
             created_at: row.get("created_at")?,
@@ -176,53 +177,6 @@ pub async fn lift_expired_suspension(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) 
     Ok(n == 1)
 }
 
-/// Filters of the administrators' user list.
-#[derive(Debug, Default)]
-pub struct UserFilter {
-    /// Lowercased substring of email, names or username.
-    pub search: Option<String>,
-    pub role: Option<Role>,
-    pub status: Option<Status>,
-}
-
-fn like_pattern(needle: &str) -> String {
-    let escaped: String = needle
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    format!("%{escaped}%")
-}
-
-/// A page of users, newest first, and the total matching.
-pub async fn list(db: &Db, f: &UserFilter, limit: u32, offset: u64) -> Result<(Vec<User>, i64), DbError> {
-    const WHERE: &str = "($1 IS NULL OR LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(COALESCE(first_name, '')) LIKE $1 ESCAPE '\\' \
-         OR LOWER(COALESCE(last_name, '')) LIKE $1 ESCAPE '\\' OR COALESCE(username_key, '') LIKE $1 ESCAPE '\\') \
-         AND ($2 IS NULL OR role = $2) AND ($3 IS NULL OR status = $3)";
-    let pattern = f.search.as_deref().map(like_pattern);
-    let role = f.role.map(Role::as_str);
-    let status = f.status.map(Status::as_str);
-    let (total,): (i64,) = platform::db::query_dynamic(format!("SELECT COUNT(*) FROM users WHERE {WHERE}"))
-        .bind(pattern.clone())
-        .bind(role)
-        .bind(status)
-        .fetch_one(db)
-        .await?;
-    let users = platform::db::query_dynamic(format!(
-        "SELECT {COLUMNS} FROM users WHERE {WHERE} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
-    ))
-    .bind(pattern)
-    .bind(role)
-    .bind(status)
-    .bind(i64::from(limit))
-    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-    .fetch_all(db)
-    .await?;
-    Ok((users, total))
-}
-
 pub async fn set_role(tx: &mut Tx, id: Uuid, role: Role, now: DateTime<Utc>) -> Result<u64, DbError> {
     query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
         .bind(role.as_str())
@@ -279,6 +233,17 @@ pub async fn use_totp_step(tx: &mut Tx, id: Uuid, step: i64) -> Result<bool, DbE
 
 pub async fn disable_mfa(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
     query("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_enabled_at = NULL, mfa_last_step = NULL, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets the traveller category (`leisure` or `business`).
+pub async fn set_category(tx: &mut Tx, id: Uuid, category: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    query("UPDATE users SET user_category = $1, updated_at = $2 WHERE id = $3")
+        .bind(category)
         .bind(now)
         .bind(id)
         .execute(tx)

@@ -1,5 +1,6 @@
-//! DreamScape's `/api/v1/admin/users`: listing and search, details, suspend (with a duration)
-//! and unsuspend, role changes — admins only.
+//! Our own account actions under `/api/v1/admin/users`: listing and search, suspend (with a
+//! duration) and unsuspend, status and role changes — admins only. DreamScape's screens on
+//! the same paths are in `backoffice.rs`.
 
 use serde_json::{Value, json};
 use testkit::{TestApp, expect_error, json};
@@ -118,8 +119,9 @@ async fn suspension_with_a_duration_ends_by_itself() {
     let (status, body) =
         json(admin_get(app, &boss.access, &format!("/api/v1/admin/users/{}", user.user_id())).await).await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"]["user"]["status"], "active");
-    assert_eq!(body["data"]["user"]["suspendedUntil"], Value::Null);
+    assert_eq!(body["data"]["status"], "active");
+    assert_eq!(body["data"]["isSuspended"], false);
+    assert_eq!(body["data"]["suspendedUntil"], Value::Null);
 }
 
 #[tokio::test]

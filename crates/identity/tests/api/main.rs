@@ -6,7 +6,9 @@
 mod admin;
 mod alerts;
 mod avatar;
+mod backoffice;
 mod contract;
+mod dashboard;
 mod dreamscape_auth;
 mod email;
 mod events;

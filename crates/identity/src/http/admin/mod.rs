@@ -1,12 +1,18 @@
-//! Administrator actions on accounts (DreamScape `/api/v1/admin/users`). Every route checks
-//! the admin role; anyone else gets 403.
+//! Administrator routes under `/api/v1/admin`: DreamScape's user administration
+//! ([`users`]) and dashboard ([`dashboard`]), and our own account actions (here: timed
+//! suspension, status, role). Every route checks the admin role; anyone else gets 403.
+
+pub mod dashboard;
+mod paging;
+pub mod users;
+mod views;
 
 use axum::extract::State as AxumState;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
-use kernel::{ApiError, ErrorBody, FieldError, Page, PageQuery, PageRequest};
+use kernel::{ApiError, ErrorBody, FieldError};
 use platform::auth::{AuthUser, Role};
-use platform::http::{Json, Path, Query, ok, ok_with_message};
+use platform::http::{Json, Path, ok_with_message};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -14,7 +20,6 @@ use super::State;
 use super::dto::StatusRequest;
 use crate::domain::user::{Status, User, UserView};
 use crate::service::admin::parse_duration;
-use crate::store::users::UserFilter;
 
 /// An account as administrators see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,74 +41,6 @@ fn admin_view(u: &User) -> AdminUserView {
     }
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct UserListQuery {
-    /// Items per page, 1–100 (default 50).
-    pub limit: Option<String>,
-    pub offset: Option<String>,
-    /// Part of the email, names or username (case-insensitive).
-    pub search: Option<String>,
-    /// `user`, `host` or `admin`.
-    pub role: Option<String>,
-    /// `active`, `suspended`, `banned` or `deleted`.
-    pub status: Option<String>,
-}
-
-/// List and search accounts, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/users", operation_id = "list_users", tag = "Administration", security(("bearerAuth" = [])), params(UserListQuery),
-    responses((status = 200, description = "`{users, pagination}`"), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    AxumState(state): AxumState<State>,
-    admin: AuthUser,
-    Query(q): Query<UserListQuery>,
-) -> Result<Response, ApiError> {
-    admin.require_admin()?;
-    let mut errors = Vec::new();
-    let mut page = PageRequest::parse_collecting(
-        &PageQuery { limit: q.limit.clone(), offset: q.offset, cursor: None },
-        &mut errors,
-    );
-    if q.limit.is_none() {
-        page.limit = 50;
-    }
-    let search = q.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
-    if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
-        errors.push(FieldError::new("search", "must be at most 100 characters"));
-    }
-    let role = q.role.as_deref().map(|r| Role::parse(r).ok_or(()));
-    if matches!(role, Some(Err(()))) {
-        errors.push(FieldError::new("role", "must be user, host or admin"));
-    }
-    let status = q.status.as_deref().map(|s| Status::parse(s).ok_or(()));
-    if matches!(status, Some(Err(()))) {
-        errors.push(FieldError::new("status", "must be active, suspended, banned or deleted"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let filter = UserFilter { search, role: role.and_then(Result::ok), status: status.and_then(Result::ok) };
-    let (users, total) = state.list_users(&filter, &page).await?;
-    let views: Vec<AdminUserView> = users.iter().map(admin_view).collect();
-    Ok(ok(Page::new(views, &page, u64::try_from(total).ok()).keyed("users")))
-}
-
-/// One account, with its status details.
-#[utoipa::path(get, path = "/api/v1/admin/users/{id}", operation_id = "get_user", tag = "Administration", security(("bearerAuth" = [])),
-    params(("id" = String, Path, description = "User id")),
-    responses((status = 200, body = AdminUserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(
-    AxumState(state): AxumState<State>,
-    admin: AuthUser,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    admin.require_admin()?;
-    let user = state.user_for_admin(kernel::parse_id(&id, "user")?).await?;
-    state.log_admin_access(user.id, admin.user_id, "admin_viewed_account").await?;
-    Ok(ok(serde_json::json!({ "user": admin_view(&user) })))
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SuspendRequest {
@@ -115,7 +52,8 @@ pub struct SuspendRequest {
 }
 
 /// Suspend an account: it is signed out everywhere at once and cannot sign in until lifted
-/// (or until `duration` has passed).
+/// (or until `duration` has passed). DreamScape's `PUT` on the same path is
+/// [`users::suspend`].
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/suspend", tag = "Administration", security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "User id")), request_body = SuspendRequest,
     responses((status = 200, body = AdminUserView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
