@@ -54,7 +54,7 @@ async fn the_web_clients_onboarding_wizard_from_first_visit_to_restart() {
     // U9 finds nothing, so the client creates the questionnaire (U7 with `{}`).
     expect_error(call(&app, get.clone(), &s, "/api/v1/users/onboarding/progress", None).await, 404, "not_found").await;
     expect_error(call(&app, get.clone(), &s, "/api/v1/users/onboarding", None).await, 404, "not_found").await;
-    let created = ok(&app, reqwest::Method::POST, &s, "/api/v1/users/onboarding", Some(&json!({}))).await;
+    let created = ok(&app, reqwest::Method::POST, &s, "/api/v1/users/onboarding/", Some(&json!({}))).await;
     assert_eq!(created["data"]["isCompleted"], false);
     assert_eq!(created["data"]["completedSteps"], json!([]));
     assert_eq!(created["data"]["version"], 1);
@@ -79,7 +79,7 @@ async fn the_web_clients_onboarding_wizard_from_first_visit_to_restart() {
     assert_eq!(p["userId"], s.user["id"]);
 
     // U6: the fields both under `stepData` and directly on `data`.
-    let profile = ok(&app, get.clone(), &s, "/api/v1/users/onboarding", None).await;
+    let profile = ok(&app, get.clone(), &s, "/api/v1/users/onboarding/", None).await;
     let d = &profile["data"];
     for view in [d, &d["stepData"]] {
         assert_eq!(view["travelStyle"], "PLANNED");
@@ -109,7 +109,7 @@ async fn the_web_clients_onboarding_wizard_from_first_visit_to_restart() {
     assert_eq!(progress["data"]["completedAt"], done["data"]["completedAt"]);
 
     // U11 restarts.
-    let reset = ok(&app, reqwest::Method::DELETE, &back, "/api/v1/users/onboarding", None).await;
+    let reset = ok(&app, reqwest::Method::DELETE, &back, "/api/v1/users/onboarding/", None).await;
     assert_eq!(reset["data"], Value::Null);
     expect_error(call(&app, get, &back, "/api/v1/users/onboarding/progress", None).await, 404, "not_found").await;
     let after = login(&app, "wiz@example.com", PASSWORD).await;
