@@ -210,7 +210,7 @@ pub async fn check_batch(
 }
 
 /// Whether the caller saved this item: top-level `isFavorited` and `favorite`.
-#[utoipa::path(get, path = "/api/v1/users/favorites/check/{entityType}/{entityId}", tag = "Favorites", security(("bearerAuth" = [])),
+#[utoipa::path(get, path = "/api/v1/users/favorites/check/{entityType}/{entityId}", operation_id = "check_favorite", tag = "Favorites", security(("bearerAuth" = [])),
     params(("entityType" = FavoriteType, Path, description = "Upper case, as listed"),
         ("entityId" = String, Path, description = "1 to 200 characters", max_length = 200)),
     responses((status = 200, description = "`{success, isFavorited, favorite: {id, createdAt} | null}`"),

@@ -71,7 +71,7 @@ pub async fn remove_batch(
 }
 
 /// Which of these items the caller has saved (DreamScape's client uses `check-batch`).
-#[utoipa::path(post, path = "/api/v1/users/favorites/check", tag = "Favorites", security(("bearerAuth" = [])), request_body = Batch,
+#[utoipa::path(post, path = "/api/v1/users/favorites/check", operation_id = "check_favorites", tag = "Favorites", security(("bearerAuth" = [])), request_body = Batch,
     responses((status = 200, description = "`{results: [{itemType, itemId, isFavorite, favoriteId}]}`"), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody)))]
 pub async fn check(
