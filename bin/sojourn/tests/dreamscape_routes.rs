@@ -166,3 +166,23 @@ async fn dreamscape_test_utilities_do_not_exist() {
     .await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// The document says a body is optional exactly where a bodiless request is accepted: a body an
+/// empty object satisfies may be left out (it reads as `{}`), one with required fields may not.
+#[tokio::test]
+async fn optional_bodies_are_documented_as_optional() {
+    let app = spawn().await;
+    let (token, _) = admin(&app).await;
+    let (_, doc) = testkit::json(app.get("/api-docs/openapi.json").await).await;
+    let required = |path: &str, method: &str| doc["paths"][path][method]["requestBody"]["required"].as_bool();
+    assert_eq!(required("/api/v1/auth/profile", "put"), Some(false));
+    assert_eq!(required("/api/v1/users/gdpr/consent", "put"), Some(false));
+    assert_eq!(required("/api/v1/auth/register", "post"), Some(true));
+    assert_eq!(required("/api/v1/users/gdpr/privacy-policy/accept", "post"), Some(true));
+    // And the server agrees: nothing sent, no Content-Type.
+    let bodiless = |method: Method, path: &str| app.client.request(method, app.url(path)).bearer_auth(&token).send();
+    let response = bodiless(Method::PUT, "/api/v1/auth/profile").await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let response = bodiless(Method::POST, "/api/v1/auth/register").await.unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+}

@@ -118,6 +118,7 @@ pub fn openapi(contexts: &[Arc<dyn Context>]) -> OpenApi {
     for ctx in contexts {
         doc.merge(ctx.openapi());
     }
+    http::optional_empty_bodies(&mut doc);
     doc
 }
 

@@ -11,6 +11,40 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 
+/// Marks as optional every JSON request body that an empty object satisfies (an object schema
+/// with no required property). Such a body may be left out altogether: a request with neither a
+/// body nor a `Content-Type` reads as `{}` (see `Json`), so the document must not claim the body
+/// is required where the server does not.
+pub fn optional_empty_bodies(doc: &mut OpenApi) {
+    use utoipa::openapi::{RefOr, Required, schema::Schema};
+    let schemas = doc.components.as_ref().map(|c| c.schemas.clone()).unwrap_or_default();
+    let accepts_empty = |schema: &RefOr<Schema>| {
+        let resolved = match schema {
+            RefOr::T(schema) => Some(schema),
+            RefOr::Ref(r) => r
+                .ref_location
+                .strip_prefix("#/components/schemas/")
+                .and_then(|name| schemas.get(name))
+                .and_then(|s| if let RefOr::T(schema) = s { Some(schema) } else { None }),
+        };
+        matches!(resolved, Some(Schema::Object(object))
+            if object.required.is_empty() && object.schema_type == utoipa::openapi::schema::Type::Object.into())
+    };
+    for item in doc.paths.paths.values_mut() {
+        for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+            let Some(RefOr::T(body)) = operation.request_body.as_mut() else { continue };
+            let only_json = body.content.len() == 1
+                && body.content.get("application/json").is_some_and(|content| match content {
+                    RefOr::T(content) => content.schema.as_ref().is_some_and(accepts_empty),
+                    RefOr::Ref(_) => false,
+                });
+            if only_json {
+                body.required = Some(Required::False);
+            }
+        }
+    }
+}
+
 /// The document every context's routes are merged into.
 pub fn base_document(version: &str) -> OpenApi {
     let mut system = Tag::new("System");

@@ -22,7 +22,7 @@ use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use client_ip::{ClientIp, TrustForwardedFor};
-pub use docs::{OPENAPI_PATH, base_document, router as docs_router};
+pub use docs::{OPENAPI_PATH, base_document, optional_empty_bodies, router as docs_router};
 pub use extract::{Json, Path, Query, shape_error};
 pub use middleware::RequestId;
 pub use response::{created, ok, ok_with_message};
@@ -43,11 +43,12 @@ pub fn build_router(
 ) -> (Router, OpenApi) {
     let metrics = ops.metrics.clone();
     let server = &config.server;
-    let (routes, doc) = OpenApiRouter::with_openapi(base_document(ops.version))
+    let (routes, mut doc) = OpenApiRouter::with_openapi(base_document(ops.version))
         .merge(ops::router(ops))
         .merge(media::router(media))
         .merge(api)
         .split_for_parts();
+    optional_empty_bodies(&mut doc);
     // Panic catcher and timeout sit inside `tag_route`, so a timed-out or panicked request is
     // still counted under its route template.
     let routes = routes

@@ -159,8 +159,8 @@ pub async fn list(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// Only these accounts: user ids, comma-separated (at most 10 000); overrides nothing else.
-    #[param(max_length = 400000)]
+    /// Only these accounts: user ids, comma-separated (at most 100); overrides nothing else.
+    #[param(max_length = 3700)]
     pub ids: Option<String>,
 }
 
