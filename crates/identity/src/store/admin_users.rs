@@ -244,20 +244,23 @@ pub async fn find(db: &Db, id: Uuid) -> Result<Option<Listed>, DbError> {
 #[derive(Debug, Clone, Default)]
 pub struct Details {
     pub date_of_birth: Option<NaiveDate>,
+    pub nationality: Option<String>,
     pub onboarding_completed_at: Option<DateTime<Utc>>,
     pub history: i64,
 }
 
 pub async fn details(db: &Db, id: Uuid) -> Result<Details, DbError> {
-    let (date_of_birth, onboarding_completed_at, history): (Option<NaiveDate>, Option<DateTime<Utc>>, i64) = query(
-        "SELECT (SELECT p.date_of_birth FROM profiles p WHERE p.user_id = $1), \
-         (SELECT o.completed_at FROM onboarding o WHERE o.user_id = $1), \
+    let (onboarding_completed_at, history): (Option<DateTime<Utc>>, i64) = query(
+        "SELECT (SELECT o.completed_at FROM onboarding o WHERE o.user_id = $1), \
          (SELECT COUNT(*) FROM history h WHERE h.user_id = $1)",
     )
     .bind(id)
     .fetch_one(db)
     .await?;
-    Ok(Details { date_of_birth, onboarding_completed_at, history })
+    let profile: Option<(Option<NaiveDate>, Option<String>)> =
+        query("SELECT date_of_birth, nationality FROM profiles WHERE user_id = $1").bind(id).fetch_optional(db).await?;
+    let (date_of_birth, nationality) = profile.unwrap_or_default();
+    Ok(Details { date_of_birth, nationality, onboarding_completed_at, history })
 }
 
 /// DreamScape's editable fields of an account.

@@ -126,6 +126,11 @@ async fn the_list_detail_and_activity_read_dreamscape_shapes() {
     for field in ["phoneNumber", "dateOfBirth", "nationality", "onboardingCompletedAt"] {
         assert!(one.get(field).is_some_and(Value::is_null), "{field}: {one}");
     }
+    // What the traveller gives in their profile shows in the detail.
+    let given = json!({"nationality": "French"});
+    let put = call(&app, Method::PUT, &alice.access, "/api/v1/auth/profile", Some(&given)).await;
+    assert_eq!(put.status().as_u16(), 200);
+    assert_eq!(get(&app, &boss.access, &user_path(&alice, "")).await["nationality"], "French");
     assert_eq!((one["bookingsCount"].clone(), one["revenueGenerated"].clone()), (json!(0), json!(0.0)));
     expect_error(call(&app, Method::GET, &boss.access, "/api/v1/admin/users/not-an-id", None).await, 404, "not_found")
         .await;

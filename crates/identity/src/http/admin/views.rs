@@ -73,7 +73,7 @@ pub struct BackOfficeUser {
 #[serde(rename_all = "camelCase")]
 pub struct AdminUserDetails {
     pub date_of_birth: Option<NaiveDate>,
-    /// Not recorded by Sojourn: always `null`.
+    /// As the traveller gave it in their profile, if they did.
     pub nationality: Option<String>,
     pub onboarding_completed_at: Option<DateTime<Utc>>,
 }
@@ -109,7 +109,7 @@ pub fn user_view(u: &Listed, details: Option<&Details>) -> BackOfficeUser {
         phone_number: u.phone_number.clone(),
         details: details.map(|d| AdminUserDetails {
             date_of_birth: d.date_of_birth,
-            nationality: None,
+            nationality: d.nationality.clone(),
             onboarding_completed_at: d.onboarding_completed_at,
         }),
     }
