@@ -138,6 +138,11 @@ async fn a_split_deployment_books_pays_survives_a_crash_and_limits_across_gatewa
     // Accounts at identity, a listing at catalog: all through the gateway.
     let host = api.register("host@example.com").await;
     let guest = api.register("guest@example.com").await;
+    // DreamScape's client through the gateway: its trailing slashes and its `/api/health`.
+    let favorites = api.ok(Method::GET, Some(&guest), "/api/v1/users/favorites/?limit=0", None).await;
+    assert_eq!(favorites, json!([]), "{favorites}");
+    let (status, health) = api.call(Method::GET, None, "/api/health/live", None).await;
+    assert_eq!((status, &health["alive"]), (StatusCode::OK, &json!(true)), "{health}");
     let provider = json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Paris"});
     api.ok(Method::POST, Some(&host), "/api/v1/providers", Some(&provider)).await;
     let body = json!({"kind": "stay", "title": "Canal flat", "description": "A bright flat on the canal, close to everything.",
