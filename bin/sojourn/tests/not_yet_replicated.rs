@@ -34,14 +34,7 @@ async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> reqwest::Response {
-    let mut r = app.client.request(method, app.url(path));
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    r.send().await.unwrap()
+    app.call(method, token, path, body).await
 }
 
 async fn ok(app: &TestApp, method: Method, token: Option<&str>, path: &str, body: Option<&Value>) -> Value {

@@ -34,14 +34,7 @@ async fn spawn_tweaked(tweak: impl FnOnce(&mut platform::Config)) -> TestApp {
 }
 
 async fn call(app: &TestApp, method: Method, token: Option<&str>, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut r = app.client.request(method, app.url(path));
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    testkit::json(r.send().await.unwrap()).await
+    testkit::json(app.call(method, token, path, body).await).await
 }
 
 async fn ok(app: &TestApp, method: Method, token: Option<&str>, path: &str, body: Option<&Value>) -> Value {

@@ -87,11 +87,7 @@ async fn spawn_with_clock() -> (TestApp, Arc<TestSupplier>, Arc<kernel::ManualCl
 }
 
 async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
-    let mut r = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    r.send().await.unwrap()
+    app.call(method, Some(token), path, body).await
 }
 
 async fn data(r: reqwest::Response) -> Value {

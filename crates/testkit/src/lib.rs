@@ -147,6 +147,25 @@ impl TestApp {
         self.client.post(self.url(path)).json(body).send().await.expect("request")
     }
 
+    /// `method path`, with the access token when given and `body` as JSON when given: what
+    /// almost every HTTP test sends.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
     /// Sends `body` verbatim as `application/json` (for malformed-JSON tests).
     pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client

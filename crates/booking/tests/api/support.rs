@@ -54,14 +54,7 @@ pub async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> reqwest::Response {
-    let mut r = app.client.request(method, app.url(path));
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    r.send().await.unwrap()
+    app.call(method, token, path, body).await
 }
 
 pub async fn data(r: reqwest::Response) -> Value {

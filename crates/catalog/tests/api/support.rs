@@ -36,14 +36,7 @@ pub async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path));
-    if let Some(t) = token {
-        request = request.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        request = request.json(b);
-    }
-    request.send().await.unwrap()
+    app.call(method, token, path, body).await
 }
 
 pub async fn data(response: reqwest::Response) -> Value {

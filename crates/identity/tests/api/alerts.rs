@@ -7,11 +7,7 @@ use testkit::{TestApp, expect_error, json};
 use crate::support::{register, spawn};
 
 async fn call(app: &TestApp, method: reqwest::Method, token: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    json(request.send().await.unwrap()).await
+    json(app.call(method, Some(token), path, body).await).await
 }
 
 fn in_days(days: i64) -> String {

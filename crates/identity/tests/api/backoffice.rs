@@ -10,11 +10,7 @@ use testkit::{TestApp, expect_error, json};
 use crate::support::{PASSWORD, Session, admin, login_response, profile_status, register, spawn, spawn_clocked};
 
 pub async fn call(app: &TestApp, method: Method, token: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().await.unwrap()
+    app.call(method, Some(token), path, body).await
 }
 
 /// `body.data` of a 200.

@@ -12,11 +12,7 @@ async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(&format!("/api/v1/users{path}"))).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().await.unwrap()
+    app.call(method, Some(token), &format!("/api/v1/users{path}"), body).await
 }
 
 async fn step(app: &TestApp, token: &str, body: Value) -> reqwest::Response {

@@ -9,11 +9,7 @@ use testkit::{TestApp, expect_error, json};
 use crate::support::{PASSWORD, admin, login_response, register, spawn};
 
 async fn call(app: &TestApp, method: reqwest::Method, token: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let mut request = app.client.request(method, app.url(&format!("/api/v1/users/gdpr{path}"))).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    json(request.send().await.unwrap()).await
+    json(app.call(method, Some(token), &format!("/api/v1/users/gdpr{path}"), body).await).await
 }
 
 #[tokio::test]

@@ -13,11 +13,7 @@ async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(&s.access);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().await.unwrap()
+    app.call(method, Some(&s.access), path, body).await
 }
 
 async fn ok(app: &TestApp, method: reqwest::Method, s: &Session, path: &str, body: Option<&Value>) -> Value {

@@ -61,11 +61,7 @@ pub async fn register(app: &TestApp, email: &str) -> User {
 
 /// Sends `method path` with the bearer token and an optional JSON body.
 pub async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<&Value>) -> reqwest::Response {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    request.send().await.expect("request")
+    app.call(method, Some(token), path, body).await
 }
 
 /// `(status, body)` of a call.
