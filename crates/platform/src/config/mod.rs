@@ -4,6 +4,7 @@
 mod gateway;
 mod load;
 mod payments;
+mod realtime;
 mod sections;
 mod services;
 
@@ -21,6 +22,7 @@ pub use sections::{
     AuthConfig, BookingConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, S3Config,
     StorageBackend, StorageConfig,
 };
+pub use realtime::RealtimeConfig;
 pub use services::ServicesConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +61,8 @@ pub struct Config {
     pub booking: BookingConfig,
     pub payments: PaymentsConfig,
     pub services: ServicesConfig,
+    /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
+    pub realtime: RealtimeConfig,
     /// The gateway role: upstreams and edge policies.
     pub gateway: GatewayConfig,
     /// Per-context overrides (`contexts.booking.database_url`), so each service can own its
@@ -88,6 +92,7 @@ impl Default for Config {
             booking: BookingConfig::default(),
             payments: PaymentsConfig::default(),
             services: ServicesConfig::default(),
+            realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
             contexts: BTreeMap::new(),
             secrets: BTreeMap::new(),
