@@ -5,9 +5,14 @@
 //! It also ships [`probe`], a minimal context that exercises the platform (database,
 //! outbox, subscriptions, error paths) without any domain logic, so the foundation can be
 //! tested through HTTP like every real context.
+//!
+//! For the realtime channel: [`socketio::SioDriver`] runs the official Socket.IO v4 client
+//! (npm) from a test, and [`ws::WsClient`] is a plain WebSocket client for `/ws`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod probe;
+pub mod socketio;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -117,7 +122,8 @@ pub async fn spawn_config_with_clock(
     // As `sojourn serve` does: links and media URLs point at the port really bound (port 0).
     let mut config = config;
     config.server.listening_on(addr);
-    let app = App::build_with_clock(config, contexts, clock).await.expect("app builds");
+    // Boxed: building every context is a large future, and each suite's own futures hold this one.
+    let app = Box::pin(App::build_with_clock(config, contexts, clock)).await.expect("app builds");
     let platform = app.platform.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(listener, async move {
