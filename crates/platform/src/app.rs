@@ -54,6 +54,7 @@ pub struct Platform {
     pub media: Media,
     /// What contexts provide each other synchronously; tests may provide stand-ins.
     pub contracts: Arc<crate::contracts::Contracts>,
+    pub realtime: crate::realtime::Realtime,
     dbs: BTreeMap<String, Db>,
 }
 
@@ -225,6 +226,10 @@ impl App {
             crate::mail::from_config(&config).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
         let media = Media::configured(&config, &secrets).map_err(|e| StartError::Context("platform".into(), e))?;
 
+        let realtime = crate::realtime::Realtime::new(config.realtime.clone(), auth.clone());
+        if let Some(url) = &config.nats.url {
+            realtime.connect_nats(url).await.map_err(StartError::Events)?;
+        }
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());
         let mut api = OpenApiRouter::new();
@@ -245,6 +250,7 @@ impl App {
                 media: media.clone(),
                 contracts: contracts.clone(),
                 cache: crate::cache::Cache::new(redis.clone()),
+                realtime: realtime.clone(),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -282,7 +288,8 @@ impl App {
             api = api.merge(OpenApiRouter::from(crate::contracts::records_routes(contracts.clone(), key.clone())));
         }
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
-        let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, dbs };
+        let platform =
+            Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, realtime, dbs };
         Ok(App { platform, router, openapi })
     }
 
