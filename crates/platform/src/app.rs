@@ -228,7 +228,7 @@ impl App {
 
         let realtime = crate::realtime::Realtime::new(config.realtime.clone(), auth.clone());
         if let Some(url) = &config.nats.url {
-            realtime.connect_nats(url).await.map_err(StartError::Events)?;
+            Box::pin(realtime.connect_nats(url)).await.map_err(StartError::Events)?;
         }
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());

@@ -293,16 +293,15 @@ impl Hub {
         }
     }
 
-    /// Ends socket `id`: it closes as soon as it sees its queue closed.
+    /// Ends socket `id`: it leaves the registry and its rooms now, and closes as soon as it
+    /// sees its queue closed (or its pending write times out).
     fn end(&self, id: u64, why: Ended) {
-        if let Ok(mut state) = self.state.write()
-            && let Some(conn) = state.conns.get_mut(&id)
+        if let Ok(state) = self.state.read()
+            && let Some(conn) = state.conns.get(&id)
         {
             let _ = conn.ended.set(why);
-            // A fresh, closed sender in place of the live one: the socket's queue closes.
-            let (closed, _) = mpsc::channel(1);
-            conn.tx = closed;
         }
+        self.unregister(id);
     }
 
     pub fn join(&self, id: u64, room: Room) -> bool {
