@@ -139,6 +139,7 @@ impl Connection {
                 close_frame(1000, "session revoked"),
             ],
             (Some(Ended::Revoked), Wire::Plain) => vec![close_frame(plain::close::UNAUTHORIZED, "session_revoked")],
+            (Some(Ended::Shutdown), _) => vec![close_frame(1001, "server shutting down")],
             _ => vec![close_frame(plain::close::SLOW_CONSUMER, "slow_consumer")],
         }
     }

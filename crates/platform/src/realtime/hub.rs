@@ -59,6 +59,8 @@ pub(crate) enum Ended {
     Revoked,
     /// The client did not read its events fast enough.
     SlowConsumer,
+    /// The server is stopping.
+    Shutdown,
 }
 
 pub(crate) struct Registered {
@@ -302,6 +304,13 @@ impl Hub {
             let _ = conn.ended.set(why);
         }
         self.unregister(id);
+    }
+
+    pub fn shutdown(&self) {
+        let all: Vec<u64> = self.state.read().map(|s| s.conns.keys().copied().collect()).unwrap_or_default();
+        for id in all {
+            self.end(id, Ended::Shutdown);
+        }
     }
 
     pub fn join(&self, id: u64, room: Room) -> bool {

@@ -131,3 +131,27 @@ async fn catch_up_by_last_event_id() {
     let event = next_json(&mut ws).await;
     assert_eq!((event["event"].as_str(), event["id"].as_str()), (Some("b"), Some(second.to_string().as_str())));
 }
+
+#[tokio::test]
+async fn sockets_are_closed_going_away_when_the_server_stops() {
+    let mut app = app(|_| {}).await;
+    let u = user(&app);
+    let mut ws = with_header(&app, "authorization", &format!("Bearer {}", u.token)).await.unwrap();
+    next_json(&mut ws).await;
+    app.begin_shutdown();
+    assert_eq!(closed_with(&mut ws, Duration::from_secs(5)).await, Some(1001));
+    app.join().await.unwrap();
+}
+
+#[tokio::test]
+async fn metrics_count_sockets_and_deliveries() {
+    let app = app(|_| {}).await;
+    let u = user(&app);
+    let mut ws = with_header(&app, "authorization", &format!("Bearer {}", u.token)).await.unwrap();
+    next_json(&mut ws).await;
+    app.platform.realtime.publish(Room::User(u.id), "x", json!({}));
+    next_json(&mut ws).await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(text.contains("sojourn_realtime_connections 1"), "{text}");
+    assert!(text.contains("sojourn_realtime_delivered_total 1"), "{text}");
+}
