@@ -3,6 +3,7 @@
 //! authenticate, revocation, catch-up, limits. End-to-end tests with the official Socket.IO
 //! client live with the contexts that publish (bin/sojourn/tests/realtime).
 
+mod fanout;
 mod plain;
 mod socketio;
 
