@@ -15,6 +15,7 @@
 
 mod connection;
 mod fanout;
+mod history;
 mod hub;
 mod limits;
 mod plain;
