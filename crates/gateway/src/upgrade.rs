@@ -136,7 +136,8 @@ pub async fn forward(
         return envelope(400, "bad_request", "An upgrade request carries no body", None);
     }
     let Some(slot) = sockets.reserve() else {
-        tracing::warn!(max = sockets.max, "upgrade refused: gateway.max_websockets reached");
+        // Counted in `sojourn_gateway_websockets_refused_total`; a reconnect storm must not flood the log.
+        tracing::debug!(max = sockets.max, "upgrade refused: gateway.max_websockets reached");
         return envelope(503, "too_many_websockets", "Too many open sockets, try again shortly", Some(5));
     };
     let client_side = hyper::upgrade::on(&mut req);
