@@ -134,6 +134,7 @@ fn ops_router_for_docs() -> OpenApiRouter {
         started: Instant::now(),
         redis: None,
         relay: std::sync::Weak::new(),
+        realtime: None,
     });
     http::ops::router(state)
 }
@@ -228,7 +229,7 @@ impl App {
 
         let realtime = crate::realtime::Realtime::new(config.realtime.clone(), auth.clone());
         if let Some(url) = &config.nats.url {
-            realtime.connect_nats(url).await.map_err(StartError::Events)?;
+            Box::pin(realtime.connect_nats(url)).await.map_err(StartError::Events)?;
         }
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());
@@ -282,6 +283,7 @@ impl App {
             started: Instant::now(),
             redis: redis.clone(),
             relay: Arc::downgrade(&relay),
+            realtime: Some(realtime.clone()),
         });
         // The records this process owns, for readers elsewhere (undocumented, key-checked).
         if let Some(key) = secrets.get(crate::contracts::http::INTERNAL_API_KEY) {
@@ -310,6 +312,9 @@ impl App {
         let consumers = platform.bus.start(stop.clone());
 
         let result = serve_router(router, listener, grace, shutdown, &stop_handle).await;
+        // Sockets are not requests: the server's drain does not wait for them. Close them
+        // (1001, going away) so clients reconnect to another instance at once.
+        platform.realtime.shutdown();
 
         if let Some(task) = relay_task {
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;

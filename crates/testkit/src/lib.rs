@@ -122,7 +122,6 @@ pub async fn spawn_config_with_clock(
     // As `sojourn serve` does: links and media URLs point at the port really bound (port 0).
     let mut config = config;
     config.server.listening_on(addr);
-    // Boxed: building every context is a large future, and each suite's own futures hold this one.
     let app = Box::pin(App::build_with_clock(config, contexts, clock)).await.expect("app builds");
     let platform = app.platform.clone();
     let (stop, stopped) = oneshot::channel::<()>();

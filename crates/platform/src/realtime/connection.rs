@@ -63,7 +63,7 @@ impl Connection {
         let replayed = self.catch_up(last).await;
         let end = self.serve(replayed).await;
         for message in end {
-            if self.socket.send(message).await.is_err() {
+            if self.write(message).await.is_err() {
                 break;
             }
         }
@@ -77,12 +77,12 @@ impl Connection {
         let mut sent = HashSet::new();
         if !replay.complete {
             let resync = self.notice("resync", json!({ "lastEventId": last, "reason": "history_unavailable" }));
-            if self.socket.send(resync).await.is_err() {
+            if self.write(resync).await.is_err() {
                 return sent;
             }
         }
         for event in replay.events {
-            if self.socket.send(self.event(&event)).await.is_err() {
+            if self.write(self.event(&event)).await.is_err() {
                 break;
             }
             sent.insert(event.id);
@@ -102,7 +102,7 @@ impl Connection {
                     if !replayed.is_empty() && replayed.remove(&event.id) {
                         continue;
                     }
-                    if self.socket.send(self.event(&event)).await.is_err() {
+                    if self.write(self.event(&event)).await.is_err() {
                         return Vec::new();
                     }
                 }
@@ -122,7 +122,7 @@ impl Connection {
                         Wire::SocketIo => Message::Text(socketio::PING.into()),
                         Wire::Plain => Message::Ping(Default::default()),
                     };
-                    if self.socket.send(ping).await.is_err() {
+                    if self.write(ping).await.is_err() {
                         return Vec::new();
                     }
                 }
@@ -139,6 +139,7 @@ impl Connection {
                 close_frame(1000, "session revoked"),
             ],
             (Some(Ended::Revoked), Wire::Plain) => vec![close_frame(plain::close::UNAUTHORIZED, "session_revoked")],
+            (Some(Ended::Shutdown), _) => vec![close_frame(1001, "server shutting down")],
             _ => vec![close_frame(plain::close::SLOW_CONSUMER, "slow_consumer")],
         }
     }
@@ -207,7 +208,17 @@ impl Connection {
     }
 
     async fn send(&mut self, message: Message) -> Step {
-        if self.socket.send(message).await.is_err() { Step::End(Vec::new()) } else { Step::Continue }
+        if self.write(message).await.is_err() { Step::End(Vec::new()) } else { Step::Continue }
+    }
+
+    /// Writes one frame; a client that does not take it within the heartbeat's patience is
+    /// gone (its queue is closed already if it fell behind).
+    async fn write(&mut self, message: Message) -> Result<(), ()> {
+        let patience = Duration::from_millis(self.hub.config.ping_timeout_ms.max(100));
+        match tokio::time::timeout(patience, self.socket.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(()),
+        }
     }
 
     /// A frame the server will not act on: an error back, and a strike (too many close it).
@@ -268,6 +279,6 @@ impl Connection {
             ),
             (Reply::None, Wire::Plain) => Message::Text(plain::error(code, message, event).into()),
         };
-        let _ = self.socket.send(frame).await;
+        let _ = self.write(frame).await;
     }
 }

@@ -4,7 +4,7 @@
 //! is full (a client that stopped reading) is dropped rather than buffered without bound.
 //! Events for users are also kept for a while ([`History`]), for reconnection catch-up.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::history::{History, Replay};
 use super::{ClientEvent, PresenceListener, Room};
 use crate::auth::Auth;
 use crate::config::RealtimeConfig;
@@ -59,6 +60,8 @@ pub(crate) enum Ended {
     Revoked,
     /// The client did not read its events fast enough.
     SlowConsumer,
+    /// The server is stopping.
+    Shutdown,
 }
 
 pub(crate) struct Registered {
@@ -103,7 +106,7 @@ pub(crate) struct Hub {
     pub origin: Uuid,
     next_id: AtomicU64,
     state: RwLock<State>,
-    history: Mutex<HashMap<Uuid, VecDeque<Arc<Outgoing>>>>,
+    history: Mutex<History>,
     handlers: RwLock<HashMap<&'static str, Arc<dyn ClientEvent>>>,
     presence: RwLock<Vec<Arc<dyn PresenceListener>>>,
     /// Users online on other processes: user → those processes.
@@ -116,23 +119,16 @@ pub(crate) struct Hub {
     pub refused: AtomicU64,
 }
 
-/// What a reconnecting client missed.
-pub(crate) struct Replay {
-    pub events: Vec<Arc<Outgoing>>,
-    /// False when older events than those kept may have been missed (the client should
-    /// refetch its state).
-    pub complete: bool,
-}
-
 impl Hub {
     pub fn new(config: RealtimeConfig, auth: Arc<Auth>) -> Arc<Self> {
+        let history = History::new(config.history_per_user, Duration::from_secs(config.history_ttl_secs));
         Arc::new(Self {
             config,
             auth,
             origin: kernel::new_id(),
             next_id: AtomicU64::new(1),
             state: RwLock::default(),
-            history: Mutex::default(),
+            history: Mutex::new(history),
             handlers: RwLock::default(),
             presence: RwLock::default(),
             remote: Mutex::default(),
@@ -216,29 +212,16 @@ impl Hub {
     }
 
     fn remember(&self, user: Uuid, out: Arc<Outgoing>) {
-        let Ok(mut history) = self.history.lock() else { return };
-        let kept = history.entry(user).or_default();
-        let ttl = Duration::from_secs(self.config.history_ttl_secs);
-        while kept.front().is_some_and(|e| e.at.elapsed() > ttl) || kept.len() >= self.config.history_per_user.max(1) {
-            kept.pop_front();
+        if let Ok(mut history) = self.history.lock() {
+            history.keep(user, out);
         }
-        kept.push_back(out);
     }
 
     /// The events for `user` after `last` (an event id the client saw).
     pub fn replay(&self, user: Uuid, last: Uuid) -> Replay {
-        let Ok(history) = self.history.lock() else { return Replay { events: Vec::new(), complete: false } };
-        let Some(kept) = history.get(&user) else { return Replay { events: Vec::new(), complete: false } };
-        let ttl = Duration::from_secs(self.config.history_ttl_secs);
-        let fresh: Vec<&Arc<Outgoing>> = kept.iter().filter(|e| e.at.elapsed() <= ttl).collect();
-        match fresh.iter().position(|e| e.id == last) {
-            Some(at) => Replay { events: fresh[at + 1..].iter().map(|e| (*e).clone()).collect(), complete: true },
-            // Ids are time-ordered (v7): what is newer than `last` is what was missed, and
-            // nothing is lost only if something older than `last` is still kept.
-            None => Replay {
-                complete: fresh.first().is_some_and(|e| e.id < last),
-                events: fresh.into_iter().filter(|e| e.id > last).cloned().collect(),
-            },
+        match self.history.lock() {
+            Ok(history) => history.replay(user, last),
+            Err(_) => Replay { events: Vec::new(), complete: false },
         }
     }
 
@@ -293,15 +276,21 @@ impl Hub {
         }
     }
 
-    /// Ends socket `id`: it closes as soon as it sees its queue closed.
+    /// Ends socket `id`: it leaves the registry and its rooms now, and closes as soon as it
+    /// sees its queue closed (or its pending write times out).
     fn end(&self, id: u64, why: Ended) {
-        if let Ok(mut state) = self.state.write()
-            && let Some(conn) = state.conns.get_mut(&id)
+        if let Ok(state) = self.state.read()
+            && let Some(conn) = state.conns.get(&id)
         {
             let _ = conn.ended.set(why);
-            // A fresh, closed sender in place of the live one: the socket's queue closes.
-            let (closed, _) = mpsc::channel(1);
-            conn.tx = closed;
+        }
+        self.unregister(id);
+    }
+
+    pub fn shutdown(&self) {
+        let all: Vec<u64> = self.state.read().map(|s| s.conns.keys().copied().collect()).unwrap_or_default();
+        for id in all {
+            self.end(id, Ended::Shutdown);
         }
     }
 
@@ -402,8 +391,7 @@ impl Hub {
             self.end(id, Ended::Revoked);
         }
         if prune_history && let Ok(mut history) = self.history.lock() {
-            let ttl = Duration::from_secs(self.config.history_ttl_secs);
-            history.retain(|_, kept| kept.back().is_some_and(|e| e.at.elapsed() <= ttl));
+            history.prune();
         }
     }
 }

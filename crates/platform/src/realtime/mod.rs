@@ -15,6 +15,7 @@
 
 mod connection;
 mod fanout;
+mod history;
 mod hub;
 mod limits;
 mod plain;
@@ -156,6 +157,34 @@ impl Realtime {
     /// Open sockets, rooms and deliveries of this process (for `/metrics` and tests).
     pub fn stats(&self) -> Stats {
         self.hub.stats()
+    }
+
+    /// Closes every socket of this process (1001, going away): the server is stopping.
+    pub fn shutdown(&self) {
+        self.hub.shutdown();
+    }
+
+    /// The Prometheus lines of [`Realtime::stats`].
+    pub fn render_metrics(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let s = self.stats();
+        let gauges = [
+            ("sojourn_realtime_connections", "Open authenticated sockets.", s.connections as u64),
+            ("sojourn_realtime_users", "Users with at least one open socket here.", s.users as u64),
+            ("sojourn_realtime_rooms", "Rooms with at least one socket here.", s.rooms as u64),
+        ];
+        for (name, help, value) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        }
+        let counters = [
+            ("sojourn_realtime_published_total", "Events published by this process's contexts.", s.published),
+            ("sojourn_realtime_delivered_total", "Events handed to sockets here.", s.delivered),
+            ("sojourn_realtime_dropped_slow_total", "Sockets dropped for not reading their events.", s.dropped_slow),
+            ("sojourn_realtime_refused_total", "Sockets refused for too many per user.", s.refused),
+        ];
+        for (name, help, value) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+        }
     }
 
     /// The socket endpoints, `/socket.io/` and `/ws`. Serving them here also starts the
