@@ -210,3 +210,66 @@ async fn sio_driver_reports_an_unreachable_server_as_a_connect_error() {
     assert!(!error.message.is_empty(), "{error:?}");
     assert!(sio.wait_disconnect("a", Duration::from_millis(300)).await.is_none());
 }
+
+/// The real client against our own server (the probe mounts the realtime channel): what the
+/// realtime suites rely on, end to end — refusal, connect, a published event with its id, an
+/// acknowledged emit, a lost transport caught up on reconnect, and a revoked session.
+#[tokio::test]
+async fn sio_driver_against_sojourns_own_socket_io_server() {
+    use platform::auth::Role;
+    use platform::realtime::Room;
+    let Ok(mut sio) = SioDriver::start().await else { return };
+    let app = testkit::spawn_app().await;
+    let (user, session) = (kernel::new_id(), kernel::new_id());
+    let token = app.platform.auth.issue(user, session, Role::User).unwrap().token;
+
+    let refused = sio.connect("x", &app.base, json!({"token": "not-a-token"})).await.unwrap_err();
+    assert!(!refused.message.is_empty() && refused.data["code"].is_string(), "{refused:?}");
+
+    assert!(!sio.connect("a", &app.base, json!({"token": token})).await.unwrap().recovered);
+    let id = app.platform.realtime.publish(Room::User(user), "notification:new", json!({"title": "Hi"}));
+    let args = sio.next_event("a", "notification:new", SECOND * 5).await.expect("published event");
+    assert_eq!(args, vec![json!({"title": "Hi"}), json!(id.to_string())]);
+    let ack = sio.emit_ack("a", "probe:echo", json!({"n": 1}), SECOND * 5).await;
+    assert_eq!(ack["success"], true, "{ack}");
+    assert_eq!(ack["data"]["echo"], json!({"n": 1}), "{ack}");
+
+    // Away while an event is published; the client names what it saw last on reconnecting.
+    sio.drop_transport("a").await;
+    assert_eq!(sio.wait_disconnect("a", SECOND * 5).await.as_deref(), Some("transport close"));
+    let missed = app.platform.realtime.publish(Room::User(user), "booking_update", json!({"status": "confirmed"}));
+    sio.reconnect("a").await.unwrap();
+    let args = sio.next_event("a", "booking_update", SECOND * 5).await.expect("caught up");
+    assert_eq!(args, vec![json!({"status": "confirmed"}), json!(missed.to_string())]);
+
+    app.platform.auth.revoke_session(session);
+    assert_eq!(sio.wait_disconnect("a", SECOND * 3).await.as_deref(), Some("io server disconnect"));
+}
+
+#[tokio::test]
+async fn ws_client_against_sojourns_own_ws_endpoint() {
+    use platform::auth::Role;
+    use platform::realtime::Room;
+    let app = testkit::spawn_app().await;
+    let (user, session) = (kernel::new_id(), kernel::new_id());
+    let token = app.platform.auth.issue(user, session, Role::User).unwrap().token;
+    let url = ws_url(&app.base);
+
+    let (mut ws, ready) = WsClient::connect_ready(&url, WsAuth::Protocol(token.clone())).await;
+    assert_eq!(ready["userId"], user.to_string(), "{ready}");
+    assert_eq!(ws.protocol.as_deref(), Some("sojourn.v1"));
+    let id = app.platform.realtime.publish(Room::User(user), "new_message", json!({"body": "hello"}));
+    let event = ws.next_event("new_message", SECOND * 5).await.expect("event");
+    assert_eq!((event["id"].as_str(), &event["data"]), (Some(id.to_string().as_str()), &json!({"body": "hello"})));
+    let ack = ws.emit_ack("probe:echo", json!({"n": 2}), SECOND * 5).await;
+    assert_eq!((ack["success"].clone(), ack["data"]["echo"].clone()), (json!(true), json!({"n": 2})), "{ack}");
+
+    let (mut by_header, _) = WsClient::connect_ready(&url, WsAuth::Header(token)).await;
+    app.platform.auth.revoke_session(session);
+    assert_eq!(by_header.wait_close(SECOND * 3).await.map(|c| c.0), Some(4001));
+
+    let mut anonymous = WsClient::connect(&url, WsAuth::FirstFrame { token: "nope".into(), last_event_id: None })
+        .await
+        .unwrap();
+    assert_eq!(anonymous.wait_close(SECOND * 5).await.map(|c| c.0), Some(4001));
+}
