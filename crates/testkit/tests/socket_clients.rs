@@ -268,8 +268,7 @@ async fn ws_client_against_sojourns_own_ws_endpoint() {
     app.platform.auth.revoke_session(session);
     assert_eq!(by_header.wait_close(SECOND * 3).await.map(|c| c.0), Some(4001));
 
-    let mut anonymous = WsClient::connect(&url, WsAuth::FirstFrame { token: "nope".into(), last_event_id: None })
-        .await
-        .unwrap();
+    let mut anonymous =
+        WsClient::connect(&url, WsAuth::FirstFrame { token: "nope".into(), last_event_id: None }).await.unwrap();
     assert_eq!(anonymous.wait_close(SECOND * 5).await.map(|c| c.0), Some(4001));
 }
