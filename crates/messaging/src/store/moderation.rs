@@ -32,7 +32,7 @@ pub async fn blocks(db: &Db, blocker: Uuid) -> Result<Vec<(Uuid, DateTime<Utc>)>
 }
 
 pub async fn is_blocked<'c>(on: impl Executor<'c>, blocker: Uuid, blocked: Uuid) -> Result<bool, DbError> {
-    let row: Option<(i64,)> = query("SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
+    let row: Option<(i64,)> = query("SELECT CAST(1 AS BIGINT) FROM blocks WHERE blocker_id = $1 AND blocked_id = $2")
         .bind(blocker)
         .bind(blocked)
         .fetch_optional(on)
@@ -43,7 +43,7 @@ pub async fn is_blocked<'c>(on: impl Executor<'c>, blocker: Uuid, blocked: Uuid)
 /// Whether another participant of the conversation blocked `sender`.
 pub async fn blocked_in<'c>(on: impl Executor<'c>, conversation: Uuid, sender: Uuid) -> Result<bool, DbError> {
     let row: Option<(i64,)> = query(
-        "SELECT 1 FROM blocks b JOIN participants p ON p.user_id = b.blocker_id \
+        "SELECT CAST(1 AS BIGINT) FROM blocks b JOIN participants p ON p.user_id = b.blocker_id \
          WHERE p.conversation_id = $1 AND b.blocked_id = $2 LIMIT 1",
     )
     .bind(conversation)
