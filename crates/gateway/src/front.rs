@@ -35,7 +35,7 @@ const MAX_FAST_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 100;
 
 /// Accepts connections until `shutdown`, then closes idle ones, lets requests in flight finish
-/// for `grace` and drops what is left.
+/// for `grace` and drops what is left; then closes the upgraded (WebSocket) connections.
 pub async fn serve(
     edge: Edge,
     listener: TcpListener,
@@ -70,6 +70,8 @@ pub async fn serve(
         tracing::warn!("grace period over: dropping the remaining connections");
         connections.abort_all();
     }
+    // Upgraded connections never finish on their own: closed once the requests are done.
+    edge.gw.sockets.close_all(Duration::from_secs(1)).await;
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 //! several task switches, often across threads. Here the request's own task writes the head,
 //! reads the answer and streams its body straight from the pooled socket — one task, no channel,
 //! as nginx does. Bodiless requests are sent here; requests with a body in `upload`, which uses
-//! the same pool and parsers. Upgrades (and `https://` instances) keep hyper's client.
+//! the same pool and parsers. `https://` instances keep hyper's client; upgrades (WebSocket)
+//! get a connection of their own (`upgrade`).
 
 use std::cell::Cell;
 use std::io;

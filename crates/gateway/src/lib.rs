@@ -14,6 +14,7 @@ mod proxy;
 mod relay;
 mod routes;
 mod shards;
+mod upgrade;
 mod upload;
 mod upstream;
 
@@ -58,6 +59,8 @@ pub struct Gateway {
     keep_alive: Duration,
     started: Instant,
     ids: RequestIds,
+    /// Upgraded (WebSocket) connections: counted, capped, closed on shutdown.
+    sockets: Arc<upgrade::Sockets>,
 }
 
 fn start_error(message: impl Into<String>) -> StartError {
@@ -130,6 +133,7 @@ impl Gateway {
             keep_alive: Duration::from_secs(gw.keep_alive_secs),
             started: Instant::now(),
             ids: RequestIds::new(),
+            sockets: upgrade::Sockets::new(gw.max_websockets),
         }))
     }
 
@@ -240,11 +244,16 @@ async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue, index: Optio
     if let Err(refused) = admit(gw, ip, req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes)).await {
         return (label, refused);
     }
+    if upgrade::is_upgrade(req.headers()) {
+        return (label, upgrade::forward(&gw.proxy, &gw.sockets, upstream, req, ip, id).await);
+    }
     (label, gw.proxy.forward(upstream, req, ip, id).await)
 }
 
 /// What every proxied request passes first, whichever server read it: the client's rate limit,
-/// and its bearer token (if any) verified at the edge.
+/// and its bearer token (if any) verified at the edge. A request without a token passes, and
+/// the service decides: the realtime sockets (`/socket.io/`, `/ws`) carry theirs inside the
+/// protocol, where only the service can read it.
 async fn admit(gw: &Gateway, ip: IpAddr, authorization: Option<&[u8]>) -> Result<(), Response<Body>> {
     if gw.limits.enabled()
         && let Err(wait) = gw.limits.check(&format!("gateway:ip:{ip}"), gw.limit).await

@@ -1,5 +1,6 @@
 //! The gateway's own endpoints: liveness of the gateway, readiness aggregated over every
-//! upstream instance (with its breaker state), and metrics by upstream.
+//! upstream instance (with its breaker state), and metrics by upstream and of the upgraded
+//! (WebSocket) connections.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -135,6 +136,19 @@ async fn metrics(State(gw): State<Arc<Gateway>>) -> Response {
             );
         }
     }
+    let sockets = &gw.sockets;
+    let _ = write!(
+        out,
+        "# HELP sojourn_gateway_websockets_open Upgraded (WebSocket) connections spliced through the gateway now.\n\
+         # TYPE sojourn_gateway_websockets_open gauge\nsojourn_gateway_websockets_open {}\n\
+         # HELP sojourn_gateway_websockets_total Upgraded (WebSocket) connections spliced since start.\n\
+         # TYPE sojourn_gateway_websockets_total counter\nsojourn_gateway_websockets_total {}\n\
+         # HELP sojourn_gateway_websockets_refused_total Upgrades refused with 503: gateway.max_websockets reached.\n\
+         # TYPE sojourn_gateway_websockets_refused_total counter\nsojourn_gateway_websockets_refused_total {}\n",
+        sockets.open(),
+        sockets.total(),
+        sockets.refused()
+    );
     if let Some(redis) = &gw.redis {
         redis.render_metrics(&mut out);
     }

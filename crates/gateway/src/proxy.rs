@@ -1,19 +1,20 @@
 //! Forwarding one request: pooled keep-alive connections, bodies streamed both ways (never
 //! buffered), hop-by-hop headers dropped, `X-Forwarded-*` and `X-Request-Id` set, failures
 //! turned into envelopes (503 when nothing could be sent, 502 when the upstream broke, 504 when
-//! it did not answer in time), bodiless idempotent requests retried on another instance, and
-//! protocol upgrades (WebSocket) tunnelled.
+//! it did not answer in time), and bodiless idempotent requests retried on another instance.
+//! Protocol upgrades (WebSocket) take `upgrade` instead, with the same instance choice and
+//! breaker.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{Method, Request, Response, StatusCode, Uri};
+use axum::http::{Method, Request, Response, Uri};
 use axum::response::IntoResponse;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioExecutor;
 use kernel::ApiError;
 
 use crate::upstream::{Breaker, Instance, Lease, Upstream};
@@ -73,7 +74,7 @@ pub trait Status {
     fn status(&self) -> u16;
 }
 
-impl Status for Response<Body> {
+impl<B> Status for Response<B> {
     fn status(&self) -> u16 {
         self.status().as_u16()
     }
@@ -110,7 +111,7 @@ pub fn is_gateways_own(name: &str, value: &[u8]) -> bool {
         || (name.eq_ignore_ascii_case("vary") && value.windows(22).any(|w| w == b"access-control-request"))
 }
 
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     // Most messages carry none: one pass to find out before any removal.
     if !headers.keys().any(|name| is_hop_by_hop(name.as_str())) {
         return;
@@ -139,7 +140,7 @@ fn remove_listed(headers: &mut HeaderMap) {
 }
 
 /// An upstream's answer loses its hop-by-hop headers and those the gateway gives itself.
-fn clean_response_headers(headers: &mut HeaderMap) {
+pub fn clean_response_headers(headers: &mut HeaderMap) {
     strip_hop_by_hop(headers);
     if !headers.iter().any(|(name, value)| is_gateways_own(name.as_str(), value.as_bytes())) {
         return;
@@ -152,21 +153,12 @@ fn clean_response_headers(headers: &mut HeaderMap) {
     }
 }
 
-fn is_upgrade(req: &Request<Body>) -> bool {
-    req.headers().contains_key(header::UPGRADE)
-        && req
-            .headers()
-            .get_all(header::CONNECTION)
-            .iter()
-            .any(|v| v.to_str().is_ok_and(|s| s.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade"))))
-}
-
-fn has_body(headers: &HeaderMap) -> bool {
+pub fn has_body(headers: &HeaderMap) -> bool {
     headers.contains_key(header::TRANSFER_ENCODING)
         || headers.get(header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() != b"0")
 }
 
-fn envelope(status: u16, code: &'static str, message: &str, retry_after: Option<u64>) -> Response<Body> {
+pub fn envelope(status: u16, code: &'static str, message: &str, retry_after: Option<u64>) -> Response<Body> {
     let mut error = ApiError::new(status, code, message);
     if let Some(secs) = retry_after {
         error = error.with_retry_after(secs);
@@ -218,7 +210,17 @@ impl Proxy {
         }
     }
 
-    fn forwarded_headers(&self, headers: &mut HeaderMap, client: IpAddr, request_id: &HeaderValue) {
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// How long an upstream has to start answering.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// `X-Forwarded-*` and `X-Request-Id` for the upstream; `Host` becomes `X-Forwarded-Host`.
+    pub fn forwarded_headers(&self, headers: &mut HeaderMap, client: IpAddr, request_id: &HeaderValue) {
         let host = headers.remove(header::HOST);
         let prior = headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()).filter(|_| self.trust_forwarded);
         let chain = match prior {
@@ -241,7 +243,7 @@ impl Proxy {
     pub async fn forward(
         &self,
         upstream: &Upstream,
-        mut req: Request<Body>,
+        req: Request<Body>,
         client: IpAddr,
         request_id: &HeaderValue,
     ) -> Response<Body> {
@@ -249,23 +251,15 @@ impl Proxy {
         if declared.is_some_and(|n| n > self.body_limit as u64) {
             return envelope(413, "payload_too_large", "The request body is too large", None);
         }
-        let upgrade = is_upgrade(&req);
-        let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
         let (mut parts, body) = req.into_parts();
-        let upgrade_header = parts.headers.get(header::UPGRADE).cloned();
         // No length, not chunked, and (HTTP/2) the stream already ended: truly no body.
         let bodiless = !has_body(&parts.headers) && axum::body::HttpBody::is_end_stream(&body);
         strip_hop_by_hop(&mut parts.headers);
-        if let Some(protocol) = upgrade_header {
-            parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-            parts.headers.insert(header::UPGRADE, protocol);
-        }
         self.forwarded_headers(&mut parts.headers, client, request_id);
-        let retryable = bodiless && !upgrade && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        let retryable = bodiless && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         let mut body =
             Some(if bodiless { body } else { Body::new(http_body_util::Limited::new(body, self.body_limit)) });
         let path = parts.uri.path_and_query().cloned();
-        let mut client_upgrade = client_upgrade;
         let mut attempts = Attempts::new(upstream, retryable);
         loop {
             let Some(lease) = self.next_instance(&mut attempts) else { return unavailable() };
@@ -273,7 +267,7 @@ impl Proxy {
             let pq = path.as_ref().map_or("/", |p| p.as_str());
             let sent = if retryable && instance.plain_http {
                 self.timed(h1::exchange(self.target(instance), &parts.method, pq, &parts.headers)).await
-            } else if !upgrade && instance.plain_http {
+            } else if instance.plain_http {
                 let body = body.take().unwrap_or_else(Body::empty);
                 self.uploaded(upload::exchange(self.target(instance), &parts.method, pq, &parts.headers, body)).await
             } else {
@@ -289,7 +283,7 @@ impl Proxy {
                 *out.method_mut() = parts.method.clone();
                 *out.uri_mut() = uri;
                 *out.headers_mut() = parts.headers.clone();
-                self.send_pooled(out, &mut client_upgrade).await
+                self.send_pooled(out).await
             };
             if let Some(done) = self.settle(&attempts, instance, sent) {
                 return done.unwrap_or_else(|envelope| envelope);
@@ -390,27 +384,10 @@ impl Proxy {
         }
     }
 
-    /// Through hyper's pooled client: upgrades tunnelled, and `https://` instances.
-    async fn send_pooled(
-        &self,
-        out: Request<Body>,
-        client_upgrade: &mut Option<hyper::upgrade::OnUpgrade>,
-    ) -> Sent<Response<Body>> {
+    /// Through hyper's pooled client: `https://` instances.
+    async fn send_pooled(&self, out: Request<Body>) -> Sent<Response<Body>> {
         match tokio::time::timeout(self.timeout, self.client.request(out)).await {
-            Ok(Ok(mut response)) => {
-                let tunnel = (response.status() == StatusCode::SWITCHING_PROTOCOLS)
-                    .then(|| hyper::upgrade::on(&mut response))
-                    .zip(client_upgrade.take());
-                if let Some((upstream_side, client_side)) = tunnel {
-                    tokio::spawn(async move {
-                        if let (Ok(a), Ok(b)) = (client_side.await, upstream_side.await) {
-                            let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(a), &mut TokioIo::new(b)).await;
-                        }
-                    });
-                    let (mut parts, _) = response.into_parts();
-                    parts.headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-                    return Sent::Answer(Response::from_parts(parts, Body::empty()));
-                }
+            Ok(Ok(response)) => {
                 let (mut parts, incoming) = response.into_parts();
                 clean_response_headers(&mut parts.headers);
                 Sent::Answer(Response::from_parts(parts, Body::new(incoming)))

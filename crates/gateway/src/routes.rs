@@ -79,8 +79,9 @@ impl RouteTable {
         Ok(())
     }
 
-    /// The upstream index for `path`, if any. Under `/api/` a trailing slash is optional, as
-    /// in every service (the path is forwarded as sent; the service trims it too).
+    /// The upstream index for `path`, if any. A trailing slash is optional, as in every
+    /// service (the path is forwarded as sent; the service trims it too): `/socket.io/` and
+    /// `/socket.io` find the same owner whichever of the two it declared.
     pub fn resolve(&self, path: &str) -> Option<usize> {
         if path.starts_with(INTERNAL_PREFIX) {
             return None;
@@ -92,7 +93,21 @@ impl RouteTable {
             Some(rest) if !rest.is_empty() && path.ends_with('/') => path.trim_end_matches('/'),
             _ => path,
         };
-        self.router.at(path).ok().map(|m| *m.value)
+        if let Ok(found) = self.router.at(path) {
+            return Some(*found.value);
+        }
+        // Only for paths no template matched as sent: the other spelling of the slash.
+        let trimmed = path.trim_end_matches('/');
+        if trimmed.is_empty() {
+            return None;
+        }
+        if trimmed.len() < path.len()
+            && let Ok(found) = self.router.at(trimmed)
+        {
+            return Some(*found.value);
+        }
+        let slashed = format!("{trimmed}/");
+        (slashed != path).then(|| self.router.at(&slashed).ok().map(|m| *m.value)).flatten()
     }
 
     pub fn name(&self, index: usize) -> &str {
@@ -124,6 +139,23 @@ mod tests {
         assert_eq!(t.resolve("/api/v1/listings/abc/calendar//").map(|i| t.name(i)), Some("booking"));
         assert_eq!(t.resolve("/media/a/b.webp").map(|i| t.name(i)), Some("catalog"));
         assert_eq!(t.resolve("/internal/v1/payment-groups"), None);
+    }
+
+    #[test]
+    fn socket_paths_resolve_with_or_without_their_trailing_slash() {
+        for declared in [&["/socket.io/", "/ws"][..], &["/socket.io", "/ws/"], &["/socket.io", "/socket.io/", "/ws"]] {
+            let ups = vec![
+                ("catalog".to_owned(), vec!["/api/v1/listings".to_owned()]),
+                ("messaging".to_owned(), declared.iter().map(|t| (*t).to_owned()).collect()),
+            ];
+            let t = RouteTable::build(&ups, None).unwrap();
+            for path in ["/socket.io/", "/socket.io", "/socket.io//", "/ws", "/ws/"] {
+                assert_eq!(t.resolve(path).map(|i| t.name(i)), Some("messaging"), "{path} with {declared:?}");
+            }
+            for path in ["/socket.io/x", "/wss", "/", "//", "/api/v1/listings/x"] {
+                assert_eq!(t.resolve(path), None, "{path} with {declared:?}");
+            }
+        }
     }
 
     #[test]

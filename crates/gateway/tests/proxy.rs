@@ -1,6 +1,6 @@
 //! The gateway in front of fake services, over real HTTP: routing and balancing, what it adds
 //! to requests, failures (dead and silent instances, breaker, timeouts), streaming, size limits,
-//! protocol upgrades, edge authentication, rate limits, CORS, health and docs.
+//! protocol upgrades and WebSockets, edge authentication, rate limits, CORS, health and docs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "proxy/fast_path.rs"]
@@ -10,6 +10,8 @@ mod front;
 mod harness;
 #[path = "proxy/upload.rs"]
 mod upload;
+#[path = "proxy/websocket.rs"]
+mod websocket;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

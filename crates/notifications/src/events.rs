@@ -25,11 +25,14 @@ pub const BOOKINGS_CONSUMER: &str = "notifications.bookings";
 /// readers' languages from `user.profile_updated`.
 pub struct InboxFiller {
     pub clock: Arc<dyn Clock>,
+    /// Pushes what reached an inbox to the reader's sockets once committed.
+    pub push: Arc<crate::push::Pusher>,
 }
 
 #[async_trait]
 impl EventHandler for InboxFiller {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        self.push.begin(event.id);
         if event.event_type == "user.deleted" {
             // Erasure (GDPR): also done synchronously through the personal-data registry; the
             // event makes it happen wherever this context runs, and retries it on failure.
@@ -72,9 +75,15 @@ impl EventHandler for InboxFiller {
             };
             // The platform already dedupes deliveries; the unique source id also holds if a
             // dedupe record has been pruned and the event comes round again.
-            crate::service::deliver(tx, &notification, Some(source)).await?;
+            if crate::service::deliver(tx, &notification, Some(source)).await? {
+                self.push.hold(event.id, notification);
+            }
         }
         Ok(())
+    }
+
+    async fn after_commit(&self, event: &EventEnvelope) {
+        self.push.committed(event.id);
     }
 }
 

@@ -8,6 +8,7 @@ pub mod domain;
 mod events;
 mod http;
 mod privacy;
+mod push;
 mod service;
 mod store;
 
@@ -62,20 +63,21 @@ impl Context for Notifications {
         // Optional here: without it only administrators can use the internal route.
         let internal_key =
             env.secrets.get(platform::contracts::http::INTERNAL_API_KEY).cloned().map(std::sync::Arc::new);
-        let state = http::State { db: env.db.clone(), clock: env.clock.clone(), internal_key };
+        let push = std::sync::Arc::new(push::Pusher::new(env.realtime.clone()));
+        let state = http::State { db: env.db.clone(), clock: env.clock.clone(), internal_key, push: push.clone() };
         env.personal_data
             .register("notifications", std::sync::Arc::new(privacy::NotificationsData { db: env.db.clone() }));
         let inbox = Subscription::new(
             INBOX_CONSUMER,
             "user.*",
             env.db.clone(),
-            events::InboxFiller { clock: env.clock.clone() },
+            events::InboxFiller { clock: env.clock.clone(), push: push.clone() },
         );
         let bookings = Subscription::new(
             events::BOOKINGS_CONSUMER,
             "booking.*",
             env.db.clone(),
-            events::InboxFiller { clock: env.clock.clone() },
+            events::InboxFiller { clock: env.clock.clone(), push: push.clone() },
         );
         Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox, bookings] })
     }

@@ -54,6 +54,7 @@ pub struct Platform {
     pub media: Media,
     /// What contexts provide each other synchronously; tests may provide stand-ins.
     pub contracts: Arc<crate::contracts::Contracts>,
+    pub realtime: crate::realtime::Realtime,
     dbs: BTreeMap<String, Db>,
 }
 
@@ -133,6 +134,7 @@ fn ops_router_for_docs() -> OpenApiRouter {
         started: Instant::now(),
         redis: None,
         relay: std::sync::Weak::new(),
+        realtime: None,
     });
     http::ops::router(state)
 }
@@ -225,6 +227,10 @@ impl App {
             crate::mail::from_config(&config).map_err(|e| StartError::Context("platform".into(), e.to_string()))?;
         let media = Media::configured(&config, &secrets).map_err(|e| StartError::Context("platform".into(), e))?;
 
+        let realtime = crate::realtime::Realtime::new(config.realtime.clone(), auth.clone());
+        if let Some(url) = &config.nats.url {
+            Box::pin(realtime.connect_nats(url)).await.map_err(StartError::Events)?;
+        }
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());
         let mut api = OpenApiRouter::new();
@@ -245,6 +251,7 @@ impl App {
                 media: media.clone(),
                 contracts: contracts.clone(),
                 cache: crate::cache::Cache::new(redis.clone()),
+                realtime: realtime.clone(),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -276,13 +283,15 @@ impl App {
             started: Instant::now(),
             redis: redis.clone(),
             relay: Arc::downgrade(&relay),
+            realtime: Some(realtime.clone()),
         });
         // The records this process owns, for readers elsewhere (undocumented, key-checked).
         if let Some(key) = secrets.get(crate::contracts::http::INTERNAL_API_KEY) {
             api = api.merge(OpenApiRouter::from(crate::contracts::records_routes(contracts.clone(), key.clone())));
         }
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
-        let platform = Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, dbs };
+        let platform =
+            Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, realtime, dbs };
         Ok(App { platform, router, openapi })
     }
 
@@ -303,6 +312,9 @@ impl App {
         let consumers = platform.bus.start(stop.clone());
 
         let result = serve_router(router, listener, grace, shutdown, &stop_handle).await;
+        // Sockets are not requests: the server's drain does not wait for them. Close them
+        // (1001, going away) so clients reconnect to another instance at once.
+        platform.realtime.shutdown();
 
         if let Some(task) = relay_task {
             let _ = tokio::time::timeout(Duration::from_secs(2), task).await;

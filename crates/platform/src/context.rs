@@ -38,6 +38,8 @@ pub struct ContextEnv {
     pub contracts: Arc<crate::contracts::Contracts>,
     /// The shared hot-read cache (Redis); a no-op without Redis.
     pub cache: crate::cache::Cache,
+    /// Pushes to clients' sockets (rooms per user and per conversation), across processes.
+    pub realtime: crate::realtime::Realtime,
 }
 
 /// Handle on the event machinery for a context. It holds the relay weakly: event handlers

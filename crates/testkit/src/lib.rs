@@ -117,7 +117,7 @@ pub async fn spawn_config_with_clock(
     // As `sojourn serve` does: links and media URLs point at the port really bound (port 0).
     let mut config = config;
     config.server.listening_on(addr);
-    let app = App::build_with_clock(config, contexts, clock).await.expect("app builds");
+    let app = Box::pin(App::build_with_clock(config, contexts, clock)).await.expect("app builds");
     let platform = app.platform.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.serve(listener, async move {

@@ -1,5 +1,7 @@
 //! Fake upstream services (axum on port 0) and a gateway in front of them.
 
+pub mod sockets;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,8 +22,9 @@ use tokio::sync::oneshot;
 use utoipa::openapi::path::{HttpMethod, Operation, PathItem, Paths};
 use utoipa::openapi::{OpenApi, OpenApiBuilder};
 
-/// A context that only describes its routes (the gateway never mounts it).
-pub struct Described(pub &'static str, pub &'static [&'static str]);
+/// A context that only describes its routes (the gateway never mounts it): documented ones,
+/// and those it serves undocumented (as messaging serves its sockets).
+pub struct Described(pub &'static str, pub &'static [&'static str], pub &'static [&'static str]);
 
 #[async_trait]
 impl Context for Described {
@@ -38,12 +41,17 @@ impl Context for Described {
         }
         OpenApiBuilder::new().paths(paths).build()
     }
+    fn undocumented_routes(&self) -> Vec<String> {
+        self.2.iter().map(|p| (*p).to_owned()).collect()
+    }
     async fn mount(&self, _env: &ContextEnv) -> Result<Mounted, StartError> {
         Err(StartError::Context(self.0.into(), "described only".into()))
     }
 }
 
 pub const THINGS: &[&str] = &["/api/v1/things", "/api/v1/things/{id}", "/api/v1/slow", "/api/v1/stream"];
+/// The realtime channel's paths, declared the way its context declares them.
+pub const SOCKETS: &[&str] = &["/socket.io", "/socket.io/", "/ws"];
 
 /// What a fake instance saw.
 #[derive(Default)]
@@ -150,7 +158,7 @@ pub async fn gateway(urls: Vec<String>, tweak: impl FnOnce(&mut Config)) -> Test
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     config.gateway.upstreams.insert("alpha".into(), UpstreamConfig { urls, ..UpstreamConfig::default() });
     tweak(&mut config);
-    let contexts: Vec<Arc<dyn Context>> = vec![Arc::new(Described("alpha", THINGS))];
+    let contexts: Vec<Arc<dyn Context>> = vec![Arc::new(Described("alpha", THINGS, SOCKETS))];
     let gw = gateway::Gateway::build(&config, &contexts, Arc::new(kernel::SystemClock)).await.unwrap();
     let router = gw.service(&config, platform::app::openapi(&contexts)).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -126,6 +126,9 @@ pub async fn create(
     let request = body.into_request()?;
     let (recipient, kind) = (request.user_id, request.kind);
     let made = service::create(&state.db, request, state.clock.now()).await?;
+    if let Some(made) = &made {
+        state.push.push(made.clone());
+    }
     let by = match notifier {
         Notifier::Service => "service".to_owned(),
         Notifier::Admin(admin) => format!("admin {admin}"),

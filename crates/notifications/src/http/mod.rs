@@ -6,7 +6,7 @@ mod channels;
 mod inbox;
 mod internal;
 mod preferences;
-mod view;
+pub(crate) mod view;
 
 use std::sync::Arc;
 
@@ -22,6 +22,8 @@ pub struct State {
     pub clock: Arc<dyn Clock>,
     /// The `internal_api_key`, when this process has one: it lets other services notify.
     pub internal_key: Option<Arc<Secret>>,
+    /// Pushes created notifications to their reader's sockets.
+    pub push: Arc<crate::push::Pusher>,
 }
 
 pub fn routes() -> OpenApiRouter<State> {

@@ -137,6 +137,12 @@ impl Auth {
         }
     }
 
+    /// Whether `session` was revoked (its tokens refused) — for connections that outlive the
+    /// token they opened with, such as sockets.
+    pub fn is_session_revoked(&self, session: Uuid) -> bool {
+        self.revocations.is_revoked(session, self.clock.now().timestamp())
+    }
+
     /// A revocation made elsewhere (announced through Redis): applied here only.
     pub fn apply_revocation(&self, session: Uuid, until: i64) {
         self.revocations.revoke(session, until, self.clock.now().timestamp());

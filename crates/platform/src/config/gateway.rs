@@ -53,6 +53,8 @@ pub struct GatewayConfig {
     pub header_timeout_secs: u64,
     /// A client connection idle this long between requests is closed.
     pub keep_alive_secs: u64,
+    /// Upgraded (WebSocket) connections spliced at once; an upgrade beyond gets `503`.
+    pub max_websockets: usize,
 }
 
 impl Default for GatewayConfig {
@@ -70,6 +72,7 @@ impl Default for GatewayConfig {
             threads: 0,
             header_timeout_secs: 30,
             keep_alive_secs: 75,
+            max_websockets: 50_000,
         }
     }
 }
@@ -127,6 +130,9 @@ pub(super) fn validate(config: &GatewayConfig) -> Result<(), ConfigError> {
     }
     if !(1..=3600).contains(&config.keep_alive_secs) {
         return Err(ConfigError::key("gateway.keep_alive_secs", "must be between 1 and 3600"));
+    }
+    if !(1..=10_000_000).contains(&config.max_websockets) {
+        return Err(ConfigError::key("gateway.max_websockets", "must be between 1 and 10000000"));
     }
     Ok(())
 }
@@ -193,6 +199,7 @@ mod tests {
             ("SOJOURN__GATEWAY__RATE_LIMIT__COUNT", "0", "gateway.rate_limit"),
             ("SOJOURN__GATEWAY__HEADER_TIMEOUT_SECS", "0", "gateway.header_timeout_secs"),
             ("SOJOURN__GATEWAY__KEEP_ALIVE_SECS", "3601", "gateway.keep_alive_secs"),
+            ("SOJOURN__GATEWAY__MAX_WEBSOCKETS", "0", "gateway.max_websockets"),
         ] {
             figment::Jail::expect_with(|jail| {
                 jail.set_env("SOJOURN__GATEWAY__UPSTREAMS__BOOKING__URLS", "http://b:3000");

@@ -118,6 +118,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(ConfigError::key("redis.cache_ttl_secs", "must be between 1 and 86400"));
     }
     super::gateway::validate(&config.gateway)?;
+    super::realtime::validate(&config.realtime)?;
     if config.database.statement_timeout_ms > 3_600_000 {
         return Err(ConfigError::key("database.statement_timeout_ms", "must be at most 3600000 (0 = no limit)"));
     }

@@ -18,11 +18,11 @@ use crate::secrets::Secret;
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use load::{ConfigError, Overrides, load};
 pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
+pub use realtime::RealtimeConfig;
 pub use sections::{
     AuthConfig, BookingConfig, GeocodingConfig, Limit, MailConfig, PasswordHashConfig, RateLimitConfig, S3Config,
     StorageBackend, StorageConfig,
 };
-pub use realtime::RealtimeConfig;
 pub use services::ServicesConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,3 +46,51 @@ impl Default for RealtimeConfig {
         }
     }
 }
+
+pub(super) fn validate(config: &RealtimeConfig) -> Result<(), super::ConfigError> {
+    let within = |key: &str, value: u64, low: u64, high: u64| {
+        if (low..=high).contains(&value) {
+            Ok(())
+        } else {
+            Err(super::ConfigError::key(&format!("realtime.{key}"), format!("must be between {low} and {high}")))
+        }
+    };
+    let size = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+    within("max_frame_bytes", size(config.max_frame_bytes), 1024, 16 * 1024 * 1024)?;
+    within("max_connections_per_user", size(config.max_connections_per_user), 1, 100_000)?;
+    within("emits_per_second", u64::from(config.emits_per_second), 1, 10_000)?;
+    within("queue_capacity", size(config.queue_capacity), 1, 100_000)?;
+    within("history_per_user", size(config.history_per_user), 0, 10_000)?;
+    within("history_ttl_secs", config.history_ttl_secs, 0, 86_400)?;
+    within("ping_interval_ms", config.ping_interval_ms, 100, 600_000)?;
+    within("ping_timeout_ms", config.ping_timeout_ms, 100, 600_000)?;
+    within("auth_timeout_ms", config.auth_timeout_ms, 100, 600_000)?;
+    within("revocation_check_ms", config.revocation_check_ms, 10, 1_000)?;
+    let subject_ok = !config.nats_subject.is_empty()
+        && config.nats_subject.len() <= 128
+        && config
+            .nats_subject
+            .split('.')
+            .all(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+    if !subject_ok {
+        return Err(super::ConfigError::key(
+            "realtime.nats_subject",
+            "must be a NATS subject of letters, digits, `_`, `-` and dots",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_and_out_of_range_values_name_their_key() {
+        assert!(validate(&RealtimeConfig::default()).is_ok());
+        let too_small = RealtimeConfig { max_frame_bytes: 10, ..RealtimeConfig::default() };
+        assert!(validate(&too_small).is_err_and(|e| e.to_string().contains("realtime.max_frame_bytes")));
+        let bad_subject = RealtimeConfig { nats_subject: "a..b".into(), ..RealtimeConfig::default() };
+        assert!(validate(&bad_subject).is_err_and(|e| e.to_string().contains("realtime.nats_subject")));
+    }
+}

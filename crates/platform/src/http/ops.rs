@@ -32,6 +32,8 @@ pub struct OpsState {
     pub redis: Option<Arc<crate::redis::Redis>>,
     /// For its read-your-writes waits in `/metrics` (weakly: the relay outlives no app).
     pub relay: std::sync::Weak<crate::events::Relay>,
+    /// Its sockets and deliveries, in `/metrics`.
+    pub realtime: Option<crate::realtime::Realtime>,
 }
 
 pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
@@ -270,6 +272,9 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     state.bus.render_metrics(&mut out);
     if let Some(redis) = &state.redis {
         redis.render_metrics(&mut out);
+    }
+    if let Some(realtime) = &state.realtime {
+        realtime.render_metrics(&mut out);
     }
     out.push_str("# HELP sojourn_uptime_seconds Seconds since the process started.\n");
     out.push_str("# TYPE sojourn_uptime_seconds gauge\n");

@@ -3,6 +3,7 @@
 //! the JSON extractor and the error envelope. Tests only; never mounted by `sojourn serve`.
 
 mod http;
+mod realtime;
 mod store;
 
 use async_trait::async_trait;
@@ -46,6 +47,11 @@ impl Context for Probe {
             clock: env.clock.clone(),
         });
         let recorder = Subscription::new("probe.recorder", "probe.*", env.db.clone(), Recorder);
+        // The realtime channel, with two client events for its tests: `probe:echo` answers
+        // what it got, `probe:join` joins the conversation room it names.
+        env.realtime.on("probe:echo", std::sync::Arc::new(realtime::Echo));
+        env.realtime.on("probe:join", std::sync::Arc::new(realtime::Join));
+        let router = router.merge(utoipa_axum::router::OpenApiRouter::from(env.realtime.router()));
         Ok(Mounted { router, subscriptions: vec![recorder] })
     }
 }

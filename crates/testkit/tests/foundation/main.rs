@@ -13,4 +13,5 @@ mod media;
 mod migrations;
 mod nats;
 mod ops;
+mod realtime;
 mod shutdown;

@@ -1,0 +1,196 @@
+//! The realtime channel every context pushes through: Socket.IO v4 at `/socket.io/` (what
+//! DreamScape's web client opens) and a plain WebSocket at `/ws` carrying the same events as
+//! JSON frames.
+//!
+//! Contexts never hold sockets. They [`Realtime::publish`] an event to a [`Room`] (a user, a
+//! conversation), register handlers for the events clients emit ([`Realtime::on`]) and hear
+//! when a user comes online or goes offline ([`Realtime::on_presence`]). The hub delivers to
+//! the sockets of this process and, with `nats.url`, fans out over NATS so that a socket held
+//! by another process gets it too. Events sent to a user are kept for a while, so a client that
+//! reconnects with the last event id it saw gets what it missed.
+//!
+//! Sockets authenticate with an access token and live as long as their session: a logout,
+//! logout-all or suspension (a revoked session) closes them within
+//! `realtime.revocation_check_ms`.
+
+mod connection;
+mod fanout;
+mod history;
+mod hub;
+mod limits;
+mod plain;
+mod session;
+mod socketio;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kernel::ApiError;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::{Auth, Role};
+use crate::config::RealtimeConfig;
+
+pub use hub::Stats;
+
+/// Where an event goes: every socket that joined the room. Each socket joins its user's room
+/// when it connects; conversation rooms are joined on request (a context checks the right).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Room {
+    User(Uuid),
+    Conversation(Uuid),
+}
+
+impl Room {
+    /// `user:<id>` / `conversation:<id>`, as rooms are named on the wire and over NATS.
+    pub fn key(&self) -> String {
+        match self {
+            Room::User(id) => format!("user:{id}"),
+            Room::Conversation(id) => format!("conversation:{id}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Room> {
+        let (kind, id) = key.split_once(':')?;
+        let id = Uuid::try_parse(id).ok()?;
+        match kind {
+            "user" => Some(Room::User(id)),
+            "conversation" => Some(Room::Conversation(id)),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated client behind a socket, as an event handler sees it.
+pub struct Client {
+    pub user_id: Uuid,
+    pub role: Role,
+    pub session: Uuid,
+    pub(crate) connection: u64,
+    pub(crate) hub: Arc<hub::Hub>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("user_id", &self.user_id).field("connection", &self.connection).finish()
+    }
+}
+
+impl Client {
+    /// Adds this socket to `room` (the caller has checked it may). Refused (409
+    /// `too_many_rooms`) past 200 rooms per socket.
+    pub fn join(&self, room: Room) -> Result<(), ApiError> {
+        if self.hub.join(self.connection, room) {
+            Ok(())
+        } else {
+            Err(ApiError::new(409, "too_many_rooms", "This connection has joined too many rooms"))
+        }
+    }
+
+    pub fn leave(&self, room: Room) {
+        self.hub.leave(self.connection, room);
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Handles one kind of event a client emits (`typing`, `message:send`, ...). What it returns
+/// is the acknowledgement the client asked for, if it asked; an error goes back as an `error`
+/// event (or in the acknowledgement) with the error's code and message.
+#[async_trait]
+pub trait ClientEvent: Send + Sync + 'static {
+    async fn handle(&self, client: &Client, data: Value) -> Result<Value, ApiError>;
+}
+
+/// Hears a user come online (their first socket on any process) or go offline (their last).
+#[async_trait]
+pub trait PresenceListener: Send + Sync + 'static {
+    async fn changed(&self, user: Uuid, online: bool);
+}
+
+/// The handle contexts hold (cheap to clone).
+#[derive(Clone)]
+pub struct Realtime {
+    hub: Arc<hub::Hub>,
+}
+
+impl std::fmt::Debug for Realtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Realtime")
+    }
+}
+
+impl Realtime {
+    pub fn new(config: RealtimeConfig, auth: Arc<Auth>) -> Self {
+        Self { hub: hub::Hub::new(config, auth) }
+    }
+
+    /// Fans out across processes over NATS from now on (publishing, and receiving once
+    /// [`Realtime::router`] serves sockets here).
+    pub async fn connect_nats(&self, url: &str) -> Result<(), String> {
+        fanout::connect(&self.hub, url).await
+    }
+
+    /// Sends `event` with `data` to every socket in `room`, here and on every other process.
+    /// Returns the event's id (what a reconnecting client names as the last one it saw).
+    pub fn publish(&self, room: Room, event: &str, data: Value) -> Uuid {
+        self.hub.publish(room, event, data)
+    }
+
+    /// Registers the handler of the client event `event` (one per name; the last one wins).
+    pub fn on(&self, event: &'static str, handler: Arc<dyn ClientEvent>) {
+        self.hub.on(event, handler);
+    }
+
+    pub fn on_presence(&self, listener: Arc<dyn PresenceListener>) {
+        self.hub.on_presence(listener);
+    }
+
+    /// Whether `user` has a socket open here or (with NATS) on another process.
+    pub fn is_online(&self, user: Uuid) -> bool {
+        self.hub.is_online(user)
+    }
+
+    /// Open sockets, rooms and deliveries of this process (for `/metrics` and tests).
+    pub fn stats(&self) -> Stats {
+        self.hub.stats()
+    }
+
+    /// Closes every socket of this process (1001, going away): the server is stopping.
+    pub fn shutdown(&self) {
+        self.hub.shutdown();
+    }
+
+    /// The Prometheus lines of [`Realtime::stats`].
+    pub fn render_metrics(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let s = self.stats();
+        let gauges = [
+            ("sojourn_realtime_connections", "Open authenticated sockets.", s.connections as u64),
+            ("sojourn_realtime_users", "Users with at least one open socket here.", s.users as u64),
+            ("sojourn_realtime_rooms", "Rooms with at least one socket here.", s.rooms as u64),
+        ];
+        for (name, help, value) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        }
+        let counters = [
+            ("sojourn_realtime_published_total", "Events published by this process's contexts.", s.published),
+            ("sojourn_realtime_delivered_total", "Events handed to sockets here.", s.delivered),
+            ("sojourn_realtime_dropped_slow_total", "Sockets dropped for not reading their events.", s.dropped_slow),
+            ("sojourn_realtime_refused_total", "Sockets refused for too many per user.", s.refused),
+        ];
+        for (name, help, value) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+        }
+    }
+
+    /// The socket endpoints, `/socket.io/` and `/ws`. Serving them here also starts the
+    /// revocation sweep and (with NATS) the subscription to other processes' events.
+    pub fn router(&self) -> axum::Router {
+        self.hub.serve_sockets();
+        session::router(self.hub.clone())
+    }
+}
