@@ -13,77 +13,13 @@ use kernel::ApiError;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-pub use stand_in::{Client, ClientEvent, PresenceListener, Realtime, Room};
+pub use platform::realtime::{Client, ClientEvent, PresenceListener, Realtime, Room};
 
 use crate::service::{Actor, Messaging, Outgoing};
 
-/// Until `platform::realtime` lands on main: the same names and signatures, delivering
-/// nowhere. Replacing this module with `pub use platform::realtime::{...}` is the whole
-/// wiring change.
-mod stand_in {
-    use std::sync::Arc;
-
-    use async_trait::async_trait;
-    use kernel::ApiError;
-    use platform::auth::Role;
-    use serde_json::Value;
-    use uuid::Uuid;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-    pub enum Room {
-        User(Uuid),
-        Conversation(Uuid),
-    }
-
-    #[derive(Debug, Clone, Default)]
-    pub struct Realtime;
-
-    impl Realtime {
-        pub fn publish(&self, room: Room, event: &str, _data: Value) -> Uuid {
-            tracing::debug!(?room, event, "realtime event (no hub yet)");
-            kernel::new_id()
-        }
-        pub fn on(&self, _event: &'static str, _handler: Arc<dyn ClientEvent>) {}
-        pub fn on_presence(&self, _listener: Arc<dyn PresenceListener>) {}
-        pub fn is_online(&self, _user: Uuid) -> bool {
-            false
-        }
-        pub fn router(&self) -> axum::Router {
-            axum::Router::new()
-        }
-    }
-
-    #[derive(Debug)]
-    pub struct Client {
-        pub user_id: Uuid,
-        pub role: Role,
-        pub session: Uuid,
-    }
-
-    impl Client {
-        pub fn join(&self, _room: Room) -> Result<(), ApiError> {
-            Ok(())
-        }
-        pub fn leave(&self, _room: Room) {}
-        pub fn is_admin(&self) -> bool {
-            self.role == Role::Admin
-        }
-    }
-
-    #[async_trait]
-    pub trait ClientEvent: Send + Sync + 'static {
-        async fn handle(&self, client: &Client, data: Value) -> Result<Value, ApiError>;
-    }
-
-    #[async_trait]
-    pub trait PresenceListener: Send + Sync + 'static {
-        async fn changed(&self, user: Uuid, online: bool);
-    }
-}
-
-/// The `env.realtime` of this process (the stand-in until the hub lands).
-pub fn hub(_env: &platform::ContextEnv) -> Realtime {
-    Realtime
+/// The process's realtime hub.
+pub fn hub(env: &platform::ContextEnv) -> Realtime {
+    env.realtime.clone()
 }
 
 /// Route templates of the socket endpoints (the gateway sends them to this context).

@@ -9,6 +9,7 @@ mod access;
 mod attachments;
 mod enquiries;
 mod moderation;
+mod realtime;
 mod reservations;
 mod sending;
 mod support;
