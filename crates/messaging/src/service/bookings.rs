@@ -22,6 +22,18 @@ use crate::store::{self, Conversation, messages, models};
 /// Consumer name (dedupe records are keyed on it: never change it).
 pub const BOOKINGS_CONSUMER: &str = "messaging.bookings";
 
+/// The reservation state changes guest and host hear about (`booking_update`); other
+/// `booking.*` events (`booking.refund_due`) are bookkeeping.
+const STATE_CHANGES: [&str; 7] = [
+    "booking.created",
+    "booking.requested",
+    "booking.confirmed",
+    "booking.declined",
+    "booking.cancelled",
+    "booking.expired",
+    "booking.completed",
+];
+
 /// Check-ins written per sweep; the next sweep takes the rest.
 const BATCH: u32 = 200;
 
@@ -215,6 +227,8 @@ impl EventHandler for BookingsHandler {
             }
         }
         self.service.announce_source(&source_key(event)).await;
-        self.service.publisher.booking_update(&parties, &event.event_type, view);
+        if STATE_CHANGES.contains(&event.event_type.as_str()) {
+            self.service.publisher.booking_update(&parties, &event.event_type, view);
+        }
     }
 }
