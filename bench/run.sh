@@ -10,8 +10,40 @@
 # PostgreSQL: SOJOURN_BENCH_POSTGRES_URL when set (empty: SQLite only); otherwise a server at
 # postgres://postgres@127.0.0.1:5432/postgres is used when it accepts that login. Each run works
 # in schemas of its own and drops them at the end.
+#
+# `bench/run.sh realtime` runs the realtime benchmark instead (10,000 idle sockets, then 1,000
+# messages/s for 20 s, each beside a minimal WebSocket relay; SOCKETS, RATE and DURATION change
+# those) and writes bench/results/realtime.md. It raises the open-files limit to the hard limit
+# (10,000 sockets need 20,000 descriptors: both ends live on this machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "realtime" ]; then
+  SOCKETS="${SOCKETS:-10000}" RATE="${RATE:-1000}" DURATION="${DURATION:-20}"
+  OUT="bench/results/realtime.md"
+  mkdir -p bench/results
+  cargo build --release --locked -p bench -p sojourn >&2
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $(( SOCKETS * 2 + 1000 )) ]; then
+    echo "warning: ulimit -n is $(ulimit -n); $SOCKETS sockets need about $(( SOCKETS * 2 + 1000 ))" >&2
+  fi
+  started=$(date +%s)
+  status=0
+  {
+    echo "# Realtime benchmark run"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB; open files $(ulimit -n)"
+    echo "- command: \`bench/run.sh realtime\` (SOCKETS=$SOCKETS RATE=$RATE DURATION=$DURATION)"
+    echo
+    target/release/bench realtime --sockets "$SOCKETS" --rate "$RATE" --seconds "$DURATION" || status=$?
+    echo "Whole run: $(( $(date +%s) - started )) s."
+    if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
+    exit "$status"
+  } | tee "$OUT"
+  exit "${PIPESTATUS[0]}"
+fi
 
 SECONDS_PER="${SECONDS_PER:-5}"
 OUT="bench/results/latest.md"

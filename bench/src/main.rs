@@ -1,4 +1,5 @@
 //! `cargo run --release -p bench -- auth|booking|browse|all [--seconds N]` (`bench/run.sh` runs `all`)
+//! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`).
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -13,6 +14,9 @@ mod browse;
 mod checks;
 mod flows;
 mod load;
+mod realtime;
+mod rt_client;
+mod rt_echo;
 mod search;
 mod server;
 
@@ -58,8 +62,34 @@ async fn main() {
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(5);
     let what = args.first().map_or("", String::as_str);
+    if what == "echo-server" {
+        // The realtime benchmark's limit, as its own process (see rt_echo).
+        rt_echo::serve().await;
+        return;
+    }
+    if what == "realtime" {
+        let flag = |name: &str, default: u64| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(default)
+        };
+        let options = realtime::Options {
+            sockets: flag("--sockets", 10_000) as usize,
+            rate: flag("--rate", 1_000),
+            seconds: flag("--seconds", 20),
+        };
+        let code = tokio::select! {
+            ok = realtime::run(options) => if ok { 0 } else { 1 },
+            () = interrupted() => 130,
+        };
+        std::process::exit(code);
+    }
     if !["auth", "booking", "browse", "all"].contains(&what) {
-        eprintln!("usage: bench auth|booking|browse|all [--seconds N]");
+        eprintln!(
+            "usage: bench auth|booking|browse|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N]"
+        );
         std::process::exit(2);
     }
     // On an interruption the benchmark future is dropped before exiting, so the server child

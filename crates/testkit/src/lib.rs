@@ -5,9 +5,14 @@
 //! It also ships [`probe`], a minimal context that exercises the platform (database,
 //! outbox, subscriptions, error paths) without any domain logic, so the foundation can be
 //! tested through HTTP like every real context.
+//!
+//! For the realtime channel: [`socketio::SioDriver`] runs the official Socket.IO v4 client
+//! (npm) from a test, and [`ws::WsClient`] is a plain WebSocket client for `/ws`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod probe;
+pub mod socketio;
+pub mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,0 +1,371 @@
+//! `bench realtime`: what the realtime channel costs, beside a minimal WebSocket relay measured
+//! in the same run ([`crate::rt_echo`], the machine's limit).
+//!
+//! - **Idle sockets**: `sojourn serve` (release, fresh seeded data directory, connections per
+//!   user raised, rate limits off) gets `--sockets` authenticated Socket.IO connections spread
+//!   over the seeded users; its RSS before they connect and after all of them are connected and
+//!   5 s idle gives the memory per socket. The relay gets as many plain sockets.
+//! - **Fan-out**: guests open enquiries with hosts (messaging's REST API), every host holds a
+//!   socket, and messages are POSTed on a fixed schedule (open loop: `--rate` per second for
+//!   `--seconds`, each POST sent at its time whatever the previous ones are doing). Latency is
+//!   from sending the POST to the host's socket receiving `new_message`. The relay gets the same
+//!   schedule from sender sockets to receiver sockets.
+//!
+//! The goals: ≤ 10 KB of RSS per idle socket, p99 delivery < 20 ms at 1,000 messages/s.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::SinkExt;
+use platform::config::Overrides;
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::rt_client::{self, Deliveries, marker, percentiles};
+use crate::rt_echo::EchoServer;
+use crate::server::Server;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub sockets: usize,
+    pub rate: u64,
+    pub seconds: u64,
+}
+
+/// Seeded accounts: a fifth are hosts (with the listings), the rest guests.
+const SEED: sojourn::seed::Options = sojourn::seed::Options { users: 100, listings: 40, reservations: 0, seed: 7 };
+/// Idle time before the second RSS reading.
+const IDLE: Duration = Duration::from_secs(5);
+/// Handshakes in flight while opening the idle sockets.
+const PARALLEL: usize = 200;
+
+struct Account {
+    token: String,
+    host: bool,
+}
+
+/// Results of one fan-out run.
+struct FanOut {
+    sent: usize,
+    failed_posts: usize,
+    delivered: Vec<u64>,
+    missing: usize,
+    duplicates: usize,
+    post_us: Vec<u64>,
+    behind_ms: f64,
+}
+
+async fn seeded() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let quiet = dir.path().join("bench.toml");
+    std::fs::write(&quiet, "[log]\nlevel = \"warn\"\n").unwrap();
+    let overrides = Overrides { config_file: Some(quiet), port: None, data_dir: Some(dir.path().to_path_buf()) };
+    sojourn::seed::run(&overrides, SEED).await.unwrap();
+    dir
+}
+
+async fn login(client: &reqwest::Client, base: &str, email: String) -> String {
+    let body = json!({"email": email, "password": sojourn::seed::DEMO_PASSWORD});
+    let answer: Value =
+        client.post(format!("{base}/api/v1/auth/login")).json(&body).send().await.unwrap().json().await.unwrap();
+    answer["data"]["tokens"]["accessToken"].as_str().unwrap_or_else(|| panic!("login {email}: {answer}")).to_owned()
+}
+
+async fn accounts(client: &reqwest::Client, base: &str) -> Vec<Account> {
+    let hosts = SEED.users / 5;
+    let email = |i: usize| {
+        if i < hosts {
+            format!("host{i}@{}", sojourn::seed::DOMAIN)
+        } else {
+            format!("guest{}@{}", i - hosts, sojourn::seed::DOMAIN)
+        }
+    };
+    let mut out = Vec::new();
+    // Two logins at a time: Argon2id is the cost here, on 2 cores.
+    for i in (0..SEED.users).step_by(2) {
+        let (a, b) = tokio::join!(login(client, base, email(i)), login(client, base, email(i + 1)));
+        out.push(Account { token: a, host: i < hosts });
+        out.push(Account { token: b, host: i + 1 < hosts });
+    }
+    out
+}
+
+/// RSS before, RSS after `count` sockets opened by `connect` and `IDLE` idle (KiB), failures.
+async fn idle_memory<F, Fut>(count: usize, rss: impl Fn() -> u64, connect: F) -> (u64, u64, Vec<String>, f64)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<rt_client::Stream, String>> + Send,
+{
+    let before = rss();
+    let started = Instant::now();
+    let (held, failures) = rt_client::open_many(count, PARALLEL, connect).await;
+    let open_s = started.elapsed().as_secs_f64();
+    tokio::time::sleep(IDLE).await;
+    let after = rss();
+    for h in &held {
+        h.abort();
+    }
+    (before, after, failures, open_s)
+}
+
+/// Sends `total` messages on a fixed schedule (`rate` per second) through `send(n)`, which
+/// must call `deliveries.sent(n)` right before the message leaves; waits for stragglers.
+async fn schedule<F, Fut>(total: usize, rate: u64, deliveries: Arc<Deliveries>, send: F) -> (Vec<bool>, Vec<u64>, f64)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let send = Arc::new(send);
+    let period = Duration::from_nanos(1_000_000_000 / rate.max(1));
+    let start = tokio::time::Instant::now();
+    let mut tasks: Vec<JoinHandle<(bool, u64)>> = Vec::with_capacity(total);
+    let mut behind = Duration::ZERO;
+    for n in 0..total {
+        let at = start + period * n as u32;
+        tokio::time::sleep_until(at).await;
+        behind = behind.max(tokio::time::Instant::now().saturating_duration_since(at));
+        let send = send.clone();
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let ok = send(n).await;
+            (ok, t.elapsed().as_micros() as u64)
+        }));
+    }
+    let mut oks = Vec::with_capacity(total);
+    let mut times = Vec::with_capacity(total);
+    for t in tasks {
+        let (ok, us) = t.await.unwrap_or((false, 0));
+        oks.push(ok);
+        times.push(us);
+    }
+    // Stragglers: until everything sent arrived, 5 s at most.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let (seen, _) = deliveries.results();
+        if seen.len() >= oks.iter().filter(|&&ok| ok).count() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (oks, times, behind.as_secs_f64() * 1000.0)
+}
+
+fn finish(deliveries: &Deliveries, oks: &[bool], post_us: Vec<u64>, behind_ms: f64) -> FanOut {
+    let (delivered, _) = deliveries.results();
+    let sent = oks.iter().filter(|&&ok| ok).count();
+    FanOut {
+        sent,
+        failed_posts: oks.len() - sent,
+        missing: sent.saturating_sub(delivered.len()),
+        delivered,
+        duplicates: deliveries.duplicates.load(std::sync::atomic::Ordering::Relaxed),
+        post_us,
+        behind_ms,
+    }
+}
+
+/// Enquiries from guests to the hosts of published listings; `None` when messaging does not
+/// answer (a build without it).
+async fn conversations(client: &reqwest::Client, base: &str, guests: &[&Account]) -> Option<Vec<(String, String)>> {
+    let listings: Value =
+        client.get(format!("{base}/api/v1/listings?limit=100")).send().await.ok()?.json().await.ok()?;
+    let ids: Vec<&str> = listings["data"]["listings"].as_array()?.iter().filter_map(|l| l["id"].as_str()).collect();
+    let mut pairs = Vec::new();
+    for (g, guest) in guests.iter().enumerate() {
+        let listing = ids.get(g % ids.len().max(1))?;
+        let body = json!({"listingId": listing, "message": "Hello, is it available?"});
+        let answer =
+            client.post(format!("{base}/api/v1/conversations")).bearer_auth(&guest.token).json(&body).send().await;
+        let answer = answer.ok()?;
+        let status = answer.status().as_u16();
+        let answer: Value = answer.json().await.unwrap_or(Value::Null);
+        let Some(id) = answer["data"]["id"].as_str().or(answer["data"]["conversation"]["id"].as_str()) else {
+            eprintln!("bench realtime: POST /api/v1/conversations answered {status}: {answer}");
+            return None;
+        };
+        pairs.push((guest.token.clone(), id.to_owned()));
+    }
+    Some(pairs)
+}
+
+async fn sojourn_fan_out(server: &Server, accounts: &[Account], o: Options) -> Option<FanOut> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let base = server.base.clone();
+    let guests: Vec<&Account> = accounts.iter().filter(|a| !a.host).collect();
+    let pairs = Arc::new(conversations(&client, &base, &guests).await?);
+    let total = (o.rate * o.seconds) as usize;
+    let deliveries = Deliveries::new(total);
+    let mut holders = Vec::new();
+    for host in accounts.iter().filter(|a| a.host) {
+        let stream = rt_client::socketio(&base, &host.token).await.unwrap();
+        holders.push(rt_client::hold(stream, Some(deliveries.clone())));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let d = deliveries.clone();
+    let (oks, post_us, behind) = schedule(total, o.rate, deliveries.clone(), move |n| {
+        let (client, base, pairs, d) = (client.clone(), base.clone(), pairs.clone(), d.clone());
+        async move {
+            let (token, conversation) = &pairs[n % pairs.len()];
+            let body = json!({"body": format!("bench message {}", marker(n))});
+            let request = client
+                .post(format!("{base}/api/v1/conversations/{conversation}/messages"))
+                .bearer_auth(token)
+                .json(&body);
+            d.sent(n);
+            request.send().await.is_ok_and(|r| r.status().is_success())
+        }
+    })
+    .await;
+    for h in holders {
+        h.abort();
+    }
+    Some(finish(&deliveries, &oks, post_us, behind))
+}
+
+async fn echo_fan_out(echo: &EchoServer, o: Options, pairs: usize) -> FanOut {
+    let total = (o.rate * o.seconds) as usize;
+    let deliveries = Deliveries::new(total);
+    let mut holders = Vec::new();
+    let mut senders = Vec::new();
+    for k in 0..pairs {
+        let receiver = rt_client::open(&format!("{}?pair={k}&role=recv", echo.url)).await.unwrap();
+        holders.push(rt_client::hold(receiver, Some(deliveries.clone())));
+        let sender = rt_client::open(&format!("{}?pair={k}&role=send", echo.url)).await.unwrap();
+        senders.push(Arc::new(tokio::sync::Mutex::new(sender)));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let senders = Arc::new(senders);
+    let d = deliveries.clone();
+    let (oks, post_us, behind) = schedule(total, o.rate, deliveries.clone(), move |n| {
+        let (senders, d) = (senders.clone(), d.clone());
+        async move {
+            let mut sender = senders[n % senders.len()].lock().await;
+            d.sent(n);
+            sender.send(Message::text(format!("bench message {}", marker(n)))).await.is_ok()
+        }
+    })
+    .await;
+    for h in holders {
+        h.abort();
+    }
+    finish(&deliveries, &oks, post_us, behind)
+}
+
+fn latency_row(name: &str, f: &mut FanOut, limit_p99: Option<f64>) -> String {
+    let [p50, p90, p99, max] = percentiles(&mut f.delivered);
+    let ratio = limit_p99.map_or_else(|| "—".to_owned(), |l| format!("{:.1}", p99 / l.max(1e-3)));
+    let [post50, _, post99, _] = percentiles(&mut f.post_us);
+    format!(
+        "| {name} | {} | {} | {} | {} | {p50:.2} | {p90:.2} | {p99:.2} | {max:.1} | {ratio} | {post50:.2} / {post99:.2} | {:.1} |",
+        f.sent,
+        f.delivered.len(),
+        f.missing,
+        f.failed_posts,
+        f.behind_ms
+    )
+}
+
+/// Runs every realtime scenario and prints the report; false when sockets failed to open or
+/// accepted messages were never delivered.
+pub async fn run(o: Options) -> bool {
+    println!(
+        "## bench realtime ({} idle sockets; fan-out {} messages/s for {} s, open loop; {} cores)\n",
+        o.sockets,
+        o.rate,
+        o.seconds,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let dir = seeded().await;
+    let per_user = o.sockets.div_ceil(SEED.users) + 10;
+    let env = [("SOJOURN__REALTIME__MAX_CONNECTIONS_PER_USER", per_user.to_string())];
+    let server = Server::start_with(dir.path(), &dir.path().join("serve.log"), &[], &env).await;
+    let client = reqwest::Client::new();
+    let accounts = Arc::new(accounts(&client, &server.base).await);
+
+    let (base, tokens) = (server.base.clone(), accounts.clone());
+    let (s_before, s_after, s_failed, s_open) = idle_memory(
+        o.sockets,
+        || server.usage().rss_kib,
+        move |i| {
+            let (base, tokens) = (base.clone(), tokens.clone());
+            async move { rt_client::socketio(&base, &tokens[i % tokens.len()].token).await }
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let s_closed = server.usage().rss_kib;
+    let mut sojourn = sojourn_fan_out(&server, &accounts, o).await;
+    drop(server);
+
+    let echo = EchoServer::start();
+    let url = echo.url.clone();
+    let (e_before, e_after, e_failed, e_open) = idle_memory(
+        o.sockets,
+        || echo.rss_kib(),
+        move |i| {
+            let url = format!("{url}?pair={}&role=recv", 1_000_000 + i);
+            async move { rt_client::open(&url).await }
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut limit = echo_fan_out(&echo, o, SEED.users - SEED.users / 5).await;
+    drop(echo);
+
+    let per = |before: u64, after: u64, n: usize| after.saturating_sub(before) as f64 / n.max(1) as f64;
+    let (s_per, e_per) =
+        (per(s_before, s_after, o.sockets - s_failed.len()), per(e_before, e_after, o.sockets - e_failed.len()));
+    println!("### Idle sockets (RSS of the server process, before connecting and after {} s idle)\n", IDLE.as_secs());
+    println!(
+        "| server | sockets open | failed | open time s | RSS before MiB | RSS after MiB | KiB per socket | ratio to limit |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!(
+        "| limit: minimal axum WebSocket relay | {} | {} | {e_open:.1} | {:.1} | {:.1} | {e_per:.2} | 1.00 |",
+        o.sockets - e_failed.len(),
+        e_failed.len(),
+        e_before as f64 / 1024.0,
+        e_after as f64 / 1024.0
+    );
+    println!(
+        "| `sojourn serve`, Socket.IO, authenticated | {} | {} | {s_open:.1} | {:.1} | {:.1} | {s_per:.2} | {:.2} |",
+        o.sockets - s_failed.len(),
+        s_failed.len(),
+        s_before as f64 / 1024.0,
+        s_after as f64 / 1024.0,
+        s_per / e_per.max(1e-9)
+    );
+    println!(
+        "\n`sojourn` RSS 2 s after the sockets closed: {:.1} MiB. Goal ≤ 10 KB per idle socket: {}.\n",
+        s_closed as f64 / 1024.0,
+        if s_per * 1.024 <= 10.0 { "met" } else { "NOT met" }
+    );
+    for f in s_failed.iter().chain(&e_failed).take(3) {
+        println!("- a socket failed: {f}");
+    }
+
+    println!("### Fan-out latency (POST/send → the other participant's socket; ms)\n");
+    println!(
+        "| path | sent | delivered | missing | failed sends | p50 | p90 | p99 | max | p99 ratio to limit | send p50 / p99 | schedule lag max |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let limit_p99 = percentiles(&mut limit.delivered.clone())[2];
+    println!("{}", latency_row("limit: relay, sender socket → receiver socket", &mut limit, None));
+    let mut ok = s_failed.is_empty() && e_failed.is_empty() && limit.missing == 0;
+    match sojourn.as_mut() {
+        Some(f) => {
+            println!("{}", latency_row("`sojourn`: POST message → host's `new_message`", f, Some(limit_p99)));
+            let p99 = percentiles(&mut f.delivered)[2];
+            println!(
+                "\nGoal p99 < 20 ms at {} messages/s: {} (p99 {p99:.2} ms). Duplicated deliveries: {}.\n",
+                o.rate,
+                if p99 < 20.0 && f.missing == 0 { "met" } else { "NOT met" },
+                f.duplicates
+            );
+            ok &= f.missing == 0;
+        }
+        None => println!("\n`sojourn` fan-out not measured: messaging's REST API did not answer (see above).\n"),
+    }
+    ok
+}
