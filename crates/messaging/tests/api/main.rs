@@ -12,4 +12,5 @@ mod moderation;
 mod realtime;
 mod reservations;
 mod sending;
+mod socketio;
 mod support;

@@ -30,6 +30,7 @@ pub async fn spawn() -> App {
         Arc::new(catalog::Catalog),
         Arc::new(booking::Booking),
         Arc::new(messaging::Messaging),
+        Arc::new(notifications::Notifications),
     ];
     let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
     App { app, clock, _dir: dir }
