@@ -100,6 +100,8 @@ async fn guest_and_host_message_around_a_reservation_from_rest_and_sockets() {
     for who in ["guest", "host"] {
         let ack = d.emit_ack(who, "conversation:join", json!({ "conversationId": cid }), WAIT).await;
         assert_eq!(ack["success"], true, "{ack}");
+        let partner = if who == "guest" { &owner.id } else { &guest.id };
+        assert_eq!(ack["data"]["presence"], json!([{ "userId": partner, "online": true }]), "{ack}");
     }
     // The guest types; the host sees it (and the guest does not see their own typing).
     d.emit("guest", "typing", json!({ "conversationId": cid, "typing": true })).await;
@@ -155,6 +157,15 @@ async fn guest_and_host_message_around_a_reservation_from_rest_and_sockets() {
     let ack = d.emit_ack("stranger", "message:send", json!({ "conversationId": cid, "body": "hi" }), WAIT).await;
     assert_eq!(ack["code"], "conversation_not_found");
     d.expect_no_event("stranger", "new_message", Duration::from_millis(300)).await;
+
+    // The guest leaves: the host, in the conversation, sees them go offline.
+    d.disconnect("guest").await;
+    loop {
+        let presence = d.next_event("host", "presence", WAIT).await.expect("presence offline");
+        if presence[0]["userId"] == guest.id.as_str() && presence[0]["online"] == false {
+            break;
+        }
+    }
 }
 
 #[tokio::test]
