@@ -29,16 +29,7 @@ pub struct CreateBody {
     pub message: Option<String>,
 }
 
-pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(raw) = headers.get("idempotency-key") else { return Ok(None) };
-    match raw.to_str() {
-        Ok(k) if (1..=255).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),
-        _ => Err(ApiError::validation(vec![FieldError::new(
-            "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters",
-        )])),
-    }
-}
+pub(super) use platform::http::idempotency_key;
 
 /// Open a conversation. An enquiry goes to the listing's host (published listings only; one
 /// per guest and listing: a second POST adds the message to it and answers 200). A support
