@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-CONTEXTS = ["identity", "notifications", "catalog", "booking", "payments"]
+CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments"]
 problems = []
 
 

@@ -1,6 +1,7 @@
 -- One database per context, so each service owns its data (and could move to its own server).
 CREATE DATABASE identity;
 CREATE DATABASE notifications;
+CREATE DATABASE messaging;
 CREATE DATABASE catalog;
 CREATE DATABASE booking;
 CREATE DATABASE payments;

@@ -13,6 +13,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(catalog::Catalog),
         Arc::new(booking::Booking),
         Arc::new(payments::Payments),
+        Arc::new(messaging::Messaging),
     ]
 }
 

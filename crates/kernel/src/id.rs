@@ -19,6 +19,13 @@ pub fn parse_id(raw: &str, resource: &str) -> Result<Uuid, ApiError> {
     Uuid::try_parse(raw.trim()).map_err(|_| ApiError::not_found(format!("{resource} not found")))
 }
 
+/// The id of a reservation's conversation (messaging), derived from the reservation's id: the
+/// link both ways without either context asking the other. UUID v5 in the reservation's own
+/// namespace, so the same reservation always names the same conversation.
+pub fn reservation_conversation_id(reservation: &Uuid) -> Uuid {
+    Uuid::new_v5(reservation, b"sojourn.conversation")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -37,5 +44,14 @@ mod tests {
         assert_eq!(err.status, 404);
         assert_eq!(err.message, "booking not found");
         assert!(parse_id(&new_id().to_string(), "booking").is_ok());
+    }
+
+    #[test]
+    fn reservation_conversations_are_stable_and_distinct() {
+        let a = new_id();
+        let b = new_id();
+        assert_eq!(reservation_conversation_id(&a), reservation_conversation_id(&a));
+        assert_ne!(reservation_conversation_id(&a), reservation_conversation_id(&b));
+        assert_eq!(reservation_conversation_id(&a).get_version_num(), 5);
     }
 }

@@ -36,16 +36,7 @@ pub async fn quote(
     Ok(ok(json!({ "quote": offer.quote, "startsAt": offer.starts_at, "endsAt": offer.ends_at })))
 }
 
-pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(raw) = headers.get("idempotency-key") else { return Ok(None) };
-    match raw.to_str() {
-        Ok(k) if (1..=255).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),
-        _ => Err(ApiError::validation(vec![FieldError::new(
-            "Idempotency-Key",
-            "must be 1 to 255 visible ASCII characters",
-        )])),
-    }
-}
+pub(super) use platform::http::idempotency_key;
 
 /// Reserves: stays `{listingId, checkIn, checkOut, guests}`, restaurants `{listingId,
 /// slotStart, partySize}`, activities `{listingId, sessionId, partySize}`, transport

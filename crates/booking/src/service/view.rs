@@ -15,6 +15,8 @@ pub fn reservation_view(r: &Reservation) -> Value {
         "cancellationPolicy": r.cancellation_policy, "holdExpiresAt": r.hold_expires_at, "respondBy": r.respond_by,
         "authorised": r.authorised, "paid": r.paid, "refunded": r.refunded, "paymentId": r.payment_id, "cancelledBy": r.cancelled_by,
         "cancelReason": r.cancel_reason, "refund": r.refund, "createdAt": r.created_at, "updatedAt": r.updated_at,
+        // The reservation's conversation in messaging (same derivation on both sides).
+        "conversationId": kernel::id::reservation_conversation_id(&r.id),
     });
     let extra = match r.kind.as_str() {
         "stay" => json!({"checkIn": r.check_in, "checkOut": r.check_out, "guests": r.quantity}),

@@ -203,6 +203,20 @@ fn path_rejection(rejection: &PathRejection) -> ApiError {
     ApiError::bad_request(format!("Invalid path parameter: {}", rejection.body_text()))
 }
 
+/// The request's `Idempotency-Key`, trimmed: `None` without one, 400 `validation_failed` when
+/// it is empty, longer than 255 characters or not visible ASCII. Every write that must never
+/// happen twice (a reservation, a message) reads it the same way.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(raw) = headers.get("idempotency-key") else { return Ok(None) };
+    match raw.to_str() {
+        Ok(k) if (1..=255).contains(&k.trim().len()) => Ok(Some(k.trim().to_owned())),
+        _ => Err(ApiError::validation(vec![FieldError::new(
+            "Idempotency-Key",
+            "must be 1 to 255 visible ASCII characters",
+        )])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use client_ip::{ClientIp, TrustForwardedFor};
 pub use docs::{OPENAPI_PATH, base_document, optional_empty_bodies, router as docs_router};
-pub use extract::{Json, Path, Query, shape_error};
+pub use extract::{Json, Path, Query, idempotency_key, shape_error};
 pub use middleware::RequestId;
 pub use response::{created, ok, ok_with_message};
 

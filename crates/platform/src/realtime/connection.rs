@@ -10,6 +10,7 @@ use axum::extract::ws::{Message, WebSocket};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::history::Replay;
 use super::hub::{Ended, Hub, Outgoing, Registered};
 use super::limits::{Bucket, Verdict};
 use super::session::close_frame;
@@ -59,8 +60,10 @@ impl Connection {
         Self { hub, socket, wire, client, registered, bucket, last_heard: Instant::now() }
     }
 
-    pub async fn run(mut self, last: Option<Uuid>) {
-        let replayed = self.catch_up(last).await;
+    /// Serves the socket, starting with what it missed (`catch_up`: the last event id it saw
+    /// and what the history holds after it).
+    pub async fn run(mut self, catch_up: Option<(Uuid, Replay)>) {
+        let replayed = self.catch_up(catch_up).await;
         let end = self.serve(replayed).await;
         for message in end {
             if self.write(message).await.is_err() {
@@ -71,9 +74,8 @@ impl Connection {
     }
 
     /// Sends what the user missed since `last`; the ids sent, so the queue does not repeat them.
-    async fn catch_up(&mut self, last: Option<Uuid>) -> HashSet<Uuid> {
-        let Some(last) = last else { return HashSet::new() };
-        let replay = self.hub.replay(self.client.user_id, last);
+    async fn catch_up(&mut self, catch_up: Option<(Uuid, Replay)>) -> HashSet<Uuid> {
+        let Some((last, replay)) = catch_up else { return HashSet::new() };
         let mut sent = HashSet::new();
         if !replay.complete {
             let resync = self.notice("resync", json!({ "lastEventId": last, "reason": "history_unavailable" }));

@@ -89,7 +89,7 @@ async fn socketio_session(hub: Arc<Hub>, mut socket: WebSocket) {
     }
     let deadline = tokio::time::sleep(Duration::from_millis(cfg.auth_timeout_ms));
     tokio::pin!(deadline);
-    let (claims, last) = loop {
+    let (claims, last, pid) = loop {
         let frame = tokio::select! {
             _ = &mut deadline => return close(socket, 4001, "authentication timeout").await,
             frame = socket.recv() => frame,
@@ -102,7 +102,7 @@ async fn socketio_session(hub: Arc<Hub>, mut socket: WebSocket) {
         };
         match socketio::parse(&text) {
             Ok(socketio::Inbound::Connect { nsp, auth }) if nsp == "/" => match verify(&hub, auth.get("token")) {
-                Ok(claims) => break (claims, last_seen(&auth, &["offset", "lastEventId"])),
+                Ok(claims) => break (claims, last_seen(&auth, &["offset", "lastEventId"]), recovery_pid(&auth)),
                 Err((code, message)) => {
                     let _ = socket.send(Message::Text(socketio::connect_error("/", message, code).into())).await;
                     return linger(socket).await;
@@ -129,12 +129,21 @@ async fn socketio_session(hub: Arc<Hub>, mut socket: WebSocket) {
         let _ = socket.send(Message::Text(refused.into())).await;
         return linger(socket).await;
     };
-    let connected = socketio::connected(&sid, &opaque_id());
+    // Registered first, replayed second: nothing published in between is lost (the queue has
+    // it, and the connection skips what the replay already sent).
+    let catch_up = last.map(|last| (last, hub.replay(claims.sub, last)));
+    // The same recovery session id back tells socket.io-client its state was recovered
+    // (`socket.recovered`): it missed nothing.
+    let pid = match (&catch_up, pid) {
+        (Some((_, replay)), Some(pid)) if replay.complete => pid,
+        _ => opaque_id(),
+    };
+    let connected = socketio::connected(&sid, &pid);
     if socket.send(Message::Text(connected.into())).await.is_err() {
         hub.unregister(registered.id);
         return;
     }
-    Connection::new(hub, socket, Wire::SocketIo, &claims, registered).run(last).await;
+    Connection::new(hub, socket, Wire::SocketIo, &claims, registered).run(catch_up).await;
 }
 
 async fn plain_upgrade(
@@ -174,7 +183,8 @@ async fn plain_session(hub: Arc<Hub>, mut socket: WebSocket, claims: Option<Acce
         hub.unregister(registered.id);
         return;
     }
-    Connection::new(hub, socket, Wire::Plain, &claims, registered).run(last).await;
+    let catch_up = last.map(|last| (last, hub.replay(claims.sub, last)));
+    Connection::new(hub, socket, Wire::Plain, &claims, registered).run(catch_up).await;
 }
 
 /// Waits for `{"type":"auth",…}`; on anything else (or nothing in time) closes with a reason.
@@ -227,6 +237,11 @@ fn verify(hub: &Hub, token: Option<&Value>) -> Result<AccessClaims, (&'static st
         TokenError::Revoked => ("session_revoked", "unauthorized"),
         _ => ("invalid_token", "unauthorized"),
     })
+}
+
+/// The recovery session id socket.io-client sends back when it reconnects.
+fn recovery_pid(auth: &Value) -> Option<String> {
+    auth.get("pid").and_then(Value::as_str).filter(|p| !p.is_empty() && p.len() <= 64).map(str::to_owned)
 }
 
 /// The last event id a reconnecting client names, under the first of `keys` it uses.

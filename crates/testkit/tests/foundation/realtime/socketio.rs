@@ -157,7 +157,8 @@ async fn a_reconnecting_client_gets_what_it_missed() {
 
     // socket.io-client sends back the last id it saw as `offset`.
     let (mut ws, answer) = connect(&app, json!({ "token": u.token, "pid": "x", "offset": first.to_string() })).await;
-    assert!(answer.starts_with("40"), "{answer}");
+    let connected: Value = serde_json::from_str(answer.strip_prefix("40").unwrap()).unwrap();
+    assert_eq!(connected["pid"], "x", "the same pid: the state was recovered");
     let mut got = Vec::new();
     for _ in 0..2 {
         let (name, args) = sio_event(&next_text(&mut ws, WAIT).await.unwrap()).unwrap();
@@ -167,7 +168,9 @@ async fn a_reconnecting_client_gets_what_it_missed() {
     assert_eq!(next_text(&mut ws, Duration::from_millis(300)).await, None, "nothing twice");
 
     // An id older than what is kept: the client is told to refetch.
-    let (mut ws, _) = connect(&app, json!({ "token": u.token, "offset": uuid::Uuid::nil().to_string() })).await;
+    let (mut ws, answer) =
+        connect(&app, json!({ "token": u.token, "pid": "x", "offset": uuid::Uuid::nil().to_string() })).await;
+    assert!(!answer.contains(r#""pid":"x""#), "not recovered: {answer}");
     let (name, _) = sio_event(&next_text(&mut ws, WAIT).await.unwrap()).unwrap();
     assert_eq!(name, "resync");
 }
