@@ -294,18 +294,20 @@ impl Hub {
         }
     }
 
-    pub fn join(&self, id: u64, room: Room) -> bool {
-        let Ok(mut state) = self.state.write() else { return false };
-        let Some(conn) = state.conns.get_mut(&id) else { return false };
+    /// Adds socket `id` to `room`: `None` when the socket is gone (closed meanwhile), `Some(false)`
+    /// when it is in too many rooms already.
+    pub fn join(&self, id: u64, room: Room) -> Option<bool> {
+        let Ok(mut state) = self.state.write() else { return None };
+        let conn = state.conns.get_mut(&id)?;
         if conn.rooms.contains(&room) {
-            return true;
+            return Some(true);
         }
         if conn.rooms.len() >= MAX_ROOMS_PER_SOCKET {
-            return false;
+            return Some(false);
         }
         conn.rooms.push(room);
         state.rooms.entry(room).or_default().push(id);
-        true
+        Some(true)
     }
 
     pub fn leave(&self, id: u64, room: Room) {
@@ -405,5 +407,46 @@ async fn sweep(hub: Weak<Hub>, every: Duration) {
         let Some(hub) = hub.upgrade() else { return };
         n += 1;
         hub.sweep_once(n.is_multiple_of(40));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub(config: RealtimeConfig) -> Arc<Hub> {
+        let auth =
+            Auth::new(crate::auth::SigningKeys::verify_only(), &Default::default(), Arc::new(kernel::SystemClock));
+        Hub::new(config, Arc::new(auth))
+    }
+
+    #[test]
+    fn rooms_per_socket_are_bounded_and_a_closed_socket_joins_nothing() {
+        let hub = hub(RealtimeConfig::default());
+        let user = kernel::new_id();
+        let socket = hub.register(user, kernel::new_id()).expect("registered");
+        // Its user's room counts.
+        for _ in 1..MAX_ROOMS_PER_SOCKET {
+            assert_eq!(hub.join(socket.id, Room::Conversation(kernel::new_id())), Some(true));
+        }
+        assert_eq!(hub.join(socket.id, Room::Conversation(kernel::new_id())), Some(false));
+        assert_eq!(hub.stats().rooms, MAX_ROOMS_PER_SOCKET);
+        hub.unregister(socket.id);
+        assert_eq!(hub.join(socket.id, Room::Conversation(kernel::new_id())), None);
+        assert_eq!((hub.stats().rooms, hub.stats().connections), (0, 0));
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_socket_and_its_rooms() {
+        let hub = hub(RealtimeConfig { queue_capacity: 2, ..RealtimeConfig::default() });
+        let user = kernel::new_id();
+        let socket = hub.register(user, kernel::new_id()).expect("registered");
+        for n in 0..3 {
+            hub.publish(Room::User(user), "e", serde_json::json!(n));
+        }
+        assert_eq!(socket.ended.get(), Some(&Ended::SlowConsumer));
+        let stats = hub.stats();
+        assert_eq!((stats.connections, stats.rooms, stats.dropped_slow, stats.delivered), (0, 0, 1, 2));
+        assert!(!hub.is_online(user));
     }
 }

@@ -79,12 +79,13 @@ impl std::fmt::Debug for Client {
 
 impl Client {
     /// Adds this socket to `room` (the caller has checked it may). Refused (409
-    /// `too_many_rooms`) past 200 rooms per socket.
+    /// `too_many_rooms`) past 200 rooms per socket, or `connection_closed` when the socket was
+    /// ended meanwhile (revoked, too slow).
     pub fn join(&self, room: Room) -> Result<(), ApiError> {
-        if self.hub.join(self.connection, room) {
-            Ok(())
-        } else {
-            Err(ApiError::new(409, "too_many_rooms", "This connection has joined too many rooms"))
+        match self.hub.join(self.connection, room) {
+            Some(true) => Ok(()),
+            Some(false) => Err(ApiError::new(409, "too_many_rooms", "This connection has joined too many rooms")),
+            None => Err(ApiError::new(409, "connection_closed", "This connection is closing")),
         }
     }
 
