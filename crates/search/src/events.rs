@@ -6,15 +6,13 @@
 //! that transaction then fails, redelivery applies the same change again (an upsert or a
 //! delete is idempotent).
 
-use std::sync::{Mutex, mpsc};
-
 use async_trait::async_trait;
 use kernel::{Clock, EventEnvelope};
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
 
 use crate::domain::IndexedListing;
-use crate::index::Change;
+use crate::index::{Change, Writer};
 use crate::store;
 
 /// Consumer name: dedupe records are keyed on it, so it must never change.
@@ -26,7 +24,7 @@ const LISTING_EVENTS: &[&str] =
 
 pub struct ListingIndexer {
     pub clock: std::sync::Arc<dyn Clock>,
-    pub changes: Mutex<mpsc::Sender<Change>>,
+    pub writer: Writer,
 }
 
 #[async_trait]
@@ -45,8 +43,9 @@ impl EventHandler for ListingIndexer {
         let searchable = listing.searchable();
         store::record(tx, listing.id, listing.version, searchable, self.clock.now()).await?;
         let change = if searchable { Change::Upsert(Box::new(listing)) } else { Change::Remove(listing.id) };
-        let sent = self.changes.lock().map_err(|_| "search writer lock poisoned")?.send(change);
-        sent.map_err(|_| "search writer has stopped")?;
+        if !self.writer.send(change) {
+            return Err("the search writer has stopped".into());
+        }
         Ok(())
     }
 }

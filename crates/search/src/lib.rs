@@ -10,8 +10,6 @@ mod http;
 pub mod index;
 mod store;
 
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use platform::db::Migration;
 use platform::events::Subscription;
@@ -48,9 +46,9 @@ impl Context for Search {
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
         let dir = env.config.data_dir.join("search");
-        let (index, changes) = index::open(&dir)
+        let (index, writer) = index::open(&dir)
             .map_err(|e| StartError::Context("search".into(), format!("index at {}: {e}", dir.display())))?;
-        let indexer = events::ListingIndexer { clock: env.clock.clone(), changes: Mutex::new(changes) };
+        let indexer = events::ListingIndexer { clock: env.clock.clone(), writer };
         let listings = Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), indexer);
         Ok(Mounted { router: http::routes().with_state(http::State { index }), subscriptions: vec![listings] })
     }

@@ -121,8 +121,34 @@ pub enum Change {
     Remove(uuid::Uuid),
 }
 
+/// The way to the writer thread. Dropping it closes the channel and waits for the thread's last
+/// commit, which also releases the index's lock: a later process (or app in this process, e.g.
+/// `sojourn seed` before `sojourn serve`) can open the same directory.
+pub struct Writer {
+    changes: Option<mpsc::Sender<Change>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Hands `change` to the writer thread; false if it has stopped.
+    pub fn send(&self, change: Change) -> bool {
+        self.changes.as_ref().is_some_and(|c| c.send(change).is_ok())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.changes.take();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("search: the writer thread panicked");
+        }
+    }
+}
+
 /// Opens (or creates) the index under `dir/v<SCHEMA_VERSION>` and starts its writer thread.
-pub fn open(dir: &Path) -> tantivy::Result<(SearchIndex, mpsc::Sender<Change>)> {
+pub fn open(dir: &Path) -> tantivy::Result<(SearchIndex, Writer)> {
     let path = dir.join(format!("v{SCHEMA_VERSION}"));
     std::fs::create_dir_all(&path)?;
     let (schema, fields) = schema();
@@ -137,8 +163,9 @@ pub fn open(dir: &Path) -> tantivy::Result<(SearchIndex, mpsc::Sender<Change>)> 
     let search = SearchIndex { index, reader, fields };
     let (tx, rx) = mpsc::channel();
     let worker = search.clone();
-    std::thread::Builder::new().name("search-writer".into()).spawn(move || write_loop(worker, writer, rx))?;
-    Ok((search, tx))
+    let thread =
+        std::thread::Builder::new().name("search-writer".into()).spawn(move || write_loop(worker, writer, rx))?;
+    Ok((search, Writer { changes: Some(tx), thread: Some(thread) }))
 }
 
 /// Applies changes; commits when dirty, at most every [`COMMIT_EVERY`]; ends when every sender

@@ -63,3 +63,34 @@ async fn an_older_event_never_undoes_a_newer_one() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(ids(&app, "q=barge").await, vec![id]);
 }
+
+#[tokio::test]
+async fn the_index_outlives_a_restart_on_the_same_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = testkit::quick_config(&dir);
+    let contexts = || -> Vec<std::sync::Arc<dyn platform::Context>> {
+        vec![
+            std::sync::Arc::new(identity::Identity),
+            std::sync::Arc::new(catalog::Catalog),
+            std::sync::Arc::new(search::Search),
+        ]
+    };
+    let first = testkit::spawn_config(config.clone(), contexts()).await;
+    let token = host(&first, "restart@example.com").await;
+    let body = stay(
+        "Mountain chalet",
+        "A wooden chalet at the foot of the slopes.",
+        "Chamonix",
+        "FR",
+        (45.92, 6.87),
+        json!({}),
+    );
+    let id = publish(&first, &token, &body).await;
+    eventually(&first, "q=chalet", |d| has(d, &id)).await;
+    first.shutdown().await.unwrap();
+
+    // The second app opens the same index (the first released its lock) and finds the listing.
+    let second = testkit::spawn_config(config, contexts()).await;
+    assert_eq!(ids(&second, "q=chalet").await, vec![id]);
+    assert!(dir.path().join(format!("search/v{}", search::SCHEMA_VERSION)).is_dir());
+}
