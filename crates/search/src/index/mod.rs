@@ -13,6 +13,7 @@
 //! there are changes, at most every [`COMMIT_EVERY`], then reloads the reader, so a change is
 //! searchable well within a second of its event.
 
+mod highlight;
 pub mod query;
 
 use std::path::Path;

@@ -77,6 +77,23 @@ pub struct SearchResult {
     pub facets: Value,
 }
 
+const DESCRIPTION: &str = "_description";
+
+/// Takes the stored description out of each hit and, when the query has words, adds
+/// `highlights: {title, description}` (`null` where nothing matched).
+fn finish(hits: &mut [Value], q: &str) {
+    let mut matcher = super::highlight::Matcher::new(q);
+    for hit in hits {
+        let description = hit.as_object_mut().and_then(|o| o.remove(DESCRIPTION));
+        if matcher.is_empty() {
+            continue;
+        }
+        let title = hit["title"].as_str().and_then(|t| matcher.title(t));
+        let snippet = description.as_ref().and_then(Value::as_str).and_then(|d| matcher.snippet(d));
+        hit["highlights"] = json!({"title": title, "description": snippet});
+    }
+}
+
 /// The hit as stored in the index (and answered, plus `score` and `distanceKm`).
 pub fn hit_json(l: &IndexedListing) -> Value {
     let location = match (l.lat, l.lng) {
@@ -87,7 +104,9 @@ pub fn hit_json(l: &IndexedListing) -> Value {
         chrono::DateTime::from_timestamp(l.created_at, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     json!({"id": l.id, "kind": l.kind, "title": l.title, "city": l.city, "country": l.country, "price": l.price,
            "currency": l.currency, "location": location, "instantBook": l.instant_book, "maxGuests": l.max_guests,
-           "bedrooms": l.bedrooms, "amenities": l.amenities, "createdAt": created})
+           "bedrooms": l.bedrooms, "amenities": l.amenities, "createdAt": created,
+           // For highlights only; removed before answering.
+           DESCRIPTION: l.description})
 }
 
 /// Runs `r` on the current reader (blocking: call it off the async runtime).
@@ -127,6 +146,7 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
         hit["score"] = json!(score);
         hits.push(hit);
     }
+    finish(&mut hits, &r.q);
     Ok(SearchResult { hits, total, facets: json!({"kind": counts(&k), "city": counts(&c), "amenities": counts(&a)}) })
 }
 
@@ -191,7 +211,8 @@ fn near(
         Sort::Newest => hits.sort_by(|a, b| b["createdAt"].as_str().cmp(&a["createdAt"].as_str())),
     }
     let total = hits.len();
-    let page: Vec<Value> = hits.into_iter().skip(r.offset).take(r.limit).collect();
+    let mut page: Vec<Value> = hits.into_iter().skip(r.offset).take(r.limit).collect();
+    finish(&mut page, &r.q);
     let facets = json!({
         "kind": facets.remove("kind").unwrap_or_default(),
         "city": facets.remove("city").unwrap_or_default(),

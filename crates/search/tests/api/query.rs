@@ -110,4 +110,20 @@ async fn sorts_facets_and_pages() {
     assert_eq!(hit["location"]["lat"], 48.857);
     assert!(hit["score"].as_f64().unwrap() > 0.0, "{hit}");
     assert_eq!(body["data"]["facets"]["city"], serde_json::json!({"Paris": 1}));
+    // Highlights follow the matching rules: the typo and the prefix are marked.
+    assert_eq!(hit["highlights"]["title"], "Bright <em>apartment</em> in the Marais");
+    assert_eq!(hit["highlights"]["description"], "Quiet <em>apartment</em>, running water and a balcony.");
+    assert!(hit.get("_description").is_none(), "{hit}");
+    // Stems too; and the city matched, not the title: no title highlight.
+    let (_, body) = search_raw(&app, "q=appartements%20nant").await;
+    let hit = &body["data"]["listings"][0];
+    assert_eq!(hit["highlights"]["title"], "<em>Appartement</em> lumineux");
+    assert_eq!(hit["highlights"]["description"], "Un <em>appartement</em> calme près de la gare.");
+    let (_, body) = search_raw(&app, "q=paris&near=48.8566,2.3522&radiusKm=10&sort=distance").await;
+    let hit = &body["data"]["listings"][0];
+    assert_eq!(hit["highlights"], serde_json::json!({"title": null, "description": null}), "{hit}");
+    assert!(hit.get("_description").is_none(), "{hit}");
+    // No words, no highlights.
+    let (_, body) = search_raw(&app, "sort=newest").await;
+    assert!(body["data"]["listings"][0].get("highlights").is_none());
 }
