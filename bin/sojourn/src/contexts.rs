@@ -14,6 +14,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(booking::Booking),
         Arc::new(payments::Payments),
         Arc::new(messaging::Messaging),
+        Arc::new(search::Search),
     ]
 }
 

@@ -1,0 +1,261 @@
+//! The on-disk Tantivy index: its schema, its analysers and the single writer.
+//!
+//! The index lives under `<data_dir>/search/v<SCHEMA_VERSION>/`; changing the schema means a
+//! new version, hence a fresh directory (the old one is left for an operator to delete).
+//!
+//! Text is analysed three ways, each into its own field, all filled from the same text
+//! (title, description, city, amenities): `text_en` (English Snowball stems), `text_fr`
+//! (French stems) and `text_raw` (lowercased, accents folded, not stemmed) on which typo
+//! tolerance and prefix matching run — fuzzy matching against stems would match words the user
+//! never typed.
+//!
+//! One [`IndexWriter`] is owned by a background thread fed through a channel; it commits when
+//! there are changes, at most every [`COMMIT_EVERY`], then reloads the reader, so a change is
+//! searchable well within a second of its event.
+
+mod highlight;
+pub mod query;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tantivy::schema::{
+    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, SimpleTokenizer, Stemmer, TextAnalyzer};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+
+use crate::domain::{IndexedListing, key};
+
+/// Bump on any change of fields or analysers: the index is then rebuilt in a new directory.
+pub const SCHEMA_VERSION: u32 = 1;
+/// How often, at most, the writer commits.
+pub const COMMIT_EVERY: Duration = Duration::from_millis(250);
+const WRITER_HEAP: usize = 15_000_000;
+
+/// The fields, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub text_en: Field,
+    pub text_fr: Field,
+    pub text_raw: Field,
+    pub kind: Field,
+    pub city: Field,
+    pub country: Field,
+    pub amenity: Field,
+    pub instant_book: Field,
+    pub price: Field,
+    pub max_guests: Field,
+    pub bedrooms: Field,
+    pub lat: Field,
+    pub lng: Field,
+    pub created: Field,
+    pub kind_facet: Field,
+    pub city_facet: Field,
+    pub amenity_facet: Field,
+    /// The hit as answered (JSON), stored only.
+    pub hit: Field,
+}
+
+fn analysed(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let num = INDEXED | FAST;
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        text_en: b.add_text_field("text_en", analysed("sojourn_en")),
+        text_fr: b.add_text_field("text_fr", analysed("sojourn_fr")),
+        text_raw: b.add_text_field("text_raw", analysed("sojourn_raw")),
+        kind: b.add_text_field("kind", STRING),
+        city: b.add_text_field("city", STRING),
+        country: b.add_text_field("country", STRING),
+        amenity: b.add_text_field("amenity", STRING),
+        instant_book: b.add_bool_field("instant_book", INDEXED),
+        price: b.add_i64_field("price", num.clone()),
+        max_guests: b.add_i64_field("max_guests", num.clone()),
+        bedrooms: b.add_i64_field("bedrooms", num.clone()),
+        lat: b.add_f64_field("lat", num.clone()),
+        lng: b.add_f64_field("lng", num.clone()),
+        created: b.add_i64_field("created", num),
+        kind_facet: b.add_facet_field("kind_facet", FacetOptions::default()),
+        city_facet: b.add_facet_field("city_facet", FacetOptions::default()),
+        amenity_facet: b.add_facet_field("amenity_facet", FacetOptions::default()),
+        hit: b.add_text_field("hit", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// The analyser of `text_raw`, also used to cut the user's query into words.
+pub fn raw_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).filter(AsciiFoldingFilter).build()
+}
+
+pub fn stemming_analyzer(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(language))
+        .build()
+}
+
+/// The open index: what queries need.
+#[derive(Clone)]
+pub struct SearchIndex {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+}
+
+/// A change for the writer.
+#[derive(Debug)]
+pub enum Change {
+    Upsert(Box<IndexedListing>),
+    Remove(uuid::Uuid),
+}
+
+/// The way to the writer thread. Dropping it closes the channel and waits for the thread's last
+/// commit, which also releases the index's lock: a later process (or app in this process, e.g.
+/// `sojourn seed` before `sojourn serve`) can open the same directory.
+pub struct Writer {
+    changes: Option<mpsc::Sender<Change>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Hands `change` to the writer thread; false if it has stopped.
+    pub fn send(&self, change: Change) -> bool {
+        self.changes.as_ref().is_some_and(|c| c.send(change).is_ok())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.changes.take();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("search: the writer thread panicked");
+        }
+    }
+}
+
+/// Opens (or creates) the index under `dir/v<SCHEMA_VERSION>` and starts its writer thread.
+pub fn open(dir: &Path) -> tantivy::Result<(SearchIndex, Writer)> {
+    let path = dir.join(format!("v{SCHEMA_VERSION}"));
+    std::fs::create_dir_all(&path)?;
+    let (schema, fields) = schema();
+    let directory = tantivy::directory::MmapDirectory::open(&path)?;
+    let index = Index::open_or_create(directory, schema)?;
+    let tokenizers = index.tokenizers();
+    tokenizers.register("sojourn_en", stemming_analyzer(Language::English));
+    tokenizers.register("sojourn_fr", stemming_analyzer(Language::French));
+    tokenizers.register("sojourn_raw", raw_analyzer());
+    let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+    let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP)?;
+    let search = SearchIndex { index, reader, fields };
+    let (tx, rx) = mpsc::channel();
+    let worker = search.clone();
+    let thread =
+        std::thread::Builder::new().name("search-writer".into()).spawn(move || write_loop(worker, writer, rx))?;
+    Ok((search, Writer { changes: Some(tx), thread: Some(thread) }))
+}
+
+/// Applies changes; commits when dirty, at most every [`COMMIT_EVERY`]; ends when every sender
+/// is gone (after a last commit).
+fn write_loop(index: SearchIndex, mut writer: IndexWriter, rx: mpsc::Receiver<Change>) {
+    let mut dirty_since: Option<Instant> = None;
+    loop {
+        let received = match dirty_since {
+            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+            Some(since) => rx.recv_timeout(COMMIT_EVERY.saturating_sub(since.elapsed())),
+        };
+        match received {
+            Ok(change) => {
+                if let Err(e) = apply(&index.fields, &writer, change) {
+                    tracing::error!(error = %e, "search: indexing a listing failed");
+                }
+                dirty_since.get_or_insert_with(Instant::now);
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                if dirty_since.is_some() {
+                    commit(&index, &mut writer);
+                }
+                return;
+            }
+        }
+        if dirty_since.is_some_and(|since| since.elapsed() >= COMMIT_EVERY) {
+            commit(&index, &mut writer);
+            dirty_since = None;
+        }
+    }
+}
+
+fn commit(index: &SearchIndex, writer: &mut IndexWriter) {
+    if let Err(e) = writer.commit() {
+        tracing::error!(error = %e, "search: commit failed");
+        return;
+    }
+    if let Err(e) = index.reader.reload() {
+        tracing::error!(error = %e, "search: reader reload failed");
+    }
+}
+
+fn apply(f: &Fields, writer: &IndexWriter, change: Change) -> tantivy::Result<()> {
+    match change {
+        Change::Remove(id) => {
+            writer.delete_term(Term::from_field_text(f.id, &id.to_string()));
+        }
+        Change::Upsert(l) => {
+            writer.delete_term(Term::from_field_text(f.id, &l.id.to_string()));
+            writer.add_document(document(f, &l))?;
+        }
+    }
+    Ok(())
+}
+
+fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
+    let text =
+        [l.title.as_str(), l.description.as_str(), l.city.as_deref().unwrap_or(""), &l.amenities.join(" ")].join("\n");
+    let mut d = doc!(
+        f.id => l.id.to_string(),
+        f.text_en => text.clone(),
+        f.text_fr => text.clone(),
+        f.text_raw => text,
+        f.kind => l.kind.clone(),
+        f.instant_book => l.instant_book,
+        f.created => l.created_at,
+        f.kind_facet => tantivy::schema::Facet::from_path([l.kind.as_str()]),
+        f.hit => crate::index::query::hit_json(l).to_string(),
+    );
+    if let Some(city) = &l.city {
+        d.add_text(f.city, key(city));
+        d.add_facet(f.city_facet, tantivy::schema::Facet::from_path([city.as_str()]));
+    }
+    if let Some(country) = &l.country {
+        d.add_text(f.country, country);
+    }
+    for a in &l.amenities {
+        d.add_text(f.amenity, key(a));
+        d.add_facet(f.amenity_facet, tantivy::schema::Facet::from_path([key(a).as_str()]));
+    }
+    for (field, value) in [(f.price, l.price), (f.max_guests, l.max_guests), (f.bedrooms, l.bedrooms)] {
+        if let Some(v) = value {
+            d.add_i64(field, v);
+        }
+    }
+    if let (Some(lat), Some(lng)) = (l.lat, l.lng) {
+        d.add_f64(f.lat, lat);
+        d.add_f64(f.lng, lng);
+    }
+    d
+}

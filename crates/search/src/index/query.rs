@@ -1,0 +1,326 @@
+//! Running a search: the query is built from the user's words and filters directly (never
+//! through Tantivy's query-parser syntax, so no input can make it fail), then collected with
+//! the count and the facets of the whole filtered set.
+//!
+//! Ranking (`relevance`): BM25 over the analysed text. Each word must match (AND) one of its
+//! English stem, its French stem (boosted ×2), its raw form with typos (one from 5 characters,
+//! two from 9) or, for the last word, a prefix (fuzzy and prefix matches score a constant 1).
+//! Without words, `relevance` means newest first.
+//!
+//! With `near`, a bounding box on the `lat`/`lng` fast fields narrows the candidates, whose
+//! exact (haversine) distance is then computed: only hits within `radiusKm` are kept, counted
+//! and faceted, so the whole box is read — fine for a city-sized radius, and the reason the
+//! radius is capped.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use serde_json::{Value, json};
+use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value as _};
+use tantivy::tokenizer::{Language, TextAnalyzer};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+
+use super::{Fields, SearchIndex, raw_analyzer, stemming_analyzer};
+use crate::domain::{IndexedListing, haversine_km, key};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+    Distance,
+}
+
+impl Sort {
+    pub const NAMES: &'static str = "relevance, price_asc, price_desc, newest, distance";
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "relevance" => Self::Relevance,
+            "price_asc" => Self::PriceAsc,
+            "price_desc" => Self::PriceDesc,
+            "newest" => Self::Newest,
+            "distance" => Self::Distance,
+            _ => return None,
+        })
+    }
+}
+
+/// A validated search.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub q: String,
+    pub kind: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub guests: Option<i64>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
+    pub bedrooms: Option<i64>,
+    pub amenities: Vec<String>,
+    pub instant_book: Option<bool>,
+    /// `(lat, lng, radius_km)`.
+    pub near: Option<(f64, f64, f64)>,
+    pub sort: Sort,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One page of hits, the total and the facets of the filtered set.
+#[derive(Debug)]
+pub struct SearchResult {
+    pub hits: Vec<Value>,
+    pub total: usize,
+    pub facets: Value,
+}
+
+const DESCRIPTION: &str = "_description";
+
+/// Takes the stored description out of each hit and, when the query has words, adds
+/// `highlights: {title, description}` (`null` where nothing matched).
+fn finish(hits: &mut [Value], q: &str) {
+    let mut matcher = super::highlight::Matcher::new(q);
+    for hit in hits {
+        let description = hit.as_object_mut().and_then(|o| o.remove(DESCRIPTION));
+        if matcher.is_empty() {
+            continue;
+        }
+        let title = hit["title"].as_str().and_then(|t| matcher.title(t));
+        let snippet = description.as_ref().and_then(Value::as_str).and_then(|d| matcher.snippet(d));
+        hit["highlights"] = json!({"title": title, "description": snippet});
+    }
+}
+
+/// The hit as stored in the index (and answered, plus `score` and `distanceKm`).
+pub fn hit_json(l: &IndexedListing) -> Value {
+    let location = match (l.lat, l.lng) {
+        (Some(lat), Some(lng)) => json!({"lat": lat, "lng": lng}),
+        _ => Value::Null,
+    };
+    let created =
+        chrono::DateTime::from_timestamp(l.created_at, 0).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    json!({"id": l.id, "kind": l.kind, "title": l.title, "city": l.city, "country": l.country, "price": l.price,
+           "currency": l.currency, "location": location, "instantBook": l.instant_book, "maxGuests": l.max_guests,
+           "bedrooms": l.bedrooms, "amenities": l.amenities, "createdAt": created,
+           // For highlights only; removed before answering.
+           DESCRIPTION: l.description})
+}
+
+/// Runs `r` on the current reader (blocking: call it off the async runtime).
+pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResult> {
+    let searcher = index.reader.searcher();
+    let f = &index.fields;
+    let (query, has_words) = build(f, r);
+    let mut kinds = FacetCollector::for_field("kind_facet");
+    kinds.add_facet("/");
+    let mut cities = FacetCollector::for_field("city_facet");
+    cities.add_facet("/");
+    let mut amenities = FacetCollector::for_field("amenity_facet");
+    amenities.add_facet("/");
+    let sort = if r.sort == Sort::Relevance && !has_words { Sort::Newest } else { r.sort };
+    if let Some((lat, lng, radius)) = r.near {
+        return near(&searcher, &*query, r, sort, (lat, lng, radius));
+    }
+    let (total, k, c, a) = searcher.search(&*query, &(Count, kinds, cities, amenities))?;
+    let top = TopDocs::with_limit(r.limit).and_offset(r.offset);
+    let page: Vec<(Option<f32>, DocAddress)> = match sort {
+        Sort::Relevance | Sort::Distance => {
+            searcher.search(&*query, &top.order_by_score())?.into_iter().map(|(s, d)| (Some(s), d)).collect()
+        }
+        Sort::PriceAsc | Sort::PriceDesc => {
+            let order = if sort == Sort::PriceAsc { Order::Asc } else { Order::Desc };
+            let c = top.order_by_fast_field::<i64>("price", order);
+            searcher.search(&*query, &c)?.into_iter().map(|(_, d)| (None, d)).collect()
+        }
+        Sort::Newest => {
+            let c = top.order_by_fast_field::<i64>("created", Order::Desc);
+            searcher.search(&*query, &c)?.into_iter().map(|(_, d)| (None, d)).collect()
+        }
+    };
+    let mut hits = Vec::with_capacity(page.len());
+    for (score, address) in page {
+        let mut hit = stored_hit(&searcher, f, address)?;
+        hit["score"] = json!(score);
+        hits.push(hit);
+    }
+    finish(&mut hits, &r.q);
+    Ok(SearchResult { hits, total, facets: json!({"kind": counts(&k), "city": counts(&c), "amenities": counts(&a)}) })
+}
+
+fn counts(c: &FacetCounts) -> BTreeMap<String, u64> {
+    c.get("/").filter_map(|(facet, n)| facet.to_path().last().map(|s| ((*s).to_owned(), n))).collect()
+}
+
+fn stored_hit(searcher: &Searcher, f: &Fields, address: DocAddress) -> tantivy::Result<Value> {
+    let doc: TantivyDocument = searcher.doc(address)?;
+    let raw = doc.get_first(f.hit).and_then(|v| v.as_str()).unwrap_or("{}");
+    Ok(serde_json::from_str(raw).unwrap_or(Value::Null))
+}
+
+/// The `near` path: every candidate in the bounding box, kept if within the radius.
+fn near(
+    searcher: &Searcher,
+    query: &dyn Query,
+    r: &SearchRequest,
+    sort: Sort,
+    (lat, lng, radius): (f64, f64, f64),
+) -> tantivy::Result<SearchResult> {
+    let f_hit = searcher.schema().get_field("hit")?;
+    let candidates = searcher.search(query, &Count)?;
+    let mut hits = Vec::new();
+    if candidates > 0 {
+        for (score, address) in searcher.search(query, &TopDocs::with_limit(candidates).order_by_score())? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let raw = doc.get_first(f_hit).and_then(|v| v.as_str()).unwrap_or("{}");
+            let mut hit: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
+            let (Some(hlat), Some(hlng)) = (hit["location"]["lat"].as_f64(), hit["location"]["lng"].as_f64()) else {
+                continue;
+            };
+            let d = haversine_km(lat, lng, hlat, hlng);
+            if d <= radius {
+                hit["score"] = json!(score);
+                hit["distanceKm"] = json!((d * 1000.0).round() / 1000.0);
+                hits.push(hit);
+            }
+        }
+    }
+    let mut facets: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
+    for hit in &hits {
+        let mut bump = |facet: &'static str, v: &Value| {
+            if let Some(s) = v.as_str() {
+                *facets.entry(facet).or_default().entry(s.to_owned()).or_default() += 1;
+            }
+        };
+        bump("kind", &hit["kind"]);
+        bump("city", &hit["city"]);
+        for a in hit["amenities"].as_array().into_iter().flatten() {
+            bump("amenities", &json!(key(a.as_str().unwrap_or_default())));
+        }
+    }
+    let num = |h: &Value, k: &str| h[k].as_f64();
+    match sort {
+        Sort::Relevance => {}
+        Sort::Distance => hits.sort_by(|a, b| {
+            num(a, "distanceKm").partial_cmp(&num(b, "distanceKm")).unwrap_or(std::cmp::Ordering::Equal)
+        }),
+        Sort::PriceAsc => hits.sort_by_key(|h| h["price"].as_i64().unwrap_or(i64::MAX)),
+        Sort::PriceDesc => hits.sort_by_key(|h| std::cmp::Reverse(h["price"].as_i64().unwrap_or(i64::MIN))),
+        Sort::Newest => hits.sort_by(|a, b| b["createdAt"].as_str().cmp(&a["createdAt"].as_str())),
+    }
+    let total = hits.len();
+    let mut page: Vec<Value> = hits.into_iter().skip(r.offset).take(r.limit).collect();
+    finish(&mut page, &r.q);
+    let facets = json!({
+        "kind": facets.remove("kind").unwrap_or_default(),
+        "city": facets.remove("city").unwrap_or_default(),
+        "amenities": facets.remove("amenities").unwrap_or_default(),
+    });
+    Ok(SearchResult { hits: page, total, facets })
+}
+
+fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(t) = stream.next() {
+        out.push(t.text.clone());
+    }
+    out
+}
+
+/// The allowed typos for a word of `chars` characters.
+pub fn typos(chars: usize) -> u8 {
+    match chars {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+fn term_query(t: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))
+}
+
+fn range(field: tantivy::schema::Field, min: Option<i64>, max: Option<i64>) -> Box<dyn Query> {
+    let bound = |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
+    Box::new(RangeQuery::new(bound(min), bound(max)))
+}
+
+/// The query for `r`, and whether it has words.
+fn build(f: &Fields, r: &SearchRequest) -> (Box<dyn Query>, bool) {
+    let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let raw = words(&mut raw_analyzer(), &r.q);
+    let mut en = stemming_analyzer(Language::English);
+    let mut fr = stemming_analyzer(Language::French);
+    let last = raw.len().saturating_sub(1);
+    for (i, word) in raw.iter().enumerate() {
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for stem in words(&mut en, word) {
+            any.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(term_query(Term::from_field_text(f.text_en, &stem)), 2.0)),
+            ));
+        }
+        for stem in words(&mut fr, word) {
+            any.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(term_query(Term::from_field_text(f.text_fr, &stem)), 2.0)),
+            ));
+        }
+        let term = Term::from_field_text(f.text_raw, word);
+        let distance = typos(word.chars().count());
+        if distance > 0 {
+            any.push((Occur::Should, Box::new(FuzzyTermQuery::new(term.clone(), distance, true))));
+        }
+        if i == last {
+            any.push((Occur::Should, Box::new(FuzzyTermQuery::new_prefix(term, 0, true))));
+        }
+        must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+    }
+    let has_words = !raw.is_empty();
+    if let Some(kind) = &r.kind {
+        must.push((Occur::Must, term_query(Term::from_field_text(f.kind, kind))));
+    }
+    if let Some(city) = &r.city {
+        must.push((Occur::Must, term_query(Term::from_field_text(f.city, &key(city)))));
+    }
+    if let Some(country) = &r.country {
+        must.push((Occur::Must, term_query(Term::from_field_text(f.country, &country.to_uppercase()))));
+    }
+    for a in &r.amenities {
+        must.push((Occur::Must, term_query(Term::from_field_text(f.amenity, &key(a)))));
+    }
+    if let Some(b) = r.instant_book {
+        must.push((Occur::Must, term_query(Term::from_field_bool(f.instant_book, b))));
+    }
+    if r.guests.is_some() {
+        must.push((Occur::Must, range(f.max_guests, r.guests, None)));
+    }
+    if r.bedrooms.is_some() {
+        must.push((Occur::Must, range(f.bedrooms, r.bedrooms, None)));
+    }
+    if r.price_min.is_some() || r.price_max.is_some() {
+        must.push((Occur::Must, range(f.price, r.price_min, r.price_max)));
+    }
+    if let Some((lat, lng, radius)) = r.near {
+        let dlat = radius / 111.0;
+        let dlng = radius / (111.0 * lat.to_radians().cos().abs().max(0.01));
+        let fr = |field, lo: f64, hi: f64| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_f64(field, lo)),
+                Bound::Included(Term::from_field_f64(field, hi)),
+            ))
+        };
+        must.push((Occur::Must, fr(f.lat, lat - dlat, lat + dlat)));
+        must.push((Occur::Must, fr(f.lng, lng - dlng, lng + dlng)));
+    }
+    if must.is_empty() {
+        return (Box::new(AllQuery), false);
+    }
+    if !has_words {
+        must.push((Occur::Must, Box::new(AllQuery)));
+    }
+    (Box::new(BooleanQuery::new(must)), has_words)
+}

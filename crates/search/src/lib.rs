@@ -1,0 +1,55 @@
+//! Search: listing search over an embedded Tantivy index (`GET /api/v1/search/listings`),
+//! kept fresh from catalog's `listing.*` events. The index is this context's own copy of what
+//! catalog publishes — it never reads catalog's tables — stored under
+//! `<data_dir>/search/v<SCHEMA_VERSION>/`; its database only records which listing versions
+//! were applied (and the platform's processed-events dedupe). See docs/search.md.
+
+pub mod domain;
+mod events;
+mod http;
+pub mod index;
+mod store;
+
+use async_trait::async_trait;
+use platform::db::Migration;
+use platform::events::Subscription;
+use platform::{Context, ContextEnv, Mounted, StartError};
+use utoipa::openapi::OpenApi;
+
+pub use events::LISTINGS_CONSUMER;
+pub use index::SCHEMA_VERSION;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "indexed_listings",
+    sqlite: include_str!("../migrations/sqlite/0001_indexed_listings.sql"),
+    postgres: include_str!("../migrations/postgres/0001_indexed_listings.sql"),
+}];
+
+/// The search context.
+#[derive(Debug, Clone, Copy)]
+pub struct Search;
+
+#[async_trait]
+impl Context for Search {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn openapi(&self) -> OpenApi {
+        http::routes().split_for_parts().1
+    }
+
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let dir = env.config.data_dir.join("search");
+        let (index, writer) = index::open(&dir)
+            .map_err(|e| StartError::Context("search".into(), format!("index at {}: {e}", dir.display())))?;
+        let indexer = events::ListingIndexer { clock: env.clock.clone(), writer };
+        let listings = Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), indexer);
+        Ok(Mounted { router: http::routes().with_state(http::State { index }), subscriptions: vec![listings] })
+    }
+}

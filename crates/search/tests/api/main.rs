@@ -1,0 +1,10 @@
+//! Search through HTTP, with identity (accounts) and catalog (listings and their events)
+//! running beside it: full text with typos, stems and prefixes, filters, distance, sorts,
+//! facets, freshness after publish/update/unpublish, and 400s for bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code)] // support helpers serve several modules
+
+mod freshness;
+mod query;
+mod support;
+mod validation;
