@@ -44,6 +44,30 @@ pub fn service_url(var: &str) -> Option<String> {
     url
 }
 
+/// A [`TestApp`] on a [`kernel::ManualClock`] the test moves, with its data directory: the
+/// harness of suites whose rules depend on time (holds, windows, check-ins).
+pub struct ClockedApp {
+    pub app: TestApp,
+    pub clock: Arc<kernel::ManualClock>,
+    _dir: TempDir,
+}
+
+impl std::ops::Deref for ClockedApp {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
+}
+
+/// Starts `contexts` on [`quick_config`] with the clock at `now` (RFC 3339).
+pub async fn spawn_clocked(now: &str, contexts: Vec<Arc<dyn Context>>) -> ClockedApp {
+    let clock = Arc::new(kernel::ManualClock::new(now.parse().expect("an RFC 3339 instant")));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = quick_config(&dir);
+    let app = spawn_config_with_clock(config, contexts, clock.clone()).await;
+    ClockedApp { app, clock, _dir: dir }
+}
+
 /// A running application.
 pub struct TestApp {
     pub addr: SocketAddr,

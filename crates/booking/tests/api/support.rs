@@ -7,33 +7,19 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::TestApp;
 
-pub struct App {
-    pub app: TestApp,
-    pub clock: Arc<kernel::ManualClock>,
-    _dir: tempfile::TempDir,
-}
-
-impl std::ops::Deref for App {
-    type Target = TestApp;
-    fn deref(&self) -> &TestApp {
-        &self.app
-    }
-}
+/// The app on a manual clock (`app.clock`), dereferencing to its [`TestApp`].
+pub type App = testkit::ClockedApp;
 
 /// The app, its clock starting at `now`.
 pub async fn spawn_at(now: &str) -> App {
-    let clock = Arc::new(kernel::ManualClock::new(now.parse().unwrap()));
-    let dir = tempfile::tempdir().unwrap();
     // Tests run the scheduler themselves (POST /api/v1/admin/booking/jobs/run).
-    let config = testkit::quick_config(&dir);
     let contexts: Vec<Arc<dyn platform::Context>> = vec![
         Arc::new(identity::Identity),
         Arc::new(notifications::Notifications),
         Arc::new(catalog::Catalog),
         Arc::new(booking::Booking),
     ];
-    let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
-    App { app, clock, _dir: dir }
+    testkit::spawn_clocked(now, contexts).await
 }
 
 /// The app with its clock at 2027-01-04 09:00 UTC (a Monday).

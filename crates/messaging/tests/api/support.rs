@@ -7,24 +7,11 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::TestApp;
 
-pub struct App {
-    pub app: TestApp,
-    pub clock: Arc<kernel::ManualClock>,
-    _dir: tempfile::TempDir,
-}
-
-impl std::ops::Deref for App {
-    type Target = TestApp;
-    fn deref(&self) -> &TestApp {
-        &self.app
-    }
-}
+/// The app on a manual clock (`app.clock`), dereferencing to its [`TestApp`].
+pub type App = testkit::ClockedApp;
 
 /// The app with its clock at 2027-01-04 09:00 UTC.
 pub async fn spawn() -> App {
-    let clock = Arc::new(kernel::ManualClock::new("2027-01-04T09:00:00Z".parse().unwrap()));
-    let dir = tempfile::tempdir().unwrap();
-    let config = testkit::quick_config(&dir);
     let contexts: Vec<Arc<dyn platform::Context>> = vec![
         Arc::new(identity::Identity),
         Arc::new(catalog::Catalog),
@@ -32,8 +19,7 @@ pub async fn spawn() -> App {
         Arc::new(messaging::Messaging),
         Arc::new(notifications::Notifications),
     ];
-    let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
-    App { app, clock, _dir: dir }
+    testkit::spawn_clocked("2027-01-04T09:00:00Z", contexts).await
 }
 
 #[derive(Clone, Debug)]
