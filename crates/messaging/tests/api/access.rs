@@ -115,3 +115,40 @@ async fn bad_ids_and_cursors_are_client_errors() {
     }
     assert_eq!(bodies, ["third", "second", "Hello"]);
 }
+
+#[tokio::test]
+async fn every_route_needs_a_token_and_admin_routes_an_administrator() {
+    let app = spawn().await;
+    let user = register(&app, "someone@example.com").await;
+    let (c, m, u) = (kernel::new_id(), kernel::new_id(), kernel::new_id());
+    let routes = [
+        (Method::GET, "/api/v1/conversations".to_owned()),
+        (Method::POST, "/api/v1/conversations".to_owned()),
+        (Method::GET, "/api/v1/conversations/unread-count".to_owned()),
+        (Method::GET, format!("/api/v1/conversations/{c}")),
+        (Method::PATCH, format!("/api/v1/conversations/{c}")),
+        (Method::GET, format!("/api/v1/conversations/{c}/messages")),
+        (Method::POST, format!("/api/v1/conversations/{c}/messages")),
+        (Method::DELETE, format!("/api/v1/conversations/{c}/messages/{m}")),
+        (Method::POST, format!("/api/v1/conversations/{c}/messages/{m}/report")),
+        (Method::POST, format!("/api/v1/conversations/{c}/read")),
+        (Method::GET, format!("/api/v1/conversations/{c}/attachments/{m}")),
+        (Method::GET, "/api/v1/messages/search?q=x".to_owned()),
+        (Method::GET, "/api/v1/blocks".to_owned()),
+        (Method::POST, "/api/v1/blocks".to_owned()),
+        (Method::DELETE, format!("/api/v1/blocks/{u}")),
+        (Method::GET, "/api/v1/admin/conversations".to_owned()),
+        (Method::GET, "/api/v1/admin/message-reports".to_owned()),
+        (Method::POST, format!("/api/v1/admin/message-reports/{m}/resolve")),
+        (Method::POST, "/api/v1/admin/messaging/jobs/run".to_owned()),
+    ];
+    for (method, path) in &routes {
+        let body = (*method != Method::GET && *method != Method::DELETE).then(|| json!({}));
+        let anonymous = app.call(method.clone(), None, path, body.as_ref()).await;
+        expect_error(anonymous, 401, "unauthorized").await;
+        if path.starts_with("/api/v1/admin/") {
+            let plain = app.call(method.clone(), Some(&user.token), path, body.as_ref()).await;
+            expect_error(plain, 403, "forbidden").await;
+        }
+    }
+}

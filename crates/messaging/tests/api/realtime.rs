@@ -5,68 +5,36 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use testkit::ws::{WsAuth, WsClient, ws_url};
 
 use crate::support::*;
 
-struct Socket {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
-    refs: u64,
-    /// Frames read while looking for another one, in order.
-    pending: Vec<Value>,
-}
+const WAIT: Duration = Duration::from_secs(5);
+
+/// A participant's `/ws` socket (testkit's client), read the way these tests need.
+struct Socket(WsClient);
 
 impl Socket {
     async fn open(app: &App, user: &User) -> Socket {
-        let mut request = format!("ws://{}/ws", app.addr).into_client_request().unwrap();
-        request.headers_mut().insert("authorization", format!("Bearer {}", user.token).parse().unwrap());
-        let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        let mut socket = Socket { ws, refs: 0, pending: Vec::new() };
-        let ready = socket.frame().await;
+        let (ws, ready) = WsClient::connect_ready(&ws_url(&app.base), WsAuth::Header(user.token.clone())).await;
         assert_eq!(ready["type"], "ready", "{ready}");
-        socket
-    }
-
-    async fn frame(&mut self) -> Value {
-        loop {
-            let next = tokio::time::timeout(Duration::from_secs(5), self.ws.next()).await.expect("a frame in time");
-            if let Message::Text(t) = next.unwrap().unwrap() {
-                return serde_json::from_str(&t).unwrap();
-            }
-        }
+        Socket(ws)
     }
 
     /// The first frame matching `wanted`, read now or set aside earlier; others are kept.
     async fn first(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.pending.iter().position(&wanted) {
-            return self.pending.remove(i);
-        }
-        loop {
-            let f = self.frame().await;
-            if wanted(&f) {
-                return f;
-            }
-            self.pending.push(f);
-        }
+        self.0.next_matching(WAIT, wanted).await.expect("a frame in time")
     }
 
     /// The next pushed event named `name`.
     async fn event(&mut self, name: &str) -> Value {
-        self.first(|f| f["type"] == "event" && f["event"] == name).await["data"].clone()
+        self.0.next_event(name, WAIT).await.unwrap_or_else(|| panic!("{name} in time"))["data"].clone()
     }
 
     /// Emits `event` and returns its ack.
     async fn emit(&mut self, event: &str, data: Value) -> Value {
-        self.refs += 1;
-        let r = format!("r{}", self.refs);
-        let frame = json!({"type": "emit", "event": event, "data": data, "ref": r});
-        self.ws.send(Message::Text(frame.to_string().into())).await.unwrap();
-        self.first(|f| f["type"] == "ack" && f["ref"] == r.as_str()).await
+        self.0.emit_ack(event, data, WAIT).await
     }
 }
 

@@ -154,7 +154,7 @@ async fn plain_upgrade(
 ) -> Result<Response, ApiError> {
     let ws = upgrade(ws)?;
     let offered = ws.requested_protocols().filter_map(|v| v.to_str().ok());
-    let token = plain::token_from_protocols(offered).or_else(|| bearer(&headers));
+    let token = plain::token_from_protocols(offered).or_else(|| crate::auth::bearer_in(&headers).map(str::to_owned));
     // A token given with the upgrade is checked before it: a bad one never gets a socket.
     let claims = match token {
         Some(token) => Some(
@@ -218,13 +218,6 @@ async fn plain_auth(hub: &Hub, socket: &mut WebSocket) -> Option<(AccessClaims, 
             None
         }
     }
-}
-
-/// `Authorization: Bearer <token>` (non-browser clients can set headers on an upgrade).
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// The claims of a usable access token, or the code and message of the refusal.
