@@ -9,8 +9,11 @@
 
 use std::sync::{Arc, RwLock};
 
+mod feeds;
 pub mod http;
 mod records;
+
+pub use feeds::{FeedKind, FeedPage, FeedSource};
 
 pub use records::{Known, Need, RecordKind, RecordSource, not_yet_replicated, routes as records_routes};
 
@@ -134,10 +137,13 @@ pub struct Contracts {
     payments: RwLock<Option<Arc<dyn PaymentsContract>>>,
     supplier: RwLock<Option<Arc<dyn Supplier>>>,
     records: RwLock<std::collections::HashMap<RecordKind, Owner>>,
+    feeds: RwLock<std::collections::HashMap<FeedKind, FeedOwner>>,
 }
 
 /// The owner of a kind of record, and whether it runs in this process.
 type Owner = (Arc<dyn RecordSource>, bool);
+/// The owner of a feed, and whether it runs in this process.
+type FeedOwner = (Arc<dyn FeedSource>, bool);
 
 impl std::fmt::Debug for Contracts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -211,6 +217,31 @@ impl Contracts {
                 missing
             }
         }
+    }
+
+    /// Registers the context of this process that owns `kind`'s feed.
+    pub fn provide_feed(&self, kind: FeedKind, source: Arc<dyn FeedSource>) {
+        self.feeds.write().unwrap_or_else(std::sync::PoisonError::into_inner).insert(kind, (source, true));
+    }
+
+    /// Registers a client of the owner of `kind`'s feed in another process, unless it runs here.
+    pub fn provide_remote_feed(&self, kind: FeedKind, source: Arc<dyn FeedSource>) {
+        let mut feeds = self.feeds.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        feeds.entry(kind).or_insert((source, false));
+    }
+
+    /// The owner of `kind`'s feed when it runs in this process (what the internal endpoint
+    /// answers for).
+    pub fn local_feed(&self, kind: FeedKind) -> Option<Arc<dyn FeedSource>> {
+        let feeds = self.feeds.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        feeds.get(&kind).filter(|(_, local)| *local).map(|(source, _)| source.clone())
+    }
+
+    /// The owner of `kind`'s feed, here or remote; `None` when no owner can be reached (the
+    /// reader then keeps what its events gave it).
+    pub fn feed(&self, kind: FeedKind) -> Option<Arc<dyn FeedSource>> {
+        let feeds = self.feeds.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        feeds.get(&kind).map(|(source, _)| source.clone())
     }
 
     pub fn provide_supplier(&self, supplier: Arc<dyn Supplier>) {
