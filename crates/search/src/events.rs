@@ -1,50 +1,54 @@
-//! The consumer of catalog's `listing.*` events: a published listing is (re)indexed, any other
-//! status removes it. The platform dedupes deliveries; the version recorded per listing also
-//! makes an older event arriving after a newer one harmless (it is skipped).
+//! The consumers: catalog's `listing.*` (a published listing is indexed, any other status
+//! removes it), booking's `availability.changed` and reviews' `review.summary_changed`. The
+//! platform dedupes deliveries; the versions recorded per listing also make an older event
+//! arriving after a newer one harmless (see [`crate::indexing`]).
 //!
-//! Index changes go to the writer thread once the version is recorded in the transaction; if
-//! that transaction then fails, redelivery applies the same change again (an upsert or a
-//! delete is idempotent).
+//! Index changes go to the writer thread once recorded in the transaction, with a pending row
+//! naming them; if that transaction then fails, redelivery applies the same change again (an
+//! upsert or a delete is idempotent).
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use kernel::{Clock, EventEnvelope};
+use kernel::EventEnvelope;
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
 
-use crate::domain::IndexedListing;
-use crate::index::{Change, Writer};
-use crate::store;
+use crate::indexing::{self, Indexing};
 
-/// Consumer name: dedupe records are keyed on it, so it must never change.
+/// Consumer names: dedupe records are keyed on them, so they must never change.
 pub const LISTINGS_CONSUMER: &str = "search.listing-indexer";
+pub const AVAILABILITY_CONSUMER: &str = "search.availability";
+pub const RATINGS_CONSUMER: &str = "search.ratings";
 
 /// Event types carrying the listing's public view.
 const LISTING_EVENTS: &[&str] =
     &["listing.created", "listing.updated", "listing.published", "listing.unpublished", "listing.deleted"];
+/// Booking's event type (subject `availability.changed`).
+pub const AVAILABILITY_EVENT: &str = "availability.changed";
+/// Reviews' event type (subject `review.summary_changed`).
+pub const RATING_EVENT: &str = "review.summary_changed";
 
-pub struct ListingIndexer {
-    pub clock: std::sync::Arc<dyn Clock>,
-    pub writer: Writer,
-}
+/// One handler for the three consumers; what it does depends on the event type.
+pub struct Indexer(pub Arc<Indexing>);
 
 #[async_trait]
-impl EventHandler for ListingIndexer {
+impl EventHandler for Indexer {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
-        if !LISTING_EVENTS.contains(&event.event_type.as_str()) {
-            return Ok(());
-        }
-        let Some(listing) = IndexedListing::from_event(&event.data) else {
-            tracing::warn!(event_id = %event.id, event_type = %event.event_type, "search: skipped, no listing in it");
+        let now = self.0.clock.now();
+        let data = &event.data;
+        let kind = event.event_type.as_str();
+        let change = if LISTING_EVENTS.contains(&kind) {
+            indexing::listing(tx, data, kind == "listing.deleted", now).await?
+        } else if kind == AVAILABILITY_EVENT {
+            indexing::availability(tx, data, now).await?
+        } else if kind == RATING_EVENT {
+            indexing::rating(tx, data, now).await?
+        } else {
             return Ok(());
         };
-        if store::applied_version(tx, listing.id).await?.is_some_and(|v| v > listing.version) {
-            return Ok(());
-        }
-        let searchable = listing.searchable();
-        store::record(tx, listing.id, listing.version, searchable, self.clock.now()).await?;
-        let change = if searchable { Change::Upsert(Box::new(listing)) } else { Change::Remove(listing.id) };
-        if !self.writer.send(change) {
-            return Err("the search writer has stopped".into());
+        if let Some(change) = change {
+            self.0.stage(tx, change).await?;
         }
         Ok(())
     }

@@ -1,14 +1,19 @@
 //! Search: listing search over an embedded Tantivy index (`GET /api/v1/search/listings`),
-//! kept fresh from catalog's `listing.*` events. The index is this context's own copy of what
-//! catalog publishes — it never reads catalog's tables — stored under
-//! `<data_dir>/search/v<SCHEMA_VERSION>/`; its database only records which listing versions
-//! were applied (and the platform's processed-events dedupe). See docs/search.md.
+//! kept fresh from catalog's `listing.*`, booking's `availability.changed` and reviews'
+//! `review.summary_changed` events. The index is this context's own copy of what those contexts
+//! publish — it never reads their tables — stored under `<data_dir>/search/v<SCHEMA_VERSION>/`;
+//! its database keeps the payloads it was built from, so it can be rebuilt (see [`rebuild`]).
+//! See docs/search.md.
 
 pub mod domain;
 mod events;
 mod http;
 pub mod index;
+mod indexing;
+pub mod rebuild;
 mod store;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use platform::db::Migration;
@@ -16,15 +21,27 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
-pub use events::LISTINGS_CONSUMER;
+pub use events::{AVAILABILITY_CONSUMER, AVAILABILITY_EVENT, LISTINGS_CONSUMER, RATING_EVENT, RATINGS_CONSUMER};
 pub use index::SCHEMA_VERSION;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "indexed_listings",
-    sqlite: include_str!("../migrations/sqlite/0001_indexed_listings.sql"),
-    postgres: include_str!("../migrations/postgres/0001_indexed_listings.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "indexed_listings",
+        sqlite: include_str!("../migrations/sqlite/0001_indexed_listings.sql"),
+        postgres: include_str!("../migrations/postgres/0001_indexed_listings.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "rebuildable",
+        sqlite: include_str!("../migrations/sqlite/0002_rebuildable.sql"),
+        postgres: include_str!("../migrations/postgres/0002_rebuildable.sql"),
+    },
+];
+
+/// A file in `<data_dir>/search/` asking the next start to reindex from the feeds
+/// (`sojourn search reindex` leaves it when no server holds the index).
+pub const REINDEX_REQUEST: &str = "REINDEX";
 
 /// The search context.
 #[derive(Debug, Clone, Copy)]
@@ -46,10 +63,41 @@ impl Context for Search {
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
         let dir = env.config.data_dir.join("search");
-        let (index, writer) = index::open(&dir)
-            .map_err(|e| StartError::Context("search".into(), format!("index at {}: {e}", dir.display())))?;
-        let indexer = events::ListingIndexer { clock: env.clock.clone(), writer };
-        let listings = Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), indexer);
-        Ok(Mounted { router: http::routes().with_state(http::State { index }), subscriptions: vec![listings] })
+        let failed = |e: String| StartError::Context("search".into(), format!("index at {}: {e}", dir.display()));
+        let opened = index::open(&dir).map_err(|e| failed(e.to_string()))?;
+        let indexing = Arc::new(indexing::Indexing { clock: env.clock.clone(), writer: opened.writer });
+        let rebuilds = rebuild::Rebuilds::new(indexing.clone(), env.db.clone(), env.contracts.clone());
+        let mut confirmed = opened.confirmed;
+        let db = env.db.clone();
+        tokio::spawn(async move {
+            while let Some(done) = confirmed.recv().await {
+                if let Err(e) = store::committed(&db, &done).await {
+                    // Harmless: those changes are replayed (idempotently) at the next start.
+                    tracing::warn!(error = %e, "search: forgetting committed changes failed");
+                }
+            }
+        });
+        let request = dir.join(REINDEX_REQUEST);
+        let force_feeds = request.exists();
+        let starting = rebuilds.clone();
+        let complete = opened.complete;
+        tokio::spawn(async move {
+            starting.start(complete, force_feeds).await;
+            if force_feeds && starting.last().is_some_and(|r| r.ok) {
+                let _ = std::fs::remove_file(&request);
+            }
+        });
+        let subscriptions = vec![
+            Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::Indexer(indexing.clone())),
+            Subscription::new(
+                AVAILABILITY_CONSUMER,
+                "availability.*",
+                env.db.clone(),
+                events::Indexer(indexing.clone()),
+            ),
+            Subscription::new(RATINGS_CONSUMER, "review.*", env.db.clone(), events::Indexer(indexing)),
+        ];
+        let state = http::State { index: opened.index, rebuilds, clock: env.clock.clone() };
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions })
     }
 }

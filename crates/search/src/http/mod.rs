@@ -1,17 +1,40 @@
-//! The search context's HTTP surface: `GET /api/v1/search/listings`, public.
+//! The search context's HTTP surface: `GET /api/v1/search/listings` (public) and the
+//! administrators' reindex and status.
 
+mod admin;
 mod listings;
+mod params;
 
+use std::sync::Arc;
+
+use kernel::{ApiError, Clock};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::index::SearchIndex;
+use crate::rebuild::Rebuilds;
 
 #[derive(Clone)]
 pub struct State {
     pub index: SearchIndex,
+    pub rebuilds: Arc<Rebuilds>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl State {
+    /// `503 search_warming_up` while the index's first build runs.
+    pub fn serving(&self) -> Result<(), ApiError> {
+        if self.rebuilds.serving() {
+            return Ok(());
+        }
+        Err(ApiError::new(503, "search_warming_up", "The search index is being built; retry in a few seconds")
+            .with_retry_after(2))
+    }
 }
 
 pub fn routes() -> OpenApiRouter<State> {
-    OpenApiRouter::new().routes(routes!(listings::search))
+    OpenApiRouter::new()
+        .routes(routes!(listings::search))
+        .routes(routes!(admin::reindex))
+        .routes(routes!(admin::status))
 }

@@ -9,27 +9,30 @@
 //! tolerance and prefix matching run — fuzzy matching against stems would match words the user
 //! never typed.
 //!
-//! One [`IndexWriter`] is owned by a background thread fed through a channel; it commits when
-//! there are changes, at most every [`COMMIT_EVERY`], then reloads the reader, so a change is
-//! searchable well within a second of its event.
+//! Availability is indexed as day numbers: `busy_day` (a stay's unavailable nights) and
+//! `open_day` (the dates another kind has something left), so a date filter is a term or range
+//! query like any other. The writer is in [`writer`].
 
 mod highlight;
 pub mod query;
+mod stats;
+mod writer;
 
-use std::path::Path;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+pub use writer::{Change, Progress, Writer};
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use tantivy::schema::{
     FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, SimpleTokenizer, Stemmer, TextAnalyzer};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, doc};
 
 use crate::domain::{IndexedListing, key};
 
 /// Bump on any change of fields or analysers: the index is then rebuilt in a new directory.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// How often, at most, the writer commits.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(250);
 const WRITER_HEAP: usize = 15_000_000;
@@ -57,6 +60,15 @@ pub struct Fields {
     pub amenity_facet: Field,
     /// The hit as answered (JSON), stored only.
     pub hit: Field,
+    /// A stay's unavailable nights (day numbers).
+    pub busy_day: Field,
+    /// Dates another kind has a seat, slot or table left (day numbers).
+    pub open_day: Field,
+    /// A product with stock left.
+    pub in_stock: Field,
+    /// Average rating 0–5, when it has reviews.
+    pub rating: Field,
+    pub review_count: Field,
 }
 
 fn analysed(tokenizer: &str) -> TextOptions {
@@ -85,11 +97,16 @@ fn schema() -> (Schema, Fields) {
         bedrooms: b.add_i64_field("bedrooms", num.clone()),
         lat: b.add_f64_field("lat", num.clone()),
         lng: b.add_f64_field("lng", num.clone()),
-        created: b.add_i64_field("created", num),
+        created: b.add_i64_field("created", num.clone()),
         kind_facet: b.add_facet_field("kind_facet", FacetOptions::default()),
         city_facet: b.add_facet_field("city_facet", FacetOptions::default()),
         amenity_facet: b.add_facet_field("amenity_facet", FacetOptions::default()),
         hit: b.add_text_field("hit", STORED),
+        busy_day: b.add_i64_field("busy_day", INDEXED),
+        open_day: b.add_i64_field("open_day", INDEXED),
+        in_stock: b.add_bool_field("in_stock", INDEXED),
+        rating: b.add_f64_field("rating", INDEXED | FAST),
+        review_count: b.add_i64_field("review_count", FAST),
     };
     (b.build(), fields)
 }
@@ -115,41 +132,13 @@ pub struct SearchIndex {
     pub fields: Fields,
 }
 
-/// A change for the writer.
-#[derive(Debug)]
-pub enum Change {
-    Upsert(Box<IndexedListing>),
-    Remove(uuid::Uuid),
-}
+/// The file a complete build leaves in the index directory: without it the index is rebuilt.
+const COMPLETE: &str = "COMPLETE";
 
-/// The way to the writer thread. Dropping it closes the channel and waits for the thread's last
-/// commit, which also releases the index's lock: a later process (or app in this process, e.g.
-/// `sojourn seed` before `sojourn serve`) can open the same directory.
-pub struct Writer {
-    changes: Option<mpsc::Sender<Change>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Writer {
-    /// Hands `change` to the writer thread; false if it has stopped.
-    pub fn send(&self, change: Change) -> bool {
-        self.changes.as_ref().is_some_and(|c| c.send(change).is_ok())
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        self.changes.take();
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!("search: the writer thread panicked");
-        }
-    }
-}
-
-/// Opens (or creates) the index under `dir/v<SCHEMA_VERSION>` and starts its writer thread.
-pub fn open(dir: &Path) -> tantivy::Result<(SearchIndex, Writer)> {
+/// Opens (or creates) the index under `dir/v<SCHEMA_VERSION>` and starts its writer thread;
+/// `complete` is false when the directory holds no finished build (new, or a build was cut
+/// short), so the caller must rebuild it.
+pub fn open(dir: &Path) -> tantivy::Result<Opened> {
     let path = dir.join(format!("v{SCHEMA_VERSION}"));
     std::fs::create_dir_all(&path)?;
     let (schema, fields) = schema();
@@ -162,68 +151,41 @@ pub fn open(dir: &Path) -> tantivy::Result<(SearchIndex, Writer)> {
     let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
     let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP)?;
     let search = SearchIndex { index, reader, fields };
-    let (tx, rx) = mpsc::channel();
-    let worker = search.clone();
-    let thread =
-        std::thread::Builder::new().name("search-writer".into()).spawn(move || write_loop(worker, writer, rx))?;
-    Ok((search, Writer { changes: Some(tx), thread: Some(thread) }))
+    let marker = path.join(COMPLETE);
+    let complete = marker.exists();
+    let (writer, confirmed) = Writer::start(search.clone(), writer, Marker(marker))?;
+    Ok(Opened { index: search, writer, confirmed, complete })
 }
 
-/// Applies changes; commits when dirty, at most every [`COMMIT_EVERY`]; ends when every sender
-/// is gone (after a last commit).
-fn write_loop(index: SearchIndex, mut writer: IndexWriter, rx: mpsc::Receiver<Change>) {
-    let mut dirty_since: Option<Instant> = None;
-    loop {
-        let received = match dirty_since {
-            None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
-            Some(since) => rx.recv_timeout(COMMIT_EVERY.saturating_sub(since.elapsed())),
-        };
-        match received {
-            Ok(change) => {
-                if let Err(e) = apply(&index.fields, &writer, change) {
-                    tracing::error!(error = %e, "search: indexing a listing failed");
-                }
-                dirty_since.get_or_insert_with(Instant::now);
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                if dirty_since.is_some() {
-                    commit(&index, &mut writer);
-                }
-                return;
-            }
-        }
-        if dirty_since.is_some_and(|since| since.elapsed() >= COMMIT_EVERY) {
-            commit(&index, &mut writer);
-            dirty_since = None;
+/// What [`open`] gives.
+pub struct Opened {
+    pub index: SearchIndex,
+    pub writer: Writer,
+    /// The changes each commit made durable (listing, token), to forget them in the database.
+    pub confirmed: tokio::sync::mpsc::UnboundedReceiver<Vec<(uuid::Uuid, uuid::Uuid)>>,
+    /// Whether the directory holds a finished build.
+    pub complete: bool,
+}
+
+/// The completeness marker of one index directory.
+pub struct Marker(PathBuf);
+
+impl Marker {
+    /// Written after a rebuild's commit.
+    fn set(&self) -> std::io::Result<()> {
+        std::fs::write(&self.0, b"complete\n")
+    }
+
+    /// Removed when a rebuild starts, so a rebuild cut short is redone at the next start.
+    fn clear(&self) -> std::io::Result<()> {
+        match std::fs::remove_file(&self.0) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
         }
     }
 }
 
-fn commit(index: &SearchIndex, writer: &mut IndexWriter) {
-    if let Err(e) = writer.commit() {
-        tracing::error!(error = %e, "search: commit failed");
-        return;
-    }
-    if let Err(e) = index.reader.reload() {
-        tracing::error!(error = %e, "search: reader reload failed");
-    }
-}
-
-fn apply(f: &Fields, writer: &IndexWriter, change: Change) -> tantivy::Result<()> {
-    match change {
-        Change::Remove(id) => {
-            writer.delete_term(Term::from_field_text(f.id, &id.to_string()));
-        }
-        Change::Upsert(l) => {
-            writer.delete_term(Term::from_field_text(f.id, &l.id.to_string()));
-            writer.add_document(document(f, &l))?;
-        }
-    }
-    Ok(())
-}
-
-fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
+pub(crate) fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
     let text =
         [l.title.as_str(), l.description.as_str(), l.city.as_deref().unwrap_or(""), &l.amenities.join(" ")].join("\n");
     let mut d = doc!(
@@ -256,6 +218,21 @@ fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
     if let (Some(lat), Some(lng)) = (l.lat, l.lng) {
         d.add_f64(f.lat, lat);
         d.add_f64(f.lng, lng);
+    }
+    if let Some(a) = &l.availability {
+        for &day in &a.unavailable {
+            d.add_i64(f.busy_day, day);
+        }
+        for &day in &a.available {
+            d.add_i64(f.open_day, day);
+        }
+        if let Some(in_stock) = a.in_stock {
+            d.add_bool(f.in_stock, in_stock);
+        }
+    }
+    if let Some(r) = l.rating {
+        d.add_f64(f.rating, r.rating);
+        d.add_i64(f.review_count, r.review_count);
     }
     d
 }

@@ -32,10 +32,11 @@ pub enum Sort {
     PriceDesc,
     Newest,
     Distance,
+    Rating,
 }
 
 impl Sort {
-    pub const NAMES: &'static str = "relevance, price_asc, price_desc, newest, distance";
+    pub const NAMES: &'static str = "relevance, price_asc, price_desc, rating, newest, distance";
 
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
@@ -44,6 +45,7 @@ impl Sort {
             "price_desc" => Self::PriceDesc,
             "newest" => Self::Newest,
             "distance" => Self::Distance,
+            "rating" => Self::Rating,
             _ => return None,
         })
     }
@@ -64,9 +66,21 @@ pub struct SearchRequest {
     pub instant_book: Option<bool>,
     /// `(lat, lng, radius_km)`.
     pub near: Option<(f64, f64, f64)>,
+    /// `(south, west, north, east)`; `west > east` crosses the antimeridian.
+    pub bbox: Option<(f64, f64, f64, f64)>,
+    pub dates: Option<DateFilter>,
+    pub rating_min: Option<f64>,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
+}
+
+/// Dates asked for, as day numbers: a stay must be free every night from `first_night` to
+/// `last_night`; another kind must have something left on `first_night`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateFilter {
+    pub first_night: i64,
+    pub last_night: i64,
 }
 
 /// One page of hits, the total and the facets of the filtered set.
@@ -105,6 +119,8 @@ pub fn hit_json(l: &IndexedListing) -> Value {
     json!({"id": l.id, "kind": l.kind, "title": l.title, "city": l.city, "country": l.country, "price": l.price,
            "currency": l.currency, "location": location, "instantBook": l.instant_book, "maxGuests": l.max_guests,
            "bedrooms": l.bedrooms, "amenities": l.amenities, "createdAt": created,
+           "rating": l.rating.map(|r| (r.rating * 100.0).round() / 100.0),
+           "reviewCount": l.rating.map_or(0, |r| r.review_count),
            // For highlights only; removed before answering.
            DESCRIPTION: l.description})
 }
@@ -124,7 +140,8 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
     if let Some((lat, lng, radius)) = r.near {
         return near(&searcher, &*query, r, sort, (lat, lng, radius));
     }
-    let (total, k, c, a) = searcher.search(&*query, &(Count, kinds, cities, amenities))?;
+    let ((total, numbers), k, c, a) =
+        searcher.search(&*query, &((Count, super::stats::NumbersCollector), kinds, cities, amenities))?;
     let top = TopDocs::with_limit(r.limit).and_offset(r.offset);
     let page: Vec<(Option<f32>, DocAddress)> = match sort {
         Sort::Relevance | Sort::Distance => {
@@ -139,6 +156,10 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
             let c = top.order_by_fast_field::<i64>("created", Order::Desc);
             searcher.search(&*query, &c)?.into_iter().map(|(_, d)| (None, d)).collect()
         }
+        Sort::Rating => {
+            let c = top.order_by_fast_field::<f64>("rating", Order::Desc);
+            searcher.search(&*query, &c)?.into_iter().map(|(_, d)| (None, d)).collect()
+        }
     };
     let mut hits = Vec::with_capacity(page.len());
     for (score, address) in page {
@@ -147,7 +168,10 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
         hits.push(hit);
     }
     finish(&mut hits, &r.q);
-    Ok(SearchResult { hits, total, facets: json!({"kind": counts(&k), "city": counts(&c), "amenities": counts(&a)}) })
+    let (price, rating) = numbers.to_json();
+    let facets =
+        json!({"kind": counts(&k), "city": counts(&c), "amenities": counts(&a), "price": price, "rating": rating});
+    Ok(SearchResult { hits, total, facets })
 }
 
 fn counts(c: &FacetCounts) -> BTreeMap<String, u64> {
@@ -188,7 +212,9 @@ fn near(
         }
     }
     let mut facets: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut numbers = super::stats::Numbers::default();
     for hit in &hits {
+        numbers.add(hit["price"].as_i64(), hit["rating"].as_f64());
         let mut bump = |facet: &'static str, v: &Value| {
             if let Some(s) = v.as_str() {
                 *facets.entry(facet).or_default().entry(s.to_owned()).or_default() += 1;
@@ -209,14 +235,21 @@ fn near(
         Sort::PriceAsc => hits.sort_by_key(|h| h["price"].as_i64().unwrap_or(i64::MAX)),
         Sort::PriceDesc => hits.sort_by_key(|h| std::cmp::Reverse(h["price"].as_i64().unwrap_or(i64::MIN))),
         Sort::Newest => hits.sort_by(|a, b| b["createdAt"].as_str().cmp(&a["createdAt"].as_str())),
+        Sort::Rating => hits.sort_by(|a, b| {
+            let r = |h: &Value| h["rating"].as_f64().unwrap_or(-1.0);
+            r(b).partial_cmp(&r(a)).unwrap_or(std::cmp::Ordering::Equal)
+        }),
     }
     let total = hits.len();
     let mut page: Vec<Value> = hits.into_iter().skip(r.offset).take(r.limit).collect();
     finish(&mut page, &r.q);
+    let (price, rating) = numbers.to_json();
     let facets = json!({
         "kind": facets.remove("kind").unwrap_or_default(),
         "city": facets.remove("city").unwrap_or_default(),
         "amenities": facets.remove("amenities").unwrap_or_default(),
+        "price": price,
+        "rating": rating,
     });
     Ok(SearchResult { hits: page, total, facets })
 }
@@ -246,6 +279,27 @@ fn term_query(t: Term) -> Box<dyn Query> {
 fn range(field: tantivy::schema::Field, min: Option<i64>, max: Option<i64>) -> Box<dyn Query> {
     let bound = |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
     Box::new(RangeQuery::new(bound(min), bound(max)))
+}
+
+fn f64_range(field: tantivy::schema::Field, lo: f64, hi: f64) -> Box<dyn Query> {
+    Box::new(RangeQuery::new(
+        Bound::Included(Term::from_field_f64(field, lo)),
+        Bound::Included(Term::from_field_f64(field, hi)),
+    ))
+}
+
+/// Free for the dates: a stay with none of its nights unavailable, another kind with something
+/// left on the first date, or a product in stock.
+fn dates(f: &Fields, d: DateFilter) -> Box<dyn Query> {
+    let stay_free = BooleanQuery::new(vec![
+        (Occur::Must, term_query(Term::from_field_text(f.kind, "stay"))),
+        (Occur::MustNot, range(f.busy_day, Some(d.first_night), Some(d.last_night))),
+    ]);
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Should, Box::new(stay_free)),
+        (Occur::Should, term_query(Term::from_field_i64(f.open_day, d.first_night))),
+        (Occur::Should, term_query(Term::from_field_bool(f.in_stock, true))),
+    ]))
 }
 
 /// The query for `r`, and whether it has words.
@@ -304,17 +358,32 @@ fn build(f: &Fields, r: &SearchRequest) -> (Box<dyn Query>, bool) {
     if r.price_min.is_some() || r.price_max.is_some() {
         must.push((Occur::Must, range(f.price, r.price_min, r.price_max)));
     }
+    if let Some(d) = r.dates {
+        must.push((Occur::Must, dates(f, d)));
+    }
+    if let Some(min) = r.rating_min {
+        must.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(Bound::Included(Term::from_field_f64(f.rating, min)), Bound::Unbounded)),
+        ));
+    }
+    if let Some((south, west, north, east)) = r.bbox {
+        must.push((Occur::Must, f64_range(f.lat, south, north)));
+        let lng: Box<dyn Query> = if west <= east {
+            f64_range(f.lng, west, east)
+        } else {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Should, f64_range(f.lng, west, 180.0)),
+                (Occur::Should, f64_range(f.lng, -180.0, east)),
+            ]))
+        };
+        must.push((Occur::Must, lng));
+    }
     if let Some((lat, lng, radius)) = r.near {
         let dlat = radius / 111.0;
         let dlng = radius / (111.0 * lat.to_radians().cos().abs().max(0.01));
-        let fr = |field, lo: f64, hi: f64| -> Box<dyn Query> {
-            Box::new(RangeQuery::new(
-                Bound::Included(Term::from_field_f64(field, lo)),
-                Bound::Included(Term::from_field_f64(field, hi)),
-            ))
-        };
-        must.push((Occur::Must, fr(f.lat, lat - dlat, lat + dlat)));
-        must.push((Occur::Must, fr(f.lng, lng - dlng, lng + dlng)));
+        must.push((Occur::Must, f64_range(f.lat, lat - dlat, lat + dlat)));
+        must.push((Occur::Must, f64_range(f.lng, lng - dlng, lng + dlng)));
     }
     if must.is_empty() {
         return (Box::new(AllQuery), false);

@@ -6,5 +6,6 @@
 
 mod freshness;
 mod query;
+mod signals;
 mod support;
 mod validation;

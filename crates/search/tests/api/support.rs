@@ -61,9 +61,28 @@ pub async fn publish(app: &TestApp, token: &str, body: &Value) -> String {
     id
 }
 
-/// `GET /api/v1/search/listings?{query}` → (status, body).
+/// `GET /api/v1/search/listings?{query}` → (status, body); waits out the index's first build
+/// (`503 search_warming_up`, a few milliseconds on an empty catalogue) for up to five seconds.
 pub async fn search_raw(app: &TestApp, query: &str) -> (u16, Value) {
-    testkit::json(app.get(&format!("/api/v1/search/listings?{query}")).await).await
+    let start = Instant::now();
+    loop {
+        let (status, body) = testkit::json(app.get(&format!("/api/v1/search/listings?{query}")).await).await;
+        if status != 503 || body["code"] != "search_warming_up" || start.elapsed() > Duration::from_secs(5) {
+            return (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Puts `event_type` with `data` in search's own outbox and relays it: stands for another
+/// context's event (booking's availability, reviews' rating).
+pub async fn inject(app: &TestApp, event_type: &str, aggregate: &str, data: Value) {
+    let db = app.platform.db("search").expect("search db");
+    let event = kernel::EventEnvelope::new(event_type, aggregate, chrono::Utc::now(), data);
+    let mut tx = db.begin().await.unwrap();
+    platform::events::enqueue(&mut tx, &event).await.unwrap();
+    tx.commit().await.unwrap();
+    app.drain_events().await;
 }
 
 /// The ids of the hits of `query`.

@@ -48,3 +48,25 @@ async fn query_syntax_is_just_words() {
     let (status, _) = search_raw(&app, &format!("q={}", "a".repeat(200))).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn bad_dates_ratings_boxes_and_cursors_are_named() {
+    let app = spawn().await; // the clock says 2027-01-04
+    rejected(&app, "checkIn=2027-13-01", "checkIn").await;
+    rejected(&app, "checkIn=2026-12-01", "checkIn").await;
+    rejected(&app, "checkIn=2028-06-01", "checkIn").await;
+    rejected(&app, "checkIn=2027-02-01&checkOut=2027-02-01", "checkOut").await;
+    rejected(&app, "checkIn=2027-02-01&checkOut=2027-01-20", "checkOut").await;
+    rejected(&app, "checkIn=2027-02-01&checkOut=2027-06-01", "checkOut").await;
+    rejected(&app, "checkOut=2027-02-01", "checkIn").await;
+    rejected(&app, "ratingMin=6", "ratingMin").await;
+    rejected(&app, "ratingMin=abc", "ratingMin").await;
+    rejected(&app, "bbox=1,2,3", "bbox").await;
+    rejected(&app, "bbox=50,2,40,3", "bbox").await;
+    rejected(&app, "bbox=10,200,20,3", "bbox").await;
+    rejected(&app, "cursor=zzz", "cursor").await;
+    rejected(&app, "cursor=3-0000000000000000", "cursor").await;
+    rejected(&app, "cursor=3-0000000000000000&offset=3", "cursor").await;
+    let (status, _) = search_raw(&app, "sort=rating&checkIn=2027-01-03&checkOut=2027-01-05&bbox=40,170,50,-170").await;
+    assert_eq!(status, 200);
+}

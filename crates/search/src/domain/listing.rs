@@ -1,9 +1,11 @@
-//! What search knows of a listing, read from catalog's event payload (the public view of the
+//! A listing as catalog shows it, read from its event payload (the public view of the
 //! listing; `crates/catalog/src/view.rs`). Only the fields a search filters, sorts, ranks or
 //! shows are kept; a payload missing the id or the version cannot be applied and is skipped.
 
 use serde_json::Value;
 use uuid::Uuid;
+
+use super::{Availability, Rating, Rev};
 
 /// A listing as indexed.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,10 @@ pub struct IndexedListing {
     pub instant_book: bool,
     /// Unix seconds.
     pub created_at: i64,
+    /// From booking; `None` until booking said anything of this listing.
+    pub availability: Option<Availability>,
+    /// From reviews; `None` until it has reviews.
+    pub rating: Option<Rating>,
 }
 
 impl IndexedListing {
@@ -66,7 +72,14 @@ impl IndexedListing {
             bedrooms: data["stay"]["bedrooms"].as_i64(),
             instant_book: data["instantBook"].as_bool().unwrap_or(false),
             created_at,
+            availability: None,
+            rating: None,
         })
+    }
+
+    /// The versions this document is assembled from.
+    pub fn rev(&self) -> Rev {
+        Rev(self.version, self.availability.as_ref().map_or(0, |a| a.version), self.rating.map_or(0, |r| r.version))
     }
 
     /// Whether this version belongs in the index (public listings only).
@@ -77,18 +90,4 @@ impl IndexedListing {
 
 fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
-/// The key a city or amenity is matched on: trimmed, lowercase.
-pub fn key(s: &str) -> String {
-    s.trim().to_lowercase()
-}
-
-/// Great-circle distance in kilometres.
-pub fn haversine_km(lat1: f64, lng1: f64, lat2: f64, lng2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = (lat2 - lat1).to_radians();
-    let dl = (lng2 - lng1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6371.0088 * a.sqrt().asin()
 }
