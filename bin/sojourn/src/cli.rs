@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `migrate`, `seed`, `openapi`, `admin`.
+//! Command-line interface: `serve`, `migrate`, `seed`, `openapi`, `search`, `admin`.
 
 use std::path::PathBuf;
 
@@ -59,6 +59,11 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+    /// Search index tasks.
+    Search {
+        #[command(subcommand)]
+        task: SearchTask,
+    },
     /// Administration tasks on the configured databases.
     Admin {
         #[command(subcommand)]
@@ -69,6 +74,22 @@ enum Command {
         /// Comma-separated contexts to describe (default: all).
         #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
         only: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SearchTask {
+    /// Rebuild the search index from catalog's, booking's (and reviews') current state. Runs
+    /// the contexts of this process without serving, until the new index is committed; when a
+    /// server holds the index, it asks that server's next start instead (or use
+    /// `POST /api/v1/admin/search/reindex` on the running server).
+    Reindex {
+        /// Comma-separated contexts of this process (default: all); must include search.
+        #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
+        only: Vec<String>,
+        /// Data directory (default ./data, or $SOJOURN_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -103,6 +124,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
             let options = crate::seed::Options { users, listings, reservations, seed };
             crate::seed::run(&overrides, options).await
+        }
+        Command::Search { task: SearchTask::Reindex { only, data_dir } } => {
+            let overrides = Overrides { config_file: cli.config, port: None, data_dir };
+            crate::reindex::run(&overrides, &only).await
         }
         Command::Admin { task: AdminTask::CreateUser { email, role, data_dir } } => {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };

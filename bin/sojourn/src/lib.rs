@@ -4,4 +4,5 @@
 pub mod admin;
 pub mod cli;
 pub mod contexts;
+pub mod reindex;
 pub mod seed;

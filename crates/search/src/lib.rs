@@ -40,8 +40,10 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// A file in `<data_dir>/search/` asking the next start to reindex from the feeds
-/// (`sojourn search reindex` leaves it when no server holds the index).
+/// (`sojourn search reindex` writes it; removed once that reindex succeeded).
 pub const REINDEX_REQUEST: &str = "REINDEX";
+/// The last rebuild's report (JSON), in `<data_dir>/search/`, for operators and the CLI.
+pub const LAST_REBUILD: &str = "last-rebuild.json";
 
 /// The search context.
 #[derive(Debug, Clone, Copy)]
@@ -81,10 +83,16 @@ impl Context for Search {
         let force_feeds = request.exists();
         let starting = rebuilds.clone();
         let complete = opened.complete;
+        let report = dir.join(LAST_REBUILD);
         tokio::spawn(async move {
             starting.start(complete, force_feeds).await;
-            if force_feeds && starting.last().is_some_and(|r| r.ok) {
-                let _ = std::fs::remove_file(&request);
+            if let Some(last) = starting.last() {
+                if force_feeds && last.ok {
+                    let _ = std::fs::remove_file(&request);
+                }
+                if let Ok(json) = serde_json::to_vec_pretty(&last) {
+                    let _ = std::fs::write(&report, json);
+                }
             }
         });
         let subscriptions = vec![

@@ -95,8 +95,11 @@ impl Rebuilds {
     /// Start-up: serve at once and replay unconfirmed changes when the index is `complete`, else
     /// rebuild it (from this database when it has the views, else from the feeds).
     pub async fn start(self: &Arc<Self>, complete: bool, force_feeds: bool) {
-        if complete && !force_feeds {
+        if complete {
+            // The finished build is searched until a forced reindex replaces it.
             self.serving.store(true, Ordering::Release);
+        }
+        if complete && !force_feeds {
             if let Err(e) = self.replay_pending().await {
                 tracing::error!(error = %e, "search: replaying unconfirmed changes failed");
             }
