@@ -135,6 +135,7 @@ fn ops_router_for_docs() -> OpenApiRouter {
         redis: None,
         relay: std::sync::Weak::new(),
         realtime: None,
+        readiness: Arc::default(),
     });
     http::ops::router(state)
 }
@@ -209,6 +210,7 @@ impl App {
         }
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());
+        let readiness = Arc::new(crate::readiness::Readiness::default());
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {
             let name = ctx.name();
@@ -228,6 +230,7 @@ impl App {
                 contracts: contracts.clone(),
                 cache: crate::cache::Cache::new(redis.clone()),
                 realtime: realtime.clone(),
+                readiness: readiness.clone(),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -249,6 +252,7 @@ impl App {
             redis: redis.clone(),
             relay: Arc::downgrade(&relay),
             realtime: Some(realtime.clone()),
+            readiness,
         });
         // The records and feeds this process owns, for readers elsewhere.
         if let Some(internal) = crate::contracts::internal_routes(&contracts, &secrets) {
