@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments"]
+CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search"]
 problems = []
 
 
@@ -43,6 +43,10 @@ SERVICE_URLS = {
     "SOJOURN__SERVICES__BOOKING_URL": "booking",
     "SOJOURN__SERVICES__CATALOG_URL": "catalog",
 }
+
+
+# Where search keeps its index (<data_dir>/search), or the data directory holding it.
+INDEX_PATHS = ("/data", "/data/search")
 
 
 def needs(only, env, multi_process):
@@ -76,7 +80,11 @@ def needs(only, env, multi_process):
             req.append("SOJOURN__SERVICES__CATALOG_URL")
         if "payments" in only and "booking" not in only:
             req.append("SOJOURN__SERVICES__BOOKING_URL")
-        if "SOJOURN__MODE" in env and "catalog" in only and "booking" not in only:
+        # Search builds its index from the owners' feeds (listings: catalog; availability: booking).
+        if "search" in only:
+            req += [f"SOJOURN__SERVICES__{o.upper()}_URL" for o in ("catalog", "booking") if o not in only]
+        # Owners answer readers elsewhere (records, feeds) with the internal key.
+        if "SOJOURN__MODE" in env and any(o in only for o in ("catalog", "booking")):
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
     return req
 
@@ -126,7 +134,10 @@ def check_compose():
             if name not in sojourn:
                 continue
             env = svc.get("environment", {})
-            check_process(f"{path}: {name}", svc.get("command", ["serve"]), set(env), multi)
+            only = check_process(f"{path}: {name}", svc.get("command", ["serve"]), set(env), multi)
+            named = [str(v).split(":") for v in svc.get("volumes", []) if not str(v).startswith(("./", "/"))]
+            if only and "search" in only and not any(t in INDEX_PATHS for _, t, *_ in named):
+                bad(f"{path}: {name} runs search without a named volume on /data or /data/search (its index)")
             for var in SERVICE_URLS:
                 if var in env:
                     host, port = url_target(env[var])
@@ -147,6 +158,22 @@ def check_compose():
         print(f"   {path}: {len(services)} services, {len(sojourn)} Sojourn processes")
 
 
+def check_statefulset(path, name, d, services):
+    """A StatefulSet keeps state on its own volumes: its governing Service exists, and every
+    volumeClaimTemplate is mounted (with the pod's fsGroup, so the non-root process can write)."""
+    spec = d["spec"]
+    if spec.get("serviceName") not in services:
+        bad(f"{path}: StatefulSet {name}'s serviceName {spec.get('serviceName')} is not a Service")
+    pod = spec["template"]["spec"]
+    mounted = {m["name"] for c in pod["containers"] for m in c.get("volumeMounts", [])}
+    claims = [t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])]
+    for claim in claims:
+        if claim not in mounted:
+            bad(f"{path}: StatefulSet {name} claims volume {claim} but mounts it nowhere")
+    if claims and "fsGroup" not in pod.get("securityContext", {}):
+        bad(f"{path}: StatefulSet {name} needs an fsGroup to write its volumes as non-root")
+
+
 def check_k8s():
     print("== Kubernetes cross-references")
     docs = {}
@@ -162,11 +189,14 @@ def check_k8s():
     config = docs[("ConfigMap", "sojourn")][1]["data"]
     secrets = {name: set(d["stringData"]) for (kind, name), (_, d) in docs.items() if kind == "Secret"}
     deployments = {n: d for (k, n), (_, d) in docs.items() if k == "Deployment"}
+    workloads = {n: d for (k, n), (_, d) in docs.items() if k in ("Deployment", "StatefulSet")}
     services = {n: d for (k, n), (_, d) in docs.items() if k == "Service"}
     grace = int(config.get("SOJOURN__SERVER__SHUTDOWN_GRACE_SECS", 10))
     for (kind, name), (path, d) in docs.items():
-        if kind not in ("Deployment", "Job"):
+        if kind not in ("Deployment", "StatefulSet", "Job"):
             continue
+        if kind == "StatefulSet":
+            check_statefulset(path, name, d, services)
         pod = d["spec"]["template"]["spec"]
         sc = pod.get("securityContext", {})
         if not sc.get("runAsNonRoot"):
@@ -193,6 +223,11 @@ def check_k8s():
             only = check_process(f"{path}: {name}", c.get("args", []), env, multi_process=True)
             if kind == "Job":
                 continue
+            if only and "search" in only:
+                claims = {t["metadata"]["name"] for t in d["spec"].get("volumeClaimTemplates", [])}
+                on_claim = {m["mountPath"] for m in c.get("volumeMounts", []) if m["name"] in claims}
+                if kind != "StatefulSet" or not on_claim & set(INDEX_PATHS):
+                    bad(f"{path}: {name} runs search: it needs a StatefulSet with its own volume on /data/search")
             for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
                 if c.get(probe, {}).get("httpGet", {}).get("path") not in ("/health/live", "/health/ready"):
                     bad(f"{path}: {name} has no {probe} on /health/live or /health/ready")
@@ -213,8 +248,8 @@ def check_k8s():
                             bad(f"config.yaml: gateway upstream {ctx} -> {url} is not the {ctx} Service")
     for name, svc in services.items():
         sel = svc["spec"]["selector"]
-        if not any(sel.items() <= d["spec"]["template"]["metadata"]["labels"].items() for d in deployments.values()):
-            bad(f"Service {name} selects no Deployment's pods")
+        if not any(sel.items() <= d["spec"]["template"]["metadata"]["labels"].items() for d in workloads.values()):
+            bad(f"Service {name} selects no Deployment's or StatefulSet's pods")
     for (kind, name), (path, d) in docs.items():
         if kind == "HorizontalPodAutoscaler":
             target = deployments.get(d["spec"]["scaleTargetRef"]["name"])
@@ -224,7 +259,7 @@ def check_k8s():
                 bad(f"{path}: Deployment {name} sets replicas, which every apply would impose over its HPA")
         if kind == "PodDisruptionBudget":
             sel = d["spec"]["selector"]["matchLabels"]
-            if not any(sel.items() <= x["spec"]["template"]["metadata"]["labels"].items() for x in deployments.values()):
+            if not any(sel.items() <= x["spec"]["template"]["metadata"]["labels"].items() for x in workloads.values()):
                 bad(f"{path}: PDB {name} selects no pods")
         if kind == "Ingress":
             for rule in d["spec"]["rules"]:
@@ -232,7 +267,7 @@ def check_k8s():
                     backend = p["backend"]["service"]
                     if backend["name"] != "gateway":
                         bad(f"{path}: the Ingress routes to {backend['name']}: only the gateway may be public")
-    print(f"   {len(deployments)} Deployments, {len(services)} Services, {len(docs)} objects")
+    print(f"   {len(workloads)} Deployments and StatefulSets, {len(services)} Services, {len(docs)} objects")
 
 
 def check_dockerfile():

@@ -3,6 +3,7 @@
 //! published; every change is an event for booking, search and insights.
 
 pub mod domain;
+mod feed;
 pub mod geocode;
 mod http;
 mod privacy;
@@ -49,6 +50,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_search_indexes.sql"),
         postgres: include_str!("../migrations/postgres/0005_search_indexes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "feed_index",
+        sqlite: include_str!("../migrations/sqlite/0006_feed_index.sql"),
+        postgres: include_str!("../migrations/postgres/0006_feed_index.sql"),
+    },
 ];
 
 /// The catalog context.
@@ -86,6 +93,8 @@ impl Context for Catalog {
             platform::contracts::RecordKind::Listing,
             Arc::new(records::Listings { db: env.db.clone() }),
         );
+        env.contracts
+            .provide_feed(platform::contracts::FeedKind::Listings, Arc::new(feed::ListingsFeed { db: env.db.clone() }));
         let state = Arc::new(service::Catalog {
             db: env.db.clone(),
             clock: env.clock.clone(),

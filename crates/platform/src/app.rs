@@ -135,32 +135,9 @@ fn ops_router_for_docs() -> OpenApiRouter {
         redis: None,
         relay: std::sync::Weak::new(),
         realtime: None,
+        readiness: Arc::default(),
     });
     http::ops::router(state)
-}
-
-/// Clients of the record owners that run in other processes (`services.booking_url`,
-/// `services.catalog_url`), for the kinds no context of this process owns.
-fn remote_records(
-    config: &Config,
-    secrets: &Secrets,
-    contracts: &crate::contracts::Contracts,
-) -> Result<(), StartError> {
-    use crate::contracts::{RecordKind, http::HttpRecords};
-    let owners = [
-        (RecordKind::Reservation, "booking service", &config.services.booking_url),
-        (RecordKind::Listing, "catalog service", &config.services.catalog_url),
-    ];
-    for (kind, what, url) in owners {
-        let Some(url) = url else { continue };
-        let key = secrets
-            .get(crate::contracts::http::INTERNAL_API_KEY)
-            .cloned()
-            .ok_or_else(|| StartError::Context("platform".into(), "secret `internal_api_key` is missing".into()))?;
-        let client = HttpRecords::new(what, url, key).map_err(|e| StartError::Context("platform".into(), e))?;
-        contracts.provide_remote_records(kind, Arc::new(client));
-    }
-    Ok(())
 }
 
 /// The in-process bus, or NATS JetStream when `nats.url` is set.
@@ -233,6 +210,7 @@ impl App {
         }
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());
+        let readiness = Arc::new(crate::readiness::Readiness::default());
         let mut api = OpenApiRouter::new();
         for ctx in &contexts {
             let name = ctx.name();
@@ -252,6 +230,7 @@ impl App {
                 contracts: contracts.clone(),
                 cache: crate::cache::Cache::new(redis.clone()),
                 realtime: realtime.clone(),
+                readiness: readiness.clone(),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -260,18 +239,7 @@ impl App {
             api = api.merge(mounted.router);
         }
         // Contexts that run elsewhere answer over HTTP.
-        if !contracts.has_payments()
-            && let Some(url) = &config.services.payments_url
-        {
-            let key = secrets
-                .get(crate::contracts::http::INTERNAL_API_KEY)
-                .cloned()
-                .ok_or_else(|| StartError::Context("platform".into(), "secret `internal_api_key` is missing".into()))?;
-            let client = crate::contracts::http::HttpPayments::new(url, key)
-                .map_err(|e| StartError::Context("platform".into(), e))?;
-            contracts.provide_payments(Arc::new(client));
-        }
-        remote_records(&config, &secrets, &contracts)?;
+        crate::contracts::provide_remote(&config, &secrets, &contracts)?;
 
         let ops = Arc::new(OpsState {
             service: "sojourn".into(),
@@ -284,10 +252,11 @@ impl App {
             redis: redis.clone(),
             relay: Arc::downgrade(&relay),
             realtime: Some(realtime.clone()),
+            readiness,
         });
-        // The records this process owns, for readers elsewhere (undocumented, key-checked).
-        if let Some(key) = secrets.get(crate::contracts::http::INTERNAL_API_KEY) {
-            api = api.merge(OpenApiRouter::from(crate::contracts::records_routes(contracts.clone(), key.clone())));
+        // The records and feeds this process owns, for readers elsewhere.
+        if let Some(internal) = crate::contracts::internal_routes(&contracts, &secrets) {
+            api = api.merge(OpenApiRouter::from(internal));
         }
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
         let platform =

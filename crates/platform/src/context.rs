@@ -40,6 +40,8 @@ pub struct ContextEnv {
     pub cache: crate::cache::Cache,
     /// Pushes to clients' sockets (rooms per user and per conversation), across processes.
     pub realtime: crate::realtime::Realtime,
+    /// Checks of the context's own state that `/health/ready` runs (see [`crate::readiness`]).
+    pub readiness: Arc<crate::readiness::Readiness>,
 }
 
 /// Handle on the event machinery for a context. It holds the relay weakly: event handlers

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod metrics;
 pub mod privacy;
 pub mod ratelimit;
+pub mod readiness;
 pub mod realtime;
 pub mod redis;
 pub mod secrets;

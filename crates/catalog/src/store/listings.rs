@@ -197,3 +197,29 @@ pub async fn list_owned(db: &Db, owner: Uuid, limit: u32, offset: u64) -> Result
     .await?;
     Ok((items, total))
 }
+
+/// Up to `limit` published listings with ids after `after` (from the first when `None`), in id
+/// order: the listings feed's keyset page, on the `(status, id)` index.
+pub async fn published_after(db: &Db, after: Option<Uuid>, limit: usize) -> Result<Vec<Listing>, DbError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let published = "status = 'published' AND deleted_at IS NULL";
+    match after {
+        Some(after) => {
+            platform::db::query_dynamic(format!(
+                "SELECT {COLUMNS} FROM listings WHERE {published} AND id > $1 ORDER BY id LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(db)
+            .await
+        }
+        None => {
+            platform::db::query_dynamic(format!(
+                "SELECT {COLUMNS} FROM listings WHERE {published} ORDER BY id LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(db)
+            .await
+        }
+    }
+}

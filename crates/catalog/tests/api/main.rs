@@ -6,6 +6,7 @@
 mod batch;
 mod blocks;
 mod cache;
+mod feed;
 mod geocoding;
 mod listings;
 mod photos;

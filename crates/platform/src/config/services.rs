@@ -11,9 +11,11 @@ use super::ConfigError;
 pub struct ServicesConfig {
     /// The payments service, e.g. `http://payments.internal:8080`.
     pub payments_url: Option<String>,
-    /// The booking service: payments asks it about reservations it has not heard of yet.
+    /// The booking service: payments asks it about reservations it has not heard of yet;
+    /// search reads its availability feed.
     pub booking_url: Option<String>,
-    /// The catalog service: booking asks it about listings it has not heard of yet.
+    /// The catalog service: booking asks it about listings it has not heard of yet; search
+    /// reads its listings feed.
     pub catalog_url: Option<String>,
 }
 

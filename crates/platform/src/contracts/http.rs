@@ -1,7 +1,7 @@
 //! The contracts over HTTP, for a process that runs a context without the one it asks: the
-//! same questions (payments' for booking; "does this record exist?" for any reader), asked of
-//! the other service's internal endpoints with the `internal_api_key` secret. Answers and
-//! errors come back as if asked in-process.
+//! same questions (payments' for booking; "does this record exist?" for any reader; a feed's
+//! pages for a read model's bootstrap), asked of the other service's internal endpoints with
+//! the `internal_api_key` secret. Answers and errors come back as if asked in-process.
 
 use std::time::Duration;
 
@@ -10,7 +10,10 @@ use kernel::ApiError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{Known, OpenedPayment, PaymentRequest, PaymentState, PaymentsContract, RecordKind, RecordSource};
+use super::{
+    FeedKind, FeedPage, FeedSource, Known, OpenedPayment, PaymentRequest, PaymentState, PaymentsContract, RecordKind,
+    RecordSource,
+};
 use crate::secrets::Secret;
 
 /// The secret every internal call carries (and every internal endpoint checks).
@@ -21,6 +24,20 @@ pub const GROUPS_PATH: &str = "/internal/v1/payment-groups";
 
 /// Where an owner context answers [`RecordSource`] questions: `{RECORDS_PATH}/{kind}/{id}`.
 pub const RECORDS_PATH: &str = "/internal/v1/records";
+
+/// Where an owner context serves its feeds: `{FEEDS_PATH}/{feed}?after=…&limit=…`.
+pub const FEEDS_PATH: &str = "/internal/v1/feeds";
+
+/// Lets through only our own services: the `internal_api_key` as bearer token, compared in
+/// constant time.
+pub(super) fn internal_caller(headers: &axum::http::HeaderMap, key: &Secret) -> Result<(), ApiError> {
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if key.ct_eq(given.as_bytes()) { Ok(()) } else { Err(ApiError::unauthorized("Internal callers only")) }
+}
 
 /// A client of one service's internal endpoints: the key on every call, our envelope read back.
 struct InternalClient {
@@ -118,5 +135,41 @@ impl RecordSource for HttpRecords {
     async fn find(&self, kind: RecordKind, id: uuid::Uuid) -> Result<Option<Known>, ApiError> {
         let c = &self.client;
         c.send(c.client.get(format!("{}{RECORDS_PATH}/{}/{id}", c.base, kind.as_str()))).await
+    }
+}
+
+/// The owner of a feed in another process, read at `FEEDS_PATH`.
+pub struct HttpFeeds {
+    client: InternalClient,
+}
+
+impl std::fmt::Debug for HttpFeeds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpFeeds").field("base", &self.client.base).finish_non_exhaustive()
+    }
+}
+
+impl HttpFeeds {
+    pub fn new(what: &'static str, base: &str, key: Secret) -> Result<Self, String> {
+        let client = InternalClient::new(what, base, key)?;
+        reqwest::Url::parse(&client.base).map_err(|e| format!("{what} URL: {e}"))?;
+        Ok(Self { client })
+    }
+}
+
+#[async_trait]
+impl FeedSource for HttpFeeds {
+    async fn page(&self, feed: FeedKind, after: Option<&str>, limit: usize) -> Result<FeedPage, ApiError> {
+        let c = &self.client;
+        let mut url =
+            reqwest::Url::parse(&format!("{}{FEEDS_PATH}/{}", c.base, feed.as_str())).map_err(|e| c.unreachable(e))?;
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(after) = after {
+                query.append_pair("after", after);
+            }
+            query.append_pair("limit", &limit.to_string());
+        }
+        c.send(c.client.get(url)).await
     }
 }

@@ -12,10 +12,12 @@ use std::sync::{Arc, RwLock};
 mod feeds;
 pub mod http;
 mod records;
+mod remote;
 
-pub use feeds::{FeedKind, FeedPage, FeedSource};
+pub use feeds::{DEFAULT_PAGE as FEED_DEFAULT_PAGE, FeedKind, FeedPage, FeedSource, MAX_PAGE as FEED_MAX_PAGE};
+pub use remote::{internal_routes, provide_remote};
 
-pub use records::{Known, Need, RecordKind, RecordSource, not_yet_replicated, routes as records_routes};
+pub use records::{Known, Need, RecordKind, RecordSource, not_yet_replicated};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -98,14 +98,7 @@ pub fn routes(contracts: std::sync::Arc<super::Contracts>, key: crate::secrets::
         headers: HeaderMap,
         Path((kind, id)): Path<(String, String)>,
     ) -> Result<axum::response::Response, ApiError> {
-        let given = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or_default();
-        if !key.ct_eq(given.as_bytes()) {
-            return Err(ApiError::unauthorized("Internal callers only"));
-        }
+        super::http::internal_caller(&headers, &key)?;
         let source = RecordKind::parse(&kind)
             .and_then(|kind| Some((kind, contracts.local_records(kind)?)))
             .ok_or_else(|| ApiError::not_found("No such kind of record here"))?;

@@ -34,6 +34,8 @@ pub struct OpsState {
     pub relay: std::sync::Weak<crate::events::Relay>,
     /// Its sockets and deliveries, in `/metrics`.
     pub realtime: Option<crate::realtime::Realtime>,
+    /// The contexts' own readiness checks, run by `/health/ready`.
+    pub readiness: Arc<crate::readiness::Readiness>,
 }
 
 pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
@@ -134,6 +136,10 @@ pub struct Check {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     latency_ms: f64,
+    /// What a context's own check reports (e.g. an index's size and lag).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    detail: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -164,11 +170,28 @@ where
         Ok(Err(e)) => Some(e.to_string()),
         Err(_) => Some(format!("no answer within {}s", CHECK_TIMEOUT.as_secs())),
     };
-    Check { name, status: if error.is_none() { "ok" } else { "failed" }, error, latency_ms }
+    Check { name, status: if error.is_none() { "ok" } else { "failed" }, error, latency_ms, detail: None }
 }
 
-/// Readiness: every database and dependency of this process answers. 503 names the ones
-/// that do not.
+/// Runs a context's probe under the same timeout; failed when it says not ok (with its error,
+/// or a generic one) or does not answer in time.
+async fn probe(name: String, probe: Arc<dyn crate::readiness::ReadinessProbe>) -> Check {
+    let mut detail = None;
+    let mut check = check(name, async {
+        let result = probe.probe().await;
+        detail = result.detail;
+        match (result.ok, result.error) {
+            (true, _) => Ok(()),
+            (false, error) => Err(error.unwrap_or_else(|| "not ready".to_owned())),
+        }
+    })
+    .await;
+    check.detail = detail;
+    check
+}
+
+/// Readiness: every database and dependency of this process answers, and every context's own
+/// check (a search index warming, say) passes. 503 names the ones that do not.
 #[utoipa::path(
     get,
     path = "/health/ready",
@@ -182,6 +205,8 @@ async fn ready(State(state): State<Arc<OpsState>>) -> Response {
     }
     let mut checks = futures_util::future::join_all(pending).await;
     checks.push(check("events".to_owned(), state.bus.ping()).await);
+    let probes = state.readiness.probes().into_iter().map(|(name, p)| probe(name, p));
+    checks.extend(futures_util::future::join_all(probes).await);
     let all_ok = checks.iter().all(|c| c.error.is_none());
     for failed in checks.iter().filter(|c| c.error.is_some()) {
         tracing::warn!(check = %failed.name, error = ?failed.error, "readiness check failed");

@@ -13,5 +13,6 @@ mod media;
 mod migrations;
 mod nats;
 mod ops;
+mod readiness;
 mod realtime;
 mod shutdown;
