@@ -7,6 +7,7 @@
 
 pub mod domain;
 mod events;
+mod health;
 mod http;
 pub mod index;
 mod indexing;
@@ -106,6 +107,7 @@ impl Context for Search {
             Subscription::new(RATINGS_CONSUMER, "review.*", env.db.clone(), events::Indexer(indexing)),
         ];
         let state = http::State { index: opened.index, rebuilds, clock: env.clock.clone() };
+        env.readiness.register("search:index", std::sync::Arc::new(health::IndexProbe(state.clone())));
         Ok(Mounted { router: http::routes().with_state(state), subscriptions })
     }
 }

@@ -2,6 +2,7 @@
 //! administrators' reindex and status.
 
 mod admin;
+pub use admin::status_of;
 mod listings;
 mod params;
 
