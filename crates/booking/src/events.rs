@@ -115,8 +115,17 @@ impl EventHandler for ListingsReadModel {
             if let Some(stock) = data.get("product").and_then(|p| p.get("stockQuantity")).and_then(Value::as_i64) {
                 inventory::set_capacity(tx, model.id, "stock", stock).await?;
             }
-            return Ok(());
+            // Its first event makes the listing known (its initial availability); later ones
+            // may change its stock, opening hours or time zone.
+            return self.engine.publish_availability(tx, &[model.id]).await.map_err(error);
         }
+        let schedule =
+            ["listing.session_added", "listing.trip_added", "listing.session_removed", "listing.trip_removed"];
+        let Some(listing) = id(data, "listingId").filter(|_| schedule.contains(&kind)) else {
+            return Ok(());
+        };
+        // The listing's lock first, as sales take it (see `publish_availability`).
+        store::lock_for_sale(tx, listing).await?;
         match kind {
             "listing.session_added" | "listing.trip_added" => match departure_of(kind, data) {
                 Some(d) => inventory::save_departure(tx, &d).await?,
@@ -125,14 +134,14 @@ impl EventHandler for ListingsReadModel {
             "listing.session_removed" | "listing.trip_removed" => {
                 let (key, unit) =
                     if kind == "listing.session_removed" { ("sessionId", "session") } else { ("tripId", "trip") };
-                if let (Some(listing), Some(dep)) = (id(data, "listingId"), id(data, key)) {
+                if let Some(dep) = id(data, key) {
                     inventory::deactivate_departure(tx, dep).await?;
                     self.removed(tx, listing, format!("{unit}:{dep}")).await?;
                 }
             }
-            _ => {}
+            _ => return Ok(()),
         }
-        Ok(())
+        self.engine.publish_availability(tx, &[listing]).await.map_err(error)
     }
 }
 

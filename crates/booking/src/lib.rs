@@ -77,6 +77,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_voyage_admin.sql"),
         postgres: include_str!("../migrations/postgres/0008_voyage_admin.sql"),
     },
+    Migration {
+        version: 9,
+        name: "availability",
+        sqlite: include_str!("../migrations/sqlite/0009_availability.sql"),
+        postgres: include_str!("../migrations/postgres/0009_availability.sql"),
+    },
 ];
 
 /// The booking context.
@@ -126,6 +132,13 @@ impl Context for Booking {
         env.contracts.provide_records(
             platform::contracts::RecordKind::Reservation,
             std::sync::Arc::new(records::Reservations { db: env.db.clone() }),
+        );
+        env.contracts.provide_feed(
+            platform::contracts::FeedKind::Availability,
+            std::sync::Arc::new(service::availability_feed::AvailabilityFeed {
+                db: env.db.clone(),
+                clock: env.clock.clone(),
+            }),
         );
         engine.spawn_scheduler(std::time::Duration::from_secs(env.config.booking.jobs_interval_secs));
         let erasure = Subscription::new("booking.erasure", "user.deleted", env.db.clone(), privacy::ErasureOnDelete);

@@ -231,8 +231,12 @@ impl Bookings {
         let current = store::calendar::rules(&self.db, id).await?;
         let rules = match &body.rules {
             Some(p) => apply_rules(&current, p, stay, &mut errors),
-            None => current,
+            None => current.clone(),
         };
+        // Prices aside, these are what close nights.
+        let closes = ranges.iter().any(|r| r.blocked.is_some())
+            || (rules.advance_notice_days, rules.preparation_days)
+                != (current.advance_notice_days, current.preparation_days);
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
@@ -263,7 +267,13 @@ impl Bookings {
         if body.rules.is_some() {
             store::calendar::save_rules(&mut tx, id, &rules, now).await?;
         }
+        if closes {
+            self.publish_availability(&mut tx, &[id]).await?;
+        }
         tx.commit().await?;
+        if closes {
+            self.events.committed();
+        }
         Ok((updated, rules))
     }
 }

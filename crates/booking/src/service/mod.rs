@@ -3,6 +3,7 @@
 //! in `store`.
 
 pub mod availability;
+pub mod availability_feed;
 pub mod calendar;
 pub mod coupons;
 pub mod jobs;

@@ -71,7 +71,9 @@ impl Bookings {
                 {
                     return Ok(None);
                 }
-                self.sell(tx, guest.user_id, listing, target, &pre, reservation_id, now).await.map(Some)
+                let sold = self.sell(tx, guest.user_id, listing, target, &pre, reservation_id, now).await?;
+                self.publish_availability(tx, &[sold.listing_id]).await?;
+                Ok::<_, ApiError>(Some(sold))
             })
             .await?;
         self.events.committed();
@@ -84,7 +86,8 @@ impl Bookings {
 
     /// Sells one request inside `tx`: takes the listing's sale lock, prices it, takes the
     /// inventory (guarded by the database), counts the coupon use, records the reservation and
-    /// enqueues its events. The caller commits (a checkout sells several in one transaction).
+    /// enqueues its events. The caller publishes the listing's availability once the
+    /// transaction's sales are made, and commits (a checkout sells several in one transaction).
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn sell(
         &self,

@@ -33,6 +33,12 @@ pub enum Role {
 /// States that still hold inventory.
 const HOLDING: [&str; 3] = ["pending_payment", "awaiting_host", "confirmed"];
 
+/// Whether moving from `from` to `to` gives the reservation's inventory back (and so changes
+/// its listing's availability: whoever commits the transition publishes it).
+pub(crate) fn releases(from: &str, to: &str) -> bool {
+    ["declined", "cancelled", "expired"].contains(&to) && HOLDING.contains(&from)
+}
+
 fn invalid_state(r: &Reservation, action: &str) -> ApiError {
     ApiError::new(409, "invalid_state", format!("A reservation that is {} cannot be {action}", r.status))
 }
@@ -240,6 +246,9 @@ impl Bookings {
         let done = self.transition(&mut tx, current, next, event, actor, refund).await?;
         let done = done
             .ok_or_else(|| ApiError::new(409, "invalid_state", "The reservation changed meanwhile; read it again"))?;
+        if releases(&current.status, &done.status) {
+            self.publish_availability(&mut tx, &[done.listing_id]).await?;
+        }
         tx.commit().await?;
         self.events.committed();
         Ok(done)
@@ -254,6 +263,9 @@ impl Bookings {
     ) -> Result<Option<Reservation>, ApiError> {
         let mut tx = self.db.begin().await?;
         let done = self.transition(&mut tx, current, next, event, None, refund).await?;
+        if let Some(done) = done.as_ref().filter(|d| releases(&current.status, &d.status)) {
+            self.publish_availability(&mut tx, &[done.listing_id]).await?;
+        }
         tx.commit().await?;
         if done.is_some() {
             self.events.committed();
@@ -262,7 +274,8 @@ impl Bookings {
     }
 
     /// Writes `next` if `current` is still current, frees the inventory of a reservation that
-    /// ends unused, and announces the change; all inside `tx`.
+    /// ends unused, and announces the change; all inside `tx`. When it [`releases`], the caller
+    /// publishes the listing's availability before committing (once for all its transitions).
     pub(crate) async fn transition(
         &self,
         tx: &mut Tx,
@@ -282,8 +295,10 @@ impl Bookings {
         let Some(done) = reservations::transition(tx, &next, &current.status).await? else {
             return Ok(None);
         };
-        let ends_unused = ["declined", "cancelled", "expired"].contains(&done.status.as_str());
-        if ends_unused && HOLDING.contains(&current.status.as_str()) {
+        if releases(&current.status, &done.status) {
+            // The listing's lock first, as a sale takes it before the inventory: a release and a
+            // sale of one listing then never wait for each other in opposite orders.
+            store::lock_for_sale(&mut *tx, done.listing_id).await?;
             release(tx, &done).await?;
         }
         let data = json!({

@@ -1,6 +1,7 @@
 //! The booking context's SQL, one module per table family. Handlers never see SQL; services
 //! call these functions inside their transactions.
 
+pub mod availability;
 pub mod calendar;
 pub mod coupons;
 pub mod inventory;

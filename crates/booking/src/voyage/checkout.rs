@@ -107,6 +107,7 @@ impl Bookings {
         }
         let mut trip_items = Vec::new();
         let mut shares = Vec::new();
+        let mut sold_listings = Vec::new();
         for (position, line) in lines.into_iter().enumerate() {
             let Line { item, priced, own } = line;
             let mut reservation_id = None;
@@ -114,6 +115,7 @@ impl Bookings {
                 let id = kernel::new_id();
                 let sold = self.sell(&mut tx, user.user_id, listing, target, &pre, id, now).await;
                 let r = sold.map_err(|e| unavailable(&item, &e.message))?;
+                sold_listings.push(r.listing_id);
                 shares.push(ReservationShare {
                     reservation_id: r.id,
                     host_id: r.host_id,
@@ -165,6 +167,7 @@ impl Bookings {
             store::insert_trip_item(&mut tx, i).await?;
         }
         store::clear(&mut tx, user.user_id).await?;
+        self.publish_availability(&mut tx, &sold_listings).await?;
         let data = json!({ "bookingReference": reference, "userId": user.user_id, "total": total, "currency": currency,
                            "reservationIds": shares.iter().map(|s| s.reservation_id).collect::<Vec<_>>(),
                            "types": trip_items.iter().map(|i| i.item_type.as_str()).collect::<Vec<_>>() });

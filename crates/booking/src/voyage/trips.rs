@@ -154,6 +154,7 @@ impl Bookings {
         data: &Value,
     ) -> Result<(), ApiError> {
         let payment = data.get("paymentIntentId").and_then(Value::as_str).map(str::to_owned);
+        let mut released = Vec::new();
         for r in found {
             match r.status.as_str() {
                 "pending_payment" => {
@@ -164,12 +165,15 @@ impl Bookings {
                         self.clock.now(),
                     );
                     let next = Reservation { status: "expired".into(), ..paid.clone() };
-                    self.transition(tx, r, next, "booking.expired", None, Some(refund)).await?;
+                    if self.transition(tx, r, next, "booking.expired", None, Some(refund)).await?.is_some() {
+                        released.push(r.listing_id);
+                    }
                 }
                 "expired" | "cancelled" if r.paid == 0 => self.late_payment(tx, r, data).await?,
                 _ => {}
             }
         }
+        self.publish_availability(tx, &released).await?;
         let Some(trip) = store::trip_by_reference(&mut *tx, reference).await? else { return Ok(()) };
         if trip.status != "pending_payment" {
             return Ok(());

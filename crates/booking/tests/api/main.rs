@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)] // support helpers serve several modules
 
+mod availability;
 mod calendar;
 mod capacity;
 mod cart;
