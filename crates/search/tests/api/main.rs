@@ -5,6 +5,7 @@
 #![allow(dead_code)] // support helpers serve several modules
 
 mod freshness;
+mod journey;
 mod query;
 mod signals;
 mod support;
