@@ -69,7 +69,9 @@ def needs(only, env, multi_process):
     if "SOJOURN__STORAGE__BACKEND" in env:
         req += ["SOJOURN__STORAGE__S3__ACCESS_KEY_ID", "SOJOURN__SECRETS__S3_SECRET_ACCESS_KEY"]
     if multi_process:
-        req += ["DATABASE_URL", "NATS_URL"]
+        # Every context of the process has a database: the shared URL, or its own each.
+        own = all(f"SOJOURN__CONTEXTS__{c.upper()}__DATABASE_URL" in env for c in only)
+        req += ["NATS_URL"] if own else ["DATABASE_URL", "NATS_URL"]
         if "identity" not in only:
             req.append("SOJOURN__AUTH__JWKS_URL")
         if "booking" in only and "payments" not in only:
@@ -83,6 +85,8 @@ def needs(only, env, multi_process):
         # Search builds its index from the owners' feeds (listings: catalog; availability: booking).
         if "search" in only:
             req += [f"SOJOURN__SERVICES__{o.upper()}_URL" for o in ("catalog", "booking") if o not in only]
+            # Replicas each keep an index: each needs its own consumers (and database).
+            req.append("SOJOURN__CONTEXTS__SEARCH__INSTANCE")
         # Owners answer readers elsewhere (records, feeds) with the internal key.
         if "SOJOURN__MODE" in env and any(o in only for o in ("catalog", "booking")):
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")

@@ -104,6 +104,15 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         if ctx.max_connections.is_some_and(|n| !(1..=1000).contains(&n)) {
             return Err(ConfigError::key(&format!("contexts.{name}.max_connections"), "must be between 1 and 1000"));
         }
+        let instance_ok = |i: &str| {
+            (1..=40).contains(&i.len()) && i.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        if ctx.instance.as_deref().is_some_and(|i| !instance_ok(i)) {
+            return Err(ConfigError::key(
+                &format!("contexts.{name}.instance"),
+                "lowercase letters, digits and `-`, 1 to 40 characters",
+            ));
+        }
     }
     validate_events(&config.events)?;
     let redis = &config.redis;
@@ -324,6 +333,21 @@ mod tests {
             jail.set_env("SOJOURN__CONTEXTS__BOOKING__POOL", "1");
             let err = load(&Overrides::default()).unwrap_err().to_string();
             assert!(err.contains("pool"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_replica_names_itself_with_a_plain_instance_name() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SOJOURN__CONTEXTS__SEARCH__INSTANCE", "search-0");
+            let c = load(&Overrides::default()).unwrap();
+            assert_eq!(c.contexts["search"].instance.as_deref(), Some("search-0"));
+            for bad in ["Search_0", "", "a.b", &"x".repeat(41)] {
+                jail.set_env("SOJOURN__CONTEXTS__SEARCH__INSTANCE", bad);
+                let err = load(&Overrides::default()).unwrap_err().to_string();
+                assert!(err.contains("contexts.search.instance"), "{bad}: {err}");
+            }
             Ok(())
         });
     }

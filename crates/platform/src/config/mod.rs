@@ -194,6 +194,11 @@ pub struct ContextConfig {
     pub database_url: Option<String>,
     /// Pool size for this context instead of `database.max_connections`.
     pub max_connections: Option<u32>,
+    /// This process's name among replicas of a context that keeps state per process (search's
+    /// index): its durable event consumers are named after it, so every replica receives every
+    /// event instead of sharing them. Give each replica its own (e.g. the pod's name) and its
+    /// own database. Lowercase letters, digits and `-`, at most 40.
+    pub instance: Option<String>,
 }
 
 impl Default for DatabaseConfig {

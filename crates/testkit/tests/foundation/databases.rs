@@ -52,7 +52,7 @@ impl OwnDatabase {
 }
 
 fn own(url: &str) -> ContextConfig {
-    ContextConfig { database_url: Some(url.to_owned()), max_connections: Some(3) }
+    ContextConfig { database_url: Some(url.to_owned()), max_connections: Some(3), instance: None }
 }
 
 async fn schemas_in(url: &str) -> Vec<String> {
