@@ -212,6 +212,9 @@ impl App {
         let contracts = Arc::new(crate::contracts::Contracts::default());
         let readiness = Arc::new(crate::readiness::Readiness::default());
         let mut api = OpenApiRouter::new();
+        // Contexts that run elsewhere answer over HTTP (registered first: a context's mount may
+        // start work that asks them, and a context of this process replaces its remote client).
+        crate::contracts::provide_remote(&config, &secrets, &contracts)?;
         for ctx in &contexts {
             let name = ctx.name();
             let db = dbs.get(name).cloned().ok_or_else(|| StartError::Context(name.into(), "no database".into()))?;
@@ -238,8 +241,6 @@ impl App {
             }
             api = api.merge(mounted.router);
         }
-        // Contexts that run elsewhere answer over HTTP.
-        crate::contracts::provide_remote(&config, &secrets, &contracts)?;
 
         let ops = Arc::new(OpsState {
             service: "sojourn".into(),

@@ -96,15 +96,17 @@ impl Context for Search {
                 }
             }
         });
+        // Replicas each keep an index, so each needs every event: its own consumers.
+        let instance = env.config.contexts.get("search").and_then(|c| c.instance.clone());
+        let named = |consumer: &str| match &instance {
+            Some(i) => format!("{consumer}.{i}"),
+            None => consumer.to_owned(),
+        };
+        let indexer = || events::Indexer(indexing.clone());
         let subscriptions = vec![
-            Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::Indexer(indexing.clone())),
-            Subscription::new(
-                AVAILABILITY_CONSUMER,
-                "availability.*",
-                env.db.clone(),
-                events::Indexer(indexing.clone()),
-            ),
-            Subscription::new(RATINGS_CONSUMER, "review.*", env.db.clone(), events::Indexer(indexing)),
+            Subscription::new(named(LISTINGS_CONSUMER), "listing.*", env.db.clone(), indexer()),
+            Subscription::new(named(AVAILABILITY_CONSUMER), "availability.*", env.db.clone(), indexer()),
+            Subscription::new(named(RATINGS_CONSUMER), "review.*", env.db.clone(), indexer()),
         ];
         let state = http::State { index: opened.index, rebuilds, clock: env.clock.clone() };
         env.readiness.register("search:index", std::sync::Arc::new(health::IndexProbe(state.clone())));

@@ -9,6 +9,7 @@
 
 mod cluster;
 mod realtime;
+mod search;
 
 use std::time::{Duration, Instant};
 
