@@ -4,6 +4,7 @@
 //! `<data_dir>/search/v<SCHEMA_VERSION>/`; its database only records which listing versions
 //! were applied (and the platform's processed-events dedupe). See docs/search.md.
 
+pub mod discover;
 pub mod domain;
 mod events;
 mod http;
@@ -19,12 +20,21 @@ use utoipa::openapi::OpenApi;
 pub use events::LISTINGS_CONSUMER;
 pub use index::SCHEMA_VERSION;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "indexed_listings",
-    sqlite: include_str!("../migrations/sqlite/0001_indexed_listings.sql"),
-    postgres: include_str!("../migrations/postgres/0001_indexed_listings.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "indexed_listings",
+        sqlite: include_str!("../migrations/sqlite/0001_indexed_listings.sql"),
+        postgres: include_str!("../migrations/postgres/0001_indexed_listings.sql"),
+    },
+    // Popular destinations (`discover::popular`).
+    Migration {
+        version: 3,
+        name: "destination_counts",
+        sqlite: include_str!("../migrations/sqlite/0003_destination_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0003_destination_counts.sql"),
+    },
+];
 
 /// The search context.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +60,20 @@ impl Context for Search {
             .map_err(|e| StartError::Context("search".into(), format!("index at {}: {e}", dir.display())))?;
         let indexer = events::ListingIndexer { clock: env.clock.clone(), writer };
         let listings = Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), indexer);
-        Ok(Mounted { router: http::routes().with_state(http::State { index }), subscriptions: vec![listings] })
+        // --- discovery: suggestions, popular destinations, search history ---
+        let places = discover::places::Places::new(index.clone());
+        let counter = discover::BookingCounter { index: index.clone(), places: places.clone() };
+        let bookings = Subscription::new(discover::BOOKINGS_CONSUMER, "booking.confirmed", env.db.clone(), counter);
+        let discover = discover::Discover {
+            places,
+            popular: discover::popular::Popular::start(env.db.clone(), env.clock.clone()),
+            history: std::sync::Arc::new(discover::history::SearchLog::new(
+                env.db.clone(),
+                env.events.clone(),
+                env.clock.clone(),
+            )),
+        };
+        let state = http::State { index, discover };
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![listings, bookings] })
     }
 }

@@ -93,7 +93,7 @@ pub struct SearchData {
         (status = 400, description = "`validation_failed`: the field is named", body = ErrorBody)))]
 pub async fn search(
     AxumState(state): AxumState<State>,
-    _viewer: MaybeAuthUser,
+    viewer: MaybeAuthUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, ApiError> {
     let request = validate(&query)?;
@@ -109,6 +109,9 @@ pub async fn search(
             tracing::error!(error = %e, "search: the index failed");
             ApiError::internal()
         })?;
+    // Discovery: popular destinations count it; a signed-in caller's history records it.
+    let user = viewer.0.map(|u| u.user_id);
+    state.discover.searched(user, &request, result.total);
     Ok(ok(SearchData {
         listings: result.hits,
         facets: result.facets,

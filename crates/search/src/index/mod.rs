@@ -13,7 +13,7 @@
 //! there are changes, at most every [`COMMIT_EVERY`], then reloads the reader, so a change is
 //! searchable well within a second of its event.
 
-mod highlight;
+pub(crate) mod highlight;
 pub mod query;
 
 use std::path::Path;
@@ -57,6 +57,17 @@ pub struct Fields {
     pub amenity_facet: Field,
     /// The hit as answered (JSON), stored only.
     pub hit: Field,
+    // --- Suggestions (`crate::discover`), filled by `document()` like every other field, so any
+    // (re)build of the index rebuilds them too. ---
+    /// Each folded title word (a complete word of a suggest query is one term).
+    pub suggest_word: Field,
+    /// Each prefix of each folded title word (a typed prefix is one term).
+    pub suggest_prefix: Field,
+    /// Title length in characters (shorter titles rank first among equals).
+    pub suggest_len: Field,
+    /// `COUNTRY\u{1f}City`: listings per place, counted once per searcher generation.
+    pub place_facet: Field,
+    // --- end of suggestions ---
 }
 
 fn analysed(tokenizer: &str) -> TextOptions {
@@ -90,6 +101,12 @@ fn schema() -> (Schema, Fields) {
         city_facet: b.add_facet_field("city_facet", FacetOptions::default()),
         amenity_facet: b.add_facet_field("amenity_facet", FacetOptions::default()),
         hit: b.add_text_field("hit", STORED),
+        // --- Suggestions (`crate::discover`) ---
+        suggest_word: b.add_text_field("suggest_word", STRING),
+        suggest_prefix: b.add_text_field("suggest_prefix", STRING),
+        suggest_len: b.add_i64_field("suggest_len", FAST),
+        place_facet: b.add_facet_field("place_facet", FacetOptions::default()),
+        // --- end of suggestions ---
     };
     (b.build(), fields)
 }
@@ -257,5 +274,6 @@ fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
         d.add_f64(f.lat, lat);
         d.add_f64(f.lng, lng);
     }
+    crate::discover::index_suggestions(f, l, &mut d);
     d
 }

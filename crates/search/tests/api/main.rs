@@ -4,7 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)] // support helpers serve several modules
 
+mod discover;
 mod freshness;
+mod history;
+mod popular;
 mod query;
 mod support;
 mod validation;

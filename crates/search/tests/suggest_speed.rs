@@ -1,0 +1,172 @@
+//! How long a suggestion takes: 1,000 suggests over 20,000 synthetic listings written straight
+//! through the index module (no HTTP, no database). Ignored by default (it measures, it does
+//! not check behaviour); run it with
+//! `cargo test -p search --release --test suggest_speed -- --ignored --nocapture`
+//! (a debug build of Tantivy is several times slower than the release one).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use search::discover::places::Places;
+use search::discover::suggest;
+use search::domain::IndexedListing;
+use search::index::{self, Change};
+
+const DOCS: usize = 20_000;
+const RUNS: usize = 1_000;
+
+const CITIES: &[(&str, &str)] = &[
+    ("Paris", "FR"),
+    ("Lyon", "FR"),
+    ("Marseille", "FR"),
+    ("Nantes", "FR"),
+    ("Île-de-Bréhat", "FR"),
+    ("New York", "US"),
+    ("New Orleans", "US"),
+    ("Newcastle", "GB"),
+    ("London", "GB"),
+    ("Berlin", "DE"),
+    ("München", "DE"),
+    ("Madrid", "ES"),
+    ("Barcelona", "ES"),
+    ("Roma", "IT"),
+    ("Parma", "IT"),
+    ("Porto", "PT"),
+    ("Lisboa", "PT"),
+    ("Amsterdam", "NL"),
+    ("Bruxelles", "BE"),
+    ("Genève", "CH"),
+];
+const ADJECTIVES: &[&str] = &[
+    "Bright",
+    "Cosy",
+    "Quiet",
+    "Spacious",
+    "Charming",
+    "Modern",
+    "Rustic",
+    "Sunny",
+    "Elegant",
+    "Lumineux",
+    "Parisian",
+    "Panoramic",
+    "Peaceful",
+    "Private",
+    "Lovely",
+    "Historic",
+];
+const NOUNS: &[&str] = &[
+    "apartment",
+    "loft",
+    "studio",
+    "house",
+    "villa",
+    "room",
+    "cottage",
+    "appartement",
+    "suite",
+    "penthouse",
+    "parc",
+    "garden",
+    "chalet",
+    "maisonette",
+];
+const QUERIES: &[&str] = &[
+    "p",
+    "pa",
+    "par",
+    "pari",
+    "paris",
+    "new",
+    "new yo",
+    "new or",
+    "l",
+    "lo",
+    "lof",
+    "cosy l",
+    "bright ap",
+    "apart",
+    "apartment",
+    "ile",
+    "mun",
+    "gen",
+    "ma",
+    "quiet stu",
+    "s",
+    "su",
+    "sunny",
+    "histo",
+    "private ga",
+    "zzz",
+    "a",
+    "parc",
+    "pe",
+    "panoramic penthouse",
+];
+
+fn listing(i: usize) -> IndexedListing {
+    let (city, country) = CITIES[i % CITIES.len()];
+    let adjective = ADJECTIVES[(i / 7) % ADJECTIVES.len()];
+    let noun = NOUNS[(i / 3) % NOUNS.len()];
+    IndexedListing {
+        id: kernel::new_id(),
+        version: 1,
+        status: "published".into(),
+        kind: "stay".into(),
+        title: format!("{adjective} {noun} in {city} #{i}"),
+        description: format!("A {noun} with character, close to everything {city} offers."),
+        city: Some(city.into()),
+        country: Some(country.into()),
+        lat: Some(48.0),
+        lng: Some(2.0),
+        price: Some(10_000),
+        currency: "EUR".into(),
+        amenities: vec!["wifi".into()],
+        max_guests: Some(2),
+        bedrooms: Some(1),
+        instant_book: false,
+        created_at: 1_800_000_000 + i as i64,
+    }
+}
+
+#[test]
+#[ignore = "a measurement: run with --ignored --nocapture (in --release for real numbers)"]
+fn a_thousand_suggests_over_twenty_thousand_listings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, writer) = index::open(dir.path()).unwrap();
+    let start = Instant::now();
+    for i in 0..DOCS {
+        assert!(writer.send(Change::Upsert(Box::new(listing(i)))));
+    }
+    drop(writer); // the last commit, and the reader reloads
+    eprintln!("indexed {DOCS} listings in {:?}", start.elapsed());
+    let start = Instant::now();
+    let places = Places::new(index.clone());
+    eprintln!("counted places in {:?}", start.elapsed());
+    let set = places.get();
+    assert_eq!(index.reader.searcher().num_docs(), DOCS as u64);
+
+    let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
+    let mut found = 0;
+    for run in 0..RUNS {
+        let q = QUERIES[run % QUERIES.len()];
+        let t = Instant::now();
+        let suggestions = suggest::run(&index, &set, q, 8).unwrap();
+        times.push(t.elapsed());
+        found += suggestions.len();
+    }
+    times.sort();
+    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+    eprintln!(
+        "{RUNS} suggests: p50 {:?}, p90 {:?}, p99 {:?}, max {:?} ({found} suggestions)",
+        at(0.50),
+        at(0.90),
+        at(0.99),
+        times[times.len() - 1]
+    );
+    assert!(found > RUNS, "the queries find things");
+    let paris = suggest::run(&index, &set, "par", 8).unwrap();
+    assert_eq!(paris[0]["type"], "city");
+    assert_eq!(paris[0]["text"], "Paris");
+    assert_eq!(paris[0]["count"], 1_000);
+}
