@@ -72,6 +72,7 @@ impl Context for Search {
                 env.events.clone(),
                 env.clock.clone(),
             )),
+            suggestions: std::sync::Arc::default(),
         };
         let state = http::State { index, discover };
         Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![listings, bookings] })

@@ -37,6 +37,7 @@ pub struct Discover {
     pub places: places::Places,
     pub popular: Arc<popular::Popular>,
     pub history: Arc<history::SearchLog>,
+    pub suggestions: Arc<suggest::Cache>,
 }
 
 impl Discover {

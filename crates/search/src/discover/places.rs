@@ -104,6 +104,11 @@ impl PlaceSet {
         Ok(set)
     }
 
+    /// The searcher generation these counts are of.
+    pub fn generation(&self) -> Option<u64> {
+        self.generation
+    }
+
     /// Cities matching the query words (see [`name_matches`]), most listings first.
     pub fn cities(&self, q: &[String], limit: usize) -> Vec<&Place> {
         let Some(last) = q.last() else { return Vec::new() };

@@ -5,6 +5,13 @@
 //! each complete word is one `suggest_word` term and the prefix one `suggest_prefix` term (all
 //! required), so a keystroke costs a few term lookups, never a scan of the listings. Titles
 //! rank by whether the last word is also a whole word, then shorter titles, then newer ones.
+//!
+//! Typing is skewed to a few short prefixes ("p", "pa"), which are also the costliest (most
+//! titles to rank), so answers are cached per index generation ([`Cache`]): emptied whenever
+//! the index changes, bounded in size.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use tantivy::collector::TopDocs;
@@ -73,4 +80,48 @@ pub fn run(index: &SearchIndex, places: &PlaceSet, text: &str, limit: usize) -> 
                         "highlight": highlight(title, &q)}));
     }
     Ok(out)
+}
+
+/// Most answers kept per index generation.
+const CACHED: usize = 4_096;
+
+/// Answers by folded query and limit.
+type Answers = HashMap<(String, usize), Arc<Vec<Value>>>;
+
+/// Answers of the current index generation.
+#[derive(Default)]
+pub struct Cache(Mutex<(u64, Answers)>);
+
+impl Cache {
+    /// [`run`], answered from the cache when this generation already answered it. Only answers
+    /// computed with the places of the same generation are kept.
+    pub fn suggest(
+        &self,
+        index: &SearchIndex,
+        places: &PlaceSet,
+        text: &str,
+        limit: usize,
+    ) -> tantivy::Result<Arc<Vec<Value>>> {
+        let generation = index.reader.searcher().generation().generation_id();
+        let current = places.generation() == Some(generation);
+        let key = (fold_words(text).join(" "), limit);
+        let lock = || self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current {
+            let cache = lock();
+            if let Some(hit) = cache.1.get(&key).filter(|_| cache.0 == generation) {
+                return Ok(hit.clone());
+            }
+        }
+        let answer = Arc::new(run(index, places, text, limit)?);
+        if current {
+            let mut cache = lock();
+            if cache.0 != generation {
+                *cache = (generation, HashMap::new());
+            }
+            if cache.1.len() < CACHED {
+                cache.1.insert(key, answer.clone());
+            }
+        }
+        Ok(answer)
+    }
 }

@@ -12,7 +12,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::State;
 use crate::discover::popular::{Destination, MAX_DAYS};
-use crate::discover::suggest;
 
 /// Longest suggest `q`, in characters.
 pub const MAX_SUGGEST_CHARS: usize = 100;
@@ -80,11 +79,13 @@ pub async fn suggest(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let (index, places) = (state.index.clone(), state.discover.places.clone());
-    let suggestions = tokio::task::spawn_blocking(move || suggest::run(&index, &places.get(), &q, limit))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+    let (index, discover) = (state.index.clone(), state.discover.clone());
+    let suggestions = tokio::task::spawn_blocking(move || {
+        discover.suggestions.suggest(&index, &discover.places.get(), &q, limit).map(|a| a.as_ref().clone())
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)?;
     Ok(ok(SuggestData { suggestions }))
 }
 
