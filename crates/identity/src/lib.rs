@@ -114,6 +114,12 @@ impl Context for Identity {
             back_office(events::BOOKINGS_CONSUMER, "booking.*"),
             back_office(events::VOYAGES_CONSUMER, "voyage.*"),
             back_office(events::PAYMENTS_CONSUMER, "payment.*"),
+            platform::events::Subscription::new(
+                service::search_history::SEARCH_HISTORY_CONSUMER,
+                "search.performed",
+                env.db.clone(),
+                service::search_history::SearchHistory,
+            ),
         ];
         Ok(Mounted { router, subscriptions })
     }

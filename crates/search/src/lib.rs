@@ -5,6 +5,7 @@
 //! its database keeps the payloads it was built from, so it can be rebuilt (see [`rebuild`]).
 //! See docs/search.md.
 
+pub mod discover;
 pub mod domain;
 mod events;
 mod health;
@@ -37,6 +38,13 @@ const MIGRATIONS: &[Migration] = &[
         name: "rebuildable",
         sqlite: include_str!("../migrations/sqlite/0002_rebuildable.sql"),
         postgres: include_str!("../migrations/postgres/0002_rebuildable.sql"),
+    },
+    // Popular destinations (`discover::popular`).
+    Migration {
+        version: 3,
+        name: "destination_counts",
+        sqlite: include_str!("../migrations/sqlite/0003_destination_counts.sql"),
+        postgres: include_str!("../migrations/postgres/0003_destination_counts.sql"),
     },
 ];
 
@@ -108,7 +116,24 @@ impl Context for Search {
             Subscription::new(named(AVAILABILITY_CONSUMER), "availability.*", env.db.clone(), indexer()),
             Subscription::new(named(RATINGS_CONSUMER), "review.*", env.db.clone(), indexer()),
         ];
-        let state = http::State { index: opened.index, rebuilds, clock: env.clock.clone() };
+        // --- discovery: suggestions, popular destinations, search history ---
+        let index = opened.index;
+        let places = discover::places::Places::new(index.clone());
+        let counter = discover::BookingCounter { index: index.clone(), places: places.clone() };
+        let mut subscriptions = subscriptions;
+        subscriptions.push(Subscription::new(
+            named(discover::BOOKINGS_CONSUMER),
+            "booking.confirmed",
+            env.db.clone(),
+            counter,
+        ));
+        let discover = discover::Discover {
+            places,
+            popular: discover::popular::Popular::start(env.db.clone(), env.clock.clone()),
+            history: Arc::new(discover::history::SearchLog::new(env.db.clone(), env.events.clone(), env.clock.clone())),
+            suggestions: Arc::default(),
+        };
+        let state = http::State { index, rebuilds, clock: env.clock.clone(), discover };
         env.readiness.register("search:index", std::sync::Arc::new(health::IndexProbe(state.clone())));
         Ok(Mounted { router: http::routes().with_state(state), subscriptions })
     }

@@ -19,6 +19,7 @@ mod onboarding;
 mod profile_row;
 mod profile_view;
 mod recovery;
+mod search_history;
 mod searches;
 mod sessions;
 mod users;
@@ -98,6 +99,8 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(history::remove))
         .routes(routes!(searches::recent))
         .routes(routes!(searches::recent_v1))
+        .routes(routes!(search_history::list, search_history::clear))
+        .routes(routes!(search_history::remove))
         .routes(routes!(alerts::list, alerts::create))
         .routes(routes!(alerts::change, alerts::remove))
         .routes(routes!(alerts::list_v1, alerts::create_v1))

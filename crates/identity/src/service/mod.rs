@@ -23,6 +23,7 @@ pub mod privacy;
 pub mod profile;
 pub mod recovery;
 pub mod requests;
+pub mod search_history;
 pub mod sessions;
 
 use std::sync::Arc;

@@ -137,3 +137,25 @@ pub async fn clear(tx: &mut Tx, user: Uuid, entity_type: Option<&str>) -> Result
 pub async fn remove(tx: &mut Tx, user: Uuid, id: Uuid) -> Result<bool, DbError> {
     Ok(query("DELETE FROM history WHERE id = $1 AND user_id = $2").bind(id).bind(user).execute(tx).await? == 1)
 }
+
+/// Deletes entry `id` if it is the user's and of `action_type`; whether it was.
+pub async fn remove_of_action(tx: &mut Tx, user: Uuid, id: Uuid, action_type: &str) -> Result<bool, DbError> {
+    let n = query("DELETE FROM history WHERE id = $1 AND user_id = $2 AND action_type = $3")
+        .bind(id)
+        .bind(user)
+        .bind(action_type)
+        .execute(tx)
+        .await?;
+    Ok(n == 1)
+}
+
+/// Deletes the user's entries of `action_type`; returns how many.
+pub async fn clear_action(tx: &mut Tx, user: Uuid, action_type: &str) -> Result<u64, DbError> {
+    query("DELETE FROM history WHERE user_id = $1 AND action_type = $2").bind(user).bind(action_type).execute(tx).await
+}
+
+/// Whether `user` is an account that may still gather history (exists, not erased).
+pub async fn is_live_user(tx: &mut Tx, user: Uuid) -> Result<bool, DbError> {
+    let row: Option<(String,)> = query("SELECT status FROM users WHERE id = $1").bind(user).fetch_optional(tx).await?;
+    Ok(row.is_some_and(|(status,)| status != "deleted"))
+}

@@ -28,6 +28,7 @@ mod questionnaire;
 mod races;
 mod refresh;
 mod register;
+mod search_history;
 mod sessions;
 mod shared_redis;
 mod split;

@@ -47,7 +47,7 @@ pub struct SearchData {
         (status = 503, description = "`search_warming_up`: the index is being built; retry", body = ErrorBody)))]
 pub async fn search(
     AxumState(state): AxumState<State>,
-    _viewer: MaybeAuthUser,
+    viewer: MaybeAuthUser,
     Query(query): Query<SearchQuery>,
 ) -> Result<Response, ApiError> {
     let today = state.clock.now().date_naive();
@@ -68,6 +68,9 @@ pub async fn search(
             tracing::error!(error = %e, "search: the index failed");
             ApiError::internal()
         })?;
+    // Discovery: popular destinations count it; a signed-in caller's history records it.
+    let user = viewer.0.map(|u| u.user_id);
+    state.discover.searched(user, &request, result.total);
     Ok(ok(SearchData {
         listings: result.hits,
         facets: result.facets,

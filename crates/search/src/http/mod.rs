@@ -1,8 +1,10 @@
-//! The search context's HTTP surface: `GET /api/v1/search/listings` (public) and the
-//! administrators' reindex and status.
+//! The search context's HTTP surface: `GET /api/v1/search/listings` and discovery
+//! (`/api/v1/search/suggest`, `/api/v1/search/popular`), public; the administrators' reindex
+//! and status.
 
 mod admin;
 pub use admin::status_of;
+mod discover;
 mod listings;
 mod params;
 
@@ -20,6 +22,8 @@ pub struct State {
     pub index: SearchIndex,
     pub rebuilds: Arc<Rebuilds>,
     pub clock: Arc<dyn Clock>,
+    /// Suggestions, popular destinations and search history (`crate::discover`).
+    pub discover: crate::discover::Discover,
 }
 
 impl State {
@@ -38,4 +42,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(listings::search))
         .routes(routes!(admin::reindex))
         .routes(routes!(admin::status))
+        // --- discovery ---
+        .routes(routes!(discover::suggest))
+        .routes(routes!(discover::popular))
 }

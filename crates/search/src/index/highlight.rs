@@ -123,7 +123,7 @@ fn escape(s: &str, out: &mut String) {
     }
 }
 
-fn mark(text: &str, ranges: &[(usize, usize)]) -> String {
+pub(crate) fn mark(text: &str, ranges: &[(usize, usize)]) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     let mut at = 0;
     for &(a, b) in ranges {

@@ -13,7 +13,7 @@
 //! `open_day` (the dates another kind has something left), so a date filter is a term or range
 //! query like any other. The writer is in [`writer`].
 
-mod highlight;
+pub(crate) mod highlight;
 pub mod query;
 mod stats;
 mod writer;
@@ -69,6 +69,17 @@ pub struct Fields {
     /// Average rating 0–5, when it has reviews.
     pub rating: Field,
     pub review_count: Field,
+    // --- Suggestions (`crate::discover`), filled by `document()` like every other field, so any
+    // (re)build of the index rebuilds them too. ---
+    /// Each folded title word (a complete word of a suggest query is one term).
+    pub suggest_word: Field,
+    /// Each prefix of each folded title word (a typed prefix is one term).
+    pub suggest_prefix: Field,
+    /// Title length in characters (shorter titles rank first among equals).
+    pub suggest_len: Field,
+    /// `COUNTRY\u{1f}City`: listings per place, counted once per searcher generation.
+    pub place_facet: Field,
+    // --- end of suggestions ---
 }
 
 fn analysed(tokenizer: &str) -> TextOptions {
@@ -107,6 +118,12 @@ fn schema() -> (Schema, Fields) {
         in_stock: b.add_bool_field("in_stock", INDEXED),
         rating: b.add_f64_field("rating", INDEXED | FAST),
         review_count: b.add_i64_field("review_count", FAST),
+        // --- Suggestions (`crate::discover`) ---
+        suggest_word: b.add_text_field("suggest_word", STRING),
+        suggest_prefix: b.add_text_field("suggest_prefix", STRING),
+        suggest_len: b.add_i64_field("suggest_len", FAST),
+        place_facet: b.add_facet_field("place_facet", FacetOptions::default()),
+        // --- end of suggestions ---
     };
     (b.build(), fields)
 }
@@ -234,5 +251,6 @@ pub(crate) fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
         d.add_f64(f.rating, r.rating);
         d.add_i64(f.review_count, r.review_count);
     }
+    crate::discover::index_suggestions(f, l, &mut d);
     d
 }

@@ -4,8 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)] // support helpers serve several modules
 
+mod discover;
 mod freshness;
+mod history;
 mod journey;
+mod popular;
 mod query;
 mod signals;
 mod support;

@@ -64,9 +64,14 @@ pub async fn publish(app: &TestApp, token: &str, body: &Value) -> String {
 /// `GET /api/v1/search/listings?{query}` → (status, body); waits out the index's first build
 /// (`503 search_warming_up`, a few milliseconds on an empty catalogue) for up to five seconds.
 pub async fn search_raw(app: &TestApp, query: &str) -> (u16, Value) {
+    answered(app, &format!("/api/v1/search/listings?{query}")).await
+}
+
+/// `GET path` → (status, body), once the index's first build is done (see [`search_raw`]).
+pub async fn answered(app: &TestApp, path: &str) -> (u16, Value) {
     let start = Instant::now();
     loop {
-        let (status, body) = testkit::json(app.get(&format!("/api/v1/search/listings?{query}")).await).await;
+        let (status, body) = testkit::json(app.get(path).await).await;
         if status != 503 || body["code"] != "search_warming_up" || start.elapsed() > Duration::from_secs(5) {
             return (status, body);
         }
