@@ -13,6 +13,7 @@
 //! `open_day` (the dates another kind has something left), so a date filter is a term or range
 //! query like any other. The writer is in [`writer`].
 
+mod geo;
 pub(crate) mod highlight;
 pub mod query;
 mod stats;

@@ -7,21 +7,21 @@
 //! two from 9) or, for the last word, a prefix (fuzzy and prefix matches score a constant 1).
 //! Without words, `relevance` means newest first.
 //!
-//! With `near`, a bounding box on the `lat`/`lng` fast fields narrows the candidates, whose
-//! exact (haversine) distance is then computed: only hits within `radiusKm` are kept, counted
-//! and faceted, so the whole box is read — fine for a city-sized radius, and the reason the
-//! radius is capped.
+//! With `near`, a bounding box on the `lat`/`lng` fields narrows the candidates, and
+//! [`super::geo::Within`] keeps those within `radiusKm` (exact distance from the fast fields)
+//! for the count, the facets and the page alike.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use serde_json::{Value, json};
-use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
 use tantivy::tokenizer::{Language, TextAnalyzer};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
+use super::geo::{Circle, Within};
 use super::{Fields, SearchIndex, raw_analyzer, stemming_analyzer};
 use crate::domain::{IndexedListing, haversine_km, key};
 
@@ -130,41 +130,52 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
     let searcher = index.reader.searcher();
     let f = &index.fields;
     let (query, has_words) = build(f, r);
-    let mut kinds = FacetCollector::for_field("kind_facet");
-    kinds.add_facet("/");
-    let mut cities = FacetCollector::for_field("city_facet");
-    cities.add_facet("/");
-    let mut amenities = FacetCollector::for_field("amenity_facet");
-    amenities.add_facet("/");
+    let facet = |field: &str| {
+        let mut c = FacetCollector::for_field(field);
+        c.add_facet("/");
+        c
+    };
     let sort = if r.sort == Sort::Relevance && !has_words { Sort::Newest } else { r.sort };
-    if let Some((lat, lng, radius)) = r.near {
-        return near(&searcher, &*query, r, sort, (lat, lng, radius));
-    }
-    let ((total, numbers), k, c, a) =
-        searcher.search(&*query, &((Count, super::stats::NumbersCollector), kinds, cities, amenities))?;
-    let top = TopDocs::with_limit(r.limit).and_offset(r.offset);
-    let page: Vec<(Option<f32>, DocAddress)> = match sort {
-        Sort::Relevance | Sort::Distance => {
-            searcher.search(&*query, &top.order_by_score())?.into_iter().map(|(s, d)| (Some(s), d)).collect()
+    let circle = r.near.map(|(lat, lng, radius)| Circle { lat, lng, radius });
+    let facets =
+        ((Count, super::stats::NumbersCollector), facet("kind_facet"), facet("city_facet"), facet("amenity_facet"));
+    let ((total, numbers), k, c, a) = within(&searcher, &*query, circle, facets)?;
+    let top = || TopDocs::with_limit(r.limit).and_offset(r.offset);
+    let unscored = |page: Vec<DocAddress>| page.into_iter().map(|d| (None, d)).collect::<Vec<_>>();
+    let fast = |field: &'static str, order| -> tantivy::Result<Vec<(Option<f32>, DocAddress)>> {
+        let page = match field {
+            "rating" => within(&searcher, &*query, circle, top().order_by_fast_field::<f64>(field, order))?
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect(),
+            _ => within(&searcher, &*query, circle, top().order_by_fast_field::<i64>(field, order))?
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect(),
+        };
+        Ok(unscored(page))
+    };
+    let page: Vec<(Option<f32>, DocAddress)> = match (sort, circle) {
+        (Sort::Distance, Some(circle)) => {
+            unscored(super::geo::by_distance(&searcher, &*query, circle, r.limit, r.offset)?)
         }
-        Sort::PriceAsc | Sort::PriceDesc => {
-            let order = if sort == Sort::PriceAsc { Order::Asc } else { Order::Desc };
-            let c = top.order_by_fast_field::<i64>("price", order);
-            searcher.search(&*query, &c)?.into_iter().map(|(_, d)| (None, d)).collect()
+        (Sort::Relevance | Sort::Distance, _) => {
+            within(&searcher, &*query, circle, top().order_by_score())?.into_iter().map(|(s, d)| (Some(s), d)).collect()
         }
-        Sort::Newest => {
-            let c = top.order_by_fast_field::<i64>("created", Order::Desc);
-            searcher.search(&*query, &c)?.into_iter().map(|(_, d)| (None, d)).collect()
-        }
-        Sort::Rating => {
-            let c = top.order_by_fast_field::<f64>("rating", Order::Desc);
-            searcher.search(&*query, &c)?.into_iter().map(|(_, d)| (None, d)).collect()
-        }
+        (Sort::PriceAsc, _) => fast("price", Order::Asc)?,
+        (Sort::PriceDesc, _) => fast("price", Order::Desc)?,
+        (Sort::Newest, _) => fast("created", Order::Desc)?,
+        (Sort::Rating, _) => fast("rating", Order::Desc)?,
     };
     let mut hits = Vec::with_capacity(page.len());
     for (score, address) in page {
         let mut hit = stored_hit(&searcher, f, address)?;
         hit["score"] = json!(score);
+        if let (Some(c), Some(lat), Some(lng)) =
+            (circle, hit["location"]["lat"].as_f64(), hit["location"]["lng"].as_f64())
+        {
+            hit["distanceKm"] = json!((haversine_km(c.lat, c.lng, lat, lng) * 1000.0).round() / 1000.0);
+        }
         hits.push(hit);
     }
     finish(&mut hits, &r.q);
@@ -172,6 +183,19 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
     let facets =
         json!({"kind": counts(&k), "city": counts(&c), "amenities": counts(&a), "price": price, "rating": rating});
     Ok(SearchResult { hits, total, facets })
+}
+
+/// Runs `collector` over the matches of `query`, only those within `circle` when given.
+fn within<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    circle: Option<Circle>,
+    collector: C,
+) -> tantivy::Result<C::Fruit> {
+    match circle {
+        Some(circle) => searcher.search(query, &Within { inner: collector, circle }),
+        None => searcher.search(query, &collector),
+    }
 }
 
 fn counts(c: &FacetCounts) -> BTreeMap<String, u64> {
@@ -182,76 +206,6 @@ fn stored_hit(searcher: &Searcher, f: &Fields, address: DocAddress) -> tantivy::
     let doc: TantivyDocument = searcher.doc(address)?;
     let raw = doc.get_first(f.hit).and_then(|v| v.as_str()).unwrap_or("{}");
     Ok(serde_json::from_str(raw).unwrap_or(Value::Null))
-}
-
-/// The `near` path: every candidate in the bounding box, kept if within the radius.
-fn near(
-    searcher: &Searcher,
-    query: &dyn Query,
-    r: &SearchRequest,
-    sort: Sort,
-    (lat, lng, radius): (f64, f64, f64),
-) -> tantivy::Result<SearchResult> {
-    let f_hit = searcher.schema().get_field("hit")?;
-    let candidates = searcher.search(query, &Count)?;
-    let mut hits = Vec::new();
-    if candidates > 0 {
-        for (score, address) in searcher.search(query, &TopDocs::with_limit(candidates).order_by_score())? {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let raw = doc.get_first(f_hit).and_then(|v| v.as_str()).unwrap_or("{}");
-            let mut hit: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-            let (Some(hlat), Some(hlng)) = (hit["location"]["lat"].as_f64(), hit["location"]["lng"].as_f64()) else {
-                continue;
-            };
-            let d = haversine_km(lat, lng, hlat, hlng);
-            if d <= radius {
-                hit["score"] = json!(score);
-                hit["distanceKm"] = json!((d * 1000.0).round() / 1000.0);
-                hits.push(hit);
-            }
-        }
-    }
-    let mut facets: BTreeMap<&str, BTreeMap<String, u64>> = BTreeMap::new();
-    let mut numbers = super::stats::Numbers::default();
-    for hit in &hits {
-        numbers.add(hit["price"].as_i64(), hit["rating"].as_f64());
-        let mut bump = |facet: &'static str, v: &Value| {
-            if let Some(s) = v.as_str() {
-                *facets.entry(facet).or_default().entry(s.to_owned()).or_default() += 1;
-            }
-        };
-        bump("kind", &hit["kind"]);
-        bump("city", &hit["city"]);
-        for a in hit["amenities"].as_array().into_iter().flatten() {
-            bump("amenities", &json!(key(a.as_str().unwrap_or_default())));
-        }
-    }
-    let num = |h: &Value, k: &str| h[k].as_f64();
-    match sort {
-        Sort::Relevance => {}
-        Sort::Distance => hits.sort_by(|a, b| {
-            num(a, "distanceKm").partial_cmp(&num(b, "distanceKm")).unwrap_or(std::cmp::Ordering::Equal)
-        }),
-        Sort::PriceAsc => hits.sort_by_key(|h| h["price"].as_i64().unwrap_or(i64::MAX)),
-        Sort::PriceDesc => hits.sort_by_key(|h| std::cmp::Reverse(h["price"].as_i64().unwrap_or(i64::MIN))),
-        Sort::Newest => hits.sort_by(|a, b| b["createdAt"].as_str().cmp(&a["createdAt"].as_str())),
-        Sort::Rating => hits.sort_by(|a, b| {
-            let r = |h: &Value| h["rating"].as_f64().unwrap_or(-1.0);
-            r(b).partial_cmp(&r(a)).unwrap_or(std::cmp::Ordering::Equal)
-        }),
-    }
-    let total = hits.len();
-    let mut page: Vec<Value> = hits.into_iter().skip(r.offset).take(r.limit).collect();
-    finish(&mut page, &r.q);
-    let (price, rating) = numbers.to_json();
-    let facets = json!({
-        "kind": facets.remove("kind").unwrap_or_default(),
-        "city": facets.remove("city").unwrap_or_default(),
-        "amenities": facets.remove("amenities").unwrap_or_default(),
-        "price": price,
-        "rating": rating,
-    });
-    Ok(SearchResult { hits: page, total, facets })
 }
 
 fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
