@@ -54,7 +54,12 @@ fn prepare(dir: &Path, listings: usize) -> Setup {
     let seconds = started.elapsed().as_secs_f64();
     let log = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "sojourn seed failed ({}):\n{log}", out.status);
-    let summary: Vec<&str> = log.lines().filter(|l| l.starts_with("  ") || l.starts_with("seeded")).collect();
+    // Progress lines are redrawn with a carriage return: keep what follows the last one.
+    let summary: Vec<&str> = log
+        .lines()
+        .map(|l| l.rsplit('\r').next().unwrap_or(l))
+        .filter(|l| l.starts_with("  ") || l.starts_with("seeded"))
+        .collect();
     Setup { reused: false, seed_s: Some(seconds), seed_log: summary.join("\n") }
 }
 
@@ -173,7 +178,8 @@ pub async fn run(o: Options) -> bool {
     let reindexed = reindex(&dir);
 
     let started = Instant::now();
-    let log = std::env::temp_dir().join(format!("bench-search-serve-{}.log", std::process::id()));
+    // In the data directory (a temporary one goes with its log), overwritten by the next run.
+    let log = dir.join("bench-serve.log");
     let mut server = Server::start_patient(&dir, &log, &[], &[], Duration::from_secs(600)).await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
     let base: Arc<str> = server.base.as_str().into();
@@ -244,7 +250,6 @@ pub async fn run(o: Options) -> bool {
     let during_cpu = server.since(before);
     let after = server.usage();
     server.stop();
-    let _ = std::fs::remove_file(&log);
 
     let report = Report {
         options: o,
@@ -270,6 +275,7 @@ pub async fn run(o: Options) -> bool {
         indexing,
         during: (mix_during, during_cpu),
         updates,
+        server_log: log.display().to_string(),
     };
     report.print()
 }

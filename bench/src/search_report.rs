@@ -60,6 +60,8 @@ pub struct Report {
     pub indexing: Indexing,
     pub during: (Summary, Spent),
     pub updates: Updates,
+    /// Where the server's output went.
+    pub server_log: String,
 }
 
 fn ms(us: u64) -> f64 {
@@ -315,7 +317,13 @@ impl Report {
             problems.push("published listings did not all become searchable".into());
         }
         if self.updates.ok < self.updates.sent {
-            problems.push(format!("{} of {} updates failed", self.updates.sent - self.updates.ok, self.updates.sent));
+            problems.push(format!(
+                "{} of {} updates failed ({:?}; the server's log: {})",
+                self.updates.sent - self.updates.ok,
+                self.updates.sent,
+                self.updates.failures,
+                self.server_log
+            ));
         }
         for p in &problems {
             println!("**Check failed:** {p}.");

@@ -55,6 +55,8 @@ pub async fn hosts(client: &reqwest::Client, base: &str, count: usize) -> Vec<Ho
 pub struct Updates {
     pub sent: usize,
     pub ok: usize,
+    /// Why the others failed: the status answered (or the transport error), counted.
+    pub failures: std::collections::BTreeMap<String, usize>,
     /// Latencies of the updates, microseconds, sorted.
     pub latencies_us: Vec<u64>,
 }
@@ -98,13 +100,21 @@ pub async fn stream_updates(
                 .json(&json!({"amenities": amenities}))
                 .send()
                 .await;
-            let ok = match answer {
-                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                Err(_) => false,
+            let failure = match answer {
+                Ok(r) if r.status().is_success() => r.bytes().await.err().map(|e| format!("body: {e}")),
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let body: Value = r.json().await.unwrap_or(Value::Null);
+                    Some(format!("{status} {}", body["code"].as_str().unwrap_or("")))
+                }
+                Err(e) => Some(format!("error: {e}")),
             };
             let mut done = done.lock().unwrap();
             done.sent += 1;
-            done.ok += usize::from(ok);
+            match failure {
+                None => done.ok += 1,
+                Some(why) => *done.failures.entry(why).or_default() += 1,
+            }
             done.latencies_us.push(sent.elapsed().as_micros() as u64);
         }));
     }
