@@ -15,6 +15,13 @@
 # messages/s for 20 s, each beside a minimal WebSocket relay; SOCKETS, RATE and DURATION change
 # those) and writes bench/results/realtime.md. It raises the open-files limit to the hard limit
 # (10,000 sockets need 20,000 descriptors: both ends live on this machine).
+#
+# `bench/run.sh search` runs the search benchmark (issue 24) and writes bench/results/search.md:
+# on LISTINGS seeded listings (default 100,000), the search mix, the SQL list search, the axum
+# limit, suggest, indexing throughput, publish-to-searchable lag and the mix under UPDATES
+# listing updates/s (default 50), each run DURATION seconds (default 20) with CONNECTIONS
+# closed-loop connections (default 8). Seeding is the slow part: SEARCH_DATA_DIR=DIR keeps the
+# seeded data directory (seeded only when empty) so later runs reuse it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +46,35 @@ if [ "${1:-}" = "realtime" ]; then
     echo
     target/release/bench realtime --sockets "$SOCKETS" --rate "$RATE" --seconds "$DURATION" || status=$?
     echo "Whole run: $(( $(date +%s) - started )) s."
+    if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
+    exit "$status"
+  } | tee "$OUT"
+  exit "${PIPESTATUS[0]}"
+fi
+
+if [ "${1:-}" = "search" ]; then
+  LISTINGS="${LISTINGS:-100000}" DURATION="${DURATION:-20}" CONNECTIONS="${CONNECTIONS:-8}" UPDATES="${UPDATES:-50}"
+  OUT="bench/results/search.md"
+  mkdir -p bench/results
+  cargo build --release --locked -p bench -p sojourn >&2
+  data_args=()
+  if [ -n "${SEARCH_DATA_DIR:-}" ]; then
+    mkdir -p "$SEARCH_DATA_DIR"
+    data_args=(--data-dir "$SEARCH_DATA_DIR")
+  fi
+  started=$(date +%s)
+  status=0
+  {
+    echo "# Search benchmark run"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+    echo "- command: \`bench/run.sh search\` (LISTINGS=$LISTINGS DURATION=$DURATION CONNECTIONS=$CONNECTIONS UPDATES=$UPDATES${SEARCH_DATA_DIR:+ SEARCH_DATA_DIR=$SEARCH_DATA_DIR})"
+    echo
+    target/release/bench search --listings "$LISTINGS" --seconds "$DURATION" --connections "$CONNECTIONS" \
+      --updates "$UPDATES" "${data_args[@]}" || status=$?
+    echo "Whole run: $(( $(date +%s) - started )) s (seeding included when it seeded)."
     if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
     exit "$status"
   } | tee "$OUT"

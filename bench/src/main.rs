@@ -1,5 +1,7 @@
 //! `cargo run --release -p bench -- auth|booking|browse|all [--seconds N]` (`bench/run.sh` runs `all`)
-//! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`).
+//! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`), and
+//! `bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]
+//! [--probes N] [--burst N]` (`bench/run.sh search`).
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -18,6 +20,10 @@ mod realtime;
 mod rt_client;
 mod rt_echo;
 mod search;
+mod search_bench;
+mod search_mix;
+mod search_report;
+mod search_writes;
 mod server;
 
 /// Runs the benchmarks named by `what`; false when a correctness check failed.
@@ -86,9 +92,34 @@ async fn main() {
         };
         std::process::exit(code);
     }
+    if what == "search" {
+        let flag = |name: &str, default: u64| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(default)
+        };
+        let data_dir = args.iter().position(|a| a == "--data-dir").and_then(|i| args.get(i + 1)).map(Into::into);
+        let options = search_bench::Options {
+            listings: flag("--listings", 100_000) as usize,
+            seconds: flag("--seconds", 20),
+            connections: flag("--connections", 8) as usize,
+            update_rate: flag("--updates", 50),
+            data_dir,
+            probes: flag("--probes", 50) as usize,
+            burst: flag("--burst", 2_000) as usize,
+        };
+        let code = tokio::select! {
+            ok = search_bench::run(options) => if ok { 0 } else { 1 },
+            () = interrupted() => 130,
+        };
+        std::process::exit(code);
+    }
     if !["auth", "booking", "browse", "all"].contains(&what) {
         eprintln!(
-            "usage: bench auth|booking|browse|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N]"
+            "usage: bench auth|booking|browse|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
+             | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]"
         );
         std::process::exit(2);
     }

@@ -58,6 +58,12 @@ fn quiet(command: &mut Command) -> &mut Command {
         .stdin(Stdio::null())
 }
 
+/// `sojourn ARGS…` as a one-shot command (`seed`, `search reindex`), in the bench's quiet
+/// environment; its output once it exits.
+pub fn command(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    quiet(&mut Command::new(binary())).args(args).output().expect("run sojourn")
+}
+
 /// `sojourn admin create-user --role admin`: the operator's way to make the first administrator.
 pub fn create_admin(data_dir: &Path, email: &str, password: &str) {
     let out = quiet(&mut Command::new(binary()))
@@ -132,6 +138,18 @@ impl Server {
     /// [`Server::start`] with more arguments to `serve` (`--only …`) and more environment
     /// (configuration such as `SOJOURN__DATABASE__URL`).
     pub async fn start_with(data_dir: &Path, log: &Path, args: &[&str], env: &[(&str, String)]) -> Server {
+        Self::start_patient(data_dir, log, args, env, Duration::from_secs(30)).await
+    }
+
+    /// [`Server::start_with`], waiting up to `patience` for readiness (a large data directory
+    /// may take longer to open).
+    pub async fn start_patient(
+        data_dir: &Path,
+        log: &Path,
+        args: &[&str],
+        env: &[(&str, String)],
+        patience: Duration,
+    ) -> Server {
         let port = free_port();
         let out = std::fs::File::create(log).expect("server log file");
         let started = Instant::now();
@@ -161,7 +179,7 @@ impl Server {
                 break;
             }
             let exited = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
-            if exited.is_some() || started.elapsed() > Duration::from_secs(30) {
+            if exited.is_some() || started.elapsed() > patience {
                 panic!("sojourn serve not ready ({exited:?}); its log:\n{}", server.log_text());
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
