@@ -68,13 +68,6 @@ async fn an_older_event_never_undoes_a_newer_one() {
 async fn the_index_outlives_a_restart_on_the_same_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let config = testkit::quick_config(&dir);
-    let contexts = || -> Vec<std::sync::Arc<dyn platform::Context>> {
-        vec![
-            std::sync::Arc::new(identity::Identity),
-            std::sync::Arc::new(catalog::Catalog),
-            std::sync::Arc::new(search::Search),
-        ]
-    };
     let first = testkit::spawn_config(config.clone(), contexts()).await;
     let token = host(&first, "restart@example.com").await;
     let body = stay(

@@ -104,13 +104,6 @@ async fn searches_and_bookings_rank_destinations_over_the_window() {
 async fn counted_searches_are_written_within_seconds_and_outlive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = testkit::quick_config(&dir);
-    let contexts = || -> Vec<std::sync::Arc<dyn platform::Context>> {
-        vec![
-            std::sync::Arc::new(identity::Identity),
-            std::sync::Arc::new(catalog::Catalog),
-            std::sync::Arc::new(search::Search),
-        ]
-    };
     let first = testkit::spawn_config(config.clone(), contexts()).await;
     let token = host(&first, "counts@example.com").await;
     let body = stay(

@@ -103,13 +103,6 @@ async fn the_price_histogram_the_bounding_box_and_cursors() {
 async fn a_lost_index_is_rebuilt_from_the_database_at_start_up() {
     let dir = tempfile::tempdir().unwrap();
     let config = testkit::quick_config(&dir);
-    let contexts = || -> Vec<std::sync::Arc<dyn platform::Context>> {
-        vec![
-            std::sync::Arc::new(identity::Identity),
-            std::sync::Arc::new(catalog::Catalog),
-            std::sync::Arc::new(search::Search),
-        ]
-    };
     let first = testkit::spawn_config(config.clone(), contexts()).await;
     let token = host(&first, "rebuild@example.com").await;
     let id = publish(

@@ -12,9 +12,12 @@ use testkit::TestApp;
 pub type App = testkit::ClockedApp;
 
 pub async fn spawn() -> App {
-    let contexts: Vec<Arc<dyn platform::Context>> =
-        vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(search::Search)];
-    testkit::spawn_clocked("2027-01-04T09:00:00Z", contexts).await
+    testkit::spawn_clocked("2027-01-04T09:00:00Z", contexts()).await
+}
+
+/// Identity, catalog and search.
+pub fn contexts() -> Vec<Arc<dyn platform::Context>> {
+    vec![Arc::new(identity::Identity), Arc::new(catalog::Catalog), Arc::new(search::Search)]
 }
 
 pub async fn data(r: reqwest::Response) -> Value {
