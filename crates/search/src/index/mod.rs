@@ -33,7 +33,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, do
 use crate::domain::{IndexedListing, key};
 
 /// Bump on any change of fields or analysers: the index is then rebuilt in a new directory.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 /// How often, at most, the writer commits.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(250);
 const WRITER_HEAP: usize = 15_000_000;
