@@ -21,15 +21,9 @@ pub const DEFAULT_POPULAR_LIMIT: i64 = 10;
 pub const MAX_POPULAR_LIMIT: i64 = 50;
 pub const DEFAULT_POPULAR_DAYS: i64 = 30;
 
+/// `raw` as an integer in `min..=max` (see [`super::params::int`]), `default` when absent or bad.
 fn int(raw: Option<&str>, field: &str, (min, max, default): (i64, i64, i64), errors: &mut Vec<FieldError>) -> i64 {
-    let Some(raw) = raw else { return default };
-    match raw.trim().parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => n,
-        _ => {
-            errors.push(FieldError::new(field, format!("must be an integer from {min} to {max}")));
-            default
-        }
-    }
+    super::params::int(raw, field, min, max, errors).unwrap_or(default)
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -62,7 +56,8 @@ pub struct SuggestData {
 #[utoipa::path(get, path = "/api/v1/search/suggest", tag = "Search", operation_id = "search_suggest",
     params(SuggestQuery),
     responses((status = 200, description = "Suggestions, cities first", body = SuggestData),
-        (status = 400, description = "`validation_failed`: `q` missing, blank or too long, or a bad `limit`", body = ErrorBody)))]
+        (status = 400, description = "`validation_failed`: `q` missing, blank or too long, or a bad `limit`", body = ErrorBody),
+        (status = 503, description = "`search_warming_up`: the index is being built; retry", body = ErrorBody)))]
 pub async fn suggest(
     AxumState(state): AxumState<State>,
     Query(query): Query<SuggestQuery>,

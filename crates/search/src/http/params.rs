@@ -81,7 +81,8 @@ pub struct SearchQuery {
     pub cursor: Option<String>,
 }
 
-fn int(raw: Option<&str>, field: &str, min: i64, max: i64, errors: &mut Vec<FieldError>) -> Option<i64> {
+/// `raw` as an integer in `min..=max`; a bad one is named in `errors`.
+pub(super) fn int(raw: Option<&str>, field: &str, min: i64, max: i64, errors: &mut Vec<FieldError>) -> Option<i64> {
     let raw = raw?;
     match raw.trim().parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Some(n),
