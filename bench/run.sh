@@ -20,7 +20,8 @@
 # on LISTINGS seeded listings (default 100,000), the search mix, the SQL list search, the axum
 # limit, suggest, indexing throughput, publish-to-searchable lag and the mix under UPDATES
 # listing updates/s (default 50), each run DURATION seconds (default 20) with CONNECTIONS
-# closed-loop connections (default 8). Seeding is the slow part: SEARCH_DATA_DIR=DIR keeps the
+# closed-loop connections (default 8), then the mix at a steady SEARCH_RATE searches/s under the
+# same updates (open loop; default 0 = half what the closed loop reached). Seeding is the slow part: SEARCH_DATA_DIR=DIR keeps the
 # seeded data directory (seeded only when empty) so later runs reuse it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,7 @@ fi
 
 if [ "${1:-}" = "search" ]; then
   LISTINGS="${LISTINGS:-100000}" DURATION="${DURATION:-20}" CONNECTIONS="${CONNECTIONS:-8}" UPDATES="${UPDATES:-50}"
+  SEARCH_RATE="${SEARCH_RATE:-0}"
   OUT="bench/results/search.md"
   mkdir -p bench/results
   cargo build --release --locked -p bench -p sojourn >&2
@@ -70,10 +72,10 @@ if [ "${1:-}" = "search" ]; then
     echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
     echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
-    echo "- command: \`bench/run.sh search\` (LISTINGS=$LISTINGS DURATION=$DURATION CONNECTIONS=$CONNECTIONS UPDATES=$UPDATES${SEARCH_DATA_DIR:+ SEARCH_DATA_DIR=$SEARCH_DATA_DIR})"
+    echo "- command: \`bench/run.sh search\` (LISTINGS=$LISTINGS DURATION=$DURATION CONNECTIONS=$CONNECTIONS UPDATES=$UPDATES SEARCH_RATE=$SEARCH_RATE${SEARCH_DATA_DIR:+ SEARCH_DATA_DIR=$SEARCH_DATA_DIR})"
     echo
     target/release/bench search --listings "$LISTINGS" --seconds "$DURATION" --connections "$CONNECTIONS" \
-      --updates "$UPDATES" "${data_args[@]}" || status=$?
+      --updates "$UPDATES" --rate "$SEARCH_RATE" "${data_args[@]}" || status=$?
     echo "Whole run: $(( $(date +%s) - started )) s (seeding included when it seeded)."
     if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
     exit "$status"

@@ -1,5 +1,6 @@
-//! A focused closed-loop load generator: `concurrency` tasks, each sending its next request
-//! as soon as the previous answer arrives, for a fixed duration. Latencies are kept exactly
+//! A focused load generator: closed loop ([`run`]: `concurrency` tasks, each sending its next
+//! request as soon as the previous answer arrives, for a fixed duration) or open loop
+//! ([`run_at_rate`]: requests on a fixed schedule). Latencies are kept exactly
 //! (microseconds) and summarised as percentiles.
 
 use std::future::Future;
@@ -75,6 +76,47 @@ where
         let (l, e) = t.await.expect("load task");
         all.extend(l);
         errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Summary {
+        requests: all.len(),
+        errors,
+        per_sec: all.len() as f64 / elapsed,
+        p50_us: percentile(&all, 0.50),
+        p99_us: percentile(&all, 0.99),
+        p999_us: percentile(&all, 0.999),
+    }
+}
+
+/// Sends `request` at a fixed `rate` per second for `duration` (open loop: each on its schedule,
+/// whether or not earlier ones have answered), so latency is what a user arriving at that rate
+/// sees. Each latency counts from the request's scheduled time, not from when it went out, so a
+/// stalled server is not hidden by requests that were never sent (coordinated omission).
+pub async fn run_at_rate<F, Fut>(rate: f64, duration: Duration, request: F) -> Summary
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    let request = Arc::new(request);
+    let started = Instant::now();
+    let count = (rate * duration.as_secs_f64()).round().max(1.0) as usize;
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let scheduled = started + Duration::from_secs_f64(i as f64 / rate);
+        tokio::time::sleep_until(scheduled.into()).await;
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let ok = request(i).await;
+            (scheduled.elapsed().as_micros() as u64, ok)
+        }));
+    }
+    let mut all = Vec::with_capacity(count);
+    let mut errors = 0;
+    for t in tasks {
+        let (latency, ok) = t.await.expect("load task");
+        all.push(latency);
+        errors += usize::from(!ok);
     }
     let elapsed = started.elapsed().as_secs_f64();
     all.sort_unstable();

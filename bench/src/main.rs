@@ -1,7 +1,7 @@
 //! `cargo run --release -p bench -- auth|booking|browse|all [--seconds N]` (`bench/run.sh` runs `all`)
 //! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`), and
 //! `bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]
-//! [--probes N] [--burst N]` (`bench/run.sh search`).
+//! [--probes N] [--burst N] [--rate N]` (`bench/run.sh search`).
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -109,6 +109,7 @@ async fn main() {
             data_dir,
             probes: flag("--probes", 50) as usize,
             burst: flag("--burst", 2_000) as usize,
+            rate: flag("--rate", 0) as f64,
         };
         let code = tokio::select! {
             ok = search_bench::run(options) => if ok { 0 } else { 1 },

@@ -35,6 +35,8 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     pub probes: usize,
     pub burst: usize,
+    /// Searches per second of the open-loop run (0: half of what the closed loop reached).
+    pub rate: f64,
 }
 
 /// Hosts signed in for the writes (each brings up to 100 of its published listings).
@@ -110,18 +112,27 @@ struct ClassStats {
 
 const EMPTY: &[u8] = b"\"listings\":[]";
 
-/// The mix, closed loop; the whole run's summary and one row per class.
+/// How the mix is sent.
+#[derive(Debug, Clone, Copy)]
+enum Load {
+    /// This many connections, each sending its next search when the last one answered.
+    Closed(usize),
+    /// This many searches per second on a fixed schedule, whatever the answers do.
+    Rate(f64),
+}
+
+/// The mix; the whole run's summary and one row per class.
 async fn run_mix(
     client: &reqwest::Client,
     searches: &Arc<Vec<search_mix::Search>>,
-    connections: usize,
+    load: Load,
     duration: Duration,
 ) -> (Summary, Vec<ClassRow>) {
     let stats: Arc<Vec<ClassStats>> = Arc::new(
         CLASSES.iter().map(|_| ClassStats { latencies: Mutex::new(Vec::new()), hits: AtomicUsize::new(0) }).collect(),
     );
     let (c, s, st) = (client.clone(), searches.clone(), stats.clone());
-    let summary = load::run(connections, duration, move |i| {
+    let one = move |i: usize| {
         let (c, s, st) = (c.clone(), s.clone(), st.clone());
         async move {
             let search = &s[(i * 7919) % s.len()];
@@ -136,8 +147,11 @@ async fn run_mix(
             }
             ok
         }
-    })
-    .await;
+    };
+    let summary = match load {
+        Load::Closed(connections) => load::run(connections, duration, one).await,
+        Load::Rate(rate) => load::run_at_rate(rate, duration, one).await,
+    };
     let rows = CLASSES
         .iter()
         .zip(stats.iter())
@@ -205,7 +219,7 @@ pub async fn run(o: Options) -> bool {
     let limit_url = load::limit_server().await;
     let limit = run_urls(&client, vec![limit_url], o.connections, duration).await;
     let before = server.usage();
-    let (mix, classes) = run_mix(&client, &searches, o.connections, duration).await;
+    let (mix, classes) = run_mix(&client, &searches, Load::Closed(o.connections), duration).await;
     let mix_cpu = server.since(before);
     let before = server.usage();
     let sql_run = run_urls(&client, sql, o.connections, duration).await;
@@ -245,9 +259,21 @@ pub async fn run(o: Options) -> bool {
         o.update_rate,
         duration,
     ));
-    let (mix_during, _) = run_mix(&client, &searches, o.connections, duration).await;
+    let (mix_during, _) = run_mix(&client, &searches, Load::Closed(o.connections), duration).await;
     let updates = stream.await.unwrap_or_default();
     let during_cpu = server.since(before);
+    // Latency as users arriving at a steady rate see it, under the same updates: half the
+    // throughput the closed loop measured (unless `--rate` says otherwise).
+    let rate = if o.rate > 0.0 { o.rate } else { (mix.per_sec / 2.0).round().max(1.0) };
+    let stream = tokio::spawn(search_writes::stream_updates(
+        client.clone(),
+        base.clone(),
+        hosts.clone(),
+        o.update_rate,
+        duration,
+    ));
+    let (at_rate, at_rate_classes) = run_mix(&client, &searches, Load::Rate(rate), duration).await;
+    let rate_updates = stream.await.unwrap_or_default();
     let after = server.usage();
     server.stop();
 
@@ -275,6 +301,7 @@ pub async fn run(o: Options) -> bool {
         indexing,
         during: (mix_during, during_cpu),
         updates,
+        at_rate: (rate, at_rate, at_rate_classes, rate_updates),
         server_log: log.display().to_string(),
     };
     report.print()

@@ -60,6 +60,8 @@ pub struct Report {
     pub indexing: Indexing,
     pub during: (Summary, Spent),
     pub updates: Updates,
+    /// The open-loop run under updates: (rate, summary, per class, its updates).
+    pub at_rate: (f64, Summary, Vec<ClassRow>, Updates),
     /// Where the server's output went.
     pub server_log: String,
 }
@@ -135,8 +137,18 @@ impl Report {
             ),
             None => println!("| suggest | not available (answered {}) | p99 < 5 ms | — |", self.suggest_status),
         }
+        let (rate, at_rate, _, _) = &self.at_rate;
         println!(
-            "| mix while {} listing updates/s stream in | {:.0} searches/s; p50 {:.2} / p99 {:.2} / p99.9 {:.2} ms | p99 < 10 ms | {} |",
+            "| mix at a steady {rate:.0} searches/s (open loop) while {} listing updates/s stream in | p50 {:.2} / p99 {:.2} / p99.9 {:.2} ms | p99 < 10 ms | {} |",
+            o.update_rate,
+            ms(at_rate.p50_us),
+            ms(at_rate.p99_us),
+            ms(at_rate.p999_us),
+            verdict(ms(at_rate.p99_us) < 10.0)
+        );
+        println!(
+            "| mix at saturation ({} connections, closed loop) while {} listing updates/s stream in | {:.0} searches/s; p50 {:.2} / p99 {:.2} / p99.9 {:.2} ms | p99 < 10 ms | {} |",
+            o.connections,
             o.update_rate,
             during.per_sec,
             ms(during.p50_us),
@@ -248,24 +260,17 @@ impl Report {
         let during =
             format!("search mix while {} updates/s stream in (ratio to the mix alone)", self.options.update_rate);
         println!("{}", self.during.0.row(&during, Some(&self.mix.0)));
+        let (rate, at_rate, at_rate_classes, _) = &self.at_rate;
+        let steady = format!(
+            "search mix at a steady {rate:.0}/s (open loop) while {} updates/s stream in (ratio to the mix alone)",
+            self.options.update_rate
+        );
+        println!("{}", at_rate.row(&steady, Some(&self.mix.0)));
 
         println!("\n### The mix by class (same run)\n");
-        println!(
-            "| class | share | searches | p50 ms | p99 ms | p99.9 ms | found something |\n|---|---:|---:|---:|---:|---:|---:|"
-        );
-        for c in &self.classes {
-            let l = &c.latencies_us;
-            println!(
-                "| {} | {} % | {} | {:.2} | {:.2} | {:.2} | {:.0} % |",
-                c.name,
-                c.share,
-                l.len(),
-                ms(pct(l, 0.5)),
-                ms(pct(l, 0.99)),
-                ms(pct(l, 0.999)),
-                100.0 * c.hits as f64 / l.len().max(1) as f64
-            );
-        }
+        Self::class_table(&self.classes);
+        println!("\n### The mix by class at a steady {rate:.0} searches/s while updates stream in (same run)\n");
+        Self::class_table(at_rate_classes);
 
         println!("\n### The server process alone (CPU from /proc/PID/stat, utime + stime)\n\n{CPU_HEADER}");
         println!("{}", self.mix.1.row("search mix", self.mix.0.requests));
@@ -300,15 +305,37 @@ impl Report {
         println!();
     }
 
+    fn class_table(classes: &[ClassRow]) {
+        println!(
+            "| class | share | searches | p50 ms | p99 ms | p99.9 ms | found something |\n|---|---:|---:|---:|---:|---:|---:|"
+        );
+        for c in classes {
+            let l = &c.latencies_us;
+            println!(
+                "| {} | {} % | {} | {:.2} | {:.2} | {:.2} | {:.0} % |",
+                c.name,
+                c.share,
+                l.len(),
+                ms(pct(l, 0.5)),
+                ms(pct(l, 0.99)),
+                ms(pct(l, 0.999)),
+                100.0 * c.hits as f64 / l.len().max(1) as f64
+            );
+        }
+    }
+
     /// Problems that make the run fail (a fast but wrong run must not pass).
     fn checks(&self) -> bool {
         let mut problems = Vec::new();
         if self.indexed != Some(self.published) {
             problems.push(format!("the index holds {:?} listings, catalog publishes {}", self.indexed, self.published));
         }
-        for (name, s) in
-            [("search mix", &self.mix.0), ("SQL list", &self.sql.0), ("mix during updates", &self.during.0)]
-        {
+        for (name, s) in [
+            ("search mix", &self.mix.0),
+            ("SQL list", &self.sql.0),
+            ("mix during updates", &self.during.0),
+            ("steady mix during updates", &self.at_rate.1),
+        ] {
             if s.errors > 0 {
                 problems.push(format!("{name}: {} of {} requests failed", s.errors, s.requests));
             }

@@ -1,13 +1,27 @@
-//! The radius filter, on fast fields: [`Within`] wraps any collector and hands it only the
-//! documents within the radius of a point (exact great-circle distance from the `lat`/`lng`
-//! columns), so counts, facets and pages of a `near` search cost what they cost without it —
-//! no stored document is read to decide. [`by_distance`] orders a page nearest first.
+//! Distance: candidates come from grid cells, the radius is checked exactly.
+//!
+//! Each listing is indexed with the cell that holds it at every level of [`LEVELS`] (cells of
+//! 4°, 1°, ¼° and 1/16° — about 7 km — of latitude and longitude). A `near` search asks for
+//! the cells, at the finest level that needs few of them, covering the circle's bounding box:
+//! a handful of term lookups give the candidates, where a range over the coordinates would
+//! scan every listing's. [`Within`] then keeps those within the radius (great-circle distance
+//! from the segment's decoded coordinates, [`super::segments`]) for the count, the facets and
+//! the page alike.
+
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
 
+use super::segments::{Segment, SegmentCache};
 use crate::domain::haversine_km;
+
+/// Cell sizes in degrees, coarsest first.
+pub const LEVELS: [f64; 4] = [4.0, 1.0, 0.25, 0.0625];
+/// A search uses the finest level that covers its box with at most this many cells.
+const MAX_CELLS: usize = 24;
 
 /// A point and a radius (km).
 #[derive(Debug, Clone, Copy)]
@@ -18,28 +32,83 @@ pub struct Circle {
 }
 
 impl Circle {
-    fn distance(&self, lat: &Column<f64>, lng: &Column<f64>, doc: DocId) -> Option<f64> {
-        let (a, b) = (lat.first(doc)?, lng.first(doc)?);
-        Some(haversine_km(self.lat, self.lng, a, b))
+    /// Great-circle distance (km) to a point; NaN when the point is missing (NaN).
+    #[inline]
+    pub fn distance(&self, lat: f64, lng: f64) -> f64 {
+        if lat.is_nan() || lng.is_nan() {
+            return f64::NAN;
+        }
+        haversine_km(self.lat, self.lng, lat, lng)
     }
+
+    /// `(south, north, half-width in longitude)` of the bounding box, degrees.
+    fn bounds(&self) -> (f64, f64, f64) {
+        let dlat = self.radius / 111.0;
+        let dlng = self.radius / (111.0 * self.lat.to_radians().cos().abs().max(0.01));
+        ((self.lat - dlat).max(-90.0), (self.lat + dlat).min(90.0), dlng.min(180.0))
+    }
+}
+
+fn cell_index(value: f64, origin: f64, size: f64) -> i64 {
+    ((value - origin) / size).floor() as i64
+}
+
+/// The cell of a point at each level, as indexed.
+pub fn cells(lat: f64, lng: f64) -> Vec<String> {
+    LEVELS
+        .iter()
+        .enumerate()
+        .map(|(level, size)| {
+            let columns = (360.0 / size) as i64;
+            let x = cell_index(lng, -180.0, *size).rem_euclid(columns);
+            format!("{level}:{}:{x}", cell_index(lat, -90.0, *size))
+        })
+        .collect()
+}
+
+/// The cells covering `circle`'s bounding box, at the finest level needing at most
+/// [`MAX_CELLS`] (the coarsest level otherwise).
+fn covering(circle: Circle) -> Vec<String> {
+    let (south, north, half) = circle.bounds();
+    let mut chosen = Vec::new();
+    for (level, size) in LEVELS.iter().enumerate() {
+        let columns = (360.0 / size) as i64;
+        let rows = cell_index(south, -90.0, *size)..=cell_index(north, -90.0, *size);
+        let (west, east) = (cell_index(circle.lng - half, -180.0, *size), cell_index(circle.lng + half, -180.0, *size));
+        let width = (east - west + 1).min(columns);
+        let count = (rows.end() - rows.start() + 1) * width;
+        if level > 0 && count > MAX_CELLS as i64 {
+            break;
+        }
+        chosen = rows
+            .flat_map(|y| (0..width).map(move |i| format!("{level}:{y}:{}", (west + i).rem_euclid(columns))))
+            .collect();
+    }
+    chosen
+}
+
+/// The candidates of a `near` search: the listings in the cells covering the circle.
+pub fn candidates(field: Field, circle: Circle) -> Box<dyn Query> {
+    let cells = covering(circle)
+        .into_iter()
+        .map(|cell| -> (Occur, Box<dyn Query>) {
+            (Occur::Should, Box::new(TermQuery::new(Term::from_field_text(field, &cell), IndexRecordOption::Basic)))
+        })
+        .collect();
+    Box::new(BooleanQuery::new(cells))
 }
 
 /// `inner`, fed only the documents within `circle`.
 pub struct Within<C> {
     pub inner: C,
     pub circle: Circle,
+    pub segments: Arc<SegmentCache>,
 }
 
 pub struct WithinSegment<S> {
     inner: S,
     circle: Circle,
-    lat: Column<f64>,
-    lng: Column<f64>,
-}
-
-fn columns(segment: &SegmentReader) -> tantivy::Result<(Column<f64>, Column<f64>)> {
-    let fast = segment.fast_fields();
-    Ok((fast.f64("lat")?, fast.f64("lng")?))
+    segment: Arc<Segment>,
 }
 
 impl<C: Collector> Collector for Within<C> {
@@ -47,8 +116,11 @@ impl<C: Collector> Collector for Within<C> {
     type Child = WithinSegment<C::Child>;
 
     fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
-        let (lat, lng) = columns(segment)?;
-        Ok(WithinSegment { inner: self.inner.for_segment(ord, segment)?, circle: self.circle, lat, lng })
+        Ok(WithinSegment {
+            inner: self.inner.for_segment(ord, segment)?,
+            circle: self.circle,
+            segment: self.segments.get(segment)?,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -63,8 +135,12 @@ impl<C: Collector> Collector for Within<C> {
 impl<S: SegmentCollector> SegmentCollector for WithinSegment<S> {
     type Fruit = S::Fruit;
 
+    #[inline]
     fn collect(&mut self, doc: DocId, score: Score) {
-        if self.circle.distance(&self.lat, &self.lng, doc).is_some_and(|d| d <= self.circle.radius) {
+        let d = doc as usize;
+        let (Some(&lat), Some(&lng)) = (self.segment.lat.get(d), self.segment.lng.get(d)) else { return };
+        // NaN (no coordinates) compares false: left out.
+        if self.circle.distance(lat, lng) <= self.circle.radius {
             self.inner.collect(doc, score);
         }
     }
@@ -74,24 +150,27 @@ impl<S: SegmentCollector> SegmentCollector for WithinSegment<S> {
     }
 }
 
-/// The page `offset..offset+limit` of the documents within `circle`, nearest first.
-pub fn by_distance(
-    searcher: &tantivy::Searcher,
-    query: &dyn tantivy::query::Query,
-    circle: Circle,
-    limit: usize,
-    offset: usize,
-) -> tantivy::Result<Vec<DocAddress>> {
-    let top = tantivy::collector::TopDocs::with_limit(limit).and_offset(offset).tweak_score(
-        move |segment: &SegmentReader| {
-            let (lat, lng) = columns(segment).ok().unzip();
-            move |doc: DocId, _score: Score| -> f64 {
-                match (&lat, &lng) {
-                    (Some(lat), Some(lng)) => -circle.distance(lat, lng, doc).unwrap_or(f64::MAX),
-                    _ => f64::MIN,
-                }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_covering_cells_hold_every_point_of_the_circle() {
+        for (lat, lng, radius) in [(48.85, 2.35, 5.0), (48.85, 2.35, 50.0), (0.0, 179.9, 30.0), (-33.9, 151.2, 400.0)] {
+            let circle = Circle { lat, lng, radius };
+            let cover = covering(circle);
+            assert!(!cover.is_empty() && cover.len() <= MAX_CELLS.max(64), "{} cells", cover.len());
+            for step in 0..36 {
+                let bearing = f64::from(step) * 10.0_f64.to_radians();
+                let (dlat, dlng) = (radius * 0.999 / 111.0 * bearing.cos(), 0.0);
+                let dlng =
+                    dlng + radius * 0.999 * bearing.sin() / (111.0 * lat.to_radians().cos().abs().max(0.01)) * 0.95;
+                let (plat, plng) = (lat + dlat, ((lng + dlng + 540.0) % 360.0) - 180.0);
+                assert!(
+                    cells(plat, plng).iter().any(|c| cover.contains(c)),
+                    "({plat}, {plng}) within {radius} km of ({lat}, {lng}) is in no covering cell"
+                );
             }
-        },
-    );
-    Ok(searcher.search(query, &Within { inner: top, circle })?.into_iter().map(|(_, d)| d).collect())
+        }
+    }
 }

@@ -3,6 +3,8 @@
 //! same English or French stem, within the allowed typos, or, for the last query word, a
 //! prefix — so what is highlighted is what made the hit match. Computed for the page only.
 
+use std::collections::HashMap;
+
 use tantivy::tokenizer::{Language, TextAnalyzer, TokenStream};
 
 use super::query::typos;
@@ -14,6 +16,8 @@ pub struct Matcher {
     raw: TextAnalyzer,
     en: TextAnalyzer,
     fr: TextAnalyzer,
+    /// Tokens already decided.
+    seen: HashMap<String, bool>,
 }
 
 struct Word {
@@ -56,22 +60,30 @@ impl Matcher {
         if let Some(last) = words.last_mut() {
             last.prefix = true;
         }
-        Self { words, raw, en, fr }
+        Self { words, raw, en, fr, seen: HashMap::new() }
     }
 
     pub fn is_empty(&self) -> bool {
         self.words.is_empty()
     }
 
+    /// Whether `token` matches a word; remembered per token, as a page's texts repeat their
+    /// words and stemming is the costly part.
     fn matches(&mut self, token: &str) -> bool {
-        let (en, fr) = (first(&mut self.en, token), first(&mut self.fr, token));
-        self.words.iter().any(|w| {
-            w.raw == token
-                || (w.prefix && token.starts_with(&w.raw))
-                || (!w.en.is_empty() && w.en == en)
-                || (!w.fr.is_empty() && w.fr == fr)
-                || (w.typos > 0 && edits(&w.raw, token) <= w.typos)
-        })
+        if let Some(&known) = self.seen.get(token) {
+            return known;
+        }
+        let cheap = self.words.iter().any(|w| w.raw == token || (w.prefix && token.starts_with(&w.raw)));
+        let matched = cheap || {
+            let (en, fr) = (first(&mut self.en, token), first(&mut self.fr, token));
+            self.words.iter().any(|w| {
+                (!w.en.is_empty() && w.en == en)
+                    || (!w.fr.is_empty() && w.fr == fr)
+                    || (w.typos > 0 && edits(&w.raw, token) <= w.typos)
+            })
+        };
+        self.seen.insert(token.to_owned(), matched);
+        matched
     }
 
     /// Byte ranges of `text` that match.

@@ -15,13 +15,17 @@
 
 mod geo;
 pub(crate) mod highlight;
+mod page;
 pub mod query;
+mod segments;
 mod stats;
+mod summary;
 mod writer;
 
 pub use writer::{Change, Progress, Writer};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tantivy::schema::{
@@ -33,7 +37,9 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, do
 use crate::domain::{IndexedListing, key};
 
 /// Bump on any change of fields or analysers: the index is then rebuilt in a new directory.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+/// The value of a number a listing does not have (price, guests, bedrooms, rating).
+pub const MISSING: i64 = -1;
 /// How often, at most, the writer commits.
 pub const COMMIT_EVERY: Duration = Duration::from_millis(250);
 const WRITER_HEAP: usize = 15_000_000;
@@ -67,8 +73,10 @@ pub struct Fields {
     pub open_day: Field,
     /// A product with stock left.
     pub in_stock: Field,
-    /// Average rating 0–5, when it has reviews.
+    /// Average rating 0–5, when it has reviews (−1 otherwise).
     pub rating: Field,
+    /// The grid cell of the listing's location at each level of [`geo::LEVELS`].
+    pub geo_cell: Field,
     pub review_count: Field,
     // --- Suggestions (`crate::discover`), filled by `document()` like every other field, so any
     // (re)build of the index rebuilds them too. ---
@@ -119,6 +127,7 @@ fn schema() -> (Schema, Fields) {
         in_stock: b.add_bool_field("in_stock", INDEXED),
         rating: b.add_f64_field("rating", INDEXED | FAST),
         review_count: b.add_i64_field("review_count", FAST),
+        geo_cell: b.add_text_field("geo_cell", STRING),
         // --- Suggestions (`crate::discover`) ---
         suggest_word: b.add_text_field("suggest_word", STRING),
         suggest_prefix: b.add_text_field("suggest_prefix", STRING),
@@ -148,6 +157,8 @@ pub struct SearchIndex {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    /// Each searched segment, decoded once (see [`segments`]).
+    pub(crate) segments: Arc<segments::SegmentCache>,
 }
 
 /// The file a complete build leaves in the index directory: without it the index is rebuilt.
@@ -168,7 +179,7 @@ pub fn open(dir: &Path) -> tantivy::Result<Opened> {
     tokenizers.register("sojourn_raw", raw_analyzer());
     let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
     let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP)?;
-    let search = SearchIndex { index, reader, fields };
+    let search = SearchIndex { index, reader, fields, segments: Arc::default() };
     let marker = path.join(COMPLETE);
     let complete = marker.exists();
     let (writer, confirmed) = Writer::start(search.clone(), writer, Marker(marker))?;
@@ -228,14 +239,17 @@ pub(crate) fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
         d.add_text(f.amenity, key(a));
         d.add_facet(f.amenity_facet, tantivy::schema::Facet::from_path([key(a).as_str()]));
     }
+    // Every listing has a value in each number column, −1 for none (filters ask for 0 and up):
+    // a column with a value per document reads faster than one with gaps.
     for (field, value) in [(f.price, l.price), (f.max_guests, l.max_guests), (f.bedrooms, l.bedrooms)] {
-        if let Some(v) = value {
-            d.add_i64(field, v);
-        }
+        d.add_i64(field, value.unwrap_or(MISSING).max(MISSING));
     }
     if let (Some(lat), Some(lng)) = (l.lat, l.lng) {
         d.add_f64(f.lat, lat);
         d.add_f64(f.lng, lng);
+        for cell in geo::cells(lat, lng) {
+            d.add_text(f.geo_cell, cell);
+        }
     }
     if let Some(a) = &l.availability {
         for &day in &a.unavailable {
@@ -248,9 +262,15 @@ pub(crate) fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
             d.add_bool(f.in_stock, in_stock);
         }
     }
-    if let Some(r) = l.rating {
-        d.add_f64(f.rating, r.rating);
-        d.add_i64(f.review_count, r.review_count);
+    match l.rating {
+        Some(r) => {
+            d.add_f64(f.rating, r.rating);
+            d.add_i64(f.review_count, r.review_count);
+        }
+        None => {
+            d.add_f64(f.rating, MISSING as f64);
+            d.add_i64(f.review_count, 0);
+        }
     }
     crate::discover::index_suggestions(f, l, &mut d);
     d

@@ -7,21 +7,24 @@
 //! two from 9) or, for the last word, a prefix (fuzzy and prefix matches score a constant 1).
 //! Without words, `relevance` means newest first.
 //!
-//! With `near`, a bounding box on the `lat`/`lng` fields narrows the candidates, and
-//! [`super::geo::Within`] keeps those within `radiusKm` (exact distance from the fast fields)
-//! for the count, the facets and the page alike.
+//! With `near`, grid cells narrow the candidates and [`super::geo::Within`] keeps those within
+//! `radiusKm` for the count, the facets and the page alike. Sorts other than relevance rank
+//! from the segments' decoded values ([`super::page`]).
 
-use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tantivy::collector::{Collector, Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Collector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value as _};
 use tantivy::tokenizer::{Language, TextAnalyzer};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use super::geo::{Circle, Within};
+use super::page::{ByKey, Key};
+use super::segments::SegmentCache;
+use super::summary::{Summary, SummaryCollector};
 use super::{Fields, SearchIndex, raw_analyzer, stemming_analyzer};
 use crate::domain::{IndexedListing, haversine_km, key};
 
@@ -125,47 +128,35 @@ pub fn hit_json(l: &IndexedListing) -> Value {
            DESCRIPTION: l.description})
 }
 
-/// Runs `r` on the current reader (blocking: call it off the async runtime).
+/// Runs `r` on the current reader (blocking: call it off the async runtime). One pass over the
+/// matches collects the count, the facets and the page together.
 pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResult> {
     let searcher = index.reader.searcher();
+    let segments = &index.segments;
+    segments.keep_only(&searcher);
     let f = &index.fields;
     let (query, has_words) = build(f, r);
-    let facet = |field: &str| {
-        let mut c = FacetCollector::for_field(field);
-        c.add_facet("/");
-        c
-    };
     let sort = if r.sort == Sort::Relevance && !has_words { Sort::Newest } else { r.sort };
     let circle = r.near.map(|(lat, lng, radius)| Circle { lat, lng, radius });
-    let facets =
-        ((Count, super::stats::NumbersCollector), facet("kind_facet"), facet("city_facet"), facet("amenity_facet"));
-    let ((total, numbers), k, c, a) = within(&searcher, &*query, circle, facets)?;
-    let top = || TopDocs::with_limit(r.limit).and_offset(r.offset);
-    let unscored = |page: Vec<DocAddress>| page.into_iter().map(|d| (None, d)).collect::<Vec<_>>();
-    let fast = |field: &'static str, order| -> tantivy::Result<Vec<(Option<f32>, DocAddress)>> {
-        let page = match field {
-            "rating" => within(&searcher, &*query, circle, top().order_by_fast_field::<f64>(field, order))?
-                .into_iter()
-                .map(|(_, d)| d)
-                .collect(),
-            _ => within(&searcher, &*query, circle, top().order_by_fast_field::<i64>(field, order))?
-                .into_iter()
-                .map(|(_, d)| d)
-                .collect(),
-        };
-        Ok(unscored(page))
+    let by = |key| ByKey { key, limit: r.limit, offset: r.offset, segments: segments.clone() };
+    let key = match (sort, circle) {
+        (Sort::Distance, Some(circle)) => Some(Key::Distance(circle)),
+        (Sort::Relevance | Sort::Distance, _) => None,
+        (Sort::PriceAsc, _) => Some(Key::PriceAsc),
+        (Sort::PriceDesc, _) => Some(Key::PriceDesc),
+        (Sort::Newest, _) => Some(Key::Newest),
+        (Sort::Rating, _) => Some(Key::Rating),
     };
-    let page: Vec<(Option<f32>, DocAddress)> = match (sort, circle) {
-        (Sort::Distance, Some(circle)) => {
-            unscored(super::geo::by_distance(&searcher, &*query, circle, r.limit, r.offset)?)
+    let (summary, page): (Summary, Vec<(Option<f32>, DocAddress)>) = match key {
+        Some(key) => {
+            let (s, page) = one_pass(segments, &searcher, &*query, circle, by(key))?;
+            (s, page.into_iter().map(|d| (None, d)).collect())
         }
-        (Sort::Relevance | Sort::Distance, _) => {
-            within(&searcher, &*query, circle, top().order_by_score())?.into_iter().map(|(s, d)| (Some(s), d)).collect()
+        None => {
+            let top = TopDocs::with_limit(r.limit).and_offset(r.offset).order_by_score();
+            let (s, page) = one_pass(segments, &searcher, &*query, circle, top)?;
+            (s, page.into_iter().map(|(score, d)| (Some(score), d)).collect())
         }
-        (Sort::PriceAsc, _) => fast("price", Order::Asc)?,
-        (Sort::PriceDesc, _) => fast("price", Order::Desc)?,
-        (Sort::Newest, _) => fast("created", Order::Desc)?,
-        (Sort::Rating, _) => fast("rating", Order::Desc)?,
     };
     let mut hits = Vec::with_capacity(page.len());
     for (score, address) in page {
@@ -179,27 +170,26 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
         hits.push(hit);
     }
     finish(&mut hits, &r.q);
-    let (price, rating) = numbers.to_json();
-    let facets =
-        json!({"kind": counts(&k), "city": counts(&c), "amenities": counts(&a), "price": price, "rating": rating});
-    Ok(SearchResult { hits, total, facets })
+    let (price, rating) = summary.numbers.to_json();
+    let facets = json!({"kind": summary.kind, "city": summary.city, "amenities": summary.amenities,
+                        "price": price, "rating": rating});
+    Ok(SearchResult { hits, total: summary.total, facets })
 }
 
-/// Runs `collector` over the matches of `query`, only those within `circle` when given.
-fn within<C: Collector>(
+/// The [`Summary`] and the page, in one pass over the matches (only those within `circle`
+/// when given).
+fn one_pass<P: Collector>(
+    segments: &Arc<SegmentCache>,
     searcher: &Searcher,
     query: &dyn Query,
     circle: Option<Circle>,
-    collector: C,
-) -> tantivy::Result<C::Fruit> {
+    page: P,
+) -> tantivy::Result<(Summary, P::Fruit)> {
+    let both = (SummaryCollector(segments.clone()), page);
     match circle {
-        Some(circle) => searcher.search(query, &Within { inner: collector, circle }),
-        None => searcher.search(query, &collector),
+        Some(circle) => searcher.search(query, &Within { inner: both, circle, segments: segments.clone() }),
+        None => searcher.search(query, &both),
     }
-}
-
-fn counts(c: &FacetCounts) -> BTreeMap<String, u64> {
-    c.get("/").filter_map(|(facet, n)| facet.to_path().last().map(|s| ((*s).to_owned(), n))).collect()
 }
 
 fn stored_hit(searcher: &Searcher, f: &Fields, address: DocAddress) -> tantivy::Result<Value> {
@@ -230,9 +220,12 @@ fn term_query(t: Term) -> Box<dyn Query> {
     Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs))
 }
 
+/// From `min` (0 when not given: a listing without the number, indexed as −1, never matches)
+/// to `max`.
 fn range(field: tantivy::schema::Field, min: Option<i64>, max: Option<i64>) -> Box<dyn Query> {
-    let bound = |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
-    Box::new(RangeQuery::new(bound(min), bound(max)))
+    let low = Bound::Included(Term::from_field_i64(field, min.unwrap_or(0).max(0)));
+    let high = max.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(field, v)));
+    Box::new(RangeQuery::new(low, high))
 }
 
 fn f64_range(field: tantivy::schema::Field, lo: f64, hi: f64) -> Box<dyn Query> {
@@ -318,7 +311,7 @@ fn build(f: &Fields, r: &SearchRequest) -> (Box<dyn Query>, bool) {
     if let Some(min) = r.rating_min {
         must.push((
             Occur::Must,
-            Box::new(RangeQuery::new(Bound::Included(Term::from_field_f64(f.rating, min)), Bound::Unbounded)),
+            Box::new(RangeQuery::new(Bound::Included(Term::from_field_f64(f.rating, min.max(0.0))), Bound::Unbounded)),
         ));
     }
     if let Some((south, west, north, east)) = r.bbox {
@@ -334,16 +327,10 @@ fn build(f: &Fields, r: &SearchRequest) -> (Box<dyn Query>, bool) {
         must.push((Occur::Must, lng));
     }
     if let Some((lat, lng, radius)) = r.near {
-        let dlat = radius / 111.0;
-        let dlng = radius / (111.0 * lat.to_radians().cos().abs().max(0.01));
-        must.push((Occur::Must, f64_range(f.lat, lat - dlat, lat + dlat)));
-        must.push((Occur::Must, f64_range(f.lng, lng - dlng, lng + dlng)));
+        must.push((Occur::Must, super::geo::candidates(f.geo_cell, Circle { lat, lng, radius })));
     }
     if must.is_empty() {
         return (Box::new(AllQuery), false);
-    }
-    if !has_words {
-        must.push((Occur::Must, Box::new(AllQuery)));
     }
     (Box::new(BooleanQuery::new(must)), has_words)
 }

@@ -1,19 +1,26 @@
-//! Facets over numbers — a price histogram and rating buckets — counted in one pass over the
-//! filtered set's fast fields (or over the hits, on the `near` path).
+//! Facets over numbers — a price histogram and rating buckets — as counted by
+//! [`super::summary`].
 //!
 //! Price buckets are fixed edges in minor units (prices are not converted: each listing
 //! counts in its own currency); rating buckets are cumulative ("4.5 and up", …), as a filter
 //! chip would use them.
 
 use serde_json::{Value, json};
-use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Lower edges of the price buckets (minor units); the last bucket is open-ended.
 pub const PRICE_EDGES: [i64; 8] = [0, 5_000, 10_000, 15_000, 20_000, 30_000, 50_000, 100_000];
 /// Rating buckets: at least this average.
 pub const RATING_MINS: [f64; 5] = [4.5, 4.0, 3.0, 2.0, 1.0];
+
+/// The price bucket of `price` (minor units): the last edge it reaches.
+pub fn price_bucket(price: i64) -> Option<usize> {
+    (price >= 0).then(|| PRICE_EDGES.iter().rposition(|edge| price >= *edge).unwrap_or(0))
+}
+
+/// The highest rating bucket `rating` reaches (it also counts in every lower one).
+pub fn rating_bucket(rating: f64) -> Option<usize> {
+    RATING_MINS.iter().position(|min| rating >= *min)
+}
 
 /// Counts per price bucket and rating bucket.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,21 +30,22 @@ pub struct Numbers {
 }
 
 impl Numbers {
-    pub fn add(&mut self, price: Option<i64>, rating: Option<f64>) {
-        if let Some(p) = price.filter(|p| *p >= 0) {
-            let bucket = PRICE_EDGES.iter().rposition(|edge| p >= *edge).unwrap_or(0);
-            self.price[bucket] += 1;
+    /// From counts per price bucket and (cumulative) per rating bucket.
+    pub fn from_counts(price: [u64; PRICE_EDGES.len()], rating: [u64; RATING_MINS.len()]) -> Self {
+        Self { price, rating }
+    }
+
+    #[cfg(test)]
+    fn add(&mut self, price: Option<i64>, rating: Option<f64>) {
+        if let Some(b) = price.and_then(price_bucket) {
+            self.price[b] += 1;
         }
-        if let Some(r) = rating {
-            for (i, min) in RATING_MINS.iter().enumerate() {
-                if r >= *min {
-                    self.rating[i] += 1;
-                }
-            }
+        if let Some(b) = rating.and_then(rating_bucket) {
+            self.rating[b..].iter_mut().for_each(|n| *n += 1);
         }
     }
 
-    fn merge(&mut self, other: &Numbers) {
+    pub fn merge(&mut self, other: &Numbers) {
         self.price.iter_mut().zip(other.price).for_each(|(a, b)| *a += b);
         self.rating.iter_mut().zip(other.rating).for_each(|(a, b)| *a += b);
     }
@@ -53,47 +61,6 @@ impl Numbers {
         let rating =
             RATING_MINS.iter().zip(self.rating).map(|(min, count)| json!({"min": min, "count": count})).collect();
         (Value::Array(price), Value::Array(rating))
-    }
-}
-
-/// Collects [`Numbers`] from the `price` and `rating` fast fields.
-pub struct NumbersCollector;
-
-pub struct NumbersSegment {
-    price: Column<i64>,
-    rating: Column<f64>,
-    numbers: Numbers,
-}
-
-impl Collector for NumbersCollector {
-    type Fruit = Numbers;
-    type Child = NumbersSegment;
-
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<NumbersSegment> {
-        let fast = segment.fast_fields();
-        Ok(NumbersSegment { price: fast.i64("price")?, rating: fast.f64("rating")?, numbers: Numbers::default() })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Numbers>) -> tantivy::Result<Numbers> {
-        let mut all = Numbers::default();
-        fruits.iter().for_each(|n| all.merge(n));
-        Ok(all)
-    }
-}
-
-impl SegmentCollector for NumbersSegment {
-    type Fruit = Numbers;
-
-    fn collect(&mut self, doc: DocId, _: Score) {
-        self.numbers.add(self.price.first(doc), self.rating.first(doc));
-    }
-
-    fn harvest(self) -> Numbers {
-        self.numbers
     }
 }
 

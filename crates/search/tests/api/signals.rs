@@ -48,6 +48,13 @@ async fn ratings_filter_sort_and_are_counted() {
     assert_eq!((d["listings"][0]["rating"].as_f64(), d["listings"][0]["reviewCount"].as_i64()), (Some(4.8), Some(12)));
     let sorted = ids(&app, "sort=rating").await;
     assert_eq!(sorted[..2], [c.lyon.clone(), c.paris.clone()]);
+    // The unrated come last, and no rating is not a rating of 0.
+    assert_eq!(sorted.len(), 4);
+    let mut rated = ids(&app, "ratingMin=0").await;
+    rated.sort();
+    let mut expected = vec![c.lyon.clone(), c.paris.clone()];
+    expected.sort();
+    assert_eq!(rated, expected);
     let (_, body) = search_raw(&app, "").await;
     let buckets: Vec<(f64, u64)> = body["data"]["facets"]["rating"]
         .as_array()
