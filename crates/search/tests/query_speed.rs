@@ -80,6 +80,17 @@ fn search(class: usize, i: usize, cities: &[(String, f64, f64)]) -> SearchReques
 #[ignore = "a measurement: run with SEARCH_INDEX_DIR, --ignored --nocapture, in --release"]
 fn each_kind_of_search_over_a_seeded_index() {
     let dir = std::env::var("SEARCH_INDEX_DIR").expect("SEARCH_INDEX_DIR: a copy of a seeded <data_dir>/search");
+    if std::env::var("QUERY_SPEED_MERGE").is_ok() {
+        // As a rebuild now leaves it: one segment.
+        let path = std::path::Path::new(&dir).join(format!("v{}", search::SCHEMA_VERSION));
+        let index = tantivy::Index::open_in_dir(path).unwrap();
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 50_000_000).unwrap();
+        let ids = index.searchable_segment_ids().unwrap();
+        let t = Instant::now();
+        writer.merge(&ids).wait().unwrap();
+        writer.wait_merging_threads().unwrap();
+        eprintln!("merged {} segments in {:?}", ids.len(), t.elapsed());
+    }
     let opened = search::index::open(std::path::Path::new(&dir)).unwrap();
     let index = opened.index;
     let all = query::run(&index, &request()).unwrap();

@@ -4,18 +4,14 @@
 //! 4°, 1°, ¼° and 1/16° — about 7 km — of latitude and longitude). A `near` search asks for
 //! the cells, at the finest level that needs few of them, covering the circle's bounding box:
 //! a handful of term lookups give the candidates, where a range over the coordinates would
-//! scan every listing's. [`Within`] then keeps those within the radius (great-circle distance
-//! from the segment's decoded coordinates, [`super::segments`]) for the count, the facets and
-//! the page alike.
+//! scan every listing's. [`super::keep::Keep`] then keeps those within the radius (great-circle
+//! distance from the segment's decoded coordinates) for the count, the facets and the page
+//! alike.
 
-use std::sync::Arc;
-
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::Term;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
 
-use super::segments::{Segment, SegmentCache};
 use crate::domain::haversine_km;
 
 /// Cell sizes in degrees, coarsest first.
@@ -96,58 +92,6 @@ pub fn candidates(field: Field, circle: Circle) -> Box<dyn Query> {
         })
         .collect();
     Box::new(BooleanQuery::new(cells))
-}
-
-/// `inner`, fed only the documents within `circle`.
-pub struct Within<C> {
-    pub inner: C,
-    pub circle: Circle,
-    pub segments: Arc<SegmentCache>,
-}
-
-pub struct WithinSegment<S> {
-    inner: S,
-    circle: Circle,
-    segment: Arc<Segment>,
-}
-
-impl<C: Collector> Collector for Within<C> {
-    type Fruit = C::Fruit;
-    type Child = WithinSegment<C::Child>;
-
-    fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
-        Ok(WithinSegment {
-            inner: self.inner.for_segment(ord, segment)?,
-            circle: self.circle,
-            segment: self.segments.get(segment)?,
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        self.inner.requires_scoring()
-    }
-
-    fn merge_fruits(&self, fruits: Vec<<Self::Child as SegmentCollector>::Fruit>) -> tantivy::Result<Self::Fruit> {
-        self.inner.merge_fruits(fruits)
-    }
-}
-
-impl<S: SegmentCollector> SegmentCollector for WithinSegment<S> {
-    type Fruit = S::Fruit;
-
-    #[inline]
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let d = doc as usize;
-        let (Some(&lat), Some(&lng)) = (self.segment.lat.get(d), self.segment.lng.get(d)) else { return };
-        // NaN (no coordinates) compares false: left out.
-        if self.circle.distance(lat, lng) <= self.circle.radius {
-            self.inner.collect(doc, score);
-        }
-    }
-
-    fn harvest(self) -> S::Fruit {
-        self.inner.harvest()
-    }
 }
 
 #[cfg(test)]

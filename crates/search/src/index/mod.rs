@@ -15,6 +15,7 @@
 
 mod geo;
 pub(crate) mod highlight;
+mod keep;
 mod page;
 pub mod query;
 mod segments;

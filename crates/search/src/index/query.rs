@@ -7,8 +7,9 @@
 //! two from 9) or, for the last word, a prefix (fuzzy and prefix matches score a constant 1).
 //! Without words, `relevance` means newest first.
 //!
-//! With `near`, grid cells narrow the candidates and [`super::geo::Within`] keeps those within
-//! `radiusKm` for the count, the facets and the page alike. Sorts other than relevance rank
+//! With `near`, grid cells narrow the candidates. The radius, guests, bedrooms and price range
+//! are checked on decoded arrays by [`super::keep::Keep`], for the count, the facets and the
+//! page alike. Sorts other than relevance rank
 //! from the segments' decoded values ([`super::page`]).
 
 use std::ops::Bound;
@@ -21,7 +22,8 @@ use tantivy::schema::{IndexRecordOption, Value as _};
 use tantivy::tokenizer::{Language, TextAnalyzer};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-use super::geo::{Circle, Within};
+use super::geo::Circle;
+use super::keep::{Conditions, Keep};
 use super::page::{ByKey, Key};
 use super::segments::SegmentCache;
 use super::summary::{Summary, SummaryCollector};
@@ -138,6 +140,8 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
     let (query, has_words) = build(f, r);
     let sort = if r.sort == Sort::Relevance && !has_words { Sort::Newest } else { r.sort };
     let circle = r.near.map(|(lat, lng, radius)| Circle { lat, lng, radius });
+    let price = (r.price_min.is_some() || r.price_max.is_some()).then_some((r.price_min, r.price_max));
+    let conditions = Conditions { circle, guests: r.guests, bedrooms: r.bedrooms, price };
     let by = |key| ByKey { key, limit: r.limit, offset: r.offset, segments: segments.clone() };
     let key = match (sort, circle) {
         (Sort::Distance, Some(circle)) => Some(Key::Distance(circle)),
@@ -149,12 +153,12 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
     };
     let (summary, page): (Summary, Vec<(Option<f32>, DocAddress)>) = match key {
         Some(key) => {
-            let (s, page) = one_pass(segments, &searcher, &*query, circle, by(key))?;
+            let (s, page) = one_pass(segments, &searcher, &*query, conditions, by(key))?;
             (s, page.into_iter().map(|d| (None, d)).collect())
         }
         None => {
             let top = TopDocs::with_limit(r.limit).and_offset(r.offset).order_by_score();
-            let (s, page) = one_pass(segments, &searcher, &*query, circle, top)?;
+            let (s, page) = one_pass(segments, &searcher, &*query, conditions, top)?;
             (s, page.into_iter().map(|(score, d)| (Some(score), d)).collect())
         }
     };
@@ -176,19 +180,19 @@ pub fn run(index: &SearchIndex, r: &SearchRequest) -> tantivy::Result<SearchResu
     Ok(SearchResult { hits, total: summary.total, facets })
 }
 
-/// The [`Summary`] and the page, in one pass over the matches (only those within `circle`
-/// when given).
+/// The [`Summary`] and the page, in one pass over the matches that satisfy `conditions`.
 fn one_pass<P: Collector>(
     segments: &Arc<SegmentCache>,
     searcher: &Searcher,
     query: &dyn Query,
-    circle: Option<Circle>,
+    conditions: Conditions,
     page: P,
 ) -> tantivy::Result<(Summary, P::Fruit)> {
     let both = (SummaryCollector(segments.clone()), page);
-    match circle {
-        Some(circle) => searcher.search(query, &Within { inner: both, circle, segments: segments.clone() }),
-        None => searcher.search(query, &both),
+    if conditions.is_empty() {
+        searcher.search(query, &both)
+    } else {
+        searcher.search(query, &Keep { inner: both, conditions, segments: segments.clone() })
     }
 }
 
@@ -236,17 +240,26 @@ fn f64_range(field: tantivy::schema::Field, lo: f64, hi: f64) -> Box<dyn Query> 
 }
 
 /// Free for the dates: a stay with none of its nights unavailable, another kind with something
-/// left on the first date, or a product in stock.
-fn dates(f: &Fields, d: DateFilter) -> Box<dyn Query> {
-    let stay_free = BooleanQuery::new(vec![
-        (Occur::Must, term_query(Term::from_field_text(f.kind, "stay"))),
-        (Occur::MustNot, range(f.busy_day, Some(d.first_night), Some(d.last_night))),
-    ]);
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Should, Box::new(stay_free)),
-        (Occur::Should, term_query(Term::from_field_i64(f.open_day, d.first_night))),
-        (Occur::Should, term_query(Term::from_field_bool(f.in_stock, true))),
-    ]))
+/// left on the first date, or a product in stock. With the kind known, only its own rule.
+fn dates(f: &Fields, d: DateFilter, kind: Option<&str>) -> (Occur, Box<dyn Query>) {
+    let busy = || range(f.busy_day, Some(d.first_night), Some(d.last_night));
+    let open = || term_query(Term::from_field_i64(f.open_day, d.first_night));
+    let in_stock = || term_query(Term::from_field_bool(f.in_stock, true));
+    match kind {
+        // The kind is already a required clause.
+        Some("stay") => (Occur::MustNot, busy()),
+        Some("product") => (Occur::Must, in_stock()),
+        Some(_) => (Occur::Must, open()),
+        None => {
+            let stay_free = BooleanQuery::new(vec![
+                (Occur::Must, term_query(Term::from_field_text(f.kind, "stay"))),
+                (Occur::MustNot, busy()),
+            ]);
+            let any: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Should, Box::new(stay_free)), (Occur::Should, open()), (Occur::Should, in_stock())];
+            (Occur::Must, Box::new(BooleanQuery::new(any)))
+        }
+    }
 }
 
 /// The query for `r`, and whether it has words.
@@ -296,17 +309,9 @@ fn build(f: &Fields, r: &SearchRequest) -> (Box<dyn Query>, bool) {
     if let Some(b) = r.instant_book {
         must.push((Occur::Must, term_query(Term::from_field_bool(f.instant_book, b))));
     }
-    if r.guests.is_some() {
-        must.push((Occur::Must, range(f.max_guests, r.guests, None)));
-    }
-    if r.bedrooms.is_some() {
-        must.push((Occur::Must, range(f.bedrooms, r.bedrooms, None)));
-    }
-    if r.price_min.is_some() || r.price_max.is_some() {
-        must.push((Occur::Must, range(f.price, r.price_min, r.price_max)));
-    }
+    // Guests, bedrooms, price and distance: checked on arrays by `Keep` (see `run`).
     if let Some(d) = r.dates {
-        must.push((Occur::Must, dates(f, d)));
+        must.push(dates(f, d, r.kind.as_deref()));
     }
     if let Some(min) = r.rating_min {
         must.push((
@@ -330,6 +335,14 @@ fn build(f: &Fields, r: &SearchRequest) -> (Box<dyn Query>, bool) {
         must.push((Occur::Must, super::geo::candidates(f.geo_cell, Circle { lat, lng, radius })));
     }
     if must.is_empty() {
+        // Nothing else narrows the candidates: a range scan of the column does it faster than
+        // checking every listing (`Keep` checks again, harmlessly).
+        if r.price_min.is_some() || r.price_max.is_some() {
+            return (range(f.price, r.price_min, r.price_max), false);
+        }
+        if r.guests.is_some() {
+            return (range(f.max_guests, r.guests, None), false);
+        }
         return (Box::new(AllQuery), false);
     }
     (Box::new(BooleanQuery::new(must)), has_words)

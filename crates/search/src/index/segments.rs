@@ -1,5 +1,5 @@
 //! Each searched segment decoded once into plain arrays: its facet values (as ordinals, with
-//! their names), its price and rating buckets, coordinates and sort keys.
+//! their names), its price and rating buckets, coordinates, sort keys, guests and bedrooms.
 //!
 //! A search touches these for every matching document (counting facets, checking a distance,
 //! ranking a page), and reading Tantivy's compressed columns costs tens of nanoseconds per
@@ -42,6 +42,9 @@ pub struct Segment {
     pub(super) price: Vec<f64>,
     pub(super) created: Vec<f64>,
     pub(super) rating: Vec<f64>,
+    /// Guests and bedrooms (−1: none).
+    pub(super) max_guests: Vec<i32>,
+    pub(super) bedrooms: Vec<i32>,
 }
 
 fn names(reader: &tantivy::fastfield::FacetReader) -> Vec<String> {
@@ -66,6 +69,7 @@ impl Segment {
         let fast = segment.fast_fields();
         let (price, rating, created) = (fast.i64("price")?, fast.f64("rating")?, fast.i64("created")?);
         let (lat, lng) = (fast.f64("lat")?, fast.f64("lng")?);
+        let (guests, bedrooms) = (fast.i64("max_guests")?, fast.i64("bedrooms")?);
         let docs = segment.max_doc() as usize;
         let mut out = Segment {
             names: [names(&readers[0]), names(&readers[1]), names(&readers[2])],
@@ -80,6 +84,8 @@ impl Segment {
             price: Vec::with_capacity(docs),
             created: Vec::with_capacity(docs),
             rating: Vec::with_capacity(docs),
+            max_guests: Vec::with_capacity(docs),
+            bedrooms: Vec::with_capacity(docs),
         };
         out.starts.push(0);
         for doc in 0..segment.max_doc() {
@@ -104,6 +110,9 @@ impl Segment {
             out.created.push(created.first(doc).map_or(f64::NAN, |c| c as f64));
             out.lat.push(lat.first(doc).unwrap_or(f64::NAN));
             out.lng.push(lng.first(doc).unwrap_or(f64::NAN));
+            let small = |v: Option<i64>| v.map_or(-1, |v| i32::try_from(v).unwrap_or(i32::MAX));
+            out.max_guests.push(small(guests.first(doc)));
+            out.bedrooms.push(small(bedrooms.first(doc)));
         }
         Ok(out)
     }

@@ -174,6 +174,9 @@ impl Loop {
                 Ok(Msg::End(done)) => {
                     self.rebuilding = false;
                     let ok = self.commit() && self.marker.set().is_ok();
+                    if ok {
+                        self.merge_all();
+                    }
                     dirty_since = None;
                     let _ = done.send(ok);
                 }
@@ -209,6 +212,28 @@ impl Loop {
         }
         if let Some(token) = token {
             self.tokens.push((id, token));
+        }
+    }
+
+    /// Merges the whole index into one segment (after a rebuild): a search pays a cost per
+    /// segment — typo and prefix matching walk each segment's dictionary — so one large segment
+    /// (plus the small ones later commits add) answers faster than the handful a bulk build
+    /// leaves. Waits for it (a few seconds at 100,000 listings; changes queue meanwhile), so a
+    /// `sojourn search reindex` leaves a merged index behind.
+    fn merge_all(&mut self) {
+        let ids = match self.index.index.searchable_segment_ids() {
+            Ok(ids) if ids.len() > 1 => ids,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "search: listing segments to merge failed");
+                return;
+            }
+        };
+        if let Err(e) = self.writer.merge(&ids).wait() {
+            tracing::warn!(error = %e, "search: merging the rebuilt index failed; it stays in several segments");
+        }
+        if let Err(e) = self.index.reader.reload() {
+            tracing::error!(error = %e, "search: reader reload failed");
         }
     }
 

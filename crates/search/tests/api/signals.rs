@@ -35,6 +35,11 @@ async fn a_stay_is_found_for_dates_only_when_every_night_is_free() {
     // A listing update keeps the availability it had.
     let both = "city=paris&checkIn=2027-02-01&checkOut=2027-02-03";
     assert_eq!(ids(&app, both).await, vec![c.montmartre.clone()]);
+    // With the kind given, only that kind's rule applies: the same answer for stays, none for
+    // restaurants (nothing open) or products (nothing in stock).
+    assert_eq!(ids(&app, &format!("kind=stay&{both}")).await, vec![c.montmartre.clone()]);
+    assert_eq!(ids(&app, &format!("kind=restaurant&{both}")).await, Vec::<String>::new());
+    assert_eq!(ids(&app, &format!("kind=product&{both}")).await, Vec::<String>::new());
 }
 
 #[tokio::test]
