@@ -18,6 +18,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// From every latency (µs), the errors and the seconds the run took.
+    fn of(mut latencies: Vec<u64>, errors: usize, seconds: f64) -> Self {
+        latencies.sort_unstable();
+        Summary {
+            requests: latencies.len(),
+            errors,
+            per_sec: latencies.len() as f64 / seconds,
+            p50_us: percentile(&latencies, 0.50),
+            p99_us: percentile(&latencies, 0.99),
+            p999_us: percentile(&latencies, 0.999),
+        }
+    }
+
     pub fn row(&self, name: &str, limit: Option<&Summary>) -> String {
         let ratio = limit.map_or_else(|| "—".to_owned(), |l| format!("{:.2}", self.per_sec / l.per_sec));
         format!(
@@ -77,16 +90,7 @@ where
         all.extend(l);
         errors += e;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Summary {
-        requests: all.len(),
-        errors,
-        per_sec: all.len() as f64 / elapsed,
-        p50_us: percentile(&all, 0.50),
-        p99_us: percentile(&all, 0.99),
-        p999_us: percentile(&all, 0.999),
-    }
+    Summary::of(all, errors, started.elapsed().as_secs_f64())
 }
 
 /// Sends `request` at a fixed `rate` per second for `duration` (open loop: each on its schedule,
@@ -118,16 +122,7 @@ where
         all.push(latency);
         errors += usize::from(!ok);
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Summary {
-        requests: all.len(),
-        errors,
-        per_sec: all.len() as f64 / elapsed,
-        p50_us: percentile(&all, 0.50),
-        p99_us: percentile(&all, 0.99),
-        p999_us: percentile(&all, 0.999),
-    }
+    Summary::of(all, errors, started.elapsed().as_secs_f64())
 }
 
 /// Mean time per call of `f`, in microseconds, over `n` calls.

@@ -251,27 +251,24 @@ pub async fn run(o: Options) -> bool {
         indexing.delete_failed = search_writes::delete(&client, &base, host, ids).await;
     }
 
+    let updating = || {
+        tokio::spawn(search_writes::stream_updates(
+            client.clone(),
+            base.clone(),
+            hosts.clone(),
+            o.update_rate,
+            duration,
+        ))
+    };
     let before = server.usage();
-    let stream = tokio::spawn(search_writes::stream_updates(
-        client.clone(),
-        base.clone(),
-        hosts.clone(),
-        o.update_rate,
-        duration,
-    ));
+    let stream = updating();
     let (mix_during, _) = run_mix(&client, &searches, Load::Closed(o.connections), duration).await;
     let updates = stream.await.unwrap_or_default();
     let during_cpu = server.since(before);
     // Latency as users arriving at a steady rate see it, under the same updates: half the
     // throughput the closed loop measured (unless `--rate` says otherwise).
     let rate = if o.rate > 0.0 { o.rate } else { (mix.per_sec / 2.0).round().max(1.0) };
-    let stream = tokio::spawn(search_writes::stream_updates(
-        client.clone(),
-        base.clone(),
-        hosts.clone(),
-        o.update_rate,
-        duration,
-    ));
+    let stream = updating();
     let (at_rate, at_rate_classes) = run_mix(&client, &searches, Load::Rate(rate), duration).await;
     let rate_updates = stream.await.unwrap_or_default();
     let after = server.usage();
