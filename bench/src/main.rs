@@ -58,6 +58,11 @@ async fn interrupted() {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The number after `name` in `args`, or `default`.
+fn flag(args: &[String], name: &str, default: u64) -> u64 {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -74,13 +79,7 @@ async fn main() {
         return;
     }
     if what == "realtime" {
-        let flag = |name: &str, default: u64| {
-            args.iter()
-                .position(|a| a == name)
-                .and_then(|i| args.get(i + 1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(default)
-        };
+        let flag = |name: &str, default: u64| flag(&args, name, default);
         let options = realtime::Options {
             sockets: flag("--sockets", 10_000) as usize,
             rate: flag("--rate", 1_000),
@@ -93,13 +92,7 @@ async fn main() {
         std::process::exit(code);
     }
     if what == "search" {
-        let flag = |name: &str, default: u64| {
-            args.iter()
-                .position(|a| a == name)
-                .and_then(|i| args.get(i + 1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(default)
-        };
+        let flag = |name: &str, default: u64| flag(&args, name, default);
         let data_dir = args.iter().position(|a| a == "--data-dir").and_then(|i| args.get(i + 1)).map(Into::into);
         let options = search_bench::Options {
             listings: flag("--listings", 100_000) as usize,

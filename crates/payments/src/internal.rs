@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use kernel::ApiError;
 use platform::contracts::PaymentsContract;
-use platform::contracts::http::GROUPS_PATH;
+use platform::contracts::http::{GROUPS_PATH, internal_caller};
 use platform::http::{Json, Path, ok};
 use platform::secrets::Secret;
 
@@ -28,22 +28,13 @@ pub fn routes(key: Secret) -> Router<Payments> {
         )
 }
 
-fn check(headers: &HeaderMap, key: &Secret) -> Result<(), ApiError> {
-    let given = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if key.ct_eq(given.as_bytes()) { Ok(()) } else { Err(ApiError::unauthorized("Internal callers only")) }
-}
-
 async fn open(
     AxumState(state): AxumState<Payments>,
     headers: HeaderMap,
     Json(request): Json<platform::contracts::PaymentRequest>,
     key: std::sync::Arc<Secret>,
 ) -> Result<Response, ApiError> {
-    check(&headers, &key)?;
+    internal_caller(&headers, &key)?;
     Ok(ok(state.open_payment(&request).await?))
 }
 
@@ -53,6 +44,6 @@ async fn state_of(
     Path(reference): Path<String>,
     key: std::sync::Arc<Secret>,
 ) -> Result<Response, ApiError> {
-    check(&headers, &key)?;
+    internal_caller(&headers, &key)?;
     Ok(ok(state.payment_state(&reference).await?))
 }

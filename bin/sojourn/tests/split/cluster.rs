@@ -137,6 +137,16 @@ impl Shared {
         Self { env, database, admin_url: engines.postgres.clone() }
     }
 
+    /// Identity started and ready, with the URL of its signing keys (what the other roles set
+    /// as `SOJOURN__AUTH__JWKS_URL`).
+    pub async fn identity(&self, client: &reqwest::Client) -> (Role, String) {
+        let mut identity = self.role("identity", &[]);
+        identity.start();
+        identity.wait_ready(client).await;
+        let jwks = format!("{}/.well-known/jwks.json", identity.base());
+        (identity, jwks)
+    }
+
     /// A role running `only` (contexts, or `gateway`) on a port of its own.
     pub fn role(&self, only: &str, extra: &[(&str, String)]) -> Role {
         self.role_on(free_port(), only, extra)

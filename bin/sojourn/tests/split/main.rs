@@ -107,10 +107,7 @@ async fn a_split_deployment_books_pays_survives_a_crash_and_limits_across_gatewa
     let client = Client::new();
     let shared = Shared::create(&engines).await;
 
-    let mut identity = shared.role("identity", &[]);
-    identity.start();
-    identity.wait_ready(&client).await;
-    let jwks = format!("{}/.well-known/jwks.json", identity.base());
+    let (identity, jwks) = shared.identity(&client).await;
     let verify = [("SOJOURN__AUTH__JWKS_URL", jwks.clone())];
     let mut catalog = shared.role("catalog", &verify);
     let booking_port = cluster::free_port();

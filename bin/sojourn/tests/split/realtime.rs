@@ -20,10 +20,7 @@ async fn events_published_on_one_process_reach_a_socket_held_by_another() {
     let Ok(mut d) = SioDriver::start().await else { return };
     let client = Client::new();
     let shared = Shared::create(&engines).await;
-    let mut identity = shared.role("identity", &[]);
-    identity.start();
-    identity.wait_ready(&client).await;
-    let jwks = format!("{}/.well-known/jwks.json", identity.base());
+    let (identity, jwks) = shared.identity(&client).await;
     let verify = [("SOJOURN__AUTH__JWKS_URL", jwks.clone())];
     let mut sockets = shared.role("messaging", &verify);
     let mut writer = shared.role("messaging", &verify);

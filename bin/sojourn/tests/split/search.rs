@@ -59,10 +59,7 @@ async fn each_search_replica_keeps_its_own_index_of_every_listing() {
     let Some(engines) = Engines::from_env() else { return };
     let client = Client::new();
     let shared = Shared::create(&engines).await;
-    let mut identity = shared.role("identity", &[]);
-    identity.start();
-    identity.wait_ready(&client).await;
-    let jwks = format!("{}/.well-known/jwks.json", identity.base());
+    let (identity, jwks) = shared.identity(&client).await;
     let mut catalog = shared.role("catalog", &[("SOJOURN__AUTH__JWKS_URL", jwks.clone())]);
     catalog.start();
     catalog.wait_ready(&client).await;

@@ -30,7 +30,7 @@ pub const FEEDS_PATH: &str = "/internal/v1/feeds";
 
 /// Lets through only our own services: the `internal_api_key` as bearer token, compared in
 /// constant time.
-pub(super) fn internal_caller(headers: &axum::http::HeaderMap, key: &Secret) -> Result<(), ApiError> {
+pub fn internal_caller(headers: &axum::http::HeaderMap, key: &Secret) -> Result<(), ApiError> {
     let given = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
