@@ -15,6 +15,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(payments::Payments),
         Arc::new(messaging::Messaging),
         Arc::new(search::Search),
+        Arc::new(reviews::Reviews),
     ]
 }
 
