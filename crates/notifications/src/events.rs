@@ -1,4 +1,4 @@
-//! Events this context consumes (`user.*`, `booking.*`). It publishes none yet.
+//! Events this context consumes (`user.*`, `booking.*`, `review.*`). It publishes none yet.
 //!
 //! A reader's language is learnt from identity's `user.profile_updated` (it carries the
 //! profile's `language`) into this context's own table: notifications never asks identity,
@@ -19,10 +19,12 @@ use crate::store::{self, Notification};
 /// Consumer names: dedupe records are keyed on them, so they must never change.
 pub const INBOX_CONSUMER: &str = "notifications.inbox";
 pub const BOOKINGS_CONSUMER: &str = "notifications.bookings";
+pub const REVIEWS_CONSUMER: &str = "notifications.reviews";
 
-/// Fills the inbox from `user.*` events (welcome and account-security notices) and `booking.*`
-/// events (requests, confirmations, declines, cancellations, expiries), and keeps the
-/// readers' languages from `user.profile_updated`.
+/// Fills the inbox from `user.*` events (welcome and account-security notices), `booking.*`
+/// events (requests, confirmations, declines, cancellations, expiries) and `review.*` events
+/// (reviews to answer, published, replied to, moderated; reminders), and keeps the readers'
+/// languages from `user.profile_updated`.
 pub struct InboxFiller {
     pub clock: Arc<dyn Clock>,
     /// Pushes what reached an inbox to the reader's sockets once committed.
@@ -47,6 +49,8 @@ impl EventHandler for InboxFiller {
         }
         let drafts = if event.event_type.starts_with("booking.") {
             booking_drafts(tx, event).await?
+        } else if event.event_type.starts_with("review.") {
+            review_drafts(tx, event).await?
         } else {
             user_draft(tx, event).await?
         };
@@ -127,4 +131,15 @@ async fn booking_drafts(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec
         languages.insert(user, Lang::from_tag(tag.as_deref()));
     }
     Ok(Ok(notices.drafts(|user| languages.get(&user).copied().unwrap_or_default())))
+}
+
+/// The notice a review event makes (at most one), in its reader's language.
+async fn review_drafts(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec<Draft>, &'static str>, HandlerError> {
+    let notice = match domain::reviews::notice_for(event) {
+        Ok(Some(notice)) => notice,
+        Ok(None) => return Ok(Ok(Vec::new())),
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let lang = Lang::from_tag(store::reader_language(&mut *tx, notice.user_id).await?.as_deref());
+    Ok(Ok(vec![notice.draft(lang)]))
 }

@@ -1,7 +1,8 @@
 //! Notifications: the in-app inbox (`/api/v1/users/notifications`) and per-type, per-channel
 //! preferences (`/api/v1/users/notification-preferences`, DreamScape's 7-key view, and
 //! `…/channels`, the whole grid). The inbox is filled from other contexts' events (identity's
-//! `user.*` and booking's `booking.*`) and by other services through the internal route.
+//! `user.*`, booking's `booking.*` and reviews' `review.*`) and by other services through the
+//! internal route.
 //! Identity's profile events also tell it each reader's language, so notices are written in it.
 
 pub mod domain;
@@ -18,7 +19,7 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
-pub use events::INBOX_CONSUMER;
+pub use events::{INBOX_CONSUMER, REVIEWS_CONSUMER};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -79,6 +80,12 @@ impl Context for Notifications {
             env.db.clone(),
             events::InboxFiller { clock: env.clock.clone(), push: push.clone() },
         );
-        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox, bookings] })
+        let reviews = Subscription::new(
+            events::REVIEWS_CONSUMER,
+            "review.*",
+            env.db.clone(),
+            events::InboxFiller { clock: env.clock.clone(), push: push.clone() },
+        );
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox, bookings, reviews] })
     }
 }

@@ -22,12 +22,12 @@ pub enum Notice {
 }
 
 /// The non-empty pieces, one space apart.
-fn words(parts: &[&str]) -> String {
+pub(super) fn words(parts: &[&str]) -> String {
     parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// The listing's title in the language's quotes, or nothing.
-fn quoted(lang: Lang, title: Option<&str>) -> String {
+pub(super) fn quoted(lang: Lang, title: Option<&str>) -> String {
     match (lang, title) {
         (_, None) => String::new(),
         (Lang::En, Some(t)) => format!("“{t}”"),

@@ -1,5 +1,5 @@
 //! Pure notification logic: the vocabulary (types, channels), the preference rules and the
-//! notifications that identity and booking events turn into. No I/O, unit tested here.
+//! notifications that identity, booking and review events turn into. No I/O, unit tested here.
 
 pub mod booking_texts;
 pub mod bookings;
@@ -8,6 +8,8 @@ pub mod inbox;
 pub mod kind;
 pub mod locale;
 pub mod preferences;
+pub mod review_texts;
+pub mod reviews;
 
 pub use inbox::{Draft, draft_for};
 pub use kind::{BookingNews, DsType, Kind};

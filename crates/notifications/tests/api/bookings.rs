@@ -2,7 +2,6 @@
 //! language (learnt from identity's profile events, and used for security notices too), and
 //! readable even from older events that carry no listing title or time zone.
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -21,14 +20,6 @@ pub fn booking_event(
     r["hostId"] = json!(host.id);
     let data = json!({"reservation": r, "refundAmount": refund});
     kernel::EventEnvelope::new(format!("booking.{kind}"), kernel::new_id(), chrono::Utc::now(), data)
-}
-
-async fn speaks(app: &testkit::TestApp, user: &User, language: &str) {
-    let body = json!({"settings": {"language": language}});
-    // DreamScape's settings answer has no envelope.
-    let (status, saved) = send(app, Method::PUT, "/api/v1/users/profile", &user.token, Some(&body)).await;
-    assert_eq!(status, 200, "{saved}");
-    assert_eq!(app.drain_events().await.failed, 0);
 }
 
 fn table() -> Value {

@@ -8,4 +8,5 @@ mod events;
 mod inbox;
 mod isolation;
 mod preferences;
+mod reviews;
 mod support;

@@ -111,6 +111,15 @@ pub async fn bodiless(app: &TestApp, method: Method, path: &str, token: &str) ->
     testkit::json(app.client.request(method, app.url(path)).bearer_auth(token).send().await.expect("request")).await
 }
 
+/// Sets `user`'s profile language (through identity, whose event tells notifications).
+pub async fn speaks(app: &TestApp, user: &User, language: &str) {
+    let body = json!({"settings": {"language": language}});
+    // DreamScape's settings answer has no envelope.
+    let (status, saved) = send(app, Method::PUT, "/api/v1/users/profile", &user.token, Some(&body)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(app.drain_events().await.failed, 0);
+}
+
 /// Publishes an identity-shaped event for `user` straight to the bus (as a redelivery would).
 pub async fn publish(app: &TestApp, event: &EventEnvelope) {
     app.platform.bus.publish(event).await.expect("delivered");
