@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search"]
+CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search", "reviews"]
 problems = []
 
 
@@ -42,6 +42,7 @@ SERVICE_URLS = {
     "SOJOURN__SERVICES__PAYMENTS_URL": "payments",
     "SOJOURN__SERVICES__BOOKING_URL": "booking",
     "SOJOURN__SERVICES__CATALOG_URL": "catalog",
+    "SOJOURN__SERVICES__REVIEWS_URL": "reviews",
 }
 
 
@@ -62,7 +63,7 @@ def needs(only, env, multi_process):
             req.append("SOJOURN__SECRETS__JWT_SIGNING_KEY")
         if "identity" in only:
             req.append("SOJOURN__SECRETS__IDENTITY_DATA_KEY")
-        if "payments" in only or any(f"SOJOURN__SERVICES__{s}_URL" in env for s in ("PAYMENTS", "BOOKING", "CATALOG")):
+        if "payments" in only or any(f"SOJOURN__SERVICES__{s}_URL" in env for s in ("PAYMENTS", "BOOKING", "CATALOG", "REVIEWS")):
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
         if "payments" in only:
             req.append("SOJOURN__SECRETS__PAYMENTS_WEBHOOK_SECRET")
@@ -82,13 +83,14 @@ def needs(only, env, multi_process):
             req.append("SOJOURN__SERVICES__CATALOG_URL")
         if "payments" in only and "booking" not in only:
             req.append("SOJOURN__SERVICES__BOOKING_URL")
-        # Search builds its index from the owners' feeds (listings: catalog; availability: booking).
+        # Search builds its index from the owners' feeds (listings: catalog; availability: booking;
+        # ratings: reviews).
         if "search" in only:
-            req += [f"SOJOURN__SERVICES__{o.upper()}_URL" for o in ("catalog", "booking") if o not in only]
+            req += [f"SOJOURN__SERVICES__{o.upper()}_URL" for o in ("catalog", "booking", "reviews") if o not in only]
             # Replicas each keep an index: each needs its own consumers (and database).
             req.append("SOJOURN__CONTEXTS__SEARCH__INSTANCE")
         # Owners answer readers elsewhere (records, feeds) with the internal key.
-        if "SOJOURN__MODE" in env and any(o in only for o in ("catalog", "booking")):
+        if "SOJOURN__MODE" in env and any(o in only for o in ("catalog", "booking", "reviews")):
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
     return req
 
