@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod readiness;
 pub mod realtime;
 pub mod redis;
+pub mod schedule;
 pub mod secrets;
 pub mod shutdown;
 pub mod storage;

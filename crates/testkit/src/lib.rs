@@ -10,6 +10,7 @@
 //! (npm) from a test, and [`ws::WsClient`] is a plain WebSocket client for `/ws`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod accounts;
 pub mod probe;
 pub mod socketio;
 pub mod ws;

@@ -22,59 +22,7 @@ pub async fn spawn() -> App {
     testkit::spawn_clocked("2027-01-04T09:00:00Z", contexts).await
 }
 
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: String,
-    pub email: String,
-    pub token: String,
-}
-
-pub async fn call(app: &TestApp, method: Method, user: &User, path: &str, body: Option<&Value>) -> reqwest::Response {
-    app.call(method, Some(&user.token), path, body).await
-}
-
-pub async fn get(app: &TestApp, user: &User, path: &str) -> reqwest::Response {
-    call(app, Method::GET, user, path, None).await
-}
-
-pub async fn post(app: &TestApp, user: &User, path: &str, body: &Value) -> reqwest::Response {
-    call(app, Method::POST, user, path, Some(body)).await
-}
-
-/// The `data` of a 2xx answer.
-pub async fn data(r: reqwest::Response) -> Value {
-    let (status, body) = testkit::json(r).await;
-    assert!((200..300).contains(&status), "{status}: {body}");
-    body["data"].clone()
-}
-
-pub async fn register(app: &TestApp, email: &str) -> User {
-    let body = json!({"email": email, "password": "Password1!"});
-    let d = data(app.post_json("/api/v1/auth/register", &body).await).await;
-    User {
-        id: d["user"]["id"].as_str().unwrap().to_owned(),
-        email: email.to_owned(),
-        token: d["tokens"]["accessToken"].as_str().unwrap().to_owned(),
-    }
-}
-
-/// Signed in again (access tokens live 15 minutes on the test clock).
-pub async fn login(app: &TestApp, user: &User) -> User {
-    let d =
-        data(app.post_json("/api/v1/auth/login", &json!({"email": user.email, "password": "Password1!"})).await).await;
-    User { token: d["tokens"]["accessToken"].as_str().unwrap().to_owned(), ..user.clone() }
-}
-
-/// A user made administrator (through the identity database), signed in again.
-pub async fn admin(app: &TestApp, email: &str) -> User {
-    let user = register(app, email).await;
-    platform::db::query("UPDATE users SET role = 'admin' WHERE id = $1")
-        .bind(user.id.parse::<uuid::Uuid>().unwrap())
-        .execute(app.platform.db("identity").unwrap())
-        .await
-        .unwrap();
-    login(app, &user).await
-}
+pub use testkit::accounts::{User, admin, call, data, get, login, post, register};
 
 /// A provider paying in EUR.
 pub async fn host(app: &TestApp, email: &str) -> User {

@@ -87,18 +87,9 @@ impl Reviews {
     /// Runs the scheduled work every `every`, until the database closes.
     pub fn spawn_scheduler(&self, every: Duration) {
         let service = self.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                if service.db.is_closed() {
-                    break;
-                }
-                if let Err(e) = service.run_jobs().await {
-                    tracing::warn!(error = %e.message, "reviews jobs failed");
-                }
-            }
+        platform::schedule::every(self.db.clone(), every, "reviews jobs", move || {
+            let service = service.clone();
+            async move { service.run_jobs().await.map(|_| ()) }
         });
     }
 }

@@ -8,6 +8,7 @@
 mod aggregates;
 mod double_blind;
 mod moderation;
+mod notices;
 mod privacy;
 mod reminders;
 mod rules;

@@ -1,4 +1,4 @@
-//! Spawning identity + catalog + booking + reviews on a controllable clock; users, hosts,
+//! Spawning identity + catalog + booking + reviews + notifications on a controllable clock; users, hosts,
 //! published listings, reservations taken to completion; small HTTP helpers.
 
 use std::sync::Arc;
@@ -18,68 +18,12 @@ pub async fn spawn() -> App {
         Arc::new(catalog::Catalog),
         Arc::new(booking::Booking),
         Arc::new(reviews::Reviews),
+        Arc::new(notifications::Notifications),
     ];
     testkit::spawn_clocked("2027-01-04T09:00:00Z", contexts).await
 }
 
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: String,
-    pub email: String,
-    pub token: String,
-}
-
-pub async fn call(app: &TestApp, method: Method, user: &User, path: &str, body: Option<&Value>) -> reqwest::Response {
-    app.call(method, Some(&user.token), path, body).await
-}
-
-pub async fn get(app: &TestApp, user: &User, path: &str) -> reqwest::Response {
-    call(app, Method::GET, user, path, None).await
-}
-
-pub async fn post(app: &TestApp, user: &User, path: &str, body: &Value) -> reqwest::Response {
-    call(app, Method::POST, user, path, Some(body)).await
-}
-
-/// The `data` of a 2xx answer.
-pub async fn data(r: reqwest::Response) -> Value {
-    let (status, body) = testkit::json(r).await;
-    assert!((200..300).contains(&status), "{status}: {body}");
-    body["data"].clone()
-}
-
-pub async fn register_named(app: &TestApp, email: &str, first: &str, last: &str) -> User {
-    let body = json!({"email": email, "password": "Password1!", "firstName": first, "lastName": last});
-    let d = data(app.post_json("/api/v1/auth/register", &body).await).await;
-    app.drain_events().await;
-    User {
-        id: d["user"]["id"].as_str().unwrap().to_owned(),
-        email: email.to_owned(),
-        token: d["tokens"]["accessToken"].as_str().unwrap().to_owned(),
-    }
-}
-
-pub async fn register(app: &TestApp, email: &str) -> User {
-    register_named(app, email, "Jane", "Doe").await
-}
-
-/// Signed in again (access tokens live 15 minutes on the test clock).
-pub async fn login(app: &TestApp, user: &User) -> User {
-    let d =
-        data(app.post_json("/api/v1/auth/login", &json!({"email": user.email, "password": "Password1!"})).await).await;
-    User { token: d["tokens"]["accessToken"].as_str().unwrap().to_owned(), ..user.clone() }
-}
-
-/// A user made administrator (through the identity database), signed in again.
-pub async fn admin(app: &TestApp, email: &str) -> User {
-    let user = register(app, email).await;
-    platform::db::query("UPDATE users SET role = 'admin' WHERE id = $1")
-        .bind(user.id.parse::<uuid::Uuid>().unwrap())
-        .execute(app.platform.db("identity").unwrap())
-        .await
-        .unwrap();
-    login(app, &user).await
-}
+pub use testkit::accounts::{User, admin, call, data, get, login, post, register, register_named};
 
 /// A provider paying in EUR.
 pub async fn host(app: &TestApp, email: &str) -> User {
@@ -247,4 +191,13 @@ pub async fn both_review(app: &TestApp, guest: &User, host: &User, reservation: 
     let review = written(app, guest, &stay_review(reservation, rating, &format!("Rated {rating}"))).await;
     written(app, host, &guest_review(reservation, 5)).await;
     review
+}
+
+/// The titles of `user`'s review notices, oldest first.
+pub async fn notices(app: &TestApp, user: &User) -> Vec<String> {
+    let d = data(get(app, user, "/api/v1/users/notifications?type=reviews&limit=50").await).await;
+    let mut titles: Vec<String> =
+        d["notifications"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect();
+    titles.reverse();
+    titles
 }
