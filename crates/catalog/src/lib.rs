@@ -1,6 +1,7 @@
 //! Catalog: providers and their listings of every kind — stays, restaurants, transport,
 //! activities and products — on one model. Listings are drafts until complete, then
-//! published; every change is an event for booking, search and insights.
+//! published; every change is an event for booking, search and insights. Listings are shown
+//! with their reviews' rating, read from the reviews context's events.
 
 pub mod domain;
 mod feed;
@@ -56,6 +57,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_feed_index.sql"),
         postgres: include_str!("../migrations/postgres/0006_feed_index.sql"),
     },
+    // Reviews' ratings shown on listings (`service::ratings`).
+    Migration {
+        version: 7,
+        name: "listing_ratings",
+        sqlite: include_str!("../migrations/sqlite/0007_listing_ratings.sql"),
+        postgres: include_str!("../migrations/postgres/0007_listing_ratings.sql"),
+    },
 ];
 
 /// The catalog context.
@@ -109,7 +117,13 @@ impl Context for Catalog {
             env.db.clone(),
             privacy::ErasureOnDelete { db: env.db.clone(), clock: env.clock.clone(), cache: env.cache.clone() },
         );
-        let mut subscriptions = vec![erasure];
+        let ratings = platform::events::Subscription::new(
+            service::ratings::RATINGS_CONSUMER,
+            "review.*",
+            env.db.clone(),
+            service::ratings::RatingsConsumer { clock: env.clock.clone(), cache: env.cache.clone() },
+        );
+        let mut subscriptions = vec![erasure, ratings];
         if env.cache.enabled() {
             subscriptions.push(platform::events::Subscription::new(
                 "catalog.cache",

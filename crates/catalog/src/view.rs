@@ -1,10 +1,15 @@
-//! How listings look on the wire and in events.
+//! How listings look on the wire and in events. Clients see a listing with its reviews' rating
+//! ([`rated`]); events and the listings feed carry the listing alone ([`event`]): the rating is
+//! the reviews context's to publish (search reads it from there), and a rating change is no
+//! change of the listing — no `listing.updated`, no new version.
 
 use serde_json::{Value, json};
 
 use crate::domain::listing::Listing;
+use crate::domain::rating::ListingRating;
 
-/// The listing as clients see it; the kind's block sits under the kind's name.
+/// The listing itself, the kind's block under the kind's name: what events, the feed and
+/// exports carry. Clients see it [`rated`].
 pub fn listing(l: &Listing) -> Value {
     let mut v = json!({
         "id": l.id,
@@ -34,6 +39,16 @@ pub fn listing(l: &Listing) -> Value {
         "transport" => v["transport"] = json!(l.transport),
         "restaurant" => v["restaurant"] = json!(l.restaurant),
         _ => {}
+    }
+    v
+}
+
+/// The listing as clients see it, with `rating`, `reviewCount`, `ratingCategories` and
+/// `ratingDistribution` ([`ListingRating`]).
+pub fn rated(l: &Listing, rating: &ListingRating) -> Value {
+    let mut v = listing(l);
+    if let (Some(view), Ok(Value::Object(fields))) = (v.as_object_mut(), serde_json::to_value(rating)) {
+        view.extend(fields);
     }
     v
 }

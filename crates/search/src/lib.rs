@@ -46,6 +46,13 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_destination_counts.sql"),
         postgres: include_str!("../migrations/postgres/0003_destination_counts.sql"),
     },
+    // A rating reviews stopped showing is cleared, not kept (`domain::signals::Rating`).
+    Migration {
+        version: 4,
+        name: "rating_cleared",
+        sqlite: include_str!("../migrations/sqlite/0004_rating_cleared.sql"),
+        postgres: include_str!("../migrations/postgres/0004_rating_cleared.sql"),
+    },
 ];
 
 /// A file in `<data_dir>/search/` asking the next start to reindex from the feeds

@@ -10,7 +10,8 @@
 //! - A reindex (`POST /api/v1/admin/search/reindex`, `sojourn search reindex`) walks the feeds —
 //!   catalog's listings, booking's availability, reviews' ratings when they run — into this
 //!   database (forgetting listings catalog no longer publishes), then rebuilds; searchers keep
-//!   the old index until the new one is committed whole.
+//!   the old index until the new one is committed whole. Reviews unreachable is no failure:
+//!   the ratings this database has from events are used.
 //!
 //! Events keep flowing meanwhile: the writer drops whichever of a rebuild's snapshot and an
 //! event's change is older.
@@ -259,27 +260,37 @@ impl Rebuilds {
             }
             tx.commit().await.map_err(|e| e.to_string())?;
         }
-        for kind in [FeedKind::Availability, FeedKind::Ratings] {
-            let Some(feed) = self.contracts.feed(kind) else { continue };
-            let mut after: Option<String> = None;
-            loop {
-                let page = with_retries(|| feed.page(kind, after.as_deref(), PAGE)).await?;
-                let mut tx = self.db.begin().await.map_err(|e| e.to_string())?;
-                for item in &page.items {
-                    let applied = match kind {
-                        FeedKind::Availability => indexing::availability(&mut tx, item, now()).await,
-                        _ => indexing::rating(&mut tx, item, now()).await,
-                    };
-                    applied.map_err(|e| e.to_string())?;
-                }
-                tx.commit().await.map_err(|e| e.to_string())?;
-                match page.next {
-                    Some(next) if !page.items.is_empty() => after = Some(next),
-                    _ => break,
-                }
-            }
+        self.walk_signals(FeedKind::Availability).await?;
+        // A rating only adds to a listing: reviews down, or not deployed, leaves the ratings this
+        // database has from events, and must not keep the index from being built.
+        if let Err(e) = self.walk_signals(FeedKind::Ratings).await {
+            tracing::warn!(error = %e, "search: reviews' ratings feed could not be read; rebuilding with the ratings known here");
         }
         Ok(())
+    }
+
+    /// Applies every item of booking's availability or reviews' ratings feed to this database;
+    /// nothing when no owner of it runs here or at a configured URL.
+    async fn walk_signals(&self, kind: FeedKind) -> Result<(), String> {
+        let Some(feed) = self.contracts.feed(kind) else { return Ok(()) };
+        let now = || self.indexing.clock.now();
+        let mut after: Option<String> = None;
+        loop {
+            let page = with_retries(|| feed.page(kind, after.as_deref(), PAGE)).await?;
+            let mut tx = self.db.begin().await.map_err(|e| e.to_string())?;
+            for item in &page.items {
+                let applied = match kind {
+                    FeedKind::Availability => indexing::availability(&mut tx, item, now()).await,
+                    _ => indexing::rating(&mut tx, item, now()).await,
+                };
+                applied.map_err(|e| e.to_string())?;
+            }
+            tx.commit().await.map_err(|e| e.to_string())?;
+            match page.next {
+                Some(next) if !page.items.is_empty() => after = Some(next),
+                _ => return Ok(()),
+            }
+        }
     }
 }
 

@@ -111,13 +111,17 @@ impl FromRow for Assembled {
         let doc: Option<Json<Value>> = row.get("doc")?;
         let availability: Option<Json<Value>> = row.get("availability")?;
         let rating_version: Option<i64> = row.get("rating_version")?;
+        // Null both without a rating row and with a cleared one (reviews shows no average).
+        let rating: Option<f64> = row.get("rating")?;
+        let review_count: Option<i64> = row.get("review_count")?;
         let listing = doc.and_then(|Json(view)| IndexedListing::from_event(&view)).map(|mut l| {
             l.availability = availability.and_then(|Json(a)| Availability::from_payload(&a));
-            if let Some(version) = rating_version {
-                let rating: f64 = row.get("rating").unwrap_or_default();
-                let review_count: i64 = row.get("review_count").unwrap_or_default();
-                l.rating = Some(Rating { listing_id: l.id, version, rating, review_count });
-            }
+            l.rating = rating_version.map(|version| Rating {
+                listing_id: l.id,
+                version,
+                rating,
+                review_count: review_count.unwrap_or_default(),
+            });
             l
         });
         Ok(Self(listing))

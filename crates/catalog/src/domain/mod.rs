@@ -1,10 +1,12 @@
-//! Pure rules of the catalog: what a provider and a listing may contain, per kind, and when a
-//! listing is complete enough to publish. Unit tested without I/O.
+//! Pure rules of the catalog: what a provider and a listing may contain, per kind, when a
+//! listing is complete enough to publish, and how reviews' rating summary is read. Unit tested
+//! without I/O.
 
 pub mod activity;
 pub mod fields;
 pub mod listing;
 pub mod product;
+pub mod rating;
 pub mod restaurant;
 pub mod stay;
 pub mod transport;

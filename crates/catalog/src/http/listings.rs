@@ -13,7 +13,6 @@ use super::State;
 use crate::domain::fields::{KINDS, country, one_of};
 use crate::domain::listing::{Listing, ListingInput};
 use crate::store::listings::PublicFilter;
-use crate::view;
 
 /// The listing with its version as a strong ETag (send it back in `If-Match`).
 fn with_etag(response: Response, l: &Listing) -> Response {
@@ -74,7 +73,7 @@ pub async fn put_menu(
 
 /// Create a listing (providers only). It starts as a draft.
 #[utoipa::path(post, path = "/api/v1/listings", operation_id = "create_listing", tag = "Listings", security(("bearerAuth" = [])), request_body = ListingInput,
-    responses((status = 201, description = "`{listing}` (draft); `ETag` carries the version"), (status = 400, body = ErrorBody),
+    responses((status = 201, description = "`{listing}` (draft) with its rating (`ListingRating`); `ETag` carries the version"), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "`not_a_provider`", body = ErrorBody)))]
 pub async fn create(
     AxumState(state): AxumState<State>,
@@ -82,7 +81,7 @@ pub async fn create(
     Json(body): Json<ListingInput>,
 ) -> Result<Response, ApiError> {
     let l = state.create_listing(user.user_id, &body).await?;
-    let response = (StatusCode::CREATED, ok(json!({ "listing": view::listing(&l) }))).into_response();
+    let response = (StatusCode::CREATED, ok(json!({ "listing": state.view(&l).await? }))).into_response();
     Ok(with_etag(response, &l))
 }
 
@@ -99,7 +98,7 @@ pub struct BatchRequest {
 /// Create up to 100 listings at once (providers only; imports, channel managers): all or none.
 /// With `publish`, they are published too. Errors name each faulty item (`listings[3].title`).
 #[utoipa::path(post, path = "/api/v1/listings/batch", operation_id = "create_listings", tag = "Listings", security(("bearerAuth" = [])), request_body = BatchRequest,
-    responses((status = 201, description = "`{listings}` in the order sent"), (status = 400, body = ErrorBody),
+    responses((status = 201, description = "`{listings}` in the order sent, each with its rating (`ListingRating`)"), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "`not_a_provider`", body = ErrorBody),
         (status = 422, description = "`listing_incomplete`: what each item lacks to be published", body = ErrorBody)))]
 pub async fn create_batch(
@@ -108,7 +107,7 @@ pub async fn create_batch(
     Json(body): Json<BatchRequest>,
 ) -> Result<Response, ApiError> {
     let made = state.create_listings(user.user_id, &body.listings, body.publish).await?;
-    let views: Vec<_> = made.iter().map(view::listing).collect();
+    let views = state.views(&made).await?;
     Ok((StatusCode::CREATED, ok(json!({ "listings": views }))).into_response())
 }
 
@@ -116,7 +115,7 @@ pub async fn create_batch(
 /// (and admins) only.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", operation_id = "get_listing", tag = "Listings", security((), ("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, description = "`{listing}` with `ETag`"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "`{listing}` with its rating (`ListingRating`) and photos, with `ETag`"), (status = 404, body = ErrorBody)))]
 pub async fn get(
     AxumState(state): AxumState<State>,
     user: MaybeAuthUser,
@@ -128,7 +127,7 @@ pub async fn get(
         Err(ticket) => ticket,
     };
     let l = state.listing(id, user.0.as_ref()).await?;
-    let mut listing = view::listing(&l);
+    let mut listing = state.view(&l).await?;
     listing["photos"] = json!(state.photos_of(l.id).await?);
     let body = json!({ "listing": listing });
     if let Some(ticket) = ticket.filter(|_| l.status == "published") {
@@ -142,7 +141,7 @@ pub async fn get(
 #[utoipa::path(put, path = "/api/v1/listings/{id}", operation_id = "update_listing", tag = "Listings", security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id"), ("If-Match" = Option<String>, Header, description = "ETag of the version you edit")),
     request_body = ListingInput,
-    responses((status = 200, description = "`{listing}` with the new `ETag`"), (status = 400, body = ErrorBody),
+    responses((status = 200, description = "`{listing}` with its rating (`ListingRating`), with the new `ETag`"), (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 412, description = "`version_conflict`", body = ErrorBody),
         (status = 422, description = "`listing_incomplete` (a published listing must stay complete)", body = ErrorBody)))]
 pub async fn update(
@@ -154,7 +153,7 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "listing")?;
     let l = state.update_listing(id, &user, &body, if_match(&headers)?).await?;
-    Ok(with_etag(ok_with_message(json!({ "listing": view::listing(&l) }), "Listing updated"), &l))
+    Ok(with_etag(ok_with_message(json!({ "listing": state.view(&l).await? }), "Listing updated"), &l))
 }
 
 /// Delete a listing (owner only). It disappears from every list; bookings keep their copy.
@@ -173,7 +172,7 @@ pub async fn delete(
 /// Publish a complete listing; a 422 names every missing field.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/publish", operation_id = "publish_listing", tag = "Listings", security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, description = "`{listing}` published"), (status = 404, body = ErrorBody),
+    responses((status = 200, description = "`{listing}` published, with its rating (`ListingRating`)"), (status = 404, body = ErrorBody),
         (status = 422, description = "`listing_incomplete`", body = ErrorBody)))]
 pub async fn publish(
     AxumState(state): AxumState<State>,
@@ -181,7 +180,7 @@ pub async fn publish(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let l = state.publish(kernel::parse_id(&id, "listing")?, &user).await?;
-    Ok(with_etag(ok_with_message(json!({ "listing": view::listing(&l) }), "Listing published"), &l))
+    Ok(with_etag(ok_with_message(json!({ "listing": state.view(&l).await? }), "Listing published"), &l))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -194,7 +193,7 @@ pub struct UnpublishRequest {
 /// Take a listing offline: its owner, or an administrator moderating.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/unpublish", operation_id = "unpublish_listing", tag = "Listings", security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, description = "`{listing}` unpublished"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "`{listing}` unpublished, with its rating (`ListingRating`)"), (status = 404, body = ErrorBody)))]
 pub async fn unpublish(
     AxumState(state): AxumState<State>,
     user: AuthUser,
@@ -208,12 +207,12 @@ pub async fn unpublish(
             .map_err(|_| ApiError::invalid_json("Body must be {\"reason\": \"...\"} or empty"))?
     };
     let l = state.unpublish(kernel::parse_id(&id, "listing")?, &user, body.reason.as_deref()).await?;
-    Ok(with_etag(ok_with_message(json!({ "listing": view::listing(&l) }), "Listing unpublished"), &l))
+    Ok(with_etag(ok_with_message(json!({ "listing": state.view(&l).await? }), "Listing unpublished"), &l))
 }
 
 /// The caller's listings in every state but deleted, newest first.
 #[utoipa::path(get, path = "/api/v1/listings/mine", operation_id = "list_my_listings", tag = "Listings", security(("bearerAuth" = [])), params(PageQuery),
-    responses((status = 200, description = "`{listings, pagination}`"), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "`{listings, pagination}`, each listing with its rating (`ListingRating`)"), (status = 401, body = ErrorBody)))]
 pub async fn mine(
     AxumState(state): AxumState<State>,
     user: AuthUser,
@@ -221,7 +220,7 @@ pub async fn mine(
 ) -> Result<Response, ApiError> {
     let page = PageRequest::parse(&q)?;
     let (items, total) = state.mine(user.user_id, &page).await?;
-    let views: Vec<_> = items.iter().map(view::listing).collect();
+    let views = state.views(&items).await?;
     Ok(ok(Page::new(views, &page, u64::try_from(total).ok()).keyed("listings")))
 }
 
@@ -242,7 +241,7 @@ pub struct PublicQuery {
 
 /// Published listings, newest first (the full search engine comes later).
 #[utoipa::path(get, path = "/api/v1/listings", operation_id = "list_listings", tag = "Listings", security(()), params(PublicQuery),
-    responses((status = 200, description = "`{listings, pagination}`"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, description = "`{listings, pagination}`, each listing with its rating (`ListingRating`)"), (status = 400, body = ErrorBody)))]
 pub async fn list_public(
     AxumState(state): AxumState<State>,
     Query(q): Query<PublicQuery>,
@@ -262,6 +261,6 @@ pub async fn list_public(
         return Err(ApiError::validation(errors));
     }
     let (items, total) = state.public_listings(&PublicFilter { kind, city, country, provider }, &page).await?;
-    let views: Vec<_> = items.iter().map(view::listing).collect();
+    let views = state.views(&items).await?;
     Ok(ok(Page::new(views, &page, u64::try_from(total).ok()).keyed("listings")))
 }

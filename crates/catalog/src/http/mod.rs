@@ -1,4 +1,4 @@
-//! The catalog's HTTP surface: providers, listings and listing photos.
+//! The catalog's HTTP surface: providers, listings (shown with their rating) and listing photos.
 
 mod listings;
 mod photos;
@@ -15,12 +15,20 @@ use crate::service::Catalog;
 
 pub type State = Arc<Catalog>;
 
+/// Schemas named by the listing views' descriptions: every view merges [`ListingRating`]'s
+/// fields into the listing (the listing itself is described by its blocks' schemas).
+///
+/// [`ListingRating`]: crate::domain::rating::ListingRating
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(crate::domain::rating::ListingRating)))]
+struct ListingViews;
+
 pub fn routes() -> OpenApiRouter<State> {
     // Photo uploads may exceed the server-wide body limit; the image module caps them at 10 MB.
     let uploads = OpenApiRouter::new()
         .routes(routes!(photos::upload, photos::list))
         .layer(axum::extract::DefaultBodyLimit::max(platform::images::MAX_INPUT_BYTES + 64 * 1024));
-    OpenApiRouter::new()
+    OpenApiRouter::with_openapi(<ListingViews as utoipa::OpenApi>::openapi())
         .merge(uploads)
         .routes(routes!(providers::create))
         .routes(routes!(providers::me, providers::update_me))

@@ -1,10 +1,11 @@
-//! What the catalog does — providers, the listing life cycle and listing photos — independent
-//! of HTTP.
+//! What the catalog does — providers, the listing life cycle, listing photos and the ratings
+//! shown on listings — independent of HTTP.
 
 pub mod cached;
 mod listings;
 pub mod photos;
 pub mod providers;
+pub mod ratings;
 pub mod sessions;
 pub mod trips;
 

@@ -3,5 +3,6 @@
 pub mod listings;
 pub mod photos;
 pub mod providers;
+pub mod ratings;
 pub mod sessions;
 pub mod trips;

@@ -1,7 +1,7 @@
 //! The listing detail in the shared cache (`redis.url`; needs `SOJOURN_TEST_REDIS_URL`, required
 //! when `CI=true`): the second read is a hit, a change is visible at once, an unpublished
-//! listing is not served from the cache, drafts are never cached, and an erased host's
-//! listings leave the cache with the account.
+//! listing is not served from the cache, drafts are never cached, an erased host's listings
+//! leave the cache with the account, and a new rating is shown at once.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use serde_json::json;
 
 use testkit::TestApp;
 
-use crate::support::{call, create_listing, data, host, loft};
+use crate::support::{call, create_listing, data, host, loft, review_event};
 
 fn metric(text: &str, name: &str) -> u64 {
     text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or(0)
@@ -84,4 +84,22 @@ async fn an_erased_hosts_listings_leave_the_cache() {
         assert!(std::time::Instant::now() < deadline, "an erased host's listing is still served");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+#[tokio::test]
+async fn a_rating_change_forgets_the_cached_detail() {
+    let Some(app) = spawn_cached().await else { return };
+    let h = host(&app, "rated-host@example.com").await;
+    let id = create_listing(&app, &h.token, &loft()).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/listings/{id}");
+    data(call(&app, Method::POST, Some(&h.token), &format!("{path}/publish"), None).await).await;
+    for _ in 0..2 {
+        let seen = data(call(&app, Method::GET, None, &path, None).await).await;
+        assert_eq!(seen["listing"]["reviewCount"], 0, "read and cached");
+    }
+    let summary = json!({"listingId": id, "version": 1, "reviewCount": 3, "shown": true, "rating": 4.33,
+                         "categories": {"cleanliness": 4.0}, "distribution": {"1": 0, "2": 0, "3": 0, "4": 2, "5": 1}});
+    review_event(&app, "review.summary_changed", &id, summary).await;
+    let seen = data(call(&app, Method::GET, None, &path, None).await).await;
+    assert_eq!((&seen["listing"]["rating"], &seen["listing"]["reviewCount"]), (&json!(4.33), &json!(3)));
 }

@@ -12,6 +12,7 @@ mod listings;
 mod photos;
 mod privacy;
 mod providers;
+mod ratings;
 mod restaurants;
 mod sessions;
 mod support;

@@ -68,3 +68,15 @@ pub fn loft() -> Value {
 pub async fn create_listing(app: &TestApp, token: &str, body: &Value) -> Value {
     data(call(app, reqwest::Method::POST, Some(token), "/api/v1/listings", Some(body)).await).await["listing"].clone()
 }
+
+/// Puts a `review.*` event in catalog's outbox and relays it, as the reviews context would
+/// publish it; returns its id.
+pub async fn review_event(app: &TestApp, event_type: &str, listing: &str, data: Value) -> uuid::Uuid {
+    let event = kernel::EventEnvelope::new(event_type, listing, chrono::Utc::now(), data);
+    let db = app.platform.db("catalog").unwrap();
+    let mut tx = db.begin().await.unwrap();
+    platform::events::enqueue(&mut tx, &event).await.unwrap();
+    tx.commit().await.unwrap();
+    app.drain_events().await;
+    event.id
+}

@@ -20,8 +20,8 @@ fn internal_key(secrets: &Secrets) -> Result<Secret, StartError> {
 
 /// Provides, for each contract no context of this process answers, an HTTP client of the
 /// service that does when its URL is configured: payments (`services.payments_url`), records
-/// and feeds of booking (`services.booking_url`) and catalog (`services.catalog_url`). Call
-/// after every context has mounted.
+/// and feeds of booking (`services.booking_url`) and catalog (`services.catalog_url`), and
+/// reviews' ratings feed (`services.reviews_url`). Call after every context has mounted.
 pub fn provide_remote(config: &Config, secrets: &Secrets, contracts: &Contracts) -> Result<(), StartError> {
     let services = &config.services;
     if !contracts.has_payments()
@@ -40,6 +40,11 @@ pub fn provide_remote(config: &Config, secrets: &Secrets, contracts: &Contracts)
         contracts.provide_remote_records(records, Arc::new(client));
         contracts.provide_remote_feed(feed, Arc::new(HttpFeeds::new(what, url, key).map_err(start_error)?));
     }
+    // Reviews owns no record another context asks about: only its ratings feed.
+    if let Some(url) = &services.reviews_url {
+        let feeds = HttpFeeds::new("reviews service", url, internal_key(secrets)?).map_err(start_error)?;
+        contracts.provide_remote_feed(FeedKind::Ratings, Arc::new(feeds));
+    }
     Ok(())
 }
 
@@ -51,4 +56,30 @@ pub fn internal_routes(contracts: &Arc<Contracts>, secrets: &Secrets) -> Option<
         super::records::routes(contracts.clone(), key.clone())
             .merge(super::feeds::routes(contracts.clone(), key.clone())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn secrets() -> Secrets {
+        let key = Secret::new("remote-test-internal-key-0123456789abcdef");
+        Secrets::for_tests(BTreeMap::from([(INTERNAL_API_KEY.to_owned(), key)]))
+    }
+
+    #[test]
+    fn the_reviews_url_provides_a_client_of_the_ratings_feed() {
+        let mut config = Config::default();
+        config.services.reviews_url = Some("http://reviews.internal:3000".into());
+        let contracts = Contracts::default();
+        assert!(provide_remote(&config, &secrets(), &contracts).is_ok());
+        assert!(contracts.feed(FeedKind::Ratings).is_some(), "a client of reviews' feed");
+        assert!(contracts.local_feed(FeedKind::Ratings).is_none(), "served by reviews, not here");
+        assert!(contracts.feed(FeedKind::Availability).is_none() && contracts.feed(FeedKind::Listings).is_none());
+        // Without the key to call it with, start-up says so.
+        let refused = provide_remote(&config, &Secrets::for_tests(BTreeMap::new()), &Contracts::default());
+        assert!(refused.err().is_some_and(|e| e.to_string().contains("internal_api_key")));
+    }
 }

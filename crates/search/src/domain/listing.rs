@@ -32,7 +32,8 @@ pub struct IndexedListing {
     pub created_at: i64,
     /// From booking; `None` until booking said anything of this listing.
     pub availability: Option<Availability>,
-    /// From reviews; `None` until it has reviews.
+    /// From reviews; `None` until reviews said anything of this listing (its average is `None`
+    /// while reviews shows none).
     pub rating: Option<Rating>,
 }
 

@@ -47,23 +47,31 @@ impl Availability {
     }
 }
 
-/// A listing's rating, as reviews publishes it.
+/// A listing's rating, as reviews publishes it. Reviews shows an average only from 3 reviews:
+/// below that (a review hidden by moderation, say) its summary carries `rating: null`, which
+/// clears the rating here too — the listing is then searched as one never rated — while the
+/// version is kept, so a late older summary cannot bring the stale average back.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rating {
     pub listing_id: Uuid,
     pub version: i64,
-    /// Average, 0–5.
-    pub rating: f64,
+    /// Average, 0–5; `None` while reviews does not show one.
+    pub rating: Option<f64>,
     pub review_count: i64,
 }
 
 impl Rating {
-    /// Reads reviews' payload; `None` without a listing id, a version or a rating in 0–5.
+    /// Reads reviews' payload; `None` without a listing id or a version, or with a rating that
+    /// is neither null nor a number in 0–5. A null or absent rating (or `shown: false`) clears.
     pub fn from_payload(v: &Value) -> Option<Self> {
         let (listing_id, version) = listing_and_version(v)?;
-        let rating = v["rating"].as_f64().filter(|r| (0.0..=5.0).contains(r))?;
+        let hidden = v["shown"].as_bool() == Some(false);
+        let rating = match &v["rating"] {
+            Value::Null => None,
+            r => Some(r.as_f64().filter(|r| (0.0..=5.0).contains(r))?),
+        };
         let review_count = v["reviewCount"].as_i64().unwrap_or(0).max(0);
-        Some(Self { listing_id, version, rating, review_count })
+        Some(Self { listing_id, version, rating: rating.filter(|_| !hidden), review_count })
     }
 }
 
@@ -96,14 +104,30 @@ mod tests {
     #[test]
     fn a_rating_outside_zero_to_five_is_refused() {
         let base = json!({"listingId": Uuid::nil(), "version": 1, "reviewCount": 2});
-        let with = |r: f64| {
+        let with = |r: Value| {
             let mut v = base.clone();
-            v["rating"] = json!(r);
+            v["rating"] = r;
             Rating::from_payload(&v)
         };
-        assert_eq!(with(4.5).map(|r| r.review_count), Some(2));
-        assert!(with(5.5).is_none());
-        assert!(with(-1.0).is_none());
+        assert_eq!(with(json!(4.5)).map(|r| (r.rating, r.review_count)), Some((Some(4.5), 2)));
+        assert!(with(json!(5.5)).is_none());
+        assert!(with(json!(-1.0)).is_none());
+        assert!(with(json!("4.5")).is_none());
+    }
+
+    #[test]
+    fn a_null_rating_clears_it_and_keeps_the_count() {
+        let cleared = Rating::from_payload(&json!({"listingId": Uuid::nil(), "version": 7, "reviewCount": 2,
+            "shown": false, "rating": null, "categories": null, "distribution": null}));
+        assert_eq!(cleared.map(|r| (r.version, r.rating, r.review_count)), Some((7, None, 2)));
+        let absent = Rating::from_payload(&json!({"listingId": Uuid::nil(), "version": 1}));
+        assert_eq!(absent.map(|r| (r.rating, r.review_count)), Some((None, 0)));
+        let hidden =
+            Rating::from_payload(&json!({"listingId": Uuid::nil(), "version": 2, "shown": false, "rating": 4.0}));
+        assert_eq!(hidden.and_then(|r| r.rating), None);
+        // Without a listing or a version nothing can be applied.
+        assert!(Rating::from_payload(&json!({"listingId": "x", "version": 1, "rating": null})).is_none());
+        assert!(Rating::from_payload(&json!({"listingId": Uuid::nil(), "rating": null})).is_none());
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub struct Fields {
     pub open_day: Field,
     /// A product with stock left.
     pub in_stock: Field,
-    /// Average rating 0–5, when it has reviews (−1 otherwise).
+    /// Average rating 0–5, when reviews shows one (−1 otherwise).
     pub rating: Field,
     /// The grid cell of the listing's location at each level of [`geo::LEVELS`].
     pub geo_cell: Field,
@@ -263,16 +263,9 @@ pub(crate) fn document(f: &Fields, l: &IndexedListing) -> TantivyDocument {
             d.add_bool(f.in_stock, in_stock);
         }
     }
-    match l.rating {
-        Some(r) => {
-            d.add_f64(f.rating, r.rating);
-            d.add_i64(f.review_count, r.review_count);
-        }
-        None => {
-            d.add_f64(f.rating, MISSING as f64);
-            d.add_i64(f.review_count, 0);
-        }
-    }
+    // A cleared rating (reviews shows none) is indexed as never rated; its count stays.
+    d.add_f64(f.rating, l.rating.and_then(|r| r.rating).unwrap_or(MISSING as f64));
+    d.add_i64(f.review_count, l.rating.map_or(0, |r| r.review_count));
     crate::discover::index_suggestions(f, l, &mut d);
     d
 }

@@ -124,7 +124,7 @@ pub fn hit_json(l: &IndexedListing) -> Value {
     json!({"id": l.id, "kind": l.kind, "title": l.title, "city": l.city, "country": l.country, "price": l.price,
            "currency": l.currency, "location": location, "instantBook": l.instant_book, "maxGuests": l.max_guests,
            "bedrooms": l.bedrooms, "amenities": l.amenities, "createdAt": created,
-           "rating": l.rating.map(|r| (r.rating * 100.0).round() / 100.0),
+           "rating": l.rating.and_then(|r| r.rating).map(|r| (r * 100.0).round() / 100.0),
            "reviewCount": l.rating.map_or(0, |r| r.review_count),
            // For highlights only; removed before answering.
            DESCRIPTION: l.description})

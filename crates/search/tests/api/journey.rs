@@ -26,19 +26,6 @@ async fn guest(app: &App, email: &str) -> String {
     d["tokens"]["accessToken"].as_str().unwrap().to_owned()
 }
 
-async fn administrator(app: &App, email: &str) -> String {
-    let body = json!({"email": email, "password": "Password1!"});
-    let d = data(app.post_json("/api/v1/auth/register", &body).await).await;
-    let id: uuid::Uuid = d["user"]["id"].as_str().unwrap().parse().unwrap();
-    platform::db::query("UPDATE users SET role = 'admin' WHERE id = $1")
-        .bind(id)
-        .execute(app.platform.db("identity").unwrap())
-        .await
-        .unwrap();
-    let d = data(app.post_json("/api/v1/auth/login", &body).await).await;
-    d["tokens"]["accessToken"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_traveller_finds_free_paris_apartments_for_their_dates_then_sorts_by_distance() {
     let app = spawn_with_booking().await;
@@ -94,15 +81,7 @@ async fn a_traveller_finds_free_paris_apartments_for_their_dates_then_sorts_by_d
     platform::db::query("DELETE FROM indexed_listings").execute(db).await.unwrap();
     platform::db::query("DELETE FROM listing_availability").execute(db).await.unwrap();
     let admin = administrator(&app, "admin@example.com").await;
-    let r = app.call(Method::POST, Some(&admin), "/api/v1/admin/search/reindex", None).await;
-    assert_eq!(r.status().as_u16(), 202);
-    let status = loop {
-        let s = data(app.call(Method::GET, Some(&admin), "/api/v1/admin/search/status", None).await).await;
-        if !s["rebuilding"].as_bool().unwrap() && s["lastRebuild"]["finishedAt"].is_string() {
-            break s;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let status = reindex(&app, &admin).await;
     assert_eq!(
         (status["lastRebuild"]["ok"].as_bool(), status["lastRebuild"]["source"].as_str()),
         (Some(true), Some("feeds"))

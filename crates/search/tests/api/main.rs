@@ -10,6 +10,7 @@ mod history;
 mod journey;
 mod popular;
 mod query;
+mod ratings_feed;
 mod signals;
 mod support;
 mod validation;

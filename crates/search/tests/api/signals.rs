@@ -1,6 +1,6 @@
 //! Booking's availability and reviews' ratings in the index (their events injected as those
-//! contexts publish them), dates and ratings as filters, sorts and facets, the bounding box,
-//! cursors, and a rebuild after the index directory is lost.
+//! contexts publish them), dates and ratings as filters, sorts and facets, a rating cleared by
+//! reviews, the bounding box, cursors, and a rebuild after the index directory is lost.
 
 use serde_json::{Value, json};
 
@@ -72,6 +72,36 @@ async fn ratings_filter_sort_and_are_counted() {
     inject(&app, "review.summary_changed", &c.lyon, rating(&c.lyon, 1, 1.0, 1)).await;
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     assert_eq!(ids(&app, "ratingMin=4").await, vec![c.lyon.clone()]);
+}
+
+fn cleared(listing: &str, version: i64, count: i64) -> Value {
+    json!({"listingId": listing, "version": version, "reviewCount": count, "shown": false, "rating": null,
+           "categories": null, "distribution": null})
+}
+
+#[tokio::test]
+async fn a_rating_reviews_stops_showing_is_cleared_and_a_late_older_one_changes_nothing() {
+    let app = spawn().await;
+    let c = catalogue(&app).await;
+    inject(&app, "review.summary_changed", &c.lyon, rating(&c.lyon, 1, 4.5, 3)).await;
+    eventually(&app, "ratingMin=4", |d| has(d, &c.lyon)).await;
+    // A review hidden by moderation: 2 left, no average shown.
+    inject(&app, "review.summary_changed", &c.lyon, cleared(&c.lyon, 3, 2)).await;
+    eventually(&app, "ratingMin=4", |d| !has(d, &c.lyon)).await;
+    let d = eventually(&app, "city=Lyon", |d| has(d, &c.lyon)).await;
+    assert_eq!((&d["listings"][0]["rating"], &d["listings"][0]["reviewCount"]), (&Value::Null, &json!(2)), "{d}");
+    // As a listing never rated: not found by any ratingMin, last when sorted by rating.
+    assert!(!ids(&app, "ratingMin=0").await.contains(&c.lyon));
+    assert_eq!(ids(&app, "sort=rating").await.len(), 4);
+    // The summary of version 2, delivered late, does not bring a rating back.
+    inject(&app, "review.summary_changed", &c.lyon, rating(&c.lyon, 2, 4.9, 3)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(!ids(&app, "ratingMin=4").await.contains(&c.lyon));
+    let (_, body) = search_raw(&app, "city=Lyon").await;
+    assert_eq!(body["data"]["listings"][0]["rating"], Value::Null, "{body}");
+    // A newer summary shows it again.
+    inject(&app, "review.summary_changed", &c.lyon, rating(&c.lyon, 4, 4.2, 3)).await;
+    eventually(&app, "ratingMin=4", |d| has(d, &c.lyon)).await;
 }
 
 #[tokio::test]

@@ -177,3 +177,36 @@ pub async fn catalogue(app: &App) -> Catalogue {
     eventually(app, "city=Nantes", |d| has(d, &nantes)).await;
     Catalogue { paris, lyon, montmartre, nantes }
 }
+
+/// A signed-up account made an administrator; returns its access token.
+pub async fn administrator(app: &TestApp, email: &str) -> String {
+    let body = json!({"email": email, "password": "Password1!"});
+    let d = data(app.post_json("/api/v1/auth/register", &body).await).await;
+    let id: uuid::Uuid = d["user"]["id"].as_str().unwrap().parse().unwrap();
+    platform::db::query("UPDATE users SET role = 'admin' WHERE id = $1")
+        .bind(id)
+        .execute(app.platform.db("identity").unwrap())
+        .await
+        .unwrap();
+    let d = data(app.post_json("/api/v1/auth/login", &body).await).await;
+    d["tokens"]["accessToken"].as_str().unwrap().to_owned()
+}
+
+/// Runs an administrator's reindex from the feeds and waits for it (not an earlier build) to
+/// finish; returns the status after.
+pub async fn reindex(app: &TestApp, admin: &str) -> Value {
+    let status = || async { data(app.call(Method::GET, Some(admin), "/api/v1/admin/search/status", None).await).await };
+    let before = status().await["lastRebuild"]["startedAt"].clone();
+    let r = app.call(Method::POST, Some(admin), "/api/v1/admin/search/reindex", None).await;
+    assert_eq!(r.status().as_u16(), 202);
+    let start = Instant::now();
+    loop {
+        let s = status().await;
+        let last = &s["lastRebuild"];
+        if !s["rebuilding"].as_bool().unwrap() && last["startedAt"] != before && last["finishedAt"].is_string() {
+            return s;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the reindex did not finish: {s}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
