@@ -12,4 +12,5 @@ mod notices;
 mod privacy;
 mod reminders;
 mod rules;
+mod shown;
 mod support;

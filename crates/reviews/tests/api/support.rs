@@ -13,14 +13,24 @@ pub type App = testkit::ClockedApp;
 
 /// The app with its clock at 2027-01-04 09:00 UTC.
 pub async fn spawn() -> App {
-    let contexts: Vec<Arc<dyn platform::Context>> = vec![
+    testkit::spawn_clocked("2027-01-04T09:00:00Z", contexts()).await
+}
+
+/// The same with search running too.
+pub async fn spawn_with_search() -> App {
+    let mut all = contexts();
+    all.push(Arc::new(search::Search));
+    testkit::spawn_clocked("2027-01-04T09:00:00Z", all).await
+}
+
+fn contexts() -> Vec<Arc<dyn platform::Context>> {
+    vec![
         Arc::new(identity::Identity),
         Arc::new(catalog::Catalog),
         Arc::new(booking::Booking),
         Arc::new(reviews::Reviews),
         Arc::new(notifications::Notifications),
-    ];
-    testkit::spawn_clocked("2027-01-04T09:00:00Z", contexts).await
+    ]
 }
 
 pub use testkit::accounts::{User, admin, call, data, get, login, post, register, register_named};
