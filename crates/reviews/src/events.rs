@@ -41,6 +41,7 @@ fn stay_of(event: &EventEnvelope) -> Option<stays::Stay> {
         guest_id: id(r, "guestId"),
         host_id: id(r, "hostId"),
         listing_title: text(r, "listingTitle", 200),
+        timezone: text(r, "timezone", 64),
         status,
         completed_at,
         closes_at: completed_at.map(domain::closes_at),

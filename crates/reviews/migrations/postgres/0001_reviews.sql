@@ -9,6 +9,8 @@ CREATE TABLE stays (
     guest_id UUID,
     host_id UUID,
     listing_title TEXT,
+    -- The listing's IANA zone: deadlines are told on the listing's clock.
+    timezone TEXT,
     status TEXT NOT NULL,
     completed_at TIMESTAMPTZ,
     closes_at TIMESTAMPTZ,

@@ -9,6 +9,8 @@ CREATE TABLE stays (
     guest_id BLOB,
     host_id BLOB,
     listing_title TEXT,
+    -- The listing's IANA zone: deadlines are told on the listing's clock.
+    timezone TEXT,
     status TEXT NOT NULL,
     completed_at TEXT,
     closes_at TEXT,

@@ -64,7 +64,8 @@ impl Reviews {
                         continue;
                     }
                     let data = json!({"userId": user, "reservationId": stay.id, "listingId": stay.listing_id,
-                        "listingTitle": stay.listing_title, "role": role, "stage": which.as_str(), "closesAt": stay.closes_at});
+                        "listingTitle": stay.listing_title, "role": role, "stage": which.as_str(), "closesAt": stay.closes_at,
+                        "timezone": stay.timezone});
                     platform::events::enqueue(&mut tx, &event("review.reminder", stay.id, None, now, data)).await?;
                     sent += 1;
                 }

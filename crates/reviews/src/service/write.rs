@@ -76,7 +76,7 @@ impl Reviews {
         let both = written.len() >= 2;
         let data = json!({"reviewId": review.id, "reservationId": reservation, "listingId": stay.listing_id,
             "listingTitle": stay.listing_title, "authorId": actor.user_id, "subjectId": subject, "authorRole": role,
-            "closesAt": closes_at, "subjectHasReviewed": both});
+            "closesAt": closes_at, "timezone": stay.timezone, "subjectHasReviewed": both});
         platform::events::enqueue(&mut tx, &event("review.created", review.id, Some(actor.user_id), now, data)).await?;
         if both && stays::claim_publication(&mut tx, reservation, now).await? {
             self.publish(&mut tx, &stay).await?;

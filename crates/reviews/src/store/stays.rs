@@ -13,6 +13,7 @@ pub struct Stay {
     pub guest_id: Option<Uuid>,
     pub host_id: Option<Uuid>,
     pub listing_title: Option<String>,
+    pub timezone: Option<String>,
     pub status: String,
     pub completed_at: Option<DateTime<Utc>>,
     pub closes_at: Option<DateTime<Utc>>,
@@ -28,6 +29,7 @@ impl FromRow for Stay {
             guest_id: row.get("guest_id")?,
             host_id: row.get("host_id")?,
             listing_title: row.get("listing_title")?,
+            timezone: row.get("timezone")?,
             status: row.get("status")?,
             completed_at: row.get("completed_at")?,
             closes_at: row.get("closes_at")?,
@@ -40,10 +42,11 @@ impl FromRow for Stay {
 /// of an earlier state cannot reopen it, and the window set by the first completion stays.
 pub async fn upsert(tx: &mut Tx, s: &Stay, at: DateTime<Utc>) -> Result<(), DbError> {
     query(
-        "INSERT INTO stays (id, listing_id, kind, guest_id, host_id, listing_title, status, completed_at, closes_at, \
+        "INSERT INTO stays (id, listing_id, kind, guest_id, host_id, listing_title, timezone, status, completed_at, closes_at, \
          published_at, first_reminder_at, last_reminder_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, NULL, $10) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, NULL, $11) \
          ON CONFLICT (id) DO UPDATE SET listing_title = COALESCE(excluded.listing_title, stays.listing_title), \
+         timezone = COALESCE(excluded.timezone, stays.timezone), \
          status = CASE WHEN stays.status = 'completed' THEN stays.status ELSE excluded.status END, \
          completed_at = COALESCE(stays.completed_at, excluded.completed_at), \
          closes_at = COALESCE(stays.closes_at, excluded.closes_at), updated_at = excluded.updated_at \
@@ -55,6 +58,7 @@ pub async fn upsert(tx: &mut Tx, s: &Stay, at: DateTime<Utc>) -> Result<(), DbEr
     .bind(s.guest_id)
     .bind(s.host_id)
     .bind(s.listing_title.clone())
+    .bind(s.timezone.clone())
     .bind(s.status.as_str())
     .bind(s.completed_at)
     .bind(s.closes_at)
@@ -66,7 +70,7 @@ pub async fn upsert(tx: &mut Tx, s: &Stay, at: DateTime<Utc>) -> Result<(), DbEr
 
 pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Stay>, DbError> {
     query(
-        "SELECT id, listing_id, kind, guest_id, host_id, listing_title, status, completed_at, closes_at, published_at \
+        "SELECT id, listing_id, kind, guest_id, host_id, listing_title, timezone, status, completed_at, closes_at, published_at \
          FROM stays WHERE id = $1",
     )
     .bind(id)
@@ -134,12 +138,12 @@ pub async fn due_reminders(
 ) -> Result<Vec<Stay>, DbError> {
     let sql = match which {
         Reminder::First => {
-            "SELECT id, listing_id, kind, guest_id, host_id, listing_title, status, completed_at, closes_at, published_at FROM stays \
+            "SELECT id, listing_id, kind, guest_id, host_id, listing_title, timezone, status, completed_at, closes_at, published_at FROM stays \
              WHERE published_at IS NULL AND first_reminder_at IS NULL AND last_reminder_at IS NULL \
              AND completed_at <= $1 AND closes_at > $2 ORDER BY completed_at, id LIMIT $3"
         }
         Reminder::Last => {
-            "SELECT id, listing_id, kind, guest_id, host_id, listing_title, status, completed_at, closes_at, published_at FROM stays \
+            "SELECT id, listing_id, kind, guest_id, host_id, listing_title, timezone, status, completed_at, closes_at, published_at FROM stays \
              WHERE published_at IS NULL AND last_reminder_at IS NULL AND closes_at <= $1 AND closes_at > $2 \
              ORDER BY closes_at, id LIMIT $3"
         }
@@ -163,7 +167,7 @@ pub async fn claim_reminder(tx: &mut Tx, id: Uuid, which: Reminder, now: DateTim
 /// other side already wrote.
 pub async fn awaiting(db: &Db, user: Uuid, now: DateTime<Utc>) -> Result<Vec<(Stay, bool)>, DbError> {
     let stays: Vec<Stay> = query(
-        "SELECT s.id, s.listing_id, s.kind, s.guest_id, s.host_id, s.listing_title, s.status, s.completed_at, s.closes_at, \
+        "SELECT s.id, s.listing_id, s.kind, s.guest_id, s.host_id, s.listing_title, s.timezone, s.status, s.completed_at, s.closes_at, \
          s.published_at FROM stays s WHERE (s.guest_id = $1 OR s.host_id = $1) AND s.published_at IS NULL \
          AND s.closes_at > $2 AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.reservation_id = s.id AND r.author_id = $1) \
          ORDER BY s.closes_at, s.id LIMIT 100",

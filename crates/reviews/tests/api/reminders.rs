@@ -20,7 +20,10 @@ async fn sides_that_have_not_written_are_reminded_twice() {
         first.iter().map(|e| (e["role"].as_str().unwrap(), e["stage"].as_str().unwrap())).collect();
     to.sort_unstable();
     assert_eq!(to, [("guest", "first"), ("host", "first")]);
-    assert_eq!(first[0]["listingTitle"], "Canal flat");
+    assert_eq!(
+        (first[0]["listingTitle"].as_str(), first[0]["timezone"].as_str()),
+        (Some("Canal flat"), Some("Europe/Paris"))
+    );
 
     written(&app, &s.guest, &stay_review(&s.reservation, 5, "Lovely")).await;
     later(&app, Duration::days(10), &mut [&mut root]).await;
