@@ -9,6 +9,7 @@ mod events;
 pub mod export;
 mod http;
 mod itineraries;
+mod orders;
 pub mod policy;
 pub mod pricing;
 mod privacy;
@@ -83,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_availability.sql"),
         postgres: include_str!("../migrations/postgres/0009_availability.sql"),
     },
+    Migration {
+        version: 11,
+        name: "orders",
+        sqlite: include_str!("../migrations/sqlite/0011_orders.sql"),
+        postgres: include_str!("../migrations/postgres/0011_orders.sql"),
+    },
 ];
 
 /// The booking context.
@@ -115,6 +122,7 @@ impl Context for Booking {
             events: env.events.clone(),
             contracts: env.contracts.clone(),
             mailer: env.mailer.clone(),
+            realtime: env.realtime.clone(),
         };
         let listings = Subscription::new(
             LISTINGS_CONSUMER,

@@ -1,5 +1,5 @@
 //! This context's part of GDPR exports and erasure: a user's reservations (as guest and as
-//! host), coupons, DreamScape bookings, cart and itineraries. Erasure keeps the reservations
+//! host), menu orders, coupons, DreamScape bookings, cart and itineraries. Erasure keeps the reservations
 //! and bookings — they are accounting records the law requires — but removes the free text
 //! people wrote (cancellation reasons), contact details and passengers of bookings, the cart,
 //! the itineraries and the idempotency keys.
@@ -42,6 +42,7 @@ impl PersonalData for BookingData {
         }
         let cart = crate::voyage::store::items(&self.db, user).await.map_err(fail)?;
         let itineraries = crate::itineraries::export(&self.db, user).await.map_err(fail)?;
+        let orders = crate::orders::view::of_guest(&self.db, user).await.map_err(fail)?;
         Ok(json!({
             "reservations": as_guest.iter().map(reservation_view).collect::<Vec<_>>(),
             "hostedReservations": as_host.iter().map(reservation_view).collect::<Vec<_>>(),
@@ -49,6 +50,7 @@ impl PersonalData for BookingData {
             "bookings": bookings,
             "cart": cart.iter().map(crate::voyage::cart::item_view).collect::<Vec<_>>(),
             "itineraries": itineraries,
+            "orders": orders,
         }))
     }
 
@@ -73,6 +75,7 @@ pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
         .bind(json!({}))
         .execute(&mut *tx)
         .await?;
+    crate::orders::store::erase(tx, user).await?;
     for statement in [
         "DELETE FROM trip_keys WHERE user_id = $1",
         "DELETE FROM cart_items WHERE user_id = $1",

@@ -12,6 +12,8 @@ use crate::store::{self, Payable};
 
 /// Consumer name: dedupe records are keyed on it, so it must never change.
 pub const BOOKINGS_CONSUMER: &str = "payments.bookings";
+/// Consumer of menu orders' events (`order.*`: reservations announced under the order's names).
+pub const ORDERS_CONSUMER: &str = "payments.orders";
 /// Consumer of DreamScape bookings' events (supplier refunds).
 pub const VOYAGE_CONSUMER: &str = "payments.voyage";
 
@@ -94,7 +96,8 @@ impl Payments {
         // Captured when the host accepts, released when the reservation ends unused (or was
         // authorised after it ended: `booking.refund_due`): calls to the processor, made once
         // this transaction commits (see `crate::ops`).
-        let settle = match event.event_type.as_str() {
+        let kind = as_booking(&event.event_type);
+        let settle = match kind {
             "booking.confirmed" => Some(Kind::Capture),
             "booking.declined" | "booking.expired" | "booking.cancelled" | "booking.refund_due" => Some(Kind::Cancel),
             _ => None,
@@ -115,7 +118,7 @@ impl Payments {
         // capture is on its way).
         let owed = event.data.get("refundAmount").and_then(Value::as_i64).unwrap_or(0);
         let refunding = ["booking.cancelled", "booking.declined", "booking.expired", "booking.refund_due"];
-        if owed > 0 && refunding.contains(&event.event_type.as_str()) {
+        if owed > 0 && refunding.contains(&kind) {
             // Booking's breakdown: the host is owed `hostPayout` less than before, `taxes` go back.
             let refund = event.data.get("refund");
             let part = |k: &str| refund.and_then(|r| r.get(k)).and_then(Value::as_i64);
@@ -126,5 +129,19 @@ impl Payments {
             self.refund_reservation(tx, id, owed, split).await?;
         }
         Ok(())
+    }
+}
+
+/// A menu order's event under the name of the reservation event it stands for: the kitchen
+/// accepting is a confirmation (capture), rejecting a decline (release, or refund once
+/// captured), and so on. Booking's own names pass through.
+fn as_booking(event_type: &str) -> &str {
+    match event_type {
+        "order.accepted" => "booking.confirmed",
+        "order.rejected" => "booking.declined",
+        "order.cancelled" => "booking.cancelled",
+        "order.expired" => "booking.expired",
+        "order.refund_due" => "booking.refund_due",
+        other => other,
     }
 }

@@ -130,6 +130,13 @@ impl Context for Payments {
             env.db.clone(),
             events::BookingsFollower { engine: engine.clone() },
         );
+        // Menu orders are reservations too, announced as `order.*` (booking's `orders`).
+        let orders = Subscription::new(
+            events::ORDERS_CONSUMER,
+            "order.*",
+            env.db.clone(),
+            events::BookingsFollower { engine: engine.clone() },
+        );
         let voyage = Subscription::new(
             events::VOYAGE_CONSUMER,
             "voyage.*",
@@ -146,6 +153,6 @@ impl Context for Payments {
         let router = http::routes()
             .with_state(engine.clone())
             .merge(utoipa_axum::router::OpenApiRouter::from(internal::routes(key).with_state(engine)));
-        Ok(Mounted { router, subscriptions: vec![bookings, voyage] })
+        Ok(Mounted { router, subscriptions: vec![bookings, orders, voyage] })
     }
 }

@@ -43,4 +43,5 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(admin_bookings::modify))
         .routes(routes!(admin_bookings::resend))
         .merge(voyage::routes())
+        .merge(crate::orders::http::routes())
 }

@@ -39,10 +39,12 @@ pub struct Bookings {
     pub contracts: Arc<platform::contracts::Contracts>,
     /// Outgoing mail (an administrator re-sends a booking's confirmation).
     pub mailer: Arc<dyn platform::mail::Mailer>,
+    /// Pushes order updates to the guest's and the kitchen's sockets.
+    pub realtime: platform::realtime::Realtime,
 }
 
 impl Bookings {
-    async fn emit(
+    pub(crate) async fn emit(
         &self,
         tx: &mut Tx,
         kind: &str,

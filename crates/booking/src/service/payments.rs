@@ -122,7 +122,7 @@ impl Bookings {
         let (status, event, respond_by) = if r.instant_book {
             ("confirmed", "booking.confirmed", None)
         } else {
-            ("awaiting_host", "booking.requested", Some(self.respond_by()))
+            ("awaiting_host", "booking.requested", Some(self.respond_by(r)))
         };
         let next = Reservation { status: status.into(), respond_by, ..next };
         self.transition(tx, r, next, event, None, None).await?;

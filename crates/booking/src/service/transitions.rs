@@ -170,6 +170,12 @@ impl Bookings {
         if !HOLDING.contains(&r.status.as_str()) {
             return Err(invalid_state(&r, "cancelled"));
         }
+        if r.status == "confirmed"
+            && role == Role::Guest
+            && crate::orders::domain::mode_of(r.unit_key.as_deref()).is_some()
+        {
+            return Err(ApiError::new(409, "order_in_preparation", "The kitchen has accepted this order"));
+        }
         let now = self.clock.now();
         if r.ends_at.is_some_and(|end| end <= now) {
             return Err(ApiError::new(409, "invalid_state", "This reservation is already over"));
@@ -306,13 +312,22 @@ impl Bookings {
             "refundAmount": refund.as_ref().map(|r| r.amount),
             "refund": refund,
         });
-        self.emit(tx, event, done.id, actor, data).await?;
+        // An order's transitions are announced as the order's (`booking.confirmed` is the
+        // kitchen accepting it).
+        let event = match crate::orders::domain::mode_of(done.unit_key.as_deref()) {
+            Some(_) => crate::orders::domain::event_name(event),
+            None => event.to_owned(),
+        };
+        self.emit(tx, &event, done.id, actor, data).await?;
         Ok(Some(done))
     }
 
-    /// When a request to book must be answered, from now.
-    pub(crate) fn respond_by(&self) -> DateTime<Utc> {
-        self.clock.now() + Duration::hours(self.config.request_hours)
+    /// When a request to book (or a menu order) must be answered, from now.
+    pub(crate) fn respond_by(&self, r: &Reservation) -> DateTime<Utc> {
+        match crate::orders::domain::mode_of(r.unit_key.as_deref()) {
+            Some(_) => self.clock.now() + Duration::minutes(self.config.order_accept_minutes),
+            None => self.clock.now() + Duration::hours(self.config.request_hours),
+        }
     }
 }
 

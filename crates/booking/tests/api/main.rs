@@ -11,6 +11,8 @@ mod coupons;
 mod itineraries;
 mod lifecycle;
 mod notices;
+mod orders;
+mod orders_kit;
 mod privacy;
 mod races;
 mod rules;

@@ -157,6 +157,8 @@ pub struct BookingConfig {
     pub hold_minutes: i64,
     /// How long a host has to accept a request to book.
     pub request_hours: i64,
+    /// How long a restaurant has to accept a menu order before it is cancelled and refunded.
+    pub order_accept_minutes: i64,
     /// How often the scheduler looks for holds to expire and stays to complete.
     pub jobs_interval_secs: u64,
     /// A cart left alone this long is emptied (DreamScape: 30 minutes).
@@ -170,6 +172,7 @@ impl Default for BookingConfig {
             host_fee_bps: 300,
             hold_minutes: 15,
             request_hours: 24,
+            order_accept_minutes: 10,
             jobs_interval_secs: 30,
             cart_idle_minutes: 30,
         }
@@ -299,6 +302,9 @@ pub(super) fn validate(config: &super::Config) -> Result<(), ConfigError> {
     }
     if !(1..=168).contains(&booking.request_hours) {
         return Err(ConfigError::key("booking.request_hours", "must be between 1 and 168"));
+    }
+    if !(1..=240).contains(&booking.order_accept_minutes) {
+        return Err(ConfigError::key("booking.order_accept_minutes", "must be between 1 and 240"));
     }
     if !(1..=3600).contains(&booking.jobs_interval_secs) {
         return Err(ConfigError::key("booking.jobs_interval_secs", "must be between 1 and 3600"));
