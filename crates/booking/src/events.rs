@@ -158,6 +158,7 @@ impl EventHandler for PaymentsHandler {
     /// A paid DreamScape booking's supplier offers are booked now (the supplier is another
     /// system: never inside the transaction).
     async fn after_commit(&self, event: &EventEnvelope) {
+        self.engine.orders_paid(&crate::service::payments::reservation_ids(&event.data)).await;
         if event.event_type == "payment.succeeded"
             && event
                 .data

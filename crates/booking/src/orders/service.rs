@@ -262,6 +262,7 @@ impl Bookings {
         }
         tx.commit().await?;
         self.events.committed();
+        self.announce_order(&r, &order).await;
         Ok((r, order))
     }
 
@@ -361,8 +362,26 @@ impl Bookings {
             return Err(ApiError::new(409, "order_in_preparation", "The kitchen has accepted this order"));
         }
         let r = self.cancel(user, id, Some("Cancelled by the guest".into())).await?;
-        self.announce_order(&r, &order).await;
         Ok((r, order))
+    }
+
+    /// After a reservation transition committed: if it is an order, tell its people.
+    pub(crate) async fn order_changed(&self, r: &Reservation) {
+        if domain::mode_of(r.unit_key.as_deref()).is_none() {
+            return;
+        }
+        if let Ok(Some(order)) = store::find(&self.db, r.id).await {
+            self.announce_order(r, &order).await;
+        }
+    }
+
+    /// After a payment event committed: orders it moved (paid: now in the kitchen's queue).
+    pub(crate) async fn orders_paid(&self, ids: &[Uuid]) {
+        for id in ids {
+            if let Ok(Some(r)) = reservations::find(&self.db, *id).await {
+                self.order_changed(&r).await;
+            }
+        }
     }
 
     /// Tells the guest and the restaurant's people an order changed (the realtime channel).

@@ -257,6 +257,7 @@ impl Bookings {
         }
         tx.commit().await?;
         self.events.committed();
+        self.order_changed(&done).await;
         Ok(done)
     }
 
@@ -273,8 +274,9 @@ impl Bookings {
             self.publish_availability(&mut tx, &[done.listing_id]).await?;
         }
         tx.commit().await?;
-        if done.is_some() {
+        if let Some(done) = &done {
             self.events.committed();
+            self.order_changed(done).await;
         }
         Ok(done)
     }

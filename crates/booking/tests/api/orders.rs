@@ -240,3 +240,85 @@ async fn bad_orders_are_refused_naming_what_is_wrong() {
     let (status, answer) = order(&kit, &guest, &body).await;
     assert_eq!((status, answer["code"].as_str()), (409, Some("restaurant_closed")));
 }
+
+#[tokio::test]
+async fn the_guest_and_the_kitchen_see_each_step_on_their_sockets() {
+    use std::time::Duration;
+    use testkit::ws::{WsAuth, WsClient, ws_url};
+    let kit = spawn().await;
+    let guest = register(&kit, "guest@example.com").await;
+    let (mut guest_ws, _) = WsClient::connect_ready(&ws_url(&kit.base), WsAuth::Header(guest.token.clone())).await;
+    let (mut kitchen_ws, _) =
+        WsClient::connect_ready(&ws_url(&kit.base), WsAuth::Header(kit.owner.token.clone())).await;
+    let order = placed(&kit, &guest, &takeaway(&kit)).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    pay(&kit, &guest, &order).await;
+    let wait = Duration::from_secs(5);
+    let mut seen = Vec::new();
+    while let Some(frame) = kitchen_ws.next_event("order:updated", wait).await {
+        seen.push(frame["data"]["status"].as_str().unwrap_or_default().to_owned());
+        if seen.last().map(String::as_str) == Some("received") {
+            break;
+        }
+    }
+    assert_eq!(seen.last().map(String::as_str), Some("received"), "the kitchen hears of the paid order: {seen:?}");
+    moved(&kit, &kit.owner, &id, "accept").await;
+    moved(&kit, &kit.owner, &id, "preparing").await;
+    let mut steps = Vec::new();
+    while let Some(frame) = guest_ws.next_event("order:updated", wait).await {
+        assert_eq!(frame["data"]["id"], id.as_str());
+        steps.push(frame["data"]["status"].as_str().unwrap_or_default().to_owned());
+        if steps.last().map(String::as_str) == Some("preparing") {
+            break;
+        }
+    }
+    assert!(steps.ends_with(&["accepted".to_owned(), "preparing".to_owned()]), "{steps:?}");
+}
+
+#[tokio::test]
+async fn staff_join_by_invitation_once_and_lose_access_when_removed() {
+    let kit = spawn().await;
+    let guest = register(&kit, "guest@example.com").await;
+    let invitations = format!("/api/v1/listings/{}/staff/invitations", kit.bistro);
+    let (status, _) = testkit::json(call(&kit, Method::POST, Some(&guest.token), &invitations, None).await).await;
+    assert_eq!(status, 403, "only the owner invites");
+    let inv = data(call(&kit, Method::POST, Some(&kit.owner.token), &invitations, None).await).await;
+    let code = json!({"code": inv["invitation"]["code"]});
+    let cook = register(&kit, "cook@example.com").await;
+    let bad = json!({"code": "not-a-code"});
+    let (status, body) =
+        testkit::json(call(&kit, Method::POST, Some(&cook.token), "/api/v1/staff/join", Some(&bad)).await).await;
+    assert_eq!((status, body["code"].as_str()), (404, Some("invitation_not_found")));
+    data(call(&kit, Method::POST, Some(&cook.token), "/api/v1/staff/join", Some(&code)).await).await;
+    let late = register(&kit, "late@example.com").await;
+    let (status, _) =
+        testkit::json(call(&kit, Method::POST, Some(&late.token), "/api/v1/staff/join", Some(&code)).await).await;
+    assert_eq!(status, 404, "an invitation is used once");
+
+    let list = data(
+        call(&kit, Method::GET, Some(&kit.owner.token), &format!("/api/v1/listings/{}/staff", kit.bistro), None).await,
+    )
+    .await;
+    assert_eq!(list["staff"][0]["userId"], cook.id.as_str());
+    let order = placed(&kit, &guest, &takeaway(&kit)).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    pay(&kit, &guest, &order).await;
+    assert_eq!(get_order(&kit, &cook, &id).await["status"], "received");
+    let settings = format!("/api/v1/listings/{}/order-settings", kit.bistro);
+    let (status, _) =
+        testkit::json(call(&kit, Method::PUT, Some(&cook.token), &settings, Some(&json!({"serviceBps": 0}))).await)
+            .await;
+    assert_eq!(status, 403, "staff work orders, they do not set prices");
+    let (status, _) = testkit::json(
+        call(&kit, Method::PUT, Some(&kit.owner.token), &settings, Some(&json!({"serviceBps": 9000}))).await,
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let member = format!("/api/v1/listings/{}/staff/{}", kit.bistro, cook.id);
+    data(call(&kit, Method::DELETE, Some(&kit.owner.token), &member, None).await).await;
+    let (status, _) = act(&kit, &cook, &id, "accept", None).await;
+    assert_eq!(status, 404, "removed from the staff: the order is not theirs to see");
+    let (status, _) = testkit::json(call(&kit, Method::DELETE, Some(&kit.owner.token), &member, None).await).await;
+    assert_eq!(status, 404);
+}

@@ -47,6 +47,8 @@ pub async fn spawn() -> Kit {
         Arc::new(catalog::Catalog),
         Arc::new(booking::Booking),
         Arc::new(payments::Payments),
+        // Serves the sockets (`/ws`) order updates are pushed to.
+        Arc::new(messaging::Messaging),
     ];
     let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
     let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
