@@ -36,22 +36,9 @@ pub fn menu(steak: i64, soup_available: bool) -> Value {
 /// Wednesday 2030-01-02, 10:00 in Paris: the bistro (open 12–14 and 19–23) sells Steak at
 /// 24.00 and Soup at 7.00, with 10 % service and 10 % taxes.
 pub async fn spawn() -> Kit {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = testkit::quick_config(&dir);
-    config
-        .secrets
-        .insert("payments_webhook_secret".into(), platform::secrets::Secret::new("whsec_orders_kit_0123456789abcdef"));
-    let contexts: Vec<Arc<dyn platform::Context>> = vec![
-        Arc::new(identity::Identity),
-        Arc::new(notifications::Notifications),
-        Arc::new(catalog::Catalog),
-        Arc::new(booking::Booking),
-        Arc::new(payments::Payments),
-        // Serves the sockets (`/ws`) order updates are pushed to.
-        Arc::new(messaging::Messaging),
-    ];
-    let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
-    let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
+    // Messaging serves the sockets (`/ws`) order updates are pushed to.
+    let (app, clock, dir) =
+        crate::support::spawn_paying("2030-01-02T09:00:00Z", vec![Arc::new(messaging::Messaging)]).await;
     let owner = host(&app, "chef@example.com", "Europe/Paris").await;
     let bistro = publish(&app, &owner, &restaurant()).await;
     set_menu(&app, &owner, &bistro, &menu(2400, true)).await;

@@ -200,3 +200,28 @@ pub async fn login(app: &TestApp, email: &str) -> User {
         token: d["tokens"]["accessToken"].as_str().unwrap().to_owned(),
     }
 }
+
+/// The app with payments (its sandbox processor) besides identity, notifications, catalog and
+/// booking, and `extra` contexts, its clock at `now`: (app, clock, data directory).
+pub async fn spawn_paying(
+    now: &str,
+    extra: Vec<Arc<dyn platform::Context>>,
+) -> (TestApp, Arc<kernel::ManualClock>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = testkit::quick_config(&dir);
+    config.secrets.insert(
+        "payments_webhook_secret".into(),
+        platform::secrets::Secret::new("whsec_booking_tests_0123456789abcdef"),
+    );
+    let mut contexts: Vec<Arc<dyn platform::Context>> = vec![
+        Arc::new(identity::Identity),
+        Arc::new(notifications::Notifications),
+        Arc::new(catalog::Catalog),
+        Arc::new(booking::Booking),
+        Arc::new(payments::Payments),
+    ];
+    contexts.extend(extra);
+    let clock = Arc::new(kernel::ManualClock::new(now.parse().unwrap()));
+    let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
+    (app, clock, dir)
+}

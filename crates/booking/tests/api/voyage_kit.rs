@@ -64,20 +64,7 @@ impl std::ops::Deref for Kit {
 
 /// The app on 2030-01-02 09:00 UTC, with payments and the test supplier.
 pub async fn spawn() -> Kit {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = testkit::quick_config(&dir);
-    config
-        .secrets
-        .insert("payments_webhook_secret".into(), platform::secrets::Secret::new("whsec_voyage_kit_0123456789abcdef"));
-    let contexts: Vec<Arc<dyn platform::Context>> = vec![
-        Arc::new(identity::Identity),
-        Arc::new(notifications::Notifications),
-        Arc::new(catalog::Catalog),
-        Arc::new(booking::Booking),
-        Arc::new(payments::Payments),
-    ];
-    let clock = Arc::new(kernel::ManualClock::new("2030-01-02T09:00:00Z".parse().unwrap()));
-    let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
+    let (app, clock, dir) = crate::support::spawn_paying("2030-01-02T09:00:00Z", vec![]).await;
     let flights = Arc::new(Flights { price: AtomicI64::new(29_950) });
     app.platform.contracts.provide_supplier(flights.clone());
     Kit { app, clock, flights, dir }
