@@ -70,7 +70,7 @@ pub fn mode_of(unit_key: Option<&str>) -> Option<Mode> {
 }
 
 /// One line as sent.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LineBody {
     /// The menu item's name.

@@ -40,17 +40,24 @@ fn id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
 /// table. The kitchen then has `booking.order_accept_minutes` to accept it.
 #[utoipa::path(post, path = "/api/v1/orders", tag = "Orders", operation_id = "place_order", security(("bearerAuth" = [])),
     request_body = OrderBody,
-    responses((status = 201, description = "`{order}`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key, 1–255 characters")),
+    responses((status = 201, description = "`{order}` (with `Idempotent-Replayed: true` when repeated)"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`item_unavailable` (names the items), `not_a_restaurant`, `orders_closed`, `restaurant_closed`, `table_reservation_invalid`", body = ErrorBody),
         (status = 422, description = "`closed_at_pickup`, `pickup_out_of_range`, `unknown_table`, `pay_at_table_unavailable`, `own_listing`", body = ErrorBody)))]
 pub async fn place(
     AxumState(state): AxumState<State>,
     user: AuthUser,
+    headers: axum::http::HeaderMap,
     Json(body): Json<OrderBody>,
 ) -> Result<Response, ApiError> {
-    let (r, order) = state.place_order(&user, body).await?;
-    Ok(created(json!({ "order": view::order(&r, &order) })))
+    let key = platform::http::idempotency_key(&headers)?;
+    let (r, order, replayed) = state.place_order(&user, body, key.as_deref()).await?;
+    let mut response = created(json!({ "order": view::order(&r, &order) }));
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+    }
+    Ok(response)
 }
 
 /// The caller's orders, newest first.

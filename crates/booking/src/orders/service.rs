@@ -20,7 +20,7 @@ use crate::store::reservations::{self, Reservation};
 use crate::store::{self as booking_store, ListingModel};
 
 /// An order as sent (`POST /api/v1/orders`).
-#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrderBody {
     /// The restaurant listing.
@@ -155,9 +155,41 @@ impl Bookings {
         }
     }
 
+    /// The order an earlier request under `key` placed, if that request was the same;
+    /// `422 idempotency_key_reused` if it was another.
+    async fn order_replay(
+        &self,
+        user: &AuthUser,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<Option<(Reservation, Order)>, ApiError> {
+        let Some((seen, id)) = reservations::find_key(&self.db, user.user_id, key).await? else { return Ok(None) };
+        if seen != fingerprint {
+            return Err(ApiError::new(
+                422,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used for a different request",
+            ));
+        }
+        let r = reservations::find(&self.db, id).await?.ok_or_else(ApiError::internal)?;
+        let order = store::find(&self.db, id).await?.ok_or_else(ApiError::internal)?;
+        Ok(Some((r, order)))
+    }
+
     /// Places an order: priced from the menu now, waiting for payment (or, paid at the table,
-    /// straight to the kitchen).
-    pub async fn place_order(&self, user: &AuthUser, body: OrderBody) -> Result<(Reservation, Order), ApiError> {
+    /// straight to the kitchen). The same `key` answers the same order (`true`: replayed).
+    pub async fn place_order(
+        &self,
+        user: &AuthUser,
+        body: OrderBody,
+        key: Option<&str>,
+    ) -> Result<(Reservation, Order, bool), ApiError> {
+        let fingerprint = serde_json::to_string(&body).map_err(|_| ApiError::internal())?;
+        if let Some(key) = key
+            && let Some((r, order)) = self.order_replay(user, key, &fingerprint).await?
+        {
+            return Ok((r, order, true));
+        }
         let mut errors = Vec::new();
         let listing_id = body.listing_id.as_deref().and_then(|s| s.trim().parse::<Uuid>().ok());
         if listing_id.is_none() {
@@ -252,6 +284,17 @@ impl Bookings {
             updated_at: now,
         };
         let mut tx = self.db.begin().await?;
+        if let Some(key) = key
+            && !reservations::save_key(&mut tx, user.user_id, key, &fingerprint, r.id, now).await?
+        {
+            // The same key in flight committed first: its order is the answer.
+            drop(tx);
+            return self
+                .order_replay(user, key, &fingerprint)
+                .await?
+                .map(|(r, o)| (r, o, true))
+                .ok_or_else(ApiError::internal);
+        }
         reservations::insert_query(&r)?.execute(&mut tx).await?;
         store::insert(&mut tx, &order).await?;
         let data = json!({"reservation": crate::service::transitions::event_reservation(&mut tx, &r).await?,
@@ -263,7 +306,7 @@ impl Bookings {
         tx.commit().await?;
         self.events.committed();
         self.announce_order(&r, &order).await;
-        Ok((r, order))
+        Ok((r, order, false))
     }
 
     /// The kitchen moves an order: `accept`, `preparing`, `ready`, `served` / `collected`, or

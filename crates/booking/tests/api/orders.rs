@@ -322,3 +322,47 @@ async fn staff_join_by_invitation_once_and_lose_access_when_removed() {
     let (status, _) = testkit::json(call(&kit, Method::DELETE, Some(&kit.owner.token), &member, None).await).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn an_order_sent_many_times_with_one_key_is_placed_once() {
+    let kit = spawn().await;
+    let guest = register(&kit, "guest@example.com").await;
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let (client, url, token, body) =
+            (kit.client.clone(), kit.url("/api/v1/orders"), guest.token.clone(), takeaway(&kit));
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", "dinner-42")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap()["data"]["order"]["id"].clone())
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        let (status, id) = t.await.unwrap();
+        assert_eq!(status, 201);
+        ids.push(id);
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let mine = data(call(&kit, Method::GET, Some(&guest.token), "/api/v1/orders", None).await).await;
+    assert_eq!(mine["orders"].as_array().unwrap().len(), 1);
+    let other = json!({"listingId": kit.bistro, "mode": "takeaway", "pickupAt": "2030-01-02T11:30:00Z",
+                       "lines": [{"item": "Soup", "quantity": 1}]});
+    let r = kit
+        .client
+        .post(kit.url("/api/v1/orders"))
+        .bearer_auth(&guest.token)
+        .header("Idempotency-Key", "dinner-42")
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+}
