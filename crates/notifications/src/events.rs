@@ -1,4 +1,5 @@
-//! Events this context consumes (`user.*`, `booking.*`, `review.*`). It publishes none yet.
+//! Events this context consumes (`user.*`, `booking.*`, `order.*`, `review.*`). It publishes
+//! none yet.
 //!
 //! A reader's language is learnt from identity's `user.profile_updated` (it carries the
 //! profile's `language`) into this context's own table: notifications never asks identity,
@@ -20,11 +21,14 @@ use crate::store::{self, Notification};
 pub const INBOX_CONSUMER: &str = "notifications.inbox";
 pub const BOOKINGS_CONSUMER: &str = "notifications.bookings";
 pub const REVIEWS_CONSUMER: &str = "notifications.reviews";
+/// Booking's menu orders, which it announces as `order.*` rather than `booking.*`.
+pub const ORDERS_CONSUMER: &str = "notifications.orders";
 
 /// Fills the inbox from `user.*` events (welcome and account-security notices), `booking.*`
-/// events (requests, confirmations, declines, cancellations, expiries) and `review.*` events
-/// (reviews to answer, published, replied to, moderated; reminders), and keeps the readers'
-/// languages from `user.profile_updated`.
+/// events (requests, confirmations, declines, cancellations, expiries), `order.*` events (new,
+/// accepted, ready, rejected, expired and cancelled menu orders) and `review.*` events (reviews
+/// to answer, published, replied to, moderated; reminders), and keeps the readers' languages
+/// from `user.profile_updated`.
 pub struct InboxFiller {
     pub clock: Arc<dyn Clock>,
     /// Pushes what reached an inbox to the reader's sockets once committed.
@@ -50,7 +54,11 @@ impl EventHandler for InboxFiller {
         let drafts = if event.event_type.starts_with("booking.") {
             booking_drafts(tx, event).await?
         } else if event.event_type.starts_with("review.") {
-            review_drafts(tx, event).await?
+            let notice = domain::reviews::notice_for(event);
+            single_draft(tx, notice, |n| n.user_id, domain::reviews::ReviewNotice::draft).await?
+        } else if event.event_type.starts_with("order.") {
+            let notice = domain::orders::notice_for(event);
+            single_draft(tx, notice, |n| n.user_id, domain::orders::OrderNotice::draft).await?
         } else {
             user_draft(tx, event).await?
         };
@@ -133,13 +141,19 @@ async fn booking_drafts(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec
     Ok(Ok(notices.drafts(|user| languages.get(&user).copied().unwrap_or_default())))
 }
 
-/// The notice a review event makes (at most one), in its reader's language.
-async fn review_drafts(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec<Draft>, &'static str>, HandlerError> {
-    let notice = match domain::reviews::notice_for(event) {
+/// The notice an event that tells one person makes (a review or an order event), if any, in
+/// its reader's language.
+async fn single_draft<N>(
+    tx: &mut Tx,
+    notice: Result<Option<N>, &'static str>,
+    reader: impl Fn(&N) -> uuid::Uuid,
+    write: impl Fn(&N, Lang) -> Draft,
+) -> Result<Result<Vec<Draft>, &'static str>, HandlerError> {
+    let notice = match notice {
         Ok(Some(notice)) => notice,
         Ok(None) => return Ok(Ok(Vec::new())),
         Err(reason) => return Ok(Err(reason)),
     };
-    let lang = Lang::from_tag(store::reader_language(&mut *tx, notice.user_id).await?.as_deref());
-    Ok(Ok(vec![notice.draft(lang)]))
+    let lang = Lang::from_tag(store::reader_language(&mut *tx, reader(&notice)).await?.as_deref());
+    Ok(Ok(vec![write(&notice, lang)]))
 }

@@ -1,8 +1,8 @@
 //! Notifications: the in-app inbox (`/api/v1/users/notifications`) and per-type, per-channel
 //! preferences (`/api/v1/users/notification-preferences`, DreamScape's 7-key view, and
 //! `…/channels`, the whole grid). The inbox is filled from other contexts' events (identity's
-//! `user.*`, booking's `booking.*` and reviews' `review.*`) and by other services through the
-//! internal route.
+//! `user.*`, booking's `booking.*` and `order.*` and reviews' `review.*`) and by other services
+//! through the internal route.
 //! Identity's profile events also tell it each reader's language, so notices are written in it.
 
 pub mod domain;
@@ -19,7 +19,7 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
-pub use events::{INBOX_CONSUMER, REVIEWS_CONSUMER};
+pub use events::{INBOX_CONSUMER, ORDERS_CONSUMER, REVIEWS_CONSUMER};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -86,6 +86,13 @@ impl Context for Notifications {
             env.db.clone(),
             events::InboxFiller { clock: env.clock.clone(), push: push.clone() },
         );
-        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox, bookings, reviews] })
+        // Its own consumer: booking announces menu orders as `order.*`, apart from bookings.
+        let orders = Subscription::new(
+            ORDERS_CONSUMER,
+            "order.*",
+            env.db.clone(),
+            events::InboxFiller { clock: env.clock.clone(), push: push.clone() },
+        );
+        Ok(Mounted { router: http::routes().with_state(state), subscriptions: vec![inbox, bookings, reviews, orders] })
     }
 }

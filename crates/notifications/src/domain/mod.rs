@@ -1,5 +1,6 @@
 //! Pure notification logic: the vocabulary (types, channels), the preference rules and the
-//! notifications that identity, booking and review events turn into. No I/O, unit tested here.
+//! notifications that identity, booking (reservations and menu orders) and review events turn
+//! into. No I/O, unit tested here.
 
 pub mod booking_texts;
 pub mod bookings;
@@ -7,6 +8,8 @@ pub mod dreamscape;
 pub mod inbox;
 pub mod kind;
 pub mod locale;
+pub mod order_texts;
+pub mod orders;
 pub mod preferences;
 pub mod review_texts;
 pub mod reviews;

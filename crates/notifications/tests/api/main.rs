@@ -7,6 +7,7 @@ mod dreamscape;
 mod events;
 mod inbox;
 mod isolation;
+mod orders;
 mod preferences;
 mod reviews;
 mod support;
