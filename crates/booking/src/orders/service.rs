@@ -336,10 +336,9 @@ impl Bookings {
                     self.expire(r.id).await?;
                     return Err(invalid("This order was not accepted in time and was cancelled"));
                 }
-                let next = Reservation { status: "confirmed".into(), respond_by: None, ..r.clone() };
-                let done = self.transition(&mut tx, &r, next, "booking.confirmed", Some(user.user_id), None).await?;
                 store::move_stage(&mut tx, id, "placed", "accepted", entry("accepted"), now).await?;
-                done
+                let next = Reservation { status: "confirmed".into(), respond_by: None, ..r.clone() };
+                self.transition(&mut tx, &r, next, "booking.confirmed", Some(user.user_id), None).await?
             }
             "reject" => {
                 let why = reason.clone().filter(|w| !w.trim().is_empty()).ok_or_else(|| {

@@ -309,15 +309,20 @@ impl Bookings {
             store::lock_for_sale(&mut *tx, done.listing_id).await?;
             release(tx, &done).await?;
         }
-        let data = json!({
+        let mut data = json!({
             "reservation": event_reservation(tx, &done).await?,
             "refundAmount": refund.as_ref().map(|r| r.amount),
             "refund": refund,
         });
         // An order's transitions are announced as the order's (`booking.confirmed` is the
-        // kitchen accepting it).
+        // kitchen accepting it), with the order's view.
         let event = match crate::orders::domain::mode_of(done.unit_key.as_deref()) {
-            Some(_) => crate::orders::domain::event_name(event),
+            Some(_) => {
+                if let Some(order) = crate::orders::store::find(&mut *tx, done.id).await? {
+                    data["order"] = crate::orders::view::order(&done, &order);
+                }
+                crate::orders::domain::event_name(event)
+            }
             None => event.to_owned(),
         };
         self.emit(tx, &event, done.id, actor, data).await?;

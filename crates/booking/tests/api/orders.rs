@@ -366,3 +366,33 @@ async fn an_order_sent_many_times_with_one_key_is_placed_once() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 422);
 }
+
+/// The titles of `who`'s inbox, oldest first.
+async fn inbox(kit: &Kit, who: &crate::support::User) -> Vec<String> {
+    let d = data(call(kit, Method::GET, Some(&who.token), "/api/v1/users/notifications?limit=50", None).await).await;
+    let mut titles: Vec<String> =
+        d["notifications"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect();
+    titles.reverse();
+    titles
+}
+
+#[tokio::test]
+async fn the_guest_and_the_restaurant_get_notices_of_the_steps_that_concern_them() {
+    let kit = spawn().await;
+    let guest = register(&kit, "guest@example.com").await;
+    let order = placed(&kit, &guest, &takeaway(&kit)).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    pay(&kit, &guest, &order).await;
+    assert!(inbox(&kit, &kit.owner).await.contains(&"New order".to_owned()));
+    for step in ["accept", "preparing", "ready"] {
+        moved(&kit, &kit.owner, &id, step).await;
+    }
+    let notices = inbox(&kit, &guest).await;
+    let orders: Vec<&str> = notices.iter().map(String::as_str).filter(|t| t.contains("order")).collect();
+    assert_eq!(orders, ["Your order was accepted", "Your order is ready to collect"], "{notices:?}");
+    let second = placed(&kit, &guest, &takeaway(&kit)).await;
+    pay(&kit, &guest, &second).await;
+    act(&kit, &kit.owner, second["id"].as_str().unwrap(), "reject", Some(&json!({"reason": "Kitchen closed early"})))
+        .await;
+    assert_eq!(inbox(&kit, &guest).await.last().map(String::as_str), Some("Your order was declined"));
+}
