@@ -14,6 +14,8 @@ mod notices;
 mod privacy;
 mod races;
 mod rules;
+mod shipping;
+mod shipping_races;
 mod stays;
 mod support;
 mod voyage_admin;
