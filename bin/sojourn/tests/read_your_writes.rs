@@ -136,7 +136,9 @@ async fn a_product_sells_right_after_it_is_published() {
                 call(app, Method::GET, None, &format!("/api/v1/listings/{mug}/availability"), None).await;
             assert_eq!(status, 200, "product {n}: {seen}");
             assert_eq!(seen["data"]["availability"]["stock"]["remaining"], 5, "product {n}: {seen}");
-            let units = json!({"listingId": mug, "quantity": 2});
+            let to = json!({"name": "Ana Lima", "line1": "12 Rue de la Paix", "city": "Paris", "postalCode": "75002",
+                            "country": "FR"});
+            let units = json!({"listingId": mug, "quantity": 2, "shippingOption": "Post", "deliveryAddress": to});
             let (status, made) = call(app, Method::POST, Some(guest), "/api/v1/reservations", Some(&units)).await;
             assert_eq!(status, 201, "product {n}: {made}");
         }

@@ -296,6 +296,12 @@ fn product() -> Value {
                        "shippingOptions": [{"name": "Post", "price": 500, "estimatedDays": 3}]}})
 }
 
+/// `quantity` mugs by post to Paris: a product's reservation body.
+fn mugs(listing: &str, quantity: i64) -> Value {
+    let to = json!({"name": "Ana Lima", "line1": "12 Rue de la Paix", "city": "Paris", "postalCode": "75002", "country": "FR"});
+    json!({"listingId": listing, "quantity": quantity, "shippingOption": "Post", "deliveryAddress": to})
+}
+
 #[tokio::test]
 async fn cart_lines_are_checked_priced_again_on_change_and_forgotten_when_idle() {
     let (app, _, clock) = spawn_with_clock().await;
@@ -304,7 +310,7 @@ async fn cart_lines_are_checked_priced_again_on_change_and_forgotten_when_idle()
     let (stranger, _) = register(&app, "stranger@example.com").await;
     let mug = publish(&app, &host, &product()).await;
     let flat = publish(&app, &host, &stay()).await;
-    let one = price_of(&app, &guest, &json!({"listingId": mug, "quantity": 1})).await;
+    let one = price_of(&app, &guest, &mugs(&mug, 1)).await;
 
     // Bad lines: a stay counted twice, an unknown type, a body of another kind, a host's own
     // listing, unknown fields; all 4xx in the standard envelope.
@@ -316,16 +322,16 @@ async fn cart_lines_are_checked_priced_again_on_change_and_forgotten_when_idle()
     let mismatch =
         json!({"itemType": "stay", "itemData": {"listingId": mug, "quantity": 1}, "quantity": 1, "price": one});
     expect_error(add(&app, &guest, mismatch).await, 400, "validation_failed").await;
-    let own = json!({"itemType": "product", "itemData": {"listingId": mug}, "quantity": 1, "price": one});
+    let own = json!({"itemType": "product", "itemData": mugs(&mug, 1), "quantity": 1, "price": one});
     expect_error(add(&app, &host, own).await, 422, "own_listing").await;
     let extra = json!({"itemType": "product", "itemData": {"listingId": mug}, "price": one, "colour": "red"});
     assert_eq!(add(&app, &guest, extra).await.status(), 400);
 
     // Three mugs: the quantity is the listing's units, priced again when it changes.
-    let line = json!({"itemType": "product", "itemData": {"listingId": mug}, "quantity": 1, "price": one});
+    let line = json!({"itemType": "product", "itemData": mugs(&mug, 1), "quantity": 1, "price": one});
     let added = data(add(&app, &guest, line).await).await;
     let item = added["item"]["id"].as_str().unwrap().to_owned();
-    let three = price_of(&app, &guest, &json!({"listingId": mug, "quantity": 3})).await;
+    let three = price_of(&app, &guest, &mugs(&mug, 3)).await;
     let path = format!("/api/v1/cart/me/items/{item}");
     let cart = data(call(&app, Method::PUT, &guest, &path, Some(&json!({"quantity": 3}))).await).await;
     assert_eq!(cart["items"][0]["quantity"], 3);

@@ -17,6 +17,7 @@ mod records;
 pub mod request;
 pub mod rules;
 pub mod service;
+pub mod shipping;
 pub mod slots;
 mod store;
 pub mod voyage;
@@ -83,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "availability",
         sqlite: include_str!("../migrations/sqlite/0009_availability.sql"),
         postgres: include_str!("../migrations/postgres/0009_availability.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "shipping",
+        sqlite: include_str!("../migrations/sqlite/0010_shipping.sql"),
+        postgres: include_str!("../migrations/postgres/0010_shipping.sql"),
     },
     Migration {
         version: 11,

@@ -79,12 +79,12 @@ impl std::error::Error for PriceError {}
 #[serde(rename_all = "camelCase")]
 pub struct Quote {
     pub currency: String,
-    /// One line per night for a stay, a single line otherwise.
+    /// One line per night for a stay, a single line otherwise; then a product's shipping line.
     pub lines: Vec<QuoteLine>,
     /// Number of nights, for stays only.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub nights: Option<i64>,
-    /// Sum of the line amounts.
+    /// Sum of the line amounts, shipping aside.
     pub subtotal: i64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub length_discount: Option<LengthDiscount>,
@@ -96,19 +96,33 @@ pub struct Quote {
     pub base: i64,
     pub guest_service_fee: i64,
     pub taxes: i64,
-    /// What the guest pays: base, service fee and taxes.
+    /// What the guest pays: base, service fee and taxes (and shipping).
     pub guest_total: i64,
     pub host_fee: i64,
     pub host_payout: i64,
     /// What the platform keeps; negative when a platform-funded coupon costs more than the fees.
     pub platform_revenue: i64,
     pub rates: RatesView,
+    /// A product's shipping (see [`crate::shipping`]): in `guestTotal` and `hostPayout`, outside
+    /// `base`, so no fee or tax is taken on it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shipping: Option<ShippingLine>,
+}
+
+/// The shipping option a product order chose, at its price when quoted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShippingLine {
+    /// The option's name in the product's `shippingOptions`.
+    pub name: String,
+    pub price: i64,
+    pub estimated_days: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteLine {
-    /// "night", "person", "seat" or "unit".
+    /// "night", "person", "seat", "unit" or "shipping".
     pub unit: String,
     /// The night, for stays.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -342,6 +356,7 @@ pub fn quote(base: &Base, coupon: Option<&CouponApplied>, rates: Rates, currency
         host_payout: fit(host_payout)?,
         platform_revenue: fit(platform_revenue)?,
         rates: rates.into(),
+        shipping: None,
     })
 }
 

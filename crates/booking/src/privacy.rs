@@ -1,8 +1,9 @@
 //! This context's part of GDPR exports and erasure: a user's reservations (as guest and as
 //! host), menu orders, coupons, DreamScape bookings, cart and itineraries. Erasure keeps the reservations
 //! and bookings — they are accounting records the law requires — but removes the free text
-//! people wrote (cancellation reasons), contact details and passengers of bookings, the cart,
-//! the itineraries and the idempotency keys.
+//! people wrote (cancellation and return reasons), delivery addresses (all but the country),
+//! contact details and passengers of bookings, the cart, the itineraries and the idempotency
+//! keys.
 
 use async_trait::async_trait;
 use kernel::EventEnvelope;
@@ -12,7 +13,7 @@ use platform::privacy::{PersonalData, PrivacyError};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::service::reservation_view;
+use crate::service::order_view::with_orders;
 use crate::store::reservations::{self, Filter, Side};
 
 pub struct BookingData {
@@ -44,8 +45,8 @@ impl PersonalData for BookingData {
         let itineraries = crate::itineraries::export(&self.db, user).await.map_err(fail)?;
         let orders = crate::orders::view::of_guest(&self.db, user).await.map_err(fail)?;
         Ok(json!({
-            "reservations": as_guest.iter().map(reservation_view).collect::<Vec<_>>(),
-            "hostedReservations": as_host.iter().map(reservation_view).collect::<Vec<_>>(),
+            "reservations": with_orders(&self.db, &as_guest).await.map_err(fail)?,
+            "hostedReservations": hosted(with_orders(&self.db, &as_host).await.map_err(fail)?),
             "coupons": coupons.iter().map(crate::service::coupons::coupon_view).collect::<Vec<_>>(),
             "bookings": bookings,
             "cart": cart.iter().map(crate::voyage::cart::item_view).collect::<Vec<_>>(),
@@ -61,6 +62,17 @@ impl PersonalData for BookingData {
     }
 }
 
+/// The reservations a user hosted, as their export shows them: without their guests' delivery
+/// addresses, which are the guests' data (in the guests' own exports).
+fn hosted(mut views: Vec<Value>) -> Vec<Value> {
+    for v in &mut views {
+        if let Some(map) = v.as_object_mut() {
+            map.remove("deliveryAddress");
+        }
+    }
+    views
+}
+
 /// Removes what people wrote and the idempotency keys (idempotent).
 pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
     query("UPDATE reservations SET cancel_reason = NULL WHERE guest_id = $1 OR host_id = $1")
@@ -68,6 +80,7 @@ pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
         .execute(&mut *tx)
         .await?;
     query("DELETE FROM reservation_keys WHERE guest_id = $1").bind(user).execute(&mut *tx).await?;
+    crate::store::shipments::erase(tx, user, chrono::Utc::now()).await?;
     // Administrators' notes and reasons are about the person too.
     query("UPDATE trips SET contact_email = NULL, passengers = $2, admin_data = $3 WHERE user_id = $1")
         .bind(user)

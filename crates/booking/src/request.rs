@@ -1,6 +1,6 @@
 //! The body of a quote or reservation request, checked against the listing's kind: stays
 //! give dates and guests, restaurants a slot and party size, activities a session, transport
-//! a trip and seats, products a quantity.
+//! a trip and seats, products a quantity (and how and where they are shipped).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kernel::{ApiError, FieldError};
@@ -31,6 +31,10 @@ pub struct ReservationBody {
     /// Products: units (default 1).
     pub quantity: Option<i64>,
     pub coupon_code: Option<String>,
+    /// Products with shipping options: the chosen option's `name` (required with them).
+    pub shipping_option: Option<String>,
+    /// Products: where to deliver (required with a `shippingOption`).
+    pub delivery_address: Option<crate::shipping::AddressInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +43,7 @@ pub enum Target {
     Table { at: DateTime<Utc>, party: i64 },
     Session { id: Uuid, party: i64 },
     Trip { id: Uuid, seats: i64 },
-    Stock { quantity: i64 },
+    Stock { quantity: i64, shipping: Option<crate::shipping::ShippingAsk> },
 }
 
 impl Target {
@@ -49,7 +53,7 @@ impl Target {
             Target::Stay { guests, .. } => *guests,
             Target::Table { party, .. } | Target::Session { party, .. } => *party,
             Target::Trip { seats, .. } => *seats,
-            Target::Stock { quantity } => *quantity,
+            Target::Stock { quantity, .. } => *quantity,
         }
     }
 }
@@ -140,8 +144,15 @@ pub fn target(kind: &str, b: &ReservationBody) -> Result<Target, ApiError> {
             errors.push(FieldError::new(field, format!("does not apply to a {kind} listing")));
         }
     }
-    if b.quantity.is_some() && kind != "product" {
-        errors.push(FieldError::new("quantity", format!("does not apply to a {kind} listing")));
+    let products_only = [
+        ("quantity", b.quantity.is_some()),
+        ("shippingOption", b.shipping_option.is_some()),
+        ("deliveryAddress", b.delivery_address.is_some()),
+    ];
+    for (field, present) in products_only {
+        if present && kind != "product" {
+            errors.push(FieldError::new(field, format!("does not apply to a {kind} listing")));
+        }
     }
     let target = match kind {
         "stay" => {
@@ -174,7 +185,11 @@ pub fn target(kind: &str, b: &ReservationBody) -> Result<Target, ApiError> {
             id: id("tripId", b.trip_id.as_deref(), &mut errors),
             seats: count("seats", b.seats, 100, &mut errors),
         },
-        _ => Target::Stock { quantity: count("quantity", b.quantity, 1000, &mut errors) },
+        _ => {
+            let quantity = count("quantity", b.quantity, 1000, &mut errors);
+            let shipping = crate::shipping::ask(b.shipping_option.as_deref(), b.delivery_address.as_ref(), &mut errors);
+            Target::Stock { quantity, shipping }
+        }
     };
     if errors.is_empty() { Ok(target) } else { Err(ApiError::validation(errors)) }
 }

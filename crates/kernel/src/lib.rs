@@ -5,6 +5,7 @@
 //! the `axum` feature for the same reason: the types do not need a web server to exist.
 
 pub mod clock;
+pub mod country;
 pub mod envelope;
 pub mod error;
 pub mod event;
@@ -18,6 +19,7 @@ pub mod window;
 mod http;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use country::country_code;
 pub use envelope::{Envelope, ErrorBody};
 pub use error::{ApiError, ErrorCode, FieldError};
 pub use event::EventEnvelope;

@@ -6,6 +6,7 @@ mod availability;
 mod calendar;
 mod cart;
 mod coupons;
+mod fulfilment;
 mod itineraries;
 mod reservations;
 mod trips;
@@ -43,5 +44,6 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(admin_bookings::modify))
         .routes(routes!(admin_bookings::resend))
         .merge(voyage::routes())
+        .merge(fulfilment::routes())
         .merge(crate::orders::http::routes())
 }

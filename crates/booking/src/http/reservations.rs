@@ -40,15 +40,15 @@ pub(super) use platform::http::idempotency_key;
 
 /// Reserves: stays `{listingId, checkIn, checkOut, guests}`, restaurants `{listingId,
 /// slotStart, partySize}`, activities `{listingId, sessionId, partySize}`, transport
-/// `{listingId, tripId, seats}`, products `{listingId, quantity}`; `couponCode` optional. The
-/// same `Idempotency-Key` answers the same reservation.
+/// `{listingId, tripId, seats}`, products `{listingId, quantity, shippingOption, deliveryAddress}`;
+/// `couponCode` optional. The same `Idempotency-Key` answers the same reservation.
 #[utoipa::path(post, path = "/api/v1/reservations", tag = "Booking", operation_id = "create_reservation",
     security(("bearerAuth" = [])), request_body = ReservationBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key, 1–255 characters")),
     responses((status = 201, description = "`{reservation}` (with `Idempotent-Replayed: true` when repeated)"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "`dates_unavailable`, `sold_out`, `listing_unavailable`, `coupon_exhausted`", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, description = "… or `country_not_served` (`deliveryAddress.country`)", body = ErrorBody)))]
 pub async fn create(
     AxumState(state): AxumState<State>,
     user: AuthUser,
@@ -59,7 +59,7 @@ pub async fn create(
     let made = state.reserve(&user, &body, key.as_deref()).await?;
     let mut response = (
         StatusCode::CREATED,
-        axum::Json(json!({"success": true, "data": {"reservation": reservation_view(&made.reservation)}})),
+        axum::Json(json!({"success": true, "data": {"reservation": state.party_view(&made.reservation).await?}})),
     )
         .into_response();
     if made.replayed {
@@ -109,7 +109,7 @@ async fn list(state: &State, user: &AuthUser, side: Side, q: ListQuery) -> Resul
         return Err(ApiError::validation(errors));
     }
     let (rows, total) = state.list(user, side, &filter, &page).await?;
-    let items: Vec<Value> = rows.iter().map(reservation_view).collect();
+    let items: Vec<Value> = state.party_views(&rows).await?;
     Ok(ok(Page::new(items, &page, Some(total.max(0) as u64)).keyed("reservations")))
 }
 
@@ -153,7 +153,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = kernel::parse_id(&id, "reservation")?;
     let (r, _) = state.reservation_for(&user, id).await?;
-    Ok(ok(json!({ "reservation": reservation_view(&r) })))
+    Ok(ok(json!({ "reservation": state.party_view(&r).await? })))
 }
 
 /// What cancelling now would refund the guest, for the caller's role.

@@ -469,5 +469,6 @@ fn order_quote(lines: &[PricedLine], t: domain::Totals, currency: &str, host_fee
         host_payout: t.host_payout,
         platform_revenue: t.host_fee,
         rates: RatesView { guest_fee_bps: 0, host_fee_bps, tax_bps },
+        shipping: None,
     }
 }

@@ -148,6 +148,7 @@ impl Bookings {
         mode: Mode,
     ) -> Result<Offer, ApiError> {
         let rules = &pre.rules;
+        let mut shipping = None;
         let (base, hold, starts_at, ends_at, nights) = match &target {
             Target::Stay { check_in, check_out, guests } => {
                 let stay = StayAsk { check_in: *check_in, check_out: *check_out, guests: *guests };
@@ -166,7 +167,9 @@ impl Bookings {
                 let (base, hold, starts, ends) = self.departure(conn, listing, "trip", *id, *seats, now).await?;
                 (base, hold, Some(starts), ends, None)
             }
-            Target::Stock { quantity } => {
+            Target::Stock { quantity, shipping: ask } => {
+                let product = listing.data.get("product").unwrap_or(&Value::Null);
+                shipping = crate::shipping::choose(product, ask.as_ref())?;
                 let (base, hold) = self.stock(conn, listing, *quantity).await?;
                 (base, hold, None, None, None)
             }
@@ -191,8 +194,11 @@ impl Bookings {
             host_fee_bps: self.config.host_fee_bps,
             tax_bps: rules.tax_bps,
         };
-        let quote = pricing::quote(&base, applied.as_ref(), rates, &listing.currency)
-            .map_err(|_| ApiError::new(422, "price_out_of_range", "This request cannot be priced"))?;
+        let unpriceable = |_| ApiError::new(422, "price_out_of_range", "This request cannot be priced");
+        let mut quote = pricing::quote(&base, applied.as_ref(), rates, &listing.currency).map_err(unpriceable)?;
+        if let Some(line) = shipping {
+            quote = crate::shipping::with_shipping(quote, line).map_err(unpriceable)?;
+        }
         Ok(Offer { target, quote, hold, starts_at, ends_at, coupon })
     }
 

@@ -203,6 +203,13 @@ impl Bookings {
             updated_at: now,
         };
         batch.push(reservations::insert_query(&r)?);
+        if let (crate::request::Target::Stock { shipping: Some(ask), .. }, Some(line)) =
+            (&offer.target, &offer.quote.shipping)
+        {
+            for q in crate::store::shipments::insert_queries(r.id, &ask.address, line, now) {
+                batch.push(q);
+            }
+        }
         let data = json!({ "reservation": event_view(&r, Some(&listing)) });
         let mut events = vec!["booking.created"];
         match status {

@@ -303,6 +303,10 @@ impl Bookings {
         let Some(done) = reservations::transition(tx, &next, &current.status).await? else {
             return Ok(None);
         };
+        // Goods on their way come back as returns (`service::fulfilment`), not by a cancellation.
+        if done.status == "cancelled" && done.kind == "product" && store::shipments::sent(tx, done.id).await? {
+            return Err(ApiError::new(409, "invalid_state", "This order has been shipped: units come back as returns"));
+        }
         if releases(&current.status, &done.status) {
             // The listing's lock first, as a sale takes it before the inventory: a release and a
             // sale of one listing then never wait for each other in opposite orders.

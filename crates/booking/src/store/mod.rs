@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod coupons;
 pub mod inventory;
 pub mod reservations;
+pub mod shipments;
 
 pub use calendar::NightSetting;
 

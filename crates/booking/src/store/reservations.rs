@@ -307,3 +307,16 @@ pub async fn forget_keys(db: &platform::db::Db, before: DateTime<Utc>) -> Result
     tx.commit().await?;
     Ok(n)
 }
+
+/// Takes the reservation's row if it is still `expected` (bumping `updated_at`) and returns it
+/// as it now is; `None` when it moved on. A step that changes what belongs to a reservation
+/// without changing its state (a shipment, a return) takes it first, as a transition would:
+/// on PostgreSQL it is then the row lock that orders it with transitions.
+pub async fn touch(tx: &mut Tx, id: Uuid, expected: &str, now: DateTime<Utc>) -> Result<Option<Reservation>, DbError> {
+    query_dynamic(format!("UPDATE reservations SET updated_at = $2 WHERE id = $1 AND status = $3 RETURNING {COLUMNS}"))
+        .bind(id)
+        .bind(now)
+        .bind(expected)
+        .fetch_optional(tx)
+        .await
+}

@@ -143,7 +143,7 @@ async fn sessions_stock_and_tables_are_published_while_something_is_left() {
     // A product: in stock until the last unit is held.
     let mug = publish(&app, &guide, &product(2)).await;
     assert_eq!(latest(&app, &mug).await["inStock"], true);
-    let made = data(reserve(&app, &bob, &json!({"listingId": mug, "quantity": 2})).await).await;
+    let made = data(reserve(&app, &bob, &order(&mug, 2)).await).await;
     let sold_out = latest(&app, &mug).await;
     assert_eq!((&sold_out["inStock"], &sold_out["available"]), (&json!(false), &Value::Null));
     let id = made["reservation"]["id"].as_str().unwrap();

@@ -280,17 +280,19 @@ async fn products_sell_from_stock_that_the_catalog_can_raise() {
     let mug = publish(&app, &shop, &product(3)).await;
     let ann = register(&app, "ann@example.com").await;
     let bob = register(&app, "bob@example.com").await;
-    let units = |n: i64| json!({"listingId": mug, "quantity": n});
+    let units = |n: i64| order(&mug, n);
     let stock =
         |a: Value| (a["stock"]["capacity"].as_i64(), a["stock"]["sold"].as_i64(), a["stock"]["remaining"].as_i64());
     assert_eq!(stock(availability(&app, &mug, "").await), (Some(3), Some(0), Some(3)));
 
-    // 2 × 40.00 = 80.00; guest fee 12 % = 9.60.
+    // 2 × 40.00 = 80.00; guest fee 12 % = 9.60; shipping by post 5.00.
     let a = data(reserve(&app, &ann, &units(2)).await).await["reservation"].clone();
-    assert_eq!(a["quote"]["lines"], json!([{"unit": "unit", "unitPrice": 4000, "quantity": 2, "amount": 8000}]));
+    let lines = json!([{"unit": "unit", "unitPrice": 4000, "quantity": 2, "amount": 8000},
+                       {"unit": "shipping", "unitPrice": 500, "quantity": 1, "amount": 500}]);
+    assert_eq!(a["quote"]["lines"], lines);
     assert_eq!(
         (a["status"].as_str(), a["total"].as_i64(), a["quantity"].as_i64()),
-        (Some("pending_payment"), Some(8960), Some(2))
+        (Some("pending_payment"), Some(9460), Some(2))
     );
     expect_error(reserve(&app, &bob, &units(2)).await, 409, "sold_out").await;
 
@@ -303,10 +305,10 @@ async fn products_sell_from_stock_that_the_catalog_can_raise() {
     assert_eq!(stock(availability(&app, &mug, "").await), (Some(10), Some(4), Some(6)));
 
     let (a_id, b_id) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
-    payment_event(&app, "succeeded", a_id, 8960).await;
-    payment_event(&app, "succeeded", b_id, 8960).await;
+    payment_event(&app, "succeeded", a_id, 9460).await;
+    payment_event(&app, "succeeded", b_id, 9460).await;
     let a = reservation(&app, &ann, a_id).await;
-    assert_eq!((a["status"].as_str(), a["paid"].as_i64()), (Some("confirmed"), Some(8960)));
+    assert_eq!((a["status"].as_str(), a["paid"].as_i64()), (Some("confirmed"), Some(9460)));
 
     // Delivered: the host completes it and it can no longer be cancelled.
     expect_error(post(&app, &ann, &format!("/api/v1/reservations/{a_id}/complete"), None).await, 403, "forbidden")
@@ -322,7 +324,7 @@ async fn products_sell_from_stock_that_the_catalog_can_raise() {
         data(post(&app, &bob, &format!("/api/v1/reservations/{b_id}/cancel"), Some(&body)).await).await["reservation"]
             .clone();
     assert_eq!((b["status"].as_str(), b["cancelledBy"].as_str()), (Some("cancelled"), Some("guest")));
-    assert_eq!((b["refund"]["amount"].as_i64(), b["refund"]["rule"].as_str()), (Some(8960), Some("full_refund")));
+    assert_eq!((b["refund"]["amount"].as_i64(), b["refund"]["rule"].as_str()), (Some(9460), Some("full_refund")));
     assert_eq!(stock(availability(&app, &mug, "").await), (Some(10), Some(2), Some(8)));
 }
 
@@ -407,7 +409,7 @@ async fn a_shop_purchase_is_confirmed_once_paid_without_waiting_for_the_seller()
     mug.as_object_mut().unwrap().remove("instantBook");
     let mug = publish(&app, &shop, &mug).await;
     let ann = register(&app, "ann@example.com").await;
-    let r = data(reserve(&app, &ann, &json!({"listingId": mug, "quantity": 1})).await).await["reservation"].clone();
+    let r = data(reserve(&app, &ann, &order(&mug, 1)).await).await["reservation"].clone();
     assert_eq!((r["status"].as_str(), r["instantBook"].as_bool()), (Some("pending_payment"), Some(true)));
     let id = r["id"].as_str().unwrap();
     payment_event(&app, "succeeded", id, r["total"].as_i64().unwrap()).await;

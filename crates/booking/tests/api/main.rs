@@ -16,6 +16,8 @@ mod orders_kit;
 mod privacy;
 mod races;
 mod rules;
+mod shipping;
+mod shipping_races;
 mod stays;
 mod support;
 mod voyage_admin;

@@ -97,7 +97,7 @@ async fn a_product_purchase_names_the_product_and_leaves_no_blank() {
     let shop = host(&app, "notice-shop@example.com", "Europe/Paris").await;
     let mug = publish(&app, &shop, &product(5)).await;
     let buyer = register(&app, "notice-buyer@example.com").await;
-    let made = data(reserve(&app, &buyer, &json!({"listingId": mug, "quantity": 1})).await).await;
+    let made = data(reserve(&app, &buyer, &order(&mug, 1)).await).await;
     let id = made["reservation"]["id"].as_str().unwrap().to_owned();
     let total = made["reservation"]["total"].as_i64().unwrap();
     payment_event(&app, "succeeded", &id, total).await;

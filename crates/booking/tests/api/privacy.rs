@@ -12,7 +12,7 @@ async fn exports_carry_reservations_and_erasure_removes_what_people_wrote() {
     let owner = host(&app, "gdpr-host@example.com", "Europe/Paris").await;
     let listing = publish(&app, &owner, &product(5)).await;
     let guest = register(&app, "gdpr-guest@example.com").await;
-    let made = data(reserve(&app, &guest, &json!({"listingId": listing, "quantity": 2})).await).await;
+    let made = data(reserve(&app, &guest, &order(&listing, 2)).await).await;
     let id = made["reservation"]["id"].as_str().unwrap().to_owned();
     let reason = json!({"reason": "Bought the wrong colour"});
     let cancelled = data(
@@ -24,18 +24,11 @@ async fn exports_carry_reservations_and_erasure_removes_what_people_wrote() {
     let plan = json!({"name": "Lisbon in June"});
     assert_eq!(call(&app, Method::POST, Some(&guest.token), "/api/v1/itineraries", Some(&plan)).await.status(), 201);
     let quote = data(
-        call(
-            &app,
-            Method::POST,
-            Some(&guest.token),
-            "/api/v1/reservations/quote",
-            Some(&json!({"listingId": listing, "quantity": 1})),
-        )
-        .await,
+        call(&app, Method::POST, Some(&guest.token), "/api/v1/reservations/quote", Some(&order(&listing, 1))).await,
     )
     .await;
     let price = quote["quote"]["guestTotal"].as_f64().unwrap() / 100.0;
-    let line = json!({"itemType": "product", "itemData": {"listingId": listing}, "quantity": 1, "price": price});
+    let line = json!({"itemType": "product", "itemData": order(&listing, 1), "quantity": 1, "price": price});
     assert_eq!(call(&app, Method::POST, Some(&guest.token), "/api/v1/cart/items", Some(&line)).await.status(), 201);
 
     let filed = data(

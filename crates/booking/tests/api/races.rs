@@ -90,7 +90,8 @@ async fn a_coupon_with_one_use_left_is_used_once_by_twenty_racers() {
         guests.push(register(&app, &format!("buyer{i}@example.com")).await);
     }
     let attempts = guests.iter().map(|g| {
-        let body = json!({"listingId": listing, "quantity": 1, "couponCode": "lastone"});
+        let mut body = order(&listing, 1);
+        body["couponCode"] = json!("lastone");
         let app = &app;
         async move { testkit::json(reserve(app, g, &body).await).await }
     });

@@ -150,11 +150,12 @@ async fn other_kinds_take_only_the_tax_rule() {
     assert_eq!(figures, [5000, 600, 500, 6100, 150, 4850, 750]);
     assert_eq!(q["rates"]["taxBps"], 1000);
 
-    // A product: 2 × 40.00 = 80.00; fee 12 % = 9.60; taxes 20 % = 16.00; total 105.60.
+    // A product: 2 × 40.00 = 80.00; fee 12 % = 9.60; taxes 20 % = 16.00; shipping 5.00 (no
+    // tax on it); total 110.60.
     data(put(&app, &owner, &mug, &json!({"rules": {"taxBps": 2000}})).await).await;
     let guest = register(&app, "guest@example.com").await;
-    let r = data(reserve(&app, &guest, &json!({"listingId": mug, "quantity": 2})).await).await["reservation"].clone();
-    assert_eq!((r["quote"]["taxes"].as_i64(), r["total"].as_i64()), (Some(1600), Some(10560)));
+    let r = data(reserve(&app, &guest, &order(&mug, 2)).await).await["reservation"].clone();
+    assert_eq!((r["quote"]["taxes"].as_i64(), r["total"].as_i64()), (Some(1600), Some(11060)));
 }
 
 #[tokio::test]

@@ -126,6 +126,16 @@ pub fn product(stock: i64) -> Value {
                        "shippingOptions": [{"name": "Post", "price": 500, "estimatedDays": 3}]}})
 }
 
+/// Where the test shoppers' parcels go: Paris, served by [`product`]'s `Post` option.
+pub fn paris() -> Value {
+    json!({"name": "Ana Lima", "line1": "12 Rue de la Paix", "city": "Paris", "postalCode": "75002", "country": "FR"})
+}
+
+/// The body ordering `quantity` units of the product `listing`, by post to [`paris`].
+pub fn order(listing: &str, quantity: i64) -> Value {
+    json!({"listingId": listing, "quantity": quantity, "shippingOption": "Post", "deliveryAddress": paris()})
+}
+
 /// Creates and publishes `body` as `owner`; booking has seen it when this returns.
 pub async fn publish(app: &TestApp, owner: &User, body: &Value) -> String {
     let listing = data(call(app, Method::POST, Some(&owner.token), "/api/v1/listings", Some(body)).await).await;

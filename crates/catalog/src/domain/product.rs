@@ -13,9 +13,9 @@ const MAX_PRICE: i64 = 1_000_000_000;
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
-    expecting = "a shipping option: an object { \"name\", \"price\", \"estimatedDays\" }"
+    expecting = "a shipping option: an object { \"name\", \"price\", \"estimatedDays\", \"countries\"? }"
 )]
-#[schema(example = json!({"name": "Colissimo", "price": 990, "estimatedDays": 3}))]
+#[schema(example = json!({"name": "Colissimo", "price": 990, "estimatedDays": 3, "countries": ["FR", "BE", "LU"]}))]
 pub struct Shipping {
     /// 1–80 characters.
     #[schema(min_length = 1, max_length = 80)]
@@ -26,6 +26,11 @@ pub struct Shipping {
     /// 0–90.
     #[schema(minimum = 0, maximum = 90)]
     pub estimated_days: i64,
+    /// Where it delivers: 1–250 ISO 3166-1 alpha-2 codes (any case; stored upper-case,
+    /// duplicates dropped). Left out, the option ships everywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_items = 1, max_items = 250, example = json!(["FR", "BE"]))]
+    pub countries: Option<Vec<String>>,
 }
 
 /// The `product` block, as stored and as sent: every field optional while a draft; fields left
@@ -61,6 +66,26 @@ fn sku(v: &str) -> Result<String, String> {
     }
 }
 
+/// The countries an option delivers to: 1–250 known ISO 3166-1 alpha-2 codes, upper-cased,
+/// in the order given, duplicates dropped.
+fn countries(list: &[String]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for raw in list {
+        let code = kernel::country_code(raw).ok_or_else(|| {
+            let shown: String = raw.trim().chars().take(10).collect();
+            format!("`{shown}` is not an ISO 3166-1 alpha-2 country code such as FR")
+        })?;
+        if !out.iter().any(|c| c == code) {
+            out.push(code.to_owned());
+        }
+    }
+    if (1..=250).contains(&list.len()) {
+        Ok(out)
+    } else {
+        Err("must list 1 to 250 countries (leave it out to ship everywhere)".into())
+    }
+}
+
 pub fn apply(current: &Product, patch: &Value, errors: &mut Errors) -> Product {
     let Some(parsed) = parse_block::<Product>("product", patch, errors) else { return current.clone() };
     let mut p = current.clone();
@@ -89,13 +114,29 @@ pub fn apply(current: &Product, patch: &Value, errors: &mut Errors) -> Product {
         if options.len() > 10 {
             errors.add("product.shippingOptions", "must list at most 10 options");
         }
+        let mut names = Vec::new();
         for (i, o) in options.iter().enumerate().take(10) {
-            let name = errors.check(&format!("product.shippingOptions[{i}].name"), text(&o.name, 1, 80, false));
-            let price = errors.check(&format!("product.shippingOptions[{i}].price"), amount(o.price, 0, MAX_PRICE));
-            let days =
-                errors.check(&format!("product.shippingOptions[{i}].estimatedDays"), int(o.estimated_days, 0, 90));
-            if let (Some(name), Some(price), Some(estimated_days)) = (name, price, days) {
-                out.push(Shipping { name, price, estimated_days });
+            let field = |f: &str| format!("product.shippingOptions[{i}].{f}");
+            let name = errors.check(&field("name"), text(&o.name, 1, 80, false));
+            // A guest chooses an option by its name: two options cannot share one.
+            let name = name.filter(|n| {
+                let key = n.to_lowercase();
+                let fresh = !names.contains(&key);
+                if fresh {
+                    names.push(key);
+                } else {
+                    errors.add(&field("name"), "is the name of another shipping option");
+                }
+                fresh
+            });
+            let price = errors.check(&field("price"), amount(o.price, 0, MAX_PRICE));
+            let days = errors.check(&field("estimatedDays"), int(o.estimated_days, 0, 90));
+            let countries = match &o.countries {
+                Some(list) => errors.check(&field("countries"), countries(list)).map(Some),
+                None => Some(None),
+            };
+            if let (Some(name), Some(price), Some(estimated_days), Some(countries)) = (name, price, days, countries) {
+                out.push(Shipping { name, price, estimated_days, countries });
             }
         }
         p.shipping_options = Some(out);
@@ -136,5 +177,43 @@ mod tests {
             &mut e,
         );
         assert_eq!(e.0.len(), 6, "{:?}", e.0);
+    }
+
+    #[test]
+    fn shipping_options_name_their_countries_and_have_distinct_names() {
+        let mut e = Errors::default();
+        let p = apply(
+            &Product::default(),
+            &json!({"shippingOptions": [
+                {"name": "Express", "price": 1500, "estimatedDays": 1, "countries": ["fr", "BE", "fr"]},
+                {"name": "World", "price": 3000, "estimatedDays": 10}]}),
+            &mut e,
+        );
+        assert!(e.is_empty(), "{:?}", e.0);
+        let options = p.shipping_options.unwrap_or_default();
+        assert_eq!(options[0].countries, Some(vec!["FR".to_owned(), "BE".to_owned()]));
+        assert_eq!(options[1].countries, None, "absent: ships everywhere");
+        let stored = serde_json::to_value(&options[1]).unwrap_or_default();
+        assert!(stored.get("countries").is_none(), "{stored}");
+
+        let mut e = Errors::default();
+        apply(
+            &Product::default(),
+            &json!({"shippingOptions": [
+                {"name": "Post", "price": 500, "estimatedDays": 3, "countries": []},
+                {"name": "post", "price": 500, "estimatedDays": 3, "countries": ["UK"]},
+                {"name": "Far", "price": 500, "estimatedDays": 3, "countries": vec!["FR"; 251]}]}),
+            &mut e,
+        );
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "product.shippingOptions[0].countries",
+                "product.shippingOptions[1].name",
+                "product.shippingOptions[1].countries",
+                "product.shippingOptions[2].countries"
+            ]
+        );
     }
 }

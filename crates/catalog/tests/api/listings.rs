@@ -219,6 +219,36 @@ async fn futures_race(app: &testkit::TestApp, token: &str, path: &str) -> Vec<u1
 }
 
 #[tokio::test]
+async fn shipping_options_say_which_countries_they_serve() {
+    let app = spawn().await;
+    let h = host(&app, "shipper@example.com").await;
+    let options = json!([{"name": "Express", "price": 1500, "estimatedDays": 1, "countries": ["fr", "be"]},
+                         {"name": "Post", "price": 500, "estimatedDays": 4}]);
+    let mug = json!({"kind": "product", "title": "Mug", "product": {"shippingOptions": options}});
+    let listing = create_listing(&app, &h.token, &mug).await;
+    let shown = &listing["product"]["shippingOptions"];
+    assert_eq!(shown[0]["countries"], json!(["FR", "BE"]), "{listing}");
+    assert!(shown[1].get("countries").is_none(), "absent: ships everywhere: {listing}");
+
+    let bad = json!([{"name": "Express", "price": 1500, "estimatedDays": 1, "countries": ["France"]},
+                     {"name": "EXPRESS", "price": 500, "estimatedDays": 4, "countries": []}]);
+    let body = json!({"kind": "product", "title": "Mug", "product": {"shippingOptions": bad}});
+    let err = expect_error(
+        call(&app, Method::POST, Some(&h.token), "/api/v1/listings", Some(&body)).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    let fields: Vec<&str> = err["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    let expected = [
+        "product.shippingOptions[0].countries",
+        "product.shippingOptions[1].name",
+        "product.shippingOptions[1].countries",
+    ];
+    assert_eq!(fields, expected, "{err}");
+}
+
+#[tokio::test]
 async fn a_product_publishes_without_coordinates() {
     let app = spawn().await;
     let h = host(&app, "seller@example.com").await;
