@@ -92,6 +92,9 @@ impl Payments {
             status: text("status").unwrap_or_default(),
         };
         store::save_payable(tx, &payable, self.clock.now()).await?;
+        if event.event_type == "booking.completed" {
+            crate::payouts::delivered(tx, &payable, self.clock.now()).await?;
+        }
         crate::dreamscape::bookings::on_reservation(tx, event, self.clock.now()).await?;
         // Captured when the host accepts, released when the reservation ends unused (or was
         // authorised after it ended: `booking.refund_due`): calls to the processor, made once

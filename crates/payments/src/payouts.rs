@@ -1,5 +1,6 @@
 //! Payouts: a host's earnings become payable 24 hours after the reservation starts (check-in,
-//! slot or departure; at once for goods); a payout run (hourly, or by an administrator) pays
+//! slot or departure; for goods, 24 hours after delivery: the seller marking it delivered or
+//! the buyer confirming receipt completes the reservation); a payout run (hourly, or by an administrator) pays
 //! each host what is due, per currency, less what refunds made after an earlier payout took
 //! back (recoveries). Earnings are claimed by a conditional UPDATE, so two runs never pay them
 //! twice. The payout is then transferred to the host's account at the processor (Stripe
@@ -25,10 +26,38 @@ use crate::store::Payable;
 /// How long after a reservation starts its host's earning becomes payable.
 pub const HOLD_HOURS: i64 = 24;
 
+/// Goods have no start: their earning waits for delivery ([`delivered`]), held until then.
+const UNTIL_DELIVERED: Duration = Duration::days(3650);
+
+/// When an earning of `p` becomes payable, as known `now`.
+fn available_at(p: &Payable, now: DateTime<Utc>) -> DateTime<Utc> {
+    match p.starts_at {
+        Some(start) => start + Duration::hours(HOLD_HOURS),
+        None if p.status == "completed" => now + Duration::hours(HOLD_HOURS),
+        None => now + UNTIL_DELIVERED,
+    }
+}
+
+/// Goods were delivered (their reservation completed): the earning becomes payable 24 hours
+/// from now, unless it already was sooner.
+pub async fn delivered(tx: &mut Tx, p: &Payable, now: DateTime<Utc>) -> Result<(), DbError> {
+    if p.starts_at.is_some() {
+        return Ok(());
+    }
+    query(
+        "UPDATE host_earnings SET available_at = $1 WHERE reservation_id = $2 AND payout_id IS NULL AND available_at > $1",
+    )
+    .bind(now + Duration::hours(HOLD_HOURS))
+    .bind(p.reservation_id)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Records what a capture earns the host (`amount`, after the platform's fee).
 pub async fn earned(tx: &mut Tx, p: &Payable, amount: i64, now: DateTime<Utc>) -> Result<(), DbError> {
     let Some(host) = p.host_id else { return Ok(()) };
-    let available = p.starts_at.unwrap_or(now) + Duration::hours(HOLD_HOURS);
+    let available = available_at(p, now);
     query(
         "INSERT INTO host_earnings (reservation_id, host_id, currency, amount, available_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (reservation_id) DO UPDATE SET amount = host_earnings.amount + excluded.amount",

@@ -120,6 +120,11 @@ async fn two_mugs_by_express_are_charged_shipped_delivered_returned_and_the_ledg
         assert_eq!(balance(&b, account), expected, "{account}: {b:?}");
     }
 
+    // Goods earn their seller nothing payable before they are delivered.
+    let next = |p: &Value| p["pending"][0]["nextAvailableAt"].as_str().unwrap_or_default().to_owned();
+    let held = data(call(app, Method::GET, Some(&shop.token), "/api/v1/payouts", None).await).await;
+    assert!(next(&held).as_str() > "2039", "held until delivered: {held}");
+
     // Shipped, then delivered: the reservation completes as any other does.
     let tracking = json!({"carrier": "Chronopost", "trackingNumber": "XY123456789FR",
                           "trackingUrl": "https://www.chronopost.fr/tracking?c=XY123456789FR"});
@@ -133,6 +138,9 @@ async fn two_mugs_by_express_are_charged_shipped_delivered_returned_and_the_ledg
     assert_eq!(delivered["status"], "completed");
     assert_eq!(delivered["shipment"]["status"], "delivered");
     assert!(delivered["shipment"]["deliveredAt"].is_string(), "{delivered}");
+    app.drain_events().await;
+    let due = data(call(app, Method::GET, Some(&shop.token), "/api/v1/payouts", None).await).await;
+    assert_eq!(next(&due), "2030-01-03T09:00:00Z", "payable a day after delivery: {due}");
     let sent = events(app, "order.shipped", &id).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(
