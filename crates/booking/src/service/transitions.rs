@@ -194,6 +194,11 @@ impl Bookings {
     /// What cancelling now would refund, for the caller's role.
     pub async fn cancellation_preview(&self, user: &AuthUser, id: Uuid) -> Result<(Reservation, Refund), ApiError> {
         let (r, role) = self.reservation_for(user, id).await?;
+        if r.kind == "product"
+            && store::shipments::order(&self.db, id).await?.is_some_and(|o| o.shipment.status != "pending")
+        {
+            return Err(ApiError::new(409, "invalid_state", "Shipped goods are not cancelled: return them instead"));
+        }
         let by = if role == Role::Guest { Canceller::Guest } else { Canceller::Host };
         let refund = refund_now(&r, by, self.clock.now());
         Ok((r, refund))
@@ -204,6 +209,10 @@ impl Bookings {
         let r = self.as_host(user, id, "complete").await?;
         if r.status != "confirmed" {
             return Err(invalid_state(&r, "completed"));
+        }
+        if r.kind == "product" && store::shipments::order(&self.db, id).await?.is_some() {
+            // Its shipment tells delivery: completing it here would leave it "pending".
+            return Err(ApiError::new(409, "use_deliver", "Goods that ship are completed by marking them delivered"));
         }
         if r.ends_at.is_some_and(|end| end > self.clock.now()) {
             return Err(ApiError::new(409, "not_finished", "This reservation has not ended yet"));

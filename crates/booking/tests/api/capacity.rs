@@ -310,10 +310,15 @@ async fn products_sell_from_stock_that_the_catalog_can_raise() {
     let a = reservation(&app, &ann, a_id).await;
     assert_eq!((a["status"].as_str(), a["paid"].as_i64()), (Some("confirmed"), Some(9460)));
 
-    // Delivered: the host completes it and it can no longer be cancelled.
+    // Delivered: goods that ship are completed by their delivery (not `complete`), and can
+    // no longer be cancelled.
     expect_error(post(&app, &ann, &format!("/api/v1/reservations/{a_id}/complete"), None).await, 403, "forbidden")
         .await;
-    let done = data(post(&app, &shop, &format!("/api/v1/reservations/{a_id}/complete"), None).await).await;
+    expect_error(post(&app, &shop, &format!("/api/v1/reservations/{a_id}/complete"), None).await, 409, "use_deliver")
+        .await;
+    let parcel = json!({"carrier": "La Poste", "trackingNumber": "6A12345678901"});
+    data(post(&app, &shop, &format!("/api/v1/reservations/{a_id}/ship"), Some(&parcel)).await).await;
+    let done = data(post(&app, &shop, &format!("/api/v1/reservations/{a_id}/deliver"), None).await).await;
     assert_eq!(done["reservation"]["status"], "completed");
     expect_error(post(&app, &ann, &format!("/api/v1/reservations/{a_id}/cancel"), None).await, 409, "invalid_state")
         .await;

@@ -134,6 +134,10 @@ async fn two_mugs_by_express_are_charged_shipped_delivered_returned_and_the_ledg
         (Some("confirmed"), Some("shipped"))
     );
     assert_eq!(shipped["shipment"]["trackingNumber"], "XY123456789FR");
+    let preview =
+        call(app, Method::GET, Some(&ana.token), &format!("/api/v1/reservations/{id}/cancellation"), None).await;
+    assert_eq!(preview.status(), 409, "shipped goods are returned, not cancelled");
+    testkit::expect_error(step(app, &shop, &id, "complete", None).await, 409, "use_deliver").await;
     let delivered = data(step(app, &shop, &id, "deliver", None).await).await["reservation"].clone();
     assert_eq!(delivered["status"], "completed");
     assert_eq!(delivered["shipment"]["status"], "delivered");
