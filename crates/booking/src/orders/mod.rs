@@ -11,6 +11,7 @@
 
 pub mod domain;
 pub mod http;
+mod kitchen;
 mod service;
 mod staff;
 pub mod store;
