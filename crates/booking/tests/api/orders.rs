@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::orders_kit::*;
-use crate::support::{call, data, register};
+use crate::support::{assert_ledger_balanced, call, data, register};
 
 #[tokio::test]
 async fn a_takeaway_goes_through_the_kitchen_and_the_money_adds_up() {

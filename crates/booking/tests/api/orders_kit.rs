@@ -127,16 +127,3 @@ pub async fn staff(kit: &Kit, email: &str) -> User {
     data(call(&kit.app, Method::POST, Some(&member.token), "/api/v1/staff/join", Some(&code)).await).await;
     member
 }
-
-/// Every ledger journal of payments sums to zero.
-pub async fn assert_ledger_balanced(app: &TestApp) {
-    let (journals, unbalanced): (i64, i64) = platform::db::query(
-        "SELECT CAST((SELECT COUNT(*) FROM ledger_journals) AS BIGINT), CAST((SELECT COUNT(*) FROM \
-         (SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING SUM(amount) <> 0) AS u) AS BIGINT)",
-    )
-    .fetch_one(app.platform.db("payments").unwrap())
-    .await
-    .unwrap();
-    assert!(journals > 0);
-    assert_eq!(unbalanced, 0, "every journal sums to zero");
-}

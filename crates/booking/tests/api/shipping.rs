@@ -59,19 +59,6 @@ fn balance(balances: &[(String, i64)], account: &str) -> i64 {
     balances.iter().find(|(a, _)| a == account).map_or(0, |(_, b)| *b)
 }
 
-/// Every journal of payments' ledger sums to zero.
-async fn assert_journals_balance(app: &TestApp) {
-    let (journals, unbalanced): (i64, i64) = platform::db::query(
-        "SELECT CAST((SELECT COUNT(*) FROM ledger_journals) AS BIGINT), CAST((SELECT COUNT(*) FROM \
-         (SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING SUM(amount) <> 0) AS u) AS BIGINT)",
-    )
-    .fetch_one(app.platform.db("payments").unwrap())
-    .await
-    .unwrap();
-    assert!(journals > 0);
-    assert_eq!(unbalanced, 0, "every journal sums to zero");
-}
-
 #[tokio::test]
 async fn two_mugs_by_express_are_charged_shipped_delivered_returned_and_the_ledger_balances() {
     let kit = crate::voyage_kit::spawn().await;
@@ -232,7 +219,7 @@ async fn two_mugs_by_express_are_charged_shipped_delivered_returned_and_the_ledg
         assert_eq!(balance(&b, account), expected, "{account}: {b:?}");
     }
     assert_eq!(reservation(app, &ana, &id).await["refunded"], 10560);
-    assert_journals_balance(app).await;
+    crate::support::assert_ledger_balanced(app).await;
 }
 
 #[tokio::test]

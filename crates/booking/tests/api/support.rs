@@ -235,3 +235,16 @@ pub async fn spawn_paying(
     let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
     (app, clock, dir)
 }
+
+/// Every journal of payments' ledger sums to zero (payments runs in the app).
+pub async fn assert_ledger_balanced(app: &TestApp) {
+    let (journals, unbalanced): (i64, i64) = platform::db::query(
+        "SELECT CAST((SELECT COUNT(*) FROM ledger_journals) AS BIGINT), CAST((SELECT COUNT(*) FROM \
+         (SELECT journal_id FROM ledger_entries GROUP BY journal_id HAVING SUM(amount) <> 0) AS u) AS BIGINT)",
+    )
+    .fetch_one(app.platform.db("payments").unwrap())
+    .await
+    .unwrap();
+    assert!(journals > 0);
+    assert_eq!(unbalanced, 0, "every journal sums to zero");
+}

@@ -10,16 +10,6 @@ use testkit::TestApp;
 
 use crate::support::*;
 
-/// Writes `event` into an outbox (identity's, standing in for booking's) and delivers it.
-async fn deliver(app: &TestApp, event: &kernel::EventEnvelope) {
-    let db = app.platform.db("identity").expect("identity db");
-    let mut tx = db.begin().await.unwrap();
-    platform::events::enqueue(&mut tx, event).await.unwrap();
-    tx.commit().await.unwrap();
-    let stats = app.drain_events().await;
-    assert_eq!(stats.failed, 0, "{stats:?}");
-}
-
 /// Every notice of `user` but their welcome, newest first.
 async fn notices(app: &TestApp, user: &User) -> Vec<Value> {
     items(app, user, "?limit=50").await.into_iter().filter(|n| n["kind"] != "welcome").collect()
@@ -234,13 +224,7 @@ async fn a_redelivered_order_event_makes_no_second_notice() {
     publish(&app, &event).await;
     assert_eq!(o.counts(&app).await, [0, 1, 0]);
     // ...and again once its dedupe record is pruned: the source event id is unique in the inbox.
-    let db = app.platform.db("notifications").expect("notifications db");
-    let pruned = platform::db::query("DELETE FROM processed_events WHERE consumer = $1")
-        .bind(notifications::ORDERS_CONSUMER)
-        .execute(db)
-        .await
-        .unwrap();
-    assert_eq!(pruned, 1);
+    assert_eq!(forget_handled(&app, notifications::ORDERS_CONSUMER).await, 1);
     publish(&app, &event).await;
     assert_eq!(o.counts(&app).await, [0, 1, 0]);
 }

@@ -9,16 +9,6 @@ use testkit::TestApp;
 
 use crate::support::*;
 
-/// Writes `event` into an outbox (identity's, standing in for reviews') and delivers it.
-async fn deliver(app: &TestApp, event: &kernel::EventEnvelope) {
-    let db = app.platform.db("identity").expect("identity db");
-    let mut tx = db.begin().await.unwrap();
-    platform::events::enqueue(&mut tx, event).await.unwrap();
-    tx.commit().await.unwrap();
-    let stats = app.drain_events().await;
-    assert_eq!(stats.failed, 0, "{stats:?}");
-}
-
 fn review_event(kind: &str, aggregate: &str, data: Value) -> kernel::EventEnvelope {
     kernel::EventEnvelope::new(format!("review.{kind}"), aggregate, chrono::Utc::now(), data)
 }
@@ -215,13 +205,7 @@ async fn a_redelivered_review_event_makes_no_second_notice() {
     publish(&app, &event).await;
     assert_eq!(s.counts(&app).await, [1, 0, 0]);
     // ...and again once its dedupe record is pruned: the source event id is unique in the inbox.
-    let db = app.platform.db("notifications").expect("notifications db");
-    let pruned = platform::db::query("DELETE FROM processed_events WHERE consumer = $1")
-        .bind(notifications::REVIEWS_CONSUMER)
-        .execute(db)
-        .await
-        .unwrap();
-    assert_eq!(pruned, 1);
+    assert_eq!(forget_handled(&app, notifications::REVIEWS_CONSUMER).await, 1);
     publish(&app, &event).await;
     assert_eq!(s.counts(&app).await, [1, 0, 0]);
 }

@@ -144,3 +144,20 @@ pub fn detail_fields(body: &Value) -> Vec<String> {
         .map(|d| d.iter().map(|e| e["field"].as_str().unwrap_or_default().to_owned()).collect())
         .unwrap_or_default()
 }
+
+/// Writes `event` into an outbox (identity's, standing in for the context that owns it) and
+/// delivers it; no consumer may fail on it.
+pub async fn deliver(app: &TestApp, event: &EventEnvelope) {
+    let db = app.platform.db("identity").expect("identity db");
+    let mut tx = db.begin().await.unwrap();
+    platform::events::enqueue(&mut tx, event).await.unwrap();
+    tx.commit().await.unwrap();
+    let stats = app.drain_events().await;
+    assert_eq!(stats.failed, 0, "{stats:?}");
+}
+
+/// Forgets what `consumer` has handled (as pruning the dedupe records would): how many.
+pub async fn forget_handled(app: &TestApp, consumer: &str) -> u64 {
+    let db = app.platform.db("notifications").expect("notifications db");
+    platform::db::query("DELETE FROM processed_events WHERE consumer = $1").bind(consumer).execute(db).await.unwrap()
+}
