@@ -28,6 +28,10 @@ pub fn reservation_view(r: &Reservation) -> Value {
     if let (Some(map), Value::Object(extra)) = (v.as_object_mut(), extra) {
         map.extend(extra);
     }
+    // A menu order is a reservation row too: lists show it marked as one (`GET /orders/{id}`).
+    if let (Some(map), Some(mode)) = (v.as_object_mut(), crate::orders::domain::mode_of(r.unit_key.as_deref())) {
+        map.insert("orderMode".into(), json!(mode.as_str()));
+    }
     v
 }
 

@@ -60,7 +60,10 @@ async fn a_takeaway_goes_through_the_kitchen_and_the_money_adds_up() {
     let steps: Vec<&str> = done["history"].as_array().unwrap().iter().map(|h| h["step"].as_str().unwrap()).collect();
     assert_eq!(steps, ["placed", "accepted", "preparing", "ready", "collected"]);
     let r = data(call(&kit, Method::GET, Some(&guest.token), &format!("/api/v1/reservations/{id}"), None).await).await;
-    assert_eq!(r["reservation"]["status"], "completed");
+    assert_eq!(
+        (r["reservation"]["status"].as_str(), r["reservation"]["orderMode"].as_str()),
+        (Some("completed"), Some("takeaway"))
+    );
 
     // The ledger: the restaurant is owed 60.50 less 3 % (1.815, rounded to 1.82): 58.68; taxes 6.05.
     assert_ledger_balanced(&kit).await;
