@@ -60,17 +60,26 @@ pub async fn place(
     Ok(response)
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MineParams {
+    /// Items per page, 1–100 (default 20).
+    pub limit: Option<String>,
+    /// Items to skip (default 0).
+    pub offset: Option<String>,
+}
+
 /// The caller's orders, newest first.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "Orders", operation_id = "my_orders", security(("bearerAuth" = [])),
-    params(PageQuery), responses((status = 200, description = "`{orders}`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    params(MineParams), responses((status = 200, description = "`{orders}`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn mine(
     AxumState(state): AxumState<State>,
     user: AuthUser,
-    Query(page): Query<PageQuery>,
+    Query(q): Query<MineParams>,
 ) -> Result<Response, ApiError> {
-    let page = PageRequest::parse(&page)?;
+    let page = PageRequest::parse(&PageQuery { limit: q.limit, offset: q.offset, cursor: None })?;
     let ids = store::of_guest(&state.db, user.user_id, page.limit, page.offset).await?;
-    Ok(ok(json!({ "orders": state.orders_view(&ids).await? })))
+    Ok(ok(json!({ "orders": view::of_ids(&state.db, &ids).await? })))
 }
 
 /// One order: its guest, the restaurant's owner and staff, administrators.
@@ -125,7 +134,9 @@ pub async fn act(
 pub struct QueueParams {
     /// `true` (default): orders the kitchen still has to handle, by time; `false`: all, newest first.
     pub active: Option<String>,
+    /// Items per page, 1–100 (default 20).
     pub limit: Option<String>,
+    /// Items to skip (default 0).
     pub offset: Option<String>,
 }
 
@@ -159,7 +170,7 @@ pub async fn queue(
         return Err(ApiError::validation(errors));
     }
     let ids = store::of_listing(&state.db, listing.id, active, page.limit, page.offset).await?;
-    Ok(ok(json!({ "orders": state.orders_view(&ids).await? })))
+    Ok(ok(json!({ "orders": view::of_ids(&state.db, &ids).await? })))
 }
 
 /// A restaurant's order settings (owner).
@@ -297,20 +308,4 @@ pub async fn join(
     Json(body): Json<JoinBody>,
 ) -> Result<Response, ApiError> {
     Ok(ok(json!({ "membership": state.join_staff(&user, body.code.as_deref()).await? })))
-}
-
-impl crate::service::Bookings {
-    /// The orders of `ids`, in that order.
-    async fn orders_view(&self, ids: &[Uuid]) -> Result<Vec<serde_json::Value>, ApiError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let (Some(r), Some(o)) =
-                (crate::store::reservations::find(&self.db, *id).await?, store::find(&self.db, *id).await?)
-            else {
-                continue;
-            };
-            out.push(view::order(&r, &o));
-        }
-        Ok(out)
-    }
 }

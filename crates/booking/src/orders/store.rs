@@ -2,7 +2,7 @@
 //! listing staff with their invitations.
 
 use chrono::{DateTime, Utc};
-use platform::db::{Db, DbError, Executor, FromRow, Json, Row, Tx, query};
+use platform::db::{Db, DbError, Executor, FromRow, Json, Row, Tx, query, query_dynamic};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -79,14 +79,22 @@ pub async fn insert(tx: &mut Tx, o: &Order) -> Result<(), DbError> {
     Ok(())
 }
 
+const ORDER: &str = "reservation_id, listing_id, guest_id, mode, table_reservation_id, table_code, lines, subtotal, \
+     service, taxes, pay_at_table, stage, history, created_at, updated_at";
+
 pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Order>, DbError> {
-    query(
-        "SELECT reservation_id, listing_id, guest_id, mode, table_reservation_id, table_code, lines, subtotal, service, \
-         taxes, pay_at_table, stage, history, created_at, updated_at FROM orders WHERE reservation_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(on)
-    .await
+    query_dynamic(format!("SELECT {ORDER} FROM orders WHERE reservation_id = $1")).bind(id).fetch_optional(on).await
+}
+
+/// The orders of `ids` (in no particular order), 500 ids a query.
+pub async fn find_many(db: &Db, ids: &[Uuid]) -> Result<Vec<Order>, DbError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT {ORDER} FROM orders WHERE reservation_id IN ({})", marks.join(", "));
+        out.extend(chunk.iter().fold(query_dynamic(sql), |q, id| q.bind(*id)).fetch_all::<Order>(db).await?);
+    }
+    Ok(out)
 }
 
 /// Moves the kitchen's stage from `from` to `to` with its history entry; false when the

@@ -35,14 +35,16 @@ pub fn order(r: &Reservation, o: &Order) -> Value {
     })
 }
 
+/// The orders of `ids`, in that order: two queries, whatever their number.
+pub async fn of_ids(db: &platform::db::Db, ids: &[uuid::Uuid]) -> Result<Vec<Value>, platform::db::DbError> {
+    let mut reservations: std::collections::HashMap<uuid::Uuid, Reservation> =
+        crate::store::reservations::find_many(db, ids).await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut orders: std::collections::HashMap<uuid::Uuid, Order> =
+        super::store::find_many(db, ids).await?.into_iter().map(|o| (o.reservation_id, o)).collect();
+    Ok(ids.iter().filter_map(|id| Some(order(&reservations.remove(id)?, &orders.remove(id)?))).collect())
+}
+
 /// Every order of a guest (the GDPR export).
 pub async fn of_guest(db: &platform::db::Db, guest: uuid::Uuid) -> Result<Vec<Value>, platform::db::DbError> {
-    let mut out = Vec::new();
-    for id in super::store::of_guest(db, guest, 10_000, 0).await? {
-        if let (Some(r), Some(o)) = (crate::store::reservations::find(db, id).await?, super::store::find(db, id).await?)
-        {
-            out.push(order(&r, &o));
-        }
-    }
-    Ok(out)
+    of_ids(db, &super::store::of_guest(db, guest, 10_000, 0).await?).await
 }

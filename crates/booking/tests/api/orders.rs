@@ -399,3 +399,54 @@ async fn the_guest_and_the_restaurant_get_notices_of_the_steps_that_concern_them
         .await;
     assert_eq!(inbox(&kit, &guest).await.last().map(String::as_str), Some("Your order was declined"));
 }
+
+#[tokio::test]
+async fn anonymous_malformed_and_foreign_order_requests_get_a_clear_4xx() {
+    let kit = spawn().await;
+    let guest = register(&kit, "guest@example.com").await;
+    let stranger = register(&kit, "stranger@example.com").await;
+    let order = placed(&kit, &guest, &takeaway(&kit)).await;
+    let id = order["id"].as_str().unwrap().to_owned();
+    // No token.
+    assert_eq!(kit.post_json("/api/v1/orders", &takeaway(&kit)).await.status(), 401);
+    assert_eq!(kit.get(&format!("/api/v1/orders/{id}")).await.status(), 401);
+    // Malformed body, wrong types, bad ids, unknown actions.
+    let raw = kit
+        .client
+        .post(kit.url("/api/v1/orders"))
+        .bearer_auth(&guest.token)
+        .header("content-type", "application/json")
+        .body("{\"lines\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let typed = json!({"listingId": kit.bistro, "mode": "takeaway", "lines": "steak"});
+    assert_eq!(order_status(&kit, &guest, &typed).await, 400);
+    let (status, _) =
+        testkit::json(call(&kit, Method::GET, Some(&guest.token), "/api/v1/orders/nope", None).await).await;
+    assert_eq!(status, 404);
+    let (status, _) = act(&kit, &kit.owner, &id, "teleport", None).await;
+    assert_eq!(status, 404);
+    // Someone else's order, restaurant, settings and staff.
+    let (status, _) =
+        testkit::json(call(&kit, Method::GET, Some(&stranger.token), &format!("/api/v1/orders/{id}"), None).await)
+            .await;
+    assert_eq!(status, 404);
+    let (status, _) = act(&kit, &stranger, &id, "cancel", None).await;
+    assert_eq!(status, 404);
+    let queue = format!("/api/v1/listings/{}/orders", kit.bistro);
+    let (status, _) = testkit::json(call(&kit, Method::GET, Some(&stranger.token), &queue, None).await).await;
+    assert_eq!(status, 404);
+    let staff = format!("/api/v1/listings/{}/staff", kit.bistro);
+    let (status, _) = testkit::json(call(&kit, Method::GET, Some(&stranger.token), &staff, None).await).await;
+    assert_eq!(status, 403);
+    let (status, _) =
+        testkit::json(call(&kit, Method::GET, Some(&kit.owner.token), &format!("{queue}?active=maybe"), None).await)
+            .await;
+    assert_eq!(status, 400);
+}
+
+async fn order_status(kit: &Kit, who: &crate::support::User, body: &serde_json::Value) -> u16 {
+    order(kit, who, body).await.0
+}

@@ -41,17 +41,7 @@ pub struct Messaging {
 }
 
 /// Who acts: a user, and whether they are an administrator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    pub user_id: Uuid,
-    pub admin: bool,
-}
-
-impl From<&platform::auth::AuthUser> for Actor {
-    fn from(u: &platform::auth::AuthUser) -> Self {
-        Actor { user_id: u.user_id, admin: u.is_admin() }
-    }
-}
+pub use platform::auth::Actor;
 
 pub fn conversation_not_found() -> ApiError {
     ApiError::new(404, "conversation_not_found", "Conversation not found")

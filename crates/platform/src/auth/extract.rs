@@ -23,6 +23,21 @@ pub struct AuthUser {
     pub claims: AccessClaims,
 }
 
+/// Who acts, as services reason about it: a user, and whether they are an administrator (a
+/// plain copy of the two facts of an [`AuthUser`] that rules need, so services and socket
+/// handlers can take it without the token's claims).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub admin: bool,
+}
+
+impl From<&AuthUser> for Actor {
+    fn from(u: &AuthUser) -> Self {
+        Actor { user_id: u.user_id, admin: u.is_admin() }
+    }
+}
+
 impl AuthUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin

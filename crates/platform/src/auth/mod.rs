@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use kernel::Clock;
 use uuid::Uuid;
 
-pub use extract::{ACCESS_COOKIE, AuthUser, MaybeAuthUser, bearer_in, bearer_token, cookie_token};
+pub use extract::{ACCESS_COOKIE, Actor, AuthUser, MaybeAuthUser, bearer_in, bearer_token, cookie_token};
 pub use jwks::spawn_refresher;
 pub use keys::{KeyError, SigningKeys, parse_jwks};
 pub use revocation::Revocations;

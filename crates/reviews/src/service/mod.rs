@@ -36,17 +36,7 @@ pub struct Reviews {
 }
 
 /// Who acts: a user, and whether they are an administrator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    pub user_id: Uuid,
-    pub admin: bool,
-}
-
-impl From<&platform::auth::AuthUser> for Actor {
-    fn from(u: &platform::auth::AuthUser) -> Self {
-        Actor { user_id: u.user_id, admin: u.is_admin() }
-    }
-}
+pub use platform::auth::Actor;
 
 pub fn review_not_found() -> ApiError {
     ApiError::new(404, "review_not_found", "Review not found")
@@ -90,7 +80,7 @@ impl Reviews {
     async fn refresh_summary(&self, tx: &mut Tx, listing: Uuid) -> Result<(), ApiError> {
         let now = self.clock.now();
         let version = summaries::next_version(tx, listing, now).await?;
-        let tally = store::tally_listing(tx, listing).await?;
+        let tally = store::tally_listing(&mut platform::db::Conn::Tx(tx), listing).await?;
         let mut summary = tally.render(false);
         if let Some(map) = summary.as_object_mut() {
             map.insert("listingId".into(), json!(listing));

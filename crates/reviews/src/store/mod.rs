@@ -10,7 +10,7 @@ pub mod summaries;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use platform::db::{Db, DbError, Executor, FromRow, Row, Tx, query, query_dynamic};
+use platform::db::{Conn, Db, DbError, Executor, FromRow, Row, Tx, query, query_dynamic};
 use uuid::Uuid;
 
 use crate::domain::summary::Tally;
@@ -250,24 +250,25 @@ const TALLY_RATINGS: &str = "SELECT r.rating, COUNT(*) FROM reviews r WHERE {} G
 const TALLY_CATEGORIES: &str = "SELECT s.category, SUM(CAST(s.score AS INTEGER)), COUNT(*) FROM review_scores s \
      JOIN reviews r ON r.id = s.review_id WHERE {} GROUP BY s.category";
 
-/// The aggregate of guests' visible reviews of a listing (inside the transaction that changed it).
-pub async fn tally_listing(tx: &mut Tx, listing: Uuid) -> Result<Tally, DbError> {
-    let clause = Filter::Listing(listing).clause().0;
+async fn tally(on: &mut Conn<'_>, clause: &str, id: Uuid) -> Result<Tally, DbError> {
     let ratings: Vec<(i64, i64)> =
-        query_dynamic(TALLY_RATINGS.replace("{}", &clause)).bind(listing).fetch_all(&mut *tx).await?;
+        query_dynamic(TALLY_RATINGS.replace("{}", clause)).bind(id).fetch_all(&mut *on).await?;
     let categories: Vec<(String, i64, i64)> =
-        query_dynamic(TALLY_CATEGORIES.replace("{}", &clause)).bind(listing).fetch_all(&mut *tx).await?;
+        query_dynamic(TALLY_CATEGORIES.replace("{}", clause)).bind(id).fetch_all(&mut *on).await?;
     Ok(Tally { ratings, categories })
+}
+
+/// The aggregate of guests' visible reviews of a listing (inside the transaction that changed
+/// it, or as it stands).
+pub async fn tally_listing(on: &mut Conn<'_>, listing: Uuid) -> Result<Tally, DbError> {
+    tally(on, &Filter::Listing(listing).clause().0, listing).await
 }
 
 /// The aggregate of visible reviews about a user, written by `role` (guests about a host, or
 /// hosts about a guest).
 pub async fn tally_user(db: &Db, user: Uuid, role: &str) -> Result<Tally, DbError> {
     let clause = format!("{} AND r.author_role = '{}'", Filter::About(user).clause().0, sql_role(role));
-    let ratings: Vec<(i64, i64)> = query_dynamic(TALLY_RATINGS.replace("{}", &clause)).bind(user).fetch_all(db).await?;
-    let categories: Vec<(String, i64, i64)> =
-        query_dynamic(TALLY_CATEGORIES.replace("{}", &clause)).bind(user).fetch_all(db).await?;
-    Ok(Tally { ratings, categories })
+    tally(&mut Conn::Db(db), &clause, user).await
 }
 
 fn sql_role(role: &str) -> &'static str {

@@ -166,23 +166,27 @@ pub async fn claim_reminder(tx: &mut Tx, id: Uuid, which: Reminder, now: DateTim
 /// Reservations `user` may still review at `now`, soonest closing first, with whether the
 /// other side already wrote.
 pub async fn awaiting(db: &Db, user: Uuid, now: DateTime<Utc>) -> Result<Vec<(Stay, bool)>, DbError> {
-    let stays: Vec<Stay> = query(
-        "SELECT s.id, s.listing_id, s.kind, s.guest_id, s.host_id, s.listing_title, s.timezone, s.status, s.completed_at, s.closes_at, \
-         s.published_at FROM stays s WHERE (s.guest_id = $1 OR s.host_id = $1) AND s.published_at IS NULL \
-         AND s.closes_at > $2 AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.reservation_id = s.id AND r.author_id = $1) \
+    let rows: Vec<Awaiting> = query(
+        "SELECT s.id, s.listing_id, s.kind, s.guest_id, s.host_id, s.listing_title, s.timezone, s.status, s.completed_at, \
+         s.closes_at, s.published_at, EXISTS (SELECT 1 FROM reviews o WHERE o.reservation_id = s.id) AS other_wrote \
+         FROM stays s WHERE (s.guest_id = $1 OR s.host_id = $1) AND s.published_at IS NULL AND s.closes_at > $2 \
+         AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.reservation_id = s.id AND r.author_id = $1) \
          ORDER BY s.closes_at, s.id LIMIT 100",
     )
     .bind(user)
     .bind(now)
     .fetch_all(db)
     .await?;
-    let mut out = Vec::with_capacity(stays.len());
-    for s in stays {
-        let (others,): (i64,) =
-            query("SELECT COUNT(*) FROM reviews WHERE reservation_id = $1").bind(s.id).fetch_one(db).await?;
-        out.push((s, others > 0));
+    Ok(rows.into_iter().map(|a| (a.0, a.1)).collect())
+}
+
+/// A stay and whether anyone reviewed it yet (the caller has not: the query says so).
+struct Awaiting(Stay, bool);
+
+impl FromRow for Awaiting {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(Awaiting(Stay::from_row(row)?, row.get("other_wrote")?))
     }
-    Ok(out)
 }
 
 /// Forgets a user's part in reservations (erasure): they are no longer a side anyone reviews.

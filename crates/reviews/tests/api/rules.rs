@@ -102,3 +102,41 @@ async fn an_unpublished_review_can_be_withdrawn_and_written_again() {
     let path = format!("/api/v1/reviews/{}", text(&second, "id"));
     testkit::expect_error(call(&app, Method::DELETE, &s.guest, &path, None).await, 409, "already_published").await;
 }
+
+#[tokio::test]
+async fn anonymous_malformed_and_foreign_requests_get_a_clear_4xx() {
+    let app = spawn().await;
+    let s = completed_stay(&app).await;
+    let stranger = register(&app, "stranger@example.com").await;
+    let review = written(&app, &s.guest, &stay_review(&s.reservation, 4, "Fine")).await;
+    let id = text(&review, "id");
+    // No token where one is needed.
+    let anonymous = app.post_json("/api/v1/reviews", &stay_review(&s.reservation, 4, "x")).await;
+    testkit::expect_error(anonymous, 401, "unauthorized").await;
+    let pending = app.get("/api/v1/reviews/pending").await;
+    assert_eq!(pending.status(), 401);
+    // Malformed bodies and ids.
+    let raw = app
+        .client
+        .post(app.url("/api/v1/reviews"))
+        .bearer_auth(&s.guest.token)
+        .header("content-type", "application/json")
+        .body("{\"rating\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let typed = json!({"reservationId": 42, "rating": 4, "comment": "x"});
+    assert_eq!(post(&app, &s.guest, "/api/v1/reviews", &typed).await.status(), 400);
+    testkit::expect_error(get(&app, &s.guest, "/api/v1/reviews/not-an-id").await, 404, "review_not_found").await;
+    // Someone else's: not readable while pending, not theirs to withdraw, respond or moderate.
+    let path = format!("/api/v1/reviews/{id}");
+    testkit::expect_error(get(&app, &stranger, &path).await, 404, "review_not_found").await;
+    testkit::expect_error(call(&app, Method::DELETE, &stranger, &path, None).await, 404, "review_not_found").await;
+    let moderate = json!({"action": "hide", "reason": "x"});
+    testkit::expect_error(post(&app, &stranger, &format!("{path}/moderate"), &moderate).await, 403, "forbidden").await;
+    let pair = format!("/api/v1/reviews/reservation/{}", s.reservation);
+    testkit::expect_error(get(&app, &stranger, &pair).await, 404, "reservation_not_found").await;
+    let jobs = post(&app, &stranger, "/api/v1/admin/reviews/jobs/run", &json!({})).await;
+    assert_eq!(jobs.status(), 403);
+}
