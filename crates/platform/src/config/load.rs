@@ -194,6 +194,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     }
     super::sections::validate(config)?;
     super::payments::validate(&config.payments)?;
+    super::travel::validate(&config.travel)?;
     super::services::validate(&config.services)
 }
 

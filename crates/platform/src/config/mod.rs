@@ -7,6 +7,7 @@ mod payments;
 mod realtime;
 mod sections;
 mod services;
+mod travel;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ pub use sections::{
     StorageBackend, StorageConfig,
 };
 pub use services::ServicesConfig;
+pub use travel::{AmadeusConfig, TravelConfig, TravelSupplier};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -60,6 +62,8 @@ pub struct Config {
     pub geocoding: GeocodingConfig,
     pub booking: BookingConfig,
     pub payments: PaymentsConfig,
+    /// The travel supplier (offline or Amadeus).
+    pub travel: TravelConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -91,6 +95,7 @@ impl Default for Config {
             geocoding: GeocodingConfig::default(),
             booking: BookingConfig::default(),
             payments: PaymentsConfig::default(),
+            travel: TravelConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
