@@ -16,6 +16,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(messaging::Messaging),
         Arc::new(search::Search),
         Arc::new(reviews::Reviews),
+        Arc::new(travel::Travel),
     ]
 }
 

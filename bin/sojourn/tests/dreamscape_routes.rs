@@ -1,5 +1,5 @@
 //! DreamScape's route list (tests/dreamscape/routes.txt: every auth, user, admin and payment
-//! route of its services and every call its web client makes to them) against the whole
+//! route of its services, its voyage routes, and every call its web client makes to them) against the whole
 //! product: each one, sent with an administrator's token, reaches a handler — never the 404
 //! fallback, never 405, never a 5xx — so a rename can never silently break DreamScape's
 //! client. Without a token, each one that is not public by design answers 401. DreamScape's
@@ -29,6 +29,8 @@ const PUBLIC: &[&str] = &[
 struct Route {
     method: Method,
     path: String,
+    /// Public by design (marked `public` in the list: the voyage searches).
+    public: bool,
 }
 
 impl Route {
@@ -37,7 +39,8 @@ impl Route {
     }
 
     fn is_public(&self) -> bool {
-        PUBLIC.contains(&self.key().as_str())
+        self.public
+            || PUBLIC.contains(&self.key().as_str())
             || self.path.starts_with("/health")
             || self.path.starts_with("/api/health")
     }
@@ -57,7 +60,7 @@ fn routes() -> Vec<Route> {
             let mut words = line.split_whitespace();
             let method = words.next().unwrap().parse().unwrap();
             let path = words.next().unwrap().to_owned();
-            Route { method, path }
+            Route { method, path, public: words.any(|w| w == "public") }
         })
         .collect();
     routes.sort_by_key(Route::ends_session);
@@ -154,7 +157,7 @@ async fn dreamscape_test_utilities_do_not_exist() {
     let (token, _) = admin(&app).await;
     for path in ["/api/v1/auth/test/reset", "/api/v1/auth/test/cleanup"] {
         for auth in [None, Some(token.as_str())] {
-            let route = Route { method: Method::POST, path: path.to_owned() };
+            let route = Route { method: Method::POST, path: path.to_owned(), public: false };
             let (status, body) = send(&app, &route, path, auth).await;
             assert!(is_fallback(status, &body), "{path}: {status} {body}");
         }

@@ -38,6 +38,7 @@ impl Supplier for TestSupplier {
                 location: Some("Paris CDG".into()),
                 details: vec![],
                 refundable: true,
+                payload: Value::Null,
             }),
             _ => Err(ApiError::new(409, "offer_unavailable", "This offer is gone")),
         }

@@ -6,14 +6,26 @@
 //! flow works with no account and the same code serves both. The voyage routes keep
 //! DreamScape's paths and shapes (`/api/v1/flights/search`, …, also under `/api/...`).
 
+mod http;
 pub mod offline;
 pub mod provider;
 pub mod reference;
+pub mod service;
+mod store;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use platform::config::TravelSupplier;
+use platform::contracts::http::INTERNAL_API_KEY;
 use platform::db::Migration;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
+
+use crate::provider::Provider;
+
+/// The secret holding the Amadeus app's client secret.
+pub const AMADEUS_SECRET: &str = "amadeus_client_secret";
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -45,10 +57,38 @@ impl Context for Travel {
     }
 
     fn openapi(&self) -> OpenApi {
-        OpenApi::default()
+        http::routes().split_for_parts().1
     }
 
-    async fn mount(&self, _env: &ContextEnv) -> Result<Mounted, StartError> {
-        Ok(Mounted { router: utoipa_axum::router::OpenApiRouter::new(), subscriptions: Vec::new() })
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let config = &env.config.travel;
+        let provider: Arc<dyn Provider> = match config.supplier {
+            TravelSupplier::Offline => Arc::new(offline::Offline::new(
+                env.db.clone(),
+                config.offline_seed,
+                env.clock.clone(),
+                config.currency.clone(),
+            )),
+            TravelSupplier::Amadeus => {
+                let secret = env.secrets.get(AMADEUS_SECRET).ok_or_else(|| {
+                    StartError::Context(
+                        "travel".into(),
+                        format!("the amadeus supplier needs the {AMADEUS_SECRET} secret"),
+                    )
+                })?;
+                let _ = secret;
+                return Err(StartError::Context("travel".into(), "the Amadeus adapter is not built yet".into()));
+            }
+        };
+        let service = service::Travel {
+            db: env.db.clone(),
+            clock: env.clock.clone(),
+            provider,
+            currency: config.currency.clone(),
+        };
+        env.contracts.provide_supplier(Arc::new(service.clone()));
+        let internal = http::internal::routes(service.clone(), env.secrets.get(INTERNAL_API_KEY));
+        let router = http::routes().with_state(service).merge(utoipa_axum::router::OpenApiRouter::from(internal));
+        Ok(Mounted { router, subscriptions: Vec::new() })
     }
 }

@@ -26,6 +26,7 @@ pub struct JobRun {
     pub keys_forgotten: u64,
     pub cart_items_expired: u64,
     pub supplier_offers_booked: u64,
+    pub supplier_offers_cancelled: u64,
 }
 
 impl Bookings {
@@ -48,6 +49,7 @@ impl Bookings {
         run.cart_items_expired = crate::voyage::store::expire(&self.db, idle).await?;
         if self.contracts.supplier().is_ok() {
             run.supplier_offers_booked = u64::try_from(self.book_supplier_items().await?).unwrap_or(0);
+            run.supplier_offers_cancelled = u64::try_from(self.cancel_supplier_items().await?).unwrap_or(0);
         }
         Ok(run)
     }

@@ -130,8 +130,11 @@ impl Bookings {
         quantity: i64,
     ) -> Result<Priced, ApiError> {
         let invalid = |m: &str| ApiError::validation(vec![FieldError::new("itemData", m)]);
-        if !data.is_object() || data.to_string().len() > 8192 {
-            return Err(invalid("must be an object of at most 8 KB"));
+        // A supplier's offer travels whole in the cart (Amadeus prices what it is shown): an
+        // itinerary with its fares takes more room than a reservation body.
+        let limit = if SUPPLIER_KINDS.contains(&item_type) && !is_own(item_type, data) { 65_536 } else { 8192 };
+        if !data.is_object() || data.to_string().len() > limit {
+            return Err(invalid(&format!("must be an object of at most {} KB", limit / 1024)));
         }
         if !(1..=50).contains(&quantity) {
             return Err(ApiError::validation(vec![FieldError::new("quantity", "must be between 1 and 50")]));
@@ -186,8 +189,12 @@ impl Bookings {
                 "must be stay, restaurant, transport, activity, product (with itemData.listingId) or flight, hotel, activity, transfer (with itemData.offerId)",
             )]));
         }
-        if data.get("offerId").and_then(Value::as_str).is_none_or(|s| s.is_empty() || s.len() > 256) {
-            return Err(invalid("needs the supplier's offerId"));
+        let named = ["offerId", "id"].iter().find_map(|k| data.get(*k).and_then(Value::as_str));
+        if named.is_none_or(|s| s.is_empty() || s.len() > 256) {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "itemData.offerId",
+                "is required: the supplier's offer id (or the offer itself, with its id)",
+            )]));
         }
         let offer = self.contracts.supplier()?.price(item_type, data, quantity).await?;
         Ok(Priced { title: offer.title, data: data.clone(), quantity, total: offer.price, currency: offer.currency })

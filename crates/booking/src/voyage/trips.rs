@@ -24,6 +24,12 @@ use super::store::{self, Trip, TripItem};
 use crate::service::Bookings;
 use crate::store::reservations::{self, Reservation};
 
+/// A paid supplier offer not yet ordered this long after checkout is logged as an error on each
+/// retry; after [`SUPPLIER_GIVE_UP`] it is given up and its part refunded, never left paid but
+/// not ordered.
+const SUPPLIER_ALERT: chrono::Duration = chrono::Duration::minutes(30);
+const SUPPLIER_GIVE_UP: chrono::Duration = chrono::Duration::hours(6);
+
 /// DreamScape's status of a trip, from the trip and its parts.
 pub fn status_of(trip: &Trip, items: &[TripItem], reservations: &[Reservation]) -> &'static str {
     let states: Vec<&str> = reservations.iter().map(|r| r.status.as_str()).collect();
@@ -39,7 +45,13 @@ pub fn status_of(trip: &Trip, items: &[TripItem], reservations: &[Reservation]) 
             }
         }
         _ => {
-            let suppliers_booked = items.iter().filter(|i| i.reservation_id.is_none()).all(|i| i.status == "booked");
+            let supplier_items: Vec<&TripItem> = items.iter().filter(|i| i.reservation_id.is_none()).collect();
+            // A failed offer was refunded: it settles the booking like a booked one, and a
+            // booking of offers that all failed has failed.
+            if states.is_empty() && !supplier_items.is_empty() && supplier_items.iter().all(|i| i.status == "failed") {
+                return "FAILED";
+            }
+            let suppliers_booked = supplier_items.iter().all(|i| ["booked", "failed"].contains(&i.status.as_str()));
             if !states.is_empty() && states.iter().all(|s| *s == "completed") && suppliers_booked {
                 "COMPLETED"
             } else if states.iter().all(|s| ["confirmed", "completed"].contains(s)) && suppliers_booked {
@@ -238,8 +250,14 @@ impl Bookings {
                     store::set_item_status(&mut tx, item.id, "pending", "booked", Some(&confirmation)).await?;
                     booked += 1;
                 }
-                Err(e) if e.status >= 500 => {
-                    tracing::warn!(item = %item.id, error = %e.message, "supplier unavailable: booking retried later");
+                Err(e) if e.status >= 500 && self.clock.now() - item.created_at < SUPPLIER_GIVE_UP => {
+                    if self.clock.now() - item.created_at > SUPPLIER_ALERT {
+                        // Paid, not ordered: an operator should know before the traveller does.
+                        tracing::error!(reference = %trip.reference, item = %item.id, error = %e.message,
+                            "a paid supplier offer is still not ordered; retried");
+                    } else {
+                        tracing::warn!(item = %item.id, error = %e.message, "supplier unavailable: booking retried later");
+                    }
                     continue;
                 }
                 Err(e) => {

@@ -34,6 +34,7 @@ impl Supplier for Flights {
                 location: Some("Paris CDG".into()),
                 details: vec![],
                 refundable: true,
+                payload: Value::Null,
             }),
             _ => Err(ApiError::new(409, "offer_unavailable", "This offer is gone")),
         }

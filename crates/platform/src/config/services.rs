@@ -19,6 +19,8 @@ pub struct ServicesConfig {
     pub catalog_url: Option<String>,
     /// The reviews service: search reads its ratings feed.
     pub reviews_url: Option<String>,
+    /// The travel service: booking's cart prices, books and cancels flights and hotels there.
+    pub travel_url: Option<String>,
 }
 
 impl ServicesConfig {
@@ -28,6 +30,7 @@ impl ServicesConfig {
             || self.booking_url.is_some()
             || self.catalog_url.is_some()
             || self.reviews_url.is_some()
+            || self.travel_url.is_some()
     }
 }
 
@@ -37,6 +40,7 @@ pub(super) fn validate(config: &ServicesConfig) -> Result<(), ConfigError> {
         ("services.booking_url", &config.booking_url),
         ("services.catalog_url", &config.catalog_url),
         ("services.reviews_url", &config.reviews_url),
+        ("services.travel_url", &config.travel_url),
     ] {
         if let Some(url) = url
             && !(url.starts_with("http://") || url.starts_with("https://"))

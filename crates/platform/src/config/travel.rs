@@ -30,7 +30,12 @@ pub struct TravelConfig {
 
 impl Default for TravelConfig {
     fn default() -> Self {
-        Self { supplier: TravelSupplier::Offline, offline_seed: 1, currency: "EUR".into(), amadeus: AmadeusConfig::default() }
+        Self {
+            supplier: TravelSupplier::Offline,
+            offline_seed: 1,
+            currency: "EUR".into(),
+            amadeus: AmadeusConfig::default(),
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{
     FeedKind, FeedPage, FeedSource, Known, OpenedPayment, PaymentRequest, PaymentState, PaymentsContract, RecordKind,
-    RecordSource,
+    RecordSource, Supplier, SupplierOffer, Traveller,
 };
 use crate::secrets::Secret;
 
@@ -21,6 +21,10 @@ pub const INTERNAL_API_KEY: &str = "internal_api_key";
 
 /// Paths of the payments service's internal endpoints.
 pub const GROUPS_PATH: &str = "/internal/v1/payment-groups";
+
+/// Where the travel service answers [`Supplier`] questions: `{SUPPLIER_PATH}/price`, `/book`,
+/// `/cancel`.
+pub const SUPPLIER_PATH: &str = "/internal/v1/supplier";
 
 /// Where an owner context answers [`RecordSource`] questions: `{RECORDS_PATH}/{kind}/{id}`.
 pub const RECORDS_PATH: &str = "/internal/v1/records";
@@ -171,5 +175,49 @@ impl FeedSource for HttpFeeds {
             query.append_pair("limit", &limit.to_string());
         }
         c.send(c.client.get(url)).await
+    }
+}
+
+/// The travel supplier in another process (the travel service), asked at [`SUPPLIER_PATH`].
+pub struct HttpSupplier {
+    client: InternalClient,
+}
+
+impl std::fmt::Debug for HttpSupplier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSupplier").field("base", &self.client.base).finish_non_exhaustive()
+    }
+}
+
+impl HttpSupplier {
+    pub fn new(base: &str, key: Secret) -> Result<Self, String> {
+        Ok(Self { client: InternalClient::new("travel service", base, key)? })
+    }
+}
+
+#[async_trait]
+impl Supplier for HttpSupplier {
+    async fn price(&self, kind: &str, item: &Value, quantity: i64) -> Result<SupplierOffer, ApiError> {
+        let c = &self.client;
+        let body = serde_json::json!({ "kind": kind, "item": item, "quantity": quantity });
+        c.send(c.client.post(format!("{}{SUPPLIER_PATH}/price", c.base)).json(&body)).await
+    }
+
+    async fn book(
+        &self,
+        offer: &SupplierOffer,
+        quantity: i64,
+        traveller: &Traveller,
+        key: &str,
+    ) -> Result<String, ApiError> {
+        let c = &self.client;
+        let body = serde_json::json!({ "offer": offer, "quantity": quantity, "traveller": traveller, "key": key });
+        c.send(c.client.post(format!("{}{SUPPLIER_PATH}/book", c.base)).json(&body)).await
+    }
+
+    async fn cancel(&self, confirmation: &str, key: &str) -> Result<i64, ApiError> {
+        let c = &self.client;
+        let body = serde_json::json!({ "confirmation": confirmation, "key": key });
+        c.send(c.client.post(format!("{}{SUPPLIER_PATH}/cancel", c.base)).json(&body)).await
     }
 }

@@ -101,6 +101,10 @@ pub struct SupplierOffer {
     pub details: Vec<String>,
     /// Whether the supplier refunds it when cancelled.
     pub refundable: bool,
+    /// The supplier's own description of the offer as priced (Amadeus's priced flight offer,
+    /// hotel offer, …): opaque to booking, handed back to [`Supplier::book`].
+    #[serde(default)]
+    pub payload: Value,
 }
 
 /// Who travels, for the supplier's booking.
@@ -248,6 +252,11 @@ impl Contracts {
 
     pub fn provide_supplier(&self, supplier: Arc<dyn Supplier>) {
         *self.supplier.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(supplier);
+    }
+
+    /// Whether a travel supplier is provided (in-process or over HTTP).
+    pub fn has_supplier(&self) -> bool {
+        self.supplier.read().unwrap_or_else(std::sync::PoisonError::into_inner).is_some()
     }
 
     pub fn supplier(&self) -> Result<Arc<dyn Supplier>, ApiError> {

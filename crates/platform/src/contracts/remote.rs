@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::http::{HttpFeeds, HttpPayments, HttpRecords, INTERNAL_API_KEY};
+use super::http::{HttpFeeds, HttpPayments, HttpRecords, HttpSupplier, INTERNAL_API_KEY};
 use super::{Contracts, FeedKind, RecordKind};
 use crate::StartError;
 use crate::config::Config;
@@ -20,14 +20,19 @@ fn internal_key(secrets: &Secrets) -> Result<Secret, StartError> {
 
 /// Provides, for each contract no context of this process answers, an HTTP client of the
 /// service that does when its URL is configured: payments (`services.payments_url`), records
-/// and feeds of booking (`services.booking_url`) and catalog (`services.catalog_url`), and
-/// reviews' ratings feed (`services.reviews_url`). Call after every context has mounted.
+/// and feeds of booking (`services.booking_url`) and catalog (`services.catalog_url`),
+/// reviews' ratings feed (`services.reviews_url`) and the travel supplier (`services.travel_url`). Call after every context has mounted.
 pub fn provide_remote(config: &Config, secrets: &Secrets, contracts: &Contracts) -> Result<(), StartError> {
     let services = &config.services;
     if !contracts.has_payments()
         && let Some(url) = &services.payments_url
     {
         contracts.provide_payments(Arc::new(HttpPayments::new(url, internal_key(secrets)?).map_err(start_error)?));
+    }
+    if !contracts.has_supplier()
+        && let Some(url) = &services.travel_url
+    {
+        contracts.provide_supplier(Arc::new(HttpSupplier::new(url, internal_key(secrets)?).map_err(start_error)?));
     }
     let owners = [
         ("booking service", &services.booking_url, RecordKind::Reservation, FeedKind::Availability),

@@ -275,6 +275,26 @@ impl Reference {
         }
     }
 
+    /// How much an airport matters for ranking: its city's weight, more for a hub or an
+    /// international airport.
+    pub fn importance(&self, airport: &Airport) -> u64 {
+        let city_weight = self.city_of(airport).map(|c| self.weight_of_city(c)).unwrap_or(1);
+        let hub = if self.airlines_at(&airport.iata).next().is_some() { 10_000_000 } else { 0 };
+        let international = if airport.name.contains("International") { 1_000_000 } else { 0 };
+        city_weight / 2 + hub + international
+    }
+
+    /// Airports within `radius_km` of a point, the most relevant first (importance, lessened
+    /// by distance), with their distance — what a traveller means by "airports near here".
+    pub fn relevant_near(&self, lat: f64, lon: f64, radius_km: f64, limit: usize) -> Vec<(&Airport, f64)> {
+        let mut found = self.nearest(lat, lon, radius_km, usize::MAX);
+        let score =
+            |(a, d): &(&Airport, f64)| (self.importance(a).max(1) as f64).log10() - 3.0 * d / radius_km.max(1.0);
+        found.sort_by(|a, b| score(b).total_cmp(&score(a)));
+        found.truncate(limit);
+        found
+    }
+
     /// How much a city matters for ranking: its population, and hubs count for more.
     fn weight_of_city(&self, city: &City) -> u64 {
         let hubs = self.airports_of(city).filter(|a| self.airlines_at(&a.iata).next().is_some()).count() as u64;

@@ -87,11 +87,8 @@ impl Index {
             index.add(Entry { kind: PlaceKind::City, at, weight: data.weight_of_city(city) }, text);
         }
         for (at, airport) in data.airports.iter().enumerate() {
-            let city_weight = data.city_of(airport).map(|c| data.weight_of_city(c)).unwrap_or(1);
-            let hub = if data.airlines_at(&airport.iata).next().is_some() { 10_000_000 } else { 0 };
-            let international = if airport.name.contains("International") { 1_000_000 } else { 0 };
             let text = fold(&format!("{} {} {} {}", airport.name, airport.city, airport.iata, airport.icao));
-            index.add(Entry { kind: PlaceKind::Airport, at, weight: city_weight / 2 + hub + international }, text);
+            index.add(Entry { kind: PlaceKind::Airport, at, weight: data.importance(airport) }, text);
         }
         index.words.sort_unstable();
         index

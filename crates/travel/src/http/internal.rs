@@ -1,0 +1,83 @@
+//! The supplier's internal endpoints (`/internal/v1/supplier/…`): booking's cart, running in
+//! another process, prices, books and cancels offers here (`services.travel_url`). Our own
+//! services only: each call carries the `internal_api_key`. Undocumented in the public API.
+
+use axum::Router;
+use axum::extract::State as AxumState;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::post;
+use kernel::ApiError;
+use platform::contracts::http::{SUPPLIER_PATH, internal_caller};
+use platform::contracts::{SupplierOffer, Traveller};
+use platform::http::{Json, ok};
+use platform::secrets::Secret;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::service::Travel;
+
+#[derive(Clone)]
+struct Internal {
+    travel: Travel,
+    key: Secret,
+}
+
+#[derive(Deserialize)]
+struct Price {
+    kind: String,
+    item: Value,
+    quantity: i64,
+}
+
+#[derive(Deserialize)]
+struct Book {
+    offer: SupplierOffer,
+    traveller: Traveller,
+    key: String,
+}
+
+#[derive(Deserialize)]
+struct Cancel {
+    confirmation: String,
+}
+
+async fn price(
+    AxumState(s): AxumState<Internal>,
+    headers: HeaderMap,
+    Json(b): Json<Price>,
+) -> Result<Response, ApiError> {
+    internal_caller(&headers, &s.key)?;
+    Ok(ok(s.travel.price_offer(&b.kind, &b.item, b.quantity).await?))
+}
+
+async fn book(
+    AxumState(s): AxumState<Internal>,
+    headers: HeaderMap,
+    Json(b): Json<Book>,
+) -> Result<Response, ApiError> {
+    internal_caller(&headers, &s.key)?;
+    if b.key.is_empty() || b.key.len() > 255 {
+        return Err(ApiError::bad_request("key must be 1 to 255 characters"));
+    }
+    Ok(ok(s.travel.book_offer(&b.offer, &b.traveller, &b.key).await?))
+}
+
+async fn cancel(
+    AxumState(s): AxumState<Internal>,
+    headers: HeaderMap,
+    Json(b): Json<Cancel>,
+) -> Result<Response, ApiError> {
+    internal_caller(&headers, &s.key)?;
+    Ok(ok(s.travel.cancel_order(&b.confirmation).await?))
+}
+
+/// The routes, when this process has an `internal_api_key` (a split deployment).
+pub fn routes(travel: Travel, key: Option<&Secret>) -> Router {
+    let Some(key) = key else { return Router::new() };
+    Router::new()
+        .route(&format!("{SUPPLIER_PATH}/price"), post(price))
+        .route(&format!("{SUPPLIER_PATH}/book"), post(book))
+        .route(&format!("{SUPPLIER_PATH}/cancel"), post(cancel))
+        .with_state(Internal { travel, key: key.clone() })
+}
