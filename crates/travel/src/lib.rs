@@ -6,6 +6,7 @@
 //! flow works with no account and the same code serves both. The voyage routes keep
 //! DreamScape's paths and shapes (`/api/v1/flights/search`, …, also under `/api/...`).
 
+pub mod amadeus;
 pub mod offline;
 pub mod provider;
 pub mod reference;
