@@ -6,6 +6,7 @@
 //! flow works with no account and the same code serves both. The voyage routes keep
 //! DreamScape's paths and shapes (`/api/v1/flights/search`, …, also under `/api/...`).
 
+pub mod amadeus;
 mod http;
 pub mod offline;
 pub mod provider;
@@ -76,8 +77,9 @@ impl Context for Travel {
                         format!("the amadeus supplier needs the {AMADEUS_SECRET} secret"),
                     )
                 })?;
-                let _ = secret;
-                return Err(StartError::Context("travel".into(), "the Amadeus adapter is not built yet".into()));
+                let adapter = amadeus::Amadeus::new(&config.amadeus, secret.clone())
+                    .map_err(|e| StartError::Context("travel".into(), e))?;
+                Arc::new(adapter)
             }
         };
         let service = service::Travel {
