@@ -8,10 +8,18 @@ use std::sync::Arc;
 use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::TestApp;
+use travel::amadeus::fake::FakeAmadeus;
+use travel::offline::Offline;
+use travel::provider::{Provider, Request};
 
 pub async fn spawn() -> (TestApp, Arc<kernel::ManualClock>) {
+    spawn_with(|_| {}).await
+}
+
+async fn spawn_with(tweak: impl FnOnce(&mut platform::config::Config)) -> (TestApp, Arc<kernel::ManualClock>) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::quick_config(&dir);
+    tweak(&mut config);
     config.secrets.insert(
         "payments_webhook_secret".into(),
         platform::secrets::Secret::new("whsec_travel_tests_0123456789abcdef"),
@@ -52,9 +60,58 @@ fn amount(v: &Value) -> f64 {
     }
 }
 
+/// A supplier answered later: the fake Amadeus starts before the app whose database its
+/// offline backend uses.
+#[derive(Default)]
+struct Late(std::sync::OnceLock<Arc<dyn Provider>>);
+
+#[async_trait::async_trait]
+impl Provider for Late {
+    fn name(&self) -> &'static str {
+        "late"
+    }
+
+    async fn call(&self, request: &Request) -> Result<Value, kernel::ApiError> {
+        self.0.get().expect("backend set").call(request).await
+    }
+}
+
 #[tokio::test]
 async fn paris_to_new_york_for_two_with_a_hotel_is_booked_paid_and_documented() {
     let (app, _clock) = spawn().await;
+    paris_new_york(&app).await;
+}
+
+#[tokio::test]
+async fn the_same_trip_is_booked_through_the_amadeus_adapter_against_a_fake_amadeus() {
+    let late = Arc::new(Late::default());
+    let fake = FakeAmadeus::start(late.clone(), "sojourn-test", "fake-amadeus-secret-0123456789").await.unwrap();
+    let url = fake.url.clone();
+    let (app, clock) = spawn_with(move |c| {
+        c.travel.supplier = platform::config::TravelSupplier::Amadeus;
+        c.travel.amadeus.base_url = url;
+        c.travel.amadeus.client_id = Some("sojourn-test".into());
+        c.secrets.insert(travel::AMADEUS_SECRET.into(), platform::secrets::Secret::new("fake-amadeus-secret-0123456789"));
+    })
+    .await;
+    let db = app.platform.db("travel").unwrap().clone();
+    assert!(late.0.set(Arc::new(Offline::new(db, 1, clock, "EUR"))).is_ok());
+    paris_new_york(&app).await;
+    // Everything went through Amadeus's API, with a token.
+    let seen = fake.api_requests();
+    assert!(seen.iter().all(|r| r.authorization.as_deref().is_some_and(|a| a.starts_with("Bearer "))));
+    let paths: Vec<&str> = seen.iter().map(|r| r.path.as_str()).collect();
+    for path in ["/v2/shopping/flight-offers", "/v1/shopping/flight-offers/pricing", "/v1/booking/flight-orders",
+                 "/v3/shopping/hotel-offers", "/v2/booking/hotel-orders"] {
+        assert!(paths.contains(&path), "{path} not called: {paths:?}");
+    }
+    assert_eq!(fake.tokens_issued(), 1, "one token for the whole trip");
+    let order = seen.iter().find(|r| r.path == "/v1/booking/flight-orders").unwrap();
+    assert!(order.idempotency_key.is_some(), "orders carry their key");
+    assert_eq!(order.body.as_ref().unwrap()["data"]["travelers"][1]["name"]["lastName"], "Babbage");
+}
+
+async fn paris_new_york(app: &TestApp) {
     let guest = register(&app, "traveller@example.com").await;
 
     // Search: public, by city codes, two adults, a return.
