@@ -61,6 +61,10 @@ impl Context for Travel {
         http::routes().split_for_parts().1
     }
 
+    fn undocumented_routes(&self) -> Vec<String> {
+        http::alias_templates()
+    }
+
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
         let config = &env.config.travel;
         let provider: Arc<dyn Provider> = match config.supplier {

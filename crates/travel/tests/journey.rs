@@ -91,7 +91,8 @@ async fn the_same_trip_is_booked_through_the_amadeus_adapter_against_a_fake_amad
         c.travel.supplier = platform::config::TravelSupplier::Amadeus;
         c.travel.amadeus.base_url = url;
         c.travel.amadeus.client_id = Some("sojourn-test".into());
-        c.secrets.insert(travel::AMADEUS_SECRET.into(), platform::secrets::Secret::new("fake-amadeus-secret-0123456789"));
+        c.secrets
+            .insert(travel::AMADEUS_SECRET.into(), platform::secrets::Secret::new("fake-amadeus-secret-0123456789"));
     })
     .await;
     let db = app.platform.db("travel").unwrap().clone();
@@ -101,8 +102,13 @@ async fn the_same_trip_is_booked_through_the_amadeus_adapter_against_a_fake_amad
     let seen = fake.api_requests();
     assert!(seen.iter().all(|r| r.authorization.as_deref().is_some_and(|a| a.starts_with("Bearer "))));
     let paths: Vec<&str> = seen.iter().map(|r| r.path.as_str()).collect();
-    for path in ["/v2/shopping/flight-offers", "/v1/shopping/flight-offers/pricing", "/v1/booking/flight-orders",
-                 "/v3/shopping/hotel-offers", "/v2/booking/hotel-orders"] {
+    for path in [
+        "/v2/shopping/flight-offers",
+        "/v1/shopping/flight-offers/pricing",
+        "/v1/booking/flight-orders",
+        "/v3/shopping/hotel-offers",
+        "/v2/booking/hotel-orders",
+    ] {
         assert!(paths.contains(&path), "{path} not called: {paths:?}");
     }
     assert_eq!(fake.tokens_issued(), 1, "one token for the whole trip");

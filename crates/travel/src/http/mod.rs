@@ -83,3 +83,11 @@ pub fn routes() -> OpenApiRouter<State> {
     let aliases: Router<State> = Router::new().nest("/api", plain.clone()).nest("/api/v1/voyage", plain);
     OpenApiRouter::new().nest("/api/v1", relative()).merge(OpenApiRouter::from(aliases))
 }
+
+/// The alias templates (`/api/...` and `/api/v1/voyage/...`) of the documented routes, for the
+/// gateway's table.
+pub fn alias_templates() -> Vec<String> {
+    let (_, doc) = relative().split_for_parts();
+    let paths: Vec<String> = doc.paths.paths.keys().cloned().collect();
+    ["/api", "/api/v1/voyage"].iter().flat_map(|prefix| paths.iter().map(move |p| format!("{prefix}{p}"))).collect()
+}
