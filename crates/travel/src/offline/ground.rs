@@ -261,6 +261,33 @@ pub(super) fn b64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `priceRange` (`100-300`, `-300`, `100-`), per night, in the request's currency.
+pub(super) struct Range(Option<f64>, Option<f64>);
+
+impl Range {
+    pub fn keeps(&self, per_night: f64) -> bool {
+        self.0.is_none_or(|min| per_night >= min) && self.1.is_none_or(|max| per_night <= max)
+    }
+}
+
+pub(super) fn price_range(raw: Option<&str>) -> Result<Range, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(Range(None, None)) };
+    let bad = || invalid("priceRange", "must be MIN-MAX, -MAX or MIN- (a nightly price)");
+    let number = |s: &str| -> Result<Option<f64>, ApiError> {
+        if s.trim().is_empty() { Ok(None) } else { s.trim().parse::<f64>().map(Some).map_err(|_| bad()) }
+    };
+    let (min, max) = match raw.split_once('-') {
+        Some((min, max)) => (number(min)?, number(max)?),
+        None => (None, number(raw)?),
+    };
+    if let (Some(a), Some(b)) = (min, max)
+        && a > b
+    {
+        return Err(bad());
+    }
+    Ok(Range(min, max))
+}
+
 /// Checks a traveller's contact details: names, e-mail and phone, naming `{prefix}.{field}`.
 pub(super) fn check_person(
     person: &Value,
@@ -337,5 +364,13 @@ mod tests {
         check_person(&bad, "g", ("firstName", "lastName"), Some("email"), Some("phone"), &mut errors);
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["g.firstName", "g.email", "g.phone"]);
+    }
+
+    #[test]
+    fn price_ranges_parse() {
+        assert!(price_range(Some("100-200")).is_ok_and(|r| r.keeps(150.0) && !r.keeps(250.0)));
+        assert!(price_range(Some("-200")).is_ok_and(|r| r.keeps(1.0) && !r.keeps(201.0)));
+        assert!(price_range(Some("100-")).is_ok_and(|r| !r.keeps(99.0) && r.keeps(1e6)));
+        assert!(price_range(Some("300-100")).is_err() && price_range(Some("abc")).is_err());
     }
 }

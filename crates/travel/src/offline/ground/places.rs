@@ -34,11 +34,16 @@ fn travelers_score(city: Option<&City>) -> i64 {
 
 /// How many flights an airport sees (0–100): hubs score high.
 fn flights_score(airport: &Airport) -> i64 {
+    flights_weight(airport).clamp(1, 100)
+}
+
+/// The same, unbounded: a hub of five airlines outranks a hub of two.
+fn flights_weight(airport: &Airport) -> i64 {
     let data = reference::get();
     let hubs = data.airlines_at(&airport.iata).count() as i64;
     let city = travelers_score(data.city_of(airport));
     let international = if airport.name.contains("International") { 10 } else { 0 };
-    (city / 2 + hubs * 20 + international).clamp(1, 100)
+    city / 2 + hubs * 20 + international
 }
 
 fn upper_name(airport: &Airport) -> String {
@@ -89,6 +94,10 @@ fn page(request: &Request, default: i64) -> Result<(usize, usize), ApiError> {
     Ok((limit as usize, offset as usize))
 }
 
+fn same(a: &Place<'_>, b: &Place<'_>) -> bool {
+    matches!((a, b), (Place::City(_), Place::City(_)) | (Place::Airport(_), Place::Airport(_))) && a.code() == b.code()
+}
+
 /// `GET /v1/reference-data/locations`.
 pub(super) fn locations(offline: &Offline, request: &Request) -> Result<Value, ApiError> {
     let keyword = request.get("keyword").map(str::trim).unwrap_or_default();
@@ -107,7 +116,23 @@ pub(super) fn locations(offline: &Offline, request: &Request) -> Result<Value, A
         kinds = vec![PlaceKind::City, PlaceKind::Airport];
     }
     let (limit, offset) = page(request, 10)?;
-    let all = reference::get().search(keyword, &kinds, 200);
+    // As Amadeus lists them: a city, then its airports, then the next match.
+    let data = reference::get();
+    let mut all: Vec<Place<'_>> = Vec::new();
+    for place in data.search(keyword, &kinds, 200) {
+        if !all.iter().any(|p| same(p, &place)) {
+            all.push(place);
+        }
+        if let Place::City(city) = place
+            && kinds.contains(&PlaceKind::Airport)
+        {
+            for airport in data.airports_of(city).map(Place::Airport) {
+                if !all.iter().any(|p| same(p, &airport)) {
+                    all.push(airport);
+                }
+            }
+        }
+    }
     let data: Vec<Value> = all.iter().skip(offset).take(limit).map(|p| place_item(offline, p)).collect();
     Ok(json!({"meta": {"count": all.len(), "links": {"self": self_link(request)}}, "data": data}))
 }
@@ -125,7 +150,7 @@ pub(super) fn nearest(offline: &Offline, request: &Request) -> Result<Value, Api
         .map(|(airport, km)| {
             let flights = flights_score(airport);
             let travelers = travelers_score(reference::get().city_of(airport));
-            let relevance = round((flights + travelers) as f64 / (1.0 + km / 40.0), 5);
+            let relevance = round((flights_weight(airport) + travelers) as f64 / (1.0 + km / 150.0), 5);
             let key = match sort {
                 "distance" => -km,
                 "analytics.flights.score" => flights as f64,

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 
 use super::hotels::{self, Hotel};
 use super::orders::Hold;
-use super::{Currency, Offline, amount, check, int_param, invalid, invalid_offer, parse_date, today, unavailable};
+use super::{
+    Currency, Offline, amount, check, int_param, invalid, invalid_offer, parse_date, price_range, today, unavailable,
+};
 use crate::offline::inventory;
 use crate::offline::rng::Rng;
 use crate::provider::Request;
@@ -432,33 +434,6 @@ pub(super) async fn current(offline: &Offline, stay: &Stay) -> Result<(Value, i6
     Ok((stay.offer(offline.seed, &nights), total, stay.holds()))
 }
 
-/// `priceRange` (`100-300`, `-300`, `100-`), per night, in the request's currency.
-struct Range(Option<f64>, Option<f64>);
-
-impl Range {
-    fn keeps(&self, per_night: f64) -> bool {
-        self.0.is_none_or(|min| per_night >= min) && self.1.is_none_or(|max| per_night <= max)
-    }
-}
-
-fn price_range(raw: Option<&str>) -> Result<Range, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(Range(None, None)) };
-    let bad = || invalid("priceRange", "must be MIN-MAX, -MAX or MIN- (a nightly price)");
-    let number = |s: &str| -> Result<Option<f64>, ApiError> {
-        if s.trim().is_empty() { Ok(None) } else { s.trim().parse::<f64>().map(Some).map_err(|_| bad()) }
-    };
-    let (min, max) = match raw.split_once('-') {
-        Some((min, max)) => (number(min)?, number(max)?),
-        None => (None, number(raw)?),
-    };
-    if let (Some(a), Some(b)) = (min, max)
-        && a > b
-    {
-        return Err(bad());
-    }
-    Ok(Range(min, max))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,13 +470,5 @@ mod tests {
         assert!(dearer > total, "{dearer} > {total}");
         let full: HashMap<String, i64> = stay.keys().into_iter().map(|k| (k, stay.capacity())).collect();
         assert!(stay.price(7, &full).is_none());
-    }
-
-    #[test]
-    fn price_ranges_parse() {
-        assert!(price_range(Some("100-200")).is_ok_and(|r| r.keeps(150.0) && !r.keeps(250.0)));
-        assert!(price_range(Some("-200")).is_ok_and(|r| r.keeps(1.0) && !r.keeps(201.0)));
-        assert!(price_range(Some("100-")).is_ok_and(|r| !r.keeps(99.0) && r.keeps(1e6)));
-        assert!(price_range(Some("300-100")).is_err() && price_range(Some("abc")).is_err());
     }
 }
