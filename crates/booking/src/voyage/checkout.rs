@@ -26,7 +26,10 @@ pub struct CheckoutIn {
 #[serde(rename_all = "camelCase")]
 pub struct CheckoutMeta {
     pub contact_email: Option<String>,
-    /// `[{firstName, lastName, dateOfBirth, type}]`, handed to suppliers as given.
+    /// The lead traveller's phone (hotels and transfers need one), when `passengerDetails`
+    /// does not carry it.
+    pub contact_phone: Option<String>,
+    /// `[{firstName, lastName, dateOfBirth, type, phone?}]`, handed to suppliers as given.
     #[schema(value_type = Option<Vec<Object>>)]
     pub passenger_details: Option<Vec<Value>>,
 }
@@ -60,7 +63,11 @@ struct Line {
 impl Bookings {
     pub async fn checkout(&self, user: &AuthUser, body: CheckoutIn, key: Option<&str>) -> Result<CheckedOut, ApiError> {
         let meta = body.metadata.unwrap_or_default();
-        let passengers = Value::Array(meta.passenger_details.unwrap_or_default());
+        let mut passengers = Value::Array(meta.passenger_details.unwrap_or_default());
+        let phone = meta.contact_phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+        if let (Some(phone), Some(lead)) = (phone, passengers.get_mut(0).and_then(Value::as_object_mut)) {
+            lead.entry("phone").or_insert(Value::String(phone));
+        }
         let email = meta.contact_email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
         let mut errors = Vec::new();
         if email.as_deref().is_some_and(|e| e.len() > 254 || !e.contains('@')) {
@@ -86,6 +93,15 @@ impl Bookings {
                 None => return Err(e),
             },
         };
+        // Suppliers order for named travellers: refuse now what could not be ordered once paid.
+        let traveller = platform::contracts::Traveller {
+            user_id: user.user_id,
+            email: email.clone(),
+            passengers: passengers.clone(),
+        };
+        for line in lines.iter().filter(|l| l.own.is_none()) {
+            self.contracts.supplier()?.check_travellers(&line.item.item_type, &line.priced.data, &traveller).await?;
+        }
         let currency = lines[0].priced.currency.clone();
         if lines.iter().any(|l| l.priced.currency != currency) {
             return Err(ApiError::new(

@@ -220,4 +220,11 @@ impl Supplier for HttpSupplier {
         let body = serde_json::json!({ "confirmation": confirmation, "key": key });
         c.send(c.client.post(format!("{}{SUPPLIER_PATH}/cancel", c.base)).json(&body)).await
     }
+
+    async fn check_travellers(&self, kind: &str, item: &Value, traveller: &Traveller) -> Result<(), ApiError> {
+        let c = &self.client;
+        let body = serde_json::json!({ "kind": kind, "item": item, "traveller": traveller });
+        let _: Value = c.send(c.client.post(format!("{}{SUPPLIER_PATH}/check", c.base)).json(&body)).await?;
+        Ok(())
+    }
 }

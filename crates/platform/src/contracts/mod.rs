@@ -135,6 +135,14 @@ pub trait Supplier: Send + Sync + 'static {
 
     /// Cancels a booking; returns what the supplier refunds (minor units).
     async fn cancel(&self, confirmation: &str, key: &str) -> Result<i64, ApiError>;
+
+    /// Whether `traveller` (with what `item` carries) is enough to order the offer `item`
+    /// names — names, dates of birth, contact — so a checkout is refused before anything is
+    /// paid rather than refunded after. `400` naming the field when not. Nothing by default.
+    async fn check_travellers(&self, kind: &str, item: &Value, traveller: &Traveller) -> Result<(), ApiError> {
+        let _ = (kind, item, traveller);
+        Ok(())
+    }
 }
 
 /// The contracts this process can answer.

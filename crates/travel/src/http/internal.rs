@@ -38,6 +38,13 @@ struct Book {
 }
 
 #[derive(Deserialize)]
+struct Check {
+    kind: String,
+    item: Value,
+    traveller: Traveller,
+}
+
+#[derive(Deserialize)]
 struct Cancel {
     confirmation: String,
 }
@@ -72,6 +79,16 @@ async fn cancel(
     Ok(ok(s.travel.cancel_order(&b.confirmation).await?))
 }
 
+async fn check(
+    AxumState(s): AxumState<Internal>,
+    headers: HeaderMap,
+    Json(b): Json<Check>,
+) -> Result<Response, ApiError> {
+    internal_caller(&headers, &s.key)?;
+    s.travel.check_travellers(&b.kind, &b.item, &b.traveller)?;
+    Ok(ok(serde_json::json!({})))
+}
+
 /// The routes, when this process has an `internal_api_key` (a split deployment).
 pub fn routes(travel: Travel, key: Option<&Secret>) -> Router {
     let Some(key) = key else { return Router::new() };
@@ -79,5 +96,6 @@ pub fn routes(travel: Travel, key: Option<&Secret>) -> Router {
         .route(&format!("{SUPPLIER_PATH}/price"), post(price))
         .route(&format!("{SUPPLIER_PATH}/book"), post(book))
         .route(&format!("{SUPPLIER_PATH}/cancel"), post(cancel))
+        .route(&format!("{SUPPLIER_PATH}/check"), post(check))
         .with_state(Internal { travel, key: key.clone() })
 }

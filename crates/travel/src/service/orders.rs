@@ -135,7 +135,7 @@ impl Travel {
             location: reference::get().airport(&from).map(|a| a.name.clone()),
             details,
             refundable: priced.pointer("/pricingOptions/refundableFare").and_then(Value::as_bool).unwrap_or(false),
-            payload: priced,
+            payload: json!({ "offer": priced, "bookingDetails": item.get("bookingDetails") }),
         })
     }
 
@@ -168,7 +168,7 @@ impl Travel {
             location: reference::get().city(&city).map(|c| c.name.clone()),
             details: vec![format!("{check_in} → {check_out}"), text(&offer, "/room/description/text").to_owned()],
             refundable,
-            payload: json!({ "hotel": hotel, "offer": offer }),
+            payload: json!({ "hotel": hotel, "offer": offer, "bookingDetails": item.get("bookingDetails") }),
         })
     }
 
@@ -225,7 +225,7 @@ impl Travel {
             location: reference::get().airport(&code).map(|a| a.name.clone()),
             details: vec![text(&offer, "/end/address/line").to_owned()],
             refundable: true,
-            payload: offer,
+            payload: json!({ "offer": offer, "bookingDetails": item.get("bookingDetails") }),
         })
     }
 
@@ -278,7 +278,8 @@ impl Travel {
             location: near.first().map(|(a, _)| a.city.clone()),
             details: vec![format!("{date} · {participants} participant(s)")],
             refundable: activity.get("freeCancellation").and_then(Value::as_bool).unwrap_or(true),
-            payload: json!({ "activity": activity, "date": date, "participants": participants }),
+            payload: json!({ "activity": activity, "date": date, "participants": participants,
+                             "bookingDetails": item.get("bookingDetails") }),
         })
     }
 
@@ -416,18 +417,84 @@ impl Travel {
     }
 }
 
+fn name(p: &Value, k: &str) -> String {
+    p.get(k).and_then(Value::as_str).unwrap_or_default().trim().to_owned()
+}
+
+/// Who travels: the checkout's passengers, else those the cart item carries
+/// (`bookingDetails.passengers` or `bookingDetails.guests`, as DreamScape's client adds them);
+/// the contact e-mail likewise.
+fn travellers_of(details: Option<&Value>, traveller: &Traveller) -> (Vec<Value>, String) {
+    let given: Vec<Value> = traveller.passengers.as_array().cloned().unwrap_or_default();
+    let carried = || {
+        let d = details?;
+        d.get("passengers").or_else(|| d.get("guests")).and_then(Value::as_array).cloned()
+    };
+    let passengers: Vec<Value> = if given.is_empty() { carried().unwrap_or_default() } else { given };
+    let passengers: Vec<Value> = passengers.into_iter().filter(Value::is_object).collect();
+    let email = traveller
+        .email
+        .clone()
+        .or_else(|| passengers.first().map(|p| name(p, "email")).filter(|e| !e.is_empty()))
+        .or_else(|| details.and_then(|d| d.pointer("/contact/email")).and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    (passengers, email)
+}
+
+/// Checks that the travellers can be ordered for (`field` prefixes: the checkout's names).
+fn check(kind: &str, travelers_wanted: Option<usize>, passengers: &[Value], email: &str) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    let field = |i: usize, k: &str| format!("metadata.passengerDetails[{i}].{k}");
+    if passengers.is_empty() {
+        errors.push(FieldError::new("metadata.passengerDetails", "name who travels: [{firstName, lastName, …}]"));
+    }
+    for (i, p) in passengers.iter().enumerate() {
+        for k in ["firstName", "lastName"] {
+            let v = name(p, k);
+            if v.is_empty() || v.chars().count() > 60 {
+                errors.push(FieldError::new(field(i, k), "is required (at most 60 characters)"));
+            }
+        }
+        if kind == "flight" && chrono::NaiveDate::parse_from_str(&name(p, "dateOfBirth"), "%Y-%m-%d").is_err() {
+            errors.push(FieldError::new(field(i, "dateOfBirth"), "is required for a flight: YYYY-MM-DD"));
+        }
+    }
+    if let Some(wanted) = travelers_wanted
+        && !passengers.is_empty()
+        && passengers.len() != wanted
+    {
+        errors.push(FieldError::new(
+            "metadata.passengerDetails",
+            format!("the flight offer is for {wanted} traveller(s): name each of them"),
+        ));
+    }
+    if ["hotel", "transfer"].contains(&kind) {
+        if !email.contains('@') {
+            errors.push(FieldError::new("metadata.contactEmail", format!("is required for a {kind} booking")));
+        }
+        if passengers.first().is_some_and(|p| name(p, "phone").is_empty()) {
+            errors.push(FieldError::new(field(0, "phone"), format!("is required for a {kind} booking")));
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::validation(errors)) }
+}
+
+impl Travel {
+    /// Whether an order of the offer `item` names can be placed for `traveller` (checked at
+    /// checkout, before payment).
+    pub fn check_travellers(&self, kind: &str, item: &Value, traveller: &Traveller) -> Result<(), ApiError> {
+        let (passengers, email) = travellers_of(item.get("bookingDetails"), traveller);
+        let wanted = item.get("travelerPricings").and_then(Value::as_array).map(Vec::len);
+        check(kind, wanted.filter(|_| kind == "flight"), &passengers, &email)
+    }
+}
+
 /// The supplier's request that orders `offer` for `traveller`.
 fn order_request(offer: &SupplierOffer, traveller: &Traveller) -> Result<Request, ApiError> {
-    let passengers: Vec<Value> = traveller.passengers.as_array().cloned().unwrap_or_default();
-    let name = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().trim().to_owned();
+    let (passengers, email) = travellers_of(offer.payload.get("bookingDetails"), traveller);
+    let wanted = offer.payload.pointer("/offer/travelerPricings").and_then(Value::as_array).map(Vec::len);
+    check(&offer.kind, wanted.filter(|_| offer.kind == "flight"), &passengers, &email)?;
     let lead = passengers.first().cloned().unwrap_or(Value::Null);
-    if name(&lead, "firstName").is_empty() || name(&lead, "lastName").is_empty() {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "metadata.passengerDetails[0]",
-            "the lead traveller's firstName and lastName are required",
-        )]));
-    }
-    let email = traveller.email.clone().unwrap_or_default();
     let phone = name(&lead, "phone");
     Ok(match offer.kind.as_str() {
         "flight" => {
@@ -442,7 +509,7 @@ fn order_request(offer: &SupplierOffer, traveller: &Traveller) -> Result<Request
                 })
                 .collect();
             Request::new(Operation::FlightOrderCreate).body(
-                json!({ "data": { "type": "flight-order", "flightOffers": [offer.payload], "travelers": travelers } }),
+                json!({ "data": { "type": "flight-order", "flightOffers": [offer.payload["offer"]], "travelers": travelers } }),
             )
         }
         "hotel" => Request::new(Operation::HotelOrderCreate).body(json!({ "data": {
@@ -512,5 +579,9 @@ impl Supplier for Travel {
 
     async fn cancel(&self, confirmation: &str, _key: &str) -> Result<i64, ApiError> {
         self.cancel_order(confirmation).await
+    }
+
+    async fn check_travellers(&self, kind: &str, item: &Value, traveller: &Traveller) -> Result<(), ApiError> {
+        Travel::check_travellers(self, kind, item, traveller)
     }
 }
