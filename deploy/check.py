@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search", "reviews"]
+CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search", "reviews", "travel"]
 problems = []
 
 
@@ -43,6 +43,7 @@ SERVICE_URLS = {
     "SOJOURN__SERVICES__BOOKING_URL": "booking",
     "SOJOURN__SERVICES__CATALOG_URL": "catalog",
     "SOJOURN__SERVICES__REVIEWS_URL": "reviews",
+    "SOJOURN__SERVICES__TRAVEL_URL": "travel",
 }
 
 
@@ -63,10 +64,14 @@ def needs(only, env, multi_process):
             req.append("SOJOURN__SECRETS__JWT_SIGNING_KEY")
         if "identity" in only:
             req.append("SOJOURN__SECRETS__IDENTITY_DATA_KEY")
-        if "payments" in only or any(f"SOJOURN__SERVICES__{s}_URL" in env for s in ("PAYMENTS", "BOOKING", "CATALOG", "REVIEWS")):
+        if "payments" in only or any(f"SOJOURN__SERVICES__{s}_URL" in env for s in ("PAYMENTS", "BOOKING", "CATALOG", "REVIEWS", "TRAVEL")):
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
         if "payments" in only:
             req.append("SOJOURN__SECRETS__PAYMENTS_WEBHOOK_SECRET")
+        # Travel starts without the key, but then mounts no supplier endpoints
+        # (/internal/v1/supplier): a booking elsewhere could not price, book or cancel offers.
+        if "travel" in only:
+            req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
     if "SOJOURN__STORAGE__BACKEND" in env:
         req += ["SOJOURN__STORAGE__S3__ACCESS_KEY_ID", "SOJOURN__SECRETS__S3_SECRET_ACCESS_KEY"]
     if multi_process:
@@ -81,6 +86,9 @@ def needs(only, env, multi_process):
         # owner answers with the internal key.
         if "booking" in only and "catalog" not in only:
             req.append("SOJOURN__SERVICES__CATALOG_URL")
+        # Booking's cart prices, books and cancels travel offers with the travel service.
+        if "booking" in only and "travel" not in only:
+            req.append("SOJOURN__SERVICES__TRAVEL_URL")
         if "payments" in only and "booking" not in only:
             req.append("SOJOURN__SERVICES__BOOKING_URL")
         # Search builds its index from the owners' feeds (listings: catalog; availability: booking;
@@ -247,7 +255,10 @@ def check_k8s():
                         bad(f"{path}: {name}'s {e['name']} points at {host}, not the {SERVICE_URLS[e['name']]} Service")
             if only == ["gateway"]:
                 for ctx in CONTEXTS:
-                    for url in config[f"SOJOURN__GATEWAY__UPSTREAMS__{ctx.upper()}__URLS"].split(","):
+                    # A missing upstream is reported by check_process (needs).
+                    for url in config.get(f"SOJOURN__GATEWAY__UPSTREAMS__{ctx.upper()}__URLS", "").split(","):
+                        if not url.strip():
+                            continue
                         host, port = url_target(url.strip())
                         svc = services.get(host.split(".")[0])
                         if not svc or port not in [p["port"] for p in svc["spec"]["ports"]] or host.split(".")[0] != ctx:
