@@ -16,6 +16,11 @@
 # those) and writes bench/results/realtime.md. It raises the open-files limit to the hard limit
 # (10,000 sockets need 20,000 descriptors: both ends live on this machine).
 #
+# `bench/run.sh travel` runs the travel benchmark (issue 27) and writes bench/results/travel.md:
+# flight search on the offline supplier and airport keyword search beside the axum limit, then
+# the Amadeus adapter's added latency and cache hit rate against a fake Amadeus (DURATION
+# seconds per scenario, default 10).
+#
 # `bench/run.sh search` runs the search benchmark (issue 24) and writes bench/results/search.md:
 # on LISTINGS seeded listings (default 100,000), the search mix, the SQL list search, the axum
 # limit, suggest, indexing throughput, publish-to-searchable lag and the mix under UPDATES
@@ -77,6 +82,29 @@ if [ "${1:-}" = "search" ]; then
     target/release/bench search --listings "$LISTINGS" --seconds "$DURATION" --connections "$CONNECTIONS" \
       --updates "$UPDATES" --rate "$SEARCH_RATE" "${data_args[@]}" || status=$?
     echo "Whole run: $(( $(date +%s) - started )) s (seeding included when it seeded)."
+    if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
+    exit "$status"
+  } | tee "$OUT"
+  exit "${PIPESTATUS[0]}"
+fi
+
+if [ "${1:-}" = "travel" ]; then
+  DURATION="${DURATION:-10}"
+  OUT="bench/results/travel.md"
+  mkdir -p bench/results
+  cargo build --release --locked -p bench -p sojourn >&2
+  started=$(date +%s)
+  status=0
+  {
+    echo "# Travel benchmark run"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+    echo "- command: \`bench/run.sh travel\` (DURATION=$DURATION)"
+    echo
+    target/release/bench travel --seconds "$DURATION" || status=$?
+    echo "Whole run: $(( $(date +%s) - started )) s."
     if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
     exit "$status"
   } | tee "$OUT"

@@ -1,4 +1,5 @@
-//! `cargo run --release -p bench -- auth|booking|browse|all [--seconds N]` (`bench/run.sh` runs `all`)
+//! `cargo run --release -p bench -- auth|booking|browse|travel|all [--seconds N]` (`bench/run.sh` runs `all`;
+//! `bench/run.sh travel` the travel benchmark)
 //! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`), and
 //! `bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]
 //! [--probes N] [--burst N] [--rate N]` (`bench/run.sh search`).
@@ -25,6 +26,7 @@ mod search_mix;
 mod search_report;
 mod search_writes;
 mod server;
+mod travel;
 
 /// Runs the benchmarks named by `what`; false when a correctness check failed.
 async fn bench(what: &str, seconds: u64) -> bool {
@@ -35,6 +37,7 @@ async fn bench(what: &str, seconds: u64) -> bool {
         }
         "booking" => booking::run(seconds).await,
         "browse" => browse::run(seconds).await,
+        "travel" => travel::run(seconds).await,
         _ => {
             let browsed = browse::run(seconds).await;
             auth::run(seconds).await;
@@ -110,9 +113,9 @@ async fn main() {
         };
         std::process::exit(code);
     }
-    if !["auth", "booking", "browse", "all"].contains(&what) {
+    if !["auth", "booking", "browse", "travel", "all"].contains(&what) {
         eprintln!(
-            "usage: bench auth|booking|browse|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
+            "usage: bench auth|booking|browse|travel|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
              | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]"
         );
         std::process::exit(2);
