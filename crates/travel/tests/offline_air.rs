@@ -233,3 +233,230 @@ async fn concurrent_retries_with_one_key_make_one_order() {
     assert_eq!(ids.len(), 1);
     assert_eq!(nonstop_seats(&s.offline, &id).await, seats - 1);
 }
+
+fn get(op: Operation, query: &[(&str, &str)]) -> Request {
+    query.iter().fold(Request::new(op), |r, (k, v)| r.param(k, Some(v)))
+}
+
+#[tokio::test]
+async fn seat_maps_brands_and_availability_agree_with_the_offer() {
+    let s = setup(15).await;
+    let offer = nonstop(&s.offline, "2").await;
+    let id = offer["id"].as_str().unwrap();
+    let seats = offer["numberOfBookableSeats"].as_i64().unwrap();
+    let maps =
+        call(&s.offline, Request::new(Operation::SeatMaps).body(json!({ "data": [{ "id": id }] }))).await.unwrap();
+    let map = &maps["data"][0];
+    assert_eq!(map["type"], "seatmap");
+    let free = map["decks"][0]["seats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["travelerPricing"][0]["seatAvailabilityStatus"] == "AVAILABLE")
+        .count();
+    assert_eq!(free as i64, seats, "free seats in the map = bookable seats");
+
+    let body = json!({ "data": { "type": "flight-offers-upselling", "flightOffers": [{ "id": id }] } });
+    let brands = call(&s.offline, Request::new(Operation::BrandedFares).body(body)).await.unwrap();
+    let brands = brands["data"].as_array().unwrap();
+    assert_eq!(brands.len(), 3);
+    let names: Vec<&str> = brands
+        .iter()
+        .map(|b| b["travelerPricings"][0]["fareDetailsBySegment"][0]["brandedFare"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["LIGHT", "STANDARD", "FLEX"]);
+    assert!(total(&brands[0]) < total(&brands[1]) && total(&brands[1]) < total(&brands[2]));
+    assert_eq!(brands[0]["price"], offer["price"]);
+    // A brand's id prices as that brand.
+    let flex = brands[2]["id"].as_str().unwrap();
+    let priced = call(&s.offline, Request::new(Operation::FlightPrice).body(price_body(flex))).await.unwrap();
+    assert_eq!(priced["data"]["flightOffers"][0]["price"], brands[2]["price"]);
+
+    let body = json!({
+        "originDestinations": [{ "id": "1", "originLocationCode": "CDG", "destinationLocationCode": "JFK",
+            "departureDateTime": { "date": "2027-01-15" } }],
+        "travelers": [{ "id": "1", "travelerType": "ADULT" }],
+        "sources": ["GDS"],
+    });
+    let avail = call(&s.offline, Request::new(Operation::FlightAvailabilities).body(body)).await.unwrap();
+    let first = &avail["data"][0];
+    assert_eq!(first["type"], "flight-availability");
+    assert!(
+        first["segments"][0]["availabilityClasses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["numberOfBookableSeats"].as_i64().unwrap() <= 9)
+    );
+
+    let found = call(&s.offline, search("CDG", "JFK", "1", None)).await.unwrap();
+    let predicted =
+        call(&s.offline, Request::new(Operation::FlightChoicePrediction).body(found.clone())).await.unwrap();
+    let sum: f64 = predicted["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["choiceProbability"].as_str().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!((sum - 1.0).abs() < 1e-6, "{sum}");
+}
+
+#[tokio::test]
+async fn inspiration_dates_and_metrics_come_from_the_same_fares() {
+    let s = setup(16).await;
+    let dest =
+        call(&s.offline, get(Operation::FlightDestinations, &[("origin", "PAR"), ("departureDate", "2027-02-10")]))
+            .await
+            .unwrap();
+    let list = dest["data"].as_array().unwrap();
+    assert!(list.len() > 5);
+    let price = |x: &Value| x["price"]["total"].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(list.windows(2).all(|w| price(&w[0]) <= price(&w[1])), "cheapest first");
+    let cap = price(&list[2]).ceil().to_string();
+    let capped = call(
+        &s.offline,
+        get(Operation::FlightDestinations, &[("origin", "PAR"), ("departureDate", "2027-02-10"), ("maxPrice", &cap)]),
+    )
+    .await
+    .unwrap();
+    assert!(capped["data"].as_array().unwrap().iter().all(|x| price(x) <= price(&list[2]).ceil()));
+
+    let dates =
+        call(&s.offline, get(Operation::FlightDates, &[("origin", "PAR"), ("destination", "NYC"), ("oneWay", "true")]))
+            .await
+            .unwrap();
+    assert!(dates["data"].as_array().unwrap().len() >= 20);
+
+    let metrics = call(
+        &s.offline,
+        get(
+            Operation::PriceMetrics,
+            &[
+                ("originIataCode", "CDG"),
+                ("destinationIataCode", "JFK"),
+                ("departureDate", "2027-02-10"),
+                ("oneWay", "true"),
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+    let q: Vec<f64> = metrics["data"][0]["priceMetrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["amount"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(q.len(), 5);
+    assert!(q.windows(2).all(|w| w[0] <= w[1]), "{q:?}");
+
+    for (op, kind) in [(Operation::MostTraveled, "TRAVELED"), (Operation::MostBooked, "BOOKED")] {
+        let t = call(&s.offline, get(op, &[("originCityCode", "PAR"), ("period", "2027-07")])).await.unwrap();
+        let data = t["data"].as_array().unwrap();
+        assert_eq!(data.len(), 10);
+        assert_eq!(data[0]["subType"], kind);
+        assert_eq!(data[0]["analytics"]["travelers"]["score"], 100);
+    }
+    let busy =
+        call(&s.offline, get(Operation::BusiestPeriod, &[("cityCode", "PAR"), ("period", "2027")])).await.unwrap();
+    assert_eq!(busy["data"].as_array().unwrap().len(), 12);
+    let bad = call(&s.offline, get(Operation::MostTraveled, &[("originCityCode", "PAR"), ("period", "July")])).await;
+    assert_eq!(bad.unwrap_err().details[0].field, "period");
+}
+
+#[tokio::test]
+async fn schedules_routes_and_predictions() {
+    let s = setup(17).await;
+    let offer = nonstop(&s.offline, "1").await;
+    let seg = &offer["itineraries"][0]["segments"][0];
+    let (carrier, number) = (seg["carrierCode"].as_str().unwrap(), seg["number"].as_str().unwrap());
+    let status = call(
+        &s.offline,
+        get(
+            Operation::FlightStatus,
+            &[("carrierCode", carrier), ("flightNumber", number), ("scheduledDepartureDate", "2027-01-15")],
+        ),
+    )
+    .await
+    .unwrap();
+    let flight = &status["data"][0];
+    assert_eq!(flight["type"], "DatedFlight");
+    let std = flight["flightPoints"][0]["departure"]["timings"][0]["value"].as_str().unwrap();
+    assert_eq!(flight["flightDesignator"]["carrierCode"], carrier);
+    // Flight numbers are drawn per route and may repeat across an airline's routes: when the
+    // lookup lands on the searched flight, its times are the offer's, with Paris's offset.
+    if flight["flightPoints"][0]["iataCode"] == "CDG" && flight["flightPoints"][1]["iataCode"] == "JFK" {
+        let at = seg["departure"]["at"].as_str().unwrap();
+        assert_eq!(std, format!("{}+01:00", &at[..16]));
+    }
+    assert!(flight["legs"][0]["aircraftEquipment"]["aircraftType"].is_string());
+    let none = call(
+        &s.offline,
+        get(
+            Operation::FlightStatus,
+            &[("carrierCode", "AF"), ("flightNumber", "9999"), ("scheduledDepartureDate", "2027-01-15")],
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(none["data"], json!([]));
+
+    let af = call(&s.offline, get(Operation::AirlineDestinations, &[("airlineCode", "AF")])).await.unwrap();
+    let cities: Vec<&str> = af["data"].as_array().unwrap().iter().map(|c| c["iataCode"].as_str().unwrap()).collect();
+    assert!(cities.contains(&"NYC") || cities.contains(&"JFK"), "{cities:?}");
+    let cdg = call(&s.offline, get(Operation::AirportDestinations, &[("departureAirportCode", "CDG"), ("max", "500")]))
+        .await
+        .unwrap();
+    assert!(cdg["data"].as_array().unwrap().len() > 50);
+    let unknown = call(&s.offline, get(Operation::AirportDestinations, &[("departureAirportCode", "ZZZ")])).await;
+    assert_eq!(unknown.unwrap_err().details[0].field, "departureAirportCode");
+
+    let on_time =
+        call(&s.offline, get(Operation::OnTime, &[("airportCode", "JFK"), ("date", "2027-01-15")])).await.unwrap();
+    let p: f64 = on_time["data"]["probability"].as_str().unwrap().parse().unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    let delay = call(
+        &s.offline,
+        get(
+            Operation::DelayPrediction,
+            &[
+                ("originLocationCode", "CDG"),
+                ("destinationLocationCode", "JFK"),
+                ("departureDate", "2027-01-15"),
+                ("departureTime", "10:30:00"),
+                ("arrivalDate", "2027-01-15"),
+                ("arrivalTime", "12:45:00"),
+                ("aircraftCode", "332"),
+                ("carrierCode", "AF"),
+                ("flightNumber", "12"),
+                ("duration", "PT8H15M"),
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+    let odds: Vec<f64> =
+        delay["data"].as_array().unwrap().iter().map(|x| x["probability"].as_str().unwrap().parse().unwrap()).collect();
+    assert_eq!(odds.len(), 4);
+    assert!((odds.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{odds:?}");
+
+    let links = call(&s.offline, get(Operation::CheckinLinks, &[("airlineCode", "AF")])).await.unwrap();
+    assert_eq!(links["data"], json!([]));
+    let purpose = |d: &str, r: &str| {
+        get(
+            Operation::TripPurpose,
+            &[
+                ("originLocationCode", "PAR"),
+                ("destinationLocationCode", "LON"),
+                ("departureDate", d),
+                ("returnDate", r),
+            ],
+        )
+    };
+    let business = call(&s.offline, purpose("2027-01-05", "2027-01-06")).await.unwrap();
+    assert_eq!(business["data"]["result"], "BUSINESS");
+    let leisure = call(&s.offline, purpose("2027-06-05", "2027-06-19")).await.unwrap();
+    assert_eq!(leisure["data"]["result"], "LEISURE");
+    let bad = call(&s.offline, purpose("2027-06-05", "2027-06-01")).await.unwrap_err();
+    assert_eq!(bad.details[0].field, "returnDate");
+}

@@ -104,12 +104,17 @@ pub fn carriers(seed: u64, a: Ap, b: Ap) -> Vec<Al> {
     }
     let (lo, hi) = if a.iata < b.iata { (a, b) } else { (b, a) };
     let (slo, shi) = (size(lo), size(hi));
-    for (home, other) in [(lo, shi), (hi, slo)] {
+    let r = reference::get();
+    for (home, away, other) in [(lo, hi, shi), (hi, lo, slo)] {
+        // Small airports are fed from their own country's hubs, or abroad when their city
+        // is large enough.
+        let feeder = away.country == home.country || r.city_of(away).is_some_and(|c| c.population >= 150_000);
         for al in home_carriers(home) {
             let mut limit = match other {
                 Size::Hub => 15_500.0,
                 Size::Major => 11_500.0,
-                Size::Minor => 2_200.0,
+                Size::Minor if feeder => 2_200.0,
+                Size::Minor => 0.0,
             };
             if short_haul(al) {
                 limit = f64::min(limit, 4_500.0);
@@ -384,7 +389,7 @@ pub fn find(seed: u64, carrier: Al, number: u32, date: NaiveDate) -> Option<Flig
     None
 }
 
-/// The nonstop destinations of `a` (airports), nearest first.
+/// The nonstop destinations of `a` (airports), hubs and big cities first, then nearest.
 pub fn destinations(seed: u64, a: Ap) -> Vec<(Ap, Vec<Al>)> {
     let r = reference::get();
     let mut out: Vec<(Ap, Vec<Al>, f64)> = Vec::new();
@@ -400,7 +405,8 @@ pub fn destinations(seed: u64, a: Ap) -> Vec<(Ap, Vec<Al>)> {
             out.push((b, c, km(a, b)));
         }
     }
-    out.sort_by(|x, y| x.2.total_cmp(&y.2));
+    // Hubs and big cities first, then nearest.
+    out.sort_by(|x, y| size(y.0).cmp(&size(x.0)).then(x.2.total_cmp(&y.2)));
     out.into_iter().map(|(b, c, _)| (b, c)).collect()
 }
 

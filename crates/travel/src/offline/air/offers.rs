@@ -234,7 +234,10 @@ pub fn render(o: &Offer, today: NaiveDate) -> Value {
                     })
                 })
                 .collect();
-            json!({ "duration": iso_duration(itinerary_minutes(legs)), "segments": segments })
+            // Built values are moved in, not passed through `json!` (which would copy them).
+            let mut itinerary = json!({ "duration": iso_duration(itinerary_minutes(legs)) });
+            itinerary["segments"] = Value::Array(segments);
+            itinerary
         })
         .collect();
     let currency = o.currency.as_str();
@@ -247,8 +250,8 @@ pub fn render(o: &Offer, today: NaiveDate) -> Value {
                 "fareOption": "STANDARD",
                 "travelerType": t,
                 "price": { "currency": currency, "total": fares::money(total), "base": fares::money(base) },
-                "fareDetailsBySegment": details,
             });
+            p["fareDetailsBySegment"] = Value::Array(details.clone());
             if t == "HELD_INFANT" {
                 p["associatedAdultId"] = json!("1");
             }
@@ -259,7 +262,7 @@ pub fn render(o: &Offer, today: NaiveDate) -> Value {
     let first = o.flights().next().map_or(today, |f| f.dep.date());
     let last_ticketing = (today + Duration::days(3)).min(first).max(today);
     let carrier = o.flights().next().map_or("", |f| f.carrier.iata.as_str());
-    json!({
+    let mut offer = json!({
         "type": "flight-offer",
         "id": o.id,
         "source": "GDS",
@@ -268,7 +271,6 @@ pub fn render(o: &Offer, today: NaiveDate) -> Value {
         "oneWay": false,
         "lastTicketingDate": last_ticketing.to_string(),
         "numberOfBookableSeats": o.seats,
-        "itineraries": itineraries,
         "price": {
             "currency": currency,
             "total": fares::money(total),
@@ -281,8 +283,10 @@ pub fn render(o: &Offer, today: NaiveDate) -> Value {
         },
         "pricingOptions": { "fareType": ["PUBLISHED"], "includedCheckedBagsOnly": bags > 0 },
         "validatingAirlineCodes": [carrier],
-        "travelerPricings": travelers,
-    })
+    });
+    offer["itineraries"] = Value::Array(itineraries);
+    offer["travelerPricings"] = Value::Array(travelers);
+    offer
 }
 
 /// Amadeus's `dictionaries` for offers.

