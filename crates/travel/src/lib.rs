@@ -9,6 +9,7 @@
 pub mod amadeus;
 mod http;
 pub mod offline;
+mod privacy;
 pub mod provider;
 pub mod reference;
 pub mod service;
@@ -93,6 +94,7 @@ impl Context for Travel {
             currency: config.currency.clone(),
         };
         env.contracts.provide_supplier(Arc::new(service.clone()));
+        env.personal_data.register("travel", Arc::new(privacy::TravelData { db: env.db.clone() }));
         let internal = http::internal::routes(service.clone(), env.secrets.get(INTERNAL_API_KEY));
         let router = http::routes().with_state(service).merge(utoipa_axum::router::OpenApiRouter::from(internal));
         Ok(Mounted { router, subscriptions: Vec::new() })

@@ -125,3 +125,9 @@ pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Order>, Api
         format!("SELECT {COLUMNS} FROM supplier_orders WHERE confirmation = $1 OR supplier_order_id = $1 LIMIT 1");
     Ok(platform::db::query_dynamic(sql).bind(reference).fetch_optional(db).await?)
 }
+
+/// Every order placed for `user`, oldest first.
+pub async fn of_user(db: &Db, user: Uuid) -> Result<Vec<Order>, ApiError> {
+    let sql = format!("SELECT {COLUMNS} FROM supplier_orders WHERE user_id = $1 ORDER BY created_at");
+    Ok(platform::db::query_dynamic(sql).bind(user).fetch_all(db).await?)
+}

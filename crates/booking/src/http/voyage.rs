@@ -2,7 +2,6 @@
 //! serves it at `/api/v1` and `/api`, and its gateway at `/api/v1/voyage`: the same routes are
 //! mounted under all three, and documented once, under `/api/v1`.
 
-use axum::Router;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -26,14 +25,10 @@ fn relative() -> OpenApiRouter<State> {
 
 /// Mounted under `/api/v1` (documented), `/api` and `/api/v1/voyage`.
 pub fn routes() -> OpenApiRouter<State> {
-    let (plain, _) = relative().split_for_parts();
-    let aliases: Router<State> = Router::new().nest("/api", plain.clone()).nest("/api/v1/voyage", plain);
-    OpenApiRouter::new().nest("/api/v1", relative()).merge(OpenApiRouter::from(aliases))
+    platform::http::voyage::mount(relative)
 }
 
 /// The alias templates (`/api/...` and `/api/v1/voyage/...`) of the documented voyage routes.
 pub fn alias_templates() -> Vec<String> {
-    let (_, doc) = relative().split_for_parts();
-    let paths: Vec<String> = doc.paths.paths.keys().cloned().collect();
-    ["/api", "/api/v1/voyage"].iter().flat_map(|prefix| paths.iter().map(move |p| format!("{prefix}{p}"))).collect()
+    platform::http::voyage::alias_templates(relative())
 }

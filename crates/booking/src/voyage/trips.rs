@@ -363,7 +363,10 @@ mod tests {
             "not booked at the supplier yet"
         );
         assert_eq!(status_of(&trip("paid", Some("pi_1")), &[offer("booked")], &[]), "CONFIRMED");
-        assert_eq!(status_of(&trip("paid", Some("pi_1")), &[offer("failed")], &[]), "PENDING");
+        // Every offer refused (and refunded): the booking failed; one refused beside a booked one
+        // leaves the rest confirmed.
+        assert_eq!(status_of(&trip("paid", Some("pi_1")), &[offer("failed")], &[]), "FAILED");
+        assert_eq!(status_of(&trip("paid", Some("pi_1")), &[offer("booked"), offer("failed")], &[]), "CONFIRMED");
         assert_eq!(status_of(&trip("cancelled", Some("pi_1")), &[offer("booked")], &[]), "CANCELLED");
     }
 }

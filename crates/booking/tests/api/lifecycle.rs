@@ -132,13 +132,13 @@ async fn instant_book_holds_then_confirms_on_payment_and_unpaid_holds_expire() {
     app.clock.advance(Duration::minutes(14));
     assert_eq!(
         run_jobs(&app, &admin).await,
-        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0})
+        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0, "supplierOffersCancelled": 0})
     );
     app.clock.advance(Duration::minutes(2));
     let [admin, guest, other] = fresh(&app, ["admin@example.com", "guest@example.com", "other@example.com"]).await;
     assert_eq!(
         run_jobs(&app, &admin).await,
-        json!({"expiredHolds": 1, "expiredRequests": 0, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0})
+        json!({"expiredHolds": 1, "expiredRequests": 0, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0, "supplierOffersCancelled": 0})
     );
     let expired = read(&app, &guest, &hold).await;
     assert_eq!((status(&expired), &expired["holdExpiresAt"]), ("expired", &Value::Null));
@@ -152,7 +152,7 @@ async fn instant_book_holds_then_confirms_on_payment_and_unpaid_holds_expire() {
     assert_eq!((status(&late), late["paid"].as_i64()), ("expired", Some(25_760)));
     assert_eq!(
         run_jobs(&app, &admin).await,
-        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0})
+        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0, "supplierOffersCancelled": 0})
     );
 }
 
@@ -230,7 +230,7 @@ async fn requests_to_book_wait_for_the_host_who_accepts_declines_or_lets_them_ex
     // The third guest's unpaid hold ran out too.
     assert_eq!(
         run_jobs(&app, &admin).await,
-        json!({"expiredHolds": 1, "expiredRequests": 1, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0})
+        json!({"expiredHolds": 1, "expiredRequests": 1, "completed": 0, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0, "supplierOffersCancelled": 0})
     );
     let expired = read(&app, &guest, &r3).await;
     assert_eq!(status(&expired), "expired");
@@ -346,7 +346,7 @@ async fn stays_complete_once_their_check_out_has_passed() {
     expect_error(act(&app, &guest, &rid, "cancel", None).await, 409, "invalid_state").await;
     assert_eq!(
         run_jobs(&app, &admin).await,
-        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 1, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0})
+        json!({"expiredHolds": 0, "expiredRequests": 0, "completed": 1, "keysForgotten": 0, "cartItemsExpired": 0, "supplierOffersBooked": 0, "supplierOffersCancelled": 0})
     );
     let completed = read(&app, &guest, &rid).await;
     assert_eq!(

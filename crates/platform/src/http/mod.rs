@@ -7,6 +7,7 @@ pub mod media;
 pub mod middleware;
 pub mod ops;
 mod response;
+pub mod voyage;
 
 use std::sync::Arc;
 use std::time::Duration;

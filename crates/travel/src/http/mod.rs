@@ -11,7 +11,6 @@ mod places;
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -79,15 +78,10 @@ fn relative() -> OpenApiRouter<State> {
 
 /// Mounted under `/api/v1` (documented), `/api` and `/api/v1/voyage`.
 pub fn routes() -> OpenApiRouter<State> {
-    let (plain, _) = relative().split_for_parts();
-    let aliases: Router<State> = Router::new().nest("/api", plain.clone()).nest("/api/v1/voyage", plain);
-    OpenApiRouter::new().nest("/api/v1", relative()).merge(OpenApiRouter::from(aliases))
+    platform::http::voyage::mount(relative)
 }
 
-/// The alias templates (`/api/...` and `/api/v1/voyage/...`) of the documented routes, for the
-/// gateway's table.
+/// The alias templates of the documented routes, for the gateway's table.
 pub fn alias_templates() -> Vec<String> {
-    let (_, doc) = relative().split_for_parts();
-    let paths: Vec<String> = doc.paths.paths.keys().cloned().collect();
-    ["/api", "/api/v1/voyage"].iter().flat_map(|prefix| paths.iter().map(move |p| format!("{prefix}{p}"))).collect()
+    platform::http::voyage::alias_templates(relative())
 }

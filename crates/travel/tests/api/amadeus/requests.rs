@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use travel::provider::{Operation, Provider, Request};
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn query_parameters_arrive_as_sent() {

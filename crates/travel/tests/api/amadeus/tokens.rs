@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use travel::provider::Provider;
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn the_token_is_fetched_once_with_the_client_credentials_and_reused() {

@@ -2,7 +2,7 @@
 
 use travel::provider::{Operation, Provider, Request};
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn a_missing_parameter_is_our_400_naming_it() {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use travel::amadeus::fake::Fault;
 use travel::provider::{Operation, Provider, Request};
 
-use crate::support::*;
+use super::support::*;
 
 #[tokio::test]
 async fn a_429_is_retried_after_its_retry_after() {

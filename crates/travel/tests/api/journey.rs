@@ -79,7 +79,30 @@ impl Provider for Late {
 #[tokio::test]
 async fn paris_to_new_york_for_two_with_a_hotel_is_booked_paid_and_documented() {
     let (app, _clock) = spawn().await;
-    paris_new_york(&app).await;
+    let (guest, pnr) = paris_new_york(&app).await;
+
+    // GDPR: the orders are in the traveller's export; erasure keeps them without the travellers.
+    let filed = send(&app, Method::POST, &guest, "/api/v1/users/gdpr/request", &json!({"type": "DATA_EXPORT"})).await;
+    assert!((200..300).contains(&filed.0), "{}", filed.1);
+    let request = filed.1["data"]["request"]["id"].as_str().unwrap().to_owned();
+    let archive =
+        app.call(Method::GET, Some(&guest), &format!("/api/v1/users/gdpr/requests/{request}/download"), None).await;
+    let archive: Value = archive.json().await.unwrap();
+    let orders = archive["contexts"]["travel"]["supplierOrders"].as_array().unwrap();
+    let flight = orders.iter().find(|o| o["kind"] == "flight").unwrap();
+    assert_eq!(flight["confirmation"], pnr.as_str());
+    assert!(flight["travellers"].to_string().contains("Lovelace"), "{flight}");
+    let deleted = app.call(Method::DELETE, Some(&guest), "/api/v1/users/profile", None).await;
+    assert_eq!(deleted.status(), 200);
+    app.drain_events().await;
+    let db = app.platform.db("travel").unwrap();
+    let answers: Vec<(String,)> =
+        platform::db::query("SELECT CAST(answer AS TEXT) FROM supplier_orders").fetch_all(db).await.unwrap();
+    assert_eq!(answers.len(), 2);
+    assert!(answers.iter().all(|(a,)| !a.contains("Lovelace")), "{answers:?}");
+    let offline: Vec<(String,)> =
+        platform::db::query("SELECT CAST(answer AS TEXT) FROM offline_orders").fetch_all(db).await.unwrap();
+    assert!(offline.iter().all(|(a,)| !a.contains("Lovelace")), "{offline:?}");
 }
 
 #[tokio::test]
@@ -117,7 +140,8 @@ async fn the_same_trip_is_booked_through_the_amadeus_adapter_against_a_fake_amad
     assert_eq!(order.body.as_ref().unwrap()["data"]["travelers"][1]["name"]["lastName"], "Babbage");
 }
 
-async fn paris_new_york(app: &TestApp) {
+/// The whole trip; (the traveller's token, the flight's PNR).
+async fn paris_new_york(app: &TestApp) -> (String, String) {
     let guest = register(&app, "traveller@example.com").await;
 
     // Search: public, by city codes, two adults, a return.
@@ -221,6 +245,7 @@ async fn paris_new_york(app: &TestApp) {
         let before = offer["numberOfBookableSeats"].as_i64().unwrap();
         assert!(same["numberOfBookableSeats"].as_i64().unwrap() <= before, "{same}");
     }
+    (guest, pnr)
 }
 
 #[tokio::test]
