@@ -10,6 +10,7 @@
 mod cluster;
 mod realtime;
 mod search;
+mod travel;
 
 use std::time::{Duration, Instant};
 

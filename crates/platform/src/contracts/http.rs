@@ -84,7 +84,29 @@ impl InternalClient {
             return Err(self.unreachable(format!("status {status}")));
         }
         let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-        Err(ApiError::new(status, text("code"), text("message")))
+        let details: Vec<kernel::FieldError> = body
+            .get("details")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .map(|d| {
+                        let field = kernel::FieldError::new(
+                            d.get("field").and_then(Value::as_str).unwrap_or_default(),
+                            d.get("message").and_then(Value::as_str).unwrap_or_default(),
+                        );
+                        match d.get("value") {
+                            Some(v) if !v.is_null() => field.with_value(v.clone()),
+                            _ => field,
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut error = ApiError::new(status, text("code"), text("message")).with_details(details);
+        if let Some(data) = body.get("data").filter(|d| !d.is_null()) {
+            error = error.with_data(data.clone());
+        }
+        Err(error)
     }
 }
 
