@@ -142,12 +142,12 @@ async fn the_same_trip_is_booked_through_the_amadeus_adapter_against_a_fake_amad
 
 /// The whole trip; (the traveller's token, the flight's PNR).
 async fn paris_new_york(app: &TestApp) -> (String, String) {
-    let guest = register(&app, "traveller@example.com").await;
+    let guest = register(app, "traveller@example.com").await;
 
     // Search: public, by city codes, two adults, a return.
     let search = "/api/v1/flights/search?originLocationCode=PAR&destinationLocationCode=NYC&departureDate=2030-03-10\
                   &returnDate=2030-03-17&adults=2&max=20";
-    let (status, found) = get(&app, None, search).await;
+    let (status, found) = get(app, None, search).await;
     assert_eq!(status, 200, "{found}");
     let offers = found["data"].as_array().unwrap();
     assert!(!offers.is_empty(), "{found}");
@@ -157,13 +157,13 @@ async fn paris_new_york(app: &TestApp) -> (String, String) {
     assert!(["CDG", "ORY", "BVA"].contains(&offer["departure"]["airport"].as_str().unwrap()), "{offer}");
     assert!(["JFK", "EWR", "LGA"].contains(&offer["arrival"]["airport"].as_str().unwrap()), "{offer}");
     // The same search under DreamScape's other prefix answers the same offers.
-    let (status, again) = get(&app, None, &search.replace("/api/v1/", "/api/")).await;
+    let (status, again) = get(app, None, &search.replace("/api/v1/", "/api/")).await;
     assert_eq!(status, 200);
     assert_eq!(again["data"][0]["id"], offer["id"]);
 
     // Pricing the offer confirms its price.
     let (status, priced) =
-        send(&app, Method::POST, &guest, "/api/v1/flights/offers/pricing", &json!({"flightOffers": [offer]})).await;
+        send(app, Method::POST, &guest, "/api/v1/flights/offers/pricing", &json!({"flightOffers": [offer]})).await;
     assert_eq!(status, 200, "{priced}");
     let flight_total = amount(&priced["data"]["flightOffers"][0]["price"]["total"]);
     assert!((flight_total - amount(&offer["price"]["total"])).abs() < 0.005, "{priced}");
@@ -171,18 +171,18 @@ async fn paris_new_york(app: &TestApp) -> (String, String) {
     // Into the cart, as DreamScape's client sends it: the whole offer as itemData.
     let item = json!({"itemType": "flight", "itemData": offer, "quantity": 1, "price": flight_total,
                       "currency": offer["price"]["currency"]});
-    let (status, added) = send(&app, Method::POST, &guest, "/api/v1/cart/items", &item).await;
+    let (status, added) = send(app, Method::POST, &guest, "/api/v1/cart/items", &item).await;
     assert_eq!(status, 201, "{added}");
 
     // A hotel in New York for the week.
     let hotels = "/api/v1/hotels/search?cityCode=NYC&checkInDate=2030-03-10&checkOutDate=2030-03-17&adults=2";
-    let (status, hotels) = get(&app, None, hotels).await;
+    let (status, hotels) = get(app, None, hotels).await;
     assert_eq!(status, 200, "{hotels}");
     let hotel = hotels["data"][0].clone();
     assert_eq!(hotel["nights"], 7, "{hotel}");
     let item = json!({"itemType": "hotel", "itemData": {"offerId": hotel["id"], "name": hotel["name"]}, "quantity": 1,
                       "price": hotel["price"]["amount"], "currency": hotel["price"]["currency"]});
-    let (status, added) = send(&app, Method::POST, &guest, "/api/v1/cart/items", &item).await;
+    let (status, added) = send(app, Method::POST, &guest, "/api/v1/cart/items", &item).await;
     assert_eq!(status, 201, "{added}");
 
     // Checkout: one DS- booking and one payment; the sandbox pays it.
@@ -190,24 +190,24 @@ async fn paris_new_york(app: &TestApp) -> (String, String) {
         {"firstName": "Ada", "lastName": "Lovelace", "dateOfBirth": "1985-12-10", "type": "adult"},
         {"firstName": "Charles", "lastName": "Babbage", "dateOfBirth": "1981-12-26", "type": "adult"}]}});
     // The hotel needs a phone to reach the guest: refused before anything is paid, naming it.
-    let (status, refused) = send(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", &meta).await;
+    let (status, refused) = send(app, Method::POST, &guest, "/api/v1/cart/me/checkout", &meta).await;
     assert_eq!(status, 400, "{refused}");
     assert_eq!(refused["details"][0]["field"], "metadata.passengerDetails[0].phone");
     let mut meta = meta;
     meta["metadata"]["contactPhone"] = json!("+33612345678");
-    let (status, out) = send(&app, Method::POST, &guest, "/api/v1/cart/me/checkout", &meta).await;
+    let (status, out) = send(app, Method::POST, &guest, "/api/v1/cart/me/checkout", &meta).await;
     assert_eq!(status, 200, "{out}");
     let reference = out["data"]["bookingReference"].as_str().unwrap().to_owned();
     assert!(reference.starts_with("DS-"), "{out}");
     app.drain_events().await;
     let intent = out["data"]["paymentIntentId"].as_str().unwrap();
     let card = json!({"paymentMethod": "pm_card_visa"});
-    let (status, paid) = send(&app, Method::POST, &guest, &format!("/api/v1/payment/{intent}/confirm"), &card).await;
+    let (status, paid) = send(app, Method::POST, &guest, &format!("/api/v1/payment/{intent}/confirm"), &card).await;
     assert_eq!(status, 200, "{paid}");
     app.drain_events().await;
 
     // Confirmed, with the supplier's confirmations on both items.
-    let (status, booking) = get(&app, Some(&guest), &format!("/api/v1/bookings/{reference}")).await;
+    let (status, booking) = get(app, Some(&guest), &format!("/api/v1/bookings/{reference}")).await;
     assert_eq!(status, 200, "{booking}");
     assert_eq!(booking["data"]["status"], "CONFIRMED", "{booking}");
     let items = booking["data"]["items"].as_array().unwrap();
@@ -220,10 +220,10 @@ async fn paris_new_york(app: &TestApp) -> (String, String) {
     assert_eq!(pnr.len(), 6, "a PNR: {pnr}");
 
     // The flight order reads back for its traveller only.
-    let (status, order) = get(&app, Some(&guest), &format!("/api/v1/flights/orders/{pnr}")).await;
+    let (status, order) = get(app, Some(&guest), &format!("/api/v1/flights/orders/{pnr}")).await;
     assert_eq!(status, 200, "{order}");
-    let stranger = register(&app, "stranger@example.com").await;
-    let (status, _) = get(&app, Some(&stranger), &format!("/api/v1/flights/orders/{pnr}")).await;
+    let stranger = register(app, "stranger@example.com").await;
+    let (status, _) = get(app, Some(&stranger), &format!("/api/v1/flights/orders/{pnr}")).await;
     assert_eq!(status, 404);
 
     // The PDF names the confirmation.
@@ -239,7 +239,7 @@ async fn paris_new_york(app: &TestApp) -> (String, String) {
     assert!(text.contains(&reference) && text.contains(&pnr), "{text}");
 
     // Seats went down: the same flight now has two fewer seats to sell.
-    let (_, after) = get(&app, None, search).await;
+    let (_, after) = get(app, None, search).await;
     let same = after["data"].as_array().unwrap().iter().find(|o| o["itineraries"] == offer["itineraries"]);
     if let Some(same) = same {
         let before = offer["numberOfBookableSeats"].as_i64().unwrap();
