@@ -59,9 +59,9 @@ impl Travel {
             .param("currencyCode", Some(currency))
             .param("maxPrice", max_price)
             .param("max", Some(max));
-        let answer = self.ask(request).await?;
-        let dictionaries = answer.get("dictionaries").cloned().unwrap_or_else(|| json!({}));
-        let offers: Vec<Value> = data_list(&answer)
+        let mut answer = self.ask(request).await?;
+        let dictionaries = answer.get_mut("dictionaries").map_or_else(|| json!({}), Value::take);
+        let offers: Vec<Value> = super::take_list(&mut answer)
             .into_iter()
             .filter(has_segments)
             .filter(|o| max_price.is_none_or(|m| super::amount(o, "/price/total").is_some_and(|t| t <= m as f64)))
@@ -380,9 +380,9 @@ pub fn decorate(mut offer: Value, dictionaries: &Value) -> Value {
         "expiresAt": offer.get("lastTicketingDateTime").or_else(|| offer.get("lastTicketingDate")),
         "bookingToken": offer.get("id"),
     });
-    if let (Some(target), Some(extra)) = (offer.as_object_mut(), extra.as_object()) {
+    if let (Some(target), Value::Object(extra)) = (offer.as_object_mut(), extra) {
         for (k, v) in extra {
-            target.entry(k.clone()).or_insert_with(|| v.clone());
+            target.entry(k).or_insert(v);
         }
     }
     offer

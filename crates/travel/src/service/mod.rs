@@ -53,6 +53,14 @@ pub fn data_list(answer: &Value) -> Vec<Value> {
     answer.get("data").and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
+/// The `data` array of an Amadeus answer, taken out of it (no copy).
+pub fn take_list(answer: &mut Value) -> Vec<Value> {
+    match answer.get_mut("data").map(Value::take) {
+        Some(Value::Array(list)) => list,
+        _ => Vec::new(),
+    }
+}
+
 /// Text at a JSON pointer, or `""`.
 pub fn text<'a>(value: &'a Value, pointer: &str) -> &'a str {
     value.pointer(pointer).and_then(Value::as_str).unwrap_or_default()

@@ -138,6 +138,16 @@ async fn the_same_trip_is_booked_through_the_amadeus_adapter_against_a_fake_amad
     let order = seen.iter().find(|r| r.path == "/v1/booking/flight-orders").unwrap();
     assert!(order.idempotency_key.is_some(), "orders carry their key");
     assert_eq!(order.body.as_ref().unwrap()["data"]["travelers"][1]["name"]["lastName"], "Babbage");
+
+    // Amadeus failing: the traveller gets a 503 with Retry-After, never Amadeus's 500.
+    fake.fail_next(50, travel::amadeus::fake::Fault::ServerError);
+    let path = "/api/v1/flights/search?originLocationCode=LON&destinationLocationCode=ROM&departureDate=2030-04-01";
+    let response = app.call(Method::GET, None, path, None).await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let (_, body) = testkit::json(response).await;
+    assert_eq!(body["success"], false, "{body}");
+    fake.clear_faults();
 }
 
 /// The whole trip; (the traveller's token, the flight's PNR).
