@@ -117,6 +117,54 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation.
+    pub const ALL: &'static [Operation] = {
+        use Operation::*;
+        &[
+            FlightOffers,
+            FlightPrice,
+            FlightDestinations,
+            FlightDates,
+            SeatMaps,
+            BrandedFares,
+            FlightAvailabilities,
+            FlightChoicePrediction,
+            FlightOrderCreate,
+            FlightOrder,
+            FlightOrderCancel,
+            HotelsByCity,
+            HotelsByGeocode,
+            HotelsByIds,
+            HotelOffers,
+            HotelOffer,
+            HotelOrderCreate,
+            Activities,
+            ActivitiesBySquare,
+            Activity,
+            TransferOffers,
+            TransferOrderCreate,
+            TransferOrderCancel,
+            Locations,
+            AirportsNearest,
+            Airlines,
+            PriceMetrics,
+            MostTraveled,
+            MostBooked,
+            BusiestPeriod,
+            AirlineDestinations,
+            AirportDestinations,
+            OnTime,
+            DelayPrediction,
+            FlightStatus,
+            CheckinLinks,
+            TripPurpose,
+            RecommendedLocations,
+            HotelOrderCancel,
+            ActivityOrderCreate,
+            ActivityOrderCancel,
+        ]
+    };
+
     /// The HTTP method and path at Amadeus; `{id}` stands for [`Request::id`].
     pub fn route(self) -> (&'static str, &'static str) {
         use Operation::*;
@@ -263,4 +311,19 @@ pub trait Provider: Send + Sync + 'static {
     /// field named for what the caller can fix, `503` with `Retry-After` when the supplier
     /// cannot be reached (never a 5xx of the supplier's leaking through).
     async fn call(&self, request: &Request) -> Result<Value, ApiError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_its_own_route() {
+        let mut routes: Vec<(&str, &str)> = Operation::ALL.iter().map(|op| op.route()).collect();
+        let count = routes.len();
+        routes.sort_unstable();
+        routes.dedup();
+        assert_eq!(routes.len(), count, "two operations share a route");
+        assert!(Operation::ALL.iter().filter(|op| op.offline_only()).all(|op| op.writes()));
+    }
 }

@@ -5,56 +5,11 @@ use serde_json::Value;
 
 use crate::provider::Operation;
 
-/// Every operation Amadeus offers (not the offline-only ones).
-pub(super) const OPERATIONS: &[Operation] = {
-    use Operation::*;
-    &[
-        FlightOffers,
-        FlightPrice,
-        FlightDestinations,
-        FlightDates,
-        SeatMaps,
-        BrandedFares,
-        FlightAvailabilities,
-        FlightChoicePrediction,
-        FlightOrderCreate,
-        FlightOrder,
-        FlightOrderCancel,
-        HotelsByCity,
-        HotelsByGeocode,
-        HotelsByIds,
-        HotelOffers,
-        HotelOffer,
-        HotelOrderCreate,
-        Activities,
-        ActivitiesBySquare,
-        Activity,
-        TransferOffers,
-        TransferOrderCreate,
-        TransferOrderCancel,
-        Locations,
-        AirportsNearest,
-        Airlines,
-        PriceMetrics,
-        MostTraveled,
-        MostBooked,
-        BusiestPeriod,
-        AirlineDestinations,
-        AirportDestinations,
-        OnTime,
-        DelayPrediction,
-        FlightStatus,
-        CheckinLinks,
-        TripPurpose,
-        RecommendedLocations,
-    ]
-};
-
 /// The operation whose route is `method` and `path`, and the path's id when it has one (still
 /// percent-encoded).
 pub(super) fn route(method: &str, path: &str) -> Option<(Operation, Option<String>)> {
     let segments: Vec<&str> = path.split('/').collect();
-    OPERATIONS.iter().find_map(|&op| {
+    Operation::ALL.iter().filter(|op| !op.offline_only()).find_map(|&op| {
         let (m, template) = op.route();
         if m != method {
             return None;
