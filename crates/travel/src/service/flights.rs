@@ -303,6 +303,39 @@ fn has_segments(offer: &Value) -> bool {
     offer.pointer("/itineraries/0/segments").and_then(Value::as_array).is_some_and(|s| !s.is_empty())
 }
 
+/// The fields of an Amadeus flight offer: what a supplier is shown again. The simplified fields
+/// we add at search, and whatever a client stores beside the offer (DreamScape's client adds
+/// `origin`, `bookingDetails`, …), are left out.
+const OFFER_FIELDS: [&str; 14] = [
+    "type",
+    "id",
+    "source",
+    "instantTicketingRequired",
+    "nonHomogeneous",
+    "oneWay",
+    "lastTicketingDate",
+    "lastTicketingDateTime",
+    "numberOfBookableSeats",
+    "itineraries",
+    "price",
+    "pricingOptions",
+    "validatingAirlineCodes",
+    "travelerPricings",
+];
+
+/// `offer` with Amadeus's fields only.
+pub fn amadeus_offer(offer: &Value) -> Value {
+    match offer.as_object() {
+        Some(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| OFFER_FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        None => offer.clone(),
+    }
+}
+
 /// The offers of a pricing body: Amadeus's `{data:{flightOffers}}`, `{flightOffers}`, or one offer.
 fn offers_of(body: &Value) -> Result<Vec<Value>, ApiError> {
     let list = body
@@ -318,7 +351,7 @@ fn offers_of(body: &Value) -> Result<Vec<Value>, ApiError> {
     if list.iter().any(|o| o.get("id").and_then(Value::as_str).is_none_or(|s| s.is_empty() || s.len() > 256)) {
         return Err(invalid("flightOffers[].id", "every offer needs the id search gave it"));
     }
-    Ok(list)
+    Ok(list.iter().map(amadeus_offer).collect())
 }
 
 fn offer_id(p: &Params, name: &str) -> Result<String, ApiError> {
@@ -483,6 +516,20 @@ mod tests {
         assert_eq!((d["stops"].as_u64(), d["cabinClass"].as_str()), (Some(0), Some("BUSINESS")));
         assert_eq!(d["baggageAllowance"]["checkedBags"], 2);
         assert_eq!((d["availableSeats"].as_i64(), d["bookingToken"].as_str()), (Some(4), Some("7")));
+    }
+
+    #[test]
+    fn a_supplier_is_shown_amadeus_fields_only() {
+        let offer = decorate(
+            json!({ "type": "flight-offer", "id": "1", "price": { "total": "10.00" },
+                    "itineraries": [{ "segments": [{ "departure": { "iataCode": "CDG" }, "arrival": { "iataCode": "JFK" } }] }],
+                    "bookingDetails": { "seats": [] }, "origin": "Paris" }),
+            &json!({}),
+        );
+        let shown = amadeus_offer(&offer);
+        let mut keys: Vec<&String> = shown.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["id", "itineraries", "price", "type"], "{shown}");
     }
 
     #[test]

@@ -79,7 +79,7 @@ impl Travel {
         let id = offer_id(item)?;
         // The whole offer when the cart holds it (Amadeus prices what it is shown), else its id.
         let offer = if item.get("itineraries").is_some() {
-            let mut o = item.clone();
+            let mut o = super::flights::amadeus_offer(item);
             o["id"] = json!(id);
             o
         } else {
