@@ -72,6 +72,8 @@ pub struct Reference {
     by_city: HashMap<String, usize>,
     countries: HashMap<String, String>,
     airlines: Vec<Airline>,
+    /// Each airport's [`Reference::importance`], by index into `airports` (weighed once, at load).
+    importance: Vec<u64>,
     index: search::Index,
 }
 
@@ -173,8 +175,18 @@ impl Reference {
                 if main { city.airports.insert(0, i) } else { city.airports.push(i) }
             }
         }
-        let mut data =
-            Self { airports, by_iata, by_icao, cities, by_city, countries, airlines, index: search::Index::default() };
+        let mut data = Self {
+            airports,
+            by_iata,
+            by_icao,
+            cities,
+            by_city,
+            countries,
+            airlines,
+            importance: Vec::new(),
+            index: search::Index::default(),
+        };
+        data.importance = data.airports.iter().map(|a| data.weigh(a)).collect();
         data.index = search::Index::build(&data);
         data
     }
@@ -278,6 +290,11 @@ impl Reference {
     /// How much an airport matters for ranking: its city's weight, more for a hub or an
     /// international airport.
     pub fn importance(&self, airport: &Airport) -> u64 {
+        let at = self.by_iata.get(&airport.iata).and_then(|i| self.importance.get(*i));
+        at.copied().unwrap_or_else(|| self.weigh(airport))
+    }
+
+    fn weigh(&self, airport: &Airport) -> u64 {
         let city_weight = self.city_of(airport).map(|c| self.weight_of_city(c)).unwrap_or(1);
         let hub = if self.airlines_at(&airport.iata).next().is_some() { 10_000_000 } else { 0 };
         let international = if airport.name.contains("International") { 1_000_000 } else { 0 };

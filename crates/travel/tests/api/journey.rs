@@ -307,6 +307,50 @@ async fn bad_voyage_input_is_a_4xx_naming_the_field() {
 }
 
 #[tokio::test]
+async fn direct_supplier_orders_are_for_administrators_and_name_what_is_missing() {
+    let (app, _clock) = spawn().await;
+    let traveller = register(&app, "t@example.com").await;
+    let agent = testkit::accounts::admin(&app, "agent@example.com").await.token;
+    let flight = json!({"offerId": "x", "passengers": []});
+    let hotel = json!({"offerId": "x", "guests": [{"name": {"firstName": "Ada"}}], "payments": [{}]});
+    let transfer = json!({"data": {"transferOffers": []}});
+    for (path, body) in [
+        ("/api/v1/flights/orders", &flight),
+        ("/api/v1/hotels/bookings", &hotel),
+        ("/api/v1/transfers/bookings", &transfer),
+    ] {
+        let anonymous = app.call(Method::POST, None, path, Some(body)).await;
+        assert_eq!(anonymous.status(), 401, "{path}");
+        let (status, refused) = send(&app, Method::POST, &traveller, path, body).await;
+        assert_eq!((status, refused["code"].as_str()), (403, Some("forbidden")), "{path}: {refused}");
+    }
+    let cases = [
+        ("/api/v1/flights/orders", json!({"passengers": []}), "offerId"),
+        ("/api/v1/hotels/bookings", json!({"offerId": "x", "payments": [{}]}), "guests"),
+        ("/api/v1/hotels/bookings", json!({"offerId": "x", "guests": [{}], "payments": []}), "payments"),
+        ("/api/v1/hotels/bookings", hotel.clone(), "guests[0].name"),
+        ("/api/v1/transfers/bookings", transfer.clone(), "data.transferOffers"),
+    ];
+    for (path, body, field) in cases {
+        let (status, refused) = send(&app, Method::POST, &agent, path, &body).await;
+        assert_eq!(status, 400, "{path}: {refused}");
+        assert_eq!(refused["details"][0]["field"], field, "{path}: {refused}");
+    }
+    // A malformed JSON body is a 400 in the envelope too.
+    let raw = app
+        .client
+        .post(app.url("/api/v1/flights/orders"))
+        .bearer_auth(&agent)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = testkit::json(raw).await;
+    assert_eq!((status, body["success"].as_bool()), (400, Some(false)), "{body}");
+}
+
+#[tokio::test]
 async fn places_come_from_the_bundled_reference_data() {
     let (app, _clock) = spawn().await;
     let (status, paris) = get(&app, None, "/api/v1/locations/search?keyword=paris&subType=CITY").await;
