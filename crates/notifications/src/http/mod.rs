@@ -24,6 +24,8 @@ pub struct State {
     pub internal_key: Option<Arc<Secret>>,
     /// Pushes created notifications to their reader's sockets.
     pub push: Arc<crate::push::Pusher>,
+    /// Queues email, SMS and push deliveries.
+    pub pipeline: Arc<crate::delivery::Pipeline>,
 }
 
 pub fn routes() -> OpenApiRouter<State> {
