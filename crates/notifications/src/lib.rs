@@ -12,6 +12,7 @@ mod privacy;
 mod push;
 mod service;
 mod store;
+pub mod webpush;
 
 use async_trait::async_trait;
 use platform::db::Migration;
