@@ -14,6 +14,7 @@ mod privacy;
 mod push;
 mod service;
 mod store;
+pub mod webpush;
 
 use std::sync::Arc;
 
