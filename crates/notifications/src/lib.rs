@@ -68,7 +68,7 @@ impl Context for Notifications {
     }
 
     fn secrets(&self) -> &'static [&'static str] {
-        &[delivery::links::LINK_KEY_SECRET]
+        &[delivery::links::LINK_KEY_SECRET, VAPID_SECRET]
     }
 
     fn openapi(&self) -> OpenApi {
@@ -82,7 +82,19 @@ impl Context for Notifications {
         let push = Arc::new(push::Pusher::new(env.realtime.clone()));
         let pipeline = Arc::new(pipeline(env)?);
         env.metrics.register(pipeline.metrics.clone());
-        let senders = Arc::new(delivery::send::Senders { mailer: env.mailer.clone() });
+        let vapid = vapid(env)?;
+        let push_channel = match &vapid {
+            Some(vapid) => Some(delivery::send::PushChannel {
+                client: webpush::http_client(env.config.notifications.push.allow_private_endpoints)
+                    .map_err(|e| StartError::Context("notifications".into(), e.to_string()))?,
+                vapid: vapid.clone(),
+                ttl_secs: env.config.notifications.push.ttl_secs,
+                allow_private: env.config.notifications.push.allow_private_endpoints,
+            }),
+            None => None,
+        };
+        let senders =
+            Arc::new(delivery::send::Senders { db: env.db.clone(), mailer: env.mailer.clone(), push: push_channel });
         if env.config.notifications.worker_enabled {
             let worker = delivery::worker::Worker {
                 db: env.db.clone(),
@@ -99,6 +111,8 @@ impl Context for Notifications {
             internal_key,
             push: push.clone(),
             pipeline: pipeline.clone(),
+            vapid,
+            allow_private_endpoints: env.config.notifications.push.allow_private_endpoints,
         };
         env.personal_data.register("notifications", Arc::new(privacy::NotificationsData { db: env.db.clone() }));
         let filler =
@@ -114,6 +128,25 @@ impl Context for Notifications {
         Ok(Mounted { router: http::routes().with_state(state), subscriptions })
     }
 }
+
+/// The VAPID key web push signs with (`vapid_private_key`), when push is on.
+fn vapid(env: &ContextEnv) -> Result<Option<Arc<webpush::Vapid>>, StartError> {
+    let push = &env.config.notifications.push;
+    if !push.enabled {
+        return Ok(None);
+    }
+    let fail = |m: String| StartError::Context("notifications".into(), m);
+    let secret = env.secrets.get(VAPID_SECRET).ok_or_else(|| fail("vapid_private_key is not set".into()))?;
+    let vapid = webpush::Vapid::from_secret(secret.expose(), push.vapid_subject.clone())
+        .map_err(|e| fail(format!("vapid_private_key: {e}")))?;
+    if vapid.key_source() == webpush::KeySource::Derived && env.config.mode == platform::config::Mode::Production {
+        tracing::warn!("vapid_private_key is not a base64url P-256 key: a key was derived from it");
+    }
+    Ok(Some(Arc::new(vapid)))
+}
+
+/// The secret web push signs with (RFC 8292).
+pub const VAPID_SECRET: &str = "vapid_private_key";
 
 /// The delivery pipeline's settings, from `notifications.*` and the link-signing secret.
 fn pipeline(env: &ContextEnv) -> Result<delivery::Pipeline, StartError> {

@@ -10,8 +10,8 @@ ALTER TABLE notification_readers ADD COLUMN phone TEXT;
 ALTER TABLE notification_readers ADD COLUMN timezone TEXT;
 -- Quiet hours for SMS and push, minutes after local midnight; NULL: the defaults.
 ALTER TABLE notification_readers ADD COLUMN quiet_enabled BOOLEAN;
-ALTER TABLE notification_readers ADD COLUMN quiet_start INTEGER;
-ALTER TABLE notification_readers ADD COLUMN quiet_end INTEGER;
+ALTER TABLE notification_readers ADD COLUMN quiet_start BIGINT;
+ALTER TABLE notification_readers ADD COLUMN quiet_end BIGINT;
 -- When the contact details were last set: an older event never overwrites a newer one.
 ALTER TABLE notification_readers ADD COLUMN contact_at TIMESTAMPTZ;
 
@@ -32,7 +32,7 @@ CREATE TABLE notification_deliveries (
     sensitive BOOLEAN NOT NULL,
     -- pending | sent | failed | cancelled
     status TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
+    attempts BIGINT NOT NULL,
     -- The next attempt is not before this.
     not_before TIMESTAMPTZ NOT NULL,
     -- Set while a worker holds it: nobody else takes it before then.

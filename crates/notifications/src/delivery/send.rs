@@ -8,7 +8,10 @@ use std::time::Duration;
 use platform::mail::Mailer;
 use serde_json::Value;
 
-use super::store::Delivery;
+use platform::db::Db;
+
+use super::store::{self, Delivery};
+use crate::webpush::{PushOptions, SendError, Subscription, Urgency, Vapid};
 
 /// The result of one attempt.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,11 +23,25 @@ pub enum Attempt {
     Failed(String),
     /// The recipient no longer exists (a push subscription answered 404/410).
     Gone(String),
+    /// Nothing to send to any more (the subscription was removed meanwhile).
+    Cancelled(String),
 }
 
 /// The channels' senders.
 pub struct Senders {
+    pub db: Db,
     pub mailer: Arc<dyn Mailer>,
+    /// Web push, when offered (`notifications.push.enabled`).
+    pub push: Option<PushChannel>,
+}
+
+/// What sending a push needs: a client that refuses private addresses (unless configured for
+/// tests), the VAPID key, and how long push services keep a message.
+pub struct PushChannel {
+    pub client: reqwest::Client,
+    pub vapid: Arc<Vapid>,
+    pub ttl_secs: u32,
+    pub allow_private: bool,
 }
 
 impl std::fmt::Debug for Senders {
@@ -45,7 +62,35 @@ impl Senders {
         };
         match d.channel.as_str() {
             "email" => self.email(d, &payload).await,
+            "push" => self.push(d, &payload).await,
             other => Attempt::Failed(format!("no sender for the {other} channel")),
+        }
+    }
+
+    async fn push(&self, d: &Delivery, payload: &Value) -> Attempt {
+        let Some(channel) = &self.push else { return Attempt::Failed("web push is turned off".into()) };
+        let Ok(id) = d.recipient.parse::<uuid::Uuid>() else { return Attempt::Failed("not a subscription id".into()) };
+        let sub = match store::subscription(&self.db, id).await {
+            Ok(Some(sub)) => sub,
+            Ok(None) => return Attempt::Cancelled("the subscription was removed".into()),
+            Err(e) => return Attempt::Retry(e.to_string(), None),
+        };
+        let json = serde_json::json!({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}});
+        let Ok(target) = Subscription::parse(&json, channel.allow_private) else {
+            return Attempt::Gone("the stored subscription is no longer valid".into());
+        };
+        let message = payload.get("message").cloned().unwrap_or(Value::Null).to_string();
+        let opts = PushOptions {
+            ttl_secs: channel.ttl_secs,
+            urgency: Urgency::Normal,
+            topic: field(payload, "topic").filter(|t| crate::webpush::valid_topic(t)).map(str::to_owned),
+        };
+        let now = chrono::Utc::now().timestamp();
+        match crate::webpush::send(&channel.client, &channel.vapid, &target, message.as_bytes(), &opts, now).await {
+            Ok(sent) => Attempt::Sent(sent.location),
+            Err(SendError::Gone(status)) => Attempt::Gone(format!("the push service answered {status}")),
+            Err(SendError::Rejected(reason)) => Attempt::Failed(reason),
+            Err(SendError::Retry(reason, after)) => Attempt::Retry(reason, after),
         }
     }
 

@@ -343,6 +343,11 @@ pub async fn forget_subscription(db: &Db, id: Uuid) -> Result<(), DbError> {
     Ok(())
 }
 
+pub async fn forget_subscription_tx(tx: &mut Tx, id: Uuid) -> Result<(), DbError> {
+    query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(tx).await?;
+    Ok(())
+}
+
 pub async fn subscription_worked(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<(), DbError> {
     query("UPDATE push_subscriptions SET last_success_at = $2 WHERE id = $1").bind(id).bind(now).execute(db).await?;
     Ok(())

@@ -138,6 +138,7 @@ impl Worker {
                 }
             }
             Attempt::Failed(error) => (Outcome::Failed { error }, "failed"),
+            Attempt::Cancelled(reason) => (Outcome::Cancelled { reason }, "cancelled"),
             Attempt::Gone(reason) => {
                 if let Ok(id) = d.recipient.parse() {
                     let _ = store::forget_subscription(&self.db, id).await;
