@@ -6,6 +6,7 @@
 //! Identity's profile events also tell it each reader's language, so notices are written in it.
 
 pub mod domain;
+pub mod email;
 mod events;
 mod http;
 mod privacy;
