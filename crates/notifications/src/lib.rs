@@ -7,6 +7,7 @@
 
 pub mod delivery;
 pub mod domain;
+pub mod email;
 mod events;
 mod http;
 mod identity_mail;

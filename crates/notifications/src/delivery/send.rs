@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use platform::mail::Mailer;
+use platform::mail::{Email, Mailer};
 use serde_json::Value;
 
 use platform::db::Db;
@@ -96,18 +96,32 @@ impl Senders {
 
     async fn email(&self, d: &Delivery, payload: &Value) -> Attempt {
         let Some(to) = field(payload, "to") else { return Attempt::Failed("no recipient".into()) };
+        let lang = crate::domain::locale::Lang::from_tag(field(payload, "lang"));
         let ctx = payload.get("ctx").cloned().unwrap_or(Value::Null);
-        let title = field(&ctx, "title").unwrap_or("Sojourn");
-        let mut text = field(&ctx, "message").unwrap_or_default().to_owned();
-        if let Some(link) = field(&ctx, "link") {
-            text.push_str("\n\n");
-            text.push_str(link);
+        let template = field(payload, "template").unwrap_or("system");
+        let rendered = match crate::email::render(template, lang, &ctx) {
+            Ok(r) => r,
+            Err(e) => return Attempt::Failed(format!("the {template} template did not render: {e}")),
+        };
+        let mut headers = Vec::new();
+        if let Some(url) = field(payload, "unsubscribe") {
+            // RFC 8058: the link, and that a POST to it is all it takes.
+            headers.push(("List-Unsubscribe".to_owned(), format!("<{url}>")));
+            headers.push(("List-Unsubscribe-Post".to_owned(), "List-Unsubscribe=One-Click".to_owned()));
         }
-        let message = platform::mail::Message { to: to.to_owned(), subject: title.to_owned(), text };
-        let _ = d;
-        match self.mailer.send(&message).await {
-            Ok(()) => Attempt::Sent(None),
-            Err(platform::mail::MailError::Invalid(reason)) => Attempt::Failed(reason.to_owned()),
+        headers.push(("X-Sojourn-Template".to_owned(), template.to_owned()));
+        let email = Email {
+            to: to.to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: Some(rendered.html),
+            // The delivery's id: a retry carries the same Message-ID, so a repeat is recognisable.
+            message_id: format!("<{}@sojourn>", d.id),
+            headers,
+        };
+        match self.mailer.send_email(&email).await {
+            Ok(()) => Attempt::Sent(Some(email.message_id)),
+            Err(e) if e.is_permanent() => Attempt::Failed(e.to_string()),
             Err(e) => Attempt::Retry(e.to_string(), None),
         }
     }
