@@ -316,3 +316,83 @@ async fn subscriptions_are_listed_and_removed_by_their_owner_only() {
     assert_eq!(status, 200);
     assert_eq!(data(&app, Method::GET, SUBS, &ann.token, None).await, json!([]));
 }
+
+/// The `List-Unsubscribe` link of a raw mail.
+fn unsubscribe_link(mail: &str) -> String {
+    let line = mail.lines().find(|l| l.starts_with("List-Unsubscribe:")).expect("a List-Unsubscribe header");
+    let start = line.find('<').expect("<") + 1;
+    let end = line.rfind('>').expect(">");
+    line[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_turns_that_types_email_off() {
+    let app = spawn_pushable().await;
+    let user = register(&app, "leaving@example.com").await;
+    notify(&app, &user, "First news").await;
+    let mail =
+        eventually("the mail", async || mails_to(&app, "leaving@example.com", "First news").into_iter().next()).await;
+    assert!(mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{mail}");
+    assert!(mail.contains("multipart/alternative"), "{mail}");
+    let link = unsubscribe_link(&mail);
+    let path = link.strip_prefix(&app.base).expect("a link to this server").to_owned();
+
+    // Opening it shows a button and changes nothing (link scanners open links).
+    let page = app.get(&path).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("booking updates"));
+    assert_eq!(data(&app, Method::GET, CHANNELS, &user.token, None).await["booking_confirmation"]["email"], true);
+
+    // The mail client's one-click POST (RFC 8058) turns booking updates' email off, twice is fine.
+    for _ in 0..2 {
+        let done = app
+            .client
+            .post(app.url(&path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), 200);
+    }
+    let grid = data(&app, Method::GET, CHANNELS, &user.token, None).await;
+    assert_eq!(grid["booking_confirmation"]["email"], false, "{grid}");
+    assert_eq!(grid["booking_confirmation"]["in_app"], true, "only email is off");
+    notify(&app, &user, "Second news").await;
+    assert_eq!(items(&app, &user, "?type=booking_confirmed").await.len(), 2);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(mails_to(&app, "leaving@example.com", "Second news").is_empty());
+
+    // A token altered by one character is refused, naming it.
+    let mut forged = link.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let forged = forged.strip_prefix(&app.base).unwrap().to_owned();
+    let answer =
+        testkit::expect_error(app.client.post(app.url(&forged)).send().await.unwrap(), 400, "invalid_token").await;
+    assert_eq!(detail_fields(&answer), ["token"]);
+}
+
+#[tokio::test]
+async fn a_real_smtp_server_receives_the_html_and_text_mail() {
+    let Some(url) = crate::smtp::url() else { return };
+    let app = testkit::spawn_with(contexts(), |c| {
+        pushable(c);
+        c.mail.smtp_url = Some(platform::secrets::Secret::new(url));
+    })
+    .await;
+    let address = format!("smtp-{}@example.com", kernel::new_id().simple());
+    let user = register(&app, &address).await;
+    notify(&app, &user, "Your booking is confirmed").await;
+    let mails = crate::smtp::wait_for(&address, 2).await;
+    let mail =
+        mails.iter().find(|m| m.subject.as_deref() == Some("Your booking is confirmed")).expect("the notice's mail");
+    assert_eq!(mail.content_type, "multipart/alternative");
+    assert!(mail.text.as_deref().unwrap_or_default().contains("Cosy loft"), "{:?}", mail.text);
+    assert!(mail.html.as_deref().unwrap_or_default().contains("Cosy loft"), "{:?}", mail.html);
+    assert!(mail.header("List-Unsubscribe").is_some_and(|v| v.contains("/api/v1/notifications/unsubscribe?token=")));
+    assert_eq!(mail.header("List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+    let log = settled_log(&app, &user).await;
+    let sent = log.iter().find(|d| d["template"] == "booking_confirmed").expect("logged");
+    assert_eq!(sent["providerRef"].as_str(), mail.message_id.as_deref(), "the delivery's Message-ID");
+}

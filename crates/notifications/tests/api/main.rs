@@ -12,4 +12,5 @@ mod isolation;
 mod orders;
 mod preferences;
 mod reviews;
+mod smtp;
 mod support;
