@@ -11,6 +11,7 @@ mod http;
 mod privacy;
 mod push;
 mod service;
+pub mod sms;
 mod store;
 
 use async_trait::async_trait;
