@@ -23,6 +23,8 @@ pub const BOOKINGS_CONSUMER: &str = "notifications.bookings";
 pub const REVIEWS_CONSUMER: &str = "notifications.reviews";
 /// Booking's menu orders, which it announces as `order.*` rather than `booking.*`.
 pub const ORDERS_CONSUMER: &str = "notifications.orders";
+/// Identity's transactional messages (`identity.*`: verification and reset links, phone codes).
+pub const IDENTITY_CONSUMER: &str = "notifications.identity";
 
 /// Fills the inbox from `user.*` events (welcome and account-security notices), `booking.*`
 /// events (requests, confirmations, declines, cancellations, expiries), `order.*` events (new,
@@ -33,6 +35,8 @@ pub struct InboxFiller {
     pub clock: Arc<dyn Clock>,
     /// Pushes what reached an inbox to the reader's sockets once committed.
     pub push: Arc<crate::push::Pusher>,
+    /// Queues email, SMS and push deliveries beside the notice.
+    pub pipeline: Arc<crate::delivery::Pipeline>,
 }
 
 #[async_trait]
@@ -47,6 +51,10 @@ impl EventHandler for InboxFiller {
             }
             return Ok(());
         }
+        if event.event_type.starts_with("identity.") {
+            return crate::identity_mail::handle(tx, &self.pipeline, event, self.clock.now()).await;
+        }
+        crate::identity_mail::remember_contact(tx, event).await?;
         if event.event_type == "user.profile_updated" {
             self.remember_language(tx, event).await?;
             return Ok(());
@@ -71,6 +79,7 @@ impl EventHandler for InboxFiller {
             }
         };
         let several = drafts.len() > 1;
+        let now = self.clock.now();
         for draft in drafts {
             // One notice per event and recipient: an event telling two people keys each notice
             // on a name derived from the event and the recipient.
@@ -83,11 +92,14 @@ impl EventHandler for InboxFiller {
                 body: draft.body,
                 data: draft.data.to_string(),
                 read_at: None,
-                created_at: self.clock.now(),
+                created_at: now,
             };
             // The platform already dedupes deliveries; the unique source id also holds if a
             // dedupe record has been pruned and the event comes round again.
-            if crate::service::deliver(tx, &notification, Some(source)).await? {
+            let delivered =
+                crate::service::deliver(tx, &self.pipeline, &notification, Some(source), Some(event), None, now)
+                    .await?;
+            if delivered.in_inbox {
                 self.push.hold(event.id, notification);
             }
         }
@@ -96,6 +108,8 @@ impl EventHandler for InboxFiller {
 
     async fn after_commit(&self, event: &EventEnvelope) {
         self.push.committed(event.id);
+        // Cheap when nothing was queued: the worker looks and finds nothing due.
+        self.pipeline.queued();
     }
 }
 

@@ -8,6 +8,8 @@ use platform::db::{Db, DbError, Tx};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::delivery::Pipeline;
+use crate::delivery::fanout::{self, Outgoing, template_for};
 use crate::domain::preferences::validate_changes;
 use crate::domain::{self, Channel, Kind, Preferences, Topic};
 use crate::store::{self, Filter, Notification};
@@ -57,16 +59,47 @@ pub async fn delete(db: &Db, user: Uuid, raw_id: &str) -> Result<(), ApiError> {
     if store::delete(db, user, id).await? { Ok(()) } else { Err(not_found()) }
 }
 
-/// Puts `notification` into its reader's inbox if their preferences let its type in
-/// (`source`: the event it was made from, which can make only one). Whether it was stored.
-pub async fn deliver(tx: &mut Tx, notification: &Notification, source: Option<Uuid>) -> Result<bool, DbError> {
-    if let Some(topic) = Kind::read(&notification.kind).preference() {
-        let stored = store::preference(tx, notification.user_id, topic.as_str(), Channel::InApp.as_str()).await?;
-        if !domain::delivers_in_app(topic, stored) {
-            return Ok(false);
+/// What became of a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    /// It is in the reader's inbox.
+    pub in_inbox: bool,
+    /// Email, SMS and push deliveries queued for it.
+    pub queued: u32,
+}
+
+/// Puts `notification` into its reader's inbox if their preferences let its type in, and
+/// queues its email, SMS and push deliveries as they allow — all in `tx`. `source`: the event
+/// it was made from, which can make only one notice (and one delivery per channel).
+pub async fn deliver(
+    tx: &mut Tx,
+    pipeline: &Pipeline,
+    notification: &Notification,
+    source: Option<Uuid>,
+    event: Option<&kernel::EventEnvelope>,
+    hold: Option<(String, chrono::Duration)>,
+    now: DateTime<Utc>,
+) -> Result<Delivered, DbError> {
+    let kind = Kind::read(&notification.kind);
+    let in_app = match kind.preference() {
+        Some(topic) => {
+            let stored = store::preference(tx, notification.user_id, topic.as_str(), Channel::InApp.as_str()).await?;
+            domain::delivers_in_app(topic, stored)
         }
-    }
-    store::insert(tx, notification, source).await
+        None => true,
+    };
+    let in_inbox = in_app && store::insert(tx, notification, source).await?;
+    let outgoing = Outgoing {
+        notification,
+        in_inbox,
+        key: source.unwrap_or(notification.id).to_string(),
+        extras: None,
+        event,
+        template: template_for(&notification.kind, event.map(|e| e.event_type.as_str())),
+        hold,
+    };
+    let queued = fanout::notice(tx, pipeline, &outgoing, now).await?;
+    Ok(Delivered { in_inbox, queued })
 }
 
 /// A notification an administrator or another service asks for.
@@ -82,7 +115,12 @@ pub struct Request {
 
 /// Creates the requested notification, unless the reader turned its type off in the inbox
 /// (`None` then, as DreamScape answers `data: null`).
-pub async fn create(db: &Db, request: Request, now: DateTime<Utc>) -> Result<Option<Notification>, ApiError> {
+pub async fn create(
+    db: &Db,
+    pipeline: &Pipeline,
+    request: Request,
+    now: DateTime<Utc>,
+) -> Result<Option<Notification>, ApiError> {
     let notification = Notification {
         id: kernel::new_id(),
         user_id: request.user_id,
@@ -94,9 +132,12 @@ pub async fn create(db: &Db, request: Request, now: DateTime<Utc>) -> Result<Opt
         created_at: now,
     };
     let mut tx = db.begin().await?;
-    let stored = deliver(&mut tx, &notification, None).await?;
+    let delivered = deliver(&mut tx, pipeline, &notification, None, None, None, now).await?;
     tx.commit().await?;
-    Ok(stored.then_some(notification))
+    if delivered.queued > 0 {
+        pipeline.queued();
+    }
+    Ok(delivered.in_inbox.then_some(notification))
 }
 
 /// A user's effective preferences.

@@ -224,10 +224,123 @@ pub async fn reader_language<'c>(on: impl Executor<'c>, user: Uuid) -> Result<Op
     Ok(row.and_then(|(language,)| language))
 }
 
+/// What sending needs to know about a reader (see migration 4).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reader {
+    pub language: Option<String>,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    /// E.164, verified.
+    pub phone: Option<String>,
+    pub timezone: Option<String>,
+    pub quiet_enabled: Option<bool>,
+    pub quiet_start: Option<i64>,
+    pub quiet_end: Option<i64>,
+}
+
+impl FromRow for Reader {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(Reader {
+            language: row.get("language")?,
+            email: row.get("email")?,
+            first_name: row.get("first_name")?,
+            phone: row.get("phone")?,
+            timezone: row.get("timezone")?,
+            quiet_enabled: row.get("quiet_enabled")?,
+            quiet_start: row.get("quiet_start")?,
+            quiet_end: row.get("quiet_end")?,
+        })
+    }
+}
+
+/// A reader's row (the default reader when their events have not been seen).
+pub async fn reader<'c>(on: impl Executor<'c>, user: Uuid) -> Result<Reader, DbError> {
+    let row = query(
+        "SELECT language, email, first_name, phone, timezone, quiet_enabled, quiet_start, quiet_end \
+         FROM notification_readers WHERE user_id = $1",
+    )
+    .bind(user)
+    .fetch_optional::<Reader>(on)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+/// Contact details an identity event carries: `None` leaves a field as it is, `Some(None)`
+/// clears it.
+#[derive(Debug, Clone, Default)]
+pub struct Contact<'a> {
+    pub email: Option<Option<&'a str>>,
+    pub first_name: Option<Option<&'a str>>,
+    pub phone: Option<Option<&'a str>>,
+    pub timezone: Option<Option<&'a str>>,
+}
+
+/// Records what `contact` says about `user`, unless a later event already set their contact
+/// details.
+pub async fn set_reader_contact(
+    tx: &mut Tx,
+    user: Uuid,
+    contact: &Contact<'_>,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    let flag = |f: &Option<Option<&str>>| f.is_some();
+    let value = |f: &Option<Option<&str>>| f.flatten().map(str::to_owned);
+    query(
+        "INSERT INTO notification_readers (user_id, language, updated_at, email, first_name, phone, timezone, contact_at) \
+         VALUES ($1, NULL, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET \
+         email = CASE WHEN $8 THEN excluded.email ELSE notification_readers.email END, \
+         first_name = CASE WHEN $9 THEN excluded.first_name ELSE notification_readers.first_name END, \
+         phone = CASE WHEN $10 THEN excluded.phone ELSE notification_readers.phone END, \
+         timezone = CASE WHEN $11 THEN excluded.timezone ELSE notification_readers.timezone END, \
+         contact_at = excluded.contact_at \
+         WHERE notification_readers.contact_at IS NULL OR notification_readers.contact_at <= excluded.contact_at",
+    )
+    .bind(user)
+    .bind(DateTime::<Utc>::UNIX_EPOCH)
+    .bind(value(&contact.email))
+    .bind(value(&contact.first_name))
+    .bind(value(&contact.phone))
+    .bind(value(&contact.timezone))
+    .bind(at)
+    .bind(flag(&contact.email))
+    .bind(flag(&contact.first_name))
+    .bind(flag(&contact.phone))
+    .bind(flag(&contact.timezone))
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets a reader's quiet hours (and, when given, the zone they are read in).
+pub async fn set_quiet_hours(
+    tx: &mut Tx,
+    user: Uuid,
+    enabled: bool,
+    start: u32,
+    end: u32,
+    timezone: Option<&str>,
+) -> Result<(), DbError> {
+    query(
+        "INSERT INTO notification_readers (user_id, language, updated_at, quiet_enabled, quiet_start, quiet_end, timezone) \
+         VALUES ($1, NULL, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE SET \
+         quiet_enabled = excluded.quiet_enabled, quiet_start = excluded.quiet_start, quiet_end = excluded.quiet_end, \
+         timezone = COALESCE(excluded.timezone, notification_readers.timezone)",
+    )
+    .bind(user)
+    .bind(DateTime::<Utc>::UNIX_EPOCH)
+    .bind(enabled)
+    .bind(start)
+    .bind(end)
+    .bind(timezone)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 /// Deletes everything stored about a user (GDPR erasure); idempotent.
 pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
     query("DELETE FROM notifications WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
     query("DELETE FROM notification_preferences WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
-    query("DELETE FROM notification_readers WHERE user_id = $1").bind(user).execute(tx).await?;
-    Ok(())
+    query("DELETE FROM notification_readers WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
+    crate::delivery::store::erase(tx, user).await
 }

@@ -55,6 +55,8 @@ pub struct Platform {
     /// What contexts provide each other synchronously; tests may provide stand-ins.
     pub contracts: Arc<crate::contracts::Contracts>,
     pub realtime: crate::realtime::Realtime,
+    /// Contexts' background work, stopped and awaited before the databases close.
+    pub background: Arc<crate::shutdown::Background>,
     dbs: BTreeMap<String, Db>,
 }
 
@@ -136,6 +138,7 @@ fn ops_router_for_docs() -> OpenApiRouter {
         relay: std::sync::Weak::new(),
         realtime: None,
         readiness: Arc::default(),
+        context_metrics: Arc::default(),
     });
     http::ops::router(state)
 }
@@ -211,6 +214,8 @@ impl App {
         let personal_data = Arc::new(crate::privacy::PersonalDataRegistry::default());
         let contracts = Arc::new(crate::contracts::Contracts::default());
         let readiness = Arc::new(crate::readiness::Readiness::default());
+        let context_metrics = Arc::new(crate::metrics::ContextMetrics::default());
+        let background = Arc::new(crate::shutdown::Background::default());
         let mut api = OpenApiRouter::new();
         // Contexts that run elsewhere answer over HTTP (registered first: a context's mount may
         // start work that asks them, and a context of this process replaces its remote client).
@@ -234,6 +239,8 @@ impl App {
                 cache: crate::cache::Cache::new(redis.clone()),
                 realtime: realtime.clone(),
                 readiness: readiness.clone(),
+                metrics: context_metrics.clone(),
+                background: background.clone(),
             };
             let mounted = ctx.mount(&env).await?;
             for sub in mounted.subscriptions {
@@ -254,14 +261,28 @@ impl App {
             relay: Arc::downgrade(&relay),
             realtime: Some(realtime.clone()),
             readiness,
+            context_metrics,
         });
         // The records and feeds this process owns, for readers elsewhere.
         if let Some(internal) = crate::contracts::internal_routes(&contracts, &secrets) {
             api = api.merge(OpenApiRouter::from(internal));
         }
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
-        let platform =
-            Platform { config, secrets, clock, bus, relay, auth, limits, mailer, media, contracts, realtime, dbs };
+        let platform = Platform {
+            config,
+            secrets,
+            clock,
+            bus,
+            relay,
+            auth,
+            limits,
+            mailer,
+            media,
+            contracts,
+            realtime,
+            background,
+            dbs,
+        };
         Ok(App { platform, router, openapi })
     }
 
@@ -291,6 +312,8 @@ impl App {
         }
         // Consumers finish the event in hand (its transaction and ack), then stop.
         let _ = tokio::time::timeout(Duration::from_secs(5), futures_util::future::join_all(consumers)).await;
+        // Background work finishes what it holds (a mail being sent) while it can still record it.
+        platform.background.stop(Duration::from_secs(10)).await;
         // Flush what the last requests committed, so a clean stop leaves nothing pending.
         let _ = tokio::time::timeout(Duration::from_secs(2), platform.relay.drain()).await;
         for db in platform.dbs() {

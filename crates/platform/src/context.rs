@@ -42,6 +42,10 @@ pub struct ContextEnv {
     pub realtime: crate::realtime::Realtime,
     /// Checks of the context's own state that `/health/ready` runs (see [`crate::readiness`]).
     pub readiness: Arc<crate::readiness::Readiness>,
+    /// Counters the context keeps for `/metrics`.
+    pub metrics: Arc<crate::metrics::ContextMetrics>,
+    /// Long-running work (see [`crate::shutdown::Background`]).
+    pub background: Arc<crate::shutdown::Background>,
 }
 
 /// Handle on the event machinery for a context. It holds the relay weakly: event handlers

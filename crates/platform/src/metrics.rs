@@ -165,3 +165,37 @@ mod tests {
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 }
+
+/// Something a context counts that `/metrics` should show (a context's delivery counters, a
+/// supplier's cache): it writes its own families, `# HELP` and `# TYPE` lines included.
+pub trait MetricsSource: Send + Sync {
+    fn render(&self, out: &mut String);
+}
+
+/// The context-owned metric sources of this process, rendered after the platform's own.
+#[derive(Default)]
+pub struct ContextMetrics {
+    sources: std::sync::RwLock<Vec<std::sync::Arc<dyn MetricsSource>>>,
+}
+
+impl std::fmt::Debug for ContextMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ContextMetrics")
+    }
+}
+
+impl ContextMetrics {
+    pub fn register(&self, source: std::sync::Arc<dyn MetricsSource>) {
+        if let Ok(mut sources) = self.sources.write() {
+            sources.push(source);
+        }
+    }
+
+    pub fn render(&self, out: &mut String) {
+        if let Ok(sources) = self.sources.read() {
+            for source in sources.iter() {
+                source.render(out);
+            }
+        }
+    }
+}

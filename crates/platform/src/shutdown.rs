@@ -59,3 +59,42 @@ pub async fn os_signal() {
         () = term => tracing::info!("SIGTERM received, shutting down"),
     }
 }
+
+/// A context's long-running background work (a delivery worker): started at mount with the
+/// process's stop signal, and awaited on shutdown before the databases close, so work in hand
+/// (a message being sent) finishes and is recorded rather than cut off and repeated.
+#[derive(Debug)]
+pub struct Background {
+    stop: Stop,
+    handle: StopHandle,
+    tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Default for Background {
+    fn default() -> Self {
+        let (handle, stop) = stop_pair();
+        Self { stop, handle, tasks: std::sync::Mutex::default() }
+    }
+}
+
+impl Background {
+    /// Runs `work(stop)`; it should return soon after `stop` fires.
+    pub fn spawn<F, Fut>(&self, work: F)
+    where
+        F: FnOnce(Stop) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let task = tokio::spawn(work(self.stop.clone()));
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(task);
+        }
+    }
+
+    /// Fires the stop signal and waits up to `grace` for every task to finish.
+    pub async fn stop(&self, grace: std::time::Duration) {
+        self.handle.stop();
+        let tasks: Vec<_> = self.tasks.lock().map(|mut t| std::mem::take(&mut *t)).unwrap_or_default();
+        let _ = tokio::time::timeout(grace, futures_util::future::join_all(tasks)).await;
+    }
+}

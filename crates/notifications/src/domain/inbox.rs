@@ -76,6 +76,32 @@ pub fn draft_for(event: &EventEnvelope, lang: Lang) -> Result<Option<Draft>, &'s
             ),
             json!({ "event": event.event_type }),
         ),
+        // Only a sign-in from a device this account never used before is news.
+        "user.logged_in" if d.get("newDevice").and_then(Value::as_bool) == Some(true) => {
+            let device = text(d, "deviceLabel").map(|n| n.chars().take(100).collect::<String>());
+            let body = match (lang, device) {
+                (Lang::En, Some(device)) => format!(
+                    "Your account was just signed in to from a new device ({device}). If this was you, there is \
+                     nothing to do; if not, change your password now."
+                ),
+                (Lang::Fr, Some(device)) => format!(
+                    "Une connexion à votre compte vient d'avoir lieu depuis un nouvel appareil ({device}). Si \
+                     c'était vous, il n'y a rien à faire\u{a0}; sinon, changez votre mot de passe dès maintenant."
+                ),
+                (_, None) => say(
+                    "Your account was just signed in to from a new device. If this was not you, change your \
+                     password now.",
+                    "Une connexion à votre compte vient d'avoir lieu depuis un nouvel appareil. Si ce n'était pas \
+                     vous, changez votre mot de passe dès maintenant.",
+                ),
+            };
+            (
+                security,
+                say("New sign-in to your account", "Nouvelle connexion à votre compte"),
+                body,
+                json!({ "event": event.event_type, "device": text(d, "deviceLabel"), "ip": text(d, "ip") }),
+            )
+        }
         "user.status_changed" => {
             // The admin's free-text reason stays out: it may be an internal note.
             let (title, body) = match text(d, "to").as_deref() {

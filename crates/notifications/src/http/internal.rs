@@ -125,7 +125,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let request = body.into_request()?;
     let (recipient, kind) = (request.user_id, request.kind);
-    let made = service::create(&state.db, request, state.clock.now()).await?;
+    let made = service::create(&state.db, &state.pipeline, request, state.clock.now()).await?;
     if let Some(made) = &made {
         state.push.push(made.clone());
     }

@@ -3,9 +3,13 @@
 //! Every route needs a bearer token; user routes only ever touch the caller's own records.
 
 mod channels;
+mod deliveries;
 mod inbox;
 mod internal;
 mod preferences;
+mod push;
+mod quiet_hours;
+mod unsubscribe;
 pub(crate) mod view;
 
 use std::sync::Arc;
@@ -24,6 +28,12 @@ pub struct State {
     pub internal_key: Option<Arc<Secret>>,
     /// Pushes created notifications to their reader's sockets.
     pub push: Arc<crate::push::Pusher>,
+    /// Queues email, SMS and push deliveries.
+    pub pipeline: Arc<crate::delivery::Pipeline>,
+    /// The VAPID key, when web push is on.
+    pub vapid: Option<Arc<crate::webpush::Vapid>>,
+    /// Subscription endpoints may be private addresses (tests only).
+    pub allow_private_endpoints: bool,
 }
 
 pub fn routes() -> OpenApiRouter<State> {
@@ -37,4 +47,11 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(internal::create))
         .routes(routes!(preferences::get_preferences, preferences::put_preferences))
         .routes(routes!(channels::get_channels, channels::put_channels))
+        .routes(routes!(push::vapid_public_key))
+        .routes(routes!(push::list, push::subscribe, push::unsubscribe_endpoint))
+        .routes(routes!(push::unsubscribe_one))
+        .routes(routes!(deliveries::mine))
+        .routes(routes!(deliveries::admin))
+        .routes(routes!(quiet_hours::get_quiet_hours, quiet_hours::put_quiet_hours))
+        .routes(routes!(unsubscribe::page, unsubscribe::one_click))
 }

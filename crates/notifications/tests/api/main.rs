@@ -3,11 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod bookings;
+mod delivery;
 mod dreamscape;
 mod events;
+mod fake_push;
 mod inbox;
 mod isolation;
 mod orders;
 mod preferences;
 mod reviews;
+mod smtp;
 mod support;

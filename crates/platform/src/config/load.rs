@@ -195,6 +195,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::sections::validate(config)?;
     super::payments::validate(&config.payments)?;
     super::travel::validate(&config.travel)?;
+    super::notifications::validate(&config.notifications)?;
     super::services::validate(&config.services)
 }
 

@@ -3,6 +3,7 @@
 
 mod gateway;
 mod load;
+mod notifications;
 mod payments;
 mod realtime;
 mod sections;
@@ -18,6 +19,7 @@ use crate::secrets::Secret;
 
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use load::{ConfigError, Overrides, load};
+pub use notifications::{NotificationsConfig, PushConfig, SmsConfig, SmsProvider, minutes_of};
 pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
 pub use realtime::RealtimeConfig;
 pub use sections::{
@@ -64,6 +66,8 @@ pub struct Config {
     pub payments: PaymentsConfig,
     /// The travel supplier (offline or Amadeus).
     pub travel: TravelConfig,
+    /// Email, SMS and push delivery.
+    pub notifications: NotificationsConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -96,6 +100,7 @@ impl Default for Config {
             booking: BookingConfig::default(),
             payments: PaymentsConfig::default(),
             travel: TravelConfig::default(),
+            notifications: NotificationsConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),

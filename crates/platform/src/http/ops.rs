@@ -36,6 +36,8 @@ pub struct OpsState {
     pub realtime: Option<crate::realtime::Realtime>,
     /// The contexts' own readiness checks, run by `/health/ready`.
     pub readiness: Arc<crate::readiness::Readiness>,
+    /// What the contexts count themselves (deliveries...), in `/metrics`.
+    pub context_metrics: Arc<crate::metrics::ContextMetrics>,
 }
 
 pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
@@ -301,6 +303,7 @@ async fn metrics(State(state): State<Arc<OpsState>>) -> Response {
     if let Some(realtime) = &state.realtime {
         realtime.render_metrics(&mut out);
     }
+    state.context_metrics.render(&mut out);
     out.push_str("# HELP sojourn_uptime_seconds Seconds since the process started.\n");
     out.push_str("# TYPE sojourn_uptime_seconds gauge\n");
     let _ = writeln!(out, "sojourn_uptime_seconds {}", state.started.elapsed().as_secs_f64());
