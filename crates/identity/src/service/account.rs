@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::Accounts;
 use super::login::{Fields, check_new_password};
-use super::profile::apply;
+use super::profile::{apply, profile_event};
 use crate::domain::email::Email;
 use crate::domain::password::Verified;
 use crate::domain::user::User;
@@ -95,6 +95,8 @@ impl Accounts {
             extras.touch(self.now());
             store::profiles::save(&mut tx, id, &extras, self.now()).await?;
         }
+        // What other contexts keep of the profile (address, verified number) may have changed.
+        self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &extras)).await?;
         tx.commit().await?;
         self.events.committed();
         Ok(user)

@@ -245,6 +245,7 @@ impl Accounts {
         p.preferences = n.preferences.filter(|v| !v.is_null()).or(p.preferences);
         p.created_at = Some(now);
         store::profiles::save(&mut tx, id, &p, now).await?;
+        self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &p)).await?;
         tx.commit().await?;
         self.events.committed();
         Ok((user, p))

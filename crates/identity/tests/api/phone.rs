@@ -299,9 +299,11 @@ async fn changing_the_number_unverifies_it_unless_it_is_the_same_number() {
     assert_eq!(call(&app, Method::PUT, "/api/v1/auth/profile", &s.access, Some(&other)).await.status(), 200);
     let profile = settings(&app, &s).await;
     assert_eq!((&profile["phoneNumber"], &profile["phoneVerified"]), (&json!("+33 6 99 88 77 66"), &json!(false)));
-    let updated = events_of(&app, "user.updated").await;
-    let last = updated.last().unwrap();
-    assert_eq!((&last["phoneNumber"], &last["phoneVerified"]), (&json!("+33 6 99 88 77 66"), &json!(false)));
+    for event_type in ["user.updated", "user.profile_updated"] {
+        let last = events_of(&app, event_type).await.pop().unwrap();
+        let facts = (&last["phoneNumber"], &last["phoneVerified"]);
+        assert_eq!(facts, (&json!("+33 6 99 88 77 66"), &json!(false)), "{event_type}");
+    }
 
     ask_for(&app, &s, "+33699887766").await;
     assert_eq!(verify(&app, &s, &code_for(&app, "+33699887766").await).await.status(), 200);
