@@ -62,6 +62,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_admin.sql"),
         postgres: include_str!("../migrations/postgres/0007_admin.sql"),
     },
+    Migration {
+        version: 8,
+        name: "phone_verification",
+        sqlite: include_str!("../migrations/sqlite/0008_phone_verification.sql"),
+        postgres: include_str!("../migrations/postgres/0008_phone_verification.sql"),
+    },
 ];
 
 /// The identity context.

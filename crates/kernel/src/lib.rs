@@ -12,6 +12,7 @@ pub mod event;
 pub mod id;
 pub mod money;
 pub mod page;
+pub mod phone;
 pub mod time;
 pub mod window;
 
@@ -26,5 +27,6 @@ pub use event::EventEnvelope;
 pub use id::{new_id, parse_id};
 pub use money::{Currency, Money, MoneyError};
 pub use page::{Cursor, KeyedPage, Page, PageQuery, PageRequest, Pagination};
+pub use phone::Phone;
 pub use time::{DateRange, Instant, parse_day_or_instant, truncate_micros};
 pub use window::{Bound, Window};

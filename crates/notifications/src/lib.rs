@@ -14,6 +14,7 @@ mod identity_mail;
 mod privacy;
 mod push;
 mod service;
+pub mod sms;
 mod store;
 pub mod webpush;
 

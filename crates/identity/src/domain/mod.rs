@@ -7,6 +7,7 @@ pub mod email;
 pub mod items;
 pub mod onboarding;
 pub mod password;
+pub mod phone_code;
 pub mod preferences;
 pub mod profile;
 pub mod questionnaire;

@@ -31,8 +31,14 @@ pub fn username(raw: &str) -> Result<(String, String), &'static str> {
     Ok((v.to_owned(), v.to_ascii_lowercase()))
 }
 
+/// A phone number as typed: an international one in any spelling [`kernel::Phone`] reads
+/// (`0033 (6) 12-34-56-78`), or digits and spaces (a national number, kept for display; it
+/// cannot be verified by SMS).
 pub fn phone(raw: &str) -> Result<String, &'static str> {
     let v = raw.trim();
+    if kernel::Phone::parse(v).is_ok() {
+        return Ok(v.to_owned());
+    }
     let digits = v.chars().filter(char::is_ascii_digit).count();
     let shape = v.strip_prefix('+').unwrap_or(v).chars().all(|c| c.is_ascii_digit() || c == ' ');
     if !shape || !(6..=15).contains(&digits) || v.len() > 20 {
@@ -155,6 +161,9 @@ mod tests {
         assert!(username("ab").is_err());
         assert!(username("jean d").is_err());
         assert!(phone("+33 6 12 34 56 78").is_ok());
+        assert_eq!(phone(" 0033 (6) 12-34-56-78 "), Ok("0033 (6) 12-34-56-78".into()));
+        assert!(phone("06 12 34 56 78").is_ok());
+        assert!(phone("+33 (6) 12 34 56 7x").is_err());
         assert!(phone("call me").is_err());
         assert!(phone("+1").is_err());
     }

@@ -16,6 +16,7 @@ mod gdpr_requests;
 mod history;
 mod mfa;
 mod onboarding;
+mod phone;
 mod profile_row;
 mod profile_view;
 mod recovery;
@@ -79,6 +80,8 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(users::get_profile, users::put_profile, gdpr::delete_account))
         .routes(routes!(users::public_profile))
         .routes(routes!(profile_row::create_profile, profile_row::delete_profile))
+        .routes(routes!(phone::request_code))
+        .routes(routes!(phone::verify))
         .routes(routes!(onboarding::get_onboarding, onboarding::create_onboarding, onboarding::reset_onboarding))
         .routes(routes!(onboarding::answer_step))
         .routes(routes!(onboarding::init))

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::Accounts;
 use super::login::{Fields, check_new_password};
-use super::profile::apply;
+use super::profile::{apply, profile_event};
 use crate::domain::email::Email;
 use crate::domain::password::Verified;
 use crate::domain::user::User;
@@ -90,30 +90,36 @@ impl Accounts {
         if let Some(category) = &category {
             store::users::set_category(&mut tx, id, category, self.now()).await?;
         }
-        let (user, link) = self.write_account(&mut tx, &account, change).await?;
+        let user = self.write_account(&mut tx, &account, change).await?;
         if extras != before {
             extras.touch(self.now());
             store::profiles::save(&mut tx, id, &extras, self.now()).await?;
         }
+        // What other contexts keep of the profile (address, verified number) may have changed.
+        self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &extras)).await?;
         tx.commit().await?;
         self.events.committed();
-        if let Some(link) = link {
-            self.send_verification(&user.email, &link);
-        }
         Ok(user)
     }
 
     /// Applies `change` to the account row inside `tx`: a taken address or username is a 409, a
-    /// new address gets a verification link (returned, to mail after commit). Emits
-    /// `user.updated`.
+    /// new address gets a verification link (mailed through `identity.email_verification`), a
+    /// new phone number is unverified until proven again. Emits `user.updated`.
     pub(super) async fn write_account(
         &self,
         tx: &mut Tx,
         before: &User,
-        change: ProfileChange,
-    ) -> Result<(User, Option<String>), ApiError> {
+        mut change: ProfileChange,
+    ) -> Result<User, ApiError> {
         let id = before.id;
         let email_changed = change.email.as_ref().is_some_and(|e| *e != before.email);
+        // However it is spelt, the number already verified stays verified (and in E.164).
+        if before.phone_verified_at.is_some()
+            && let (Some(new), Some(current)) = (change.phone_number.as_deref(), before.phone_number.as_deref())
+            && kernel::Phone::parse(new).is_ok_and(|p| kernel::Phone::parse(current).is_ok_and(|c| c == p))
+        {
+            change.phone_number = None;
+        }
         store::users::update_profile(tx, id, change, self.now()).await.map_err(|e| {
             if e.is_unique_violation("email") {
                 ApiError::new(409, "email_taken", "An account with this email already exists")
@@ -124,17 +130,19 @@ impl Accounts {
             }
         })?;
         let user = store::users::find_tx(tx, id).await?.ok_or_else(ApiError::internal)?;
-        let link =
-            if email_changed { Some(self.issue_link(tx, &user, one_time::Purpose::VerifyEmail).await?) } else { None };
+        if email_changed {
+            self.mail_link(tx, &user, one_time::Purpose::VerifyEmail).await?;
+        }
         self.emit(
             tx,
             "user.updated",
             id,
             json!({"userId": id, "email": user.email, "firstName": user.first_name, "lastName": user.last_name,
-                   "username": user.username, "emailChanged": email_changed}),
+                   "username": user.username, "emailChanged": email_changed, "phoneNumber": user.phone_number,
+                   "phoneVerified": user.phone_verified_at.is_some()}),
         )
         .await?;
-        Ok((user, link))
+        Ok(user)
     }
 
     /// Changes the password; every other session of the user is signed out. A wrong current

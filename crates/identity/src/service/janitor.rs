@@ -1,7 +1,7 @@
 //! Housekeeping: refresh tokens are kept while their session lives (a spent one must stay
 //! recognisable for reuse detection), then deleted; ended sessions are kept 30 days for the
-//! record; expired email links go after a day; expired export archives are dropped. Runs
-//! hourly in the background.
+//! record; expired email links and phone codes go after a day; expired export archives are
+//! dropped. Runs hourly in the background.
 
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ pub struct Swept {
     pub refresh_tokens: u64,
     pub sessions: u64,
     pub links: u64,
+    /// Phone verification codes.
+    pub phone_codes: u64,
 }
 
 /// Deletes what is no longer needed as of `now`.
@@ -35,13 +37,15 @@ pub async fn sweep(db: &Db, now: DateTime<Utc>) -> Result<Swept, DbError> {
         .execute(&mut tx)
         .await?;
     let links = query("DELETE FROM one_time_tokens WHERE expires_at < $1").bind(day_ago).execute(&mut tx).await?;
+    let phone_codes =
+        query("DELETE FROM phone_verifications WHERE expires_at < $1").bind(day_ago).execute(&mut tx).await?;
     // Export archives are personal data too: dropped once they can no longer be downloaded.
     query("UPDATE gdpr_requests SET result = NULL WHERE result IS NOT NULL AND expires_at < $1")
         .bind(now)
         .execute(&mut tx)
         .await?;
     tx.commit().await?;
-    Ok(Swept { refresh_tokens, sessions, links })
+    Ok(Swept { refresh_tokens, sessions, links, phone_codes })
 }
 
 /// Sweeps every `every` until the process ends or the database is closed.

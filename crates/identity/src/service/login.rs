@@ -92,7 +92,7 @@ impl Accounts {
         })?;
         let user = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
         let (session, refresh, max_age) = self.open_session(&mut tx, &user, false, origin).await?;
-        let link = self.issue_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?;
+        self.mail_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?;
         self.emit(
             &mut tx,
             "user.created",
@@ -102,7 +102,6 @@ impl Accounts {
         .await?;
         tx.commit().await?;
         self.events.committed();
-        self.send_verification(&user.email, &link);
         let access_token = self.access_token(&user, session.id)?;
         Ok(SignedIn { user, access_token, refresh_token: refresh, refresh_max_age: max_age })
     }
@@ -159,11 +158,15 @@ impl Accounts {
             store::users::upgrade_password_hash(&mut tx, user.id, &user.password_hash, new_hash).await?;
         }
         let (session, refresh, max_age) = self.open_session(&mut tx, &user, c.remember_me, origin).await?;
+        // A device this account never signed in from (within the sessions kept) is news: the
+        // notifications context may alert the owner.
+        let new_device = !store::sessions::device_seen(&mut tx, user.id, &session.device_label, session.id).await?;
         self.emit(
             &mut tx,
             "user.logged_in",
             user.id,
-            json!({"userId": user.id, "sessionId": session.id, "deviceLabel": session.device_label, "ip": origin.ip}),
+            json!({"userId": user.id, "sessionId": session.id, "deviceLabel": session.device_label, "ip": origin.ip,
+                   "newDevice": new_device, "at": session.created_at}),
         )
         .await?;
         tx.commit().await?;

@@ -19,6 +19,7 @@ pub mod janitor;
 pub mod login;
 pub mod mfa;
 pub mod onboarding;
+pub mod phone;
 pub mod privacy;
 pub mod profile;
 pub mod recovery;
@@ -34,13 +35,13 @@ use platform::auth::Auth;
 use platform::config::{AuthConfig, Mode, RateLimitConfig};
 use platform::db::{Db, Tx};
 use platform::events::enqueue;
-use platform::mail::{Mailer, Message};
 use platform::ratelimit::RateLimiter;
 use platform::{ContextEnv, Events};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::password::HashCost;
+use crate::domain::phone_code::CodeKey;
 use crate::domain::sealed::{KEY_SECRET, Sealer};
 use crate::domain::secret;
 use crate::domain::user::{User, UserView};
@@ -55,12 +56,13 @@ pub struct Accounts {
     pub clock: Arc<dyn Clock>,
     pub auth: Arc<Auth>,
     pub limits: Arc<RateLimiter>,
-    pub mailer: Arc<dyn Mailer>,
     pub media: platform::storage::Media,
     pub personal_data: Arc<platform::privacy::PersonalDataRegistry>,
     pub events: Events,
     pub hasher: Hasher,
     pub sealer: Sealer,
+    /// Keys the digests of phone verification codes.
+    pub codes: CodeKey,
     pub failures: Failures,
     pub config: AuthConfig,
     pub rate: RateLimitConfig,
@@ -95,17 +97,18 @@ impl Accounts {
         let hasher = Hasher::new(cost, config.password_hash.max_concurrent).map_err(|e| e.to_string())?;
         let key = env.secrets.get(KEY_SECRET).ok_or_else(|| format!("secret `{KEY_SECRET}` is missing"))?;
         let sealer = Sealer::new(key.expose()).map_err(|e| e.to_string())?;
+        let codes = CodeKey::derive(key.expose().as_bytes());
         Ok(Self {
             db: env.db.clone(),
             clock: env.clock.clone(),
             auth: env.auth.clone(),
             limits: env.limits.clone(),
-            mailer: env.mailer.clone(),
             media: env.media.clone(),
             personal_data: env.personal_data.clone(),
             events: env.events.clone(),
             hasher,
             sealer,
+            codes,
             failures: Failures::default(),
             cookie_secure: config.cookie_secure.unwrap_or(env.config.mode == Mode::Production),
             config,
@@ -181,18 +184,6 @@ impl Accounts {
         for s in sessions {
             self.auth.revoke_session(*s);
         }
-    }
-
-    /// Sends a mail after the request's transaction committed; failures are logged, not
-    /// surfaced (the user can ask again), and never delay the response.
-    fn send_later(&self, to: &str, subject: &str, text: String) {
-        let mailer = self.mailer.clone();
-        let message = Message { to: to.to_owned(), subject: subject.to_owned(), text };
-        tokio::spawn(async move {
-            if let Err(e) = mailer.send(&message).await {
-                tracing::warn!(error = %e, "could not send mail");
-            }
-        });
     }
 
     /// The TOTP secret (base32) of `user`, if two-factor is on and the seal opens.

@@ -182,22 +182,16 @@ impl Accounts {
         if let Some(category) = &category {
             store::users::set_category(&mut tx, id, category, now).await?;
         }
-        let (user, link) = if account.is_empty() {
-            let fresh = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
-            (fresh, None)
+        let user = if account.is_empty() {
+            store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?
         } else {
             self.write_account(&mut tx, &user, account).await?
         };
         p.touch(now);
         store::profiles::save(&mut tx, id, &p, now).await?;
-        let data = json!({"userId": id, "firstName": user.first_name, "lastName": user.last_name,
-                          "avatar": p.avatar_url, "language": p.language, "currency": p.currency});
-        self.emit(&mut tx, "user.profile_updated", id, data).await?;
+        self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &p)).await?;
         tx.commit().await?;
         self.events.committed();
-        if let Some(link) = link {
-            self.send_verification(&user.email, &link);
-        }
         Ok((user, p))
     }
 
@@ -246,11 +240,12 @@ impl Accounts {
         if p.created_at.is_some() {
             return Err(ApiError::conflict("Profile already exists for this user"));
         }
-        let (user, _) = self.write_account(&mut tx, &user, account).await?;
+        let user = self.write_account(&mut tx, &user, account).await?;
         p.date_of_birth = dob.or(p.date_of_birth);
         p.preferences = n.preferences.filter(|v| !v.is_null()).or(p.preferences);
         p.created_at = Some(now);
         store::profiles::save(&mut tx, id, &p, now).await?;
+        self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &p)).await?;
         tx.commit().await?;
         self.events.committed();
         Ok((user, p))
@@ -301,6 +296,23 @@ impl Accounts {
         }
         Ok((user, extras))
     }
+}
+
+/// `user.profile_updated`'s data: what other contexts keep of a profile (notifications: the
+/// reader's language, address, verified number and time zone).
+pub(super) fn profile_event(user: &User, p: &Profile) -> Value {
+    json!({
+        "userId": user.id,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "email": user.email,
+        "phoneNumber": user.phone_number,
+        "phoneVerified": user.phone_verified_at.is_some(),
+        "avatar": p.avatar_url,
+        "language": p.language,
+        "currency": p.currency,
+        "timezone": p.timezone,
+    })
 }
 
 /// The stored dashboard preferences of `p` (only the keys the dashboard knows).

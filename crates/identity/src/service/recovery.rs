@@ -1,8 +1,12 @@
 //! Email verification and password reset: single-use, expiring links whose tokens are stored
 //! only as hashes. "Forgot password" answers identically whether or not the address exists.
+//! Identity sends no mail itself: it writes the link in an event (`identity.email_verification`,
+//! `identity.password_reset`) in the same transaction as the token, and the notifications
+//! context delivers it through its retried pipeline.
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use kernel::ApiError;
 use platform::db::Tx;
 use serde_json::json;
@@ -20,39 +24,49 @@ fn invalid_token() -> ApiError {
 }
 
 impl Accounts {
-    /// Stores a fresh link token for `user` (inside `tx`) and returns the raw token.
+    /// Stores a fresh link token for `user` (inside `tx`): the raw token and when it expires.
     pub(super) async fn issue_link(
         &self,
         tx: &mut Tx,
         user: &User,
         purpose: one_time::Purpose,
-    ) -> Result<String, ApiError> {
+    ) -> Result<(String, DateTime<Utc>), ApiError> {
         let token = secret::token().map_err(|_| ApiError::internal())?;
         let ttl = match purpose {
             one_time::Purpose::VerifyEmail => self.config.email_verification_ttl_secs,
             one_time::Purpose::ResetPassword => self.config.password_reset_ttl_secs,
         };
         let now = self.now();
+        let expires_at = now + chrono::Duration::seconds(i64::try_from(ttl).unwrap_or(3600));
         let new = one_time::NewToken {
             hash: secret::digest(&token),
             user: user.id,
             purpose,
             email: &user.email,
             now,
-            expires_at: now + chrono::Duration::seconds(i64::try_from(ttl).unwrap_or(3600)),
+            expires_at,
         };
         one_time::issue(tx, new).await?;
-        Ok(token)
+        Ok((token, expires_at))
     }
 
-    pub(super) fn send_verification(&self, to: &str, token: &str) {
-        let hours = self.config.email_verification_ttl_secs / 3600;
-        let text = format!(
-            "Welcome to Sojourn!\n\nConfirm your email address by opening this link:\n\n{}/verify-email?token={token}\n\n\
-             The link works once and expires in {hours} hours. If you did not create an account, ignore this message.\n",
-            self.public_url
-        );
-        self.send_later(to, "Confirm your email address", text);
+    /// Issues a link for `user` and asks for it to be mailed: the event
+    /// `identity.email_verification` or `identity.password_reset`, written with the link in
+    /// `tx`, which the notifications context turns into a mail (and retries) once committed.
+    pub(super) async fn mail_link(&self, tx: &mut Tx, user: &User, purpose: one_time::Purpose) -> Result<(), ApiError> {
+        let (token, expires_at) = self.issue_link(tx, user, purpose).await?;
+        let (kind, page) = match purpose {
+            one_time::Purpose::VerifyEmail => ("identity.email_verification", "verify-email"),
+            one_time::Purpose::ResetPassword => ("identity.password_reset", "reset-password"),
+        };
+        let data = json!({
+            "userId": user.id,
+            "email": user.email,
+            "firstName": user.first_name,
+            "link": format!("{}/{page}?token={token}", self.public_url),
+            "expiresAt": expires_at,
+        });
+        self.emit(tx, kind, user.id, data).await
     }
 
     pub async fn verify_email(&self, token: &str) -> Result<(), ApiError> {
@@ -85,9 +99,9 @@ impl Accounts {
         }
         self.limit(format!("email:account:{}", user.email), self.rate.email_per_account).await?;
         let mut tx = self.db.begin().await?;
-        let token = self.issue_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?;
+        self.mail_link(&mut tx, &user, one_time::Purpose::VerifyEmail).await?;
         tx.commit().await?;
-        self.send_verification(&user.email, &token);
+        self.events.committed();
         Ok(())
     }
 
@@ -114,16 +128,9 @@ impl Accounts {
             return Ok(());
         }
         let mut tx = self.db.begin().await?;
-        let token = self.issue_link(&mut tx, &user, one_time::Purpose::ResetPassword).await?;
+        self.mail_link(&mut tx, &user, one_time::Purpose::ResetPassword).await?;
         tx.commit().await?;
-        let minutes = self.config.password_reset_ttl_secs / 60;
-        let text = format!(
-            "Someone asked to reset the password of your Sojourn account.\n\nChoose a new password here:\n\n\
-             {}/reset-password?token={token}\n\nThe link works once and expires in {minutes} minutes. \
-             If it was not you, ignore this message: your password is unchanged.\n",
-            self.public_url
-        );
-        self.send_later(&user.email, "Reset your password", text);
+        self.events.committed();
         Ok(())
     }
 

@@ -206,6 +206,11 @@ impl Accounts {
         let sessions = store::sessions::all_for_user(&self.db, user).await?;
         let (access, _) = store::privacy::access_log(&self.db, user, 100_000, 0).await?;
         let consents = store::privacy::consent_history(&self.db, user).await?;
+        // The number a code was sent to, never the code (only its digest is kept anyway).
+        let phone_verification = store::phone::find(&self.db, user).await?.map(|p| {
+            json!({"phoneNumber": p.phone_number, "attempts": p.attempts, "createdAt": p.created_at,
+                   "expiresAt": p.expires_at})
+        });
         // Earlier archives are not copied into this one.
         let requests: Vec<Value> = self
             .requests(user, false)
@@ -227,6 +232,7 @@ impl Accounts {
             "searches": self.recent_searches(user, super::history::MAX_RECENT).await?,
             "priceAlerts": self.price_alerts(user).await?,
             "sessions": sessions,
+            "phoneVerification": phone_verification,
             "consent": consent_view(user, &consents),
             "consentHistory": consent_snapshots(user, &consents),
             "consents": consents,

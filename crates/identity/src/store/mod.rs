@@ -8,6 +8,7 @@ pub mod favorites;
 pub mod history;
 pub mod onboarding;
 pub mod one_time;
+pub mod phone;
 pub mod privacy;
 pub mod profiles;
 pub mod recovery;

@@ -294,6 +294,7 @@ pub async fn erase(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), Db
         "DELETE FROM history WHERE user_id = $1",
         "DELETE FROM price_alerts WHERE user_id = $1",
         "DELETE FROM one_time_tokens WHERE user_id = $1",
+        "DELETE FROM phone_verifications WHERE user_id = $1",
         "DELETE FROM recovery_codes WHERE user_id = $1",
         "UPDATE gdpr_requests SET result = NULL, reason = NULL WHERE user_id = $1",
         "UPDATE consent_events SET ip_address = NULL, user_agent = NULL WHERE user_id = $1",

@@ -160,3 +160,15 @@ pub async fn all_for_user(db: &Db, user: Uuid) -> Result<Vec<Session>, DbError> 
     .fetch_all(db)
     .await
 }
+
+/// Whether another session of `user` than `except`, live or ended, had `device_label` (ended
+/// sessions are kept 30 days: older ones are forgotten).
+pub async fn device_seen(tx: &mut Tx, user: Uuid, device_label: &str, except: Uuid) -> Result<bool, DbError> {
+    let (n,): (i64,) = query("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND device_label = $2 AND id <> $3")
+        .bind(user)
+        .bind(device_label)
+        .bind(except)
+        .fetch_one(tx)
+        .await?;
+    Ok(n > 0)
+}

@@ -101,12 +101,14 @@ pub struct ProfileChange {
     pub phone_number: Option<String>,
 }
 
-/// Applies the fields that are `Some`; a changed email is unverified again.
+/// Applies the fields that are `Some`; a changed email is unverified again, and so is a phone
+/// number given anew (the caller leaves out a number that is the verified one).
 pub async fn update_profile(tx: &mut Tx, id: Uuid, c: ProfileChange, now: DateTime<Utc>) -> Result<(), DbError> {
     let (username, username_key) = c.username.map_or((None, None), |(n, k)| (Some(n), Some(k)));
     query(
         "UPDATE users SET \
          email_verified_at = CASE WHEN $1 IS NOT NULL AND $1 <> email THEN NULL ELSE email_verified_at END, \
+         phone_verified_at = CASE WHEN $6 IS NOT NULL THEN NULL ELSE phone_verified_at END, \
          email = COALESCE($1, email), first_name = COALESCE($2, first_name), last_name = COALESCE($3, last_name), \
          username = COALESCE($4, username), username_key = COALESCE($5, username_key), \
          phone_number = COALESCE($6, phone_number), updated_at = $7 WHERE id = $8",
@@ -184,6 +186,17 @@ pub async fn set_role(tx: &mut Tx, id: Uuid, role: Role, now: DateTime<Utc>) -> 
         .bind(id)
         .execute(tx)
         .await
+}
+
+/// Sets the account's phone number to `phone` (E.164), verified now.
+pub async fn set_verified_phone(tx: &mut Tx, id: Uuid, phone: &str, now: DateTime<Utc>) -> Result<(), DbError> {
+    query("UPDATE users SET phone_number = $1, phone_verified_at = $2, updated_at = $2 WHERE id = $3")
+        .bind(phone)
+        .bind(now)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 /// Marks the address verified if it is still `email` (the link was for that address).

@@ -361,3 +361,34 @@ async fn deleted_accounts_stay_deleted_and_archives_expire() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_pending_phone_verification_is_exported_without_its_code_then_erased() {
+    let app = spawn_all().await;
+    let s = register(&app, "pia@example.com").await;
+    let ask = json!({"phoneNumber": "+47 912 34 567"});
+    let response = send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/profile/phone/verification", Some(&ask));
+    assert_eq!(response.await.status(), 202);
+    app.drain_events().await;
+
+    let request = json!({"type": "DATA_EXPORT"});
+    let data =
+        ok_data(send(&app, reqwest::Method::POST, &s.access, "/api/v1/users/gdpr/request", Some(&request)).await).await;
+    let id = data["request"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/users/gdpr/requests/{id}/download");
+    let archive: Value = send(&app, reqwest::Method::GET, &s.access, &path, None).await.json().await.unwrap();
+    let pending = &archive["contexts"]["identity"]["phoneVerification"];
+    assert_eq!(pending["phoneNumber"], "+4791234567", "{archive}");
+    let mut keys: Vec<&str> = pending.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["attempts", "createdAt", "expiresAt", "phoneNumber"], "never the code");
+
+    let (status, body) =
+        json(send(&app, reqwest::Method::DELETE, &s.access, "/api/v1/users/profile", None).await).await;
+    assert_eq!(status, 200, "{body}");
+    app.drain_events().await;
+    let db = app.platform.db("identity").unwrap();
+    let (n,): (i64,) = platform::db::query("SELECT COUNT(*) FROM phone_verifications").fetch_one(db).await.unwrap();
+    assert_eq!(n, 0);
+    assert!(!all_stored_text(&app).await.contains("4791234567"), "the number is stored somewhere still");
+}

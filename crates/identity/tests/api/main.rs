@@ -1,6 +1,6 @@
 //! The identity context through HTTP: accounts, credentials, sessions, tokens, MFA, mail links,
-//! rate limits and events. Runs on SQLite, and on PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL`
-//! is set.
+//! phone verification, rate limits and events. Runs on SQLite, and on PostgreSQL too when
+//! `SOJOURN_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
@@ -9,6 +9,7 @@ mod avatar;
 mod backoffice;
 mod contract;
 mod dashboard;
+mod delivery_events;
 mod dreamscape_auth;
 mod email;
 mod events;
@@ -21,6 +22,7 @@ mod logout;
 mod mfa;
 mod onboarding;
 mod password;
+mod phone;
 mod privacy;
 mod profile;
 mod profile_row;

@@ -1,5 +1,6 @@
 //! Shared helpers: spawning the identity context, registering and logging in, cookies, JWT
-//! segments, TOTP codes (an independent RFC 6238 implementation) and the mail outbox.
+//! segments, TOTP codes (an independent RFC 6238 implementation), the mail outbox (MIME read
+//! back to its text) and the SMS outbox.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,8 +21,10 @@ pub const PASSWORD: &str = "Password1!";
 pub const SAFARI_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) \
                               Version/17.0 Safari/605.1.15";
 
+/// Identity, and notifications, which delivers identity's mails (verification, reset) and SMS
+/// (phone codes) from its events.
 pub fn contexts() -> Vec<Arc<dyn platform::Context>> {
-    vec![Arc::new(identity::Identity) as Arc<dyn platform::Context>]
+    vec![Arc::new(identity::Identity) as Arc<dyn platform::Context>, Arc::new(notifications::Notifications)]
 }
 
 /// Cheap password hashing and no rate limits: what almost every test wants.
@@ -295,25 +298,180 @@ pub fn mails_to(app: &TestApp, to: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits (up to 5 s) until `to` has at least `count` messages; returns the newest.
+/// Waits (up to 10 s) until `to` has at least `count` messages; returns the newest. Events are
+/// relayed meanwhile: mails leave through the notifications context's pipeline.
 pub async fn wait_for_mail(app: &TestApp, to: &str, count: usize) -> String {
-    for _ in 0..100 {
+    for _ in 0..200 {
         let mails = mails_to(app, to);
         if mails.len() >= count {
             return mails.last().cloned().unwrap_or_default();
         }
+        app.drain_events().await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("expected {count} message(s) to {to}, found {}", mails_to(app, to).len());
 }
 
-/// The `token=...` value in a message.
+/// The `token=...` value of the link in a message (read from its decoded text).
 pub fn token_in(mail: &str) -> String {
-    let start = mail.find("token=").map(|i| i + "token=".len()).expect("a token= link in the mail");
+    let text = mail_text(mail);
+    let start = text.find("token=").map(|i| i + "token=".len()).unwrap_or_else(|| panic!("a token= link in {text}"));
     let token: String =
-        mail[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-    assert!(!token.is_empty(), "empty token in {mail}");
+        text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    assert!(!token.is_empty(), "empty token in {text}");
     token
+}
+
+/// A message's headers (folded lines joined, names lower-cased) and its body.
+fn mime_entity(raw: &str) -> (Vec<(String, String)>, String) {
+    let raw = raw.replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n").unwrap_or((raw.as_str(), ""));
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    (headers, body.to_owned())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// A parameter of a header value (`boundary="abc"` of a `Content-Type`).
+fn header_param(value: &str, name: &str) -> Option<String> {
+    value.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+fn quoted_printable(text: &str) -> Vec<u8> {
+    let bytes = text.replace("=\n", "").into_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'=', Some(hi), Some(lo)) => {
+                out.push(u8::try_from(hi * 16 + lo).unwrap());
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The decoded `text/plain` of a message: the first such part of a multipart one (the text
+/// before the HTML of multipart/alternative), or the body of a single-part one, with its
+/// transfer encoding (base64, quoted-printable) undone.
+pub fn mail_text(raw: &str) -> String {
+    let (headers, body) = mime_entity(raw);
+    let content_type = header(&headers, "content-type").unwrap_or("text/plain");
+    if content_type.to_ascii_lowercase().starts_with("multipart/") {
+        let boundary = header_param(content_type, "boundary").expect("a multipart boundary");
+        let delimiter = format!("--{boundary}");
+        return body
+            .split(delimiter.as_str())
+            .skip(1)
+            .take_while(|part| !part.starts_with("--"))
+            .map(|part| part.strip_prefix('\n').unwrap_or(part))
+            .find_map(|part| {
+                let (h, _) = mime_entity(part);
+                let ct = header(&h, "content-type").unwrap_or("text/plain").to_ascii_lowercase();
+                (ct.starts_with("text/plain") || ct.starts_with("multipart/")).then(|| mail_text(part))
+            })
+            .unwrap_or_else(|| panic!("no text/plain part in {raw}"));
+    }
+    let encoding = header(&headers, "content-transfer-encoding").unwrap_or("8bit").to_ascii_lowercase();
+    let bytes = match encoding.as_str() {
+        "base64" => {
+            let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD.decode(compact).expect("base64 body")
+        }
+        "quoted-printable" => quoted_printable(&body),
+        _ => body.into_bytes(),
+    };
+    String::from_utf8(bytes).expect("a UTF-8 text part")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+/// `data` of every event of `event_type` identity wrote to its outbox, oldest first.
+pub async fn events_of(app: &TestApp, event_type: &str) -> Vec<Value> {
+    let db = app.platform.db("identity").expect("identity db");
+    let rows: Vec<(String,)> =
+        platform::db::query("SELECT CAST(payload AS TEXT) FROM outbox WHERE event_type = $1 ORDER BY seq")
+            .bind(event_type)
+            .fetch_all(db)
+            .await
+            .unwrap();
+    rows.into_iter().map(|(p,)| serde_json::from_str::<Value>(&p).unwrap()["data"].clone()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMS
+
+fn sms_outbox(app: &TestApp) -> PathBuf {
+    app.platform.config.data_dir.join("sms").join("outbox")
+}
+
+/// Every SMS written to the outbox for `phone` (E.164), oldest first: each file is
+/// `To: <number>\nKey: <delivery>\n\n<body>\n`.
+pub fn sms_to(app: &TestApp, phone: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(sms_outbox(app)) else { return Vec::new() };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|(_, p)| std::fs::read_to_string(p).ok())
+        .filter(|m| m.lines().next().and_then(|l| l.strip_prefix("To: ")) == Some(phone))
+        .collect()
+}
+
+/// Waits (up to 10 s) until `phone` got at least `count` SMS; returns the newest.
+pub async fn wait_for_sms(app: &TestApp, phone: &str, count: usize) -> String {
+    for _ in 0..200 {
+        let sms = sms_to(app, phone);
+        if sms.len() >= count {
+            return sms.last().cloned().unwrap_or_default();
+        }
+        app.drain_events().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("expected {count} SMS to {phone}, found {}", sms_to(app, phone).len());
+}
+
+/// The 6-digit code in an SMS's body.
+pub fn code_in(sms: &str) -> String {
+    let body = sms.split_once("\n\n").map_or(sms, |(_, body)| body);
+    let digits: Vec<char> = body.chars().collect();
+    digits
+        .windows(6)
+        .enumerate()
+        .find(|(i, w)| {
+            w.iter().all(char::is_ascii_digit)
+                && !digits.get(i + 6).is_some_and(char::is_ascii_digit)
+                && (*i == 0 || !digits[i - 1].is_ascii_digit())
+        })
+        .map(|(_, w)| w.iter().collect())
+        .unwrap_or_else(|| panic!("a 6-digit code in {sms}"))
 }
 
 #[test]
@@ -325,4 +483,29 @@ fn totp_matches_rfc_6238_vectors() {
     assert_eq!(totp_at(secret, 1_111_111_109), "081804");
     assert_eq!(totp_at(secret, 1_234_567_890), "005924");
     assert_eq!(totp_at(secret, 2_000_000_000), "279037");
+}
+
+#[test]
+fn mail_text_reads_the_text_part_of_mime() {
+    let multipart = "From: Sojourn <no-reply@sojourn.localhost>\r\nTo: ana@example.com\r\nSubject: Confirm\r\n\
+        MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary=\"b1\"\r\n\r\n\
+        --b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+        Bonjour Ana, ouvrez ce lien tr=C3=A8s vite :\r\nhttp://localhost/verify-email?token=3DAbc_12-x=\r\nyz9\r\n\
+        --b1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+        PGEgaHJlZj0iaHR0cDovL2xvY2FsaG9zdC92ZXJpZnktZW1haWw/dG9rZW49aHRtbCI+PC9hPg==\r\n--b1--\r\n";
+    let text = mail_text(multipart);
+    assert!(text.starts_with("Bonjour Ana, ouvrez ce lien très vite :\n"), "{text}");
+    assert_eq!(token_in(multipart), "Abc_12-xyz9");
+
+    let base64_text = "To: a@b.c\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+        aHR0cDovL2xvY2FsaG9zdC9yZXNldC1wYXNzd29yZD90b2tlbj1aWno5\r\n";
+    assert_eq!(token_in(base64_text), "ZZz9");
+    let plain = "To: a@b.c\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nopen /verify-email?token=plain-1 now\r\n";
+    assert_eq!(token_in(plain), "plain-1");
+}
+
+#[test]
+fn code_in_finds_the_six_digits_of_an_sms() {
+    let sms = "To: +33612345678\nKey: 0190f3c2-1234\n\nYour Sojourn code is 042917. It expires in 10 minutes.\n";
+    assert_eq!(code_in(sms), "042917");
 }
