@@ -95,8 +95,12 @@ impl Context for Notifications {
             }),
             None => None,
         };
-        let senders =
-            Arc::new(delivery::send::Senders { db: env.db.clone(), mailer: env.mailer.clone(), push: push_channel });
+        let senders = Arc::new(delivery::send::Senders {
+            db: env.db.clone(),
+            mailer: env.mailer.clone(),
+            sms: sms_sender(env)?,
+            push: push_channel,
+        });
         if env.config.notifications.worker_enabled {
             let worker = delivery::worker::Worker {
                 db: env.db.clone(),
@@ -146,6 +150,36 @@ fn vapid(env: &ContextEnv) -> Result<Option<Arc<webpush::Vapid>>, StartError> {
     }
     Ok(Some(Arc::new(vapid)))
 }
+
+/// Where SMS go: Twilio (`notifications.sms.provider = "twilio"`), else the on-disk outbox.
+fn sms_sender(env: &ContextEnv) -> Result<Arc<dyn sms::SmsSender>, StartError> {
+    let c = &env.config.notifications.sms;
+    let fail = |m: String| StartError::Context("notifications".into(), m);
+    Ok(match c.provider {
+        platform::config::SmsProvider::Outbox => {
+            Arc::new(sms::OutboxSms::new(sms::OutboxSms::outbox(&env.config.data_dir)))
+        }
+        platform::config::SmsProvider::Twilio => {
+            let token =
+                env.secrets.get(TWILIO_SECRET).cloned().ok_or_else(|| fail("twilio_auth_token is not set".into()))?;
+            let settings = sms::TwilioSettings {
+                api_base: c.twilio_api_base.clone(),
+                account_sid: c.twilio_account_sid.clone().unwrap_or_default(),
+                auth_token: token,
+                from: c.twilio_from.clone(),
+                messaging_service_sid: c.twilio_messaging_service_sid.clone(),
+            };
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(20))
+                .build()
+                .map_err(|e| fail(e.to_string()))?;
+            Arc::new(sms::TwilioSender::new(settings, client).map_err(fail)?)
+        }
+    })
+}
+
+/// Twilio's auth token (an issued secret), needed with the twilio SMS provider only.
+pub const TWILIO_SECRET: &str = "twilio_auth_token";
 
 /// The secret web push signs with (RFC 8292).
 pub const VAPID_SECRET: &str = "vapid_private_key";

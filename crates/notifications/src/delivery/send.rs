@@ -11,6 +11,7 @@ use serde_json::Value;
 use platform::db::Db;
 
 use super::store::{self, Delivery};
+use crate::sms::{Sms, SmsError, SmsSender};
 use crate::webpush::{PushOptions, SendError, Subscription, Urgency, Vapid};
 
 /// The result of one attempt.
@@ -31,6 +32,8 @@ pub enum Attempt {
 pub struct Senders {
     pub db: Db,
     pub mailer: Arc<dyn Mailer>,
+    /// Twilio, or the on-disk outbox.
+    pub sms: Arc<dyn SmsSender>,
     /// Web push, when offered (`notifications.push.enabled`).
     pub push: Option<PushChannel>,
 }
@@ -63,7 +66,20 @@ impl Senders {
         match d.channel.as_str() {
             "email" => self.email(d, &payload).await,
             "push" => self.push(d, &payload).await,
+            "sms" => self.sms(d, &payload).await,
             other => Attempt::Failed(format!("no sender for the {other} channel")),
+        }
+    }
+
+    async fn sms(&self, d: &Delivery, payload: &Value) -> Attempt {
+        let Some(to) = field(payload, "to").and_then(|t| kernel::Phone::parse(t).ok()) else {
+            return Attempt::Failed("no valid phone number".into());
+        };
+        let sms = Sms { to, body: field(payload, "body").unwrap_or_default().to_owned(), key: d.id.to_string() };
+        match self.sms.send(&sms).await {
+            Ok(sent) => Attempt::Sent(sent.provider_ref),
+            Err(SmsError::Retry { reason, after }) => Attempt::Retry(reason, after),
+            Err(SmsError::Rejected(reason)) => Attempt::Failed(reason),
         }
     }
 

@@ -67,7 +67,10 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
     config.notifications.sms.twilio_account_sid = Some(SID.into());
     config.notifications.sms.twilio_from = Some("+15005550006".into());
     config.secrets.insert("twilio_auth_token".into(), platform::secrets::Secret::new(TWILIO_TOKEN));
-    config.secrets.insert("payments_webhook_secret".into(), platform::secrets::Secret::new("whsec_notifications_0123456789abcdef"));
+    config.secrets.insert(
+        "payments_webhook_secret".into(),
+        platform::secrets::Secret::new("whsec_notifications_0123456789abcdef"),
+    );
     let run = kernel::new_id().simple().to_string();
     let guest_mail = format!("guest-{run}@example.com");
     let host_mail = format!("host-{run}@example.com");
@@ -78,24 +81,44 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
     // but the host turned push off for booking updates.
     let app = testkit::spawn_config(config.clone(), contexts()).await;
     let host = register(&app, &host_mail).await;
-    ok(&app, Method::POST, "/api/v1/providers", &host.token, Some(&json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Paris"}))).await;
-    let listing = ok(&app, Method::POST, "/api/v1/listings", &host.token, Some(&flat())).await["listing"]["id"].as_str().unwrap().to_owned();
+    ok(
+        &app,
+        Method::POST,
+        "/api/v1/providers",
+        &host.token,
+        Some(&json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Paris"})),
+    )
+    .await;
+    let listing = ok(&app, Method::POST, "/api/v1/listings", &host.token, Some(&flat())).await["listing"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     ok(&app, Method::POST, &format!("/api/v1/listings/{listing}/publish"), &host.token, None).await;
     app.drain_events().await;
 
     let guest = register(&app, &guest_mail).await;
-    ok(&app, Method::POST, "/api/v1/users/profile/phone/verification", &guest.token, Some(&json!({"phoneNumber": "+33 6 12 34 56 78"}))).await;
+    ok(
+        &app,
+        Method::POST,
+        "/api/v1/users/profile/phone/verification",
+        &guest.token,
+        Some(&json!({"phoneNumber": "+33 6 12 34 56 78"})),
+    )
+    .await;
     let code_sms = twilio.wait_for(phone, 1, Duration::from_secs(10)).await.pop().expect("the code's SMS");
     let code: String = code_sms.body.chars().filter(char::is_ascii_digit).take(6).collect();
-    let verified = ok(&app, Method::POST, "/api/v1/users/profile/phone/verify", &guest.token, Some(&json!({"code": code}))).await;
+    let verified =
+        ok(&app, Method::POST, "/api/v1/users/profile/phone/verify", &guest.token, Some(&json!({"code": code}))).await;
     assert_eq!(verified["phoneVerified"], true, "{verified}");
     app.drain_events().await;
     let key = ok(&app, Method::GET, "/api/v1/users/notifications/push/vapid-public-key", &guest.token, None).await;
     let key = key["publicKey"].as_str().unwrap().to_owned();
     let guest_browser = fake_push.subscriber_for_key(&key);
-    ok(&app, Method::POST, "/api/v1/users/notifications/push/subscriptions", &guest.token, Some(&guest_browser.json)).await;
+    ok(&app, Method::POST, "/api/v1/users/notifications/push/subscriptions", &guest.token, Some(&guest_browser.json))
+        .await;
     let host_browser = fake_push.subscriber_for_key(&key);
-    ok(&app, Method::POST, "/api/v1/users/notifications/push/subscriptions", &host.token, Some(&host_browser.json)).await;
+    ok(&app, Method::POST, "/api/v1/users/notifications/push/subscriptions", &host.token, Some(&host_browser.json))
+        .await;
     ok(&app, Method::PUT, CHANNELS, &guest.token, Some(&json!({"booking_confirmation": {"sms": true}}))).await;
     ok(&app, Method::PUT, CHANNELS, &host.token, Some(&json!({"booking_confirmation": {"push": false}}))).await;
     app.shutdown().await.unwrap();
@@ -105,7 +128,8 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
     config.notifications.worker_enabled = false;
     let app = testkit::spawn_config(config.clone(), contexts()).await;
     let body = json!({"listingId": listing, "checkIn": "2027-03-10", "checkOut": "2027-03-13", "guests": 1});
-    let reservation = ok(&app, Method::POST, "/api/v1/reservations", &guest.token, Some(&body)).await["reservation"].clone();
+    let reservation =
+        ok(&app, Method::POST, "/api/v1/reservations", &guest.token, Some(&body)).await["reservation"].clone();
     let ask = json!({"amount": reservation["total"], "currency": "eur", "bookingReference": reservation["id"]});
     let intent = ok(&app, Method::POST, "/api/v1/payment/intent", &guest.token, Some(&ask)).await;
     let pay = format!("/api/v1/payment/{}/confirm", intent["paymentIntentId"].as_str().unwrap());
@@ -114,9 +138,15 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
     app.drain_events().await;
     let confirmed = items(&app, &guest, "?type=booking_confirmed").await;
     assert_eq!(confirmed.len(), 1, "the guest's notice is in the inbox");
-    let queued = ok(&app, Method::GET, "/api/v1/users/notifications/deliveries?status=pending", &guest.token, None).await;
-    let mut channels: Vec<&str> =
-        queued["items"].as_array().unwrap().iter().filter(|d| d["template"] == "booking_confirmed").map(|d| d["channel"].as_str().unwrap()).collect();
+    let queued =
+        ok(&app, Method::GET, "/api/v1/users/notifications/deliveries?status=pending", &guest.token, None).await;
+    let mut channels: Vec<&str> = queued["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["template"] == "booking_confirmed")
+        .map(|d| d["channel"].as_str().unwrap())
+        .collect();
     channels.sort_unstable();
     assert!(channels.contains(&"email") && channels.contains(&"sms") && channels.contains(&"push"), "{queued}");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -128,7 +158,10 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
     config.notifications.worker_enabled = true;
     let app = testkit::spawn_config(config, contexts()).await;
     let mails = crate::smtp::wait_for(&guest_mail, 2).await;
-    let mail = mails.iter().find(|m| m.subject.as_deref() == Some("Your booking is confirmed")).expect("the confirmation mail");
+    let mail = mails
+        .iter()
+        .find(|m| m.subject.as_deref() == Some("Your booking is confirmed"))
+        .expect("the confirmation mail");
     assert_eq!(mail.content_type, "multipart/alternative");
     let text = mail.text.clone().unwrap_or_default();
     let html = mail.html.clone().unwrap_or_default();
@@ -151,8 +184,10 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
 
     // Exactly once each, however long we wait.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let confirmations =
-        crate::smtp::received(&guest_mail).into_iter().filter(|m| m.subject.as_deref() == Some("Your booking is confirmed")).count();
+    let confirmations = crate::smtp::received(&guest_mail)
+        .into_iter()
+        .filter(|m| m.subject.as_deref() == Some("Your booking is confirmed"))
+        .count();
     assert_eq!(confirmations, 1);
     assert_eq!(twilio.messages().iter().filter(|m| m.to == phone).count(), 2, "the code, then the confirmation");
     assert_eq!(fake_push.received(&guest_browser).len(), 1);

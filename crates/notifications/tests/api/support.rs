@@ -22,6 +22,9 @@ pub fn fast(c: &mut Config) {
     c.auth.password_hash.memory_kib = 1024;
     c.auth.password_hash.iterations = 1;
     c.rate_limit.enabled = false;
+    // No quiet hours unless a test sets a reader's: push and SMS go whatever the time of day.
+    c.notifications.quiet_hours_start = "00:00".into();
+    c.notifications.quiet_hours_end = "00:00".into();
     c.secrets
         .insert(platform::contracts::http::INTERNAL_API_KEY.to_owned(), platform::secrets::Secret::new(INTERNAL_KEY));
 }
