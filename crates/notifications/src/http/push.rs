@@ -123,6 +123,15 @@ pub async fn subscribe(
     Ok(created(SubscriptionView::from(stored)))
 }
 
+/// The answer to a removal: `{ deleted: 1 }`, or 404 when the caller has no such subscription.
+fn removed(found: bool) -> Result<Response, ApiError> {
+    if found {
+        Ok(ok_with_message(serde_json::json!({"deleted": 1}), "Subscription removed"))
+    } else {
+        Err(ApiError::not_found("Subscription not found"))
+    }
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EndpointIn {
     pub endpoint: Option<String>,
@@ -147,11 +156,7 @@ pub async fn unsubscribe_endpoint(
             "is required (the subscription's endpoint URL)",
         )]));
     };
-    if store::delete_subscription(&state.db, user.user_id, None, Some(endpoint)).await? {
-        Ok(ok_with_message(serde_json::json!({"deleted": 1}), "Subscription removed"))
-    } else {
-        Err(ApiError::not_found("Subscription not found"))
-    }
+    removed(store::delete_subscription(&state.db, user.user_id, None, Some(endpoint)).await?)
 }
 
 /// Removes one of the caller's subscriptions by id.
@@ -165,11 +170,6 @@ pub async fn unsubscribe_one(
     user: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::not_found("Subscription not found");
-    let id = uuid::Uuid::try_parse(id.trim()).map_err(|_| not_found())?;
-    if store::delete_subscription(&state.db, user.user_id, Some(id), None).await? {
-        Ok(ok_with_message(serde_json::json!({"deleted": 1}), "Subscription removed"))
-    } else {
-        Err(not_found())
-    }
+    let Ok(id) = uuid::Uuid::try_parse(id.trim()) else { return removed(false) };
+    removed(store::delete_subscription(&state.db, user.user_id, Some(id), None).await?)
 }
