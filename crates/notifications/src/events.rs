@@ -1,5 +1,9 @@
-//! Events this context consumes (`user.*`, `booking.*`, `order.*`, `review.*`). It publishes
-//! none yet.
+//! Events this context consumes (`user.*`, `booking.*`, `order.*`, `review.*`, `payment.*`,
+//! `payout.*`, `message.*`, `identity.*`). It publishes none yet.
+//!
+//! Besides notices, `booking.*` plans and drops trip reminders (see
+//! [`crate::delivery::reminders`]), and `message.read` calls off the message mails still
+//! waiting for their reader.
 //!
 //! A reader's language is learnt from identity's `user.profile_updated` (it carries the
 //! profile's `language`) into this context's own table: notifications never asks identity,
@@ -25,12 +29,20 @@ pub const REVIEWS_CONSUMER: &str = "notifications.reviews";
 pub const ORDERS_CONSUMER: &str = "notifications.orders";
 /// Identity's transactional messages (`identity.*`: verification and reset links, phone codes).
 pub const IDENTITY_CONSUMER: &str = "notifications.identity";
+/// Payments' receipts, refusals and refunds (`payment.*`).
+pub const PAYMENTS_CONSUMER: &str = "notifications.payments";
+/// Hosts' payouts (`payout.*`).
+pub const PAYOUTS_CONSUMER: &str = "notifications.payouts";
+/// Messaging's new messages and read receipts (`message.*`).
+pub const MESSAGES_CONSUMER: &str = "notifications.messages";
 
 /// Fills the inbox from `user.*` events (welcome and account-security notices), `booking.*`
-/// events (requests, confirmations, declines, cancellations, expiries), `order.*` events (new,
-/// accepted, ready, rejected, expired and cancelled menu orders) and `review.*` events (reviews
-/// to answer, published, replied to, moderated; reminders), and keeps the readers' languages
-/// from `user.profile_updated`.
+/// events (requests, confirmations, declines, cancellations, expiries; trip reminders planned
+/// and dropped), `order.*` events (new, accepted, ready, rejected, expired and cancelled menu
+/// orders), `review.*` events (reviews to answer, published, replied to, moderated;
+/// reminders), `payment.*` and `payout.*` events (receipts, refusals, refunds, payouts) and
+/// `message.*` events (new messages, whose mail waits to be read), and keeps the readers'
+/// languages from `user.profile_updated`.
 pub struct InboxFiller {
     pub clock: Arc<dyn Clock>,
     /// Pushes what reached an inbox to the reader's sockets once committed.
@@ -59,8 +71,24 @@ impl EventHandler for InboxFiller {
             self.remember_language(tx, event).await?;
             return Ok(());
         }
+        if event.event_type == "message.read" {
+            return self.message_read(tx, event).await;
+        }
+        let now = self.clock.now();
+        // A new message's mail waits for it to be read (SMS and push do not).
+        let mut hold = None;
         let drafts = if event.event_type.starts_with("booking.") {
+            crate::delivery::reminders::on_booking(tx, &self.pipeline, event, now).await?;
             booking_drafts(tx, event).await?
+        } else if event.event_type.starts_with("payment.") || event.event_type.starts_with("payout.") {
+            let notice = domain::payment_texts::notice_for(event);
+            single_draft(tx, notice, |n| n.user_id, domain::payment_texts::PaymentNotice::draft).await?
+        } else if event.event_type.starts_with("message.") {
+            let drafts = message_drafts(tx, event).await?;
+            if let Ok((_, Some(conversation))) = &drafts {
+                hold = Some((domain::message_texts::hold_key(*conversation), self.pipeline.message_delay));
+            }
+            drafts.map(|(drafts, _)| drafts)
         } else if event.event_type.starts_with("review.") {
             let notice = domain::reviews::notice_for(event);
             single_draft(tx, notice, |n| n.user_id, domain::reviews::ReviewNotice::draft).await?
@@ -79,7 +107,6 @@ impl EventHandler for InboxFiller {
             }
         };
         let several = drafts.len() > 1;
-        let now = self.clock.now();
         for draft in drafts {
             // One notice per event and recipient: an event telling two people keys each notice
             // on a name derived from the event and the recipient.
@@ -96,9 +123,16 @@ impl EventHandler for InboxFiller {
             };
             // The platform already dedupes deliveries; the unique source id also holds if a
             // dedupe record has been pruned and the event comes round again.
-            let delivered =
-                crate::service::deliver(tx, &self.pipeline, &notification, Some(source), Some(event), None, now)
-                    .await?;
+            let delivered = crate::service::deliver(
+                tx,
+                &self.pipeline,
+                &notification,
+                Some(source),
+                Some(event),
+                hold.clone(),
+                now,
+            )
+            .await?;
             if delivered.in_inbox {
                 self.push.hold(event.id, notification);
             }
@@ -114,6 +148,21 @@ impl EventHandler for InboxFiller {
 }
 
 impl InboxFiller {
+    /// Someone read a conversation: the message mails waiting for them there are not sent.
+    async fn message_read(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        let id = |key: &str| event.data.get(key).and_then(serde_json::Value::as_str).and_then(|s| s.parse().ok());
+        let (Some(user), Some(conversation)) = (id("userId"), id("conversationId")) else {
+            tracing::warn!(event_id = %event.id, "read receipt without a valid user or conversation: skipped");
+            return Ok(());
+        };
+        let key = domain::message_texts::hold_key(conversation);
+        let cancelled = crate::delivery::store::cancel_held(tx, user, &key, self.clock.now()).await?;
+        if cancelled > 0 {
+            tracing::debug!(%user, %conversation, cancelled, "message mails called off: the conversation was read");
+        }
+        Ok(())
+    }
+
     async fn remember_language(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
         let d = &event.data;
         let raw = d.get("userId").and_then(serde_json::Value::as_str).unwrap_or(&event.aggregate_id);
@@ -153,6 +202,25 @@ async fn booking_drafts(tx: &mut Tx, event: &EventEnvelope) -> Result<Result<Vec
         languages.insert(user, Lang::from_tag(tag.as_deref()));
     }
     Ok(Ok(notices.drafts(|user| languages.get(&user).copied().unwrap_or_default())))
+}
+
+/// The notices a new message makes, each in its reader's language, and its conversation (what
+/// reading releases).
+async fn message_drafts(
+    tx: &mut Tx,
+    event: &EventEnvelope,
+) -> Result<Result<(Vec<Draft>, Option<uuid::Uuid>), &'static str>, HandlerError> {
+    let notices = match domain::message_texts::notices_for(event) {
+        Ok(Some(notices)) => notices,
+        Ok(None) => return Ok(Ok((Vec::new(), None))),
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let mut drafts = Vec::with_capacity(notices.recipients.len());
+    for &user in &notices.recipients {
+        let lang = Lang::from_tag(store::reader_language(&mut *tx, user).await?.as_deref());
+        drafts.push(notices.draft(user, lang));
+    }
+    Ok(Ok((drafts, Some(notices.conversation_id))))
 }
 
 /// The notice an event that tells one person makes (a review or an order event), if any, in

@@ -1,8 +1,9 @@
 //! Notifications: the in-app inbox (`/api/v1/users/notifications`) and per-type, per-channel
 //! preferences (`/api/v1/users/notification-preferences`, DreamScape's 7-key view, and
 //! `…/channels`, the whole grid). The inbox is filled from other contexts' events (identity's
-//! `user.*`, booking's `booking.*` and `order.*` and reviews' `review.*`) and by other services
-//! through the internal route.
+//! `user.*`, booking's `booking.*` and `order.*`, reviews' `review.*`, payments' `payment.*`
+//! and `payout.*`, messaging's `message.*`), by trip reminders planned from confirmations, and
+//! by other services through the internal route.
 //! Identity's profile events also tell it each reader's language, so notices are written in it.
 
 pub mod delivery;
@@ -26,7 +27,10 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
-pub use events::{IDENTITY_CONSUMER, INBOX_CONSUMER, ORDERS_CONSUMER, REVIEWS_CONSUMER};
+pub use events::{
+    IDENTITY_CONSUMER, INBOX_CONSUMER, MESSAGES_CONSUMER, ORDERS_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER,
+    REVIEWS_CONSUMER,
+};
 
 const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -110,6 +114,15 @@ impl Context for Notifications {
                 concurrency: env.config.notifications.worker_concurrency,
             };
             env.background.spawn(|stop| worker.run(stop));
+            // Reminders are made where deliveries are worked off: a process that leaves the
+            // queue to others leaves them these too.
+            let sweep = delivery::reminders::Sweep {
+                db: env.db.clone(),
+                clock: env.clock.clone(),
+                pipeline: pipeline.clone(),
+                push: push.clone(),
+            };
+            sweep.spawn(delivery::reminders::SWEEP_EVERY);
         }
         let state = http::State {
             db: env.db.clone(),
@@ -130,6 +143,9 @@ impl Context for Notifications {
             // Its own consumer: booking announces menu orders as `order.*`, apart from bookings.
             Subscription::new(ORDERS_CONSUMER, "order.*", env.db.clone(), filler()),
             Subscription::new(events::IDENTITY_CONSUMER, "identity.*", env.db.clone(), filler()),
+            Subscription::new(PAYMENTS_CONSUMER, "payment.*", env.db.clone(), filler()),
+            Subscription::new(PAYOUTS_CONSUMER, "payout.*", env.db.clone(), filler()),
+            Subscription::new(MESSAGES_CONSUMER, "message.*", env.db.clone(), filler()),
         ];
         Ok(Mounted { router: http::routes().with_state(state), subscriptions })
     }

@@ -150,7 +150,7 @@ impl Payments {
         crate::ledger::post(&mut tx, "refund", &r.id, Some(r.reservation_id), &intent.currency, &entries, now).await?;
         let data = json!({ "refundId": r.id, "paymentIntentId": intent.id, "amount": r.amount, "currency": intent.currency,
                            "reservationId": r.reservation_id, "bookingReference": intent.booking_reference,
-                           "reason": r.reason, "source": r.source });
+                           "reason": r.reason, "source": r.source, "userId": intent.user_id });
         for kind in ["payment.refunded", "refund.completed"] {
             let event = EventEnvelope::new(kind, r.reservation_id, now, data.clone());
             enqueue(&mut tx, &event).await?;

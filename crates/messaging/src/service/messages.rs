@@ -1,7 +1,11 @@
 //! Reading a conversation: pages of messages, read receipts, soft deletes, attachment
-//! downloads and search across the reader's own conversations.
+//! downloads and search across the reader's own conversations. A receipt that moves is
+//! announced as `message.read` (with the receipt, in one transaction), which is how a message
+//! mail still waiting for its reader is called off.
 
-use kernel::ApiError;
+use chrono::{DateTime, Utc};
+use kernel::{ApiError, EventEnvelope};
+use platform::events::enqueue;
 use platform::storage::StoredObject;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -11,6 +15,17 @@ use crate::domain::text;
 use crate::store::messages::{self, Attachment, Position};
 use crate::store::{self};
 use crate::view::{Reader, message_view};
+
+/// `message.read`: `user`'s receipt in `conversation` moved to `message` at `read_at`.
+pub(crate) fn read_event(conversation: Uuid, user: Uuid, message: Uuid, read_at: DateTime<Utc>) -> EventEnvelope {
+    EventEnvelope::new(
+        "message.read",
+        conversation,
+        read_at,
+        json!({"conversationId": conversation, "userId": user, "messageId": message, "readAt": read_at}),
+    )
+    .with_actor(user.to_string())
+}
 
 impl Messaging {
     /// A page of a conversation, newest first, and the position of the next page.
@@ -49,15 +64,23 @@ impl Messaging {
             Some(m) => Some(messages::find(&self.db, id, m).await?.ok_or_else(message_not_found)?),
             None => messages::latest(&self.db, id).await?,
         };
-        if access.me.is_none() {
-            let mut tx = self.db.begin().await?;
-            store::add_participant(&mut tx, id, actor.user_id, "admin", self.clock.now()).await?;
-            tx.commit().await?;
-        }
         let now = self.clock.now();
-        if let Some(m) = &target
-            && store::mark_read(&self.db, id, actor.user_id, (m.id, m.created_at), now).await?
-        {
+        let mut tx = self.db.begin().await?;
+        if access.me.is_none() {
+            store::add_participant(&mut tx, id, actor.user_id, "admin", now).await?;
+        }
+        // The receipt and its event in one transaction: notifications cancels the message mails
+        // still waiting for this reader when it hears of it.
+        let moved = match &target {
+            Some(m) if store::mark_read(&mut tx, id, actor.user_id, (m.id, m.created_at), now).await? => {
+                enqueue(&mut tx, &read_event(id, actor.user_id, m.id, now)).await?;
+                Some(m)
+            }
+            _ => None,
+        };
+        tx.commit().await?;
+        if let Some(m) = moved {
+            self.events.committed();
             let others: Vec<Uuid> = store::participants(&self.db, id)
                 .await?
                 .into_iter()

@@ -1,5 +1,7 @@
 //! Sending a message: validation, the block rule, masking, attachments into the object store,
 //! `Idempotency-Key` replays, then (after the commit) `new_message` to every participant.
+//! `message.sent` names who is to be told (`recipientIds`) and the start of the text
+//! (`preview`), so that notifications can tell them without reading messaging's tables.
 
 use kernel::{ApiError, EventEnvelope, FieldError};
 use platform::events::enqueue;
@@ -37,6 +39,16 @@ pub struct Sent {
     pub message: messages::Message,
     pub view: Value,
     pub replayed: bool,
+}
+
+/// How many characters of a message's text its `message.sent` event carries.
+pub const PREVIEW_CHARS: usize = 140;
+
+/// The start of a message's text as its other participants read it (masked if it was), for
+/// notices; `None` for a message of files only.
+fn preview(m: &messages::Message) -> Option<String> {
+    let text = m.masked_body.as_deref().or(m.body.as_deref())?;
+    Some(text.chars().take(PREVIEW_CHARS).collect())
 }
 
 /// A random, unguessable object key for an attachment.
@@ -159,7 +171,6 @@ impl Messaging {
             }
         }
         self.events.committed();
-        let _ = store::mark_read(&self.db, c.id, actor.user_id, (message.id, now), now).await;
         self.announce(c.id, &message, &attachments).await;
         let view = message_view(&message, &attachments, Reader::User(actor.user_id));
         Ok(Sent { message, view, replayed: false })
@@ -194,15 +205,28 @@ impl Messaging {
             store::add_participant(&mut tx, c.id, actor.user_id, "admin", message.created_at).await?;
         }
         store::touch(&mut tx, c.id, Some(actor.user_id), message.created_at).await?;
+        // Who is to be told (notifications reads this): everyone else taking part, but those
+        // who muted the conversation. What they would read: the masked text, if it was masked.
+        let recipients: Vec<Uuid> = store::participants(&mut tx, c.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.user_id != actor.user_id && !p.muted)
+            .map(|p| p.user_id)
+            .collect();
         let event = EventEnvelope::new(
             "message.sent",
             message.id,
             message.created_at,
             json!({"messageId": message.id, "conversationId": c.id, "conversationType": c.kind,
-                   "authorId": actor.user_id, "attachments": attachments.len()}),
+                   "authorId": actor.user_id, "attachments": attachments.len(), "recipientIds": recipients,
+                   "preview": preview(message)}),
         )
         .with_actor(actor.user_id.to_string());
         enqueue(&mut tx, &event).await?;
+        // Sending reads the conversation up to one's own message.
+        if store::mark_read(&mut tx, c.id, actor.user_id, (message.id, message.created_at), message.created_at).await? {
+            enqueue(&mut tx, &super::messages::read_event(c.id, actor.user_id, message.id, message.created_at)).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

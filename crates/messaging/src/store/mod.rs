@@ -263,8 +263,8 @@ pub async fn set_flags(
 }
 
 /// Moves a participant's read receipt to `message`, never backwards; true when it moved.
-pub async fn mark_read(
-    db: &Db,
+pub async fn mark_read<'c>(
+    on: impl Executor<'c>,
     conversation: Uuid,
     user: Uuid,
     message: (Uuid, DateTime<Utc>),
@@ -280,7 +280,7 @@ pub async fn mark_read(
     .bind(now)
     .bind(conversation)
     .bind(user)
-    .execute(db)
+    .execute(on)
     .await?;
     Ok(n == 1)
 }

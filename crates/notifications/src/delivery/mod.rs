@@ -16,6 +16,7 @@ pub mod fanout;
 pub mod links;
 pub mod metrics;
 pub mod quiet;
+pub mod reminders;
 pub mod send;
 pub(crate) mod store;
 pub mod worker;

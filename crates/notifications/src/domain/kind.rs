@@ -56,6 +56,8 @@ pub enum Kind {
     TripReminder,
     Messages,
     Reviews,
+    /// A host was paid out (their earnings transferred).
+    PayoutSent,
 }
 
 /// DreamScape's notification types (`type` on its routes).
@@ -144,6 +146,7 @@ impl Kind {
             Kind::TripReminder => "trip_reminder",
             Kind::Messages => "messages",
             Kind::Reviews => "reviews",
+            Kind::PayoutSent => "payout_sent",
         }
     }
 
@@ -155,7 +158,8 @@ impl Kind {
             Kind::Welcome | Kind::System => None,
             Kind::Booking(BookingNews::Cancelled) => Some(Topic::BookingCancelled),
             Kind::Booking(_) | Kind::BookingConfirmation => Some(Topic::BookingConfirmation),
-            Kind::PaymentReceived => Some(Topic::PaymentSucceeded),
+            // Money that reached its owner, either way: a payment taken or a payout made.
+            Kind::PaymentReceived | Kind::PayoutSent => Some(Topic::PaymentSucceeded),
             Kind::PaymentFailed => Some(Topic::PaymentFailed),
             Kind::RefundProcessed => Some(Topic::RefundProcessed),
             Kind::Promotions => Some(Topic::Promotions),
@@ -179,7 +183,7 @@ impl Kind {
             Kind::Booking(BookingNews::Declined | BookingNews::Cancelled | BookingNews::Expired) => {
                 DsType::BookingCancelled
             }
-            Kind::PaymentReceived => DsType::PaymentReceived,
+            Kind::PaymentReceived | Kind::PayoutSent => DsType::PaymentReceived,
             Kind::PaymentFailed => DsType::PaymentFailed,
             Kind::RefundProcessed => DsType::RefundProcessed,
             Kind::Promotions => DsType::PromoOffer,
@@ -209,6 +213,7 @@ impl Kind {
             Kind::TripReminder,
             Kind::Messages,
             Kind::Reviews,
+            Kind::PayoutSent,
         ]);
         all
     }
@@ -238,7 +243,7 @@ mod tests {
         unique.sort_unstable();
         unique.dedup();
         assert_eq!(unique.len(), names.len());
-        assert_eq!(names.len(), 18);
+        assert_eq!(names.len(), 19);
         assert_eq!(Kind::parse("Welcome"), None);
         assert_eq!(Kind::parse(""), None);
         assert_eq!(Kind::parse("booking_cancelled"), Some(Kind::Booking(BookingNews::Cancelled)));
@@ -263,6 +268,9 @@ mod tests {
         assert_eq!(ds(Kind::BookingConfirmation), "BOOKING_CONFIRMED");
         assert_eq!(ds(Kind::Welcome), "SYSTEM");
         assert_eq!(ds(Kind::Promotions), "PROMO_OFFER");
+        assert_eq!(ds(Kind::PayoutSent), "PAYMENT_RECEIVED");
+        // DreamScape's PAYMENT_RECEIVED still stores a payment's receipt, not a payout.
+        assert_eq!(DsType::PaymentReceived.kind(), Kind::PaymentReceived);
     }
 
     #[test]
@@ -276,5 +284,7 @@ mod tests {
         assert_eq!(Kind::System.preference(), None);
         assert_eq!(Kind::PaymentReceived.preference(), Some(Topic::PaymentSucceeded));
         assert_eq!(Kind::Reviews.preference(), Some(Topic::Reviews));
+        assert_eq!(Kind::PayoutSent.preference(), Some(Topic::PaymentSucceeded));
+        assert_eq!(Kind::parse("payout_sent"), Some(Kind::PayoutSent));
     }
 }

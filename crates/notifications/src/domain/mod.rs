@@ -1,6 +1,6 @@
 //! Pure notification logic: the vocabulary (types, channels), the preference rules and the
-//! notifications that identity, booking (reservations and menu orders) and review events turn
-//! into. No I/O, unit tested here.
+//! notifications that identity, booking (reservations and menu orders), payment, messaging and
+//! review events turn into, and trip reminders. No I/O, unit tested here.
 
 pub mod booking_texts;
 pub mod bookings;
@@ -8,9 +8,12 @@ pub mod dreamscape;
 pub mod inbox;
 pub mod kind;
 pub mod locale;
+pub mod message_texts;
 pub mod order_texts;
 pub mod orders;
+pub mod payment_texts;
 pub mod preferences;
+pub mod reminder_texts;
 pub mod review_texts;
 pub mod reviews;
 

@@ -51,6 +51,7 @@ pub enum KindDoc {
     TripReminder,
     Messages,
     Reviews,
+    PayoutSent,
 }
 
 /// One notification.
