@@ -52,6 +52,22 @@ async fn wait<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     panic!("timed out waiting for {what}");
 }
 
+/// The pushes of booking confirmations (the payment's receipt is pushed too).
+fn confirmations(pushed: &[Value]) -> Vec<Value> {
+    pushed.iter().filter(|p| p["type"] == "booking_confirmed").cloned().collect()
+}
+
+/// Waits until the SMTP server received a mail to `to` titled `subject`.
+async fn mail_titled(to: &str, subject: &str) -> crate::smtp::ParsedMail {
+    for _ in 0..200 {
+        if let Some(mail) = crate::smtp::received(to).into_iter().find(|m| m.subject.as_deref() == Some(subject)) {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no mail “{subject}” to {to}");
+}
+
 #[tokio::test]
 async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_once_across_a_restart() {
     let Some(smtp) = crate::smtp::url() else { return };
@@ -157,11 +173,7 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
     // Third life: the worker sends what was queued, once.
     config.notifications.worker_enabled = true;
     let app = testkit::spawn_config(config, contexts()).await;
-    let mails = crate::smtp::wait_for(&guest_mail, 2).await;
-    let mail = mails
-        .iter()
-        .find(|m| m.subject.as_deref() == Some("Your booking is confirmed"))
-        .expect("the confirmation mail");
+    let mail = mail_titled(&guest_mail, "Your booking is confirmed").await;
     assert_eq!(mail.content_type, "multipart/alternative");
     let text = mail.text.clone().unwrap_or_default();
     let html = mail.html.clone().unwrap_or_default();
@@ -172,27 +184,26 @@ async fn a_booking_confirmation_reaches_the_guest_by_email_sms_and_push_exactly_
     let sms = twilio.wait_for(phone, 2, Duration::from_secs(10)).await;
     assert!(sms[1].body.contains("booking is confirmed"), "{:?}", sms[1]);
     let pushed = wait("the guest's push", || {
-        let got = fake_push.received_json(&guest_browser);
+        let got = confirmations(&fake_push.received_json(&guest_browser));
         (!got.is_empty()).then_some(got)
     })
     .await;
     assert_eq!(pushed[0]["title"], "Your booking is confirmed");
-    assert_eq!(pushed[0]["type"], "booking_confirmed");
     // The host: the email only (no phone, push off for booking updates).
-    let host_mails = crate::smtp::wait_for(&host_mail, 2).await;
-    assert!(host_mails.iter().any(|m| m.subject.as_deref() == Some("New confirmed booking")));
+    mail_titled(&host_mail, "New confirmed booking").await;
 
     // Exactly once each, however long we wait.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let confirmations = crate::smtp::received(&guest_mail)
+    let mailed = crate::smtp::received(&guest_mail)
         .into_iter()
         .filter(|m| m.subject.as_deref() == Some("Your booking is confirmed"))
         .count();
-    assert_eq!(confirmations, 1);
+    assert_eq!(mailed, 1);
     assert_eq!(twilio.messages().iter().filter(|m| m.to == phone).count(), 2, "the code, then the confirmation");
-    assert_eq!(fake_push.received(&guest_browser).len(), 1);
+    assert_eq!(confirmations(&fake_push.received_json(&guest_browser)).len(), 1);
     assert!(fake_push.received(&host_browser).is_empty(), "the host turned push off");
     let log = ok(&app, Method::GET, "/api/v1/users/notifications/deliveries", &guest.token, None).await;
+    assert!(log["items"].as_array().unwrap().iter().any(|d| d["template"] == "payment_received"), "the receipt too");
     for d in log["items"].as_array().unwrap() {
         assert_eq!((d["status"].as_str(), d["attempts"].as_i64()), (Some("sent"), Some(1)), "{d}");
     }
