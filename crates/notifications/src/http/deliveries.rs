@@ -172,7 +172,7 @@ async fn page(state: &State, parsed: Parsed<'_>) -> Result<Response, ApiError> {
 }
 
 /// The caller's delivery log: what was sent to them by email, SMS and push, and what failed.
-#[utoipa::path(get, path = "/api/v1/users/notifications/deliveries", tag = "Notifications",
+#[utoipa::path(get, path = "/api/v1/users/notifications/deliveries", tag = "Notifications", operation_id = "list_my_notification_deliveries",
     security(("bearerAuth" = [])),
     params(LogQuery),
     responses((status = 200, body = DeliveryPage),
@@ -190,7 +190,7 @@ pub async fn mine(
 }
 
 /// Every delivery, or one user's (`userId`): administrators only.
-#[utoipa::path(get, path = "/api/v1/admin/notifications/deliveries", tag = "Notifications",
+#[utoipa::path(get, path = "/api/v1/admin/notifications/deliveries", tag = "Notifications", operation_id = "list_notification_deliveries",
     security(("bearerAuth" = [])),
     params(LogQuery),
     responses((status = 200, body = DeliveryPage),

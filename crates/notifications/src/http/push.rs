@@ -34,7 +34,7 @@ pub struct VapidKeyView {
 }
 
 /// The key browsers subscribe with (`pushManager.subscribe({ applicationServerKey })`).
-#[utoipa::path(get, path = "/api/v1/users/notifications/push/vapid-public-key", tag = "Notifications",
+#[utoipa::path(get, path = "/api/v1/users/notifications/push/vapid-public-key", tag = "Notifications", operation_id = "get_push_vapid_key",
     responses((status = 200, body = VapidKeyView), (status = 404, description = "`push_unavailable`", body = ErrorBody)))]
 pub async fn vapid_public_key(AxumState(state): AxumState<State>) -> Result<Response, ApiError> {
     let vapid = state.vapid.as_ref().ok_or_else(unavailable)?;
@@ -64,7 +64,7 @@ impl From<PushSubscription> for SubscriptionView {
 }
 
 /// The caller's push subscriptions.
-#[utoipa::path(get, path = "/api/v1/users/notifications/push/subscriptions", tag = "Notifications",
+#[utoipa::path(get, path = "/api/v1/users/notifications/push/subscriptions", tag = "Notifications", operation_id = "list_push_subscriptions",
     security(("bearerAuth" = [])),
     responses((status = 200, body = Vec<SubscriptionView>), (status = 401, body = ErrorBody)))]
 pub async fn list(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
@@ -82,7 +82,7 @@ pub struct SubscriptionIn {
 }
 
 /// Registers (or refreshes) a push subscription of the caller's browser.
-#[utoipa::path(post, path = "/api/v1/users/notifications/push/subscriptions", tag = "Notifications",
+#[utoipa::path(post, path = "/api/v1/users/notifications/push/subscriptions", tag = "Notifications", operation_id = "create_push_subscription",
     security(("bearerAuth" = [])),
     request_body = SubscriptionIn,
     responses((status = 201, body = SubscriptionView),
@@ -139,7 +139,7 @@ pub struct EndpointIn {
 
 /// Removes the caller's subscription with this endpoint (what the browser knows after
 /// `subscription.unsubscribe()`).
-#[utoipa::path(delete, path = "/api/v1/users/notifications/push/subscriptions", tag = "Notifications",
+#[utoipa::path(delete, path = "/api/v1/users/notifications/push/subscriptions", tag = "Notifications", operation_id = "delete_push_subscription_by_endpoint",
     security(("bearerAuth" = [])),
     request_body = EndpointIn,
     responses((status = 200, description = "`{ deleted: 1 }`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -160,7 +160,7 @@ pub async fn unsubscribe_endpoint(
 }
 
 /// Removes one of the caller's subscriptions by id.
-#[utoipa::path(delete, path = "/api/v1/users/notifications/push/subscriptions/{id}", tag = "Notifications",
+#[utoipa::path(delete, path = "/api/v1/users/notifications/push/subscriptions/{id}", tag = "Notifications", operation_id = "delete_push_subscription",
     security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "Subscription id")),
     responses((status = 200, description = "`{ deleted: 1 }`"), (status = 401, body = ErrorBody),

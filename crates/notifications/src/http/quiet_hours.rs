@@ -35,7 +35,7 @@ async fn view(state: &State, user: uuid::Uuid) -> Result<QuietHoursView, ApiErro
 }
 
 /// The caller's quiet hours.
-#[utoipa::path(get, path = "/api/v1/users/notification-preferences/quiet-hours", tag = "NotificationPreferences",
+#[utoipa::path(get, path = "/api/v1/users/notification-preferences/quiet-hours", tag = "NotificationPreferences", operation_id = "get_notification_quiet_hours",
     security(("bearerAuth" = [])),
     responses((status = 200, body = QuietHoursView), (status = 401, body = ErrorBody)))]
 pub async fn get_quiet_hours(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
@@ -55,7 +55,7 @@ pub struct QuietHoursIn {
 }
 
 /// Sets the caller's quiet hours.
-#[utoipa::path(put, path = "/api/v1/users/notification-preferences/quiet-hours", tag = "NotificationPreferences",
+#[utoipa::path(put, path = "/api/v1/users/notification-preferences/quiet-hours", tag = "NotificationPreferences", operation_id = "put_notification_quiet_hours",
     security(("bearerAuth" = [])),
     request_body = QuietHoursIn,
     responses((status = 200, body = QuietHoursView),

@@ -64,7 +64,7 @@ fn topic_name(topic: Topic) -> &'static str {
 }
 
 /// The page an unsubscribe link opens: what it turns off, and a button that does.
-#[utoipa::path(get, path = "/api/v1/notifications/unsubscribe", tag = "NotificationPreferences",
+#[utoipa::path(get, path = "/api/v1/notifications/unsubscribe", tag = "NotificationPreferences", operation_id = "unsubscribe_page",
     params(TokenQuery),
     responses((status = 200, description = "A confirmation page", content_type = "text/html"),
         (status = 400, description = "`invalid_token` (field `token`)", body = ErrorBody)))]
@@ -83,7 +83,7 @@ pub async fn page(AxumState(state): AxumState<State>, Query(q): Query<TokenQuery
 }
 
 /// RFC 8058 one-click unsubscribe: turns the token's type of email off. Idempotent.
-#[utoipa::path(post, path = "/api/v1/notifications/unsubscribe", tag = "NotificationPreferences",
+#[utoipa::path(post, path = "/api/v1/notifications/unsubscribe", tag = "NotificationPreferences", operation_id = "unsubscribe_one_click",
     params(TokenQuery),
     request_body(content = String, description = "`List-Unsubscribe=One-Click` (form-encoded); ignored", content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Unsubscribed", content_type = "text/html"),
