@@ -21,6 +21,13 @@
 # the Amadeus adapter's added latency and cache hit rate against a fake Amadeus (DURATION
 # seconds per scenario, default 10).
 #
+# `bench/run.sh notifications` runs the notifications benchmark (issue 28) and writes
+# bench/results/notifications.md: the delivery worker against a local SMTP sink — NOTICES
+# notices (default 10,000) over READERS registered readers (default 200) queued at once, the
+# time until the sink has them all (mails/s) at worker_concurrency 16 and 64, queue→received
+# latency — and the browse mix alone (DURATION seconds, default 10) and while such a burst is
+# delivered. About 2 to 3 minutes on 2 cores.
+#
 # `bench/run.sh search` runs the search benchmark (issue 24) and writes bench/results/search.md:
 # on LISTINGS seeded listings (default 100,000), the search mix, the SQL list search, the axum
 # limit, suggest, indexing throughput, publish-to-searchable lag and the mix under UPDATES
@@ -82,6 +89,29 @@ if [ "${1:-}" = "search" ]; then
     target/release/bench search --listings "$LISTINGS" --seconds "$DURATION" --connections "$CONNECTIONS" \
       --updates "$UPDATES" --rate "$SEARCH_RATE" "${data_args[@]}" || status=$?
     echo "Whole run: $(( $(date +%s) - started )) s (seeding included when it seeded)."
+    if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
+    exit "$status"
+  } | tee "$OUT"
+  exit "${PIPESTATUS[0]}"
+fi
+
+if [ "${1:-}" = "notifications" ]; then
+  NOTICES="${NOTICES:-10000}" READERS="${READERS:-200}" DURATION="${DURATION:-10}"
+  OUT="bench/results/notifications.md"
+  mkdir -p bench/results
+  cargo build --release --locked -p bench -p sojourn >&2
+  started=$(date +%s)
+  status=0
+  {
+    echo "# Notifications benchmark run"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+    echo "- command: \`bench/run.sh notifications\` (NOTICES=$NOTICES READERS=$READERS DURATION=$DURATION)"
+    echo
+    target/release/bench notifications --notices "$NOTICES" --readers "$READERS" --seconds "$DURATION" || status=$?
+    echo "Whole run: $(( $(date +%s) - started )) s."
     if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
     exit "$status"
   } | tee "$OUT"

@@ -68,10 +68,18 @@ def needs(only, env, multi_process):
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
         if "payments" in only:
             req.append("SOJOURN__SECRETS__PAYMENTS_WEBHOOK_SECRET")
+        # Notifications signs unsubscribe links and web push (VAPID) with its own secrets, both
+        # declared by the context (`Context::secrets`), so needed even with push turned off.
+        if "notifications" in only:
+            req += ["SOJOURN__SECRETS__NOTIFICATIONS_LINK_KEY", "SOJOURN__SECRETS__VAPID_PRIVATE_KEY"]
         # Travel starts without the key, but then mounts no supplier endpoints
         # (/internal/v1/supplier): a booking elsewhere could not price, book or cancel offers.
         if "travel" in only:
             req.append("SOJOURN__SECRETS__INTERNAL_API_KEY")
+    # A process that names an SMS provider means Twilio (the outbox, the default, needs no
+    # setting), which takes the auth token Twilio issued (a credential: no mode makes one up).
+    if "notifications" in only and "SOJOURN__NOTIFICATIONS__SMS__PROVIDER" in env:
+        req.append("SOJOURN__SECRETS__TWILIO_AUTH_TOKEN")
     if "SOJOURN__STORAGE__BACKEND" in env:
         req += ["SOJOURN__STORAGE__S3__ACCESS_KEY_ID", "SOJOURN__SECRETS__S3_SECRET_ACCESS_KEY"]
     if multi_process:

@@ -24,7 +24,7 @@ const SEED: sojourn::seed::Options = sojourn::seed::Options { users: 200, listin
 
 /// Ids of published listings (any kind), of published stays, and of those stays that book
 /// instantly, through the public API.
-async fn listing_ids(client: &reqwest::Client, base: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
+pub(crate) async fn listing_ids(client: &reqwest::Client, base: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
     let get = |path: &str| client.get(format!("{base}{path}")).send();
     let all: Value = get("/api/v1/listings?limit=100").await.unwrap().json().await.unwrap();
     let stays: Value = get("/api/v1/listings?kind=stay&limit=100").await.unwrap().json().await.unwrap();
@@ -39,7 +39,7 @@ async fn listing_ids(client: &reqwest::Client, base: &str) -> (Vec<String>, Vec<
 }
 
 /// One request of the browse mix; `i` picks the kind of request and the listing.
-async fn browse(
+pub(crate) async fn browse(
     client: reqwest::Client,
     base: Arc<str>,
     all: Arc<Vec<String>>,
@@ -74,14 +74,14 @@ const ADMIN_PASSWORD: &str = "Bench-admin-password-1";
 const SEARCH_TARGET_MS: f64 = 50.0;
 
 /// Runs `work` and returns its result with what the server spent meanwhile.
-async fn metered<T>(server: &Server, work: impl Future<Output = T>) -> (T, Spent) {
+pub(crate) async fn metered<T>(server: &Server, work: impl Future<Output = T>) -> (T, Spent) {
     let before = server.usage();
     let out = work.await;
     (out, server.since(before))
 }
 
 /// Seeds a data directory in this process; (directory, seconds it took).
-async fn seeded() -> (tempfile::TempDir, f64) {
+pub(crate) async fn seeded() -> (tempfile::TempDir, f64) {
     let dir = tempfile::tempdir().unwrap();
     let quiet = dir.path().join("bench.toml");
     std::fs::write(&quiet, "[log]\nlevel = \"warn\"\n").unwrap();

@@ -19,7 +19,7 @@ pub struct Summary {
 
 impl Summary {
     /// From every latency (µs), the errors and the seconds the run took.
-    fn of(mut latencies: Vec<u64>, errors: usize, seconds: f64) -> Self {
+    pub fn of(mut latencies: Vec<u64>, errors: usize, seconds: f64) -> Self {
         latencies.sort_unstable();
         Summary {
             requests: latencies.len(),
@@ -73,6 +73,50 @@ where
             let mut errors = 0usize;
             let mut i = 0usize;
             while Instant::now() < deadline {
+                let t = Instant::now();
+                if !request(worker * 1_000_000 + i).await {
+                    errors += 1;
+                }
+                latencies.push(t.elapsed().as_micros() as u64);
+                i += 1;
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.expect("load task");
+        all.extend(l);
+        errors += e;
+    }
+    Summary::of(all, errors, started.elapsed().as_secs_f64())
+}
+
+/// [`run`], but stopping as soon as `going` turns false (or after `max`): load for exactly as
+/// long as something else lasts.
+pub async fn run_while<F, Fut>(
+    concurrency: usize,
+    max: Duration,
+    going: Arc<std::sync::atomic::AtomicBool>,
+    request: F,
+) -> Summary
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = bool> + Send,
+{
+    use std::sync::atomic::Ordering;
+    let request = Arc::new(request);
+    let started = Instant::now();
+    let deadline = started + max;
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (request, going) = (request.clone(), going.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            let mut errors = 0usize;
+            let mut i = 0usize;
+            while Instant::now() < deadline && going.load(Ordering::Relaxed) {
                 let t = Instant::now();
                 if !request(worker * 1_000_000 + i).await {
                     errors += 1;

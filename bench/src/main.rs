@@ -2,7 +2,8 @@
 //! `bench/run.sh travel` the travel benchmark)
 //! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`), and
 //! `bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]
-//! [--probes N] [--burst N] [--rate N]` (`bench/run.sh search`).
+//! [--probes N] [--burst N] [--rate N]` (`bench/run.sh search`), and `bench notifications [--notices N]
+//! [--readers N] [--seconds N]` (`bench/run.sh notifications`).
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -17,6 +18,7 @@ mod browse;
 mod checks;
 mod flows;
 mod load;
+mod notify;
 mod realtime;
 mod rt_client;
 mod rt_echo;
@@ -26,6 +28,7 @@ mod search_mix;
 mod search_report;
 mod search_writes;
 mod server;
+mod smtp_sink;
 mod travel;
 
 /// Runs the benchmarks named by `what`; false when a correctness check failed.
@@ -114,10 +117,24 @@ async fn main() {
         };
         std::process::exit(code);
     }
+    if what == "notifications" {
+        let flag = |name: &str, default: u64| flag(&args, name, default);
+        let options = notify::Options {
+            notices: flag("--notices", 10_000) as usize,
+            readers: flag("--readers", 200).max(1) as usize,
+            seconds: flag("--seconds", 10),
+        };
+        let code = tokio::select! {
+            ok = notify::run(options) => if ok { 0 } else { 1 },
+            () = interrupted() => 130,
+        };
+        std::process::exit(code);
+    }
     if !["auth", "booking", "browse", "travel", "all"].contains(&what) {
         eprintln!(
             "usage: bench auth|booking|browse|travel|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
-             | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]"
+             | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N] \
+             | bench notifications [--notices N] [--readers N] [--seconds N]"
         );
         std::process::exit(2);
     }
