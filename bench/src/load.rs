@@ -62,35 +62,7 @@ where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = bool> + Send,
 {
-    let request = Arc::new(request);
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut tasks = Vec::new();
-    for worker in 0..concurrency {
-        let request = request.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(4096);
-            let mut errors = 0usize;
-            let mut i = 0usize;
-            while Instant::now() < deadline {
-                let t = Instant::now();
-                if !request(worker * 1_000_000 + i).await {
-                    errors += 1;
-                }
-                latencies.push(t.elapsed().as_micros() as u64);
-                i += 1;
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (l, e) = t.await.expect("load task");
-        all.extend(l);
-        errors += e;
-    }
-    Summary::of(all, errors, started.elapsed().as_secs_f64())
+    run_while(concurrency, duration, Arc::new(std::sync::atomic::AtomicBool::new(true)), request).await
 }
 
 /// [`run`], but stopping as soon as `going` turns false (or after `max`): load for exactly as

@@ -19,6 +19,7 @@ mod checks;
 mod flows;
 mod load;
 mod notify;
+mod notify_report;
 mod realtime;
 mod rt_client;
 mod rt_echo;

@@ -321,6 +321,20 @@ async fn subscriptions_are_listed_and_removed_by_their_owner_only() {
     let (status, _) = send(&app, Method::DELETE, SUBS, &ann.token, Some(&json!({"endpoint": sub.endpoint}))).await;
     assert_eq!(status, 200);
     assert_eq!(data(&app, Method::GET, SUBS, &ann.token, None).await, json!([]));
+
+    // A user's log is theirs whatever `userId` says; no token is a 401 everywhere.
+    let log = data(&app, Method::GET, &format!("{LOG}?userId={}", ann.id), &bob.token, None).await;
+    assert!(log["items"].as_array().unwrap().iter().all(|d| d["userId"] == bob.id.as_str()), "{log}");
+    for (method, path) in [
+        (Method::GET, LOG),
+        (Method::GET, "/api/v1/admin/notifications/deliveries"),
+        (Method::GET, QUIET),
+        (Method::POST, SUBS),
+        (Method::DELETE, SUBS),
+    ] {
+        let r = app.client.request(method.clone(), app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{method} {path}");
+    }
 }
 
 /// The `List-Unsubscribe` link of a raw mail.
