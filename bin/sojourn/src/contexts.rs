@@ -17,6 +17,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(search::Search),
         Arc::new(reviews::Reviews),
         Arc::new(travel::Travel),
+        Arc::new(media::Media),
     ]
 }
 

@@ -1,0 +1,69 @@
+//! Media: what a listing shows beyond its photos — 360° panoramas, videos streamed with
+//! seeking, and virtual tours built from the panoramas (scenes joined by hotspots) — plus the
+//! VR sessions DreamScape's web client opens by PIN.
+//!
+//! A context of its own rather than part of catalog: its objects are large, arrive in chunks,
+//! are processed off the request path by the platform's job queue and are served by range
+//! from object storage; none of that belongs in the listing's write path. It knows listings
+//! (owner, visibility) only from catalog's `listing.*` events, and tells catalog what a
+//! listing has through its own `media.*` events.
+
+// Removed once every part of the context is wired (issue 29 in progress).
+#![allow(dead_code)]
+
+pub mod domain;
+mod events;
+mod http;
+mod service;
+mod store;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use platform::db::Migration;
+use platform::events::Subscription;
+use platform::{Context, ContextEnv, Mounted, StartError};
+use utoipa::openapi::OpenApi;
+
+pub use events::{ERASURE_CONSUMER, LISTINGS_CONSUMER};
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "media",
+    sqlite: include_str!("../migrations/sqlite/0001_media.sql"),
+    postgres: include_str!("../migrations/postgres/0001_media.sql"),
+}];
+
+/// The media context.
+#[derive(Debug, Clone, Copy)]
+pub struct Media;
+
+#[async_trait]
+impl Context for Media {
+    fn name(&self) -> &'static str {
+        "media"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn openapi(&self) -> OpenApi {
+        http::routes().split_for_parts().1
+    }
+
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let service = service::MediaService::new(env);
+        let subscriptions = vec![
+            Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::ListingsReadModel),
+            Subscription::new(
+                ERASURE_CONSUMER,
+                "user.deleted",
+                env.db.clone(),
+                events::ErasureOnDelete { service: Arc::new(service.clone()) },
+            ),
+        ];
+        let router = http::routes().with_state(service);
+        Ok(Mounted { router, subscriptions })
+    }
+}
