@@ -11,6 +11,9 @@ use uuid::Uuid;
 
 use crate::store::{self, listings::Listing};
 
+pub mod tours;
+pub mod view;
+
 /// The media service: cheap to clone.
 #[derive(Clone)]
 pub struct MediaService {

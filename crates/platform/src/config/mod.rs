@@ -3,6 +3,7 @@
 
 mod gateway;
 mod load;
+mod media;
 mod notifications;
 mod payments;
 mod realtime;
@@ -19,6 +20,7 @@ use crate::secrets::Secret;
 
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use load::{ConfigError, Overrides, load};
+pub use media::MediaConfig;
 pub use notifications::{NotificationsConfig, PushConfig, SmsConfig, SmsProvider, minutes_of};
 pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
 pub use realtime::RealtimeConfig;
@@ -68,6 +70,8 @@ pub struct Config {
     pub travel: TravelConfig,
     /// Email, SMS and push delivery.
     pub notifications: NotificationsConfig,
+    /// Panoramas, videos, tours and VR sessions: sizes, quotas, ffmpeg.
+    pub media: MediaConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -101,6 +105,7 @@ impl Default for Config {
             payments: PaymentsConfig::default(),
             travel: TravelConfig::default(),
             notifications: NotificationsConfig::default(),
+            media: MediaConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
