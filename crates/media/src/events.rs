@@ -24,7 +24,9 @@ fn id(v: &Value, key: &str) -> Option<Uuid> {
     v.get(key)?.as_str()?.parse().ok()
 }
 
-pub struct ListingsReadModel;
+pub struct ListingsReadModel {
+    pub service: Arc<MediaService>,
+}
 
 #[async_trait]
 impl EventHandler for ListingsReadModel {
@@ -43,12 +45,12 @@ impl EventHandler for ListingsReadModel {
             tracing::warn!(event_id = %event.id, "listing event without a usable listing view: skipped");
             return Ok(());
         };
-        store::listings::upsert(
-            tx,
-            &store::listings::Listing { id: listing, owner_id: owner, status },
-            event.occurred_at,
-        )
-        .await?;
+        let deleted = status == "deleted";
+        let row = store::listings::Listing { id: listing, owner_id: owner, status };
+        store::listings::upsert(tx, &row, event.occurred_at).await?;
+        if deleted {
+            self.service.remove_listing(tx, listing).await?;
+        }
         Ok(())
     }
 }

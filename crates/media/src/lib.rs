@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub mod domain;
+pub mod files;
 mod events;
 mod http;
 mod service;
@@ -53,14 +54,26 @@ impl Context for Media {
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
-        let service = service::MediaService::new(env);
+        let ffmpeg = service::find_ffmpeg(&env.config.media.ffmpeg).await;
+        if ffmpeg.is_none() && !env.config.media.ffmpeg.is_empty() {
+            tracing::warn!(ffmpeg = %env.config.media.ffmpeg, "ffmpeg not found: videos get no poster frame (owners may upload one)");
+        }
+        let service = service::MediaService::new(env, ffmpeg);
+        service::process::register(&service);
+        service.spawn_sweeper(&env.background);
+        let shared = Arc::new(service.clone());
         let subscriptions = vec![
-            Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::ListingsReadModel),
+            Subscription::new(
+                LISTINGS_CONSUMER,
+                "listing.*",
+                env.db.clone(),
+                events::ListingsReadModel { service: shared.clone() },
+            ),
             Subscription::new(
                 ERASURE_CONSUMER,
                 "user.deleted",
                 env.db.clone(),
-                events::ErasureOnDelete { service: Arc::new(service.clone()) },
+                events::ErasureOnDelete { service: shared },
             ),
         ];
         let router = http::routes().with_state(service);

@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 use crate::store::{self, listings::Listing};
 
+pub mod objects;
+pub mod process;
 pub mod tours;
+pub mod uploads;
 pub mod view;
 
 /// The media service: cheap to clone.
@@ -24,6 +27,10 @@ pub struct MediaService {
     pub contracts: Arc<Contracts>,
     pub limits: Arc<platform::ratelimit::RateLimiter>,
     pub config: Arc<platform::Config>,
+    pub jobs: platform::jobs::Jobs,
+    /// The `ffmpeg` program for video poster frames, when it runs here.
+    pub ffmpeg: Option<std::path::PathBuf>,
+    pub upload_locks: Arc<uploads::UploadLocks>,
 }
 
 pub fn listing_not_found() -> ApiError {
@@ -31,7 +38,7 @@ pub fn listing_not_found() -> ApiError {
 }
 
 impl MediaService {
-    pub fn new(env: &ContextEnv) -> Self {
+    pub fn new(env: &ContextEnv, ffmpeg: Option<std::path::PathBuf>) -> Self {
         Self {
             db: env.db.clone(),
             clock: env.clock.clone(),
@@ -40,6 +47,9 @@ impl MediaService {
             contracts: env.contracts.clone(),
             limits: env.limits.clone(),
             config: env.config.clone(),
+            jobs: env.jobs.clone(),
+            ffmpeg,
+            upload_locks: Arc::default(),
         }
     }
 
@@ -75,15 +85,74 @@ impl MediaService {
         self.contracts.not_heard_of(RecordKind::Listing, listing, caller, need, listing_not_found()).await
     }
 
-    /// Removes everything a deleted user owned here, inside the event's transaction.
+    /// Removes everything a deleted user owned here, inside the event's transaction; the stored
+    /// files go by a job queued in the same transaction.
     pub async fn erase_owner(&self, tx: &mut Tx, owner: Uuid) -> Result<(), platform::db::DbError> {
         store::tours::delete_of_owner(tx, owner).await?;
         for upload in store::uploads::of_owner(&mut *tx, owner).await? {
             store::uploads::delete(tx, upload).await?;
         }
-        for object in store::objects::of_owner(&mut *tx, owner).await? {
-            store::objects::delete(tx, object.id).await?;
+        let objects = store::objects::of_owner(&mut *tx, owner).await?;
+        self.remove_objects(tx, objects).await
+    }
+
+    /// Removes a deleted listing's media, inside the event's transaction.
+    pub async fn remove_listing(&self, tx: &mut Tx, listing: Uuid) -> Result<(), platform::db::DbError> {
+        store::tours::delete(tx, listing).await?;
+        let objects = store::objects::of_listing(&mut *tx, listing).await?;
+        self.remove_objects(tx, objects).await
+    }
+
+    async fn remove_objects(
+        &self,
+        tx: &mut Tx,
+        objects: Vec<store::objects::MediaObject>,
+    ) -> Result<(), platform::db::DbError> {
+        let mut keys = Vec::new();
+        for o in objects {
+            store::objects::delete(tx, o.id).await?;
+            keys.push(o.object_key);
+            keys.extend(o.variants.into_values().map(|v| v.key));
+        }
+        if !keys.is_empty() {
+            let spec = platform::jobs::JobSpec::new(process::PURGE_JOB, serde_json::json!({ "keys": keys }));
+            self.jobs.enqueue(tx, spec).await?;
         }
         Ok(())
+    }
+}
+
+/// The `ffmpeg` program named by `media.ffmpeg`, if it runs here.
+pub async fn find_ffmpeg(name: &str) -> Option<std::path::PathBuf> {
+    if name.trim().is_empty() {
+        return None;
+    }
+    let path = std::path::PathBuf::from(name.trim());
+    crate::files::ffmpeg_available(&path).await.then_some(path)
+}
+
+/// How often abandoned chunked uploads are looked for.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl MediaService {
+    /// Discards expired chunked uploads now and then, until the platform stops.
+    pub fn spawn_sweeper(&self, background: &platform::shutdown::Background) {
+        let service = self.clone();
+        background.spawn(move |stop| async move {
+            let stopped = stop.wait();
+            tokio::pin!(stopped);
+            loop {
+                tokio::select! {
+                    () = &mut stopped => break,
+                    () = tokio::time::sleep(SWEEP_EVERY) => {}
+                }
+                if service.db.is_closed() {
+                    break;
+                }
+                if let Err(e) = service.sweep_uploads().await {
+                    tracing::warn!(error = %e.message, "expired uploads not swept");
+                }
+            }
+        });
     }
 }

@@ -1,7 +1,7 @@
 //! Listings as catalog's events describe them.
 
 use chrono::{DateTime, Utc};
-use platform::db::{DbError, Executor, FromRow, Row, Tx, query};
+use platform::db::{DbError, Dialect, Executor, FromRow, Row, Tx, query};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,4 +46,15 @@ pub async fn upsert(tx: &mut Tx, l: &Listing, at: DateTime<Utc>) -> Result<(), D
 
 pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Listing>, DbError> {
     query("SELECT id, owner_id, status FROM listings WHERE id = $1").bind(id).fetch_optional(on).await
+}
+
+/// Locks a live listing's row until the transaction ends (PostgreSQL; SQLite has one writer),
+/// so quota checks and inserts of concurrent uploads are serialised. False when there is none.
+pub async fn lock(tx: &mut Tx, id: Uuid) -> Result<bool, DbError> {
+    let sql = match tx.dialect() {
+        Dialect::Postgres => "SELECT id FROM listings WHERE id = $1 AND status <> 'deleted' FOR UPDATE",
+        Dialect::Sqlite => "SELECT id FROM listings WHERE id = $1 AND status <> 'deleted'",
+    };
+    let found: Option<(Uuid,)> = query(sql).bind(id).fetch_optional(&mut *tx).await?;
+    Ok(found.is_some())
 }

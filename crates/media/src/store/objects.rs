@@ -118,24 +118,26 @@ pub async fn used_bytes<'c>(on: impl Executor<'c>, listing: Uuid) -> Result<i64,
     Ok(objects.unwrap_or(0) + uploads.unwrap_or(0))
 }
 
-/// Marks a processing object ready with its variants (and what processing learnt); false when
-/// it is no longer processing (deleted, or already finished by another attempt).
-pub async fn finish_ready(
-    tx: &mut Tx,
-    id: Uuid,
-    variants: &Variants,
-    dims: (Option<i64>, Option<i64>),
-    at: DateTime<Utc>,
-) -> Result<bool, DbError> {
-    let variants = serde_json::to_value(variants).map_err(|e| DbError::Other(e.to_string()))?;
+/// What processing made of an object.
+pub struct Processed<'a> {
+    /// Where the published file now is.
+    pub key: &'a str,
+    pub sha256: &'a str,
+    pub variants: &'a Variants,
+}
+
+/// Marks a processing object ready; false when it is no longer processing (deleted, or already
+/// finished by another attempt).
+pub async fn finish_ready(tx: &mut Tx, id: Uuid, done: &Processed<'_>, at: DateTime<Utc>) -> Result<bool, DbError> {
+    let variants = serde_json::to_value(done.variants).map_err(|e| DbError::Other(e.to_string()))?;
     let n = query(
-        "UPDATE media_objects SET status = 'ready', variants = $2, width = COALESCE($3, width), \
-         height = COALESCE($4, height), failure = NULL, updated_at = $5 WHERE id = $1 AND status = 'processing'",
+        "UPDATE media_objects SET status = 'ready', object_key = $2, sha256 = $3, variants = $4, failure = NULL, \
+         updated_at = $5 WHERE id = $1 AND status = 'processing'",
     )
     .bind(id)
+    .bind(done.key)
+    .bind(done.sha256)
     .bind(variants)
-    .bind(dims.0)
-    .bind(dims.1)
     .bind(at)
     .execute(tx)
     .await?;
@@ -179,14 +181,4 @@ pub async fn set_title(tx: &mut Tx, id: Uuid, title: Option<&str>, at: DateTime<
 
 pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<bool, DbError> {
     Ok(query("DELETE FROM media_objects WHERE id = $1").bind(id).execute(tx).await? > 0)
-}
-
-/// How many objects (other than `except`) still use the stored file `key`.
-pub async fn key_users<'c>(on: impl Executor<'c>, key: &str, except: Uuid) -> Result<i64, DbError> {
-    let (n,): (i64,) = query("SELECT COUNT(*) FROM media_objects WHERE object_key = $1 AND id <> $2")
-        .bind(key)
-        .bind(except)
-        .fetch_one(on)
-        .await?;
-    Ok(n)
 }
