@@ -196,6 +196,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::payments::validate(&config.payments)?;
     super::travel::validate(&config.travel)?;
     super::notifications::validate(&config.notifications)?;
+    super::jobs::validate(&config.jobs)?;
     super::services::validate(&config.services)
 }
 

@@ -2,6 +2,7 @@
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
 mod gateway;
+mod jobs;
 mod load;
 mod notifications;
 mod payments;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
+pub use jobs::JobsConfig;
 pub use load::{ConfigError, Overrides, load};
 pub use notifications::{NotificationsConfig, PushConfig, SmsConfig, SmsProvider, minutes_of};
 pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
@@ -68,6 +70,8 @@ pub struct Config {
     pub travel: TravelConfig,
     /// Email, SMS and push delivery.
     pub notifications: NotificationsConfig,
+    /// The durable job queue's workers.
+    pub jobs: JobsConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -101,6 +105,7 @@ impl Default for Config {
             payments: PaymentsConfig::default(),
             travel: TravelConfig::default(),
             notifications: NotificationsConfig::default(),
+            jobs: JobsConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
