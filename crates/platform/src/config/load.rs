@@ -197,6 +197,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::travel::validate(&config.travel)?;
     super::notifications::validate(&config.notifications)?;
     super::media::validate(&config.media)?;
+    super::jobs::validate(&config.jobs)?;
     super::services::validate(&config.services)
 }
 

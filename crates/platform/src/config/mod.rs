@@ -2,6 +2,7 @@
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
 mod gateway;
+mod jobs;
 mod load;
 mod media;
 mod notifications;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
+pub use jobs::JobsConfig;
 pub use load::{ConfigError, Overrides, load};
 pub use media::MediaConfig;
 pub use notifications::{NotificationsConfig, PushConfig, SmsConfig, SmsProvider, minutes_of};
@@ -72,6 +74,8 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     /// Panoramas, videos, tours and VR sessions: sizes, quotas, ffmpeg.
     pub media: MediaConfig,
+    /// The durable job queue's workers.
+    pub jobs: JobsConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -106,6 +110,7 @@ impl Default for Config {
             travel: TravelConfig::default(),
             notifications: NotificationsConfig::default(),
             media: MediaConfig::default(),
+            jobs: JobsConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
