@@ -186,6 +186,7 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<App, StartError> {
         let config = Arc::new(config);
+        let web = http::web::WebApps::from_config(&config.server)?;
         // With `auth.jwks_url`, tokens are verified with fetched public keys: no signing secret.
         let mut required: Vec<&str> =
             PLATFORM_SECRETS.iter().copied().filter(|_| config.auth.jwks_url.is_none()).collect();
@@ -290,7 +291,7 @@ impl App {
         if let Some(internal) = crate::contracts::internal_routes(&contracts, &secrets) {
             api = api.merge(OpenApiRouter::from(internal));
         }
-        let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
+        let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone(), web);
         let platform = Platform {
             config,
             secrets,
