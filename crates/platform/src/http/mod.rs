@@ -100,7 +100,7 @@ fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
     routes
         .layer(DefaultBodyLimit::max(server.body_limit_bytes))
         .layer(axum::middleware::from_fn(middleware::envelope_errors))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(media::compressible()))
         .layer(cors(config))
         .layer(axum::middleware::from_fn_with_state(
             middleware::SecurityHeaders { hsts: server.hsts },
