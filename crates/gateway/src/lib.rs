@@ -61,6 +61,8 @@ pub struct Gateway {
     ids: RequestIds,
     /// Upgraded (WebSocket) connections: counted, capped, closed on shutdown.
     sockets: Arc<upgrade::Sockets>,
+    /// The web apps (`server.web_root`, `server.mounts`): paths no upstream serves.
+    web: Option<Arc<platform::http::web::WebApps>>,
 }
 
 fn start_error(message: impl Into<String>) -> StartError {
@@ -83,6 +85,7 @@ impl Gateway {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<Self>, StartError> {
         let gw = &config.gateway;
+        let web = platform::http::web::WebApps::from_config(&config.server)?;
         if gw.upstreams.is_empty() {
             return Err(start_error("no upstreams: set gateway.upstreams.<context>.urls"));
         }
@@ -134,16 +137,19 @@ impl Gateway {
             started: Instant::now(),
             ids: RequestIds::new(),
             sockets: upgrade::Sockets::new(gw.max_websockets),
+            web,
         }))
     }
 
-    /// The public service: ops and docs answered here, everything else proxied.
+    /// The public service: ops and docs answered here, the web apps' files too, everything else
+    /// proxied.
     pub async fn service(self: &Arc<Self>, config: &Config, openapi: OpenApi) -> Edge {
-        let router = ops::router()
-            .fallback(handle)
-            .with_state(self.clone())
-            .merge(platform::http::docs_router(openapi))
-            .layer(platform::http::cors(config));
+        let mut router =
+            ops::router().fallback(handle).with_state(self.clone()).merge(platform::http::docs_router(openapi));
+        if let Some(web) = &self.web {
+            router = router.layer(axum::middleware::from_fn_with_state(web.clone(), platform::http::web::root_page));
+        }
+        let router = router.layer(platform::http::cors(config));
         Edge::new(self.clone(), router, config).await
     }
 
@@ -234,6 +240,12 @@ async fn handle_at(gw: &Gateway, req: Request, index: Option<usize>) -> Response
 
 async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue, index: Option<usize>) -> (&'a str, Response<Body>) {
     let Some(index) = index else {
+        // Before "no route": a built web app may own the path (never an API path).
+        if let Some(web) = &gw.web
+            && let Some(answer) = web.answer(req.method(), req.uri(), req.headers()).await
+        {
+            return ("web", answer);
+        }
         return ("unmatched", ApiError::not_found("No route for this path").into_response());
     };
     let label = gw.routes.name(index);

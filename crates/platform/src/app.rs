@@ -26,15 +26,24 @@ use crate::secrets::{self, PLATFORM_SECRETS, Secrets};
 use crate::shutdown::{StopHandle, stop_pair};
 use crate::storage::Media;
 
-/// The platform's own tables (outbox, processed events), present in every context database.
+/// The platform's own tables (outbox, processed events, the job queue), present in every
+/// context database.
 pub const PLATFORM_MIGRATIONS: Migrations = Migrations {
     scope: "platform",
-    list: &[db::Migration {
-        version: 1,
-        name: "events",
-        sqlite: include_str!("../migrations/sqlite/0001_events.sql"),
-        postgres: include_str!("../migrations/postgres/0001_events.sql"),
-    }],
+    list: &[
+        db::Migration {
+            version: 1,
+            name: "events",
+            sqlite: include_str!("../migrations/sqlite/0001_events.sql"),
+            postgres: include_str!("../migrations/postgres/0001_events.sql"),
+        },
+        db::Migration {
+            version: 2,
+            name: "jobs",
+            sqlite: include_str!("../migrations/sqlite/0002_jobs.sql"),
+            postgres: include_str!("../migrations/postgres/0002_jobs.sql"),
+        },
+    ],
 };
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -58,6 +67,7 @@ pub struct Platform {
     /// Contexts' background work, stopped and awaited before the databases close.
     pub background: Arc<crate::shutdown::Background>,
     dbs: BTreeMap<String, Db>,
+    jobs: BTreeMap<String, crate::jobs::Jobs>,
 }
 
 impl Platform {
@@ -68,6 +78,11 @@ impl Platform {
 
     pub fn dbs(&self) -> impl Iterator<Item = &Db> {
         self.dbs.values()
+    }
+
+    /// The job queue of context `name` (tests wait on jobs with it).
+    pub fn jobs(&self, name: &str) -> Option<&crate::jobs::Jobs> {
+        self.jobs.get(name)
     }
 }
 
@@ -171,6 +186,7 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<App, StartError> {
         let config = Arc::new(config);
+        let web = http::web::WebApps::from_config(&config.server)?;
         // With `auth.jwks_url`, tokens are verified with fetched public keys: no signing secret.
         let mut required: Vec<&str> =
             PLATFORM_SECRETS.iter().copied().filter(|_| config.auth.jwks_url.is_none()).collect();
@@ -216,6 +232,9 @@ impl App {
         let readiness = Arc::new(crate::readiness::Readiness::default());
         let context_metrics = Arc::new(crate::metrics::ContextMetrics::default());
         let background = Arc::new(crate::shutdown::Background::default());
+        let job_metrics = Arc::new(crate::jobs::JobMetrics::default());
+        context_metrics.register(job_metrics.clone());
+        let mut all_jobs = BTreeMap::new();
         let mut api = OpenApiRouter::new();
         // Contexts that run elsewhere answer over HTTP (registered first: a context's mount may
         // start work that asks them, and a context of this process replaces its remote client).
@@ -223,6 +242,7 @@ impl App {
         for ctx in &contexts {
             let name = ctx.name();
             let db = dbs.get(name).cloned().ok_or_else(|| StartError::Context(name.into(), "no database".into()))?;
+            let jobs = crate::jobs::Jobs::new(db.clone(), clock.clone(), &config.jobs, job_metrics.clone());
             let env = ContextEnv {
                 name,
                 db,
@@ -241,8 +261,12 @@ impl App {
                 readiness: readiness.clone(),
                 metrics: context_metrics.clone(),
                 background: background.clone(),
+                jobs: jobs.clone(),
             };
             let mounted = ctx.mount(&env).await?;
+            // After mount: the context has registered its handlers (no worker without one).
+            jobs.start(&background);
+            all_jobs.insert(name.to_owned(), jobs);
             for sub in mounted.subscriptions {
                 bus.subscribe(sub);
             }
@@ -267,7 +291,7 @@ impl App {
         if let Some(internal) = crate::contracts::internal_routes(&contracts, &secrets) {
             api = api.merge(OpenApiRouter::from(internal));
         }
-        let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone());
+        let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone(), web);
         let platform = Platform {
             config,
             secrets,
@@ -282,6 +306,7 @@ impl App {
             realtime,
             background,
             dbs,
+            jobs: all_jobs,
         };
         Ok(App { platform, router, openapi })
     }

@@ -46,6 +46,9 @@ pub struct ContextEnv {
     pub metrics: Arc<crate::metrics::ContextMetrics>,
     /// Long-running work (see [`crate::shutdown::Background`]).
     pub background: Arc<crate::shutdown::Background>,
+    /// The context's durable job queue: register handlers at mount, enqueue with the data
+    /// (see [`crate::jobs`]). Its worker starts after mount when a handler is registered.
+    pub jobs: crate::jobs::Jobs,
 }
 
 /// Handle on the event machinery for a context. It holds the relay weakly: event handlers

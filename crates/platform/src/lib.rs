@@ -15,6 +15,7 @@ pub mod db;
 pub mod events;
 pub mod http;
 pub mod images;
+pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod privacy;

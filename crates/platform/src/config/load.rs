@@ -193,10 +193,12 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(ConfigError::key("server.public_url", "must be http(s)://host[:port][/path] without a trailing /"));
     }
     super::sections::validate(config)?;
+    super::web::validate(&config.server)?;
     super::payments::validate(&config.payments)?;
     super::travel::validate(&config.travel)?;
     super::notifications::validate(&config.notifications)?;
     super::media::validate(&config.media)?;
+    super::jobs::validate(&config.jobs)?;
     super::services::validate(&config.services)
 }
 

@@ -2,6 +2,7 @@
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
 mod gateway;
+mod jobs;
 mod load;
 mod media;
 mod notifications;
@@ -10,6 +11,7 @@ mod realtime;
 mod sections;
 mod services;
 mod travel;
+mod web;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -19,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
+pub use jobs::JobsConfig;
 pub use load::{ConfigError, Overrides, load};
 pub use media::MediaConfig;
 pub use notifications::{NotificationsConfig, PushConfig, SmsConfig, SmsProvider, minutes_of};
@@ -30,6 +33,7 @@ pub use sections::{
 };
 pub use services::ServicesConfig;
 pub use travel::{AmadeusConfig, TravelConfig, TravelSupplier};
+pub use web::{DEFAULT_WEB_CSP, RESERVED_SEGMENTS, WebMount, validate as validate_web};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,6 +76,8 @@ pub struct Config {
     pub notifications: NotificationsConfig,
     /// Panoramas, videos, tours and VR sessions: sizes, quotas, ffmpeg.
     pub media: MediaConfig,
+    /// The durable job queue's workers.
+    pub jobs: JobsConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -106,6 +112,7 @@ impl Default for Config {
             travel: TravelConfig::default(),
             notifications: NotificationsConfig::default(),
             media: MediaConfig::default(),
+            jobs: JobsConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
@@ -133,6 +140,13 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// A built single-page app served at `/` for every path the API does not own (see
+    /// `docs/web-apps.md`). Unset: unknown paths are JSON 404s.
+    pub web_root: Option<PathBuf>,
+    /// More directories under their own paths (`[[server.mounts]]`): apps or plain files.
+    pub mounts: Vec<WebMount>,
+    /// `Content-Security-Policy` of the web apps' answers.
+    pub web_csp: String,
 }
 
 impl Default for ServerConfig {
@@ -146,6 +160,9 @@ impl Default for ServerConfig {
             hsts: false,
             public_url: None,
             trust_forwarded_for: false,
+            web_root: None,
+            mounts: Vec::new(),
+            web_csp: DEFAULT_WEB_CSP.into(),
         }
     }
 }

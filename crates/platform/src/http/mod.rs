@@ -8,6 +8,7 @@ pub mod middleware;
 pub mod ops;
 mod response;
 pub mod voyage;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::OpenApi;
@@ -34,13 +36,14 @@ use crate::metrics::HttpMetrics;
 use crate::storage::Media;
 
 /// Assembles the public router: ops + media + contexts' API + docs, wrapped in the middleware
-/// stack.
+/// stack; the web apps (when configured) answer what no route matches.
 pub fn build_router(
     config: &Config,
     ops: Arc<ops::OpsState>,
     media: Media,
     api: OpenApiRouter,
     auth: Arc<Auth>,
+    web: Option<Arc<web::WebApps>>,
 ) -> (Router, OpenApi) {
     let metrics = ops.metrics.clone();
     let server = &config.server;
@@ -60,10 +63,18 @@ pub fn build_router(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(server.request_timeout_secs),
         ))
-        .route_layer(axum::middleware::from_fn(middleware::tag_route))
-        .fallback(middleware::not_found)
-        .layer(axum::Extension(auth))
-        .layer(axum::Extension(TrustForwardedFor(server.trust_forwarded_for)));
+        .route_layer(axum::middleware::from_fn(middleware::tag_route));
+    let routes = match web {
+        Some(web) => routes
+            .fallback({
+                let web = web.clone();
+                move |req: axum::extract::Request| web::fallback(web.clone(), req)
+            })
+            .layer(axum::middleware::from_fn_with_state(web, web::root_page)),
+        None => routes.fallback(middleware::not_found),
+    };
+    let routes =
+        routes.layer(axum::Extension(auth)).layer(axum::Extension(TrustForwardedFor(server.trust_forwarded_for)));
     let app = wrap(routes, config, metrics);
     // Before routing: the API's paths match with or without a trailing slash.
     let app = Router::new().fallback_service(tower::util::MapRequest::new(app, trim_trailing_slash));
@@ -100,13 +111,24 @@ fn wrap(routes: Router, config: &Config, metrics: Arc<HttpMetrics>) -> Router {
     routes
         .layer(DefaultBodyLimit::max(server.body_limit_bytes))
         .layer(axum::middleware::from_fn(middleware::envelope_errors))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(worth_compressing)))
         .layer(cors(config))
         .layer(axum::middleware::from_fn_with_state(
             middleware::SecurityHeaders { hsts: server.hsts },
             middleware::security_headers,
         ))
         .layer(axum::middleware::from_fn_with_state(metrics, middleware::observe))
+}
+
+/// Audio, video and already-compressed fonts (served by `/media` and the web apps) are sent as
+/// they are: gzipping them costs CPU for nothing and drops their `Content-Length` and ranges.
+fn worth_compressing(
+    _: StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_none_or(web::types::worth_compressing)
 }
 
 pub fn cors(config: &Config) -> CorsLayer {

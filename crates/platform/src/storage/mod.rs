@@ -1,22 +1,33 @@
-//! Object storage for user media (avatars and listing photos). Contexts depend on the
-//! [`ObjectStore`] trait through the [`Media`] handle in `ContextEnv`, which also builds the
-//! public URL of an object; `GET /media/{*key}` serves the stored images.
+//! Object storage for user media (avatars, listing photos, panoramas, videos). Contexts depend
+//! on the [`ObjectStore`] trait through the [`Media`] handle in `ContextEnv`, which also builds
+//! the public URL of an object; `GET /media/{*key}` serves the stored objects.
+//!
+//! Small objects go through [`ObjectStore::put`] and [`ObjectStore::get`], whole in memory.
+//! Videos and panoramas are too big for that: an upload is first [`spool`]ed to a temporary
+//! file (hashed and size-limited as it arrives), then handed over with
+//! [`ObjectStore::put_file`] (a rename on the local store, a streamed or multipart upload to
+//! S3), and served with [`ObjectStore::head`] and [`ObjectStore::open`], which stream the
+//! object, or one byte range of it, without ever holding it whole.
 //!
 //! The embedded default, [`LocalStore`], keeps each object as the file `<data_dir>/media/<key>`
-//! and its content type in a sidecar file next to it, `<key>~type` (one line, e.g.
-//! `image/jpeg`). `~` is not a key character, so a sidecar or a temporary file can never be
-//! mistaken for an object. Every file is written to a temporary file in the same directory,
-//! synced and renamed into place, so a reader sees the old object or the new one, never half.
+//! (see [`local`] for the layout); [`S3Store`] keeps them in an S3-compatible bucket.
 
+mod file_stream;
+mod local;
+mod media;
 mod s3;
+mod s3_upload;
+mod sigv4;
+pub mod spool;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 use async_trait::async_trait;
-use tokio::io::AsyncWriteExt;
 
+pub use local::{LocalStore, SPOOL_DIR};
+pub use media::Media;
 pub use s3::S3Store;
+pub use spool::{SpoolError, Spooled};
 
 /// The secret holding the S3 secret access key (`storage.backend = "s3"`).
 pub const S3_SECRET: &str = "s3_secret_access_key";
@@ -31,6 +42,20 @@ pub struct StoredObject {
     pub content_type: String,
 }
 
+/// What is known of an object without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Length in bytes of the whole object.
+    pub size: u64,
+    pub content_type: String,
+    /// A strong entity tag, quoted (`"…"`): it changes whenever the object under the key
+    /// changes, so it can answer `If-None-Match` and `If-Range`.
+    pub etag: String,
+}
+
+/// The bytes of an object (or of one range of it), in chunks, as they are read.
+pub type ByteStream = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send>>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// The key breaks the key rules (see [`validate_key`]).
@@ -39,6 +64,10 @@ pub enum StorageError {
     /// The content type is empty or not a single header-safe line.
     #[error("invalid content type")]
     InvalidContentType,
+    /// [`ObjectStore::open`] was given a range that does not fit the object as it is now (it
+    /// changed since the range was checked against its size).
+    #[error("range not satisfiable (the object has {size} bytes)")]
+    RangeNotSatisfiable { size: u64 },
     #[error("object storage I/O: {0}")]
     Io(#[from] std::io::Error),
     /// The remote object store (S3) refused or could not be reached.
@@ -54,6 +83,22 @@ pub trait ObjectStore: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<StoredObject>, StorageError>;
     /// Removes the object under `key`; removing a missing object is not an error.
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Size, content type and entity tag of the object under `key`, or `None`.
+    async fn head(&self, key: &str) -> Result<Option<ObjectMeta>, StorageError>;
+    /// Streams the object under `key`: the inclusive byte `range` (already checked against the
+    /// size from [`ObjectStore::head`]), or the whole object with `None`. The meta returned is
+    /// that of the object actually read: compare its `etag` with the one the range was checked
+    /// against. `None` when there is no object; [`StorageError::RangeNotSatisfiable`] when it
+    /// changed and the range no longer fits.
+    async fn open(
+        &self,
+        key: &str,
+        range: Option<(u64, u64)>,
+    ) -> Result<Option<(ObjectMeta, ByteStream)>, StorageError>;
+    /// Stores the file at `path` under `key` without reading it whole into memory. The store
+    /// may move the file (the local store renames it into place when it can), so the caller
+    /// must not use `path` afterwards, except to remove it if it is still there.
+    async fn put_file(&self, key: &str, path: &Path, content_type: &str) -> Result<(), StorageError>;
 }
 
 /// Keys are 1–200 characters of `a-z 0-9 / _ . -`: no leading `/`, no `..`, and no empty or
@@ -76,157 +121,13 @@ fn validate_content_type(content_type: &str) -> Result<(), StorageError> {
     if ok { Ok(()) } else { Err(StorageError::InvalidContentType) }
 }
 
-/// Files under a root directory (by default `<data_dir>/media`).
-pub struct LocalStore {
-    root: PathBuf,
-}
-
-impl LocalStore {
-    pub fn new(root: PathBuf) -> Self {
-        Self { root }
-    }
-
-    /// `<data_dir>/media`, where the default store keeps its files.
-    pub fn media_dir(data_dir: &Path) -> PathBuf {
-        data_dir.join("media")
-    }
-
-    /// The data file and the content-type sidecar of a (validated) key.
-    fn paths(&self, key: &str) -> Result<(PathBuf, PathBuf), StorageError> {
-        validate_key(key)?;
-        let file = self.root.join(key);
-        let sidecar = self.root.join(format!("{key}~type"));
-        Ok((file, sidecar))
-    }
-}
-
-/// Writes `bytes` to `path` through a synced temporary file in the same directory and a rename.
-async fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().ok_or_else(|| std::io::Error::other("object path has no parent"))?;
-    tokio::fs::create_dir_all(dir).await?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("object");
-    let tmp = dir.join(format!("{name}~{}.tmp", kernel::new_id().simple()));
-    let written = async {
-        let mut file = tokio::fs::File::create(&tmp).await?;
-        file.write_all(bytes).await?;
-        file.sync_all().await?;
-        drop(file);
-        tokio::fs::rename(&tmp, path).await
-    }
-    .await;
-    if written.is_err() {
-        let _ = tokio::fs::remove_file(&tmp).await;
-    }
-    written
-}
-
-/// `NotFound`, a path through a regular file (`a/b` when `a` is an object), or a directory
-/// (`a` when `a/b` is an object): no object.
-fn is_absent(e: &std::io::Error) -> bool {
-    use std::io::ErrorKind::{IsADirectory, NotADirectory, NotFound};
-    matches!(e.kind(), NotFound | NotADirectory | IsADirectory)
-}
-
-#[async_trait]
-impl ObjectStore for LocalStore {
-    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
-        let (file, sidecar) = self.paths(key)?;
-        validate_content_type(content_type)?;
-        // Sidecar first: an object is never visible without its content type.
-        write_atomic(&sidecar, content_type.as_bytes()).await?;
-        write_atomic(&file, &bytes).await?;
-        Ok(())
-    }
-
-    async fn get(&self, key: &str) -> Result<Option<StoredObject>, StorageError> {
-        let (file, sidecar) = self.paths(key)?;
-        let bytes = match tokio::fs::read(&file).await {
-            Ok(bytes) => bytes,
-            Err(e) if is_absent(&e) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let content_type = match tokio::fs::read_to_string(&sidecar).await {
-            Ok(ct) => ct.trim().to_owned(),
-            // Only while a delete is half done; such an object is never served as an image.
-            Err(e) if is_absent(&e) => "application/octet-stream".to_owned(),
-            Err(e) => return Err(e.into()),
-        };
-        Ok(Some(StoredObject { bytes, content_type }))
-    }
-
-    async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        let (file, sidecar) = self.paths(key)?;
-        for path in [file, sidecar] {
-            match tokio::fs::remove_file(&path).await {
-                Ok(()) => {}
-                Err(e) if is_absent(&e) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
-    }
-}
-
-/// What contexts use: the store, plus where its objects are reachable from outside.
-#[derive(Clone)]
-pub struct Media {
-    store: Arc<dyn ObjectStore>,
-    base_url: String,
-}
-
-impl Media {
-    /// `base_url` is the URL `GET /media/{*key}` is reachable at, e.g.
-    /// `https://app.example.com/media`; a trailing `/` is dropped.
-    pub fn new(store: Arc<dyn ObjectStore>, base_url: impl Into<String>) -> Self {
-        let base_url = base_url.into().trim_end_matches('/').to_owned();
-        Self { store, base_url }
-    }
-
-    /// The local store under `<data_dir>/media`, with URLs on `storage.public_base_url`
-    /// (default `<server.public_url>/media`).
-    pub fn from_config(config: &crate::Config) -> Self {
-        let store = Arc::new(LocalStore::new(LocalStore::media_dir(&config.data_dir)));
-        Self::new(store, config.storage.base_url(&config.server.public_url()))
-    }
-
-    /// The configured store: local files, or the S3 bucket of `storage.s3` (its secret key is
-    /// the secret [`S3_SECRET`]).
-    pub fn configured(config: &crate::Config, secrets: &crate::secrets::Secrets) -> Result<Self, String> {
-        if config.storage.backend == crate::config::StorageBackend::Local {
-            return Ok(Self::from_config(config));
-        }
-        let s3 = &config.storage.s3;
-        let secret = secrets.get(S3_SECRET).ok_or_else(|| format!("secret `{S3_SECRET}` is missing"))?;
-        let store = S3Store::new(
-            s3.endpoint.as_deref().unwrap_or_default(),
-            &s3.bucket,
-            &s3.region,
-            s3.access_key_id.as_deref().unwrap_or_default(),
-            secret.expose(),
-        )?;
-        Ok(Self::new(Arc::new(store), config.storage.base_url(&config.server.public_url())))
-    }
-
-    /// The public URL of the object under `key`.
-    pub fn url_for(&self, key: &str) -> String {
-        format!("{}/{key}", self.base_url)
-    }
-
-    pub fn store(&self) -> &Arc<dyn ObjectStore> {
-        &self.store
-    }
-
-    pub async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
-        self.store.put(key, bytes, content_type).await
-    }
-
-    pub async fn get(&self, key: &str) -> Result<Option<StoredObject>, StorageError> {
-        self.store.get(key).await
-    }
-
-    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
-        self.store.delete(key).await
-    }
+/// Lowercase hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]
@@ -255,6 +156,8 @@ mod tests {
             "a b",
             "a\\b",
             "a~type",
+            SPOOL_DIR,
+            &format!("{SPOOL_DIR}/x"),
             "é.jpg",
             "a\0b",
             too_long.as_str(),
@@ -263,91 +166,11 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn local_store_round_trips_overwrites_and_deletes() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path().join("media"));
-        assert_eq!(store.get("avatars/u1/a.png").await.unwrap(), None);
-        store.put("avatars/u1/a.png", vec![1, 2, 3], "image/png").await.unwrap();
-        assert!(dir.path().join("media/avatars/u1/a.png").is_file());
-        let got = store.get("avatars/u1/a.png").await.unwrap().unwrap();
-        assert_eq!(got, StoredObject { bytes: vec![1, 2, 3], content_type: "image/png".into() });
-
-        store.put("avatars/u1/a.png", vec![9], "image/webp").await.unwrap();
-        let got = store.get("avatars/u1/a.png").await.unwrap().unwrap();
-        assert_eq!((got.bytes, got.content_type.as_str()), (vec![9], "image/webp"));
-
-        store.delete("avatars/u1/a.png").await.unwrap();
-        assert_eq!(store.get("avatars/u1/a.png").await.unwrap(), None);
-        // Idempotent, and nothing is left behind (no sidecar, no temporary file).
-        store.delete("avatars/u1/a.png").await.unwrap();
-        store.delete("never/there.jpg").await.unwrap();
-        assert_eq!(std::fs::read_dir(dir.path().join("media/avatars/u1")).unwrap().count(), 0);
-        // A path through an object, or a directory of objects, is "no object", not an error.
-        store.put("f", vec![1], "image/png").await.unwrap();
-        assert_eq!(store.get("f/g").await.unwrap(), None);
-        store.delete("f/g").await.unwrap();
-        assert_eq!(store.get("avatars/u1").await.unwrap(), None);
-        store.delete("avatars").await.unwrap();
-        assert!(dir.path().join("media/avatars/u1").is_dir());
-    }
-
-    #[tokio::test]
-    async fn invalid_keys_and_content_types_are_refused_before_touching_the_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalStore::new(dir.path().join("media"));
-        assert!(matches!(store.put("../x", vec![1], "image/png").await, Err(StorageError::InvalidKey)));
-        assert!(matches!(store.get("/etc/passwd").await, Err(StorageError::InvalidKey)));
-        assert!(matches!(store.delete("a/../../x").await, Err(StorageError::InvalidKey)));
-        assert!(matches!(store.put("a.png", vec![1], "").await, Err(StorageError::InvalidContentType)));
-        assert!(matches!(
-            store.put("a.png", vec![1], "image/png\r\nX-Evil: 1").await,
-            Err(StorageError::InvalidContentType)
-        ));
-        assert!(!dir.path().join("media").exists());
-    }
-
-    #[tokio::test]
-    async fn writes_are_atomic_under_concurrent_readers() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(LocalStore::new(dir.path().join("media")));
-        let (a, b) = (vec![b'a'; 256 * 1024], vec![b'b'; 256 * 1024]);
-        store.put("big.bin", a.clone(), "image/png").await.unwrap();
-        let writer = {
-            let (store, a, b) = (store.clone(), a.clone(), b.clone());
-            tokio::spawn(async move {
-                for i in 0..20 {
-                    let bytes = if i % 2 == 0 { b.clone() } else { a.clone() };
-                    store.put("big.bin", bytes, "image/png").await.unwrap();
-                }
-            })
-        };
-        let mut reads = 0;
-        while !writer.is_finished() || reads < 20 {
-            let got = store.get("big.bin").await.unwrap().unwrap();
-            assert!(got.bytes == a || got.bytes == b, "a reader saw a partly written object");
-            reads += 1;
-        }
-        writer.await.unwrap();
-        // No temporary file survives a completed write.
-        let names: Vec<String> = std::fs::read_dir(dir.path().join("media"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-        assert!(names.contains(&"big.bin".to_owned()) && names.contains(&"big.bin~type".to_owned()), "{names:?}");
-    }
-
     #[test]
-    fn urls_are_built_on_the_base() {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn ObjectStore> = Arc::new(LocalStore::new(dir.path().to_path_buf()));
-        let media = Media::new(store, "https://cdn.example.com/media/");
-        assert_eq!(media.url_for("avatars/a.jpg"), "https://cdn.example.com/media/avatars/a.jpg");
-        let mut config = crate::Config::default();
-        config.server.public_url = Some("https://app.example.com".into());
-        assert_eq!(Media::from_config(&config).url_for("a.jpg"), "https://app.example.com/media/a.jpg");
-        config.storage.public_base_url = Some("https://cdn.example.com/m".into());
-        assert_eq!(Media::from_config(&config).url_for("a.jpg"), "https://cdn.example.com/m/a.jpg");
+    fn content_types_are_single_printable_lines() {
+        assert!(validate_content_type("video/mp4").is_ok());
+        for bad in ["", "  ", "image/png\r\nX-Evil: 1", &"a".repeat(256), "vidéo/mp4"] {
+            assert!(matches!(validate_content_type(bad), Err(StorageError::InvalidContentType)), "{bad:?}");
+        }
     }
 }
