@@ -16,6 +16,7 @@ mod events;
 mod http;
 mod service;
 mod store;
+mod vr;
 
 use std::sync::Arc;
 
@@ -27,12 +28,20 @@ use utoipa::openapi::OpenApi;
 
 pub use events::{ERASURE_CONSUMER, LISTINGS_CONSUMER};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "media",
-    sqlite: include_str!("../migrations/sqlite/0001_media.sql"),
-    postgres: include_str!("../migrations/postgres/0001_media.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "media",
+        sqlite: include_str!("../migrations/sqlite/0001_media.sql"),
+        postgres: include_str!("../migrations/postgres/0001_media.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "vr",
+        sqlite: include_str!("../migrations/sqlite/0002_vr.sql"),
+        postgres: include_str!("../migrations/postgres/0002_vr.sql"),
+    },
+];
 
 /// The media context.
 #[derive(Debug, Clone, Copy)]
@@ -49,11 +58,14 @@ impl Context for Media {
     }
 
     fn openapi(&self) -> OpenApi {
-        http::routes().split_for_parts().1
+        let mut doc = http::routes().split_for_parts().1;
+        doc.merge(vr::routes().split_for_parts().1);
+        doc
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
         let service = service::MediaService::new(env);
+        let vr = vr::Vr::start(env, service.clone());
         let subscriptions = vec![
             Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::ListingsReadModel),
             Subscription::new(
@@ -62,8 +74,9 @@ impl Context for Media {
                 env.db.clone(),
                 events::ErasureOnDelete { service: Arc::new(service.clone()) },
             ),
+            Subscription::new(vr::ERASURE_CONSUMER, "user.deleted", env.db.clone(), vr::Erasure { vr: vr.clone() }),
         ];
-        let router = http::routes().with_state(service);
+        let router = http::routes().with_state(service).merge(vr::routes().with_state(vr));
         Ok(Mounted { router, subscriptions })
     }
 }

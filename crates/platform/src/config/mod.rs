@@ -3,6 +3,7 @@
 
 mod gateway;
 mod load;
+mod media;
 mod notifications;
 mod payments;
 mod realtime;
@@ -19,6 +20,7 @@ use crate::secrets::Secret;
 
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use load::{ConfigError, Overrides, load};
+pub use media::MediaConfig;
 pub use notifications::{NotificationsConfig, PushConfig, SmsConfig, SmsProvider, minutes_of};
 pub use payments::{PaymentsConfig, PaypalConfig, Provider as PaymentProvider, StripeConfig};
 pub use realtime::RealtimeConfig;
@@ -73,6 +75,8 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     /// The gateway role: upstreams and edge policies.
     pub gateway: GatewayConfig,
+    /// Panoramas, videos, tours and VR sessions.
+    pub media: MediaConfig,
     /// Per-context overrides (`contexts.booking.database_url`), so each service can own its
     /// database.
     pub contexts: BTreeMap<String, ContextConfig>,
@@ -104,6 +108,7 @@ impl Default for Config {
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
+            media: MediaConfig::default(),
             contexts: BTreeMap::new(),
             secrets: BTreeMap::new(),
         }

@@ -35,19 +35,25 @@ use crate::config::RealtimeConfig;
 pub use hub::Stats;
 
 /// Where an event goes: every socket that joined the room. Each socket joins its user's room
-/// when it connects; conversation rooms are joined on request (a context checks the right).
+/// when it connects; conversation and session rooms are joined on request (a context checks
+/// the right). Only events to a user's room are kept for reconnection catch-up: the others are
+/// transient (a tour session's live view is worth its current state, not its history).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Room {
     User(Uuid),
     Conversation(Uuid),
+    /// A live session shown to several viewers (a guided VR tour): its leader's moves.
+    Session(Uuid),
 }
 
 impl Room {
-    /// `user:<id>` / `conversation:<id>`, as rooms are named on the wire and over NATS.
+    /// `user:<id>` / `conversation:<id>` / `vrsession:<id>`, as rooms are named on the wire
+    /// and over NATS.
     pub fn key(&self) -> String {
         match self {
             Room::User(id) => format!("user:{id}"),
             Room::Conversation(id) => format!("conversation:{id}"),
+            Room::Session(id) => format!("vrsession:{id}"),
         }
     }
 
@@ -57,6 +63,7 @@ impl Room {
         match kind {
             "user" => Some(Room::User(id)),
             "conversation" => Some(Room::Conversation(id)),
+            "vrsession" => Some(Room::Session(id)),
             _ => None,
         }
     }
@@ -193,5 +200,41 @@ impl Realtime {
     pub fn router(&self) -> axum::Router {
         self.hub.serve_sockets();
         session::router(self.hub.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Room;
+
+    #[test]
+    fn every_room_kind_round_trips_through_its_key() {
+        let id = kernel::new_id();
+        for room in [Room::User(id), Room::Conversation(id), Room::Session(id)] {
+            assert_eq!(Room::parse(&room.key()), Some(room), "{}", room.key());
+        }
+        assert_eq!(Room::Session(id).key(), format!("vrsession:{id}"));
+        assert_eq!(Room::parse("session:x"), None);
+        assert_eq!(Room::parse(&format!("other:{id}")), None);
+    }
+
+    #[tokio::test]
+    async fn a_session_room_delivers_to_its_sockets_and_keeps_nothing_for_catch_up() {
+        let keys = crate::auth::SigningKeys::verify_only();
+        let auth = crate::auth::Auth::new(keys, &Default::default(), std::sync::Arc::new(kernel::SystemClock));
+        let hub = super::hub::Hub::new(Default::default(), std::sync::Arc::new(auth));
+        hub.serve_sockets();
+        let user = kernel::new_id();
+        let mut socket = hub.register(user, kernel::new_id()).expect("registered");
+        let session = kernel::new_id();
+        assert_eq!(hub.join(socket.id, Room::Session(session)), Some(true));
+        let before = hub.publish(Room::User(user), "hello", serde_json::json!(1));
+        hub.publish(Room::Session(session), "vr:state", serde_json::json!({ "seq": 1 }));
+        hub.publish(Room::Session(kernel::new_id()), "vr:state", serde_json::json!({ "seq": 9 }));
+        let got: Vec<String> = std::iter::from_fn(|| socket.events.try_recv().ok()).map(|e| e.data.clone()).collect();
+        assert_eq!(got, ["1", r#"{"seq":1}"#]);
+        // The user's own event is kept; the session's is not.
+        let replay = hub.replay(user, before);
+        assert!(replay.complete && replay.events.is_empty());
     }
 }
