@@ -19,6 +19,7 @@ mod history;
 mod hub;
 mod limits;
 mod plain;
+mod remote;
 mod session;
 mod socketio;
 
@@ -76,6 +77,9 @@ pub struct Client {
     pub session: Uuid,
     pub(crate) connection: u64,
     pub(crate) hub: Arc<hub::Hub>,
+    /// For a handler answering another process's socket: the rooms it joins and leaves,
+    /// applied there.
+    pub(crate) remote: Option<remote::RoomOps>,
 }
 
 impl std::fmt::Debug for Client {
@@ -89,6 +93,12 @@ impl Client {
     /// `too_many_rooms`) past 200 rooms per socket, or `connection_closed` when the socket was
     /// ended meanwhile (revoked, too slow).
     pub fn join(&self, room: Room) -> Result<(), ApiError> {
+        if let Some(ops) = &self.remote {
+            if let Ok(mut ops) = ops.lock() {
+                ops.push((true, room));
+            }
+            return Ok(());
+        }
         match self.hub.join(self.connection, room) {
             Some(true) => Ok(()),
             Some(false) => Err(ApiError::new(409, "too_many_rooms", "This connection has joined too many rooms")),
@@ -97,6 +107,12 @@ impl Client {
     }
 
     pub fn leave(&self, room: Room) {
+        if let Some(ops) = &self.remote {
+            if let Ok(mut ops) = ops.lock() {
+                ops.push((false, room));
+            }
+            return;
+        }
         self.hub.leave(self.connection, room);
     }
 
@@ -149,8 +165,13 @@ impl Realtime {
     }
 
     /// Registers the handler of the client event `event` (one per name; the last one wins).
+    /// With NATS, it also answers the event for sockets held by processes that do not have it.
     pub fn on(&self, event: &'static str, handler: Arc<dyn ClientEvent>) {
+        let new = self.hub.handler(event).is_none();
         self.hub.on(event, handler);
+        if new {
+            remote::serve(&self.hub, event);
+        }
     }
 
     pub fn on_presence(&self, listener: Arc<dyn PresenceListener>) {
