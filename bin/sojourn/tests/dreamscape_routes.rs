@@ -189,3 +189,19 @@ async fn optional_bodies_are_documented_as_optional() {
     let response = bodiless(Method::POST, "/api/v1/auth/register").await.unwrap();
     assert_eq!(response.status().as_u16(), 400);
 }
+
+/// G1 and the panorama app's lookup on the whole product: the destination page's PIN
+/// (no token, `expiresAt` in epoch milliseconds) resolves once, then answers 409.
+#[tokio::test]
+async fn the_destination_pages_vr_pin_resolves_once() {
+    let app = spawn().await;
+    let (status, made) =
+        testkit::json(app.post_json("/api/v1/vr/sessions", &json!({ "destination": "Paris" })).await).await;
+    assert_eq!(status, 201, "{made}");
+    let pin = made["data"]["pin"].as_str().unwrap();
+    assert!(made["data"]["expiresAt"].is_i64(), "{made}");
+    let (status, body) = testkit::json(app.get(&format!("/api/v1/vr/sessions/{pin}")).await).await;
+    assert_eq!((status, body), (200, json!({ "success": true, "data": { "destination": "paris", "autoVR": true } })));
+    let (status, body) = testkit::json(app.get(&format!("/api/v1/vr/sessions/{pin}")).await).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("PIN has already been used")), "{body}");
+}

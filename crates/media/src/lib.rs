@@ -17,6 +17,7 @@ mod events;
 mod http;
 mod service;
 mod store;
+mod vr;
 
 use std::sync::Arc;
 
@@ -28,12 +29,20 @@ use utoipa::openapi::OpenApi;
 
 pub use events::{ERASURE_CONSUMER, LISTINGS_CONSUMER};
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "media",
-    sqlite: include_str!("../migrations/sqlite/0001_media.sql"),
-    postgres: include_str!("../migrations/postgres/0001_media.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "media",
+        sqlite: include_str!("../migrations/sqlite/0001_media.sql"),
+        postgres: include_str!("../migrations/postgres/0001_media.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "vr",
+        sqlite: include_str!("../migrations/sqlite/0002_vr.sql"),
+        postgres: include_str!("../migrations/postgres/0002_vr.sql"),
+    },
+];
 
 /// The media context.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +59,9 @@ impl Context for Media {
     }
 
     fn openapi(&self) -> OpenApi {
-        http::routes().split_for_parts().1
+        let mut doc = http::routes().split_for_parts().1;
+        doc.merge(vr::routes().split_for_parts().1);
+        doc
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
@@ -62,6 +73,7 @@ impl Context for Media {
         service::process::register(&service);
         service.spawn_sweeper(&env.background);
         let shared = Arc::new(service.clone());
+        let vr = vr::Vr::start(env, service.clone());
         let subscriptions = vec![
             Subscription::new(
                 LISTINGS_CONSUMER,
@@ -75,8 +87,9 @@ impl Context for Media {
                 env.db.clone(),
                 events::ErasureOnDelete { service: shared },
             ),
+            Subscription::new(vr::ERASURE_CONSUMER, "user.deleted", env.db.clone(), vr::Erasure { vr: vr.clone() }),
         ];
-        let router = http::routes().with_state(service);
+        let router = http::routes().with_state(service).merge(vr::routes().with_state(vr));
         Ok(Mounted { router, subscriptions })
     }
 }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
+use super::{ConfigError, Limit};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -27,6 +27,10 @@ pub struct MediaConfig {
     pub ffmpeg: String,
     /// How long a VR session PIN stays valid, in seconds.
     pub vr_pin_ttl_secs: u64,
+    /// PIN lookups and joins per client address (guessing a 6-digit PIN must stay slow).
+    pub vr_lookups_per_ip: Limit,
+    /// PIN creations per client address.
+    pub vr_creations_per_ip: Limit,
 }
 
 impl Default for MediaConfig {
@@ -41,6 +45,8 @@ impl Default for MediaConfig {
             chunk_mb: 8,
             ffmpeg: "ffmpeg".into(),
             vr_pin_ttl_secs: 600,
+            vr_lookups_per_ip: Limit::new(20, 60),
+            vr_creations_per_ip: Limit::new(30, 60),
         }
     }
 }
@@ -77,7 +83,7 @@ pub(super) fn validate(media: &MediaConfig) -> Result<(), ConfigError> {
         ("media.max_panorama_mb", media.max_panorama_mb, 1, 1024),
         ("media.chunk_mb", media.chunk_mb, 1, 256),
         ("media.upload_expiry_hours", media.upload_expiry_hours, 1, 24 * 30),
-        ("media.vr_pin_ttl_secs", media.vr_pin_ttl_secs, 30, 24 * 3600),
+        ("media.vr_pin_ttl_secs", media.vr_pin_ttl_secs, 60, 24 * 3600),
     ];
     for (key, value, min, max) in mb {
         if !(min..=max).contains(&value) {
@@ -86,6 +92,11 @@ pub(super) fn validate(media: &MediaConfig) -> Result<(), ConfigError> {
     }
     if !(1_000_000..=200_000_000).contains(&media.panorama_max_pixels) {
         return Err(ConfigError::key("media.panorama_max_pixels", "must be between 1000000 and 200000000"));
+    }
+    for (key, limit) in [("media.vr_lookups_per_ip", media.vr_lookups_per_ip), ("media.vr_creations_per_ip", media.vr_creations_per_ip)] {
+        if limit.count == 0 || limit.window_secs == 0 {
+            return Err(ConfigError::key(key, "count and window_secs must be at least 1"));
+        }
     }
     if media.ffmpeg.contains('\0') {
         return Err(ConfigError::key("media.ffmpeg", "must be a program name or path"));

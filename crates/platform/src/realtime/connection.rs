@@ -55,6 +55,7 @@ impl Connection {
             session: claims.sid,
             connection: registered.id,
             hub: hub.clone(),
+            remote: None,
         };
         let bucket = Bucket::new(hub.config.emits_per_second);
         Self { hub, socket, wire, client, registered, bucket, last_heard: Instant::now() }
@@ -247,12 +248,17 @@ impl Connection {
             }
             Verdict::Cut => return Step::End(self.cut("rate limit exceeded")),
         }
-        let Some(handler) = self.hub.handler(&event) else {
+        let handled = match self.hub.handler(&event) {
+            Some(handler) => Some(handler.handle(&self.client, data).await),
+            // Another process may answer it (see `remote`).
+            None => super::remote::emit(&self.hub, &self.client, &event, data).await,
+        };
+        let Some(handled) = handled else {
             let message = format!("Unknown event `{}`", event.chars().take(64).collect::<String>());
             self.answer_error("unknown_event", &message, Some(&event), reply).await;
             return Step::Continue;
         };
-        match handler.handle(&self.client, data).await {
+        match handled {
             Ok(answer) => {
                 let answer = json!({ "success": true, "data": answer });
                 match reply {

@@ -38,7 +38,7 @@ struct Header {
 pub(crate) struct Publisher {
     origin: Uuid,
     tx: mpsc::Sender<Vec<u8>>,
-    client: async_nats::Client,
+    pub(crate) client: async_nats::Client,
     subject: String,
 }
 

@@ -19,6 +19,7 @@ mod history;
 mod hub;
 mod limits;
 mod plain;
+mod remote;
 mod session;
 mod socketio;
 
@@ -35,19 +36,25 @@ use crate::config::RealtimeConfig;
 pub use hub::Stats;
 
 /// Where an event goes: every socket that joined the room. Each socket joins its user's room
-/// when it connects; conversation rooms are joined on request (a context checks the right).
+/// when it connects; conversation and session rooms are joined on request (a context checks
+/// the right). Only events to a user's room are kept for reconnection catch-up: the others are
+/// transient (a tour session's live view is worth its current state, not its history).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Room {
     User(Uuid),
     Conversation(Uuid),
+    /// A live session shown to several viewers (a guided VR tour): its leader's moves.
+    Session(Uuid),
 }
 
 impl Room {
-    /// `user:<id>` / `conversation:<id>`, as rooms are named on the wire and over NATS.
+    /// `user:<id>` / `conversation:<id>` / `vrsession:<id>`, as rooms are named on the wire
+    /// and over NATS.
     pub fn key(&self) -> String {
         match self {
             Room::User(id) => format!("user:{id}"),
             Room::Conversation(id) => format!("conversation:{id}"),
+            Room::Session(id) => format!("vrsession:{id}"),
         }
     }
 
@@ -57,6 +64,7 @@ impl Room {
         match kind {
             "user" => Some(Room::User(id)),
             "conversation" => Some(Room::Conversation(id)),
+            "vrsession" => Some(Room::Session(id)),
             _ => None,
         }
     }
@@ -69,6 +77,9 @@ pub struct Client {
     pub session: Uuid,
     pub(crate) connection: u64,
     pub(crate) hub: Arc<hub::Hub>,
+    /// For a handler answering another process's socket: the rooms it joins and leaves,
+    /// applied there.
+    pub(crate) remote: Option<remote::RoomOps>,
 }
 
 impl std::fmt::Debug for Client {
@@ -82,6 +93,12 @@ impl Client {
     /// `too_many_rooms`) past 200 rooms per socket, or `connection_closed` when the socket was
     /// ended meanwhile (revoked, too slow).
     pub fn join(&self, room: Room) -> Result<(), ApiError> {
+        if let Some(ops) = &self.remote {
+            if let Ok(mut ops) = ops.lock() {
+                ops.push((true, room));
+            }
+            return Ok(());
+        }
         match self.hub.join(self.connection, room) {
             Some(true) => Ok(()),
             Some(false) => Err(ApiError::new(409, "too_many_rooms", "This connection has joined too many rooms")),
@@ -90,6 +107,12 @@ impl Client {
     }
 
     pub fn leave(&self, room: Room) {
+        if let Some(ops) = &self.remote {
+            if let Ok(mut ops) = ops.lock() {
+                ops.push((false, room));
+            }
+            return;
+        }
         self.hub.leave(self.connection, room);
     }
 
@@ -142,8 +165,13 @@ impl Realtime {
     }
 
     /// Registers the handler of the client event `event` (one per name; the last one wins).
+    /// With NATS, it also answers the event for sockets held by processes that do not have it.
     pub fn on(&self, event: &'static str, handler: Arc<dyn ClientEvent>) {
+        let new = self.hub.handler(event).is_none();
         self.hub.on(event, handler);
+        if new {
+            remote::serve(&self.hub, event);
+        }
     }
 
     pub fn on_presence(&self, listener: Arc<dyn PresenceListener>) {
@@ -193,5 +221,41 @@ impl Realtime {
     pub fn router(&self) -> axum::Router {
         self.hub.serve_sockets();
         session::router(self.hub.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Room;
+
+    #[test]
+    fn every_room_kind_round_trips_through_its_key() {
+        let id = kernel::new_id();
+        for room in [Room::User(id), Room::Conversation(id), Room::Session(id)] {
+            assert_eq!(Room::parse(&room.key()), Some(room), "{}", room.key());
+        }
+        assert_eq!(Room::Session(id).key(), format!("vrsession:{id}"));
+        assert_eq!(Room::parse("session:x"), None);
+        assert_eq!(Room::parse(&format!("other:{id}")), None);
+    }
+
+    #[tokio::test]
+    async fn a_session_room_delivers_to_its_sockets_and_keeps_nothing_for_catch_up() {
+        let keys = crate::auth::SigningKeys::verify_only();
+        let auth = crate::auth::Auth::new(keys, &Default::default(), std::sync::Arc::new(kernel::SystemClock));
+        let hub = super::hub::Hub::new(Default::default(), std::sync::Arc::new(auth));
+        hub.serve_sockets();
+        let user = kernel::new_id();
+        let mut socket = hub.register(user, kernel::new_id()).expect("registered");
+        let session = kernel::new_id();
+        assert_eq!(hub.join(socket.id, Room::Session(session)), Some(true));
+        let before = hub.publish(Room::User(user), "hello", serde_json::json!(1));
+        hub.publish(Room::Session(session), "vr:state", serde_json::json!({ "seq": 1 }));
+        hub.publish(Room::Session(kernel::new_id()), "vr:state", serde_json::json!({ "seq": 9 }));
+        let got: Vec<String> = std::iter::from_fn(|| socket.events.try_recv().ok()).map(|e| e.data.clone()).collect();
+        assert_eq!(got, ["1", r#"{"seq":1}"#]);
+        // The user's own event is kept; the session's is not.
+        let replay = hub.replay(user, before);
+        assert!(replay.complete && replay.events.is_empty());
     }
 }
