@@ -142,7 +142,7 @@ pub async fn upload(
     };
     let title =
         object::title(title.as_deref()).map_err(|m| ApiError::validation(vec![FieldError::new("title", m)]))?;
-    let view = state.accept(listing, l.owner_id, actor, kind, title, spooled).await?;
+    let view = state.accept(listing, l.owner_id, actor, kind, title, &spooled.path, spooled.size).await?;
     Ok(created(view))
 }
 

@@ -30,7 +30,6 @@ pub struct MediaService {
     pub jobs: platform::jobs::Jobs,
     /// The `ffmpeg` program for video poster frames, when it runs here.
     pub ffmpeg: Option<std::path::PathBuf>,
-    pub upload_locks: Arc<uploads::UploadLocks>,
 }
 
 pub fn listing_not_found() -> ApiError {
@@ -49,7 +48,6 @@ impl MediaService {
             config: env.config.clone(),
             jobs: env.jobs.clone(),
             ffmpeg,
-            upload_locks: Arc::default(),
         }
     }
 

@@ -2,12 +2,12 @@
 //! listing's quota, stored privately, answered at once as `processing`), reading, renaming and
 //! deleting. What makes an object `ready` runs in the job queue (`process`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use kernel::{ApiError, EventEnvelope, FieldError};
 use platform::auth::Actor;
 use platform::jobs::JobSpec;
-use platform::storage::spool::{SpoolError, Spooled};
+use platform::storage::spool::SpoolError;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -52,8 +52,10 @@ pub fn spool_error(e: SpoolError) -> ApiError {
             format!("The file is larger than {} MiB", limit / (1024 * 1024)),
         ),
         SpoolError::Aborted(m) => ApiError::bad_request(format!("The upload did not arrive whole: {m}")),
-        SpoolError::Io(e) => {
-            tracing::error!(error = %e, "upload not spooled");
+        SpoolError::OffsetMismatch { current } => ApiError::new(409, "offset_mismatch", format!("The upload is at offset {current}")),
+        SpoolError::Busy => ApiError::new(409, "offset_mismatch", "Another piece of this upload is being written"),
+        other => {
+            tracing::error!(error = %other, "upload not spooled");
             ApiError::unavailable("The upload could not be stored; try again", Some(10))
         }
     }
@@ -156,18 +158,18 @@ impl MediaService {
         actor: Actor,
         kind: Kind,
         title: Option<String>,
-        spooled: Spooled,
+        path: &Path,
+        size: u64,
     ) -> Result<ObjectView, ApiError> {
-        if spooled.size == 0 {
+        if size == 0 {
             return Err(ApiError::new(422, "invalid_file", "The file is empty"));
         }
-        let inspected = self.inspect(kind, spooled.path.clone()).await?;
+        let inspected = self.inspect(kind, path.to_path_buf()).await?;
         self.check_quota(&self.db, listing, inspected.size).await?;
         let id = kernel::new_id();
         let key = incoming_key(listing, id);
         let size = i64::try_from(inspected.size).map_err(|_| ApiError::internal())?;
-        self.storage.put_file(&key, &spooled.path, "application/octet-stream").await.map_err(|e| storage_error(&e))?;
-        drop(spooled);
+        self.storage.put_file(&key, path, "application/octet-stream").await.map_err(|e| storage_error(&e))?;
         let now = self.clock.now();
         let o = MediaObject {
             id,

@@ -7,14 +7,12 @@
 //! The bytes received so far live in this process's spool directory, so all pieces of one
 //! upload must reach the same process (docs/media.md, "Split deployments").
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use kernel::{ApiError, FieldError};
 use platform::auth::Actor;
-use platform::storage::spool::{self, SpoolError, Spooled};
+use platform::storage::spool::{self, SpoolError};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -23,30 +21,6 @@ use super::objects::{spool_error, storage_error};
 use super::view::ObjectView;
 use crate::domain::object::{self, Kind};
 use crate::store::{self, uploads::Upload};
-
-/// One in-flight piece per upload in this process: a second one at the same time is told the
-/// offset has moved on.
-#[derive(Default)]
-pub struct UploadLocks(Mutex<HashMap<Uuid, ()>>);
-
-struct Held<'a>(&'a UploadLocks, Uuid);
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        self.0.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.1);
-    }
-}
-
-impl UploadLocks {
-    fn take(&self, id: Uuid) -> Option<Held<'_>> {
-        let mut held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if held.contains_key(&id) {
-            return None;
-        }
-        held.insert(id, ());
-        Some(Held(self, id))
-    }
-}
 
 /// What a client declares to start an upload.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -144,9 +118,6 @@ impl MediaService {
             created_at: now,
             expires_at: now + chrono::Duration::hours(hours),
         };
-        let path = self.part_path(upload.id);
-        tokio::fs::create_dir_all(self.storage.spool_dir()).await.map_err(|e| spool_error(SpoolError::Io(e)))?;
-        tokio::fs::File::create(&path).await.map_err(|e| spool_error(SpoolError::Io(e)))?;
         let mut tx = self.db.begin().await?;
         if !store::listings::lock(&mut tx, listing).await? {
             return Err(super::listing_not_found());
@@ -173,23 +144,30 @@ impl MediaService {
         Ok(self.upload_view(&self.own_upload(id, actor).await?))
     }
 
-    /// Appends one piece at `offset` (which must be what the server holds).
+    /// Appends one piece at `offset`, which must be where the upload stands. The partial file
+    /// is the truth about how much arrived (a piece cut off midway keeps what came); the row
+    /// follows it.
     pub async fn append_piece<S, E>(&self, id: Uuid, actor: Actor, offset: u64, body: S) -> Result<PieceOutcome, ApiError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
     {
         let u = self.own_upload(id, actor).await?;
-        let Some(_held) = self.upload_locks.take(id) else { return Err(offset_mismatch(u.received_bytes)) };
-        // Read again under the lock: a piece that just finished moved the offset.
-        let u = store::uploads::find(&self.db, id).await?.ok_or_else(upload_not_found)?;
-        if i64::try_from(offset).ok() != Some(u.received_bytes) {
-            return Err(offset_mismatch(u.received_bytes));
-        }
         let path = self.part_path(id);
         let total = u64::try_from(u.size_bytes).unwrap_or(0);
-        let now_len = match spool::append(body, &path, offset, total).await {
-            Ok(n) => n,
+        let appended = spool::append(body, &path, offset, total).await;
+        let held = match &appended {
+            Ok(n) => *n,
+            Err(_) => tokio::fs::metadata(&path).await.map(|m| m.len()).unwrap_or(0),
+        };
+        let received = i64::try_from(held).map_err(|_| ApiError::internal())?;
+        if received != u.received_bytes {
+            let mut tx = self.db.begin().await?;
+            store::uploads::advance(&mut tx, id, u.received_bytes, received).await?;
+            tx.commit().await?;
+        }
+        match appended {
+            Ok(_) => {}
             Err(SpoolError::TooLarge { .. }) => {
                 return Err(ApiError::new(
                     413,
@@ -197,26 +175,31 @@ impl MediaService {
                     format!("The piece goes past the declared size of {total} bytes"),
                 ));
             }
+            Err(SpoolError::OffsetMismatch { current }) => {
+                return Err(offset_mismatch(i64::try_from(current).unwrap_or(0)));
+            }
+            Err(SpoolError::Busy) => return Err(offset_mismatch(received)),
+            Err(SpoolError::Aborted(m)) => {
+                return Err(ApiError::bad_request(format!("The piece broke off ({m}); resume at {received}"))
+                    .with_data(serde_json::json!({ "offset": received })));
+            }
             Err(e) => return Err(spool_error(e)),
-        };
-        let received = i64::try_from(now_len).map_err(|_| ApiError::internal())?;
-        let mut tx = self.db.begin().await?;
-        if !store::uploads::advance(&mut tx, id, u.received_bytes, received).await? {
-            return Err(offset_mismatch(u.received_bytes));
         }
-        tx.commit().await?;
         let mut upload = self.upload_view(&u);
         upload.offset = received;
         if received < u.size_bytes {
             return Ok(PieceOutcome { upload, object: None });
         }
-        // Complete: the reservation becomes the object.
+        // Complete: the reservation becomes the object (or the file is refused).
         let mut tx = self.db.begin().await?;
-        store::uploads::delete(&mut tx, id).await?;
+        let finished = store::uploads::delete(&mut tx, id).await?;
         tx.commit().await?;
-        let spooled = Spooled::adopt(path, now_len);
-        let object = self.accept(u.listing_id, u.owner_id, actor, u.kind, u.title.clone(), spooled).await?;
-        Ok(PieceOutcome { upload, object: Some(object) })
+        if !finished {
+            return Err(upload_not_found());
+        }
+        let accepted = self.accept(u.listing_id, u.owner_id, actor, u.kind, u.title.clone(), &path, held).await;
+        let _ = tokio::fs::remove_file(&path).await;
+        Ok(PieceOutcome { upload, object: Some(accepted?) })
     }
 
     /// Abandons an upload (owner): its bytes and its quota reservation go.
@@ -264,5 +247,3 @@ impl MediaService {
     }
 }
 
-/// Keeps the upload locks of the service.
-pub type SharedLocks = Arc<UploadLocks>;
