@@ -13,6 +13,7 @@
 
 pub mod domain;
 mod events;
+pub mod files;
 mod http;
 mod service;
 mod store;
