@@ -14,6 +14,7 @@
 pub mod domain;
 pub mod files;
 mod events;
+pub mod files;
 mod http;
 mod service;
 mod store;

@@ -4,7 +4,7 @@
 //! small file can claim gigapixels), and re-encoding drops every metadata segment (EXIF GPS
 //! position, camera serial numbers, comments). CPU-heavy: call it from `spawn_blocking`.
 
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Seek};
 
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
@@ -17,8 +17,8 @@ pub const MAX_PIXELS: u64 = 40_000_000;
 /// Side of the square avatar.
 pub const AVATAR_SIZE: u32 = 512;
 const JPEG_QUALITY: u8 = 85;
-/// Decoder allocation cap: a 40-megapixel RGBA picture at 16 bits per channel, plus slack.
-const MAX_DECODE_ALLOC: u64 = MAX_PIXELS * 8 + 64 * 1024 * 1024;
+/// Decoder allocation beyond the pixels themselves.
+const DECODE_SLACK: u64 = 64 * 1024 * 1024;
 
 /// A re-encoded image, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,22 +94,33 @@ fn decode(bytes: &[u8]) -> Result<DynamicImage, ImageError> {
         return Err(ImageError::TooLarge);
     }
     let format = sniff(bytes)?;
-    // Constructing the decoder reads the header only; the pixel count is checked before
-    // anything the size of the picture is allocated.
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    decode_bounded(Cursor::new(bytes), format, MAX_PIXELS)
+}
+
+/// Decodes a picture of a known `format` from `reader` — a file as well as bytes in memory —
+/// refusing more than `max_pixels` from the header before anything the size of the picture is
+/// allocated, and turning it upright per EXIF (its metadata is about to be dropped). The media
+/// context decodes panoramas with their own, larger pixel limit through it.
+pub fn decode_bounded<R: BufRead + Seek>(
+    reader: R,
+    format: ImageFormat,
+    max_pixels: u64,
+) -> Result<DynamicImage, ImageError> {
+    // Constructing the decoder reads the header only.
+    let mut reader = ImageReader::with_format(reader, format);
     reader.no_limits();
     let mut decoder = reader.into_decoder().map_err(from_codec)?;
     let (width, height) = decoder.dimensions();
     if width == 0 || height == 0 {
         return Err(ImageError::Corrupt);
     }
-    if u64::from(width) * u64::from(height) > MAX_PIXELS {
+    if u64::from(width) * u64::from(height) > max_pixels {
         return Err(ImageError::TooManyPixels);
     }
     let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    // The largest picture at 16 bits per RGBA channel, plus slack.
+    limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(DECODE_SLACK));
     decoder.set_limits(limits).map_err(from_codec)?;
-    // EXIF is about to be dropped, so its rotation must be applied to the pixels now.
     let orientation = decoder.orientation().map_err(from_codec)?;
     let mut image = DynamicImage::from_decoder(decoder).map_err(from_codec)?;
     image.apply_orientation(orientation);
@@ -171,18 +182,26 @@ fn fit(width: u32, height: u32, edge: u32) -> (u32, u32) {
 /// its own dimensions for it (never upscaled). Same checks as [`normalise_avatar`]; the upload
 /// is decoded once. CPU-heavy: call it from `spawn_blocking`.
 pub fn listing_variants(bytes: &[u8]) -> Result<Vec<Variant>, ImageError> {
-    let image = decode(bytes)?;
+    jpeg_variants(decode(bytes)?, &LISTING_VARIANTS)
+}
+
+/// `image` as one JPEG (quality 85, no metadata, transparency flattened onto white) per
+/// `(name, longest edge)` of `sizes`, which go smallest first; the result is in the same order.
+/// Never upscales: a picture smaller than a size keeps its own dimensions for it.
+pub fn jpeg_variants(image: DynamicImage, sizes: &[(&'static str, u32)]) -> Result<Vec<Variant>, ImageError> {
     let (original_width, original_height) = (image.width(), image.height());
     let mut current = flatten(&image);
     drop(image);
-    let mut variants = Vec::with_capacity(LISTING_VARIANTS.len());
+    let mut variants = Vec::with_capacity(sizes.len());
     // Largest first, each resized from the previous one: the full-size picture is resampled
     // once, the smaller sizes from an already reduced copy. Dimensions come from the original,
     // so rounding does not drift from one size to the next.
-    for &(name, edge) in LISTING_VARIANTS.iter().rev() {
+    for &(name, edge) in sizes.iter().rev() {
         let (width, height) = fit(original_width, original_height, edge);
         if (width, height) != current.dimensions() {
-            current = image::imageops::resize(&current, width, height, FilterType::Lanczos3);
+            // Through `DynamicImage`: the same resampling, but compiled in the image crate
+            // (optimised even in debug builds, where it is six times faster).
+            current = DynamicImage::ImageRgb8(current).resize_exact(width, height, FilterType::Lanczos3).into_rgb8();
         }
         let bytes = encode_jpeg(&current)?;
         variants.push(Variant { name, bytes, content_type: "image/jpeg", width, height });
