@@ -8,11 +8,7 @@
 //! (owner, visibility) only from catalog's `listing.*` events, and tells catalog what a
 //! listing has through its own `media.*` events.
 
-// Removed once every part of the context is wired (issue 29 in progress).
-#![allow(dead_code)]
-
 pub mod domain;
-pub mod files;
 mod events;
 pub mod files;
 mod http;

@@ -4,7 +4,6 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::path::Path;
 
 use super::{BUFFER, FileError, invalid};
 
@@ -25,7 +24,8 @@ impl Source {
         Ok(Source { reader: BufReader::with_capacity(BUFFER, file), pos: 0, len, headers: 0 })
     }
 
-    pub(super) fn open(path: &Path) -> Result<Self, FileError> {
+    #[cfg(test)]
+    pub(super) fn open(path: &std::path::Path) -> Result<Self, FileError> {
         Source::new(File::open(path)?)
     }
 

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::State;
 use crate::domain::object::{self, Kind};
-use crate::service::objects::spool_error;
+use crate::service::objects::{NewObject, spool_error};
 use crate::service::view::ObjectView;
 
 /// `kind` and `title` of a single-request upload (query, or multipart fields before the file).
@@ -90,10 +90,8 @@ pub async fn upload(
     let actor = Actor::from(&user);
     let l = state.owned_listing(listing, actor).await?;
     let dir = state.storage.spool_dir();
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let multipart = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -134,15 +132,16 @@ pub async fn upload(
             return Err(too_large(limit));
         }
         let body: Body = request.into_body();
-        let file = platform::storage::spool::spool(body.into_data_stream(), &dir, limit).await.map_err(|e| match e {
-            platform::storage::spool::SpoolError::TooLarge { limit } => too_large(limit),
-            other => spool_error(other),
-        })?;
+        let file =
+            platform::storage::spool::spool(body.into_data_stream(), &dir, limit).await.map_err(|e| match e {
+                platform::storage::spool::SpoolError::TooLarge { limit } => too_large(limit),
+                other => spool_error(other),
+            })?;
         (k, params.title, file)
     };
-    let title =
-        object::title(title.as_deref()).map_err(|m| ApiError::validation(vec![FieldError::new("title", m)]))?;
-    let view = state.accept(listing, l.owner_id, actor, kind, title, &spooled.path, spooled.size).await?;
+    let title = object::title(title.as_deref()).map_err(|m| ApiError::validation(vec![FieldError::new("title", m)]))?;
+    let new = NewObject { listing, owner: l.owner_id, kind, title, path: &spooled.path, size: spooled.size };
+    let view = state.accept(actor, new).await?;
     Ok(created(view))
 }
 
@@ -192,7 +191,7 @@ pub struct Rename {
 #[utoipa::path(patch, path = "/api/v1/media/{id}", tag = "Media", operation_id = "update_media_object",
     security(("bearerAuth" = [])), params(("id" = String, Path, description = "Media id")), request_body = Rename,
     responses((status = 200, description = "`{data: object}`", body = ObjectView), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn update(
     AxumState(state): AxumState<State>,
     user: AuthUser,

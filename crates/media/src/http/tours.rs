@@ -69,9 +69,9 @@ pub async fn get_tour(
         ("If-Match" = Option<String>, Header, description = "ETag of the tour you edit (required to replace one)")),
     request_body = TourDoc,
     responses((status = 200, description = "Replaced; new `ETag`", body = TourView), (status = 201, description = "Created", body = TourView),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 412, description = "`version_conflict`", body = ErrorBody),
-        (status = 422, description = "Invalid scenes or hotspots", body = ErrorBody),
+        (status = 400, description = "`validation_failed`: invalid scenes or hotspots", body = ErrorBody),
         (status = 428, description = "`precondition_required`: a tour exists and no If-Match was sent", body = ErrorBody)))]
 pub async fn put_tour(
     AxumState(state): AxumState<State>,

@@ -34,7 +34,7 @@ fn with_offset(mut response: Response, offset: i64) -> Response {
     security(("bearerAuth" = [])), params(("id" = String, Path, description = "Listing id")), request_body = StartUpload,
     responses((status = 201, description = "`{data: upload}`; send pieces from `offset` 0", body = UploadView),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, description = "`payload_too_large` or `quota_exceeded`", body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 413, description = "`payload_too_large` or `quota_exceeded`", body = ErrorBody)))]
 pub async fn start(
     AxumState(state): AxumState<State>,
     user: AuthUser,

@@ -46,13 +46,13 @@ pub fn file_error(e: FileError) -> ApiError {
 
 pub fn spool_error(e: SpoolError) -> ApiError {
     match e {
-        SpoolError::TooLarge { limit } => ApiError::new(
-            413,
-            "payload_too_large",
-            format!("The file is larger than {} MiB", limit / (1024 * 1024)),
-        ),
+        SpoolError::TooLarge { limit } => {
+            ApiError::new(413, "payload_too_large", format!("The file is larger than {} MiB", limit / (1024 * 1024)))
+        }
         SpoolError::Aborted(m) => ApiError::bad_request(format!("The upload did not arrive whole: {m}")),
-        SpoolError::OffsetMismatch { current } => ApiError::new(409, "offset_mismatch", format!("The upload is at offset {current}")),
+        SpoolError::OffsetMismatch { current } => {
+            ApiError::new(409, "offset_mismatch", format!("The upload is at offset {current}"))
+        }
         SpoolError::Busy => ApiError::new(409, "offset_mismatch", "Another piece of this upload is being written"),
         other => {
             tracing::error!(error = %other, "upload not spooled");
@@ -76,6 +76,26 @@ fn quota_exceeded(used: i64, quota: u64) -> ApiError {
             used / (1024 * 1024)
         ),
     )
+}
+
+/// The first bytes of a file, enough to tell an image's format and size.
+pub fn read_head(path: &Path) -> Result<Vec<u8>, FileError> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(files::SNIFF_BYTES);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(files::SNIFF_BYTES as u64).read_to_end(&mut head))
+        .map_err(FileError::Io)?;
+    Ok(head)
+}
+
+/// A complete file to turn into an object of `listing` (owned by `owner`).
+pub struct NewObject<'a> {
+    pub listing: Uuid,
+    pub owner: Uuid,
+    pub kind: Kind,
+    pub title: Option<String>,
+    pub path: &'a Path,
+    pub size: u64,
 }
 
 /// Private key of an accepted upload until processing publishes it.
@@ -112,7 +132,7 @@ impl MediaService {
         let inspected = tokio::task::spawn_blocking(move || -> Result<Inspected, FileError> {
             match kind {
                 Kind::Panorama => {
-                    let info = files::sniff_image(&files::read_head(&path)?)?;
+                    let info = files::sniff_image(&read_head(&path)?)?;
                     files::check_panorama(&info, max_pixels)?;
                     // One pass both proves the structure whole (a truncated file fails) and
                     // drops the metadata (GPS position, camera serial): no decoding here.
@@ -151,16 +171,8 @@ impl MediaService {
 
     /// Turns a complete spooled file into an object of `listing`: checked, stored privately,
     /// recorded as `processing` with its processing job, within the quota.
-    pub async fn accept(
-        &self,
-        listing: Uuid,
-        owner: Uuid,
-        actor: Actor,
-        kind: Kind,
-        title: Option<String>,
-        path: &Path,
-        size: u64,
-    ) -> Result<ObjectView, ApiError> {
+    pub async fn accept(&self, actor: Actor, new: NewObject<'_>) -> Result<ObjectView, ApiError> {
+        let NewObject { listing, owner, kind, title, path, size } = new;
         if size == 0 {
             return Err(ApiError::new(422, "invalid_file", "The file is empty"));
         }
@@ -202,10 +214,11 @@ impl MediaService {
                 return Err(quota_exceeded(used, quota));
             }
             store::objects::insert(&mut tx, &o).await?;
-            self.jobs.enqueue(&mut tx, JobSpec::new(PROCESS_JOB, json!({"objectId": id})).dedupe(id.to_string())).await?;
+            self.jobs
+                .enqueue(&mut tx, JobSpec::new(PROCESS_JOB, json!({"objectId": id})).dedupe(id.to_string()))
+                .await?;
             let data = json!({"objectId": id, "listingId": listing, "kind": kind.as_str(), "sizeBytes": size});
-            let event =
-                EventEnvelope::new("media.uploaded", listing, now, data).with_actor(actor.user_id.to_string());
+            let event = EventEnvelope::new("media.uploaded", listing, now, data).with_actor(actor.user_id.to_string());
             platform::events::enqueue(&mut tx, &event).await?;
             tx.commit().await?;
             Ok::<_, ApiError>(())
@@ -274,7 +287,11 @@ impl MediaService {
         let o = self.owned_object(id, actor).await?;
         let mut tx = self.db.begin().await?;
         if store::tours::uses_panorama(&mut tx, o.id).await? {
-            return Err(ApiError::new(409, "in_use", "A scene of the listing's tour shows this panorama; change the tour first"));
+            return Err(ApiError::new(
+                409,
+                "in_use",
+                "A scene of the listing's tour shows this panorama; change the tour first",
+            ));
         }
         if !store::objects::delete(&mut tx, o.id).await? {
             return Err(object_not_found());

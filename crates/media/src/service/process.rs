@@ -42,7 +42,11 @@ fn file_job_error(e: FileError) -> JobError {
 }
 
 fn object_id(job: &Job, key: &str) -> Result<Uuid, JobError> {
-    job.payload.get(key).and_then(|v| v.as_str()).and_then(|s| s.parse().ok()).ok_or_else(|| JobError::fail("bad payload"))
+    job.payload
+        .get(key)
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| JobError::fail("bad payload"))
 }
 
 /// The final key of an object's file, and of its derived files.
@@ -65,7 +69,10 @@ fn extension(content_type: &str) -> &'static str {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, FileError> + Send + 'static) -> Result<T, JobError> {
-    tokio::task::spawn_blocking(f).await.map_err(|_| JobError::retry("processing task panicked"))?.map_err(file_job_error)
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| JobError::retry("processing task panicked"))?
+        .map_err(file_job_error)
 }
 
 impl MediaService {
@@ -79,7 +86,12 @@ impl MediaService {
     }
 
     /// Stores renditions under fresh keys: the variants, and the keys written.
-    async fn put_renditions(&self, o: &MediaObject, renditions: Vec<Rendition>, tag: &str) -> Result<(Variants, Vec<String>), JobError> {
+    async fn put_renditions(
+        &self,
+        o: &MediaObject,
+        renditions: Vec<Rendition>,
+        tag: &str,
+    ) -> Result<(Variants, Vec<String>), JobError> {
         let mut variants = Variants::new();
         let mut keys = Vec::new();
         for r in renditions {
@@ -193,8 +205,10 @@ impl MediaService {
         let done = async {
             let mut tx = self.db.begin().await?;
             if store::objects::finish_failed(&mut tx, id, reason, now).await? {
-                let data = json!({"objectId": id, "listingId": o.listing_id, "kind": o.kind.as_str(), "reason": reason});
-                platform::events::enqueue(&mut tx, &EventEnvelope::new("media.failed", o.listing_id, now, data)).await?;
+                let data =
+                    json!({"objectId": id, "listingId": o.listing_id, "kind": o.kind.as_str(), "reason": reason});
+                platform::events::enqueue(&mut tx, &EventEnvelope::new("media.failed", o.listing_id, now, data))
+                    .await?;
             }
             tx.commit().await
         }
@@ -219,8 +233,11 @@ impl MediaService {
         let renditions = blocking(move || files::poster_renditions(&image.bytes)).await?;
         let (fresh, written) = self.put_renditions(&o, renditions, tag).await?;
         let mut variants = o.variants.clone();
-        let replaced: Vec<String> =
-            fresh.keys().filter_map(|name| variants.get(name).map(|v| v.key.clone())).filter(|k| !written.contains(k)).collect();
+        let replaced: Vec<String> = fresh
+            .keys()
+            .filter_map(|name| variants.get(name).map(|v| v.key.clone()))
+            .filter(|k| !written.contains(k))
+            .collect();
         variants.extend(fresh);
         let mut tx = self.db.begin().await.map_err(retry)?;
         let set = store::objects::set_variants(&mut tx, id, &variants, self.clock.now()).await.map_err(retry)?;

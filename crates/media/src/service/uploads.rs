@@ -17,7 +17,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::MediaService;
-use super::objects::{spool_error, storage_error};
+use super::objects::{NewObject, spool_error, storage_error};
 use super::view::ObjectView;
 use crate::domain::object::{self, Kind};
 use crate::store::{self, uploads::Upload};
@@ -118,6 +118,7 @@ impl MediaService {
             created_at: now,
             expires_at: now + chrono::Duration::hours(hours),
         };
+        tokio::fs::create_dir_all(self.storage.spool_dir()).await.map_err(|e| spool_error(SpoolError::Io(e)))?;
         let mut tx = self.db.begin().await?;
         if !store::listings::lock(&mut tx, listing).await? {
             return Err(super::listing_not_found());
@@ -147,7 +148,13 @@ impl MediaService {
     /// Appends one piece at `offset`, which must be where the upload stands. The partial file
     /// is the truth about how much arrived (a piece cut off midway keeps what came); the row
     /// follows it.
-    pub async fn append_piece<S, E>(&self, id: Uuid, actor: Actor, offset: u64, body: S) -> Result<PieceOutcome, ApiError>
+    pub async fn append_piece<S, E>(
+        &self,
+        id: Uuid,
+        actor: Actor,
+        offset: u64,
+        body: S,
+    ) -> Result<PieceOutcome, ApiError>
     where
         S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send + Unpin,
         E: std::fmt::Display,
@@ -197,7 +204,19 @@ impl MediaService {
         if !finished {
             return Err(upload_not_found());
         }
-        let accepted = self.accept(u.listing_id, u.owner_id, actor, u.kind, u.title.clone(), &path, held).await;
+        let accepted = self
+            .accept(
+                actor,
+                NewObject {
+                    listing: u.listing_id,
+                    owner: u.owner_id,
+                    kind: u.kind,
+                    title: u.title.clone(),
+                    path: &path,
+                    size: held,
+                },
+            )
+            .await;
         let _ = tokio::fs::remove_file(&path).await;
         Ok(PieceOutcome { upload, object: Some(accepted?) })
     }
@@ -241,9 +260,9 @@ impl MediaService {
         let tag: String = kernel::new_id().simple().to_string().chars().take(12).collect();
         let key = format!("incoming/{}/{}-poster-{tag}", o.listing_id.simple(), o.id.simple());
         self.storage.put(&key, image, info.content_type()).await.map_err(|e| storage_error(&e))?;
-        let spec = platform::jobs::JobSpec::new(super::process::POSTER_JOB, serde_json::json!({"objectId": o.id, "key": key}));
+        let spec =
+            platform::jobs::JobSpec::new(super::process::POSTER_JOB, serde_json::json!({"objectId": o.id, "key": key}));
         self.jobs.submit(spec).await?;
         Ok(())
     }
 }
-

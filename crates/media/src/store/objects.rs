@@ -108,14 +108,15 @@ pub async fn of_owner<'c>(on: impl Executor<'c>, owner: Uuid) -> Result<Vec<Medi
 
 /// Bytes a listing's objects and unfinished uploads hold against its quota.
 pub async fn used_bytes<'c>(on: impl Executor<'c>, listing: Uuid) -> Result<i64, DbError> {
-    let (objects, uploads): (Option<i64>, Option<i64>) = query(
-        "SELECT (SELECT SUM(size_bytes) FROM media_objects WHERE listing_id = $1), \
-                (SELECT SUM(size_bytes) FROM media_uploads WHERE listing_id = $1)",
+    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back.
+    let (used,): (i64,) = query(
+        "SELECT CAST(COALESCE((SELECT SUM(size_bytes) FROM media_objects WHERE listing_id = $1), 0) \
+              + COALESCE((SELECT SUM(size_bytes) FROM media_uploads WHERE listing_id = $1), 0) AS BIGINT)",
     )
     .bind(listing)
     .fetch_one(on)
     .await?;
-    Ok(objects.unwrap_or(0) + uploads.unwrap_or(0))
+    Ok(used)
 }
 
 /// What processing made of an object.

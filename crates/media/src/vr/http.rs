@@ -55,6 +55,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Creator {
 
 /// `POST /api/v1/vr/sessions`'s body. Other fields are ignored.
 #[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code, reason = "documents the body, which is read leniently by hand")]
 pub struct CreateVrSessionBody {
     /// The VR environment of the destination (`paris`, `barcelona`): trimmed and lower-cased,
     /// 1–64 characters.

@@ -4,9 +4,7 @@
 use reqwest::Method;
 use testkit::json;
 
-use crate::support::{
-    contains, data, ffmpeg, fetch, host_with_listing, panorama, settled, spawn, upload, video,
-};
+use crate::support::{contains, data, fetch, ffmpeg, host_with_listing, panorama, settled, spawn, upload, video};
 use crate::tours::two_scenes;
 
 #[tokio::test]
@@ -17,7 +15,8 @@ async fn a_host_publishes_a_tour_and_a_video_and_a_guest_seeks_through_the_video
 
     let mut panoramas = Vec::new();
     for tint in [10, 20] {
-        let created = data(upload(&app, &host.token, &listing, "panorama", "image/jpeg", panorama(2048, tint)).await).await;
+        let created =
+            data(upload(&app, &host.token, &listing, "panorama", "image/jpeg", panorama(2048, tint)).await).await;
         panoramas.push(created["id"].as_str().unwrap().to_owned());
     }
     let clip = video(&ffmpeg, "mp4", 3);
@@ -40,12 +39,18 @@ async fn a_host_publishes_a_tour_and_a_video_and_a_guest_seeks_through_the_video
     assert!(ready["variants"]["thumb"].is_object());
 
     let r = app
-        .call(Method::PUT, Some(&host.token), &format!("/api/v1/listings/{listing}/tour"), Some(&two_scenes(&panoramas[0], &panoramas[1])))
+        .call(
+            Method::PUT,
+            Some(&host.token),
+            &format!("/api/v1/listings/{listing}/tour"),
+            Some(&two_scenes(&panoramas[0], &panoramas[1])),
+        )
         .await;
     assert_eq!(r.status(), 201);
 
     // The guest: the listing's media, the tour, then the video with seeking.
-    let media = data(app.call(Method::GET, None, &format!("/api/v1/listings/{listing}/media?kind=video"), None).await).await;
+    let media =
+        data(app.call(Method::GET, None, &format!("/api/v1/listings/{listing}/media?kind=video"), None).await).await;
     assert_eq!(media.as_array().unwrap().len(), 1);
     let url = media[0]["url"].clone();
     let tour = data(app.call(Method::GET, None, &format!("/api/v1/listings/{listing}/tour"), None).await).await;

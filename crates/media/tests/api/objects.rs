@@ -16,7 +16,8 @@ async fn a_panorama_is_processing_at_once_then_ready_with_previews_and_no_locati
     let (host, listing) = host_with_listing(&app, "host@example.com").await;
     let original = panorama(2048, 1);
     assert!(contains(&original, GPS_NOTE));
-    let (status, body) = json(upload(&app, &host.token, &listing, "panorama", "image/jpeg", original.clone()).await).await;
+    let (status, body) =
+        json(upload(&app, &host.token, &listing, "panorama", "image/jpeg", original.clone()).await).await;
     assert_eq!(status, 201, "{body}");
     let created = &body["data"];
     assert_eq!(created["status"], "processing");
@@ -51,17 +52,22 @@ async fn a_panorama_is_processing_at_once_then_ready_with_previews_and_no_locati
 async fn multipart_uploads_take_kind_and_title_from_fields() {
     let app = spawn().await;
     let (host, listing) = host_with_listing(&app, "host@example.com").await;
-    let form = reqwest::multipart::Form::new()
-        .text("kind", "panorama")
-        .text("title", " Living room ")
-        .part("file", reqwest::multipart::Part::bytes(panorama(2048, 2)).file_name("p.jpg").mime_str("image/jpeg").unwrap());
-    let r = reqwest::Client::new()
-        .post(app.url(&format!("/api/v1/listings/{listing}/media")))
-        .bearer_auth(&host.token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let boundary = "sojourn-test-boundary";
+    let mut form = Vec::new();
+    for (name, value) in [("kind", "panorama"), ("title", " Living room ")] {
+        form.extend_from_slice(
+            format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    form.extend_from_slice(
+        format!("--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\ncontent-type: image/jpeg\r\n\r\n")
+            .as_bytes(),
+    );
+    form.extend_from_slice(&panorama(2048, 2));
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let path = format!("/api/v1/listings/{listing}/media");
+    let r = send(&app, Method::POST, Some(&host.token), &path, form, &[("content-type", content_type)]).await;
     let (status, body) = json(r).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["data"]["title"], "Living room");
@@ -73,20 +79,41 @@ async fn bad_files_are_refused_with_4xx_and_leave_nothing_stored() {
     let (host, listing) = host_with_listing(&app, "host@example.com").await;
     let pano = panorama(2048, 3);
     // Not 2:1.
-    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", jpeg(2400, 1600)).await, 422, "invalid_file").await;
+    expect_error(
+        upload(&app, &host.token, &listing, "panorama", "image/jpeg", jpeg(2400, 1600)).await,
+        422,
+        "invalid_file",
+    )
+    .await;
     // Truncated: the header is fine, the end is missing.
     let truncated = pano[..pano.len() * 2 / 3].to_vec();
-    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", truncated).await, 422, "invalid_file").await;
+    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", truncated).await, 422, "invalid_file")
+        .await;
     // Lying: text sent as a JPEG, a video sent as a panorama.
-    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", b"not an image at all".repeat(50)).await, 415, "unsupported_media_type").await;
-    expect_error(upload(&app, &host.token, &listing, "video", "video/mp4", pano.clone()).await, 415, "unsupported_media_type").await;
-    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", Vec::new()).await, 422, "invalid_file").await;
+    expect_error(
+        upload(&app, &host.token, &listing, "panorama", "image/jpeg", b"not an image at all".repeat(50)).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    expect_error(
+        upload(&app, &host.token, &listing, "video", "video/mp4", pano.clone()).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", Vec::new()).await, 422, "invalid_file")
+        .await;
     // No or unknown kind.
-    let r = send(&app, Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media"), pano.clone(), &[]).await;
-    expect_error(r, 422, "validation_failed").await;
-    expect_error(upload(&app, &host.token, &listing, "audio", "audio/mpeg", pano).await, 422, "validation_failed").await;
+    let r =
+        send(&app, Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media"), pano.clone(), &[])
+            .await;
+    expect_error(r, 400, "validation_failed").await;
+    expect_error(upload(&app, &host.token, &listing, "audio", "audio/mpeg", pano).await, 400, "validation_failed")
+        .await;
 
-    let list = data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/listings/{listing}/media"), None).await).await;
+    let list =
+        data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/listings/{listing}/media"), None).await).await;
     assert_eq!(list, json!([]));
     let media_dir = app.platform.config.data_dir.join("media");
     let stored: Vec<_> = walk(&media_dir).into_iter().filter(|p| !p.contains(".spool") && !p.contains("~")).collect();
@@ -118,10 +145,13 @@ async fn oversize_uploads_and_the_quota_are_enforced() {
     .await;
     let (host, listing) = host_with_listing(&app, "host@example.com").await;
     let big = vec![0xFFu8; 1024 * 1024 + 1];
-    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", big).await, 413, "payload_too_large").await;
+    expect_error(upload(&app, &host.token, &listing, "panorama", "image/jpeg", big).await, 413, "payload_too_large")
+        .await;
     // Declaring more than the quota at the start of a chunked upload is refused at once.
     let start = json!({"kind": "video", "size": 2 * 1024 * 1024});
-    let r = app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start)).await;
+    let r = app
+        .call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start))
+        .await;
     expect_error(r, 413, "quota_exceeded").await;
     // Fill the quota with panoramas until it refuses.
     let mut refused = false;
@@ -144,7 +174,15 @@ async fn only_the_owner_writes_and_the_public_sees_only_ready_media_of_public_li
     let other = register(&app, "other@example.com").await;
     let r = upload(&app, &other.token, &listing, "panorama", "image/jpeg", panorama(2048, 4)).await;
     expect_error(r, 404, "not_found").await;
-    let r = send(&app, Method::POST, None, &format!("/api/v1/listings/{listing}/media?kind=panorama"), panorama(2048, 4), &[]).await;
+    let r = send(
+        &app,
+        Method::POST,
+        None,
+        &format!("/api/v1/listings/{listing}/media?kind=panorama"),
+        panorama(2048, 4),
+        &[],
+    )
+    .await;
     assert_eq!(r.status(), 401);
 
     let created = data(upload(&app, &host.token, &listing, "panorama", "image/jpeg", panorama(2048, 4)).await).await;
@@ -155,12 +193,19 @@ async fn only_the_owner_writes_and_the_public_sees_only_ready_media_of_public_li
     assert_eq!(public[0]["status"], "ready");
 
     // Rename: owner only; control characters refused.
-    let r = app.call(Method::PATCH, Some(&other.token), &format!("/api/v1/media/{id}"), Some(&json!({"title": "x"}))).await;
+    let r =
+        app.call(Method::PATCH, Some(&other.token), &format!("/api/v1/media/{id}"), Some(&json!({"title": "x"}))).await;
     expect_error(r, 404, "not_found").await;
-    let renamed = data(app.call(Method::PATCH, Some(&host.token), &format!("/api/v1/media/{id}"), Some(&json!({"title": "Salon"}))).await).await;
+    let renamed = data(
+        app.call(Method::PATCH, Some(&host.token), &format!("/api/v1/media/{id}"), Some(&json!({"title": "Salon"})))
+            .await,
+    )
+    .await;
     assert_eq!(renamed["title"], "Salon");
-    let r = app.call(Method::PATCH, Some(&host.token), &format!("/api/v1/media/{id}"), Some(&json!({"title": "a\u{7}b"}))).await;
-    expect_error(r, 422, "validation_failed").await;
+    let r = app
+        .call(Method::PATCH, Some(&host.token), &format!("/api/v1/media/{id}"), Some(&json!({"title": "a\u{7}b"})))
+        .await;
+    expect_error(r, 400, "validation_failed").await;
 
     // Unpublished: the public no longer sees it, the owner does.
     data(app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/unpublish"), None).await).await;

@@ -76,7 +76,14 @@ pub async fn send(
 }
 
 /// Uploads `bytes` as one request; the answer.
-pub async fn upload(app: &TestApp, token: &str, listing: &str, kind: &str, content_type: &str, bytes: Vec<u8>) -> reqwest::Response {
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    listing: &str,
+    kind: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     let path = format!("/api/v1/listings/{listing}/media?kind={kind}");
     send(app, Method::POST, Some(token), &path, bytes, &[("content-type", content_type.to_owned())]).await
 }
@@ -140,7 +147,12 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// The ffmpeg to make test videos with: required in CI, else tests needing it are skipped.
 pub fn ffmpeg() -> Option<PathBuf> {
     let found = std::env::var("SOJOURN_TEST_FFMPEG").ok().map(PathBuf::from).or_else(|| {
-        std::process::Command::new("ffmpeg").arg("-version").output().ok().filter(|o| o.status.success()).map(|_| "ffmpeg".into())
+        std::process::Command::new("ffmpeg")
+            .arg("-version")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|_| "ffmpeg".into())
     });
     if found.is_none() {
         assert!(std::env::var("CI").is_err(), "ffmpeg is required in CI (SOJOURN_TEST_FFMPEG)");
@@ -153,7 +165,8 @@ pub fn ffmpeg() -> Option<PathBuf> {
 pub fn video(ffmpeg: &PathBuf, container: &str, seconds: u32) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join(format!("v.{container}"));
-    let codec: &[&str] = if container == "mp4" { &["-c:v", "mpeg4", "-q:v", "5"] } else { &["-c:v", "libvpx", "-b:v", "200k"] };
+    let codec: &[&str] =
+        if container == "mp4" { &["-c:v", "mpeg4", "-q:v", "5"] } else { &["-c:v", "libvpx", "-b:v", "200k"] };
     let status = std::process::Command::new(ffmpeg)
         .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
         .arg(format!("testsrc=duration={seconds}:size=320x240:rate=10"))

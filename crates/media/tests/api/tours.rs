@@ -23,12 +23,26 @@ pub fn two_scenes(living: &str, kitchen: &str) -> Value {
          "hotspots": [{"yaw": -90, "pitch": 0, "type": "scene", "targetSceneId": "living"}]}]})
 }
 
-async fn put(app: &testkit::TestApp, token: &str, listing: &str, body: &Value, if_match: Option<&str>) -> reqwest::Response {
+async fn put(
+    app: &testkit::TestApp,
+    token: &str,
+    listing: &str,
+    body: &Value,
+    if_match: Option<&str>,
+) -> reqwest::Response {
     let mut headers = vec![("content-type", "application/json".to_owned())];
     if let Some(tag) = if_match {
         headers.push(("if-match", tag.to_owned()));
     }
-    send(app, Method::PUT, Some(token), &format!("/api/v1/listings/{listing}/tour"), serde_json::to_vec(body).unwrap(), &headers).await
+    send(
+        app,
+        Method::PUT,
+        Some(token),
+        &format!("/api/v1/listings/{listing}/tour"),
+        serde_json::to_vec(body).unwrap(),
+        &headers,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -55,7 +69,15 @@ async fn a_host_builds_a_two_scene_tour_that_guests_read_with_the_listing() {
     assert_eq!(public["scenes"][0]["hotspots"][0]["targetSceneId"], "kitchen");
     assert_eq!(public["scenes"][0]["hotspots"][1]["title"], "Fireplace");
     assert!(public["scenes"][0]["panorama"]["url"].is_string());
-    let r = send(&app, Method::GET, None, &format!("/api/v1/listings/{listing}/tour"), Vec::new(), &[("if-none-match", "\"1\"".into())]).await;
+    let r = send(
+        &app,
+        Method::GET,
+        None,
+        &format!("/api/v1/listings/{listing}/tour"),
+        Vec::new(),
+        &[("if-none-match", "\"1\"".into())],
+    )
+    .await;
     assert_eq!(r.status(), 304);
 
     // Replacing needs the ETag: none → 428, stale → 412, current → 200 with the next one.
@@ -90,24 +112,34 @@ async fn scenes_must_show_ready_panoramas_of_the_listing_and_hotspots_must_lead_
     let living = ready_panorama(&app, &host.token, &listing, 3).await;
     let kitchen = ready_panorama(&app, &host.token, &listing, 4).await;
 
-    let foreign = uuid::Uuid::new_v4().to_string();
-    let err = expect_error(put(&app, &host.token, &listing, &two_scenes(&living, &foreign), None).await, 422, "validation_failed").await;
+    let foreign = uuid::Uuid::now_v7().to_string();
+    let err = expect_error(
+        put(&app, &host.token, &listing, &two_scenes(&living, &foreign), None).await,
+        400,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(err["details"][0]["field"], "scenes[1].panoramaId");
     let mut broken = two_scenes(&living, &kitchen);
     broken["scenes"][0]["hotspots"][0]["targetSceneId"] = json!("garden");
     broken["scenes"][1]["initialView"] = json!({"yaw": 200, "pitch": 0});
-    let err = expect_error(put(&app, &host.token, &listing, &broken, None).await, 422, "validation_failed").await;
+    let err = expect_error(put(&app, &host.token, &listing, &broken, None).await, 400, "validation_failed").await;
     let fields: Vec<&str> = err["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
     assert!(fields.contains(&"scenes[0].hotspots[0].targetSceneId"), "{fields:?}");
     assert!(fields.contains(&"scenes[1].initialView.yaw"), "{fields:?}");
     // Malformed documents are 400/422, never 5xx.
-    for bad in [json!({"scenes": "x"}), json!({"scenes": [{"id": "a"}]}), json!([]), json!({"scenes": [], "extra": true})] {
+    for bad in
+        [json!({"scenes": "x"}), json!({"scenes": [{"id": "a"}]}), json!([]), json!({"scenes": [], "extra": true})]
+    {
         let r = put(&app, &host.token, &listing, &bad, None).await;
         assert!(matches!(r.status().as_u16(), 400 | 422), "{bad}: {}", r.status());
     }
     // No tour yet on the other listing; a tour for an unknown listing is a 404.
-    assert_eq!(app.call(Method::GET, None, &format!("/api/v1/listings/{other_listing}/tour"), None).await.status(), 404);
-    let unknown = uuid::Uuid::new_v4();
+    assert_eq!(
+        app.call(Method::GET, None, &format!("/api/v1/listings/{other_listing}/tour"), None).await.status(),
+        404
+    );
+    let unknown = uuid::Uuid::now_v7();
     let r = put(&app, &host.token, &unknown.to_string(), &two_scenes(&living, &kitchen), None).await;
     assert_eq!(r.status(), 404);
 }

@@ -18,7 +18,9 @@ async fn a_file_sent_in_pieces_resumes_at_the_servers_offset_and_becomes_an_obje
     let (host, listing) = host_with_listing(&app, "host@example.com").await;
     let file = panorama(2048, 7);
     let start = json!({"kind": "panorama", "size": file.len(), "contentType": "image/jpeg", "title": "Terrace"});
-    let r = app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start)).await;
+    let r = app
+        .call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start))
+        .await;
     assert_eq!(r.headers()["upload-offset"], "0");
     let (status, body) = json(r).await;
     assert_eq!(status, 201, "{body}");
@@ -34,7 +36,8 @@ async fn a_file_sent_in_pieces_resumes_at_the_servers_offset_and_becomes_an_obje
     let r = piece(&app, &host.token, &upload, third * 2, &file[third * 2..]).await;
     let err = expect_error(r, 409, "offset_mismatch").await;
     assert_eq!(err["data"]["offset"], third);
-    let status = data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/media/uploads/{upload}"), None).await).await;
+    let status =
+        data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/media/uploads/{upload}"), None).await).await;
     assert_eq!(status["offset"], third);
     // Someone else's upload does not exist for them.
     let other = register(&app, "other@example.com").await;
@@ -62,10 +65,15 @@ async fn pieces_past_the_declared_size_bad_offsets_and_abandoned_uploads() {
     let app = spawn().await;
     let (host, listing) = host_with_listing(&app, "host@example.com").await;
     let start = json!({"kind": "video", "size": 1000});
-    let upload = data(app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start)).await).await;
+    let upload = data(
+        app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start))
+            .await,
+    )
+    .await;
     let upload = upload["id"].as_str().unwrap().to_owned();
     expect_error(piece(&app, &host.token, &upload, 0, &[1u8; 1001]).await, 413, "payload_too_large").await;
-    let status = data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/media/uploads/{upload}"), None).await).await;
+    let status =
+        data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/media/uploads/{upload}"), None).await).await;
     assert_eq!(status["offset"], 0, "a refused piece leaves nothing");
     let path = format!("/api/v1/media/uploads/{upload}");
     let r = send(&app, Method::PATCH, Some(&host.token), &path, vec![1; 10], &[]).await;
@@ -74,20 +82,37 @@ async fn pieces_past_the_declared_size_bad_offsets_and_abandoned_uploads() {
     expect_error(r, 400, "bad_request").await;
     // Bad declarations.
     for bad in [json!({"kind": "video", "size": 0}), json!({"kind": "photo", "size": 10}), json!({"kind": "video"})] {
-        let r = app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&bad)).await;
+        let r = app
+            .call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&bad))
+            .await;
         assert!(matches!(r.status().as_u16(), 400 | 422), "{bad}: {}", r.status());
     }
-    let r = app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&json!({"kind": "video", "size": u64::MAX / 2}))).await;
+    let r = app
+        .call(
+            Method::POST,
+            Some(&host.token),
+            &format!("/api/v1/listings/{listing}/media/uploads"),
+            Some(&json!({"kind": "video", "size": u64::MAX / 2})),
+        )
+        .await;
     expect_error(r, 413, "payload_too_large").await;
     // Complete but not a video: refused with a 4xx, and nothing stays.
     let (status, body) = json(piece(&app, &host.token, &upload, 0, &[7u8; 1000]).await).await;
     assert_eq!(status, 415, "{body}");
-    let list = data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/listings/{listing}/media"), None).await).await;
+    let list =
+        data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/listings/{listing}/media"), None).await).await;
     assert_eq!(list, json!([]));
 
-    let second = data(app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start)).await).await;
+    let second = data(
+        app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start))
+            .await,
+    )
+    .await;
     let second = second["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.call(Method::DELETE, Some(&host.token), &format!("/api/v1/media/uploads/{second}"), None).await.status(), 204);
+    assert_eq!(
+        app.call(Method::DELETE, Some(&host.token), &format!("/api/v1/media/uploads/{second}"), None).await.status(),
+        204
+    );
     assert_eq!(piece(&app, &host.token, &second, 0, &[1u8; 10]).await.status(), 404);
 }
 
@@ -96,11 +121,16 @@ async fn racing_pieces_at_one_offset_land_once() {
     let app = spawn().await;
     let (host, listing) = host_with_listing(&app, "host@example.com").await;
     let start = json!({"kind": "video", "size": 100_000});
-    let upload = data(app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start)).await).await;
+    let upload = data(
+        app.call(Method::POST, Some(&host.token), &format!("/api/v1/listings/{listing}/media/uploads"), Some(&start))
+            .await,
+    )
+    .await;
     let upload = upload["id"].as_str().unwrap().to_owned();
     let mut tasks = Vec::new();
     for i in 0..8u8 {
-        let (app_url, token, upload) = (app.url(&format!("/api/v1/media/uploads/{upload}")), host.token.clone(), upload.clone());
+        let (app_url, token, upload) =
+            (app.url(&format!("/api/v1/media/uploads/{upload}")), host.token.clone(), upload.clone());
         let _ = upload;
         tasks.push(tokio::spawn(async move {
             reqwest::Client::new()
@@ -121,6 +151,7 @@ async fn racing_pieces_at_one_offset_land_once() {
     }
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
-    let status = data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/media/uploads/{upload}"), None).await).await;
+    let status =
+        data(app.call(Method::GET, Some(&host.token), &format!("/api/v1/media/uploads/{upload}"), None).await).await;
     assert_eq!(status["offset"], 10_000);
 }

@@ -128,7 +128,6 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     }
     super::gateway::validate(&config.gateway)?;
     super::realtime::validate(&config.realtime)?;
-    super::media::validate(&config.media)?;
     if config.database.statement_timeout_ms > 3_600_000 {
         return Err(ConfigError::key("database.statement_timeout_ms", "must be at most 3600000 (0 = no limit)"));
     }

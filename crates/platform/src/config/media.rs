@@ -93,7 +93,9 @@ pub(super) fn validate(media: &MediaConfig) -> Result<(), ConfigError> {
     if !(1_000_000..=200_000_000).contains(&media.panorama_max_pixels) {
         return Err(ConfigError::key("media.panorama_max_pixels", "must be between 1000000 and 200000000"));
     }
-    for (key, limit) in [("media.vr_lookups_per_ip", media.vr_lookups_per_ip), ("media.vr_creations_per_ip", media.vr_creations_per_ip)] {
+    for (key, limit) in
+        [("media.vr_lookups_per_ip", media.vr_lookups_per_ip), ("media.vr_creations_per_ip", media.vr_creations_per_ip)]
+    {
         if limit.count == 0 || limit.window_secs == 0 {
             return Err(ConfigError::key(key, "count and window_secs must be at least 1"));
         }

@@ -83,8 +83,6 @@ pub struct Config {
     pub realtime: RealtimeConfig,
     /// The gateway role: upstreams and edge policies.
     pub gateway: GatewayConfig,
-    /// Panoramas, videos, tours and VR sessions.
-    pub media: MediaConfig,
     /// Per-context overrides (`contexts.booking.database_url`), so each service can own its
     /// database.
     pub contexts: BTreeMap<String, ContextConfig>,
@@ -118,7 +116,6 @@ impl Default for Config {
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
-            media: MediaConfig::default(),
             contexts: BTreeMap::new(),
             secrets: BTreeMap::new(),
         }
