@@ -2,7 +2,8 @@
 
 The start-up rules below mirror the binary: App::build in crates/platform/src/app.rs (which
 secrets a process needs), gateway::edge_auth, Media::configured (S3) and each context's
-`secrets()`. When those change, change `needs()` here.
+`secrets()`. When those change, change `needs()` here. The media rules mirror its upload spool
+(docs/media.md, "Split deployments") and the gateway's body limit (gateway::proxy).
 """
 import glob
 import json
@@ -13,7 +14,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search", "reviews", "travel"]
+CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search", "reviews", "travel", "media"]
 problems = []
 
 
@@ -49,6 +50,29 @@ SERVICE_URLS = {
 
 # Where search keeps its index (<data_dir>/search), or the data directory holding it.
 INDEX_PATHS = ("/data", "/data/search")
+
+MIB = 1024 * 1024
+# server.body_limit_bytes's default, and media.max_request_upload_mb's and media.chunk_mb's.
+DEFAULT_BODY_LIMIT = MIB
+DEFAULT_MEDIA_REQUEST_MB = 100
+DEFAULT_MEDIA_CHUNK_MB = 8
+# Where media spools uploads on their way to the bucket (<data_dir>/spool), or the data directory.
+SPOOL_PATHS = ("/data", "/data/spool")
+
+
+def check_media_through_gateway(where, gateway_env, media_env):
+    """The gateway forwards no body over its server.body_limit_bytes: media's one-request
+    uploads and the pieces of chunked ones must fit, or they fail at the gateway with a 413
+    that media never sees. `gateway.media_upstream`, when set, names a context with an upstream."""
+    limit = int(gateway_env.get("SOJOURN__SERVER__BODY_LIMIT_BYTES", DEFAULT_BODY_LIMIT))
+    for var, default in (("SOJOURN__MEDIA__MAX_REQUEST_UPLOAD_MB", DEFAULT_MEDIA_REQUEST_MB),
+                         ("SOJOURN__MEDIA__CHUNK_MB", DEFAULT_MEDIA_CHUNK_MB)):
+        size = int(media_env.get(var, default)) * MIB
+        if size > limit:
+            bad(f"{where}: the gateway's body limit ({limit} bytes) is below media's {var} ({size} bytes)")
+    upstream = gateway_env.get("SOJOURN__GATEWAY__MEDIA_UPSTREAM")
+    if upstream is not None and f"SOJOURN__GATEWAY__UPSTREAMS__{str(upstream).upper()}__URLS" not in gateway_env:
+        bad(f"{where}: gateway.media_upstream `{upstream}` is not one of the gateway's upstreams")
 
 
 def needs(only, env, multi_process):
@@ -172,6 +196,18 @@ def check_compose():
                         runs = services.get(host, {}).get("command", [])
                         if host not in sojourn or port != 3000 or c not in ",".join(runs):
                             bad(f"{path}: gateway upstream {c} -> {url} is not a service running {c} on 3000")
+        runs_media = [n for n in sojourn if "media" in ",".join(services[n].get("command", ["serve"]))
+                      or services[n].get("command", ["serve"]) == ["serve"]]
+        gateways = [n for n in sojourn if services[n].get("command") == ["serve", "--only", "gateway"]]
+        for gw in gateways:
+            for m in runs_media:
+                check_media_through_gateway(f"{path}: {gw} -> {m}", services[gw].get("environment", {}),
+                                            services[m].get("environment", {}))
+        if gateways:
+            for m in runs_media:
+                # Chunked uploads spool on the process receiving them: one container per spool.
+                if services[m].get("deploy", {}).get("replicas", 1) != 1 or services[m].get("scale", 1) != 1:
+                    bad(f"{path}: {m} runs media with several replicas: a chunked upload's pieces would scatter")
         if len(published) != len(set(published)):
             bad(f"{path}: a host port is published twice: {published}")
         for var in set(re.findall(r"\$\{([A-Z_]+):\?", text)):
@@ -196,6 +232,46 @@ def check_statefulset(path, name, d, services):
         bad(f"{path}: StatefulSet {name} needs an fsGroup to write its volumes as non-root")
 
 
+def quantity(text):
+    """A Kubernetes quantity in bytes (`10Gi`, `512Mi`, `1G`...), or None."""
+    m = re.fullmatch(r"(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?", str(text))
+    if not m:
+        return None
+    scale = {None: 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40,
+             "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}[m.group(2)]
+    return int(m.group(1)) * scale
+
+
+def env_values(container, config):
+    """The literal environment of a container that reads the ConfigMap (values from Secrets
+    and fields are left out)."""
+    values = dict(config) if any("configMapRef" in s for s in container.get("envFrom", [])) else {}
+    values.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+    return values
+
+
+def check_k8s_media(path, name, d, c, env, scaled):
+    """Media spools uploads on the pod's own disk (<data_dir>/spool), and all pieces of a chunked
+    upload must reach the pod holding its partial file: one replica, no HPA, and a writable
+    volume there with room for the largest upload."""
+    if d["kind"] != "Deployment" or d["spec"].get("replicas", 1) != 1 or name in scaled:
+        bad(f"{path}: {name} runs media: it must be a Deployment of 1 replica without an HPA "
+            "(a chunked upload's pieces must reach the pod holding it)")
+    largest = min(int(env.get("SOJOURN__MEDIA__MAX_VIDEO_MB") or 4096),
+                  int(env.get("SOJOURN__MEDIA__LISTING_QUOTA_MB") or 2048)) * MIB
+    volumes = {v["name"]: v for v in d["spec"]["template"]["spec"].get("volumes", [])}
+    mounts = {m["mountPath"]: volumes.get(m["name"], {}) for m in c.get("volumeMounts", [])}
+    # The deepest mount holds it: /data/spool when it has a volume of its own.
+    spool = [mounts[p] for p in SPOOL_PATHS[::-1] if p in mounts][:1]
+    if not spool:
+        bad(f"{path}: {name} runs media without a volume on /data or /data/spool (its upload spool)")
+    for v in spool:
+        size = quantity(v.get("emptyDir", {}).get("sizeLimit", "")) if "emptyDir" in v else None
+        if "emptyDir" in v and (size is None or size < largest):
+            bad(f"{path}: {name}'s upload spool needs an emptyDir sizeLimit of at least {largest} bytes "
+                "(the largest upload)")
+
+
 def check_k8s():
     print("== Kubernetes cross-references")
     docs = {}
@@ -214,6 +290,8 @@ def check_k8s():
     workloads = {n: d for (k, n), (_, d) in docs.items() if k in ("Deployment", "StatefulSet")}
     services = {n: d for (k, n), (_, d) in docs.items() if k == "Service"}
     grace = int(config.get("SOJOURN__SERVER__SHUTDOWN_GRACE_SECS", 10))
+    scaled = {d["spec"]["scaleTargetRef"]["name"] for (k, _), (_, d) in docs.items() if k == "HorizontalPodAutoscaler"}
+    media_envs, gateway_envs = [], []
     for (kind, name), (path, d) in docs.items():
         if kind not in ("Deployment", "StatefulSet", "Job"):
             continue
@@ -245,6 +323,11 @@ def check_k8s():
             only = check_process(f"{path}: {name}", c.get("args", []), env, multi_process=True)
             if kind == "Job":
                 continue
+            if only and "media" in only:
+                check_k8s_media(path, name, d, c, env_values(c, config), scaled)
+                media_envs.append((name, env_values(c, config)))
+            if only == ["gateway"]:
+                gateway_envs.append((name, env_values(c, config)))
             if only and "search" in only:
                 claims = {t["metadata"]["name"] for t in d["spec"].get("volumeClaimTemplates", [])}
                 on_claim = {m["mountPath"] for m in c.get("volumeMounts", []) if m["name"] in claims}
@@ -271,6 +354,9 @@ def check_k8s():
                         svc = services.get(host.split(".")[0])
                         if not svc or port not in [p["port"] for p in svc["spec"]["ports"]] or host.split(".")[0] != ctx:
                             bad(f"config.yaml: gateway upstream {ctx} -> {url} is not the {ctx} Service")
+    for gw, gw_env in gateway_envs:
+        for m, m_env in media_envs:
+            check_media_through_gateway(f"deploy/k8s: {gw} -> {m}", gw_env, m_env)
     for name, svc in services.items():
         sel = svc["spec"]["selector"]
         if not any(sel.items() <= d["spec"]["template"]["metadata"]["labels"].items() for d in workloads.values()):
