@@ -67,9 +67,9 @@ impl Context for Media {
             tracing::warn!(ffmpeg = %env.config.media.ffmpeg, "ffmpeg not found: videos get no poster frame (owners may upload one)");
         }
         let service = service::MediaService::new(env, ffmpeg);
-        service::process::register(&service);
         service.spawn_sweeper(&env.background);
         let shared = Arc::new(service.clone());
+        service::process::register(&shared);
         let vr = vr::Vr::start(env, service.clone());
         let subscriptions = vec![
             Subscription::new(

@@ -11,7 +11,7 @@
 //! A job that finds its object deleted meanwhile removes what it stored and ends.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use async_trait::async_trait;
 use kernel::EventEnvelope;
@@ -252,49 +252,57 @@ impl MediaService {
     }
 }
 
-pub struct ProcessJob(pub Arc<MediaService>);
+pub struct ProcessJob(pub Weak<MediaService>);
 
 #[async_trait]
 impl JobHandler for ProcessJob {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
-        self.0.process(object_id(job, "objectId")?).await
+        live(&self.0)?.process(object_id(job, "objectId")?).await
     }
 
     async fn failed(&self, job: &Job, reason: &str) {
-        if let Ok(id) = object_id(job, "objectId") {
-            self.0.processing_failed(id, reason).await;
+        if let (Ok(id), Ok(service)) = (object_id(job, "objectId"), live(&self.0)) {
+            service.processing_failed(id, reason).await;
         }
     }
 }
 
-pub struct PosterJob(pub Arc<MediaService>);
+pub struct PosterJob(pub Weak<MediaService>);
 
 #[async_trait]
 impl JobHandler for PosterJob {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let key = job.payload.get("key").and_then(|k| k.as_str()).ok_or_else(|| JobError::fail("bad payload"))?;
-        self.0.set_poster(object_id(job, "objectId")?, key).await
+        live(&self.0)?.set_poster(object_id(job, "objectId")?, key).await
     }
 }
 
 /// Removes stored files whose rows are gone.
-pub struct PurgeJob(pub Arc<MediaService>);
+pub struct PurgeJob(pub Weak<MediaService>);
 
 #[async_trait]
 impl JobHandler for PurgeJob {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let keys = job.payload.get("keys").and_then(|k| k.as_array()).ok_or_else(|| JobError::fail("bad payload"))?;
+        let service = live(&self.0)?;
         for key in keys.iter().filter_map(|k| k.as_str()) {
-            self.0.storage.delete(key).await.map_err(retry)?;
+            service.storage.delete(key).await.map_err(retry)?;
         }
         Ok(())
     }
 }
 
-/// Registers media's jobs on the context's queue.
-pub fn register(service: &MediaService) {
-    let shared = Arc::new(service.clone());
-    service.jobs.register(PROCESS_JOB, Arc::new(ProcessJob(shared.clone())));
-    service.jobs.register(POSTER_JOB, Arc::new(PosterJob(shared.clone())));
-    service.jobs.register(PURGE_JOB, Arc::new(PurgeJob(shared)));
+/// The service, unless the context is being dropped (the job is then retried later).
+fn live(service: &Weak<MediaService>) -> Result<Arc<MediaService>, JobError> {
+    service.upgrade().ok_or_else(|| JobError::retry("the media context is stopping"))
+}
+
+/// Registers media's jobs on the context's queue. Handlers hold the service weakly: the
+/// service holds the queue, which holds the handlers, and a strong reference would be a cycle
+/// that never frees the database pools. The context's event subscriptions keep it alive.
+pub fn register(service: &Arc<MediaService>) {
+    let weak = Arc::downgrade(service);
+    service.jobs.register(PROCESS_JOB, Arc::new(ProcessJob(weak.clone())));
+    service.jobs.register(POSTER_JOB, Arc::new(PosterJob(weak.clone())));
+    service.jobs.register(PURGE_JOB, Arc::new(PurgeJob(weak)));
 }

@@ -162,6 +162,8 @@ impl MediaService {
         let u = self.own_upload(id, actor).await?;
         let path = self.part_path(id);
         let total = u64::try_from(u.size_bytes).unwrap_or(0);
+        // The spool directory may be new (a fresh disk): a piece at offset 0 creates the file.
+        tokio::fs::create_dir_all(self.storage.spool_dir()).await.map_err(|e| spool_error(SpoolError::Io(e)))?;
         let appended = spool::append(body, &path, offset, total).await;
         let held = match &appended {
             Ok(n) => *n,
