@@ -1,7 +1,8 @@
 //! Catalog: providers and their listings of every kind — stays, restaurants, transport,
 //! activities and products — on one model. Listings are drafts until complete, then
 //! published; every change is an event for booking, search and insights. Listings are shown
-//! with their reviews' rating, read from the reviews context's events.
+//! with their reviews' rating and a summary of their media (panoramas, videos, tour), read from
+//! the reviews and media contexts' events. Photo uploads are processed by a job.
 
 pub mod domain;
 mod feed;
@@ -64,6 +65,14 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_listing_ratings.sql"),
         postgres: include_str!("../migrations/postgres/0007_listing_ratings.sql"),
     },
+    // Photo processing states (`service::photo_job`), and media's objects and tours per
+    // listing (`service::media`).
+    Migration {
+        version: 8,
+        name: "media",
+        sqlite: include_str!("../migrations/sqlite/0008_media.sql"),
+        postgres: include_str!("../migrations/postgres/0008_media.sql"),
+    },
 ];
 
 /// The catalog context.
@@ -108,9 +117,11 @@ impl Context for Catalog {
             clock: env.clock.clone(),
             events: env.events.clone(),
             media: env.media.clone(),
+            jobs: env.jobs.clone(),
             geocoder,
             cache: env.cache.clone(),
         });
+        env.jobs.register(service::photo_job::PHOTO_JOB, Arc::new(service::photo_job::PhotoJob::new(&state)));
         let erasure = platform::events::Subscription::new(
             "catalog.erasure",
             "user.deleted",
@@ -123,7 +134,13 @@ impl Context for Catalog {
             env.db.clone(),
             service::ratings::RatingsConsumer { clock: env.clock.clone(), cache: env.cache.clone() },
         );
-        let mut subscriptions = vec![erasure, ratings];
+        let media = platform::events::Subscription::new(
+            service::media::MEDIA_CONSUMER,
+            service::media::MEDIA_EVENTS,
+            env.db.clone(),
+            service::media::MediaConsumer { cache: env.cache.clone() },
+        );
+        let mut subscriptions = vec![erasure, ratings, media];
         if env.cache.enabled() {
             subscriptions.push(platform::events::Subscription::new(
                 "catalog.cache",

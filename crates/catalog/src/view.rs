@@ -1,15 +1,17 @@
 //! How listings look on the wire and in events. Clients see a listing with its reviews' rating
-//! ([`rated`]); events and the listings feed carry the listing alone ([`event`]): the rating is
-//! the reviews context's to publish (search reads it from there), and a rating change is no
-//! change of the listing — no `listing.updated`, no new version.
+//! and its media summary ([`shown`]); events and the listings feed carry the listing alone
+//! ([`event`]): the rating is the reviews context's to publish (search reads it from there),
+//! media belongs to the media context, and neither changing is a change of the listing — no
+//! `listing.updated`, no new version.
 
 use serde_json::{Value, json};
 
 use crate::domain::listing::Listing;
+use crate::domain::media::MediaSummary;
 use crate::domain::rating::ListingRating;
 
 /// The listing itself, the kind's block under the kind's name: what events, the feed and
-/// exports carry. Clients see it [`rated`].
+/// exports carry. Clients see it [`shown`].
 pub fn listing(l: &Listing) -> Value {
     let mut v = json!({
         "id": l.id,
@@ -44,12 +46,13 @@ pub fn listing(l: &Listing) -> Value {
 }
 
 /// The listing as clients see it, with `rating`, `reviewCount`, `ratingCategories` and
-/// `ratingDistribution` ([`ListingRating`]).
-pub fn rated(l: &Listing, rating: &ListingRating) -> Value {
+/// `ratingDistribution` ([`ListingRating`]), and `media` ([`MediaSummary`]).
+pub fn shown(l: &Listing, rating: &ListingRating, media: &MediaSummary) -> Value {
     let mut v = listing(l);
     if let (Some(view), Ok(Value::Object(fields))) = (v.as_object_mut(), serde_json::to_value(rating)) {
         view.extend(fields);
     }
+    v["media"] = serde_json::to_value(media).unwrap_or(Value::Null);
     v
 }
 

@@ -105,7 +105,9 @@ impl Context for Identity {
             .await
             .map_err(|e| StartError::Context("identity".into(), format!("loading revocations: {}", e.message)))?;
         service::janitor::spawn(env.db.clone(), env.clock.clone(), std::time::Duration::from_secs(3600));
-        let router = http::routes().with_state(Arc::new(accounts));
+        let accounts = Arc::new(accounts);
+        env.jobs.register(service::avatar_job::AVATAR_JOB, Arc::new(service::avatar_job::AvatarJob::new(&accounts)));
+        let router = http::routes().with_state(accounts);
         let roles = platform::events::Subscription::new(
             events::ROLES_CONSUMER,
             "provider.created",

@@ -111,29 +111,19 @@ pub async fn create_batch(
     Ok((StatusCode::CREATED, ok(json!({ "listings": views }))).into_response())
 }
 
-/// A listing with its photos: published ones are public; drafts are visible to their owner
-/// (and admins) only.
+/// A listing with its photos and media summary: published ones are public; drafts are visible
+/// to their owner (and admins) only. The public sees ready photos; the owner every photo with
+/// its status.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", operation_id = "get_listing", tag = "Listings", security((), ("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, description = "`{listing}` with its rating (`ListingRating`) and photos, with `ETag`"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "`{listing}` with its rating (`ListingRating`), `media` (`MediaSummary`) and photos, with `ETag`"), (status = 404, body = ErrorBody)))]
 pub async fn get(
     AxumState(state): AxumState<State>,
     user: MaybeAuthUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = kernel::parse_id(&id, "listing")?;
-    let ticket = match state.cached_listing(id).await {
-        Ok(hit) => return Ok(etag(ok(hit.body), hit.version)),
-        Err(ticket) => ticket,
-    };
-    let l = state.listing(id, user.0.as_ref()).await?;
-    let mut listing = state.view(&l).await?;
-    listing["photos"] = json!(state.photos_of(l.id).await?);
-    let body = json!({ "listing": listing });
-    if let Some(ticket) = ticket.filter(|_| l.status == "published") {
-        state.cache_listing(ticket, &body, l.version).await;
-    }
-    Ok(with_etag(ok(body), &l))
+    let (body, version) = state.listing_detail(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
+    Ok(etag(ok(body), version))
 }
 
 /// Change a listing (owner only). Send `If-Match` with the ETag you read: a concurrent change

@@ -1,4 +1,5 @@
-//! The catalog's HTTP surface: providers, listings (shown with their rating) and listing photos.
+//! The catalog's HTTP surface: providers, listings (shown with their rating and media summary)
+//! and listing photos.
 
 mod listings;
 mod photos;
@@ -16,11 +17,23 @@ use crate::service::Catalog;
 pub type State = Arc<Catalog>;
 
 /// Schemas named by the listing views' descriptions: every view merges [`ListingRating`]'s
-/// fields into the listing (the listing itself is described by its blocks' schemas).
+/// fields into the listing and adds `media` ([`MediaSummary`]); photos are [`PhotoView`]s
+/// (the listing itself is described by its blocks' schemas).
 ///
 /// [`ListingRating`]: crate::domain::rating::ListingRating
+/// [`MediaSummary`]: crate::domain::media::MediaSummary
+/// [`PhotoView`]: crate::service::photos::PhotoView
 #[derive(utoipa::OpenApi)]
-#[openapi(components(schemas(crate::domain::rating::ListingRating)))]
+#[openapi(components(schemas(
+    crate::domain::rating::ListingRating,
+    crate::domain::media::MediaSummary,
+    crate::domain::media::TourSummary,
+    crate::domain::media::Cover,
+    crate::domain::media::MediaKind,
+    crate::service::photos::PhotoView,
+    crate::service::photos::VariantView,
+    crate::store::photos::PhotoStatus
+)))]
 struct ListingViews;
 
 pub fn routes() -> OpenApiRouter<State> {

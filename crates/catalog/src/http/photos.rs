@@ -25,13 +25,16 @@ fn photo_id(raw: &str) -> Result<Uuid, ApiError> {
 }
 
 /// Add a photo (owner only; multipart field `photo` or `file`: JPEG, PNG or WebP, at most
-/// 10 MB; optional field `caption`, plain text of at most 200 characters). It is re-encoded
-/// into `thumb`, `medium` and `large` JPEGs without metadata and appended last. At most 10
-/// photos per listing.
+/// 10 MB and 40 megapixels; optional field `caption`, plain text of at most 200 characters).
+/// It is appended last and answered at once as `processing`; a background job then re-encodes
+/// it into `thumb`, `medium` and `large` JPEGs without metadata and makes it `ready` (or
+/// `failed`, with the reason, if it does not decode). At most 10 photos per listing, processing
+/// and failed ones included.
 #[utoipa::path(post, path = "/api/v1/listings/{id}/photos", operation_id = "upload_listing_photo", tag = "Listing photos",
     security(("bearerAuth" = [])), params(("id" = String, Path, description = "Listing id")),
     request_body(content_type = "multipart/form-data", description = "Field `photo` (or `file`) with the image; optional field `caption`"),
-    responses((status = 201, description = "`{photo}`"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 201, description = "`{photo}` (`PhotoView`), `status: processing`"),
+        (status = 400, description = "`invalid_image`: damaged or truncated; `validation_failed`", body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, description = "`photo_limit`", body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn upload(
@@ -61,10 +64,11 @@ pub async fn upload(
     Ok((StatusCode::CREATED, ok_with_message(json!({ "photo": photo }), "Photo added")).into_response())
 }
 
-/// A listing's photos in display order; visible to whoever may see the listing.
+/// A listing's photos in display order; visible to whoever may see the listing. The public
+/// sees the ready ones; the owner (and administrators) every photo with its `status`.
 #[utoipa::path(get, path = "/api/v1/listings/{id}/photos", operation_id = "list_listing_photos", tag = "Listing photos",
     security((), ("bearerAuth" = [])), params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, description = "`{photos}`"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "`{photos}` (`PhotoView`s)"), (status = 404, body = ErrorBody)))]
 pub async fn list(
     AxumState(state): AxumState<State>,
     user: MaybeAuthUser,
@@ -107,7 +111,8 @@ pub async fn update(
     Ok(ok_with_message(json!({ "photo": photo }), "Photo updated"))
 }
 
-/// Delete a photo and its stored images (owner only); the photos after it move up.
+/// Delete a photo, whatever its status, and its stored images (owner only); the photos after
+/// it move up.
 #[utoipa::path(delete, path = "/api/v1/listings/{id}/photos/{photoId}", operation_id = "delete_listing_photo", tag = "Listing photos",
     security(("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id"), ("photoId" = String, Path, description = "Photo id")),

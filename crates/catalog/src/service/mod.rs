@@ -1,13 +1,17 @@
-//! What the catalog does — providers, the listing life cycle, listing photos and the ratings
-//! shown on listings — independent of HTTP.
+//! What the catalog does — providers, the listing life cycle, listing photos (and the job that
+//! processes them), and the ratings and media summaries shown on listings — independent of
+//! HTTP.
 
 pub mod cached;
 mod listings;
+pub mod media;
+pub mod photo_job;
 pub mod photos;
 pub mod providers;
 pub mod ratings;
 pub mod sessions;
 pub mod trips;
+mod views;
 
 use std::sync::Arc;
 
@@ -25,6 +29,8 @@ pub struct Catalog {
     pub events: Events,
     /// Listing photos: the object store and the public URLs of its objects.
     pub media: Media,
+    /// The catalog's job queue (`catalog.photo`).
+    pub jobs: platform::jobs::Jobs,
     /// Fills in coordinates from addresses, when configured.
     pub geocoder: Option<Arc<dyn crate::geocode::Geocoder>>,
     /// Public listing details, shared across instances (Redis); forgotten on every change.

@@ -1,25 +1,33 @@
-//! Listing photos: up to [`MAX_PHOTOS`] per listing, uploaded by the owner, checked and
-//! re-encoded into three JPEG sizes on the blocking pool (metadata such as the GPS position
-//! stripped), stored under content-addressed keys, captioned, reordered and deleted by the
-//! owner. Reads follow the listing's visibility.
+//! Listing photos: up to [`MAX_PHOTOS`] per listing, uploaded, captioned, reordered and
+//! deleted by the owner. An upload is only checked from its bytes (format, the header's
+//! dimensions, a proper end), kept under a private key and answered at once as `processing`;
+//! the `catalog.photo` job ([`super::photo_job`]) decodes it off the request path and makes its
+//! three JPEG sizes (metadata such as the GPS position dropped). Reads follow the listing's
+//! visibility, and show ready photos only — except to the owner (and administrators), who see
+//! every photo with its status and, for a failed one, why.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_lc_rs::digest;
 use kernel::{ApiError, FieldError};
 use platform::auth::AuthUser;
-use platform::images::{self, ImageError};
+use platform::images::ImageError;
+use platform::jobs::JobSpec;
 use serde::Serialize;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::Catalog;
-use crate::domain::fields;
-use crate::store::{self, photos::Photo, photos::StoredVariant};
+use super::photo_job::{PHOTO_JOB, original_key};
+use crate::domain::listing::Listing;
+use crate::domain::{fields, image_check};
+use crate::store::{self, photos::Photo, photos::PhotoStatus};
 
-/// Most photos a listing may have.
+/// Most photos a listing may have (processing and failed ones count).
 pub const MAX_PHOTOS: i64 = 10;
 /// Longest caption, in characters.
 pub const MAX_CAPTION: usize = 200;
+/// How an original waiting for processing is stored: never served by `/media`.
+const PRIVATE_TYPE: &str = "application/octet-stream";
 
 /// One size of a photo as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -34,10 +42,17 @@ pub struct VariantView {
 #[serde(rename_all = "camelCase")]
 pub struct PhotoView {
     pub id: Uuid,
-    /// 1, 2, … in display order.
+    /// 1, 2, … in display order, counting every photo (the public may not see all of them).
     pub position: i32,
     pub caption: Option<String>,
+    /// `processing` (just uploaded, no sizes yet), `ready`, or `failed`. Only the owner sees
+    /// photos that are not ready.
+    pub status: PhotoStatus,
+    /// Why a failed photo could not be processed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
     /// `thumb` (longest edge ≤ 320), `medium` (≤ 1024), `large` (≤ 2048): JPEG, never upscaled.
+    /// Empty until the photo is ready.
     pub variants: BTreeMap<String, VariantView>,
 }
 
@@ -76,10 +91,9 @@ pub fn caption(raw: Option<&str>) -> Result<Option<String>, ApiError> {
         .map_err(|m| ApiError::validation(vec![FieldError::new("caption", m)]))
 }
 
-/// The first 20 hex digits of the SHA-256 of `bytes`.
-fn content_tag(bytes: &[u8]) -> String {
-    let hash = digest::digest(&digest::SHA256, bytes);
-    hash.as_ref().iter().take(10).map(|b| format!("{b:02x}")).collect()
+/// Whether `viewer` sees every photo of `l` (with its status), not only the ready ones.
+pub fn sees_all_photos(l: &Listing, viewer: Option<&AuthUser>) -> bool {
+    viewer.is_some_and(|v| v.user_id == l.owner_id || v.is_admin())
 }
 
 impl Catalog {
@@ -91,24 +105,34 @@ impl Catalog {
                 (name.clone(), VariantView { url: self.media.url_for(&v.key), width: v.width, height: v.height })
             })
             .collect();
-        PhotoView { id: p.id, position: p.position, caption: p.caption.clone(), variants }
+        PhotoView {
+            id: p.id,
+            position: p.position,
+            caption: p.caption.clone(),
+            status: p.status,
+            failure: p.failure.clone(),
+            variants,
+        }
     }
 
-    /// The photos of `listing` in display order, without any visibility check: for callers
-    /// that already decided the listing may be seen (e.g. the listing view).
-    pub async fn photos_of(&self, listing: Uuid) -> Result<Vec<PhotoView>, ApiError> {
+    /// The photos of `listing` in display order — every one with `all`, else the ready ones —
+    /// without any visibility check: for callers that already decided the listing may be seen
+    /// (e.g. the listing view).
+    pub async fn photos_of(&self, listing: Uuid, all: bool) -> Result<Vec<PhotoView>, ApiError> {
         let photos = store::photos::list(&self.db, listing).await?;
-        Ok(photos.iter().map(|p| self.photo_view(p)).collect())
+        Ok(photos.iter().filter(|p| all || p.status == PhotoStatus::Ready).map(|p| self.photo_view(p)).collect())
     }
 
-    /// The photos of a listing `viewer` may see (see [`Catalog::listing`]).
+    /// The photos of a listing `viewer` may see (see [`Catalog::listing`]): the ready ones, or
+    /// all of them for its owner and administrators.
     pub async fn listing_photos(&self, listing: Uuid, viewer: Option<&AuthUser>) -> Result<Vec<PhotoView>, ApiError> {
-        self.listing(listing, viewer).await?;
-        self.photos_of(listing).await
+        let l = self.listing(listing, viewer).await?;
+        self.photos_of(listing, sees_all_photos(&l, viewer)).await
     }
 
     /// Deletes the stored objects among `keys` that no photo of `listing` refers to any more
-    /// (keys are content-addressed, so the same picture uploaded twice shares them).
+    /// (photos stored before the job queue have content-addressed keys, which copies of the same
+    /// picture share).
     async fn discard_objects(&self, listing: Uuid, keys: impl IntoIterator<Item = String>) {
         let in_use: BTreeSet<String> = match store::photos::list(&self.db, listing).await {
             Ok(photos) => photos.into_iter().flat_map(|p| p.variants.into_values().map(|v| v.key)).collect(),
@@ -126,7 +150,9 @@ impl Catalog {
         }
     }
 
-    /// Adds a photo at the end of the listing's photos (owner only).
+    /// Adds a photo at the end of the listing's photos (owner only), `processing`: the
+    /// original is checked from its bytes and kept privately, and the `catalog.photo` job is
+    /// queued with the photo, in one transaction.
     pub async fn add_photo(
         &self,
         listing: Uuid,
@@ -136,26 +162,14 @@ impl Catalog {
     ) -> Result<PhotoView, ApiError> {
         self.owned(listing, user).await?;
         let caption = caption(caption_raw)?;
-        // Cheap early answer before any decoding; checked again under the lock below.
+        // Cheap early answer before anything is stored; checked again under the lock below.
         if store::photos::count(&self.db, listing).await? >= MAX_PHOTOS {
             return Err(photo_limit());
         }
-        let variants = tokio::task::spawn_blocking(move || images::listing_variants(&upload))
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(|e| image_error(&e))?;
-
-        let mut stored = BTreeMap::new();
-        let mut put_keys = Vec::new();
-        for v in variants {
-            let key = format!("listings/{}/{}-{}.jpg", listing.simple(), content_tag(&v.bytes), v.name);
-            if let Err(e) = self.media.put(&key, v.bytes, v.content_type).await {
-                self.discard_objects(listing, put_keys).await;
-                return Err(storage_error(&e));
-            }
-            put_keys.push(key.clone());
-            stored.insert(v.name.to_owned(), StoredVariant { key, width: v.width, height: v.height });
-        }
+        image_check::inspect(&upload).map_err(|e| image_error(&e))?;
+        let id = kernel::new_id();
+        let key = original_key(listing, id);
+        self.media.put(&key, upload, PRIVATE_TYPE).await.map_err(|e| storage_error(&e))?;
 
         let saved = async {
             let mut tx = self.db.begin().await?;
@@ -167,23 +181,32 @@ impl Catalog {
                 return Err(photo_limit());
             }
             let photo = Photo {
-                id: kernel::new_id(),
+                id,
                 listing_id: listing,
                 position: i32::try_from(n + 1).map_err(|_| ApiError::internal())?,
                 caption,
-                variants: stored,
+                variants: BTreeMap::new(),
+                status: PhotoStatus::Processing,
+                failure: None,
+                original_key: Some(key.clone()),
                 created_at: self.clock.now(),
             };
             store::photos::insert(&mut tx, &photo).await?;
+            let job = JobSpec::new(PHOTO_JOB, json!({ "photoId": id, "listingId": listing }));
+            self.jobs.enqueue(&mut tx, job).await?;
             tx.commit().await?;
-            self.forget_listing(listing).await;
             Ok(photo)
         }
         .await;
         match saved {
-            Ok(photo) => Ok(self.photo_view(&photo)),
+            Ok(photo) => {
+                self.jobs.committed();
+                Ok(self.photo_view(&photo))
+            }
             Err(e) => {
-                self.discard_objects(listing, put_keys).await;
+                if let Err(e) = self.media.delete(&key).await {
+                    tracing::warn!(error = %e, key, "refused photo upload not deleted");
+                }
                 Err(e)
             }
         }
@@ -253,7 +276,8 @@ impl Catalog {
         Ok(photos.iter().map(|p| self.photo_view(p)).collect())
     }
 
-    /// Deletes a photo and its stored sizes; the photos after it move up (owner only).
+    /// Deletes a photo (in any state) and its stored files; the photos after it move up (owner
+    /// only).
     pub async fn delete_photo(&self, listing: Uuid, photo: Uuid, user: &AuthUser) -> Result<(), ApiError> {
         self.owned(listing, user).await?;
         let mut tx = self.db.begin().await?;
@@ -272,7 +296,10 @@ impl Catalog {
         }
         tx.commit().await?;
         self.forget_listing(listing).await;
-        self.discard_objects(listing, removed.variants.into_values().map(|v| v.key)).await;
+        // A photo still processing has its original instead; its job, finding the photo gone,
+        // removes whatever it stored meanwhile.
+        let keys = removed.variants.into_values().map(|v| v.key).chain(removed.original_key);
+        self.discard_objects(listing, keys).await;
         Ok(())
     }
 }

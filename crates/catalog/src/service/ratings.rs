@@ -1,6 +1,6 @@
 //! Reviews' ratings in catalog: the `catalog.ratings` consumer keeps the newest rating summary
 //! per listing (`review.summary_changed`; every other `review.*` event is ignored), and every
-//! listing view is rendered with it ([`Catalog::views`]).
+//! listing view is rendered with it ([`super::views`]).
 //!
 //! A summary's version only grows per listing: an older or equal one is skipped, so a late or
 //! redelivered event changes nothing. A rating change leaves the listing itself alone — no new
@@ -11,36 +11,18 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use kernel::{ApiError, Clock, EventEnvelope};
+use kernel::{Clock, EventEnvelope};
 use platform::cache::Cache;
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
-use serde_json::Value;
 
-use super::Catalog;
-use crate::domain::listing::Listing;
 use crate::domain::rating::RatingSummary;
 use crate::store;
-use crate::view;
 
 /// Consumer name: dedupe records are keyed on it, so it must never change.
 pub const RATINGS_CONSUMER: &str = "catalog.ratings";
 /// The reviews context's event carrying a listing's rating summary.
 pub const RATING_EVENT: &str = "review.summary_changed";
-
-impl Catalog {
-    /// `listings` as clients see them, each with its rating (one query for them all).
-    pub async fn views(&self, listings: &[Listing]) -> Result<Vec<Value>, ApiError> {
-        let ids: Vec<_> = listings.iter().map(|l| l.id).collect();
-        let ratings = store::ratings::of(&self.db, &ids).await?;
-        Ok(listings.iter().map(|l| view::rated(l, &ratings.get(&l.id).cloned().unwrap_or_default())).collect())
-    }
-
-    /// `l` as clients see it, with its rating.
-    pub async fn view(&self, l: &Listing) -> Result<Value, ApiError> {
-        Ok(self.views(std::slice::from_ref(l)).await?.pop().unwrap_or_else(|| view::listing(l)))
-    }
-}
 
 /// Applies reviews' rating summaries.
 pub struct RatingsConsumer {

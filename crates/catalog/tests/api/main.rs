@@ -9,6 +9,8 @@ mod cache;
 mod feed;
 mod geocoding;
 mod listings;
+mod media;
+mod photo_jobs;
 mod photos;
 mod privacy;
 mod providers;

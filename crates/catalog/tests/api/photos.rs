@@ -1,5 +1,7 @@
-//! Listing photos: real images only, re-encoded into three JPEG sizes without metadata, served
-//! from /media, at most ten, owner-only writes, reorder, captions, delete.
+//! Listing photos: real images only, answered at once as `processing` and re-encoded by the
+//! `catalog.photo` job into three JPEG sizes without metadata, served from /media; at most ten
+//! (processing ones included), owner-only writes, reorder, captions, delete. The job's own
+//! processing states are in `photo_jobs.rs`.
 
 use std::io::Cursor;
 
@@ -9,14 +11,14 @@ use testkit::{TestApp, expect_error, json};
 
 use crate::support::{User, call, create_listing, data, host, loft, register, spawn};
 
-fn encode(img: image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
+pub fn encode(img: image::RgbImage, format: image::ImageFormat) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, format).unwrap();
     out.into_inner()
 }
 
 /// A gradient JPEG; `tint` makes pictures of the same size differ.
-fn jpeg(width: u32, height: u32, tint: u8) -> Vec<u8> {
+pub fn jpeg(width: u32, height: u32, tint: u8) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, tint]));
     encode(img, image::ImageFormat::Jpeg)
 }
@@ -46,7 +48,7 @@ fn with_gps_exif(jpeg: &[u8]) -> Vec<u8> {
     out
 }
 
-struct Part<'a> {
+pub struct Part<'a> {
     bytes: Vec<u8>,
     field: &'a str,
     filename: &'a str,
@@ -54,11 +56,11 @@ struct Part<'a> {
     caption: Option<&'a str>,
 }
 
-fn part(bytes: Vec<u8>) -> Part<'static> {
+pub fn part(bytes: Vec<u8>) -> Part<'static> {
     Part { bytes, field: "photo", filename: "photo.jpg", content_type: "image/jpeg", caption: None }
 }
 
-async fn upload(app: &TestApp, token: &str, listing: &str, p: Part<'_>) -> reqwest::Response {
+pub async fn upload(app: &TestApp, token: &str, listing: &str, p: Part<'_>) -> reqwest::Response {
     let boundary = "sojourn-photo-boundary";
     let mut body = Vec::new();
     if let Some(caption) = p.caption {
@@ -86,24 +88,59 @@ async fn upload(app: &TestApp, token: &str, listing: &str, p: Part<'_>) -> reqwe
         .unwrap()
 }
 
-/// Uploads and expects a 201: the photo.
-async fn add(app: &TestApp, token: &str, listing: &str, p: Part<'_>) -> Value {
+/// Uploads and expects a 201: the photo, still processing.
+pub async fn add(app: &TestApp, token: &str, listing: &str, p: Part<'_>) -> Value {
     let (status, body) = json(upload(app, token, listing, p).await).await;
     assert_eq!(status, 201, "{body}");
-    body["data"]["photo"].clone()
+    let photo = body["data"]["photo"].clone();
+    assert_eq!((&photo["status"], &photo["variants"]), (&json!("processing"), &json!({})), "{photo}");
+    photo
 }
 
-fn media_path(url: &Value) -> String {
+/// The photo as its owner sees it once its job has finished with it (ready or failed); the
+/// bound is generous because rendering competes for the CPU with the other tests.
+pub async fn processed(app: &TestApp, token: &str, listing: &str, photo: &Value) -> Value {
+    let path = format!("/api/v1/listings/{listing}/photos");
+    let started = std::time::Instant::now();
+    loop {
+        let photos = data(call(app, Method::GET, Some(token), &path, None).await).await["photos"].clone();
+        let seen = photos.as_array().unwrap().iter().find(|p| p["id"] == photo["id"]).cloned();
+        let seen = seen.unwrap_or_else(|| panic!("{photo} is not among {photos}"));
+        if seen["status"] != "processing" {
+            return seen;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let jobs: Vec<(String, i64, Option<String>)> = platform::db::query(
+                "SELECT status, attempts, last_error FROM platform_jobs WHERE kind = 'catalog.photo'",
+            )
+            .fetch_all(app.platform.db("catalog").unwrap())
+            .await
+            .unwrap();
+            panic!("still processing: {seen}; jobs: {jobs:?}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+/// Uploads and waits until the photo is ready: the photo.
+pub async fn add_ready(app: &TestApp, token: &str, listing: &str, p: Part<'_>) -> Value {
+    let photo = add(app, token, listing, p).await;
+    let ready = processed(app, token, listing, &photo).await;
+    assert_eq!(ready["status"], "ready", "{ready}");
+    ready
+}
+
+pub fn media_path(url: &Value) -> String {
     let url = url.as_str().expect("variant url");
     let at = url.find("/media/").expect("served from /media");
     url[at..].to_owned()
 }
 
-fn media_paths(photo: &Value) -> Vec<String> {
+pub fn media_paths(photo: &Value) -> Vec<String> {
     ["thumb", "medium", "large"].iter().map(|v| media_path(&photo["variants"][v]["url"])).collect()
 }
 
-async fn listing_of(app: &TestApp, email: &str) -> (User, String) {
+pub async fn listing_of(app: &TestApp, email: &str) -> (User, String) {
     let owner = host(app, email).await;
     let listing = create_listing(app, &owner.token, &loft()).await;
     (owner, listing["id"].as_str().unwrap().to_owned())
@@ -120,10 +157,16 @@ async fn photos_are_resized_stripped_of_metadata_and_served() {
     let original = with_gps_exif(&jpeg(2200, 1100, 40));
     assert!(original.windows(3).any(|w| w == b"GPS") && original.windows(4).any(|w| w == b"Exif"));
 
-    let photo =
+    let uploaded =
         add(&app, &a.token, &listing, Part { caption: Some("Living room by the canal"), ..part(original) }).await;
+    assert_eq!(uploaded["position"], 1);
+    assert_eq!(uploaded["caption"], "Living room by the canal");
+    let photo = processed(&app, &a.token, &listing, &uploaded).await;
+    assert_eq!(photo["status"], "ready", "{photo}");
+    assert_eq!(photo["id"], uploaded["id"]);
     assert_eq!(photo["position"], 1);
     assert_eq!(photo["caption"], "Living room by the canal");
+    assert!(photo.get("failure").is_none(), "{photo}");
     let simple = listing.replace('-', "");
     for (name, width, height) in [("thumb", 320, 160), ("medium", 1024, 512), ("large", 2048, 1024)] {
         let v = &photo["variants"][name];
@@ -170,7 +213,7 @@ async fn uploads_go_by_content_and_are_limited() {
     // server-wide body limit, which this route raises.
     let big = noisy_png(1100, 1000);
     assert!(big.len() > 1024 * 1024, "{}", big.len());
-    let photo = add(&app, &a.token, &listing, Part { filename: "x.jpg", field: "file", ..part(big) }).await;
+    let photo = add_ready(&app, &a.token, &listing, Part { filename: "x.jpg", field: "file", ..part(big) }).await;
     assert_eq!(photo["variants"]["large"]["width"], 1100);
     assert_eq!(photo["variants"]["thumb"]["width"], 320);
     assert_eq!(photo["variants"]["thumb"]["height"], 291);
@@ -192,6 +235,7 @@ async fn uploads_go_by_content_and_are_limited() {
     too_big.resize(10 * 1024 * 1024 + 1, 0);
     expect_error(upload(&app, &a.token, &listing, part(too_big)).await, 413, "payload_too_large").await;
 
+    // Photos still processing count: the 11th is refused without waiting for the others.
     for i in 2..=10u8 {
         let photo = add(&app, &a.token, &listing, part(jpeg(48, 32, i * 20))).await;
         assert_eq!(photo["position"], i);
@@ -209,7 +253,7 @@ async fn only_the_owner_changes_photos() {
     let app = spawn().await;
     let (a, listing) = listing_of(&app, "host-a@example.com").await;
     let b = register(&app, "someone-b@example.com").await;
-    let photo = add(&app, &a.token, &listing, part(jpeg(64, 48, 1))).await;
+    let photo = add_ready(&app, &a.token, &listing, part(jpeg(64, 48, 1))).await;
     let id = photo["id"].as_str().unwrap();
     let base = format!("/api/v1/listings/{listing}/photos");
 
@@ -257,9 +301,9 @@ async fn photos_are_reordered_captioned_and_deleted() {
     let app = spawn().await;
     let (a, listing) = listing_of(&app, "host-a@example.com").await;
     let base = format!("/api/v1/listings/{listing}/photos");
-    let first = add(&app, &a.token, &listing, part(jpeg(80, 60, 10))).await;
-    let second = add(&app, &a.token, &listing, part(jpeg(80, 60, 120))).await;
-    let third = add(&app, &a.token, &listing, part(jpeg(80, 60, 240))).await;
+    let first = add_ready(&app, &a.token, &listing, part(jpeg(80, 60, 10))).await;
+    let second = add_ready(&app, &a.token, &listing, part(jpeg(80, 60, 120))).await;
+    let third = add_ready(&app, &a.token, &listing, part(jpeg(80, 60, 240))).await;
     let [p1, p2, p3] = [&first, &second, &third].map(|p| p["id"].as_str().unwrap().to_owned());
 
     let order = json!({"photoIds": [p3, p1, p2]});
@@ -299,9 +343,10 @@ async fn photos_are_reordered_captioned_and_deleted() {
     )
     .await;
 
-    // The same picture twice shares its stored objects: deleting one copy keeps them.
-    let copy = add(&app, &a.token, &listing, part(jpeg(80, 60, 120))).await;
-    assert_eq!(media_paths(&copy), media_paths(&second));
+    // The same picture twice: each photo has its own stored sizes.
+    let copy = add_ready(&app, &a.token, &listing, part(jpeg(80, 60, 120))).await;
+    let copy_paths = media_paths(&copy);
+    assert!(copy_paths.iter().all(|p| !media_paths(&second).contains(p)), "{copy_paths:?}");
 
     // Deleting the middle photo removes its objects and closes the gap.
     data(call(&app, Method::DELETE, Some(&a.token), &format!("{base}/{p1}"), None).await).await;
@@ -317,15 +362,11 @@ async fn photos_are_reordered_captioned_and_deleted() {
         .await;
 
     data(call(&app, Method::DELETE, Some(&a.token), &format!("{base}/{copy_id}"), None).await).await;
-    for path in media_paths(&second) {
-        assert_eq!(app.get(&path).await.status(), 200, "{path} still used by the other copy");
+    for path in &copy_paths {
+        assert_eq!(app.get(path).await.status(), 404, "{path} deleted with its photo");
     }
-    data(call(&app, Method::DELETE, Some(&a.token), &format!("{base}/{p2}"), None).await).await;
-    for path in media_paths(&second) {
-        assert_eq!(app.get(&path).await.status(), 404, "{path} deleted with its last photo");
-    }
-    for path in media_paths(&third) {
-        assert_eq!(app.get(&path).await.status(), 200);
+    for path in media_paths(&second).iter().chain(&media_paths(&third)) {
+        assert_eq!(app.get(path).await.status(), 200, "{path} kept");
     }
 }
 
@@ -346,7 +387,7 @@ async fn an_explicit_public_url_wins_for_photo_urls() {
     )
     .await;
     let (a, listing) = listing_of(&app, "host-a@example.com").await;
-    let photo = add(&app, &a.token, &listing, part(jpeg(64, 48, 1))).await;
+    let photo = add_ready(&app, &a.token, &listing, part(jpeg(64, 48, 1))).await;
     let url = photo["variants"]["thumb"]["url"].as_str().unwrap();
     assert!(url.starts_with("https://stays.example.com/media/listings/"), "{url}");
 }

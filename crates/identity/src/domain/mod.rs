@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod backoffice;
 pub mod device;
 pub mod email;
+pub mod image_check;
 pub mod items;
 pub mod onboarding;
 pub mod password;

@@ -42,7 +42,9 @@ async fn image_field(multipart: Result<Multipart, MultipartRejection>, names: &[
 /// Upload an avatar: multipart field `avatar` (or `file`) holding the image file, or — as
 /// DreamScape's web client sends it — a `data:image/jpeg;base64,…` URL as a text field. JPEG,
 /// PNG or WebP, at most 10 MB; cropped to a square, resized to 512×512 and re-encoded, dropping
-/// metadata. Answers the new avatar URL as a bare JSON string.
+/// metadata, by a background job the upload waits for (up to 5 s). Answers the new avatar URL
+/// as a bare JSON string — if the job is not done within the wait, the URL the avatar will
+/// have once it is (the profile shows the new avatar only then).
 #[utoipa::path(post, path = "/api/v1/users/profile/avatar", tag = "Profile", security(("bearerAuth" = []), ("cookieAuth" = [])),
     request_body(content_type = "multipart/form-data", description = "Field `avatar` (or `file`): the image, or a data URL as text"),
     responses((status = 200, description = "The avatar URL, as a JSON string", body = String),
@@ -54,8 +56,8 @@ pub async fn upload_avatar(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let upload = image_field(multipart, &["avatar", "file"]).await?;
-    let profile = state.set_avatar(user.user_id, upload).await?;
-    Ok(axum::Json(profile.avatar_url).into_response())
+    let url = state.set_avatar(user.user_id, upload).await?;
+    Ok(axum::Json(url).into_response())
 }
 
 /// Remove the avatar; answers the profile and settings.
@@ -130,12 +132,16 @@ pub async fn create_profile(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AvatarUploaded {
     pub message: String,
+    /// The new avatar's URL (when it is still being made, the URL it will have).
     pub avatar: Option<String>,
+    /// The profile as it is now: with the new avatar once it is made.
     pub profile: ProfileRow,
 }
 
 /// Upload the avatar of `userId`'s profile: multipart field `avatar`, a JPEG, PNG or WebP
-/// image of at most 2 MB (recognised by its bytes). The profile must exist.
+/// image of at most 2 MB (recognised by its bytes). The profile must exist. Made by a
+/// background job the upload waits for (up to 5 s); if it takes longer, `avatar` is the URL
+/// the avatar will have and `profile` still shows the previous one.
 #[utoipa::path(post, path = "/api/v1/users/profile/{userId}/avatar", tag = "Profile",
     security(("bearerAuth" = []), ("cookieAuth" = [])),
     params(("userId" = String, Path, description = "The caller's user id")),
@@ -154,11 +160,11 @@ pub async fn upload_profile_avatar(
     let id = target(&user, &user_id)?;
     state.existing_profile(id).await?;
     let upload = image_field(multipart, &["avatar"]).await?;
-    state.upload_profile_avatar(id, upload).await?;
+    let avatar = state.upload_profile_avatar(id, upload).await?;
     let (account, extras) = state.existing_profile(id).await?;
     let body = AvatarUploaded {
         message: "Avatar uploaded successfully".into(),
-        avatar: extras.avatar_url.clone(),
+        avatar,
         profile: profile_row(&account, &extras),
     };
     Ok(axum::Json(body).into_response())

@@ -8,6 +8,7 @@ pub mod admin_users;
 pub mod ai;
 pub mod alerts;
 pub mod avatar;
+pub mod avatar_job;
 pub mod backoffice;
 pub mod bootstrap;
 pub mod dashboard;
@@ -57,6 +58,8 @@ pub struct Accounts {
     pub auth: Arc<Auth>,
     pub limits: Arc<RateLimiter>,
     pub media: platform::storage::Media,
+    /// Identity's job queue (`identity.avatar`).
+    pub jobs: platform::jobs::Jobs,
     pub personal_data: Arc<platform::privacy::PersonalDataRegistry>,
     pub events: Events,
     pub hasher: Hasher,
@@ -104,6 +107,7 @@ impl Accounts {
             auth: env.auth.clone(),
             limits: env.limits.clone(),
             media: env.media.clone(),
+            jobs: env.jobs.clone(),
             personal_data: env.personal_data.clone(),
             events: env.events.clone(),
             hasher,

@@ -103,6 +103,16 @@ pub async fn find_tx(tx: &mut Tx, user: Uuid) -> Result<Option<Profile>, DbError
         .await
 }
 
+/// Serialises changes to `user`'s profile for the rest of `tx` (a row lock on the account on
+/// PostgreSQL; SQLite transactions already hold the write lock).
+pub async fn lock_user(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
+    if tx.dialect() == platform::db::Dialect::Postgres {
+        let _: Option<(Uuid,)> =
+            query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user).fetch_optional(&mut *tx).await?;
+    }
+    Ok(())
+}
+
 /// Stores the whole profile (insert or replace).
 pub async fn save(tx: &mut Tx, user: Uuid, p: &Profile, now: DateTime<Utc>) -> Result<(), DbError> {
     query(

@@ -1,5 +1,7 @@
 //! DreamScape's profile row by user id (`POST`/`DELETE /api/v1/users/profile/{userId}`,
-//! `POST …/{userId}/avatar`): open to anyone in DreamScape, the caller's own id here.
+//! `POST …/{userId}/avatar`): open to anyone in DreamScape, the caller's own id here. Its avatar
+//! upload waits for the avatar job like ours: an image damaged inside is a 400, and a job that
+//! outlasts the wait answers the URL the avatar will have.
 
 use std::io::Cursor;
 
@@ -149,4 +151,31 @@ async fn bad_input_is_a_4xx_never_a_5xx() {
     let mut broken = png(64, false);
     broken.truncate(broken.len() / 2);
     expect_error(upload(&app, &s, &id, "avatar", broken).await, 400, "invalid_image").await;
+}
+
+#[tokio::test]
+async fn the_rows_avatar_upload_waits_for_the_job() {
+    let app = spawn().await;
+    let s = register(&app, "rowan@example.com").await;
+    let id = s.user_id();
+    assert_eq!(create(&app, &s, &id, &json!({"firstName": "Rowan", "lastName": "Oak"})).await.status(), 201);
+    let damaged = crate::avatar::damaged_inside_png();
+    let err = expect_error(upload(&app, &s, &id, "avatar", damaged).await, 400, "invalid_image").await;
+    assert_eq!(err["message"], "the image is damaged or incomplete");
+
+    let blocked = crate::avatar::Blocked::avatars_of(&app, &id);
+    let (status, up) = json(upload(&app, &s, &id, "avatar", png(48, false)).await).await;
+    assert_eq!(status, 200, "{up}");
+    let avatar = up["avatar"].as_str().unwrap().to_owned();
+    assert!(avatar.contains("/media/avatars/"), "{avatar}");
+    assert_eq!(up["profile"]["avatar"], Value::Null, "the profile shows it once it is made");
+    blocked.lift();
+    let media = &avatar[avatar.find("/media/").unwrap()..];
+    let started = std::time::Instant::now();
+    while app.get(media).await.status() != 200 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the avatar was never made");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let page = app.client.get(app.url("/api/v1/users/profile")).bearer_auth(&s.access).send().await.unwrap();
+    assert_eq!(json(page).await.1["profile"]["photo"], avatar.as_str());
 }
