@@ -5,7 +5,6 @@
 
 pub mod activity;
 pub mod fields;
-pub mod image_check;
 pub mod listing;
 pub mod media;
 pub mod product;

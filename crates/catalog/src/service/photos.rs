@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::Catalog;
 use super::photo_job::{PHOTO_JOB, original_key};
+use crate::domain::fields;
 use crate::domain::listing::Listing;
-use crate::domain::{fields, image_check};
 use crate::store::{self, photos::Photo, photos::PhotoStatus};
 
 /// Most photos a listing may have (processing and failed ones count).
@@ -166,7 +166,7 @@ impl Catalog {
         if store::photos::count(&self.db, listing).await? >= MAX_PHOTOS {
             return Err(photo_limit());
         }
-        image_check::inspect(&upload).map_err(|e| image_error(&e))?;
+        platform::images::inspect(&upload).map_err(|e| image_error(&e))?;
         let id = kernel::new_id();
         let key = original_key(listing, id);
         self.media.put(&key, upload, PRIVATE_TYPE).await.map_err(|e| storage_error(&e))?;

@@ -4,7 +4,6 @@ pub mod alerts;
 pub mod backoffice;
 pub mod device;
 pub mod email;
-pub mod image_check;
 pub mod items;
 pub mod onboarding;
 pub mod password;

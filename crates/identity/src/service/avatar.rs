@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::Accounts;
 use super::avatar_job::{AVATAR_JOB, avatar_key, original_key};
-use crate::domain::image_check;
+
 use crate::domain::profile::{self, DataUrlError};
 use crate::store::{self, profiles::Profile};
 
@@ -77,7 +77,7 @@ impl Accounts {
     /// up to [`AVATAR_WAIT`]: the profile's avatar URL once the job is done, else the URL the
     /// new avatar will have. An image the job cannot decode is a `400 invalid_image`.
     pub async fn set_avatar(&self, user: Uuid, upload: Vec<u8>) -> Result<Option<String>, ApiError> {
-        image_check::inspect(&upload).map_err(|e| image_error(&e))?;
+        platform::images::inspect(&upload).map_err(|e| image_error(&e))?;
         let id = kernel::new_id();
         let original = original_key(user, id);
         self.media.put(&original, upload, PRIVATE_TYPE).await.map_err(|e| {

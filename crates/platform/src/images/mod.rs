@@ -4,6 +4,10 @@
 //! small file can claim gigapixels), and re-encoding drops every metadata segment (EXIF GPS
 //! position, camera serial numbers, comments). CPU-heavy: call it from `spawn_blocking`.
 
+mod check;
+
+pub use check::{Header, inspect};
+
 use std::io::{BufRead, Cursor, Seek};
 
 use image::codecs::jpeg::JpegEncoder;

@@ -4,12 +4,12 @@
 //! from the magic bytes, the dimensions from the header, and whether the file ends the way
 //! its format ends (a JPEG with its end-of-image marker, a PNG with its `IEND` chunk, a WebP
 //! exactly as long as its RIFF header says). Damage in the middle of a file shows only when
-//! it is decoded: the job then marks the photo failed.
+//! it is decoded, by the job, which then fails (listing photos, avatars).
 
 use std::io::Cursor;
 
+use super::{ImageError, MAX_INPUT_BYTES, MAX_PIXELS};
 use image::{ImageFormat, ImageReader};
-use platform::images::{ImageError, MAX_INPUT_BYTES, MAX_PIXELS};
 
 /// What the header of an accepted upload says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
