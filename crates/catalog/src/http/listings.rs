@@ -1,7 +1,7 @@
 //! `/api/v1/listings`: create, read, update (If-Match), publish, unpublish, delete, lists.
 
 use axum::extract::State as AxumState;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kernel::{ApiError, ErrorBody, FieldError, Page, PageQuery, PageRequest};
 use platform::auth::{AuthUser, MaybeAuthUser};
@@ -19,23 +19,12 @@ fn with_etag(response: Response, l: &Listing) -> Response {
     etag(response, l.version)
 }
 
-fn etag(mut response: Response, version: i64) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    response
+fn etag(response: Response, version: i64) -> Response {
+    platform::http::with_version_etag(response, version)
 }
 
-/// `If-Match: "3"` → 3. Anything else is a 400: a client that means to guard must not be
-/// silently unguarded.
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    raw.to_str()
-        .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.parse::<i64>().ok())
-        .map(Some)
-        .ok_or_else(|| ApiError::bad_request("If-Match must be the listing's ETag, e.g. \"3\""))
+    platform::http::if_match_version(headers, "the listing")
 }
 
 /// The menu of a restaurant listing.

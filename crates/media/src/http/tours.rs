@@ -2,7 +2,7 @@
 //! `If-Match` with the tour's ETag to replace), delete.
 
 use axum::extract::State as AxumState;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kernel::{ApiError, ErrorBody};
 use platform::auth::{Actor, AuthUser, MaybeAuthUser};
@@ -16,23 +16,12 @@ fn etag_of(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-fn with_etag(mut response: Response, version: i64) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&etag_of(version)) {
-        response.headers_mut().insert(header::ETAG, v);
-    }
-    response
+fn with_etag(response: Response, version: i64) -> Response {
+    platform::http::with_version_etag(response, version)
 }
 
-/// `If-Match: "3"` → 3; anything else is a 400 (a client that means to guard must not be
-/// silently unguarded).
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    raw.to_str()
-        .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.parse::<i64>().ok())
-        .map(Some)
-        .ok_or_else(|| ApiError::bad_request("If-Match must be the tour's ETag, e.g. \"3\""))
+    platform::http::if_match_version(headers, "the tour")
 }
 
 /// The virtual tour of a listing: scenes (a panorama each, with the view it opens on) and

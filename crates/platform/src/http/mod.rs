@@ -28,7 +28,7 @@ pub use client_ip::{ClientIp, TrustForwardedFor};
 pub use docs::{OPENAPI_PATH, base_document, optional_empty_bodies, router as docs_router};
 pub use extract::{Json, Path, Query, idempotency_key, shape_error};
 pub use middleware::RequestId;
-pub use response::{created, ok, ok_with_message};
+pub use response::{created, if_match_version, ok, ok_with_message, with_version_etag};
 
 use crate::auth::Auth;
 use crate::config::Config;

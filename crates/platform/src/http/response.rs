@@ -19,3 +19,23 @@ pub fn ok_with_message<T: Serialize>(data: T, message: impl Into<String>) -> Res
 pub fn created<T: Serialize>(data: T) -> Response {
     (StatusCode::CREATED, Envelope::ok(data)).into_response()
 }
+
+/// `response` with `version` as its strong ETag (`"3"`), for clients to send back in `If-Match`.
+pub fn with_version_etag(mut response: Response, version: i64) -> Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    response
+}
+
+/// `If-Match: "3"` → 3 (`W/` tolerated). Anything else is a 400 naming `what` (e.g. "the
+/// listing"): a client that means to guard its write must not be silently unguarded.
+pub fn if_match_version(headers: &axum::http::HeaderMap, what: &str) -> Result<Option<i64>, kernel::ApiError> {
+    let Some(raw) = headers.get(axum::http::header::IF_MATCH) else { return Ok(None) };
+    raw.to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| kernel::ApiError::bad_request(format!("If-Match must be {what}'s ETag, e.g. \"3\"")))
+}
