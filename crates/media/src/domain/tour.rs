@@ -114,13 +114,15 @@ fn text_ok(s: &str, max: usize) -> Option<&'static str> {
     }
 }
 
-fn angle(errors: &mut Vec<FieldError>, field: String, v: f64, min: f64, max: f64) {
+/// Adds a field error unless `v` is a finite angle in `min..=max`.
+pub fn angle(errors: &mut Vec<FieldError>, field: String, v: f64, min: f64, max: f64) {
     if !v.is_finite() || v < min || v > max {
         errors.push(FieldError::new(field, format!("must be between {min} and {max}")));
     }
 }
 
-fn view_ok(errors: &mut Vec<FieldError>, at: &str, v: &View) {
+/// Adds field errors (`<at>.yaw`, …) for a view out of range.
+pub fn view_ok(errors: &mut Vec<FieldError>, at: &str, v: &View) {
     angle(errors, format!("{at}.yaw"), v.yaw, -180.0, 180.0);
     angle(errors, format!("{at}.pitch"), v.pitch, -90.0, 90.0);
     angle(errors, format!("{at}.fov"), v.fov, 30.0, 120.0);

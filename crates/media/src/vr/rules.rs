@@ -88,12 +88,6 @@ pub struct MoveInput {
     pub pointer: Option<Pointer>,
 }
 
-fn angle(errors: &mut Vec<FieldError>, field: &str, v: f64, min: f64, max: f64) {
-    if !v.is_finite() || v < min || v > max {
-        errors.push(FieldError::new(field, format!("must be between {min} and {max}")));
-    }
-}
-
 impl MoveInput {
     /// The move as a state, if its angles are in range and `has_scene` knows its scene.
     pub fn validate(self, has_scene: impl Fn(&str) -> bool) -> Result<LiveState, ApiError> {
@@ -101,12 +95,10 @@ impl MoveInput {
         if !has_scene(&self.scene_id) {
             errors.push(FieldError::new("sceneId", "names no scene of this tour"));
         }
-        angle(&mut errors, "view.yaw", self.view.yaw, -180.0, 180.0);
-        angle(&mut errors, "view.pitch", self.view.pitch, -90.0, 90.0);
-        angle(&mut errors, "view.fov", self.view.fov, 30.0, 120.0);
+        crate::domain::tour::view_ok(&mut errors, "view", &self.view);
         if let Some(p) = self.pointer {
-            angle(&mut errors, "pointer.yaw", p.yaw, -180.0, 180.0);
-            angle(&mut errors, "pointer.pitch", p.pitch, -90.0, 90.0);
+            crate::domain::tour::angle(&mut errors, "pointer.yaw".into(), p.yaw, -180.0, 180.0);
+            crate::domain::tour::angle(&mut errors, "pointer.pitch".into(), p.pitch, -90.0, 90.0);
         }
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
