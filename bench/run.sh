@@ -35,8 +35,19 @@
 # closed-loop connections (default 8), then the mix at a steady SEARCH_RATE searches/s under the
 # same updates (open loop; default 0 = half what the closed loop reached). Seeding is the slow part: SEARCH_DATA_DIR=DIR keeps the
 # seeded data directory (seeded only when empty) so later runs reuse it.
+#
+# `bench/run.sh upload` times the upload of a 12-megapixel listing photo and panorama: until
+# answered, and until `ready` (bench/upload.py; ROUNDS, default 10; needs ffmpeg and python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "upload" ]; then
+  # Issue 29: a 12-megapixel listing photo and panorama, time to the answer and to `ready`.
+  mkdir -p bench/results
+  cargo build --release --locked -p sojourn >&2
+  python3 bench/upload.py target/release/sojourn "${ROUNDS:-10}" | tee bench/results/upload.md
+  exit 0
+fi
 
 if [ "${1:-}" = "realtime" ]; then
   SOCKETS="${SOCKETS:-10000}" RATE="${RATE:-1000}" DURATION="${DURATION:-20}"
