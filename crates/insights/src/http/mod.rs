@@ -1,0 +1,10 @@
+//! Insights' HTTP surface: `/api/v1/analytics/*` (tracking, host dashboards, reports) and
+//! the administrators' KPIs. Handlers parse, call the service and render.
+
+use utoipa_axum::router::OpenApiRouter;
+
+pub type State = crate::service::Insights;
+
+pub fn routes() -> OpenApiRouter<State> {
+    OpenApiRouter::new()
+}

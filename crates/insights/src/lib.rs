@@ -1,0 +1,63 @@
+//! Insights: what happened on the platform, counted. It keeps facts from every context's
+//! events (listings, reservations, money, users), takes tracked events from clients (page
+//! and listing views, searches, clicks), rolls both up by day in each listing's time zone, and
+//! serves host dashboards, administrators' KPIs (and DreamScape's admin dashboard) and
+//! reports from them. It never asks another context: a dashboard is a read of its own tables,
+//! and every rollup can be rebuilt from the facts (`sojourn insights rebuild --from DATE`).
+
+mod events;
+pub mod facts;
+mod http;
+pub mod rollups;
+mod service;
+
+use async_trait::async_trait;
+use platform::db::Migration;
+use platform::events::Subscription;
+use platform::{Context, ContextEnv, Mounted, StartError};
+use utoipa::openapi::OpenApi;
+
+pub use events::{
+    BOOKINGS_CONSUMER, LISTINGS_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER, PEOPLE_CONSUMER, REFUNDS_CONSUMER,
+};
+pub use service::Insights as Service;
+
+/// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4).
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "facts",
+    sqlite: include_str!("../migrations/sqlite/0001_facts.sql"),
+    postgres: include_str!("../migrations/postgres/0001_facts.sql"),
+}];
+
+/// The insights context.
+#[derive(Debug, Clone, Copy)]
+pub struct Insights;
+
+#[async_trait]
+impl Context for Insights {
+    fn name(&self) -> &'static str {
+        "insights"
+    }
+
+    fn migrations(&self) -> &'static [Migration] {
+        MIGRATIONS
+    }
+
+    fn openapi(&self) -> OpenApi {
+        http::routes().split_for_parts().1
+    }
+
+    async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
+        let service = service::Insights { db: env.db.clone(), clock: env.clock.clone(), limits: env.limits.clone() };
+        let subscriptions = vec![
+            Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::Listings),
+            Subscription::new(BOOKINGS_CONSUMER, "booking.*", env.db.clone(), events::Bookings),
+            Subscription::new(PAYMENTS_CONSUMER, "payment.*", env.db.clone(), events::Money),
+            Subscription::new(REFUNDS_CONSUMER, "refund.*", env.db.clone(), events::Money),
+            Subscription::new(PAYOUTS_CONSUMER, "payout.*", env.db.clone(), events::Money),
+            Subscription::new(PEOPLE_CONSUMER, "user.*", env.db.clone(), events::People),
+        ];
+        Ok(Mounted { router: http::routes().with_state(service), subscriptions })
+    }
+}

@@ -1,0 +1,15 @@
+//! Insights' use cases: tracking, dashboards, KPIs and reports. Handlers parse and render;
+//! the rules are here and in the modules below.
+
+use std::sync::Arc;
+
+use kernel::Clock;
+use platform::db::Db;
+use platform::ratelimit::RateLimiter;
+
+#[derive(Clone)]
+pub struct Insights {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub limits: Arc<RateLimiter>,
+}
