@@ -82,7 +82,7 @@ else
   UPLOAD="$(echo "$started" | json data.id)"; PIECE="$(echo "$started" | json data.chunkSize)"
   offset=0
   while [ "$offset" -lt "$VIDEO_SIZE" ]; do
-    answer="$(tail -c +$((offset + 1)) "$WORK/video.mp4" | head -c "$PIECE" |
+    answer="$(dd if="$WORK/video.mp4" iflag=skip_bytes,count_bytes skip="$offset" count="$PIECE" bs=1M status=none |
       curl -sf -X PATCH "http://127.0.0.1:$SJ/api/v1/media/uploads/$UPLOAD" -H "authorization: Bearer $TOKEN" \
         -H "content-type: application/offset+octet-stream" -H "upload-offset: $offset" --data-binary @-)"
     offset=$((offset + PIECE))
@@ -106,10 +106,12 @@ UPLOAD_LINE="$(awk -v s="$up_started" -v a="$up_answered" -v r="$up_ready" -v ho
   'BEGIN { printf "upload (%s) answered in %.1f s, ready %.1f s later", how, a - s, r - a }')"
 echo "$UPLOAD_LINE; serving $MEDIA_PATH" >&2
 
-# nginx: the stored file under the same path, straight from disk with sendfile.
+# nginx: the stored file under the same path, straight from disk with sendfile. Its workers run
+# as the user running this script (root included), who can read the 0700 temporary directory.
 nginx_conf() {
   mkdir -p "$WORK/$1"
   cat >"$WORK/$1/nginx.conf" <<EOF
+$([ "$(id -u)" = 0 ] && echo "user root;")
 worker_processes $2;
 pid $WORK/$1/nginx.pid;
 error_log $WORK/$1/error.log warn;
@@ -145,9 +147,9 @@ CHECKS=()
 failed=0
 check() { if [ "$2" = "$3" ]; then CHECKS+=("ok: $1"); else CHECKS+=("FAILED: $1 (got '$2', want '$3')"); failed=1; fi; }
 head_of() { curl -s -o "$WORK/body" -D "$WORK/head" -w '%{http_code}' "$@"; }
-header() { grep -i "^$1:" "$WORK/head" | head -1 | cut -d: -f2- | tr -d '\r' | sed 's/^ //'; }
+header() { grep -i -m1 "^$1:" "$WORK/head" | cut -d: -f2- | tr -d '\r' | sed 's/^ //'; }
 first=$((SIZE / 3)); last=$((first + SPAN - 1))
-tail -c +$((first + 1)) "$FILE" | head -c "$SPAN" >"$WORK/slice"
+dd if="$FILE" of="$WORK/slice" iflag=skip_bytes,count_bytes skip="$first" count="$SPAN" bs=1M status=none
 for t in "${TARGETS[@]}"; do
   check "$t: bytes=$first-$last status" "$(head_of -H "Range: bytes=$first-$last" "${URL[$t]}")" 206
   check "$t: Content-Range" "$(header content-range)" "bytes $first-$last/$SIZE"
