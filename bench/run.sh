@@ -38,8 +38,18 @@
 #
 # `bench/run.sh upload` times the upload of a 12-megapixel listing photo and panorama: until
 # answered, and until `ready` (bench/upload.py; ROUNDS, default 10; needs ffmpeg and python3).
+#
+# `bench/run.sh media` serves a 100 MB video with ranges beside nginx serving the same file from
+# disk (bench/media.sh: correctness checks, then whole-object GETs and random 1 MiB ranges,
+# throughput and CPU per GB; DURATION, ROUNDS, CONNS, SEEK_CONNS change the load) and writes
+# bench/results/media.md. Installs wrk, nginx-light and ffmpeg from Debian when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "media" ]; then
+  # Issue 29: a 100 MB object served with ranges, beside nginx in the same run.
+  exec bench/media.sh
+fi
 
 if [ "${1:-}" = "upload" ]; then
   # Issue 29: a 12-megapixel listing photo and panorama, time to the answer and to `ready`.
