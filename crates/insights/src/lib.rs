@@ -10,6 +10,9 @@ pub mod facts;
 mod http;
 pub mod rollups;
 mod service;
+mod tracking;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use platform::db::Migration;
@@ -21,14 +24,23 @@ pub use events::{
     BOOKINGS_CONSUMER, LISTINGS_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER, PEOPLE_CONSUMER, REFUNDS_CONSUMER,
 };
 pub use service::Insights as Service;
+pub use tracking::events::{CONSENT_CONSUMER, SEARCHES_CONSUMER};
 
 /// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4).
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "facts",
-    sqlite: include_str!("../migrations/sqlite/0001_facts.sql"),
-    postgres: include_str!("../migrations/postgres/0001_facts.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "facts",
+        sqlite: include_str!("../migrations/sqlite/0001_facts.sql"),
+        postgres: include_str!("../migrations/postgres/0001_facts.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "tracking",
+        sqlite: include_str!("../migrations/sqlite/0002_tracking.sql"),
+        postgres: include_str!("../migrations/postgres/0002_tracking.sql"),
+    },
+];
 
 /// The insights context.
 #[derive(Debug, Clone, Copy)]
@@ -49,7 +61,14 @@ impl Context for Insights {
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
-        let service = service::Insights { db: env.db.clone(), clock: env.clock.clone(), limits: env.limits.clone() };
+        let service = service::Insights {
+            db: env.db.clone(),
+            clock: env.clock.clone(),
+            limits: env.limits.clone(),
+            tracking: Arc::new(tracking::Settings::from_config(&env.config)),
+        };
+        env.personal_data.register("insights", Arc::new(tracking::privacy::TrackingData { db: env.db.clone() }));
+        service.spawn_tracking_jobs();
         let subscriptions = vec![
             Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::Listings),
             Subscription::new(BOOKINGS_CONSUMER, "booking.*", env.db.clone(), events::Bookings),
@@ -57,6 +76,8 @@ impl Context for Insights {
             Subscription::new(REFUNDS_CONSUMER, "refund.*", env.db.clone(), events::Money),
             Subscription::new(PAYOUTS_CONSUMER, "payout.*", env.db.clone(), events::Money),
             Subscription::new(PEOPLE_CONSUMER, "user.*", env.db.clone(), events::People),
+            Subscription::new(CONSENT_CONSUMER, "user.*", env.db.clone(), tracking::events::Consents),
+            Subscription::new(SEARCHES_CONSUMER, "search.*", env.db.clone(), tracking::events::Searches),
         ];
         Ok(Mounted { router: http::routes().with_state(service), subscriptions })
     }

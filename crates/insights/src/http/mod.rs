@@ -7,4 +7,6 @@ pub type State = crate::service::Insights;
 
 pub fn routes() -> OpenApiRouter<State> {
     OpenApiRouter::new()
+        // Tracking: POST /api/v1/analytics/events, the admin summary and job trigger.
+        .merge(crate::tracking::http::routes())
 }

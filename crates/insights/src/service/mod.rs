@@ -12,4 +12,6 @@ pub struct Insights {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub limits: Arc<RateLimiter>,
+    /// Tracking's configuration (limits, retention, cookie).
+    pub tracking: Arc<crate::tracking::Settings>,
 }

@@ -199,6 +199,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::notifications::validate(&config.notifications)?;
     super::media::validate(&config.media)?;
     super::jobs::validate(&config.jobs)?;
+    super::insights::validate(&config.insights)?;
     super::services::validate(&config.services)
 }
 

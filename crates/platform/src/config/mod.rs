@@ -2,6 +2,7 @@
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
 mod gateway;
+mod insights;
 mod jobs;
 mod load;
 mod media;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::secrets::Secret;
 
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
+pub use insights::InsightsConfig;
 pub use jobs::JobsConfig;
 pub use load::{ConfigError, Overrides, load};
 pub use media::MediaConfig;
@@ -78,6 +80,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// The durable job queue's workers.
     pub jobs: JobsConfig,
+    /// Tracked events: retention and rate limits.
+    pub insights: InsightsConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -113,6 +117,7 @@ impl Default for Config {
             notifications: NotificationsConfig::default(),
             media: MediaConfig::default(),
             jobs: JobsConfig::default(),
+            insights: InsightsConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
