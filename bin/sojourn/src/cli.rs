@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `migrate`, `seed`, `openapi`, `search`, `admin`.
+//! Command-line interface: `serve`, `migrate`, `seed`, `openapi`, `search`, `admin`, `insights`.
 
 use std::path::PathBuf;
 
@@ -69,6 +69,11 @@ enum Command {
         #[command(subcommand)]
         task: AdminTask,
     },
+    /// Analytics tasks on insights' database.
+    Insights {
+        #[command(subcommand)]
+        task: InsightsTask,
+    },
     /// Print the OpenAPI document (JSON) to standard output. Needs no configuration.
     Openapi {
         /// Comma-separated contexts to describe (default: all).
@@ -87,6 +92,20 @@ enum SearchTask {
         /// Comma-separated contexts of this process (default: all); must include search.
         #[arg(long, value_delimiter = ',', value_name = "CTX,CTX")]
         only: Vec<String>,
+        /// Data directory (default ./data, or $SOJOURN_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum InsightsTask {
+    /// Recompute the rollups (listing days, platform days) from insights' facts, from a local
+    /// day on; prints how many rows were written.
+    Rebuild {
+        /// First day to recompute (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
         /// Data directory (default ./data, or $SOJOURN_DATA_DIR).
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
@@ -128,6 +147,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Search { task: SearchTask::Reindex { only, data_dir } } => {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
             crate::reindex::run(&overrides, &only).await
+        }
+        Command::Insights { task: InsightsTask::Rebuild { from, data_dir } } => {
+            let overrides = Overrides { config_file: cli.config, port: None, data_dir };
+            rebuild_insights(&overrides, &from).await
         }
         Command::Admin { task: AdminTask::CreateUser { email, role, data_dir } } => {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
@@ -191,6 +214,27 @@ async fn migrate(overrides: &Overrides, only: &[String]) -> Result<(), String> {
         db.close().await;
     }
     tracing::info!(contexts = contexts.len(), "migrations up to date");
+    Ok(())
+}
+
+/// `sojourn insights rebuild --from DATE`: migrates insights' database if needed, recomputes
+/// its rollups from that day on, and prints the rows written.
+#[allow(clippy::print_stdout)]
+async fn rebuild_insights(overrides: &Overrides, from: &str) -> Result<(), String> {
+    let from = chrono::NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("--from must be a date YYYY-MM-DD, not `{from}`"))?;
+    let config = config::load(overrides).map_err(|e| e.to_string())?;
+    telemetry::init(&config.log);
+    let insights: std::sync::Arc<dyn platform::Context> = std::sync::Arc::new(insights::Insights);
+    let dbs = platform::app::migrate_all(&config, std::slice::from_ref(&insights)).await.map_err(|e| e.to_string())?;
+    let db = dbs.get("insights").ok_or("insights database missing")?;
+    let result = insights::rebuild(db, from).await.map_err(|e| e.to_string());
+    for db in dbs.values() {
+        db.close().await;
+    }
+    let rows = result?;
+    println!("{rows}");
+    eprintln!("insights rollups rebuilt from {from}: {rows} rows written");
     Ok(())
 }
 

@@ -295,3 +295,61 @@ async fn admin_create_user_bootstraps_an_administrator() {
 fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
+
+#[tokio::test]
+async fn insights_rebuild_recomputes_the_rollups_from_the_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = platform::Config { data_dir: dir.path().to_path_buf(), ..platform::Config::default() };
+    config.server.host = "127.0.0.1".into();
+    config.server.port = 0;
+    config.events.relay_enabled = false;
+    let app = testkit::spawn_config(config, vec![std::sync::Arc::new(insights::Insights)]).await;
+    // A confirmed stay of two nights in Paris, booked on another day: three listing-day rows.
+    let db = app.platform.db("insights").unwrap().clone();
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let stay = insights::facts::Reservation {
+        id: uuid::Uuid::now_v7(),
+        listing_id: uuid::Uuid::now_v7(),
+        host_id: Some(uuid::Uuid::now_v7()),
+        guest_id: None,
+        kind: "stay".into(),
+        status: "confirmed".into(),
+        currency: "EUR".into(),
+        timezone: "Europe/Paris".into(),
+        destination: None,
+        starts_at: at("2026-04-01T13:00:00Z"),
+        ends_at: at("2026-04-03T09:00:00Z"),
+        check_in: Some("2026-04-01".parse().unwrap()),
+        check_out: Some("2026-04-03".parse().unwrap()),
+        nights: 2,
+        quantity: 1,
+        base: 20_000,
+        guest_total: 22_400,
+        guest_service_fee: 2_400,
+        host_fee: 600,
+        taxes: 0,
+        host_payout: 19_400,
+        platform_revenue: 3_000,
+        paid: 22_400,
+        refunded: 0,
+        booked_at: at("2026-03-01T10:00:00Z"),
+        confirmed_at: Some(at("2026-03-01T10:00:00Z")),
+        cancelled_at: None,
+        updated_at: at("2026-03-01T10:00:00Z"),
+    };
+    let mut tx = db.begin().await.unwrap();
+    insights::facts::upsert_reservation(&mut tx, &stay).await.unwrap();
+    tx.commit().await.unwrap();
+    app.shutdown().await.unwrap();
+
+    let rebuild =
+        |from: &str| run(sojourn().args(["insights", "rebuild", "--from", from, "--data-dir"]).arg(dir.path()));
+    let out = rebuild("2026-01-01");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+    let out = rebuild("2026-04-02");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "only the days from the 2nd of April");
+    let bad = rebuild("April");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from"));
+}

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::facts::{self, Listing, Movement, Reservation, User};
 use crate::rollups;
+use crate::rollups::listing_days::{conversations, reviews};
 
 /// Consumer names: dedupe records are keyed on them, never change them.
 pub const LISTINGS_CONSUMER: &str = "insights.listings";
@@ -21,6 +22,8 @@ pub const PAYMENTS_CONSUMER: &str = "insights.payments";
 pub const REFUNDS_CONSUMER: &str = "insights.refunds";
 pub const PAYOUTS_CONSUMER: &str = "insights.payouts";
 pub const PEOPLE_CONSUMER: &str = "insights.people";
+pub const MESSAGES_CONSUMER: &str = "insights.messages";
+pub const REVIEWS_CONSUMER: &str = "insights.reviews";
 
 fn id(v: &Value, key: &str) -> Option<Uuid> {
     v.get(key)?.as_str()?.parse().ok()
@@ -162,12 +165,13 @@ fn movement_of(event: &EventEnvelope) -> Option<Movement> {
         "refund.completed" => ("refund", text(d, "refundId", 200)?),
         "payout.paid" => ("payout", text(d, "id", 200)?),
         "payout.failed" => ("payout_failed", text(d, "id", 200)?),
+        "payout.recovery_recorded" => ("recovery", text(d, "id", 200)?),
         _ => return None,
     };
     let host_amount = match kind {
         "capture" => d.get("hostPayout").and_then(Value::as_i64),
         "refund" => d.get("hostShare").and_then(Value::as_i64),
-        "payout" => d.get("amount").and_then(Value::as_i64),
+        "payout" | "recovery" => d.get("amount").and_then(Value::as_i64),
         _ => None,
     };
     Some(Movement {
@@ -231,6 +235,66 @@ impl EventHandler for People {
             _ => return Ok(()),
         }
         rollups::user_changed(tx, user, at.date_naive()).await?;
+        Ok(())
+    }
+}
+
+/// Messaging's `message.sent`: messages of guest ↔ host conversations, to time hosts' replies.
+pub struct Messages;
+
+#[async_trait]
+impl EventHandler for Messages {
+    async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        if event.event_type != "message.sent" {
+            return Ok(());
+        }
+        let d = &event.data;
+        let (Some(message_id), Some(conversation_id), Some(author_id)) =
+            (id(d, "messageId"), id(d, "conversationId"), id(d, "authorId"))
+        else {
+            return Ok(()); // system messages have no author
+        };
+        let sent = conversations::Sent {
+            message_id,
+            conversation_id,
+            listing_id: id(d, "listingId"),
+            host_id: id(d, "hostId"),
+            author_id,
+            at: event.occurred_at,
+        };
+        conversations::message_sent(tx, &sent).await?;
+        Ok(())
+    }
+}
+
+/// Reviews' `review.published` (guests' reviews of listings) and `review.moderated`.
+pub struct Reviews;
+
+#[async_trait]
+impl EventHandler for Reviews {
+    async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        let d = &event.data;
+        let Some(review) = id(d, "reviewId") else { return Ok(()) };
+        let changed = match event.event_type.as_str() {
+            "review.published" if text(d, "authorRole", 16).as_deref() == Some("guest") => {
+                let (Some(listing_id), Some(rating)) = (id(d, "listingId"), d.get("rating").and_then(Value::as_i64))
+                else {
+                    return Ok(());
+                };
+                let at = instant(d, "publishedAt").unwrap_or(event.occurred_at);
+                let r = reviews::Published { id: review, listing_id, rating, at };
+                reviews::published(tx, &r).await?.then_some((listing_id, at))
+            }
+            "review.moderated" => match text(d, "action", 16).as_deref() {
+                Some("hidden") => reviews::moderated(tx, review, true).await?,
+                Some("restored") => reviews::moderated(tx, review, false).await?,
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((listing, at)) = changed {
+            rollups::listing_days::review_changed(tx, listing, at).await?;
+        }
         Ok(())
     }
 }

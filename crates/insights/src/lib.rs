@@ -8,6 +8,7 @@
 mod events;
 pub mod facts;
 mod http;
+mod reports;
 pub mod rollups;
 mod service;
 mod tracking;
@@ -21,7 +22,8 @@ use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
 pub use events::{
-    BOOKINGS_CONSUMER, LISTINGS_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER, PEOPLE_CONSUMER, REFUNDS_CONSUMER,
+    BOOKINGS_CONSUMER, LISTINGS_CONSUMER, MESSAGES_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER, PEOPLE_CONSUMER,
+    REFUNDS_CONSUMER, REVIEWS_CONSUMER,
 };
 pub use service::Insights as Service;
 pub use tracking::events::{CONSENT_CONSUMER, SEARCHES_CONSUMER};
@@ -40,7 +42,19 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_tracking.sql"),
         postgres: include_str!("../migrations/postgres/0002_tracking.sql"),
     },
+    Migration {
+        version: 3,
+        name: "listing_days",
+        sqlite: include_str!("../migrations/sqlite/0003_listing_days.sql"),
+        postgres: include_str!("../migrations/postgres/0003_listing_days.sql"),
+    },
 ];
+
+/// Recomputes every rollup row from `from` (a local day) on, from the facts alone, listing by
+/// listing in batches; how many rows were written (`sojourn insights rebuild --from DATE`).
+pub async fn rebuild(db: &platform::db::Db, from: chrono::NaiveDate) -> Result<u64, platform::db::DbError> {
+    rollups::rebuild(db, from).await
+}
 
 /// The insights context.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +92,8 @@ impl Context for Insights {
             Subscription::new(PEOPLE_CONSUMER, "user.*", env.db.clone(), events::People),
             Subscription::new(CONSENT_CONSUMER, "user.*", env.db.clone(), tracking::events::Consents),
             Subscription::new(SEARCHES_CONSUMER, "search.*", env.db.clone(), tracking::events::Searches),
+            Subscription::new(MESSAGES_CONSUMER, "message.*", env.db.clone(), events::Messages),
+            Subscription::new(REVIEWS_CONSUMER, "review.*", env.db.clone(), events::Reviews),
         ];
         Ok(Mounted { router: http::routes().with_state(service), subscriptions })
     }

@@ -27,6 +27,7 @@ pub fn routes() -> OpenApiRouter<Payments> {
         .routes(routes!(refund))
         .routes(routes!(cancel))
         .routes(routes!(balances))
+        .routes(routes!(ledger_account))
         .routes(routes!(payouts))
         .routes(routes!(payout_account, set_payout_account))
         .routes(routes!(run_payouts))
@@ -266,6 +267,47 @@ pub async fn balances(AxumState(state): AxumState<Payments>, user: AuthUser) -> 
         .map(|(account, currency, balance)| json!({"account": account, "currency": currency, "balance": balance}))
         .collect();
     Ok(ok(json!({ "balances": items })))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccountQuery {
+    /// The ledger account, e.g. `host:<user id>`.
+    pub account: String,
+    /// Start (RFC 3339 or `YYYY-MM-DD`, inclusive); default: 30 days before `to`.
+    pub from: Option<String>,
+    /// End (exclusive); default: now.
+    pub to: Option<String>,
+}
+
+/// One ledger account's movement over a period (administrators), per currency: the sum of its
+/// entries (debits positive) and the part of each journal kind (`capture`, `refund`,
+/// `payout`) — what a host's monthly statement is checked against.
+#[utoipa::path(get, path = "/api/v1/payment/ledger/account", tag = "Payments", operation_id = "ledger_account",
+    security(("bearerAuth" = [])), params(AccountQuery),
+    responses((status = 200, description = "`{account, from, to, currencies: [{currency, sum, kinds: {capture: {entries, sum}, …}}]}`"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn ledger_account(
+    AxumState(state): AxumState<Payments>,
+    user: AuthUser,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, ApiError> {
+    let (from, to) = period(&state, &user, &PeriodQuery { from: q.from, to: q.to })?;
+    let account = q.account.trim();
+    if account.is_empty() || account.len() > 100 {
+        return Err(ApiError::validation(vec![kernel::FieldError::new("account", "must be a ledger account")]));
+    }
+    let mut currencies: Vec<Value> = Vec::new();
+    for (currency, kind, entries, sum) in crate::ledger::account_sums(&state.db, account, from, to).await? {
+        if currencies.last().is_none_or(|c| c["currency"] != currency.as_str()) {
+            currencies.push(json!({ "currency": currency, "sum": 0, "kinds": {} }));
+        }
+        if let Some(c) = currencies.last_mut() {
+            c["sum"] = json!(c["sum"].as_i64().unwrap_or(0) + sum);
+            c["kinds"][kind] = json!({ "entries": entries, "sum": sum });
+        }
+    }
+    Ok(ok(json!({ "account": account, "from": from, "to": to, "currencies": currencies })))
 }
 
 /// The caller's payouts as a host, and what they earned that is not paid out yet.

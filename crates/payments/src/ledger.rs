@@ -131,6 +131,37 @@ pub async fn balances(db: &Db) -> Result<Vec<(String, String, i64)>, DbError> {
     .await
 }
 
+/// One account's entries in `[from, to)` summed per currency and journal kind (`capture`,
+/// `refund`, `payout`): (currency, kind, entries, sum), debits positive.
+pub async fn account_sums(
+    db: &Db,
+    account: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(String, String, i64, i64)>, DbError> {
+    let rows: Vec<(String, String, i64)> = query(
+        "SELECT e.currency, j.kind, CAST(SUM(e.amount) AS BIGINT) AS total FROM ledger_entries e \
+         JOIN ledger_journals j ON j.id = e.journal_id WHERE e.account = $1 AND j.created_at >= $2 \
+         AND j.created_at < $3 GROUP BY e.currency, j.kind ORDER BY e.currency, j.kind",
+    )
+    .bind(account)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    let counts: Vec<(String, String, i64)> = query(
+        "SELECT e.currency, j.kind, CAST(COUNT(*) AS BIGINT) AS n FROM ledger_entries e \
+         JOIN ledger_journals j ON j.id = e.journal_id WHERE e.account = $1 AND j.created_at >= $2 \
+         AND j.created_at < $3 GROUP BY e.currency, j.kind ORDER BY e.currency, j.kind",
+    )
+    .bind(account)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().zip(counts).map(|((c, k, sum), (_, _, n))| (c, k, n, sum)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,7 +73,7 @@ pub async fn earned(tx: &mut Tx, p: &Payable, amount: i64, now: DateTime<Utc>) -
 }
 
 /// Takes a refund's share back from the host: from the earning if it is not paid out yet,
-/// otherwise from their next payouts (a recovery).
+/// otherwise from their next payouts (a recovery, announced as `payout.recovery_recorded`).
 pub async fn clawback(tx: &mut Tx, p: &Payable, amount: i64, now: DateTime<Utc>) -> Result<(), ApiError> {
     let Some(host) = p.host_id else { return Ok(()) };
     if amount <= 0 {
@@ -86,11 +86,15 @@ pub async fn clawback(tx: &mut Tx, p: &Payable, amount: i64, now: DateTime<Utc>)
         .await?;
     if n == 0 {
         tracing::info!(reservation = %p.reservation_id, amount, "refund after the host was paid: recovered from their next payouts");
+        let id = random_token("rc_")?;
+        let data = json!({ "id": id, "hostId": host, "currency": p.currency, "amount": amount,
+                           "reservationId": p.reservation_id, "createdAt": now });
+        enqueue(&mut *tx, &EventEnvelope::new("payout.recovery_recorded", host, now, data)).await?;
         query(
             "INSERT INTO host_recoveries (id, host_id, currency, amount, reservation_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(random_token("rc_")?)
+        .bind(id.as_str())
         .bind(host)
         .bind(p.currency.as_str())
         .bind(amount)

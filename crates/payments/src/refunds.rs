@@ -136,10 +136,11 @@ impl Payments {
         audit::record(&mut tx, &movement, &Actor::system(), now).await?;
         // A reservation's refund follows its split; one of a group as a whole (an
         // administrator's, a supplier's) is borne by whoever `source` says.
-        let entries = match store::payable(&mut tx, r.reservation_id).await? {
+        let payable = store::payable(&mut tx, r.reservation_id).await?;
+        let entries = match &payable {
             Some(p) => {
-                let entries = crate::ledger::refund(&p, r.amount, r.split);
-                crate::payouts::clawback(&mut tx, &p, crate::ledger::host_reversal(&entries), now).await?;
+                let entries = crate::ledger::refund(p, r.amount, r.split);
+                crate::payouts::clawback(&mut tx, p, crate::ledger::host_reversal(&entries), now).await?;
                 entries
             }
             None => crate::ledger::refund_from(
@@ -150,7 +151,9 @@ impl Payments {
         crate::ledger::post(&mut tx, "refund", &r.id, Some(r.reservation_id), &intent.currency, &entries, now).await?;
         let data = json!({ "refundId": r.id, "paymentIntentId": intent.id, "amount": r.amount, "currency": intent.currency,
                            "reservationId": r.reservation_id, "bookingReference": intent.booking_reference,
-                           "reason": r.reason, "source": r.source, "userId": intent.user_id });
+                           "reason": r.reason, "source": r.source, "userId": intent.user_id,
+                           "hostId": payable.as_ref().and_then(|p| p.host_id),
+                           "hostShare": crate::ledger::host_reversal(&entries) });
         for kind in ["payment.refunded", "refund.completed"] {
             let event = EventEnvelope::new(kind, r.reservation_id, now, data.clone());
             enqueue(&mut tx, &event).await?;

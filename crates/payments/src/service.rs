@@ -133,10 +133,14 @@ impl Payments {
                 tracing::warn!(intent = %i.id, reference = %i.booking_reference, "duplicate payment: refunded in full");
                 self.refund_duplicate(tx, i).await?;
             }
-        } else if kind == "payment.succeeded" {
+        }
+        // What this capture credited the host's ledger account (for insights' statements).
+        let mut host_credit = None;
+        if kind == "payment.succeeded" && group.is_none() {
             let split = store::payable(&mut *tx, i.reservation_id).await?;
             if let Some(p) = split {
                 let entries = crate::ledger::capture(&p, i.amount);
+                host_credit = Some((p.host_id, crate::ledger::host_share(&entries)));
                 crate::ledger::post(
                     tx,
                     "capture",
@@ -163,6 +167,10 @@ impl Payments {
             "error": i.last_error, "userId": i.user_id, "provider": i.provider, "paymentMethod": method,
             "createdAt": i.created_at,
         });
+        if let (Some((host, credit)), Some(map)) = (host_credit, data.as_object_mut()) {
+            map.insert("hostId".into(), json!(host));
+            map.insert("hostPayout".into(), json!(credit));
+        }
         if let (Some(g), Some(map)) = (&group, data.as_object_mut()) {
             map.remove("reservationId");
             map.insert("reservationIds".into(), json!(g.reservations));

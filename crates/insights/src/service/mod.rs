@@ -1,6 +1,10 @@
 //! Insights' use cases: tracking, dashboards, KPIs and reports. Handlers parse and render;
 //! the rules are here and in the modules below.
 
+pub mod host;
+pub mod host_statement;
+mod host_store;
+
 use std::sync::Arc;
 
 use kernel::Clock;

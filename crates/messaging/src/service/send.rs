@@ -218,6 +218,7 @@ impl Messaging {
             message.id,
             message.created_at,
             json!({"messageId": message.id, "conversationId": c.id, "conversationType": c.kind,
+                   "listingId": c.listing_id, "hostId": c.host_id,
                    "authorId": actor.user_id, "attachments": attachments.len(), "recipientIds": recipients,
                    "preview": preview(message)}),
         )
