@@ -18,6 +18,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(reviews::Reviews),
         Arc::new(travel::Travel),
         Arc::new(media::Media),
+        Arc::new(audit::Audit),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! The typed configuration tree. Defaults live here, in code; `load` layers a `sojourn.toml`
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
+mod audit;
 mod gateway;
 mod jobs;
 mod load;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::secrets::Secret;
 
+pub use audit::AuditConfig;
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use jobs::JobsConfig;
 pub use load::{ConfigError, Overrides, load};
@@ -78,6 +80,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// The durable job queue's workers.
     pub jobs: JobsConfig,
+    /// The audit log's retention.
+    pub audit: AuditConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -113,6 +117,7 @@ impl Default for Config {
             notifications: NotificationsConfig::default(),
             media: MediaConfig::default(),
             jobs: JobsConfig::default(),
+            audit: AuditConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),
