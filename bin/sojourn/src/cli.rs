@@ -1,4 +1,5 @@
-//! Command-line interface: `serve`, `migrate`, `seed`, `openapi`, `search`, `admin`, `insights`.
+//! Command-line interface: `serve`, `migrate`, `seed`, `openapi`, `search`, `admin`, `insights`,
+//! `audit`.
 
 use std::path::PathBuf;
 
@@ -74,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         task: InsightsTask,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        task: AuditTask,
+    },
     /// Print the OpenAPI document (JSON) to standard output. Needs no configuration.
     Openapi {
         /// Comma-separated contexts to describe (default: all).
@@ -128,6 +134,17 @@ enum AdminTask {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum AuditTask {
+    /// Walk the audit log's hash chain from its anchor to its head and recompute every hash:
+    /// exits 0 when it is intact, else names the first bad entry and exits 1.
+    Verify {
+        /// Data directory (default ./data, or $SOJOURN_DATA_DIR).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { only, port, data_dir } => {
@@ -156,6 +173,31 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
             crate::admin::create_user(&overrides, &email, &role).await
         }
+        Command::Audit { task: AuditTask::Verify { data_dir } } => {
+            let overrides = Overrides { config_file: cli.config, port: None, data_dir };
+            verify_audit(&overrides).await
+        }
+    }
+}
+
+/// `sojourn audit verify`, on the configured audit database.
+#[allow(clippy::print_stdout)]
+async fn verify_audit(overrides: &Overrides) -> Result<(), String> {
+    let config = config::load(overrides).map_err(|e| e.to_string())?;
+    let audit: std::sync::Arc<dyn platform::Context> = std::sync::Arc::new(audit::Audit);
+    let dbs = platform::app::migrate_all(&config, std::slice::from_ref(&audit)).await.map_err(|e| e.to_string())?;
+    let db = dbs.get("audit").ok_or("audit database missing")?;
+    let found = audit::verify(db).await.map_err(|e| e.to_string());
+    for db in dbs.values() {
+        db.close().await;
+    }
+    let found = found?;
+    match found.problem {
+        None => {
+            println!("audit chain verified: {} entries, head {}", found.entries, found.head.hash);
+            Ok(())
+        }
+        Some(p) => Err(format!("audit chain broken at seq {}: {}: {}", p.seq, p.kind.as_str(), p.message)),
     }
 }
 

@@ -19,6 +19,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(travel::Travel),
         Arc::new(media::Media),
         Arc::new(insights::Insights),
+        Arc::new(audit::Audit),
     ]
 }
 

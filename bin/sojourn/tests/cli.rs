@@ -353,3 +353,37 @@ async fn insights_rebuild_recomputes_the_rollups_from_the_facts() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--from"));
 }
+
+#[tokio::test]
+async fn audit_verify_passes_on_an_intact_chain_and_names_an_edited_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let verify = || run(sojourn().args(["audit", "verify", "--data-dir"]).arg(dir.path()));
+    let empty = verify();
+    assert!(empty.status.success(), "{}", String::from_utf8_lossy(&empty.stderr));
+    assert!(String::from_utf8_lossy(&empty.stdout).contains("audit chain verified: 0 entries"));
+
+    // Three entries appended as the audit context's consumers append them.
+    let config = platform::Config { data_dir: dir.path().to_path_buf(), ..platform::Config::default() };
+    let audit: std::sync::Arc<dyn platform::Context> = std::sync::Arc::new(audit::Audit);
+    let dbs = platform::app::migrate_all(&config, std::slice::from_ref(&audit)).await.unwrap();
+    let db = &dbs["audit"];
+    for amount in [100, 200, 300] {
+        let data = serde_json::json!({"id": format!("po_{amount}"), "amount": amount, "currency": "EUR"});
+        let event = kernel::EventEnvelope::new("payout.paid", uuid::Uuid::nil(), chrono::Utc::now(), data);
+        let mut tx = db.begin().await.unwrap();
+        assert!(audit::append(&mut tx, &event, chrono::Utc::now()).await.unwrap().is_some());
+        tx.commit().await.unwrap();
+    }
+    let ok = verify();
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let head = audit::verify(db).await.unwrap().head.hash;
+    assert_eq!(stdout.trim(), format!("audit chain verified: 3 entries, head {head}"));
+
+    platform::db::query("UPDATE audit_entries SET amount = 250 WHERE seq = 2").execute(db).await.unwrap();
+    let broken = verify();
+    assert!(!broken.status.success());
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(stderr.contains("audit chain broken at seq 2: edited entry"), "{stderr}");
+    db.close().await;
+}

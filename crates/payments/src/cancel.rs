@@ -3,6 +3,8 @@
 
 use kernel::ApiError;
 use platform::auth::AuthUser;
+use platform::events::{admin_action, enqueue};
+use serde_json::json;
 
 use crate::audit::{self, Actor, Movement};
 use crate::ops;
@@ -54,6 +56,12 @@ impl Payments {
                 currency: &next.currency,
             };
             audit::record(&mut tx, &marked, actor, next.updated_at).await?;
+            if let Some(admin) = actor.user {
+                let detail = json!({ "from": current.status, "to": "canceled", "reason": failure,
+                    "amount": next.amount, "currency": next.currency, "reservationId": next.reservation_id });
+                let action = admin_action(admin, "payment.mark_failed", ("payment", &next.id), detail, next.updated_at);
+                enqueue(&mut tx, &action).await?;
+            }
         }
         self.emit_for(&mut tx, "payment.canceled", &next, actor).await?;
         tx.commit().await?;

@@ -310,7 +310,13 @@ impl Payments {
             currency: &p.currency,
         };
         audit::record(&mut tx, &movement, &Actor::system(), self.clock.now()).await?;
+        let mut view = payout_view(&Payout { status: "failed".into(), ..p.clone() });
+        if let Some(map) = view.as_object_mut() {
+            map.insert("error".into(), json!(error));
+        }
+        enqueue(&mut tx, &EventEnvelope::new("payout.failed", p.host_id, self.clock.now(), view)).await?;
         tx.commit().await?;
+        self.events.committed();
         tracing::warn!(payout = id, host = %p.host_id, error, "payout transfer refused: earnings wait for the next run");
         Ok(())
     }

@@ -10,7 +10,7 @@
 use kernel::{ApiError, EventEnvelope, FieldError};
 use platform::auth::AuthUser;
 use platform::db::{Tx, query};
-use platform::events::enqueue;
+use platform::events::{admin_action, enqueue};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -244,7 +244,12 @@ impl Payments {
                 format!("At most {} can still be refunded", intent.amount - intent.amount_refunded),
             ));
         };
+        let detail = json!({ "refundId": id, "amount": amount, "currency": intent.currency, "reason": reason,
+                             "reservationId": intent.reservation_id });
+        let action = admin_action(user.user_id, "payment.refund", ("payment", &intent.id), detail, self.clock.now());
+        enqueue(&mut tx, &action).await?;
         tx.commit().await?;
+        self.events.committed();
         self.run_ops().await;
         let status = store::refund(&self.db, &id).await?.map_or_else(|| "pending".to_owned(), |r| r.status);
         if status == "failed" {

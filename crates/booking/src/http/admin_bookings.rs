@@ -138,7 +138,7 @@ pub async fn modify(
     Json(body): Json<Option<ModifyIn>>,
 ) -> Result<Response, ApiError> {
     user.require_admin()?;
-    Ok(ok(state.admin_modify(&id, body.unwrap_or_default()).await?))
+    Ok(ok(state.admin_modify(&user, &id, body.unwrap_or_default()).await?))
 }
 
 /// Sends the booking's confirmation again to its contact e-mail: `{success: true}`.

@@ -14,6 +14,7 @@
 
 use kernel::{ApiError, FieldError};
 use platform::auth::AuthUser;
+use platform::events::{admin_action, enqueue};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -156,6 +157,17 @@ impl Bookings {
         if after.status != wanted {
             return Err(invalid_transition(from, wanted, &format!("it is {} after trying", after.status)));
         }
+        // The move happened in the booking's own flows; the audit log learns who asked for it.
+        let detail = json!({ "reference": reference, "from": from, "to": wanted });
+        let mut tx = self.db.begin().await?;
+        let target = b.trip.id.to_string();
+        enqueue(
+            &mut tx,
+            &admin_action(admin.user_id, "booking.set_status", ("booking", &target), detail, self.clock.now()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.events.committed();
         Ok(self.admin_view(&after).await)
     }
 
@@ -204,13 +216,17 @@ impl Bookings {
         data.insert("refundRequested".into(), json!(refund));
         let mut tx = self.db.begin().await?;
         admin_store::set_admin_data(&mut tx, b.trip.id, &Value::Object(data), now).await?;
+        let detail = json!({ "reference": b.trip.reference, "from": b.status, "refund": refund });
+        let target = b.trip.id.to_string();
+        enqueue(&mut tx, &admin_action(admin.user_id, "booking.cancel", ("booking", &target), detail, now)).await?;
         tx.commit().await?;
+        self.events.committed();
         let after = self.admin_trip(&b.trip.id.to_string()).await?;
         Ok(self.admin_view(&after).await)
     }
 
     /// Notes, free fields and (while no payment exists) the total.
-    pub async fn admin_modify(&self, id: &str, body: ModifyIn) -> Result<Value, ApiError> {
+    pub async fn admin_modify(&self, admin: &AuthUser, id: &str, body: ModifyIn) -> Result<Value, ApiError> {
         let mut errors = Vec::new();
         if body.notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
             errors.push(FieldError::new("notes", "must be at most 2000 characters"));
@@ -226,6 +242,7 @@ impl Bookings {
         }
         let b = self.admin_trip(id).await?;
         let now = self.clock.now();
+        let (notes_given, data_given) = (body.notes.is_some(), body.data.is_some());
         let mut data = b.trip.admin_data.as_object().cloned().unwrap_or_default();
         if let Some(notes) = body.notes {
             match notes.trim() {
@@ -251,6 +268,7 @@ impl Bookings {
             data.insert("extra".into(), Value::Object(extra));
         }
         let mut tx = self.db.begin().await?;
+        let mut adjusted = None;
         if let Some(total) = body.total_amount {
             let t = &b.trip;
             let minor = minor_of(total, &t.currency)
@@ -281,11 +299,17 @@ impl Bookings {
                 if !admin_store::set_unpaid_total(&mut tx, t.id, minor, minor - reserved, now).await? {
                     return Err(ApiError::new(409, "amount_locked", "The booking's payment was opened meanwhile"));
                 }
+                adjusted = Some(json!({ "fromMinor": t.total, "toMinor": minor, "currency": t.currency }));
                 data.insert("amountAdjustment".into(), json!({ "fromMinor": t.total, "toMinor": minor, "at": now }));
             }
         }
+        let changed = json!({ "reference": b.trip.reference, "notes": notes_given, "data": data_given,
+            "amountAdjustment": adjusted });
         admin_store::set_admin_data(&mut tx, b.trip.id, &Value::Object(data), now).await?;
+        let target = b.trip.id.to_string();
+        enqueue(&mut tx, &admin_action(admin.user_id, "booking.modify", ("booking", &target), changed, now)).await?;
         tx.commit().await?;
+        self.events.committed();
         let after = self.admin_trip(&b.trip.id.to_string()).await?;
         Ok(self.admin_view(&after).await)
     }

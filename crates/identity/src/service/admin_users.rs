@@ -6,6 +6,8 @@
 use chrono::{DateTime, Utc};
 use kernel::{ApiError, FieldError, window::Bound};
 use platform::auth::Role;
+use platform::events::{admin_action, enqueue};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::Accounts;
@@ -231,6 +233,16 @@ impl Accounts {
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
+        // What the audit log is told changed (names of fields, never their values).
+        let given = [
+            ("firstName", edit.first_name.is_some()),
+            ("lastName", edit.last_name.is_some()),
+            ("email", edit.email.is_some()),
+            ("role", role.is_some()),
+            ("isVerified", edit.is_verified.is_some()),
+            ("userCategory", category.is_some()),
+        ];
+        let fields: Vec<&str> = given.iter().filter(|(_, g)| *g).map(|(f, _)| *f).collect();
         if edit.first_name.is_some() || edit.last_name.is_some() || edit.email.is_some() {
             let change = ProfileUpdate {
                 email: edit.email,
@@ -256,10 +268,15 @@ impl Accounts {
             _ => None,
         };
         let change = AdminChange { verified_at, category };
-        if change.verified_at.is_some() || change.category.is_some() {
+        if !fields.is_empty() {
             let mut tx = self.db.begin().await?;
-            store::apply_admin_change(&mut tx, id, &change, self.now()).await?;
+            if change.verified_at.is_some() || change.category.is_some() {
+                store::apply_admin_change(&mut tx, id, &change, self.now()).await?;
+            }
+            let detail = json!({"fields": fields, "role": role.map(Role::as_str)});
+            enqueue(&mut tx, &admin_action(admin, "user.edit", ("user", &id.to_string()), detail, self.now())).await?;
             tx.commit().await?;
+            self.events.committed();
         }
         self.listed(id).await
     }

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use kernel::{ApiError, FieldError};
+use kernel::{ApiError, EventEnvelope, FieldError};
 use platform::auth::Role;
+use platform::events::enqueue;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::{Accounts, Origin, SignedIn, check_policy, invalid_credentials};
 use crate::domain::email::Email;
@@ -111,9 +113,12 @@ impl Accounts {
         let key = c.email.trim().to_lowercase();
         let account_key = format!("login:account:{key}");
         if let Some(wait) = self.limits.would_refuse(&account_key, self.rate.login_per_account).await {
+            self.login_failed(self.account_of(&key).await, "locked", origin).await;
             return Err(wait.into());
         }
         if c.password.len() > 1024 {
+            let user = self.account_of(&key).await;
+            self.login_failed(user, if user.is_some() { "bad_password" } else { "unknown_account" }, origin).await;
             return Err(invalid_credentials());
         }
         let user = match Email::parse(&key) {
@@ -123,9 +128,29 @@ impl Accounts {
         let verdict = self.hasher.verify(&c.password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
         let user = match (user, verdict) {
             (Some(user), Verified::Yes | Verified::YesRehash) => user,
-            _ => return Err(self.failed_login(&account_key).await),
+            (user, _) => {
+                // Both branches record the same way: the answer's timing tells nothing more.
+                let reason = if user.is_some() { "bad_password" } else { "unknown_account" };
+                self.login_failed(user.map(|u| u.id), reason, origin).await;
+                return Err(self.failed_login(&account_key).await);
+            }
         };
-        let user = self.check_status(user).await?;
+        let id = user.id;
+        let user = match self.check_status(user).await {
+            Ok(user) => user,
+            Err(error) => {
+                let reason = match error.code.as_ref() {
+                    "account_suspended" => Some("suspended"),
+                    "account_banned" => Some("banned"),
+                    "invalid_credentials" => Some("deleted"),
+                    _ => None,
+                };
+                if let Some(reason) = reason {
+                    self.login_failed(Some(id), reason, origin).await;
+                }
+                return Err(error);
+            }
+        };
         // Hash before taking the write transaction: hashing takes tens of milliseconds.
         let upgraded = match verdict {
             Verified::YesRehash => Some(self.hasher.hash(&c.password).await?),
@@ -149,6 +174,9 @@ impl Accounts {
                 }
             };
             if !ok {
+                // Nothing was written; the failure is recorded in a transaction of its own.
+                let _ = tx.rollback().await;
+                self.login_failed(Some(user.id), "mfa_failed", origin).await;
                 self.failed_login(&account_key).await;
                 return Err(ApiError::new(401, "invalid_mfa_code", "Invalid two-factor code"));
             }
@@ -201,6 +229,30 @@ impl Accounts {
                 Err(ApiError::new(401, "account_banned", "This account is banned. Please contact support."))
             }
             Status::Deleted => Err(invalid_credentials()),
+        }
+    }
+
+    /// The account an address names, if any (for recording a failure).
+    async fn account_of(&self, key: &str) -> Option<Uuid> {
+        let email = Email::parse(key).ok()?;
+        store::users::find_by_email(&self.db, email.as_str()).await.ok().flatten().map(|u| u.id)
+    }
+
+    /// Records a failed sign-in (`user.login_failed`: the account when it exists, why, from
+    /// where; never the address typed) in a transaction of its own. It never changes the
+    /// answer: should recording fail, that is logged and the answer stays what it was.
+    async fn login_failed(&self, user: Option<Uuid>, reason: &str, origin: &Origin) {
+        let data = json!({"userId": user, "reason": reason, "ip": origin.ip});
+        let aggregate = user.map_or_else(|| "unknown".to_owned(), |u| u.to_string());
+        let event = EventEnvelope::new("user.login_failed", aggregate, self.now(), data);
+        let recorded = async {
+            let mut tx = self.db.begin().await?;
+            enqueue(&mut tx, &event).await?;
+            tx.commit().await
+        };
+        match recorded.await {
+            Ok(()) => self.events.committed(),
+            Err(e) => tracing::warn!(error = %e, reason, "a failed sign-in could not be recorded"),
         }
     }
 

@@ -4,6 +4,7 @@
 //! the log of who accessed the data.
 
 use kernel::{ApiError, FieldError};
+use platform::events::admin_action;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -348,6 +349,11 @@ impl Accounts {
         store::privacy::erase(&mut tx, user, now).await?;
         store::privacy::log_access(&mut tx, user, Some(actor), "account_erased", None, now).await?;
         self.emit(&mut tx, "user.deleted", user, json!({"userId": user})).await?;
+        if actor != user {
+            let detail = json!({"requestId": request.map(|(id, _)| id)});
+            let action = admin_action(actor, "user.delete", ("user", &user.to_string()), detail, now);
+            platform::events::enqueue(&mut tx, &action).await?;
+        }
         tx.commit().await?;
         self.events.committed();
         self.forget_sessions(&revoked);

@@ -1,6 +1,7 @@
 //! The typed configuration tree. Defaults live here, in code; `load` layers a `sojourn.toml`
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
+mod audit;
 mod gateway;
 mod insights;
 mod jobs;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::secrets::Secret;
 
+pub use audit::AuditConfig;
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
 pub use insights::InsightsConfig;
 pub use jobs::JobsConfig;
@@ -82,6 +84,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Tracked events: retention and rate limits.
     pub insights: InsightsConfig,
+    /// The audit log's retention.
+    pub audit: AuditConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -118,6 +122,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             jobs: JobsConfig::default(),
             insights: InsightsConfig::default(),
+            audit: AuditConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),

@@ -7,6 +7,7 @@
 //! [`Subscription`]s. Each subscription records handled event ids in its own database
 //! (`processed_events`) in the same transaction as its effects, so redelivery is harmless.
 
+mod admin_action;
 mod bus;
 mod nats;
 mod outbox;
@@ -20,6 +21,7 @@ use kernel::EventEnvelope;
 
 use crate::db::{Db, Tx};
 
+pub use admin_action::{ADMIN_ACTION, admin_action};
 pub use bus::{BusError, EventBus, InProcessBus};
 pub use nats::{NatsBus, NatsOptions, durable_name, filter_subject};
 pub use outbox::{OutboxLag, enqueue, enqueue_query, lag};
