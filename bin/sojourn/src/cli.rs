@@ -149,7 +149,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve { only, port, data_dir } => {
             let overrides = Overrides { config_file: cli.config, port, data_dir };
-            serve(&overrides, &only).await
+            Box::pin(serve(&overrides, &only)).await
         }
         Command::Migrate { only, data_dir } => {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
