@@ -53,7 +53,8 @@ pub struct Listings;
 #[async_trait]
 impl EventHandler for Listings {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
-        let Some(l) = event.data.get("listing") else { return Ok(()) };
+        // Catalog's events carry the listing itself (some views wrap it in `listing`).
+        let l = event.data.get("listing").unwrap_or(&event.data);
         let (Some(listing_id), Some(host_id)) = (id(l, "id"), id(l, "ownerId")) else {
             tracing::warn!(event_id = %event.id, "listing event without id or owner: skipped");
             return Ok(());

@@ -23,12 +23,20 @@ pub use events::{
 pub use service::Insights as Service;
 
 /// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4).
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "facts",
-    sqlite: include_str!("../migrations/sqlite/0001_facts.sql"),
-    postgres: include_str!("../migrations/postgres/0001_facts.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "facts",
+        sqlite: include_str!("../migrations/sqlite/0001_facts.sql"),
+        postgres: include_str!("../migrations/postgres/0001_facts.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "platform",
+        sqlite: include_str!("../migrations/sqlite/0004_platform.sql"),
+        postgres: include_str!("../migrations/postgres/0004_platform.sql"),
+    },
+];
 
 /// The insights context.
 #[derive(Debug, Clone, Copy)]

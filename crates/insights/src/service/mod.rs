@@ -1,6 +1,9 @@
 //! Insights' use cases: tracking, dashboards, KPIs and reports. Handlers parse and render;
 //! the rules are here and in the modules below.
 
+pub mod admin;
+mod admin_store;
+
 use std::sync::Arc;
 
 use kernel::Clock;
