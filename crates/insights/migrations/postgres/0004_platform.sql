@@ -40,8 +40,29 @@ CREATE TABLE insights_platform_day_counts (
     published_listings BIGINT NOT NULL
 );
 
+-- Top lists by host and by destination read these instead of the reservations: per UTC day
+-- and currency, each host's (destination's) reservations booked that day that are or were
+-- confirmed, and their guest totals. Recomputed with the day's `insights_platform_days` row.
+CREATE TABLE insights_platform_host_days (
+    currency TEXT NOT NULL,
+    day DATE NOT NULL,
+    host_id UUID NOT NULL,
+    bookings BIGINT NOT NULL,
+    gmv BIGINT NOT NULL,
+    PRIMARY KEY (currency, day, host_id)
+);
+
+CREATE TABLE insights_platform_destination_days (
+    currency TEXT NOT NULL,
+    day DATE NOT NULL,
+    destination TEXT NOT NULL,
+    bookings BIGINT NOT NULL,
+    gmv BIGINT NOT NULL,
+    PRIMARY KEY (currency, day, destination)
+);
+
 -- What the recomputations and the top lists look up by instant.
 CREATE INDEX insights_reservations_cancelled ON insights_reservations (cancelled_at);
-CREATE INDEX insights_reservations_top ON insights_reservations (booked_at, currency, listing_id, host_id, guest_total, confirmed_at);
+CREATE INDEX insights_reservations_top ON insights_reservations (booked_at, currency, listing_id, host_id, destination, guest_total, confirmed_at);
 CREATE INDEX insights_listings_host_created ON insights_listings (host_id, created_at);
 CREATE INDEX insights_listings_published ON insights_listings (published_at);

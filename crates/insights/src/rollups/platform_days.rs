@@ -1,5 +1,6 @@
-//! Platform rollups (`insights_platform_days` per UTC day and currency, and
-//! `insights_platform_day_counts` per UTC day): what administrators' KPIs and series read.
+//! Platform rollups (`insights_platform_days` per UTC day and currency, with the same per
+//! host and per destination for top lists, and `insights_platform_day_counts` per UTC day):
+//! what administrators' KPIs, series and top lists read.
 //!
 //! Platform figures are counted on UTC days: a platform has no single time zone, and a day
 //! must mean the same thing for every currency. Each hook recomputes, from the facts, exactly
@@ -140,8 +141,49 @@ pub async fn money_day(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<Mo
     Ok(d)
 }
 
-/// Recomputes the row of `(day, currency)`; whether one is kept.
+/// Recomputes the rows of `(day, currency)` by host and by destination (what top lists read).
+async fn refresh_tops(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<(), DbError> {
+    let (start, end) = bounds(day);
+    query("DELETE FROM insights_platform_host_days WHERE currency = $1 AND day = $2")
+        .bind(currency)
+        .bind(day)
+        .execute(&mut *tx)
+        .await?;
+    query("DELETE FROM insights_platform_destination_days WHERE currency = $1 AND day = $2")
+        .bind(currency)
+        .bind(day)
+        .execute(&mut *tx)
+        .await?;
+    query(
+        "INSERT INTO insights_platform_host_days (currency, day, host_id, bookings, gmv) \
+         SELECT $1, $2, host_id, COUNT(*), CAST(SUM(guest_total) AS BIGINT) FROM insights_reservations \
+         WHERE booked_at >= $3 AND booked_at < $4 AND currency = $1 AND confirmed_at IS NOT NULL \
+         AND host_id IS NOT NULL GROUP BY host_id",
+    )
+    .bind(currency)
+    .bind(day)
+    .bind(start)
+    .bind(end)
+    .execute(&mut *tx)
+    .await?;
+    query(
+        "INSERT INTO insights_platform_destination_days (currency, day, destination, bookings, gmv) \
+         SELECT $1, $2, destination, COUNT(*), CAST(SUM(guest_total) AS BIGINT) FROM insights_reservations \
+         WHERE booked_at >= $3 AND booked_at < $4 AND currency = $1 AND confirmed_at IS NOT NULL \
+         AND destination IS NOT NULL GROUP BY destination",
+    )
+    .bind(currency)
+    .bind(day)
+    .bind(start)
+    .bind(end)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Recomputes the rows of `(day, currency)`; whether its `insights_platform_days` row is kept.
 pub async fn refresh_money(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<bool, DbError> {
+    refresh_tops(tx, day, currency).await?;
     let d = money_day(tx, day, currency).await?;
     if d.is_empty() {
         query("DELETE FROM insights_platform_days WHERE day = $1 AND currency = $2")
@@ -354,11 +396,14 @@ async fn span(tx: &mut Tx) -> Result<(Option<NaiveDate>, Option<NaiveDate>), DbE
     Ok((first, last))
 }
 
-/// Recomputes every platform row from `from` on (UTC days), from the facts; rows written.
+/// Recomputes every platform row from `from` on (UTC days), from the facts; how many
+/// `insights_platform_days` and `insights_platform_day_counts` rows were written.
 pub async fn rebuild(db: &Db, from: NaiveDate) -> Result<u64, DbError> {
     let mut tx = db.begin().await?;
     query("DELETE FROM insights_platform_days WHERE day >= $1").bind(from).execute(&mut tx).await?;
     query("DELETE FROM insights_platform_day_counts WHERE day >= $1").bind(from).execute(&mut tx).await?;
+    query("DELETE FROM insights_platform_host_days WHERE day >= $1").bind(from).execute(&mut tx).await?;
+    query("DELETE FROM insights_platform_destination_days WHERE day >= $1").bind(from).execute(&mut tx).await?;
     let (Some(first), Some(last)) = span(&mut tx).await? else {
         tx.commit().await?;
         return Ok(0);

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::Insights;
 use super::admin_store::{self as store, Dimension};
-use crate::rollups::platform_days::{MoneyDay, bounds};
+use crate::rollups::platform_days::MoneyDay;
 
 /// The longest period, in days.
 pub const MAX_DAYS: i64 = 731;
@@ -298,14 +298,16 @@ pub struct SeriesAnswer {
 }
 
 fn bucketed(days: &[(NaiveDate, i64)], buckets: &[(NaiveDate, NaiveDate)]) -> Vec<Point> {
-    buckets
-        .iter()
-        .map(|(start, end)| Point {
-            start: *start,
-            end: *end,
-            value: days.iter().filter(|(d, _)| d >= start && d <= end).map(|(_, v)| v).sum(),
-        })
-        .collect()
+    let mut points: Vec<Point> =
+        buckets.iter().map(|(start, end)| Point { start: *start, end: *end, value: 0 }).collect();
+    for (day, value) in days {
+        // Buckets are in order and cover the period without gaps.
+        let i = points.partition_point(|p| p.end < *day);
+        if let Some(p) = points.get_mut(i).filter(|p| p.start <= *day) {
+            p.value += value;
+        }
+    }
+    points
 }
 
 pub fn dimension(raw: Option<&str>) -> Result<Dimension, ApiError> {
@@ -479,11 +481,9 @@ impl Insights {
             Some(c) => vec![c.to_owned()],
             None => store::currencies(db, p.from, p.to).await?,
         };
-        let (start, _) = bounds(p.from);
-        let (_, end) = bounds(p.to);
         let mut lists = Vec::with_capacity(codes.len());
         for currency in codes {
-            let rows = store::top(db, dimension, by_gmv, &currency, start, end, limit).await?;
+            let rows = store::top(db, dimension, by_gmv, &currency, (p.from, p.to), limit).await?;
             let items = rows
                 .into_iter()
                 .map(|r| TopItem { id: r.key, label: r.label, bookings: r.bookings, gmv: r.gmv })

@@ -1,12 +1,13 @@
 //! The reads behind administrators' KPIs, series and top lists: sums of the platform
-//! rollups over UTC days, distinct active users, and top lists grouped from the reservation
-//! facts in a bounded window of `booked_at` (its covering index keeps that a range scan).
+//! rollups over UTC days, distinct active users, and top lists (hosts and destinations from
+//! their daily rollups; listings, too many for a rollup to save much, grouped from the
+//! reservation facts in a bounded window of `booked_at`, a range scan of a covering index).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use platform::db::{Db, DbError, FromRow, Row, query, query_dynamic};
 use uuid::Uuid;
 
-use crate::rollups::platform_days::{CountDay, MoneyDay};
+use crate::rollups::platform_days::{CountDay, MoneyDay, bounds};
 
 struct Totals(String, MoneyDay);
 
@@ -186,36 +187,44 @@ impl FromRow for ByName {
     }
 }
 
-/// The `limit` first of `dimension` among reservations in `currency` booked in
-/// `[start, end)` that are or were confirmed, by GMV (`by_gmv`) or by bookings.
+/// The `limit` first of `dimension` among reservations in `currency` booked on the UTC days
+/// `from..=to` that are or were confirmed, by GMV (`by_gmv`) or by bookings. Hosts and
+/// destinations come from their daily rollups; listings from the reservations themselves.
 pub async fn top(
     db: &Db,
     dimension: Dimension,
     by_gmv: bool,
     currency: &str,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    (from, to): (NaiveDate, NaiveDate),
     limit: u32,
 ) -> Result<Vec<TopRow>, DbError> {
     let order = if by_gmv { "gmv DESC, n DESC" } else { "n DESC, gmv DESC" };
-    let window = "FROM insights_reservations r WHERE r.booked_at >= $1 AND r.booked_at < $2 AND r.currency = $3 \
-                  AND r.confirmed_at IS NOT NULL";
+    let days = "currency = $3 AND day >= $1 AND day <= $2";
     let sql = match dimension {
         Dimension::Listing => format!(
             "SELECT t.k, l.title, t.n, t.gmv FROM (SELECT r.listing_id AS k, COUNT(*) AS n, \
-             CAST(SUM(r.guest_total) AS BIGINT) AS gmv {window} GROUP BY r.listing_id ORDER BY {order}, k LIMIT $4) t \
-             LEFT JOIN insights_listings l ON l.id = t.k ORDER BY {order}, t.k"
+             CAST(SUM(r.guest_total) AS BIGINT) AS gmv FROM insights_reservations r WHERE r.booked_at >= $1 \
+             AND r.booked_at < $2 AND r.currency = $3 AND r.confirmed_at IS NOT NULL GROUP BY r.listing_id \
+             ORDER BY {order}, k LIMIT $4) t LEFT JOIN insights_listings l ON l.id = t.k ORDER BY {order}, t.k"
         ),
         Dimension::Host => format!(
-            "SELECT r.host_id AS k, NULL AS label, COUNT(*) AS n, CAST(SUM(r.guest_total) AS BIGINT) AS gmv {window} \
-             AND r.host_id IS NOT NULL GROUP BY r.host_id ORDER BY {order}, k LIMIT $4"
+            "SELECT host_id AS k, NULL AS label, CAST(SUM(bookings) AS BIGINT) AS n, CAST(SUM(gmv) AS BIGINT) AS gmv \
+             FROM insights_platform_host_days WHERE {days} GROUP BY host_id ORDER BY {order}, k LIMIT $4"
         ),
         Dimension::Destination => format!(
-            "SELECT r.destination AS k, COUNT(*) AS n, CAST(SUM(r.guest_total) AS BIGINT) AS gmv {window} \
-             AND r.destination IS NOT NULL GROUP BY r.destination ORDER BY {order}, k LIMIT $4"
+            "SELECT destination AS k, CAST(SUM(bookings) AS BIGINT) AS n, CAST(SUM(gmv) AS BIGINT) AS gmv \
+             FROM insights_platform_destination_days WHERE {days} GROUP BY destination ORDER BY {order}, k LIMIT $4"
         ),
     };
-    let q = query_dynamic(sql).bind(start).bind(end).bind(currency).bind(i64::from(limit));
+    let q = match dimension {
+        Dimension::Listing => {
+            let (start, _) = bounds(from);
+            let (_, end) = bounds(to);
+            query_dynamic(sql).bind(start).bind(end)
+        }
+        _ => query_dynamic(sql).bind(from).bind(to),
+    };
+    let q = q.bind(currency).bind(i64::from(limit));
     Ok(if dimension == Dimension::Destination {
         let rows: Vec<ByName> = q.fetch_all(db).await?;
         rows.into_iter().map(|ByName(k, n, gmv)| TopRow { label: Some(k.clone()), key: k, bookings: n, gmv }).collect()

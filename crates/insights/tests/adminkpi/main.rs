@@ -139,6 +139,26 @@ async fn rollup_rows(app: &TestApp) -> Vec<String> {
     money.into_iter().chain(counts).map(|(r,)| r).collect()
 }
 
+/// Every row of the top lists' rollups (by host, by destination), as text, in order.
+async fn top_rows(app: &TestApp) -> Vec<String> {
+    let db = app.platform.db("insights").unwrap();
+    let hosts: Vec<(uuid::Uuid, String)> = platform::db::query(
+        "SELECT host_id, currency || ' ' || CAST(day AS TEXT) || ' ' || CAST(bookings AS TEXT) || ' ' || CAST(gmv AS TEXT) \
+         FROM insights_platform_host_days ORDER BY currency, day, host_id",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let places: Vec<(String,)> = platform::db::query(
+        "SELECT currency || ' ' || CAST(day AS TEXT) || ' ' || destination || ' ' || CAST(bookings AS TEXT) || ' ' \
+         || CAST(gmv AS TEXT) FROM insights_platform_destination_days ORDER BY currency, day, destination",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    hosts.into_iter().map(|(h, r)| format!("{h} {r}")).chain(places.into_iter().map(|(r,)| r)).collect()
+}
+
 #[tokio::test]
 async fn kpis_series_and_top_lists_from_real_bookings() {
     let kit = spawn().await;
@@ -273,13 +293,17 @@ async fn kpis_series_and_top_lists_from_real_bookings() {
     // A rebuild, from the start or from a day in between, writes the same rows.
     let rows = rollup_rows(app).await;
     assert!(rows.len() >= 6, "{rows:?}");
+    let tops = top_rows(app).await;
+    assert_eq!(tops.len(), 2 * 3, "host and destination on Jan 2, 9 and 10: {tops:?}");
     let db = app.platform.db("insights").unwrap();
     let from: NaiveDate = "2000-01-01".parse().unwrap();
     let written = insights::rollups::rebuild(db, from).await.unwrap();
     assert_eq!(rollup_rows(app).await, rows);
     assert_eq!(usize::try_from(written).unwrap(), rows.len());
+    assert_eq!(top_rows(app).await, tops);
     insights::rollups::rebuild(db, "2030-01-10".parse().unwrap()).await.unwrap();
     assert_eq!(rollup_rows(app).await, rows);
+    assert_eq!(top_rows(app).await, tops);
 
     // Only administrators; bad input is a 400.
     for path in [
