@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_listing_days.sql"),
         postgres: include_str!("../migrations/postgres/0003_listing_days.sql"),
     },
+    Migration {
+        version: 4,
+        name: "platform",
+        sqlite: include_str!("../migrations/sqlite/0004_platform.sql"),
+        postgres: include_str!("../migrations/postgres/0004_platform.sql"),
+    },
 ];
 
 /// Recomputes every rollup row from `from` (a local day) on, from the facts alone, listing by

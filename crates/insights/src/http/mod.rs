@@ -2,6 +2,7 @@
 //! the administrators' KPIs. Handlers parse, call the service and render.
 
 mod host;
+mod admin;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,4 +17,8 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(host::dashboard_csv))
         .routes(routes!(host::dashboard_json))
         .routes(routes!(host::statement))
+        // Administrators' KPIs, series and top lists.
+        .routes(routes!(admin::kpis))
+        .routes(routes!(admin::series))
+        .routes(routes!(admin::top))
 }

@@ -4,6 +4,8 @@
 pub mod host;
 pub mod host_statement;
 mod host_store;
+pub mod admin;
+mod admin_store;
 
 use std::sync::Arc;
 
