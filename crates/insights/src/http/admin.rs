@@ -80,7 +80,7 @@ pub async fn series(
     let metric = admin::metric(s.metric.as_deref())?;
     let interval = admin::interval(s.interval.as_deref())?;
     let (metric_name, interval_name) = (s.metric.as_deref().unwrap_or("gmv"), s.interval.as_deref().unwrap_or("day"));
-    Ok(ok(state.series(period, metric_name, metric, interval_name, interval, currency.as_deref()).await?))
+    Ok(ok(state.platform_series(period, metric_name, metric, interval_name, interval, currency.as_deref()).await?))
 }
 
 /// The first listings, hosts or destinations of a period by GMV or bookings (reservations

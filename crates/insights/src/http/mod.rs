@@ -1,8 +1,8 @@
 //! Insights' HTTP surface: `/api/v1/analytics/*` (tracking, host dashboards, reports) and
 //! the administrators' KPIs. Handlers parse, call the service and render.
 
-mod host;
 mod admin;
+mod host;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

@@ -415,7 +415,7 @@ impl Insights {
         })
     }
 
-    pub async fn series(
+    pub async fn platform_series(
         &self,
         p: Period,
         metric_name: &str,

@@ -390,7 +390,7 @@ impl Insights {
                 previous: p.metrics(),
             });
         }
-        let series = self.series(req, &listings).await?;
+        let series = self.host_series(req, &listings).await?;
         let mut timezones: Vec<String> = listings.iter().map(|l| l.timezone.clone()).collect();
         timezones.sort();
         timezones.dedup();
@@ -407,7 +407,7 @@ impl Insights {
         })
     }
 
-    async fn series(&self, req: &Request, listings: &[HostListing]) -> Result<Vec<Bucket>, ApiError> {
+    async fn host_series(&self, req: &Request, listings: &[HostListing]) -> Result<Vec<Bucket>, ApiError> {
         let rows = host_store::day_sums(&self.db, req.host, req.listing, req.from, req.to).await?;
         let mut out = Vec::new();
         let mut sorted: Vec<_> =

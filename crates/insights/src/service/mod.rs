@@ -1,11 +1,11 @@
 //! Insights' use cases: tracking, dashboards, KPIs and reports. Handlers parse and render;
 //! the rules are here and in the modules below.
 
+pub mod admin;
+mod admin_store;
 pub mod host;
 pub mod host_statement;
 mod host_store;
-pub mod admin;
-mod admin_store;
 
 use std::sync::Arc;
 

@@ -297,7 +297,7 @@ async fn kpis_series_and_top_lists_from_real_bookings() {
     assert_eq!(tops.len(), 2 * 3, "host and destination on Jan 2, 9 and 10: {tops:?}");
     let db = app.platform.db("insights").unwrap();
     let from: NaiveDate = "2000-01-01".parse().unwrap();
-    let written = insights::rollups::rebuild(db, from).await.unwrap();
+    let written = insights::rollups::platform_days::rebuild(db, from).await.unwrap();
     assert_eq!(rollup_rows(app).await, rows);
     assert_eq!(usize::try_from(written).unwrap(), rows.len());
     assert_eq!(top_rows(app).await, tops);
