@@ -1,8 +1,7 @@
 //! Insights: what happened on the platform, counted. It keeps facts from every context's
 //! events (listings, reservations, money, users), takes tracked events from clients (page
 //! and listing views, searches, clicks), rolls both up by day in each listing's time zone, and
-//! serves host dashboards, administrators' KPIs (and DreamScape's admin dashboard) and
-//! reports from them. It never asks another context: a dashboard is a read of its own tables,
+//! serves host dashboards, administrators' KPIs and reports from them. It never asks another context: a dashboard is a read of its own tables,
 //! and every rollup can be rebuilt from the facts (`sojourn insights rebuild --from DATE`).
 
 mod events;
