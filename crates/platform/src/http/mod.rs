@@ -145,6 +145,10 @@ pub fn cors(config: &Config) -> CorsLayer {
             header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
             middleware::X_REQUEST_ID.clone(),
+            // Media's resumable uploads; insights' tracking (visitor id, consent).
+            HeaderName::from_static("upload-offset"),
+            HeaderName::from_static("x-visitor-id"),
+            HeaderName::from_static("x-analytics-consent"),
         ])
         .expose_headers([
             header::ETAG,
@@ -153,6 +157,8 @@ pub fn cors(config: &Config) -> CorsLayer {
             middleware::X_REQUEST_ID.clone(),
             // Set on a replayed `Idempotency-Key` request: a browser client may read it too.
             HeaderName::from_static("idempotent-replayed"),
+            // Where a resumable upload stands.
+            HeaderName::from_static("upload-offset"),
         ])
         .max_age(Duration::from_secs(600))
 }

@@ -54,11 +54,17 @@ async fn cors_allows_configured_origins_with_credentials_only() {
     assert_eq!(h["access-control-allow-origin"], "https://app.example");
     assert_eq!(h["access-control-allow-credentials"], "true");
     assert!(h["access-control-allow-methods"].to_str().unwrap().contains("POST"));
+    let allowed = h["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    // What browsers send cross-origin: resumable uploads' offset, tracking's visitor and consent.
+    for name in ["authorization", "idempotency-key", "if-match", "upload-offset", "x-visitor-id", "x-analytics-consent"]
+    {
+        assert!(allowed.contains(name), "{name} not in {allowed}");
+    }
 
     // An allowed origin's scripts may read the headers our answers carry for them.
     let simple = app.client.get(app.url("/health")).header("origin", "https://app.example").send().await.unwrap();
     let exposed = simple.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
-    for name in ["etag", "location", "retry-after", "x-request-id", "idempotent-replayed"] {
+    for name in ["etag", "location", "retry-after", "x-request-id", "idempotent-replayed", "upload-offset"] {
         assert!(exposed.contains(name), "{name} not in {exposed}");
     }
 
