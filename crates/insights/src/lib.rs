@@ -7,6 +7,7 @@
 mod events;
 pub mod facts;
 mod http;
+mod period;
 mod reports;
 pub mod rollups;
 mod service;

@@ -13,52 +13,12 @@ use super::Insights;
 use super::admin_store::{self as store, Dimension};
 use crate::rollups::platform_days::MoneyDay;
 
-/// The longest period, in days.
-pub const MAX_DAYS: i64 = 731;
+pub use crate::period::Period;
 
-/// Local (here: UTC) days `from..=to`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-}
-
-impl Period {
-    pub fn days(&self) -> i64 {
-        (self.to - self.from).num_days() + 1
-    }
-
-    /// The same number of days just before.
-    pub fn previous(&self) -> Period {
-        let to = self.from.pred_opt().unwrap_or(self.from);
-        Period { from: to - chrono::Duration::days(self.days() - 1), to }
-    }
-}
-
-/// `from` and `to` (`YYYY-MM-DD`, both required, `from ≤ to`, at most [`MAX_DAYS`] days).
+/// `from` and `to` (`YYYY-MM-DD`, both required, `from ≤ to`, at most
+/// [`crate::period::MAX_DAYS`] days).
 pub fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
-    let mut errors = Vec::new();
-    let mut day = |field: &str, raw: Option<&str>| match raw.map(|r| r.trim().parse::<NaiveDate>()) {
-        None => {
-            errors.push(FieldError::new(field, "is required (YYYY-MM-DD)"));
-            None
-        }
-        Some(Err(_)) => {
-            errors.push(FieldError::new(field, "must be a date, YYYY-MM-DD"));
-            None
-        }
-        Some(Ok(d)) => Some(d),
-    };
-    let (from, to) = (day("from", from), day("to", to));
-    let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::validation(errors)) };
-    let p = Period { from, to };
-    if to < from {
-        return Err(ApiError::validation(vec![FieldError::new("to", "must not be before from")]));
-    }
-    if p.days() > MAX_DAYS {
-        return Err(ApiError::validation(vec![FieldError::new("to", format!("at most {MAX_DAYS} days after from"))]));
-    }
-    Ok(p)
+    crate::period::parse(from, to, None)
 }
 
 /// An optional ISO 4217 code (upper-cased).

@@ -15,9 +15,6 @@ use super::Insights;
 use super::host_store::{self, HostListing};
 use crate::rollups::listing_days::figures::{Figures, local_day, zone};
 
-/// The longest period a dashboard covers, in days.
-pub const MAX_DAYS: i64 = 731;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Interval {
@@ -55,14 +52,6 @@ pub struct Caller {
     pub admin: bool,
 }
 
-fn day(raw: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
-    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok();
-    if d.is_none() {
-        errors.push(FieldError::new(field, "must be a date YYYY-MM-DD"));
-    }
-    d
-}
-
 /// Whose numbers: one's own; administrators may name a host.
 pub fn host_of(caller: Caller, host_id: Option<&str>, errors: &mut Vec<FieldError>) -> Result<Uuid, ApiError> {
     match host_id.map(str::trim).filter(|h| !h.is_empty()) {
@@ -82,15 +71,7 @@ pub fn host_of(caller: Caller, host_id: Option<&str>, errors: &mut Vec<FieldErro
 pub fn validate(caller: Caller, ask: &Ask, today: NaiveDate) -> Result<Request, ApiError> {
     let mut errors = Vec::new();
     let host = host_of(caller, ask.host_id.as_deref(), &mut errors)?;
-    let to = ask.to.as_deref().map_or(Some(today), |t| day(t, "to", &mut errors));
-    let from = ask.from.as_deref().map_or(to.map(|t| t - Duration::days(29)), |f| day(f, "from", &mut errors));
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            errors.push(FieldError::new("from", "must not be after `to`"));
-        } else if (t - f).num_days() + 1 > MAX_DAYS {
-            errors.push(FieldError::new("to", format!("the period is at most {MAX_DAYS} days")));
-        }
-    }
+    let period = crate::period::collect(ask.from.as_deref(), ask.to.as_deref(), Some(today), &mut errors);
     let listing = match ask.listing_id.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         None => None,
         Some(raw) => {
@@ -113,8 +94,8 @@ pub fn validate(caller: Caller, ask: &Ask, today: NaiveDate) -> Result<Request, 
             .map_err(|_| errors.push(FieldError::new("currency", "must be an ISO 4217 code")))
             .ok(),
     };
-    match (from, to) {
-        (Some(from), Some(to)) if errors.is_empty() => Ok(Request { host, from, to, listing, interval, currency }),
+    match period {
+        Some(p) if errors.is_empty() => Ok(Request { host, from: p.from, to: p.to, listing, interval, currency }),
         _ => Err(ApiError::validation(errors)),
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Timelike, Utc};
-use kernel::{ApiError, FieldError};
+use kernel::ApiError;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -43,9 +43,6 @@ pub struct Outcome {
 const PURGE_CHUNK: i64 = 5_000;
 /// Listings in the summary's top list.
 const TOP_LISTINGS: i64 = 100;
-/// The longest period the summary covers, in days.
-const MAX_DAYS: i64 = 731;
-
 impl Insights {
     /// Counts the batch against the limits of its address and its visitor (429 beyond).
     pub async fn admit_batch(&self, address: &str, visitor: Option<Uuid>) -> Result<(), ApiError> {
@@ -189,27 +186,7 @@ pub fn local_hour(at: DateTime<Utc>, zone: Option<&str>) -> (NaiveDate, u32) {
 /// A period `from..=to` of dates (`YYYY-MM-DD`): both default to the last 30 days up to
 /// `today`; `from` after `to`, or more than 731 days, is a 400 with field errors.
 pub fn period(from: Option<&str>, to: Option<&str>, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    let mut errors = Vec::new();
-    let mut date = |key: &str, raw: Option<&str>| match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => None,
-        Some(s) => {
-            let parsed = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-            if parsed.is_none() {
-                errors.push(FieldError::new(key, "must be a date YYYY-MM-DD"));
-            }
-            parsed
-        }
-    };
-    let (from_given, to_given) = (date("from", from), date("to", to));
-    let to = to_given.unwrap_or(today);
-    let from = from_given.unwrap_or(to - chrono::Duration::days(29));
-    if errors.is_empty() && from > to {
-        errors.push(FieldError::new("from", "must not be after to"));
-    }
-    if errors.is_empty() && (to - from).num_days() + 1 > MAX_DAYS {
-        errors.push(FieldError::new("to", format!("the period is at most {MAX_DAYS} days")));
-    }
-    if errors.is_empty() { Ok((from, to)) } else { Err(ApiError::validation(errors)) }
+    crate::period::parse(from, to, Some(today)).map(|p| (p.from, p.to))
 }
 
 #[cfg(test)]
