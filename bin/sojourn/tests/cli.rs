@@ -304,7 +304,8 @@ async fn insights_rebuild_recomputes_the_rollups_from_the_facts() {
     config.server.port = 0;
     config.events.relay_enabled = false;
     let app = testkit::spawn_config(config, vec![std::sync::Arc::new(insights::Insights)]).await;
-    // A confirmed stay of two nights in Paris, booked on another day: three listing-day rows.
+    // A confirmed stay of two nights in Paris, booked on another day: three listing-day rows
+    // and one platform day.
     let db = app.platform.db("insights").unwrap().clone();
     let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
     let stay = insights::facts::Reservation {
@@ -346,7 +347,8 @@ async fn insights_rebuild_recomputes_the_rollups_from_the_facts() {
         |from: &str| run(sojourn().args(["insights", "rebuild", "--from", from, "--data-dir"]).arg(dir.path()));
     let out = rebuild("2026-01-01");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+    // Three listing days (the booking day and the two nights) and the platform's booking day.
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "4");
     let out = rebuild("2026-04-02");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1", "only the days from the 2nd of April");
     let bad = rebuild("April");
