@@ -95,10 +95,10 @@ pub fn test_config(dir: &TempDir) -> Config {
         let unique = kernel::new_id().simple().to_string();
         // The random tail of a v7 id: unique per test, short enough for schema names.
         config.database.schema_prefix = format!("t{}_", &unique[unique.len() - 12..]);
-        // Each context has its own pool: the whole product is a dozen pools, and two tests run at
-        // once. Three connections each keep two whole products under PostgreSQL's default
-        // `max_connections` (100).
-        config.database.max_connections = 3;
+        // Each context has its own pool: the whole product is a dozen pools, two tests run at
+        // once, and a finished test's connections take a moment to go. Two connections each keep
+        // that under PostgreSQL's default `max_connections` (100).
+        config.database.max_connections = 2;
     }
     config
 }
