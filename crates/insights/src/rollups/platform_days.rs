@@ -144,40 +144,27 @@ pub async fn money_day(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<Mo
 /// Recomputes the rows of `(day, currency)` by host and by destination (what top lists read).
 async fn refresh_tops(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<(), DbError> {
     let (start, end) = bounds(day);
-    query("DELETE FROM insights_platform_host_days WHERE currency = $1 AND day = $2")
+    for (table, key) in
+        [("insights_platform_host_days", "host_id"), ("insights_platform_destination_days", "destination")]
+    {
+        platform::db::query_dynamic(format!("DELETE FROM {table} WHERE currency = $1 AND day = $2"))
+            .bind(currency)
+            .bind(day)
+            .execute(&mut *tx)
+            .await?;
+        platform::db::query_dynamic(format!(
+            "INSERT INTO {table} (currency, day, {key}, bookings, gmv) \
+             SELECT $1, $2, {key}, COUNT(*), CAST(SUM(guest_total) AS BIGINT) FROM insights_reservations \
+             WHERE booked_at >= $3 AND booked_at < $4 AND currency = $1 AND confirmed_at IS NOT NULL \
+             AND {key} IS NOT NULL GROUP BY {key}"
+        ))
         .bind(currency)
         .bind(day)
+        .bind(start)
+        .bind(end)
         .execute(&mut *tx)
         .await?;
-    query("DELETE FROM insights_platform_destination_days WHERE currency = $1 AND day = $2")
-        .bind(currency)
-        .bind(day)
-        .execute(&mut *tx)
-        .await?;
-    query(
-        "INSERT INTO insights_platform_host_days (currency, day, host_id, bookings, gmv) \
-         SELECT $1, $2, host_id, COUNT(*), CAST(SUM(guest_total) AS BIGINT) FROM insights_reservations \
-         WHERE booked_at >= $3 AND booked_at < $4 AND currency = $1 AND confirmed_at IS NOT NULL \
-         AND host_id IS NOT NULL GROUP BY host_id",
-    )
-    .bind(currency)
-    .bind(day)
-    .bind(start)
-    .bind(end)
-    .execute(&mut *tx)
-    .await?;
-    query(
-        "INSERT INTO insights_platform_destination_days (currency, day, destination, bookings, gmv) \
-         SELECT $1, $2, destination, COUNT(*), CAST(SUM(guest_total) AS BIGINT) FROM insights_reservations \
-         WHERE booked_at >= $3 AND booked_at < $4 AND currency = $1 AND confirmed_at IS NOT NULL \
-         AND destination IS NOT NULL GROUP BY destination",
-    )
-    .bind(currency)
-    .bind(day)
-    .bind(start)
-    .bind(end)
-    .execute(&mut *tx)
-    .await?;
+    }
     Ok(())
 }
 
