@@ -73,4 +73,7 @@ async fn hosts_see_only_their_own_listings_and_bad_asks_are_refused() {
         let path = format!("/api/v1/analytics/host/statements/{bad}");
         expect_error(get(&app, &owner, &path).await, 400, "validation_failed").await;
     }
+    // Payments' ledger of an account is for administrators only, the host's own included.
+    let ledger = format!("/api/v1/payment/ledger/account?account=host:{owner_id}&from=2026-02-01&to=2026-02-28");
+    expect_error(get(&app, &owner, &ledger).await, 403, "forbidden").await;
 }
