@@ -142,6 +142,10 @@ enum AuditTask {
         /// Data directory (default ./data, or $SOJOURN_DATA_DIR).
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
+        /// A head printed by an earlier verify (`SEQ:HASH`): the chain must still hold it,
+        /// which reveals a rewrite of everything from some entry on, head included.
+        #[arg(long, value_name = "SEQ:HASH")]
+        known_head: Option<String>,
     },
 }
 
@@ -173,28 +177,38 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
             crate::admin::create_user(&overrides, &email, &role).await
         }
-        Command::Audit { task: AuditTask::Verify { data_dir } } => {
+        Command::Audit { task: AuditTask::Verify { data_dir, known_head } } => {
             let overrides = Overrides { config_file: cli.config, port: None, data_dir };
-            verify_audit(&overrides).await
+            let known = match known_head.as_deref() {
+                Some(raw) => Some(
+                    audit::Position::parse(raw).ok_or("--known-head must be SEQ:HASH, as verify prints the head")?,
+                ),
+                None => None,
+            };
+            verify_audit(&overrides, known.as_ref()).await
         }
     }
 }
 
 /// `sojourn audit verify`, on the configured audit database.
 #[allow(clippy::print_stdout)]
-async fn verify_audit(overrides: &Overrides) -> Result<(), String> {
+async fn verify_audit(overrides: &Overrides, known: Option<&audit::Position>) -> Result<(), String> {
     let config = config::load(overrides).map_err(|e| e.to_string())?;
     let audit: std::sync::Arc<dyn platform::Context> = std::sync::Arc::new(audit::Audit);
     let dbs = platform::app::migrate_all(&config, std::slice::from_ref(&audit)).await.map_err(|e| e.to_string())?;
     let db = dbs.get("audit").ok_or("audit database missing")?;
-    let found = audit::verify(db).await.map_err(|e| e.to_string());
+    let found = match known {
+        Some(k) => audit::verify_known(db, k).await,
+        None => audit::verify(db).await,
+    }
+    .map_err(|e| e.to_string());
     for db in dbs.values() {
         db.close().await;
     }
     let found = found?;
     match found.problem {
         None => {
-            println!("audit chain verified: {} entries, head {}", found.entries, found.head.hash);
+            println!("audit chain verified: {} entries, head {}:{}", found.entries, found.head.seq, found.head.hash);
             Ok(())
         }
         Some(p) => Err(format!("audit chain broken at seq {}: {}: {}", p.seq, p.kind.as_str(), p.message)),

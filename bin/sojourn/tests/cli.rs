@@ -380,7 +380,31 @@ async fn audit_verify_passes_on_an_intact_chain_and_names_an_edited_entry() {
     let stdout = String::from_utf8_lossy(&ok.stdout);
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let head = audit::verify(db).await.unwrap().head.hash;
-    assert_eq!(stdout.trim(), format!("audit chain verified: 3 entries, head {head}"));
+    assert_eq!(stdout.trim(), format!("audit chain verified: 3 entries, head 3:{head}"));
+    let known = |pos: &str| run(sojourn().args(["audit", "verify", "--known-head", pos, "--data-dir"]).arg(dir.path()));
+    assert!(known(&format!("3:{head}")).status.success());
+    let bad = known("3:nothex");
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--known-head"));
+
+    // The newest entry removed and the head moved back: consistent in itself, but the head
+    // recorded earlier is gone.
+    let (seq2, hash2): (i64, String) =
+        platform::db::query("SELECT seq, hash FROM audit_entries WHERE seq = 2").fetch_one(db).await.unwrap();
+    let (entry3,): (String,) =
+        platform::db::query("SELECT hash FROM audit_entries WHERE seq = 3").fetch_one(db).await.unwrap();
+    assert_eq!(entry3, head);
+    platform::db::query("DELETE FROM audit_entries WHERE seq = 3").execute(db).await.unwrap();
+    platform::db::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq2)
+        .bind(hash2)
+        .execute(db)
+        .await
+        .unwrap();
+    assert!(verify().status.success(), "a cut chain alone still verifies");
+    let cut = known(&format!("3:{head}"));
+    assert!(!cut.status.success());
+    let stderr = String::from_utf8_lossy(&cut.stderr);
+    assert!(stderr.contains("audit chain broken at seq 3: known head mismatch"), "{stderr}");
 
     platform::db::query("UPDATE audit_entries SET amount = 250 WHERE seq = 2").execute(db).await.unwrap();
     let broken = verify();

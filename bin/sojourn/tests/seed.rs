@@ -92,6 +92,51 @@ async fn seeded_data_is_served_by_the_api_and_the_same_for_a_seed() {
     assert!(statuses.contains("confirmed") && statuses.contains("cancelled"), "{statuses:?}");
     assert!(statuses.contains("pending_payment") || statuses.contains("expired"), "{statuses:?}");
 
+    // Each seeded host's dashboard matches its confirmed stays, per currency.
+    app.drain_events().await;
+    let today = chrono::Utc::now().date_naive();
+    let (from, to) = (today - chrono::Days::new(3), today + chrono::Days::new(360));
+    let mut hosts_with_stays = 0;
+    for h in 0..3 {
+        let token = login(&app, &format!("host{h}@{DOMAIN}")).await;
+        let ask = |path: String| app.client.get(app.url(&path)).bearer_auth(&token).send();
+        let hosting = data(ask("/api/v1/reservations/hosting?status=confirmed&limit=100".into()).await.unwrap()).await;
+        let mut expected: std::collections::BTreeMap<String, (i64, i64, i64)> = Default::default();
+        for r in hosting["reservations"].as_array().unwrap().iter().filter(|r| r["kind"] == "stay") {
+            let day = |k: &str| r[k].as_str().unwrap().parse::<chrono::NaiveDate>().unwrap();
+            let nights = (day("checkOut") - day("checkIn")).num_days();
+            let e = expected.entry(r["currency"].as_str().unwrap().to_owned()).or_default();
+            *e = (
+                e.0 + nights,
+                e.1 + r["quote"]["base"].as_i64().unwrap(),
+                e.2 + r["quote"]["guestTotal"].as_i64().unwrap(),
+            );
+        }
+        let path = format!("/api/v1/analytics/host/dashboard?from={from}&to={to}");
+        let dashboard = data(ask(path).await.unwrap()).await;
+        let shown: std::collections::BTreeMap<String, (i64, i64, i64)> = dashboard["total"]["current"]["revenue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["nightsBooked"].as_i64() > Some(0))
+            .map(|c| {
+                let n = |k: &str| c[k].as_i64().unwrap();
+                (c["currency"].as_str().unwrap().to_owned(), (n("nightsBooked"), n("roomRevenue"), n("gross")))
+            })
+            .collect();
+        assert_eq!(shown, expected, "host{h}: (nights, room revenue, gross) per currency");
+        for c in dashboard["total"]["current"]["revenue"].as_array().unwrap() {
+            let (nights, room) = (c["nightsBooked"].as_i64().unwrap(), c["roomRevenue"].as_i64().unwrap());
+            if nights > 0 {
+                let adr = c["adr"].as_i64().unwrap();
+                assert!((adr * nights - room).abs() <= nights, "ADR is room revenue per night: {c}");
+                assert!(c["nightsAvailable"].as_i64().unwrap() >= nights, "{c}");
+            }
+        }
+        hosts_with_stays += usize::from(!expected.is_empty());
+    }
+    assert!(hosts_with_stays > 0, "the seed confirms stays of some host");
+
     // The other directory, seeded with the same seed, serves the same catalogue.
     let twin = serve(&b).await;
     assert_eq!(catalogue(&twin).await, listings);

@@ -146,13 +146,31 @@ pub async fn list(
     Ok(ok(json!({"entries": page.entries, "pagination": {"limit": limit, "nextCursor": page.next_cursor}})))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyParams {
+    /// A head recorded earlier, `SEQ:HASH` as verify answers it: the chain must still hold it.
+    known_head: Option<String>,
+}
+
 /// Verifies the whole chain now (as `sojourn audit verify` does): `ok`, the entries checked,
 /// the head and the anchor, and the first problem if any. Administrators only.
 #[utoipa::path(get, path = "/api/v1/admin/audit/verify", tag = "Audit", operation_id = "verify_audit_chain",
-    security(("bearerAuth" = [])),
+    params(VerifyParams), security(("bearerAuth" = [])),
     responses((status = 200, description = "`{ok, entries, head: {seq, hash}, anchor: {seq, hash}, problem: {seq, kind, message} | null}`"),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn verify(AxumState(state): AxumState<Audit>, user: AuthUser) -> Result<Response, ApiError> {
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn verify(
+    AxumState(state): AxumState<Audit>,
+    user: AuthUser,
+    Query(params): Query<VerifyParams>,
+) -> Result<Response, ApiError> {
     user.require_admin()?;
-    Ok(ok(state.verify().await?))
+    let known = match params.known_head.as_deref() {
+        Some(raw) => Some(crate::Position::parse(raw).ok_or_else(|| {
+            ApiError::validation(vec![FieldError::new("knownHead", "must be SEQ:HASH (a 64-digit hex SHA-256)")])
+        })?),
+        None => None,
+    };
+    Ok(ok(state.verify(known.as_ref()).await?))
 }

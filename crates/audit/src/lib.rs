@@ -27,7 +27,7 @@ use utoipa::openapi::OpenApi;
 pub use domain::FAMILIES;
 pub use events::{append, consumer};
 pub use retention::prune;
-pub use verify::{Position, Problem, ProblemKind, Verification, verify};
+pub use verify::{Position, Problem, ProblemKind, Verification, verify, verify_known};
 
 const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,

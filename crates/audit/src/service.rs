@@ -51,7 +51,10 @@ impl Audit {
         Ok(Page { entries: rows.iter().map(view).collect(), next_cursor })
     }
 
-    pub async fn verify(&self) -> Result<crate::Verification, ApiError> {
-        Ok(crate::verify(&self.db).await?)
+    pub async fn verify(&self, known: Option<&crate::Position>) -> Result<crate::Verification, ApiError> {
+        Ok(match known {
+            Some(k) => crate::verify_known(&self.db, k).await?,
+            None => crate::verify(&self.db).await?,
+        })
     }
 }

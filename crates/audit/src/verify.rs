@@ -2,7 +2,9 @@
 //! entry retention pruned, or the start) to the head, recomputing every hash. It names the
 //! first problem: an entry whose fields no longer match its hash (edited), a seq missing from
 //! the dense run (deleted), an entry that does not link to the one before (rewritten), or a
-//! head that does not match the last entry.
+//! head that does not match the last entry. Given a head recorded earlier, it also checks that
+//! the chain still holds it: a rewrite of everything from some entry on, head included, is
+//! consistent in itself and only a copy kept elsewhere reveals it.
 
 use platform::db::{Db, DbError};
 use serde::Serialize;
@@ -24,6 +26,9 @@ pub enum ProblemKind {
     BrokenLink,
     /// The head does not name the last entry.
     HeadMismatch,
+    /// A head recorded earlier (`known`) is no longer in the chain: everything up to it was
+    /// rewritten, or it was never this chain's.
+    KnownHeadMismatch,
 }
 
 impl ProblemKind {
@@ -33,6 +38,7 @@ impl ProblemKind {
             ProblemKind::MissingEntry => "missing entry",
             ProblemKind::BrokenLink => "broken link",
             ProblemKind::HeadMismatch => "head mismatch",
+            ProblemKind::KnownHeadMismatch => "known head mismatch",
         }
     }
 }
@@ -54,6 +60,16 @@ pub struct Position {
     pub hash: String,
 }
 
+impl Position {
+    /// `SEQ:HASH` as verify prints a head (a 64-hex-digit SHA-256).
+    pub fn parse(raw: &str) -> Option<Position> {
+        let (seq, hash) = raw.trim().split_once(':')?;
+        let seq: i64 = seq.parse().ok().filter(|s| *s >= 0)?;
+        let hash = hash.to_ascii_lowercase();
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then_some(Position { seq, hash })
+    }
+}
+
 impl From<&Link> for Position {
     fn from(l: &Link) -> Self {
         Position { seq: l.seq, hash: l.hash.clone() }
@@ -72,6 +88,34 @@ pub struct Verification {
     /// Where the walk started.
     pub anchor: Position,
     pub problem: Option<Problem>,
+}
+
+/// Checks the whole chain of `db`, then that `known` — a head recorded earlier, kept
+/// elsewhere — is still in it with the same hash: a chain rewritten from some entry on, head
+/// included, verifies on its own but no longer holds the old head.
+pub async fn verify_known(db: &Db, known: &Position) -> Result<Verification, DbError> {
+    let mut found = verify(db).await?;
+    if !found.ok {
+        return Ok(found);
+    }
+    let at = if known.seq == found.anchor.seq {
+        Some(found.anchor.hash.clone())
+    } else if known.seq > found.anchor.seq && known.seq <= found.head.seq {
+        store::after(db, known.seq - 1, 1).await?.into_iter().find(|e| e.seq == known.seq).map(|e| e.hash)
+    } else {
+        None
+    };
+    let message = match at {
+        Some(hash) if hash == known.hash => return Ok(found),
+        Some(hash) => format!("entry {} now hashes to {hash}, not the {} recorded", known.seq, known.hash),
+        None if known.seq < found.anchor.seq => {
+            format!("entry {} was pruned by retention (the chain starts after {})", known.seq, found.anchor.seq)
+        }
+        None => format!("entry {} is past the head ({}): the chain was cut back", known.seq, found.head.seq),
+    };
+    found.ok = false;
+    found.problem = Some(Problem { seq: known.seq, kind: ProblemKind::KnownHeadMismatch, message });
+    Ok(found)
 }
 
 /// Checks the whole chain of `db` (the audit context's database).

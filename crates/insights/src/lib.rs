@@ -4,6 +4,7 @@
 //! serves host dashboards, administrators' KPIs and reports from them. It never asks another context: a dashboard is a read of its own tables,
 //! and every rollup can be rebuilt from the facts (`sojourn insights rebuild --from DATE`).
 
+mod calendar;
 mod events;
 pub mod facts;
 mod http;
@@ -21,6 +22,7 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
+pub use calendar::AVAILABILITY_CONSUMER;
 pub use events::{
     BOOKINGS_CONSUMER, LISTINGS_CONSUMER, MESSAGES_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER, PEOPLE_CONSUMER,
     REFUNDS_CONSUMER, REVIEWS_CONSUMER,
@@ -28,7 +30,8 @@ pub use events::{
 pub use service::Insights as Service;
 pub use tracking::events::{CONSENT_CONSUMER, SEARCHES_CONSUMER};
 
-/// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4).
+/// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4),
+/// closed nights (7).
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -53,6 +56,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "platform",
         sqlite: include_str!("../migrations/sqlite/0004_platform.sql"),
         postgres: include_str!("../migrations/postgres/0004_platform.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "blocked_nights",
+        sqlite: include_str!("../migrations/sqlite/0007_blocked_nights.sql"),
+        postgres: include_str!("../migrations/postgres/0007_blocked_nights.sql"),
     },
 ];
 
@@ -100,6 +109,7 @@ impl Context for Insights {
             Subscription::new(SEARCHES_CONSUMER, "search.*", env.db.clone(), tracking::events::Searches),
             Subscription::new(MESSAGES_CONSUMER, "message.*", env.db.clone(), events::Messages),
             Subscription::new(REVIEWS_CONSUMER, "review.*", env.db.clone(), events::Reviews),
+            Subscription::new(AVAILABILITY_CONSUMER, "availability.*", env.db.clone(), calendar::Blocked),
         ];
         Ok(Mounted { router: http::routes().with_state(service), subscriptions })
     }

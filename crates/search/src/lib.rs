@@ -136,7 +136,7 @@ impl Context for Search {
         ));
         let discover = discover::Discover {
             places,
-            popular: discover::popular::Popular::start(env.db.clone(), env.clock.clone()),
+            popular: discover::popular::Popular::start(env.db.clone(), env.clock.clone(), env.events.clone()),
             history: Arc::new(discover::history::SearchLog::new(env.db.clone(), env.events.clone(), env.clock.clone())),
             suggestions: Arc::default(),
         };

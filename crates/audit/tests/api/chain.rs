@@ -168,3 +168,32 @@ async fn concurrent_sign_ins_and_appends_leave_one_valid_chain() {
     assert_eq!(entries(&app, &boss, "action=payout.paid").await.len(), 40);
     assert_eq!(v["entries"].as_i64(), Some(count(&app).await));
 }
+
+#[tokio::test]
+async fn a_known_head_must_still_be_in_the_chain() {
+    let app = spawn().await;
+    let ann = register(&app, "ann@example.com").await;
+    let boss = admin(&app, "boss@example.com").await;
+    accounts::login(&app, &ann).await;
+    let v = verified(&app, &boss).await;
+    let head = format!("{}:{}", v["head"]["seq"], v["head"]["hash"].as_str().unwrap());
+    let ask = |known: String| {
+        let (app, boss) = (&app, &boss);
+        async move { accounts::get(app, boss, &format!("/api/v1/admin/audit/verify?knownHead={known}")).await }
+    };
+    let still = accounts::data(ask(head.clone()).await).await;
+    assert_eq!((still["ok"].clone(), still["problem"].clone()), (json!(true), json!(null)), "{still}");
+    // More entries since: the recorded head is still there.
+    accounts::login(&app, &ann).await;
+    assert_eq!(accounts::data(ask(head.clone()).await).await["ok"], true);
+    // A head this chain never had.
+    let seq = v["head"]["seq"].as_i64().unwrap();
+    let forged = accounts::data(ask(format!("{seq}:{}", "ab".repeat(32))).await).await;
+    assert_eq!((forged["ok"].clone(), forged["problem"]["kind"].clone()), (json!(false), json!("known_head_mismatch")));
+    assert_eq!(forged["problem"]["seq"].as_i64(), Some(seq));
+    let beyond = accounts::data(ask(format!("{}:{}", seq + 1000, "ab".repeat(32))).await).await;
+    assert_eq!(beyond["problem"]["kind"], "known_head_mismatch", "{beyond}");
+    for bad in ["12", "x:ab", "-1:ab", "3:abc"] {
+        testkit::expect_error(ask(bad.to_owned()).await, 400, "validation_failed").await;
+    }
+}

@@ -11,7 +11,8 @@
 //!
 //! Stays list the nights a guest cannot occupy: sold, blocked by the host, inside the advance
 //! notice, or kept free for preparation around a sold night — each exactly as a sale decides
-//! it. Minimum and maximum stay lengths are not reflected (they depend on the whole stay, not
+//! it — and, apart, the nights the host blocked (`blocked`: insights counts a host's nights
+//! available without them). Minimum and maximum stay lengths are not reflected (they depend on the whole stay, not
 //! on a night). Dated kinds list the local dates with something left to sell that has not
 //! started yet; products whether stock is left.
 
@@ -76,8 +77,13 @@ pub(crate) async fn payload(
     let from = now.with_timezone(&tz).date_naive();
     let until = from + Duration::days(WINDOW_DAYS);
     let (mut unavailable, mut available, mut in_stock) = (Value::Null, Value::Null, Value::Null);
+    let mut blocked = Value::Null;
     match listing.kind.as_str() {
-        "stay" => unavailable = dates(stay_unavailable(conn, listing, from, until).await?),
+        "stay" => {
+            let settings = store::calendar::nights(&mut *conn, listing.id, from, until).await?;
+            blocked = dates(settings.iter().filter(|s| s.blocked).map(|s| s.night).collect());
+            unavailable = dates(stay_unavailable(conn, listing, &settings, from, until).await?);
+        }
         "activity" | "transport" => {
             let (start, end) = (slots::instant(tz, midnight(from)), slots::instant(tz, midnight(until)));
             let starts = availability::open_departures(&mut *conn, listing.id, start.max(now), end).await?;
@@ -97,7 +103,7 @@ pub(crate) async fn payload(
     Ok(json!({
         "listingId": listing.id, "kind": listing.kind, "version": version,
         "from": from, "until": until,
-        "unavailable": unavailable, "available": available, "inStock": in_stock,
+        "unavailable": unavailable, "blocked": blocked, "available": available, "inStock": in_stock,
     }))
 }
 
@@ -105,23 +111,17 @@ pub(crate) async fn payload(
 async fn stay_unavailable(
     conn: &mut Conn<'_>,
     listing: &ListingModel,
+    settings: &[store::NightSetting],
     from: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<NaiveDate>, ApiError> {
-    let settings = store::calendar::nights(&mut *conn, listing.id, from, until).await?;
     let rules = store::calendar::rules(&mut *conn, listing.id).await?;
     let prep = Duration::days(rules.preparation_days);
     let reserved = inventory::reserved(&mut *conn, listing.id, from - prep, until + prep).await?;
     // Publication is the reader's business (it has catalog's events): nights are judged as
     // if the listing were listed.
-    let inputs = Inputs {
-        data: &listing.data,
-        published: true,
-        settings: &settings,
-        rules: &rules,
-        reserved: &reserved,
-        today: from,
-    };
+    let inputs =
+        Inputs { data: &listing.data, published: true, settings, rules: &rules, reserved: &reserved, today: from };
     Ok(calendar::days(inputs, from, until).into_iter().filter(|d| !d.available).map(|d| d.date).collect())
 }
 

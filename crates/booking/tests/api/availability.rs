@@ -54,7 +54,7 @@ async fn a_stays_nights_are_published_as_they_are_held_released_and_blocked() {
     assert_eq!(
         initial,
         &json!({"listingId": listing, "kind": "stay", "version": initial["version"], "from": "2027-01-04",
-                "until": "2028-01-04", "unavailable": [], "available": null, "inStock": null})
+                "until": "2028-01-04", "unavailable": [], "blocked": [], "available": null, "inStock": null})
     );
 
     // Held as soon as it is made (pending payment), still held once confirmed.
@@ -63,6 +63,7 @@ async fn a_stays_nights_are_published_as_they_are_held_released_and_blocked() {
     let id = made["id"].as_str().unwrap().to_owned();
     let held = latest(&app, &listing).await;
     assert_eq!(list(&held["unavailable"]), ["2027-03-10", "2027-03-11", "2027-03-12"]);
+    assert_eq!(list(&held["blocked"]), Vec::<&str>::new(), "sold, not closed by the host");
     assert!(held["version"].as_i64() > initial["version"].as_i64());
     payment_event(&app, "succeeded", &id, made["total"].as_i64().unwrap()).await;
     assert_eq!(latest(&app, &listing).await, held, "confirming changes nothing that can be booked");
@@ -81,7 +82,9 @@ async fn a_stays_nights_are_published_as_they_are_held_released_and_blocked() {
         &json!({"ranges": [{"from": "2027-05-01", "to": "2027-05-03", "blocked": true}]}),
     )
     .await;
-    assert_eq!(list(&latest(&app, &listing).await["unavailable"]), ["2027-05-01", "2027-05-02"]);
+    let blocked = latest(&app, &listing).await;
+    assert_eq!(list(&blocked["unavailable"]), ["2027-05-01", "2027-05-02"]);
+    assert_eq!(list(&blocked["blocked"]), ["2027-05-01", "2027-05-02"], "closed by the host, listed apart");
     set_calendar(
         &app,
         &owner,
@@ -91,6 +94,7 @@ async fn a_stays_nights_are_published_as_they_are_held_released_and_blocked() {
     .await;
     let unblocked = latest(&app, &listing).await;
     assert_eq!(list(&unblocked["unavailable"]), ["2027-05-01"]);
+    assert_eq!(list(&unblocked["blocked"]), ["2027-05-01"]);
     set_calendar(
         &app,
         &owner,

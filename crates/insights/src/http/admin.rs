@@ -16,8 +16,10 @@ use crate::service::admin::{self, Kpis, SeriesAnswer, TopAnswer};
 #[into_params(parameter_in = Query)]
 pub struct KpiParams {
     /// First UTC day of the period, `YYYY-MM-DD`.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last UTC day of the period (included), at most 731 days after `from`.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Only this currency's money figures (ISO 4217).
     pub currency: Option<String>,

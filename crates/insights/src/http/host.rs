@@ -21,8 +21,10 @@ use crate::service::host_statement::Statement;
 #[serde(rename_all = "camelCase")]
 pub struct DashboardQuery {
     /// First local day (`YYYY-MM-DD`, inclusive); default: 29 days before `to`.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last local day (inclusive); default: today (UTC). At most 731 days.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// One of the caller's listings (`404` for any other).
     pub listing_id: Option<String>,

@@ -1,7 +1,7 @@
 //! The host dashboard: per listing and in total, a period of local days and the one just
 //! before it, with a series of day, week or month buckets. Everything is summed from rollup
 //! rows (see [`super::host_store`]); nights available follow from each listing's publication
-//! dates. Money is per currency, never added across currencies; ratios are `null` when their
+//! dates, less the nights its host closed in the calendar and nobody booked. Money is per currency, never added across currencies; ratios are `null` when their
 //! denominator is 0.
 
 use std::collections::BTreeMap;
@@ -211,13 +211,18 @@ fn per(n: i64, d: i64) -> Option<i64> {
     })
 }
 
-/// Nights `l` was available between `from` and `to` (inclusive): published, not deleted.
+/// Nights `l` was available between `from` and `to` (inclusive): published, not deleted,
+/// not closed by the host (unless sold).
 pub fn available(l: &HostListing, from: NaiveDate, to: NaiveDate) -> i64 {
     let tz = zone(&l.timezone);
     let Some(published) = l.published_at.map(|p| local_day(p, tz)) else { return 0 };
     let start = published.max(from);
     let end = l.deleted_at.map_or(to, |d| (local_day(d, tz) - Duration::days(1)).min(to));
-    ((end - start).num_days() + 1).max(0)
+    if end < start {
+        return 0;
+    }
+    let closed = l.blocked.partition_point(|n| *n <= end) - l.blocked.partition_point(|n| *n < start);
+    (end - start).num_days() + 1 - i64::try_from(closed).unwrap_or(0)
 }
 
 /// Sums of one scope (a listing or all) and period, before the ratios.
@@ -332,6 +337,10 @@ impl Insights {
         let days = (req.to - req.from).num_days() + 1;
         let prev_to = req.from - Duration::days(1);
         let prev_from = req.from - Duration::days(days);
+        let mut blocked = host_store::blocked_nights(&self.db, req.host, prev_from, req.to).await?;
+        for l in &mut listings {
+            l.blocked = blocked.remove(&l.id).unwrap_or_default();
+        }
         let mut cur: BTreeMap<Uuid, Acc> = BTreeMap::new();
         let mut prev: BTreeMap<Uuid, Acc> = BTreeMap::new();
         for l in &listings {

@@ -3,6 +3,8 @@
 //! conversations) or the views' primary key, never the reservation facts; a statement reads
 //! the host's money movements of one month (`insights_money (host_id, at)`).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::db::{Db, DbError, FromRow, Row, query};
 use uuid::Uuid;
@@ -18,6 +20,8 @@ pub struct HostListing {
     pub currency: String,
     pub published_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// Nights the host closed and nobody booked, ascending (filled by [`blocked_nights`]).
+    pub blocked: Vec<NaiveDate>,
 }
 
 impl FromRow for HostListing {
@@ -29,6 +33,7 @@ impl FromRow for HostListing {
             currency: row.get("currency")?,
             published_at: row.get("published_at")?,
             deleted_at: row.get("deleted_at")?,
+            blocked: Vec::new(),
         })
     }
 }
@@ -41,6 +46,34 @@ pub async fn listings(db: &Db, host: Uuid) -> Result<Vec<HostListing>, DbError> 
     .bind(host)
     .fetch_all(db)
     .await
+}
+
+/// The nights `from..=to` the host's listings were closed in booking's calendar and not
+/// booked (a night sold before the host closed it still counts as available: it was sold),
+/// by listing, ascending.
+pub async fn blocked_nights(
+    db: &Db,
+    host: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<Uuid, Vec<NaiveDate>>, DbError> {
+    let rows: Vec<(Uuid, NaiveDate)> = query(
+        "SELECT b.listing_id, b.night FROM insights_blocked_nights b \
+         JOIN insights_listings l ON l.id = b.listing_id \
+         WHERE l.host_id = $1 AND b.night >= $2 AND b.night <= $3 AND NOT EXISTS (\
+         SELECT 1 FROM insights_listing_days d WHERE d.listing_id = b.listing_id AND d.day = b.night \
+         AND d.nights_booked > 0) ORDER BY b.listing_id, b.night",
+    )
+    .bind(host)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await?;
+    let mut out: HashMap<Uuid, Vec<NaiveDate>> = HashMap::new();
+    for (listing, night) in rows {
+        out.entry(listing).or_default().push(night);
+    }
+    Ok(out)
 }
 
 fn figures(row: &Row<'_>) -> Result<Figures, DbError> {

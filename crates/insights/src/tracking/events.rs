@@ -1,9 +1,9 @@
 //! What tracking learns from other contexts: identity's `user.consent_changed` (whether a
 //! signed-in user's events may be kept) and `user.deleted` (erasure), and search's
-//! `search.performed` (server-side searches per UTC day).
+//! `search.counted` (server-side searches per UTC day).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use kernel::EventEnvelope;
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
@@ -50,23 +50,32 @@ impl EventHandler for Consents {
     }
 }
 
-/// `search.performed` `{userId, query, resultsCount, at}`: one more search on the UTC day of
-/// `at`. Redelivery counts nothing twice (the platform's dedupe runs in this transaction).
+/// `search.counted` `{days: [{day, searches}]}`: a search instance's counts since its last
+/// flush, added to the UTC days they name. Redelivery counts nothing twice (the platform's
+/// dedupe runs in this transaction). `search.performed` (a signed-in caller's search, for
+/// their history) is among the counted ones, so it is not counted again.
 pub struct Searches;
+
+/// Most days one event may name (a flush covers seconds; a day boundary makes two).
+const MAX_DAYS: usize = 31;
+/// More searches than any instance answers in a flush: a larger count is not search's.
+const MAX_SEARCHES: i64 = 100_000_000;
 
 #[async_trait]
 impl EventHandler for Searches {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
-        if event.event_type != "search.performed" {
+        if event.event_type != "search.counted" {
             return Ok(());
         }
-        let at = event
-            .data
-            .get("at")
-            .and_then(Value::as_str)
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map_or(event.occurred_at, |t| t.with_timezone(&Utc));
-        store::add_search(tx, at.date_naive()).await?;
+        let days = event.data.get("days").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        for d in days.iter().take(MAX_DAYS) {
+            let day = d.get("day").and_then(Value::as_str).and_then(|s| s.parse::<NaiveDate>().ok());
+            let n = d.get("searches").and_then(Value::as_i64).filter(|n| (1..=MAX_SEARCHES).contains(n));
+            match (day, n) {
+                (Some(day), Some(n)) => store::add_searches(tx, day, n).await?,
+                _ => tracing::warn!(event_id = %event.id, "search.counted with a malformed day: skipped"),
+            }
+        }
         Ok(())
     }
 }

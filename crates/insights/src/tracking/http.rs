@@ -191,8 +191,10 @@ pub async fn ingest(
 #[serde(rename_all = "camelCase")]
 pub struct SummaryParams {
     /// First day, `YYYY-MM-DD` (default: 29 days before `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, included (default: today, UTC). At most 731 days.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// One listing: its views by local day and hour in `hours`.
     pub listing_id: Option<String>,

@@ -67,13 +67,14 @@ pub async fn add_views(tx: &mut Tx, listing: Uuid, day: NaiveDate, hour: u32, vi
     Ok(())
 }
 
-/// Counts one server-side search on a UTC day.
-pub async fn add_search(tx: &mut Tx, day: NaiveDate) -> Result<(), DbError> {
+/// Adds `n` server-side searches to a UTC day.
+pub async fn add_searches(tx: &mut Tx, day: NaiveDate, n: i64) -> Result<(), DbError> {
     query(
-        "INSERT INTO insights_searches_daily (day, searches) VALUES ($1, 1) \
-         ON CONFLICT (day) DO UPDATE SET searches = insights_searches_daily.searches + 1",
+        "INSERT INTO insights_searches_daily (day, searches) VALUES ($1, $2) \
+         ON CONFLICT (day) DO UPDATE SET searches = insights_searches_daily.searches + excluded.searches",
     )
     .bind(day)
+    .bind(n)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -76,4 +76,17 @@ async fn hosts_see_only_their_own_listings_and_bad_asks_are_refused() {
     // Payments' ledger of an account is for administrators only, the host's own included.
     let ledger = format!("/api/v1/payment/ledger/account?account=host:{owner_id}&from=2026-02-01&to=2026-02-28");
     expect_error(get(&app, &owner, &ledger).await, 403, "forbidden").await;
+    expect_error(app.get(&ledger).await, 401, "unauthorized").await;
+    let root = admin(&app, "ledger@example.com").await;
+    for bad in [
+        "account=&from=2026-02-01".to_owned(),
+        format!("account={}", "x".repeat(101)),
+        "account=host:x&from=yesterday".to_owned(),
+        "account=host:x&from=2026-03-01&to=2026-02-01".to_owned(),
+    ] {
+        let path = format!("/api/v1/payment/ledger/account?{bad}");
+        expect_error(get(&app, &root, &path).await, 400, "validation_failed").await;
+    }
+    let unnamed = get(&app, &root, "/api/v1/payment/ledger/account?from=2026-02-01").await;
+    expect_error(unnamed, 400, "bad_request").await;
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // support helpers serve several modules
 
 mod access;
+mod closed;
 mod dashboard;
 mod statement;
 mod support;

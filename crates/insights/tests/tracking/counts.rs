@@ -38,11 +38,10 @@ async fn views_land_on_the_listings_local_day_and_hour() {
     assert!(s.get("hours").is_none());
 }
 
-/// Stands in for search: a `search.performed` event as search publishes it.
-async fn searched(app: &App, at: &str) {
-    let user = Uuid::now_v7();
-    let data = json!({"userId": user, "query": {"q": "paris"}, "resultsCount": 3, "at": at});
-    let event = kernel::EventEnvelope::new("search.performed", user, at.parse().unwrap(), data);
+/// Stands in for search: a `search.counted` event as a search instance's flush publishes it.
+async fn counted(app: &App, days: serde_json::Value) {
+    let data = json!({ "days": days });
+    let event = kernel::EventEnvelope::new("search.counted", Uuid::now_v7(), chrono::Utc::now(), data);
     let db = app.platform.db("identity").unwrap();
     let mut tx = db.begin().await.unwrap();
     platform::events::enqueue(&mut tx, &event).await.unwrap();
@@ -51,17 +50,47 @@ async fn searched(app: &App, at: &str) {
 }
 
 #[tokio::test]
-async fn searches_are_counted_from_search_events_not_tracked_ones() {
+async fn searches_are_counted_from_search_counts_not_tracked_ones() {
     let app = spawn().await;
     let boss = admin(&app, "admin@example.com").await;
-    searched(&app, "2027-01-03T23:59:00Z").await;
-    searched(&app, "2027-01-04T08:00:00Z").await;
-    searched(&app, "2027-01-04T20:00:00Z").await;
+    counted(&app, json!([{"day": "2027-01-03", "searches": 1}, {"day": "2027-01-04", "searches": 2}])).await;
+    // A malformed day is skipped, the rest counts.
+    counted(&app, json!([{"day": "yesterday", "searches": 5}, {"day": "2027-01-04", "searches": -3}])).await;
     let tracked = json!({"consent": "granted", "events": [event("search", "2027-01-04T22:00:00Z")]});
     accepted(track(&app, None, &[], &tracked).await).await;
     let s = summary(&app, &boss, "from=2027-01-04&to=2027-01-04").await;
     assert_eq!((s["searches"].as_i64(), s["events"]["search"].as_i64()), (Some(2), Some(1)), "{s}");
     assert_eq!(summary(&app, &boss, "from=2027-01-03&to=2027-01-04").await["searches"], 3);
+}
+
+/// The real search context: anonymous and signed-in searches count, next pages and a
+/// signed-in caller's history event do not count twice.
+#[tokio::test]
+async fn every_first_page_search_counts_signed_in_or_not() {
+    let mut all = contexts();
+    all.push(std::sync::Arc::new(search::Search));
+    let app = testkit::spawn_clocked(NOW, all).await;
+    let boss = admin(&app, "admin@example.com").await;
+    let guest = register_named(&app, "gina@example.com", "Gina", "Guest").await;
+    for path in ["/api/v1/search/listings?city=Paris", "/api/v1/search/listings?q=canal", "/api/v1/search/listings"] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    assert_eq!(get(&app, &guest, "/api/v1/search/listings?city=Lyon").await.status(), 200);
+    assert_eq!(app.get("/api/v1/search/listings?city=Paris&offset=20").await.status(), 200, "a next page");
+    // Search flushes its counts about every 2 seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        app.drain_events().await;
+        let s = summary(&app, &boss, "from=2027-01-04&to=2027-01-04").await;
+        if s["searches"] == 4 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "searches never reached 4: {s}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    app.drain_events().await;
+    assert_eq!(summary(&app, &boss, "from=2027-01-04&to=2027-01-04").await["searches"], 4, "nothing more");
 }
 
 async fn run_jobs(app: &App, admin: &User) -> serde_json::Value {

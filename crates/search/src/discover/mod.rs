@@ -41,16 +41,15 @@ pub struct Discover {
 }
 
 impl Discover {
-    /// A listing search was answered: counts the destination it names (first pages only — a
-    /// next page is the same search) and, for a signed-in caller, publishes it to their history.
+    /// A listing search was answered: counts it and the destination it names (first pages
+    /// only — a next page is the same search) and, for a signed-in caller, publishes it to
+    /// their history.
     pub fn searched(&self, user: Option<uuid::Uuid>, r: &SearchRequest, results: usize) {
         if r.offset > 0 {
             return;
         }
         let places = self.places.get();
-        if let Some(place) = places.named_by(r.city.as_deref(), r.country.as_deref(), &r.q) {
-            self.popular.count_search(place);
-        }
+        self.popular.count_search(places.named_by(r.city.as_deref(), r.country.as_deref(), &r.q));
         if let Some(user) = user
             && let Some(query) = history::given(r)
         {
