@@ -4,6 +4,7 @@
 //! serves host dashboards, administrators' KPIs and reports from them. It never asks another context: a dashboard is a read of its own tables,
 //! and every rollup can be rebuilt from the facts (`sojourn insights rebuild --from DATE`).
 
+mod dreamscape;
 mod events;
 pub mod facts;
 mod http;
@@ -21,6 +22,7 @@ use platform::events::Subscription;
 use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
+pub use dreamscape::VOYAGES_CONSUMER;
 pub use events::{
     BOOKINGS_CONSUMER, LISTINGS_CONSUMER, MESSAGES_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER, PEOPLE_CONSUMER,
     REFUNDS_CONSUMER, REVIEWS_CONSUMER,
@@ -28,7 +30,8 @@ pub use events::{
 pub use service::Insights as Service;
 pub use tracking::events::{CONSENT_CONSUMER, SEARCHES_CONSUMER};
 
-/// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4).
+/// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4),
+/// DreamScape's dashboard (6).
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -54,12 +57,23 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_platform.sql"),
         postgres: include_str!("../migrations/postgres/0004_platform.sql"),
     },
+    Migration {
+        version: 6,
+        name: "dreamscape",
+        sqlite: include_str!("../migrations/sqlite/0006_dreamscape.sql"),
+        postgres: include_str!("../migrations/postgres/0006_dreamscape.sql"),
+    },
 ];
 
 /// Recomputes every rollup row from `from` (a local day) on, from the facts alone, listing by
 /// listing in batches; how many rows were written (`sojourn insights rebuild --from DATE`).
 pub async fn rebuild(db: &platform::db::Db, from: chrono::NaiveDate) -> Result<u64, platform::db::DbError> {
     rollups::rebuild(db, from).await
+}
+
+/// Insights' routes, DreamScape's admin dashboard's included.
+fn routes() -> utoipa_axum::router::OpenApiRouter<http::State> {
+    http::routes().merge(dreamscape::routes())
 }
 
 /// The insights context.
@@ -77,7 +91,7 @@ impl Context for Insights {
     }
 
     fn openapi(&self) -> OpenApi {
-        http::routes().split_for_parts().1
+        routes().split_for_parts().1
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
@@ -100,7 +114,8 @@ impl Context for Insights {
             Subscription::new(SEARCHES_CONSUMER, "search.*", env.db.clone(), tracking::events::Searches),
             Subscription::new(MESSAGES_CONSUMER, "message.*", env.db.clone(), events::Messages),
             Subscription::new(REVIEWS_CONSUMER, "review.*", env.db.clone(), events::Reviews),
+            Subscription::new(VOYAGES_CONSUMER, "voyage.*", env.db.clone(), dreamscape::Voyages),
         ];
-        Ok(Mounted { router: http::routes().with_state(service), subscriptions })
+        Ok(Mounted { router: routes().with_state(service), subscriptions })
     }
 }
