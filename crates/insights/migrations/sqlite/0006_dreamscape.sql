@@ -11,7 +11,6 @@
 CREATE TABLE insights_trips (
     id BLOB NOT NULL PRIMARY KEY,
     reference TEXT NOT NULL,
-    user_id BLOB,
     state TEXT NOT NULL,
     status TEXT NOT NULL,
     amount BIGINT NOT NULL,

@@ -33,7 +33,6 @@ fn trip_of(event: &EventEnvelope) -> Option<Trip> {
     Some(Trip {
         id: event.aggregate_id.parse().ok()?,
         reference: text(d, "bookingReference")?,
-        user_id: text(d, "userId").and_then(|u| u.parse().ok()),
         amount: d.get("total")?.as_i64()?,
         currency: text(d, "currency")?.to_ascii_uppercase(),
         parts,

@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use platform::db::{DbError, Tx, query};
 use uuid::Uuid;
 
-/// A DreamScape booking as booking's `voyage.created` describes it.
+/// A DreamScape booking as booking's `voyage.created` describes it (its traveller is not kept:
+/// nothing counts by person).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trip {
     pub id: Uuid,
     pub reference: String,
-    pub user_id: Option<Uuid>,
     /// Minor units of `currency`.
     pub amount: i64,
     pub currency: String,
@@ -25,12 +25,11 @@ pub struct Trip {
 /// reservations it holds; a redelivery changes nothing.
 pub async fn create_trip(tx: &mut Tx, t: &Trip) -> Result<(), DbError> {
     query(
-        "INSERT INTO insights_trips (id, reference, user_id, state, status, amount, currency, destination, created_at, \
-         updated_at) VALUES ($1, $2, $3, 'pending_payment', 'DRAFT', $4, $5, NULL, $6, $6) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO insights_trips (id, reference, state, status, amount, currency, destination, created_at, updated_at) \
+         VALUES ($1, $2, 'pending_payment', 'DRAFT', $3, $4, NULL, $5, $5) ON CONFLICT (id) DO NOTHING",
     )
     .bind(t.id)
     .bind(t.reference.as_str())
-    .bind(t.user_id)
     .bind(t.amount)
     .bind(t.currency.as_str())
     .bind(t.created_at)
