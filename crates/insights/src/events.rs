@@ -1,5 +1,6 @@
 //! The events insights learns from: catalog's `listing.*`, booking's `booking.*`, payments'
-//! `payment.*`, `refund.*` and `payout.*`, identity's `user.*`. Each handler turns an event
+//! `payment.*`, `refund.*` and `payout.*`, identity's `user.*` (booking's `voyage.*`:
+//! [`crate::dreamscape`], which also hooks reservations and payments here). Each handler turns an event
 //! into facts (see [`crate::facts`]) in the consumer's transaction; a redelivered or late
 //! event changes nothing (facts are keyed by id and ordered by the source's own clock).
 
@@ -148,6 +149,7 @@ impl EventHandler for Bookings {
             // What is stored keeps the first confirmation and cancellation instants.
             let after = facts::find_reservation(tx, r.id).await?.unwrap_or(r);
             rollups::reservation_changed(tx, before.as_ref(), &after).await?;
+            crate::dreamscape::reservation_changed(tx, after.id, event.occurred_at).await?;
             if let Some(guest) = after.guest_id {
                 active(tx, guest, event.occurred_at).await?;
             }
@@ -195,9 +197,11 @@ pub struct Money;
 #[async_trait]
 impl EventHandler for Money {
     async fn handle(&self, tx: &mut Tx, event: &EventEnvelope) -> Result<(), HandlerError> {
+        crate::dreamscape::payment_event(tx, event).await?;
         let Some(m) = movement_of(event) else { return Ok(()) };
         let Some(stored) = facts::record_movement(tx, &m).await? else { return Ok(()) };
         rollups::movement_recorded(tx, &stored).await?;
+        crate::dreamscape::movement_recorded(tx, &stored, event).await?;
         if let (Some(user), "capture") = (stored.user_id, stored.kind.as_str()) {
             active(tx, user, event.occurred_at).await?;
         }

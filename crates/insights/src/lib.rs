@@ -5,6 +5,7 @@
 //! and every rollup can be rebuilt from the facts (`sojourn insights rebuild --from DATE`).
 
 mod calendar;
+mod dreamscape;
 mod events;
 pub mod facts;
 mod http;
@@ -23,6 +24,7 @@ use platform::{Context, ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
 pub use calendar::AVAILABILITY_CONSUMER;
+pub use dreamscape::VOYAGES_CONSUMER;
 pub use events::{
     BOOKINGS_CONSUMER, LISTINGS_CONSUMER, MESSAGES_CONSUMER, PAYMENTS_CONSUMER, PAYOUTS_CONSUMER, PEOPLE_CONSUMER,
     REFUNDS_CONSUMER, REVIEWS_CONSUMER,
@@ -31,7 +33,7 @@ pub use service::Insights as Service;
 pub use tracking::events::{CONSENT_CONSUMER, SEARCHES_CONSUMER};
 
 /// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4),
-/// closed nights (7).
+/// DreamScape's dashboard (6), closed nights (7).
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -58,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_platform.sql"),
     },
     Migration {
+        version: 6,
+        name: "dreamscape",
+        sqlite: include_str!("../migrations/sqlite/0006_dreamscape.sql"),
+        postgres: include_str!("../migrations/postgres/0006_dreamscape.sql"),
+    },
+    Migration {
         version: 7,
         name: "blocked_nights",
         sqlite: include_str!("../migrations/sqlite/0007_blocked_nights.sql"),
@@ -69,6 +77,11 @@ const MIGRATIONS: &[Migration] = &[
 /// listing in batches; how many rows were written (`sojourn insights rebuild --from DATE`).
 pub async fn rebuild(db: &platform::db::Db, from: chrono::NaiveDate) -> Result<u64, platform::db::DbError> {
     rollups::rebuild(db, from).await
+}
+
+/// Insights' routes, DreamScape's admin dashboard's included.
+fn routes() -> utoipa_axum::router::OpenApiRouter<http::State> {
+    http::routes().merge(dreamscape::routes())
 }
 
 /// The insights context.
@@ -86,7 +99,7 @@ impl Context for Insights {
     }
 
     fn openapi(&self) -> OpenApi {
-        http::routes().split_for_parts().1
+        routes().split_for_parts().1
     }
 
     async fn mount(&self, env: &ContextEnv) -> Result<Mounted, StartError> {
@@ -110,7 +123,8 @@ impl Context for Insights {
             Subscription::new(MESSAGES_CONSUMER, "message.*", env.db.clone(), events::Messages),
             Subscription::new(REVIEWS_CONSUMER, "review.*", env.db.clone(), events::Reviews),
             Subscription::new(AVAILABILITY_CONSUMER, "availability.*", env.db.clone(), calendar::Blocked),
+            Subscription::new(VOYAGES_CONSUMER, "voyage.*", env.db.clone(), dreamscape::Voyages),
         ];
-        Ok(Mounted { router: http::routes().with_state(service), subscriptions })
+        Ok(Mounted { router: routes().with_state(service), subscriptions })
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod country;
+pub mod dreamscape;
 pub mod envelope;
 pub mod error;
 pub mod event;

@@ -1,32 +1,10 @@
-//! Reading the administrators' read model and the accounts for DreamScape's dashboard and a
-//! user's activity. Windows are half-open, `[from, to)`, on creation times. Bookings held by a
-//! DreamScape booking (`trip_id`) count through it only. Money is summed in the reporting
-//! currency only, net of refunds.
+//! Reading the administrators' read model and the accounts for DreamScape's dashboard's recent
+//! transactions and a user's activity. Windows are half-open, `[from, to)`, on creation times.
+//! Bookings held by a DreamScape booking (`trip_id`) count through it only.
 
 use chrono::{DateTime, Utc};
-use platform::db::{Db, DbError, Dialect, FromRow, Row, query, query_dynamic};
+use platform::db::{Db, DbError, FromRow, Row, query, query_dynamic};
 use uuid::Uuid;
-
-/// Accounts that are not erased, and how many of those verified their email.
-pub async fn user_counts(db: &Db) -> Result<(i64, i64), DbError> {
-    query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN email_verified_at IS NULL THEN 0 ELSE 1 END), 0) \
-         FROM users WHERE status <> 'deleted'",
-    )
-    .fetch_one(db)
-    .await
-}
-
-/// Accounts created in the window and not erased since.
-pub async fn new_users(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, DbError> {
-    let (n,): (i64,) =
-        query("SELECT COUNT(*) FROM users WHERE status <> 'deleted' AND created_at >= $1 AND created_at < $2")
-            .bind(from)
-            .bind(to)
-            .fetch_one(db)
-            .await?;
-    Ok(n)
-}
 
 /// A search among history entries `h`. This and [`HISTORY_FIELDS`] are the only places the
 /// back-office spells the history table's columns.
@@ -35,98 +13,6 @@ pub const IS_SEARCH: &str = "h.action_type = 'SEARCHED'";
 /// A history entry `h` as [`HistoryRow`] reads it.
 const HISTORY_FIELDS: &str =
     "h.id, h.action_type AS kind, h.entity_type AS item_type, h.entity_id AS item_id, h.created_at";
-
-/// Searches recorded in the users' history.
-pub async fn searches(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, DbError> {
-    let (n,): (i64,) = query_dynamic(format!(
-        "SELECT COUNT(*) FROM history h WHERE {IS_SEARCH} AND h.created_at >= $1 AND h.created_at < $2"
-    ))
-    .bind(from)
-    .bind(to)
-    .fetch_one(db)
-    .await?;
-    Ok(n)
-}
-
-/// Bookings made in the window, by DreamScape status.
-pub async fn bookings_by_status(
-    db: &Db,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<(String, i64)>, DbError> {
-    query(
-        "SELECT status, COUNT(*) FROM admin_bookings WHERE trip_id IS NULL AND created_at >= $1 AND created_at < $2 \
-         GROUP BY status",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(db)
-    .await
-}
-
-/// Count and total (minor units) of the window's confirmed and completed bookings in EUR.
-pub async fn confirmed_value(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(i64, i64), DbError> {
-    query(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM admin_bookings \
-         WHERE trip_id IS NULL AND status IN ('CONFIRMED', 'COMPLETED') AND currency = 'EUR' \
-         AND created_at >= $1 AND created_at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(db)
-    .await
-}
-
-/// Revenue of the window: succeeded payments in EUR, net of partial refunds (minor units).
-pub async fn revenue(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, DbError> {
-    let (n,): (i64,) = query(
-        "SELECT CAST(COALESCE(SUM(amount - refunded), 0) AS BIGINT) FROM admin_payments \
-         WHERE status = 'SUCCEEDED' AND currency = 'EUR' AND created_at >= $1 AND created_at < $2",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_one(db)
-    .await?;
-    Ok(n)
-}
-
-/// Revenue per UTC day (`YYYY-MM-DD`) that has any, oldest first.
-pub async fn revenue_by_day(db: &Db, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<(String, i64)>, DbError> {
-    let day = match db.dialect() {
-        // Instants are stored as RFC 3339 text in UTC: the date comes first.
-        Dialect::Sqlite => "substr(created_at, 1, 10)",
-        Dialect::Postgres => "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
-    };
-    query_dynamic(format!(
-        "SELECT {day} AS day, CAST(SUM(amount - refunded) AS BIGINT) FROM admin_payments \
-         WHERE status = 'SUCCEEDED' AND currency = 'EUR' AND created_at >= $1 AND created_at < $2 \
-         GROUP BY {day} ORDER BY day"
-    ))
-    .bind(from)
-    .bind(to)
-    .fetch_all(db)
-    .await
-}
-
-/// The window's live bookings (confirmed, completed, pending, awaiting payment) per known
-/// destination, most first.
-pub async fn by_destination(
-    db: &Db,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    limit: u32,
-) -> Result<Vec<(String, i64)>, DbError> {
-    query(
-        "SELECT destination, COUNT(*) AS n FROM admin_bookings WHERE trip_id IS NULL AND destination IS NOT NULL \
-         AND status IN ('CONFIRMED', 'COMPLETED', 'PENDING', 'PENDING_PAYMENT') AND created_at >= $1 AND created_at < $2 \
-         GROUP BY destination ORDER BY n DESC, destination LIMIT $3",
-    )
-    .bind(from)
-    .bind(to)
-    .bind(i64::from(limit))
-    .fetch_all(db)
-    .await
-}
 
 /// A payment as the dashboard and the activity list show it, with its payer when known.
 #[derive(Debug, Clone)]

@@ -301,9 +301,6 @@ async fn every_admin_route_is_for_administrators_only() {
     let user = register(&app, "user@example.com").await;
     let id = user.user_id();
     let routes = [
-        (Method::GET, "/api/v1/admin/dashboard/stats?period=7d".to_owned()),
-        (Method::GET, "/api/v1/admin/dashboard/revenue-chart".to_owned()),
-        (Method::GET, "/api/v1/admin/dashboard/bookings-by-destination?limit=5".to_owned()),
         (Method::GET, "/api/v1/admin/dashboard/recent-transactions?limit=10".to_owned()),
         (Method::GET, "/api/v1/admin/users".to_owned()),
         (Method::GET, "/api/v1/admin/users/export".to_owned()),

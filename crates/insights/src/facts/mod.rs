@@ -1,6 +1,9 @@
 //! The facts insights keeps (tables `insights_listings`, `insights_reservations`,
 //! `insights_money`, `insights_users`, `insights_user_days`): what the other contexts' events
-//! said, latest state first. SQL lives here; rollups and dashboards read these tables.
+//! said, latest state first. SQL lives here; rollups and dashboards read these tables. What
+//! only DreamScape's admin dashboard needs (bookings by reference) is in [`trips`].
+
+pub mod trips;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::db::{DbError, FromRow, Row, Tx, query};
