@@ -136,7 +136,15 @@ impl Context for Search {
         ));
         let discover = discover::Discover {
             places,
-            popular: discover::popular::Popular::start(env.db.clone(), env.clock.clone(), env.events.clone()),
+            popular: discover::popular::Popular::start(env.db.clone(), env.clock.clone()),
+            searches: platform::events::DailyCounter::start(
+                env.db.clone(),
+                env.events.clone(),
+                env.clock.clone(),
+                discover::SEARCH_COUNTED,
+                "searches",
+                "listings",
+            ),
             history: Arc::new(discover::history::SearchLog::new(env.db.clone(), env.events.clone(), env.clock.clone())),
             suggestions: Arc::default(),
         };

@@ -92,6 +92,14 @@ impl Context for Travel {
             clock: env.clock.clone(),
             provider,
             currency: config.currency.clone(),
+            searches: platform::events::DailyCounter::start(
+                env.db.clone(),
+                env.events.clone(),
+                env.clock.clone(),
+                "search.counted",
+                "searches",
+                "travel",
+            ),
         };
         env.contracts.provide_supplier(Arc::new(service.clone()));
         env.personal_data.register("travel", Arc::new(privacy::TravelData { db: env.db.clone() }));

@@ -63,12 +63,13 @@ async fn searches_are_counted_from_search_counts_not_tracked_ones() {
     assert_eq!(summary(&app, &boss, "from=2027-01-03&to=2027-01-04").await["searches"], 3);
 }
 
-/// The real search context: anonymous and signed-in searches count, next pages and a
-/// signed-in caller's history event do not count twice.
+/// The real search and travel contexts: anonymous and signed-in searches count, listings and
+/// flights and hotels alike; next pages and a signed-in caller's history event do not count.
 #[tokio::test]
 async fn every_first_page_search_counts_signed_in_or_not() {
     let mut all = contexts();
     all.push(std::sync::Arc::new(search::Search));
+    all.push(std::sync::Arc::new(travel::Travel));
     let app = testkit::spawn_clocked(NOW, all).await;
     let boss = admin(&app, "admin@example.com").await;
     let guest = register_named(&app, "gina@example.com", "Gina", "Guest").await;
@@ -77,20 +78,26 @@ async fn every_first_page_search_counts_signed_in_or_not() {
     }
     assert_eq!(get(&app, &guest, "/api/v1/search/listings?city=Lyon").await.status(), 200);
     assert_eq!(app.get("/api/v1/search/listings?city=Paris&offset=20").await.status(), 200, "a next page");
+    let flights = "/api/v1/flights/search?originLocationCode=PAR&destinationLocationCode=NYC&departureDate=2027-03-10";
+    let hotels = "/api/v1/hotels/search?cityCode=NYC&checkInDate=2027-03-10&checkOutDate=2027-03-12";
+    assert_eq!(app.get(flights).await.status(), 200);
+    assert_eq!(app.get(hotels).await.status(), 200);
+    assert_eq!(app.get(&format!("{hotels}&page=2")).await.status(), 200, "a next page");
+    assert_eq!(app.get("/api/v1/flights/search?originLocationCode=PAR").await.status(), 400, "not a search");
     // Search flushes its counts about every 2 seconds.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         app.drain_events().await;
         let s = summary(&app, &boss, "from=2027-01-04&to=2027-01-04").await;
-        if s["searches"] == 4 {
+        if s["searches"] == 6 {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "searches never reached 4: {s}");
+        assert!(std::time::Instant::now() < deadline, "searches never reached 6: {s}");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
     app.drain_events().await;
-    assert_eq!(summary(&app, &boss, "from=2027-01-04&to=2027-01-04").await["searches"], 4, "nothing more");
+    assert_eq!(summary(&app, &boss, "from=2027-01-04&to=2027-01-04").await["searches"], 6, "nothing more");
 }
 
 async fn run_jobs(app: &App, admin: &User) -> serde_json::Value {

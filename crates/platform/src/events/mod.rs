@@ -9,6 +9,7 @@
 
 mod admin_action;
 mod bus;
+mod daily;
 mod nats;
 mod outbox;
 mod relay;
@@ -23,6 +24,7 @@ use crate::db::{Db, Tx};
 
 pub use admin_action::{ADMIN_ACTION, admin_action};
 pub use bus::{BusError, EventBus, InProcessBus};
+pub use daily::DailyCounter;
 pub use nats::{NatsBus, NatsOptions, durable_name, filter_subject};
 pub use outbox::{OutboxLag, enqueue, enqueue_query, lag};
 pub use relay::{Relay, RelayStats, Ticket};

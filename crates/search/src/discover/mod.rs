@@ -28,15 +28,21 @@ use crate::domain::IndexedListing;
 use crate::index::query::SearchRequest;
 use crate::index::{Fields, raw_analyzer};
 
+/// The event the search counts are published as (docs/search.md).
+pub const SEARCH_COUNTED: &str = "search.counted";
+
 /// Longest title-word prefix indexed; a longer typed word is looked up as a complete word.
 pub const MAX_PREFIX: usize = 20;
 
 /// What the search handlers share: place counts, search counts, the history publisher.
+/// `search.counted` (`source: "listings"`) is the event [`SEARCH_COUNTED`] names.
 #[derive(Clone)]
 pub struct Discover {
     pub places: places::Places,
     pub popular: Arc<popular::Popular>,
     pub history: Arc<history::SearchLog>,
+    /// Every first-page search, published as `search.counted` (insights' search totals).
+    pub searches: Arc<platform::events::DailyCounter>,
     pub suggestions: Arc<suggest::Cache>,
 }
 
@@ -48,8 +54,11 @@ impl Discover {
         if r.offset > 0 {
             return;
         }
+        self.searches.count();
         let places = self.places.get();
-        self.popular.count_search(places.named_by(r.city.as_deref(), r.country.as_deref(), &r.q));
+        if let Some(place) = places.named_by(r.city.as_deref(), r.country.as_deref(), &r.q) {
+            self.popular.count_search(place);
+        }
         if let Some(user) = user
             && let Some(query) = history::given(r)
         {

@@ -1,5 +1,5 @@
 //! Popular destinations: places ranked over the last days by confirmed bookings and by the
-//! searches naming them — and how many searches were made at all, published for insights.
+//! searches naming them.
 //!
 //! Searches are the hot path, so they are counted in memory per day and place and added to
 //! `destination_counts` every [`FLUSH_EVERY`] in one transaction — never a write per search.
@@ -7,20 +7,13 @@
 //! [`FLUSH_EVERY`]. Answers add this process's unflushed counts to the stored ones (other
 //! processes' are at most [`FLUSH_EVERY`] late). Bookings are added by their event's
 //! transaction ([`super::BookingCounter`]). Days are UTC days of the context's clock.
-//!
-//! Every first-page search, anonymous or signed in, is counted too; each flush publishes the
-//! counts since the last one as `search.counted` `{"days": [{"day", "searches"}]}` in the same
-//! transaction, so insights' search totals (the denominator of conversion) include visitors who
-//! never signed in, at one event per flush rather than one per search. Replicas each publish
-//! their own counts; the totals are their sum.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use kernel::{Clock, EventEnvelope};
-use platform::context::Events;
+use kernel::Clock;
 use platform::db::{Db, DbError};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -54,53 +47,16 @@ pub fn day_of(t: DateTime<Utc>) -> i64 {
     t.timestamp().div_euclid(86_400)
 }
 
-/// The event a flush publishes.
-pub const SEARCH_COUNTED: &str = "search.counted";
-
 pub struct Popular {
     db: Db,
     clock: Arc<dyn Clock>,
-    events: Events,
-    pending: Mutex<Pending>,
-}
-
-/// What the next flush writes.
-#[derive(Default)]
-struct Pending {
-    places: HashMap<DayPlace, i64>,
-    /// Every search per day.
-    searches: HashMap<i64, i64>,
-}
-
-impl Pending {
-    fn add(&mut self, other: Pending) {
-        for (at, n) in other.places {
-            *self.places.entry(at).or_default() += n;
-        }
-        for (day, n) in other.searches {
-            *self.searches.entry(day).or_default() += n;
-        }
-    }
-}
-
-/// `search.counted`'s payload: the days in order.
-fn counted(searches: &HashMap<i64, i64>) -> serde_json::Value {
-    let mut days: Vec<(i64, i64)> = searches.iter().map(|(d, n)| (*d, *n)).collect();
-    days.sort_unstable();
-    let list: Vec<serde_json::Value> = days
-        .into_iter()
-        .filter_map(|(day, n)| {
-            let date = DateTime::from_timestamp(day * 86_400, 0)?.date_naive();
-            Some(serde_json::json!({"day": date.to_string(), "searches": n}))
-        })
-        .collect();
-    serde_json::json!({ "days": list })
+    pending: Mutex<HashMap<DayPlace, i64>>,
 }
 
 impl Popular {
     /// Starts counting, and flushing every [`FLUSH_EVERY`] until the database closes.
-    pub fn start(db: Db, clock: Arc<dyn Clock>, events: Events) -> Arc<Self> {
-        let popular = Arc::new(Popular { db, clock, events, pending: Mutex::new(Pending::default()) });
+    pub fn start(db: Db, clock: Arc<dyn Clock>) -> Arc<Self> {
+        let popular = Arc::new(Popular { db, clock, pending: Mutex::new(HashMap::new()) });
         let weak = Arc::downgrade(&popular);
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(flush_loop(weak));
@@ -108,45 +64,35 @@ impl Popular {
         popular
     }
 
-    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+    fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<DayPlace, i64>> {
         self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Counts one search today, naming `place` when it does.
-    pub fn count_search(&self, place: Option<&Place>) {
-        let day = day_of(self.clock.now());
-        let mut pending = self.pending();
-        *pending.searches.entry(day).or_default() += 1;
-        if let Some(place) = place {
-            let key = DayPlace { day, city: place.city.clone(), country: place.country.clone() };
-            *pending.places.entry(key).or_default() += 1;
-        }
+    /// Counts one search naming `place`, today.
+    pub fn count_search(&self, place: &Place) {
+        let key = DayPlace { day: day_of(self.clock.now()), city: place.city.clone(), country: place.country.clone() };
+        *self.pending().entry(key).or_default() += 1;
     }
 
-    /// Writes the counted searches and publishes their totals (kept for the next flush if
-    /// that fails).
+    /// Writes the counted searches (kept for the next flush if that fails).
     pub async fn flush(&self) -> Result<(), DbError> {
         let counts = std::mem::take(&mut *self.pending());
-        if counts.places.is_empty() && counts.searches.is_empty() {
+        if counts.is_empty() {
             return Ok(());
         }
         let written = async {
             let mut tx = self.db.begin().await?;
-            for (at, n) in &counts.places {
+            for (at, n) in &counts {
                 store::add(&mut tx, at, 0, *n).await?;
-            }
-            if !counts.searches.is_empty() {
-                let event =
-                    EventEnvelope::new(SEARCH_COUNTED, kernel::new_id(), self.clock.now(), counted(&counts.searches));
-                platform::events::enqueue(&mut tx, &event).await?;
             }
             tx.commit().await
         }
         .await;
-        match written {
-            Ok(()) if !counts.searches.is_empty() => self.events.committed(),
-            Ok(()) => {}
-            Err(_) => self.pending().add(counts),
+        if written.is_err() {
+            let mut pending = self.pending();
+            for (at, n) in counts {
+                *pending.entry(at).or_default() += n;
+            }
         }
         written
     }
@@ -160,7 +106,7 @@ impl Popular {
             e.0 += t.bookings;
             e.1 += t.searches;
         }
-        for (at, n) in self.pending().places.iter().filter(|(at, _)| at.day > after) {
+        for (at, n) in self.pending().iter().filter(|(at, _)| at.day > after) {
             totals.entry((at.city.clone(), at.country.clone())).or_default().1 += n;
         }
         let mut list: Vec<Destination> = totals

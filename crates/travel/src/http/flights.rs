@@ -24,7 +24,10 @@ use super::{QueryMap, State, answer, params};
     responses((status = 200, description = "`{data: [flight offer], meta: {count}, dictionaries}`"),
         (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn search(AxumState(state): AxumState<State>, q: QueryMap) -> Result<Response, ApiError> {
-    Ok(answer(200, state.search_flights(&params(q)).await?))
+    let p = params(q);
+    let found = state.search_flights(&p).await?;
+    state.searched(&p);
+    Ok(answer(200, found))
 }
 
 /// The cheapest destinations from `origin` (Amadeus flight destinations).

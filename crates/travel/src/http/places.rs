@@ -19,7 +19,10 @@ use super::{QueryMap, State, answer, params};
            ("pageSize" = Option<i64>, Query, description = "1–50")),
     responses((status = 200, description = "`{data: [hotel offer], meta: {pagination}}`"), (status = 400, body = ErrorBody)))]
 pub async fn search_hotels(AxumState(state): AxumState<State>, q: QueryMap) -> Result<Response, ApiError> {
-    Ok(answer(200, state.search_hotels(&params(q)).await?))
+    let p = params(q);
+    let found = state.search_hotels(&p).await?;
+    state.searched(&p);
+    Ok(answer(200, found))
 }
 
 /// One hotel's best offer for the dates (today → tomorrow by default).
@@ -88,7 +91,10 @@ pub async fn location_airports(AxumState(state): AxumState<State>, q: QueryMap) 
            ("startCountryCode" = Option<String>, Query)),
     responses((status = 200, description = "`{data: [transfer offer]}`"), (status = 400, body = ErrorBody)))]
 pub async fn transfers(AxumState(state): AxumState<State>, q: QueryMap) -> Result<Response, ApiError> {
-    Ok(answer(200, state.search_transfers(&params(q)).await?))
+    let p = params(q);
+    let found = state.search_transfers(&p).await?;
+    state.searched(&p);
+    Ok(answer(200, found))
 }
 
 /// Airlines by IATA or ICAO code (all of them without codes).
@@ -139,7 +145,10 @@ pub async fn airport_routes(AxumState(state): AxumState<State>, q: QueryMap) -> 
            ("east" = Option<f64>, Query), ("locationName" = Option<String>, Query)),
     responses((status = 200, description = "`{data: [activity]}`"), (status = 400, body = ErrorBody)))]
 pub async fn activities(AxumState(state): AxumState<State>, q: QueryMap) -> Result<Response, ApiError> {
-    Ok(answer(200, state.search_activities(&params(q)).await?))
+    let p = params(q);
+    let found = state.search_activities(&p).await?;
+    state.searched(&p);
+    Ok(answer(200, found))
 }
 
 /// One activity, whole.

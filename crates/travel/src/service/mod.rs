@@ -28,6 +28,9 @@ pub struct Travel {
     pub provider: Arc<dyn Provider>,
     /// The currency offers are asked in when the client names none.
     pub currency: String,
+    /// Flight, hotel, activity and transfer searches answered, published as `search.counted`
+    /// (`source: "travel"`) for insights' search totals.
+    pub searches: Arc<platform::events::DailyCounter>,
 }
 
 impl std::fmt::Debug for Travel {
@@ -37,6 +40,13 @@ impl std::fmt::Debug for Travel {
 }
 
 impl Travel {
+    /// A search was answered: counted, unless it asked for a next page (the same search).
+    pub fn searched(&self, p: &Params) {
+        if p.get("page").is_none_or(|page| page.trim() == "1") {
+            self.searches.count();
+        }
+    }
+
     /// Today (UTC): the earliest departure or check-in accepted (a supplier refuses what has
     /// already left wherever it leaves from).
     pub fn today(&self) -> NaiveDate {
