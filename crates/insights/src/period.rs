@@ -28,11 +28,6 @@ impl Period {
     }
 }
 
-/// The trimmed value, unless absent or blank.
-fn given(raw: Option<&str>) -> Option<&str> {
-    raw.map(str::trim).filter(|s| !s.is_empty())
-}
-
 fn day(field: &str, raw: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
     let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok();
     if d.is_none() {
@@ -53,12 +48,13 @@ pub fn collect(
         errors.push(FieldError::new(field, "is required (YYYY-MM-DD)"));
         None
     };
-    let to = match given(to) {
+    // A blank value is given, and not a date.
+    let to = match to {
         Some(raw) => Some(raw),
         None if default_to.is_some() => None,
         None => required("to"),
     };
-    let from_raw = match given(from) {
+    let from_raw = match from {
         Some(raw) => Some(raw),
         None if default_to.is_some() => None,
         None => required("from"),
@@ -99,6 +95,13 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_blank_day_is_not_a_missing_one() {
+        let today = d("2030-03-31");
+        assert_eq!(parse(Some(""), None, Some(today)).unwrap_err().details[0].field, "from");
+        assert_eq!(parse(None, Some(" "), Some(today)).unwrap_err().details[0].field, "to");
     }
 
     #[test]
