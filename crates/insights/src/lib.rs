@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_platform.sql"),
         postgres: include_str!("../migrations/postgres/0004_platform.sql"),
     },
+    Migration {
+        version: 5,
+        name: "top_windows",
+        sqlite: include_str!("../migrations/sqlite/0005_top_windows.sql"),
+        postgres: include_str!("../migrations/postgres/0005_top_windows.sql"),
+    },
 ];
 
 /// Recomputes every rollup row from `from` (a local day) on, from the facts alone, listing by
@@ -89,6 +95,7 @@ impl Context for Insights {
         };
         env.personal_data.register("insights", Arc::new(tracking::privacy::TrackingData { db: env.db.clone() }));
         service.spawn_tracking_jobs();
+        service.spawn_top_lists_job();
         let subscriptions = vec![
             Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::Listings),
             Subscription::new(BOOKINGS_CONSUMER, "booking.*", env.db.clone(), events::Bookings),
