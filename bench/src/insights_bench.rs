@@ -61,8 +61,7 @@ fn last_line(out: &std::process::Output) -> String {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     text.lines()
         .map(|l| l.rsplit('\r').next().unwrap_or(l))
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or("")
         .trim()
         .to_owned()
@@ -201,13 +200,11 @@ async fn ingest(client: &reqwest::Client, base: &str, batch: usize, connections:
     Ingest { batch, summary, events_per_s, cpu: None }
 }
 
+/// URLs, each with the token to send it with.
+type Urls = Vec<(String, Arc<str>)>;
+
 /// The scenarios: (group, name, URLs with their tokens).
-fn scenarios(
-    base: &str,
-    today: NaiveDate,
-    admin: &Arc<str>,
-    hosts: &[Arc<str>],
-) -> Vec<(&'static str, String, Vec<(String, Arc<str>)>)> {
+fn scenarios(base: &str, today: NaiveDate, admin: &Arc<str>, hosts: &[Arc<str>]) -> Vec<(&'static str, String, Urls)> {
     let ago = |n: u64| today - Days::new(n - 1);
     let mut out = Vec::new();
     for (days, interval) in [(30, "day"), (365, "day"), (365, "week"), (365, "month")] {
