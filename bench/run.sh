@@ -36,6 +36,17 @@
 # same updates (open loop; default 0 = half what the closed loop reached). Seeding is the slow part: SEARCH_DATA_DIR=DIR keeps the
 # seeded data directory (seeded only when empty) so later runs reuse it.
 #
+# `bench/run.sh insights` runs the insights benchmark (issue 30) and writes bench/results/insights.md:
+# on LISTINGS listings (default 100,000) of USERS/5 hosts (USERS default 5,000) made by `sojourn seed`
+# and PER_DAY reservations a day (default 1,500) over DAYS days (default 365) inserted into
+# insights' facts and rolled up by `sojourn insights rebuild`, the p50/p99 of the host dashboard,
+# the admin KPIs, series and top lists (goal: p99 < 50 ms), and `POST /api/v1/analytics/events`
+# throughput (batches of 1 and 100) beside the tracking INSERT's own limit through platform::db
+# (1 and 100 rows per transaction), each DURATION seconds (default 10) with CONNECTIONS clients
+# (default 4). SQLite, then PostgreSQL as for `bench/run.sh` (SOJOURN_BENCH_POSTGRES_URL, or a
+# local server; fresh schemas, dropped at the end; INSIGHTS_PG=0 skips it). INSIGHTS_DATA_DIR=DIR
+# keeps the SQLite data directory (seeded only once).
+#
 # `bench/run.sh upload` times the upload of a 12-megapixel listing photo and panorama: until
 # answered, and until `ready` (bench/upload.py; ROUNDS, default 10; needs ffmpeg and python3).
 #
@@ -109,6 +120,42 @@ if [ "${1:-}" = "search" ]; then
     echo
     target/release/bench search --listings "$LISTINGS" --seconds "$DURATION" --connections "$CONNECTIONS" \
       --updates "$UPDATES" --rate "$SEARCH_RATE" "${data_args[@]}" || status=$?
+    echo "Whole run: $(( $(date +%s) - started )) s (seeding included when it seeded)."
+    if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
+    exit "$status"
+  } | tee "$OUT"
+  exit "${PIPESTATUS[0]}"
+fi
+
+if [ "${1:-}" = "insights" ]; then
+  LISTINGS="${LISTINGS:-100000}" USERS="${USERS:-5000}" DAYS="${DAYS:-365}" PER_DAY="${PER_DAY:-1500}"
+  DURATION="${DURATION:-10}" CONNECTIONS="${CONNECTIONS:-4}"
+  OUT="bench/results/insights.md"
+  mkdir -p bench/results
+  cargo build --release --locked -p bench -p sojourn >&2
+  if [ "${INSIGHTS_PG:-1}" = "0" ]; then
+    export SOJOURN_BENCH_POSTGRES_URL=""
+  elif [ -z "${SOJOURN_BENCH_POSTGRES_URL+set}" ] && command -v pg_isready >/dev/null 2>&1 \
+    && pg_isready -q -h 127.0.0.1 -p 5432 -t 3; then
+    export SOJOURN_BENCH_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/postgres"
+  fi
+  data_args=()
+  if [ -n "${INSIGHTS_DATA_DIR:-}" ]; then
+    mkdir -p "$INSIGHTS_DATA_DIR"
+    data_args=(--data-dir "$INSIGHTS_DATA_DIR")
+  fi
+  started=$(date +%s)
+  status=0
+  {
+    echo "# Insights benchmark run"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+    echo "- command: \`bench/run.sh insights\` (LISTINGS=$LISTINGS USERS=$USERS DAYS=$DAYS PER_DAY=$PER_DAY DURATION=$DURATION CONNECTIONS=$CONNECTIONS${INSIGHTS_DATA_DIR:+ INSIGHTS_DATA_DIR=$INSIGHTS_DATA_DIR})"
+    echo
+    target/release/bench insights --listings "$LISTINGS" --users "$USERS" --days "$DAYS" --per-day "$PER_DAY" \
+      --seconds "$DURATION" --connections "$CONNECTIONS" "${data_args[@]}" || status=$?
     echo "Whole run: $(( $(date +%s) - started )) s (seeding included when it seeded)."
     if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
     exit "$status"

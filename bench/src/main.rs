@@ -3,7 +3,9 @@
 //! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`), and
 //! `bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]
 //! [--probes N] [--burst N] [--rate N]` (`bench/run.sh search`), and `bench notifications [--notices N]
-//! [--readers N] [--seconds N]` (`bench/run.sh notifications`).
+//! [--readers N] [--seconds N]` (`bench/run.sh notifications`), and `bench insights [--listings N]
+//! [--users N] [--days N] [--per-day N] [--seconds N] [--connections N] [--data-dir DIR]`
+//! (`bench/run.sh insights`).
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -17,6 +19,9 @@ mod booking;
 mod browse;
 mod checks;
 mod flows;
+mod insights_bench;
+mod insights_report;
+mod insights_seed;
 mod load;
 mod notify;
 mod notify_report;
@@ -118,6 +123,25 @@ async fn main() {
         };
         std::process::exit(code);
     }
+    if what == "insights" {
+        let flag = |name: &str, default: u64| flag(&args, name, default);
+        let data_dir = args.iter().position(|a| a == "--data-dir").and_then(|i| args.get(i + 1)).map(Into::into);
+        let options = insights_bench::Options {
+            listings: flag("--listings", 100_000) as usize,
+            users: flag("--users", 5_000) as usize,
+            days: flag("--days", 365).max(2),
+            per_day: flag("--per-day", 1_500) as usize,
+            seconds: flag("--seconds", 10),
+            connections: flag("--connections", 4).max(1) as usize,
+            data_dir,
+        };
+        // Boxed: the run's future is large (clippy::large_futures).
+        let code = tokio::select! {
+            ok = Box::pin(insights_bench::run(options)) => if ok { 0 } else { 1 },
+            () = interrupted() => 130,
+        };
+        std::process::exit(code);
+    }
     if what == "notifications" {
         let flag = |name: &str, default: u64| flag(&args, name, default);
         let options = notify::Options {
@@ -135,7 +159,8 @@ async fn main() {
         eprintln!(
             "usage: bench auth|booking|browse|travel|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
              | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N] \
-             | bench notifications [--notices N] [--readers N] [--seconds N]"
+             | bench notifications [--notices N] [--readers N] [--seconds N] \
+             | bench insights [--listings N] [--users N] [--days N] [--per-day N] [--seconds N] [--connections N] [--data-dir DIR]"
         );
         std::process::exit(2);
     }

@@ -33,7 +33,7 @@ pub use service::Insights as Service;
 pub use tracking::events::{CONSENT_CONSUMER, SEARCHES_CONSUMER};
 
 /// Each part of insights owns one migration: facts (1), tracking (2), rollups (3), admin (4),
-/// DreamScape's dashboard (6), closed nights (7).
+/// top lists ranked ahead and covering indexes (5), DreamScape's dashboard (6), closed nights (7).
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -58,6 +58,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "platform",
         sqlite: include_str!("../migrations/sqlite/0004_platform.sql"),
         postgres: include_str!("../migrations/postgres/0004_platform.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "top_windows",
+        sqlite: include_str!("../migrations/sqlite/0005_top_windows.sql"),
+        postgres: include_str!("../migrations/postgres/0005_top_windows.sql"),
     },
     Migration {
         version: 6,
@@ -111,6 +117,7 @@ impl Context for Insights {
         };
         env.personal_data.register("insights", Arc::new(tracking::privacy::TrackingData { db: env.db.clone() }));
         service.spawn_tracking_jobs();
+        service.spawn_top_lists_job();
         let subscriptions = vec![
             Subscription::new(LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::Listings),
             Subscription::new(BOOKINGS_CONSUMER, "booking.*", env.db.clone(), events::Bookings),

@@ -391,6 +391,10 @@ pub async fn rebuild(db: &Db, from: NaiveDate) -> Result<u64, DbError> {
     query("DELETE FROM insights_platform_day_counts WHERE day >= $1").bind(from).execute(&mut tx).await?;
     query("DELETE FROM insights_platform_host_days WHERE day >= $1").bind(from).execute(&mut tx).await?;
     query("DELETE FROM insights_platform_destination_days WHERE day >= $1").bind(from).execute(&mut tx).await?;
+    // Top lists ranked ahead were ranked from the rows being replaced: drop them (insights'
+    // job ranks the windows again within a minute; until then top lists rank per request).
+    query("DELETE FROM insights_top_entries").execute(&mut tx).await?;
+    query("DELETE FROM insights_top_windows").execute(&mut tx).await?;
     let (Some(first), Some(last)) = span(&mut tx).await? else {
         tx.commit().await?;
         return Ok(0);

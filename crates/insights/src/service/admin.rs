@@ -10,10 +10,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::Insights;
-use super::admin_store::{self as store, Dimension};
+use super::admin_store as store;
 use crate::rollups::platform_days::MoneyDay;
 
+pub use self::top::{TopAnswer, by_gmv, dimension, top_limit};
 pub use crate::period::Period;
+
+mod top;
 
 /// `from` and `to` (`YYYY-MM-DD`, both required, `from ≤ to`, at most
 /// [`crate::period::MAX_DAYS`] days).
@@ -270,61 +273,6 @@ fn bucketed(days: &[(NaiveDate, i64)], buckets: &[(NaiveDate, NaiveDate)]) -> Ve
     points
 }
 
-pub fn dimension(raw: Option<&str>) -> Result<Dimension, ApiError> {
-    match raw.unwrap_or("listing") {
-        "listing" => Ok(Dimension::Listing),
-        "host" => Ok(Dimension::Host),
-        "destination" => Ok(Dimension::Destination),
-        _ => Err(ApiError::validation(vec![FieldError::new("dimension", "must be one of listing, host, destination")])),
-    }
-}
-
-/// `by`: whether the list ranks by GMV (else by bookings).
-pub fn by_gmv(raw: Option<&str>) -> Result<bool, ApiError> {
-    match raw.unwrap_or("gmv") {
-        "gmv" => Ok(true),
-        "bookings" => Ok(false),
-        _ => Err(ApiError::validation(vec![FieldError::new("by", "must be gmv or bookings")])),
-    }
-}
-
-/// Top lists are at most this long.
-pub const MAX_TOP: u32 = 50;
-
-pub fn top_limit(raw: Option<&str>) -> Result<u32, ApiError> {
-    match raw {
-        None => Ok(10),
-        Some(r) => r.trim().parse().ok().filter(|l| (1..=MAX_TOP).contains(l)).ok_or_else(|| {
-            ApiError::validation(vec![FieldError::new("limit", format!("must be a whole number from 1 to {MAX_TOP}"))])
-        }),
-    }
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TopItem {
-    /// The listing's or host's id, or the destination.
-    pub id: String,
-    /// The listing's title or the destination; null for hosts (no personal data here).
-    pub label: Option<String>,
-    pub bookings: i64,
-    /// Minor units of the list's currency.
-    pub gmv: i64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TopList {
-    pub currency: String,
-    pub items: Vec<TopItem>,
-}
-
-/// `GET /api/v1/admin/analytics/top`: one ranked list per currency.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TopAnswer {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub lists: Vec<TopList>,
-}
-
 impl Insights {
     pub async fn kpis(&self, p: Period, only: Option<&str>) -> Result<Kpis, ApiError> {
         let db = &self.db;
@@ -426,31 +374,6 @@ impl Insights {
             to: p.to,
             series,
         })
-    }
-
-    pub async fn top(
-        &self,
-        p: Period,
-        dimension: Dimension,
-        by_gmv: bool,
-        limit: u32,
-        only: Option<&str>,
-    ) -> Result<TopAnswer, ApiError> {
-        let db = &self.db;
-        let codes = match only {
-            Some(c) => vec![c.to_owned()],
-            None => store::currencies(db, p.from, p.to).await?,
-        };
-        let mut lists = Vec::with_capacity(codes.len());
-        for currency in codes {
-            let rows = store::top(db, dimension, by_gmv, &currency, (p.from, p.to), limit).await?;
-            let items = rows
-                .into_iter()
-                .map(|r| TopItem { id: r.key, label: r.label, bookings: r.bookings, gmv: r.gmv })
-                .collect();
-            lists.push(TopList { currency, items });
-        }
-        Ok(TopAnswer { from: p.from, to: p.to, lists })
     }
 }
 

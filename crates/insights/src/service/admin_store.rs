@@ -1,10 +1,11 @@
 //! The reads behind administrators' KPIs, series and top lists: sums of the platform
 //! rollups over UTC days, distinct active users, and top lists (hosts and destinations from
 //! their daily rollups; listings, too many for a rollup to save much, grouped from the
-//! reservation facts in a bounded window of `booked_at`, a range scan of a covering index).
+//! reservation facts in a bounded window of `booked_at`, a range scan of a covering index),
+//! and the top lists ranked ahead for fixed windows (`insights_top_windows`, `_entries`).
 
-use chrono::NaiveDate;
-use platform::db::{Db, DbError, FromRow, Row, query, query_dynamic};
+use chrono::{DateTime, NaiveDate, Utc};
+use platform::db::{Arg, Db, DbError, FromRow, Row, query, query_dynamic};
 use uuid::Uuid;
 
 use crate::rollups::platform_days::{CountDay, MoneyDay, bounds};
@@ -162,6 +163,18 @@ pub enum Dimension {
     Destination,
 }
 
+impl Dimension {
+    pub const ALL: [Dimension; 3] = [Dimension::Listing, Dimension::Host, Dimension::Destination];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Listing => "listing",
+            Dimension::Host => "host",
+            Dimension::Destination => "destination",
+        }
+    }
+}
+
 /// One entry of a top list: its key, a label when one is known, bookings and GMV.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopRow {
@@ -232,4 +245,141 @@ pub async fn top(
         let rows: Vec<ById> = q.fetch_all(db).await?;
         rows.into_iter().map(|ById(k, label, n, gmv)| TopRow { key: k.to_string(), label, bookings: n, gmv }).collect()
     })
+}
+
+/// A window whose top lists were ranked ahead: its length, period and when it was ranked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopWindow {
+    pub days: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub refreshed_at: DateTime<Utc>,
+}
+
+impl FromRow for TopWindow {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(TopWindow { days: row.get_at(0)?, from: row.get_at(1)?, to: row.get_at(2)?, refreshed_at: row.get_at(3)? })
+    }
+}
+
+/// Every window ranked ahead (at most one per length).
+pub async fn top_windows(db: &Db) -> Result<Vec<TopWindow>, DbError> {
+    query("SELECT days, from_day, to_day, refreshed_at FROM insights_top_windows ORDER BY days").fetch_all(db).await
+}
+
+/// The window ranked ahead for exactly the period `from..=to`, if any.
+pub async fn top_window(db: &Db, from: NaiveDate, to: NaiveDate) -> Result<Option<TopWindow>, DbError> {
+    query("SELECT days, from_day, to_day, refreshed_at FROM insights_top_windows WHERE from_day = $1 AND to_day = $2")
+        .bind(from)
+        .bind(to)
+        .fetch_optional(db)
+        .await
+}
+
+/// One entry ranked ahead: which list it belongs to and its row.
+#[derive(Debug, Clone)]
+pub struct TopEntry {
+    pub dimension: Dimension,
+    pub by_gmv: bool,
+    pub currency: String,
+    pub row: TopRow,
+}
+
+struct Ranked(String, TopRow);
+
+impl FromRow for Ranked {
+    fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Ok(Ranked(
+            row.get_at(0)?,
+            TopRow { key: row.get_at(1)?, label: row.get_at(2)?, bookings: row.get_at(3)?, gmv: row.get_at(4)? },
+        ))
+    }
+}
+
+/// The first `limit` entries of a window's list, per currency in order: `(currency, row)`.
+pub async fn top_entries(
+    db: &Db,
+    days: i64,
+    dimension: Dimension,
+    by_gmv: bool,
+    limit: u32,
+) -> Result<Vec<(String, TopRow)>, DbError> {
+    let rows: Vec<Ranked> = query(
+        "SELECT currency, item_id, label, bookings, gmv FROM insights_top_entries WHERE days = $1 AND dimension = $2 \
+         AND ranking = $3 AND place <= $4 ORDER BY currency, place",
+    )
+    .bind(days)
+    .bind(dimension.name())
+    .bind(if by_gmv { "gmv" } else { "bookings" })
+    .bind(i64::from(limit))
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|Ranked(c, r)| (c, r)).collect())
+}
+
+/// Entries written per statement.
+const ENTRIES_PER_INSERT: usize = 100;
+
+/// Replaces a window's lists with `entries` (each list in order) in one transaction.
+pub async fn replace_top_window(db: &Db, w: &TopWindow, entries: &[TopEntry]) -> Result<(), DbError> {
+    let mut tx = db.begin().await?;
+    query("DELETE FROM insights_top_entries WHERE days = $1").bind(w.days).execute(&mut tx).await?;
+    query("DELETE FROM insights_top_windows WHERE days = $1").bind(w.days).execute(&mut tx).await?;
+    query("INSERT INTO insights_top_windows (days, from_day, to_day, refreshed_at) VALUES ($1, $2, $3, $4)")
+        .bind(w.days)
+        .bind(w.from)
+        .bind(w.to)
+        .bind(w.refreshed_at)
+        .execute(&mut tx)
+        .await?;
+    let mut place = 0i64;
+    let mut previous: Option<(Dimension, bool, &str)> = None;
+    let mut numbered = Vec::with_capacity(entries.len());
+    for e in entries {
+        let list = (e.dimension, e.by_gmv, e.currency.as_str());
+        place = if previous == Some(list) { place + 1 } else { 1 };
+        previous = Some(list);
+        numbered.push((place, e));
+    }
+    for chunk in numbered.chunks(ENTRIES_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO insights_top_entries (days, dimension, ranking, currency, place, item_id, label, bookings, gmv) VALUES ",
+        );
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 9);
+        for (i, (place, e)) in chunk.iter().enumerate() {
+            let n = i * 9;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5,
+                n + 6,
+                n + 7,
+                n + 8,
+                n + 9
+            ));
+            args.extend([
+                Arg::I64(Some(w.days)),
+                Arg::Text(Some(e.dimension.name().to_owned())),
+                Arg::Text(Some(if e.by_gmv { "gmv" } else { "bookings" }.to_owned())),
+                Arg::Text(Some(e.currency.clone())),
+                Arg::I64(Some(*place)),
+                Arg::Text(Some(e.row.key.clone())),
+                Arg::Text(e.row.label.clone()),
+                Arg::I64(Some(e.row.bookings)),
+                Arg::I64(Some(e.row.gmv)),
+            ]);
+        }
+        let mut q = query_dynamic(sql);
+        for a in args {
+            q = q.bind(a);
+        }
+        q.execute(&mut tx).await?;
+    }
+    tx.commit().await
 }
