@@ -225,12 +225,16 @@ pub async fn summary(
     Ok(ok(state.tracked_summary(from, to, listing).await?))
 }
 
-/// Runs tracking's scheduled work now (the retention sweep): `{purged}`. Administrators only.
+/// Runs insights' scheduled work now: the retention sweep of raw tracked events and the
+/// ranking of the top-list windows (every one, due or not): `{purged, topWindowsRanked}`.
+/// Administrators only.
 #[utoipa::path(post, path = "/api/v1/admin/analytics/jobs/run", tag = "Analytics admin",
     operation_id = "run_analytics_jobs", security(("bearerAuth" = [])),
-    responses((status = 200, description = "`{purged}`: raw tracked events deleted"),
+    responses((status = 200, description = "`{purged, topWindowsRanked}`: raw tracked events deleted, windows ranked"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn run_jobs(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
     user.require_admin()?;
-    Ok(ok(json!({"purged": state.purge_tracked().await?})))
+    let purged = state.purge_tracked().await?;
+    let ranked = state.refresh_top_lists(true).await?;
+    Ok(ok(json!({"purged": purged, "topWindowsRanked": ranked})))
 }

@@ -281,14 +281,26 @@ async fn kpis_series_and_top_lists_from_real_bookings() {
             {"id": paris, "label": "Canal flat", "bookings": 3, "gmv": 78_400},
             {"id": lyon, "label": "Loft", "bookings": 1, "gmv": 11_200}]}])
     );
-    let places = "/api/v1/admin/analytics/top?by=bookings&dimension=destination&limit=1&from=2030-01-08&to=2030-01-14";
-    let places = data(get(app, &boss, places).await).await;
+    let places_path =
+        "/api/v1/admin/analytics/top?by=bookings&dimension=destination&limit=1&from=2030-01-08&to=2030-01-14";
+    let places = data(get(app, &boss, places_path).await).await;
     assert_eq!(places["lists"][0]["items"], json!([{"id": "Paris", "label": "Paris", "bookings": 2, "gmv": 56_000}]));
     let hosts = "/api/v1/admin/analytics/top?dimension=host&from=2030-01-08&to=2030-01-14";
     let hosts = data(get(app, &boss, hosts).await).await;
     let ids: Vec<&str> =
         hosts["lists"][0]["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [host1.id.as_str(), host2.id.as_str()]);
+    assert_eq!(hosts["asOf"], Value::Null, "ranked for this request");
+
+    // The last 7 days (8 → 14 January) ranked ahead answer the same lists, saying when.
+    let ran = data(post(app, &boss, "/api/v1/admin/analytics/jobs/run", &json!({})).await).await;
+    assert_eq!(ran["topWindowsRanked"], 4, "7, 30, 90 and 365 days: {ran}");
+    let ahead =
+        data(get(app, &boss, "/api/v1/admin/analytics/top?dimension=host&from=2030-01-08&to=2030-01-14").await).await;
+    assert_eq!(ahead["lists"], hosts["lists"]);
+    assert!(ahead["asOf"].as_str().is_some_and(|t| t.starts_with("2030-01-14T10:00:00")), "{ahead}");
+    let ahead = data(get(app, &boss, places_path).await).await;
+    assert_eq!(ahead["lists"], places["lists"]);
 
     // A rebuild, from the start or from a day in between, writes the same rows.
     let rows = rollup_rows(app).await;
