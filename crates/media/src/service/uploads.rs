@@ -167,12 +167,15 @@ impl MediaService {
         let appended = spool::append(body, &path, offset, total).await;
         let held = match &appended {
             Ok(n) => *n,
+            // Another request holds the file and is writing it: its length is in flight, and
+            // that request records it.
+            Err(SpoolError::Busy) => u64::try_from(u.received_bytes).unwrap_or(0),
             Err(_) => tokio::fs::metadata(&path).await.map(|m| m.len()).unwrap_or(0),
         };
         let received = i64::try_from(held).map_err(|_| ApiError::internal())?;
-        if received != u.received_bytes {
+        if received > u.received_bytes {
             let mut tx = self.db.begin().await?;
-            store::uploads::advance(&mut tx, id, u.received_bytes, received).await?;
+            store::uploads::advance(&mut tx, id, received).await?;
             tx.commit().await?;
         }
         match appended {

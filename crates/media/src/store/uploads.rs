@@ -70,11 +70,11 @@ pub async fn find<'c>(on: impl Executor<'c>, id: Uuid) -> Result<Option<Upload>,
     .await
 }
 
-/// Records that the spool file now holds `to` bytes, if it held `from` (a racing chunk loses).
-pub async fn advance(tx: &mut Tx, id: Uuid, from: i64, to: i64) -> Result<bool, DbError> {
-    let n = query("UPDATE media_uploads SET received_bytes = $3 WHERE id = $1 AND received_bytes = $2")
+/// Records that the partial file holds `to` bytes. Only ever forward: two requests that saw
+/// the file at different moments cannot move the row back.
+pub async fn advance(tx: &mut Tx, id: Uuid, to: i64) -> Result<bool, DbError> {
+    let n = query("UPDATE media_uploads SET received_bytes = $2 WHERE id = $1 AND received_bytes < $2")
         .bind(id)
-        .bind(from)
         .bind(to)
         .execute(tx)
         .await?;
