@@ -20,6 +20,7 @@ pub fn all() -> Vec<Arc<dyn Context>> {
         Arc::new(media::Media),
         Arc::new(insights::Insights),
         Arc::new(audit::Audit),
+        Arc::new(ai::Ai),
     ]
 }
 

@@ -200,6 +200,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::media::validate(&config.media)?;
     super::jobs::validate(&config.jobs)?;
     super::insights::validate(&config.insights)?;
+    super::ai::validate(&config.ai)?;
     super::services::validate(&config.services)
 }
 

@@ -3,6 +3,7 @@
 
 mod audit;
 mod gateway;
+mod ai;
 mod insights;
 mod jobs;
 mod load;
@@ -24,6 +25,7 @@ use crate::secrets::Secret;
 
 pub use audit::AuditConfig;
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
+pub use ai::{AiConfig, AiModelConfig, RecommendConfig, WeatherConfig};
 pub use insights::InsightsConfig;
 pub use jobs::JobsConfig;
 pub use load::{ConfigError, Overrides, load};
@@ -84,6 +86,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// Tracked events: retention and rate limits.
     pub insights: InsightsConfig,
+    /// Recommendations, the assistant and the model-backed tools.
+    pub ai: AiConfig,
     /// The audit log's retention.
     pub audit: AuditConfig,
     pub services: ServicesConfig,
@@ -122,6 +126,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             jobs: JobsConfig::default(),
             insights: InsightsConfig::default(),
+            ai: AiConfig::default(),
             audit: AuditConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),

@@ -23,7 +23,7 @@ pub const INTERNAL_API_KEY: &str = "internal_api_key";
 pub const GROUPS_PATH: &str = "/internal/v1/payment-groups";
 
 /// Where the travel service answers [`Supplier`] questions: `{SUPPLIER_PATH}/price`, `/book`,
-/// `/cancel`.
+/// `/cancel`, `/check`, `/search`.
 pub const SUPPLIER_PATH: &str = "/internal/v1/supplier";
 
 /// Where an owner context answers [`RecordSource`] questions: `{RECORDS_PATH}/{kind}/{id}`.
@@ -248,5 +248,11 @@ impl Supplier for HttpSupplier {
         let body = serde_json::json!({ "kind": kind, "item": item, "traveller": traveller });
         let _: Value = c.send(c.client.post(format!("{}{SUPPLIER_PATH}/check", c.base)).json(&body)).await?;
         Ok(())
+    }
+
+    async fn search(&self, kind: &str, params: &std::collections::HashMap<String, String>) -> Result<Value, ApiError> {
+        let c = &self.client;
+        let body = serde_json::json!({ "kind": kind, "params": params });
+        c.send(c.client.post(format!("{}{SUPPLIER_PATH}/search", c.base)).json(&body)).await
     }
 }

@@ -143,6 +143,15 @@ pub trait Supplier: Send + Sync + 'static {
         let _ = (kind, item, traveller);
         Ok(())
     }
+
+    /// Searches offers as the public voyage route of `kind` does (`flights`, `hotels`,
+    /// `activities`): `params` are that route's query parameters, the answer is its body
+    /// (DreamScape's shape, offer ids the cart accepts). For contexts that suggest or plan
+    /// trips (ai). `503` by default: a supplier that cannot search.
+    async fn search(&self, kind: &str, params: &std::collections::HashMap<String, String>) -> Result<Value, ApiError> {
+        let _ = params;
+        Err(ApiError::unavailable(format!("This supplier cannot search {kind}"), None))
+    }
 }
 
 /// The contracts this process can answer.

@@ -45,6 +45,13 @@ struct Check {
 }
 
 #[derive(Deserialize)]
+struct Search {
+    kind: String,
+    #[serde(default)]
+    params: std::collections::HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
 struct Cancel {
     confirmation: String,
 }
@@ -89,6 +96,15 @@ async fn check(
     Ok(ok(serde_json::json!({})))
 }
 
+async fn search(
+    AxumState(s): AxumState<Internal>,
+    headers: HeaderMap,
+    Json(b): Json<Search>,
+) -> Result<Response, ApiError> {
+    internal_caller(&headers, &s.key)?;
+    Ok(ok(s.travel.search_offers(&b.kind, &b.params).await?))
+}
+
 /// The routes, when this process has an `internal_api_key` (a split deployment).
 pub fn routes(travel: Travel, key: Option<&Secret>) -> Router {
     let Some(key) = key else { return Router::new() };
@@ -97,5 +113,6 @@ pub fn routes(travel: Travel, key: Option<&Secret>) -> Router {
         .route(&format!("{SUPPLIER_PATH}/book"), post(book))
         .route(&format!("{SUPPLIER_PATH}/cancel"), post(cancel))
         .route(&format!("{SUPPLIER_PATH}/check"), post(check))
+        .route(&format!("{SUPPLIER_PATH}/search"), post(search))
         .with_state(Internal { travel, key: key.clone() })
 }

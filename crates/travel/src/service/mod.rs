@@ -56,6 +56,22 @@ impl Travel {
     pub async fn ask(&self, request: Request) -> Result<Value, ApiError> {
         self.provider.call(&request).await
     }
+
+    /// A search for another context (the [`platform::contracts::Supplier`]'s `search`): the
+    /// public route's answer for the same parameters, not counted as a traveller's search.
+    pub async fn search_offers(
+        &self,
+        kind: &str,
+        params: &std::collections::HashMap<String, String>,
+    ) -> Result<Value, ApiError> {
+        let p = Params::new(params.clone());
+        match kind {
+            "flights" => self.search_flights(&p).await,
+            "hotels" => self.search_hotels(&p).await,
+            "activities" => self.search_activities(&p).await,
+            _ => Err(ApiError::bad_request(format!("Unknown search kind `{kind}` (flights, hotels, activities)"))),
+        }
+    }
 }
 
 /// The `data` array of an Amadeus answer (empty when absent).

@@ -584,4 +584,8 @@ impl Supplier for Travel {
     async fn check_travellers(&self, kind: &str, item: &Value, traveller: &Traveller) -> Result<(), ApiError> {
         Travel::check_travellers(self, kind, item, traveller)
     }
+
+    async fn search(&self, kind: &str, params: &std::collections::HashMap<String, String>) -> Result<Value, ApiError> {
+        self.search_offers(kind, params).await
+    }
 }

@@ -1,0 +1,1 @@
+//! (skeleton: the OpenAI-compatible client, filled by the assistant branch)

@@ -1,0 +1,1 @@
+//! (skeleton: the traveller profile ai keeps from onboarding, filled by the recommend branch)
