@@ -18,7 +18,7 @@ pub const MIN_SECRET_LEN: usize = 32;
 
 /// Credentials a third party issues, whose length is not ours to choose (Amadeus's API secrets
 /// have 16 characters): they need only be set, not [`MIN_SECRET_LEN`] long.
-pub const ISSUED_SECRETS: &[&str] = &["amadeus_client_secret", "twilio_auth_token"];
+pub const ISSUED_SECRETS: &[&str] = &["amadeus_client_secret", "twilio_auth_token", "ai_api_key"];
 
 /// A secret string. `Debug` and `Display` print `[redacted]`.
 #[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
