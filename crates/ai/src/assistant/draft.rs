@@ -122,6 +122,8 @@ pub async fn draft_itinerary(
 ) -> Result<Response, ApiError> {
     let user = caller(&state, user)?;
     let text = prompt(&body, state.now().date_naive())?;
+    // Refused before a conversation is opened for it.
+    state.check_quota(user).await?;
     let title = format!("Itinerary: {}", body.destination.trim());
     let created = state.create(user, Some(&title)).await?;
     let id = created["id"].as_str().and_then(|s| s.parse().ok()).ok_or_else(ApiError::internal)?;

@@ -201,14 +201,14 @@ fn sse(
     done: tokio::sync::oneshot::Receiver<Result<Value, ApiError>>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
     let stream = futures_util::stream::unfold((Some(rx), Some(done)), |(rx, done)| async move {
-        if let Some(mut rx) = rx {
-            if let Some(progress) = rx.recv().await {
-                let e = match progress {
-                    Progress::Delta(text) => event("delta", &json!({"text": text})),
-                    Progress::Tool { name, status } => event("tool", &json!({"name": name, "status": status})),
-                };
-                return Some((Ok(e), (Some(rx), done)));
-            }
+        if let Some(mut rx) = rx
+            && let Some(progress) = rx.recv().await
+        {
+            let e = match progress {
+                Progress::Delta(text) => event("delta", &json!({"text": text})),
+                Progress::Tool { name, status } => event("tool", &json!({"name": name, "status": status})),
+            };
+            return Some((Ok(e), (Some(rx), done)));
         }
         let result = done?.await.unwrap_or_else(|_| Err(ApiError::internal()));
         let e = match result {
