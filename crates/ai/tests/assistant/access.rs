@@ -165,3 +165,61 @@ async fn a_model_that_fails_is_503_or_502_and_nothing_is_answered() {
     let roles: Vec<&str> = read["messages"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
     assert_eq!(roles, ["user", "user"], "the questions are kept, no answer invented");
 }
+
+#[tokio::test]
+async fn conversations_are_exported_and_erased_with_the_account() {
+    let kit = spawn(true, |_| {}).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let bob = register(&kit, "bob@example.com").await;
+    for user in [&ada, &bob] {
+        let id = conversation(&kit, user).await;
+        kit.fake.push(Reply::text("Lisbon is lovely in May."));
+        let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+        let (status, _) = send(&kit, Method::POST, user, &path, Some(&json!({"content": "Where in May?"}))).await;
+        assert_eq!(status, 200);
+    }
+    let response = kit.call(Method::POST, Some(&ada.token), "/api/v1/users/gdpr/data-export", None).await;
+    assert_eq!(response.status(), 201);
+    let (_, requests) = send(&kit, Method::GET, &ada, "/api/v1/users/gdpr/requests", None).await;
+    let mine = &requests["data"][0]["exportData"]["contexts"]["ai.assistant"];
+    assert_eq!(mine["conversations"][0]["messages"][0]["content"], "Where in May?", "{requests}");
+    assert_eq!(mine["conversations"][0]["messages"][1]["content"], "Lisbon is lovely in May.");
+    assert_eq!(mine["conversations"].as_array().unwrap().len(), 1, "only hers");
+    assert_eq!(mine["usage"][0]["calls"], 1, "{mine}");
+
+    let (status, gone) = send(&kit, Method::DELETE, &ada, "/api/v1/users/profile", None).await;
+    assert_eq!(status, 200, "{gone}");
+    kit.drain_events().await;
+    let db = kit.platform.db("ai").unwrap();
+    let count = |table: &'static str| async move {
+        let sql = match table {
+            "c" => "SELECT COUNT(*) FROM ai_assistant_conversations",
+            "m" => "SELECT COUNT(*) FROM ai_assistant_messages",
+            _ => "SELECT COUNT(*) FROM ai_assistant_usage",
+        };
+        let (n,): (i64,) = platform::db::query(sql).fetch_one(db).await.unwrap();
+        n
+    };
+    assert_eq!((count("c").await, count("m").await, count("u").await), (1, 2, 1), "bob's remain, ada's are gone");
+}
+
+#[tokio::test]
+async fn a_conversation_holds_at_most_a_hundred_messages() {
+    let kit = spawn(true, |_| {}).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let id = conversation(&kit, &ada).await;
+    let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+    for i in 0..50 {
+        let (status, out) =
+            send(&kit, Method::POST, &ada, &path, Some(&json!({"content": format!("question {i}")}))).await;
+        assert_eq!(status, 200, "{i}: {out}");
+    }
+    let response = kit.call(Method::POST, Some(&ada.token), &path, Some(&json!({"content": "one more"}))).await;
+    expect_error(response, 422, "conversation_full").await;
+    assert_eq!(kit.fake.requests().len(), 50);
+    // The history sent to the model is bounded: the last turns only, from a question.
+    let last = kit.fake.requests().last().unwrap().messages();
+    assert!(last.len() <= 1 + 60 + 1, "the system prompt, 60 messages, back to a question: {}", last.len());
+    assert_eq!(last[1]["role"], "user");
+    assert_eq!(last.last().unwrap()["content"], "question 49");
+}
