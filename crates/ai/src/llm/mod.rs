@@ -165,8 +165,12 @@ impl Model {
     /// A streamed chat completion: content deltas as they come, then the assembled answer.
     pub async fn chat_stream(&self, request: ChatRequest) -> Result<ChatStream, ApiError> {
         let body = self.body(&request, true)?;
-        let response =
-            self.send(self.post("/chat/completions").header("Accept", "text/event-stream").json(&body)).await?;
+        // No overall deadline (a long answer may stream for a while): the headers, then each
+        // chunk, must come within the timeout.
+        let request = self.post("/chat/completions").header("Accept", "text/event-stream").json(&body);
+        let response = tokio::time::timeout(self.timeout, self.send(request))
+            .await
+            .map_err(|_| unavailable("it did not answer in time", None))??;
         Ok(ChatStream::new(response, self.timeout))
     }
 

@@ -161,6 +161,11 @@ async fn failures_map_to_503_or_502_without_leaking() {
     let e = ask().await.unwrap_err();
     assert_eq!((e.status, e.code.as_ref()), (503, "model_unavailable"));
     assert!(e.message.contains("in time"), "{}", e.message);
+    fake.push(Reply::text("late").after(Duration::from_secs(4)));
+    let Err(e) = model.chat_stream(ChatRequest::new(vec![Message::user("hi")])).await else {
+        panic!("a stream that does not start in time is an error")
+    };
+    assert_eq!((e.status, e.code.as_ref()), (503, "model_unavailable"));
     drop(fake);
     let gone = model.chat(ChatRequest::new(vec![Message::user("hi")])).await.unwrap_err();
     assert_eq!((gone.status, gone.code.as_ref()), (503, "model_unavailable"));
