@@ -54,3 +54,23 @@ pub(crate) async fn mount(env: &ContextEnv) -> Result<Mounted, StartError> {
     let subscriptions = vec![Subscription::new(USERS_CONSUMER, "user.*", env.db.clone(), privacy::DeletedUsers)];
     Ok(Mounted { router: http::routes().with_state(state), subscriptions })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_route_is_documented_with_its_own_operation_id() {
+        let doc = super::openapi();
+        let mut ids = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            for op in [&item.get, &item.post, &item.delete].into_iter().flatten() {
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(id.starts_with("ai_assistant_"), "{path}: {id}");
+                assert_eq!(op.tags.as_deref(), Some(&["AI assistant".to_owned()][..]), "{path}");
+                ids.push(id);
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 6, "{ids:?}");
+    }
+}

@@ -200,6 +200,9 @@ impl Assistant {
     /// Checks and prices a draft; the problems, for the model, when it cannot be accepted.
     async fn draft(&self, conversation: Uuid, args: &Value) -> Result<Value, Vec<String>> {
         let draft = tools::parse_draft(args)?;
+        if draft.start < self.now().date_naive() {
+            return Err(vec![format!("startDate {} is in the past", draft.start)]);
+        }
         let supplier = self.contracts.supplier().map_err(|e| vec![e.message])?;
         let mut errors = Vec::new();
         let mut items = Vec::new();

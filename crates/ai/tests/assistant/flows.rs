@@ -234,3 +234,36 @@ async fn answers_stream_as_server_sent_events() {
     assert_eq!(name, "error");
     assert_eq!((error["status"].clone(), error["code"].clone()), (json!(503), json!("model_unavailable")));
 }
+
+#[tokio::test]
+async fn tool_mistakes_are_told_to_the_model_not_the_traveller() {
+    let kit = spawn(true, |_| {}).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let id = conversation(&kit, &ada).await;
+    let past = json!({"title": "Old", "destination": "Rome", "startDate": "2029-12-01", "endDate": "2029-12-03",
+                      "items": [{"type": "HOTEL", "offerId": "X", "title": "x"}]});
+    kit.fake.push(Reply::tool_calls(vec![
+        ("draft_itinerary", past),
+        ("no_such_tool", json!({})),
+        ("search_flights", json!("not an object")),
+        ("search_flights", json!({"originLocationCode": "PAR"})),
+    ]));
+    kit.fake.push(Reply::text("Sorry, let me try again."));
+    let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+    let (status, answer) = send(&kit, Method::POST, &ada, &path, Some(&json!({"content": "Rome?"}))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.get("itinerary").is_none(), "{answer}");
+    let results: Vec<Value> = kit.fake.requests()[1]
+        .messages()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| serde_json::from_str(m["content"].as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(results.len(), 4);
+    assert!(results[0]["errors"][0].as_str().unwrap().contains("in the past"), "{}", results[0]);
+    assert!(results[1]["error"].as_str().unwrap().contains("no tool named"), "{}", results[1]);
+    assert!(results[2]["error"].as_str().unwrap().contains("JSON object"), "{}", results[2]);
+    // The supplier's 400 (missing parameters), for the model to correct.
+    assert_eq!(results[3]["code"], "validation_failed", "{}", results[3]);
+    assert!(results[3]["fields"].as_array().unwrap().contains(&json!("departureDate")), "{}", results[3]);
+}
