@@ -161,7 +161,7 @@ pub struct SendParams {
             startDate, endDate, items: [{type, offerId, title, day?, date?, notes?, quantity, price, cartItem}], totals}, usage, \
             conversationId, turnUsage}`; or `text/event-stream`"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, description = "`conversation_full`", body = ErrorBody),
+        (status = 409, description = "`turn_in_progress`", body = ErrorBody), (status = 422, description = "`conversation_full`", body = ErrorBody),
         (status = 429, description = "`ai_quota_exceeded` or `rate_limited`", body = ErrorBody),
         (status = 502, description = "`model_error`", body = ErrorBody),
         (status = 503, description = "`assistant_not_configured`, `model_unavailable`", body = ErrorBody)))]
@@ -174,18 +174,20 @@ pub async fn send(
     Json(body): Json<MessageIn>,
 ) -> Result<Response, ApiError> {
     let user = caller(&state, user)?;
-    let conversation = state.admit(user, conversation_id(&id)?, &body.content).await?;
+    let (conversation, busy) = state.admit(user, conversation_id(&id)?, &body.content).await?;
     let wants_stream = params.stream.unwrap_or(false)
         || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/event-stream"));
     if !wants_stream {
-        return Ok(axum::Json(state.turn(user, &conversation, &body.content, None).await?).into_response());
+        let answer = state.turn(user, &conversation, &body.content, None).await;
+        drop(busy);
+        return Ok(axum::Json(answer?).into_response());
     }
     let (tx, rx) = mpsc::channel::<Progress>(64);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<Value, ApiError>>();
     // The turn runs to its end even if the client goes away: it is stored either way.
     tokio::spawn(async move {
         let result = state.turn(user, &conversation, &body.content, Some(&tx)).await;
-        drop(tx);
+        drop((tx, busy));
         let _ = done_tx.send(result);
     });
     Ok(sse(rx, done_rx).into_response())

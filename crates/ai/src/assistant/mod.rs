@@ -49,6 +49,7 @@ pub(crate) async fn mount(env: &ContextEnv) -> Result<Mounted, StartError> {
         limits: env.limits.clone(),
         model,
         config: env.config.ai.model.clone(),
+        busy: Arc::default(),
     };
     env.personal_data.register("ai.assistant", Arc::new(privacy::AssistantData { db: env.db.clone() }));
     let subscriptions = vec![Subscription::new(USERS_CONSUMER, "user.*", env.db.clone(), privacy::DeletedUsers)];

@@ -1,7 +1,8 @@
 //! The assistant's service: conversations (each the caller's own), the per-user daily limits,
 //! and what the model is sent as history. The tool loop is in [`super::turn`].
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kernel::{ApiError, Clock, FieldError};
@@ -33,6 +34,21 @@ pub struct Assistant {
     pub limits: Arc<RateLimiter>,
     pub model: Option<Model>,
     pub config: AiModelConfig,
+    /// Conversations with a turn running in this process: a second turn at once is refused
+    /// (it would interleave with the first in the history).
+    pub busy: Arc<Mutex<HashSet<Uuid>>>,
+}
+
+/// Marks a conversation busy while it lives.
+pub struct TurnGuard {
+    busy: Arc<Mutex<HashSet<Uuid>>>,
+    id: Uuid,
+}
+
+impl Drop for TurnGuard {
+    fn drop(&mut self) {
+        self.busy.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.id);
+    }
 }
 
 /// A conversation as clients see it (without its messages).
@@ -168,9 +184,17 @@ impl Assistant {
 
     /// Everything a turn checks before the model is called: the model, the rate, the quota,
     /// the conversation (the caller's), the message and the room left in the conversation.
-    pub async fn admit(&self, user: Uuid, id: Uuid, content: &str) -> Result<Conversation, ApiError> {
+    pub async fn admit(&self, user: Uuid, id: Uuid, content: &str) -> Result<(Conversation, TurnGuard), ApiError> {
         let c = self.owned(user, id).await?;
         check_content(content)?;
+        if !self.busy.lock().unwrap_or_else(PoisonError::into_inner).insert(c.id) {
+            return Err(ApiError::new(
+                409,
+                "turn_in_progress",
+                "The assistant is still answering in this conversation; wait for it",
+            ));
+        }
+        let guard = TurnGuard { busy: self.busy.clone(), id: c.id };
         self.limits.check(&format!("ai.assistant:{user}"), Limit::new(TURNS_PER_MINUTE, 60)).await?;
         self.check_quota(user).await?;
         if store::count_turns(&self.db, c.id).await? + 2 > MAX_TURNS {
@@ -180,7 +204,7 @@ impl Assistant {
                 format!("A conversation holds at most {MAX_TURNS} messages: start a new one"),
             ));
         }
-        Ok(c)
+        Ok((c, guard))
     }
 
     /// The conversation as the model is sent it: the system prompt, then the latest messages

@@ -223,3 +223,24 @@ async fn a_conversation_holds_at_most_a_hundred_messages() {
     assert_eq!(last[1]["role"], "user");
     assert_eq!(last.last().unwrap()["content"], "question 49");
 }
+
+#[tokio::test]
+async fn one_turn_at_a_time_in_a_conversation() {
+    let kit = spawn(true, |_| {}).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let id = conversation(&kit, &ada).await;
+    let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+    kit.fake.push(Reply::text("slow").after(std::time::Duration::from_millis(800)));
+    let one = json!({"content": "one"});
+    let first = kit.call(Method::POST, Some(&ada.token), &path, Some(&one));
+    let second = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        kit.call(Method::POST, Some(&ada.token), &path, Some(&json!({"content": "two"}))).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_eq!(first.status(), 200);
+    expect_error(second, 409, "turn_in_progress").await;
+    // Once answered, the next turn is welcome.
+    let (status, _) = send(&kit, Method::POST, &ada, &path, Some(&json!({"content": "three"}))).await;
+    assert_eq!(status, 200);
+}
