@@ -70,6 +70,11 @@ impl Assistant {
                 Some(tx) => stream(&model, request, tx).await?,
                 None => model.chat(request).await?,
             };
+            let mut answer = answer;
+            if answer.usage.total() == 0 {
+                // A server that does not report usage still counts against the limits.
+                answer.usage = estimate(&messages, &answer);
+            }
             self.record_usage(user, answer.usage).await?;
             total.add(answer.usage);
             let calls = answer.tool_calls().to_vec();
@@ -264,6 +269,17 @@ impl Assistant {
     }
 }
 
+/// Tokens of a call the server did not count, estimated at four characters a token.
+fn estimate(sent: &[Message], answer: &ChatResponse) -> Usage {
+    let chars = |m: &Message| {
+        let calls: usize = m.tool_calls.iter().map(|c| c.function.name.len() + c.function.arguments.len()).sum();
+        m.text().chars().count() + calls
+    };
+    let prompt: usize = sent.iter().map(chars).sum::<usize>() + 500;
+    let completion = chars(&answer.message);
+    Usage { prompt_tokens: (prompt as u64).div_ceil(4), completion_tokens: (completion as u64).div_ceil(4).max(1) }
+}
+
 async fn notify(progress: Option<&mpsc::Sender<Progress>>, event: Progress) {
     if let Some(tx) = progress {
         // A client that went away does not stop the turn: it is stored all the same.
@@ -286,4 +302,23 @@ async fn stream(
         }
     }
     Err(ApiError::unavailable("The language model's answer ended early", Some(30)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreported_usage_is_estimated_from_the_text() {
+        let sent = vec![Message::system("x".repeat(100)), Message::user("y".repeat(400))];
+        let answer = ChatResponse {
+            message: Message::assistant(Some("z".repeat(40)), vec![ToolCall::new("1", "f", "{}")]),
+            finish_reason: None,
+            usage: Usage::default(),
+            model: None,
+        };
+        let usage = estimate(&sent, &answer);
+        assert_eq!(usage.prompt_tokens, (100 + 400 + 500) / 4);
+        assert_eq!(usage.completion_tokens, 11);
+    }
 }

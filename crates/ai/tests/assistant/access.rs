@@ -244,3 +244,17 @@ async fn one_turn_at_a_time_in_a_conversation() {
     let (status, _) = send(&kit, Method::POST, &ada, &path, Some(&json!({"content": "three"}))).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_model_that_reports_no_usage_still_counts() {
+    let kit = spawn(true, |c| c.ai.model.daily_tokens_per_user = 200).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let id = conversation(&kit, &ada).await;
+    let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+    kit.fake.push(Reply::text("An answer the server did not count.").usage(0, 0));
+    let (status, _) = send(&kit, Method::POST, &ada, &path, Some(&json!({"content": "hi"}))).await;
+    assert_eq!(status, 200);
+    let response = kit.call(Method::POST, Some(&ada.token), &path, Some(&json!({"content": "again"}))).await;
+    let body = expect_error(response, 429, "ai_quota_exceeded").await;
+    assert!(body["data"]["usedTokens"].as_i64().unwrap() > 200, "{body}");
+}
