@@ -14,7 +14,7 @@ use super::store::{self, Conversation, NewMessage};
 use super::tools::{self, DRAFT_TOOL, Kind};
 use crate::llm::{ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage};
 
-/// Calls to the model in one turn at most (the last one is offered no tools).
+/// Calls to the model in one turn at most (the last one may not call tools).
 pub const MAX_ROUNDS: usize = 6;
 /// Tokens one answer may use.
 const MAX_ANSWER_TOKENS: u32 = 1_500;
@@ -62,10 +62,10 @@ impl Assistant {
             let last = round + 1 == MAX_ROUNDS;
             let mut request = ChatRequest::new(messages.clone());
             request.max_tokens = Some(MAX_ANSWER_TOKENS);
-            if !last {
-                request.tools = tools::declared();
-                request.tool_choice = Some(json!("auto"));
-            }
+            // The tools stay declared (the history holds calls of them); the last call may
+            // not use them, so the turn ends in words.
+            request.tools = tools::declared();
+            request.tool_choice = Some(json!(if last { "none" } else { "auto" }));
             let answer = match progress {
                 Some(tx) => stream(&model, request, tx).await?,
                 None => model.chat(request).await?,

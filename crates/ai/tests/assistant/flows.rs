@@ -267,3 +267,24 @@ async fn tool_mistakes_are_told_to_the_model_not_the_traveller() {
     assert_eq!(results[3]["code"], "validation_failed", "{}", results[3]);
     assert!(results[3]["fields"].as_array().unwrap().contains(&json!("departureDate")), "{}", results[3]);
 }
+
+#[tokio::test]
+async fn a_turn_stops_after_six_calls_to_the_model() {
+    let kit = spawn(true, |_| {}).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let id = conversation(&kit, &ada).await;
+    for _ in 0..7 {
+        kit.fake.push(Reply::tool_call("search_hotels", query_args(HOTELS)));
+    }
+    let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+    let (status, answer) = send(&kit, Method::POST, &ada, &path, Some(&json!({"content": "Search forever"}))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["turnUsage"]["rounds"], 6);
+    assert!(answer["content"].as_str().unwrap().contains("could not finish"), "{answer}");
+    let seen = kit.fake.requests();
+    assert_eq!(seen.len(), 6);
+    assert_eq!(kit.fake.pending(), 1);
+    let choices: Vec<Value> = seen.iter().map(|r| r.body.as_ref().unwrap()["tool_choice"].clone()).collect();
+    assert_eq!(choices[..5], vec![json!("auto"); 5][..]);
+    assert_eq!(choices[5], "none");
+}
