@@ -72,13 +72,12 @@ impl ChatStream {
                 Ok(Ok(chunk)) => chunk,
             };
             let Some(chunk) = chunk else {
+                // The end of the body ends the last line and the last event, if unterminated.
                 self.response = None;
-                if !self.data.is_empty() {
-                    let data = std::mem::take(&mut self.data);
-                    if let Err(e) = self.dispatch(&data) {
-                        self.finished = true;
-                        return Some(Err(e));
-                    }
+                self.buffer.extend_from_slice(b"\n\n");
+                if let Err(e) = self.drain_lines() {
+                    self.finished = true;
+                    return Some(Err(e));
                 }
                 continue;
             };
@@ -275,6 +274,29 @@ mod tests {
         assert_eq!(r.finish_reason.as_deref(), Some("tool_calls"));
         assert_eq!(r.usage.total(), 10);
         assert_eq!(r.model.as_deref(), Some("m"));
+    }
+
+    async fn read(body: &'static str) -> Vec<StreamEvent> {
+        let response = reqwest::Response::from(axum::http::Response::new(body));
+        let mut stream = ChatStream::new(response, std::time::Duration::from_secs(1));
+        let mut out = Vec::new();
+        while let Some(event) = stream.next().await {
+            out.push(event.unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_to_its_end_with_or_without_done() {
+        for body in [
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\r\n\r\n: keep-alive\n\ndata: [DONE]",
+            "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}",
+        ] {
+            let events = read(body).await;
+            assert_eq!(events.len(), 2, "{body}: {events:?}");
+            assert_eq!(events[0], StreamEvent::Delta("Hi".into()));
+            assert!(matches!(&events[1], StreamEvent::Done(r) if r.text() == "Hi"));
+        }
     }
 
     #[test]
