@@ -112,7 +112,7 @@ impl Assistant {
         let c = Conversation {
             id: kernel::new_id(),
             user_id: user,
-            title: title.chars().take(200).collect(),
+            title: title_of(title),
             created_at: now,
             updated_at: now,
         };
@@ -255,4 +255,10 @@ fn system_prompt(today: NaiveDate) -> String {
          offers the searches of this conversation returned; the traveller can then add each item to \
          their cart. Dates are YYYY-MM-DD and not in the past. Answer briefly, in the traveller's language."
     )
+}
+
+/// A title: one line of at most 200 characters (control characters become spaces).
+pub fn title_of(text: &str) -> String {
+    let line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
 }

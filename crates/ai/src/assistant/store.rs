@@ -70,7 +70,7 @@ pub async fn create(db: &Db, c: &Conversation) -> Result<(), DbError> {
     )
     .bind(c.id)
     .bind(c.user_id)
-    .bind(c.title.clone())
+    .bind(without_nul(&c.title))
     .bind(c.created_at)
     .bind(c.updated_at)
     .execute(db)
@@ -172,8 +172,8 @@ pub async fn append(
         .bind(conversation)
         .bind(seq)
         .bind(m.role)
-        .bind(m.content.clone())
-        .bind(m.extra.clone())
+        .bind(m.content.as_deref().map(without_nul))
+        .bind(m.extra.clone().map(clean))
         .bind(m.prompt_tokens)
         .bind(m.completion_tokens)
         .bind(now)
@@ -194,7 +194,7 @@ pub async fn append(
 pub async fn retitle(db: &Db, conversation: Uuid, title: &str) -> Result<(), DbError> {
     query("UPDATE ai_assistant_conversations SET title = $2 WHERE id = $1")
         .bind(conversation)
-        .bind(title.to_owned())
+        .bind(without_nul(title))
         .execute(db)
         .await?;
     Ok(())
@@ -217,8 +217,8 @@ pub async fn save_offers(
         )
         .bind(conversation)
         .bind(kind.to_owned())
-        .bind(id.clone())
-        .bind(offer.clone())
+        .bind(without_nul(id))
+        .bind(clean(offer.clone()))
         .bind(now)
         .execute(&mut tx)
         .await?;
@@ -232,7 +232,7 @@ pub async fn offer(db: &Db, conversation: Uuid, kind: &str, id: &str) -> Result<
         query("SELECT offer FROM ai_assistant_offers WHERE conversation_id = $1 AND kind = $2 AND offer_id = $3")
             .bind(conversation)
             .bind(kind.to_owned())
-            .bind(id.to_owned())
+            .bind(without_nul(id))
             .fetch_optional(db)
             .await?;
     Ok(row.map(|(j,)| j.0))
@@ -320,4 +320,31 @@ pub async fn erase_in(tx: &mut Tx, user: Uuid) -> Result<u64, DbError> {
     }
     query("DELETE FROM ai_assistant_usage WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
     Ok(ids.len() as u64)
+}
+
+/// PostgreSQL's TEXT and JSONB refuse NUL characters; whoever wrote one (a traveller, the model,
+/// a supplier) does not get a 500 for it: it is dropped.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "")
+}
+
+fn clean(value: Value) -> Value {
+    match value {
+        Value::String(s) if s.contains('\0') => Value::String(without_nul(&s)),
+        Value::Array(list) => Value::Array(list.into_iter().map(clean).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (without_nul(&k), clean(v))).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_are_dropped_everywhere() {
+        let v = clean(serde_json::json!({"a\u{0}": ["x\u{0}y", 1, {"b": "\u{0}"}]}));
+        assert_eq!(v, serde_json::json!({"a": ["xy", 1, {"b": ""}]}));
+        assert_eq!(without_nul("a\0b"), "ab");
+    }
 }

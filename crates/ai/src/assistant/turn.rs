@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::service::{Assistant, DEFAULT_TITLE, message_view};
+use super::service::{Assistant, DEFAULT_TITLE, message_view, title_of};
 use super::store::{self, Conversation, NewMessage};
 use super::tools::{self, DRAFT_TOOL, Kind};
 use crate::llm::{ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage};
@@ -49,7 +49,7 @@ impl Assistant {
         };
         self.append(conversation.id, vec![user_message]).await?;
         if conversation.title == DEFAULT_TITLE {
-            let title: String = content.trim().chars().take(60).collect();
+            let title: String = title_of(content).chars().take(60).collect();
             store::retitle(&self.db, conversation.id, &title).await?;
         }
         let mut messages = self.history(conversation.id).await?;

@@ -258,3 +258,17 @@ async fn a_model_that_reports_no_usage_still_counts() {
     let body = expect_error(response, 429, "ai_quota_exceeded").await;
     assert!(body["data"]["usedTokens"].as_i64().unwrap() > 200, "{body}");
 }
+
+#[tokio::test]
+async fn nul_characters_are_no_server_error() {
+    let kit = spawn(true, |_| {}).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let (status, c) =
+        send(&kit, Method::POST, &ada, "/api/v1/ai/assistant/conversations", Some(&json!({"title": "a\u{0}b"}))).await;
+    assert_eq!((status, c["title"].as_str()), (201, Some("a b")), "{c}");
+    let id = c["id"].as_str().unwrap();
+    kit.fake.push(Reply::text("fi\u{0}ne"));
+    let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+    let (status, answer) = send(&kit, Method::POST, &ada, &path, Some(&json!({"content": "he\u{0}llo"}))).await;
+    assert_eq!((status, answer["content"].as_str()), (200, Some("fine")), "{answer}");
+}
