@@ -175,6 +175,12 @@ impl Assistant {
 
     /// Counts a model call against `user`'s day.
     pub async fn record_usage(&self, user: Uuid, usage: llm::Usage) -> Result<(), ApiError> {
+        // A server reporting absurd numbers must not overflow the day's sums.
+        const MOST: u64 = 100_000_000;
+        let usage = llm::Usage {
+            prompt_tokens: usage.prompt_tokens.min(MOST),
+            completion_tokens: usage.completion_tokens.min(MOST),
+        };
         let cost = cost_micros(&self.config, usage.prompt_tokens, usage.completion_tokens);
         let day: NaiveDate = self.now().date_naive();
         store::add_usage(&self.db, user, day, to_i64(usage.prompt_tokens), to_i64(usage.completion_tokens), cost)
