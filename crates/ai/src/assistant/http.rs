@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(create, list))
         .routes(routes!(get, delete))
         .routes(routes!(send))
+        .routes(routes!(usage))
         .routes(routes!(draft_itinerary))
 }
 
@@ -134,6 +135,20 @@ pub async fn delete(
     let id = conversation_id(&id)?;
     state.delete(user, id).await?;
     Ok(axum::Json(json!({"deleted": true, "id": id})).into_response())
+}
+
+/// What the caller spent on the assistant today (UTC), the daily limits and what is left.
+#[utoipa::path(get, path = "/api/v1/ai/assistant/usage", tag = "AI assistant",
+    operation_id = "ai_assistant_usage", security(("bearerAuth" = [])),
+    responses((status = 200, description = "`{day, promptTokens, completionTokens, totalTokens, costMicros, calls, \
+            limits: {tokens, costMicros}, remaining: {tokens, costMicros}, resetsAt}`"),
+        (status = 401, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub async fn usage(
+    AxumState(state): AxumState<State>,
+    MaybeAuthUser(user): MaybeAuthUser,
+) -> Result<Response, ApiError> {
+    let user = caller(&state, user)?;
+    Ok(axum::Json(state.usage_today(user).await?).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -173,6 +173,24 @@ impl Assistant {
         .with_data(json!({"usedTokens": tokens, "usedCostMicros": cost})))
     }
 
+    /// What `user` spent today, the limits and what is left.
+    pub async fn usage_today(&self, user: Uuid) -> Result<Value, ApiError> {
+        self.model()?;
+        let now = self.now();
+        let (day, prompt, completion, cost, calls) = store::usage_of(&self.db, user, now.date_naive()).await?;
+        let (tokens_limit, cost_limit) =
+            (to_i64(self.config.daily_tokens_per_user), to_i64(self.config.daily_cost_micros_per_user));
+        let tokens = prompt.saturating_add(completion);
+        let resets = (day + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        Ok(json!({
+            "day": day, "promptTokens": prompt, "completionTokens": completion, "totalTokens": tokens,
+            "costMicros": cost, "calls": calls,
+            "limits": {"tokens": tokens_limit, "costMicros": cost_limit},
+            "remaining": {"tokens": (tokens_limit - tokens).max(0), "costMicros": (cost_limit - cost).max(0)},
+            "resetsAt": resets,
+        }))
+    }
+
     /// Counts a model call against `user`'s day.
     pub async fn record_usage(&self, user: Uuid, usage: llm::Usage) -> Result<(), ApiError> {
         // A server reporting absurd numbers must not overflow the day's sums.

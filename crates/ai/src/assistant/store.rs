@@ -289,6 +289,19 @@ pub async fn usage_days(db: &Db, user: Uuid) -> Result<Vec<(NaiveDate, i64, i64,
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// `user`'s usage on `day`: (day, prompt tokens, completion tokens, cost, calls).
+pub async fn usage_of(db: &Db, user: Uuid, day: NaiveDate) -> Result<(NaiveDate, i64, i64, i64, i64), DbError> {
+    let row: Option<UsageRow> = query(
+        "SELECT day, prompt_tokens, completion_tokens, cost_micros, calls FROM ai_assistant_usage \
+         WHERE user_id = $1 AND day = $2",
+    )
+    .bind(user)
+    .bind(day)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map_or((day, 0, 0, 0, 0), |r| r.0))
+}
+
 struct UsageRow((NaiveDate, i64, i64, i64, i64));
 
 impl FromRow for UsageRow {

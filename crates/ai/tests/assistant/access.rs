@@ -16,6 +16,7 @@ async fn without_a_model_every_route_says_so() {
     for (method, path, body) in [
         (Method::POST, "/api/v1/ai/assistant/conversations", Some(json!({}))),
         (Method::GET, "/api/v1/ai/assistant/conversations", None),
+        (Method::GET, "/api/v1/ai/assistant/usage", None),
         (Method::GET, any, None),
         (Method::DELETE, any, None),
         (Method::POST, &format!("{any}/messages") as &str, Some(json!({"content": "hi"}))),
@@ -116,6 +117,15 @@ async fn a_user_over_the_daily_budget_gets_429_before_the_model_is_asked() {
     let body = expect_error(response, 429, "ai_quota_exceeded").await;
     assert_eq!(body["data"]["usedTokens"], 1_050, "{body}");
     assert_eq!(kit.fake.requests().len(), 1, "refused before calling the model");
+    let (status, usage) = send(&kit, Method::GET, &ada, "/api/v1/ai/assistant/usage", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(usage["day"], "2030-01-02");
+    assert_eq!((usage["promptTokens"].clone(), usage["completionTokens"].clone()), (json!(900), json!(150)));
+    assert_eq!(usage["calls"], 1);
+    assert_eq!(usage["limits"]["tokens"], 1_000);
+    assert_eq!(usage["remaining"]["tokens"], 0);
+    assert_eq!(usage["costMicros"], (900 * 150 + 150 * 600_u64).div_ceil(1000), "{usage}");
+    assert_eq!(usage["resetsAt"], "2030-01-03T00:00:00Z");
     // Someone else still has their day.
     let other = conversation(&kit, &bob).await;
     let (status, _) = send(
