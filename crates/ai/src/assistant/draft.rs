@@ -127,8 +127,8 @@ pub async fn draft_itinerary(
     let title = format!("Itinerary: {}", body.destination.trim());
     let created = state.create(user, Some(&title)).await?;
     let id = created["id"].as_str().and_then(|s| s.parse().ok()).ok_or_else(ApiError::internal)?;
-    let (conversation, _busy) = state.admit(user, id, &text).await?;
-    let message = state.turn(user, &conversation, &text, None).await?;
+    let (conversation, busy) = state.admit(user, id, &text).await?;
+    let message = state.turn_to_the_end(user, conversation, text, busy).await?;
     let itinerary = message.get("itinerary").cloned().unwrap_or(serde_json::Value::Null);
     Ok(axum::Json(json!({"conversationId": id, "itinerary": itinerary, "message": message})).into_response())
 }

@@ -193,9 +193,8 @@ pub async fn send(
     let wants_stream = params.stream.unwrap_or(false)
         || headers.get(ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/event-stream"));
     if !wants_stream {
-        let answer = state.turn(user, &conversation, &body.content, None).await;
-        drop(busy);
-        return Ok(axum::Json(answer?).into_response());
+        let answer = state.turn_to_the_end(user, conversation, body.content, busy).await?;
+        return Ok(axum::Json(answer).into_response());
     }
     let (tx, rx) = mpsc::channel::<Progress>(64);
     let (done_tx, done_rx) = tokio::sync::oneshot::channel::<Result<Value, ApiError>>();

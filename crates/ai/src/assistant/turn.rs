@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::service::{Assistant, DEFAULT_TITLE, message_view, title_of};
+use super::service::{Assistant, DEFAULT_TITLE, TurnGuard, message_view, title_of};
 use super::store::{self, Conversation, NewMessage};
 use super::tools::{self, DRAFT_TOOL, Kind};
 use crate::llm::{ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage};
@@ -133,6 +133,28 @@ impl Assistant {
             self.append(conversation.id, stored).await?;
         }
         Err(ApiError::internal())
+    }
+
+    /// A turn that runs to its end even when the request is given up (the server's request
+    /// timeout, a client that leaves): stopped halfway it would leave the conversation without
+    /// the answer its tools prepared. Its answer is then read in the conversation.
+    pub async fn turn_to_the_end(
+        &self,
+        user: Uuid,
+        conversation: Conversation,
+        content: String,
+        busy: TurnGuard,
+    ) -> Result<Value, ApiError> {
+        let this = self.clone();
+        let task = tokio::spawn(async move {
+            let answer = this.turn(user, &conversation, &content, None).await;
+            drop(busy);
+            answer
+        });
+        task.await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "an assistant turn failed");
+            Err(ApiError::internal())
+        })
     }
 
     async fn append(&self, conversation: Uuid, messages: Vec<NewMessage>) -> Result<Vec<Uuid>, ApiError> {

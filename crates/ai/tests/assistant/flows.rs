@@ -288,3 +288,25 @@ async fn a_turn_stops_after_six_calls_to_the_model() {
     assert_eq!(choices[..5], vec![json!("auto"); 5][..]);
     assert_eq!(choices[5], "none");
 }
+
+#[tokio::test]
+async fn a_turn_longer_than_the_request_timeout_still_ends_in_the_conversation() {
+    let kit = spawn(true, |c| c.server.request_timeout_secs = 1).await;
+    let ada = register(&kit, "ada@example.com").await;
+    let id = conversation(&kit, &ada).await;
+    kit.fake.push(Reply::text("Worth the wait.").after(std::time::Duration::from_millis(1_500)));
+    let path = format!("/api/v1/ai/assistant/conversations/{id}/messages");
+    let response = kit.call(Method::POST, Some(&ada.token), &path, Some(&json!({"content": "Slow?"}))).await;
+    assert_eq!(response.status(), 408);
+    let read = format!("/api/v1/ai/assistant/conversations/{id}");
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (_, c) = send(&kit, Method::GET, &ada, &read, None).await;
+        last = c["messages"].as_array().unwrap().last().unwrap().clone();
+        if last["role"] == "assistant" {
+            break;
+        }
+    }
+    assert_eq!(last["content"], "Worth the wait.", "{last}");
+}
