@@ -203,7 +203,8 @@ pub fn sentiment(text: &str, language: Option<Language>) -> Sentiment {
         }
         let same = |j: usize| tokens[j].sentence == token.sentence;
         let mut start = i;
-        if let Some(j) = (i.saturating_sub(2)..i).rev().find(|&j| same(j) && lex.intensifiers.contains_key(&tokens[j].word))
+        if let Some(j) =
+            (i.saturating_sub(2)..i).rev().find(|&j| same(j) && lex.intensifiers.contains_key(&tokens[j].word))
         {
             v *= lex.intensifiers[&tokens[j].word];
             start = j;
@@ -298,10 +299,9 @@ mod tests {
         assert_eq!(Language::parse("fr-CA"), Some(Language::Fr));
         assert_eq!(Language::parse("de"), None);
         let t = tokenize("Wi-fi ok. Next!");
-        assert_eq!(t.iter().map(|t| (t.word.as_str(), t.sentence)).collect::<Vec<_>>(), [
-            ("wi-fi", 0),
-            ("ok", 0),
-            ("next", 1)
-        ]);
+        assert_eq!(
+            t.iter().map(|t| (t.word.as_str(), t.sentence)).collect::<Vec<_>>(),
+            [("wi-fi", 0), ("ok", 0), ("next", 1)]
+        );
     }
 }

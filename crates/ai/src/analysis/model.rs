@@ -40,7 +40,12 @@ pub async fn summarize(model: &Model, text: &str, language: Option<&str>) -> Res
     let system = format!(
         "You summarise texts about travel listings and reviews in two to four sentences, without adding facts.{lang} Answer only the summary."
     );
-    let answer = model.chat(ChatRequest { temperature: Some(0.2), ..ChatRequest::new(vec![Message::system(system), Message::user(text)]) }).await?;
+    let answer = model
+        .chat(ChatRequest {
+            temperature: Some(0.2),
+            ..ChatRequest::new(vec![Message::system(system), Message::user(text)])
+        })
+        .await?;
     Ok(answer.text().trim().to_owned())
 }
 
@@ -49,7 +54,12 @@ pub async fn translate(model: &Model, text: &str, target: &str, source: Option<&
     let system = format!(
         "You translate{from} into the language `{target}`, keeping the meaning, tone and formatting. Answer only the translation."
     );
-    let answer = model.chat(ChatRequest { temperature: Some(0.0), ..ChatRequest::new(vec![Message::system(system), Message::user(text)]) }).await?;
+    let answer = model
+        .chat(ChatRequest {
+            temperature: Some(0.0),
+            ..ChatRequest::new(vec![Message::system(system), Message::user(text)])
+        })
+        .await?;
     Ok(answer.text().trim().to_owned())
 }
 
@@ -112,12 +122,22 @@ review when people's faces or licence plates are recognisable.";
 
 pub async fn describe(model: &Model, content_type: &str, bytes: &[u8]) -> Result<Description, ApiError> {
     let parts = vec![ContentPart::text("Describe this photo."), ContentPart::image_data(content_type, &base64(bytes))];
-    let request = ChatRequest { model: Some(model.vision_model().to_owned()), ..json_request(DESCRIBE, Message::user_parts(parts)) };
+    let request = ChatRequest {
+        model: Some(model.vision_model().to_owned()),
+        ..json_request(DESCRIBE, Message::user_parts(parts))
+    };
     let answer = model.chat(request).await?;
     let value = object(&answer.text())?;
     let strings = |v: Option<&Value>, max: usize| -> Vec<String> {
         v.and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).take(max).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .take(max)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let moderation = value.get("moderation");

@@ -73,11 +73,8 @@ fn format_name(f: ImageFormat) -> &'static str {
 /// threads.
 pub fn analyse(bytes: &[u8]) -> Result<(Analysis, u64), ImageError> {
     let header = platform::images::inspect(bytes)?;
-    let image = platform::images::decode_bounded(
-        std::io::Cursor::new(bytes),
-        header.format,
-        platform::images::MAX_PIXELS,
-    )?;
+    let image =
+        platform::images::decode_bounded(std::io::Cursor::new(bytes), header.format, platform::images::MAX_PIXELS)?;
     let hash = phash(&image);
     let grey = reduce(&image, 512).to_luma8();
     let (brightness, contrast) = luma_stats(&grey);
@@ -146,12 +143,15 @@ fn dominant_colours(image: &DynamicImage) -> Vec<Colour> {
     }
     let total = (64 * 64) as f64;
     let mut full: Vec<_> = boxes.iter().filter(|b| b.0 > 0).collect();
-    full.sort_by(|a, b| b.0.cmp(&a.0));
+    full.sort_by_key(|b| std::cmp::Reverse(b.0));
     full.iter()
         .take(5)
         .map(|(count, sums)| {
             let mean = |c: usize| sums[c] / count;
-            Colour { hex: format!("#{:02x}{:02x}{:02x}", mean(0), mean(1), mean(2)), share: round3(*count as f64 / total) }
+            Colour {
+                hex: format!("#{:02x}{:02x}{:02x}", mean(0), mean(1), mean(2)),
+                share: round3(*count as f64 / total),
+            }
         })
         .collect()
 }

@@ -45,7 +45,11 @@ pub async fn upsert_review(tx: &mut Tx, r: &NewReview<'_>) -> Result<(), DbError
 }
 
 pub async fn set_hidden(tx: &mut Tx, review_id: Uuid, hidden: bool) -> Result<(), DbError> {
-    query("UPDATE ai_analysis_reviews SET hidden = $2 WHERE review_id = $1").bind(review_id).bind(hidden).execute(tx).await?;
+    query("UPDATE ai_analysis_reviews SET hidden = $2 WHERE review_id = $1")
+        .bind(review_id)
+        .bind(hidden)
+        .execute(tx)
+        .await?;
     Ok(())
 }
 

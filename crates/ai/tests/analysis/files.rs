@@ -60,7 +60,17 @@ async fn photos_are_analysed_offline() {
     assert!(d["brightness"].as_f64().unwrap() < 0.25);
 
     // The same picture resized and re-encoded: a close hash; a different picture: a far one.
-    let copy = bare(send(&app, &user, ANALYZE, "image/jpeg", encode(&sharp.resize_exact(640, 480, image::imageops::FilterType::Lanczos3), ImageFormat::Jpeg)).await).await;
+    let copy = bare(
+        send(
+            &app,
+            &user,
+            ANALYZE,
+            "image/jpeg",
+            encode(&sharp.resize_exact(640, 480, image::imageops::FilterType::Lanczos3), ImageFormat::Jpeg),
+        )
+        .await,
+    )
+    .await;
     assert!(hamming(&a["hash"], &copy["hash"]) <= 10, "{} vs {}", a["hash"], copy["hash"]);
     assert!(hamming(&a["hash"], &d["hash"]) > 10, "{} vs {}", a["hash"], d["hash"]);
 
@@ -69,13 +79,31 @@ async fn photos_are_analysed_offline() {
     big.resize(10 * 1024 * 1024 + 1, 0);
     testkit::expect_error(send(&app, &user, ANALYZE, "image/png", big).await, 413, "payload_too_large").await;
     let png = encode(&scene(64, 64, 0), ImageFormat::Png);
-    testkit::expect_error(send(&app, &user, ANALYZE, "image/png", png[..png.len() / 2].to_vec()).await, 400, "invalid_image").await;
-    testkit::expect_error(send(&app, &user, ANALYZE, "image/png", b"GIF89a not a png".to_vec()).await, 415, "unsupported_media_type").await;
-    testkit::expect_error(send(&app, &user, ANALYZE, "text/plain", b"hello".to_vec()).await, 415, "unsupported_media_type").await;
+    testkit::expect_error(
+        send(&app, &user, ANALYZE, "image/png", png[..png.len() / 2].to_vec()).await,
+        400,
+        "invalid_image",
+    )
+    .await;
+    testkit::expect_error(
+        send(&app, &user, ANALYZE, "image/png", b"GIF89a not a png".to_vec()).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
+    testkit::expect_error(
+        send(&app, &user, ANALYZE, "text/plain", b"hello".to_vec()).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
     testkit::expect_error(send(&app, &user, ANALYZE, "image/png", Vec::new()).await, 400, "validation_failed").await;
     let (kind, body) = multipart(None, &[("caption", "no file")]);
     testkit::expect_error(send(&app, &user, ANALYZE, &kind, body).await, 400, "validation_failed").await;
-    let (status, _) = testkit::json(app.client.post(app.url(ANALYZE)).header("content-type", "image/png").body(png).send().await.unwrap()).await;
+    let (status, _) = testkit::json(
+        app.client.post(app.url(ANALYZE)).header("content-type", "image/png").body(png).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(status, 401);
 }
 
@@ -88,18 +116,37 @@ async fn near_duplicates_across_a_hosts_listings() {
     let theirs = flat(&app, &other, "Brest").await;
     let photo = scene(800, 600, 0);
 
-    let a = bare(send(&app, &owner, &format!("{ANALYZE}?listingId={first}"), "image/png", encode(&photo, ImageFormat::Png)).await).await;
+    let a = bare(
+        send(&app, &owner, &format!("{ANALYZE}?listingId={first}"), "image/png", encode(&photo, ImageFormat::Png))
+            .await,
+    )
+    .await;
     assert_eq!(a["duplicates"], json!([]));
     // Another host's identical photo is not compared with ours.
-    bare(send(&app, &other, &format!("{ANALYZE}?listingId={theirs}"), "image/png", encode(&photo, ImageFormat::Png)).await).await;
+    bare(
+        send(&app, &other, &format!("{ANALYZE}?listingId={theirs}"), "image/png", encode(&photo, ImageFormat::Png))
+            .await,
+    )
+    .await;
     // The same photo, re-encoded, on the owner's second listing.
-    let b = bare(send(&app, &owner, &format!("{ANALYZE}?listingId={second}"), "image/jpeg", encode(&photo, ImageFormat::Jpeg)).await).await;
+    let b = bare(
+        send(&app, &owner, &format!("{ANALYZE}?listingId={second}"), "image/jpeg", encode(&photo, ImageFormat::Jpeg))
+            .await,
+    )
+    .await;
     let dupes = b["duplicates"].as_array().unwrap();
     assert_eq!(dupes.len(), 1, "{b}");
-    assert_eq!((dupes[0]["photoId"].clone(), dupes[0]["listingId"].as_str()), (a["photoId"].clone(), Some(first.as_str())));
+    assert_eq!(
+        (dupes[0]["photoId"].clone(), dupes[0]["listingId"].as_str()),
+        (a["photoId"].clone(), Some(first.as_str()))
+    );
     // A different photo on the first listing: no duplicate.
-    let dark = DynamicImage::ImageRgb8(RgbImage::from_fn(640, 480, |x, y| Rgb([((x * y) % 251) as u8, (x % 256) as u8, 40])));
-    let c = bare(send(&app, &owner, &format!("{ANALYZE}?listingId={first}"), "image/png", encode(&dark, ImageFormat::Png)).await).await;
+    let dark =
+        DynamicImage::ImageRgb8(RgbImage::from_fn(640, 480, |x, y| Rgb([((x * y) % 251) as u8, (x % 256) as u8, 40])));
+    let c = bare(
+        send(&app, &owner, &format!("{ANALYZE}?listingId={first}"), "image/png", encode(&dark, ImageFormat::Png)).await,
+    )
+    .await;
     assert_eq!(c["duplicates"], json!([]));
 
     let listed = bare(get(&app, &owner, &format!("/api/v1/ai/listings/{first}/photos/duplicates")).await).await;
@@ -111,9 +158,19 @@ async fn near_duplicates_across_a_hosts_listings() {
     assert_eq!(photos.iter().find(|p| p["photoId"] == c["photoId"]).unwrap()["duplicates"], json!([]));
 
     // Someone else's listing is 404 for both routes; an administrator may look.
-    testkit::expect_error(get(&app, &other, &format!("/api/v1/ai/listings/{first}/photos/duplicates")).await, 404, "not_found").await;
+    testkit::expect_error(
+        get(&app, &other, &format!("/api/v1/ai/listings/{first}/photos/duplicates")).await,
+        404,
+        "not_found",
+    )
+    .await;
     let png = encode(&photo, ImageFormat::Png);
-    testkit::expect_error(send(&app, &other, &format!("{ANALYZE}?listingId={first}"), "image/png", png).await, 404, "not_found").await;
+    testkit::expect_error(
+        send(&app, &other, &format!("{ANALYZE}?listingId={first}"), "image/png", png).await,
+        404,
+        "not_found",
+    )
+    .await;
     let boss = admin(&app, "admin@dupes.test").await;
     bare(get(&app, &boss, &format!("/api/v1/ai/listings/{first}/photos/duplicates")).await).await;
 }
@@ -123,9 +180,19 @@ async fn descriptions_and_transcriptions_need_the_model() {
     let app = spawn(None).await;
     let user = register(&app, "nomodel@files.test").await;
     let png = encode(&scene(200, 150, 0), ImageFormat::Png);
-    testkit::expect_error(send(&app, &user, "/api/v1/ai/images/describe", "image/png", png).await, 503, "model_not_configured").await;
+    testkit::expect_error(
+        send(&app, &user, "/api/v1/ai/images/describe", "image/png", png).await,
+        503,
+        "model_not_configured",
+    )
+    .await;
     let (kind, body) = multipart(Some(("note.ogg", "audio/ogg", b"OggS fake audio")), &[("language", "fr")]);
-    testkit::expect_error(send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await, 503, "model_not_configured").await;
+    testkit::expect_error(
+        send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await,
+        503,
+        "model_not_configured",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -161,12 +228,32 @@ async fn descriptions_and_transcriptions_through_the_fake_model() {
     // Not audio, too large, a bad language: refused before the model hears of it.
     let before = fake.requests().len();
     let (kind, body) = multipart(Some(("x.txt", "text/plain", b"hello")), &[]);
-    testkit::expect_error(send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await, 415, "unsupported_media_type").await;
+    testkit::expect_error(
+        send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
     let big = vec![0u8; 25 * 1024 * 1024 + 1];
     let (kind, body) = multipart(Some(("long.mp3", "audio/mpeg", &big)), &[]);
-    testkit::expect_error(send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await, 413, "payload_too_large").await;
+    testkit::expect_error(
+        send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await,
+        413,
+        "payload_too_large",
+    )
+    .await;
     let (kind, body) = multipart(Some(("a.mp3", "audio/mpeg", b"ID3")), &[("language", "french!")]);
-    testkit::expect_error(send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await, 400, "validation_failed").await;
-    testkit::expect_error(send(&app, &user, "/api/v1/ai/images/describe", "image/png", b"nope".to_vec()).await, 415, "unsupported_media_type").await;
+    testkit::expect_error(
+        send(&app, &user, "/api/v1/ai/audio/transcriptions", &kind, body).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    testkit::expect_error(
+        send(&app, &user, "/api/v1/ai/images/describe", "image/png", b"nope".to_vec()).await,
+        415,
+        "unsupported_media_type",
+    )
+    .await;
     assert_eq!(fake.requests().len(), before);
 }

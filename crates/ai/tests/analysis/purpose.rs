@@ -23,8 +23,11 @@ async fn a_lone_weekday_stay_is_business_a_family_weekend_leisure() {
     let p = bare(get(&app, &guest, &format!("/api/v1/ai/reservations/{work}/trip-purpose")).await).await;
     assert_eq!(p["purpose"], "business", "{p}");
     assert!(p["probability"].as_f64().unwrap() > 0.8, "{p}");
-    assert_eq!(p["inputs"], json!({"kind": "stay", "nights": 2, "guests": 1, "checkInWeekday": "tuesday",
-        "leadTimeDays": 8, "weekendNight": false}));
+    assert_eq!(
+        p["inputs"],
+        json!({"kind": "stay", "nights": 2, "guests": 1, "checkInWeekday": "tuesday",
+        "leadTimeDays": 8, "weekendNight": false})
+    );
     assert_eq!(feature(&p, "soloTraveller")["value"], true);
     assert!(feature(&p, "soloTraveller")["contribution"].as_f64().unwrap() > 0.0);
     assert_eq!(feature(&p, "weekendNight")["contribution"], 0.0);
@@ -39,12 +42,26 @@ async fn a_lone_weekday_stay_is_business_a_family_weekend_leisure() {
 
     // Administrators may read it; anyone else hears of nothing, as for an unknown id.
     let boss = admin(&app, "admin@purpose.test").await;
-    assert_eq!(bare(get(&app, &boss, &format!("/api/v1/ai/reservations/{work}/trip-purpose")).await).await["purpose"], "business");
+    assert_eq!(
+        bare(get(&app, &boss, &format!("/api/v1/ai/reservations/{work}/trip-purpose")).await).await["purpose"],
+        "business"
+    );
     let stranger = register(&app, "stranger@purpose.test").await;
-    testkit::expect_error(get(&app, &stranger, &format!("/api/v1/ai/reservations/{work}/trip-purpose")).await, 404, "not_found").await;
+    testkit::expect_error(
+        get(&app, &stranger, &format!("/api/v1/ai/reservations/{work}/trip-purpose")).await,
+        404,
+        "not_found",
+    )
+    .await;
     let unknown = kernel::new_id();
-    testkit::expect_error(get(&app, &guest, &format!("/api/v1/ai/reservations/{unknown}/trip-purpose")).await, 404, "not_found").await;
-    testkit::expect_error(app.get(&format!("/api/v1/ai/reservations/{work}/trip-purpose")).await, 401, "unauthorized").await;
+    testkit::expect_error(
+        get(&app, &guest, &format!("/api/v1/ai/reservations/{unknown}/trip-purpose")).await,
+        404,
+        "not_found",
+    )
+    .await;
+    testkit::expect_error(app.get(&format!("/api/v1/ai/reservations/{work}/trip-purpose")).await, 401, "unauthorized")
+        .await;
 }
 
 #[tokio::test]

@@ -23,13 +23,38 @@ async fn a_listings_reviews_are_scored_and_hidden_ones_leave() {
     assert_eq!((empty["reviews"].as_i64(), empty["score"].is_null(), empty["label"].is_null()), (Some(0), true, true));
 
     let (r1, r2, r3) = (kernel::new_id().to_string(), kernel::new_id().to_string(), kernel::new_id().to_string());
-    inject(&app, "review.published", published(&r1, &listing, "guest", 5, "Spotless flat, very clean and a lovely host.")).await;
-    inject(&app, "review.published", published(&r2, &listing, "guest", 4, "L'appartement était très propre et le quartier calme.")).await;
-    inject(&app, "review.published", published(&r3, &listing, "guest", 1, "Dirty bathroom, noisy street, the bed was not comfortable.")).await;
+    inject(
+        &app,
+        "review.published",
+        published(&r1, &listing, "guest", 5, "Spotless flat, very clean and a lovely host."),
+    )
+    .await;
+    inject(
+        &app,
+        "review.published",
+        published(&r2, &listing, "guest", 4, "L'appartement était très propre et le quartier calme."),
+    )
+    .await;
+    inject(
+        &app,
+        "review.published",
+        published(&r3, &listing, "guest", 1, "Dirty bathroom, noisy street, the bed was not comfortable."),
+    )
+    .await;
     // A host's review of the guest is not about the listing.
-    inject(&app, "review.published", published(&kernel::new_id().to_string(), &listing, "host", 1, "Rude and dirty guest.")).await;
+    inject(
+        &app,
+        "review.published",
+        published(&kernel::new_id().to_string(), &listing, "host", 1, "Rude and dirty guest."),
+    )
+    .await;
     // A redelivered event changes nothing.
-    inject(&app, "review.published", published(&r1, &listing, "guest", 5, "Spotless flat, very clean and a lovely host.")).await;
+    inject(
+        &app,
+        "review.published",
+        published(&r1, &listing, "guest", 5, "Spotless flat, very clean and a lovely host."),
+    )
+    .await;
 
     let s = bare(app.get(&path).await).await;
     assert_eq!(s["reviews"], 3, "{s}");
@@ -44,8 +69,10 @@ async fn a_listings_reviews_are_scored_and_hidden_ones_leave() {
     assert!(not_comfortable["contribution"].as_f64().unwrap() < 0.0);
 
     // Moderation hides the negative review: the listing reads all positive; restored, it is back.
-    let moderated = |action: &str| json!({"reviewId": r3, "listingId": listing, "listingTitle": "Flat",
-        "authorId": kernel::new_id(), "action": action, "reason": "spam"});
+    let moderated = |action: &str| {
+        json!({"reviewId": r3, "listingId": listing, "listingTitle": "Flat",
+        "authorId": kernel::new_id(), "action": action, "reason": "spam"})
+    };
     inject(&app, "review.moderated", moderated("hidden")).await;
     let s = bare(app.get(&path).await).await;
     assert_eq!((s["reviews"].as_i64(), s["counts"]["negative"].as_i64()), (Some(2), Some(0)), "{s}");

@@ -22,7 +22,14 @@ async fn offline_tools_answer_without_a_model() {
     let s = bare(tool("sentiment", json!({"text": "Logement sale et bruyant, pas du tout confortable."})).await).await;
     assert_eq!((s["label"].as_str(), s["language"].as_str()), (Some("negative"), Some("fr")), "{s}");
 
-    let k = bare(tool("keywords", json!({"text": "A fully equipped kitchen and a stunning sea view. The sea view is the best part."})).await).await;
+    let k = bare(
+        tool(
+            "keywords",
+            json!({"text": "A fully equipped kitchen and a stunning sea view. The sea view is the best part."}),
+        )
+        .await,
+    )
+    .await;
     assert_eq!(k["keywords"][0]["phrase"], "fully equipped kitchen", "{k}");
 
     let c = bare(tool("classify", json!({"text": review})).await).await;
@@ -45,14 +52,21 @@ async fn offline_tools_answer_without_a_model() {
 
     // Bad input is 400; an unknown tool 404; no token 401.
     let long = "a".repeat(20_001);
-    for body in [json!({"text": ""}), json!({"text": "   "}), json!({"text": long}), json!({"text": "ok", "language": "de"}),
-        json!({}), json!({"text": 42}), json!({"text": "ok", "extra": 1})]
-    {
+    for body in [
+        json!({"text": ""}),
+        json!({"text": "   "}),
+        json!({"text": long}),
+        json!({"text": "ok", "language": "de"}),
+        json!({}),
+        json!({"text": 42}),
+        json!({"text": "ok", "extra": 1}),
+    ] {
         let (status, answer) = testkit::json(tool("sentiment", body.clone()).await).await;
         assert_eq!(status, 400, "{body} → {answer}");
     }
     testkit::expect_error(tool("translate", json!({"text": "hello"})).await, 400, "validation_failed").await;
-    testkit::expect_error(tool("classify", json!({"text": "hello", "labels": []})).await, 400, "validation_failed").await;
+    testkit::expect_error(tool("classify", json!({"text": "hello", "labels": []})).await, 400, "validation_failed")
+        .await;
     testkit::expect_error(tool("poetry", json!({"text": "hello"})).await, 404, "not_found").await;
     let (status, _) = testkit::json(app.post_json("/api/v1/ai/text/sentiment", &json!({"text": "hello"})).await).await;
     assert_eq!(status, 401);
@@ -69,7 +83,9 @@ async fn model_tools_go_through_the_model() {
     };
 
     fake.push(Reply::text("A clean, quiet flat with a kind host."));
-    let s = bare(tool("summarize", json!({"text": "Long review about a clean and quiet flat.", "language": "en"})).await).await;
+    let s =
+        bare(tool("summarize", json!({"text": "Long review about a clean and quiet flat.", "language": "en"})).await)
+            .await;
     assert_eq!(s["summary"], "A clean, quiet flat with a kind host.");
     fake.push(Reply::text("Un appartement propre."));
     let t = bare(tool("translate", json!({"text": "A clean flat.", "targetLanguage": "fr"})).await).await;
@@ -78,7 +94,8 @@ async fn model_tools_go_through_the_model() {
     let c = bare(tool("classify", json!({"text": "Lovely!", "labels": ["complaint", "praise"]})).await).await;
     assert_eq!(c, json!({"source": "model", "labels": [{"label": "praise", "score": 0.9}]}));
     fake.push(Reply::text("not json at all"));
-    testkit::expect_error(tool("classify", json!({"text": "Lovely!", "labels": ["praise"]})).await, 502, "model_error").await;
+    testkit::expect_error(tool("classify", json!({"text": "Lovely!", "labels": ["praise"]})).await, 502, "model_error")
+        .await;
 
     let seen = fake.requests();
     assert_eq!(seen.len(), 4);

@@ -80,7 +80,10 @@ async fn read_upload(request: Request, max: usize, raw_types: &[&str]) -> Result
         })?;
         Upload { bytes: bytes.to_vec(), content_type, filename: "upload".into(), language: None }
     } else {
-        return Err(unsupported(&format!("the file as multipart/form-data (field `file`) or as {}", raw_types.join(", "))));
+        return Err(unsupported(&format!(
+            "the file as multipart/form-data (field `file`) or as {}",
+            raw_types.join(", ")
+        )));
     };
     if upload.bytes.len() > max {
         return Err(too_large(max));
@@ -122,7 +125,8 @@ pub struct Duplicate {
 /// The owner of a listing the caller may act for (`404` otherwise).
 async fn owned_listing(state: &State, user: &AuthUser, raw: &str) -> Result<(Uuid, Uuid), ApiError> {
     let listing = kernel::parse_id(raw, "listing")?;
-    let owner = store::listing_owner(&state.db, listing).await?.ok_or_else(|| ApiError::not_found("listing not found"))?;
+    let owner =
+        store::listing_owner(&state.db, listing).await?.ok_or_else(|| ApiError::not_found("listing not found"))?;
     if owner != user.user_id && !user.is_admin() {
         return Err(ApiError::not_found("listing not found"));
     }
@@ -262,7 +266,9 @@ pub async fn transcribe(
         return Err(unsupported("an audio file (a part of type audio/*)"));
     }
     let language = match upload.language.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-        Some(l) if (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()) => Some(l.to_ascii_lowercase()),
+        Some(l) if (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Some(l.to_ascii_lowercase())
+        }
         Some(_) => return Err(ApiError::validation(vec![FieldError::new("language", "an ISO-639-1 code such as en")])),
         None => None,
     };

@@ -70,7 +70,8 @@ pub async fn listing_sentiment(
             _ => counts.neutral += 1,
         }
         for w in r.words.as_array().into_iter().flatten() {
-            let (Some(p), Some(c)) = (w.get("phrase").and_then(Value::as_str), w.get("contribution").and_then(Value::as_f64))
+            let (Some(p), Some(c)) =
+                (w.get("phrase").and_then(Value::as_str), w.get("contribution").and_then(Value::as_f64))
             else {
                 continue;
             };
@@ -79,10 +80,8 @@ pub async fn listing_sentiment(
             e.1 += c;
         }
     }
-    let mut words: Vec<Phrase> = phrases
-        .into_iter()
-        .map(|(phrase, (count, sum))| Phrase { phrase, count, contribution: round3(sum) })
-        .collect();
+    let mut words: Vec<Phrase> =
+        phrases.into_iter().map(|(phrase, (count, sum))| Phrase { phrase, count, contribution: round3(sum) }).collect();
     words.sort_by(|a, b| b.contribution.abs().total_cmp(&a.contribution.abs()).then(a.phrase.cmp(&b.phrase)));
     words.truncate(10);
     let n = u32::try_from(rows.len()).unwrap_or(u32::MAX);
@@ -192,7 +191,8 @@ fn inputs_of(body: &PurposeInput, today: NaiveDate) -> Result<Inputs, ApiError> 
         }
         _ => {
             if errors.is_empty() {
-                errors.push(FieldError::new("checkIn", "give either checkIn and checkOut, or nights and checkInWeekday"));
+                errors
+                    .push(FieldError::new("checkIn", "give either checkIn and checkOut, or nights and checkInWeekday"));
             }
             None
         }

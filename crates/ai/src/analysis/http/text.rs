@@ -44,7 +44,10 @@ fn offline_language(body: &TextRequest) -> Result<Option<Language>, ApiError> {
         .as_deref()
         .map(|l| {
             Language::parse(l).ok_or_else(|| {
-                ApiError::validation(vec![FieldError::new("language", "the offline tools know en and fr (omit it to detect)")])
+                ApiError::validation(vec![FieldError::new(
+                    "language",
+                    "the offline tools know en and fr (omit it to detect)",
+                )])
             })
         })
         .transpose()
@@ -85,7 +88,9 @@ pub async fn tool(
         "classify" => match &body.labels {
             None => {
                 let language = offline_language(&body)?.unwrap_or_else(|| lexicon::detect(text));
-                Ok(bare(json!({"source": "topics", "language": language, "topics": keywords::classify(text, language)})))
+                Ok(bare(
+                    json!({"source": "topics", "language": language, "topics": keywords::classify(text, language)}),
+                ))
             }
             Some(labels) => {
                 let labels = check_labels(labels)?;
@@ -121,7 +126,9 @@ fn check_labels(labels: &[String]) -> Result<Vec<String>, ApiError> {
     let cleaned: Vec<String> = labels.iter().map(|l| l.trim().to_owned()).collect();
     if cleaned.is_empty()
         || cleaned.len() > MAX_LABELS
-        || cleaned.iter().any(|l| l.is_empty() || l.chars().count() > MAX_LABEL_CHARS || l.chars().any(char::is_control))
+        || cleaned
+            .iter()
+            .any(|l| l.is_empty() || l.chars().count() > MAX_LABEL_CHARS || l.chars().any(char::is_control))
     {
         return Err(one(FieldError::new("labels", "1 to 20 labels of 1 to 60 characters")));
     }
