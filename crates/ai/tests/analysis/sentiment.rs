@@ -2,6 +2,7 @@
 //! `review.moderated` as reviews publishes them (the reviews context runs; its events are
 //! injected with the payload docs/reviews.md documents).
 
+use reqwest::Method;
 use serde_json::json;
 
 use super::*;
@@ -82,4 +83,38 @@ async fn a_listings_reviews_are_scored_and_hidden_ones_leave() {
 
     // Public: no token needed; a malformed id is 404.
     testkit::expect_error(app.get("/api/v1/ai/listings/not-an-id/sentiment").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn a_real_review_is_scored_once_published() {
+    let app = spawn(None).await;
+    let owner = host(&app, "host@reviewed.test").await;
+    let listing = flat(&app, &owner, "Lille").await;
+    let guest = register(&app, "guest@reviewed.test").await;
+    let stay = paid(&app, &guest, &listing, "2027-03-02", "2027-03-04", 2).await;
+    app.clock.set("2027-03-04T12:00:00Z".parse().unwrap());
+    let (owner, guest) = (testkit::accounts::login(&app, &owner).await, testkit::accounts::login(&app, &guest).await);
+    let (status, body) =
+        testkit::json(call(&app, Method::POST, &owner, &format!("/api/v1/reservations/{stay}/complete"), None).await)
+            .await;
+    assert_eq!(status, 200, "{body}");
+    settle(&app).await;
+
+    let review = json!({"reservationId": stay, "rating": 2, "comment": "The flat was dirty and the bed really uncomfortable.",
+        "categories": {"cleanliness": 1, "accuracy": 2, "checkIn": 3, "communication": 3, "location": 4, "value": 2}});
+    let (status, body) = testkit::json(post(&app, &guest, "/api/v1/reviews", &review).await).await;
+    assert_eq!(status, 201, "{body}");
+    settle(&app).await;
+    let path = format!("/api/v1/ai/listings/{listing}/sentiment");
+    assert_eq!(bare(app.get(&path).await).await["reviews"], 0, "double-blind: not published yet");
+
+    let back = json!({"reservationId": stay, "rating": 5, "comment": "A considerate guest.",
+        "categories": {"cleanliness": 5, "communication": 5, "respect": 5}});
+    let (status, body) = testkit::json(post(&app, &owner, "/api/v1/reviews", &back).await).await;
+    assert_eq!(status, 201, "{body}");
+    settle(&app).await;
+    let s = bare(app.get(&path).await).await;
+    assert_eq!((s["reviews"].as_i64(), s["label"].as_str()), (Some(1), Some("negative")), "{s}");
+    let phrases: Vec<&str> = s["words"].as_array().unwrap().iter().map(|w| w["phrase"].as_str().unwrap()).collect();
+    assert!(phrases.contains(&"dirty") && phrases.contains(&"really uncomfortable"), "{phrases:?}");
 }
