@@ -1,1 +1,0 @@
-//! (skeleton: the OpenAI-compatible client, filled by the assistant branch)
