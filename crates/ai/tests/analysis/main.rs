@@ -157,3 +157,35 @@ pub fn multipart(file: Option<(&str, &str, &[u8])>, fields: &[(&str, &str)]) -> 
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// Every route of the part is described for clients and fuzzers: its own operation id, the
+/// `AI` tag, and a security requirement where a token is needed.
+#[test]
+fn the_routes_are_documented() {
+    use platform::Context as _;
+    let doc = serde_json::to_value(ai::Ai.openapi()).unwrap();
+    let mut ids = Vec::new();
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, op) in methods.as_object().unwrap() {
+            let Some(id) = op["operationId"].as_str().filter(|id| id.starts_with("ai_an_")) else { continue };
+            assert_eq!(op["tags"], json!(["AI"]), "{method} {path}");
+            let public = id == "ai_an_listing_sentiment" || id == "ai_an_purpose_of_input";
+            assert_eq!(op.get("security").is_some(), !public, "{method} {path}");
+            ids.push(id.to_owned());
+        }
+    }
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "ai_an_image_analyze",
+            "ai_an_image_describe",
+            "ai_an_listing_sentiment",
+            "ai_an_photo_duplicates",
+            "ai_an_purpose_of_input",
+            "ai_an_reservation_purpose",
+            "ai_an_text_tool",
+            "ai_an_transcribe"
+        ]
+    );
+}
