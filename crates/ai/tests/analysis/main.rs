@@ -36,8 +36,18 @@ impl std::ops::Deref for Kit {
 /// 1 March 2027, 09:00 UTC; with `model`, ai's model (chat, vision and transcription) is the
 /// fake.
 pub async fn spawn(model: Option<&FakeModel>) -> Kit {
+    build(model, false).await
+}
+
+/// [`spawn`] without a model, with rate limits on.
+pub async fn spawn_limited() -> Kit {
+    build(None, true).await
+}
+
+async fn build(model: Option<&FakeModel>, limits: bool) -> Kit {
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::quick_config(&dir);
+    config.rate_limit.enabled = limits;
     config.secrets.insert(
         "payments_webhook_secret".into(),
         platform::secrets::Secret::new("whsec_analysis_tests_0123456789abcdef"),

@@ -90,6 +90,9 @@ async fn features_given_directly() {
         json!({"nights": 2, "checkInWeekday": "monday", "guests": 0}),
         json!({"nights": 2, "checkInWeekday": "monday", "kind": "spaceship"}),
         json!({"nights": 2, "checkInWeekday": "monday", "surprise": true}),
+        json!({"checkIn": "2027-07-09", "checkOut": "2027-07-10", "leadTimeDays": 4_294_967_295_u64}),
+        json!({"checkIn": "-262143-01-01", "checkOut": "262143-12-31"}),
+        json!({"nights": 2, "checkInWeekday": "monday", "guests": -1}),
     ] {
         let (status, body) = testkit::json(ask(bad.clone()).await).await;
         assert_eq!(status, 400, "{bad} → {body}");

@@ -111,3 +111,17 @@ async fn model_tools_go_through_the_model() {
     assert_eq!(classify["response_format"], json!({"type": "json_object"}));
     assert!(classify["messages"][0]["content"].as_str().unwrap().contains(r#"["complaint","praise"]"#));
 }
+
+#[tokio::test]
+async fn the_tools_are_rate_limited_per_user() {
+    let app = spawn_limited().await;
+    let (one, other) = (register(&app, "busy@limits.test").await, register(&app, "calm@limits.test").await);
+    let body = json!({"text": "A lovely flat."});
+    for _ in 0..60 {
+        bare(post(&app, &one, "/api/v1/ai/text/sentiment", &body).await).await;
+    }
+    let r = post(&app, &one, "/api/v1/ai/text/sentiment", &body).await;
+    assert!(r.headers().get("retry-after").is_some());
+    testkit::expect_error(r, 429, "rate_limited").await;
+    bare(post(&app, &other, "/api/v1/ai/text/sentiment", &body).await).await;
+}

@@ -170,7 +170,8 @@ fn inputs_of(body: &PurposeInput, today: NaiveDate) -> Result<Inputs, ApiError> 
                 errors.push(FieldError::new("checkOut", "1 to 365 nights after checkIn"));
             }
             let lead = body.lead_time_days.unwrap_or_else(|| u32::try_from((a - today).num_days()).unwrap_or(0));
-            let booked = a - chrono::Days::new(u64::from(lead));
+            // Out-of-range input was reported above; never compute a date outside the calendar.
+            let booked = a.checked_sub_days(chrono::Days::new(u64::from(lead.min(1000)))).unwrap_or(a);
             Some(Inputs::from_dates(kind, a, b, guests, booked))
         }
         (None, None, Some(nights), Some(day)) => {
