@@ -62,6 +62,22 @@ async fn a_lone_weekday_stay_is_business_a_family_weekend_leisure() {
     .await;
     testkit::expect_error(app.get(&format!("/api/v1/ai/reservations/{work}/trip-purpose")).await, 401, "unauthorized")
         .await;
+
+    // The guest's export holds the inputs ai keeps about their trips.
+    let request = data(post(&app, &guest, "/api/v1/users/gdpr/data-export", &json!({})).await).await;
+    let download = format!("/api/v1/users/gdpr/data-export/{}/download", request["id"].as_str().unwrap());
+    let export = bare(get(&app, &guest, &download).await).await;
+    let mine = export.pointer("/contexts/ai.analysis/tripPurposeInputs").unwrap_or_else(|| panic!("{export}"));
+    let mut ids: Vec<&str> = mine.as_array().unwrap().iter().map(|t| t["reservationId"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    let mut expected = [work.as_str(), family.as_str()];
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+
+    // The guest's account deleted: what ai kept about their trips goes.
+    inject(&app, "user.deleted", json!({"userId": guest.id})).await;
+    let path = format!("/api/v1/ai/reservations/{work}/trip-purpose");
+    testkit::expect_error(get(&app, &owner, &path).await, 404, "not_found").await;
 }
 
 #[tokio::test]
