@@ -211,7 +211,8 @@ async fn descriptions_and_transcriptions_through_the_fake_model() {
     assert_eq!(request["model"], "fake-vision");
     let parts = request["messages"][1]["content"].as_array().unwrap();
     let url = parts.iter().find_map(|p| p["image_url"]["url"].as_str()).unwrap();
-    assert!(url.starts_with("data:image/png;base64,iVBORw0KGgo"), "{}", &url[..40]);
+    // Re-encoded as a JPEG without metadata before it leaves.
+    assert!(url.starts_with("data:image/jpeg;base64,/9j/"), "{}", &url[..40]);
 
     // Transcription: the file and the language go to /audio/transcriptions.
     fake.push(Reply::transcript("Bonjour, la clé est sous le paillasson."));

@@ -21,7 +21,8 @@ use super::{MAX_AUDIO_BYTES, MAX_IMAGE_BYTES, State, bare, count_use};
 use crate::analysis::picture::{self, Analysis, NEAR_DUPLICATE_BITS};
 use crate::analysis::{model, store};
 
-const IMAGE_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
+/// Raw bodies the image routes take (the format itself is read from the bytes).
+const IMAGE_TYPES: [&str; 4] = ["image/jpeg", "image/jpg", "image/png", "image/webp"];
 
 struct Upload {
     bytes: Vec<u8>,
@@ -226,8 +227,8 @@ pub async fn duplicates(
 }
 
 /// A caption, tags and a moderation verdict (`safe`, `review`, `unsafe`) for a photo, by the
-/// configured vision model. Same input and checks as `analyze`; `503 model_not_configured`
-/// without a model.
+/// configured vision model, which gets it re-encoded (JPEG, ≤ 1024 px, no metadata). Same
+/// input and checks as `analyze`; `503 model_not_configured` without a model.
 #[utoipa::path(post, path = "/api/v1/ai/images/describe", tag = "AI", operation_id = "ai_an_image_describe",
     security(("bearerAuth" = [])),
     request_body(content_type = "multipart/form-data", description = "Field `file` with the image (or the image itself as the body, with its type)"),
@@ -243,8 +244,21 @@ pub async fn describe(
     let header = platform::images::inspect(&upload.bytes).map_err(|e| image_error(&e))?;
     let m = model::require(state.model.as_ref())?;
     count_use(&state, &user).await?;
-    let content_type = header.format.to_mime_type();
-    Ok(bare(model::describe(m, content_type, &upload.bytes).await?))
+    // The model gets a fresh JPEG at most 1024 pixels wide: fewer tokens, and no metadata
+    // (EXIF GPS positions, camera serials) leaves for a third party.
+    let jpeg = tokio::task::spawn_blocking(move || {
+        let image = platform::images::decode_bounded(
+            std::io::Cursor::new(&upload.bytes),
+            header.format,
+            platform::images::MAX_PIXELS,
+        )?;
+        platform::images::jpeg_variants(image, &[("model", 1024)])
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| image_error(&e))?;
+    let bytes = jpeg.into_iter().next().map(|v| v.bytes).ok_or_else(ApiError::internal)?;
+    Ok(bare(model::describe(m, "image/jpeg", &bytes).await?))
 }
 
 /// Speech to text through the model's `/audio/transcriptions`: multipart `file` (an `audio/*`
