@@ -77,7 +77,12 @@ async fn photos_are_analysed_offline() {
     // Limits and bad input.
     let mut big = encode(&scene(64, 64, 0), ImageFormat::Png);
     big.resize(10 * 1024 * 1024 + 1, 0);
-    testkit::expect_error(send(&app, &user, ANALYZE, "image/png", big).await, 413, "payload_too_large").await;
+    testkit::expect_error(send(&app, &user, ANALYZE, "image/png", big.clone()).await, 413, "payload_too_large").await;
+    // Beyond the route's body limit too, raw or as a multipart file.
+    big.resize(12 * 1024 * 1024, 0);
+    testkit::expect_error(send(&app, &user, ANALYZE, "image/png", big.clone()).await, 413, "payload_too_large").await;
+    let (kind, body) = multipart(Some(("huge.png", "image/png", &big)), &[]);
+    testkit::expect_error(send(&app, &user, ANALYZE, &kind, body).await, 413, "payload_too_large").await;
     let png = encode(&scene(64, 64, 0), ImageFormat::Png);
     testkit::expect_error(
         send(&app, &user, ANALYZE, "image/png", png[..png.len() / 2].to_vec()).await,
