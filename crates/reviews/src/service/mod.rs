@@ -100,7 +100,7 @@ impl Reviews {
         for r in published.iter().filter(|r| r.hidden_at.is_none()) {
             let data = json!({"reviewId": r.id, "reservationId": r.reservation_id, "listingId": r.listing_id,
                 "listingTitle": stay.listing_title, "authorId": r.author_id, "subjectId": r.subject_id,
-                "authorRole": r.author_role, "rating": r.rating, "publishedAt": now});
+                "authorRole": r.author_role, "rating": r.rating, "comment": r.comment, "publishedAt": now});
             platform::events::enqueue(tx, &event("review.published", r.id, None, now, data)).await?;
         }
         if published.iter().any(|r| r.author_role == domain::GUEST && r.hidden_at.is_none()) {
