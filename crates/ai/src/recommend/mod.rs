@@ -1,11 +1,58 @@
-//! (skeleton: filled by its issue-31 branch)
+//! The recommender: DreamScape's destination recommendations (`/api/v1/recommendations`, §5.1)
+//! and its onboarding integration (`/api/v1/ai`, §5.4), from our own data. Implicit feedback
+//! (bookings, favourites, tracked views and clicks, typed-recommendation interactions) feeds an
+//! item-based collaborative filter over the bundled destinations, blended with content
+//! similarity to the onboarding profile for cold start, time-decayed trending and popularity
+//! per segment. The model is rebuilt by a job and users' lists are recomputed when something
+//! about them changes, so reads are reads. See docs/ai/recommend.md.
 
-use platform::db::Migration;
+pub mod catalog;
+pub mod feedback;
+
+use chrono::{DateTime, Utc};
+use platform::db::{Db, DbError, Migration};
 use platform::{ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
+use uuid::Uuid;
 
-pub(crate) const MIGRATIONS: &[Migration] = &[];
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "recommend",
+    sqlite: include_str!("../../migrations/sqlite/0001_recommend.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_recommend.sql"),
+}];
+
+/// Records one implicit-feedback signal of `user` on an item: `item_kind` `destination`
+/// (`item_id` a destination code), `listing` (a listing id), or another kind (`activity`,
+/// `flight`, `hotel`: kept, and counted for a destination when `item_id` names one). `action`
+/// is one of [`feedback::weight`]'s (view, click, book, like, save, wishlist, compare, dislike,
+/// reject, …). Whether it was recorded (unknown actions are not).
+pub async fn record_interaction(
+    db: &Db,
+    user: Uuid,
+    item_kind: &str,
+    item_id: &str,
+    action: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let Some(weight) = feedback::weight(action) else { return Ok(false) };
+    let mut tx = db.begin().await?;
+    let destination = feedback::destination_of(&mut tx, item_kind, item_id).await?;
+    let signal = feedback::Signal {
+        user,
+        item_kind: item_kind.to_owned(),
+        item_id: item_id.to_owned(),
+        destination,
+        action: feedback::canonical(action).to_owned(),
+        weight,
+        source: format!("interaction:{item_kind}"),
+        at,
+    };
+    feedback::insert(&mut tx, &signal).await?;
+    tx.commit().await?;
+    Ok(true)
+}
 
 pub(crate) fn openapi() -> OpenApi {
     OpenApi::default()
