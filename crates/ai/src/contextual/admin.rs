@@ -82,7 +82,11 @@ pub struct SplitBody {
     request_body = SplitBody,
     responses((status = 200, description = "`{success, message: \"ML split updated to <n>%\", data}`", body = Value),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn ml_split(AxumState(s): AxumState<State>, caller: AuthUser, Json(body): Json<Value>) -> Result<Response, ApiError> {
+pub async fn ml_split(
+    AxumState(s): AxumState<State>,
+    caller: AuthUser,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
     caller.require_admin()?;
     let message = "splitPercent must be a number between 0 and 100";
     let split = body.get("splitPercent").and_then(Value::as_f64).filter(|n| (0.0..=100.0).contains(n));
@@ -105,9 +109,14 @@ pub struct ToggleBody {
     request_body = ToggleBody,
     responses((status = 200, description = "`{success, message: \"A/B testing enabled\"|\"A/B testing disabled\", data}`", body = Value),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn toggle(AxumState(s): AxumState<State>, caller: AuthUser, Json(body): Json<Value>) -> Result<Response, ApiError> {
+pub async fn toggle(
+    AxumState(s): AxumState<State>,
+    caller: AuthUser,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
     caller.require_admin()?;
-    let enabled = body.get("enabled").and_then(Value::as_bool).ok_or_else(|| bad("enabled must be a boolean", "enabled"))?;
+    let enabled =
+        body.get("enabled").and_then(Value::as_bool).ok_or_else(|| bad("enabled must be a boolean", "enabled"))?;
     let mut ab: AbTest = load(&s, AB_TEST).await?;
     ab.enabled = enabled;
     save(&s, AB_TEST, &ab).await?;

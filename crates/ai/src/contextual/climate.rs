@@ -104,7 +104,8 @@ pub fn find(input: &str) -> Option<&'static City> {
     let wanted = fold(name);
     all().iter().find(|c| {
         let short = c.name.split(" (").next().unwrap_or(&c.name);
-        (fold(short) == wanted || fold(&c.name) == wanted) && country.is_none_or(|cc| cc.eq_ignore_ascii_case(&c.country))
+        (fold(short) == wanted || fold(&c.name) == wanted)
+            && country.is_none_or(|cc| cc.eq_ignore_ascii_case(&c.country))
     })
 }
 
@@ -140,7 +141,10 @@ pub fn season_of(month: u32, south: bool) -> &'static str {
 /// year and by zone; here the union of the zones' usual weeks).
 pub fn is_school_holiday(date: NaiveDate) -> bool {
     let (m, d) = (date.month(), date.day());
-    matches!((m, d), (7 | 8, _) | (12, 20..) | (1, ..=3) | (10, 19..) | (11, ..=3) | (2, 8..) | (3, ..=9) | (4, 5..) | (5, ..=4))
+    matches!(
+        (m, d),
+        (7 | 8, _) | (12, 20..) | (1, ..=3) | (10, 19..) | (11, ..=3) | (2, 8..) | (3, ..=9) | (4, 5..) | (5, ..=4)
+    )
 }
 
 /// The normals of one month.

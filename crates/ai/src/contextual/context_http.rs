@@ -31,10 +31,13 @@ fn city_or_404(code: &str) -> Result<&'static City, ApiError> {
 
 /// DreamScape's 404 without weather data, with our code and message beside its `error` and `hint`.
 fn unavailable(error: &str) -> Response {
-    let hint = "No weather provider is configured (ai.weather.url); /api/v1/context/seasonal answers from climate normals";
+    let hint =
+        "No weather provider is configured (ai.weather.url); /api/v1/context/seasonal answers from climate normals";
     (
         StatusCode::NOT_FOUND,
-        AxumJson(json!({"success": false, "error": error, "code": "weather_unavailable", "message": error, "hint": hint})),
+        AxumJson(
+            json!({"success": false, "error": error, "code": "weather_unavailable", "message": error, "hint": hint}),
+        ),
     )
         .into_response()
 }

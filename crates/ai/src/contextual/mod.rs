@@ -78,7 +78,9 @@ pub(crate) fn openapi() -> OpenApi {
 pub(crate) async fn mount(env: &ContextEnv) -> Result<Mounted, StartError> {
     let config = &env.config.ai.weather;
     let provider: Option<Arc<dyn WeatherProvider>> = match &config.url {
-        Some(url) => Some(Arc::new(weather::OpenMeteo::new(url, config.timeout_secs).map_err(|e| StartError::Context("ai".into(), e))?)),
+        Some(url) => Some(Arc::new(
+            weather::OpenMeteo::new(url, config.timeout_secs).map_err(|e| StartError::Context("ai".into(), e))?,
+        )),
         None => None,
     };
     let service = Arc::new(Service {

@@ -24,13 +24,25 @@ const OUTDOOR: [&str; 22] = [
     "beach", "hiking", "hike", "outdoor", "nature", "park", "garden", "boat", "cruise", "snorkel", "diving", "surf",
     "kayak", "bike", "cycling", "trek", "safari", "mountain", "ski", "island", "walking", "sail",
 ];
-const INDOOR: [&str; 12] =
-    ["museum", "gallery", "spa", "shopping", "indoor", "theatre", "theater", "cinema", "aquarium", "cooking", "wine", "mall"];
+const INDOOR: [&str; 12] = [
+    "museum", "gallery", "spa", "shopping", "indoor", "theatre", "theater", "cinema", "aquarium", "cooking", "wine",
+    "mall",
+];
 
 /// The lower-cased words an item says about itself (type, category, tags, name).
 fn words(item: &Value) -> String {
     let mut text = String::new();
-    for key in ["type", "category", "destinationType", "activityType", "name", "title", "destinationName", "tags", "categories"] {
+    for key in [
+        "type",
+        "category",
+        "destinationType",
+        "activityType",
+        "name",
+        "title",
+        "destinationName",
+        "tags",
+        "categories",
+    ] {
         match item.get(key) {
             Some(Value::String(s)) => text.push_str(s),
             Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).for_each(|s| {
@@ -64,11 +76,18 @@ fn round(x: f64) -> f64 {
 pub fn rescore(item: &Value, vector: &[f64; 8], ctx: &Context, weather: bool, seasonal: bool) -> (Value, f64) {
     let original = item.get("score").and_then(Value::as_f64).unwrap_or(0.0);
     let outdoor = outdoor_item(item);
-    let bad_weather = ctx.condition.as_deref().is_some_and(|c| matches!(c, "rainy" | "stormy" | "snowy" | "foggy" | "windy"));
+    let bad_weather =
+        ctx.condition.as_deref().is_some_and(|c| matches!(c, "rainy" | "stormy" | "snowy" | "foggy" | "windy"));
     let weather_match = match (weather, ctx.outdoor_friendly, outdoor) {
         (false, _, _) | (_, None, _) | (_, _, None) => 1.0,
         (true, Some(true), Some(true)) => 1.15,
-        (true, Some(false), Some(true)) => if bad_weather { 0.7 } else { 0.85 },
+        (true, Some(false), Some(true)) => {
+            if bad_weather {
+                0.7
+            } else {
+                0.85
+            }
+        }
         (true, Some(false), Some(false)) => 1.1,
         (true, Some(true), Some(false)) => 0.95,
     };

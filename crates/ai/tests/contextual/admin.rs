@@ -30,9 +30,15 @@ async fn admin_routes_are_for_administrators() {
     }
     let (status, body) = get(app, &boss, "/admin/ab-test/status").await;
     assert_eq!(status, 200);
-    assert_eq!(body["data"], json!({"testName": "typed_recommendations_scoring", "enabled": true, "mlSplitPercent": 50, "ruleBasedPercent": 50}));
+    assert_eq!(
+        body["data"],
+        json!({"testName": "typed_recommendations_scoring", "enabled": true, "mlSplitPercent": 50, "ruleBasedPercent": 50})
+    );
     let (_, body) = send(app, &boss, Method::POST, "/admin/ab-test/ml-split", &json!({"splitPercent": 30})).await;
-    assert_eq!((body["message"].as_str(), body["data"]["ruleBasedPercent"].as_i64()), (Some("ML split updated to 30%"), Some(70)));
+    assert_eq!(
+        (body["message"].as_str(), body["data"]["ruleBasedPercent"].as_i64()),
+        (Some("ML split updated to 30%"), Some(70))
+    );
     for bad in [json!({"splitPercent": 150}), json!({"splitPercent": "x"}), json!({})] {
         let (status, body) = send(app, &boss, Method::POST, "/admin/ab-test/ml-split", &bad).await;
         assert_eq!((status, body["error"].as_str()), (400, Some("splitPercent must be a number between 0 and 100")));
@@ -40,17 +46,31 @@ async fn admin_routes_are_for_administrators() {
     let (status, body) = send(app, &boss, Method::POST, "/admin/ab-test/toggle", &json!({"enabled": "yes"})).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("enabled must be a boolean")));
     let (_, body) = send(app, &boss, Method::POST, "/admin/ab-test/toggle", &json!({"enabled": false})).await;
-    assert_eq!((body["message"].as_str(), body["data"]["enabled"].as_bool()), (Some("A/B testing disabled"), Some(false)));
+    assert_eq!(
+        (body["message"].as_str(), body["data"]["enabled"].as_bool()),
+        (Some("A/B testing disabled"), Some(false))
+    );
     let (_, body) = get(app, &boss, "/admin/ab-test/status").await;
     assert_eq!((body["data"]["enabled"].as_bool(), body["data"]["mlSplitPercent"].as_i64()), (Some(false), Some(30)));
     let (_, body) = get(app, &boss, "/admin/ml/status").await;
-    assert_eq!((body["data"]["circuitState"].as_str(), body["data"]["healthy"].as_bool()), (Some("CLOSED"), Some(true)));
+    assert_eq!(
+        (body["data"]["circuitState"].as_str(), body["data"]["healthy"].as_bool()),
+        (Some("CLOSED"), Some(true))
+    );
     let (_, body) = send(app, &boss, Method::POST, "/admin/ml/circuit-reset", &json!({})).await;
-    assert_eq!((body["message"].as_str(), body["data"]["circuitState"].as_str()), (Some("Circuit breaker reset successfully"), Some("CLOSED")));
+    assert_eq!(
+        (body["message"].as_str(), body["data"]["circuitState"].as_str()),
+        (Some("Circuit breaker reset successfully"), Some("CLOSED"))
+    );
 }
 
 fn hotel_ids(body: &Value) -> Vec<String> {
-    body["recommendations"].as_array().unwrap().iter().map(|i| i["accommodation"]["hotelId"].as_str().unwrap().to_owned()).collect()
+    body["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["accommodation"]["hotelId"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -81,7 +101,8 @@ async fn the_split_picks_the_scoring_and_interactions_teach_the_learned_arm() {
 
     for kind in ["book", "book", "click", "like"] {
         let body = json!({"userId": user.id, "hotelId": last, "interactionType": kind});
-        let (status, answer) = send(app, &user, Method::POST, "/api/v1/recommendations/accommodations/interactions", &body).await;
+        let (status, answer) =
+            send(app, &user, Method::POST, "/api/v1/recommendations/accommodations/interactions", &body).await;
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["tracked"]["interactionType"], kind);
     }
@@ -110,10 +131,30 @@ async fn the_split_picks_the_scoring_and_interactions_teach_the_learned_arm() {
 
     // Interaction bodies.
     let cases = [
-        ("/api/v1/recommendations/flights/interactions", json!({"userId": user.id, "type": "view"}), "userId, flightId, and type are required", "validTypes"),
-        ("/api/v1/recommendations/flights/interactions", json!({"flightId": "F1", "type": "fly"}), "Invalid interaction type: fly", "validTypes"),
-        ("/api/v1/recommendations/activities/interactions", json!({"activityId": "A1"}), "userId, activityId, and type are required", "validTypes"),
-        ("/api/v1/recommendations/accommodations/interactions", json!({"hotelId": "H1", "interactionType": "stay"}), "Invalid interactionType", "valid"),
+        (
+            "/api/v1/recommendations/flights/interactions",
+            json!({"userId": user.id, "type": "view"}),
+            "userId, flightId, and type are required",
+            "validTypes",
+        ),
+        (
+            "/api/v1/recommendations/flights/interactions",
+            json!({"flightId": "F1", "type": "fly"}),
+            "Invalid interaction type: fly",
+            "validTypes",
+        ),
+        (
+            "/api/v1/recommendations/activities/interactions",
+            json!({"activityId": "A1"}),
+            "userId, activityId, and type are required",
+            "validTypes",
+        ),
+        (
+            "/api/v1/recommendations/accommodations/interactions",
+            json!({"hotelId": "H1", "interactionType": "stay"}),
+            "Invalid interactionType",
+            "valid",
+        ),
         ("/api/v1/recommendations/accommodations/interactions", json!({}), "Missing required fields", "valid"),
     ];
     for (path, body, error, list) in cases {
@@ -121,14 +162,35 @@ async fn the_split_picks_the_scoring_and_interactions_teach_the_learned_arm() {
         assert_eq!((status, answer["error"].as_str()), (400, Some(error)), "{path}: {answer}");
         assert!(answer["data"][list].is_array(), "{answer}");
     }
-    let (status, answer) = send(app, &user, Method::POST, "/api/v1/recommendations/flights/interactions",
-        &json!({"userId": user.id, "flightId": "F1", "type": "compare"})).await;
-    assert_eq!((status, answer["flightId"].as_str(), answer["message"].as_str()), (200, Some("F1"), Some("Interaction tracked successfully")));
-    let (status, answer) = send(app, &user, Method::POST, "/api/v1/recommendations/activities/interactions",
-        &json!({"activityId": "A1", "type": "wishlist"})).await;
+    let (status, answer) = send(
+        app,
+        &user,
+        Method::POST,
+        "/api/v1/recommendations/flights/interactions",
+        &json!({"userId": user.id, "flightId": "F1", "type": "compare"}),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["flightId"].as_str(), answer["message"].as_str()),
+        (200, Some("F1"), Some("Interaction tracked successfully"))
+    );
+    let (status, answer) = send(
+        app,
+        &user,
+        Method::POST,
+        "/api/v1/recommendations/activities/interactions",
+        &json!({"activityId": "A1", "type": "wishlist"}),
+    )
+    .await;
     assert_eq!((status, answer["userId"].as_str()), (200, Some(user.id.as_str())));
-    let (status, _) = send(app, &other, Method::POST, "/api/v1/recommendations/activities/interactions",
-        &json!({"userId": user.id, "activityId": "A1", "type": "like"})).await;
+    let (status, _) = send(
+        app,
+        &other,
+        Method::POST,
+        "/api/v1/recommendations/activities/interactions",
+        &json!({"userId": user.id, "activityId": "A1", "type": "like"}),
+    )
+    .await;
     assert_eq!(status, 403);
 }
 
@@ -138,7 +200,10 @@ async fn status_and_the_shared_accommodation_configuration() {
     let app = &kit.app;
     let boss = admin(app, "boss@example.com").await;
     let (status, body) = testkit::json(app.get("/api/v1/recommendations/flights/status").await).await;
-    assert_eq!((status, body["healthy"].as_bool(), body["services"]["voyage"].as_bool()), (200, Some(true), Some(true)));
+    assert_eq!(
+        (status, body["healthy"].as_bool(), body["services"]["voyage"].as_bool()),
+        (200, Some(true), Some(true))
+    );
     let (status, body) = testkit::json(app.get("/api/v1/recommendations/accommodations/status").await).await;
     assert_eq!((status, body["healthy"].as_bool()), (200, Some(true)));
     let (status, config) = testkit::json(app.get("/api/v1/recommendations/accommodations/config").await).await;
@@ -147,9 +212,14 @@ async fn status_and_the_shared_accommodation_configuration() {
     let (status, body) = send(app, &boss, Method::PATCH, "/api/v1/recommendations/accommodations/config", &patch).await;
     assert_eq!((status, body["message"].as_str()), (200, Some("Configuration updated")), "{body}");
     let (_, config) = testkit::json(app.get("/api/v1/recommendations/accommodations/config").await).await;
-    assert_eq!((config["scoring"]["priceWeight"].as_f64(), config["scoring"]["qualityWeight"].as_f64()), (Some(0.9), Some(0.25)));
+    assert_eq!(
+        (config["scoring"]["priceWeight"].as_f64(), config["scoring"]["qualityWeight"].as_f64()),
+        (Some(0.9), Some(0.25))
+    );
     assert_eq!(config["vectorization"]["ratingWeight"], 0.2);
-    for bad in [json!({"scoring": {"priceWeight": 3}}), json!({"scoring": {"speed": 0.1}}), json!({"other": 1}), json!([1])] {
+    for bad in
+        [json!({"scoring": {"priceWeight": 3}}), json!({"scoring": {"speed": 0.1}}), json!({"other": 1}), json!([1])]
+    {
         let (status, _) = send(app, &boss, Method::PATCH, "/api/v1/recommendations/accommodations/config", &bad).await;
         assert_eq!(status, 400, "{bad}");
     }

@@ -27,7 +27,10 @@ async fn without_a_provider_weather_is_unavailable_and_seasons_come_from_normals
     assert_eq!(d["month"], 1);
     assert!(d["peakMonths"].as_array().unwrap().contains(&json!(1)));
     let (_, body) = answer(app.get("/api/v1/context/seasonal?cityCode=Paris,FR&date=2031-07-14").await).await;
-    assert_eq!((body["data"]["currentSeason"].as_str(), body["data"]["isSchoolHoliday"].as_bool()), (Some("summer"), Some(true)));
+    assert_eq!(
+        (body["data"]["currentSeason"].as_str(), body["data"]["isSchoolHoliday"].as_bool()),
+        (Some("summer"), Some(true))
+    );
     assert_eq!(body["data"]["city"]["code"], "PAR");
     let (status, _) = answer(app.get("/api/v1/context/seasonal").await).await;
     assert_eq!(status, 200);
@@ -52,9 +55,22 @@ async fn the_provider_answers_through_a_cache_that_admins_clear() {
     let (status, body) = answer(app.get("/api/v1/context/weather/Paris,FR").await).await;
     assert_eq!(status, 200, "{body}");
     let d = &body["data"];
-    assert_eq!((d["cityCode"].as_str(), d["condition"].as_str(), d["temperature"].as_f64()), (Some("PAR"), Some("sunny"), Some(24.0)));
+    assert_eq!(
+        (d["cityCode"].as_str(), d["condition"].as_str(), d["temperature"].as_f64()),
+        (Some("PAR"), Some("sunny"), Some(24.0))
+    );
     assert_eq!(d["isOutdoorFriendly"], true);
-    for key in ["feelsLike", "humidity", "windSpeed", "conditionDescription", "uvIndex", "visibility", "fetchedAt", "cityName", "country"] {
+    for key in [
+        "feelsLike",
+        "humidity",
+        "windSpeed",
+        "conditionDescription",
+        "uvIndex",
+        "visibility",
+        "fetchedAt",
+        "cityName",
+        "country",
+    ] {
         assert!(!d[key].is_null(), "{key}: {d}");
     }
     let hits = fake.hits();
@@ -78,7 +94,10 @@ async fn the_provider_answers_through_a_cache_that_admins_clear() {
     let (status, body) = send(app, &boss, Method::DELETE, "/api/v1/context/cache/Paris,FR", &json!({})).await;
     assert_eq!((status, body["message"].as_str()), (200, Some("Cache météo invalidé pour Paris,FR")), "{body}");
     let (_, body) = answer(app.get("/api/v1/context/weather/PAR").await).await;
-    assert_eq!((body["data"]["condition"].as_str(), body["data"]["isOutdoorFriendly"].as_bool()), (Some("rainy"), Some(false)));
+    assert_eq!(
+        (body["data"]["condition"].as_str(), body["data"]["isOutdoorFriendly"].as_bool()),
+        (Some("rainy"), Some(false))
+    );
     assert_eq!(fake.hits(), hits + 1);
     // Expiry: `cache_secs` later the provider is asked again.
     kit.clock.advance(chrono::Duration::seconds(601));
@@ -113,7 +132,9 @@ async fn recommendations_are_rescored_by_the_weather_for_their_owner() {
     assert_eq!((rainy["count"].as_i64(), rainy["context"]["weather"]["condition"].as_str()), (Some(2), Some("rainy")));
     assert_eq!(rainy["data"][0]["id"], "m", "indoor first when it rains: {rainy}");
     let first = &rainy["data"][0]["contextualScore"];
-    assert!(first["finalScore"].as_f64().unwrap() >= rainy["data"][1]["contextualScore"]["finalScore"].as_f64().unwrap());
+    assert!(
+        first["finalScore"].as_f64().unwrap() >= rainy["data"][1]["contextualScore"]["finalScore"].as_f64().unwrap()
+    );
     assert!(first["contextBreakdown"]["weatherMatch"].as_f64().unwrap() > 1.0);
 
     fake.set_weather(0, 25.0);
@@ -137,8 +158,14 @@ async fn recommendations_are_rescored_by_the_weather_for_their_owner() {
     assert_eq!(answer(app.post_json("/api/v1/context/recommendations", &body).await).await.0, 401);
     for (bad, error) in [
         (json!({"userVector": vector(), "recommendations": items}), "userId requis"),
-        (json!({"userId": user.id, "userVector": [1, 2], "recommendations": items}), "userVector (8 dimensions) requis"),
-        (json!({"userId": user.id, "userVector": vector(), "recommendations": []}), "recommendations (liste non vide) requises"),
+        (
+            json!({"userId": user.id, "userVector": [1, 2], "recommendations": items}),
+            "userVector (8 dimensions) requis",
+        ),
+        (
+            json!({"userId": user.id, "userVector": vector(), "recommendations": []}),
+            "recommendations (liste non vide) requises",
+        ),
     ] {
         let (status, body) = send(app, &user, Method::POST, "/api/v1/context/recommendations", &bad).await;
         assert_eq!((status, body["error"].as_str()), (400, Some(error)), "{body}");

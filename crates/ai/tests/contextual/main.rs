@@ -67,8 +67,11 @@ pub async fn traveller(app: &TestApp, email: &str, styles: &[&str], level: &str)
         ("destinations", json!({"regions": ["europe"]})),
         ("budget", json!({"level": level, "currency": "EUR"})),
     ] {
-        data(testkit::accounts::post(app, &user, "/api/v1/users/onboarding/progress", &json!({"step": step, "data": d})).await)
-            .await;
+        data(
+            testkit::accounts::post(app, &user, "/api/v1/users/onboarding/progress", &json!({"step": step, "data": d}))
+                .await,
+        )
+        .await;
     }
     let r = call(app, Method::POST, &user, "/api/v1/users/onboarding/complete", None).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());

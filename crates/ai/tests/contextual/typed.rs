@@ -44,7 +44,9 @@ async fn the_dashboard_gets_suggested_flights_without_parameters() {
         assert!(f["flightId"].is_string());
         assert!(score_ok(item) && item["rank"] == i + 1, "{item}");
         assert_eq!(item["vector"].as_array().unwrap().len(), 8);
-        for key in ["similarityScore", "popularityScore", "qualityScore", "contextualScore", "segmentBoost", "finalScore"] {
+        for key in
+            ["similarityScore", "popularityScore", "qualityScore", "contextualScore", "segmentBoost", "finalScore"]
+        {
             assert!(item["breakdown"][key].is_number(), "{key}: {item}");
         }
     }
@@ -54,7 +56,8 @@ async fn the_dashboard_gets_suggested_flights_without_parameters() {
 }
 
 fn top_mean(body: &Value, pointer: &str, n: usize) -> f64 {
-    let values: Vec<f64> = items(body).iter().take(n).filter_map(|i| i.pointer(pointer).and_then(Value::as_f64)).collect();
+    let values: Vec<f64> =
+        items(body).iter().take(n).filter_map(|i| i.pointer(pointer).and_then(Value::as_f64)).collect();
     assert!(!values.is_empty(), "{body}");
     values.iter().sum::<f64>() / values.len() as f64
 }
@@ -80,7 +83,9 @@ async fn a_beach_budget_profile_ranks_beach_destinations_and_cheap_hotels_first(
     let (status, body) = get(app, &sun, "/api/v1/recommendations/flights").await;
     assert_eq!(status, 200, "{}", body["metadata"]);
     assert_eq!(body["metadata"]["profileUsed"], true, "{}", body["metadata"]);
-    let beach = ["BCN", "LIS", "ATH", "DXB", "SYD", "AKL", "LAX", "MIA", "CUN", "RIO", "CPT", "NCE", "LOP", "CMB", "DBV", "HNL"];
+    let beach = [
+        "BCN", "LIS", "ATH", "DXB", "SYD", "AKL", "LAX", "MIA", "CUN", "RIO", "CPT", "NCE", "LOP", "CMB", "DBV", "HNL",
+    ];
     for code in body["metadata"]["destinationsSearched"].as_array().unwrap() {
         assert!(beach.contains(&code.as_str().unwrap()), "{code} is not a beach destination");
     }
@@ -88,15 +93,20 @@ async fn a_beach_budget_profile_ranks_beach_destinations_and_cheap_hotels_first(
 
     let cheap = stays(&kit, &sun).await;
     let plush = stays(&kit, &lux).await;
-    let (cheap_price, plush_price) = (top_mean(&cheap, "/accommodation/price/perNight", 3), top_mean(&plush, "/accommodation/price/perNight", 3));
+    let (cheap_price, plush_price) =
+        (top_mean(&cheap, "/accommodation/price/perNight", 3), top_mean(&plush, "/accommodation/price/perNight", 3));
     assert!(cheap_price < plush_price, "budget {cheap_price} vs luxury {plush_price}");
-    let (cheap_stars, plush_stars) = (top_mean(&cheap, "/accommodation/rating", 3), top_mean(&plush, "/accommodation/rating", 3));
+    let (cheap_stars, plush_stars) =
+        (top_mean(&cheap, "/accommodation/rating", 3), top_mean(&plush, "/accommodation/rating", 3));
     assert!(cheap_stars < plush_stars, "stars {cheap_stars} vs {plush_stars}");
     let first = &items(&cheap)[0];
     for key in ["hotelId", "name", "description", "imageUrl"] {
         assert!(first["accommodation"].get(key).is_some(), "{key}: {first}");
     }
-    assert!(first["accommodation"]["location"]["cityCode"] == "NCE" && first["accommodation"]["price"]["amount"].is_number());
+    assert!(
+        first["accommodation"]["location"]["cityCode"] == "NCE"
+            && first["accommodation"]["price"]["amount"].is_number()
+    );
     assert!(first["accommodation"]["ratings"].get("overall").is_some());
     assert!(score_ok(first) && !first["reasons"].as_array().unwrap().is_empty(), "{first}");
     assert_eq!(cheap["context"]["nights"], 3);
@@ -107,7 +117,8 @@ async fn activities_follow_interests_and_filters() {
     let kit = spawn(false).await;
     let app = &kit.app;
     let user = register(app, "food@example.com").await;
-    let (status, body) = get(app, &user, "/api/v1/recommendations/activities?cityCode=ROM&activityTypes[]=food&limit=5").await;
+    let (status, body) =
+        get(app, &user, "/api/v1/recommendations/activities?cityCode=ROM&activityTypes[]=food&limit=5").await;
     assert_eq!(status, 200, "{body}");
     let list = items(&body);
     assert!(!list.is_empty());
@@ -116,13 +127,17 @@ async fn activities_follow_interests_and_filters() {
     for item in &list {
         let a = &item["activity"];
         assert!(a["activityId"].is_string() && a["name"].is_string() && a["shortDescription"].is_string(), "{a}");
-        assert!(a["location"]["name"].is_string() && a["price"]["amount"].is_number() && a["price"]["currency"].is_string());
+        assert!(
+            a["location"]["name"].is_string() && a["price"]["amount"].is_number() && a["price"]["currency"].is_string()
+        );
         assert!(a["images"].is_array() && a["rating"].is_number());
     }
-    let (_, cheap) = get(app, &user, "/api/v1/recommendations/activities?latitude=41.9&longitude=12.5&maxPrice=30").await;
+    let (_, cheap) =
+        get(app, &user, "/api/v1/recommendations/activities?latitude=41.9&longitude=12.5&maxPrice=30").await;
     assert!(!items(&cheap).is_empty());
     assert!(items(&cheap).iter().all(|i| i["activity"]["price"]["amount"].as_f64().unwrap() <= 30.0));
-    let (_, museums) = get(app, &user, "/api/v1/recommendations/activities?cityCode=Rome,IT&categories=cultural,nightlife").await;
+    let (_, museums) =
+        get(app, &user, "/api/v1/recommendations/activities?cityCode=Rome,IT&categories=cultural,nightlife").await;
     assert!(items(&museums).iter().all(|i| {
         let c = i["activity"]["categories"].to_string();
         c.contains("cultural") || c.contains("nightlife")
@@ -140,11 +155,13 @@ async fn only_the_owner_or_an_admin_asks_and_bad_input_is_400() {
     let stay = format!("cityCode=NCE&checkInDate={}&checkOutDate={}&adults=1", in_days(&kit, 20), in_days(&kit, 22));
     let (status, _) = get(app, &me, &format!("/api/v1/recommendations/accommodations?userId={}&{stay}", you.id)).await;
     assert_eq!(status, 403);
-    let (status, body) = get(app, &boss, &format!("/api/v1/recommendations/accommodations?userId={}&{stay}", me.id)).await;
+    let (status, body) =
+        get(app, &boss, &format!("/api/v1/recommendations/accommodations?userId={}&{stay}", me.id)).await;
     assert_eq!((status, body["userId"].as_str()), (200, Some(me.id.as_str())));
     let (status, _) = get(app, &me, &format!("/api/v1/recommendations/flights?userId={}", you.id)).await;
     assert_eq!(status, 403);
-    let (status, _) = get(app, &me, &format!("/api/v1/recommendations/activities?cityCode=PAR&userId={}", you.id)).await;
+    let (status, _) =
+        get(app, &me, &format!("/api/v1/recommendations/activities?cityCode=PAR&userId={}", you.id)).await;
     assert_eq!(status, 403);
 
     let future = in_days(&kit, 10);
@@ -156,10 +173,13 @@ async fn only_the_owner_or_an_admin_asks_and_bad_input_is_400() {
         format!("/api/v1/recommendations/flights?origin=PAR&departureDate={future}&adults=1&maxStops=x"),
         format!("/api/v1/recommendations/flights?origin=PAR&departureDate={future}&adults=1&destination=N%20C"),
         "/api/v1/recommendations/accommodations".to_owned(),
-        format!("/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate={future}&checkOutDate={future}&adults=1"),
+        format!(
+            "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate={future}&checkOutDate={future}&adults=1"
+        ),
         format!("/api/v1/recommendations/accommodations?{stay}&limit=0"),
         format!("/api/v1/recommendations/accommodations?{stay}&diversityFactor=2"),
-        "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate=tomorrow&checkOutDate=later&adults=1".to_owned(),
+        "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate=tomorrow&checkOutDate=later&adults=1"
+            .to_owned(),
         "/api/v1/recommendations/activities".to_owned(),
         "/api/v1/recommendations/activities?cityCode=Atlantis".to_owned(),
         "/api/v1/recommendations/activities?latitude=99&longitude=1".to_owned(),

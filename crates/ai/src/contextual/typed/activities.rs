@@ -12,7 +12,8 @@ const FAMILIES: [&str; 10] =
     ["cultural", "culinary", "adventure", "nature", "nightlife", "wellness", "shopping", "family", "romantic", "beach"];
 
 const INTENSE: [&str; 8] = ["bike", "hike", "hiking", "trek", "kayak", "climb", "day trip", "rafting"];
-const OUTDOOR: [&str; 10] = ["bike", "walk", "hike", "outdoor", "countryside", "viewpoint", "beach", "boat", "park", "hills"];
+const OUTDOOR: [&str; 10] =
+    ["bike", "walk", "hike", "outdoor", "countryside", "viewpoint", "beach", "boat", "park", "hills"];
 
 fn lower_text(a: &Value) -> String {
     format!(
@@ -87,11 +88,16 @@ pub struct Filters {
 
 impl Filters {
     pub fn keep(&self, a: &Value) -> bool {
-        let cats: Vec<&str> = a["categories"].as_array().map(|l| l.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let cats: Vec<&str> =
+            a["categories"].as_array().map(|l| l.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         let text = lower_text(a);
         (self.categories.is_empty()
-            || self.categories.iter().any(|c| cats.contains(&c.as_str()) || interest_words(c).iter().any(|w| text.contains(w))))
-            && (self.intensities.is_empty() || self.intensities.iter().any(|i| a["intensity"].as_str() == Some(i.as_str())))
+            || self
+                .categories
+                .iter()
+                .any(|c| cats.contains(&c.as_str()) || interest_words(c).iter().any(|w| text.contains(w))))
+            && (self.intensities.is_empty()
+                || self.intensities.iter().any(|i| a["intensity"].as_str() == Some(i.as_str())))
             && self.min_rating.is_none_or(|m| a["rating"].as_f64().is_some_and(|r| r >= m))
             && self.max_price.is_none_or(|m| a.pointer("/price/amount").and_then(Value::as_f64).is_some_and(|p| p <= m))
             && self.max_duration.is_none_or(|m| a["durationMinutes"].as_i64().is_none_or(|d| d <= m))
@@ -124,7 +130,8 @@ pub fn score(list: Vec<Value>, prefs: &Prefs, budget: Option<f64>, outdoor_ok: O
         if !matched.is_empty() {
             reasons.push(format!("matches your interests: {}", matched.join(", ")));
         }
-        let similarity = if interests == 0 { 0.5 } else { (matched.len() as f64 / interests.clamp(1, 3) as f64).min(1.0) };
+        let similarity =
+            if interests == 0 { 0.5 } else { (matched.len() as f64 / interests.clamp(1, 3) as f64).min(1.0) };
         let rating = a["rating"].as_f64();
         let quality = rating.map_or(0.5, |r| (r / 5.0).clamp(0.0, 1.0));
         if rating.is_some_and(|r| r >= 4.5) {

@@ -40,7 +40,11 @@ async fn record(
     };
     let user = owner(caller, text("userId"))?;
     if !valid.contains(&action) {
-        let message = if valid_key == "valid" { "Invalid interactionType".to_owned() } else { format!("Invalid interaction type: {action}") };
+        let message = if valid_key == "valid" {
+            "Invalid interactionType".to_owned()
+        } else {
+            format!("Invalid interaction type: {action}")
+        };
         return Err(required(&message, valid, valid_key));
     }
     if item.len() > 256 {
@@ -69,9 +73,21 @@ pub struct FlightInteraction {
     tag = "AI recommendations", security(("bearerAuth" = [])), request_body = FlightInteraction,
     responses((status = 200, description = "`{success, message, userId, flightId, type, timestamp}`", body = Value),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn flight_interaction(AxumState(s): AxumState<State>, caller: AuthUser, Json(body): Json<Value>) -> Result<Response, ApiError> {
-    let (user, item, action, at) = record(&s, &caller, &body, ("flight", "flightId", "type"), &FLIGHT_TYPES,
-        "userId, flightId, and type are required", "validTypes").await?;
+pub async fn flight_interaction(
+    AxumState(s): AxumState<State>,
+    caller: AuthUser,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let (user, item, action, at) = record(
+        &s,
+        &caller,
+        &body,
+        ("flight", "flightId", "type"),
+        &FLIGHT_TYPES,
+        "userId, flightId, and type are required",
+        "validTypes",
+    )
+    .await?;
     Ok(axum::Json(json!({"success": true, "message": "Interaction tracked successfully", "userId": user,
                          "flightId": item, "type": action, "timestamp": at}))
     .into_response())
@@ -93,9 +109,21 @@ pub struct ActivityInteraction {
     tag = "AI recommendations", security(("bearerAuth" = [])), request_body = ActivityInteraction,
     responses((status = 200, description = "`{success, message, userId, activityId, type, timestamp}`", body = Value),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn activity_interaction(AxumState(s): AxumState<State>, caller: AuthUser, Json(body): Json<Value>) -> Result<Response, ApiError> {
-    let (user, item, action, at) = record(&s, &caller, &body, ("activity", "activityId", "type"), &ACTIVITY_TYPES,
-        "userId, activityId, and type are required", "validTypes").await?;
+pub async fn activity_interaction(
+    AxumState(s): AxumState<State>,
+    caller: AuthUser,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let (user, item, action, at) = record(
+        &s,
+        &caller,
+        &body,
+        ("activity", "activityId", "type"),
+        &ACTIVITY_TYPES,
+        "userId, activityId, and type are required",
+        "validTypes",
+    )
+    .await?;
     Ok(axum::Json(json!({"success": true, "message": "Interaction tracked successfully", "userId": user,
                          "activityId": item, "type": action, "timestamp": at}))
     .into_response())
@@ -116,9 +144,21 @@ pub struct HotelInteraction {
     tag = "AI recommendations", security(("bearerAuth" = [])), request_body = HotelInteraction,
     responses((status = 200, description = "`{success, tracked: {userId, hotelId, interactionType, timestamp}}`", body = Value),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn accommodation_interaction(AxumState(s): AxumState<State>, caller: AuthUser, Json(body): Json<Value>) -> Result<Response, ApiError> {
-    let (user, item, action, at) = record(&s, &caller, &body, ("hotel", "hotelId", "interactionType"), &HOTEL_TYPES,
-        "Missing required fields", "valid").await?;
+pub async fn accommodation_interaction(
+    AxumState(s): AxumState<State>,
+    caller: AuthUser,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
+    let (user, item, action, at) = record(
+        &s,
+        &caller,
+        &body,
+        ("hotel", "hotelId", "interactionType"),
+        &HOTEL_TYPES,
+        "Missing required fields",
+        "valid",
+    )
+    .await?;
     Ok(axum::Json(json!({"success": true, "tracked": {"userId": user, "hotelId": item, "interactionType": action, "timestamp": at}}))
         .into_response())
 }
@@ -132,8 +172,10 @@ async fn database_ok(s: &Service) -> bool {
     tag = "AI recommendations", responses((status = 200, description = "`{healthy, services: {database, voyage, cache}}`", body = Value)))]
 pub async fn flights_status(AxumState(s): AxumState<State>) -> Response {
     let (database, voyage) = (database_ok(&s).await, s.contracts.has_supplier());
-    axum::Json(json!({"healthy": database && voyage, "services": {"database": database, "voyage": voyage, "cache": true}}))
-        .into_response()
+    axum::Json(
+        json!({"healthy": database && voyage, "services": {"database": database, "voyage": voyage, "cache": true}}),
+    )
+    .into_response()
 }
 
 /// Whether the accommodation recommendations can work: `200`, or `503` with the same object.
@@ -144,7 +186,8 @@ pub async fn accommodations_status(AxumState(s): AxumState<State>) -> Response {
     let (database, voyage) = (database_ok(&s).await, s.contracts.has_supplier());
     let healthy = database && voyage;
     let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = json!({"healthy": healthy, "services": {"database": database, "voyage": voyage}, "timestamp": s.clock.now()});
+    let body =
+        json!({"healthy": healthy, "services": {"database": database, "voyage": voyage}, "timestamp": s.clock.now()});
     (status, axum::Json(body)).into_response()
 }
 
@@ -171,7 +214,11 @@ pub struct ConfigPatch {
     tag = "AI recommendations", security(("bearerAuth" = [])), request_body = ConfigPatch,
     responses((status = 200, description = "`{success, message: \"Configuration updated\", config}`", body = Value),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn patch_config(AxumState(s): AxumState<State>, caller: AuthUser, Json(body): Json<Value>) -> Result<Response, ApiError> {
+pub async fn patch_config(
+    AxumState(s): AxumState<State>,
+    caller: AuthUser,
+    Json(body): Json<Value>,
+) -> Result<Response, ApiError> {
     caller.require_admin()?;
     let current = store::setting(&s.db, ACCOMMODATIONS).await?.unwrap_or_else(default_accommodation_config);
     let next = patch_accommodation_config(&current, &body)?;

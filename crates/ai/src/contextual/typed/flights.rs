@@ -68,7 +68,8 @@ pub fn ask(q: &Params, prefs: &Prefs, today: NaiveDate) -> Result<Ask, ApiError>
     };
     let mut destinations: Vec<String> = Vec::new();
     for d in q.list("destinations").iter().chain(q.get("destination").map(str::to_owned).iter()) {
-        let code = Params::parse(Some(&format!("d={d}"))).code("d").map_err(|_| invalid("destinations", "must be codes"))?;
+        let code =
+            Params::parse(Some(&format!("d={d}"))).code("d").map_err(|_| invalid("destinations", "must be codes"))?;
         if let Some(code) = code.filter(|c| *c != origin && !destinations.contains(c)) {
             destinations.push(code);
         }
@@ -78,7 +79,18 @@ pub fn ask(q: &Params, prefs: &Prefs, today: NaiveDate) -> Result<Ask, ApiError>
     if suggested {
         destinations = suggest(prefs, &origin, departure.month(), 3).into_iter().map(|c| c.code.clone()).collect();
     }
-    Ok(Ask { origin, destinations, departure, back, adults, children, infants, cabin, defaults_applied: given == 0, suggested })
+    Ok(Ask {
+        origin,
+        destinations,
+        departure,
+        back,
+        adults,
+        children,
+        infants,
+        cabin,
+        defaults_applied: given == 0,
+        suggested,
+    })
 }
 
 /// How well a destination fits the traveller in a month (0–1), with the reasons.
@@ -92,8 +104,7 @@ pub fn destination_fit(prefs: &Prefs, city: &City, month: u32) -> (f64, Vec<Stri
         reasons.push(format!("{} is one of your preferred destinations", city.name));
     }
     let interests: Vec<&String> = prefs.interests().collect();
-    let matched: Vec<&str> =
-        city.tags.iter().filter(|t| interests.iter().any(|i| *i == *t)).map(String::as_str).take(3).collect();
+    let matched: Vec<&str> = city.tags.iter().filter(|t| interests.contains(t)).map(String::as_str).take(3).collect();
     if !matched.is_empty() {
         reasons.push(format!("{} suits your interests: {}", city.name, matched.join(", ")));
     }
@@ -149,8 +160,8 @@ pub fn iso_minutes(d: &str) -> Option<i64> {
     for c in rest.chars() {
         match c {
             '0'..='9' => n.push(c),
-            'H' => total += n.drain(..).collect::<String>().parse::<i64>().ok()? * 60,
-            'M' => total += n.drain(..).collect::<String>().parse::<i64>().ok()?,
+            'H' => total += std::mem::take(&mut n).parse::<i64>().ok()? * 60,
+            'M' => total += std::mem::take(&mut n).parse::<i64>().ok()?,
             'S' => n.clear(),
             _ => return None,
         }
@@ -240,10 +251,13 @@ impl Filters {
             clock_minutes(at).is_none_or(|m| lo.is_none_or(|l| m >= l) && hi.is_none_or(|h| m <= h))
         };
         self.max_stops.is_none_or(|m| f["stops"].as_i64().unwrap_or(0) <= m)
-            && self.max_duration.is_none_or(|m| f.pointer("/duration/total").and_then(Value::as_i64).is_none_or(|d| d <= m))
+            && self
+                .max_duration
+                .is_none_or(|m| f.pointer("/duration/total").and_then(Value::as_i64).is_none_or(|d| d <= m))
             && self.max_price.is_none_or(|m| f.pointer("/price/amount").and_then(Value::as_f64).is_some_and(|p| p <= m))
             && (self.airlines.is_empty() || self.airlines.iter().any(|a| a == text(f, "/airline/code")))
-            && (self.classes.is_empty() || self.classes.iter().any(|c| c == f["cabinClass"].as_str().unwrap_or("ECONOMY")))
+            && (self.classes.is_empty()
+                || self.classes.iter().any(|c| c == f["cabinClass"].as_str().unwrap_or("ECONOMY")))
             && within(text(f, "/schedule/departureTime"), self.depart)
             && within(text(f, "/schedule/arrivalTime"), self.arrive)
     }
@@ -260,7 +274,8 @@ pub fn score(flights: Vec<Value>, prefs: &Prefs, q: &Params, ask: &Ask) -> Resul
     // dearer than a short hop's for the same trip.
     let mut ranges: std::collections::HashMap<String, [f64; 4]> = std::collections::HashMap::new();
     for f in &flights {
-        let r = ranges.entry(text(f, "/route/destination/cityCode").to_owned()).or_insert([f64::MAX, 0.0, f64::MAX, 0.0]);
+        let r =
+            ranges.entry(text(f, "/route/destination/cityCode").to_owned()).or_insert([f64::MAX, 0.0, f64::MAX, 0.0]);
         if let Some(p) = f.pointer("/price/amount").and_then(Value::as_f64) {
             (r[0], r[1]) = (r[0].min(p), r[1].max(p));
         }
@@ -304,8 +319,11 @@ pub fn score(flights: Vec<Value>, prefs: &Prefs, q: &Params, ask: &Ask) -> Resul
         }
         let minutes = f.pointer("/duration/total").and_then(Value::as_f64).unwrap_or(dmax);
         let duration_score = low_is_better(minutes, dmin, dmax);
-        let quality =
-            if prefer_direct { 0.3 * duration_score + 0.7 * stop_score } else { 0.5 * duration_score + 0.5 * stop_score };
+        let quality = if prefer_direct {
+            0.3 * duration_score + 0.7 * stop_score
+        } else {
+            0.5 * duration_score + 0.5 * stop_score
+        };
         let city = climate::find(&dest_code);
         let (similarity, mut fit_reasons) = city.map_or((0.5, Vec::new()), |c| destination_fit(prefs, c, month));
         reasons.append(&mut fit_reasons);
@@ -381,7 +399,11 @@ mod tests {
         let beach = Prefs::new(None, &Params::parse(Some("travelTypes=beach&comfortLevel=basic")));
         let picks = suggest(&beach, "PAR", 7, 3);
         assert_eq!(picks.len(), 3);
-        assert!(picks.iter().all(|c| c.tags.iter().any(|t| t == "beach")), "{:?}", picks.iter().map(|c| &c.code).collect::<Vec<_>>());
+        assert!(
+            picks.iter().all(|c| c.tags.iter().any(|t| t == "beach")),
+            "{:?}",
+            picks.iter().map(|c| &c.code).collect::<Vec<_>>()
+        );
         let named = Prefs::new(None, &Params::parse(Some("preferredDestinations=Lisbon")));
         assert_eq!(suggest(&named, "PAR", 5, 1)[0].code, "LIS");
     }

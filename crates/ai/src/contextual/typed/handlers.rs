@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use axum::extract::State as AxumState;
 use axum::extract::RawQuery;
+use axum::extract::State as AxumState;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use kernel::{ApiError, ErrorBody, FieldError};
@@ -21,8 +21,10 @@ use super::score::{Weights, document, rank};
 use super::{activities, flights, learn, price_stats, search, stays, store, variant};
 use crate::contextual::State;
 
-const FLIGHT_WEIGHTS: Weights = Weights { similarity: 0.25, price: 0.25, quality: 0.2, contextual: 0.15, popularity: 0.15 };
-const ACTIVITY_WEIGHTS: Weights = Weights { similarity: 0.3, price: 0.2, quality: 0.2, contextual: 0.15, popularity: 0.15 };
+const FLIGHT_WEIGHTS: Weights =
+    Weights { similarity: 0.25, price: 0.25, quality: 0.2, contextual: 0.15, popularity: 0.15 };
+const ACTIVITY_WEIGHTS: Weights =
+    Weights { similarity: 0.3, price: 0.2, quality: 0.2, contextual: 0.15, popularity: 0.15 };
 
 fn map(pairs: &[(&str, Option<String>)]) -> HashMap<String, String> {
     pairs.iter().filter_map(|(k, v)| v.clone().map(|v| ((*k).to_owned(), v))).collect()
@@ -54,7 +56,11 @@ fn elapsed(started: Instant) -> u64 {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, description = "No travel supplier on this deployment", body = ErrorBody),
         (status = 503, description = "The supplier did not answer (`data.metadata.strategy`)", body = ErrorBody)))]
-pub async fn flights(AxumState(s): AxumState<State>, caller: AuthUser, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+pub async fn flights(
+    AxumState(s): AxumState<State>,
+    caller: AuthUser,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let started = Instant::now();
     let q = Params::parse(raw.as_deref());
     let user = owner(&caller, q.get("userId"))?;
@@ -97,7 +103,8 @@ pub async fn flights(AxumState(s): AxumState<State>, caller: AuthUser, RawQuery(
     let total = found.len();
     let kept: Vec<Value> = found.into_iter().filter(|f| filters.keep(f)).collect();
     let prices: Vec<f64> = kept.iter().filter_map(|f| f.pointer("/price/amount").and_then(Value::as_f64)).collect();
-    let mut airlines: Vec<String> = kept.iter().filter_map(|f| f.pointer("/airline/code")?.as_str().map(str::to_owned)).collect();
+    let mut airlines: Vec<String> =
+        kept.iter().filter_map(|f| f.pointer("/airline/code")?.as_str().map(str::to_owned)).collect();
     airlines.sort();
     airlines.dedup();
     let arm = variant(&s, user).await?;
@@ -164,7 +171,8 @@ pub async fn accommodations(
     let q = Params::parse(raw.as_deref());
     let user = owner(&caller, q.get("userId"))?;
     missing_for_stays(&q)?;
-    let (check_in, check_out) = (q.date("checkInDate")?.unwrap_or_default(), q.date("checkOutDate")?.unwrap_or_default());
+    let (check_in, check_out) =
+        (q.date("checkInDate")?.unwrap_or_default(), q.date("checkOutDate")?.unwrap_or_default());
     if check_out <= check_in {
         return Err(exact("checkOutDate", "checkOutDate must be after checkInDate"));
     }
@@ -206,7 +214,10 @@ pub async fn accommodations(
         .filter(|h| min_rating.is_none_or(|m| h["rating"].as_f64().is_some_and(|r| r >= m)))
         .filter(|h| max_price.is_none_or(|m| stays::per_night(h).is_some_and(|p| p <= m)))
         .filter(|h| {
-            let have: Vec<String> = h["amenities"].as_array().map(|a| a.iter().filter_map(Value::as_str).map(str::to_ascii_uppercase).collect()).unwrap_or_default();
+            let have: Vec<String> = h["amenities"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_ascii_uppercase).collect())
+                .unwrap_or_default();
             amenities.iter().all(|want| have.iter().any(|a| a.contains(want.as_str())))
         })
         .collect();
@@ -217,8 +228,13 @@ pub async fn accommodations(
     let filtered = scored.len();
     let arm = learn(&s, "hotel", &mut scored, arm).await;
     let w = |k: &str| weight(&config, "scoring", k);
-    let weights = Weights { similarity: w("similarityWeight"), price: w("priceWeight"), quality: w("qualityWeight"),
-                            contextual: 0.1, popularity: w("popularityWeight") };
+    let weights = Weights {
+        similarity: w("similarityWeight"),
+        price: w("priceWeight"),
+        quality: w("qualityWeight"),
+        contextual: 0.1,
+        popularity: w("popularityWeight"),
+    };
     scored.iter_mut().for_each(|x| x.finish(weights, arm));
     let picked = rank(scored, limit, diversity);
     let stats = price_stats(&nightly);
@@ -263,9 +279,13 @@ pub async fn activities(
         (_, Some(lat), Some(lon)) => (lat, lon),
         (Some(c), _, _) => (c.lat, c.lon),
         _ => {
-            return Err(ApiError::new(400, "validation_failed", "Either cityCode or location (latitude, longitude) is required")
-                .with_details(vec![FieldError::new("cityCode", "or latitude and longitude are required")])
-                .with_data(json!({"metadata": {"strategy": "invalid_params"}})));
+            return Err(ApiError::new(
+                400,
+                "validation_failed",
+                "Either cityCode or location (latitude, longitude) is required",
+            )
+            .with_details(vec![FieldError::new("cityCode", "or latitude and longitude are required")])
+            .with_data(json!({"metadata": {"strategy": "invalid_params"}})));
         }
     };
     let radius = q.num("radiusKm", 0.0, 500.0)?.unwrap_or(50.0).min(20.0);
@@ -294,14 +314,23 @@ pub async fn activities(
         ("radius", Some(format!("{}", radius.round() as i64))),
     ]);
     let body = search(&s, "activities", params).await?;
-    let found: Vec<Value> = body["data"].as_array().map(|l| l.iter().map(activities::activity).collect()).unwrap_or_default();
+    let found: Vec<Value> =
+        body["data"].as_array().map(|l| l.iter().map(activities::activity).collect()).unwrap_or_default();
     let total = found.len();
     let kept: Vec<Value> = found.into_iter().filter(|a| filters.keep(a)).collect();
     let today = s.clock.now().date_naive();
     let day = start.unwrap_or(today);
     let (outdoor_ok, source) = match city {
         Some(c) if (day - today).num_days() <= 4 && s.weather.configured() => match s.weather.of(c).await {
-            Ok(Some(w)) => (Some(w.days.iter().find(|d| d.date == day.to_string()).map_or(w.current.is_outdoor_friendly, |d| d.is_outdoor_friendly)), "weather_provider"),
+            Ok(Some(w)) => (
+                Some(
+                    w.days
+                        .iter()
+                        .find(|d| d.date == day.to_string())
+                        .map_or(w.current.is_outdoor_friendly, |d| d.is_outdoor_friendly),
+                ),
+                "weather_provider",
+            ),
             _ => (Some(c.outdoor_month(day.month())), "climate_normals"),
         },
         Some(c) => (Some(c.outdoor_month(day.month())), "climate_normals"),

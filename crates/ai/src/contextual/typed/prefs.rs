@@ -139,15 +139,42 @@ impl Prefs {
 /// Words that show an interest in an offer's text, per interest.
 pub fn interest_words(interest: &str) -> &'static [&'static str] {
     match interest {
-        "beach" | "beaches" | "relaxation" => &["beach", "boat", "snorkel", "surf", "sea", "island", "sail", "diving", "coast", "bay", "swim"],
-        "cultural" | "culture" | "museums" | "historical" | "history" | "architecture" | "educational" => {
-            &["museum", "tour", "history", "historic", "art", "monument", "cathedral", "palace", "gallery", "heritage", "old town"]
+        "beach" | "beaches" | "relaxation" => {
+            &["beach", "boat", "snorkel", "surf", "sea", "island", "sail", "diving", "coast", "bay", "swim"]
         }
-        "culinary" | "food" | "gastronomy" => &["food", "wine", "cooking", "tasting", "culinary", "market", "gastronom", "dinner"],
-        "adventure" | "hiking" | "sports" | "mountain" | "skiing" => {
-            &["hike", "hiking", "trek", "climb", "kayak", "bike", "cycling", "rafting", "zip", "ski", "adventure", "mountain"]
+        "cultural" | "culture" | "museums" | "historical" | "history" | "architecture" | "educational" => &[
+            "museum",
+            "tour",
+            "history",
+            "historic",
+            "art",
+            "monument",
+            "cathedral",
+            "palace",
+            "gallery",
+            "heritage",
+            "old town",
+        ],
+        "culinary" | "food" | "gastronomy" => {
+            &["food", "wine", "cooking", "tasting", "culinary", "market", "gastronom", "dinner"]
         }
-        "nature" | "wildlife" | "photography" => &["nature", "park", "garden", "wildlife", "safari", "forest", "lake", "outdoor", "scenic"],
+        "adventure" | "hiking" | "sports" | "mountain" | "skiing" => &[
+            "hike",
+            "hiking",
+            "trek",
+            "climb",
+            "kayak",
+            "bike",
+            "cycling",
+            "rafting",
+            "zip",
+            "ski",
+            "adventure",
+            "mountain",
+        ],
+        "nature" | "wildlife" | "photography" => {
+            &["nature", "park", "garden", "wildlife", "safari", "forest", "lake", "outdoor", "scenic"]
+        }
         "nightlife" | "music" | "festivals" => &["night", "bar", "club", "pub", "music", "concert", "show", "festival"],
         "wellness" => &["spa", "yoga", "wellness", "massage", "thermal"],
         "shopping" => &["shopping", "market", "boutique", "mall"],
@@ -162,7 +189,10 @@ pub fn interest_words(interest: &str) -> &'static [&'static str] {
 pub fn matched_interests<'a>(prefs: &'a Prefs, text: &str) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
     for interest in prefs.interests() {
-        if out.len() < 3 && !out.contains(&interest.as_str()) && interest_words(interest).iter().any(|w| text.contains(w)) {
+        if out.len() < 3
+            && !out.contains(&interest.as_str())
+            && interest_words(interest).iter().any(|w| text.contains(w))
+        {
             out.push(interest);
         }
     }

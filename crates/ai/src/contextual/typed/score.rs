@@ -79,7 +79,8 @@ impl Scored {
                 / total
         };
         self.final_score = round((base + self.segment_boost).clamp(0.0, 1.0));
-        self.confidence = round(if self.reasons.is_empty() { 0.4 } else { (0.5 + 0.1 * self.reasons.len() as f64).min(0.9) });
+        self.confidence =
+            round(if self.reasons.is_empty() { 0.4 } else { (0.5 + 0.1 * self.reasons.len() as f64).min(0.9) });
     }
 
     fn item(&self, kind: &str, rank: usize) -> Value {
@@ -104,7 +105,8 @@ pub fn rank(mut pool: Vec<Scored>, limit: usize, diversity: f64) -> Vec<Scored> 
     let mut picked: Vec<Scored> = Vec::new();
     let mut groups: HashMap<String, usize> = HashMap::new();
     while picked.len() < limit && !pool.is_empty() {
-        let adjusted = |s: &Scored| s.final_score - diversity * 0.08 * groups.get(&s.group).copied().unwrap_or(0) as f64;
+        let adjusted =
+            |s: &Scored| s.final_score - diversity * 0.08 * groups.get(&s.group).copied().unwrap_or(0) as f64;
         let best = (0..pool.len())
             .max_by(|a, b| adjusted(&pool[*a]).total_cmp(&adjusted(&pool[*b])).then(b.cmp(a)))
             .unwrap_or(0);
@@ -159,7 +161,8 @@ mod tests {
     #[test]
     fn learned_popularity_rewards_engagement() {
         assert_eq!(learned_popularity(None), None);
-        let counts = |pairs: &[(&str, i64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<HashMap<_, _>>();
+        let counts =
+            |pairs: &[(&str, i64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<HashMap<_, _>>();
         let booked = learned_popularity(Some(&counts(&[("view", 3), ("book", 1)]))).unwrap();
         let ignored = learned_popularity(Some(&counts(&[("view", 5)]))).unwrap();
         let disliked = learned_popularity(Some(&counts(&[("view", 1), ("dislike", 2)]))).unwrap();

@@ -53,7 +53,8 @@ pub fn score(hotels: Vec<Value>, prefs: &Prefs, config: &Value, categories: &[St
     let (pmin, pmax) = (nights.iter().copied().fold(f64::MAX, f64::min), nights.iter().copied().fold(0.0, f64::max));
     let distances: Vec<f64> =
         hotels.iter().filter_map(|h| h.pointer("/location/distance").and_then(Value::as_f64)).collect();
-    let (dmin, dmax) = (distances.iter().copied().fold(f64::MAX, f64::min), distances.iter().copied().fold(0.0, f64::max));
+    let (dmin, dmax) =
+        (distances.iter().copied().fold(f64::MAX, f64::min), distances.iter().copied().fold(0.0, f64::max));
     let target = prefs.stars();
     let thrift = prefs.thrift();
     let wanted_types: Vec<&String> = prefs.accommodation_types.iter().chain(categories).collect();
