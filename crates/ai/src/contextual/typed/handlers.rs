@@ -111,7 +111,8 @@ pub async fn flights(
     let mut scored = flights::score(kept, &prefs, &q, &ask)?;
     let filtered = scored.len();
     let arm = learn(&s, "flight", &mut scored, arm).await;
-    scored.iter_mut().for_each(|x| x.finish(FLIGHT_WEIGHTS, arm));
+    let weights = FLIGHT_WEIGHTS.for_thrift(prefs.thrift());
+    scored.iter_mut().for_each(|x| x.finish(weights, arm));
     let picked = rank(scored, limit, diversity);
     let stats = price_stats(&prices);
     let metadata = json!({

@@ -59,6 +59,13 @@ pub struct Weights {
     pub popularity: f64,
 }
 
+impl Weights {
+    /// Price matters more to thrifty travellers (`thrift` 1) and quality to lavish ones (0).
+    pub fn for_thrift(self, thrift: f64) -> Self {
+        Self { price: self.price * (0.4 + 1.2 * thrift), quality: self.quality * (1.6 - 1.2 * thrift), ..self }
+    }
+}
+
 impl Scored {
     /// Sets `final_score` (and confidence) from the parts; the learned arm blends the learned
     /// popularity into popularity and weighs it more.

@@ -136,7 +136,8 @@ pub fn score(hotels: Vec<Value>, prefs: &Prefs, config: &Value, categories: &[St
             quality,
             contextual,
             price,
-            segment_boost: (boost * 2.0 * weight(config, "scoring", "segmentWeight")).clamp(-0.15, 0.15),
+            // `segmentWeight` 0.15 (the default) keeps the boost as computed.
+            segment_boost: (boost * weight(config, "scoring", "segmentWeight") / 0.15).clamp(-0.15, 0.15),
             learned: None,
             final_score: 0.0,
             confidence: 0.0,
