@@ -181,6 +181,13 @@ pub async fn load(db: &Db, user: Uuid) -> Result<Option<Profile>, DbError> {
     Ok(row.map(|(Json(p),)| p))
 }
 
+/// The same, inside a transaction.
+pub async fn load_tx(tx: &mut Tx, user: Uuid) -> Result<Option<Profile>, DbError> {
+    let row: Option<(Json<Profile>,)> =
+        query("SELECT profile FROM ai_profiles WHERE user_id = $1").bind(user).fetch_optional(&mut *tx).await?;
+    Ok(row.map(|(Json(p),)| p))
+}
+
 /// Stores (replaces) a profile.
 pub async fn save(tx: &mut Tx, profile: &Profile, at: DateTime<Utc>) -> Result<(), DbError> {
     query(

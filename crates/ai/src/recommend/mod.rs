@@ -7,13 +7,26 @@
 //! about them changes, so reads are reads. See docs/ai/recommend.md.
 
 pub mod catalog;
+pub mod engine;
+pub mod events;
+pub mod features;
 pub mod feedback;
+mod http;
+pub mod listings;
+mod privacy;
+pub mod service;
+pub mod store;
+mod views;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use platform::events::Subscription;
 
 use chrono::{DateTime, Utc};
 use platform::db::{Db, DbError, Migration};
 use platform::{ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
 use uuid::Uuid;
 
 pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
@@ -55,10 +68,24 @@ pub async fn record_interaction(
 }
 
 pub(crate) fn openapi() -> OpenApi {
-    OpenApi::default()
+    http::routes().split_for_parts().1
 }
 
 pub(crate) async fn mount(env: &ContextEnv) -> Result<Mounted, StartError> {
-    let _ = env;
-    Ok(Mounted { router: OpenApiRouter::new(), subscriptions: Vec::new() })
+    let config = &env.config.ai.recommend;
+    let service = service::Recommender {
+        db: env.db.clone(),
+        clock: env.clock.clone(),
+        half_life_days: f64::from(config.trending_half_life_days),
+        interval_secs: config.rebuild_interval_secs,
+        dirty: Arc::new(AtomicBool::new(false)),
+    };
+    env.personal_data.register("ai.recommend", Arc::new(privacy::RecommendData { db: env.db.clone() }));
+    service.spawn_job(std::time::Duration::from_secs(config.rebuild_interval_secs));
+    let subscriptions = vec![
+        Subscription::new(events::USERS_CONSUMER, "user.*", env.db.clone(), events::Users(service.clone())),
+        Subscription::new(events::BOOKINGS_CONSUMER, "booking.*", env.db.clone(), events::Bookings(service.clone())),
+        Subscription::new(events::LISTINGS_CONSUMER, "listing.*", env.db.clone(), events::Listings(service.clone())),
+    ];
+    Ok(Mounted { router: http::routes().with_state(service), subscriptions })
 }
