@@ -7,7 +7,8 @@ use chrono::{Datelike, NaiveDate};
 use kernel::ApiError;
 use serde_json::{Value, json};
 
-use super::super::climate::{self, City};
+use super::super::climate;
+use super::fit::{destination_fit, season_fit, suggest};
 use super::params::{Params, invalid};
 use super::prefs::Prefs;
 use super::score::{Scored, low_is_better};
@@ -91,66 +92,6 @@ pub fn ask(q: &Params, prefs: &Prefs, today: NaiveDate) -> Result<Ask, ApiError>
         defaults_applied: given == 0,
         suggested,
     })
-}
-
-/// How well a destination fits the traveller in a month (0–1), with the reasons.
-pub fn destination_fit(prefs: &Prefs, city: &City, month: u32) -> (f64, Vec<String>) {
-    let mut reasons = Vec::new();
-    let named = prefs.destinations.iter().any(|d| {
-        let d = climate::fold(d);
-        d == climate::fold(&city.code) || d == climate::fold(&city.name) || d == climate::fold(&city.country)
-    });
-    if named {
-        reasons.push(format!("{} is one of your preferred destinations", city.name));
-    }
-    let interests: Vec<&String> = prefs.interests().collect();
-    let matched: Vec<&str> = city.tags.iter().filter(|t| interests.contains(t)).map(String::as_str).take(3).collect();
-    if !matched.is_empty() {
-        reasons.push(format!("{} suits your interests: {}", city.name, matched.join(", ")));
-    }
-    let climate_words = city.climate_words(month);
-    let climate_ok = prefs.climates.iter().any(|c| climate_words.contains(&c.as_str()));
-    if climate_ok {
-        reasons.push(format!("the climate you like in {}", city.name));
-    }
-    let base = if interests.is_empty() { 0.5 } else { matched.len() as f64 / interests.len().clamp(1, 3) as f64 };
-    let fit = if named { 1.0 } else { (0.8 * base + if climate_ok { 0.2 } else { 0.0 }).min(1.0) };
-    (fit, reasons)
-}
-
-/// The climate side of a destination in a month (0–1): pleasant weather, and for thrifty
-/// travellers the off-season.
-pub fn season_fit(prefs: &Prefs, city: &City, month: u32) -> (f64, Option<String>) {
-    let mut fit = if city.outdoor_month(month) { 0.7 } else { 0.4 };
-    let season = city.travel_season(month);
-    let thrift = prefs.thrift();
-    let note = match season {
-        climate::TravelSeason::High => {
-            fit -= 0.15 * thrift;
-            fit += 0.15 * (1.0 - thrift);
-            Some(format!("high season in {}", city.name))
-        }
-        climate::TravelSeason::Low => {
-            fit += 0.2 * thrift;
-            (thrift >= 0.6).then(|| format!("low season in {}: quieter and cheaper", city.name))
-        }
-        climate::TravelSeason::Shoulder => {
-            fit += 0.1;
-            None
-        }
-    };
-    (fit.clamp(0.0, 1.0), note)
-}
-
-/// The bundled destinations that fit best, the named ones first; never the origin.
-pub fn suggest<'a>(prefs: &Prefs, origin: &str, month: u32, n: usize) -> Vec<&'a City> {
-    let mut all: Vec<(f64, &City)> = climate::all()
-        .iter()
-        .filter(|c| c.code != origin)
-        .map(|c| (destination_fit(prefs, c, month).0 * 2.0 + season_fit(prefs, c, month).0, c))
-        .collect();
-    all.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.code.cmp(&b.1.code)));
-    all.into_iter().take(n).map(|(_, c)| c).collect()
 }
 
 /// `PT2H35M` → 155.

@@ -5,6 +5,7 @@
 
 mod activities;
 mod extra;
+mod fit;
 mod flights;
 mod handlers;
 pub mod params;

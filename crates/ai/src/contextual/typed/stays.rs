@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::super::climate;
 use super::super::settings::weight;
-use super::flights::season_fit;
+use super::fit::season_fit;
 use super::prefs::Prefs;
 use super::score::{Scored, low_is_better};
 
