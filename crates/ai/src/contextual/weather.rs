@@ -237,12 +237,10 @@ impl Weather {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner).remove(&city.code).is_some()
     }
 
-    /// Whether the provider answers now (a fresh call, not the cache).
+    /// Whether the provider answers (for `probe`, through the cache: a health check polled
+    /// often does not call the provider more than once per `cache_secs`).
     pub async fn reachable(&self, probe: &City) -> bool {
-        match &self.provider {
-            Some(p) => p.fetch(probe.lat, probe.lon, self.clock.now()).await.is_ok(),
-            None => false,
-        }
+        matches!(self.of(probe).await, Ok(Some(_)))
     }
 }
 

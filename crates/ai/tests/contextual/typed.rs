@@ -143,6 +143,12 @@ async fn activities_follow_interests_and_filters() {
         c.contains("cultural") || c.contains("nightlife")
     }));
     assert!(museums["context"]["totalActivitiesFound"].as_u64() >= museums["context"]["filteredActivities"].as_u64());
+    // A city the bundled table does not know is placed by the supplier.
+    let (status, body) = get(app, &user, "/api/v1/recommendations/activities?cityCode=BOD&limit=3").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!items(&body).is_empty());
+    let (status, _) = get(app, &user, "/api/v1/recommendations/activities?cityCode=ZZZ").await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]

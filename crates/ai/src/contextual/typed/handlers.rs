@@ -235,7 +235,8 @@ pub async fn accommodations(
         quality: w("qualityWeight"),
         contextual: 0.1,
         popularity: w("popularityWeight"),
-    };
+    }
+    .for_thrift(prefs.thrift());
     scored.iter_mut().for_each(|x| x.finish(weights, arm));
     let picked = rank(scored, limit, diversity);
     let stats = price_stats(&nightly);
@@ -248,10 +249,27 @@ pub async fn accommodations(
     Ok(axum::Json(document(user, "accommodation", &picked, metadata, context)).into_response())
 }
 
+/// Where a city the bundled table does not know lies: the position of its first hotel at the
+/// supplier (which knows every city it sells), or `400` naming `cityCode`.
+async fn locate(s: &crate::contextual::Service, q: &Params) -> Result<(f64, f64), ApiError> {
+    let code = q.code("cityCode")?.unwrap_or_default();
+    let day = s.clock.now().date_naive() + chrono::Days::new(1);
+    let params = map(&[
+        ("cityCode", Some(code)),
+        ("checkInDate", Some(day.to_string())),
+        ("checkOutDate", Some((day + chrono::Days::new(1)).to_string())),
+        ("pageSize", Some("1".to_owned())),
+    ]);
+    let unknown = || invalid("cityCode", "is not a city the supplier knows; send latitude and longitude instead");
+    let body = search(s, "hotels", params).await.map_err(|e| if e.status < 500 { unknown() } else { e })?;
+    let at = |k: &str| body.pointer(&format!("/data/0/location/{k}")).and_then(Value::as_f64);
+    at("latitude").zip(at("longitude")).ok_or_else(unknown)
+}
+
 /// Activities around a destination (or a point), ranked for the caller.
 #[utoipa::path(get, path = "/api/v1/recommendations/activities", operation_id = "ai_ctx_activities",
     tag = "AI recommendations", security(("bearerAuth" = [])),
-    params(("userId" = Option<String>, Query), ("cityCode" = Option<String>, Query, description = "A bundled destination (or send latitude and longitude)"),
+    params(("userId" = Option<String>, Query), ("cityCode" = Option<String>, Query, description = "A city code (or send latitude and longitude)"),
         ("latitude" = Option<f64>, Query), ("longitude" = Option<f64>, Query), ("radiusKm" = Option<f64>, Query, description = "Default 50; the supplier searches at most 20 km"),
         ("startDate" = Option<String>, Query), ("endDate" = Option<String>, Query), ("budgetPerActivity" = Option<f64>, Query),
         ("categories" = Option<Vec<String>>, Query), ("intensityLevels" = Option<Vec<String>>, Query),
@@ -270,15 +288,11 @@ pub async fn activities(
     let started = Instant::now();
     let q = Params::parse(raw.as_deref());
     let user = owner(&caller, q.get("userId"))?;
-    let city = match q.get("cityCode") {
-        Some(code) => Some(climate::find(code).ok_or_else(|| {
-            invalid("cityCode", "is not one of the bundled destinations; send latitude and longitude instead")
-        })?),
-        None => None,
-    };
+    let city = q.get("cityCode").and_then(climate::find);
     let (lat, lon) = match (city, q.num("latitude", -90.0, 90.0)?, q.num("longitude", -180.0, 180.0)?) {
         (_, Some(lat), Some(lon)) => (lat, lon),
         (Some(c), _, _) => (c.lat, c.lon),
+        (None, _, _) if q.has("cityCode") => locate(&s, &q).await?,
         _ => {
             return Err(ApiError::new(
                 400,
