@@ -92,3 +92,25 @@ pub(crate) async fn mount(env: &ContextEnv) -> Result<Mounted, StartError> {
     });
     Ok(Mounted { router: routes().with_state(service), subscriptions: Vec::new() })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_operation_is_documented_with_its_own_id() {
+        let doc = super::openapi();
+        let mut ids = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            let ops = [&item.get, &item.post, &item.patch, &item.delete, &item.put];
+            for op in ops.into_iter().flatten() {
+                let id = op.operation_id.clone().unwrap_or_default();
+                assert!(id.starts_with("ai_ctx_"), "{path}: {id}");
+                assert!(op.tags.as_ref().is_some_and(|t| !t.is_empty()), "{path}");
+                ids.push(id);
+            }
+        }
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!((count, ids.len()), (22, 22));
+    }
+}
