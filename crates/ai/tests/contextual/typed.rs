@@ -189,6 +189,18 @@ async fn only_the_owner_or_an_admin_asks_and_bad_input_is_400() {
         "/api/v1/recommendations/activities".to_owned(),
         "/api/v1/recommendations/activities?cityCode=Atlantis".to_owned(),
         "/api/v1/recommendations/activities?latitude=99&longitude=1".to_owned(),
+        "/api/v1/recommendations/activities?latitude=inf&longitude=1".to_owned(),
+        "/api/v1/recommendations/activities?cityCode=PAR&diversityFactor=NaN".to_owned(),
+        format!(
+            "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate={future}&checkOutDate={}&adults=1",
+            in_days(&kit, 60)
+        ),
+        "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate=2020-01-01&checkOutDate=2020-01-03&adults=1"
+            .to_owned(),
+        format!(
+            "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate=9999-12-30&checkOutDate=9999-12-31&adults=1"
+        ),
+        format!("/api/v1/recommendations/flights?origin=PAR&departureDate={future}&adults=1&destination=QQQ"),
     ];
     for path in &bad {
         let (status, body) = get(app, &me, path).await;
