@@ -17,6 +17,9 @@ const MAX_ITEMS_PER_USER: usize = 60;
 /// A user's preference for one item is capped, so one enthusiast does not make an item.
 const MAX_PREF: f64 = 10.0;
 
+/// Weight, decayed weight, bookings, signals.
+type Tally = (f64, f64, u32, u32);
+
 /// One implicit-feedback signal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -105,7 +108,7 @@ pub fn popularity<'a>(
     now: DateTime<Utc>,
     half_life_days: f64,
 ) -> HashMap<String, HashMap<String, Pop>> {
-    let mut per_user: HashMap<(Uuid, &str), (f64, f64, u32, u32)> = HashMap::new();
+    let mut per_user: HashMap<(Uuid, &str), Tally> = HashMap::new();
     for e in events.iter().filter(|e| e.weight > 0.0) {
         let age = (now - e.at).num_seconds().max(0) as f64 / 86_400.0;
         let decayed = e.weight * 0.5f64.powf(age / half_life_days.max(0.01));
@@ -115,7 +118,7 @@ pub fn popularity<'a>(
         v.2 += u32::from(e.booked);
         v.3 += 1;
     }
-    let mut raw: HashMap<String, HashMap<String, (f64, f64, u32, u32)>> = HashMap::new();
+    let mut raw: HashMap<String, HashMap<String, Tally>> = HashMap::new();
     for ((user, item), (w, t, b, n)) in per_user {
         let mut segments = vec![ALL];
         if let Some(s) = segment_of(&user) {

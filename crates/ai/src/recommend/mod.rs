@@ -7,12 +7,14 @@
 //! about them changes, so reads are reads. See docs/ai/recommend.md.
 
 pub mod catalog;
+mod coldstart;
 pub mod engine;
 pub mod events;
 pub mod features;
 pub mod feedback;
 mod http;
 pub mod listings;
+mod model;
 mod privacy;
 pub mod service;
 pub mod store;
