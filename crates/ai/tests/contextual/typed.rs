@@ -197,9 +197,8 @@ async fn only_the_owner_or_an_admin_asks_and_bad_input_is_400() {
         ),
         "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate=2020-01-01&checkOutDate=2020-01-03&adults=1"
             .to_owned(),
-        format!(
-            "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate=9999-12-30&checkOutDate=9999-12-31&adults=1"
-        ),
+        "/api/v1/recommendations/accommodations?cityCode=NCE&checkInDate=9999-12-30&checkOutDate=9999-12-31&adults=1"
+            .to_owned(),
         format!("/api/v1/recommendations/flights?origin=PAR&departureDate={future}&adults=1&destination=QQQ"),
     ];
     for path in &bad {
