@@ -69,9 +69,10 @@ pub fn ask(q: &Params, prefs: &Prefs, today: NaiveDate) -> Result<Ask, ApiError>
     };
     let mut destinations: Vec<String> = Vec::new();
     for d in q.list("destinations").iter().chain(q.get("destination").map(str::to_owned).iter()) {
-        let code =
-            Params::parse(Some(&format!("d={d}"))).code("d").map_err(|_| invalid("destinations", "must be codes"))?;
-        if let Some(code) = code.filter(|c| *c != origin && !destinations.contains(c)) {
+        let code = Some(d.to_ascii_uppercase())
+            .filter(|c| (2..=8).contains(&c.len()) && c.chars().all(|ch| ch.is_ascii_alphanumeric()))
+            .ok_or_else(|| invalid("destinations", "must be codes of 2 to 8 letters or digits"))?;
+        if code != origin && !destinations.contains(&code) {
             destinations.push(code);
         }
     }
