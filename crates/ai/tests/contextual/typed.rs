@@ -217,3 +217,42 @@ async fn only_the_owner_or_an_admin_asks_and_bad_input_is_400() {
         assert_eq!(app.get(path).await.status(), 401);
     }
 }
+
+#[tokio::test]
+async fn the_flight_modal_asks_with_parameters_and_filters() {
+    let kit = spawn(false).await;
+    let app = &kit.app;
+    let me = register(app, "modal@example.com").await;
+    let day = in_days(&kit, 20);
+    let path = format!(
+        "/api/v1/recommendations/flights?userId={}&origin=PAR&destination=NYC&departureDate={day}&adults=2&children=1&infants=0&travelClass=ECONOMY&limit=10&maxStops=0",
+        me.id
+    );
+    let (status, body) = get(app, &me, &path).await;
+    assert_eq!(status, 200, "{}", body["metadata"]);
+    let list = items(&body);
+    assert!(!list.is_empty() && list.len() <= 10, "{}", body["metadata"]);
+    assert_eq!(body["metadata"]["defaultsApplied"], false);
+    for item in &list {
+        let f = &item["flight"];
+        assert_eq!(
+            (f["stops"].as_i64(), f["route"]["destination"]["cityCode"].as_str()),
+            (Some(0), Some("NYC")),
+            "{f}"
+        );
+        assert!(f["schedule"]["departureTime"].as_str().unwrap().starts_with(&day));
+    }
+    let path = format!(
+        "/api/v1/recommendations/flights?origin=PAR&destinations[]=LIS&destinations[]=ROM&departureDate={day}&adults=1&airlines=TP,AZ,AF&diversityFactor=1"
+    );
+    let (status, body) = get(app, &me, &path).await;
+    assert_eq!(status, 200, "{}", body["metadata"]);
+    assert_eq!(body["metadata"]["destinationsSearched"], serde_json::json!(["LIS", "ROM"]));
+    let found = items(&body);
+    let codes: Vec<&str> =
+        found.iter().map(|i| i["flight"]["route"]["destination"]["cityCode"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"LIS") && codes.contains(&"ROM"), "{codes:?}");
+    assert!(
+        items(&body).iter().all(|i| ["TP", "AZ", "AF"].contains(&i["flight"]["airline"]["code"].as_str().unwrap()))
+    );
+}
