@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::accounts::{admin, register};
 
-use crate::{get, in_days, send, spawn};
+use crate::{get, in_days, send, spawn, spawn_with};
 
 #[tokio::test]
 async fn admin_routes_are_for_administrators() {
@@ -223,4 +223,23 @@ async fn status_and_the_shared_accommodation_configuration() {
         let (status, _) = send(app, &boss, Method::PATCH, "/api/v1/recommendations/accommodations/config", &bad).await;
         assert_eq!(status, 400, "{bad}");
     }
+}
+
+#[tokio::test]
+async fn without_a_travel_supplier_recommendations_say_so() {
+    let kit = spawn_with(false, false).await;
+    let app = &kit.app;
+    let user = register(app, "alone@example.com").await;
+    let (status, body) = get(app, &user, "/api/v1/recommendations/flights").await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("no_travel_supplier")), "{body}");
+    assert_eq!(body["data"]["metadata"]["strategy"], "voyage_error");
+    let (status, body) = testkit::json(app.get("/api/v1/recommendations/flights/status").await).await;
+    assert_eq!(
+        (status, body["healthy"].as_bool(), body["services"]["voyage"].as_bool()),
+        (200, Some(false), Some(false))
+    );
+    let (status, body) = testkit::json(app.get("/api/v1/recommendations/accommodations/status").await).await;
+    assert_eq!((status, body["healthy"].as_bool()), (503, Some(false)));
+    // Seasons need no supplier.
+    assert_eq!(app.get("/api/v1/context/seasonal?cityCode=LIM").await.status(), 200);
 }

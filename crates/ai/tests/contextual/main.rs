@@ -34,13 +34,20 @@ impl std::ops::Deref for Kit {
 
 /// Identity, travel (offline supplier) and ai; with the fake weather server when `weather`.
 pub async fn spawn(weather: bool) -> Kit {
+    spawn_with(weather, true).await
+}
+
+/// As [`spawn`], with or without the travel context (no supplier).
+pub async fn spawn_with(weather: bool, travel: bool) -> Kit {
     let dir = tempfile::tempdir().unwrap();
     let mut config = testkit::quick_config(&dir);
     let fake = if weather { Some(FakeWeather::start().await.unwrap()) } else { None };
     config.ai.weather.url = fake.as_ref().map(|f| f.url.clone());
     config.ai.weather.cache_secs = 600;
-    let contexts: Vec<Arc<dyn platform::Context>> =
-        vec![Arc::new(identity::Identity), Arc::new(travel::Travel), Arc::new(ai::Ai)];
+    let mut contexts: Vec<Arc<dyn platform::Context>> = vec![Arc::new(identity::Identity), Arc::new(ai::Ai)];
+    if travel {
+        contexts.push(Arc::new(travel::Travel));
+    }
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let clock = Arc::new(kernel::ManualClock::new(now.parse().unwrap()));
     let app = testkit::spawn_config_with_clock(config, contexts, clock.clone()).await;
