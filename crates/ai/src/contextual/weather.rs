@@ -206,7 +206,8 @@ pub struct Weather {
 
 impl Weather {
     pub fn new(provider: Option<Arc<dyn WeatherProvider>>, cache_secs: u64, clock: Arc<dyn Clock>) -> Self {
-        let ttl = chrono::Duration::seconds(i64::try_from(cache_secs).unwrap_or(i64::MAX / 1000));
+        let ttl =
+            i64::try_from(cache_secs).ok().and_then(chrono::Duration::try_seconds).unwrap_or(chrono::Duration::MAX);
         Self { provider, cache: Mutex::new(HashMap::new()), ttl, clock }
     }
 
