@@ -150,7 +150,7 @@ pub struct RescoreBody {
     /// The caller (administrators may name another user).
     user_id: String,
     city_code: Option<String>,
-    /// Exactly 8 numbers (0–1); index 2 is budget sensitivity, 3 activity level.
+    /// Exactly 8 numbers (0–1), the recommender's dimensions; index 2 is budget (cheap 0 … luxury 1), 3 activity.
     user_vector: Vec<f64>,
     /// 1–200 objects, each with a numeric `score`.
     #[schema(value_type = Vec<Object>)]

@@ -5,8 +5,9 @@
 //! and an outdoor boost for active users when the weather allows. Pure: the handler gathers the
 //! context, this decides.
 //!
-//! The user vector has DreamScape's 8 dimensions (0–1); two are read here: index 2 (budget
-//! sensitivity: higher = more budget-minded) and index 3 (activity level).
+//! The user vector has DreamScape's 8 dimensions (0–1, in the recommender's order: climate,
+//! culture, budget, activity, …); two are read here: index 2, budget (cheap 0 … luxury 1, so
+//! `1 − v[2]` is how budget-minded the user is) and index 3, activity (relaxed 0 … intense 1).
 
 use serde_json::{Value, json};
 
@@ -99,7 +100,7 @@ pub fn rescore(item: &Value, vector: &[f64; 8], ctx: &Context, weather: bool, se
     } else {
         1.0
     };
-    let budget = vector[2].clamp(0.0, 1.0);
+    let budget = 1.0 - vector[2].clamp(0.0, 1.0);
     let travel_season_penalty = match (seasonal, ctx.travel_season) {
         (true, "high_season") => 1.0 - 0.05 - 0.1 * budget,
         (true, "low_season") => 1.0 + 0.05 * budget,
@@ -182,8 +183,8 @@ mod tests {
     fn high_season_costs_budget_minded_users_more() {
         let item = json!({"name": "City walk", "score": 0.5});
         let high = Context { travel_season: "high_season", ..ctx("cloudy", true) };
-        let (_, thrifty) = rescore(&item, &[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0], &high, true, true);
-        let (_, lavish) = rescore(&item, &[0.0; 8], &high, true, true);
+        let (_, thrifty) = rescore(&item, &[0.0; 8], &high, true, true);
+        let (_, lavish) = rescore(&item, &[0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0], &high, true, true);
         assert!(thrifty < lavish);
     }
 }
