@@ -83,8 +83,8 @@ pub fn all() -> &'static [City] {
     &CITIES
 }
 
-/// DreamScape's and common codes of a destination bundled under another code.
-const ALIASES: [(&str, &str); 1] = [("YMQ", "YUL")];
+/// DreamScape's codes of the destinations bundled under a stand-in (as the recommender's).
+const ALIASES: [(&str, &str); 3] = [("YMQ", "YQB"), ("DPS", "LOP"), ("MLE", "MRU")];
 
 /// A city by IATA code (`PAR`), or by DreamScape's `Name,CC` form (`Paris,FR`), or by name.
 pub fn find(input: &str) -> Option<&'static City> {
@@ -250,8 +250,9 @@ mod tests {
         assert_eq!(find("PAR").map(|c| c.name.as_str()), Some("Paris"));
         assert_eq!(find("par").map(|c| c.code.as_str()), Some("PAR"));
         assert_eq!(find("Paris,FR").map(|c| c.code.as_str()), Some("PAR"));
-        assert_eq!(find("Montréal").map(|c| c.code.as_str()), Some("YUL"));
-        assert_eq!(find("YMQ").map(|c| c.code.as_str()), Some("YUL"));
+        assert_eq!(find("Québec City,CA").map(|c| c.code.as_str()), Some("YQB"));
+        assert_eq!(find("YMQ").map(|c| c.code.as_str()), Some("YQB"));
+        assert_eq!(find("MLE").map(|c| c.code.as_str()), Some("MRU"));
         assert!(find("Paris,US").is_none());
         assert!(find("Atlantis").is_none());
         assert!(find("").is_none());

@@ -84,7 +84,7 @@ async fn a_beach_budget_profile_ranks_beach_destinations_and_cheap_hotels_first(
     assert_eq!(status, 200, "{}", body["metadata"]);
     assert_eq!(body["metadata"]["profileUsed"], true, "{}", body["metadata"]);
     let beach = [
-        "BCN", "LIS", "ATH", "DXB", "SYD", "AKL", "LAX", "MIA", "CUN", "RIO", "CPT", "NCE", "LOP", "CMB", "DBV", "HNL",
+        "BCN", "LIS", "ATH", "DXB", "SYD", "AKL", "LAX", "MIA", "CUN", "RIO", "CPT", "NCE", "LOP", "MRU", "DBV", "HNL",
     ];
     for code in body["metadata"]["destinationsSearched"].as_array().unwrap() {
         assert!(beach.contains(&code.as_str().unwrap()), "{code} is not a beach destination");

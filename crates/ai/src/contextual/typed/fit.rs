@@ -11,12 +11,12 @@ pub fn region(country: &str) -> &'static str {
         "FR" | "GB" | "IT" | "ES" | "PT" | "NL" | "DE" | "CZ" | "AT" | "GR" | "IS" | "CH" | "HR" | "IE" | "DK"
         | "TR" => "europe",
         "AE" => "middle_east",
-        "JP" | "TH" | "SG" | "HK" | "ID" | "LK" | "KR" | "VN" | "IN" => "asia",
+        "JP" | "TH" | "SG" | "HK" | "ID" | "KR" | "VN" | "IN" => "asia",
         "AU" | "NZ" => "oceania",
         "US" | "CA" => "north_america",
         "MX" => "north_america",
         "BR" | "AR" | "PE" => "south_america",
-        "ZA" | "MA" | "EG" | "KE" => "africa",
+        "ZA" | "MA" | "EG" | "KE" | "MU" => "africa",
         _ => "",
     }
 }
