@@ -41,7 +41,7 @@ async fn save<T: serde::Serialize>(s: &Service, name: &str, value: &T) -> Result
 
 fn summary(ab: &AbTest) -> Value {
     json!({"testName": TEST_NAME, "enabled": ab.enabled, "mlSplitPercent": ab.ml_split_percent,
-           "ruleBasedPercent": 100 - ab.ml_split_percent})
+           "ruleBasedPercent": 100u8.saturating_sub(ab.ml_split_percent)})
 }
 
 fn envelope(data: Value, message: Option<String>) -> Response {
