@@ -178,3 +178,34 @@ async fn recommendations_are_rescored_by_the_weather_for_their_owner() {
     let bad = json!({"userId": user.id, "cityCode": "Atlantis", "userVector": vector(), "recommendations": items});
     assert_eq!(send(app, &user, Method::POST, "/api/v1/context/recommendations", &bad).await.0, 400);
 }
+
+#[tokio::test]
+async fn flights_soon_read_the_destination_forecast() {
+    let kit = spawn(true).await;
+    let app = &kit.app;
+    let fake = kit.weather.as_ref().unwrap();
+    let user = register(app, "soon@example.com").await;
+    let path = format!(
+        "/api/v1/recommendations/flights?origin=PAR&destination=NCE&departureDate={}&adults=1&limit=5",
+        crate::in_days(&kit, 2)
+    );
+    let (status, sunny) = crate::get(app, &user, &path).await;
+    assert_eq!(status, 200, "{}", sunny["metadata"]);
+    assert_eq!(sunny["metadata"]["weatherSource"], "weather_provider");
+    assert!(
+        sunny["recommendations"][0]["reasons"].to_string().contains("good weather forecast in Nice"),
+        "{}",
+        sunny["recommendations"][0]["reasons"]
+    );
+    fake.set_weather(65, 12.0);
+    let boss = admin(app, "boss@example.com").await;
+    send(app, &boss, Method::DELETE, "/api/v1/context/cache/NCE", &json!({})).await;
+    let (_, rainy) = crate::get(app, &user, &path).await;
+    let context = |b: &Value| b["recommendations"][0]["breakdown"]["contextualScore"].as_f64().unwrap();
+    assert!(context(&rainy) < context(&sunny), "{} vs {}", context(&rainy), context(&sunny));
+    assert!(!rainy["recommendations"][0]["reasons"].to_string().contains("forecast"));
+    // Further ahead than the forecast: the normals.
+    let later = path.replace(&crate::in_days(&kit, 2), &crate::in_days(&kit, 30));
+    let (_, normals) = crate::get(app, &user, &later).await;
+    assert_eq!(normals["metadata"]["weatherSource"], "climate_normals");
+}

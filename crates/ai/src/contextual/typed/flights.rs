@@ -206,7 +206,14 @@ impl Filters {
 }
 
 /// Scores the kept flights (the rule-based parts; the caller finishes with the weights).
-pub fn score(flights: Vec<Value>, prefs: &Prefs, q: &Params, ask: &Ask) -> Result<Vec<Scored>, ApiError> {
+/// `outlook`: per destination city, whether the forecast day suits being outside (when known).
+pub fn score(
+    flights: Vec<Value>,
+    prefs: &Prefs,
+    q: &Params,
+    ask: &Ask,
+    outlook: &std::collections::HashMap<String, bool>,
+) -> Result<Vec<Scored>, ApiError> {
     let budget = q.num("budgetPerPerson", 1.0, 1_000_000.0)?;
     let prefer_direct = q.flag("preferDirectFlights").unwrap_or(false);
     let avoid_red_eye = q.flag("avoidRedEye").unwrap_or(false);
@@ -271,6 +278,14 @@ pub fn score(flights: Vec<Value>, prefs: &Prefs, q: &Params, ask: &Ask) -> Resul
         reasons.append(&mut fit_reasons);
         let (mut contextual, note) = city.map_or((0.5, None), |c| season_fit(prefs, c, month));
         reasons.extend(note);
+        match (outlook.get(&dest_code), city) {
+            (Some(true), Some(c)) => {
+                contextual = (contextual + 0.15).min(1.0);
+                reasons.push(format!("good weather forecast in {}", c.name));
+            }
+            (Some(false), _) => contextual = (contextual - 0.15).max(0.0),
+            _ => {}
+        }
         let departs = clock_minutes(text(&f, "/schedule/departureTime")).unwrap_or(720);
         if avoid_red_eye && departs < 5 * 60 {
             contextual *= 0.5;

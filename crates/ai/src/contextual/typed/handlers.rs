@@ -107,8 +107,9 @@ pub async fn flights(
         kept.iter().filter_map(|f| f.pointer("/airline/code")?.as_str().map(str::to_owned)).collect();
     airlines.sort();
     airlines.dedup();
+    let outlook = forecast_at(&s, &ask).await;
     let arm = variant(&s, user).await?;
-    let mut scored = flights::score(kept, &prefs, &q, &ask)?;
+    let mut scored = flights::score(kept, &prefs, &q, &ask, &outlook)?;
     let filtered = scored.len();
     let arm = learn(&s, "flight", &mut scored, arm).await;
     let weights = FLIGHT_WEIGHTS.for_thrift(prefs.thrift());
@@ -121,10 +122,30 @@ pub async fn flights(
         "destinationsWithResults": with_results, "suggestedDestinations": ask.suggested,
         "defaultsApplied": ask.defaults_applied, "origin": ask.origin, "departureDate": ask.departure.to_string(),
         "adults": ask.adults, "errors": errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>(),
+        "weatherSource": if outlook.is_empty() { "climate_normals" } else { "weather_provider" },
     });
     let context = json!({"totalFlightsFound": total, "filteredFlights": filtered, "averagePrice": stats["average"],
                          "priceRange": {"min": stats["min"], "max": stats["max"]}, "airlines": airlines});
     Ok(axum::Json(document(user, "flight", &picked, metadata, context)).into_response())
+}
+
+/// For a departure within the forecast (5 days) and a provider: whether each destination's day
+/// suits being outside. Empty otherwise (the normals decide).
+async fn forecast_at(s: &crate::contextual::Service, ask: &flights::Ask) -> HashMap<String, bool> {
+    let mut outlook = HashMap::new();
+    let ahead = (ask.departure - s.clock.now().date_naive()).num_days();
+    if !s.weather.configured() || ahead > 4 {
+        return outlook;
+    }
+    let day = ask.departure.to_string();
+    for city in ask.destinations.iter().filter_map(|c| climate::find(c)) {
+        if let Ok(Some(w)) = s.weather.of(city).await {
+            let fine =
+                w.days.iter().find(|d| d.date == day).map_or(w.current.is_outdoor_friendly, |d| d.is_outdoor_friendly);
+            outlook.insert(city.code.clone(), fine);
+        }
+    }
+    outlook
 }
 
 fn missing_for_stays(q: &Params) -> Result<(), ApiError> {
