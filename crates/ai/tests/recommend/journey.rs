@@ -190,4 +190,13 @@ async fn favourites_and_cancelled_bookings_count() {
     settle(app).await;
     let (_, back) = ask(app, Some(&fan), Method::GET, &path, None).await;
     assert_eq!(ids(&back["recommendations"])[0], "LIS");
+
+    // A typed-recommendation interaction (ai's contextual part records them) counts too.
+    let db = app.platform.db("ai").unwrap();
+    let at = "2030-01-02T13:00:00Z".parse().unwrap();
+    let fan_id = fan.id.parse().unwrap();
+    assert!(ai::recommend::record_interaction(db, fan_id, "activity", "Lisbon", "book", at).await.unwrap());
+    assert!(!ai::recommend::record_interaction(db, fan_id, "activity", "Lisbon", "teleport", at).await.unwrap());
+    let (_, after) = ask(app, Some(&fan), Method::GET, &path, None).await;
+    assert!(!ids(&after["recommendations"]).contains(&"LIS".to_owned()));
 }
