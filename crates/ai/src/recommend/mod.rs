@@ -42,7 +42,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
 /// (`item_id` a destination code), `listing` (a listing id), or another kind (`activity`,
 /// `flight`, `hotel`: kept, and counted for a destination when `item_id` names one). `action`
 /// is one of [`feedback::weight`]'s (view, click, book, like, save, wishlist, compare, dislike,
-/// reject, …). Whether it was recorded (unknown actions are not).
+/// reject, …). When it counts for a destination, the user's list is recomputed at once (the
+/// model itself at the next rebuild). Whether it was recorded (unknown actions are not).
 pub async fn record_interaction(
     db: &Db,
     user: Uuid,
@@ -65,6 +66,9 @@ pub async fn record_interaction(
         at,
     };
     feedback::insert(&mut tx, &signal).await?;
+    if signal.destination.is_some() {
+        service::compute_user(&mut tx, user, at, "general", "behaviour").await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

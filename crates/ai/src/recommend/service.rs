@@ -265,6 +265,16 @@ impl Recommender {
     /// Rebuilds neighbours and popularity from the last year of signals, then recomputes the
     /// lists of known users. Several instances may run it; the last writer's model stands.
     pub async fn rebuild(&self, trigger: &str) -> Result<store::Run, ApiError> {
+        let run = self.rebuild_model(trigger).await?;
+        for user in store::known_users(&self.db, REBUILD_USERS).await? {
+            self.compute(user, "general", "rebuild").await?;
+        }
+        Ok(run)
+    }
+
+    /// Rebuilds neighbours and popularity only (users' lists follow at their next change or
+    /// the next full rebuild).
+    pub async fn rebuild_model(&self, trigger: &str) -> Result<store::Run, ApiError> {
         let started_at = self.now();
         self.dirty.store(false, Ordering::Relaxed);
         let events = store::signals_since(&self.db, started_at - Duration::days(365), MODEL_SIGNALS).await?;
@@ -285,14 +295,11 @@ impl Recommender {
         let mut tx = self.db.begin().await?;
         store::replace_model(&mut tx, &neighbours, &popularity, &run).await?;
         tx.commit().await?;
-        for user in store::known_users(&self.db, REBUILD_USERS).await? {
-            self.compute(user, "general", "rebuild").await?;
-        }
         Ok(run)
     }
 
-    /// The job: a full rebuild every `interval`, and sooner (at most once a minute) when events
-    /// arrived since the last one.
+    /// The job: a full rebuild every `interval` (the model, then every known user's list), and
+    /// the model alone within a minute of new signals.
     pub fn spawn_job(&self, interval: std::time::Duration) {
         let me = self.clone();
         let tick = interval.min(std::time::Duration::from_secs(60));
@@ -303,8 +310,10 @@ impl Recommender {
             let count = count.clone();
             async move {
                 let n = count.fetch_add(1, Ordering::Relaxed);
-                if n.is_multiple_of(every) || me.dirty.load(Ordering::Relaxed) {
-                    me.rebuild(if n.is_multiple_of(every) { "schedule" } else { "events" }).await?;
+                if n.is_multiple_of(every) {
+                    me.rebuild("schedule").await?;
+                } else if me.dirty.load(Ordering::Relaxed) {
+                    me.rebuild_model("events").await?;
                 }
                 Ok(())
             }

@@ -151,3 +151,52 @@ async fn a_price_drop_is_a_deal() {
     assert_eq!((deals[0]["price"].as_f64(), deals[0]["previousPrice"].as_f64()), (Some(150.0), Some(200.0)));
     assert_eq!(deals[0]["discountPercent"].as_f64(), Some(25.0));
 }
+
+#[tokio::test]
+async fn favourites_and_cancelled_bookings_count() {
+    let kit = spawn().await;
+    let app = &*kit;
+    let host = register(app, "host@example.com").await;
+    let provider = json!({"displayName": "Host", "defaultCurrency": "EUR", "timezone": "Europe/Lisbon"});
+    data(post(app, &host, "/api/v1/providers", &provider).await).await;
+    let lisbon = flat(app, &host, "Lisbon", "PT", 12000).await;
+
+    // No onboarding: nothing known, then a favourite destination makes a vector and a list.
+    let fan = register(app, "fan@example.com").await;
+    let segment = format!("/api/v1/ai/users/{}/segment", fan.id);
+    assert_eq!(ask(app, Some(&fan), Method::GET, &segment, None).await.0, 404);
+    let (status, f) = ask(
+        app,
+        Some(&fan),
+        Method::POST,
+        "/api/v1/users/favorites",
+        Some(&json!({"entityType": "DESTINATION", "entityId": "LIS"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{f}");
+    settle(app).await;
+    assert_eq!(ask(app, Some(&fan), Method::GET, &segment, None).await.0, 200);
+    let path = format!("/api/v1/recommendations/personalized?userId={}", fan.id);
+    let (_, list) = ask(app, Some(&fan), Method::GET, &path, None).await;
+    assert_eq!(ids(&list["recommendations"])[0], "LIS");
+
+    // Booking Lisbon takes it off the list; cancelling the booking brings it back.
+    let booking = book(app, &fan, &lisbon, "2030-03-01", "2030-03-03").await;
+    let (_, booked) = ask(app, Some(&fan), Method::GET, &path, None).await;
+    assert!(!ids(&booked["recommendations"]).contains(&"LIS".to_owned()));
+    let (status, c) =
+        ask(app, Some(&fan), Method::POST, &format!("/api/v1/reservations/{booking}/cancel"), Some(&json!({}))).await;
+    assert_eq!(status, 200, "{c}");
+    settle(app).await;
+    let (_, back) = ask(app, Some(&fan), Method::GET, &path, None).await;
+    assert_eq!(ids(&back["recommendations"])[0], "LIS");
+
+    // A typed-recommendation interaction (ai's contextual part records them) counts too.
+    let db = app.platform.db("ai").unwrap();
+    let at = "2030-01-02T13:00:00Z".parse().unwrap();
+    let fan_id = fan.id.parse().unwrap();
+    assert!(ai::recommend::record_interaction(db, fan_id, "activity", "Lisbon", "book", at).await.unwrap());
+    assert!(!ai::recommend::record_interaction(db, fan_id, "activity", "Lisbon", "teleport", at).await.unwrap());
+    let (_, after) = ask(app, Some(&fan), Method::GET, &path, None).await;
+    assert!(!ids(&after["recommendations"]).contains(&"LIS".to_owned()));
+}
