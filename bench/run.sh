@@ -47,6 +47,12 @@
 # local server; fresh schemas, dropped at the end; INSIGHTS_PG=0 skips it). INSIGHTS_DATA_DIR=DIR
 # keeps the SQLite data directory (seeded only once).
 #
+# `bench/run.sh ai` runs the recommender's quality benchmark (issue 31) and writes bench/results/ai.md:
+# precision@10 and recall@10 against a popularity baseline on USERS synthetic travellers
+# (default 3,000; SEED, default 42) with a time-based held-out split, and the p50/p99 of READS
+# reads of stored lists (default 5,000). Exits non-zero when the recommender does not beat
+# popularity.
+#
 # `bench/run.sh upload` times the upload of a 12-megapixel listing photo and panorama: until
 # answered, and until `ready` (bench/upload.py; ROUNDS, default 10; needs ffmpeg and python3).
 #
@@ -184,6 +190,23 @@ if [ "${1:-}" = "notifications" ]; then
     exit "$status"
   } | tee "$OUT"
   exit "${PIPESTATUS[0]}"
+fi
+
+if [ "${1:-}" = "ai" ]; then
+  OUT="bench/results/ai.md"
+  mkdir -p bench/results
+  cargo build --release --locked -p bench --bin ai_quality >&2
+  {
+    echo "# AI recommender benchmark run"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "- command: \`cargo run -p bench --release --bin ai_quality -- --users ${USERS:-3000} --seed ${SEED:-42}\`"
+    echo
+  } | tee "$OUT"
+  # pipefail: the recommender not beating popularity fails the run
+  ./target/release/ai_quality --users "${USERS:-3000}" --seed "${SEED:-42}" --reads "${READS:-5000}" | tee -a "$OUT"
+  exit 0
 fi
 
 if [ "${1:-}" = "travel" ]; then
