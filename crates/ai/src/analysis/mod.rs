@@ -44,6 +44,8 @@ pub(crate) struct State {
     pub limits: Arc<RateLimiter>,
     /// The configured model, if any.
     pub model: Option<crate::llm::Model>,
+    /// Each user's daily model budget, shared with the assistant.
+    pub budget: crate::assistant::Budget,
 }
 
 pub(crate) fn openapi() -> OpenApi {
@@ -56,6 +58,11 @@ pub(crate) async fn mount(env: &ContextEnv) -> Result<Mounted, StartError> {
         clock: env.clock.clone(),
         limits: env.limits.clone(),
         model: crate::llm::Model::from_env(env),
+        budget: crate::assistant::Budget {
+            db: env.db.clone(),
+            clock: env.clock.clone(),
+            config: env.config.ai.model.clone(),
+        },
     };
     env.personal_data.register("ai.analysis", Arc::new(privacy::AnalysisData { db: env.db.clone() }));
     let subscriptions = vec![

@@ -7,7 +7,39 @@ use kernel::ApiError;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::llm::{ChatRequest, ContentPart, Message, Model};
+use uuid::Uuid;
+
+use crate::assistant::Budget;
+use crate::llm::{ChatRequest, ChatResponse, ContentPart, Message, Model};
+
+/// The model as one user calls it: each call is checked against and counted in that user's
+/// daily budget (the assistant's: one budget for every model call of a user).
+pub struct Metered<'a> {
+    pub model: &'a Model,
+    pub budget: &'a Budget,
+    pub user: Uuid,
+}
+
+impl Metered<'_> {
+    pub async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, ApiError> {
+        self.budget.check(self.user).await?;
+        let sent = request.messages.clone();
+        let mut answer = self.model.chat(request).await?;
+        if answer.usage.prompt_tokens == 0 && answer.usage.completion_tokens == 0 {
+            answer.usage = crate::assistant::estimate(&sent, &answer);
+        }
+        self.budget.record(self.user, answer.usage).await?;
+        Ok(answer)
+    }
+
+    pub fn name(&self) -> &str {
+        self.model.name()
+    }
+
+    fn vision_model(&self) -> &str {
+        self.model.vision_model()
+    }
+}
 
 /// `503 model_not_configured` when no model is configured.
 pub fn require(model: Option<&Model>) -> Result<&Model, ApiError> {
@@ -35,7 +67,7 @@ fn object(text: &str) -> Result<Value, ApiError> {
     })
 }
 
-pub async fn summarize(model: &Model, text: &str, language: Option<&str>) -> Result<String, ApiError> {
+pub async fn summarize(model: &Metered<'_>, text: &str, language: Option<&str>) -> Result<String, ApiError> {
     let lang = language.map(|l| format!(" Write it in the language `{l}`.")).unwrap_or_default();
     let system = format!(
         "You summarise texts about travel listings and reviews in two to four sentences, without adding facts.{lang} Answer only the summary."
@@ -49,7 +81,12 @@ pub async fn summarize(model: &Model, text: &str, language: Option<&str>) -> Res
     Ok(answer.text().trim().to_owned())
 }
 
-pub async fn translate(model: &Model, text: &str, target: &str, source: Option<&str>) -> Result<String, ApiError> {
+pub async fn translate(
+    model: &Metered<'_>,
+    text: &str,
+    target: &str,
+    source: Option<&str>,
+) -> Result<String, ApiError> {
     let from = source.map(|s| format!(" from `{s}`")).unwrap_or_default();
     let system = format!(
         "You translate{from} into the language `{target}`, keeping the meaning, tone and formatting. Answer only the translation."
@@ -72,7 +109,7 @@ pub struct Label {
 
 /// The caller's labels that apply to `text`, by the model; labels it names that were not
 /// offered are dropped.
-pub async fn classify(model: &Model, text: &str, labels: &[String]) -> Result<Vec<Label>, ApiError> {
+pub async fn classify(model: &Metered<'_>, text: &str, labels: &[String]) -> Result<Vec<Label>, ApiError> {
     let system = format!(
         "You classify a text into these labels: {}. Answer a JSON object {{\"labels\": [{{\"label\": <one of the labels>, \"score\": <0..1>}}]}} listing the labels that apply, best first.",
         serde_json::to_string(labels).unwrap_or_default()
@@ -120,7 +157,7 @@ const DESCRIBE: &str = "You describe photos of travel listings (rooms, views, fo
 \"reasons\": [<why, if not safe>]}}. A photo is unsafe with nudity, violence, hateful symbols or personal documents; \
 review when people's faces or licence plates are recognisable.";
 
-pub async fn describe(model: &Model, content_type: &str, bytes: &[u8]) -> Result<Description, ApiError> {
+pub async fn describe(model: &Metered<'_>, content_type: &str, bytes: &[u8]) -> Result<Description, ApiError> {
     let parts = vec![ContentPart::text("Describe this photo."), ContentPart::image_data(content_type, &base64(bytes))];
     let request = ChatRequest {
         model: Some(model.vision_model().to_owned()),

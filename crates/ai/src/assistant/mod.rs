@@ -6,6 +6,7 @@
 //! cost budget (`ai.model.daily_*`), counted from the model's reported usage. Without a model
 //! every route answers `503 assistant_not_configured`.
 
+mod budget;
 mod draft;
 mod http;
 mod privacy;
@@ -22,6 +23,7 @@ use platform::{ContextEnv, Mounted, StartError};
 use utoipa::openapi::OpenApi;
 
 use crate::llm::Model;
+pub(crate) use budget::{Budget, estimate};
 pub use privacy::USERS_CONSUMER;
 pub use service::{MAX_MESSAGE_CHARS, MAX_TURNS};
 pub use turn::MAX_ROUNDS;

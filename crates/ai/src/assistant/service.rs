@@ -13,6 +13,7 @@ use platform::ratelimit::RateLimiter;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::budget::{Budget, to_i64};
 use super::store::{self, Conversation, StoredMessage};
 use crate::llm::{self, Message, Model, ToolCall};
 
@@ -83,18 +84,6 @@ fn not_found() -> ApiError {
 }
 
 /// Cost of a call in micro-units.
-pub fn cost_micros(config: &AiModelConfig, prompt: u64, completion: u64) -> i64 {
-    let micros = prompt
-        .saturating_mul(config.input_price_micros_per_1k)
-        .saturating_add(completion.saturating_mul(config.output_price_micros_per_1k))
-        .div_ceil(1000);
-    i64::try_from(micros).unwrap_or(i64::MAX)
-}
-
-fn to_i64(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
 impl Assistant {
     /// The model, or `503 assistant_not_configured`.
     pub fn model(&self) -> Result<&Model, ApiError> {
@@ -152,25 +141,14 @@ impl Assistant {
         Ok(())
     }
 
+    /// The user's daily model budget.
+    pub fn budget(&self) -> Budget {
+        Budget { db: self.db.clone(), clock: self.clock.clone(), config: self.config.clone() }
+    }
+
     /// `429 ai_quota_exceeded` when `user` spent today's tokens or budget.
     pub async fn check_quota(&self, user: Uuid) -> Result<(), ApiError> {
-        let now = self.now();
-        let (tokens, cost) = store::usage(&self.db, user, now.date_naive()).await?;
-        let over_tokens = tokens >= to_i64(self.config.daily_tokens_per_user);
-        let over_cost = cost >= to_i64(self.config.daily_cost_micros_per_user);
-        if !(over_tokens || over_cost) {
-            return Ok(());
-        }
-        let midnight = (now.date_naive() + Duration::days(1)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        let wait = midnight.map_or(3600, |m| (m - now).num_seconds().max(1));
-        let what = if over_tokens { "tokens" } else { "budget" };
-        Err(ApiError::new(
-            429,
-            "ai_quota_exceeded",
-            format!("You have used today's assistant {what}; it renews at midnight UTC"),
-        )
-        .with_retry_after(u64::try_from(wait).unwrap_or(3600))
-        .with_data(json!({"usedTokens": tokens, "usedCostMicros": cost})))
+        self.budget().check(user).await
     }
 
     /// What `user` spent today, the limits and what is left.
@@ -193,17 +171,7 @@ impl Assistant {
 
     /// Counts a model call against `user`'s day.
     pub async fn record_usage(&self, user: Uuid, usage: llm::Usage) -> Result<(), ApiError> {
-        // A server reporting absurd numbers must not overflow the day's sums.
-        const MOST: u64 = 100_000_000;
-        let usage = llm::Usage {
-            prompt_tokens: usage.prompt_tokens.min(MOST),
-            completion_tokens: usage.completion_tokens.min(MOST),
-        };
-        let cost = cost_micros(&self.config, usage.prompt_tokens, usage.completion_tokens);
-        let day: NaiveDate = self.now().date_naive();
-        store::add_usage(&self.db, user, day, to_i64(usage.prompt_tokens), to_i64(usage.completion_tokens), cost)
-            .await?;
-        Ok(())
+        self.budget().record(user, usage).await
     }
 
     /// Everything a turn checks before the model is called: the model, the rate, the quota,

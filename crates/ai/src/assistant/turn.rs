@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::budget::estimate;
 use super::service::{Assistant, DEFAULT_TITLE, TurnGuard, message_view, title_of};
 use super::store::{self, Conversation, NewMessage};
 use super::tools::{self, DRAFT_TOOL, Kind};
@@ -289,17 +290,6 @@ impl Assistant {
         Ok(json!({"title": draft.title, "destination": draft.destination, "startDate": draft.start,
                   "endDate": draft.end, "items": items, "totals": totals}))
     }
-}
-
-/// Tokens of a call the server did not count, estimated at four characters a token.
-fn estimate(sent: &[Message], answer: &ChatResponse) -> Usage {
-    let chars = |m: &Message| {
-        let calls: usize = m.tool_calls.iter().map(|c| c.function.name.len() + c.function.arguments.len()).sum();
-        m.text().chars().count() + calls
-    };
-    let prompt: usize = sent.iter().map(chars).sum::<usize>() + 500;
-    let completion = chars(&answer.message);
-    Usage { prompt_tokens: (prompt as u64).div_ceil(4), completion_tokens: (completion as u64).div_ceil(4).max(1) }
 }
 
 async fn notify(progress: Option<&mpsc::Sender<Progress>>, event: Progress) {

@@ -125,3 +125,27 @@ async fn the_tools_are_rate_limited_per_user() {
     testkit::expect_error(r, 429, "rate_limited").await;
     bare(post(&app, &other, "/api/v1/ai/text/sentiment", &body).await).await;
 }
+
+#[tokio::test]
+async fn model_tools_draw_on_the_users_daily_budget() {
+    let fake = FakeModel::start().await.unwrap();
+    let app = spawn(Some(&fake)).await;
+    let (spender, other) = (register(&app, "spender@budget.test").await, register(&app, "other@budget.test").await);
+    let body = json!({"text": "A long review to summarise.", "language": "en"});
+
+    // One call spends the whole day's tokens (200,000 by default), counted from its usage.
+    fake.push(Reply::text("Short.").usage(150_000, 50_000));
+    bare(post(&app, &spender, "/api/v1/ai/text/summarize", &body).await).await;
+    let usage = bare(get(&app, &spender, "/api/v1/ai/assistant/usage").await).await;
+    assert_eq!(usage["totalTokens"], 200_000, "{usage}");
+
+    // The next model call is refused before the model is asked, whichever tool; the offline
+    // tools still answer, and another user's budget is whole.
+    let r = post(&app, &spender, "/api/v1/ai/text/translate", &json!({"text": "Hi", "targetLanguage": "fr"})).await;
+    testkit::expect_error(r, 429, "ai_quota_exceeded").await;
+    assert_eq!(fake.requests().len(), 1);
+    bare(post(&app, &spender, "/api/v1/ai/text/sentiment", &body).await).await;
+    fake.push(Reply::text("Court."));
+    bare(post(&app, &other, "/api/v1/ai/text/summarize", &body).await).await;
+    assert_eq!(fake.requests().len(), 2);
+}

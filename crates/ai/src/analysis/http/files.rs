@@ -242,7 +242,7 @@ pub async fn describe(
 ) -> Result<Response, ApiError> {
     let upload = read_upload(request, MAX_IMAGE_BYTES, &IMAGE_TYPES).await?;
     let header = platform::images::inspect(&upload.bytes).map_err(|e| image_error(&e))?;
-    let m = model::require(state.model.as_ref())?;
+    let m = model::Metered { model: model::require(state.model.as_ref())?, budget: &state.budget, user: user.user_id };
     count_use(&state, &user).await?;
     // The model gets a fresh JPEG at most 1024 pixels wide: fewer tokens, and no metadata
     // (EXIF GPS positions, camera serials) leaves for a third party.
@@ -258,7 +258,7 @@ pub async fn describe(
     .map_err(|_| ApiError::internal())?
     .map_err(|e| image_error(&e))?;
     let bytes = jpeg.into_iter().next().map(|v| v.bytes).ok_or_else(ApiError::internal)?;
-    Ok(bare(model::describe(m, "image/jpeg", &bytes).await?))
+    Ok(bare(model::describe(&m, "image/jpeg", &bytes).await?))
 }
 
 /// Speech to text through the model's `/audio/transcriptions`: multipart `file` (an `audio/*`
@@ -291,6 +291,9 @@ pub async fn transcribe(
         return Err(crate::llm::not_configured("transcription"));
     }
     count_use(&state, &user).await?;
+    // The transcription API reports no tokens: the call is refused once the day's budget is
+    // spent, and not counted itself.
+    state.budget.check(user.user_id).await?;
     let transcript = m.transcribe(&upload.bytes, &upload.filename, &upload.content_type, language.as_deref()).await?;
     Ok(bare(transcript))
 }

@@ -94,14 +94,22 @@ pub async fn tool(
             }
             Some(labels) => {
                 let labels = check_labels(labels)?;
-                let m = model::require(state.model.as_ref())?;
-                Ok(bare(json!({"source": "model", "labels": model::classify(m, text, &labels).await?})))
+                let m = model::Metered {
+                    model: model::require(state.model.as_ref())?,
+                    budget: &state.budget,
+                    user: user.user_id,
+                };
+                Ok(bare(json!({"source": "model", "labels": model::classify(&m, text, &labels).await?})))
             }
         },
         "summarize" => {
             let language = body.language.as_deref().map(|l| tag("language", l)).transpose().map_err(one)?;
-            let m = model::require(state.model.as_ref())?;
-            Ok(bare(json!({"summary": model::summarize(m, text, language.as_deref()).await?, "model": m.name()})))
+            let m = model::Metered {
+                model: model::require(state.model.as_ref())?,
+                budget: &state.budget,
+                user: user.user_id,
+            };
+            Ok(bare(json!({"summary": model::summarize(&m, text, language.as_deref()).await?, "model": m.name()})))
         }
         _ => {
             let target = body
@@ -111,8 +119,12 @@ pub async fn tool(
                 .and_then(|t| tag("targetLanguage", t))
                 .map_err(one)?;
             let source = body.language.as_deref().map(|l| tag("language", l)).transpose().map_err(one)?;
-            let m = model::require(state.model.as_ref())?;
-            let translation = model::translate(m, text, &target, source.as_deref()).await?;
+            let m = model::Metered {
+                model: model::require(state.model.as_ref())?,
+                budget: &state.budget,
+                user: user.user_id,
+            };
+            let translation = model::translate(&m, text, &target, source.as_deref()).await?;
             Ok(bare(json!({"translation": translation, "targetLanguage": target, "model": m.name()})))
         }
     }
