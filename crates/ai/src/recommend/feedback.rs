@@ -133,3 +133,17 @@ pub async fn erase(tx: &mut Tx, user: Uuid) -> Result<(), DbError> {
     query("DELETE FROM ai_interactions WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_vocabularies_weigh_the_same() {
+        assert_eq!(weight("viewed"), weight("view"));
+        assert_eq!(weight("booked"), Some(5.0));
+        assert!(weight("rejected").is_some_and(|w| w < 0.0));
+        assert_eq!(weight("teleport"), None);
+        assert_eq!(canonical("favourite"), "favorite");
+    }
+}

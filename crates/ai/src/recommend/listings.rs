@@ -179,3 +179,26 @@ pub async fn per_destination(db: &Db) -> Result<Vec<(String, i64)>, DbError> {
         .fetch_all(db)
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn catalogs_listing_is_read() {
+        let l = json!({"id": "7f1c1e1a-1111-4111-8111-111111111111", "kind": "stay", "title": "Sea flat",
+            "status": "published", "currency": "EUR", "address": {"city": "lisbon", "country": "PT"},
+            "amenities": ["sea_view", "crib", "wifi"], "stay": {"propertyType": "villa", "nightlyPrice": 12550}});
+        let (listing, published) = from_event(&l).expect("a listing");
+        assert!(published);
+        assert_eq!(listing.destination.as_deref(), Some("LIS"));
+        assert_eq!(listing.nightly_price, Some(125.5));
+        assert_eq!(listing.tags, ["stay", "beach", "family", "luxury"]);
+        let draft =
+            json!({"id": "7f1c1e1a-1111-4111-8111-111111111111", "status": "draft", "address": {"city": "Nowhere"}});
+        let (listing, published) = from_event(&draft).expect("a listing");
+        assert!(!published && listing.destination.is_none() && listing.nightly_price.is_none());
+        assert!(from_event(&json!({"title": "no id"})).is_none());
+    }
+}
