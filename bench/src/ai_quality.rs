@@ -191,7 +191,9 @@ fn quality(users: usize, seed: u64) -> bool {
     let vector_of = |u: &Uuid| {
         let liked: Vec<(&Destination, f64)> = prefs
             .get(u)
-            .map(|p| p.iter().filter(|(_, w)| **w > 0.0).filter_map(|(d, w)| catalog::get(d).map(|d| (d, *w))).collect())
+            .map(|p| {
+                p.iter().filter(|(_, w)| **w > 0.0).filter_map(|(d, w)| catalog::get(d).map(|d| (d, *w))).collect()
+            })
             .unwrap_or_default();
         features::user_vector(profiles[u].as_ref(), &liked)
     };
@@ -233,7 +235,8 @@ fn quality(users: usize, seed: u64) -> bool {
         blend.add(&top(ranking.rank(&candidates, content, str::to_owned, "", 10)), &relevant);
         let cf = Ranking { all: None, segment: None, ..ranking };
         cf_only.add(&top(cf.rank(&candidates, |_| (0.0, Vec::new()), str::to_owned, "", 10)), &relevant);
-        let content_ranking = Ranking { neighbours: &no_neighbours, prefs: &empty, all: None, segment: None, ..ranking };
+        let content_ranking =
+            Ranking { neighbours: &no_neighbours, prefs: &empty, all: None, segment: None, ..ranking };
         content_only.add(&top(content_ranking.rank(&candidates, content, str::to_owned, "", 10)), &relevant);
         let all = popularity.get(ALL).unwrap();
         let mut by_pop = candidates.clone();
@@ -350,7 +353,11 @@ async fn latency(reads: usize) {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str, default: usize| {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
     };
     let beats = quality(arg("--users", 3000), arg("--seed", 42) as u64);
     latency(arg("--reads", 5000)).await;

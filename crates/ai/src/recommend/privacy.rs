@@ -33,7 +33,7 @@ impl PersonalData for RecommendData {
         .map_err(err)?;
         let vector = store::vector(&self.db, user).await.map_err(err)?;
         let far = Utc::now() + Duration::days(36_500);
-        let recs = store::all_of(&self.db, Some(user), chrono::DateTime::<Utc>::MIN_UTC, far).await.map_err(err)?;
+        let recs = store::all_of(&self.db, Some(user), chrono::DateTime::<Utc>::UNIX_EPOCH, far).await.map_err(err)?;
         Ok(json!({
             "profile": profile,
             "interactions": signals.iter().map(|(k, i, a)| json!({"itemKind": k, "itemId": i, "action": a})).collect::<Vec<_>>(),

@@ -1,9 +1,9 @@
 //! The typed configuration tree. Defaults live here, in code; `load` layers a `sojourn.toml`
 //! and environment variables over them. Every key is documented in `docs/configuration.md`.
 
+mod ai;
 mod audit;
 mod gateway;
-mod ai;
 mod insights;
 mod jobs;
 mod load;
@@ -23,9 +23,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::secrets::Secret;
 
+pub use ai::{AiConfig, AiModelConfig, RecommendConfig, WeatherConfig};
 pub use audit::AuditConfig;
 pub use gateway::{Balance, GatewayConfig, UpstreamConfig};
-pub use ai::{AiConfig, AiModelConfig, RecommendConfig, WeatherConfig};
 pub use insights::InsightsConfig;
 pub use jobs::JobsConfig;
 pub use load::{ConfigError, Overrides, load};

@@ -35,14 +35,24 @@ pub struct AnalyticsParams {
 }
 
 fn instant(raw: &str, field: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) {
-        return Ok(t.with_timezone(&Utc));
+    let invalid = || {
+        ApiError::validation(vec![FieldError::new(
+            field,
+            "must be a date (YYYY-MM-DD) or an RFC 3339 instant, years 1 to 9999",
+        )])
+    };
+    let at = if let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) {
+        t.with_timezone(&Utc)
+    } else {
+        let day = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| invalid())?;
+        let day = if end { day.succ_opt().unwrap_or(day) } else { day };
+        day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+    };
+    // Both databases hold these years; chrono parses far more than PostgreSQL stores.
+    if !(1..=10_000).contains(&chrono::Datelike::year(&at)) {
+        return Err(invalid());
     }
-    let day = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        ApiError::validation(vec![FieldError::new(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant")])
-    })?;
-    let day = if end { day.succ_opt().unwrap_or(day) } else { day };
-    Ok(day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+    Ok(at)
 }
 
 fn rate(n: usize, of: usize) -> f64 {
