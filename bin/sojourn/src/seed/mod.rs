@@ -70,7 +70,8 @@ pub async fn run(overrides: &Overrides, options: Options) -> Result<(), String> 
     // Hundreds of thousands of events: each consumer takes them a thousand to a transaction.
     config.events.batch_size = config.events.batch_size.max(1000);
     config.auth.password_hash = PasswordHashConfig { memory_kib: 8, iterations: 1, parallelism: 1, max_concurrent: 0 };
-    let app = App::build(config, crate::contexts::all()).await.map_err(|e| e.to_string())?;
+    // Boxed: building every context is a large future, and callers hold this one.
+    let app = Box::pin(App::build(config, crate::contexts::all())).await.map_err(|e| e.to_string())?;
     let api = Api::new(app.router.clone());
     let started = Instant::now();
     let hosts_wanted = if options.listings > 0 { (options.users / 5).max(1) } else { options.users / 5 };
