@@ -215,8 +215,8 @@ pub fn score(
     outlook: &std::collections::HashMap<String, bool>,
 ) -> Result<Vec<Scored>, ApiError> {
     let budget = q.num("budgetPerPerson", 1.0, 1_000_000.0)?;
-    let prefer_direct = q.flag("preferDirectFlights").unwrap_or(false);
-    let avoid_red_eye = q.flag("avoidRedEye").unwrap_or(false);
+    let prefer_direct = q.flag("preferDirectFlights")?.unwrap_or(false);
+    let avoid_red_eye = q.flag("avoidRedEye")?.unwrap_or(false);
     let preferred_time = q.get("preferredDepartureTime").map(str::to_lowercase);
     let travellers = (ask.adults + ask.children).max(1) as f64;
     // Fares and durations are compared within a destination: a cheap long-haul fare is not

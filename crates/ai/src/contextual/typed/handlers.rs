@@ -337,8 +337,10 @@ pub async fn activities(
         min_rating: q.num("minRating", 0.0, 5.0)?,
         max_price: q.num("maxPrice", 0.0, 1e9)?,
         max_duration: q.int("maxDuration", 1, 100_000)?,
-        child_friendly: q.flag("childFriendly").unwrap_or(false),
+        child_friendly: q.flag("childFriendly")?.unwrap_or(false),
     };
+    // Checked though not yet used: no supplier says which activities are accessible.
+    q.flag("accessible")?;
     let budget = q.num("budgetPerActivity", 0.0, 1e9)?;
     let limit = q.limit(20, 50)?;
     let diversity = q.num("diversityFactor", 0.0, 1.0)?.unwrap_or(0.3);

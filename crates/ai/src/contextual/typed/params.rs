@@ -117,9 +117,15 @@ impl Params {
             .ok_or_else(|| invalid(key, &format!("must be a number from {min} to {max}")))
     }
 
-    /// DreamScape's flags: `"true"` (or `1`) is true, anything else false; `None` when absent.
-    pub fn flag(&self, key: &str) -> Option<bool> {
-        self.get(key).map(|v| v.eq_ignore_ascii_case("true") || v == "1")
+    /// A flag: `true`/`1` or `false`/`0` (the web client sends `true`/`false`); `None` when
+    /// absent; anything else is a `400` (DreamScape reads it as false, which hides a typo).
+    pub fn flag(&self, key: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(Some(false)),
+            Some(_) => Err(invalid(key, "must be true or false")),
+        }
     }
 
     pub fn date(&self, key: &str) -> Result<Option<NaiveDate>, ApiError> {

@@ -24,7 +24,7 @@ pub struct CompleteBody {
     pub user_id: Option<String>,
     /// DreamScape's travel-profile fields (`travelTypes`, `globalBudgetRange`, …) or our
     /// steps; absent: the profile identity published when onboarding completed.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub onboarding_data: Option<Value>,
 }
 
