@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search", "reviews", "travel", "media", "insights", "audit"]
+CONTEXTS = ["identity", "notifications", "messaging", "catalog", "booking", "payments", "search", "reviews", "travel", "media", "insights", "audit", "ai"]
 problems = []
 
 
