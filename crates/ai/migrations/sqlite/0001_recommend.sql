@@ -45,6 +45,8 @@ CREATE TABLE ai_interactions (
 );
 CREATE INDEX ai_interactions_user ON ai_interactions (user_id, at);
 CREATE INDEX ai_interactions_at ON ai_interactions (at);
+-- "Travellers who looked at this listing also looked at…": an item's interactions.
+CREATE INDEX ai_interactions_item ON ai_interactions (item_kind, item_id);
 CREATE INDEX ai_interactions_source ON ai_interactions (source);
 
 -- Item-based collaborative filtering: each destination's nearest neighbours (cosine over

@@ -173,6 +173,55 @@ pub async fn deals(db: &Db, limit: i64) -> Result<Vec<Listing>, DbError> {
     .await
 }
 
+/// A listing's published neighbours: those in the same destination or city first, then of the
+/// same kind, at most `limit` of each (the candidates "similar listings" are ranked from).
+pub async fn neighbourhood(db: &Db, of: &Listing, limit: i64) -> Result<Vec<Listing>, DbError> {
+    let mut near: Vec<Listing> = platform::db::query_dynamic(format!(
+        "{COLUMNS} WHERE id <> $1 AND (destination = $2 OR (LOWER(city) = LOWER($3) AND country = $4)) \
+         ORDER BY id LIMIT $5"
+    ))
+    .bind(of.id)
+    .bind(of.destination.as_deref())
+    .bind(of.city.as_str())
+    .bind(of.country.as_str())
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    let alike: Vec<Listing> =
+        platform::db::query_dynamic(format!("{COLUMNS} WHERE id <> $1 AND kind = $2 ORDER BY id LIMIT $3"))
+            .bind(of.id)
+            .bind(of.kind.as_str())
+            .bind(limit)
+            .fetch_all(db)
+            .await?;
+    for l in alike {
+        if !near.iter().any(|n| n.id == l.id) {
+            near.push(l);
+        }
+    }
+    Ok(near)
+}
+
+/// For each other listing, how many travellers who liked `listing` (any positive
+/// interaction: a view, a favourite, a booking) liked it too.
+pub async fn co_liked(db: &Db, listing: Uuid, limit: i64) -> Result<Vec<(String, i64)>, DbError> {
+    query(
+        "SELECT b.item_id, COUNT(DISTINCT b.user_id) FROM ai_interactions a \
+         JOIN ai_interactions b ON b.user_id = a.user_id AND b.item_kind = 'listing' AND b.item_id <> a.item_id \
+         WHERE a.item_kind = 'listing' AND a.item_id = $1 AND a.weight > 0 AND b.weight > 0 \
+         GROUP BY b.item_id ORDER BY COUNT(DISTINCT b.user_id) DESC, b.item_id LIMIT $2",
+    )
+    .bind(listing.to_string())
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// A published listing as the recommender knows it.
+pub async fn get(db: &Db, id: Uuid) -> Result<Option<Listing>, DbError> {
+    platform::db::query_dynamic(format!("{COLUMNS} WHERE id = $1")).bind(id).fetch_optional(db).await
+}
+
 /// How many published listings each destination has.
 pub async fn per_destination(db: &Db) -> Result<Vec<(String, i64)>, DbError> {
     query("SELECT destination, COUNT(*) FROM ai_listings WHERE destination IS NOT NULL GROUP BY destination")

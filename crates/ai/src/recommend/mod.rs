@@ -17,6 +17,7 @@ pub mod listings;
 mod model;
 mod privacy;
 pub mod service;
+pub mod similar_listings;
 pub mod store;
 mod views;
 

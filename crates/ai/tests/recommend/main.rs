@@ -7,6 +7,7 @@
 
 mod access;
 mod journey;
+mod similar;
 
 use std::sync::Arc;
 

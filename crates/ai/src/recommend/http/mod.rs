@@ -6,6 +6,7 @@
 mod admin;
 mod onboarding;
 mod public;
+mod similar_listings;
 mod user;
 
 use axum::Json as AxumJson;
@@ -32,6 +33,7 @@ pub fn routes() -> OpenApiRouter<State> {
         .routes(routes!(user::cold_start))
         .routes(routes!(public::trending))
         .routes(routes!(public::similar))
+        .routes(routes!(similar_listings::similar_listings))
         .routes(routes!(public::deals))
         .routes(routes!(public::by_location))
         .routes(routes!(public::popular))
