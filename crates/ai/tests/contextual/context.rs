@@ -42,7 +42,7 @@ async fn without_a_provider_weather_is_unavailable_and_seasons_come_from_normals
     // Bad input and unknown cities.
     testkit::expect_error(app.get("/api/v1/context/seasonal?date=2031-13-01").await, 400, "validation_failed").await;
     testkit::expect_error(app.get("/api/v1/context/seasonal?cityCode=Atlantis").await, 404, "unknown_city").await;
-    testkit::expect_error(app.get("/api/v1/context/weather/XXX").await, 404, "unknown_city").await;
+    testkit::expect_error(app.get("/api/v1/context/weather/QQQ").await, 404, "unknown_city").await;
     testkit::expect_error(app.get("/api/v1/context/forecast/PAR?days=0").await, 400, "validation_failed").await;
     assert_eq!(app.get("/api/v1/context/forecast/PAR?days=x").await.status(), 400);
 }
