@@ -53,6 +53,13 @@
 # reads of stored lists (default 5,000). Exits non-zero when the recommender does not beat
 # popularity.
 #
+# `bench/run.sh peer` runs Sojourn beside another booking system (issue 32) and writes
+# bench/results/peer.md: the same sign-ins, authenticated reads and booking creations (CONNECTIONS
+# closed-loop clients, default 16; DURATION seconds each, default 10) against `sojourn serve` and
+# against the system at PEER_URL, described by PEER_SPEC (a JSON file; bench/peer/sojourn.json
+# describes Sojourn and is the default), with PEER_PID for its CPU and memory; req/s, p50/p99 and
+# the ratio per scenario, RSS idle and loaded. Without PEER_URL only Sojourn's rows are printed.
+#
 # `bench/run.sh upload` times the upload of a 12-megapixel listing photo and panorama: until
 # answered, and until `ready` (bench/upload.py; ROUNDS, default 10; needs ffmpeg and python3).
 #
@@ -186,6 +193,31 @@ if [ "${1:-}" = "notifications" ]; then
     echo
     target/release/bench notifications --notices "$NOTICES" --readers "$READERS" --seconds "$DURATION" || status=$?
     echo "Whole run: $(( $(date +%s) - started )) s."
+    if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
+    exit "$status"
+  } | tee "$OUT"
+  exit "${PIPESTATUS[0]}"
+fi
+
+if [ "${1:-}" = "peer" ]; then
+  DURATION="${DURATION:-10}" CONNECTIONS="${CONNECTIONS:-16}"
+  OUT="bench/results/peer.md"
+  mkdir -p bench/results
+  cargo build --release --locked -p bench -p sojourn >&2
+  peer_args=()
+  [ -n "${PEER_URL:-}" ] && peer_args+=(--peer-url "$PEER_URL")
+  [ -n "${PEER_SPEC:-}" ] && peer_args+=(--peer-spec "$PEER_SPEC")
+  [ -n "${PEER_PID:-}" ] && peer_args+=(--peer-pid "$PEER_PID")
+  status=0
+  {
+    echo "# Peer comparison run"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+    echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
+    echo "- command: \`bench/run.sh peer\` (DURATION=$DURATION CONNECTIONS=$CONNECTIONS PEER_URL=${PEER_URL:-} PEER_SPEC=${PEER_SPEC:-} PEER_PID=${PEER_PID:-})"
+    echo
+    target/release/bench peer --seconds "$DURATION" --connections "$CONNECTIONS" "${peer_args[@]}" || status=$?
     if [ "$status" -ne 0 ]; then echo; echo "**The run FAILED (exit status $status): see above.**"; fi
     exit "$status"
   } | tee "$OUT"

@@ -5,7 +5,9 @@
 //! [--probes N] [--burst N] [--rate N]` (`bench/run.sh search`), and `bench notifications [--notices N]
 //! [--readers N] [--seconds N]` (`bench/run.sh notifications`), and `bench insights [--listings N]
 //! [--users N] [--days N] [--per-day N] [--seconds N] [--connections N] [--data-dir DIR]`
-//! (`bench/run.sh insights`).
+//! (`bench/run.sh insights`), and `bench peer [--seconds N] [--connections N] [--users N]
+//! [--peer-url URL] [--peer-spec FILE] [--peer-pid PID]` (`bench/run.sh peer`: Sojourn beside
+//! another booking system).
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -25,6 +27,8 @@ mod insights_seed;
 mod load;
 mod notify;
 mod notify_report;
+mod peer;
+mod peer_spec;
 mod realtime;
 mod rt_client;
 mod rt_echo;
@@ -142,6 +146,22 @@ async fn main() {
         };
         std::process::exit(code);
     }
+    if what == "peer" {
+        let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+        let options = peer::Options {
+            seconds: flag(&args, "--seconds", 10),
+            connections: flag(&args, "--connections", 16).max(1) as usize,
+            users: flag(&args, "--users", 8).max(1) as usize,
+            peer_spec: value("--peer-spec"),
+            peer_url: value("--peer-url"),
+            peer_pid: value("--peer-pid").and_then(|p| p.parse().ok()),
+        };
+        let code = tokio::select! {
+            ok = Box::pin(peer::run(options)) => if ok { 0 } else { 1 },
+            () = interrupted() => 130,
+        };
+        std::process::exit(code);
+    }
     if what == "notifications" {
         let flag = |name: &str, default: u64| flag(&args, name, default);
         let options = notify::Options {
@@ -160,6 +180,7 @@ async fn main() {
             "usage: bench auth|booking|browse|travel|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
              | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N] \
              | bench notifications [--notices N] [--readers N] [--seconds N] \
+             | bench peer [--seconds N] [--connections N] [--users N] [--peer-url URL] [--peer-spec FILE] [--peer-pid PID] \
              | bench insights [--listings N] [--users N] [--days N] [--per-day N] [--seconds N] [--connections N] [--data-dir DIR]"
         );
         std::process::exit(2);

@@ -116,6 +116,49 @@ impl Spent {
     }
 }
 
+/// Any process's CPU time and memory from `/proc/<pid>` (a server we started, or a peer
+/// implementation given by its pid).
+#[derive(Debug, Clone, Copy)]
+pub struct Watched {
+    pub pid: u32,
+    ticks_per_s: f64,
+}
+
+impl Watched {
+    pub fn new(pid: u32) -> Self {
+        Watched { pid, ticks_per_s: clock_ticks() as f64 }
+    }
+
+    pub fn usage(&self) -> Usage {
+        let at = Instant::now();
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
+        // Fields after the command name (which may hold spaces, hence the last ')'): state is
+        // field 3, utime 14 and stime 15 (proc(5)).
+        let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        let kib = |key: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+                .unwrap_or(0)
+        };
+        Usage { at, cpu_ticks: field(14) + field(15), rss_kib: kib("VmRSS:"), hwm_kib: kib("VmHWM:") }
+    }
+
+    /// What the process spent since `before`.
+    pub fn since(&self, before: Usage) -> Spent {
+        let now = self.usage();
+        Spent {
+            cpu_s: now.cpu_ticks.saturating_sub(before.cpu_ticks) as f64 / self.ticks_per_s,
+            wall_s: now.at.duration_since(before.at).as_secs_f64(),
+            rss_mib: now.rss_kib as f64 / 1024.0,
+            hwm_mib: now.hwm_kib as f64 / 1024.0,
+        }
+    }
+}
+
 /// A running `sojourn serve`; stopped (SIGTERM, then SIGKILL if it lingers) when dropped.
 pub struct Server {
     child: Option<Child>,
@@ -192,33 +235,18 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The server's process, for [`Watched::usage`] and [`Watched::since`].
+    pub fn watched(&self) -> Watched {
+        Watched { pid: self.pid, ticks_per_s: self.ticks_per_s }
+    }
+
     pub fn usage(&self) -> Usage {
-        let at = Instant::now();
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
-        // Fields after the command name (which may hold spaces, hence the last ')'): state is
-        // field 3, utime 14 and stime 15 (proc(5)).
-        let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
-        let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
-        let kib = |key: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(key))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-                .unwrap_or(0)
-        };
-        Usage { at, cpu_ticks: field(14) + field(15), rss_kib: kib("VmRSS:"), hwm_kib: kib("VmHWM:") }
+        self.watched().usage()
     }
 
     /// What the server spent since `before`.
     pub fn since(&self, before: Usage) -> Spent {
-        let now = self.usage();
-        Spent {
-            cpu_s: now.cpu_ticks.saturating_sub(before.cpu_ticks) as f64 / self.ticks_per_s,
-            wall_s: now.at.duration_since(before.at).as_secs_f64(),
-            rss_mib: now.rss_kib as f64 / 1024.0,
-            hwm_mib: now.hwm_kib as f64 / 1024.0,
-        }
+        self.watched().since(before)
     }
 
     /// SIGTERM, then waits for the exit (SIGKILL after 15 s); the time it took and how it ended.
