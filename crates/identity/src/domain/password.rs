@@ -57,6 +57,19 @@ pub fn hash(password: &str, cost: HashCost) -> Result<String, HashError> {
     Ok(argon(cost)?.hash_password(password.as_bytes(), &salt).map_err(|_| HashError)?.to_string())
 }
 
+/// A well-formed Argon2id PHC string with `cost`'s parameters, a random salt and a random
+/// digest that no password produces: verifying against it costs what a real check costs. Made
+/// without hashing, so start-up neither spends the CPU nor keeps Argon2's memory (19 MiB at
+/// the default cost) that a real hash would take.
+pub fn decoy(cost: HashCost) -> Result<String, HashError> {
+    let mut bytes = [0u8; 48];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| HashError)?;
+    let salt = SaltString::encode_b64(&bytes[..16]).map_err(|_| HashError)?;
+    let digest = argon2::password_hash::Output::new(&bytes[16..]).map_err(|_| HashError)?;
+    let HashCost { memory_kib: m, iterations: t, parallelism: p } = cost;
+    Ok(format!("$argon2id$v=19$m={m},t={t},p={p}${}${digest}", salt.as_str()))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verified {
     /// Matches, and the stored hash is current.
@@ -110,6 +123,19 @@ mod tests {
         let stronger = HashCost { memory_kib: 128, ..CHEAP };
         assert_eq!(verify("Password1!", &h, stronger), Verified::YesRehash);
         assert_eq!(verify("Password1!", "garbage", CHEAP), Verified::No);
+    }
+
+    #[test]
+    fn a_decoy_is_a_current_argon2id_hash_that_nothing_matches() {
+        let d = decoy(CHEAP).unwrap();
+        let parsed = PasswordHash::new(&d).unwrap();
+        assert_eq!(parsed.algorithm.as_str(), "argon2id");
+        let params = Params::try_from(&parsed).unwrap();
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (64, 1, 1));
+        assert_eq!(parsed.hash.unwrap().len(), 32);
+        assert_eq!(verify("", &d, CHEAP), Verified::No);
+        assert_eq!(verify("Password1!", &d, CHEAP), Verified::No);
+        assert_ne!(decoy(CHEAP).unwrap(), d, "each decoy has its own salt and digest");
     }
 
     #[test]

@@ -20,7 +20,7 @@ impl Hasher {
     pub fn new(cost: HashCost, max_concurrent: usize) -> Result<Self, password::HashError> {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let permits = if max_concurrent == 0 { cores.saturating_sub(1).max(1) } else { max_concurrent };
-        let decoy = password::hash(&crate::domain::secret::token().map_err(|_| password::HashError)?, cost)?;
+        let decoy = password::decoy(cost)?;
         Ok(Self { cost, permits: Arc::new(Semaphore::new(permits)), decoy })
     }
 
