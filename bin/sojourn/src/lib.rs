@@ -4,5 +4,6 @@
 pub mod admin;
 pub mod cli;
 pub mod contexts;
+pub mod memory;
 pub mod reindex;
 pub mod seed;
