@@ -22,7 +22,7 @@ async fn a_trusted_peer_keeps_the_chain_and_the_limit_follows_the_client() {
     let up = fake_upstream("f").await;
     let gw = gateway(vec![up.url()], |c| {
         c.server.trusted_proxies = vec!["127.0.0.1".into()];
-        c.gateway.rate_limit = platform::config::Limit::new(2, 60);
+        c.gateway.rate_limit = platform::config::Limit::new(1, 60);
     })
     .await;
     let get = |xff: &'static str| gw.client.get(gw.url("/api/v1/things/1")).header("x-forwarded-for", xff).send();

@@ -100,7 +100,10 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
         ));
     }
     if let Err(e) = crate::http::TrustedProxies::parse(&config.server.trusted_proxies) {
-        return Err(ConfigError::key("server.trusted_proxies", format!("each entry must be an IP address or CIDR range: {e}")));
+        return Err(ConfigError::key(
+            "server.trusted_proxies",
+            format!("each entry must be an IP address or CIDR range: {e}"),
+        ));
     }
     if !(1..=300).contains(&config.server.header_read_timeout_secs) {
         return Err(ConfigError::key("server.header_read_timeout_secs", "must be between 1 and 300"));

@@ -74,9 +74,9 @@ pub fn build_router(
         None => routes.fallback(middleware::not_found),
     };
     let proxies = TrustedProxies::from_config(server);
-    let routes = routes.layer(axum::Extension(auth)).layer(tower::util::MapRequestLayer::new(
-        move |req: axum::extract::Request| client_ip::resolve(&proxies, req),
-    ));
+    let routes = routes
+        .layer(axum::Extension(auth))
+        .layer(tower::util::MapRequestLayer::new(move |req: axum::extract::Request| client_ip::resolve(&proxies, req)));
     let app = wrap(routes, config, metrics);
     // Before routing: the API's paths match with or without a trailing slash.
     let app = Router::new().fallback_service(tower::util::MapRequest::new(app, trim_trailing_slash));

@@ -27,12 +27,10 @@ async fn connect(app: &TestApp) -> TcpStream {
 async fn closed_within(stream: &mut TcpStream, within: Duration) -> Duration {
     let started = Instant::now();
     let mut buf = [0u8; 1024];
-    loop {
-        match tokio::time::timeout(within, stream.read(&mut buf)).await {
-            Err(_) => panic!("still open after {within:?}"),
-            Ok(Ok(0) | Err(_)) => return started.elapsed(),
-            Ok(Ok(n)) => panic!("unexpected answer: {:?}", String::from_utf8_lossy(&buf[..n])),
-        }
+    match tokio::time::timeout(within, stream.read(&mut buf)).await {
+        Err(_) => panic!("still open after {within:?}"),
+        Ok(Ok(0) | Err(_)) => started.elapsed(),
+        Ok(Ok(n)) => panic!("unexpected answer: {:?}", String::from_utf8_lossy(&buf[..n])),
     }
 }
 
@@ -76,7 +74,11 @@ async fn a_request_head_sent_too_slowly_is_cut_off() {
     let mut trickle = connect(&app).await;
     let started = Instant::now();
     let mut cut = false;
-    for byte in b"GET /health/live HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n".iter().cycle().take(400) {
+    for byte in b"GET /health/live HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+        .iter()
+        .cycle()
+        .take(400)
+    {
         if trickle.write_all(&[*byte]).await.is_err() {
             cut = true;
             break;

@@ -55,7 +55,13 @@ impl Relay {
 }
 
 fn events_check(body: &Value) -> Value {
-    body["checks"].as_array().unwrap().iter().find(|c| c["name"] == "events").cloned().unwrap_or_else(|| panic!("{body}"))
+    body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "events")
+        .cloned()
+        .unwrap_or_else(|| panic!("{body}"))
 }
 
 /// Polls `/health/ready` until `done` says so (10 s at most).
@@ -117,7 +123,8 @@ async fn readiness_stays_up_while_events_wait_for_nats_and_they_go_out_once_it_i
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, body) = json(app.get("/api/v1/probes/received").await).await;
-        let got: Vec<&str> = body["data"]["events"].as_array().unwrap().iter().filter_map(|e| e["eventId"].as_str()).collect();
+        let got: Vec<&str> =
+            body["data"]["events"].as_array().unwrap().iter().filter_map(|e| e["eventId"].as_str()).collect();
         if got == [sent.as_str()] {
             break;
         }
