@@ -180,7 +180,7 @@ fn classify(gw: &Gateway, buf: &[u8], peer: IpAddr, tail: &mut Vec<u8>) -> Next 
     if !gw.upstreams.get(index).is_some_and(|u| u.instances.iter().all(|i| i.plain_http)) {
         return Next::Other;
     }
-    let trust = gw.trust_forwarded;
+    let trust = gw.proxies.trusts(peer);
     let (mut host, mut forwarded_for, mut authorization, mut given_id) = (None, None, None, None);
     let (mut close, mut proto_kept) = (false, false);
     tail.clear();
@@ -214,7 +214,10 @@ fn classify(gw: &Gateway, buf: &[u8], peer: IpAddr, tail: &mut Vec<u8>) -> Next 
             continue;
         }
         if named(name, "x-forwarded-for") {
-            forwarded_for.get_or_insert(value);
+            // One line read here; several (a trusted chain split across lines) go to hyper.
+            if trust && forwarded_for.replace(value).is_some() {
+                return Next::Other;
+            }
             continue;
         }
         if named(name, "x-request-id") {
@@ -233,14 +236,14 @@ fn classify(gw: &Gateway, buf: &[u8], peer: IpAddr, tail: &mut Vec<u8>) -> Next 
         relay::header_line(tail, name.as_bytes(), value);
     }
     let Some(host) = host else { return Next::Other };
-    let ip = gw.client_ip_of(peer, forwarded_for);
+    // The client (rate limit) is found in the chain; the peer is the hop appended to it.
+    let ip = if trust { gw.proxies.client_of(peer, forwarded_for.into_iter()) } else { peer.to_canonical() };
     tail.extend_from_slice(b"x-forwarded-for: ");
-    if trust && let Some(prior) = forwarded_for.filter(|v| v.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)))
-    {
+    if let Some(prior) = forwarded_for.filter(|v| v.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))) {
         tail.extend_from_slice(prior);
         tail.extend_from_slice(b", ");
     }
-    let _ = write!(tail, "{ip}\r\n");
+    let _ = write!(tail, "{}\r\n", peer.to_canonical());
     if !proto_kept {
         tail.extend_from_slice(b"x-forwarded-proto: http\r\n");
     }

@@ -29,6 +29,7 @@ use axum::response::IntoResponse;
 use kernel::{ApiError, Clock};
 use platform::auth::{Auth, SigningKeys};
 use platform::config::Config;
+use platform::http::TrustedProxies;
 use platform::metrics::HttpMetrics;
 use platform::ratelimit::RateLimiter;
 use platform::{Context, StartError};
@@ -50,7 +51,8 @@ pub struct Gateway {
     auth: Arc<Auth>,
     limits: Arc<RateLimiter>,
     limit: platform::config::Limit,
-    trust_forwarded: bool,
+    /// `server.trusted_proxies`: peers whose `X-Forwarded-For` is believed.
+    proxies: TrustedProxies,
     metrics: Arc<HttpMetrics>,
     redis: Option<Arc<platform::redis::Redis>>,
     health_timeout: Duration,
@@ -119,7 +121,6 @@ impl Gateway {
             retries: gw.retries,
             breaker,
             body_limit: config.server.body_limit_bytes,
-            trust_forwarded: config.server.trust_forwarded_for,
         });
         Ok(Arc::new(Self {
             routes,
@@ -128,7 +129,7 @@ impl Gateway {
             auth,
             limits: Arc::new(RateLimiter::new(config.rate_limit.enabled, clock).with_redis(redis.clone())),
             limit: gw.rate_limit,
-            trust_forwarded: config.server.trust_forwarded_for,
+            proxies: TrustedProxies::from_config(&config.server),
             metrics: Arc::new(HttpMetrics::default()),
             redis,
             health_timeout: Duration::from_millis(gw.health_timeout_ms),
@@ -153,22 +154,14 @@ impl Gateway {
         Edge::new(self.clone(), router, config).await
     }
 
-    fn client_ip(&self, req: &Request) -> IpAddr {
+    /// The client (for the rate limit) and the peer the request came from (appended to
+    /// `X-Forwarded-For`).
+    fn origin(&self, req: &Request) -> (IpAddr, proxy::Peer) {
         let peer =
             req.extensions().get::<ConnectInfo<SocketAddr>>().map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
-        self.client_ip_of(peer, req.headers().get("x-forwarded-for").map(HeaderValue::as_bytes))
-    }
-
-    /// The connection's peer, or the first `X-Forwarded-For` entry when that header is trusted.
-    fn client_ip_of(&self, peer: IpAddr, forwarded_for: Option<&[u8]>) -> IpAddr {
-        if !self.trust_forwarded {
-            return peer;
-        }
-        forwarded_for
-            .and_then(|v| std::str::from_utf8(v).ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(peer)
+        let trusted = self.proxies.trusts(peer);
+        let client = if trusted { self.proxies.client_from_headers(peer, req.headers()) } else { peer.to_canonical() };
+        (client, proxy::Peer { ip: peer.to_canonical(), trusted })
     }
 }
 
@@ -252,14 +245,14 @@ async fn route<'a>(gw: &'a Gateway, req: Request, id: &HeaderValue, index: Optio
     let Some(upstream) = gw.upstreams.get(index) else {
         return (label, ApiError::not_found("No route for this path").into_response());
     };
-    let ip = gw.client_ip(&req);
+    let (ip, peer) = gw.origin(&req);
     if let Err(refused) = admit(gw, ip, req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes)).await {
         return (label, refused);
     }
     if upgrade::is_upgrade(req.headers()) {
-        return (label, upgrade::forward(&gw.proxy, &gw.sockets, upstream, req, ip, id).await);
+        return (label, upgrade::forward(&gw.proxy, &gw.sockets, upstream, req, peer, id).await);
     }
-    (label, gw.proxy.forward(upstream, req, ip, id).await)
+    (label, gw.proxy.forward(upstream, req, peer, id).await)
 }
 
 /// What every proxied request passes first, whichever server read it: the client's rate limit,

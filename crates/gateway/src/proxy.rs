@@ -2,6 +2,9 @@
 //! buffered), hop-by-hop headers dropped, `X-Forwarded-*` and `X-Request-Id` set, failures
 //! turned into envelopes (503 when nothing could be sent, 502 when the upstream broke, 504 when
 //! it did not answer in time), and bodiless idempotent requests retried on another instance.
+//! A request body the *client* got wrong (a malformed chunk, a connection cut mid-body) is the
+//! client's fault, not the upstream's: it is answered 400 and never counted by the breaker,
+//! or one client could open the circuit for everybody.
 //! Protocol upgrades (WebSocket) take `upgrade` instead, with the same instance choice and
 //! breaker.
 
@@ -46,6 +49,9 @@ pub enum Sent<A> {
     /// Nothing was sent.
     ConnectFailed(String),
     BodyLimit,
+    /// The client's own body could not be read (bad chunked framing, cut off): its fault,
+    /// answered 400, not held against the instance.
+    ClientBody(String),
     Broken(String),
     TimedOut,
 }
@@ -57,7 +63,6 @@ pub struct Proxy {
     retries: u32,
     pub breaker: Breaker,
     body_limit: usize,
-    trust_forwarded: bool,
 }
 
 pub struct ProxyOptions {
@@ -66,7 +71,14 @@ pub struct ProxyOptions {
     pub retries: u32,
     pub breaker: Breaker,
     pub body_limit: usize,
-    pub trust_forwarded: bool,
+}
+
+/// The address a request came from, and whether it is a trusted proxy (`server.trusted_proxies`)
+/// whose forwarded headers are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub ip: IpAddr,
+    pub trusted: bool,
 }
 
 /// An answer's status, which tells the breaker whether its instance failed.
@@ -190,6 +202,24 @@ fn is_body_limit(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// Whether a client error came from reading the inbound request's body (hyper's client passes
+/// the body's own error, an `axum::Error`, along as a cause).
+fn is_client_body(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<axum::Error>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// The client's request body could not be read: `400 malformed_body`.
+pub fn malformed_body() -> Response<Body> {
+    envelope(400, "malformed_body", "The request body could not be read (malformed or cut off)", None)
+}
+
 impl Proxy {
     pub fn new(options: ProxyOptions) -> Self {
         let mut connector = HttpConnector::new();
@@ -206,7 +236,6 @@ impl Proxy {
             retries: options.retries,
             breaker: options.breaker,
             body_limit: options.body_limit,
-            trust_forwarded: options.trust_forwarded,
         }
     }
 
@@ -220,17 +249,22 @@ impl Proxy {
     }
 
     /// `X-Forwarded-*` and `X-Request-Id` for the upstream; `Host` becomes `X-Forwarded-Host`.
-    pub fn forwarded_headers(&self, headers: &mut HeaderMap, client: IpAddr, request_id: &HeaderValue) {
+    /// The peer is appended to `X-Forwarded-For`, after the incoming chain only when the peer
+    /// is a trusted proxy (a client's own header is dropped).
+    pub fn forwarded_headers(&self, headers: &mut HeaderMap, peer: Peer, request_id: &HeaderValue) {
         let host = headers.remove(header::HOST);
-        let prior = headers.get(&X_FORWARDED_FOR).and_then(|v| v.to_str().ok()).filter(|_| self.trust_forwarded);
-        let chain = match prior {
-            Some(prior) => format!("{prior}, {client}"),
-            None => client.to_string(),
-        };
+        let mut chain = String::new();
+        if peer.trusted {
+            for prior in headers.get_all(&X_FORWARDED_FOR).iter().filter_map(|v| v.to_str().ok()) {
+                chain.push_str(prior);
+                chain.push_str(", ");
+            }
+        }
+        chain.push_str(&peer.ip.to_string());
         if let Ok(v) = HeaderValue::from_str(&chain) {
             headers.insert(X_FORWARDED_FOR.clone(), v);
         }
-        if !(self.trust_forwarded && headers.contains_key(&X_FORWARDED_PROTO)) {
+        if !(peer.trusted && headers.contains_key(&X_FORWARDED_PROTO)) {
             headers.insert(X_FORWARDED_PROTO.clone(), HeaderValue::from_static("http"));
         }
         if let Some(host) = host {
@@ -244,7 +278,7 @@ impl Proxy {
         &self,
         upstream: &Upstream,
         req: Request<Body>,
-        client: IpAddr,
+        peer: Peer,
         request_id: &HeaderValue,
     ) -> Response<Body> {
         let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
@@ -255,7 +289,7 @@ impl Proxy {
         // No length, not chunked, and (HTTP/2) the stream already ended: truly no body.
         let bodiless = !has_body(&parts.headers) && axum::body::HttpBody::is_end_stream(&body);
         strip_hop_by_hop(&mut parts.headers);
-        self.forwarded_headers(&mut parts.headers, client, request_id);
+        self.forwarded_headers(&mut parts.headers, peer, request_id);
         let retryable = bodiless && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         let mut body =
             Some(if bodiless { body } else { Body::new(http_body_util::Limited::new(body, self.body_limit)) });
@@ -329,6 +363,10 @@ impl Proxy {
                 Err(unavailable())
             }
             Sent::BodyLimit => Err(envelope(413, "payload_too_large", "The request body is too large", None)),
+            Sent::ClientBody(error) => {
+                tracing::info!(%upstream, instance = %instance.url, %error, "client request body unreadable");
+                Err(malformed_body())
+            }
             Sent::Broken(error) => {
                 instance.failed(&self.breaker);
                 tracing::warn!(%upstream, instance = %instance.url, %error, "upstream request failed");
@@ -378,7 +416,7 @@ impl Proxy {
             }
             Ok(Err(upload::UploadError::Connect(error))) => Sent::ConnectFailed(error.to_string()),
             Ok(Err(upload::UploadError::Body(error))) if is_body_limit(&error) => Sent::BodyLimit,
-            Ok(Err(upload::UploadError::Body(error))) => Sent::Broken(format!("client body: {}", with_causes(&error))),
+            Ok(Err(upload::UploadError::Body(error))) => Sent::ClientBody(with_causes(&error)),
             Ok(Err(upload::UploadError::Broken(error))) => Sent::Broken(error.to_string()),
             Err(_) => Sent::TimedOut,
         }
@@ -394,6 +432,7 @@ impl Proxy {
             }
             Ok(Err(error)) if error.is_connect() => Sent::ConnectFailed(with_causes(&error)),
             Ok(Err(error)) if is_body_limit(&error) => Sent::BodyLimit,
+            Ok(Err(error)) if is_client_body(&error) => Sent::ClientBody(with_causes(&error)),
             Ok(Err(error)) => Sent::Broken(with_causes(&error)),
             Err(_) => Sent::TimedOut,
         }

@@ -13,7 +13,6 @@
 //! answered) before both are closed; an error on either ends both at once. Any other answer
 //! (`401` from the service's own check, `400`, `404`) is relayed as a response.
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -129,7 +128,7 @@ pub async fn forward(
     sockets: &Arc<Sockets>,
     upstream: &Upstream,
     mut req: Request<Body>,
-    client: IpAddr,
+    peer: crate::proxy::Peer,
     request_id: &HeaderValue,
 ) -> Response<Body> {
     if has_body(req.headers()) {
@@ -148,7 +147,7 @@ pub async fn forward(
     if let Some(protocol) = protocol {
         parts.headers.insert(header::UPGRADE, protocol);
     }
-    proxy.forwarded_headers(&mut parts.headers, client, request_id);
+    proxy.forwarded_headers(&mut parts.headers, peer, request_id);
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     // Nothing is sent when no connection could be made: a GET may go to the next instance.
     let mut attempts = Attempts::new(upstream, parts.method == Method::GET);

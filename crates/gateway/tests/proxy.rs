@@ -5,9 +5,13 @@
 
 #[path = "proxy/fast_path.rs"]
 mod fast_path;
+#[path = "proxy/forwarded.rs"]
+mod forwarded;
 #[path = "proxy/front.rs"]
 mod front;
 mod harness;
+#[path = "proxy/malformed.rs"]
+mod malformed;
 #[path = "proxy/upload.rs"]
 mod upload;
 #[path = "proxy/websocket.rs"]

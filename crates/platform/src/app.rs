@@ -1,5 +1,10 @@
 //! Start-up and serving: open each enabled context's database, migrate it, mount the context,
-//! wire events, then serve until told to stop — finishing in-flight requests first.
+//! wire events, then serve until told to stop — finishing in-flight requests first. Connections
+//! are served by [`conn`], which adds the header-read and idle timeouts.
+
+mod conn;
+
+pub use conn::Timeouts;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -154,6 +159,7 @@ fn ops_router_for_docs() -> OpenApiRouter {
         realtime: None,
         readiness: Arc::default(),
         context_metrics: Arc::default(),
+        outage_ready_secs: 0,
     });
     http::ops::router(state)
 }
@@ -286,6 +292,7 @@ impl App {
             realtime: Some(realtime.clone()),
             readiness,
             context_metrics,
+            outage_ready_secs: config.events.outage_ready_secs,
         });
         // The records and feeds this process owns, for readers elsewhere.
         if let Some(internal) = crate::contracts::internal_routes(&contracts, &secrets) {
@@ -327,7 +334,8 @@ impl App {
         });
         let consumers = platform.bus.start(stop.clone());
 
-        let result = serve_router(router, listener, grace, shutdown, &stop_handle).await;
+        let timeouts = Timeouts::from_config(&platform.config.server);
+        let result = serve_router(router, listener, grace, timeouts, shutdown, &stop_handle).await;
         // Sockets are not requests: the server's drain does not wait for them. Close them
         // (1001, going away) so clients reconnect to another instance at once.
         platform.realtime.shutdown();
@@ -355,17 +363,20 @@ pub async fn serve_router(
     router: Router,
     listener: TcpListener,
     grace: Duration,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()> + Send + 'static,
     stop: &StopHandle,
 ) -> Result<(), StartError> {
-    serve_service(router, listener, grace, shutdown, stop).await
+    serve_service(router, listener, grace, timeouts, shutdown, stop).await
 }
 
-/// [`serve_router`] for any service answering requests (the gateway's edge).
+/// [`serve_router`] for any service answering requests: HTTP/1.1 (with upgrades) and HTTP/2,
+/// the peer's address as `ConnectInfo<SocketAddr>`, and the connection `timeouts`.
 pub async fn serve_service<S>(
     service: S,
     listener: TcpListener,
     grace: Duration,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()> + Send + 'static,
     stop: &StopHandle,
 ) -> Result<(), StartError>
@@ -382,15 +393,7 @@ where
         shutdown.await;
         let _ = begin_tx.send(());
     };
-    // No Nagle delay on answers written in several pieces (headers, then a streamed body).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<std::net::SocketAddr>(
-        service,
-    );
-    let server = axum::serve(listener, service).with_graceful_shutdown(signal);
-    let server = tokio::spawn(async move { server.await });
+    let server = tokio::spawn(conn::serve(listener, service, timeouts, signal));
     drain_with_deadline(server, begin_rx, grace, stop).await
 }
 

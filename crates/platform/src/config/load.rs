@@ -92,6 +92,28 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if config.server.shutdown_grace_secs > 600 {
         return Err(ConfigError::key("server.shutdown_grace_secs", "must be at most 600"));
     }
+    if config.server.trust_forwarded_for {
+        return Err(ConfigError::key(
+            "server.trust_forwarded_for",
+            "is no longer supported: list the proxies whose X-Forwarded-For to believe in server.trusted_proxies \
+             (addresses or CIDR ranges, e.g. [\"10.0.0.0/8\"])",
+        ));
+    }
+    if let Err(e) = crate::http::TrustedProxies::parse(&config.server.trusted_proxies) {
+        return Err(ConfigError::key(
+            "server.trusted_proxies",
+            format!("each entry must be an IP address or CIDR range: {e}"),
+        ));
+    }
+    if !(1..=300).contains(&config.server.header_read_timeout_secs) {
+        return Err(ConfigError::key("server.header_read_timeout_secs", "must be between 1 and 300"));
+    }
+    if !(1..=3600).contains(&config.server.idle_timeout_secs) {
+        return Err(ConfigError::key("server.idle_timeout_secs", "must be between 1 and 3600"));
+    }
+    if config.events.outage_ready_secs > 7 * 24 * 3600 {
+        return Err(ConfigError::key("events.outage_ready_secs", "must be between 0 and 604800"));
+    }
     check_database_url("database.url", config.database.url.as_deref())?;
     for (name, ctx) in &config.contexts {
         let plain = !name.is_empty()
@@ -278,6 +300,38 @@ mod tests {
             assert_eq!(load(&overrides).unwrap().server.port, 5001);
             let flags = Overrides { port: Some(5002), ..overrides };
             assert_eq!(load(&flags).unwrap().server.port, 5002);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn forwarded_for_is_trusted_only_from_listed_proxies() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SOJOURN__SERVER__TRUSTED_PROXIES", "10.0.0.0/8, ::1");
+            let c = load(&Overrides::default()).unwrap();
+            assert_eq!(c.server.trusted_proxies, vec!["10.0.0.0/8", "::1"]);
+            assert_eq!((c.server.header_read_timeout_secs, c.server.idle_timeout_secs), (10, 60));
+            jail.set_env("SOJOURN__SERVER__TRUSTED_PROXIES", "10.0.0.0/8, proxy.local");
+            let err = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("server.trusted_proxies") && err.contains("proxy.local"), "{err}");
+            jail.set_env("SOJOURN__SERVER__TRUSTED_PROXIES", "");
+            assert!(load(&Overrides::default()).unwrap().server.trusted_proxies.is_empty());
+            // The old switch believed the first hop, which any client writes: refused, with the way out.
+            jail.set_env("SOJOURN__SERVER__TRUST_FORWARDED_FOR", "true");
+            let err = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("server.trust_forwarded_for") && err.contains("server.trusted_proxies"), "{err}");
+            jail.set_env("SOJOURN__SERVER__TRUST_FORWARDED_FOR", "false");
+            assert!(load(&Overrides::default()).is_ok());
+            for (var, value, key) in [
+                ("SOJOURN__SERVER__HEADER_READ_TIMEOUT_SECS", "0", "server.header_read_timeout_secs"),
+                ("SOJOURN__SERVER__IDLE_TIMEOUT_SECS", "3601", "server.idle_timeout_secs"),
+                ("SOJOURN__EVENTS__OUTAGE_READY_SECS", "604801", "events.outage_ready_secs"),
+            ] {
+                jail.set_env(var, value);
+                let err = load(&Overrides::default()).unwrap_err().to_string();
+                assert!(err.contains(key), "{err}");
+                jail.set_env(var, "1");
+            }
             Ok(())
         });
     }

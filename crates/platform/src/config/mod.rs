@@ -153,8 +153,19 @@ pub struct ServerConfig {
     /// Where users reach this deployment: links sent by email and media URLs are built on it.
     /// Unset: the address the server listens on (see [`ServerConfig::public_url`]).
     pub public_url: Option<String>,
-    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    /// Replaced by `trusted_proxies`: `true` is refused at start-up (it let any client choose
+    /// its address); `false` is accepted and means nothing.
     pub trust_forwarded_for: bool,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed. Empty: never (the client is the TCP peer). A list, or one comma-separated
+    /// string in the environment.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub trusted_proxies: Vec<String>,
+    /// A client has this long to send a whole request head (from its first byte), or the
+    /// connection is closed (slowloris).
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with no request in flight is closed after this long.
+    pub idle_timeout_secs: u64,
     /// A built single-page app served at `/` for every path the API does not own (see
     /// `docs/web-apps.md`). Unset: unknown paths are JSON 404s.
     pub web_root: Option<PathBuf>,
@@ -175,6 +186,9 @@ impl Default for ServerConfig {
             hsts: false,
             public_url: None,
             trust_forwarded_for: false,
+            trusted_proxies: Vec::new(),
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
             web_root: None,
             mounts: Vec::new(),
             web_csp: DEFAULT_WEB_CSP.into(),
@@ -346,6 +360,9 @@ pub struct EventsConfig {
     pub nats_max_age_days: u32,
     /// With `nats.url`: deliveries of one event to one consumer before JetStream gives up.
     pub nats_max_deliver: i64,
+    /// With `nats.url`: while the bus is unreachable, `/health/ready` stays ready (reporting
+    /// `degraded`) until the oldest event waiting in an outbox is this old; 0 = always ready.
+    pub outage_ready_secs: u64,
 }
 
 impl Default for EventsConfig {
@@ -360,6 +377,7 @@ impl Default for EventsConfig {
             nats_subject_prefix: "sojourn.events".into(),
             nats_max_age_days: 7,
             nats_max_deliver: 1440,
+            outage_ready_secs: 900,
         }
     }
 }

@@ -24,7 +24,7 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::openapi::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-pub use client_ip::{ClientIp, TrustForwardedFor};
+pub use client_ip::{ClientIp, ProxyRange, TrustForwardedFor, TrustedProxies};
 pub use docs::{OPENAPI_PATH, base_document, optional_empty_bodies, router as docs_router};
 pub use extract::{Json, Path, Query, idempotency_key, shape_error};
 pub use middleware::RequestId;
@@ -73,8 +73,10 @@ pub fn build_router(
             .layer(axum::middleware::from_fn_with_state(web, web::root_page)),
         None => routes.fallback(middleware::not_found),
     };
-    let routes =
-        routes.layer(axum::Extension(auth)).layer(axum::Extension(TrustForwardedFor(server.trust_forwarded_for)));
+    let proxies = TrustedProxies::from_config(server);
+    let routes = routes
+        .layer(axum::Extension(auth))
+        .layer(tower::util::MapRequestLayer::new(move |req: axum::extract::Request| client_ip::resolve(&proxies, req)));
     let app = wrap(routes, config, metrics);
     // Before routing: the API's paths match with or without a trailing slash.
     let app = Router::new().fallback_service(tower::util::MapRequest::new(app, trim_trailing_slash));

@@ -1,5 +1,12 @@
 //! Operations endpoints: root, health (DreamScape's shape), liveness, readiness that checks
 //! every dependency this process uses, and Prometheus metrics.
+//!
+//! An unreachable event bus (NATS) does not by itself make a process unready: events are
+//! committed to the outbox with the data and published once the bus is back, so the process
+//! keeps serving writes. Taking every replica out of the load balancer because NATS blinked
+//! would turn a delay into an outage. Readiness then reports the `events` check as
+//! `degraded`, with how many events wait and for how long; only once the oldest has waited
+//! longer than `events.outage_ready_secs` (or the outboxes cannot be read) does it fail.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -38,6 +45,9 @@ pub struct OpsState {
     pub readiness: Arc<crate::readiness::Readiness>,
     /// What the contexts count themselves (deliveries...), in `/metrics`.
     pub context_metrics: Arc<crate::metrics::ContextMetrics>,
+    /// `events.outage_ready_secs`: how old a waiting event may get while the bus is
+    /// unreachable before readiness fails (0: never).
+    pub outage_ready_secs: u64,
 }
 
 pub fn router(state: Arc<OpsState>) -> OpenApiRouter {
@@ -134,6 +144,8 @@ async fn api_live(state: State<Arc<OpsState>>) -> Json<Liveness> {
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     name: String,
+    /// `ok`, `failed`, or `degraded` (not working, not holding readiness: the event bus while
+    /// events wait in the outbox).
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -146,7 +158,7 @@ pub struct Check {
 
 #[derive(Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ready` or `not_ready`.
+    /// `ready` or `not_ready` (a `degraded` check does not make it `not_ready`).
     status: &'static str,
     /// DreamScape's field: `status == "ready"`.
     ready: bool,
@@ -206,12 +218,12 @@ async fn ready(State(state): State<Arc<OpsState>>) -> Response {
         pending.push(check(format!("database:{}", db.name()), db.ping()));
     }
     let mut checks = futures_util::future::join_all(pending).await;
-    checks.push(check("events".to_owned(), state.bus.ping()).await);
+    checks.push(events_check(&state).await);
     let probes = state.readiness.probes().into_iter().map(|(name, p)| probe(name, p));
     checks.extend(futures_util::future::join_all(probes).await);
-    let all_ok = checks.iter().all(|c| c.error.is_none());
+    let all_ok = checks.iter().all(|c| c.status != "failed");
     for failed in checks.iter().filter(|c| c.error.is_some()) {
-        tracing::warn!(check = %failed.name, error = ?failed.error, "readiness check failed");
+        tracing::warn!(check = %failed.name, status = failed.status, error = ?failed.error, "readiness check failed");
     }
     let dependencies = checks.iter().map(|c| (c.name.clone(), c.error.is_none())).collect();
     let body = Readiness {
@@ -227,6 +239,45 @@ async fn ready(State(state): State<Arc<OpsState>>) -> Response {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], Json(body)).into_response()
     }
+}
+
+/// The bus answers: `ok`. It does not, but every outbox can be read and its oldest event is
+/// within `events.outage_ready_secs`: `degraded` (events wait, nothing is lost). Otherwise
+/// `failed`.
+async fn events_check(state: &OpsState) -> Check {
+    let mut check = check("events".to_owned(), state.bus.ping()).await;
+    if check.error.is_none() {
+        return check;
+    }
+    let started = Instant::now();
+    let now = Utc::now();
+    let lags = futures_util::future::join_all(
+        state.dbs.iter().map(|db| tokio::time::timeout(CHECK_TIMEOUT, crate::events::lag(db, now))),
+    )
+    .await;
+    check.latency_ms += started.elapsed().as_secs_f64() * 1000.0;
+    let (mut pending, mut oldest) = (0u64, 0f64);
+    for lag in lags {
+        let Ok(Ok(lag)) = lag else { return check };
+        pending += lag.pending;
+        oldest = oldest.max(lag.oldest_age_seconds);
+    }
+    let oldest_secs = oldest.floor() as u64;
+    check.detail = Some(serde_json::json!({
+        "bus": "unreachable",
+        "pendingEvents": pending,
+        "oldestPendingSecs": oldest_secs,
+    }));
+    let limit = state.outage_ready_secs;
+    if limit > 0 && oldest_secs >= limit {
+        let cause = check.error.take().unwrap_or_default();
+        check.error = Some(format!(
+            "{cause}; the oldest waiting event is {oldest_secs}s old (events.outage_ready_secs = {limit})"
+        ));
+        return check;
+    }
+    check.status = "degraded";
+    check
 }
 
 /// `/health/ready` under DreamScape's `/api` prefix.

@@ -4,14 +4,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod browser;
+mod connections;
 mod databases;
 mod envelopes;
 mod events;
+mod forwarded;
 mod groups;
 mod http_stack;
 mod media;
 mod migrations;
 mod nats;
+mod nats_outage;
 mod ops;
 mod readiness;
 mod realtime;
