@@ -279,3 +279,84 @@ pub async fn run(seconds: u64) -> bool {
     }
     ledger.ok && journals.ok && nights.ok
 }
+
+/// `bench hot`: the hot public reads (issue 32) with the in-process cache on and off, in
+/// interleaved rounds on one seeded catalogue (off, on, off, on), each round beside the axum
+/// limit measured in it: listing detail, the same revalidated with `If-None-Match` (`304`),
+/// the photo list and a provider's profile. `BENCH_HOT_HOLD=1` waits for Enter before each
+/// round (to attach `perf record -p <server pid>`, printed).
+pub async fn hot(seconds: u64) {
+    let duration = Duration::from_secs(seconds);
+    let (dir, _) = seeded().await;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+    let limit_url: Arc<str> = load::limit_server().await.into();
+    let concurrency = 32;
+    let hold = std::env::var("BENCH_HOT_HOLD").is_ok_and(|v| v == "1");
+    println!("## bench hot ({seconds} s per scenario, {concurrency} connections)\n");
+    let mut table = Vec::new();
+    for (round, on) in [(1, false), (1, true), (2, false), (2, true)] {
+        let env: Vec<(&str, String)> =
+            if on { Vec::new() } else { vec![("SOJOURN__SERVER__HOT_CACHE_BYTES", "0".to_owned())] };
+        let mut server = Server::start_with(dir.path(), &dir.path().join("serve-hot.log"), &[], &env).await;
+        let base: Arc<str> = server.base.as_str().into();
+        let (all, _, _) = listing_ids(&client, &base).await;
+        // Every detail read once (the cache filled when on), its ETag and provider noted.
+        let mut etags = Vec::new();
+        let mut providers = Vec::new();
+        for id in &all {
+            let r = client.get(format!("{base}/api/v1/listings/{id}")).send().await.unwrap();
+            etags.push(r.headers()["etag"].to_str().unwrap().to_owned());
+            let body: Value = r.json().await.unwrap();
+            providers.push(body["data"]["listing"]["providerId"].as_str().unwrap_or_default().to_owned());
+        }
+        let (all, etags, providers) = (Arc::new(all), Arc::new(etags), Arc::new(providers));
+        if hold {
+            eprintln!("round {round}, cache {}: server at {base}; press Enter", if on { "on" } else { "off" });
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+        }
+        let c = client.clone();
+        let u = limit_url.clone();
+        let limit = load::run(concurrency, duration, move |_| {
+            let (c, u) = (c.clone(), u.clone());
+            async move { c.get(&*u).send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await;
+        let label = if on { "cache on" } else { "cache off" };
+        table.push((format!("round {round}: limit (axum JSON, in the bench process)"), limit.clone(), None));
+        for scenario in ["detail", "detail + If-None-Match", "photos", "provider"] {
+            let (c, b, a, e, p) = (client.clone(), base.clone(), all.clone(), etags.clone(), providers.clone());
+            let run = load::run(concurrency, duration, move |i| {
+                let n = (i * 7919) % a.len();
+                let request = match scenario {
+                    "detail" => c.get(format!("{b}/api/v1/listings/{}", a[n])),
+                    "detail + If-None-Match" => {
+                        c.get(format!("{b}/api/v1/listings/{}", a[n])).header("if-none-match", e[n].as_str())
+                    }
+                    "photos" => c.get(format!("{b}/api/v1/listings/{}/photos", a[n])),
+                    _ => c.get(format!("{b}/api/v1/providers/{}", p[n])),
+                };
+                async move {
+                    match request.send().await {
+                        Ok(r) => (r.status().is_success() || r.status() == 304) && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+            });
+            let (summary, spent) = metered(&server, run).await;
+            table.push((format!("round {round}, {label}: GET {scenario}"), summary, Some((spent, limit.clone()))));
+        }
+        server.stop();
+    }
+    println!("{HEADER}");
+    for (name, summary, spent) in &table {
+        let limit = spent.as_ref().map(|(_, l)| l);
+        println!("{}", summary.row(name, limit));
+    }
+    println!("\n{}", server::CPU_HEADER);
+    for (name, summary, spent) in &table {
+        if let Some((spent, _)) = spent {
+            println!("{}", spent.row(name, summary.requests));
+        }
+    }
+}

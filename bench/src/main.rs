@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench -- auth|booking|browse|travel|all [--seconds N]` (`bench/run.sh` runs `all`;
+//! `cargo run --release -p bench -- auth|booking|browse|hot|travel|all [--seconds N]` (`bench/run.sh` runs `all`;
 //! `bench/run.sh travel` the travel benchmark)
 //! and `bench realtime [--sockets N] [--rate N] [--seconds N]` (`bench/run.sh realtime`), and
 //! `bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N]
@@ -51,6 +51,11 @@ async fn bench(what: &str, seconds: u64) -> bool {
         "booking" => booking::run(seconds).await,
         // Boxed: the browse scenario's future is large (clippy::large_futures).
         "browse" => Box::pin(browse::run(seconds)).await,
+        // The hot public reads with their cache on and off (issue 32); not part of `all`.
+        "hot" => {
+            Box::pin(browse::hot(seconds)).await;
+            true
+        }
         "travel" => travel::run(seconds).await,
         _ => {
             let browsed = Box::pin(browse::run(seconds)).await;
@@ -175,9 +180,9 @@ async fn main() {
         };
         std::process::exit(code);
     }
-    if !["auth", "booking", "browse", "travel", "all"].contains(&what) {
+    if !["auth", "booking", "browse", "hot", "travel", "all"].contains(&what) {
         eprintln!(
-            "usage: bench auth|booking|browse|travel|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
+            "usage: bench auth|booking|browse|hot|travel|all [--seconds N] | bench realtime [--sockets N] [--rate N] [--seconds N] \
              | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N] \
              | bench notifications [--notices N] [--readers N] [--seconds N] \
              | bench peer [--seconds N] [--connections N] [--users N] [--peer-url URL] [--peer-spec FILE] [--peer-pid PID] \

@@ -102,9 +102,16 @@ impl Context for Catalog {
             )),
             None => None,
         };
+        let hot = platform::hot::HotCache::new(
+            "catalog",
+            env.config.server.hot_cache_bytes,
+            env.cache.redis().cloned(),
+            env.config.nats.url.is_some(),
+        );
+        env.metrics.register(Arc::new(hot.clone()));
         env.personal_data.register(
             "catalog",
-            Arc::new(privacy::CatalogData { db: env.db.clone(), clock: env.clock.clone(), cache: env.cache.clone() }),
+            Arc::new(privacy::CatalogData { db: env.db.clone(), clock: env.clock.clone(), cache: hot.clone() }),
         );
         env.contracts.provide_records(
             platform::contracts::RecordKind::Listing,
@@ -119,34 +126,40 @@ impl Context for Catalog {
             media: env.media.clone(),
             jobs: env.jobs.clone(),
             geocoder,
-            cache: env.cache.clone(),
+            hot: hot.clone(),
         });
         env.jobs.register(service::photo_job::PHOTO_JOB, Arc::new(service::photo_job::PhotoJob::new(&state)));
         let erasure = platform::events::Subscription::new(
             "catalog.erasure",
             "user.deleted",
             env.db.clone(),
-            privacy::ErasureOnDelete { db: env.db.clone(), clock: env.clock.clone(), cache: env.cache.clone() },
+            privacy::ErasureOnDelete { db: env.db.clone(), clock: env.clock.clone(), cache: hot.clone() },
         );
         let ratings = platform::events::Subscription::new(
             service::ratings::RATINGS_CONSUMER,
             "review.*",
             env.db.clone(),
-            service::ratings::RatingsConsumer { clock: env.clock.clone(), cache: env.cache.clone() },
+            service::ratings::RatingsConsumer { clock: env.clock.clone(), cache: hot.clone() },
         );
         let media = platform::events::Subscription::new(
             service::media::MEDIA_CONSUMER,
             service::media::MEDIA_EVENTS,
             env.db.clone(),
-            service::media::MediaConsumer { cache: env.cache.clone() },
+            service::media::MediaConsumer { cache: hot.clone() },
         );
         let mut subscriptions = vec![erasure, ratings, media];
-        if env.cache.enabled() {
+        if hot.enabled() {
             subscriptions.push(platform::events::Subscription::new(
                 "catalog.cache",
                 "listing.*",
                 env.db.clone(),
-                service::cached::ForgetChanged(env.cache.clone()),
+                service::cached::ForgetChanged(hot.clone()),
+            ));
+            subscriptions.push(platform::events::Subscription::new(
+                "catalog.cache.providers",
+                "provider.*",
+                env.db.clone(),
+                service::cached::ForgetChanged(hot.clone()),
             ));
         }
         Ok(Mounted { router: http::routes().with_state(state), subscriptions })

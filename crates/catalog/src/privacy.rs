@@ -1,17 +1,17 @@
 //! This context's part of GDPR exports and erasure: the provider profile (contact details,
 //! name) and the listings a user offers. Erasure anonymises the provider and takes the
 //! listings offline; the listing rows stay, as bookings and payments refer to them. Once that
-//! commits, their cached public details are forgotten, so an erased host's listings are not
-//! served from the shared cache until it expires.
+//! commits, their cached public answers (and the provider's profile) are forgotten, so an
+//! erased host's listings and name are not served from the hot cache.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kernel::{Clock, EventEnvelope};
-use platform::cache::Cache;
 use platform::db::{Db, DbError, Tx, query};
 use platform::events::{EventHandler, HandlerError};
+use platform::hot::HotCache;
 use platform::privacy::{PersonalData, PrivacyError};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use crate::{store, view};
 pub struct CatalogData {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
-    pub cache: Cache,
+    pub cache: HotCache,
 }
 
 fn fail(e: impl std::fmt::Display) -> PrivacyError {
@@ -67,10 +67,14 @@ pub async fn erase(tx: &mut Tx, user: Uuid, now: DateTime<Utc>) -> Result<(), Db
     Ok(())
 }
 
-/// Forgets the cached details of every listing `user` offers (after an erasure committed).
-async fn forget_listings_of(db: &Db, cache: &Cache, user: Uuid) {
+/// Forgets the cached answers about every listing `user` offers and their provider profile
+/// (after an erasure committed).
+async fn forget_listings_of(db: &Db, cache: &HotCache, user: Uuid) {
     if !cache.enabled() {
         return;
+    }
+    if let Ok(Some(provider)) = store::providers::of_user(db, user).await {
+        cache.forget(&crate::service::cached::provider_group(provider.id)).await;
     }
     match store::listings::list_owned(db, user, 10_000, 0).await {
         Ok((listings, _)) => {
@@ -87,7 +91,7 @@ async fn forget_listings_of(db: &Db, cache: &Cache, user: Uuid) {
 pub struct ErasureOnDelete {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
-    pub cache: Cache,
+    pub cache: HotCache,
 }
 
 #[async_trait]

@@ -53,6 +53,12 @@ impl Cache {
         Self { redis, put }
     }
 
+    /// The Redis behind this cache, if any (the in-process [`crate::hot`] cache announces its
+    /// forgets there).
+    pub fn redis(&self) -> Option<&Arc<Redis>> {
+        self.redis.as_ref()
+    }
+
     pub fn enabled(&self) -> bool {
         self.redis.is_some()
     }

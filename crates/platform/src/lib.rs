@@ -13,6 +13,7 @@ pub mod context;
 pub mod contracts;
 pub mod db;
 pub mod events;
+pub mod hot;
 pub mod http;
 pub mod images;
 pub mod jobs;

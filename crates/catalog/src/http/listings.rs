@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kernel::{ApiError, ErrorBody, FieldError, Page, PageQuery, PageRequest};
 use platform::auth::{AuthUser, MaybeAuthUser};
-use platform::http::{Json, Path, Query, ok, ok_with_message};
+use platform::http::{IfNoneMatch, Json, Path, Query, ok, ok_with_message};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -105,14 +105,17 @@ pub async fn create_batch(
 /// its status.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", operation_id = "get_listing", tag = "Listings", security((), ("bearerAuth" = [])),
     params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, description = "`{listing}` with its rating (`ListingRating`), `media` (`MediaSummary`) and photos, with `ETag`"), (status = 404, body = ErrorBody)))]
+    params(("If-None-Match" = Option<String>, Header, description = "The `ETag` you hold: `304` if it is still current")),
+    responses((status = 200, description = "`{listing}` with its rating (`ListingRating`), `media` (`MediaSummary`) and photos, with `ETag` (`\"<version>.<hash>\"`; usable in `If-Match`)"),
+        (status = 304, description = "Not modified: the `If-None-Match` ETag is current"), (status = 404, body = ErrorBody)))]
 pub async fn get(
     AxumState(state): AxumState<State>,
     user: MaybeAuthUser,
     Path(id): Path<String>,
+    IfNoneMatch(if_none_match): IfNoneMatch,
 ) -> Result<Response, ApiError> {
-    let (body, version) = state.listing_detail(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
-    Ok(etag(ok(body), version))
+    let answer = state.listing_detail(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
+    Ok(answer.respond(if_none_match.as_ref()))
 }
 
 /// Change a listing (owner only). Send `If-Match` with the ETag you read: a concurrent change

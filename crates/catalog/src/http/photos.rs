@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kernel::{ApiError, ErrorBody, FieldError};
 use platform::auth::{AuthUser, MaybeAuthUser};
-use platform::http::{Json, Path, ok, ok_with_message};
+use platform::http::{Json, Path, ok_with_message};
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
 use uuid::Uuid;
@@ -68,14 +68,16 @@ pub async fn upload(
 /// sees the ready ones; the owner (and administrators) every photo with its `status`.
 #[utoipa::path(get, path = "/api/v1/listings/{id}/photos", operation_id = "list_listing_photos", tag = "Listing photos",
     security((), ("bearerAuth" = [])), params(("id" = String, Path, description = "Listing id")),
-    responses((status = 200, description = "`{photos}` (`PhotoView`s)"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "`{photos}` (`PhotoView`s), with an `ETag`"),
+        (status = 304, description = "Not modified: the `If-None-Match` ETag is current"), (status = 404, body = ErrorBody)))]
 pub async fn list(
     AxumState(state): AxumState<State>,
     user: MaybeAuthUser,
     Path(id): Path<String>,
+    platform::http::IfNoneMatch(if_none_match): platform::http::IfNoneMatch,
 ) -> Result<Response, ApiError> {
-    let photos = state.listing_photos(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
-    Ok(ok(json!({ "photos": photos })))
+    let answer = state.listing_photos_answer(kernel::parse_id(&id, "listing")?, user.0.as_ref()).await?;
+    Ok(answer.respond(if_none_match.as_ref()))
 }
 
 /// `Some(None)` for an explicit `null`, `None` when the field is absent.

@@ -53,8 +53,14 @@ fn public(p: &Provider) -> serde_json::Value {
 /// A provider's public profile (no contact details).
 #[utoipa::path(get, path = "/api/v1/providers/{id}", operation_id = "get_provider", tag = "Providers", security(()),
     params(("id" = String, Path, description = "Provider id")),
-    responses((status = 200, description = "`{provider}`"), (status = 404, body = ErrorBody)))]
-pub async fn get(AxumState(state): AxumState<State>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let provider = state.provider(kernel::parse_id(&id, "provider")?).await?;
-    Ok(ok(json!({ "provider": public(&provider) })))
+    responses((status = 200, description = "`{provider}`, with an `ETag`"),
+        (status = 304, description = "Not modified: the `If-None-Match` ETag is current"), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    AxumState(state): AxumState<State>,
+    Path(id): Path<String>,
+    platform::http::IfNoneMatch(if_none_match): platform::http::IfNoneMatch,
+) -> Result<Response, ApiError> {
+    let id = kernel::parse_id(&id, "provider")?;
+    let answer = state.provider_answer(id, |p| json!({ "provider": public(p) })).await?;
+    Ok(answer.respond(if_none_match.as_ref()))
 }

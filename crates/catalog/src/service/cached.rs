@@ -1,67 +1,50 @@
-//! The public detail of published listings, in the shared cache (Redis, when configured). Every
-//! viewer of a published listing gets the same body, so one entry serves all; drafts are never
-//! cached. Each change forgets the entry right after its commit, and the `catalog.cache`
-//! consumer forgets it again on the `listing.*` event, as a backstop for a forget that failed.
-//! A read that raced with a change does not put its older copy back (see [`platform::cache`]).
+//! The catalog's hot public answers, in the in-process cache ([`platform::hot`]): the detail
+//! and the photo list of published listings, and providers' public profiles. Each is kept as
+//! the finished response body with its ETag, so a hit costs no database read and no JSON work,
+//! and a client holding the current ETag gets `304`.
+//!
+//! Every anonymous or ordinary viewer of a published listing gets the same answer, so one entry
+//! serves all; the owner and administrators see photos that are not ready yet, so theirs is
+//! built for them and never stored; drafts are never stored. Each change forgets the listing's
+//! answers right after its commit (writer's path: listing saves, photo changes, the photo job),
+//! and the consumers of what else is shown forget them too (`review.*` ratings, media's
+//! summaries, erasures), as does the `catalog.cache` consumer on `listing.*`, a backstop for
+//! changes committed by another process. With Redis, forgets reach every instance.
 
 use async_trait::async_trait;
 use kernel::EventEnvelope;
-use platform::cache::{Cache, Lookup, Ticket};
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
-use serde_json::Value;
+use platform::hot::HotCache;
 use uuid::Uuid;
 
-use super::Catalog;
-
-fn key(listing: Uuid) -> String {
-    format!("catalog:listing:{listing}")
+/// The group of a listing's answers.
+pub(crate) fn listing_group(listing: Uuid) -> String {
+    listing.simple().to_string()
 }
 
-/// A cached detail: the response body and its version (the ETag).
-pub struct CachedListing {
-    pub body: Value,
-    pub version: i64,
+/// The group of a provider's public profile.
+pub(crate) fn provider_group(provider: Uuid) -> String {
+    format!("p{}", provider.simple())
 }
 
-fn decode(raw: &[u8]) -> Option<CachedListing> {
-    let mut entry: Value = serde_json::from_slice(raw).ok()?;
-    let version = entry.get("version")?.as_i64()?;
-    Some(CachedListing { body: entry.get_mut("body")?.take(), version })
+pub(crate) const DETAIL: &str = "detail";
+pub(crate) const PHOTOS: &str = "photos";
+pub(crate) const PROFILE: &str = "profile";
+
+/// Forgets every cached answer about `listing`.
+pub(crate) async fn forget(cache: &HotCache, listing: Uuid) {
+    cache.forget(&listing_group(listing)).await;
 }
 
-impl Catalog {
-    /// The cached detail of `id`, or the ticket to cache it once read (an unreadable entry is
-    /// a miss that cannot be stored over; the next change or the TTL clears it).
-    pub async fn cached_listing(&self, id: Uuid) -> Result<CachedListing, Option<Ticket>> {
-        match self.cache.get(&key(id)).await {
-            Lookup::Hit(raw) => decode(&raw).ok_or(None),
-            Lookup::Miss(ticket) => Err(Some(ticket)),
-        }
-    }
-
-    pub async fn cache_listing(&self, ticket: Ticket, body: &Value, version: i64) {
-        if !self.cache.enabled() {
-            return;
-        }
-        let entry = serde_json::json!({"version": version, "body": body});
-        if let Ok(bytes) = serde_json::to_vec(&entry) {
-            self.cache.put(ticket, &bytes).await;
-        }
-    }
-
+impl super::Catalog {
     pub(crate) async fn forget_listing(&self, id: Uuid) {
-        forget(&self.cache, id).await;
+        forget(&self.hot, id).await;
     }
 }
 
-/// Forgets the cached detail of `listing`.
-pub(crate) async fn forget(cache: &Cache, listing: Uuid) {
-    cache.forget(&key(listing)).await;
-}
-
-/// Forgets the detail of a listing whose event says it changed.
-pub struct ForgetChanged(pub Cache);
+/// Forgets the answers about a listing (or provider) whose event says it changed.
+pub struct ForgetChanged(pub HotCache);
 
 #[async_trait]
 impl EventHandler for ForgetChanged {
@@ -71,7 +54,11 @@ impl EventHandler for ForgetChanged {
 
     async fn after_commit(&self, event: &EventEnvelope) {
         if let Ok(id) = event.aggregate_id.parse::<Uuid>() {
-            forget(&self.0, id).await;
+            if event.event_type.starts_with("provider.") {
+                self.0.forget(&provider_group(id)).await;
+            } else {
+                forget(&self.0, id).await;
+            }
         }
     }
 }

@@ -7,9 +7,9 @@
 
 use async_trait::async_trait;
 use kernel::EventEnvelope;
-use platform::cache::Cache;
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
+use platform::hot::HotCache;
 
 use crate::domain::media::MediaChange;
 use crate::store;
@@ -21,7 +21,7 @@ pub const MEDIA_EVENTS: &str = "media.*";
 
 /// Applies media's events to the listings' media summaries.
 pub struct MediaConsumer {
-    pub cache: Cache,
+    pub cache: HotCache,
 }
 
 #[async_trait]

@@ -33,8 +33,9 @@ pub struct Catalog {
     pub jobs: platform::jobs::Jobs,
     /// Fills in coordinates from addresses, when configured.
     pub geocoder: Option<Arc<dyn crate::geocode::Geocoder>>,
-    /// Public listing details, shared across instances (Redis); forgotten on every change.
-    pub cache: platform::cache::Cache,
+    /// Hot public answers (listing details and photos, provider profiles), finished and
+    /// in-process; forgotten on every change ([`cached`]).
+    pub hot: platform::hot::HotCache,
 }
 
 impl Catalog {

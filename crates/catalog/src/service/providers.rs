@@ -103,6 +103,22 @@ impl Catalog {
         Ok(p)
     }
 
+    /// The public answer about provider `id`, `shown` as the body, from the hot cache.
+    pub async fn provider_answer(
+        &self,
+        id: Uuid,
+        shown: impl FnOnce(&Provider) -> serde_json::Value,
+    ) -> Result<std::sync::Arc<platform::hot::Hot>, ApiError> {
+        let group = super::cached::provider_group(id);
+        let ticket = match self.hot.get(&group, super::cached::PROFILE) {
+            platform::hot::HotLookup::Hit(hot) => return Ok(hot),
+            platform::hot::HotLookup::Miss(ticket) => ticket,
+        };
+        let p = self.provider(id).await?;
+        let version = p.updated_at.timestamp_millis();
+        Ok(self.hot.put(ticket, platform::hot::Hot::json(&shown(&p), version, None)))
+    }
+
     pub async fn provider(&self, id: Uuid) -> Result<Provider, ApiError> {
         store::providers::find(&self.db, id).await?.ok_or_else(|| ApiError::not_found("Provider not found"))
     }
@@ -128,6 +144,7 @@ impl Catalog {
         self.emit(&mut tx, "provider.updated", p.id, user, data).await?;
         tx.commit().await?;
         self.events.committed();
+        self.hot.forget(&super::cached::provider_group(p.id)).await;
         Ok(p)
     }
 }

@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use kernel::{Clock, EventEnvelope};
-use platform::cache::Cache;
 use platform::db::Tx;
 use platform::events::{EventHandler, HandlerError};
+use platform::hot::HotCache;
 
 use crate::domain::rating::RatingSummary;
 use crate::store;
@@ -27,7 +27,7 @@ pub const RATING_EVENT: &str = "review.summary_changed";
 /// Applies reviews' rating summaries.
 pub struct RatingsConsumer {
     pub clock: Arc<dyn Clock>,
-    pub cache: Cache,
+    pub cache: HotCache,
 }
 
 #[async_trait]

@@ -1,15 +1,19 @@
 //! Listings as clients see them: each with its reviews' rating ([`super::ratings`]) and its
 //! media summary ([`super::media`]), read for a whole page at once; and the detail, which adds
-//! the photos and is served from the shared cache to everyone but the listing's owner and
-//! administrators (who see photos that are not ready yet, so their detail is their own).
+//! the photos and, like the photo list, is served from the hot cache ([`super::cached`]) to
+//! everyone but the listing's owner and administrators (who see photos that are not ready yet,
+//! so their answer is their own).
+
+use std::sync::Arc;
 
 use kernel::ApiError;
 use platform::auth::AuthUser;
+use platform::hot::{Hot, HotLookup};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::Catalog;
 use super::photos::sees_all_photos;
+use super::{Catalog, cached};
 use crate::domain::listing::Listing;
 use crate::store;
 use crate::view;
@@ -35,31 +39,48 @@ impl Catalog {
     }
 }
 
-/// Whether the cached public `body` is not what `viewer` sees: its owner and administrators see
-/// every photo.
-fn sees_more_than_cached(body: &Value, viewer: Option<&AuthUser>) -> bool {
-    viewer.is_some_and(|v| {
-        v.is_admin() || body["listing"]["ownerId"].as_str().and_then(|o| o.parse::<Uuid>().ok()) == Some(v.user_id)
-    })
+/// Whether `viewer` sees more than the public answer about a listing owned by `owner`: its owner
+/// and administrators see every photo, so their answer is their own.
+fn sees_more_than_public(owner: Option<Uuid>, viewer: Option<&AuthUser>) -> bool {
+    viewer.is_some_and(|v| v.is_admin() || owner == Some(v.user_id))
 }
 
 impl Catalog {
-    /// The body of `GET /api/v1/listings/{id}` for `viewer` (`{ listing }` with its photos), and
-    /// the listing's version for the ETag.
-    pub async fn listing_detail(&self, id: Uuid, viewer: Option<&AuthUser>) -> Result<(Value, i64), ApiError> {
-        let ticket = match self.cached_listing(id).await {
-            Ok(hit) if !sees_more_than_cached(&hit.body, viewer) => return Ok((hit.body, hit.version)),
-            Ok(_) => None,
-            Err(ticket) => ticket,
+    /// The answer to `GET /api/v1/listings/{id}` for `viewer` (`{ listing }` with its photos),
+    /// from the hot cache when it is the public one.
+    pub async fn listing_detail(&self, id: Uuid, viewer: Option<&AuthUser>) -> Result<Arc<Hot>, ApiError> {
+        let group = cached::listing_group(id);
+        let ticket = match self.hot.get(&group, cached::DETAIL) {
+            HotLookup::Hit(hot) if !sees_more_than_public(hot.owner, viewer) => return Ok(hot),
+            HotLookup::Hit(_) => None,
+            HotLookup::Miss(ticket) => Some(ticket),
         };
         let l = self.listing(id, viewer).await?;
         let all = sees_all_photos(&l, viewer);
         let mut listing = self.view(&l).await?;
         listing["photos"] = json!(self.photos_of(l.id, all).await?);
-        let body = json!({ "listing": listing });
-        if let Some(ticket) = ticket.filter(|_| l.status == "published" && !all) {
-            self.cache_listing(ticket, &body, l.version).await;
-        }
-        Ok((body, l.version))
+        let hot = Hot::json(&json!({ "listing": listing }), l.version, Some(l.owner_id));
+        Ok(match ticket.filter(|_| l.status == "published" && !all) {
+            Some(ticket) => self.hot.put(ticket, hot),
+            None => Arc::new(hot),
+        })
+    }
+
+    /// The answer to `GET /api/v1/listings/{id}/photos` for `viewer`, like the detail.
+    pub async fn listing_photos_answer(&self, id: Uuid, viewer: Option<&AuthUser>) -> Result<Arc<Hot>, ApiError> {
+        let group = cached::listing_group(id);
+        let ticket = match self.hot.get(&group, cached::PHOTOS) {
+            HotLookup::Hit(hot) if !sees_more_than_public(hot.owner, viewer) => return Ok(hot),
+            HotLookup::Hit(_) => None,
+            HotLookup::Miss(ticket) => Some(ticket),
+        };
+        let l = self.listing(id, viewer).await?;
+        let all = sees_all_photos(&l, viewer);
+        let photos = self.photos_of(l.id, all).await?;
+        let hot = Hot::json(&json!({ "photos": photos }), l.version, Some(l.owner_id));
+        Ok(match ticket.filter(|_| l.status == "published" && !all) {
+            Some(ticket) => self.hot.put(ticket, hot),
+            None => Arc::new(hot),
+        })
     }
 }

@@ -1,7 +1,8 @@
-//! The listing detail in the shared cache (`redis.url`; needs `SOJOURN_TEST_REDIS_URL`, required
-//! when `CI=true`): the second read is a hit, a change is visible at once, an unpublished
-//! listing is not served from the cache, drafts are never cached, an erased host's listings
-//! leave the cache with the account, and a new rating is shown at once.
+//! The listing detail in the hot cache with Redis sharing its forgets (`redis.url`; needs
+//! `SOJOURN_TEST_REDIS_URL`, required when `CI=true`): the second read is a hit, a change is
+//! visible at once, an unpublished listing is not served from the cache, drafts are never
+//! cached, an erased host's listings leave the cache with the account, and a new rating is
+//! shown at once. Without Redis, `hot.rs` covers the same.
 
 use std::sync::Arc;
 
@@ -35,7 +36,10 @@ async fn listing_details_are_cached_and_forgotten_on_change() {
     let Some(app) = spawn_cached().await else { return };
     let counters = || async {
         let text = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-        (metric(&text, "sojourn_cache_hits_total"), metric(&text, "sojourn_cache_misses_total"))
+        (
+            metric(&text, "sojourn_hot_cache_hits_total{context=\"catalog\"}"),
+            metric(&text, "sojourn_hot_cache_misses_total{context=\"catalog\"}"),
+        )
     };
     let h = host(&app, "host@example.com").await;
     let id = create_listing(&app, &h.token, &loft()).await["id"].as_str().unwrap().to_owned();
@@ -45,6 +49,20 @@ async fn listing_details_are_cached_and_forgotten_on_change() {
     assert_eq!(call(&app, Method::GET, None, &path, None).await.status(), 404);
     data(call(&app, Method::POST, Some(&h.token), &format!("{path}/publish"), None).await).await;
 
+    // The cache serves once subscribed to the other instances' forgets (in the background).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let before = counters().await;
+        call(&app, Method::GET, None, &path, None).await;
+        call(&app, Method::GET, None, &path, None).await;
+        if counters().await.0 > before.0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the hot cache never came online with Redis");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A change (forgotten here and announced), then a miss and a hit.
+    data(call(&app, Method::PUT, Some(&h.token), &path, Some(&json!({"title": "Loft, by the canal"}))).await).await;
     let before = counters().await;
     let first = call(&app, Method::GET, None, &path, None).await;
     let etag = first.headers()["etag"].clone();

@@ -8,6 +8,7 @@ mod blocks;
 mod cache;
 mod feed;
 mod geocoding;
+mod hot;
 mod listings;
 mod media;
 mod photo_jobs;

@@ -52,7 +52,8 @@ async fn every_listing_view_shows_the_newest_rating_and_nothing_else_moves() {
     let expected = json!({"rating": 4.7, "reviewCount": 10, "ratingCategories": {"cleanliness": 4.67, "accuracy": 5.0},
                           "ratingDistribution": {"1": 0, "2": 0, "3": 1, "4": 2, "5": 7}});
     let detail = call(&app, Method::GET, None, &path, None).await;
-    assert_eq!(detail.headers()["etag"], "\"2\"", "a rating is no new version of the listing");
+    let etag = detail.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with("\"2."), "a rating is no new version of the listing: {etag}");
     assert_eq!(rating_of(&data(detail).await["listing"]), expected);
     let public = data(call(&app, Method::GET, None, "/api/v1/listings", None).await).await;
     assert_eq!(rating_of(&public["listings"][0]), expected);

@@ -83,6 +83,9 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     if config.server.host.parse::<std::net::IpAddr>().is_err() {
         return Err(ConfigError::key("server.host", "must be an IP address such as 0.0.0.0 or 127.0.0.1"));
     }
+    if config.server.hot_cache_bytes > 4 * 1024 * 1024 * 1024 {
+        return Err(ConfigError::key("server.hot_cache_bytes", "must be between 0 and 4294967296"));
+    }
     if !(1024..=64 * 1024 * 1024).contains(&config.server.body_limit_bytes) {
         return Err(ConfigError::key("server.body_limit_bytes", "must be between 1024 and 67108864"));
     }

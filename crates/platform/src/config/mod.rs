@@ -144,6 +144,9 @@ pub struct ServerConfig {
     pub port: u16,
     /// Largest accepted request body.
     pub body_limit_bytes: usize,
+    /// Byte budget of each context's in-process cache of hot public answers (`platform::hot`);
+    /// 0 turns it off.
+    pub hot_cache_bytes: usize,
     /// A request still running after this is answered 408 and dropped.
     pub request_timeout_secs: u64,
     /// On SIGTERM, how long in-flight requests get to finish.
@@ -181,6 +184,7 @@ impl Default for ServerConfig {
             host: "0.0.0.0".into(),
             port: 3000,
             body_limit_bytes: 1024 * 1024,
+            hot_cache_bytes: 16 * 1024 * 1024,
             request_timeout_secs: 30,
             shutdown_grace_secs: 10,
             hsts: false,

@@ -241,3 +241,16 @@ mod tests {
         assert_eq!(strip_location("missing field `name` at line 1 column 2"), "missing field `name`");
     }
 }
+
+/// The request's `If-None-Match`, taken alone (extracting the whole `HeaderMap` would copy every
+/// header of every request), for answers served by [`crate::hot::Hot::respond`].
+#[derive(Debug, Clone, Default)]
+pub struct IfNoneMatch(pub Option<axum::http::HeaderValue>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.headers.get(axum::http::header::IF_NONE_MATCH).cloned()))
+    }
+}

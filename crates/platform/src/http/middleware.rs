@@ -20,9 +20,10 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// The route template that matched (`/api/v1/things/{id}`), carried on the response.
+/// The route template that matched (`/api/v1/things/{id}`), carried on the response (axum's
+/// own, shared: no copy of the template per request).
 #[derive(Debug, Clone)]
-struct MatchedRoute(String);
+struct MatchedRoute(MatchedPath);
 
 /// Accepts a client's request id only if it is short and plain, so it cannot forge log lines.
 pub fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
@@ -36,37 +37,47 @@ pub fn is_plain_request_id(id: &[u8]) -> bool {
 }
 
 /// Outermost layer: assigns the request id, opens the tracing span, records metrics and
-/// writes the access log line.
+/// writes the access log line. It runs on every request, so it copies little: the id's header
+/// value is made once and shared by the request and the response, the method and route are
+/// borrowed, and the path is only read while the span is made.
 pub async fn observe(State(metrics): State<Arc<HttpMetrics>>, mut req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(acceptable_request_id)
-        .unwrap_or_else(|| kernel::new_id().to_string());
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        req.headers_mut().insert(X_REQUEST_ID.clone(), value);
-    }
-    req.extensions_mut().insert(RequestId(request_id.clone()));
-    let method = req.method().as_str().to_owned();
-    let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("http", request_id = %request_id, method = %method, path = %path);
+    let (request_id, header_value) = match req.headers().get(&X_REQUEST_ID).and_then(acceptable_request_id) {
+        // Checked plain above: the client's header value is kept as it is.
+        Some(id) => (id, req.headers().get(&X_REQUEST_ID).cloned()),
+        None => {
+            let id = kernel::new_id().to_string();
+            let value = HeaderValue::from_str(&id).ok();
+            if let Some(value) = &value {
+                req.headers_mut().insert(X_REQUEST_ID.clone(), value.clone());
+            }
+            (id, value)
+        }
+    };
+    let method = req.method().clone();
+    let quiet = {
+        let path = req.uri().path();
+        path.starts_with("/health") || path == "/metrics"
+    };
+    let span = tracing::info_span!("http", request_id = %request_id, method = %method, path = %req.uri().path());
+    req.extensions_mut().insert(RequestId(request_id));
     let started = Instant::now();
 
-    let mut response = next.run(req).instrument(span.clone()).await;
+    let mut response =
+        if span.is_disabled() { next.run(req).await } else { next.run(req).instrument(span.clone()).await };
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let route = response.extensions().get::<MatchedRoute>().map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
-    let route = route.as_str();
-    metrics.observe(&method, route, status, elapsed);
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
+    let matched = response.extensions_mut().remove::<MatchedRoute>();
+    let route = matched.as_ref().map_or("unmatched", |r| r.0.as_str());
+    metrics.observe(method.as_str(), route, status, elapsed);
+    if let Some(value) = header_value {
         response.headers_mut().insert(X_REQUEST_ID.clone(), value);
     }
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::error!(status, latency_ms, route, "request failed");
-        } else if path.starts_with("/health") || path == "/metrics" {
+        } else if quiet {
             tracing::debug!(status, latency_ms, route, "request");
         } else {
             tracing::info!(status, latency_ms, route, "request");
@@ -75,9 +86,9 @@ pub async fn observe(State(metrics): State<Arc<HttpMetrics>>, mut req: Request, 
     response
 }
 
-/// Route-level layer: copies the matched route template onto the response for `observe`.
+/// Route-level layer: hands the matched route template to `observe` on the response.
 pub async fn tag_route(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let mut response = next.run(req).await;
     if let Some(route) = route {
         response.extensions_mut().insert(MatchedRoute(route));

@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use client_ip::{ClientIp, ProxyRange, TrustForwardedFor, TrustedProxies};
 pub use docs::{OPENAPI_PATH, base_document, optional_empty_bodies, router as docs_router};
-pub use extract::{Json, Path, Query, idempotency_key, shape_error};
+pub use extract::{IfNoneMatch, Json, Path, Query, idempotency_key, shape_error};
 pub use middleware::RequestId;
 pub use response::{created, if_match_version, ok, ok_with_message, with_version_etag};
 
@@ -145,6 +145,7 @@ pub fn cors(config: &Config) -> CorsLayer {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::IF_MATCH,
+            header::IF_NONE_MATCH,
             HeaderName::from_static("idempotency-key"),
             middleware::X_REQUEST_ID.clone(),
             // Media's resumable uploads; insights' tracking (visitor id, consent).

@@ -28,13 +28,15 @@ pub fn with_version_etag(mut response: Response, version: i64) -> Response {
     response
 }
 
-/// `If-Match: "3"` → 3 (`W/` tolerated). Anything else is a 400 naming `what` (e.g. "the
+/// `If-Match: "3"` → 3 (`W/` tolerated; `"3.<hash>"`, the ETag of a cached detail
+/// ([`crate::hot::Hot::json`]), reads as its version 3). Anything else is a 400 naming `what` (e.g. "the
 /// listing"): a client that means to guard its write must not be silently unguarded.
 pub fn if_match_version(headers: &axum::http::HeaderMap, what: &str) -> Result<Option<i64>, kernel::ApiError> {
     let Some(raw) = headers.get(axum::http::header::IF_MATCH) else { return Ok(None) };
     raw.to_str()
         .ok()
         .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .map(|v| v.split_once('.').map_or(v, |(version, _)| version))
         .and_then(|v| v.parse::<i64>().ok())
         .map(Some)
         .ok_or_else(|| kernel::ApiError::bad_request(format!("If-Match must be {what}'s ETag, e.g. \"3\"")))
