@@ -22,7 +22,7 @@ pub struct RequestId(pub String);
 
 /// The route template that matched (`/api/v1/things/{id}`), carried on the response.
 #[derive(Debug, Clone)]
-struct MatchedRoute(String);
+pub(crate) struct MatchedRoute(pub(crate) String);
 
 /// Accepts a client's request id only if it is short and plain, so it cannot forge log lines.
 pub fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
