@@ -109,3 +109,35 @@ pub fn traced_request(request: reqwest::RequestBuilder, service: &str) -> (reqwe
     }
     (request, Some(span))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TraceConfig;
+
+    #[tokio::test]
+    async fn internal_calls_carry_the_current_span_and_untraced_ones_nothing() {
+        // Nothing listens there: exports fail quietly, which is what tracing must do.
+        let config = TraceConfig { otlp_endpoint: Some("http://127.0.0.1:9".into()), ..TraceConfig::default() };
+        let tracer = Tracer::from_config(&config, "test").unwrap();
+        let client = reqwest::Client::new();
+        let (untraced, none) = traced_request(client.get("http://booking.internal/x"), "booking service");
+        assert!(none.is_none() && untraced.build().unwrap().headers().get(TRACEPARENT).is_none());
+
+        let server = tracer.start("GET /y", SpanKind::Server, None);
+        let server_context = server.context().clone();
+        let (request, span) = super::super::in_span(&server, async {
+            traced_request(client.get("http://booking.internal/internal/v1/records/listing/1"), "booking service")
+        })
+        .await;
+        let span = span.unwrap();
+        let sent = request.build().unwrap();
+        let header = SpanContext::from_traceparent(sent.headers()[TRACEPARENT].as_bytes()).unwrap();
+        assert_eq!(header.trace_id, server_context.trace_id, "the same trace");
+        assert_eq!(header.span_id, span.context().span_id, "the callee's parent is the client span");
+        assert_ne!(header.span_id, server_context.span_id);
+        end_client_span(Some(span), Some(200));
+        tracer.flush().await;
+        assert!(tracer.stats().dropped.load(std::sync::atomic::Ordering::Relaxed) >= 1, "dropped, not blocked");
+    }
+}
