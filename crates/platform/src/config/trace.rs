@@ -36,6 +36,12 @@ pub(super) fn validate(config: &TraceConfig) -> Result<(), ConfigError> {
     {
         return Err(ConfigError::key("trace.otlp_endpoint", "must be an http:// or https:// URL"));
     }
+    // The endpoint is logged at start-up: credentials belong in `trace.headers`.
+    if let Some(url) = &config.otlp_endpoint
+        && url.split("://").nth(1).and_then(|rest| rest.split('/').next()).is_some_and(|host| host.contains('@'))
+    {
+        return Err(ConfigError::key("trace.otlp_endpoint", "no credentials in the URL: use trace.headers"));
+    }
     if !(0.0..=1.0).contains(&config.sample_ratio) {
         return Err(ConfigError::key("trace.sample_ratio", "must be between 0 and 1"));
     }
@@ -65,6 +71,8 @@ mod tests {
         assert!(config.otlp_endpoint.is_none() && validate(&config).is_ok());
         let mut bad = TraceConfig { otlp_endpoint: Some("collector:4318".into()), ..TraceConfig::default() };
         assert!(validate(&bad).is_err());
+        bad.otlp_endpoint = Some("http://user:secret@collector:4318".into());
+        assert!(validate(&bad).is_err(), "credentials go in headers");
         bad.otlp_endpoint = Some("http://collector:4318".into());
         bad.sample_ratio = 1.5;
         assert!(validate(&bad).is_err());
