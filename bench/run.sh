@@ -67,8 +67,20 @@
 # disk (bench/media.sh: correctness checks, then whole-object GETs and random 1 MiB ranges,
 # throughput and CPU per GB; DURATION, ROUNDS, CONNS, SEEK_CONNS change the load) and writes
 # bench/results/media.md. Installs wrk, nginx-light and ffmpeg from Debian when missing.
+#
+# `bench/run.sh trace` measures tracing's overhead (issue 32) and writes bench/results/trace.md:
+# the same load (listing detail and the signed-in profile) with tracing off and on (every
+# request sampled, exported to a local OTLP sink), ROUNDS interleaved rounds per mode (default
+# 3) of DURATION seconds (default 10): req/s, p50/p99, server CPU per request, ratio on÷off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "trace" ]; then
+  mkdir -p bench/results
+  cargo build --release --locked -p bench -p sojourn >&2
+  target/release/bench trace --seconds "${DURATION:-10}" --rounds "${ROUNDS:-3}" | tee bench/results/trace.md
+  exit 0
+fi
 
 if [ "${1:-}" = "media" ]; then
   # Issue 29: a 100 MB object served with ranges, beside nginx in the same run.

@@ -7,7 +7,7 @@
 //! [--users N] [--days N] [--per-day N] [--seconds N] [--connections N] [--data-dir DIR]`
 //! (`bench/run.sh insights`), and `bench peer [--seconds N] [--connections N] [--users N]
 //! [--peer-url URL] [--peer-spec FILE] [--peer-pid PID]` (`bench/run.sh peer`: Sojourn beside
-//! another booking system).
+//! another booking system), and `bench trace [--seconds N] [--rounds N]` (`bench/run.sh trace`).
 //!
 //! Benchmarks run on loopback, bounded in time, and print every throughput next to a limit
 //! measured in the same run on the same machine (a minimal axum JSON endpoint), because
@@ -39,6 +39,7 @@ mod search_report;
 mod search_writes;
 mod server;
 mod smtp_sink;
+mod trace_bench;
 mod travel;
 
 /// Runs the benchmarks named by `what`; false when a correctness check failed.
@@ -167,6 +168,14 @@ async fn main() {
         };
         std::process::exit(code);
     }
+    if what == "trace" {
+        // Issue 32: the same load with tracing off and on, interleaved.
+        let code = tokio::select! {
+            ok = trace_bench::run(flag(&args, "--seconds", 10), flag(&args, "--rounds", 3) as usize) => if ok { 0 } else { 1 },
+            () = interrupted() => 130,
+        };
+        std::process::exit(code);
+    }
     if what == "notifications" {
         let flag = |name: &str, default: u64| flag(&args, name, default);
         let options = notify::Options {
@@ -186,6 +195,7 @@ async fn main() {
              | bench search [--listings N] [--data-dir DIR] [--seconds N] [--connections N] [--updates N] \
              | bench notifications [--notices N] [--readers N] [--seconds N] \
              | bench peer [--seconds N] [--connections N] [--users N] [--peer-url URL] [--peer-spec FILE] [--peer-pid PID] \
+             | bench trace [--seconds N] [--rounds N] \
              | bench insights [--listings N] [--users N] [--days N] [--per-day N] [--seconds N] [--connections N] [--data-dir DIR]"
         );
         std::process::exit(2);

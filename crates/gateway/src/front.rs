@@ -143,6 +143,8 @@ struct Plan {
     close: bool,
     /// The head's length.
     len: usize,
+    /// The gateway's span of it, when tracing is on.
+    span: Option<Box<platform::trace::Span>>,
 }
 
 fn named(name: &str, wanted: &str) -> bool {
@@ -183,6 +185,7 @@ fn classify(gw: &Gateway, buf: &[u8], peer: IpAddr, tail: &mut Vec<u8>) -> Next 
     let trust = gw.proxies.trusts(peer);
     let (mut host, mut forwarded_for, mut authorization, mut given_id) = (None, None, None, None);
     let (mut close, mut proto_kept) = (false, false);
+    let (mut traceparent, mut tracestate) = (None, None);
     tail.clear();
     for h in req.headers.iter() {
         let (name, value) = (h.name, h.value);
@@ -224,6 +227,15 @@ fn classify(gw: &Gateway, buf: &[u8], peer: IpAddr, tail: &mut Vec<u8>) -> Next 
             given_id.get_or_insert(value);
             continue;
         }
+        // Traced: replaced by the gateway's own span below.
+        if gw.tracer.is_some() && named(name, "traceparent") {
+            traceparent.get_or_insert(value);
+            continue;
+        }
+        if gw.tracer.is_some() && named(name, "tracestate") {
+            tracestate.get_or_insert(value);
+            continue;
+        }
         if named(name, "x-forwarded-proto") {
             if !trust {
                 continue;
@@ -250,6 +262,10 @@ fn classify(gw: &Gateway, buf: &[u8], peer: IpAddr, tail: &mut Vec<u8>) -> Next 
     relay::header_line(tail, b"x-forwarded-host", host);
     let id = request_id(given_id, &gw.ids);
     relay::header_line(tail, b"x-request-id", &id);
+    let span = gw.tracer.as_ref().map(|t| Box::new(crate::trace::start(t, method, traceparent, tracestate)));
+    if let Some(span) = &span {
+        crate::trace::header_lines(tail, span);
+    }
     tail.extend_from_slice(b"\r\n");
     let at = |part: &[u8]| {
         let start = part.as_ptr() as usize - buf.as_ptr() as usize;
@@ -264,6 +280,7 @@ fn classify(gw: &Gateway, buf: &[u8], peer: IpAddr, tail: &mut Vec<u8>) -> Next 
         id,
         close,
         len,
+        span,
     })
 }
 
@@ -301,6 +318,9 @@ async fn serve_fast(
     let close = plan.close || *stopping.borrow();
     let status = answer.as_ref().map_or_else(Status::status, Status::status);
     gw.metrics.observe(plan.method, label, status, started.elapsed());
+    if let Some(span) = plan.span.as_deref().cloned() {
+        crate::trace::finish(span, plan.method, label, status, &plan.id);
+    }
     let envelope = match answer {
         Ok(relayed) => {
             own_headers(out, edge, &plan.id, close);

@@ -14,6 +14,7 @@ mod proxy;
 mod relay;
 mod routes;
 mod shards;
+mod trace;
 mod upgrade;
 mod upload;
 mod upstream;
@@ -65,6 +66,8 @@ pub struct Gateway {
     sockets: Arc<upgrade::Sockets>,
     /// The web apps (`server.web_root`, `server.mounts`): paths no upstream serves.
     web: Option<Arc<platform::http::web::WebApps>>,
+    /// Where the gateway's spans go, when `trace.otlp_endpoint` is set.
+    tracer: Option<platform::trace::Tracer>,
 }
 
 fn start_error(message: impl Into<String>) -> StartError {
@@ -139,6 +142,7 @@ impl Gateway {
             ids: RequestIds::new(),
             sockets: upgrade::Sockets::new(gw.max_websockets),
             web,
+            tracer: platform::trace::Tracer::from_config(&config.trace, "sojourn-gateway"),
         }))
     }
 
@@ -219,13 +223,20 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response<Body> 
 }
 
 /// Handles `req` for the upstream at `index` (`None`: no route), resolved by the caller.
-async fn handle_at(gw: &Gateway, req: Request, index: Option<usize>) -> Response<Body> {
+async fn handle_at(gw: &Gateway, mut req: Request, index: Option<usize>) -> Response<Body> {
     let started = Instant::now();
+    let span = gw.tracer.as_ref().map(|t| {
+        let method = req.method().clone();
+        trace::start_in(t, method.as_str(), req.headers_mut())
+    });
     let given = req.headers().get(&platform::http::middleware::X_REQUEST_ID).map(HeaderValue::as_bytes);
     // Plain ASCII either way: checked by `request_id`, or generated.
     let id = HeaderValue::from_maybe_shared(request_id(given, &gw.ids)).unwrap_or(HeaderValue::from_static("unknown"));
     let method = req.method().clone();
     let (label, mut response) = route(gw, req, &id, index).await;
+    if let Some(span) = span {
+        trace::finish(span, method.as_str(), label, response.status().as_u16(), id.as_bytes());
+    }
     response.headers_mut().insert(platform::http::middleware::X_REQUEST_ID.clone(), id);
     gw.metrics.observe(method.as_str(), label, response.status().as_u16(), started.elapsed());
     response
@@ -282,7 +293,11 @@ pub async fn serve_on_threads(
     grace: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    let tracer = edge.gw.tracer.clone();
     let result = shards::serve(edge, listeners, grace, shutdown).await;
+    if let Some(tracer) = tracer {
+        tracer.flush().await;
+    }
     tracing::info!("gateway stopped");
     result
 }
@@ -295,7 +310,11 @@ pub async fn serve(
     grace: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    let tracer = edge.gw.tracer.clone();
     let result = front::serve(edge, listener, grace, shutdown).await;
+    if let Some(tracer) = tracer {
+        tracer.flush().await;
+    }
     tracing::info!("gateway stopped");
     result
 }

@@ -22,6 +22,11 @@ pub struct EventEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
     pub data: serde_json::Value,
+    /// The W3C `traceparent` of the request that caused it, when that request was traced:
+    /// its consumers' spans join the same trace. Absent from events written before tracing
+    /// existed, or when tracing is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 impl EventEnvelope {
@@ -38,7 +43,13 @@ impl EventEnvelope {
             aggregate_id: aggregate_id.to_string(),
             actor: None,
             data,
+            traceparent: None,
         }
+    }
+
+    pub fn with_traceparent(mut self, traceparent: impl Into<String>) -> Self {
+        self.traceparent = Some(traceparent.into());
+        self
     }
 
     pub fn with_actor(mut self, actor: impl Into<String>) -> Self {
@@ -77,6 +88,18 @@ mod tests {
         assert_eq!(v["actor"], "u1");
         let back: EventEnvelope = serde_json::from_value(v).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn events_from_before_tracing_still_parse_and_untraced_ones_carry_no_field() {
+        let old = json!({"id": "0190a4b2-0000-7000-8000-000000000001", "type": "user.created",
+            "occurredAt": "2026-01-01T00:00:00Z", "aggregateId": "u1", "data": {}});
+        let parsed: EventEnvelope = serde_json::from_value(old).unwrap();
+        assert!(parsed.traceparent.is_none());
+        assert!(serde_json::to_value(&parsed).unwrap().get("traceparent").is_none());
+        let traced = parsed.with_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        let back: EventEnvelope = serde_json::from_value(serde_json::to_value(&traced).unwrap()).unwrap();
+        assert_eq!(back.traceparent.as_deref(), Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
     }
 
     #[test]

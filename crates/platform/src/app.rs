@@ -71,6 +71,8 @@ pub struct Platform {
     pub realtime: crate::realtime::Realtime,
     /// Contexts' background work, stopped and awaited before the databases close.
     pub background: Arc<crate::shutdown::Background>,
+    /// Where spans go (`trace.otlp_endpoint`); `None` when tracing is off.
+    pub tracer: Option<crate::trace::Tracer>,
     dbs: BTreeMap<String, Db>,
     jobs: BTreeMap<String, crate::jobs::Jobs>,
 }
@@ -165,8 +167,8 @@ fn ops_router_for_docs() -> OpenApiRouter {
 }
 
 /// The in-process bus, or NATS JetStream when `nats.url` is set.
-async fn event_bus(config: &Config) -> Result<Arc<dyn EventBus>, StartError> {
-    let Some(url) = &config.nats.url else { return Ok(Arc::new(InProcessBus::new())) };
+async fn event_bus(config: &Config, tracer: Option<crate::trace::Tracer>) -> Result<Arc<dyn EventBus>, StartError> {
+    let Some(url) = &config.nats.url else { return Ok(Arc::new(InProcessBus::with_tracer(tracer))) };
     let options = crate::events::NatsOptions {
         url: url.clone(),
         stream: config.events.nats_stream.clone(),
@@ -175,7 +177,7 @@ async fn event_bus(config: &Config) -> Result<Arc<dyn EventBus>, StartError> {
         max_deliver: config.events.nats_max_deliver,
     };
     let bus = crate::events::NatsBus::connect(options).await.map_err(|e| StartError::Events(e.to_string()))?;
-    Ok(Arc::new(bus))
+    Ok(Arc::new(bus.with_tracer(tracer)))
 }
 
 impl App {
@@ -205,7 +207,9 @@ impl App {
         let secrets = Arc::new(secrets::resolve(&config, &required)?);
         let dbs = migrate_all(&config, &contexts).await?;
 
-        let bus = event_bus(&config).await?;
+        let names: Vec<&str> = contexts.iter().map(|c| c.name()).collect();
+        let tracer = crate::trace::Tracer::from_config(&config.trace, &crate::trace::Tracer::default_service(&names));
+        let bus = event_bus(&config, tracer.clone()).await?;
         let relay = Arc::new(Relay::new(dbs.values().cloned().collect(), bus.clone(), config.events.batch_size));
         // Read your writes: with the in-process bus, every consumer of a request's events runs
         // in this process, so the request can wait for them (see `events::settle`).
@@ -299,6 +303,13 @@ impl App {
             api = api.merge(OpenApiRouter::from(internal));
         }
         let (router, openapi) = http::build_router(&config, ops, media.clone(), api, auth.clone(), web);
+        // Outermost: the server span covers everything the request does.
+        let router = match &tracer {
+            Some(tracer) => {
+                router.layer(axum::middleware::from_fn_with_state(tracer.clone(), crate::trace::http::server_span))
+            }
+            None => router,
+        };
         let platform = Platform {
             config,
             secrets,
@@ -312,6 +323,7 @@ impl App {
             contracts,
             realtime,
             background,
+            tracer,
             dbs,
             jobs: all_jobs,
         };
@@ -351,6 +363,10 @@ impl App {
         let _ = tokio::time::timeout(Duration::from_secs(2), platform.relay.drain()).await;
         for db in platform.dbs() {
             db.close().await;
+        }
+        // The spans of the last requests and events.
+        if let Some(tracer) = &platform.tracer {
+            tracer.flush().await;
         }
         tracing::info!("stopped");
         result

@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod shutdown;
 pub mod storage;
 pub mod telemetry;
+pub mod trace;
 
 pub use app::{App, Platform, VERSION};
 pub use config::{Config, ConfigError};

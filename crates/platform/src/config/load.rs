@@ -226,6 +226,7 @@ pub fn validate(config: &Config) -> Result<(), ConfigError> {
     super::jobs::validate(&config.jobs)?;
     super::insights::validate(&config.insights)?;
     super::ai::validate(&config.ai)?;
+    super::trace::validate(&config.trace)?;
     super::services::validate(&config.services)
 }
 

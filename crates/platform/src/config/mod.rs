@@ -13,6 +13,7 @@ mod payments;
 mod realtime;
 mod sections;
 mod services;
+mod trace;
 mod travel;
 mod web;
 
@@ -38,6 +39,7 @@ pub use sections::{
     StorageBackend, StorageConfig,
 };
 pub use services::ServicesConfig;
+pub use trace::TraceConfig;
 pub use travel::{AmadeusConfig, TravelConfig, TravelSupplier};
 pub use web::{DEFAULT_WEB_CSP, RESERVED_SEGMENTS, WebMount, validate as validate_web};
 
@@ -90,6 +92,8 @@ pub struct Config {
     pub ai: AiConfig,
     /// The audit log's retention.
     pub audit: AuditConfig,
+    /// OpenTelemetry traces over OTLP (off unless `trace.otlp_endpoint` is set).
+    pub trace: TraceConfig,
     pub services: ServicesConfig,
     /// Sockets (`/socket.io/`, `/ws`): frame, rate and memory limits.
     pub realtime: RealtimeConfig,
@@ -128,6 +132,7 @@ impl Default for Config {
             insights: InsightsConfig::default(),
             ai: AiConfig::default(),
             audit: AuditConfig::default(),
+            trace: TraceConfig::default(),
             services: ServicesConfig::default(),
             realtime: RealtimeConfig::default(),
             gateway: GatewayConfig::default(),

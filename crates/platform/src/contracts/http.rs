@@ -67,8 +67,10 @@ impl InternalClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ApiError> {
-        let response = request.bearer_auth(self.key.expose()).send().await.map_err(|e| self.unreachable(e))?;
-        self.answer(response).await
+        let (request, span) = crate::trace::http::traced_request(request, self.what);
+        let response = request.bearer_auth(self.key.expose()).send().await;
+        crate::trace::http::end_client_span(span, response.as_ref().ok().map(|r| r.status().as_u16()));
+        self.answer(response.map_err(|e| self.unreachable(e))?).await
     }
 
     /// Reads our envelope: `data` on success, the error as the service gave it otherwise.

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use super::Subscription;
 use crate::db::query;
 use crate::shutdown::Stop;
+use crate::trace::{Span, SpanContext, Tracer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
@@ -60,11 +61,18 @@ pub trait EventBus: Send + Sync + 'static {
 #[derive(Default)]
 pub struct InProcessBus {
     subscriptions: RwLock<Vec<Subscription>>,
+    /// Publish and consume spans go here, when tracing is on.
+    tracer: Option<Tracer>,
 }
 
 impl InProcessBus {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A bus whose deliveries are traced with `tracer` (none: not traced).
+    pub fn with_tracer(tracer: Option<Tracer>) -> Self {
+        Self { subscriptions: RwLock::default(), tracer }
     }
 }
 
@@ -124,20 +132,54 @@ pub async fn deliver(sub: &Subscription, event: &EventEnvelope) -> Result<bool, 
     Ok(true)
 }
 
+/// [`deliver`] under `span` (the consumer span, when traced): current while the handler runs,
+/// so what it causes (events, internal calls) stays in the trace.
+pub(crate) async fn deliver_traced(
+    sub: &Subscription,
+    event: &EventEnvelope,
+    span: Option<Span>,
+) -> Result<bool, String> {
+    let Some(mut span) = span else { return Box::pin(deliver(sub, event)).await };
+    let outcome = Box::pin(crate::trace::in_span(&span, deliver(sub, event))).await;
+    match &outcome {
+        Err(_) => span.fail(),
+        Ok(false) => span.set_str("sojourn.event.redelivered", "true"),
+        Ok(true) => {}
+    }
+    span.end();
+    outcome
+}
+
 /// Runs one subscription's handler for each of `events` it has not handled yet, all in one
 /// transaction (one commit instead of one per event). `Err` leaves nothing applied.
-async fn deliver_all(sub: &Subscription, events: &[&EventEnvelope]) -> Result<(), String> {
+/// `parents[i]` is the publish span of `events[i]`, when traced.
+async fn deliver_all(
+    sub: &Subscription,
+    events: &[&EventEnvelope],
+    parents: &[Option<SpanContext>],
+    tracer: Option<&Tracer>,
+) -> Result<(), String> {
     let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
     let mut unclaimed = claim_all(&mut tx, sub, events).await?;
     let mut fresh = Vec::with_capacity(unclaimed.len());
-    for event in events {
+    let mut spans = Vec::new();
+    for (i, event) in events.iter().enumerate() {
         // `remove`: an event repeated within the batch is handled once.
         if unclaimed.remove(&event.id) {
-            sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?;
+            let parent = parents.get(i).cloned().flatten();
+            match crate::trace::consume_span(tracer, parent, event, &sub.consumer, "in-process") {
+                Some(span) => {
+                    let handled = crate::trace::in_span(&span, sub.handler.handle(&mut tx, event)).await;
+                    handled.map_err(|e| e.to_string())?;
+                    spans.push(span);
+                }
+                None => sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?,
+            }
             fresh.push(*event);
         }
     }
     tx.commit().await.map_err(|e| e.to_string())?;
+    spans.into_iter().for_each(Span::end);
     for event in fresh {
         sub.handler.after_commit(event).await;
     }
@@ -168,11 +210,21 @@ impl EventBus for InProcessBus {
     async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
         let matching = self.matching(event);
         let mut failures = Vec::new();
+        let tracer = self.tracer.as_ref();
+        let mut published = crate::trace::publish_span(tracer, event, "in-process");
+        let parent = published.as_ref().map(|s| s.context().clone());
         for sub in &matching {
-            if let Err(error) = deliver(sub, event).await {
+            let span = crate::trace::consume_span(tracer, parent.clone(), event, &sub.consumer, "in-process");
+            if let Err(error) = deliver_traced(sub, event, span).await {
                 tracing::warn!(consumer = %sub.consumer, event_id = %event.id, event_type = %event.event_type, %error, "event handler failed");
                 failures.push(format!("{}: {error}", sub.consumer));
             }
+        }
+        if let Some(mut span) = published.take() {
+            if !failures.is_empty() {
+                span.fail();
+            }
+            span.end();
         }
         outcome(&failures, matching.len())
     }
@@ -184,21 +236,36 @@ impl EventBus for InProcessBus {
             self.subscriptions.read().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
         let mut failures: Vec<Vec<String>> = vec![Vec::new(); events.len()];
         let mut totals = vec![0usize; events.len()];
+        let tracer = self.tracer.as_ref();
+        let published: Vec<Option<Span>> =
+            events.iter().map(|e| crate::trace::publish_span(tracer, e, "in-process")).collect();
+        let parents: Vec<Option<SpanContext>> =
+            published.iter().map(|s| s.as_ref().map(|s| s.context().clone())).collect();
         for sub in &subscriptions {
             let share: Vec<usize> = (0..events.len()).filter(|&i| events[i].matches(&sub.pattern)).collect();
             for &i in &share {
                 totals[i] += 1;
             }
             let batch: Vec<&EventEnvelope> = share.iter().map(|&i| &events[i]).collect();
-            if batch.is_empty() || deliver_all(sub, &batch).await.is_ok() {
+            let batch_parents: Vec<Option<SpanContext>> = share.iter().map(|&i| parents[i].clone()).collect();
+            if batch.is_empty() || Box::pin(deliver_all(sub, &batch, &batch_parents, tracer)).await.is_ok() {
                 continue;
             }
             for &i in &share {
                 let event = &events[i];
-                if let Err(error) = deliver(sub, event).await {
+                let span = crate::trace::consume_span(tracer, parents[i].clone(), event, &sub.consumer, "in-process");
+                if let Err(error) = deliver_traced(sub, event, span).await {
                     tracing::warn!(consumer = %sub.consumer, event_id = %event.id, event_type = %event.event_type, %error, "event handler failed");
                     failures[i].push(format!("{}: {error}", sub.consumer));
                 }
+            }
+        }
+        for (span, failed) in published.into_iter().zip(&failures) {
+            if let Some(mut span) = span {
+                if !failed.is_empty() {
+                    span.fail();
+                }
+                span.end();
             }
         }
         failures.iter().zip(totals).map(|(f, total)| outcome(f, total)).collect()

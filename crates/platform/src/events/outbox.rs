@@ -14,6 +14,8 @@ pub async fn enqueue(tx: &mut Tx, event: &EventEnvelope) -> Result<(), DbError> 
 
 /// The statement [`enqueue`] runs, to send in a [`crate::db::Batch`] with the change itself.
 pub fn enqueue_query(event: &EventEnvelope) -> Result<crate::db::Query, DbError> {
+    let stamped = crate::trace::stamp(event); // The request's trace context, captured now.
+    let event = &*stamped;
     Ok(query(
         "INSERT INTO outbox (event_id, event_type, aggregate_id, occurred_at, payload, available_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",

@@ -23,7 +23,7 @@ pub struct RequestId(pub String);
 /// The route template that matched (`/api/v1/things/{id}`), carried on the response (axum's
 /// own, shared: no copy of the template per request).
 #[derive(Debug, Clone)]
-struct MatchedRoute(MatchedPath);
+pub(crate) struct MatchedRoute(pub(crate) MatchedPath);
 
 /// Accepts a client's request id only if it is short and plain, so it cannot forge log lines.
 pub fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
@@ -67,7 +67,8 @@ pub async fn observe(State(metrics): State<Arc<HttpMetrics>>, mut req: Request, 
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let matched = response.extensions_mut().remove::<MatchedRoute>();
+    // Left on the response: the trace layer, outside this one, names its span after it.
+    let matched = response.extensions().get::<MatchedRoute>().cloned();
     let route = matched.as_ref().map_or("unmatched", |r| r.0.as_str());
     metrics.observe(method.as_str(), route, status, elapsed);
     if let Some(value) = header_value {

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use kernel::EventEnvelope;
 
 use super::super::Subscription;
-use super::super::bus::deliver;
+use super::super::bus::deliver_traced;
 use crate::shutdown::Stop;
 
 pub(super) struct Worker {
@@ -23,6 +23,8 @@ pub(super) struct Worker {
     pub sub: Subscription,
     /// Commit-to-handled time of the events this process's consumers handle (`/metrics`).
     pub lag: std::sync::Arc<crate::metrics::Histogram>,
+    /// Consume spans go here, when tracing is on.
+    pub tracer: Option<crate::trace::Tracer>,
 }
 
 /// How long JetStream waits for an ack before delivering again (a handler stuck this long is
@@ -127,7 +129,14 @@ impl Worker {
                 return;
             }
         };
-        match deliver(&self.sub, &event).await {
+        // The publish span's context travels in the message's headers.
+        let parent = message
+            .headers
+            .as_ref()
+            .and_then(|h| h.get(crate::trace::TRACEPARENT))
+            .and_then(|v| crate::trace::SpanContext::from_traceparent(v.as_str().as_bytes()));
+        let span = crate::trace::consume_span(self.tracer.as_ref(), parent, &event, &self.sub.consumer, "nats");
+        match deliver_traced(&self.sub, &event, span).await {
             Ok(fresh) => {
                 if fresh {
                     // From the event's commit (its `occurred_at`) to its effects here: the gap a

@@ -55,6 +55,8 @@ pub struct NatsBus {
     subscriptions: RwLock<Vec<Subscription>>,
     /// How long events took from their commit to being handled by this process's consumers.
     lag: std::sync::Arc<crate::metrics::Histogram>,
+    /// Publish and consume spans go here, when tracing is on.
+    tracer: Option<crate::trace::Tracer>,
 }
 
 /// Identical re-publishes within this window are dropped by the stream.
@@ -90,17 +92,35 @@ impl NatsBus {
             stream: config,
             subscriptions: RwLock::new(Vec::new()),
             lag: std::sync::Arc::default(),
+            tracer: None,
         })
+    }
+
+    /// Traces publishes and deliveries with `tracer` (none: not traced).
+    #[must_use]
+    pub fn with_tracer(mut self, tracer: Option<crate::trace::Tracer>) -> Self {
+        self.tracer = tracer;
+        self
     }
 
     fn subject(&self, event_type: &str) -> String {
         format!("{}.{event_type}", self.options.subject_prefix)
     }
 
-    /// Publishes and waits for the stream to store the message.
-    async fn store(&self, subject: String, id: &str, payload: Bytes) -> Result<(), PublishError> {
+    /// Publishes and waits for the stream to store the message; `traceparent` (the publish
+    /// span's) goes in its headers, for the consumers' spans.
+    async fn store(
+        &self,
+        subject: String,
+        id: &str,
+        payload: Bytes,
+        traceparent: Option<&str>,
+    ) -> Result<(), PublishError> {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("Nats-Msg-Id", id);
+        if let Some(traceparent) = traceparent {
+            headers.insert(crate::trace::TRACEPARENT, traceparent);
+        }
         self.js.publish_with_headers(subject, headers, payload).await?.await.map(|_| ())
     }
 }
@@ -133,7 +153,13 @@ impl EventBus for NatsBus {
     async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
         let payload = Bytes::from(serde_json::to_vec(event).map_err(|e| BusError::Transport(e.to_string()))?);
         let (subject, id) = (self.subject(&event.event_type), event.id.to_string());
-        match self.store(subject.clone(), &id, payload.clone()).await {
+        let mut span = crate::trace::publish_span(self.tracer.as_ref(), event, "nats");
+        if let Some(span) = &mut span {
+            span.set_str("messaging.destination.name", subject.clone());
+        }
+        let traceparent = span.as_ref().map(|s| s.context().traceparent());
+        let traceparent = traceparent.as_deref();
+        let stored = match self.store(subject.clone(), &id, payload.clone(), traceparent).await {
             // The stream is gone (deleted, or a NATS server back with empty storage): recreate
             // it rather than keep every event in the outbox until a restart.
             Err(e) if e.kind() == PublishErrorKind::StreamNotFound => {
@@ -142,11 +168,17 @@ impl EventBus for NatsBus {
                     .create_or_update_stream(self.stream.clone())
                     .await
                     .map_err(|e| BusError::Transport(format!("cannot recreate stream {}: {e}", self.options.stream)))?;
-                self.store(subject, &id, payload).await
+                self.store(subject, &id, payload, traceparent).await
             }
             other => other,
+        };
+        if let Some(mut span) = span {
+            if stored.is_err() {
+                span.fail();
+            }
+            span.end();
         }
-        .map_err(|e| BusError::Transport(e.to_string()))
+        stored.map_err(|e| BusError::Transport(e.to_string()))
     }
 
     async fn ping(&self) -> Result<(), BusError> {
@@ -177,6 +209,7 @@ impl EventBus for NatsBus {
                     max_deliver: self.options.max_deliver,
                     sub,
                     lag: self.lag.clone(),
+                    tracer: self.tracer.clone(),
                 };
                 tokio::spawn(worker.run(stop.clone()))
             })
