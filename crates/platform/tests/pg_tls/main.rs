@@ -100,7 +100,7 @@ async fn verify_full_with_a_ca_that_did_not_sign_the_server_fails_clearly() {
     let wrong = dir.path().join("wrong-ca.pem");
     std::fs::write(&wrong, WRONG_CA).unwrap();
     let url = with_params(&url, &[("sslmode", Some("verify-full")), ("sslrootcert", Some(wrong.to_str().unwrap()))]);
-    let err = open(&url, &dir).await.err().expect("a server certificate not signed by sslrootcert was accepted");
+    let err = open(&url, &dir).await.expect_err("a server certificate not signed by sslrootcert was accepted");
     let message = err.to_string();
     assert!(message.contains("TLS") && message.contains("sslrootcert"), "{message}");
     assert!(message.contains("certificate") || message.contains("UnknownIssuer"), "{message}");
