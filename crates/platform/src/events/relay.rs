@@ -22,6 +22,10 @@
 //! between claim and mark: its claimed rows become due again when the lease runs out, and
 //! consumers deduplicate by event id. (A publish that outlasts the lease could also be
 //! repeated by another relay; the lease is far longer than any batch takes.)
+//!
+//! For [`Relay::settle`], a pass is caught up once nothing is left due *for it*: events another
+//! process's relay has claimed are carried by that relay. Waiting for one's own events matters
+//! only in one process (one relay); across processes, with NATS, readers answer `425` instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
