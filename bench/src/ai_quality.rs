@@ -281,6 +281,7 @@ async fn latency(reads: usize) {
         busy_timeout: StdDuration::from_secs(5),
         acquire_timeout: StdDuration::from_secs(5),
         statement_timeout: StdDuration::ZERO,
+        sqlite_synchronous: Default::default(),
     };
     let db = platform::db::connect("ai", &opts).await.unwrap();
     let set = platform::db::Migrations { scope: "ai", list: platform::Context::migrations(&ai::Ai) };

@@ -9,6 +9,11 @@
 //! `bench<random>_` prefix) and drops them at the end. `BENCH_CONCURRENCY` (default 16) sets the
 //! connections.
 //!
+//! On SQLite, commits are durable by default (`synchronous=FULL`). After the SQLite run, the raw
+//! insert limit and the reservations across 200 listings run again with `synchronous=NORMAL`
+//! (the server started with `SOJOURN__DATABASE__SQLITE_SYNCHRONOUS=normal`), and both rows are
+//! printed with the ratio FULL ÷ NORMAL: what durability costs, measured in one run.
+//!
 //! The limits run in this process; the scenarios run against `sojourn serve --only
 //! identity,catalog,booking` as its own process (the contexts they use), so its CPU per request
 //! and memory are the server's alone. The double-sale check opens booking's database once the
@@ -19,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use platform::db::{Db, DbOptions, query, query_dynamic};
+use platform::db::{Db, DbOptions, SqliteSync, query, query_dynamic};
 use serde_json::{Value, json};
 
 use crate::load::{self, HEADER, Summary};
@@ -33,6 +38,8 @@ struct Engine {
     prefix: String,
     /// For titles: `SQLite` or `PostgreSQL <version> at host:port/db`.
     name: String,
+    /// SQLite's `synchronous` for the limits and the server (ignored on PostgreSQL).
+    synchronous: SqliteSync,
 }
 
 impl Engine {
@@ -46,6 +53,7 @@ impl Engine {
             busy_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::ZERO,
+            sqlite_synchronous: self.synchronous,
         }
     }
 
@@ -55,6 +63,7 @@ impl Engine {
             postgres: Some(url),
             prefix: format!("bench{}_", &unique[unique.len() - 12..]),
             name: String::new(),
+            synchronous: SqliteSync::default(),
         };
         let dir = tempfile::tempdir().unwrap();
         let db = platform::db::connect("probe", &engine.options(dir.path())).await.unwrap();
@@ -209,6 +218,8 @@ async fn setup(n: usize, engine: &Engine) -> Setup {
         env.push(("SOJOURN__DATABASE__URL", url.clone()));
         env.push(("SOJOURN__DATABASE__SCHEMA_PREFIX", engine.prefix.clone()));
         env.push(("SOJOURN__DATABASE__MAX_CONNECTIONS", "16".to_owned()));
+    } else if engine.synchronous == SqliteSync::Normal {
+        env.push(("SOJOURN__DATABASE__SQLITE_SYNCHRONOUS", "normal".to_owned()));
     }
     let only = ["--only", "identity,catalog,booking"];
     let server = Server::start_with(dir.path(), &dir.path().join("serve.log"), &only, &env).await;
@@ -321,11 +332,12 @@ async fn check_no_double_sale(db: &Db) -> (bool, String) {
 
 /// SQLite, then PostgreSQL when `SOJOURN_BENCH_POSTGRES_URL` is set; false when a check failed.
 pub async fn run(seconds: u64) -> bool {
-    let sqlite = Engine { postgres: None, prefix: String::new(), name: "SQLite".into() };
-    let mut ok = run_on(&sqlite, seconds).await;
+    let sqlite = Engine { postgres: None, prefix: String::new(), name: "SQLite".into(), synchronous: SqliteSync::Full };
+    let (mut ok, full) = run_on(&sqlite, seconds).await;
+    ok &= durability(full, seconds).await;
     if let Some(url) = std::env::var("SOJOURN_BENCH_POSTGRES_URL").ok().filter(|u| !u.trim().is_empty()) {
         let postgres = Engine::postgres(url).await;
-        ok &= run_on(&postgres, seconds).await;
+        ok &= run_on(&postgres, seconds).await.0;
         postgres.clean_up().await;
     } else {
         println!("(PostgreSQL not measured: SOJOURN_BENCH_POSTGRES_URL is not set.)\n");
@@ -333,7 +345,61 @@ pub async fn run(seconds: u64) -> bool {
     ok
 }
 
-async fn run_on(engine: &Engine, seconds: u64) -> bool {
+/// What a run measured that the durability comparison reuses: the raw insert limit and the
+/// reservations across 200 listings.
+struct Writes {
+    insert: Summary,
+    spread: Summary,
+}
+
+/// The SQLite raw insert and reservations across 200 listings again with `synchronous=NORMAL`,
+/// beside the run's FULL numbers (`full`); false when the double-sale check failed.
+async fn durability(full: Writes, seconds: u64) -> bool {
+    let duration = Duration::from_secs(seconds);
+    let concurrency = std::env::var("BENCH_CONCURRENCY").ok().and_then(|c| c.parse().ok()).unwrap_or(16);
+    let normal = Engine {
+        postgres: None,
+        prefix: String::new(),
+        name: "SQLite, synchronous=NORMAL".into(),
+        synchronous: SqliteSync::Normal,
+    };
+    let (insert, _) = storage_limits(&normal, concurrency, duration).await;
+    let mut s = setup(201, &normal).await;
+    let (spread, _) = reservations(&s, concurrency, duration, |i| (i % 200, 10 + (i / 200) % 700)).await;
+    let groups = group_commits(&s).await;
+    s.server.stop();
+    let db = platform::db::connect("booking", &normal.options(s.dir.path())).await.unwrap();
+    let (ok, check) = check_no_double_sale(&db).await;
+    db.close().await;
+
+    println!("### Durable commits on SQLite: synchronous=FULL (the default) and NORMAL, same run\n");
+    println!("{HEADER}");
+    println!("{}", full.insert.row("limit: single-row INSERT transaction, FULL", None));
+    println!("{}", insert.row("limit: single-row INSERT transaction, NORMAL", None));
+    println!(
+        "{}",
+        full.spread.row("POST /reservations, 200 listings, FULL (ratio to FULL insert)", Some(&full.insert))
+    );
+    println!("{}", spread.row("POST /reservations, 200 listings, NORMAL (ratio to NORMAL insert)", Some(&insert)));
+    println!(
+        "\nFULL ÷ NORMAL: reservations across listings {:.2}, raw insert {:.2}.",
+        full.spread.per_sec / spread.per_sec,
+        full.insert.per_sec / insert.per_sec
+    );
+    if let Some((commits, members)) = groups {
+        println!(
+            "Group commit with NORMAL: {commits} commits carried {members} sales, {:.1} per commit.",
+            members as f64 / commits.max(1) as f64
+        );
+    }
+    println!("Double-sale check (NORMAL run): {check}\n");
+    if !ok {
+        eprintln!("bench booking with synchronous=NORMAL: double-sale check failed: {check}");
+    }
+    ok
+}
+
+async fn run_on(engine: &Engine, seconds: u64) -> (bool, Writes) {
     let duration = Duration::from_secs(seconds);
     println!(
         "## bench booking on {} ({seconds} s per scenario, {} cores)\n",
@@ -418,5 +484,5 @@ async fn run_on(engine: &Engine, seconds: u64) -> bool {
     if !ok {
         eprintln!("bench booking on {}: double-sale check failed: {check}", engine.name);
     }
-    ok
+    (ok, Writes { insert, spread })
 }

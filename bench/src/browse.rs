@@ -102,6 +102,7 @@ async fn open(dir: &std::path::Path, name: &str) -> Db {
         busy_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),
         statement_timeout: Duration::ZERO,
+        sqlite_synchronous: Default::default(),
     };
     platform::db::connect(name, &opts).await.unwrap()
 }

@@ -181,6 +181,7 @@ mod tests {
             busy_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::ZERO,
+            sqlite_synchronous: Default::default(),
         };
         let db = platform::db::connect("checks", &opts).await.unwrap();
         for statement in ddl.split(';').filter(|s| !s.trim().is_empty()) {

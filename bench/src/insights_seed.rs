@@ -42,6 +42,7 @@ impl Engine {
             busy_timeout: Duration::from_secs(10),
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: Duration::ZERO,
+            sqlite_synchronous: Default::default(),
         }
     }
 

@@ -112,6 +112,7 @@ async fn adapter(duration: Duration) {
         busy_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),
         statement_timeout: Duration::ZERO,
+        sqlite_synchronous: Default::default(),
     };
     let db = platform::db::connect("travel", &opts).await.unwrap();
     use platform::Context as _;

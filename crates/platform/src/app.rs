@@ -113,6 +113,7 @@ fn db_options(config: &Config, name: &str) -> DbOptions {
         busy_timeout: Duration::from_millis(config.database.busy_timeout_ms),
         acquire_timeout: Duration::from_millis(config.database.acquire_timeout_ms),
         statement_timeout: Duration::from_millis(config.database.statement_timeout_ms),
+        sqlite_synchronous: config.database.sqlite_synchronous,
     }
 }
 

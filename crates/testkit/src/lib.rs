@@ -33,6 +33,22 @@ pub fn postgres_url() -> Option<String> {
     std::env::var(POSTGRES_ENV).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// `url` (a PostgreSQL URL) naming database `database` instead, its query parameters
+/// (`sslmode`, `sslrootcert=/path/ca.pem`, ...) kept: suites that create databases of their own
+/// must reach them the way they reach the test server (CI's is TLS-only).
+pub fn postgres_url_with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{database}?{query}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
 /// The URL of an external service a suite needs (`SOJOURN_TEST_NATS_URL`, `…_REDIS_URL`,
 /// `…_S3_URL`): `None` means skip — except with `CI=true`, where a missing one fails the test,
 /// so CI never passes by skipping.

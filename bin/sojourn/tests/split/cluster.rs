@@ -115,10 +115,9 @@ impl Shared {
         let run = &kernel::new_id().simple().to_string()[20..];
         let database = format!("sojourn_split_{run}");
         psql(&engines.postgres, &format!("CREATE DATABASE \"{database}\""));
-        let base = engines.postgres.rsplit_once('/').map_or(engines.postgres.as_str(), |(b, _)| b);
         let mut env = BTreeMap::new();
         for (k, v) in [
-            ("DATABASE_URL", format!("{base}/{database}")),
+            ("DATABASE_URL", testkit::postgres_url_with_database(&engines.postgres, &database)),
             ("NATS_URL", engines.nats.clone()),
             ("REDIS_URL", engines.redis.clone()),
             ("SOJOURN__EVENTS__NATS_STREAM", format!("SPLIT_{}", run.to_uppercase())),

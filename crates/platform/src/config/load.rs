@@ -380,6 +380,22 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_durability_is_full_unless_chosen_otherwise() {
+        use crate::db::SqliteSync;
+        assert_eq!(Config::default().database.sqlite_synchronous, SqliteSync::Full);
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SOJOURN__DATABASE__SQLITE_SYNCHRONOUS", "normal");
+            assert_eq!(load(&Overrides::default()).unwrap().database.sqlite_synchronous, SqliteSync::Normal);
+            jail.set_env("SOJOURN__DATABASE__SQLITE_SYNCHRONOUS", "extra");
+            assert_eq!(load(&Overrides::default()).unwrap().database.sqlite_synchronous, SqliteSync::Extra);
+            jail.set_env("SOJOURN__DATABASE__SQLITE_SYNCHRONOUS", "off");
+            let err = load(&Overrides::default()).unwrap_err().to_string();
+            assert!(err.contains("database.sqlite_synchronous"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_context_can_be_given_its_own_database_from_the_environment() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("DATABASE_URL", "postgres://db/shared");

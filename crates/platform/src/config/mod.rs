@@ -254,6 +254,9 @@ pub struct DatabaseConfig {
     pub acquire_timeout_ms: u64,
     /// PostgreSQL cancels any statement running longer than this (0 = no limit).
     pub statement_timeout_ms: u64,
+    /// SQLite's `synchronous`: `full` (default; acknowledged commits survive a power loss),
+    /// `normal` (faster; an OS crash can roll back the last commits) or `extra`.
+    pub sqlite_synchronous: crate::db::SqliteSync,
 }
 
 /// Settings of one context that override the shared ones.
@@ -281,6 +284,7 @@ impl Default for DatabaseConfig {
             busy_timeout_ms: 5_000,
             acquire_timeout_ms: 5_000,
             statement_timeout_ms: 30_000,
+            sqlite_synchronous: crate::db::SqliteSync::Full,
         }
     }
 }

@@ -1,5 +1,15 @@
 //! Opening a context's database: a SQLite file under the data directory, or a PostgreSQL
 //! schema (`<prefix><context>`) on the configured server.
+//!
+//! SQLite commits are durable by default (`synchronous=FULL`): a `201` means the row survives
+//! a power loss, not just a crash of the process. WAL with `NORMAL` skips the fsync at commit
+//! and can lose the last commits on an OS crash; that is an explicit choice
+//! (`database.sqlite_synchronous = "normal"`), never the default. The fsync's cost is shared by
+//! group commit ([`Db::grouped`]): one fsync carries a whole group of sales.
+//!
+//! PostgreSQL connections honour the URL's `sslmode` and `sslrootcert` exactly as sqlx parses
+//! them (TLS through rustls on aws-lc-rs, the provider the rest of the tree uses), so requiring
+//! and verifying TLS is a matter of the URL: `?sslmode=verify-full&sslrootcert=/etc/ca.pem`.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -10,6 +20,30 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection};
 
 use super::{Db, DbError, Pools};
+
+/// How hard SQLite works to make a commit durable (`PRAGMA synchronous`, WAL mode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    /// The WAL is synced at every commit: an acknowledged commit survives a power loss.
+    #[default]
+    Full,
+    /// No sync at commit (only at checkpoints): a power loss or OS crash can roll back the
+    /// last commits; the file is never corrupted. Faster when writes are not grouped.
+    Normal,
+    /// As `Full`, and the directory is synced too when the WAL is reset.
+    Extra,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> SqliteSynchronous {
+        match self {
+            SqliteSync::Full => SqliteSynchronous::Full,
+            SqliteSync::Normal => SqliteSynchronous::Normal,
+            SqliteSync::Extra => SqliteSynchronous::Extra,
+        }
+    }
+}
 
 /// What is needed to open any context's database.
 #[derive(Debug, Clone)]
@@ -26,6 +60,8 @@ pub struct DbOptions {
     /// PostgreSQL cancels statements running longer than this; zero means no limit. (SQLite
     /// has no statement timeout: `busy_timeout` bounds its lock waits.)
     pub statement_timeout: Duration,
+    /// SQLite's `synchronous` setting (durable `Full` by default).
+    pub sqlite_synchronous: SqliteSync,
 }
 
 /// Opens (creating if needed) the database of context `name`.
@@ -58,7 +94,7 @@ async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> 
     }
     let base = SqliteConnectOptions::new()
         .filename(&path)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(opts.sqlite_synchronous.pragma())
         .busy_timeout(opts.busy_timeout)
         .foreign_keys(true)
         .pragma("cache_size", "-2000")
@@ -103,6 +139,28 @@ fn is_busy(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c == "5" || c.parse::<i32>().is_ok_and(|n| n & 0xff == 5)))
 }
 
+/// A failed first connection to PostgreSQL, saying so when TLS is what failed (a certificate
+/// not signed by `sslrootcert`, a host name not in it, a server without TLS under
+/// `sslmode=require`): the bare rustls message alone does not name the setting to look at.
+fn connect_error(err: sqlx::Error) -> DbError {
+    let tls = |message: String| {
+        DbError::Unavailable(format!(
+            "TLS to PostgreSQL failed (check database.url's sslmode and sslrootcert): {message}"
+        ))
+    };
+    match err {
+        sqlx::Error::Tls(e) => tls(e.to_string()),
+        // rustls' verdicts (`invalid peer certificate: UnknownIssuer`) arrive as I/O errors.
+        sqlx::Error::Io(e) if is_tls_failure(&e.to_string()) => tls(e.to_string()),
+        other => other.into(),
+    }
+}
+
+fn is_tls_failure(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    ["certificate", "tls", "handshake"].iter().any(|word| message.contains(word))
+}
+
 fn valid_schema(schema: &str) -> bool {
     !schema.is_empty()
         && schema.len() <= 63
@@ -117,7 +175,7 @@ async fn open_postgres(url: &str, schema: &str, opts: &DbOptions) -> Result<Pool
     let base = PgConnectOptions::from_str(url).map_err(|e| DbError::Other(format!("invalid database.url: {e}")))?;
     // Create the schema on a one-off connection, so the pool can pin search_path to it; under
     // the migration lock, since concurrent CREATE SCHEMA IF NOT EXISTS can collide.
-    let mut conn = base.connect().await?;
+    let mut conn = base.connect().await.map_err(connect_error)?;
     super::query_dynamic(format!(
         "BEGIN; SELECT pg_advisory_xact_lock({}); CREATE SCHEMA IF NOT EXISTS \"{schema}\"; COMMIT;",
         super::migrate::PG_LOCK_KEY
@@ -140,7 +198,41 @@ async fn open_postgres(url: &str, schema: &str, opts: &DbOptions) -> Result<Pool
 
 #[cfg(test)]
 mod tests {
-    use super::valid_schema;
+    use std::time::Duration;
+
+    use super::{DbOptions, Pools, SqliteSync, connect, valid_schema};
+
+    /// `PRAGMA synchronous` as the writer and a reader connection report it.
+    async fn synchronous_of(setting: SqliteSync) -> (i64, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = DbOptions {
+            url: None,
+            data_dir: dir.path().to_path_buf(),
+            schema_prefix: String::new(),
+            max_connections: 1,
+            sqlite_readers: 1,
+            busy_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::ZERO,
+            sqlite_synchronous: setting,
+        };
+        let db = connect("sync", &opts).await.unwrap();
+        let Pools::Sqlite { writer, reader } = &db.pools else { panic!("not SQLite") };
+        let ask = "PRAGMA synchronous";
+        let (w,): (i64,) = sqlx::query_as(ask).fetch_one(writer).await.unwrap();
+        let (r,): (i64,) = sqlx::query_as(ask).fetch_one(reader).await.unwrap();
+        db.close().await;
+        (w, r)
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_are_durable_unless_configured_otherwise() {
+        // SQLite's numbering: 1 = NORMAL, 2 = FULL, 3 = EXTRA.
+        assert_eq!(SqliteSync::default(), SqliteSync::Full);
+        assert_eq!(synchronous_of(SqliteSync::default()).await, (2, 2));
+        assert_eq!(synchronous_of(SqliteSync::Normal).await, (1, 1));
+        assert_eq!(synchronous_of(SqliteSync::Extra).await, (3, 3));
+    }
 
     #[test]
     fn schema_names_are_plain_identifiers() {

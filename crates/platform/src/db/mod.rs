@@ -15,7 +15,7 @@ mod row;
 
 use sqlx::{PgPool, SqlitePool};
 
-pub use connect::{DbOptions, connect};
+pub use connect::{DbOptions, SqliteSync, connect};
 pub use error::DbError;
 pub use group::GroupStats;
 pub use migrate::{Migration, Migrations, migrate};

@@ -5,6 +5,27 @@
 //! passes that start on it and remembers the last one that left nothing due behind, so a caller
 //! holding a ticket taken after its commit knows when a pass has carried its events — whoever
 //! ran it. With the in-process bus, "carried" means every local consumer has handled them.
+//!
+//! **Several relays on one database** (several instances of a context sharing it) must not
+//! publish one outbox row twice. A batch is therefore *claimed* before it is published: one
+//! statement moves the due rows' `available_at` a lease ([`CLAIM_LEASE`]) into the future and
+//! returns them, so no other relay sees them as due. On PostgreSQL the rows are picked with
+//! `FOR UPDATE SKIP LOCKED`: concurrent claims take disjoint rows without waiting for each
+//! other (and a row another claim just took is re-checked, found not due, and skipped). On
+//! SQLite the statement is one write transaction, and writers to a file are serialised, so two
+//! claims never return the same row. Publishing then happens outside any transaction — the
+//! in-process bus runs handlers that write, possibly to this very database, whose only SQLite
+//! writer connection a transaction held across publishing would block. Once published, the
+//! rows are marked (`published_at`); failed ones get their retry time instead.
+//!
+//! So every event is published once when relays race, and at least once if a relay dies
+//! between claim and mark: its claimed rows become due again when the lease runs out, and
+//! consumers deduplicate by event id. (A publish that outlasts the lease could also be
+//! repeated by another relay; the lease is far longer than any batch takes.)
+//!
+//! For [`Relay::settle`], a pass is caught up once nothing is left due *for it*: events another
+//! process's relay has claimed are carried by that relay. Waiting for one's own events matters
+//! only in one process (one relay); across processes, with NATS, readers answer `425` instead.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +37,7 @@ use sqlx::types::Json;
 use tokio::sync::{Mutex, Notify};
 
 use super::EventBus;
-use crate::db::{Db, DbError, FromRow, Row, query, query_dynamic};
+use crate::db::{Db, DbError, Dialect, FromRow, Row, query, query_dynamic};
 
 /// What one relay pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,6 +75,10 @@ struct Source {
     /// The number of the latest pass that ended with nothing due left behind it.
     caught_up: AtomicU64,
 }
+
+/// How long a claimed batch stays invisible to other relays: the longest a relay may take to
+/// publish a batch, and how long events wait when a relay died holding them.
+const CLAIM_LEASE: Duration = Duration::from_secs(60);
 
 /// A pass on one outbox ends once a batch comes back short; this bounds a pass that keeps
 /// finding new events under sustained load (the next pass goes on from there).
@@ -190,17 +215,9 @@ impl Relay {
         }
     }
 
-    /// Publishes up to a batch of due events; also says how many were due in it.
+    /// Claims and publishes up to a batch of due events; also says how many were due in it.
     async fn relay_batch(&self, db: &Db) -> Result<(RelayStats, i64), DbError> {
-        let now = Utc::now();
-        let pending: Vec<Pending> = query(
-            "SELECT seq, attempts, payload FROM outbox WHERE published_at IS NULL AND available_at <= $1 \
-             ORDER BY seq LIMIT $2",
-        )
-        .bind(now)
-        .bind(self.batch)
-        .fetch_all(db)
-        .await?;
+        let pending = claim(db, self.batch).await?;
         let mut stats = RelayStats::default();
         let seen = i64::try_from(pending.len()).unwrap_or(i64::MAX);
         let (meta, events): (Vec<(i64, i64)>, Vec<EventEnvelope>) =
@@ -267,9 +284,31 @@ impl Relay {
     }
 }
 
+/// Takes up to `batch` due events for this relay alone (see the module doc), oldest first.
+async fn claim(db: &Db, batch: i64) -> Result<Vec<Pending>, DbError> {
+    let sql = match db.dialect() {
+        Dialect::Postgres => {
+            "UPDATE outbox SET available_at = $1 WHERE seq IN (SELECT seq FROM outbox \
+             WHERE published_at IS NULL AND available_at <= $2 ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING seq, attempts, payload"
+        }
+        Dialect::Sqlite => {
+            "UPDATE outbox SET available_at = $1 WHERE seq IN (SELECT seq FROM outbox \
+             WHERE published_at IS NULL AND available_at <= $2 ORDER BY seq LIMIT $3) \
+             RETURNING seq, attempts, payload"
+        }
+    };
+    let now = Utc::now();
+    let lease = chrono::Duration::from_std(CLAIM_LEASE).unwrap_or(chrono::Duration::MAX);
+    let mut pending: Vec<Pending> = query(sql).bind(now + lease).bind(now).bind(batch).fetch_all(db).await?;
+    // RETURNING gives no order; publish in commit order.
+    pending.sort_by_key(|p| p.seq);
+    Ok(pending)
+}
+
 /// Marks the events `seqs` published, in one statement: one commit per batch rather than one
-/// per event. Should the process stop before it, those events go out again on the next pass,
-/// as after any crash: consumers deduplicate by event id.
+/// per event. Should the process stop before it, those events go out again once their claim's
+/// lease has run out, as after any crash: consumers deduplicate by event id.
 async fn mark_published(db: &Db, seqs: &[i64]) -> Result<(), DbError> {
     if seqs.is_empty() {
         return Ok(());

@@ -49,6 +49,7 @@ pub async fn fresh() -> Queue {
         busy_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),
         statement_timeout: Duration::ZERO,
+        sqlite_synchronous: Default::default(),
     };
     let db = platform::db::connect(CONTEXT, &opts).await.unwrap();
     platform::db::migrate(&db, &platform::app::PLATFORM_MIGRATIONS).await.unwrap();

@@ -57,6 +57,7 @@ async fn database(dir: &tempfile::TempDir, name: &str) -> Db {
         busy_timeout: Duration::from_secs(5),
         acquire_timeout: Duration::from_secs(5),
         statement_timeout: Duration::ZERO,
+        sqlite_synchronous: Default::default(),
     };
     let db = platform::db::connect(name, &opts).await.unwrap();
     platform::db::migrate(&db, &platform::app::PLATFORM_MIGRATIONS).await.unwrap();

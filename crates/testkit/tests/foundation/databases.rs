@@ -23,8 +23,8 @@ impl OwnDatabase {
         let name = format!("sojourn_own_{}", &kernel::new_id().simple().to_string()[20..]);
         let mut admin = PgConnection::connect(server).await.unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut admin).await.unwrap();
-        let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
-        Self { server: server.to_owned(), url: format!("{base}/{name}"), name }
+        let url = testkit::postgres_url_with_database(server, &name);
+        Self { server: server.to_owned(), url, name }
     }
 
     async fn admin(&self, sql: String) {

@@ -41,6 +41,7 @@ async fn setup(seed: u64) -> Setup {
         busy_timeout: Duration::from_secs(10),
         acquire_timeout: Duration::from_secs(10),
         statement_timeout: Duration::from_secs(30),
+        sqlite_synchronous: Default::default(),
     };
     let db = connect("travel", &opts).await.expect("database");
     migrate(&db, &Migrations { scope: "travel", list: travel::Travel.migrations() }).await.expect("migrations");

@@ -26,6 +26,7 @@ async fn fresh() -> (Offline, Db, std::path::PathBuf) {
         busy_timeout: std::time::Duration::from_secs(10),
         acquire_timeout: std::time::Duration::from_secs(10),
         statement_timeout: std::time::Duration::ZERO,
+        sqlite_synchronous: Default::default(),
     };
     let db = connect("travel", &opts).await.unwrap();
     migrate(&db, &Migrations { scope: "travel", list: travel::Travel.migrations() }).await.unwrap();

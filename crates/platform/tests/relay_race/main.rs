@@ -1,0 +1,162 @@
+//! Several relays on one database (several instances of a context sharing it) publish every
+//! outbox row exactly once: three `Relay`s, each with its own connections and its own bus
+//! handle, race over one outbox while writers keep committing events; every event id must reach
+//! the (shared) recording exactly once. SQLite always (three pools on one file, as three
+//! processes would have); PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use kernel::EventEnvelope;
+use platform::db::{Db, DbOptions, query};
+use platform::events::{BusError, EventBus, Relay, Subscription, enqueue};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Where the race runs: a SQLite directory, or a PostgreSQL schema of this test's own.
+struct Place {
+    dir: tempfile::TempDir,
+    url: Option<String>,
+    prefix: String,
+}
+
+impl Place {
+    fn new(url: Option<String>) -> Self {
+        let unique = kernel::new_id().simple().to_string();
+        Place { dir: tempfile::tempdir().unwrap(), url, prefix: format!("t{}_", &unique[unique.len() - 12..]) }
+    }
+
+    /// A connection pool of its own on the shared database, as another process would have.
+    async fn open(&self) -> Db {
+        let opts = DbOptions {
+            url: self.url.clone(),
+            data_dir: self.dir.path().to_path_buf(),
+            schema_prefix: self.prefix.clone(),
+            max_connections: 3,
+            sqlite_readers: 1,
+            busy_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Duration::ZERO,
+            sqlite_synchronous: platform::db::SqliteSync::Normal,
+        };
+        platform::db::connect("race", &opts).await.unwrap()
+    }
+
+    async fn drop_schema(&self, db: &Db) {
+        if self.url.is_some() {
+            platform::db::query_dynamic(format!("DROP SCHEMA IF EXISTS \"{}race\" CASCADE", self.prefix))
+                .execute(db)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Counts, per event id, how often any relay published it. Publishing takes a moment (as a
+/// network hop would), which leaves room for another relay to pick the same rows.
+struct Recording {
+    counts: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+#[async_trait]
+impl EventBus for Recording {
+    fn subscribe(&self, _subscription: Subscription) {}
+
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        *self.counts.lock().unwrap().entry(event.id).or_default() += 1;
+        Ok(())
+    }
+}
+
+const WRITERS: usize = 4;
+const PER_WRITER: usize = 125;
+
+async fn race(url: Option<String>) {
+    let place = Place::new(url);
+    let setup = place.open().await;
+    platform::db::migrate(&setup, &platform::app::PLATFORM_MIGRATIONS).await.unwrap();
+    let counts = Arc::new(Mutex::new(HashMap::new()));
+    let mut relays = Vec::new();
+    for _ in 0..3 {
+        let bus = Arc::new(Recording { counts: counts.clone() });
+        relays.push(Arc::new(Relay::new(vec![place.open().await], bus, 16)));
+    }
+
+    // Writers commit 1 to 4 events per transaction, each writer on its own pool.
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let db = place.open().await;
+        writers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            while ids.len() < PER_WRITER {
+                let n = (1 + (w + ids.len()) % 4).min(PER_WRITER - ids.len());
+                let mut tx = db.begin().await.unwrap();
+                for _ in 0..n {
+                    let event = EventEnvelope::new("race.event", kernel::new_id(), chrono::Utc::now(), json!({"w": w}));
+                    enqueue(&mut tx, &event).await.unwrap();
+                    ids.push(event.id);
+                }
+                tx.commit().await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            db.close().await;
+            ids
+        }));
+    }
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut racers = Vec::new();
+    for relay in &relays {
+        let (relay, done) = (relay.clone(), done.clone());
+        racers.push(tokio::spawn(async move {
+            while !done.load(std::sync::atomic::Ordering::Acquire) {
+                relay.run_once().await;
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let mut written = Vec::new();
+    for writer in writers {
+        written.extend(writer.await.unwrap());
+    }
+    assert_eq!(written.len(), WRITERS * PER_WRITER);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while counts.lock().unwrap().len() < written.len() {
+        assert!(Instant::now() < deadline, "the relays did not publish every event in time");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done.store(true, std::sync::atomic::Ordering::Release);
+    for racer in racers {
+        racer.await.unwrap();
+    }
+
+    let counts = counts.lock().unwrap().clone();
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "{} events published more than once, e.g. {:?}", twice.len(), twice.first());
+    assert_eq!(counts.len(), written.len());
+    assert!(written.iter().all(|id| counts.contains_key(id)), "an event was never published");
+    let (left,): (i64,) = query("SELECT CAST(COUNT(*) AS BIGINT) FROM outbox WHERE published_at IS NULL")
+        .fetch_one(&setup)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "rows left unpublished");
+    place.drop_schema(&setup).await;
+    setup.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_relays_on_one_sqlite_file_publish_every_event_once() {
+    race(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_relays_on_one_postgres_schema_publish_every_event_once() {
+    let Some(url) = std::env::var("SOJOURN_TEST_POSTGRES_URL").ok().filter(|v| !v.trim().is_empty()) else {
+        eprintln!("skipped: SOJOURN_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    race(Some(url)).await;
+}
