@@ -322,7 +322,9 @@ impl HotCache {
         }
     }
 
-    /// `sojourn_hot_cache_*` lines for `/metrics`.
+    /// `sojourn_hot_cache_*` lines for `/metrics`. The families' `# HELP`/`# TYPE` lines come
+    /// with them: one context (catalog) keeps a hot cache today; a second one would have to
+    /// share those lines, as Prometheus refuses a family declared twice.
     pub fn render_metrics(&self, out: &mut String) {
         use std::fmt::Write as _;
         let ns = self.inner.namespace;
@@ -332,21 +334,27 @@ impl HotCache {
         });
         let _ = writeln!(
             out,
-            "sojourn_hot_cache_hits_total{{context=\"{ns}\"}} {}",
+            "# HELP sojourn_hot_cache_hits_total Reads answered from the in-process hot cache.\n# TYPE sojourn_hot_cache_hits_total counter\nsojourn_hot_cache_hits_total{{context=\"{ns}\"}} {}",
             self.inner.hits.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             out,
-            "sojourn_hot_cache_misses_total{{context=\"{ns}\"}} {}",
+            "# HELP sojourn_hot_cache_misses_total Reads the hot cache could not answer.\n# TYPE sojourn_hot_cache_misses_total counter\nsojourn_hot_cache_misses_total{{context=\"{ns}\"}} {}",
             self.inner.misses.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             out,
-            "sojourn_hot_cache_evictions_total{{context=\"{ns}\"}} {}",
+            "# HELP sojourn_hot_cache_evictions_total Answers dropped to stay within the cache's bytes.\n# TYPE sojourn_hot_cache_evictions_total counter\nsojourn_hot_cache_evictions_total{{context=\"{ns}\"}} {}",
             self.inner.evictions.load(Ordering::Relaxed)
         );
-        let _ = writeln!(out, "sojourn_hot_cache_entries{{context=\"{ns}\"}} {entries}");
-        let _ = writeln!(out, "sojourn_hot_cache_bytes{{context=\"{ns}\"}} {bytes}");
+        let _ = writeln!(
+            out,
+            "# HELP sojourn_hot_cache_entries Answers held by the hot cache.\n# TYPE sojourn_hot_cache_entries gauge\nsojourn_hot_cache_entries{{context=\"{ns}\"}} {entries}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP sojourn_hot_cache_bytes Bytes held by the hot cache.\n# TYPE sojourn_hot_cache_bytes gauge\nsojourn_hot_cache_bytes{{context=\"{ns}\"}} {bytes}"
+        );
     }
 }
 
