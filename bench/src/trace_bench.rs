@@ -80,7 +80,7 @@ pub async fn run(seconds: u64, rounds: usize) -> bool {
             move |i: usize| {
                 let (c, base, ids, token) = (c.clone(), base.clone(), ids.clone(), token.clone());
                 async move {
-                    let request = if i % 2 == 0 {
+                    let request = if i.is_multiple_of(2) {
                         c.get(format!("{base}/api/v1/listings/{}", ids[(i * 7919) % ids.len()]))
                     } else {
                         c.get(format!("{base}/api/v1/auth/profile")).bearer_auth(&*token)
