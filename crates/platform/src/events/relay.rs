@@ -132,21 +132,32 @@ impl Relay {
 
     /// Returns once a pass at or after `ticket` has carried the outbox's due events: at once
     /// when another caller's (or the background) pass already has, else after running a pass
-    /// here. Gives up after `timeout` (the events still go out with a later pass).
-    pub async fn settle(&self, tickets: &[Ticket], timeout: Duration) {
+    /// here. Gives up waiting after `timeout`.
+    ///
+    /// The pass runs as a task of its own, which goes on when the caller stops waiting: a pass
+    /// dropped between claiming a batch and marking it would leave that batch invisible to
+    /// every relay for the claim's whole lease.
+    pub async fn settle(self: &Arc<Self>, tickets: &[Ticket], timeout: Duration) {
         let begun = Instant::now();
-        let carried = async {
-            for ticket in tickets {
-                let Some(source) = self.sources.get(ticket.source) else { continue };
-                if source.caught_up.load(Ordering::Acquire) >= ticket.pass {
-                    continue;
-                }
+        let due: Vec<Ticket> = tickets
+            .iter()
+            .copied()
+            .filter(|t| self.sources.get(t.source).is_some_and(|s| s.caught_up.load(Ordering::Acquire) < t.pass))
+            .collect();
+        if due.is_empty() {
+            self.settles.observe(begun.elapsed(), true);
+            return;
+        }
+        let relay = Arc::clone(self);
+        let carried = tokio::spawn(async move {
+            for ticket in due {
+                let Some(source) = relay.sources.get(ticket.source) else { continue };
                 let _guard = source.lock.lock().await;
                 if source.caught_up.load(Ordering::Acquire) < ticket.pass {
-                    self.pass(source).await;
+                    relay.pass(source).await;
                 }
             }
-        };
+        });
         let in_time = tokio::time::timeout(timeout, carried).await.is_ok();
         if !in_time {
             tracing::warn!(

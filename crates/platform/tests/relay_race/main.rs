@@ -2,7 +2,8 @@
 //! outbox row exactly once: three `Relay`s, each with its own connections and its own bus
 //! handle, race over one outbox while writers keep committing events; every event id must reach
 //! the (shared) recording exactly once. SQLite always (three pools on one file, as three
-//! processes would have); PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set.
+//! processes would have); PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set. Also: a
+//! request that stops waiting for its events does not strand the batch its pass claimed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -159,4 +160,61 @@ async fn three_relays_on_one_postgres_schema_publish_every_event_once() {
         return;
     };
     race(Some(url)).await;
+}
+
+/// A bus whose every publish takes `delay` (a slow consumer), counting what it published.
+struct Slow {
+    delay: Duration,
+    counts: Arc<Mutex<HashMap<Uuid, usize>>>,
+}
+
+#[async_trait]
+impl EventBus for Slow {
+    fn subscribe(&self, _subscription: Subscription) {}
+
+    async fn publish(&self, event: &EventEnvelope) -> Result<(), BusError> {
+        tokio::time::sleep(self.delay).await;
+        *self.counts.lock().unwrap().entry(event.id).or_default() += 1;
+        Ok(())
+    }
+}
+
+/// A request that stops waiting for its events (the settle timeout) must not strand them: the
+/// pass it started has claimed a batch, and a pass dropped before marking it would hide that
+/// batch from every relay for the claim's whole lease (a minute). The events must go out at
+/// once, each exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settle_that_times_out_does_not_strand_its_batch() {
+    let place = Place::new(None);
+    let db = place.open().await;
+    platform::db::migrate(&db, &platform::app::PLATFORM_MIGRATIONS).await.unwrap();
+    let counts = Arc::new(Mutex::new(HashMap::new()));
+    let bus = Arc::new(Slow { delay: Duration::from_millis(100), counts: counts.clone() });
+    let relay = Arc::new(Relay::new(vec![db.clone()], bus, 16));
+
+    let mut tx = db.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let event = EventEnvelope::new("slow.event", kernel::new_id(), chrono::Utc::now(), json!({}));
+        enqueue(&mut tx, &event).await.unwrap();
+        ids.push(event.id);
+    }
+    tx.commit().await.unwrap();
+
+    let ticket = relay.ticket(0).unwrap();
+    let begun = Instant::now();
+    relay.settle(&[ticket], Duration::from_millis(30)).await;
+    assert!(begun.elapsed() < Duration::from_millis(400), "settle waited past its timeout");
+
+    // The background relay's work: passes until everything is out, well within the lease.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counts.lock().unwrap().len() < ids.len() {
+        assert!(Instant::now() < deadline, "events claimed by an abandoned settle were stranded");
+        relay.run_once().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    relay.drain().await;
+    let counts = counts.lock().unwrap().clone();
+    assert!(ids.iter().all(|id| counts.get(id) == Some(&1)), "every event once: {counts:?}");
+    db.close().await;
 }
