@@ -69,6 +69,9 @@ pub async fn run(overrides: &Overrides, options: Options) -> Result<(), String> 
     config.rate_limit.enabled = false;
     // Hundreds of thousands of events: each consumer takes them a thousand to a transaction.
     config.events.batch_size = config.events.batch_size.max(1000);
+    // Passes of such batches outlast a request's usual wait for its events; the seeder waits
+    // them out rather than warning for each of its concurrent requests.
+    config.events.settle_timeout_ms = config.events.settle_timeout_ms.max(30_000);
     config.auth.password_hash = PasswordHashConfig { memory_kib: 8, iterations: 1, parallelism: 1, max_concurrent: 0 };
     // Boxed: building every context is a large future, and callers hold this one.
     let app = Box::pin(App::build(config, crate::contexts::all())).await.map_err(|e| e.to_string())?;
