@@ -239,6 +239,7 @@ async fn serve(overrides: &Overrides, only: &[String]) -> Result<(), String> {
     let app = App::build(config, contexts).await.map_err(|e| e.to_string())?;
     // Start-up's transient allocations are done: return their pages (see memory.rs).
     crate::memory::give_back();
+    crate::memory::drop_code_pages();
     crate::memory::give_back_periodically();
     tracing::info!(address = %local, public_url, version = platform::VERSION, "sojourn listening");
     app.serve(listener, platform::shutdown::os_signal()).await.map_err(|e| e.to_string())

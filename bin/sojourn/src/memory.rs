@@ -10,8 +10,12 @@
 //! idle workers stay. So the server asks the allocator to collect once start-up is done, and
 //! then on an interval.
 //!
+//! The executable's code is treated alike (see [`drop_code_pages`]): what start-up alone ran
+//! need not stay mapped.
+//!
 //! This is the one place where the workspace allows `unsafe`: a call into the allocator's C
-//! API, which takes no arguments that could be invalid.
+//! API, which takes no arguments that could be invalid, and `madvise` on a mapping read from
+//! `/proc/self/maps`.
 #![allow(unsafe_code)]
 
 use std::time::Duration;
@@ -37,4 +41,34 @@ pub fn give_back_periodically() {
             give_back();
         }
     });
+}
+
+/// Drops this process's mappings of the executable's code, once start-up is done.
+///
+/// Start-up runs construction code of every context once (routes, the API document) and the
+/// kernel maps code in clusters around each page it faults in: most of an idle server's
+/// resident memory was the binary's own text. Unmapping it (`MADV_DONTNEED` on the read-only,
+/// executable mapping, whose pages are never written) leaves them in the page cache, shared and
+/// reclaimable, and only code that runs again is mapped back in, at the cost of a minor fault.
+/// Nothing else is touched: data, relocated read-only data and the heap stay as they are.
+pub fn drop_code_pages() {
+    let Ok(exe) = std::fs::read_link("/proc/self/exe") else { return };
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return };
+    let exe = exe.to_string_lossy();
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(range), Some(perms)) = (fields.next(), fields.next()) else { continue };
+        // offset, device and inode, then the path.
+        if perms != "r-xp" || fields.nth(3) != Some(&*exe) {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else { continue };
+        let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else {
+            continue;
+        };
+        // SAFETY: the range is a whole mapping of this process's executable code, read-only and
+        // never written (no text relocations), so dropping its pages loses nothing: the kernel
+        // maps the same file contents back on the next execution of any of them.
+        let _ = unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED) };
+    }
 }

@@ -57,13 +57,17 @@ impl Hot {
     /// version first, so it still guards writes in `If-Match`
     /// ([`crate::http::if_match_version`] reads the part before the dot); the hash, because
     /// what is shown may change without a new version (a rating, a photo made ready).
-    pub fn json<T: serde::Serialize>(data: &T, version: i64, owner: Option<Uuid>) -> Self {
-        let body = serde_json::to_vec(&kernel::Envelope::ok(data)).unwrap_or_default();
+    /// A value that cannot be serialised is a `500`, never an empty answer kept for others.
+    pub fn json<T: serde::Serialize>(data: &T, version: i64, owner: Option<Uuid>) -> Result<Self, kernel::ApiError> {
+        let body = serde_json::to_vec(&kernel::Envelope::ok(data)).map_err(|error| {
+            tracing::error!(%error, "an answer could not be serialised");
+            kernel::ApiError::internal()
+        })?;
         let mut hasher = DefaultHasher::new();
         body.hash(&mut hasher);
         let etag = HeaderValue::from_str(&format!("\"{version}.{:016x}\"", hasher.finish()))
             .unwrap_or(HeaderValue::from_static("\"0\""));
-        Self { body: Bytes::from(body), etag, owner }
+        Ok(Self { body: Bytes::from(body), etag, owner })
     }
 
     /// The answer to a request that sent `if_none_match`: `304` with no body when it names
@@ -405,7 +409,7 @@ mod tests {
     use super::*;
 
     fn hot(n: i64, len: usize) -> Hot {
-        Hot::json(&"x".repeat(len), n, None)
+        Hot::json(&"x".repeat(len), n, None).expect("a string serialises")
     }
 
     fn miss(cache: &HotCache, group: &str) -> HotTicket {

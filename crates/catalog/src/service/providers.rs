@@ -116,7 +116,7 @@ impl Catalog {
         };
         let p = self.provider(id).await?;
         let version = p.updated_at.timestamp_millis();
-        Ok(self.hot.put(ticket, platform::hot::Hot::json(&shown(&p), version, None)))
+        Ok(self.hot.put(ticket, platform::hot::Hot::json(&shown(&p), version, None)?))
     }
 
     pub async fn provider(&self, id: Uuid) -> Result<Provider, ApiError> {

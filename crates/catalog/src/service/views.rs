@@ -59,7 +59,7 @@ impl Catalog {
         let all = sees_all_photos(&l, viewer);
         let mut listing = self.view(&l).await?;
         listing["photos"] = json!(self.photos_of(l.id, all).await?);
-        let hot = Hot::json(&json!({ "listing": listing }), l.version, Some(l.owner_id));
+        let hot = Hot::json(&json!({ "listing": listing }), l.version, Some(l.owner_id))?;
         Ok(match ticket.filter(|_| l.status == "published" && !all) {
             Some(ticket) => self.hot.put(ticket, hot),
             None => Arc::new(hot),
@@ -77,7 +77,7 @@ impl Catalog {
         let l = self.listing(id, viewer).await?;
         let all = sees_all_photos(&l, viewer);
         let photos = self.photos_of(l.id, all).await?;
-        let hot = Hot::json(&json!({ "photos": photos }), l.version, Some(l.owner_id));
+        let hot = Hot::json(&json!({ "photos": photos }), l.version, Some(l.owner_id))?;
         Ok(match ticket.filter(|_| l.status == "published" && !all) {
             Some(ticket) => self.hot.put(ticket, hot),
             None => Arc::new(hot),

@@ -102,7 +102,12 @@ async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> 
     // Switching a new file to WAL needs an exclusive lock that SQLite's busy timeout does not
     // wait for, so when several processes open a fresh database at once, retry. WAL is then
     // a property of the file, which is why readers do not ask for it again.
-    let writer_opts = base.clone().journal_mode(SqliteJournalMode::Wal).create_if_missing(true);
+    // The writer keeps its statement and savepoint journals in memory: every grouped sale
+    // is a savepoint (see group.rs), and with journals in a temporary file each of them wrote
+    // the pages it changed there first (a tenth of a reservation's CPU in a profile). They
+    // hold one transaction's changed pages at most; readers' large sorts stay on disk.
+    let writer_opts =
+        base.clone().journal_mode(SqliteJournalMode::Wal).create_if_missing(true).pragma("temp_store", "memory");
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(10);
     let writer = loop {
