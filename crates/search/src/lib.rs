@@ -90,7 +90,11 @@ impl Context for Search {
         tokio::spawn(async move {
             while let Some(done) = confirmed.recv().await {
                 if let Err(e) = store::committed(&db, &done).await {
-                    // Harmless: those changes are replayed (idempotently) at the next start.
+                    // Harmless: those changes are replayed (idempotently) at the next start,
+                    // which is all there is to say when the database was closed for shutdown.
+                    if db.is_closed() {
+                        break;
+                    }
                     tracing::warn!(error = %e, "search: forgetting committed changes failed");
                 }
             }
