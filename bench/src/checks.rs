@@ -155,7 +155,6 @@ pub async fn nights(booking: &Db) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use platform::db::{Db, DbOptions, query, query_dynamic};
     use serde_json::json;
@@ -172,17 +171,7 @@ mod tests {
 
     /// A SQLite database with `ddl` run in it.
     async fn db(dir: &tempfile::TempDir, ddl: &str) -> Db {
-        let opts = DbOptions {
-            url: None,
-            data_dir: dir.path().to_path_buf(),
-            schema_prefix: String::new(),
-            max_connections: 1,
-            sqlite_readers: 1,
-            busy_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(5),
-            statement_timeout: Duration::ZERO,
-            sqlite_synchronous: Default::default(),
-        };
+        let opts = DbOptions::small(None, dir.path().to_path_buf());
         let db = platform::db::connect("checks", &opts).await.unwrap();
         for statement in ddl.split(';').filter(|s| !s.trim().is_empty()) {
             query_dynamic(statement.to_owned()).execute(&db).await.unwrap();

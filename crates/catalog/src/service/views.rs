@@ -49,35 +49,41 @@ impl Catalog {
     /// The answer to `GET /api/v1/listings/{id}` for `viewer` (`{ listing }` with its photos),
     /// from the hot cache when it is the public one.
     pub async fn listing_detail(&self, id: Uuid, viewer: Option<&AuthUser>) -> Result<Arc<Hot>, ApiError> {
-        let group = cached::listing_group(id);
-        let ticket = match self.hot.get(&group, cached::DETAIL) {
-            HotLookup::Hit(hot) if !sees_more_than_public(hot.owner, viewer) => return Ok(hot),
-            HotLookup::Hit(_) => None,
-            HotLookup::Miss(ticket) => Some(ticket),
-        };
-        let l = self.listing(id, viewer).await?;
-        let all = sees_all_photos(&l, viewer);
-        let mut listing = self.view(&l).await?;
-        listing["photos"] = json!(self.photos_of(l.id, all).await?);
-        let hot = Hot::json(&json!({ "listing": listing }), l.version, Some(l.owner_id))?;
-        Ok(match ticket.filter(|_| l.status == "published" && !all) {
-            Some(ticket) => self.hot.put(ticket, hot),
-            None => Arc::new(hot),
+        self.listing_answer(id, viewer, cached::DETAIL, async |l: &Listing, all: bool| {
+            let mut listing = self.view(l).await?;
+            listing["photos"] = json!(self.photos_of(l.id, all).await?);
+            Ok(json!({ "listing": listing }))
         })
+        .await
     }
 
     /// The answer to `GET /api/v1/listings/{id}/photos` for `viewer`, like the detail.
     pub async fn listing_photos_answer(&self, id: Uuid, viewer: Option<&AuthUser>) -> Result<Arc<Hot>, ApiError> {
+        self.listing_answer(id, viewer, cached::PHOTOS, async |l: &Listing, all: bool| {
+            Ok(json!({ "photos": self.photos_of(l.id, all).await? }))
+        })
+        .await
+    }
+
+    /// Answer `key` about listing `id` for `viewer`: from the hot cache when the cached answer
+    /// is the one `viewer` sees, else made by `body(listing, sees_all_photos)` and kept for
+    /// others only when it is the public answer of a published listing.
+    async fn listing_answer(
+        &self,
+        id: Uuid,
+        viewer: Option<&AuthUser>,
+        key: &str,
+        body: impl AsyncFnOnce(&Listing, bool) -> Result<Value, ApiError>,
+    ) -> Result<Arc<Hot>, ApiError> {
         let group = cached::listing_group(id);
-        let ticket = match self.hot.get(&group, cached::PHOTOS) {
+        let ticket = match self.hot.get(&group, key) {
             HotLookup::Hit(hot) if !sees_more_than_public(hot.owner, viewer) => return Ok(hot),
             HotLookup::Hit(_) => None,
             HotLookup::Miss(ticket) => Some(ticket),
         };
         let l = self.listing(id, viewer).await?;
         let all = sees_all_photos(&l, viewer);
-        let photos = self.photos_of(l.id, all).await?;
-        let hot = Hot::json(&json!({ "photos": photos }), l.version, Some(l.owner_id))?;
+        let hot = Hot::json(&body(&l, all).await?, l.version, Some(l.owner_id))?;
         Ok(match ticket.filter(|_| l.status == "published" && !all) {
             Some(ticket) => self.hot.put(ticket, hot),
             None => Arc::new(hot),

@@ -64,6 +64,25 @@ pub struct DbOptions {
     pub sqlite_synchronous: SqliteSync,
 }
 
+impl DbOptions {
+    /// A small database for tools and tests: one connection and one reader, 5 s busy and
+    /// acquire timeouts, no statement timeout, durable SQLite commits, no schema prefix. Other
+    /// settings go in with `..DbOptions::small(url, dir)`.
+    pub fn small(url: Option<String>, data_dir: PathBuf) -> Self {
+        Self {
+            url,
+            data_dir,
+            schema_prefix: String::new(),
+            max_connections: 1,
+            sqlite_readers: 1,
+            busy_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::ZERO,
+            sqlite_synchronous: SqliteSync::default(),
+        }
+    }
+}
+
 /// Opens (creating if needed) the database of context `name`.
 pub async fn connect(name: &str, opts: &DbOptions) -> Result<Db, DbError> {
     let pools = match opts.url.as_deref() {
@@ -203,24 +222,13 @@ async fn open_postgres(url: &str, schema: &str, opts: &DbOptions) -> Result<Pool
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::{DbOptions, Pools, SqliteSync, connect, valid_schema};
 
     /// `PRAGMA synchronous` as the writer and a reader connection report it.
     async fn synchronous_of(setting: SqliteSync) -> (i64, i64) {
         let dir = tempfile::tempdir().unwrap();
-        let opts = DbOptions {
-            url: None,
-            data_dir: dir.path().to_path_buf(),
-            schema_prefix: String::new(),
-            max_connections: 1,
-            sqlite_readers: 1,
-            busy_timeout: Duration::from_secs(5),
-            acquire_timeout: Duration::from_secs(5),
-            statement_timeout: Duration::ZERO,
-            sqlite_synchronous: setting,
-        };
+        let opts = DbOptions { sqlite_synchronous: setting, ..DbOptions::small(None, dir.path().to_path_buf()) };
         let db = connect("sync", &opts).await.unwrap();
         let Pools::Sqlite { writer, reader } = &db.pools else { panic!("not SQLite") };
         let ask = "PRAGMA synchronous";

@@ -6,8 +6,6 @@
 //! that did not sign the server's certificate fails with an error that says TLS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
-
 use platform::db::{Db, DbError, DbOptions, query};
 
 const TLS_URL_ENV: &str = "SOJOURN_TEST_POSTGRES_TLS_URL";
@@ -54,15 +52,8 @@ fn with_params(url: &str, set: &[(&str, Option<&str>)]) -> String {
 async fn open(url: &str, dir: &tempfile::TempDir) -> Result<Db, DbError> {
     let unique = kernel::new_id().simple().to_string();
     let opts = DbOptions {
-        url: Some(url.to_owned()),
-        data_dir: dir.path().to_path_buf(),
         schema_prefix: format!("t{}_", &unique[unique.len() - 12..]),
-        max_connections: 1,
-        sqlite_readers: 1,
-        busy_timeout: Duration::from_secs(5),
-        acquire_timeout: Duration::from_secs(5),
-        statement_timeout: Duration::ZERO,
-        sqlite_synchronous: Default::default(),
+        ..DbOptions::small(Some(url.to_owned()), dir.path().to_path_buf())
     };
     platform::db::connect("tls", &opts).await
 }

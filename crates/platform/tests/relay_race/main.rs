@@ -33,15 +33,12 @@ impl Place {
     /// A connection pool of its own on the shared database, as another process would have.
     async fn open(&self) -> Db {
         let opts = DbOptions {
-            url: self.url.clone(),
-            data_dir: self.dir.path().to_path_buf(),
             schema_prefix: self.prefix.clone(),
             max_connections: 3,
-            sqlite_readers: 1,
             busy_timeout: Duration::from_secs(10),
             acquire_timeout: Duration::from_secs(10),
-            statement_timeout: Duration::ZERO,
             sqlite_synchronous: platform::db::SqliteSync::Normal,
+            ..DbOptions::small(self.url.clone(), self.dir.path().to_path_buf())
         };
         platform::db::connect("race", &opts).await.unwrap()
     }
