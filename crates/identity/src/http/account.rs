@@ -15,8 +15,7 @@ use crate::service::account::ProfileUpdate;
 #[utoipa::path(get, path = "/api/v1/auth/profile", tag = "Profile", security(("bearerAuth" = []), ("cookieAuth" = [])),
     responses((status = 200, body = UserData), (status = 401, body = ErrorBody)))]
 pub async fn get_profile(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
-    let account = state.user(user.user_id).await?;
-    let facts = state.facts(&account).await?;
+    let (account, facts) = state.account(user.user_id).await?;
     Ok(ok_with_message(UserData { user: AccountView::new(&account, &facts) }, "Profile retrieved successfully"))
 }
 

@@ -138,8 +138,7 @@ pub async fn logout_all(AxumState(state): AxumState<State>, user: AuthUser) -> R
 #[utoipa::path(post, path = "/api/v1/auth/verify-token", tag = "Tokens", security(("bearerAuth" = []), ("cookieAuth" = [])),
     responses((status = 200, description = "`{valid: true, user, claims}`"), (status = 401, body = ErrorBody)))]
 pub async fn verify_token(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
-    let account = state.user(user.user_id).await?;
-    let facts = state.facts(&account).await?;
+    let (account, facts) = state.account(user.user_id).await?;
     let c = &user.claims;
     Ok(ok_with_message(
         json!({

@@ -47,6 +47,14 @@ impl ProfileChange {
 }
 
 impl Accounts {
+    /// The account `id` and its facts, in one read; 401 when the account no longer exists.
+    pub async fn account(&self, id: Uuid) -> Result<(User, Facts), ApiError> {
+        let (user, profile, onboarding_completed_at) = store::users::find_with_facts(&self.db, id)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("Account no longer exists"))?;
+        Ok((user, Facts { profile, onboarding_completed_at }))
+    }
+
     pub async fn facts(&self, user: &User) -> Result<Facts, ApiError> {
         let profile = store::profiles::find(&self.db, user.id).await?.unwrap_or_default();
         let onboarding_completed_at = if user.onboarding_completed {

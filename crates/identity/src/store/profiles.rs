@@ -60,6 +60,14 @@ impl Profile {
 
 impl FromRow for Profile {
     fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+        Profile::decode(row, "created_at")
+    }
+}
+
+impl Profile {
+    /// Reads a profile from `row`, its creation time from column `created_at` (a join with
+    /// another table's `created_at` renames it).
+    pub(crate) fn decode(row: &Row<'_>, created_at: &str) -> Result<Self, DbError> {
         let travel: Option<Json<Value>> = row.get("travel")?;
         let preferences: Option<Json<Value>> = row.get("preferences")?;
         Ok(Profile {
@@ -80,24 +88,25 @@ impl FromRow for Profile {
             travel: travel.map(|Json(v)| v),
             preferences: preferences.map(|Json(v)| v),
             nationality: row.get("nationality")?,
-            created_at: row.get("created_at")?,
+            created_at: row.get(created_at)?,
         })
     }
 }
 
-const COLUMNS: &str = "bio, avatar_url, date_of_birth, language, currency, timezone, theme, deal_alerts, \
+/// Every column but `created_at` (a join renames that one).
+pub(crate) const COLUMNS_BUT_CREATED: &str = "bio, avatar_url, date_of_birth, language, currency, timezone, theme, deal_alerts, \
                        trip_reminders, price_alerts, newsletter, profile_visibility, data_sharing, marketing, travel, \
-                       preferences, nationality, created_at";
+                       preferences, nationality";
 
 pub async fn find(db: &Db, user: Uuid) -> Result<Option<Profile>, DbError> {
-    platform::db::query_dynamic(format!("SELECT {COLUMNS} FROM profiles WHERE user_id = $1"))
+    platform::db::query_dynamic(format!("SELECT {COLUMNS_BUT_CREATED}, created_at FROM profiles WHERE user_id = $1"))
         .bind(user)
         .fetch_optional(db)
         .await
 }
 
 pub async fn find_tx(tx: &mut Tx, user: Uuid) -> Result<Option<Profile>, DbError> {
-    platform::db::query_dynamic(format!("SELECT {COLUMNS} FROM profiles WHERE user_id = $1"))
+    platform::db::query_dynamic(format!("SELECT {COLUMNS_BUT_CREATED}, created_at FROM profiles WHERE user_id = $1"))
         .bind(user)
         .fetch_optional(tx)
         .await

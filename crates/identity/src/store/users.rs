@@ -4,6 +4,7 @@ use platform::db::{Db, DbError, FromRow, Row, Tx, query};
 use uuid::Uuid;
 
 use crate::domain::user::{Status, User};
+use crate::store::profiles::Profile;
 
 const COLUMNS: &str = "id, email, password_hash, first_name, last_name, username, phone_number, role, status, \
      status_reason, suspended_until, email_verified_at, phone_verified_at, onboarding_completed, mfa_secret, \
@@ -75,6 +76,35 @@ pub async fn insert(tx: &mut Tx, u: NewUser<'_>) -> Result<(), DbError> {
 
 pub async fn find(db: &Db, id: Uuid) -> Result<Option<User>, DbError> {
     query_by("id", id).fetch_optional(db).await
+}
+
+/// The account `id` with its profile (default when it has none) and, while the account counts
+/// onboarding as completed, when that was: one read, where `/auth/profile` made three.
+pub async fn find_with_facts(db: &Db, id: Uuid) -> Result<Option<(User, Profile, Option<DateTime<Utc>>)>, DbError> {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let qualified = |table: &str, columns: &str| {
+            columns.split(',').map(|c| format!("{table}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+        };
+        format!(
+            "SELECT {}, {}, p.created_at AS profile_created_at, o.completed_at AS onboarding_completed_at \
+             FROM users u LEFT JOIN profiles p ON p.user_id = u.id \
+             LEFT JOIN onboarding o ON u.onboarding_completed AND o.user_id = u.id WHERE u.id = $1",
+            qualified("u", COLUMNS),
+            qualified("p", super::profiles::COLUMNS_BUT_CREATED),
+        )
+    });
+    struct Joined(User, Profile, Option<DateTime<Utc>>);
+    impl FromRow for Joined {
+        fn from_row(row: &Row<'_>) -> Result<Self, DbError> {
+            Ok(Joined(
+                User::from_row(row)?,
+                Profile::decode(row, "profile_created_at")?,
+                row.get("onboarding_completed_at")?,
+            ))
+        }
+    }
+    let found: Option<Joined> = query(SQL.as_str()).bind(id).fetch_optional(db).await?;
+    Ok(found.map(|Joined(u, p, o)| (u, p, o)))
 }
 
 pub async fn find_tx(tx: &mut Tx, id: Uuid) -> Result<Option<User>, DbError> {

@@ -186,6 +186,32 @@ async fn deliver_all(
     Ok(())
 }
 
+/// One consumer's share of a batch (`share`: indexes into `events`): in one transaction, else
+/// event by event. Returns the events that failed, with the error.
+async fn deliver_share(
+    sub: &Subscription,
+    events: &[EventEnvelope],
+    share: Vec<usize>,
+    parents: &[Option<SpanContext>],
+    tracer: Option<&Tracer>,
+) -> Vec<(usize, String)> {
+    let batch: Vec<&EventEnvelope> = share.iter().map(|&i| &events[i]).collect();
+    let batch_parents: Vec<Option<SpanContext>> = share.iter().map(|&i| parents[i].clone()).collect();
+    if Box::pin(deliver_all(sub, &batch, &batch_parents, tracer)).await.is_ok() {
+        return Vec::new();
+    }
+    let mut failed = Vec::new();
+    for i in share {
+        let event = &events[i];
+        let span = crate::trace::consume_span(tracer, parents[i].clone(), event, &sub.consumer, "in-process");
+        if let Err(error) = deliver_traced(sub, event, span).await {
+            tracing::warn!(consumer = %sub.consumer, event_id = %event.id, event_type = %event.event_type, %error, "event handler failed");
+            failed.push((i, format!("{}: {error}", sub.consumer)));
+        }
+    }
+    failed
+}
+
 impl InProcessBus {
     fn matching(&self, event: &EventEnvelope) -> Vec<Subscription> {
         let subs = self.subscriptions.read().unwrap_or_else(|p| p.into_inner());
@@ -231,6 +257,14 @@ impl EventBus for InProcessBus {
 
     /// Each consumer gets its share of the batch in one transaction. Should that fail, its
     /// events are delivered one by one, so that one failing event holds back no other.
+    ///
+    /// Databases are served concurrently, the consumers of one database one after another
+    /// (one SQLite writer; a PostgreSQL pool that one context's consumers could otherwise
+    /// exhaust while a handler waits for another connection). Each consumer keeps the batch's
+    /// order, and none depends on another having handled an event: what a handler emits goes
+    /// to its own outbox, for a later pass. A batch therefore takes about as long as its
+    /// busiest database rather than the sum of them all, and each database's commit (with
+    /// `synchronous=FULL`, an fsync) overlaps the others'.
     async fn publish_batch(&self, events: &[EventEnvelope]) -> Vec<Result<(), BusError>> {
         let subscriptions: Vec<Subscription> =
             self.subscriptions.read().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
@@ -241,23 +275,32 @@ impl EventBus for InProcessBus {
             events.iter().map(|e| crate::trace::publish_span(tracer, e, "in-process")).collect();
         let parents: Vec<Option<SpanContext>> =
             published.iter().map(|s| s.as_ref().map(|s| s.context().clone())).collect();
+        // The consumers with a share, by database, in subscription order.
+        let mut by_db: Vec<(&str, Vec<(&Subscription, Vec<usize>)>)> = Vec::new();
         for sub in &subscriptions {
             let share: Vec<usize> = (0..events.len()).filter(|&i| events[i].matches(&sub.pattern)).collect();
-            for &i in &share {
-                totals[i] += 1;
-            }
-            let batch: Vec<&EventEnvelope> = share.iter().map(|&i| &events[i]).collect();
-            let batch_parents: Vec<Option<SpanContext>> = share.iter().map(|&i| parents[i].clone()).collect();
-            if batch.is_empty() || Box::pin(deliver_all(sub, &batch, &batch_parents, tracer)).await.is_ok() {
+            if share.is_empty() {
                 continue;
             }
             for &i in &share {
-                let event = &events[i];
-                let span = crate::trace::consume_span(tracer, parents[i].clone(), event, &sub.consumer, "in-process");
-                if let Err(error) = deliver_traced(sub, event, span).await {
-                    tracing::warn!(consumer = %sub.consumer, event_id = %event.id, event_type = %event.event_type, %error, "event handler failed");
-                    failures[i].push(format!("{}: {error}", sub.consumer));
-                }
+                totals[i] += 1;
+            }
+            match by_db.iter_mut().find(|(name, _)| *name == sub.db.name()) {
+                Some((_, subs)) => subs.push((sub, share)),
+                None => by_db.push((sub.db.name(), vec![(sub, share)])),
+            }
+        }
+        let parents = &parents;
+        let deliveries = by_db.into_iter().map(|(_, subs)| async move {
+            let mut failed = Vec::new();
+            for (sub, share) in subs {
+                failed.extend(Box::pin(deliver_share(sub, events, share, parents, tracer)).await);
+            }
+            failed
+        });
+        for failed in futures_util::future::join_all(deliveries).await {
+            for (i, error) in failed {
+                failures[i].push(error);
             }
         }
         for (span, failed) in published.into_iter().zip(&failures) {

@@ -3,7 +3,8 @@
 //! handle, race over one outbox while writers keep committing events; every event id must reach
 //! the (shared) recording exactly once. SQLite always (three pools on one file, as three
 //! processes would have); PostgreSQL too when `SOJOURN_TEST_POSTGRES_URL` is set. Also: a
-//! request that stops waiting for its events does not strand the batch its pass claimed.
+//! request that stops waiting for its events does not strand the batch its pass claimed; and the
+//! in-process bus serves the consumers of different databases at the same time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -32,6 +33,11 @@ impl Place {
 
     /// A connection pool of its own on the shared database, as another process would have.
     async fn open(&self) -> Db {
+        self.open_named("race").await
+    }
+
+    /// As [`Place::open`], on the database `name`.
+    async fn open_named(&self, name: &str) -> Db {
         let opts = DbOptions {
             schema_prefix: self.prefix.clone(),
             max_connections: 3,
@@ -40,7 +46,7 @@ impl Place {
             sqlite_synchronous: platform::db::SqliteSync::Normal,
             ..DbOptions::small(self.url.clone(), self.dir.path().to_path_buf())
         };
-        platform::db::connect("race", &opts).await.unwrap()
+        platform::db::connect(name, &opts).await.unwrap()
     }
 
     async fn drop_schema(&self, db: &Db) {
@@ -214,4 +220,69 @@ async fn a_settle_that_times_out_does_not_strand_its_batch() {
     let counts = counts.lock().unwrap().clone();
     assert!(ids.iter().all(|id| counts.get(id) == Some(&1)), "every event once: {counts:?}");
     db.close().await;
+}
+
+/// A consumer that takes a while, noting when it ran (per database).
+struct Timed {
+    db: &'static str,
+    spans: Arc<Mutex<Vec<(&'static str, Instant, Instant)>>>,
+}
+
+#[async_trait]
+impl platform::events::EventHandler for Timed {
+    async fn handle(
+        &self,
+        _tx: &mut platform::db::Tx,
+        _event: &EventEnvelope,
+    ) -> Result<(), platform::events::HandlerError> {
+        let begun = Instant::now();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        self.spans.lock().unwrap().push((self.db, begun, Instant::now()));
+        Ok(())
+    }
+}
+
+/// A relay pass takes about as long as its busiest database, not the sum of every consumer:
+/// the consumers of two databases overlap, while the two consumers of one database (one SQLite
+/// writer) take turns. Each consumer still gets the event exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumers_of_different_databases_handle_a_batch_concurrently() {
+    let place = Place::new(None);
+    let (source, first, second) =
+        (place.open().await, place.open_named("first").await, place.open_named("second").await);
+    for db in [&source, &first, &second] {
+        platform::db::migrate(db, &platform::app::PLATFORM_MIGRATIONS).await.unwrap();
+    }
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let bus = Arc::new(platform::events::InProcessBus::new());
+    for (name, db) in [("first", &first), ("second", &second)] {
+        for consumer in ["a", "b"] {
+            let handler = Timed { db: name, spans: spans.clone() };
+            bus.subscribe(Subscription::new(format!("{name}.{consumer}"), "timed.*", db.clone(), handler));
+        }
+    }
+    let relay = Relay::new(vec![source.clone()], bus, 16);
+    let mut tx = source.begin().await.unwrap();
+    enqueue(&mut tx, &EventEnvelope::new("timed.event", kernel::new_id(), chrono::Utc::now(), json!({})))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let begun = Instant::now();
+    let stats = relay.run_once().await;
+    let took = begun.elapsed();
+    assert_eq!(stats.published, 1);
+    let spans = spans.lock().unwrap().clone();
+    assert_eq!(spans.len(), 4, "each consumer handled the event once: {spans:?}");
+    let overlap = |a: &(&str, Instant, Instant), b: &(&str, Instant, Instant)| a.1 < b.2 && b.1 < a.2;
+    for (i, a) in spans.iter().enumerate() {
+        for b in spans[i + 1..].iter().filter(|b| b.0 == a.0) {
+            assert!(!overlap(a, b), "two consumers of one database ran at once");
+        }
+    }
+    // Two rounds of 150 ms (one per consumer of a database), not four.
+    assert!(took < Duration::from_millis(550), "the pass took {took:?}: consumers ran one after another");
+    for db in [source, first, second] {
+        db.close().await;
+    }
 }
