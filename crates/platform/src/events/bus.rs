@@ -57,7 +57,8 @@ pub trait EventBus: Send + Sync + 'static {
     }
 }
 
-/// Handlers run in this process, each in a transaction on its own context's database.
+/// Handlers run in this process, in transactions on their own contexts' databases (a relay
+/// batch: one per database, see [`super::batch`]).
 #[derive(Default)]
 pub struct InProcessBus {
     subscriptions: RwLock<Vec<Subscription>>,
@@ -92,7 +93,7 @@ async fn claim(tx: &mut crate::db::Tx, sub: &Subscription, event: &EventEnvelope
 }
 
 /// [`claim`] for many events, a thousand to a statement: the ids not handled before.
-async fn claim_all(
+pub(super) async fn claim_all(
     tx: &mut crate::db::Tx,
     sub: &Subscription,
     events: &[&EventEnvelope],
@@ -150,68 +151,6 @@ pub(crate) async fn deliver_traced(
     outcome
 }
 
-/// Runs one subscription's handler for each of `events` it has not handled yet, all in one
-/// transaction (one commit instead of one per event). `Err` leaves nothing applied.
-/// `parents[i]` is the publish span of `events[i]`, when traced.
-async fn deliver_all(
-    sub: &Subscription,
-    events: &[&EventEnvelope],
-    parents: &[Option<SpanContext>],
-    tracer: Option<&Tracer>,
-) -> Result<(), String> {
-    let mut tx = sub.db.begin().await.map_err(|e| e.to_string())?;
-    let mut unclaimed = claim_all(&mut tx, sub, events).await?;
-    let mut fresh = Vec::with_capacity(unclaimed.len());
-    let mut spans = Vec::new();
-    for (i, event) in events.iter().enumerate() {
-        // `remove`: an event repeated within the batch is handled once.
-        if unclaimed.remove(&event.id) {
-            let parent = parents.get(i).cloned().flatten();
-            match crate::trace::consume_span(tracer, parent, event, &sub.consumer, "in-process") {
-                Some(span) => {
-                    let handled = crate::trace::in_span(&span, sub.handler.handle(&mut tx, event)).await;
-                    handled.map_err(|e| e.to_string())?;
-                    spans.push(span);
-                }
-                None => sub.handler.handle(&mut tx, event).await.map_err(|e| e.to_string())?,
-            }
-            fresh.push(*event);
-        }
-    }
-    tx.commit().await.map_err(|e| e.to_string())?;
-    spans.into_iter().for_each(Span::end);
-    for event in fresh {
-        sub.handler.after_commit(event).await;
-    }
-    Ok(())
-}
-
-/// One consumer's share of a batch (`share`: indexes into `events`): in one transaction, else
-/// event by event. Returns the events that failed, with the error.
-async fn deliver_share(
-    sub: &Subscription,
-    events: &[EventEnvelope],
-    share: Vec<usize>,
-    parents: &[Option<SpanContext>],
-    tracer: Option<&Tracer>,
-) -> Vec<(usize, String)> {
-    let batch: Vec<&EventEnvelope> = share.iter().map(|&i| &events[i]).collect();
-    let batch_parents: Vec<Option<SpanContext>> = share.iter().map(|&i| parents[i].clone()).collect();
-    if Box::pin(deliver_all(sub, &batch, &batch_parents, tracer)).await.is_ok() {
-        return Vec::new();
-    }
-    let mut failed = Vec::new();
-    for i in share {
-        let event = &events[i];
-        let span = crate::trace::consume_span(tracer, parents[i].clone(), event, &sub.consumer, "in-process");
-        if let Err(error) = deliver_traced(sub, event, span).await {
-            tracing::warn!(consumer = %sub.consumer, event_id = %event.id, event_type = %event.event_type, %error, "event handler failed");
-            failed.push((i, format!("{}: {error}", sub.consumer)));
-        }
-    }
-    failed
-}
-
 impl InProcessBus {
     fn matching(&self, event: &EventEnvelope) -> Vec<Subscription> {
         let subs = self.subscriptions.read().unwrap_or_else(|p| p.into_inner());
@@ -255,16 +194,8 @@ impl EventBus for InProcessBus {
         outcome(&failures, matching.len())
     }
 
-    /// Each consumer gets its share of the batch in one transaction. Should that fail, its
-    /// events are delivered one by one, so that one failing event holds back no other.
-    ///
-    /// Databases are served concurrently, the consumers of one database one after another
-    /// (one SQLite writer; a PostgreSQL pool that one context's consumers could otherwise
-    /// exhaust while a handler waits for another connection). Each consumer keeps the batch's
-    /// order, and none depends on another having handled an event: what a handler emits goes
-    /// to its own outbox, for a later pass. A batch therefore takes about as long as its
-    /// busiest database rather than the sum of them all, and each database's commit (with
-    /// `synchronous=FULL`, an fsync) overlaps the others'.
+    /// See [`super::batch`]: per database one transaction for its consumers, databases at
+    /// the same time; a consumer that fails gets its events again one by one.
     async fn publish_batch(&self, events: &[EventEnvelope]) -> Vec<Result<(), BusError>> {
         let subscriptions: Vec<Subscription> =
             self.subscriptions.read().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect();
@@ -275,33 +206,8 @@ impl EventBus for InProcessBus {
             events.iter().map(|e| crate::trace::publish_span(tracer, e, "in-process")).collect();
         let parents: Vec<Option<SpanContext>> =
             published.iter().map(|s| s.as_ref().map(|s| s.context().clone())).collect();
-        // The consumers with a share, by database, in subscription order.
-        let mut by_db: Vec<(&str, Vec<(&Subscription, Vec<usize>)>)> = Vec::new();
-        for sub in &subscriptions {
-            let share: Vec<usize> = (0..events.len()).filter(|&i| events[i].matches(&sub.pattern)).collect();
-            if share.is_empty() {
-                continue;
-            }
-            for &i in &share {
-                totals[i] += 1;
-            }
-            match by_db.iter_mut().find(|(name, _)| *name == sub.db.name()) {
-                Some((_, subs)) => subs.push((sub, share)),
-                None => by_db.push((sub.db.name(), vec![(sub, share)])),
-            }
-        }
-        let parents = &parents;
-        let deliveries = by_db.into_iter().map(|(_, subs)| async move {
-            let mut failed = Vec::new();
-            for (sub, share) in subs {
-                failed.extend(Box::pin(deliver_share(sub, events, share, parents, tracer)).await);
-            }
-            failed
-        });
-        for failed in futures_util::future::join_all(deliveries).await {
-            for (i, error) in failed {
-                failures[i].push(error);
-            }
+        for (i, error) in super::batch::deliver(&subscriptions, events, &parents, tracer, &mut totals).await {
+            failures[i].push(error);
         }
         for (span, failed) in published.into_iter().zip(&failures) {
             if let Some(mut span) = span {

@@ -8,6 +8,7 @@
 //! (`processed_events`) in the same transaction as its effects, so redelivery is harmless.
 
 mod admin_action;
+mod batch;
 mod bus;
 mod daily;
 mod nats;

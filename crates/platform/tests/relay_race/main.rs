@@ -286,3 +286,72 @@ async fn consumers_of_different_databases_handle_a_batch_concurrently() {
         db.close().await;
     }
 }
+
+/// A consumer that records each event in a table of its database, and fails on events whose
+/// data says `{"fail": <its name>}` while `failing` is set.
+struct Recorder {
+    name: &'static str,
+    failing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+#[async_trait]
+impl platform::events::EventHandler for Recorder {
+    async fn handle(&self, tx: &mut platform::db::Tx, event: &EventEnvelope) -> Result<(), platform::events::HandlerError> {
+        query("INSERT INTO seen (consumer, event_id) VALUES ($1, $2)").bind(self.name).bind(event.id).execute(&mut *tx).await?;
+        if self.failing.load(std::sync::atomic::Ordering::Acquire) && event.data["fail"] == self.name {
+            return Err("told to fail".into());
+        }
+        Ok(())
+    }
+}
+
+/// The consumers of one database share a transaction: one that fails is undone alone (its
+/// writes rolled back to its savepoint), the others' effects commit, and the failed consumer
+/// gets the event again on a later pass — the others, which have it, do not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_consumer_is_undone_alone_and_retried() {
+    let place = Place::new(None);
+    let (source, shared) = (place.open().await, place.open_named("shared").await);
+    for db in [&source, &shared] {
+        platform::db::migrate(db, &platform::app::PLATFORM_MIGRATIONS).await.unwrap();
+    }
+    query("CREATE TABLE seen (consumer TEXT NOT NULL, event_id TEXT NOT NULL)").execute(&shared).await.unwrap();
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let bus = Arc::new(platform::events::InProcessBus::new());
+    for name in ["good", "bad", "also_good"] {
+        let handler = Recorder { name, failing: failing.clone() };
+        bus.subscribe(Subscription::new(name, "rec.*", shared.clone(), handler));
+    }
+    let relay = Relay::new(vec![source.clone()], bus, 16);
+    let mut tx = source.begin().await.unwrap();
+    for data in [json!({"fail": "bad"}), json!({})] {
+        enqueue(&mut tx, &EventEnvelope::new("rec.event", kernel::new_id(), chrono::Utc::now(), data)).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let seen = |consumer: &'static str| {
+        let db = shared.clone();
+        async move {
+            let (n,): (i64,) = query("SELECT CAST(COUNT(*) AS BIGINT) FROM seen WHERE consumer = $1")
+                .bind(consumer)
+                .fetch_one(&db)
+                .await
+                .unwrap();
+            n
+        }
+    };
+    let first = relay.run_once().await;
+    assert_eq!((first.published, first.failed), (1, 1), "the failing event waits, the other goes out");
+    assert_eq!((seen("good").await, seen("also_good").await), (2, 2), "the other consumers' effects committed");
+    assert_eq!(seen("bad").await, 1, "the failing consumer kept only the event it handled");
+
+    failing.store(false, std::sync::atomic::Ordering::Release);
+    // The failed event is due again after its backoff; make it due now.
+    query("UPDATE outbox SET available_at = $1").bind(chrono::Utc::now()).execute(&source).await.unwrap();
+    let second = relay.run_once().await;
+    assert_eq!((second.published, second.failed), (1, 0));
+    assert_eq!((seen("good").await, seen("bad").await, seen("also_good").await), (2, 2, 2), "each consumer once per event");
+    for db in [source, shared] {
+        db.close().await;
+    }
+}
