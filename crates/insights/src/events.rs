@@ -145,9 +145,8 @@ impl EventHandler for Bookings {
             return Ok(());
         };
         let before = facts::find_reservation(tx, r.id).await?;
-        if facts::upsert_reservation(tx, &r).await? {
-            // What is stored keeps the first confirmation and cancellation instants.
-            let after = facts::find_reservation(tx, r.id).await?.unwrap_or(r);
+        // What is stored keeps the first confirmation and cancellation instants.
+        if let Some(after) = facts::upsert_reservation(tx, &r).await? {
             rollups::reservation_changed(tx, before.as_ref(), &after).await?;
             crate::dreamscape::reservation_changed(tx, after.id, event.occurred_at).await?;
             if let Some(guest) = after.guest_id {

@@ -136,6 +136,7 @@ pub async fn compute_list(
     let scored = rank(tx, &s, limit).await?;
     let existing = store::active_tx(tx, user).await?;
     let mut recs = Vec::with_capacity(scored.len());
+    let mut writes = platform::db::Batch::new();
     for x in &scored {
         let Some(d) = catalog::get(&x.item) else { continue };
         let mut rec = existing.iter().find(|r| r.destination_id == d.code).cloned().unwrap_or_else(|| Rec {
@@ -168,11 +169,13 @@ pub async fn compute_list(
             "popularityScore": round(x.breakdown.popularity), "segmentScore": round(x.breakdown.segment),
             "trendingScore": round(x.breakdown.trending), "finalScore": round(x.breakdown.final_score)}}));
         rec.updated_at = now;
-        store::put(tx, &rec).await?;
+        writes.push(store::put_query(&rec)?);
         recs.push(rec);
     }
-    let keep: Vec<Uuid> = recs.iter().map(|r| r.id).collect();
-    store::deactivate(tx, user, &keep, now).await?;
+    // The rows active before and not kept: the new ones are all kept.
+    for old in existing.iter().filter(|e| !recs.iter().any(|r| r.id == e.id)) {
+        writes.push(store::deactivate_query(old.id, now));
+    }
     let primary = s.segments.first().map(|x| x.segment).unwrap_or("CULTURAL_ENTHUSIAST");
     let vector = UserVector {
         user_id: user,
@@ -184,7 +187,9 @@ pub async fn compute_list(
         created_at: now,
         updated_at: now,
     };
-    store::put_vector(tx, &vector).await?;
+    writes.push(store::put_vector_query(&vector)?);
+    // One round trip for the whole list (on SQLite), not one per row.
+    writes.execute(tx).await?;
     Ok(Computed { vector, segments: s.segments, recs, scored })
 }
 

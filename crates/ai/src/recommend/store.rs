@@ -101,7 +101,13 @@ pub async fn find(tx: &mut Tx, id: Uuid) -> Result<Option<Rec>, DbError> {
 
 /// Inserts or rewrites a row (by id).
 pub async fn put(tx: &mut Tx, r: &Rec) -> Result<(), DbError> {
-    query(
+    put_query(r)?.execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// The upsert of [`put`], to send in a [`platform::db::Batch`].
+pub fn put_query(r: &Rec) -> Result<platform::db::Query, DbError> {
+    Ok(query(
         "INSERT INTO ai_recommendations (id, user_id, destination_id, destination_name, destination_type, score, \
          confidence, reasons, context_type, context_data, status, viewed_at, clicked_at, booked_at, rejected_at, \
          user_rating, expires_at, is_active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
@@ -131,24 +137,22 @@ pub async fn put(tx: &mut Tx, r: &Rec) -> Result<(), DbError> {
     .bind(r.expires_at)
     .bind(r.is_active)
     .bind(r.created_at)
-    .bind(r.updated_at)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+    .bind(r.updated_at))
 }
 
 /// Deactivates a user's active rows (all, or those not in `keep`).
 pub async fn deactivate(tx: &mut Tx, user: Uuid, keep: &[Uuid], now: DateTime<Utc>) -> Result<(), DbError> {
     for r in active_tx(tx, user).await? {
         if !keep.contains(&r.id) {
-            query("UPDATE ai_recommendations SET is_active = FALSE, updated_at = $2 WHERE id = $1")
-                .bind(r.id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            deactivate_query(r.id, now).execute(&mut *tx).await?;
         }
     }
     Ok(())
+}
+
+/// Deactivates the row `id`, in a [`platform::db::Batch`].
+pub fn deactivate_query(id: Uuid, now: DateTime<Utc>) -> platform::db::Query {
+    query("UPDATE ai_recommendations SET is_active = FALSE, updated_at = $2 WHERE id = $1").bind(id).bind(now)
 }
 
 /// Marks active rows past their expiry `EXPIRED`; how many.
@@ -207,8 +211,9 @@ pub async fn vector(db: &Db, user: Uuid) -> Result<Option<UserVector>, DbError> 
     platform::db::query_dynamic(format!("{VECTOR_COLUMNS} WHERE user_id = $1")).bind(user).fetch_optional(db).await
 }
 
-pub async fn put_vector(tx: &mut Tx, v: &UserVector) -> Result<(), DbError> {
-    query(
+/// Upserts a user's vector (in a [`platform::db::Batch`]).
+pub fn put_vector_query(v: &UserVector) -> Result<platform::db::Query, DbError> {
+    Ok(query(
         "INSERT INTO ai_user_vectors (user_id, vector, source, segments, primary_segment, confidence, created_at, \
          updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id) DO UPDATE SET vector = \
          excluded.vector, source = excluded.source, segments = excluded.segments, primary_segment = \
@@ -221,10 +226,7 @@ pub async fn put_vector(tx: &mut Tx, v: &UserVector) -> Result<(), DbError> {
     .bind(v.primary_segment.as_str())
     .bind(v.confidence)
     .bind(v.created_at)
-    .bind(v.updated_at)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+    .bind(v.updated_at))
 }
 
 /// Each user's primary segment.

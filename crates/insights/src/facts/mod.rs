@@ -161,11 +161,7 @@ impl FromRow for Reservation {
     }
 }
 
-/// Records the reservation unless a later state of it is already known; the first
-/// confirmation and the first cancellation instants stay. Whether it was recorded.
-pub async fn upsert_reservation(tx: &mut Tx, r: &Reservation) -> Result<bool, DbError> {
-    query(
-        "INSERT INTO insights_reservations (id, listing_id, host_id, guest_id, kind, status, currency, timezone, \
+const UPSERT_RESERVATION: &str = "INSERT INTO insights_reservations (id, listing_id, host_id, guest_id, kind, status, currency, timezone, \
          destination, starts_at, ends_at, check_in, check_out, nights, quantity, base, guest_total, guest_service_fee, \
          host_fee, taxes, host_payout, platform_revenue, paid, refunded, booked_at, confirmed_at, cancelled_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
@@ -181,39 +177,45 @@ pub async fn upsert_reservation(tx: &mut Tx, r: &Reservation) -> Result<bool, Db
          confirmed_at = COALESCE(insights_reservations.confirmed_at, excluded.confirmed_at), \
          cancelled_at = COALESCE(insights_reservations.cancelled_at, excluded.cancelled_at), \
          updated_at = excluded.updated_at \
-         WHERE insights_reservations.updated_at <= excluded.updated_at",
-    )
-    .bind(r.id)
-    .bind(r.listing_id)
-    .bind(r.host_id)
-    .bind(r.guest_id)
-    .bind(r.kind.as_str())
-    .bind(r.status.as_str())
-    .bind(r.currency.as_str())
-    .bind(r.timezone.as_str())
-    .bind(r.destination.clone())
-    .bind(r.starts_at)
-    .bind(r.ends_at)
-    .bind(r.check_in)
-    .bind(r.check_out)
-    .bind(r.nights)
-    .bind(r.quantity)
-    .bind(r.base)
-    .bind(r.guest_total)
-    .bind(r.guest_service_fee)
-    .bind(r.host_fee)
-    .bind(r.taxes)
-    .bind(r.host_payout)
-    .bind(r.platform_revenue)
-    .bind(r.paid)
-    .bind(r.refunded)
-    .bind(r.booked_at)
-    .bind(r.confirmed_at)
-    .bind(r.cancelled_at)
-    .bind(r.updated_at)
-    .execute(&mut *tx)
-    .await
-    .map(|n| n == 1)
+         WHERE insights_reservations.updated_at <= excluded.updated_at";
+
+/// Records the reservation unless a later state of it is already known; the first
+/// confirmation and the first cancellation instants stay. The row as stored when it was
+/// recorded (one statement: the write and the read of what it kept), `None` when not.
+pub async fn upsert_reservation(tx: &mut Tx, r: &Reservation) -> Result<Option<Reservation>, DbError> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{UPSERT_RESERVATION} RETURNING {RESERVATION_COLUMNS}"));
+    query(SQL.as_str())
+        .bind(r.id)
+        .bind(r.listing_id)
+        .bind(r.host_id)
+        .bind(r.guest_id)
+        .bind(r.kind.as_str())
+        .bind(r.status.as_str())
+        .bind(r.currency.as_str())
+        .bind(r.timezone.as_str())
+        .bind(r.destination.clone())
+        .bind(r.starts_at)
+        .bind(r.ends_at)
+        .bind(r.check_in)
+        .bind(r.check_out)
+        .bind(r.nights)
+        .bind(r.quantity)
+        .bind(r.base)
+        .bind(r.guest_total)
+        .bind(r.guest_service_fee)
+        .bind(r.host_fee)
+        .bind(r.taxes)
+        .bind(r.host_payout)
+        .bind(r.platform_revenue)
+        .bind(r.paid)
+        .bind(r.refunded)
+        .bind(r.booked_at)
+        .bind(r.confirmed_at)
+        .bind(r.cancelled_at)
+        .bind(r.updated_at)
+        .fetch_optional(&mut *tx)
+        .await
 }
 
 pub async fn find_reservation(tx: &mut Tx, id: Uuid) -> Result<Option<Reservation>, DbError> {

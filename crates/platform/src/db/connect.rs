@@ -153,7 +153,10 @@ async fn open_sqlite(path: PathBuf, opts: &DbOptions) -> Result<Pools, DbError> 
         .min_connections(0)
         .idle_timeout(Some(Duration::from_secs(60)))
         .acquire_timeout(opts.acquire_timeout)
-        .connect_with(base.read_only(true))
+        // Readers keep a smaller page cache than the writer (512 KiB, not 2 MiB): there are
+        // up to `sqlite_readers` of them per database, their memory is glibc's and stays with
+        // the process while they live, and a page they miss is a read from the OS page cache.
+        .connect_with(base.read_only(true).pragma("cache_size", "-512"))
         .await?;
     Ok(Pools::Sqlite { writer, reader })
 }

@@ -296,8 +296,16 @@ struct Recorder {
 
 #[async_trait]
 impl platform::events::EventHandler for Recorder {
-    async fn handle(&self, tx: &mut platform::db::Tx, event: &EventEnvelope) -> Result<(), platform::events::HandlerError> {
-        query("INSERT INTO seen (consumer, event_id) VALUES ($1, $2)").bind(self.name).bind(event.id).execute(&mut *tx).await?;
+    async fn handle(
+        &self,
+        tx: &mut platform::db::Tx,
+        event: &EventEnvelope,
+    ) -> Result<(), platform::events::HandlerError> {
+        query("INSERT INTO seen (consumer, event_id) VALUES ($1, $2)")
+            .bind(self.name)
+            .bind(event.id)
+            .execute(&mut *tx)
+            .await?;
         if self.failing.load(std::sync::atomic::Ordering::Acquire) && event.data["fail"] == self.name {
             return Err("told to fail".into());
         }
@@ -350,7 +358,11 @@ async fn a_failing_consumer_is_undone_alone_and_retried() {
     query("UPDATE outbox SET available_at = $1").bind(chrono::Utc::now()).execute(&source).await.unwrap();
     let second = relay.run_once().await;
     assert_eq!((second.published, second.failed), (1, 0));
-    assert_eq!((seen("good").await, seen("bad").await, seen("also_good").await), (2, 2, 2), "each consumer once per event");
+    assert_eq!(
+        (seen("good").await, seen("bad").await, seen("also_good").await),
+        (2, 2, 2),
+        "each consumer once per event"
+    );
     for db in [source, shared] {
         db.close().await;
     }
