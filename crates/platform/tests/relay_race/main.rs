@@ -222,10 +222,13 @@ async fn a_settle_that_times_out_does_not_strand_its_batch() {
     db.close().await;
 }
 
+/// When a consumer of a database ran: (database, begun, ended).
+type Ran = (&'static str, Instant, Instant);
+
 /// A consumer that takes a while, noting when it ran (per database).
 struct Timed {
     db: &'static str,
-    spans: Arc<Mutex<Vec<(&'static str, Instant, Instant)>>>,
+    spans: Arc<Mutex<Vec<Ran>>>,
 }
 
 #[async_trait]
@@ -274,7 +277,7 @@ async fn consumers_of_different_databases_handle_a_batch_concurrently() {
     assert_eq!(stats.published, 1);
     let spans = spans.lock().unwrap().clone();
     assert_eq!(spans.len(), 4, "each consumer handled the event once: {spans:?}");
-    let overlap = |a: &(&str, Instant, Instant), b: &(&str, Instant, Instant)| a.1 < b.2 && b.1 < a.2;
+    let overlap = |a: &Ran, b: &Ran| a.1 < b.2 && b.1 < a.2;
     for (i, a) in spans.iter().enumerate() {
         for b in spans[i + 1..].iter().filter(|b| b.0 == a.0) {
             assert!(!overlap(a, b), "two consumers of one database ran at once");
