@@ -185,6 +185,19 @@ fn openapi_command_prints_an_openapi_3_1_document() {
     }
     let dupes: Vec<_> = ids.iter().filter(|(_, at)| at.len() > 1).collect();
     assert!(dupes.is_empty(), "duplicate operationIds: {dupes:?}");
+    // Every `{name}` of a path is declared as a path parameter of each of its operations (a
+    // second `params(...)` in a `utoipa::path` replaces the first, and once hid a listing's id).
+    let mut undeclared = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let names: Vec<&str> = path.split('{').skip(1).filter_map(|rest| rest.split('}').next()).collect();
+        for (method, op) in ops.as_object().unwrap().iter().filter(|(_, op)| op.get("responses").is_some()) {
+            let declared = |name: &str| {
+                op["parameters"].as_array().into_iter().flatten().any(|p| p["in"] == "path" && p["name"] == name)
+            };
+            undeclared.extend(names.iter().filter(|n| !declared(n)).map(|n| format!("{method} {path}: {n}")));
+        }
+    }
+    assert!(undeclared.is_empty(), "path parameters not declared: {undeclared:?}");
 }
 
 #[test]

@@ -104,8 +104,8 @@ pub async fn create_batch(
 /// to their owner (and admins) only. The public sees ready photos; the owner every photo with
 /// its status.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", operation_id = "get_listing", tag = "Listings", security((), ("bearerAuth" = [])),
-    params(("id" = String, Path, description = "Listing id")),
-    params(("If-None-Match" = Option<String>, Header, description = "The `ETag` you hold: `304` if it is still current")),
+    params(("id" = String, Path, description = "Listing id"),
+        ("If-None-Match" = Option<String>, Header, description = "The `ETag` you hold: `304` if it is still current")),
     responses((status = 200, description = "`{listing}` with its rating (`ListingRating`), `media` (`MediaSummary`) and photos, with `ETag` (`\"<version>.<hash>\"`; usable in `If-Match`)"),
         (status = 304, description = "Not modified: the `If-None-Match` ETag is current"), (status = 404, body = ErrorBody)))]
 pub async fn get(
