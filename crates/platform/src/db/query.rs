@@ -159,7 +159,7 @@ impl Tx {
 
     /// Sends `sql` (parameterless) together with the next statement on SQLite, or now on
     /// PostgreSQL.
-    pub(super) async fn defer(&mut self, sql: String) -> Result<(), DbError> {
+    pub(crate) async fn defer(&mut self, sql: String) -> Result<(), DbError> {
         if let TxInner::Sqlite(_) = self.inner {
             self.deferred = Some(sql);
             return Ok(());

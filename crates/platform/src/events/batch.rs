@@ -88,7 +88,9 @@ async fn on_one_db<'a>(
                 }
                 let savepoint = format!("consumer_{k}");
                 // A lone consumer needs no savepoint: its failure drops the whole transaction.
-                if !alone && query_dynamic(format!("SAVEPOINT {savepoint}")).execute(&mut tx).await.is_err() {
+                // On SQLite the savepoint travels with the consumer's first statement (its
+                // dedupe claim), saving a round trip to the connection's thread.
+                if !alone && tx.defer(format!("SAVEPOINT {savepoint}")).await.is_err() {
                     broken = true;
                     break;
                 }

@@ -306,7 +306,7 @@ impl platform::events::EventHandler for Recorder {
     ) -> Result<(), platform::events::HandlerError> {
         query("INSERT INTO seen (consumer, event_id) VALUES ($1, $2)")
             .bind(self.name)
-            .bind(event.id)
+            .bind(event.id.to_string())
             .execute(&mut *tx)
             .await?;
         if self.failing.load(std::sync::atomic::Ordering::Acquire) && event.data["fail"] == self.name {
@@ -321,7 +321,22 @@ impl platform::events::EventHandler for Recorder {
 /// gets the event again on a later pass — the others, which have it, do not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_consumer_is_undone_alone_and_retried() {
-    let place = Place::new(None);
+    failing_consumer(None).await;
+}
+
+/// The same on PostgreSQL, where a failed statement aborts the transaction until the failing
+/// consumer's savepoint is rolled back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_consumer_is_undone_alone_and_retried_on_postgres() {
+    let Some(url) = std::env::var("SOJOURN_TEST_POSTGRES_URL").ok().filter(|v| !v.trim().is_empty()) else {
+        eprintln!("skipped: SOJOURN_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    failing_consumer(Some(url)).await;
+}
+
+async fn failing_consumer(url: Option<String>) {
+    let place = Place::new(url);
     let (source, shared) = (place.open().await, place.open_named("shared").await);
     for db in [&source, &shared] {
         platform::db::migrate(db, &platform::app::PLATFORM_MIGRATIONS).await.unwrap();
@@ -366,6 +381,13 @@ async fn a_failing_consumer_is_undone_alone_and_retried() {
         (2, 2, 2),
         "each consumer once per event"
     );
+    place.drop_schema(&source).await;
+    if place.url.is_some() {
+        platform::db::query_dynamic(format!("DROP SCHEMA IF EXISTS \"{}shared\" CASCADE", place.prefix))
+            .execute(&shared)
+            .await
+            .unwrap();
+    }
     for db in [source, shared] {
         db.close().await;
     }
