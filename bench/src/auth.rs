@@ -13,7 +13,7 @@ use platform::config::AuthConfig;
 use serde_json::json;
 
 use crate::load::{self, HEADER, Summary};
-use crate::server::Server;
+use crate::server::{Server, Spent};
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123456789";
 
@@ -124,19 +124,22 @@ pub async fn run(seconds: u64) {
     })
     .await;
     let verify_cpu = server.since(before);
+    let (uncached, uncached_cpu) = profile_uncached(&client, concurrency, duration).await;
 
     println!("### Authenticated requests ({concurrency} connections, closed loop, the platform in its own process)\n");
     println!("{HEADER}");
     println!("{}", limit.row("limit: minimal axum JSON endpoint", None));
     println!("{}", live.row("GET /health/live (full middleware stack, no auth, no database)", Some(&limit)));
-    println!("{}", profile.row("GET /api/v1/auth/profile (Bearer, SQLite read)", Some(&limit)));
+    println!("{}", profile.row("GET /api/v1/auth/profile (Bearer, hot cache)", Some(&limit)));
+    println!("{}", uncached.row("GET /api/v1/auth/profile, cache off (Bearer, SQLite read)", Some(&limit)));
     println!("{}", verify.row("POST /api/v1/auth/verify-token (Bearer, SQLite read)", Some(&limit)));
     println!(
         "\nServer (`sojourn serve --only identity`): cold start {:.0} ms; CPU per request: /health/live {:.0} µs, \
-         /profile {:.0} µs, /verify-token {:.0} µs; RSS {:.0} MiB.\n",
+         /profile {:.0} µs (cache off: {:.0} µs), /verify-token {:.0} µs; RSS {:.0} MiB.\n",
         server.cold_start.as_secs_f64() * 1000.0,
         live_cpu.us_per(live.requests),
         profile_cpu.us_per(profile.requests),
+        uncached_cpu.us_per(uncached.requests),
         verify_cpu.us_per(verify.requests),
         verify_cpu.rss_mib,
     );
@@ -176,4 +179,20 @@ pub async fn run(seconds: u64) {
         profile_during.per_sec / profile_alone.per_sec
     );
     server.stop();
+}
+
+/// `/auth/profile` on a second server whose hot cache is off (`server.hot_cache_bytes = 0`):
+/// every request reads the account; its throughput and the server's CPU.
+async fn profile_uncached(client: &reqwest::Client, concurrency: usize, duration: Duration) -> (Summary, Spent) {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("SOJOURN__SERVER__HOT_CACHE_BYTES", "0".to_owned())];
+    let server = Server::start_with(dir.path(), &dir.path().join("serve.log"), &["--only", "identity"], &env).await;
+    let register = json!({"email": "bench@example.com", "password": "Password1!"});
+    let url = format!("{}/api/v1/auth/register", server.base);
+    let body: serde_json::Value = client.post(url).json(&register).send().await.unwrap().json().await.unwrap();
+    let token: Arc<str> = body["data"]["tokens"]["accessToken"].as_str().unwrap().into();
+    let (c, u) = (client.clone(), Arc::<str>::from(format!("{}/api/v1/auth/profile", server.base)));
+    let before = server.usage();
+    let summary = load::run(concurrency, duration, move |_| get_ok(c.clone(), u.clone(), Some(token.clone()))).await;
+    (summary, server.since(before))
 }

@@ -20,6 +20,12 @@ pub const ROLES_CONSUMER: &str = "identity.roles";
 
 pub struct RoleSync {
     pub clock: Arc<dyn Clock>,
+    /// `GET /auth/profile` answers, which show the role.
+    pub cache: platform::hot::HotCache,
+}
+
+fn provider_user(event: &EventEnvelope) -> Option<Uuid> {
+    event.data.get("userId").and_then(|v| v.as_str()).and_then(|v| v.parse::<Uuid>().ok())
 }
 
 #[async_trait]
@@ -28,7 +34,7 @@ impl EventHandler for RoleSync {
         if event.event_type != "provider.created" {
             return Ok(());
         }
-        let Some(user) = event.data.get("userId").and_then(|v| v.as_str()).and_then(|v| v.parse::<Uuid>().ok()) else {
+        let Some(user) = provider_user(event) else {
             tracing::warn!(event_id = %event.id, "provider.created without a userId: skipped");
             return Ok(());
         };
@@ -44,6 +50,14 @@ impl EventHandler for RoleSync {
             enqueue(tx, &EventEnvelope::new("user.role_changed", user, now, data)).await?;
         }
         Ok(())
+    }
+
+    async fn after_commit(&self, event: &EventEnvelope) {
+        if event.event_type == "provider.created"
+            && let Some(user) = provider_user(event)
+        {
+            self.cache.forget(&crate::service::cached::group(user)).await;
+        }
     }
 }
 

@@ -105,6 +105,7 @@ impl Context for Identity {
             .await
             .map_err(|e| StartError::Context("identity".into(), format!("loading revocations: {}", e.message)))?;
         service::janitor::spawn(env.db.clone(), env.clock.clone(), std::time::Duration::from_secs(3600));
+        let cache = accounts.hot.clone();
         let accounts = Arc::new(accounts);
         env.jobs.register(service::avatar_job::AVATAR_JOB, Arc::new(service::avatar_job::AvatarJob::new(&accounts)));
         let router = http::routes().with_state(accounts);
@@ -112,7 +113,7 @@ impl Context for Identity {
             events::ROLES_CONSUMER,
             "provider.created",
             env.db.clone(),
-            events::RoleSync { clock: env.clock.clone() },
+            events::RoleSync { clock: env.clock.clone(), cache: cache.clone() },
         );
         let back_office = |consumer: &str, pattern: &str| {
             platform::events::Subscription::new(consumer, pattern, env.db.clone(), events::BackOffice)
@@ -127,6 +128,12 @@ impl Context for Identity {
                 "search.performed",
                 env.db.clone(),
                 service::search_history::SearchHistory,
+            ),
+            platform::events::Subscription::new(
+                service::cached::CACHE_CONSUMER,
+                "user.*",
+                env.db.clone(),
+                service::cached::ForgetChanged(cache),
             ),
         ];
         Ok(Mounted { router, subscriptions })

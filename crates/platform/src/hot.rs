@@ -59,7 +59,16 @@ impl Hot {
     /// what is shown may change without a new version (a rating, a photo made ready).
     /// A value that cannot be serialised is a `500`, never an empty answer kept for others.
     pub fn json<T: serde::Serialize>(data: &T, version: i64, owner: Option<Uuid>) -> Result<Self, kernel::ApiError> {
-        let body = serde_json::to_vec(&kernel::Envelope::ok(data)).map_err(|error| {
+        Self::envelope(&kernel::Envelope::ok(data), version, owner)
+    }
+
+    /// As [`Hot::json`], for an envelope built by the caller (one with a `message`, say).
+    pub fn envelope<T: serde::Serialize>(
+        envelope: &kernel::Envelope<T>,
+        version: i64,
+        owner: Option<Uuid>,
+    ) -> Result<Self, kernel::ApiError> {
+        let body = serde_json::to_vec(envelope).map_err(|error| {
             tracing::error!(%error, "an answer could not be serialised");
             kernel::ApiError::internal()
         })?;

@@ -10,6 +10,9 @@ async fn a_user_becomes_a_provider_and_a_host() {
     let user = register(&app, "pia@example.com").await;
     expect_error(call(&app, Method::GET, Some(&user.token), "/api/v1/providers/me", None).await, 403, "not_a_provider")
         .await;
+    // Read (and so cached by identity) before the role changes.
+    let account = data(call(&app, Method::GET, Some(&user.token), "/api/v1/auth/profile", None).await).await;
+    assert_eq!(account["user"]["isHost"], false);
 
     let body = json!({"displayName": "Canal Stays", "kind": "individual", "contactEmail": "Host@Example.com",
                       "contactPhone": "+33 1 23 45 67 89", "defaultCurrency": "eur", "timezone": "Europe/Paris"});
@@ -39,6 +42,9 @@ async fn a_user_becomes_a_provider_and_a_host() {
     let login = json!({"email": "pia@example.com", "password": "Password1!"});
     let (_, body) = testkit::json(app.post_json("/api/v1/auth/login", &login).await).await;
     assert_eq!(body["data"]["user"]["isHost"], true, "DreamScape's role spelling has no host: {body}");
+    // The account as `/auth/profile` shows it changed too, for the token issued before.
+    let account = data(call(&app, Method::GET, Some(&user.token), "/api/v1/auth/profile", None).await).await;
+    assert_eq!(account["user"]["isHost"], true, "{account}");
 }
 
 #[tokio::test]

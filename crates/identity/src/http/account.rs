@@ -2,21 +2,37 @@
 
 use axum::extract::State as AxumState;
 use axum::response::Response;
-use kernel::{ApiError, ErrorBody};
+use kernel::{ApiError, Envelope, ErrorBody};
 use platform::auth::AuthUser;
-use platform::http::{Json, ok_with_message};
+use platform::hot::Hot;
+use platform::http::{IfNoneMatch, Json, ok_with_message};
 use serde_json::json;
 
 use super::dto::{AccountView, ChangePasswordRequest, UpdateProfileRequest, UserData};
 use super::{State, cookie};
 use crate::service::account::ProfileUpdate;
 
-/// The caller's account.
+/// The caller's account, with an `ETag` (`"<updated ms>.<hash>"`).
 #[utoipa::path(get, path = "/api/v1/auth/profile", tag = "Profile", security(("bearerAuth" = []), ("cookieAuth" = [])),
-    responses((status = 200, body = UserData), (status = 401, body = ErrorBody)))]
-pub async fn get_profile(AxumState(state): AxumState<State>, user: AuthUser) -> Result<Response, ApiError> {
-    let (account, facts) = state.account(user.user_id).await?;
-    Ok(ok_with_message(UserData { user: AccountView::new(&account, &facts) }, "Profile retrieved successfully"))
+    params(("If-None-Match" = Option<String>, Header, description = "The `ETag` you hold: `304` if it is still current")),
+    responses((status = 200, body = UserData), (status = 304, description = "Not modified: the `If-None-Match` ETag is current"),
+        (status = 401, body = ErrorBody)))]
+pub async fn get_profile(
+    AxumState(state): AxumState<State>,
+    user: AuthUser,
+    IfNoneMatch(if_none_match): IfNoneMatch,
+) -> Result<Response, ApiError> {
+    let hot = state
+        .account_answer(user.user_id, |account, facts| {
+            let data = UserData { user: AccountView::new(account, facts) };
+            Hot::envelope(
+                &Envelope::with_message(data, "Profile retrieved successfully"),
+                account.updated_at.timestamp_millis(),
+                Some(account.id),
+            )
+        })
+        .await?;
+    Ok(hot.respond(if_none_match.as_ref()))
 }
 
 /// Update the caller's account. A new email must be verified again. An address or username

@@ -106,6 +106,7 @@ impl Accounts {
         // What other contexts keep of the profile (address, verified number) may have changed.
         self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &extras)).await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         Ok(user)
     }
@@ -180,6 +181,7 @@ impl Accounts {
         )
         .await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         self.forget_sessions(&revoked);
         Ok(())

@@ -59,6 +59,7 @@ impl Accounts {
         }
         let user = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         self.forget_sessions(&revoked);
         Ok(user)
@@ -86,6 +87,7 @@ impl Accounts {
         self.emit(&mut tx, "user.role_changed", id, data).await?;
         let user = store::users::find_tx(&mut tx, id).await?.ok_or_else(ApiError::internal)?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         self.forget_sessions(&revoked);
         Ok(user)

@@ -276,6 +276,7 @@ impl Accounts {
             let detail = json!({"fields": fields, "role": role.map(Role::as_str)});
             enqueue(&mut tx, &admin_action(admin, "user.edit", ("user", &id.to_string()), detail, self.now())).await?;
             tx.commit().await?;
+            self.forget_account(id).await;
             self.events.committed();
         }
         self.listed(id).await

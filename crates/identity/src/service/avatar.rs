@@ -132,6 +132,7 @@ impl Accounts {
         profile.avatar_url = None;
         store::profiles::save(&mut tx, user, &profile, self.now()).await?;
         tx.commit().await?;
+        self.forget_account(user).await;
         self.delete_stored_avatar(previous.map(|k| self.media.url_for(&k)).as_deref()).await;
         Ok(profile)
     }

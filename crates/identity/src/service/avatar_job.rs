@@ -98,6 +98,7 @@ impl Accounts {
         profile.touch(now);
         store::profiles::save(&mut tx, user, &profile, now).await.map_err(retry)?;
         tx.commit().await.map_err(retry)?;
+        self.forget_account(user).await;
         if let Some(previous) = previous {
             self.delete_avatar_file(&previous).await;
         }

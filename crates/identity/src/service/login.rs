@@ -218,6 +218,7 @@ impl Accounts {
                 }
                 let user = store::users::find_tx(&mut tx, user.id).await?.ok_or_else(invalid_credentials)?;
                 tx.commit().await?;
+                self.forget_account(user.id).await;
                 self.events.committed();
                 Ok(user)
             }

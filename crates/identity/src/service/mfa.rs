@@ -28,6 +28,7 @@ impl Accounts {
         let secret_b32 = totp::base32_encode(&raw);
         let sealed = self.sealer.seal(&secret_b32, id).map_err(|_| ApiError::internal())?;
         store::users::set_pending_mfa(&self.db, id, &sealed, self.now()).await?;
+        self.forget_account(id).await;
         let otpauth_uri = totp::otpauth_uri(&self.config.issuer_label(), &user.email, &secret_b32);
         Ok(MfaSetup { secret: secret_b32, otpauth_uri })
     }
@@ -59,6 +60,7 @@ impl Accounts {
         store::recovery::replace(&mut tx, id, hashes).await?;
         self.emit(&mut tx, "user.mfa_enabled", id, json!({"userId": id})).await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         Ok(codes)
     }
@@ -87,6 +89,7 @@ impl Accounts {
         store::recovery::clear(&mut tx, id).await?;
         self.emit(&mut tx, "user.mfa_disabled", id, json!({"userId": id})).await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         Ok(())
     }

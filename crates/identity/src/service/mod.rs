@@ -11,6 +11,7 @@ pub mod avatar;
 pub mod avatar_job;
 pub mod backoffice;
 pub mod bootstrap;
+pub mod cached;
 pub mod dashboard;
 mod failures;
 pub mod favorites;
@@ -72,6 +73,9 @@ pub struct Accounts {
     pub public_url: String,
     pub cookie_secure: bool,
     pub started: std::time::Instant,
+    /// Finished `GET /auth/profile` answers, one group per account ([`Accounts::forget_account`]
+    /// after every change to what they show).
+    pub hot: platform::hot::HotCache,
 }
 
 /// What a successful register / login / refresh hands the client.
@@ -119,6 +123,12 @@ impl Accounts {
             rate: env.config.rate_limit.clone(),
             public_url: env.config.server.public_url(),
             started: std::time::Instant::now(),
+            hot: platform::hot::HotCache::new(
+                "identity",
+                env.config.server.hot_cache_bytes,
+                env.cache.redis().cloned(),
+                env.config.nats.url.is_some(),
+            ),
         })
     }
 

@@ -129,6 +129,7 @@ impl Accounts {
             self.emit(&mut tx, "user.onboarding_completed", user, data).await?;
         }
         tx.commit().await?;
+        self.forget_account(user).await;
         self.events.committed();
         Ok(state)
     }
@@ -140,6 +141,7 @@ impl Accounts {
             return Err(not_found());
         }
         tx.commit().await?;
+        self.forget_account(user).await;
         Ok(())
     }
 }

@@ -115,6 +115,7 @@ impl Accounts {
         self.emit(&mut tx, "user.phone_verified", id, json!({"userId": id, "phoneNumber": phone})).await?;
         self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &profile)).await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         Ok(phone)
     }

@@ -191,6 +191,7 @@ impl Accounts {
         store::profiles::save(&mut tx, id, &p, now).await?;
         self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &p)).await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         Ok((user, p))
     }
@@ -247,6 +248,7 @@ impl Accounts {
         store::profiles::save(&mut tx, id, &p, now).await?;
         self.emit(&mut tx, "user.profile_updated", id, profile_event(&user, &p)).await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.events.committed();
         Ok((user, p))
     }
@@ -277,6 +279,7 @@ impl Accounts {
         p.created_at = None;
         store::profiles::save(&mut tx, id, &p, self.now()).await?;
         tx.commit().await?;
+        self.forget_account(id).await;
         self.delete_stored_avatar(avatar.as_deref()).await;
         Ok(())
     }

@@ -87,6 +87,7 @@ impl Accounts {
             self.emit(&mut tx, "user.email_verified", user_id, json!({"userId": user_id, "email": email})).await?;
         }
         tx.commit().await?;
+        self.forget_account(user_id).await;
         self.events.committed();
         Ok(())
     }
@@ -158,6 +159,7 @@ impl Accounts {
         )
         .await?;
         tx.commit().await?;
+        self.forget_account(user_id).await;
         self.events.committed();
         self.forget_sessions(&revoked);
         self.failures.clear(&format!("login:account:{email}"));

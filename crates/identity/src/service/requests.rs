@@ -355,6 +355,7 @@ impl Accounts {
             platform::events::enqueue(&mut tx, &action).await?;
         }
         tx.commit().await?;
+        self.forget_account(user).await;
         self.events.committed();
         self.forget_sessions(&revoked);
         self.delete_stored_avatar(avatar.as_deref()).await;

@@ -25,6 +25,7 @@ mod password;
 mod phone;
 mod privacy;
 mod profile;
+mod profile_cache;
 mod profile_row;
 mod questionnaire;
 mod races;
