@@ -171,6 +171,13 @@ async fn refresh_tops(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<(),
 /// Recomputes the rows of `(day, currency)`; whether its `insights_platform_days` row is kept.
 pub async fn refresh_money(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<bool, DbError> {
     refresh_tops(tx, day, currency).await?;
+    refresh_money_row(tx, day, currency).await
+}
+
+/// Recomputes the `insights_platform_days` row of `(day, currency)` only: enough for a change
+/// to money movements, which top lists (bookings and GMV by host and destination, from the
+/// reservations alone) never count.
+async fn refresh_money_row(tx: &mut Tx, day: NaiveDate, currency: &str) -> Result<bool, DbError> {
     let d = money_day(tx, day, currency).await?;
     if d.is_empty() {
         query("DELETE FROM insights_platform_days WHERE day = $1 AND currency = $2")
@@ -278,7 +285,13 @@ pub async fn refresh_counts(tx: &mut Tx, day: NaiveDate) -> Result<bool, DbError
 
 /// The (day, currency) rows a reservation's state touches: the day it was booked and the day
 /// it was cancelled.
+/// The rows a reservation's own figures count in: none until it is confirmed (bookings, GMV,
+/// cancellations and top lists all count confirmed reservations only), then its booking day
+/// and, once cancelled, its cancellation day.
 fn reservation_keys(r: &Reservation, keys: &mut BTreeSet<(NaiveDate, String)>) {
+    if r.confirmed_at.is_none() {
+        return;
+    }
     keys.insert((day_of(r.booked_at), r.currency.clone()));
     if let Some(at) = r.cancelled_at {
         keys.insert((day_of(at), r.currency.clone()));
@@ -295,15 +308,22 @@ pub async fn reservation_changed(
         reservation_keys(b, &mut keys);
     }
     reservation_keys(after, &mut keys);
-    // Host shares of its captures and refunds are estimated from the reservation's amounts.
+    for (day, currency) in &keys {
+        refresh_money(tx, *day, currency).await?;
+    }
+    // Host shares of its captures and refunds are estimated from its host payout and guest
+    // total: when those are new or changed, the days of its movements are recomputed too.
+    if before.is_some_and(|b| b.host_payout == after.host_payout && b.guest_total == after.guest_total) {
+        return Ok(());
+    }
     let moved: Vec<(DateTime<Utc>, String)> =
         query("SELECT at, currency FROM insights_money WHERE reservation_id = $1 AND kind IN ('capture', 'refund')")
             .bind(after.id)
             .fetch_all(&mut *tx)
             .await?;
-    keys.extend(moved.into_iter().map(|(at, currency)| (day_of(at), currency)));
-    for (day, currency) in keys {
-        refresh_money(tx, day, &currency).await?;
+    let moved: BTreeSet<(NaiveDate, String)> = moved.into_iter().map(|(at, currency)| (day_of(at), currency)).collect();
+    for (day, currency) in moved.difference(&keys) {
+        refresh_money_row(tx, *day, currency).await?;
     }
     Ok(())
 }
@@ -333,7 +353,7 @@ pub async fn listing_changed(tx: &mut Tx, before: Option<&Listing>, after: &List
 }
 
 pub async fn movement_recorded(tx: &mut Tx, m: &Movement) -> Result<(), DbError> {
-    refresh_money(tx, day_of(m.at), &m.currency).await.map(|_| ())
+    refresh_money_row(tx, day_of(m.at), &m.currency).await.map(|_| ())
 }
 
 /// A user changed on `day`: that day's counts and those of the day the account was created.
