@@ -153,13 +153,13 @@ impl Context for Catalog {
                 "catalog.cache",
                 "listing.*",
                 env.db.clone(),
-                service::cached::ForgetChanged(hot.clone()),
+                platform::hot::ForgetOnEvent { cache: hot.clone(), group_of: service::cached::changed_group },
             ));
             subscriptions.push(platform::events::Subscription::new(
                 "catalog.cache.providers",
                 "provider.*",
                 env.db.clone(),
-                service::cached::ForgetChanged(hot.clone()),
+                platform::hot::ForgetOnEvent { cache: hot.clone(), group_of: service::cached::changed_group },
             ));
         }
         Ok(Mounted { router: http::routes().with_state(state), subscriptions })

@@ -133,7 +133,7 @@ impl Context for Identity {
                 service::cached::CACHE_CONSUMER,
                 "user.*",
                 env.db.clone(),
-                service::cached::ForgetChanged(cache),
+                platform::hot::ForgetOnEvent { cache, group_of: service::cached::changed_group },
             ),
         ];
         Ok(Mounted { router, subscriptions })

@@ -371,6 +371,31 @@ impl HotCache {
     }
 }
 
+/// A consumer that forgets, after an event's commit, the group `group_of` names for it (none:
+/// nothing): the backstop of a context whose cached answers may change by writes committed in
+/// another process, which announce themselves as events.
+pub struct ForgetOnEvent {
+    pub cache: HotCache,
+    pub group_of: fn(&kernel::EventEnvelope) -> Option<String>,
+}
+
+#[async_trait::async_trait]
+impl crate::events::EventHandler for ForgetOnEvent {
+    async fn handle(
+        &self,
+        _tx: &mut crate::db::Tx,
+        _event: &kernel::EventEnvelope,
+    ) -> Result<(), crate::events::HandlerError> {
+        Ok(())
+    }
+
+    async fn after_commit(&self, event: &kernel::EventEnvelope) {
+        if let Some(group) = (self.group_of)(event) {
+            self.cache.forget(&group).await;
+        }
+    }
+}
+
 impl crate::metrics::MetricsSource for HotCache {
     fn render(&self, out: &mut String) {
         self.render_metrics(out);

@@ -11,10 +11,7 @@
 //! summaries, erasures), as does the `catalog.cache` consumer on `listing.*`, a backstop for
 //! changes committed by another process. With Redis, forgets reach every instance.
 
-use async_trait::async_trait;
 use kernel::EventEnvelope;
-use platform::db::Tx;
-use platform::events::{EventHandler, HandlerError};
 use platform::hot::HotCache;
 use uuid::Uuid;
 
@@ -43,22 +40,9 @@ impl super::Catalog {
     }
 }
 
-/// Forgets the answers about a listing (or provider) whose event says it changed.
-pub struct ForgetChanged(pub HotCache);
-
-#[async_trait]
-impl EventHandler for ForgetChanged {
-    async fn handle(&self, _tx: &mut Tx, _event: &EventEnvelope) -> Result<(), HandlerError> {
-        Ok(())
-    }
-
-    async fn after_commit(&self, event: &EventEnvelope) {
-        if let Ok(id) = event.aggregate_id.parse::<Uuid>() {
-            if event.event_type.starts_with("provider.") {
-                self.0.forget(&provider_group(id)).await;
-            } else {
-                forget(&self.0, id).await;
-            }
-        }
-    }
+/// The group of the listing (or provider) a `listing.*` or `provider.*` event is about: what
+/// the `catalog.cache` consumers forget ([`platform::hot::ForgetOnEvent`]).
+pub(crate) fn changed_group(event: &EventEnvelope) -> Option<String> {
+    let id = event.aggregate_id.parse::<Uuid>().ok()?;
+    Some(if event.event_type.starts_with("provider.") { provider_group(id) } else { listing_group(id) })
 }

@@ -12,11 +12,8 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use kernel::{ApiError, EventEnvelope};
-use platform::db::Tx;
-use platform::events::{EventHandler, HandlerError};
-use platform::hot::{Hot, HotCache, HotLookup};
+use platform::hot::{Hot, HotLookup};
 use uuid::Uuid;
 
 use super::Accounts;
@@ -61,20 +58,9 @@ impl Accounts {
     }
 }
 
-/// Forgets the account an identity event names, after the event's commit: the backstop for
-/// changes made by another process of a split deployment (and the only path for those made
-/// by identity's own consumers).
-pub struct ForgetChanged(pub HotCache);
-
-#[async_trait]
-impl EventHandler for ForgetChanged {
-    async fn handle(&self, _tx: &mut Tx, _event: &EventEnvelope) -> Result<(), HandlerError> {
-        Ok(())
-    }
-
-    async fn after_commit(&self, event: &EventEnvelope) {
-        if let Ok(id) = event.aggregate_id.parse::<Uuid>() {
-            self.0.forget(&group(id)).await;
-        }
-    }
+/// The group of the account a `user.*` event is about: what the `identity.cache` consumer
+/// forgets ([`platform::hot::ForgetOnEvent`]), the backstop for changes committed by another
+/// process of a split deployment.
+pub(crate) fn changed_group(event: &EventEnvelope) -> Option<String> {
+    event.aggregate_id.parse::<Uuid>().ok().map(group)
 }
