@@ -1,6 +1,8 @@
 //! The caller's account (`/api/v1/auth/profile`) and password.
 
 use axum::extract::State as AxumState;
+use axum::http::HeaderValue;
+use axum::http::header::CACHE_CONTROL;
 use axum::response::Response;
 use kernel::{ApiError, Envelope, ErrorBody};
 use platform::auth::AuthUser;
@@ -32,7 +34,11 @@ pub async fn get_profile(
             )
         })
         .await?;
-    Ok(hot.respond(if_none_match.as_ref()))
+    let mut response = hot.respond(if_none_match.as_ref());
+    // The caller's own data: a browser may keep it but must revalidate (the ETag makes that a
+    // 304); a shared cache must not keep it at all.
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    Ok(response)
 }
 
 /// Update the caller's account. A new email must be verified again. An address or username

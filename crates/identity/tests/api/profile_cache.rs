@@ -30,6 +30,7 @@ async fn profile_answers_carry_an_etag_and_revalidate() {
 
     let first = get_bearer(&app, "/profile", &pia.access).await;
     let etag = etag_of(&first);
+    assert_eq!(first.headers()["cache-control"], "private, no-cache", "her own data: never in a shared cache");
     let (status, body) = json(first).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["message"], "Profile retrieved successfully");
