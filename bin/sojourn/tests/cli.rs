@@ -305,6 +305,41 @@ async fn admin_create_user_bootstraps_an_administrator() {
     assert_eq!(body["data"]["user"]["id"], id.as_str());
 }
 
+/// `create-user` on an existing account while a server runs on the same directory: the
+/// server hears of the new role through the outbox, so the account's cached `/auth/profile`
+/// answer does not outlive it.
+#[tokio::test]
+async fn create_user_on_a_running_servers_account_is_seen_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = platform::Config { data_dir: dir.path().to_path_buf(), ..platform::Config::default() };
+    config.server.host = "127.0.0.1".into();
+    config.server.port = 0;
+    let app = testkit::spawn_config(config, vec![std::sync::Arc::new(identity::Identity)]).await;
+    let register = serde_json::json!({"email": "ann@example.com", "password": "Password1!"});
+    let (status, body) = testkit::json(app.post_json("/api/v1/auth/register", &register).await).await;
+    assert_eq!(status, 201, "{body}");
+    let token = body["data"]["tokens"]["accessToken"].as_str().unwrap().to_owned();
+    let role = || async {
+        let r = app.client.get(app.url("/api/v1/auth/profile")).bearer_auth(&token).send().await.unwrap();
+        testkit::json(r).await.1["data"]["user"]["role"].as_str().unwrap_or_default().to_owned()
+    };
+    assert_eq!(role().await, "USER", "read, and so cached, before the change");
+
+    let out = sojourn()
+        .args(["admin", "create-user", "--email", "ann@example.com", "--role", "admin", "--data-dir"])
+        .arg(dir.path())
+        .env("SOJOURN_ADMIN_PASSWORD", "Sup3r-secret!")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while role().await != "ADMIN" {
+        assert!(std::time::Instant::now() < deadline, "the running server still shows the old role");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }

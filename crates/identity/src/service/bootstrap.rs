@@ -41,6 +41,15 @@ pub async fn create_user(
     if let Some(existing) = store::users::find_by_email(db, email.as_str()).await? {
         store::users::set_role(&mut tx, existing.id, role, now).await?;
         store::users::set_password_hash(&mut tx, existing.id, &hash, now).await?;
+        // Told as events, as the same changes over HTTP are: a running server learns of them
+        // through the outbox (its cached `/auth/profile` answer among others).
+        let id = existing.id;
+        if existing.role != role {
+            let data = json!({"userId": id, "from": existing.role.as_str(), "to": role.as_str(), "by": "cli"});
+            platform::events::enqueue(&mut tx, &kernel::EventEnvelope::new("user.role_changed", id, now, data)).await?;
+        }
+        let data = json!({"userId": id, "via": "cli", "sessionsRevoked": 0});
+        platform::events::enqueue(&mut tx, &kernel::EventEnvelope::new("user.password_changed", id, now, data)).await?;
         tx.commit().await?;
         return Ok(existing.id);
     }
