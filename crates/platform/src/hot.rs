@@ -68,7 +68,13 @@ impl Hot {
         version: i64,
         owner: Option<Uuid>,
     ) -> Result<Self, kernel::ApiError> {
-        let body = serde_json::to_vec(envelope).map_err(|error| {
+        Self::bare(envelope, version, owner)
+    }
+
+    /// `data` as it serialises, with no envelope: a part that answers are made of (an
+    /// account that several routes show inside their own envelopes, say), cached like them.
+    pub fn bare<T: serde::Serialize>(data: &T, version: i64, owner: Option<Uuid>) -> Result<Self, kernel::ApiError> {
+        let body = serde_json::to_vec(data).map_err(|error| {
             tracing::error!(%error, "an answer could not be serialised");
             kernel::ApiError::internal()
         })?;

@@ -138,12 +138,13 @@ async fn one_append_at_a_time_per_file() {
     tx.send(Ok(Bytes::from_static(b"first piece"))).await.unwrap();
     // Probing with a wrong offset writes nothing: a mismatch until the first append holds the
     // file, then busy.
-    let mut tries = 0;
+    // A deadline, not a count of tries: on a loaded machine the first append's blocking file
+    // work may wait seconds for a thread (CI once ran out of 1,000 tries of 2 ms).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let busy = loop {
         match spool::append(stream::iter(chunks_of(b"x", 1)), &path, 999, u64::MAX).await {
             Err(SpoolError::Busy) => break true,
-            Err(SpoolError::OffsetMismatch { .. }) if tries < 1000 => {
-                tries += 1;
+            Err(SpoolError::OffsetMismatch { .. }) if std::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
             other => panic!("never saw the first append: {other:?}"),

@@ -25,7 +25,7 @@ pub async fn get_profile(
     IfNoneMatch(if_none_match): IfNoneMatch,
 ) -> Result<Response, ApiError> {
     let hot = state
-        .account_answer(user.user_id, |account, facts| {
+        .account_answer(user.user_id, crate::service::cached::PROFILE, |account, facts| {
             let data = UserData { user: AccountView::new(account, facts) };
             Hot::envelope(
                 &Envelope::with_message(data, "Profile retrieved successfully"),

@@ -28,17 +28,22 @@ pub(crate) fn group(user: Uuid) -> String {
     user.simple().to_string()
 }
 
-const ACCOUNT: &str = "account";
+/// The whole `GET /auth/profile` answer.
+pub const PROFILE: &str = "profile";
+/// The account alone, as `POST /auth/verify-token` puts it beside the token's claims.
+pub const VIEW: &str = "view";
 
 impl Accounts {
-    /// The finished answer about account `id`, from the cache or built by `build` from one
-    /// read (and then kept, unless the account changed meanwhile); 401 when it no longer exists.
+    /// The finished `variant` ([`PROFILE`], [`VIEW`]) about account `id`, from the cache or
+    /// built by `build` from one read (and then kept, unless the account changed meanwhile);
+    /// 401 when the account no longer exists.
     pub async fn account_answer(
         &self,
         id: Uuid,
+        variant: &'static str,
         build: impl FnOnce(&User, &Facts) -> Result<Hot, ApiError>,
     ) -> Result<Arc<Hot>, ApiError> {
-        let ticket = match self.hot.get(&group(id), ACCOUNT) {
+        let ticket = match self.hot.get(&group(id), variant) {
             HotLookup::Hit(hot) if hot.owner == Some(id) => return Ok(hot),
             HotLookup::Hit(_) => None,
             HotLookup::Miss(ticket) => Some(ticket),

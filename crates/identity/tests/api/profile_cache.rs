@@ -71,6 +71,14 @@ async fn every_change_shows_in_the_next_profile_read() {
     let user = json(after).await.1["data"]["user"].clone();
     assert_eq!(user["firstName"], "Pia");
     assert_eq!(user["nationality"], "SE");
+    // verify-token shows the same account (from the same cache entry group) beside its claims.
+    let verified = app.client.post(app.url(&auth_path("/verify-token"))).bearer_auth(&pia.access).send().await;
+    let (status, verified) = json(verified.unwrap()).await;
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!((&verified["success"], &verified["message"]), (&json!(true), &json!("Token is valid")));
+    assert_eq!(verified["data"]["valid"], true);
+    assert_eq!(verified["data"]["user"], user);
+    assert_eq!(verified["data"]["claims"]["sub"], id.as_str());
 
     // An administrator's changes: the role, then the verification flag.
     let role = app
@@ -124,6 +132,8 @@ async fn reads_racing_writes_never_bring_back_an_old_answer() {
         for _ in 0..3 {
             assert_eq!(profile(&app, &pia.access).await["firstName"], name, "round {round}");
         }
+        let verified = app.client.post(app.url(&auth_path("/verify-token"))).bearer_auth(&pia.access).send().await;
+        assert_eq!(json(verified.unwrap()).await.1["data"]["user"]["firstName"], name, "round {round}, verify-token");
         for reader in readers {
             reader.await.unwrap();
         }
