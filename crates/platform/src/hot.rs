@@ -59,20 +59,12 @@ impl Hot {
     /// what is shown may change without a new version (a rating, a photo made ready).
     /// A value that cannot be serialised is a `500`, never an empty answer kept for others.
     pub fn json<T: serde::Serialize>(data: &T, version: i64, owner: Option<Uuid>) -> Result<Self, kernel::ApiError> {
-        Self::envelope(&kernel::Envelope::ok(data), version, owner)
+        Self::bare(&kernel::Envelope::ok(data), version, owner)
     }
 
-    /// As [`Hot::json`], for an envelope built by the caller (one with a `message`, say).
-    pub fn envelope<T: serde::Serialize>(
-        envelope: &kernel::Envelope<T>,
-        version: i64,
-        owner: Option<Uuid>,
-    ) -> Result<Self, kernel::ApiError> {
-        Self::bare(envelope, version, owner)
-    }
-
-    /// `data` as it serialises, with no envelope: a part that answers are made of (an
-    /// account that several routes show inside their own envelopes, say), cached like them.
+    /// `data` as it serialises, with no envelope added: an envelope the caller built (one with
+    /// a `message`), or a part that answers are made of (an account that several routes show
+    /// inside their own envelopes), cached like whole answers.
     pub fn bare<T: serde::Serialize>(data: &T, version: i64, owner: Option<Uuid>) -> Result<Self, kernel::ApiError> {
         let body = serde_json::to_vec(data).map_err(|error| {
             tracing::error!(%error, "an answer could not be serialised");
@@ -342,8 +334,8 @@ impl HotCache {
     }
 
     /// `sojourn_hot_cache_*` lines for `/metrics`. The families' `# HELP`/`# TYPE` lines come
-    /// with them: one context (catalog) keeps a hot cache today; a second one would have to
-    /// share those lines, as Prometheus refuses a family declared twice.
+    /// with them, so only one cache per process may be registered as a metrics source: catalog's
+    /// is; identity's is not (sharing the families needs one renderer for every cache).
     pub fn render_metrics(&self, out: &mut String) {
         use std::fmt::Write as _;
         let ns = self.inner.namespace;

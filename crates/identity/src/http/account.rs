@@ -27,7 +27,7 @@ pub async fn get_profile(
     let hot = state
         .account_answer(user.user_id, crate::service::cached::PROFILE, |account, facts| {
             let data = UserData { user: AccountView::new(account, facts) };
-            Hot::envelope(
+            Hot::bare(
                 &Envelope::with_message(data, "Profile retrieved successfully"),
                 account.updated_at.timestamp_millis(),
                 Some(account.id),
